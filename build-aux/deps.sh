@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Installs the Debian 12 packages Kith needs, only those that are missing.
+# Sourced by build-aux/run and build-aux/test; runs apt-get as root or via sudo.
+
+KITH_BUILD_PACKAGES=(
+  build-essential meson ninja-build pkg-config gettext
+  libglib2.0-dev libglib2.0-bin libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libcrypt-dev
+  libgtk-4-dev libadwaita-1-dev libsecret-1-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice
+  desktop-file-utils appstream
+)
+KITH_TEST_PACKAGES=(
+  dbus dbus-x11 xvfb xauth x11-utils gnome-keyring libsecret-tools sqlite3
+  python3-dbusmock libclang-rt-14-dev clang
+)
+
+kith_missing_packages () {
+  local p missing=()
+  for p in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$p")
+    fi
+  done
+  printf '%s\n' "${missing[@]}"
+}
+
+kith_install_packages () {
+  local missing
+  mapfile -t missing < <(kith_missing_packages "$@")
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "kith: these packages are missing and I am not root: ${missing[*]}" >&2
+      return 1
+    fi
+  fi
+  echo "kith: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq || return 1
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || return 1
+}
