@@ -191,6 +191,12 @@ char         *kith_frame_to_json           (const KithFrame *frame,
                                             KithOrigin       origin,
                                             gsize           *length);
 
+/* For an error reply to a frame kith_frame_parse() refused: its "id" (or
+ * else "call_id") when the data is a JSON object that has a usable one
+ * (a non-empty string of at most KITH_MAX_ID_BYTES), else NULL. */
+char         *kith_frame_peek_ref          (const char    *data,
+                                            gsize          length);
+
 /* Convenience for kithd: a serialised error frame. */
 char         *kith_frame_error_json        (KithErrorCode  code,
                                             const char    *message,

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithError"
+
+#include "config.h"
+
+#include "kith-error.h"
+
+G_DEFINE_QUARK (kith-error-quark, kith_error)
+
+typedef struct {
+  const char *name;
+  guint       http_status;
+} KithErrorInfo;
+
+/* Indexed by KithErrorCode. Client-only codes have no HTTP status of their
+ * own and answer 500 should they ever reach a REST reply. */
+static const KithErrorInfo error_table[] = {
+  [KITH_ERROR_INTERNAL]              = { "internal",              500 },
+  [KITH_ERROR_INVALID_JSON]          = { "invalid_json",          400 },
+  [KITH_ERROR_INVALID_FIELD]         = { "invalid_field",         400 },
+  [KITH_ERROR_TOO_LONG]              = { "too_long",              400 },
+  [KITH_ERROR_PAYLOAD_TOO_LARGE]     = { "payload_too_large",     413 },
+  [KITH_ERROR_UNKNOWN_TYPE]          = { "unknown_type",          400 },
+  [KITH_ERROR_INVALID_EMAIL]         = { "invalid_email",         400 },
+  [KITH_ERROR_PASSWORD_TOO_WEAK]     = { "password_too_weak",     400 },
+  [KITH_ERROR_EMAIL_TAKEN]           = { "email_taken",           409 },
+  [KITH_ERROR_EMAIL_READ_ONLY]       = { "email_read_only",       400 },
+  [KITH_ERROR_INVALID_CREDENTIALS]   = { "invalid_credentials",   401 },
+  [KITH_ERROR_UNAUTHORIZED]          = { "unauthorized",          401 },
+  [KITH_ERROR_FORBIDDEN]             = { "forbidden",             403 },
+  [KITH_ERROR_NOT_FOUND]             = { "not_found",             404 },
+  [KITH_ERROR_METHOD_NOT_ALLOWED]    = { "method_not_allowed",    405 },
+  [KITH_ERROR_RATE_LIMITED]          = { "rate_limited",          429 },
+  [KITH_ERROR_CONFIRMATION_MISMATCH] = { "confirmation_mismatch", 400 },
+  [KITH_ERROR_CONTACT_SUPPORT]       = { "contact_support",       403 },
+  [KITH_ERROR_INVALID_RESET_TOKEN]   = { "invalid_reset_token",   400 },
+  [KITH_ERROR_NOT_CONTACT]           = { "not_contact",           403 },
+  [KITH_ERROR_ALREADY_CONTACT]       = { "already_contact",       409 },
+  [KITH_ERROR_NOT_SIGNED_IN]         = { "not_signed_in",         400 },
+  [KITH_ERROR_UNSUPPORTED_FLOW]      = { "unsupported_flow",      400 },
+  [KITH_ERROR_NETWORK]               = { "network",               500 },
+  [KITH_ERROR_CANCELLED]             = { "cancelled",             500 },
+  [KITH_ERROR_KEYRING]               = { "keyring",               500 },
+  [KITH_ERROR_STORAGE]               = { "storage",               500 },
+  [KITH_ERROR_PROTOCOL]              = { "protocol",              500 },
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (error_table) == KITH_ERROR_LAST + 1);
+
+const char *
+kith_error_code_to_string (KithErrorCode code)
+{
+  if ((guint) code > KITH_ERROR_LAST)
+    return error_table[KITH_ERROR_INTERNAL].name;
+
+  return error_table[code].name;
+}
+
+gboolean
+kith_error_code_from_string (const char    *str,
+                             KithErrorCode *code)
+{
+  g_return_val_if_fail (code != NULL, FALSE);
+
+  if (str != NULL) {
+    for (guint i = 0; i < G_N_ELEMENTS (error_table); i++) {
+      if (g_str_equal (str, error_table[i].name)) {
+        *code = (KithErrorCode) i;
+        return TRUE;
+      }
+    }
+  }
+
+  *code = KITH_ERROR_INTERNAL;
+  return FALSE;
+}
+
+guint
+kith_error_code_http_status (KithErrorCode code)
+{
+  if ((guint) code > KITH_ERROR_LAST)
+    return 500;
+
+  return error_table[code].http_status;
+}
