@@ -1,0 +1,1027 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithdMailer"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "kithd-mailer.h"
+
+/*
+ * A delivery pass, all of it off the main loop:
+ *
+ *   1. db worker:      mail_pending (BATCH)          -> empty: pass done
+ *   2. a thread of its own: write each mail to the outbox, or speak SMTP
+ *   3. db worker:      mail_delivered for each one that left
+ *   4. back to 1, unless something failed: then the pass ends and a
+ *      timer starts the next one after retry_interval seconds.
+ *
+ * Only one pass runs at a time; a kick during a pass makes another pass
+ * follow it. Every step holds a reference on the mailer, so it lives until
+ * the pass is over.
+ */
+
+#define BATCH 32
+#define SMTP_TIMEOUT_SECONDS 30
+
+struct _KithdMailer
+{
+  GObject   parent_instance;
+
+  KithdDb  *db;
+  char     *outbox_dir;
+  char     *smtp_url;
+  char     *from_address;
+  guint     retry_interval;
+
+  gboolean  running;
+  gboolean  again;
+  gboolean  failed;           /* in the running pass */
+  guint     retry_id;
+  GList    *flush_current;    /* GTask: answered when the running pass ends */
+  GList    *flush_next;       /* GTask: answered when the next pass ends */
+};
+
+enum {
+  DELIVERED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (KithdMailer, kithd_mailer, G_TYPE_OBJECT)
+
+static void start_pass (KithdMailer *self);
+static void next_batch (KithdMailer *self);
+
+/* ---- formatting ---- */
+
+/* Header values: no CR or LF may get through (header injection). */
+static char *
+header_value (const char *value)
+{
+  char *copy = g_strdup (value ? value : "");
+
+  for (char *p = copy; *p != '\0'; p++) {
+    if (*p == '\r' || *p == '\n' || *p == '\t')
+      *p = ' ';
+  }
+
+  return copy;
+}
+
+static gboolean
+needs_encoding (const char *value)
+{
+  for (const guchar *p = (const guchar *) value; *p != '\0'; p++) {
+    if (*p >= 0x80 || *p < 0x20)
+      return TRUE;
+  }
+
+  return strstr (value, "=?") != NULL;
+}
+
+/* RFC 2047 "B" encoded words of at most 75 characters, split between
+ * whole UTF-8 characters, folded onto continuation lines. */
+static void
+append_encoded_header (GString    *out,
+                       const char *value)
+{
+  const char *p = value;
+  gboolean first = TRUE;
+
+  if (!g_utf8_validate (value, -1, NULL))
+    value = p = "(invalid UTF-8)";
+
+  if (!needs_encoding (value)) {
+    g_string_append (out, value);
+    return;
+  }
+
+  while (*p != '\0') {
+    const char *end = p;
+    g_autofree char *b64 = NULL;
+
+    /* 45 bytes -> 60 base64 chars; + "=?UTF-8?B?" and "?=" = 72 */
+    while (*end != '\0') {
+      const char *next = g_utf8_next_char (end);
+
+      if (next - p > 45)
+        break;
+      end = next;
+    }
+
+    b64 = g_base64_encode ((const guchar *) p, end - p);
+    if (!first)
+      g_string_append (out, "\r\n ");
+    g_string_append_printf (out, "=?UTF-8?B?%s?=", b64);
+
+    first = FALSE;
+    p = end;
+  }
+}
+
+/* RFC 5322 date, English names whatever the locale. */
+static char *
+format_date (gint64 ms)
+{
+  static const char * const days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+  static const char * const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+  g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (ms / 1000);
+
+  if (dt == NULL)
+    dt = g_date_time_new_now_utc ();
+
+  return g_strdup_printf ("%s, %02d %s %04d %02d:%02d:%02d +0000",
+                          days[g_date_time_get_day_of_week (dt) - 1],
+                          g_date_time_get_day_of_month (dt),
+                          months[g_date_time_get_month (dt) - 1],
+                          g_date_time_get_year (dt),
+                          g_date_time_get_hour (dt),
+                          g_date_time_get_minute (dt),
+                          g_date_time_get_second (dt));
+}
+
+/* "Kith <noreply@example.com>" -> "noreply@example.com" */
+static char *
+bare_address (const char *address)
+{
+  const char *lt = strchr (address, '<');
+  const char *gt;
+
+  if (lt != NULL && (gt = strchr (lt, '>')) != NULL)
+    return g_strndup (lt + 1, gt - lt - 1);
+
+  return g_strstrip (g_strdup (address));
+}
+
+char *
+kithd_mailer_format_message (const char      *from_address,
+                             const KithdMail *mail)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autofree char *date = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *from_bare = NULL;
+  const char *domain;
+  const char *body;
+
+  g_return_val_if_fail (from_address != NULL, NULL);
+  g_return_val_if_fail (mail != NULL, NULL);
+
+  date = format_date (mail->created_at);
+  from = header_value (from_address);
+  to = header_value (mail->to_address);
+  subject = header_value (mail->subject);
+  from_bare = bare_address (from);
+  domain = strchr (from_bare, '@');
+  domain = domain && domain[1] ? domain + 1 : "kithd.invalid";
+
+  g_string_append_printf (out, "Date: %s\r\n", date);
+  g_string_append_printf (out, "From: %s\r\n", from);
+  g_string_append_printf (out, "To: %s\r\n", to);
+  g_string_append (out, "Subject: ");
+  append_encoded_header (out, subject);
+  g_string_append (out, "\r\n");
+  g_string_append_printf (out, "Message-ID: <kithd.%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT ".%08x@%s>\r\n",
+                          mail->id, mail->created_at, g_random_int (), domain);
+  g_string_append (out, "MIME-Version: 1.0\r\n");
+  g_string_append (out, "Content-Type: text/plain; charset=utf-8\r\n");
+  g_string_append (out, "Content-Transfer-Encoding: 8bit\r\n");
+  g_string_append (out, "\r\n");
+
+  /* body: every line end becomes CRLF, and the body ends with one */
+  body = mail->body ? mail->body : "";
+  for (const char *p = body; *p != '\0'; p++) {
+    if (*p == '\r') {
+      g_string_append (out, "\r\n");
+      if (p[1] == '\n')
+        p++;
+    } else if (*p == '\n') {
+      g_string_append (out, "\r\n");
+    } else {
+      g_string_append_c (out, *p);
+    }
+  }
+  if (out->len < 2 || strcmp (out->str + out->len - 2, "\r\n") != 0)
+    g_string_append (out, "\r\n");
+
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* ---- delivery (on a thread) ---- */
+
+typedef struct {
+  char      *outbox_dir;
+  char      *smtp_url;
+  char      *from_address;
+  GPtrArray *mails;           /* KithdMail */
+} Delivery;
+
+typedef struct {
+  GArray   *done;             /* gint64: delivered, or refused for good */
+  GArray   *delivered;        /* gint64: the ones that actually left */
+  gboolean  failed;           /* some mail is to be tried again */
+} DeliveryResult;
+
+static void
+delivery_free (Delivery *delivery)
+{
+  g_free (delivery->outbox_dir);
+  g_free (delivery->smtp_url);
+  g_free (delivery->from_address);
+  g_clear_pointer (&delivery->mails, g_ptr_array_unref);
+  g_free (delivery);
+}
+
+static void
+delivery_result_free (DeliveryResult *result)
+{
+  g_clear_pointer (&result->done, g_array_unref);
+  g_clear_pointer (&result->delivered, g_array_unref);
+  g_free (result);
+}
+
+static gboolean
+write_all (int          fd,
+           const char  *data,
+           gsize        length,
+           GError     **error)
+{
+  while (length > 0) {
+    ssize_t n = write (fd, data, length);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Cannot write a mail: %s", g_strerror (saved));
+      return FALSE;
+    }
+
+    data += n;
+    length -= n;
+  }
+
+  return TRUE;
+}
+
+static gboolean
+write_outbox (const char       *outbox_dir,
+              const KithdMail  *mail,
+              const char       *message,
+              GError          **error)
+{
+  g_autofree char *tmp_dir = g_build_filename (outbox_dir, "tmp", NULL);
+  g_autofree char *new_dir = g_build_filename (outbox_dir, "new", NULL);
+  g_autofree char *cur_dir = g_build_filename (outbox_dir, "cur", NULL);
+  g_autofree char *name = NULL;
+  g_autofree char *tmp_path = NULL;
+  g_autofree char *new_path = NULL;
+  int fd;
+
+  if (g_mkdir_with_parents (tmp_dir, 0700) < 0 ||
+      g_mkdir_with_parents (new_dir, 0700) < 0 ||
+      g_mkdir_with_parents (cur_dir, 0700) < 0) {
+    int saved = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                 "Cannot create the outbox %s: %s", outbox_dir, g_strerror (saved));
+    return FALSE;
+  }
+
+  /* named after the mail, so a redelivery after a crash replaces the file */
+  name = g_strdup_printf ("%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT ".kithd",
+                          mail->created_at / 1000, mail->id);
+  tmp_path = g_build_filename (tmp_dir, name, NULL);
+  new_path = g_build_filename (new_dir, name, NULL);
+
+  fd = open (tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    int saved = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                 "Cannot create %s: %s", tmp_path, g_strerror (saved));
+    return FALSE;
+  }
+
+  if (!write_all (fd, message, strlen (message), error) ||
+      fsync (fd) < 0) {
+    if (error && *error == NULL)
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot sync %s", tmp_path);
+    close (fd);
+    g_unlink (tmp_path);
+    return FALSE;
+  }
+  close (fd);
+
+  if (g_rename (tmp_path, new_path) < 0) {
+    int saved = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                 "Cannot move a mail into %s: %s", new_dir, g_strerror (saved));
+    g_unlink (tmp_path);
+    return FALSE;
+  }
+
+  return TRUE;
+}
+
+typedef struct {
+  GIOStream        *stream;
+  GDataInputStream *in;
+  GOutputStream    *out;
+} Smtp;
+
+static void
+smtp_clear (Smtp *smtp)
+{
+  g_clear_object (&smtp->in);
+  g_clear_object (&smtp->stream);
+}
+
+/* Reads one (possibly multi-line) reply; its code, or 0 with @error set. */
+static guint
+smtp_reply (Smtp    *smtp,
+            GError **error)
+{
+  for (;;) {
+    g_autofree char *line = NULL;
+    guint code;
+
+    line = g_data_input_stream_read_line (smtp->in, NULL, NULL, error);
+    if (line == NULL) {
+      if (error && *error == NULL)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                     "The SMTP server closed the connection");
+      return 0;
+    }
+
+    g_strchomp (line);
+    if (strlen (line) < 3 ||
+        !g_ascii_isdigit (line[0]) || !g_ascii_isdigit (line[1]) || !g_ascii_isdigit (line[2])) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The SMTP server sent a malformed reply");
+      return 0;
+    }
+
+    code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+    if (line[3] != '-')
+      return code;
+  }
+}
+
+static gboolean
+smtp_write (Smtp        *smtp,
+            const char  *data,
+            GError     **error)
+{
+  return g_output_stream_write_all (smtp->out, data, strlen (data), NULL, NULL, error);
+}
+
+/* Sends @command and reads the reply code (0 on an I/O error). */
+static guint
+smtp_command (Smtp        *smtp,
+              const char  *command,
+              GError     **error)
+{
+  if (!smtp_write (smtp, command, error))
+    return 0;
+
+  return smtp_reply (smtp, error);
+}
+
+/* SMTP DATA: dot-stuffed, ended by CRLF.CRLF. @message has CRLF ends. */
+static char *
+smtp_dot_stuff (const char *message)
+{
+  GString *out = g_string_sized_new (strlen (message) + 16);
+  gboolean line_start = TRUE;
+
+  for (const char *p = message; *p != '\0'; p++) {
+    if (line_start && *p == '.')
+      g_string_append_c (out, '.');
+    g_string_append_c (out, *p);
+    line_start = *p == '\n';
+  }
+  g_string_append (out, ".\r\n");
+
+  return g_string_free (out, FALSE);
+}
+
+typedef enum {
+  SENT,
+  REFUSED,        /* 5xx: will never go; dropped */
+  DEFERRED,       /* 4xx: try later */
+  BROKEN,         /* I/O error: connection unusable */
+} SmtpOutcome;
+
+static SmtpOutcome
+smtp_classify (guint code)
+{
+  if (code == 0)
+    return BROKEN;
+  if (code >= 500)
+    return REFUSED;
+  return DEFERRED;
+}
+
+static SmtpOutcome
+smtp_send_one (Smtp             *smtp,
+               const char       *from_bare,
+               const KithdMail  *mail,
+               const char       *message,
+               GError          **error)
+{
+  g_autofree char *to = header_value (mail->to_address);
+  g_autofree char *to_bare = bare_address (to);
+  g_autofree char *mail_from = g_strdup_printf ("MAIL FROM:<%s>\r\n", from_bare);
+  g_autofree char *rcpt_to = g_strdup_printf ("RCPT TO:<%s>\r\n", to_bare);
+  g_autofree char *data = NULL;
+  guint code;
+
+  code = smtp_command (smtp, mail_from, error);
+  if (code != 250)
+    return smtp_classify (code);
+
+  code = smtp_command (smtp, rcpt_to, error);
+  if (code != 250 && code != 251)
+    return smtp_classify (code);
+
+  code = smtp_command (smtp, "DATA\r\n", error);
+  if (code != 354)
+    return smtp_classify (code);
+
+  data = smtp_dot_stuff (message);
+  code = smtp_command (smtp, data, error);
+  if (code != 250)
+    return smtp_classify (code);
+
+  return SENT;
+}
+
+static void
+deliver_smtp (Delivery        *delivery,
+              DeliveryResult  *result,
+              GCancellable    *cancellable)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) connection = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *helo = NULL;
+  g_autofree char *from = header_value (delivery->from_address);
+  g_autofree char *from_bare = bare_address (from);
+  Smtp smtp = { 0 };
+  guint code;
+
+  g_socket_client_set_timeout (client, SMTP_TIMEOUT_SECONDS);
+  /* a relay is reached directly, never through an HTTP proxy */
+  g_socket_client_set_enable_proxy (client, FALSE);
+  connection = g_socket_client_connect_to_uri (client, delivery->smtp_url, 25, cancellable, &error);
+  if (connection == NULL) {
+    g_debug ("Cannot reach the SMTP server: %s", error->message);
+    result->failed = TRUE;
+    return;
+  }
+
+  smtp.stream = G_IO_STREAM (g_object_ref (connection));
+  smtp.in = g_data_input_stream_new (g_io_stream_get_input_stream (smtp.stream));
+  g_data_input_stream_set_newline_type (smtp.in, G_DATA_STREAM_NEWLINE_TYPE_ANY);
+  smtp.out = g_io_stream_get_output_stream (smtp.stream);
+
+  helo = g_strdup_printf ("HELO %s\r\n", g_get_host_name ());
+  if (smtp_reply (&smtp, &error) != 220 || smtp_command (&smtp, helo, &error) != 250) {
+    g_debug ("The SMTP server did not greet us: %s", error ? error->message : "unexpected reply");
+    result->failed = TRUE;
+    goto out;
+  }
+
+  for (guint i = 0; i < delivery->mails->len; i++) {
+    const KithdMail *mail = g_ptr_array_index (delivery->mails, i);
+    g_autofree char *message = kithd_mailer_format_message (delivery->from_address, mail);
+    SmtpOutcome outcome;
+
+    outcome = smtp_send_one (&smtp, from_bare, mail, message, &error);
+    switch (outcome) {
+    case SENT:
+      g_debug ("Mail %" G_GINT64_FORMAT " sent", mail->id);
+      g_array_append_val (result->done, mail->id);
+      g_array_append_val (result->delivered, mail->id);
+      break;
+
+    case REFUSED:
+      g_message ("The SMTP server refused mail %" G_GINT64_FORMAT " for good; dropping it", mail->id);
+      g_array_append_val (result->done, mail->id);
+      break;
+
+    case DEFERRED:
+      g_debug ("The SMTP server deferred mail %" G_GINT64_FORMAT, mail->id);
+      result->failed = TRUE;
+      break;
+
+    case BROKEN:
+    default:
+      g_debug ("SMTP failed: %s", error ? error->message : "unknown error");
+      result->failed = TRUE;
+      goto out;
+    }
+
+    if (outcome != SENT && smtp_command (&smtp, "RSET\r\n", &error) != 250) {
+      result->failed = TRUE;
+      goto out;
+    }
+  }
+
+  code = smtp_command (&smtp, "QUIT\r\n", NULL);
+  (void) code;
+
+out:
+  g_io_stream_close (smtp.stream, NULL, NULL);
+  smtp_clear (&smtp);
+}
+
+static void
+deliver_outbox (Delivery        *delivery,
+                DeliveryResult  *result)
+{
+  for (guint i = 0; i < delivery->mails->len; i++) {
+    const KithdMail *mail = g_ptr_array_index (delivery->mails, i);
+    g_autofree char *message = kithd_mailer_format_message (delivery->from_address, mail);
+    g_autoptr (GError) error = NULL;
+
+    if (!write_outbox (delivery->outbox_dir, mail, message, &error)) {
+      g_message ("Cannot deliver mail %" G_GINT64_FORMAT ": %s", mail->id, error->message);
+      result->failed = TRUE;
+      /* the outbox is broken for all of them: stop here */
+      break;
+    }
+
+    g_debug ("Mail %" G_GINT64_FORMAT " written to the outbox", mail->id);
+    g_array_append_val (result->done, mail->id);
+    g_array_append_val (result->delivered, mail->id);
+  }
+}
+
+typedef struct {
+  KithdMailer    *self;
+  GMainContext   *context;
+  Delivery       *delivery;
+  DeliveryResult *result;
+} DeliveryRun;
+
+static void on_delivered (KithdMailer    *self,
+                          DeliveryResult *result);
+
+/* Back on the mailer's context; owns the run and its mailer reference. */
+static gboolean
+delivery_complete (gpointer data)
+{
+  DeliveryRun *run = data;
+  g_autoptr (KithdMailer) self = run->self;
+
+  on_delivered (self, run->result);
+
+  delivery_free (run->delivery);
+  g_main_context_unref (run->context);
+  g_free (run);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* A thread of its own per batch (rare, and possibly blocked for the SMTP
+ * timeout), handing everything back through an idle: once the pass is
+ * over, no reference to the mailer is left on another thread. */
+static gpointer
+deliver_thread (gpointer data)
+{
+  DeliveryRun *run = data;
+  Delivery *delivery = run->delivery;
+  DeliveryResult *result = g_new0 (DeliveryResult, 1);
+  GSource *source;
+
+  result->done = g_array_new (FALSE, FALSE, sizeof (gint64));
+  result->delivered = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  if (delivery->smtp_url != NULL)
+    deliver_smtp (delivery, result, NULL);
+  else
+    deliver_outbox (delivery, result);
+
+  run->result = result;
+
+  source = g_idle_source_new ();
+  g_source_set_static_name (source, "[kithd-mailer] delivery done");
+  g_source_set_callback (source, delivery_complete, run, NULL);
+  g_source_attach (source, run->context);
+  g_source_unref (source);
+
+  return NULL;
+}
+
+/* ---- the pass (main loop side) ---- */
+
+static void
+answer_flushes (GList    **list,
+                gboolean   failed)
+{
+  GList *tasks = g_steal_pointer (list);
+
+  for (GList *l = tasks; l != NULL; l = l->next) {
+    g_autoptr (GTask) task = l->data;
+
+    if (failed)
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               "Some mail could not be delivered yet; it will be tried again");
+    else
+      g_task_return_boolean (task, TRUE);
+  }
+
+  g_list_free (tasks);
+}
+
+static gboolean
+on_retry (gpointer user_data)
+{
+  KithdMailer *self = user_data;
+
+  self->retry_id = 0;
+  start_pass (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+end_pass (KithdMailer *self)
+{
+  gboolean failed = self->failed;
+
+  self->running = FALSE;
+  answer_flushes (&self->flush_current, failed);
+
+  if (failed && self->retry_id == 0 && self->retry_interval > 0)
+    self->retry_id = g_timeout_add_seconds (self->retry_interval, on_retry, self);
+
+  /* someone waits for a pass after this one, or mail came in (not
+   * worth an immediate new try if this pass just failed) */
+  if (self->flush_next != NULL || (self->again && !failed))
+    start_pass (self);
+}
+
+static gpointer
+mark_delivered_job (KithdStore  *store,
+                    gpointer     data,
+                    GError     **error)
+{
+  GArray *ids = data;
+
+  for (guint i = 0; i < ids->len; i++) {
+    g_autoptr (GError) local_error = NULL;
+
+    /* gone already (the account was deleted meanwhile) is fine */
+    if (!kithd_store_mail_delivered (store, g_array_index (ids, gint64, i), &local_error) &&
+        !g_error_matches (local_error, KITH_ERROR, KITH_ERROR_NOT_FOUND)) {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  }
+
+  return NULL;
+}
+
+typedef struct {
+  KithdMailer *self;
+  GArray      *delivered;
+} MarkData;
+
+static void
+on_marked (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  MarkData *mark = user_data;
+  g_autoptr (KithdMailer) self = mark->self;
+  g_autoptr (GArray) delivered = mark->delivered;
+  g_autoptr (GError) error = NULL;
+
+  g_free (mark);
+
+  kithd_db_run_finish (KITHD_DB (object), result, &error);
+  if (error != NULL) {
+    g_message ("Cannot update the mail queue: %s", error->message);
+    self->failed = TRUE;
+  }
+
+  for (guint i = 0; i < delivered->len; i++)
+    g_signal_emit (self, signals[DELIVERED], 0, g_array_index (delivered, gint64, i));
+
+  if (self->failed)
+    end_pass (self);
+  else
+    next_batch (self);
+}
+
+static void
+on_delivered (KithdMailer    *self,
+              DeliveryResult *delivery_result)
+{
+  MarkData *mark;
+
+  if (delivery_result->failed)
+    self->failed = TRUE;
+
+  mark = g_new0 (MarkData, 1);
+  mark->self = g_object_ref (self);
+  mark->delivered = g_steal_pointer (&delivery_result->delivered);
+
+  kithd_db_run_async (self->db, mark_delivered_job,
+                      g_steal_pointer (&delivery_result->done), (GDestroyNotify) g_array_unref,
+                      NULL, NULL, on_marked, mark);
+
+  delivery_result_free (delivery_result);
+}
+
+static gpointer
+pending_job (KithdStore  *store,
+             gpointer     data,
+             GError     **error)
+{
+  return kithd_store_mail_pending (store, BATCH, error);
+}
+
+static void
+on_pending (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr (KithdMailer) self = user_data;
+  g_autoptr (GPtrArray) mails = NULL;
+  g_autoptr (GError) error = NULL;
+  DeliveryRun *run;
+  Delivery *delivery;
+
+  mails = kithd_db_run_finish (KITHD_DB (object), result, &error);
+  if (mails == NULL) {
+    g_message ("Cannot read the mail queue: %s", error->message);
+    self->failed = TRUE;
+    end_pass (self);
+    return;
+  }
+
+  if (mails->len == 0) {
+    end_pass (self);
+    return;
+  }
+
+  delivery = g_new0 (Delivery, 1);
+  delivery->outbox_dir = g_strdup (self->outbox_dir);
+  delivery->smtp_url = g_strdup (self->smtp_url);
+  delivery->from_address = g_strdup (self->from_address);
+  delivery->mails = g_steal_pointer (&mails);
+
+  run = g_new0 (DeliveryRun, 1);
+  run->self = g_object_ref (self);
+  run->context = g_main_context_ref_thread_default ();
+  run->delivery = delivery;
+
+  g_thread_unref (g_thread_new ("kithd-mailer", deliver_thread, run));
+}
+
+static void
+next_batch (KithdMailer *self)
+{
+  kithd_db_run_async (self->db, pending_job, NULL, NULL,
+                      (GDestroyNotify) g_ptr_array_unref, NULL,
+                      on_pending, g_object_ref (self));
+}
+
+static void
+start_pass (KithdMailer *self)
+{
+  if (self->running) {
+    self->again = TRUE;
+    return;
+  }
+
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+
+  self->running = TRUE;
+  self->again = FALSE;
+  self->failed = FALSE;
+  self->flush_current = g_list_concat (self->flush_current, g_steal_pointer (&self->flush_next));
+
+  next_batch (self);
+}
+
+/* ---- queueing ---- */
+
+typedef struct {
+  gint64  to_user_id;
+  char   *to_address;
+  char   *subject;
+  char   *body;
+  gint64  now;
+} EnqueueData;
+
+static void
+enqueue_data_free (EnqueueData *data)
+{
+  g_free (data->to_address);
+  g_free (data->subject);
+  g_free (data->body);
+  g_free (data);
+}
+
+static gpointer
+enqueue_job (KithdStore  *store,
+             gpointer     data,
+             GError     **error)
+{
+  EnqueueData *enqueue = data;
+  gint64 id;
+
+  id = kithd_store_mail_enqueue (store, enqueue->to_user_id, enqueue->to_address,
+                                 enqueue->subject, enqueue->body, enqueue->now, error);
+  if (id == 0)
+    return NULL;
+
+  return g_memdup2 (&id, sizeof id);
+}
+
+static void
+on_enqueued (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr (KithdMailer) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree gint64 *id = NULL;
+
+  id = kithd_db_run_finish (KITHD_DB (object), result, &error);
+  if (id == NULL) {
+    g_message ("Cannot queue a mail: %s", error ? error->message : "unknown error");
+    return;
+  }
+
+  g_debug ("Mail %" G_GINT64_FORMAT " queued", *id);
+  start_pass (self);
+}
+
+/* ---- GObject ---- */
+
+static void
+kithd_mailer_dispose (GObject *object)
+{
+  KithdMailer *self = KITHD_MAILER (object);
+
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  /* flush tasks hold a reference: none can be left here */
+  g_assert (self->flush_current == NULL && self->flush_next == NULL);
+  g_clear_object (&self->db);
+
+  G_OBJECT_CLASS (kithd_mailer_parent_class)->dispose (object);
+}
+
+static void
+kithd_mailer_finalize (GObject *object)
+{
+  KithdMailer *self = KITHD_MAILER (object);
+
+  g_free (self->outbox_dir);
+  g_free (self->smtp_url);
+  g_free (self->from_address);
+
+  G_OBJECT_CLASS (kithd_mailer_parent_class)->finalize (object);
+}
+
+static void
+kithd_mailer_class_init (KithdMailerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = kithd_mailer_dispose;
+  object_class->finalize = kithd_mailer_finalize;
+
+  /**
+   * KithdMailer::delivered:
+   * @mail_id: the queue id of the mail
+   *
+   * A mail was written to the outbox or accepted by the SMTP server.
+   */
+  signals[DELIVERED] =
+    g_signal_new ("delivered",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_INT64);
+}
+
+static void
+kithd_mailer_init (KithdMailer *self)
+{
+  self->retry_interval = 60;
+}
+
+KithdMailer *
+kithd_mailer_new (KithdDb    *db,
+                  const char *outbox_dir,
+                  const char *smtp_url,
+                  const char *from_address)
+{
+  KithdMailer *self;
+
+  g_return_val_if_fail (KITHD_IS_DB (db), NULL);
+  g_return_val_if_fail (outbox_dir != NULL || smtp_url != NULL, NULL);
+  g_return_val_if_fail (from_address != NULL, NULL);
+
+  self = g_object_new (KITHD_TYPE_MAILER, NULL);
+  self->db = g_object_ref (db);
+  self->outbox_dir = g_strdup (outbox_dir);
+  self->smtp_url = g_strdup (smtp_url);
+  self->from_address = g_strdup (from_address);
+
+  /* whatever an earlier run left in the queue */
+  start_pass (self);
+
+  return self;
+}
+
+void
+kithd_mailer_send (KithdMailer *self,
+                   gint64       to_user_id,
+                   const char  *to_address,
+                   const char  *subject,
+                   const char  *body)
+{
+  EnqueueData *data;
+
+  g_return_if_fail (KITHD_IS_MAILER (self));
+  g_return_if_fail (to_address != NULL);
+  g_return_if_fail (subject != NULL);
+  g_return_if_fail (body != NULL);
+
+  data = g_new0 (EnqueueData, 1);
+  data->to_user_id = to_user_id;
+  data->to_address = g_strdup (to_address);
+  data->subject = g_strdup (subject);
+  data->body = g_strdup (body);
+  data->now = g_get_real_time () / 1000;
+
+  kithd_db_run_async (self->db, enqueue_job, data, (GDestroyNotify) enqueue_data_free,
+                      g_free, NULL, on_enqueued, g_object_ref (self));
+}
+
+void
+kithd_mailer_kick (KithdMailer *self)
+{
+  g_return_if_fail (KITHD_IS_MAILER (self));
+
+  start_pass (self);
+}
+
+void
+kithd_mailer_set_retry_interval (KithdMailer *self,
+                                 guint        seconds)
+{
+  g_return_if_fail (KITHD_IS_MAILER (self));
+
+  self->retry_interval = seconds;
+}
+
+void
+kithd_mailer_flush_async (KithdMailer         *self,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (KITHD_IS_MAILER (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kithd_mailer_flush_async);
+
+  self->flush_next = g_list_append (self->flush_next, task);
+  start_pass (self);
+}
+
+gboolean
+kithd_mailer_flush_finish (KithdMailer   *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (KITHD_IS_MAILER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "kithd-db.h"
+
+G_BEGIN_DECLS
+
+/*
+ * KithdMailer: kithd's outgoing mail (reset links, offline notifications).
+ *
+ * A mail is first queued in the store (mail_queue, through the KithdDb
+ * worker), so it survives a restart; delivery then takes it from the queue
+ * on a thread of its own and removes it once delivered. Delivery is one
+ * RFC 5322 file per mail in OUTBOX/new/ (written to OUTBOX/tmp/, then
+ * renamed: maildir-like, named <created-seconds>.<id>.kithd) or, with an
+ * SMTP URL (smtp://HOST:PORT), plain SMTP; a failed delivery is retried
+ * after the retry interval. Mail still queued when the mailer starts is
+ * delivered then.
+ *
+ * Signals: "delivered" (gint64 mail_id) after a mail left and was removed
+ * from the queue.
+ */
+
+#define KITHD_TYPE_MAILER (kithd_mailer_get_type ())
+G_DECLARE_FINAL_TYPE (KithdMailer, kithd_mailer, KITHD, MAILER, GObject)
+
+KithdMailer *kithd_mailer_new                (KithdDb              *db,
+                                              const char           *outbox_dir,
+                                              const char           *smtp_url,
+                                              const char           *from_address);
+/* Queues a mail and starts delivery. @to_user_id: 0 when not for an account. */
+void         kithd_mailer_send               (KithdMailer          *self,
+                                              gint64                to_user_id,
+                                              const char           *to_address,
+                                              const char           *subject,
+                                              const char           *body);
+/* Starts a delivery pass now, for mail queued by other means
+ * (kithd_store_mail_enqueue() inside a db job). */
+void         kithd_mailer_kick               (KithdMailer          *self);
+/* Seconds before a failed delivery is tried again (default 60). */
+void         kithd_mailer_set_retry_interval (KithdMailer          *self,
+                                              guint                 seconds);
+/* Completes once a delivery pass has run after this call (so everything
+ * queued before it was tried): TRUE when the queue is empty, an error when
+ * some mail is still waiting for a retry. */
+void         kithd_mailer_flush_async        (KithdMailer          *self,
+                                              GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data);
+gboolean     kithd_mailer_flush_finish       (KithdMailer          *self,
+                                              GAsyncResult         *result,
+                                              GError              **error);
+
+/* The message as written or sent: RFC 5322 headers and body, CRLF line
+ * ends, Subject RFC 2047-encoded when not ASCII. Exposed for tests. */
+char        *kithd_mailer_format_message     (const char           *from_address,
+                                              const KithdMail      *mail);
+
+G_END_DECLS
