@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/*
+ * KithTray: Kith's icon in the system tray.
+ *
+ * A StatusNotifierItem (org.kde.StatusNotifierItem at /StatusNotifierItem)
+ * with its menu exported as com.canonical.dbusmenu (at /MenuBar), both
+ * plain GDBus. The item owns the bus name org.kde.StatusNotifierItem-PID-N
+ * and registers it with org.kde.StatusNotifierWatcher whenever a watcher is
+ * on the bus, again each time the watcher restarts.
+ *
+ * No widgets here: the application binds the properties (presence, unread,
+ * signed-in, chosen-status) and answers the signals (activate,
+ * status-selected, log-out, exit). :host-available tells it whether a tray
+ * shows the icon, that is whether closing the window may keep Kith running.
+ * See docs/desktop.md.
+ */
+
+#define KITH_TRAY_ITEM_PATH "/StatusNotifierItem"
+#define KITH_TRAY_MENU_PATH "/MenuBar"
+
+#define KITH_TYPE_TRAY (kith_tray_get_type ())
+
+G_DECLARE_FINAL_TYPE (KithTray, kith_tray, KITH, TRAY, GObject)
+
+KithTray        *kith_tray_new                 (GDBusConnection  *connection);
+
+gboolean         kith_tray_export              (KithTray         *self,
+                                                GError          **error);
+void             kith_tray_unexport            (KithTray         *self);
+
+GDBusConnection *kith_tray_get_connection      (KithTray         *self);
+const char      *kith_tray_get_bus_name        (KithTray         *self);
+gboolean         kith_tray_get_registered      (KithTray         *self);
+gboolean         kith_tray_get_host_available  (KithTray         *self);
+
+const char      *kith_tray_get_presence        (KithTray         *self);
+void             kith_tray_set_presence        (KithTray         *self,
+                                                const char       *presence);
+guint            kith_tray_get_unread          (KithTray         *self);
+void             kith_tray_set_unread          (KithTray         *self,
+                                                guint             unread);
+gboolean         kith_tray_get_signed_in       (KithTray         *self);
+void             kith_tray_set_signed_in       (KithTray         *self,
+                                                gboolean          signed_in);
+const char      *kith_tray_get_chosen_status   (KithTray         *self);
+void             kith_tray_set_chosen_status   (KithTray         *self,
+                                                const char       *chosen_status);
+const char      *kith_tray_get_icon_theme_path (KithTray         *self);
+void             kith_tray_set_icon_theme_path (KithTray         *self,
+                                                const char       *icon_theme_path);
+
+G_END_DECLS
