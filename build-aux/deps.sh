@@ -10,7 +10,7 @@ KITH_BUILD_PACKAGES=(
   libgtk-4-dev libadwaita-1-dev libsecret-1-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice
-  desktop-file-utils appstream
+  desktop-file-utils appstream curl xdg-user-dirs
 )
 KITH_TEST_PACKAGES=(
   dbus dbus-x11 xvfb xauth x11-utils gnome-keyring libsecret-tools sqlite3
@@ -18,13 +18,12 @@ KITH_TEST_PACKAGES=(
 )
 
 kith_missing_packages () {
-  local p missing=()
+  local p
   for p in "$@"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-      missing+=("$p")
+      printf '%s\n' "$p"
     fi
   done
-  printf '%s\n' "${missing[@]}"
 }
 
 kith_install_packages () {
