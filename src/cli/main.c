@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithCli"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <unistd.h>
+#include <glib-unix.h>
+
+#include "kith-session.h"
+
+/*
+ * kith-cli: a thin command-line front end over the service layer.
+ * Every line it prints is flushed at once (tests read them).
+ */
+
+typedef struct {
+  GMainLoop   *loop;
+  KithSession *session;
+  char       **args;         /* the command and its arguments */
+  int          status;       /* exit status */
+  gboolean     waiting_outbox;
+  gboolean     bot;
+  gboolean     leaving;
+  guint        count;
+  guint        queued;
+} Cli;
+
+static char *opt_server;
+static char *opt_device_kind;
+static char *opt_email;
+static char *opt_data_dir;
+static gboolean opt_password_stdin;
+static gboolean opt_stay_signed_in;
+static int opt_count = 1;
+static int opt_idle_delay;
+
+static GOptionEntry entries[] = {
+  { "server", 0, 0, G_OPTION_ARG_STRING, &opt_server, "Server URL (default $KITH_SERVER or http://127.0.0.1:8480)", "URL" },
+  { "device-kind", 0, 0, G_OPTION_ARG_STRING, &opt_device_kind, "desktop or mobile", "KIND" },
+  { "email", 0, 0, G_OPTION_ARG_STRING, &opt_email, "Account email", "EMAIL" },
+  { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &opt_password_stdin, "Read the password from standard input", NULL },
+  { "stay-signed-in", 0, 0, G_OPTION_ARG_NONE, &opt_stay_signed_in, "Keep the session in the keyring", NULL },
+  { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_data_dir, "Where the local message store lives", "DIR" },
+  { "count", 0, 0, G_OPTION_ARG_INT, &opt_count, "send: send TEXT N times as \"TEXT 1\"…\"TEXT N\"", "N" },
+  { "idle-delay", 0, 0, G_OPTION_ARG_INT, &opt_idle_delay, "Seconds without input before idle", "SECONDS" },
+  { NULL }
+};
+
+static void
+say (const char *format,
+     ...) G_GNUC_PRINTF (1, 2);
+
+static void
+say (const char *format,
+     ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  vprintf (format, args);
+  va_end (args);
+  putchar ('\n');
+  fflush (stdout);
+}
+
+static void
+on_left (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!kith_session_finish (KITH_SESSION (source), result, &error)) {
+    g_printerr ("kith-cli: %s\n", error->message);
+    cli->status = 1;
+  }
+  g_main_loop_quit (cli->loop);
+}
+
+/* Leaves the way the app's Exit does (revokes unless stay-signed-in). */
+static void
+finish (Cli *cli,
+        int  status)
+{
+  if (cli->leaving)
+    return;
+  cli->leaving = TRUE;
+  if (status != 0)
+    cli->status = status;
+  if (kith_session_get_state (cli->session) == KITH_SESSION_SIGNED_OUT)
+    g_main_loop_quit (cli->loop);
+  else
+    kith_session_exit_async (cli->session, NULL, on_left, cli);
+}
+
+static void
+fail (Cli          *cli,
+      const GError *error)
+{
+  g_printerr ("kith-cli: %s\n", error->message);
+  finish (cli, 1);
+}
+
+static gboolean
+on_unix_signal (gpointer user_data)
+{
+  finish (user_data, 0);
+  return G_SOURCE_REMOVE;
+}
+
+static const char *
+presence_name (KithPresence presence)
+{
+  return kith_presence_to_string (presence);
+}
+
+static void
+on_presence_changed (KithContact *contact,
+                     GParamSpec  *pspec,
+                     Cli         *cli)
+{
+  say ("presence %s %s", kith_contact_get_email (contact),
+       presence_name (kith_contact_get_presence (contact)));
+}
+
+static void
+on_accepted (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!kith_session_finish (KITH_SESSION (source), result, &error))
+    g_printerr ("kith-cli: %s\n", error->message);
+}
+
+static void
+on_contact_request (KithSession *session,
+                    KithContact *contact,
+                    Cli         *cli)
+{
+  say ("contact-request %s", kith_contact_get_email (contact));
+  if (cli->bot)
+    kith_session_accept_contact_async (session, contact, NULL, on_accepted, cli);
+}
+
+static void
+on_contacts_changed (GListModel *model,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     Cli        *cli)
+{
+  for (guint i = position; i < position + added; i++) {
+    g_autoptr (KithContact) contact = g_list_model_get_item (model, i);
+
+    g_signal_connect (contact, "notify::presence", G_CALLBACK (on_presence_changed), cli);
+    if (kith_contact_get_state (contact) == KITH_CONTACT_ACCEPTED)
+      on_presence_changed (contact, NULL, cli);
+    if (cli->bot && kith_contact_get_state (contact) == KITH_CONTACT_INCOMING)
+      kith_session_accept_contact_async (cli->session, contact, NULL, on_accepted, cli);
+  }
+}
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KithMessage) message = NULL;
+
+  message = kith_session_send_message_finish (KITH_SESSION (source), result, &error);
+  if (message == NULL) {
+    if (cli->waiting_outbox)
+      fail (cli, error);
+    return;
+  }
+  if (cli->waiting_outbox)
+    say ("queued %u", ++cli->queued);
+}
+
+static void
+on_message_received (KithSession *session,
+                     KithContact *contact,
+                     KithMessage *message,
+                     Cli         *cli)
+{
+  const char *from = contact ? kith_contact_get_email (contact) : "?";
+
+  say ("message %s: %s", from, kith_message_get_body (message));
+  if (cli->bot && contact != NULL) {
+    g_autofree char *reply = g_strdup_printf ("Echo: %s", kith_message_get_body (message));
+
+    kith_session_send_message_async (session, contact, reply, NULL, on_sent, cli);
+    kith_session_mark_read (session, contact);
+  }
+}
+
+static void
+on_state_changed (KithSession      *session,
+                  KithSessionState  state,
+                  KithSessionState  old,
+                  Cli              *cli)
+{
+  static const char *names[] = { "signed-out", "signing-in", "online", "reconnecting", "signing-out" };
+
+  if (state < G_N_ELEMENTS (names))
+    say ("state %s", names[state]);
+}
+
+static void
+on_outbox_length (KithSession *session,
+                  GParamSpec  *pspec,
+                  Cli         *cli)
+{
+  if (cli->waiting_outbox && cli->queued == cli->count &&
+      kith_session_get_outbox_length (session) == 0) {
+    cli->waiting_outbox = FALSE;
+    say ("sent %u", cli->count);
+    finish (cli, 0);
+  }
+}
+
+static void
+on_done (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!kith_session_finish (KITH_SESSION (source), result, &error)) {
+    fail (cli, error);
+    return;
+  }
+  say ("ok");
+  finish (cli, 0);
+}
+
+static void
+on_logged_out (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr (GError) error = NULL;
+
+  cli->leaving = TRUE;
+  if (!kith_session_finish (KITH_SESSION (source), result, &error)) {
+    g_printerr ("kith-cli: %s\n", error->message);
+    cli->status = 1;
+  } else {
+    say ("logged out");
+  }
+  g_main_loop_quit (cli->loop);
+}
+
+static KithContact *
+find_contact (Cli        *cli,
+              const char *email)
+{
+  KithContact *contact = kith_session_find_contact_by_email (cli->session, email);
+
+  if (contact == NULL) {
+    g_printerr ("kith-cli: %s is not among your contacts.\n", email);
+    finish (cli, 1);
+  }
+  return contact;
+}
+
+static void
+run_command (Cli *cli)
+{
+  const char *command = cli->args[0];
+  guint argc = g_strv_length (cli->args);
+  KithUser *user = kith_session_get_user (cli->session);
+
+  if (g_str_equal (command, "login")) {
+    say ("signed in as %s", kith_user_get_email (user));
+    finish (cli, 0);
+  } else if (g_str_equal (command, "logout")) {
+    kith_session_log_out_async (cli->session, NULL, on_logged_out, cli);
+  } else if (g_str_equal (command, "whoami")) {
+    say ("%s %s", kith_user_get_email (user), kith_user_get_display_name (user));
+    finish (cli, 0);
+  } else if (g_str_equal (command, "contacts")) {
+    GListModel *contacts = kith_session_get_contacts (cli->session);
+
+    for (guint i = 0; i < g_list_model_get_n_items (contacts); i++) {
+      g_autoptr (KithContact) contact = g_list_model_get_item (contacts, i);
+
+      say ("%s %s %s", kith_contact_get_email (contact),
+           kith_contact_state_to_string (kith_contact_get_state (contact)),
+           presence_name (kith_contact_get_presence (contact)));
+    }
+    finish (cli, 0);
+  } else if (g_str_equal (command, "add") && argc == 2) {
+    kith_session_add_contact_async (cli->session, cli->args[1], NULL, on_done, cli);
+  } else if (g_str_equal (command, "accept") && argc == 2) {
+    KithContact *contact = find_contact (cli, cli->args[1]);
+
+    if (contact != NULL)
+      kith_session_accept_contact_async (cli->session, contact, NULL, on_done, cli);
+  } else if (g_str_equal (command, "send") && argc == 3) {
+    KithContact *contact = find_contact (cli, cli->args[1]);
+
+    if (contact == NULL)
+      return;
+    cli->waiting_outbox = TRUE;
+    cli->count = MAX (opt_count, 1);
+    for (guint i = 1; i <= cli->count; i++) {
+      g_autofree char *body = opt_count > 1 ? g_strdup_printf ("%s %u", cli->args[2], i)
+                                            : g_strdup (cli->args[2]);
+
+      kith_session_send_message_async (cli->session, contact, body, NULL, on_sent, cli);
+    }
+  } else if ((g_str_equal (command, "listen") || g_str_equal (command, "bot")) && argc == 1) {
+    say ("ready");
+  } else if (g_str_equal (command, "status") && argc == 2) {
+    KithChosenStatus chosen;
+
+    if (!kith_chosen_status_from_string (cli->args[1], &chosen)) {
+      g_printerr ("kith-cli: status is online, busy or hidden\n");
+      finish (cli, 2);
+      return;
+    }
+    kith_session_set_chosen_status (cli->session, chosen);
+    say ("status %s", cli->args[1]);
+    say ("ready");
+  } else {
+    g_printerr ("kith-cli: unknown command or wrong arguments (see --help)\n");
+    finish (cli, 2);
+  }
+}
+
+static void
+on_online (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!kith_session_finish (KITH_SESSION (source), result, &error)) {
+    if (error != NULL) {
+      fail (cli, error);
+    } else {
+      g_printerr ("kith-cli: not signed in (use --password-stdin, or login --stay-signed-in first)\n");
+      finish (cli, 1);
+    }
+    return;
+  }
+  run_command (cli);
+}
+
+static char *
+read_password (void)
+{
+  g_autoptr (GString) str = g_string_new (NULL);
+  int c;
+
+  while ((c = getchar ()) != EOF && c != '\n')
+    g_string_append_c (str, (char) c);
+  return g_string_free (g_steal_pointer (&str), FALSE);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  g_autoptr (KithSession) session = NULL;
+  g_autofree char *server = NULL;
+  KithDeviceKind kind = KITH_DEVICE_DESKTOP;
+  Cli cli = { 0 };
+
+  context = g_option_context_new ("login | logout | whoami | status online|busy|hidden | "
+                                  "contacts | add EMAIL | accept EMAIL | send EMAIL TEXT | "
+                                  "listen | bot");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error)) {
+    g_printerr ("kith-cli: %s\n", error->message);
+    return 2;
+  }
+  if (argc < 2) {
+    g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+    g_printerr ("%s", help);
+    return 2;
+  }
+  if (opt_device_kind != NULL && !kith_device_kind_from_string (opt_device_kind, &kind)) {
+    g_printerr ("kith-cli: --device-kind is desktop or mobile\n");
+    return 2;
+  }
+
+  server = g_strdup (opt_server ? opt_server
+                     : g_getenv ("KITH_SERVER") ? g_getenv ("KITH_SERVER")
+                     : "http://127.0.0.1:8480");
+  loop = g_main_loop_new (NULL, FALSE);
+  session = g_object_new (KITH_TYPE_SESSION,
+                          "server-url", server,
+                          "data-dir", opt_data_dir,
+                          "device-kind", kind,
+                          "device-name", "kith-cli",
+                          NULL);
+  cli.loop = loop;
+  cli.session = session;
+  cli.args = argv + 1;
+  cli.bot = g_str_equal (argv[1], "bot");
+
+  if (opt_idle_delay > 0)
+    kith_status_manager_set_idle_delay (kith_session_get_status (session), opt_idle_delay);
+
+  g_signal_connect (session, "message-received", G_CALLBACK (on_message_received), &cli);
+  g_signal_connect (session, "contact-request", G_CALLBACK (on_contact_request), &cli);
+  g_signal_connect (session, "notify::outbox-length", G_CALLBACK (on_outbox_length), &cli);
+  if (g_str_equal (argv[1], "listen") || g_str_equal (argv[1], "bot") ||
+      g_str_equal (argv[1], "status")) {
+    g_signal_connect (session, "state-changed", G_CALLBACK (on_state_changed), &cli);
+    g_signal_connect (kith_session_get_contacts (session), "items-changed",
+                      G_CALLBACK (on_contacts_changed), &cli);
+  }
+
+  g_unix_signal_add (SIGINT, on_unix_signal, &cli);
+  g_unix_signal_add (SIGTERM, on_unix_signal, &cli);
+
+  if (opt_password_stdin) {
+    g_autofree char *password = NULL;
+
+    if (opt_email == NULL) {
+      g_printerr ("kith-cli: --password-stdin needs --email\n");
+      return 2;
+    }
+    password = read_password ();
+    kith_session_sign_in_async (session, opt_email, password, opt_stay_signed_in,
+                                NULL, on_online, &cli);
+  } else if (g_str_equal (argv[1], "login")) {
+    g_printerr ("kith-cli: login needs --email and --password-stdin\n");
+    return 2;
+  } else {
+    kith_session_restore_async (session, opt_email, NULL, on_online, &cli);
+  }
+
+  g_main_loop_run (loop);
+
+  g_signal_handlers_disconnect_by_data (session, &cli);
+  g_signal_handlers_disconnect_by_data (kith_session_get_contacts (session), &cli);
+  return cli.status;
+}

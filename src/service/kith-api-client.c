@@ -1,0 +1,741 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithApiClient"
+
+#include "config.h"
+
+#include "kith-api-client.h"
+
+struct _KithApiClient
+{
+  GObject      parent_instance;
+
+  char        *server_url;
+  GUri        *base_uri;
+  SoupSession *soup_session;
+  char        *token;
+};
+
+enum {
+  PROP_0,
+  PROP_SERVER_URL,
+  PROP_SOUP_SESSION,
+  PROP_TOKEN,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (KithApiClient, kith_api_client, G_TYPE_OBJECT)
+
+static GError *
+network_error_new (const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_new_literal (KITH_ERROR, KITH_ERROR_CANCELLED, "Cancelled.");
+
+  g_debug ("Network failure: %s", error->message);
+  return g_error_new_literal (KITH_ERROR, KITH_ERROR_NETWORK, "The server cannot be reached.");
+}
+
+static GError *
+http_error_new (SoupMessage *msg,
+                GBytes      *bytes)
+{
+  guint status = soup_message_get_status (msg);
+  KithErrorCode code = KITH_ERROR_INTERNAL;
+  g_autofree char *message = NULL;
+  gsize size = 0;
+  const char *data = bytes ? g_bytes_get_data (bytes, &size) : NULL;
+
+  if (data == NULL || !kith_response_parse_error (data, size, &code, &message)) {
+    g_clear_pointer (&message, g_free);
+    if (status == 429)
+      code = KITH_ERROR_RATE_LIMITED;
+    else if (status == SOUP_STATUS_UNAUTHORIZED)
+      code = KITH_ERROR_UNAUTHORIZED;
+    else if (status >= 500)
+      code = KITH_ERROR_INTERNAL;
+    else
+      return g_error_new (KITH_ERROR, KITH_ERROR_PROTOCOL,
+                          "This is not a Kith server (HTTP %u).", status);
+  }
+
+  switch (code) {
+  case KITH_ERROR_INVALID_CREDENTIALS:
+    return g_error_new_literal (KITH_ERROR, code, "Wrong email or password.");
+  case KITH_ERROR_RATE_LIMITED:
+    {
+      const char *retry = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                        "Retry-After");
+      guint64 seconds = retry ? g_ascii_strtoull (retry, NULL, 10) : 0;
+
+      if (seconds > 0)
+        return g_error_new (KITH_ERROR, code,
+                            "Too many attempts, try again in %" G_GUINT64_FORMAT " s.", seconds);
+      return g_error_new_literal (KITH_ERROR, code, "Too many attempts, try again later.");
+    }
+  case KITH_ERROR_UNAUTHORIZED:
+    return g_error_new_literal (KITH_ERROR, code, "Your session has ended. Please sign in again.");
+  case KITH_ERROR_INTERNAL:
+    return g_error_new_literal (KITH_ERROR, code,
+                                "The server had a problem. Please try again later.");
+  default:
+    if (message != NULL && *message != '\0')
+      return g_error_new_literal (KITH_ERROR, code, message);
+    return g_error_new (KITH_ERROR, code, "The server refused this (%s).",
+                        kith_error_code_to_string (code));
+  }
+}
+
+static void
+on_request_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  SoupMessage *msg = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  guint status;
+
+  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if (bytes == NULL) {
+    g_task_return_error (task, network_error_new (error));
+    return;
+  }
+
+  status = soup_message_get_status (msg);
+  g_debug ("%s %s -> %u", soup_message_get_method (msg),
+           g_uri_get_path (soup_message_get_uri (msg)), status);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status)) {
+    g_task_return_error (task, http_error_new (msg, bytes));
+    return;
+  }
+
+  g_task_return_pointer (task, g_steal_pointer (&bytes), (GDestroyNotify) g_bytes_unref);
+}
+
+/* Takes @body. */
+static void
+api_request (KithApiClient       *self,
+             const char          *method,
+             const char          *path,
+             char                *body,
+             gpointer             source_tag,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GUri) uri = NULL;
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *owned_body = body;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+
+  if (self->base_uri == NULL) {
+    g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_NETWORK,
+                             "The server address is not valid.");
+    return;
+  }
+
+  uri = g_uri_parse_relative (self->base_uri, path, SOUP_HTTP_URI_FLAGS, &error);
+  if (uri == NULL) {
+    g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_INTERNAL, "Bad request path.");
+    return;
+  }
+
+  msg = soup_message_new_from_uri (method, uri);
+  if (self->token != NULL) {
+    g_autofree char *auth = g_strdup_printf ("Bearer %s", self->token);
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  }
+  if (owned_body != NULL) {
+    gsize len = strlen (owned_body);
+    g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&owned_body), len);
+    soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  }
+
+  g_task_set_task_data (task, g_object_ref (msg), g_object_unref);
+  soup_session_send_and_read_async (self->soup_session, msg, G_PRIORITY_DEFAULT,
+                                    cancellable, on_request_done, g_steal_pointer (&task));
+}
+
+static GBytes *
+api_request_finish (KithApiClient  *self,
+                    GAsyncResult   *result,
+                    GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static GError *
+protocol_error_new (GError *parse_error)
+{
+  g_debug ("Bad answer from the server: %s", parse_error ? parse_error->message : "?");
+  return g_error_new_literal (KITH_ERROR, KITH_ERROR_PROTOCOL,
+                              "The server sent an answer Kith does not understand.");
+}
+
+static void
+kith_api_client_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  KithApiClient *self = KITH_API_CLIENT (object);
+
+  switch (prop_id) {
+  case PROP_SERVER_URL:
+    g_value_set_string (value, self->server_url);
+    break;
+  case PROP_SOUP_SESSION:
+    g_value_set_object (value, self->soup_session);
+    break;
+  case PROP_TOKEN:
+    g_value_set_string (value, self->token);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_api_client_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  KithApiClient *self = KITH_API_CLIENT (object);
+
+  switch (prop_id) {
+  case PROP_SERVER_URL:
+    self->server_url = g_value_dup_string (value);
+    break;
+  case PROP_SOUP_SESSION:
+    self->soup_session = g_value_dup_object (value);
+    break;
+  case PROP_TOKEN:
+    kith_api_client_set_token (self, g_value_get_string (value));
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_api_client_constructed (GObject *object)
+{
+  KithApiClient *self = KITH_API_CLIENT (object);
+
+  G_OBJECT_CLASS (kith_api_client_parent_class)->constructed (object);
+
+  if (self->soup_session == NULL)
+    self->soup_session = soup_session_new_with_options ("timeout", 30, "idle-timeout", 60, NULL);
+  if (self->server_url != NULL)
+    self->base_uri = g_uri_parse (self->server_url, SOUP_HTTP_URI_FLAGS, NULL);
+  if (self->base_uri != NULL &&
+      g_strcmp0 (g_uri_get_scheme (self->base_uri), "http") != 0 &&
+      g_strcmp0 (g_uri_get_scheme (self->base_uri), "https") != 0)
+    g_clear_pointer (&self->base_uri, g_uri_unref);
+}
+
+static void
+kith_api_client_dispose (GObject *object)
+{
+  KithApiClient *self = KITH_API_CLIENT (object);
+
+  g_clear_object (&self->soup_session);
+
+  G_OBJECT_CLASS (kith_api_client_parent_class)->dispose (object);
+}
+
+static void
+kith_api_client_finalize (GObject *object)
+{
+  KithApiClient *self = KITH_API_CLIENT (object);
+
+  g_clear_pointer (&self->base_uri, g_uri_unref);
+  g_free (self->server_url);
+  g_free (self->token);
+
+  G_OBJECT_CLASS (kith_api_client_parent_class)->finalize (object);
+}
+
+static void
+kith_api_client_class_init (KithApiClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = kith_api_client_get_property;
+  object_class->set_property = kith_api_client_set_property;
+  object_class->constructed = kith_api_client_constructed;
+  object_class->dispose = kith_api_client_dispose;
+  object_class->finalize = kith_api_client_finalize;
+
+  properties[PROP_SERVER_URL] =
+    g_param_spec_string ("server-url", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SOUP_SESSION] =
+    g_param_spec_object ("soup-session", NULL, NULL, SOUP_TYPE_SESSION,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TOKEN] =
+    g_param_spec_string ("token", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+kith_api_client_init (KithApiClient *self)
+{
+}
+
+KithApiClient *
+kith_api_client_new (const char  *server_url,
+                     SoupSession *soup_session)
+{
+  return g_object_new (KITH_TYPE_API_CLIENT,
+                       "server-url", server_url,
+                       "soup-session", soup_session,
+                       NULL);
+}
+
+const char *
+kith_api_client_get_server_url (KithApiClient *self)
+{
+  g_return_val_if_fail (KITH_IS_API_CLIENT (self), NULL);
+  return self->server_url;
+}
+
+SoupSession *
+kith_api_client_get_soup_session (KithApiClient *self)
+{
+  g_return_val_if_fail (KITH_IS_API_CLIENT (self), NULL);
+  return self->soup_session;
+}
+
+const char *
+kith_api_client_get_token (KithApiClient *self)
+{
+  g_return_val_if_fail (KITH_IS_API_CLIENT (self), NULL);
+  return self->token;
+}
+
+void
+kith_api_client_set_token (KithApiClient *self,
+                           const char    *token)
+{
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+
+  if (g_strcmp0 (self->token, token) == 0)
+    return;
+  g_free (self->token);
+  self->token = g_strdup (token);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN]);
+}
+
+char *
+kith_api_client_dup_socket_url (KithApiClient *self)
+{
+  g_autoptr (GUri) uri = NULL;
+  const char *scheme;
+
+  g_return_val_if_fail (KITH_IS_API_CLIENT (self), NULL);
+
+  if (self->base_uri == NULL)
+    return NULL;
+  scheme = g_str_equal (g_uri_get_scheme (self->base_uri), "https") ? "wss" : "ws";
+  uri = g_uri_build (G_URI_FLAGS_NONE, scheme, NULL,
+                     g_uri_get_host (self->base_uri), g_uri_get_port (self->base_uri),
+                     "/api/v1/socket", NULL, NULL);
+  return g_uri_to_string (uri);
+}
+
+/* ---- calls ---- */
+
+void
+kith_api_client_server_info_async (KithApiClient       *self,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+  api_request (self, "GET", "/api/v1/server", NULL, kith_api_client_server_info_async,
+               cancellable, callback, user_data);
+}
+
+KithServerInfo *
+kith_api_client_server_info_finish (KithApiClient  *self,
+                                    GAsyncResult   *result,
+                                    GError        **error)
+{
+  g_autoptr (GBytes) bytes = api_request_finish (self, result, error);
+  g_autoptr (GError) local_error = NULL;
+  KithServerInfo *info;
+  gsize size;
+  const char *data;
+
+  if (bytes == NULL)
+    return NULL;
+  data = g_bytes_get_data (bytes, &size);
+  info = kith_response_parse_server_info (data, size, &local_error);
+  if (info == NULL)
+    g_propagate_error (error, g_error_new_literal (KITH_ERROR, KITH_ERROR_PROTOCOL,
+                                                   "This is not a Kith server."));
+  return info;
+}
+
+void
+kith_api_client_log_in_async (KithApiClient       *self,
+                              const char          *email,
+                              const char          *password,
+                              const char          *device_name,
+                              KithDeviceKind       device_kind,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr (KithBody) body = kith_body_new (KITH_BODY_LOG_IN);
+
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+  g_return_if_fail (email != NULL && password != NULL);
+
+  body->email = g_strdup (email);
+  body->password = g_strdup (password);
+  body->device_name = g_strdup (device_name ? device_name : "Kith");
+  body->device_kind = device_kind;
+  body->present = KITH_FIELD_EMAIL | KITH_FIELD_PASSWORD;
+  api_request (self, "POST", "/api/v1/sessions", kith_body_to_json (body, NULL),
+               kith_api_client_log_in_async, cancellable, callback, user_data);
+}
+
+void
+kith_api_client_sign_up_async (KithApiClient       *self,
+                               const char          *email,
+                               const char          *password,
+                               const char          *first_name,
+                               const char          *last_name,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr (KithBody) body = kith_body_new (KITH_BODY_SIGN_UP);
+
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+
+  body->email = g_strdup (email);
+  body->password = g_strdup (password);
+  body->first_name = g_strdup (first_name ? first_name : "");
+  body->last_name = g_strdup (last_name ? last_name : "");
+  body->present = KITH_FIELD_EMAIL | KITH_FIELD_PASSWORD |
+                  KITH_FIELD_FIRST_NAME | KITH_FIELD_LAST_NAME;
+  api_request (self, "POST", "/api/v1/accounts", kith_body_to_json (body, NULL),
+               kith_api_client_sign_up_async, cancellable, callback, user_data);
+}
+
+gboolean
+kith_api_client_session_finish (KithApiClient  *self,
+                                GAsyncResult   *result,
+                                char          **token,
+                                KithUserInfo  **user,
+                                GError        **error)
+{
+  g_autoptr (GBytes) bytes = api_request_finish (self, result, error);
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *t = NULL;
+  g_autoptr (KithUserInfo) u = NULL;
+  const char *data;
+  gsize size;
+
+  if (bytes == NULL)
+    return FALSE;
+  data = g_bytes_get_data (bytes, &size);
+  if (!kith_response_parse_session (data, size, &t, &u, &local_error)) {
+    g_propagate_error (error, protocol_error_new (local_error));
+    return FALSE;
+  }
+  if (token)
+    *token = g_steal_pointer (&t);
+  if (user)
+    *user = g_steal_pointer (&u);
+  return TRUE;
+}
+
+void
+kith_api_client_log_out_async (KithApiClient       *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+  api_request (self, "DELETE", "/api/v1/sessions/current", NULL,
+               kith_api_client_log_out_async, cancellable, callback, user_data);
+}
+
+void
+kith_api_client_get_me_async (KithApiClient       *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+  api_request (self, "GET", "/api/v1/me", NULL,
+               kith_api_client_get_me_async, cancellable, callback, user_data);
+}
+
+void
+kith_api_client_update_me_async (KithApiClient       *self,
+                                 const char          *first_name,
+                                 const char          *last_name,
+                                 int                  offline_email_notification,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr (KithBody) body = kith_body_new (KITH_BODY_PROFILE_UPDATE);
+
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+
+  if (first_name != NULL) {
+    body->first_name = g_strdup (first_name);
+    body->present |= KITH_FIELD_FIRST_NAME;
+  }
+  if (last_name != NULL) {
+    body->last_name = g_strdup (last_name);
+    body->present |= KITH_FIELD_LAST_NAME;
+  }
+  if (offline_email_notification >= 0) {
+    body->offline_email_notification = !!offline_email_notification;
+    body->present |= KITH_FIELD_OFFLINE_EMAIL_NOTIFICATION;
+  }
+  api_request (self, "PATCH", "/api/v1/me", kith_body_to_json (body, NULL),
+               kith_api_client_update_me_async, cancellable, callback, user_data);
+}
+
+KithUserInfo *
+kith_api_client_user_finish (KithApiClient  *self,
+                             GAsyncResult   *result,
+                             GError        **error)
+{
+  g_autoptr (GBytes) bytes = api_request_finish (self, result, error);
+  g_autoptr (GError) local_error = NULL;
+  KithUserInfo *user;
+  const char *data;
+  gsize size;
+
+  if (bytes == NULL)
+    return NULL;
+  data = g_bytes_get_data (bytes, &size);
+  user = kith_response_parse_user (data, size, &local_error);
+  if (user == NULL)
+    g_propagate_error (error, protocol_error_new (local_error));
+  return user;
+}
+
+void
+kith_api_client_change_password_async (KithApiClient       *self,
+                                       const char          *current_password,
+                                       const char          *new_password,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr (KithBody) body = kith_body_new (KITH_BODY_PASSWORD_CHANGE);
+
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+
+  body->current_password = g_strdup (current_password);
+  body->new_password = g_strdup (new_password);
+  api_request (self, "PUT", "/api/v1/me/password", kith_body_to_json (body, NULL),
+               kith_api_client_change_password_async, cancellable, callback, user_data);
+}
+
+void
+kith_api_client_request_password_reset_async (KithApiClient       *self,
+                                              const char          *email,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data)
+{
+  g_autoptr (KithBody) body = kith_body_new (KITH_BODY_RESET_REQUEST);
+
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+
+  body->email = g_strdup (email);
+  api_request (self, "POST", "/api/v1/password-reset", kith_body_to_json (body, NULL),
+               kith_api_client_request_password_reset_async, cancellable, callback, user_data);
+}
+
+void
+kith_api_client_delete_account_async (KithApiClient       *self,
+                                      const char          *confirm_email,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr (KithBody) body = kith_body_new (KITH_BODY_DELETE_ACCOUNT);
+
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+
+  body->confirm_email = g_strdup (confirm_email);
+  api_request (self, "DELETE", "/api/v1/me", kith_body_to_json (body, NULL),
+               kith_api_client_delete_account_async, cancellable, callback, user_data);
+}
+
+void
+kith_api_client_remove_contact_async (KithApiClient       *self,
+                                      gint64               user_id,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/contacts/%" G_GINT64_FORMAT, user_id);
+
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+  api_request (self, "DELETE", path, NULL,
+               kith_api_client_remove_contact_async, cancellable, callback, user_data);
+}
+
+gboolean
+kith_api_client_call_finish (KithApiClient  *self,
+                             GAsyncResult   *result,
+                             GError        **error)
+{
+  g_autoptr (GBytes) bytes = api_request_finish (self, result, error);
+
+  return bytes != NULL;
+}
+
+void
+kith_api_client_list_contacts_async (KithApiClient       *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+  api_request (self, "GET", "/api/v1/contacts", NULL,
+               kith_api_client_list_contacts_async, cancellable, callback, user_data);
+}
+
+GPtrArray *
+kith_api_client_list_contacts_finish (KithApiClient  *self,
+                                      GAsyncResult   *result,
+                                      GError        **error)
+{
+  g_autoptr (GBytes) bytes = api_request_finish (self, result, error);
+  g_autoptr (GError) local_error = NULL;
+  GPtrArray *contacts;
+  const char *data;
+  gsize size;
+
+  if (bytes == NULL)
+    return NULL;
+  data = g_bytes_get_data (bytes, &size);
+  contacts = kith_response_parse_contacts (data, size, &local_error);
+  if (contacts == NULL)
+    g_propagate_error (error, protocol_error_new (local_error));
+  return contacts;
+}
+
+void
+kith_api_client_add_contact_async (KithApiClient       *self,
+                                   const char          *email,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr (KithBody) body = kith_body_new (KITH_BODY_CONTACT_ADD);
+
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+
+  body->email = g_strdup (email);
+  api_request (self, "POST", "/api/v1/contacts", kith_body_to_json (body, NULL),
+               kith_api_client_add_contact_async, cancellable, callback, user_data);
+}
+
+void
+kith_api_client_accept_contact_async (KithApiClient       *self,
+                                      gint64               user_id,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/contacts/%" G_GINT64_FORMAT "/accept", user_id);
+
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+  api_request (self, "POST", path, NULL,
+               kith_api_client_accept_contact_async, cancellable, callback, user_data);
+}
+
+KithContactInfo *
+kith_api_client_contact_finish (KithApiClient  *self,
+                                GAsyncResult   *result,
+                                GError        **error)
+{
+  g_autoptr (GBytes) bytes = api_request_finish (self, result, error);
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GString) wrapped = NULL;
+  const char *data;
+  gsize size;
+
+  if (bytes == NULL)
+    return NULL;
+
+  /* A single CONTACT: parse it through the list codec. */
+  data = g_bytes_get_data (bytes, &size);
+  wrapped = g_string_new ("{\"contacts\": [");
+  g_string_append_len (wrapped, data, size);
+  g_string_append (wrapped, "]}");
+  list = kith_response_parse_contacts (wrapped->str, wrapped->len, &local_error);
+  if (list == NULL || list->len != 1) {
+    g_propagate_error (error, protocol_error_new (local_error));
+    return NULL;
+  }
+  return g_ptr_array_steal_index (list, 0);
+}
+
+void
+kith_api_client_history_async (KithApiClient       *self,
+                               gint64               peer_id,
+                               gint64               before,
+                               guint                limit,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr (GString) path = g_string_new (NULL);
+
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+
+  g_string_printf (path, "/api/v1/conversations/%" G_GINT64_FORMAT "/messages?limit=%u",
+                   peer_id, MIN (limit ? limit : 50, KITH_MAX_HISTORY_LIMIT));
+  if (before > 0)
+    g_string_append_printf (path, "&before=%" G_GINT64_FORMAT, before);
+  api_request (self, "GET", path->str, NULL,
+               kith_api_client_history_async, cancellable, callback, user_data);
+}
+
+GPtrArray *
+kith_api_client_history_finish (KithApiClient  *self,
+                                GAsyncResult   *result,
+                                GError        **error)
+{
+  g_autoptr (GBytes) bytes = api_request_finish (self, result, error);
+  g_autoptr (GError) local_error = NULL;
+  GPtrArray *messages;
+  const char *data;
+  gsize size;
+
+  if (bytes == NULL)
+    return NULL;
+  data = g_bytes_get_data (bytes, &size);
+  messages = kith_response_parse_messages (data, size, &local_error);
+  if (messages == NULL)
+    g_propagate_error (error, protocol_error_new (local_error));
+  return messages;
+}

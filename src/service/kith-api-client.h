@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include "kith-service-types.h"
+
+G_BEGIN_DECLS
+
+#define KITH_TYPE_API_CLIENT (kith_api_client_get_type ())
+
+G_DECLARE_FINAL_TYPE (KithApiClient, kith_api_client, KITH, API_CLIENT, GObject)
+
+/*
+ * Every REST call of docs/protocol.md. Errors are in KITH_ERROR with a
+ * message a person can act on:
+ *   KITH_ERROR_INVALID_CREDENTIALS "Wrong email or password."
+ *   KITH_ERROR_RATE_LIMITED        "Too many attempts, try again in 40 s."
+ *   KITH_ERROR_NETWORK             "The server cannot be reached."
+ *   KITH_ERROR_UNAUTHORIZED        "Your session has ended. Please sign in again."
+ * Properties: server-url (construct-only, e.g. "http://127.0.0.1:8080"),
+ * token (gchar*, set once signed in), soup-session (construct-only, may be
+ * NULL: a new one is made).
+ */
+KithApiClient  *kith_api_client_new                      (const char     *server_url,
+                                                          SoupSession    *soup_session);
+const char     *kith_api_client_get_server_url           (KithApiClient  *self);
+SoupSession    *kith_api_client_get_soup_session         (KithApiClient  *self);
+const char     *kith_api_client_get_token                (KithApiClient  *self);
+void            kith_api_client_set_token                (KithApiClient  *self,
+                                                          const char     *token);
+/* ws:// or wss:// URL of GET /api/v1/socket */
+char           *kith_api_client_dup_socket_url           (KithApiClient  *self);
+
+/* GET /api/v1/server -> KithServerInfo (free with kith_server_info_free) */
+void            kith_api_client_server_info_async        (KithApiClient       *self,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+KithServerInfo *kith_api_client_server_info_finish       (KithApiClient  *self,
+                                                          GAsyncResult   *result,
+                                                          GError        **error);
+
+/* POST /api/v1/sessions and POST /api/v1/accounts -> token + own user */
+void            kith_api_client_log_in_async             (KithApiClient       *self,
+                                                          const char          *email,
+                                                          const char          *password,
+                                                          const char          *device_name,
+                                                          KithDeviceKind       device_kind,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+void            kith_api_client_sign_up_async            (KithApiClient       *self,
+                                                          const char          *email,
+                                                          const char          *password,
+                                                          const char          *first_name,
+                                                          const char          *last_name,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+/* For both: @token and @user are out parameters (may be NULL). */
+gboolean        kith_api_client_session_finish           (KithApiClient  *self,
+                                                          GAsyncResult   *result,
+                                                          char          **token,
+                                                          KithUserInfo  **user,
+                                                          GError        **error);
+
+/* DELETE /api/v1/sessions/current */
+void            kith_api_client_log_out_async            (KithApiClient       *self,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+/* GET /api/v1/me, PATCH /api/v1/me -> own user */
+void            kith_api_client_get_me_async             (KithApiClient       *self,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+/* NULL strings and a negative @offline_email_notification leave a field as it is. */
+void            kith_api_client_update_me_async          (KithApiClient       *self,
+                                                          const char          *first_name,
+                                                          const char          *last_name,
+                                                          int                  offline_email_notification,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+KithUserInfo   *kith_api_client_user_finish              (KithApiClient  *self,
+                                                          GAsyncResult   *result,
+                                                          GError        **error);
+
+/* PUT /api/v1/me/password */
+void            kith_api_client_change_password_async    (KithApiClient       *self,
+                                                          const char          *current_password,
+                                                          const char          *new_password,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+/* POST /api/v1/password-reset */
+void            kith_api_client_request_password_reset_async (KithApiClient       *self,
+                                                              const char          *email,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+/* DELETE /api/v1/me */
+void            kith_api_client_delete_account_async     (KithApiClient       *self,
+                                                          const char          *confirm_email,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+/* DELETE /api/v1/contacts/{id} */
+void            kith_api_client_remove_contact_async     (KithApiClient       *self,
+                                                          gint64               user_id,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+/* Finish for calls without a result body (log out, password, reset, delete, remove). */
+gboolean        kith_api_client_call_finish              (KithApiClient  *self,
+                                                          GAsyncResult   *result,
+                                                          GError        **error);
+
+/* GET /api/v1/contacts -> GPtrArray of KithContactInfo */
+void            kith_api_client_list_contacts_async      (KithApiClient       *self,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+GPtrArray      *kith_api_client_list_contacts_finish     (KithApiClient  *self,
+                                                          GAsyncResult   *result,
+                                                          GError        **error);
+
+/* POST /api/v1/contacts, POST /api/v1/contacts/{id}/accept -> KithContactInfo */
+void            kith_api_client_add_contact_async        (KithApiClient       *self,
+                                                          const char          *email,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+void            kith_api_client_accept_contact_async     (KithApiClient       *self,
+                                                          gint64               user_id,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+KithContactInfo *kith_api_client_contact_finish          (KithApiClient  *self,
+                                                          GAsyncResult   *result,
+                                                          GError        **error);
+
+/* GET /api/v1/conversations/{id}/messages?before=&limit= -> GPtrArray of
+ * KithMessageInfo, oldest first. @before <= 0: the newest. */
+void            kith_api_client_history_async            (KithApiClient       *self,
+                                                          gint64               peer_id,
+                                                          gint64               before,
+                                                          guint                limit,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+GPtrArray      *kith_api_client_history_finish           (KithApiClient  *self,
+                                                          GAsyncResult   *result,
+                                                          GError        **error);
+
+G_END_DECLS

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+#include "kith-service-types.h"
+
+G_BEGIN_DECLS
+
+#define KITH_TYPE_CONTACT (kith_contact_get_type ())
+
+G_DECLARE_FINAL_TYPE (KithContact, kith_contact, KITH, CONTACT, GObject)
+
+/*
+ * One entry of KithSession:contacts. Properties (all notify):
+ *   id (gint64, the contact's user id), email, first-name, last-name,
+ *   display-name, initials, presence (KithPresence; offline unless accepted),
+ *   state (KithContactState: accepted / incoming request / outgoing request),
+ *   unread-count (guint), is-request (gboolean: state != accepted).
+ * Its conversation: kith_session_get_conversation().
+ */
+KithContact      *kith_contact_new               (const KithContactInfo *info);
+void              kith_contact_update            (KithContact           *self,
+                                                  const KithContactInfo *info);
+void              kith_contact_update_user       (KithContact           *self,
+                                                  const KithUserInfo    *user);
+void              kith_contact_set_presence      (KithContact           *self,
+                                                  KithPresence           presence);
+void              kith_contact_set_state         (KithContact           *self,
+                                                  KithContactState       state);
+void              kith_contact_set_unread_count  (KithContact           *self,
+                                                  guint                  unread_count);
+
+gint64            kith_contact_get_id            (KithContact *self);
+const char       *kith_contact_get_email         (KithContact *self);
+const char       *kith_contact_get_first_name    (KithContact *self);
+const char       *kith_contact_get_last_name     (KithContact *self);
+const char       *kith_contact_get_display_name  (KithContact *self);
+const char       *kith_contact_get_initials      (KithContact *self);
+KithPresence      kith_contact_get_presence      (KithContact *self);
+KithContactState  kith_contact_get_state         (KithContact *self);
+guint             kith_contact_get_unread_count  (KithContact *self);
+gboolean          kith_contact_get_is_request    (KithContact *self);
+
+G_END_DECLS

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "kith-contact.h"
+#include "kith-message.h"
+#include "kith-service-types.h"
+#include "kith-status-manager.h"
+#include "kith-user.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  KITH_SESSION_SIGNED_OUT,
+  KITH_SESSION_SIGNING_IN,
+  KITH_SESSION_ONLINE,
+  KITH_SESSION_RECONNECTING,
+  KITH_SESSION_SIGNING_OUT,
+} KithSessionState;
+
+#define KITH_TYPE_SESSION (kith_session_get_type ())
+
+G_DECLARE_FINAL_TYPE (KithSession, kith_session, KITH, SESSION, GObject)
+
+/*
+ * Kith without a window. Properties:
+ *   server-url (string; settable while signed out),
+ *   data-dir (string, construct; default g_get_user_data_dir()/kith),
+ *   device-kind (KithDeviceKind, construct; default desktop),
+ *   device-name (string, construct; default "Kith"),
+ *   state (KithSessionState, read-only),
+ *   user (KithUser, read-only; NULL while signed out),
+ *   contacts (GListModel of KithContact, read-only; never NULL),
+ *   status (KithStatusManager, read-only; never NULL),
+ *   stay-signed-in (gboolean, read-only: how the current session was made).
+ * Signals:
+ *   state-changed (KithSessionState new, KithSessionState old)
+ *   message-received (KithContact *from, KithMessage *message): a new
+ *     incoming message (not replays of ones already seen)
+ *   keyring-error (GError *error): the keyring could not store/clear the
+ *     token (missing or locked): stay-signed-in does not work this time.
+ *   signed-out-remotely (): the token was revoked elsewhere (close 4001).
+ *   contact-request (KithContact *contact): someone asked to be a contact.
+ *   call-frame (KithFrame *frame): a call.* frame for the call manager.
+ * Property outbox-length (guint): messages not yet acknowledged by kithd.
+ */
+KithSession     *kith_session_new                    (const char *server_url);
+KithSessionState kith_session_get_state              (KithSession *self);
+const char      *kith_session_get_server_url         (KithSession *self);
+void             kith_session_set_server_url         (KithSession *self,
+                                                      const char  *server_url);
+KithUser        *kith_session_get_user               (KithSession *self);
+GListModel      *kith_session_get_contacts           (KithSession *self);
+KithStatusManager *kith_session_get_status           (KithSession *self);
+gboolean         kith_session_get_stay_signed_in     (KithSession *self);
+KithContact     *kith_session_find_contact           (KithSession *self,
+                                                      gint64       user_id);
+KithContact     *kith_session_find_contact_by_email  (KithSession *self,
+                                                      const char  *email);
+/* The conversation with @contact: a GListModel of KithMessage sorted by
+ * seq (pending last). Shows the cache at once and fills from the server. */
+GListModel      *kith_session_get_conversation       (KithSession *self,
+                                                      KithContact *contact);
+/* Sends message.read up to the newest message and zeroes unread-count. */
+void             kith_session_mark_read              (KithSession *self,
+                                                      KithContact *contact);
+/* Convenience for set_chosen on the status manager. */
+void             kith_session_set_chosen_status      (KithSession      *self,
+                                                      KithChosenStatus  chosen);
+
+/* GET /server (login flows: "oidc:google" -> show "Sign in with Google"). */
+void             kith_session_server_info_async      (KithSession         *self,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+KithServerInfo  *kith_session_server_info_finish     (KithSession   *self,
+                                                      GAsyncResult  *result,
+                                                      GError       **error);
+
+/* Sign in / sign up; finishes once online (state ONLINE) or with an error
+ * (state back to SIGNED_OUT). With @stay_signed_in the token goes to the keyring. */
+void             kith_session_sign_in_async          (KithSession         *self,
+                                                      const char          *email,
+                                                      const char          *password,
+                                                      gboolean             stay_signed_in,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+void             kith_session_sign_up_async          (KithSession         *self,
+                                                      const char          *email,
+                                                      const char          *password,
+                                                      const char          *first_name,
+                                                      const char          *last_name,
+                                                      gboolean             stay_signed_in,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+/* Restores a stay-signed-in session from the keyring (@email may be NULL).
+ * TRUE when online; FALSE with no error when nothing is stored or the stored
+ * token is no longer valid (it is then removed). */
+void             kith_session_restore_async          (KithSession         *self,
+                                                      const char          *email,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+/* Log out: revoke the token on the server, remove it from the keyring. */
+void             kith_session_log_out_async          (KithSession         *self,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+/* Exit: close the socket at once (contacts see offline), revoke the token
+ * unless stay-signed-in. */
+void             kith_session_exit_async             (KithSession         *self,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+/* Finish for sign_in, sign_up, restore, log_out, exit and every action
+ * below that has no result. */
+gboolean         kith_session_finish                 (KithSession   *self,
+                                                      GAsyncResult  *result,
+                                                      GError       **error);
+
+void             kith_session_request_password_reset_async (KithSession         *self,
+                                                            const char          *email,
+                                                            GCancellable        *cancellable,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+/* NULL / negative = unchanged. */
+void             kith_session_update_profile_async   (KithSession         *self,
+                                                      const char          *first_name,
+                                                      const char          *last_name,
+                                                      int                  offline_email_notification,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+void             kith_session_change_password_async  (KithSession         *self,
+                                                      const char          *current_password,
+                                                      const char          *new_password,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+/* Deletes the account, then signs out (keyring entry removed). */
+void             kith_session_delete_account_async   (KithSession         *self,
+                                                      const char          *confirm_email,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+void             kith_session_add_contact_async      (KithSession         *self,
+                                                      const char          *email,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+void             kith_session_accept_contact_async   (KithSession         *self,
+                                                      KithContact         *contact,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+/* Declines a request, withdraws ours, or removes a contact. */
+void             kith_session_remove_contact_async   (KithSession         *self,
+                                                      KithContact         *contact,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+/* Finishes once the message is safely in the outbox (state PENDING; SENT
+ * follows on message.ack). Works offline too. */
+void             kith_session_send_message_async     (KithSession         *self,
+                                                      KithContact         *contact,
+                                                      const char          *body,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+KithMessage     *kith_session_send_message_finish    (KithSession   *self,
+                                                      GAsyncResult  *result,
+                                                      GError       **error);
+/* Loads older messages of the conversation (cache, then server); the number added. */
+void             kith_session_load_older_messages_async  (KithSession         *self,
+                                                          KithContact         *contact,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+int              kith_session_load_older_messages_finish (KithSession   *self,
+                                                          GAsyncResult  *result,
+                                                          GError       **error);
+/* Sets the chosen status (and sends it when online). */
+void             kith_session_set_chosen_status_async    (KithSession         *self,
+                                                          KithChosenStatus     chosen,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+
+/* Number of outbox entries not yet acknowledged (kith-cli waits for 0). */
+guint            kith_session_get_outbox_length      (KithSession *self);
+/* Sends a frame on the socket (for the call manager); FALSE when offline. */
+gboolean         kith_session_send_frame             (KithSession     *self,
+                                                      const KithFrame *frame);
+
+G_END_DECLS

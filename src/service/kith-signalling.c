@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithSignalling"
+
+#include "config.h"
+
+#include "kith-service-enums.h"
+#include "kith-signalling.h"
+
+#define CLOSE_TOKEN_REVOKED 4001
+
+struct _KithSignalling
+{
+  GObject                  parent_instance;
+
+  SoupSession             *soup_session;
+  char                    *url;
+  char                    *token;
+  gint64                   resume_after;
+
+  KithSignallingState      state;
+  SoupWebsocketConnection *conn;
+  GList                   *closing;        /* connections finishing their close handshake */
+  GCancellable            *connect_cancellable;
+  guint                    backoff_source;
+  guint                    tick_source;
+  guint                    attempt;
+  gint64                   last_rx;        /* monotonic µs */
+  gint64                   last_ping;
+  gint64                   connect_started;
+  gboolean                 running;
+  gulong                   network_handler;
+
+  guint                    ping_interval;  /* ms */
+  guint                    dead_timeout;
+  guint                    backoff_min;
+  guint                    backoff_max;
+};
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_URL,
+  PROP_TOKEN,
+  PROP_PING_INTERVAL,
+  PROP_DEAD_TIMEOUT,
+  PROP_BACKOFF_MIN,
+  PROP_BACKOFF_MAX,
+  N_PROPS
+};
+
+enum {
+  STATE_CHANGED,
+  FRAME,
+  REVOKED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (KithSignalling, kith_signalling, G_TYPE_OBJECT)
+
+static void connect_now (KithSignalling *self);
+
+static guint
+env_ms (const char *name,
+        guint       fallback)
+{
+  const char *value = g_getenv (name);
+  guint64 ms;
+
+  if (value == NULL || !g_ascii_string_to_unsigned (value, 10, 1, G_MAXUINT, &ms, NULL))
+    return fallback;
+  return (guint) ms;
+}
+
+static void
+set_state (KithSignalling      *self,
+           KithSignallingState  state)
+{
+  KithSignallingState old = self->state;
+
+  if (old == state)
+    return;
+  self->state = state;
+  g_debug ("state %d -> %d", old, state);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  g_signal_emit (self, signals[STATE_CHANGED], 0, state, old);
+}
+
+static void
+on_closing_closed (SoupWebsocketConnection *conn,
+                   gpointer                 user_data)
+{
+  KithSignalling *self = user_data;
+
+  g_signal_handlers_disconnect_by_data (conn, self);
+  self->closing = g_list_remove (self->closing, conn);
+  g_object_unref (conn);
+}
+
+/* Graceful: send a close frame and let the handshake finish in the
+ * background. Otherwise the connection is dropped at once (dispose closes
+ * the stream). */
+static void
+drop_connection (KithSignalling *self,
+                 gboolean        graceful)
+{
+  g_cancellable_cancel (self->connect_cancellable);
+  g_clear_object (&self->connect_cancellable);
+
+  if (self->conn != NULL) {
+    g_signal_handlers_disconnect_by_data (self->conn, self);
+    if (graceful &&
+        soup_websocket_connection_get_state (self->conn) == SOUP_WEBSOCKET_STATE_OPEN) {
+      soup_websocket_connection_close (self->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+      g_signal_connect (self->conn, "closed", G_CALLBACK (on_closing_closed), self);
+      self->closing = g_list_prepend (self->closing, g_steal_pointer (&self->conn));
+    }
+    g_clear_object (&self->conn);
+  }
+}
+
+static gboolean
+on_backoff_done (gpointer user_data)
+{
+  KithSignalling *self = user_data;
+
+  self->backoff_source = 0;
+  connect_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_reconnect (KithSignalling *self)
+{
+  guint delay;
+  guint shift = MIN (self->attempt, 16);
+
+  drop_connection (self, FALSE);
+  if (!self->running)
+    return;
+
+  delay = MIN ((guint64) self->backoff_min << shift, self->backoff_max);
+  /* Jitter: somewhere between half and all of the delay. */
+  delay = delay / 2 + g_random_int_range (0, delay / 2 + 1);
+  self->attempt++;
+  g_debug ("reconnecting in %u ms (attempt %u)", delay, self->attempt);
+
+  g_clear_handle_id (&self->backoff_source, g_source_remove);
+  self->backoff_source = g_timeout_add (delay, on_backoff_done, self);
+  set_state (self, KITH_SIGNALLING_WAITING);
+}
+
+static gboolean
+send_raw (KithSignalling  *self,
+          const KithFrame *frame)
+{
+  g_autofree char *json = NULL;
+  gsize len = 0;
+
+  if (self->conn == NULL ||
+      soup_websocket_connection_get_state (self->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+    return FALSE;
+
+  json = kith_frame_to_json (frame, KITH_ORIGIN_CLIENT, &len);
+  if (json == NULL)
+    return FALSE;
+  soup_websocket_connection_send_text (self->conn, json);
+  return TRUE;
+}
+
+static gboolean
+on_tick (gpointer user_data)
+{
+  KithSignalling *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->state == KITH_SIGNALLING_CONNECTING &&
+      now - self->connect_started > (gint64) self->dead_timeout * 1000) {
+    g_debug ("connecting took too long");
+    schedule_reconnect (self);
+  } else if (self->state == KITH_SIGNALLING_CONNECTED) {
+    if (now - self->last_rx > (gint64) self->dead_timeout * 1000) {
+      g_debug ("dead link: nothing heard for %u ms", self->dead_timeout);
+      schedule_reconnect (self);
+    } else if (now - self->last_ping >= (gint64) self->ping_interval * 1000) {
+      g_autoptr (KithFrame) ping = kith_frame_new (KITH_FRAME_PING);
+
+      self->last_ping = now;
+      send_raw (self, ping);
+    }
+  }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_ws_message (SoupWebsocketConnection *conn,
+               SoupWebsocketDataType    type,
+               GBytes                  *message,
+               gpointer                 user_data)
+{
+  KithSignalling *self = user_data;
+  g_autoptr (KithFrame) frame = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *data;
+  gsize size;
+
+  self->last_rx = g_get_monotonic_time ();
+
+  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+    return;
+
+  data = g_bytes_get_data (message, &size);
+  frame = kith_frame_parse (data, size, KITH_ORIGIN_SERVER, &error);
+  if (frame == NULL) {
+    g_debug ("ignoring a frame: %s", error->message);
+    return;
+  }
+
+  if (frame->type == KITH_FRAME_WELCOME) {
+    self->attempt = 0;
+    set_state (self, KITH_SIGNALLING_CONNECTED);
+  }
+
+  g_object_ref (self);
+  g_signal_emit (self, signals[FRAME], 0, frame);
+  g_object_unref (self);
+}
+
+static void
+on_ws_closed (SoupWebsocketConnection *conn,
+              gpointer                 user_data)
+{
+  KithSignalling *self = user_data;
+  gushort code = soup_websocket_connection_get_close_code (conn);
+
+  g_debug ("socket closed (%u)", code);
+
+  if (code == CLOSE_TOKEN_REVOKED) {
+    self->running = FALSE;
+    drop_connection (self, FALSE);
+    set_state (self, KITH_SIGNALLING_DISCONNECTED);
+    g_signal_emit (self, signals[REVOKED], 0);
+    return;
+  }
+
+  schedule_reconnect (self);
+}
+
+static void
+on_ws_connected (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  KithSignalling *self = user_data;
+  g_autoptr (SoupWebsocketConnection) conn = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KithFrame) hello = NULL;
+
+  conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
+  if (conn == NULL) {
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_debug ("cannot connect: %s", error->message);
+      schedule_reconnect (self);
+    }
+    g_object_unref (self);
+    return;
+  }
+
+  g_clear_object (&self->connect_cancellable);
+  self->conn = g_steal_pointer (&conn);
+  soup_websocket_connection_set_max_incoming_payload_size (self->conn, KITH_MAX_FRAME_BYTES + 1024);
+  soup_websocket_connection_set_keepalive_interval (self->conn, 0);
+  g_signal_connect (self->conn, "message", G_CALLBACK (on_ws_message), self);
+  g_signal_connect (self->conn, "closed", G_CALLBACK (on_ws_closed), self);
+
+  self->last_rx = self->last_ping = g_get_monotonic_time ();
+
+  hello = kith_frame_new (KITH_FRAME_HELLO);
+  hello->token = g_strdup (self->token);
+  hello->resume_after = self->resume_after;
+  g_debug ("hello, resume after %" G_GINT64_FORMAT, self->resume_after);
+  send_raw (self, hello);
+
+  g_object_unref (self);
+}
+
+static void
+connect_now (KithSignalling *self)
+{
+  g_autoptr (SoupMessage) msg = NULL;
+
+  g_clear_handle_id (&self->backoff_source, g_source_remove);
+  drop_connection (self, FALSE);
+
+  msg = soup_message_new ("GET", self->url);
+  if (msg == NULL) {
+    schedule_reconnect (self);
+    return;
+  }
+
+  self->connect_cancellable = g_cancellable_new ();
+  self->connect_started = g_get_monotonic_time ();
+  set_state (self, KITH_SIGNALLING_CONNECTING);
+  soup_session_websocket_connect_async (self->soup_session, msg, NULL, NULL,
+                                        G_PRIORITY_DEFAULT, self->connect_cancellable,
+                                        on_ws_connected, g_object_ref (self));
+}
+
+static void
+on_network_changed (GNetworkMonitor *monitor,
+                    gboolean         available,
+                    gpointer         user_data)
+{
+  KithSignalling *self = user_data;
+
+  if (available && self->running && self->state == KITH_SIGNALLING_WAITING) {
+    g_debug ("network is back: retrying now");
+    self->attempt = 0;
+    connect_now (self);
+  }
+}
+
+static void
+kith_signalling_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  KithSignalling *self = KITH_SIGNALLING (object);
+
+  switch (prop_id) {
+  case PROP_STATE:
+    g_value_set_enum (value, self->state);
+    break;
+  case PROP_URL:
+    g_value_set_string (value, self->url);
+    break;
+  case PROP_TOKEN:
+    g_value_set_string (value, self->token);
+    break;
+  case PROP_PING_INTERVAL:
+    g_value_set_uint (value, self->ping_interval);
+    break;
+  case PROP_DEAD_TIMEOUT:
+    g_value_set_uint (value, self->dead_timeout);
+    break;
+  case PROP_BACKOFF_MIN:
+    g_value_set_uint (value, self->backoff_min);
+    break;
+  case PROP_BACKOFF_MAX:
+    g_value_set_uint (value, self->backoff_max);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_signalling_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  KithSignalling *self = KITH_SIGNALLING (object);
+
+  switch (prop_id) {
+  case PROP_URL:
+    g_free (self->url);
+    self->url = g_value_dup_string (value);
+    break;
+  case PROP_TOKEN:
+    g_free (self->token);
+    self->token = g_value_dup_string (value);
+    break;
+  case PROP_PING_INTERVAL:
+    self->ping_interval = g_value_get_uint (value);
+    break;
+  case PROP_DEAD_TIMEOUT:
+    self->dead_timeout = g_value_get_uint (value);
+    break;
+  case PROP_BACKOFF_MIN:
+    self->backoff_min = g_value_get_uint (value);
+    break;
+  case PROP_BACKOFF_MAX:
+    self->backoff_max = g_value_get_uint (value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_signalling_dispose (GObject *object)
+{
+  KithSignalling *self = KITH_SIGNALLING (object);
+
+  self->running = FALSE;
+  drop_connection (self, FALSE);
+  while (self->closing != NULL) {
+    SoupWebsocketConnection *conn = self->closing->data;
+
+    self->closing = g_list_delete_link (self->closing, self->closing);
+    g_signal_handlers_disconnect_by_data (conn, self);
+    g_object_unref (conn);
+  }
+  g_clear_handle_id (&self->backoff_source, g_source_remove);
+  g_clear_handle_id (&self->tick_source, g_source_remove);
+  g_clear_signal_handler (&self->network_handler, g_network_monitor_get_default ());
+  g_clear_object (&self->soup_session);
+
+  G_OBJECT_CLASS (kith_signalling_parent_class)->dispose (object);
+}
+
+static void
+kith_signalling_finalize (GObject *object)
+{
+  KithSignalling *self = KITH_SIGNALLING (object);
+
+  g_free (self->url);
+  g_free (self->token);
+
+  G_OBJECT_CLASS (kith_signalling_parent_class)->finalize (object);
+}
+
+static void
+kith_signalling_class_init (KithSignallingClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+
+  object_class->get_property = kith_signalling_get_property;
+  object_class->set_property = kith_signalling_set_property;
+  object_class->dispose = kith_signalling_dispose;
+  object_class->finalize = kith_signalling_finalize;
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, KITH_TYPE_SIGNALLING_STATE,
+                       KITH_SIGNALLING_DISCONNECTED,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_URL] = g_param_spec_string ("url", NULL, NULL, NULL, rw);
+  properties[PROP_TOKEN] = g_param_spec_string ("token", NULL, NULL, NULL, rw);
+  properties[PROP_PING_INTERVAL] =
+    g_param_spec_uint ("ping-interval", NULL, NULL, 10, G_MAXUINT, 10000, rw);
+  properties[PROP_DEAD_TIMEOUT] =
+    g_param_spec_uint ("dead-timeout", NULL, NULL, 10, G_MAXUINT, 25000, rw);
+  properties[PROP_BACKOFF_MIN] =
+    g_param_spec_uint ("backoff-min", NULL, NULL, 1, G_MAXUINT, 500, rw);
+  properties[PROP_BACKOFF_MAX] =
+    g_param_spec_uint ("backoff-max", NULL, NULL, 1, G_MAXUINT, 30000, rw);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[STATE_CHANGED] =
+    g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  KITH_TYPE_SIGNALLING_STATE, KITH_TYPE_SIGNALLING_STATE);
+  signals[FRAME] =
+    g_signal_new ("frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[REVOKED] =
+    g_signal_new ("revoked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+kith_signalling_init (KithSignalling *self)
+{
+  self->ping_interval = env_ms ("KITH_PING_INTERVAL_MS", 10000);
+  self->dead_timeout = env_ms ("KITH_DEAD_TIMEOUT_MS", 25000);
+  self->backoff_min = env_ms ("KITH_BACKOFF_MIN_MS", 500);
+  self->backoff_max = env_ms ("KITH_BACKOFF_MAX_MS", 30000);
+}
+
+KithSignalling *
+kith_signalling_new (SoupSession *soup_session,
+                     const char  *url,
+                     const char  *token)
+{
+  KithSignalling *self;
+
+  g_return_val_if_fail (SOUP_IS_SESSION (soup_session), NULL);
+
+  self = g_object_new (KITH_TYPE_SIGNALLING, "url", url, "token", token, NULL);
+  self->soup_session = g_object_ref (soup_session);
+  return self;
+}
+
+KithSignallingState
+kith_signalling_get_state (KithSignalling *self)
+{
+  g_return_val_if_fail (KITH_IS_SIGNALLING (self), KITH_SIGNALLING_DISCONNECTED);
+  return self->state;
+}
+
+void
+kith_signalling_set_resume_after (KithSignalling *self,
+                                  gint64          seq)
+{
+  g_return_if_fail (KITH_IS_SIGNALLING (self));
+  self->resume_after = seq;
+}
+
+void
+kith_signalling_start (KithSignalling *self)
+{
+  guint tick;
+
+  g_return_if_fail (KITH_IS_SIGNALLING (self));
+
+  if (self->running)
+    return;
+  self->running = TRUE;
+  self->attempt = 0;
+
+  tick = CLAMP (MIN (self->ping_interval, self->dead_timeout) / 4, 10, 1000);
+  g_clear_handle_id (&self->tick_source, g_source_remove);
+  self->tick_source = g_timeout_add (tick, on_tick, self);
+  if (self->network_handler == 0)
+    self->network_handler = g_signal_connect (g_network_monitor_get_default (),
+                                              "network-changed",
+                                              G_CALLBACK (on_network_changed), self);
+  connect_now (self);
+}
+
+void
+kith_signalling_stop (KithSignalling *self)
+{
+  g_return_if_fail (KITH_IS_SIGNALLING (self));
+
+  self->running = FALSE;
+  g_clear_handle_id (&self->backoff_source, g_source_remove);
+  g_clear_handle_id (&self->tick_source, g_source_remove);
+  drop_connection (self, TRUE);
+  set_state (self, KITH_SIGNALLING_DISCONNECTED);
+}
+
+void
+kith_signalling_reconnect_now (KithSignalling *self)
+{
+  g_return_if_fail (KITH_IS_SIGNALLING (self));
+
+  if (!self->running)
+    return;
+  self->attempt = 0;
+  connect_now (self);
+}
+
+gboolean
+kith_signalling_send (KithSignalling  *self,
+                      const KithFrame *frame)
+{
+  g_return_val_if_fail (KITH_IS_SIGNALLING (self), FALSE);
+  g_return_val_if_fail (frame != NULL, FALSE);
+
+  if (self->state != KITH_SIGNALLING_CONNECTED)
+    return FALSE;
+  return send_raw (self, frame);
+}

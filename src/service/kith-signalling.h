@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include "kith-service-types.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  KITH_SIGNALLING_DISCONNECTED,   /* not started, or stopped */
+  KITH_SIGNALLING_CONNECTING,     /* socket opening, hello sent, waiting for welcome */
+  KITH_SIGNALLING_CONNECTED,      /* welcome received */
+  KITH_SIGNALLING_WAITING,        /* link lost, back-off timer running */
+} KithSignallingState;
+
+#define KITH_TYPE_SIGNALLING (kith_signalling_get_type ())
+
+G_DECLARE_FINAL_TYPE (KithSignalling, kith_signalling, KITH, SIGNALLING, GObject)
+
+/*
+ * The WebSocket to kithd: hello {token, resume_after}, an app-level ping
+ * every ping-interval ms, dead link when no frame came for dead-timeout ms,
+ * reconnection with exponential back-off (backoff-min doubling to
+ * backoff-max, with jitter), and an immediate retry when GNetworkMonitor
+ * says the network is back.
+ *
+ * Properties: state (KithSignallingState), url, token,
+ *   ping-interval (ms, default 10000), dead-timeout (ms, default 25000),
+ *   backoff-min (ms, default 500), backoff-max (ms, default 30000).
+ *   The environment variables KITH_PING_INTERVAL_MS, KITH_DEAD_TIMEOUT_MS,
+ *   KITH_BACKOFF_MIN_MS and KITH_BACKOFF_MAX_MS override the defaults.
+ * Signals:
+ *   state-changed (new, old)
+ *   frame (KithFrame *frame): every frame from kithd, welcome included
+ *   revoked (): kithd closed with 4001; no reconnection follows
+ * The owner keeps resume-after (the last seq it stored) up to date with
+ * kith_signalling_set_resume_after(); each hello carries it.
+ */
+KithSignalling      *kith_signalling_new       (SoupSession    *soup_session,
+                                                const char     *url,
+                                                const char     *token);
+KithSignallingState  kith_signalling_get_state (KithSignalling *self);
+void                 kith_signalling_start     (KithSignalling *self);
+/* Closes at once (normal closure) and stops reconnecting. */
+void                 kith_signalling_stop      (KithSignalling *self);
+/* Drop the current link and reconnect now (used on network-back). */
+void                 kith_signalling_reconnect_now (KithSignalling *self);
+void                 kith_signalling_set_resume_after (KithSignalling *self,
+                                                       gint64          seq);
+/* FALSE when not connected (nothing is queued: callers keep an outbox). */
+gboolean             kith_signalling_send      (KithSignalling  *self,
+                                                const KithFrame *frame);
+
+G_END_DECLS

@@ -1,0 +1,671 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithServiceTest"
+
+#include "config.h"
+
+#include <signal.h>
+#include <glib/gstdio.h>
+
+#include "service-test-util.h"
+
+static char *test_root;
+
+/* Works around a bug in tests/server/kithd-test-helper.c (reported): its
+ * port_file_ready() asks g_subprocess_get_if_exited() of a process that is
+ * still running, which is a critical. Only that one message is let through;
+ * every other warning stays fatal. */
+static gboolean
+on_fatal_log (const char     *log_domain,
+              GLogLevelFlags  log_level,
+              const char     *message,
+              gpointer        user_data)
+{
+  if (g_strcmp0 (log_domain, "GLib-GIO") == 0 &&
+      (strstr (message, "g_subprocess_get_if_exited: assertion") != NULL ||
+       strstr (message, "g_subprocess_get_if_signaled: assertion") != NULL))
+    return FALSE;
+  return TRUE;
+}
+
+void
+svc_test_init_env (void)
+{
+  g_test_log_set_fatal_handler (on_fatal_log, NULL);
+  g_setenv ("KITH_BACKOFF_MIN_MS", "50", TRUE);
+  g_setenv ("KITH_BACKOFF_MAX_MS", "400", TRUE);
+  g_setenv ("KITH_PING_INTERVAL_MS", "1000", TRUE);
+  g_setenv ("KITH_DEAD_TIMEOUT_MS", "3000", TRUE);
+}
+
+char *
+svc_test_make_dir (const char *prefix)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmpl = NULL;
+  char *dir;
+
+  if (test_root == NULL) {
+    test_root = g_dir_make_tmp ("kith-service-test-XXXXXX", &error);
+    g_assert_no_error (error);
+  }
+  tmpl = g_build_filename (test_root, prefix, NULL);
+  dir = g_strdup_printf ("%s-%u", tmpl, g_random_int ());
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  return dir;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL) {
+    while ((name = g_dir_read_name (dir))) {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  }
+  g_rmdir (path);
+}
+
+void
+svc_test_cleanup (void)
+{
+  if (test_root != NULL)
+    remove_tree (test_root);
+  g_clear_pointer (&test_root, g_free);
+}
+
+guint16
+svc_test_free_port (void)
+{
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GError) error = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, addr, TRUE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+KithdTestServer *
+svc_test_server_start (void)
+{
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", svc_test_free_port ());
+
+  return kithd_test_server_start ("--listen", listen, NULL);
+}
+
+KithSession *
+svc_test_session_new (KithdTestServer *server,
+                      const char      *data_dir,
+                      KithDeviceKind   kind)
+{
+  return g_object_new (KITH_TYPE_SESSION,
+                       "server-url", kithd_test_server_get_url (server),
+                       "data-dir", data_dir,
+                       "device-kind", kind,
+                       NULL);
+}
+
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  g_assert_true (kithd_test_wait_until (is_set, slot, 30000));
+  return *slot;
+}
+
+gboolean
+svc_test_sign_in (KithSession  *session,
+                  const char   *email,
+                  const char   *password,
+                  gboolean      stay_signed_in,
+                  GError      **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  kith_session_sign_in_async (session, email, password, stay_signed_in, NULL,
+                              store_result, &result);
+  return kith_session_finish (session, wait_result (&result), error);
+}
+
+gboolean
+svc_test_restore (KithSession  *session,
+                  const char   *email,
+                  GError      **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  kith_session_restore_async (session, email, NULL, store_result, &result);
+  return kith_session_finish (session, wait_result (&result), error);
+}
+
+void
+svc_test_exit (KithSession *session)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  kith_session_exit_async (session, NULL, store_result, &result);
+  g_assert_true (kith_session_finish (session, wait_result (&result), &error));
+  g_assert_no_error (error);
+}
+
+void
+svc_test_log_out (KithSession *session)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  kith_session_log_out_async (session, NULL, store_result, &result);
+  g_assert_true (kith_session_finish (session, wait_result (&result), &error));
+  g_assert_no_error (error);
+}
+
+typedef struct {
+  KithSession *session;
+  const char  *email;
+} FindContact;
+
+static gboolean
+has_contact (gpointer data)
+{
+  FindContact *f = data;
+
+  return kith_session_find_contact_by_email (f->session, f->email) != NULL;
+}
+
+KithContact *
+svc_test_wait_contact (KithSession *session,
+                       const char  *email)
+{
+  FindContact f = { session, email };
+
+  g_assert_true (kithd_test_wait_until (has_contact, &f, 10000));
+  return kith_session_find_contact_by_email (session, email);
+}
+
+typedef struct {
+  KithContact  *contact;
+  KithPresence  presence;
+} WaitPresence;
+
+static gboolean
+has_presence (gpointer data)
+{
+  WaitPresence *w = data;
+
+  return kith_contact_get_presence (w->contact) == w->presence;
+}
+
+gboolean
+svc_test_wait_presence (KithContact  *contact,
+                        KithPresence  presence,
+                        guint         timeout_ms)
+{
+  WaitPresence w = { contact, presence };
+
+  return kithd_test_wait_until (has_presence, &w, timeout_ms);
+}
+
+typedef struct {
+  KithSession      *session;
+  KithSessionState  state;
+} WaitState;
+
+static gboolean
+has_state (gpointer data)
+{
+  WaitState *w = data;
+
+  return kith_session_get_state (w->session) == w->state;
+}
+
+gboolean
+svc_test_wait_state (KithSession      *session,
+                     KithSessionState  state,
+                     guint             timeout_ms)
+{
+  WaitState w = { session, state };
+
+  return kithd_test_wait_until (has_state, &w, timeout_ms);
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+void
+svc_test_run_for (guint ms)
+{
+  kithd_test_wait_until (never, NULL, ms);
+}
+
+/* ---- inbox ---- */
+
+static void
+on_inbox_message (KithSession *session,
+                  KithContact *contact,
+                  KithMessage *message,
+                  SvcInbox    *inbox)
+{
+  g_ptr_array_add (inbox->bodies, g_strdup (kith_message_get_body (message)));
+}
+
+SvcInbox *
+svc_inbox_new (KithSession *session)
+{
+  SvcInbox *inbox = g_new0 (SvcInbox, 1);
+
+  inbox->bodies = g_ptr_array_new_with_free_func (g_free);
+  g_signal_connect (session, "message-received", G_CALLBACK (on_inbox_message), inbox);
+  return inbox;
+}
+
+void
+svc_inbox_free (SvcInbox *inbox)
+{
+  g_ptr_array_unref (inbox->bodies);
+  g_free (inbox);
+}
+
+typedef struct {
+  SvcInbox *inbox;
+  guint     n;
+} WaitInbox;
+
+static gboolean
+inbox_has (gpointer data)
+{
+  WaitInbox *w = data;
+
+  return w->inbox->bodies->len >= w->n;
+}
+
+gboolean
+svc_inbox_wait (SvcInbox *inbox,
+                guint     n,
+                guint     timeout_ms)
+{
+  WaitInbox w = { inbox, n };
+
+  return kithd_test_wait_until (inbox_has, &w, timeout_ms);
+}
+
+/* ---- kith-cli ---- */
+
+struct _SvcCli {
+  GSubprocess      *process;
+  GDataInputStream *out;
+  GString          *output;
+  GPtrArray        *lines;
+  GCancellable     *cancellable;
+  gboolean          eof;
+  gboolean          exited;
+};
+
+static void read_next_line (SvcCli *cli);
+
+static void
+on_waited (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!g_subprocess_wait_finish (G_SUBPROCESS (source), result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  ((SvcCli *) user_data)->exited = TRUE;
+}
+
+static void
+on_line (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  SvcCli *cli = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
+                                                    NULL, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (line == NULL) {
+    cli->eof = TRUE;
+    return;
+  }
+  g_string_append_printf (cli->output, "%s\n", line);
+  g_ptr_array_add (cli->lines, g_steal_pointer (&line));
+  read_next_line (cli);
+}
+
+static void
+read_next_line (SvcCli *cli)
+{
+  g_data_input_stream_read_line_async (cli->out, G_PRIORITY_DEFAULT, cli->cancellable,
+                                       on_line, cli);
+}
+
+SvcCli *
+svc_cli_spawn (const char *stdin_text,
+               const char *first_arg,
+               ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  const char *root = g_getenv ("KITH_BUILD_ROOT");
+  SvcCli *cli = g_new0 (SvcCli, 1);
+  va_list ap;
+
+  g_assert_nonnull (root);
+  g_ptr_array_add (argv, g_build_filename (root, "src", "cli", "kith-cli", NULL));
+  va_start (ap, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  cli->process = g_subprocess_newv ((const char * const *) argv->pdata,
+                                    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                                    &error);
+  g_assert_no_error (error);
+  if (stdin_text != NULL) {
+    GOutputStream *in = g_subprocess_get_stdin_pipe (cli->process);
+
+    g_output_stream_write_all (in, stdin_text, strlen (stdin_text), NULL, NULL, &error);
+    g_assert_no_error (error);
+  }
+  g_output_stream_close (g_subprocess_get_stdin_pipe (cli->process), NULL, NULL);
+
+  cli->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (cli->process));
+  cli->output = g_string_new (NULL);
+  cli->lines = g_ptr_array_new_with_free_func (g_free);
+  cli->cancellable = g_cancellable_new ();
+  g_subprocess_wait_async (cli->process, cli->cancellable, on_waited, cli);
+  read_next_line (cli);
+  return cli;
+}
+
+typedef struct {
+  SvcCli     *cli;
+  const char *prefix;
+} WaitLine;
+
+static gboolean
+has_line (gpointer data)
+{
+  WaitLine *w = data;
+
+  for (guint i = 0; i < w->cli->lines->len; i++) {
+    if (g_str_has_prefix (g_ptr_array_index (w->cli->lines, i), w->prefix))
+      return TRUE;
+  }
+  return w->cli->eof;
+}
+
+gboolean
+svc_cli_wait_line (SvcCli     *cli,
+                   const char *prefix,
+                   guint       timeout_ms)
+{
+  WaitLine w = { cli, prefix };
+
+  kithd_test_wait_until (has_line, &w, timeout_ms);
+  for (guint i = 0; i < cli->lines->len; i++) {
+    if (g_str_has_prefix (g_ptr_array_index (cli->lines, i), prefix))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean
+has_exited (gpointer data)
+{
+  SvcCli *cli = data;
+
+  return cli->eof && cli->exited;
+}
+
+int
+svc_cli_wait_exit (SvcCli *cli,
+                   guint   timeout_ms)
+{
+  g_assert_true (kithd_test_wait_until (has_exited, cli, timeout_ms));
+  if (g_subprocess_get_if_exited (cli->process))
+    return g_subprocess_get_exit_status (cli->process);
+  return -1;
+}
+
+const char *
+svc_cli_get_output (SvcCli *cli)
+{
+  return cli->output->str;
+}
+
+void
+svc_cli_kill9 (SvcCli *cli)
+{
+  g_subprocess_send_signal (cli->process, SIGKILL);
+  svc_cli_wait_exit (cli, 10000);
+}
+
+void
+svc_cli_terminate (SvcCli *cli)
+{
+  g_subprocess_send_signal (cli->process, SIGTERM);
+  svc_cli_wait_exit (cli, 10000);
+}
+
+void
+svc_cli_free (SvcCli *cli)
+{
+  if (cli == NULL)
+    return;
+  g_cancellable_cancel (cli->cancellable);
+  if (!cli->exited) {
+    g_subprocess_force_exit (cli->process);
+    g_subprocess_wait (cli->process, NULL, NULL);
+  }
+  g_clear_object (&cli->cancellable);
+  g_clear_object (&cli->out);
+  g_clear_object (&cli->process);
+  g_string_free (cli->output, TRUE);
+  g_ptr_array_unref (cli->lines);
+  g_free (cli);
+}
+
+/* ---- a fake Mutter idle monitor ---- */
+
+static const char mutter_xml[] =
+  "<node>"
+  " <interface name='org.gnome.Mutter.IdleMonitor'>"
+  "  <method name='GetIdletime'><arg name='idletime' direction='out' type='t'/></method>"
+  "  <method name='AddIdleWatch'><arg name='interval' direction='in' type='t'/>"
+  "   <arg name='id' direction='out' type='u'/></method>"
+  "  <method name='AddUserActiveWatch'><arg name='id' direction='out' type='u'/></method>"
+  "  <method name='RemoveWatch'><arg name='id' direction='in' type='u'/></method>"
+  "  <signal name='WatchFired'><arg name='id' type='u'/></signal>"
+  " </interface>"
+  "</node>";
+
+struct _SvcFakeMutter {
+  GDBusConnection *connection;
+  guint            registration;
+  guint            owner;
+  gboolean         acquired;
+  guint            next_id;
+  guint            idle_watch;
+  guint            active_watch;
+  guint64          last_interval;
+};
+
+static void
+on_mutter_call (GDBusConnection       *connection,
+                const char            *sender,
+                const char            *path,
+                const char            *iface,
+                const char            *method,
+                GVariant              *parameters,
+                GDBusMethodInvocation *invocation,
+                gpointer               user_data)
+{
+  SvcFakeMutter *fake = user_data;
+
+  if (g_str_equal (method, "GetIdletime")) {
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(t)", (guint64) 0));
+  } else if (g_str_equal (method, "AddIdleWatch")) {
+    g_variant_get (parameters, "(t)", &fake->last_interval);
+    fake->idle_watch = ++fake->next_id;
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", fake->idle_watch));
+  } else if (g_str_equal (method, "AddUserActiveWatch")) {
+    fake->active_watch = ++fake->next_id;
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", fake->active_watch));
+  } else {
+    g_dbus_method_invocation_return_value (invocation, NULL);
+  }
+}
+
+static const GDBusInterfaceVTable mutter_vtable = { on_mutter_call, NULL, NULL, { 0 } };
+
+static void
+on_mutter_name (GDBusConnection *connection,
+                const char      *name,
+                gpointer         user_data)
+{
+  ((SvcFakeMutter *) user_data)->acquired = TRUE;
+}
+
+static gboolean
+mutter_acquired (gpointer data)
+{
+  return ((SvcFakeMutter *) data)->acquired;
+}
+
+SvcFakeMutter *
+svc_fake_mutter_new (GDBusConnection *connection)
+{
+  SvcFakeMutter *fake = g_new0 (SvcFakeMutter, 1);
+  g_autoptr (GDBusNodeInfo) info = NULL;
+  g_autoptr (GError) error = NULL;
+
+  info = g_dbus_node_info_new_for_xml (mutter_xml, &error);
+  g_assert_no_error (error);
+  fake->connection = g_object_ref (connection);
+  fake->registration = g_dbus_connection_register_object (connection,
+                                                          "/org/gnome/Mutter/IdleMonitor/Core",
+                                                          info->interfaces[0], &mutter_vtable,
+                                                          fake, NULL, &error);
+  g_assert_no_error (error);
+  fake->owner = g_bus_own_name_on_connection (connection, "org.gnome.Mutter.IdleMonitor",
+                                              G_BUS_NAME_OWNER_FLAGS_NONE,
+                                              on_mutter_name, NULL, fake, NULL);
+  g_assert_true (kithd_test_wait_until (mutter_acquired, fake, 5000));
+  return fake;
+}
+
+static gboolean
+has_idle_watch (gpointer data)
+{
+  return ((SvcFakeMutter *) data)->idle_watch != 0;
+}
+
+static gboolean
+has_active_watch (gpointer data)
+{
+  return ((SvcFakeMutter *) data)->active_watch != 0;
+}
+
+guint
+svc_fake_mutter_wait_idle_watch (SvcFakeMutter *fake,
+                                 guint          timeout_ms)
+{
+  kithd_test_wait_until (has_idle_watch, fake, timeout_ms);
+  return fake->idle_watch;
+}
+
+guint
+svc_fake_mutter_wait_active_watch (SvcFakeMutter *fake,
+                                   guint          timeout_ms)
+{
+  kithd_test_wait_until (has_active_watch, fake, timeout_ms);
+  return fake->active_watch;
+}
+
+guint64
+svc_fake_mutter_get_last_interval (SvcFakeMutter *fake)
+{
+  return fake->last_interval;
+}
+
+void
+svc_fake_mutter_fire (SvcFakeMutter *fake,
+                      guint          id)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (id == fake->active_watch)
+    fake->active_watch = 0;   /* user-active watches fire once */
+  g_dbus_connection_emit_signal (fake->connection, NULL, "/org/gnome/Mutter/IdleMonitor/Core",
+                                 "org.gnome.Mutter.IdleMonitor", "WatchFired",
+                                 g_variant_new ("(u)", id), &error);
+  g_assert_no_error (error);
+}
+
+void
+svc_fake_mutter_free (SvcFakeMutter *fake)
+{
+  g_bus_unown_name (fake->owner);
+  g_dbus_connection_unregister_object (fake->connection, fake->registration);
+  g_object_unref (fake->connection);
+  g_free (fake);
+}
+
+gboolean
+svc_test_require_keyring (void)
+{
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  if (bus != NULL)
+    reply = g_dbus_connection_call_sync (bus, "org.freedesktop.secrets", "/org/freedesktop/secrets",
+                                         "org.freedesktop.DBus.Peer", "Ping", NULL, NULL,
+                                         G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+  if (reply == NULL) {
+    g_test_skip ("no Secret Service on the session bus");
+    return FALSE;
+  }
+  return TRUE;
+}

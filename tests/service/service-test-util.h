@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "kith-session.h"
+#include "kithd-test-helper.h"
+
+G_BEGIN_DECLS
+
+#define PASSWORD "Corr3ct-Horse!"
+
+/* Short reconnect timings for every session (and kith-cli) of the test. */
+void          svc_test_init_env          (void);
+/* A fresh directory under the test's temporary root (removed at exit). */
+char         *svc_test_make_dir          (const char *prefix);
+void          svc_test_cleanup           (void);
+/* A loopback port nobody listens on right now. */
+guint16       svc_test_free_port         (void);
+/* kithd on a fixed port, so that restart keeps the clients' URL. */
+KithdTestServer *svc_test_server_start   (void);
+
+KithSession  *svc_test_session_new       (KithdTestServer *server,
+                                          const char      *data_dir,
+                                          KithDeviceKind   kind);
+gboolean      svc_test_sign_in           (KithSession  *session,
+                                          const char   *email,
+                                          const char   *password,
+                                          gboolean      stay_signed_in,
+                                          GError      **error);
+gboolean      svc_test_restore           (KithSession  *session,
+                                          const char   *email,
+                                          GError      **error);
+void          svc_test_exit              (KithSession  *session);
+void          svc_test_log_out           (KithSession  *session);
+/* Waits until @session has @email as a contact and returns it (borrowed). */
+KithContact  *svc_test_wait_contact      (KithSession  *session,
+                                          const char   *email);
+/* Waits until the contact shows @presence; FALSE on timeout. */
+gboolean      svc_test_wait_presence     (KithContact  *contact,
+                                          KithPresence  presence,
+                                          guint         timeout_ms);
+gboolean      svc_test_wait_state        (KithSession      *session,
+                                          KithSessionState  state,
+                                          guint             timeout_ms);
+/* Runs the main context for @ms (only to let time pass in a scenario). */
+void          svc_test_run_for           (guint ms);
+
+/* Collects every message-received body of a session, in order. */
+typedef struct {
+  GPtrArray *bodies;
+} SvcInbox;
+
+SvcInbox     *svc_inbox_new              (KithSession *session);
+void          svc_inbox_free             (SvcInbox    *inbox);
+gboolean      svc_inbox_wait             (SvcInbox    *inbox,
+                                          guint        n,
+                                          guint        timeout_ms);
+
+/* A kith-cli subprocess with its stdout read line by line. */
+typedef struct _SvcCli SvcCli;
+
+SvcCli       *svc_cli_spawn              (const char  *stdin_text,
+                                          const char  *first_arg,
+                                          ...) G_GNUC_NULL_TERMINATED;
+/* Waits for a line starting with @prefix; TRUE when it came. */
+gboolean      svc_cli_wait_line          (SvcCli      *cli,
+                                          const char  *prefix,
+                                          guint        timeout_ms);
+/* Waits for the exit; the exit status (-1 on signal). */
+int           svc_cli_wait_exit          (SvcCli      *cli,
+                                          guint        timeout_ms);
+const char   *svc_cli_get_output         (SvcCli      *cli);
+void          svc_cli_kill9              (SvcCli      *cli);
+void          svc_cli_terminate          (SvcCli      *cli);
+void          svc_cli_free               (SvcCli      *cli);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvcCli, svc_cli_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvcInbox, svc_inbox_free)
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* A fake org.gnome.Mutter.IdleMonitor on @connection, on the real interface
+ * (GetIdletime, AddIdleWatch, AddUserActiveWatch, RemoveWatch, WatchFired). */
+typedef struct _SvcFakeMutter SvcFakeMutter;
+
+SvcFakeMutter *svc_fake_mutter_new            (GDBusConnection *connection);
+/* Waits for the newest AddIdleWatch / AddUserActiveWatch and returns its id (0: none came). */
+guint          svc_fake_mutter_wait_idle_watch   (SvcFakeMutter *fake,
+                                                  guint          timeout_ms);
+guint          svc_fake_mutter_wait_active_watch (SvcFakeMutter *fake,
+                                                  guint          timeout_ms);
+guint64        svc_fake_mutter_get_last_interval (SvcFakeMutter *fake);
+/* Emits WatchFired (@id): the user went idle, or came back. */
+void           svc_fake_mutter_fire              (SvcFakeMutter *fake,
+                                                  guint          id);
+void           svc_fake_mutter_free              (SvcFakeMutter *fake);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+/* TRUE when a Secret Service answers on the session bus; otherwise the test
+ * is skipped (g_test_skip) and FALSE returned. */
+gboolean       svc_test_require_keyring          (void);
+G_END_DECLS

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithTestIdleMonitor"
+
+#include "config.h"
+
+#include "kith-idle-monitor.h"
+#include "kith-status-manager.h"
+#include "service-test-util.h"
+
+static GTestDBus *bus;
+
+static GDBusConnection *
+private_connection (void)
+{
+  g_autoptr (GError) error = NULL;
+  GDBusConnection *connection;
+
+  connection = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (bus),
+                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                       NULL, NULL, &error);
+  g_assert_no_error (error);
+  return connection;
+}
+
+typedef struct {
+  KithIdleMonitor *monitor;
+  gboolean         idle;
+} WaitIdle;
+
+static gboolean
+idle_is (gpointer data)
+{
+  WaitIdle *w = data;
+
+  return kith_idle_monitor_get_idle (w->monitor) == w->idle;
+}
+
+static gboolean
+backend_known (gpointer data)
+{
+  return kith_idle_monitor_get_backend (data) != KITH_IDLE_BACKEND_NONE;
+}
+
+/* Mutter says idle after the configured delay and active on input. */
+static void
+test_mutter (void)
+{
+  g_autoptr (GDBusConnection) service = private_connection ();
+  g_autoptr (GDBusConnection) client = private_connection ();
+  SvcFakeMutter *fake = svc_fake_mutter_new (service);
+  g_autoptr (KithIdleMonitor) monitor = kith_idle_monitor_new (client);
+  g_autoptr (KithStatusManager) status = kith_status_manager_new (monitor, KITH_DEVICE_DESKTOP);
+  WaitIdle w = { monitor, TRUE };
+  guint id;
+
+  kith_idle_monitor_set_idle_delay (monitor, 42);
+  kith_idle_monitor_start (monitor);
+  g_assert_true (kithd_test_wait_until (backend_known, monitor, 5000));
+  g_assert_cmpint (kith_idle_monitor_get_backend (monitor), ==, KITH_IDLE_BACKEND_MUTTER);
+
+  id = svc_fake_mutter_wait_idle_watch (fake, 5000);
+  g_assert_cmpuint (id, !=, 0);
+  g_assert_cmpuint (svc_fake_mutter_get_last_interval (fake), ==, 42000);
+  g_assert_false (kith_idle_monitor_get_idle (monitor));
+
+  svc_fake_mutter_fire (fake, id);
+  g_assert_true (kithd_test_wait_until (idle_is, &w, 5000));
+  g_assert_cmpint (kith_status_manager_get_presence (status), ==, KITH_PRESENCE_IDLE);
+
+  id = svc_fake_mutter_wait_active_watch (fake, 5000);
+  g_assert_cmpuint (id, !=, 0);
+  svc_fake_mutter_fire (fake, id);
+  w.idle = FALSE;
+  g_assert_true (kithd_test_wait_until (idle_is, &w, 5000));
+  g_assert_cmpint (kith_status_manager_get_presence (status), ==, KITH_PRESENCE_ONLINE);
+
+  /* Auto-idle off: never idle. */
+  kith_status_manager_set_auto_idle (status, FALSE);
+  id = svc_fake_mutter_wait_idle_watch (fake, 5000);
+  svc_fake_mutter_fire (fake, id);
+  svc_fake_mutter_wait_active_watch (fake, 5000);
+  g_assert_false (kith_idle_monitor_get_idle (monitor));
+  g_assert_cmpint (kith_status_manager_get_presence (status), ==, KITH_PRESENCE_ONLINE);
+
+  /* Busy stays busy while idle; hidden shows as offline. */
+  kith_status_manager_set_chosen (status, KITH_CHOSEN_BUSY);
+  g_assert_cmpint (kith_status_manager_get_presence (status), ==, KITH_PRESENCE_BUSY);
+  kith_status_manager_set_chosen (status, KITH_CHOSEN_HIDDEN);
+  g_assert_cmpint (kith_status_manager_get_presence (status), ==, KITH_PRESENCE_OFFLINE);
+
+  g_clear_object (&status);
+  g_clear_object (&monitor);
+  svc_fake_mutter_free (fake);
+}
+
+/* No Mutter and no ScreenSaver: the app's own input decides. */
+static void
+test_app_fallback (void)
+{
+  g_autoptr (GDBusConnection) client = private_connection ();
+  g_autoptr (KithIdleMonitor) monitor = kith_idle_monitor_new (client);
+  WaitIdle w = { monitor, TRUE };
+
+  kith_idle_monitor_set_idle_delay (monitor, 1);
+  kith_idle_monitor_start (monitor);
+  g_assert_true (kithd_test_wait_until (backend_known, monitor, 5000));
+  g_assert_cmpint (kith_idle_monitor_get_backend (monitor), ==, KITH_IDLE_BACKEND_APP);
+
+  g_assert_true (kithd_test_wait_until (idle_is, &w, 3000));
+  kith_idle_monitor_report_input (monitor);
+  g_assert_false (kith_idle_monitor_get_idle (monitor));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (bus);
+
+  g_test_add_func ("/idle-monitor/mutter", test_mutter);
+  g_test_add_func ("/idle-monitor/app-fallback", test_app_fallback);
+
+  ret = g_test_run ();
+  g_test_dbus_down (bus);
+  g_object_unref (bus);
+  return ret;
+}
