@@ -1,0 +1,738 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithChatView"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <adwaita.h>
+
+#include "kith-chat-view.h"
+#include "kith-contact-row.h"
+#include "kith-message-row.h"
+
+/* How close to the top (px) scrolling loads older messages, and to the
+ * bottom counts as "at the bottom". */
+#define LOAD_OLDER_THRESHOLD 200
+#define BOTTOM_THRESHOLD 24
+
+struct _KithChatView
+{
+  GtkWidget      parent_instance;
+
+  KithSession   *session;
+  KithContact   *contact;
+  GListModel    *messages;
+  GCancellable  *load_cancellable;
+  GCancellable  *cancellable;
+  GtkWindow     *window;          /* watched for is-active while mapped */
+  AdwLeaflet    *leaflet;         /* the ancestor leaflet, if any */
+  GBinding      *back_binding;
+  GBinding      *name_binding;
+  GBinding      *avatar_binding;
+
+  /* scrolling */
+  gboolean       at_bottom;
+  gboolean       keep_distance;   /* keep the distance to the bottom (older loaded above) */
+  double         distance;
+  gboolean       adjusting;
+  gboolean       loading_older;
+  gboolean       no_older;
+
+  GtkWidget     *header_bar;
+  GtkWidget     *back_button;
+  GtkWidget     *title_box;
+  GtkWidget     *avatar;
+  GtkWidget     *name_label;
+  GtkWidget     *presence_dot;
+  GtkWidget     *presence_label;
+  GtkWidget     *stack;
+  GtkWidget     *request_page;
+  GtkWidget     *accept_button;
+  GtkWidget     *empty_page;
+  GtkWidget     *loading_revealer;
+  GtkWidget     *loading_spinner;
+  GtkWidget     *scroller;
+  GtkWidget     *message_list;
+  GtkWidget     *composer_box;
+  GtkWidget     *composer;
+  GtkWidget     *send_button;
+};
+
+enum {
+  PROP_0,
+  PROP_SESSION,
+  PROP_CONTACT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (KithChatView, kith_chat_view, GTK_TYPE_WIDGET)
+
+static void
+show_toast (GtkWidget  *widget,
+            const char *title)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
+  else
+    g_debug ("no toast overlay for: %s", title);
+}
+
+static GtkAdjustment *
+get_vadjustment (KithChatView *self)
+{
+  return gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
+}
+
+static void
+scroll_to_bottom (KithChatView *self)
+{
+  GtkAdjustment *adj = get_vadjustment (self);
+
+  self->adjusting = TRUE;
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  self->adjusting = FALSE;
+}
+
+/* ---- reading ---- */
+
+static void
+maybe_mark_read (KithChatView *self)
+{
+  if (self->contact == NULL || self->messages == NULL)
+    return;
+  if (kith_contact_get_state (self->contact) != KITH_CONTACT_ACCEPTED)
+    return;
+  if (kith_contact_get_unread_count (self->contact) == 0)
+    return;
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || self->window == NULL ||
+      !gtk_window_is_active (self->window))
+    return;
+  kith_session_mark_read (self->session, self->contact);
+}
+
+/* ---- the header and the page ---- */
+
+static void
+update_header (KithChatView *self)
+{
+  KithPresence presence;
+  const char *css;
+
+  gtk_widget_set_visible (self->title_box, self->contact != NULL);
+  if (self->contact == NULL)
+    return;
+
+  presence = kith_contact_get_presence (self->contact);
+  for (int p = KITH_PRESENCE_OFFLINE; p <= KITH_PRESENCE_MOBILE; p++)
+    gtk_widget_remove_css_class (self->presence_dot, kith_contact_row_presence_css (p));
+
+  if (kith_contact_get_state (self->contact) == KITH_CONTACT_ACCEPTED) {
+    css = kith_contact_row_presence_css (presence);
+    gtk_widget_add_css_class (self->presence_dot, css);
+    gtk_widget_set_visible (self->presence_dot, TRUE);
+    gtk_label_set_label (GTK_LABEL (self->presence_label), kith_contact_row_presence_label (presence));
+  } else {
+    gtk_widget_set_visible (self->presence_dot, FALSE);
+    gtk_label_set_label (GTK_LABEL (self->presence_label),
+                         kith_contact_get_state (self->contact) == KITH_CONTACT_INCOMING
+                           ? _("Wants to be your contact") : _("Request sent"));
+  }
+}
+
+static void
+update_empty (KithChatView *self)
+{
+  gboolean empty = self->messages == NULL || g_list_model_get_n_items (self->messages) == 0;
+
+  gtk_widget_set_visible (self->empty_page, self->messages != NULL && empty);
+}
+
+static void
+update_send_enabled (KithChatView *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->composer));
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+  gboolean enabled = FALSE;
+
+  if (self->contact != NULL && kith_contact_get_state (self->contact) == KITH_CONTACT_ACCEPTED) {
+    gtk_text_buffer_get_bounds (buffer, &start, &end);
+    text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    enabled = *g_strstrip (text) != '\0';
+  }
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.send", enabled);
+}
+
+static GtkWidget *
+create_message_row (gpointer item,
+                    gpointer user_data)
+{
+  KithChatView *self = user_data;
+
+  return kith_message_row_new (KITH_MESSAGE (item),
+                               self->contact ? kith_contact_get_display_name (self->contact) : NULL);
+}
+
+static void
+update_header_func (GtkListBoxRow *row,
+                    GtkListBoxRow *before,
+                    gpointer       user_data)
+{
+  GDateTime *day = kith_message_get_sent_at (kith_message_row_get_message (KITH_MESSAGE_ROW (row)));
+  GDateTime *prev = NULL;
+  GtkWidget *header;
+  g_autofree char *text = NULL;
+
+  if (before != NULL)
+    prev = kith_message_get_sent_at (kith_message_row_get_message (KITH_MESSAGE_ROW (before)));
+
+  if (day == NULL ||
+      (prev != NULL &&
+       g_date_time_get_year (prev) == g_date_time_get_year (day) &&
+       g_date_time_get_day_of_year (prev) == g_date_time_get_day_of_year (day))) {
+    gtk_list_box_row_set_header (row, NULL);
+    return;
+  }
+
+  text = kith_message_row_format_day (day, NULL);
+  header = gtk_list_box_row_get_header (row);
+  if (header != NULL && GTK_IS_LABEL (header)) {
+    gtk_label_set_label (GTK_LABEL (header), text);
+    return;
+  }
+  header = gtk_label_new (text);
+  gtk_widget_add_css_class (header, "kith-day-separator");
+  gtk_widget_add_css_class (header, "caption-heading");
+  gtk_widget_add_css_class (header, "dim-label");
+  gtk_list_box_row_set_header (row, header);
+}
+
+static void
+on_messages_changed (KithChatView *self,
+                     guint         position,
+                     guint         removed,
+                     guint         added,
+                     GListModel   *model)
+{
+  guint n = g_list_model_get_n_items (model);
+  GtkAdjustment *adj = get_vadjustment (self);
+
+  /* Older messages came in above: keep what is on screen where it is. */
+  if (position == 0 && added > 0 && n > added && !self->at_bottom) {
+    self->keep_distance = TRUE;
+    self->distance = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_value (adj);
+  }
+  update_empty (self);
+  maybe_mark_read (self);
+}
+
+static void
+on_upper_changed (KithChatView *self)
+{
+  GtkAdjustment *adj = get_vadjustment (self);
+
+  if (self->at_bottom) {
+    scroll_to_bottom (self);
+  } else if (self->keep_distance) {
+    self->adjusting = TRUE;
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - self->distance);
+    self->adjusting = FALSE;
+  }
+}
+
+static void
+on_older_loaded (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (KithChatView) self = user_data;
+  g_autoptr (GError) error = NULL;
+  int added;
+
+  added = kith_session_load_older_messages_finish (KITH_SESSION (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self->loading_older = FALSE;
+  gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), FALSE);
+  if (error != NULL) {
+    g_debug ("loading older messages: %s", error->message);
+    return;
+  }
+  if (added <= 0)
+    self->no_older = TRUE;
+}
+
+static void
+load_older (KithChatView *self)
+{
+  GtkAdjustment *adj = get_vadjustment (self);
+
+  if (self->contact == NULL || self->messages == NULL || self->loading_older || self->no_older)
+    return;
+  if (kith_contact_get_state (self->contact) != KITH_CONTACT_ACCEPTED)
+    return;
+
+  self->loading_older = TRUE;
+  self->at_bottom = FALSE;
+  self->keep_distance = TRUE;
+  self->distance = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_value (adj);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), TRUE);
+  gtk_spinner_start (GTK_SPINNER (self->loading_spinner));
+  kith_session_load_older_messages_async (self->session, self->contact, self->load_cancellable,
+                                          on_older_loaded, g_object_ref (self));
+}
+
+static void
+on_value_changed (KithChatView *self)
+{
+  GtkAdjustment *adj = get_vadjustment (self);
+  double value = gtk_adjustment_get_value (adj);
+  double bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+
+  if (self->adjusting)
+    return;
+  self->keep_distance = FALSE;
+  self->at_bottom = value >= bottom - BOTTOM_THRESHOLD;
+  if (value < LOAD_OLDER_THRESHOLD && bottom > 0)
+    load_older (self);
+}
+
+static void
+on_edge_overshot (KithChatView    *self,
+                  GtkPositionType  pos)
+{
+  if (pos == GTK_POS_TOP)
+    load_older (self);
+}
+
+static void
+on_contact_notify (KithChatView *self,
+                   GParamSpec   *pspec,
+                   KithContact  *contact);
+
+static void
+show_contact (KithChatView *self)
+{
+  KithContactState state;
+  g_autofree char *description = NULL;
+  g_autofree char *empty = NULL;
+
+  if (self->messages != NULL) {
+    g_signal_handlers_disconnect_by_func (self->messages, on_messages_changed, self);
+    gtk_list_box_bind_model (GTK_LIST_BOX (self->message_list), NULL, NULL, NULL, NULL);
+    g_clear_object (&self->messages);
+  }
+  g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  self->load_cancellable = g_cancellable_new ();
+  self->loading_older = FALSE;
+  self->no_older = FALSE;
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), FALSE);
+  gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
+
+  update_header (self);
+
+  if (self->contact == NULL) {
+    gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "none");
+    gtk_widget_set_visible (self->composer_box, FALSE);
+    update_empty (self);
+    update_send_enabled (self);
+    return;
+  }
+
+  state = kith_contact_get_state (self->contact);
+  if (state != KITH_CONTACT_ACCEPTED) {
+    if (state == KITH_CONTACT_INCOMING)
+      description = g_markup_printf_escaped (_("%s wants to be your contact. Accept the request to chat."),
+                                             kith_contact_get_display_name (self->contact));
+    else
+      description = g_markup_printf_escaped (_("You can chat once %s accepts your request."),
+                                             kith_contact_get_display_name (self->contact));
+    gtk_widget_set_visible (self->accept_button, state == KITH_CONTACT_INCOMING);
+    adw_status_page_set_description (ADW_STATUS_PAGE (self->request_page), description);
+    gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "request");
+    gtk_widget_set_visible (self->composer_box, FALSE);
+    update_empty (self);
+    update_send_enabled (self);
+    return;
+  }
+
+  empty = g_markup_printf_escaped (_("Say hello to %s!"), kith_contact_get_display_name (self->contact));
+  adw_status_page_set_description (ADW_STATUS_PAGE (self->empty_page), empty);
+
+  self->messages = g_object_ref (kith_session_get_conversation (self->session, self->contact));
+  self->at_bottom = TRUE;
+  self->keep_distance = FALSE;
+  gtk_list_box_bind_model (GTK_LIST_BOX (self->message_list), self->messages,
+                           create_message_row, self, NULL);
+  g_signal_connect_object (self->messages, "items-changed", G_CALLBACK (on_messages_changed),
+                           self, G_CONNECT_SWAPPED);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "chat");
+  gtk_widget_set_visible (self->composer_box, TRUE);
+  update_empty (self);
+  update_send_enabled (self);
+  scroll_to_bottom (self);
+  maybe_mark_read (self);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    gtk_widget_grab_focus (self->composer);
+}
+
+static void
+on_contact_notify (KithChatView *self,
+                   GParamSpec   *pspec,
+                   KithContact  *contact)
+{
+  const char *name = g_param_spec_get_name (pspec);
+
+  if (g_str_equal (name, "state")) {
+    show_contact (self);
+  } else if (g_str_equal (name, "unread-count")) {
+    maybe_mark_read (self);
+  } else {
+    update_header (self);
+  }
+}
+
+/* ---- the window around us ---- */
+
+static void
+on_window_active (KithChatView *self)
+{
+  maybe_mark_read (self);
+}
+
+static void
+on_back_clicked (KithChatView *self)
+{
+  if (self->leaflet != NULL)
+    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+kith_chat_view_map (GtkWidget *widget)
+{
+  KithChatView *self = KITH_CHAT_VIEW (widget);
+  GtkRoot *root;
+  GtkWidget *leaflet;
+
+  GTK_WIDGET_CLASS (kith_chat_view_parent_class)->map (widget);
+
+  root = gtk_widget_get_root (widget);
+  if (GTK_IS_WINDOW (root) && self->window == NULL) {
+    self->window = GTK_WINDOW (root);
+    g_signal_connect_swapped (self->window, "notify::is-active", G_CALLBACK (on_window_active), self);
+  }
+  leaflet = gtk_widget_get_ancestor (widget, ADW_TYPE_LEAFLET);
+  if (leaflet != NULL && self->leaflet == NULL) {
+    self->leaflet = ADW_LEAFLET (leaflet);
+    self->back_binding = g_object_bind_property (leaflet, "folded", self->back_button, "visible",
+                                                 G_BINDING_SYNC_CREATE);
+  }
+  maybe_mark_read (self);
+}
+
+static void
+kith_chat_view_unmap (GtkWidget *widget)
+{
+  KithChatView *self = KITH_CHAT_VIEW (widget);
+
+  if (self->window != NULL) {
+    g_signal_handlers_disconnect_by_func (self->window, on_window_active, self);
+    self->window = NULL;
+  }
+  g_clear_pointer (&self->back_binding, g_binding_unbind);
+  self->leaflet = NULL;
+
+  GTK_WIDGET_CLASS (kith_chat_view_parent_class)->unmap (widget);
+}
+
+/* ---- sending ---- */
+
+static void
+on_message_sent (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (KithChatView) self = user_data;
+  g_autoptr (KithMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+
+  message = kith_session_send_message_finish (KITH_SESSION (source), result, &error);
+  if (message == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_toast (GTK_WIDGET (self), error->message);
+}
+
+static void
+chat_send_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  KithChatView *self = KITH_CHAT_VIEW (widget);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->composer));
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  if (self->contact == NULL || kith_contact_get_state (self->contact) != KITH_CONTACT_ACCEPTED)
+    return;
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  g_strstrip (text);
+  if (*text == '\0')
+    return;
+
+  self->at_bottom = TRUE;
+  self->keep_distance = FALSE;
+  kith_session_send_message_async (self->session, self->contact, text, self->cancellable,
+                                   on_message_sent, g_object_ref (self));
+  gtk_text_buffer_set_text (buffer, "", 0);
+  gtk_widget_grab_focus (self->composer);
+}
+
+static void
+on_accepted (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr (KithChatView) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!kith_session_finish (KITH_SESSION (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_toast (GTK_WIDGET (self), error->message);
+}
+
+static void
+chat_accept_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  KithChatView *self = KITH_CHAT_VIEW (widget);
+
+  if (self->contact == NULL || kith_contact_get_state (self->contact) != KITH_CONTACT_INCOMING)
+    return;
+  kith_session_accept_contact_async (self->session, self->contact, self->cancellable,
+                                     on_accepted, g_object_ref (self));
+}
+
+static gboolean
+on_composer_key_pressed (GtkEventControllerKey *controller,
+                         guint                  keyval,
+                         guint                  keycode,
+                         GdkModifierType        state,
+                         KithChatView          *self)
+{
+  if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
+    return FALSE;
+  if (state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK | GDK_ALT_MASK))
+    return FALSE;   /* Shift+Enter: a new line */
+  gtk_widget_activate_action (GTK_WIDGET (self), "chat.send", NULL);
+  return TRUE;
+}
+
+/* ---- GObject ---- */
+
+static void
+kith_chat_view_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  KithChatView *self = KITH_CHAT_VIEW (object);
+
+  switch (prop_id) {
+  case PROP_SESSION:
+    g_value_set_object (value, self->session);
+    break;
+  case PROP_CONTACT:
+    g_value_set_object (value, self->contact);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_chat_view_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  KithChatView *self = KITH_CHAT_VIEW (object);
+
+  switch (prop_id) {
+  case PROP_SESSION:
+    self->session = g_value_dup_object (value);
+    break;
+  case PROP_CONTACT:
+    kith_chat_view_set_contact (self, g_value_get_object (value));
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_chat_view_dispose (GObject *object)
+{
+  KithChatView *self = KITH_CHAT_VIEW (object);
+  GtkWidget *child;
+
+  g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->load_cancellable);
+  if (self->contact != NULL) {
+    g_signal_handlers_disconnect_by_func (self->contact, on_contact_notify, self);
+    g_clear_pointer (&self->name_binding, g_binding_unbind);
+    g_clear_pointer (&self->avatar_binding, g_binding_unbind);
+    g_clear_object (&self->contact);
+  }
+  if (self->messages != NULL) {
+    g_signal_handlers_disconnect_by_func (self->messages, on_messages_changed, self);
+    if (self->message_list != NULL)
+      gtk_list_box_bind_model (GTK_LIST_BOX (self->message_list), NULL, NULL, NULL, NULL);
+    g_clear_object (&self->messages);
+  }
+  if (self->window != NULL) {
+    g_signal_handlers_disconnect_by_func (self->window, on_window_active, self);
+    self->window = NULL;
+  }
+  g_clear_pointer (&self->back_binding, g_binding_unbind);
+  gtk_widget_dispose_template (GTK_WIDGET (self), KITH_TYPE_CHAT_VIEW);
+  /* The template's unnamed top child too. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+  g_clear_object (&self->session);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->load_cancellable);
+
+  G_OBJECT_CLASS (kith_chat_view_parent_class)->dispose (object);
+}
+
+static void
+kith_chat_view_class_init (KithChatViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = kith_chat_view_get_property;
+  object_class->set_property = kith_chat_view_set_property;
+  object_class->dispose = kith_chat_view_dispose;
+  widget_class->map = kith_chat_view_map;
+  widget_class->unmap = kith_chat_view_unmap;
+
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, KITH_TYPE_SESSION,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONTACT] =
+    g_param_spec_object ("contact", NULL, NULL, KITH_TYPE_CONTACT,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (ADW_TYPE_AVATAR);
+  g_type_ensure (ADW_TYPE_HEADER_BAR);
+  g_type_ensure (ADW_TYPE_STATUS_PAGE);
+  gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-chat-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, back_button);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, title_box);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, avatar);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, name_label);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, presence_dot);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, presence_label);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, stack);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, request_page);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, accept_button);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, loading_revealer);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, loading_spinner);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, message_list);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, composer_box);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, composer);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, send_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_edge_overshot);
+
+  gtk_widget_class_install_action (widget_class, "chat.send", NULL, chat_send_action);
+  gtk_widget_class_install_action (widget_class, "chat.accept", NULL, chat_accept_action);
+
+  gtk_widget_class_set_css_name (widget_class, "kithchatview");
+}
+
+static void
+kith_chat_view_init (KithChatView *self)
+{
+  GtkEventController *keys;
+  GtkAdjustment *adj;
+
+  self->cancellable = g_cancellable_new ();
+  self->load_cancellable = g_cancellable_new ();
+  self->at_bottom = TRUE;
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  gtk_list_box_set_header_func (GTK_LIST_BOX (self->message_list), update_header_func, NULL, NULL);
+
+  keys = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_composer_key_pressed), self);
+  gtk_widget_add_controller (self->composer, keys);
+  g_signal_connect_object (gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->composer)), "changed",
+                           G_CALLBACK (update_send_enabled), self, G_CONNECT_SWAPPED);
+
+  adj = get_vadjustment (self);
+  g_signal_connect_object (adj, "value-changed", G_CALLBACK (on_value_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (adj, "notify::upper", G_CALLBACK (on_upper_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (adj, "notify::page-size", G_CALLBACK (on_upper_changed), self, G_CONNECT_SWAPPED);
+
+  update_send_enabled (self);
+}
+
+GtkWidget *
+kith_chat_view_new (KithSession *session)
+{
+  g_return_val_if_fail (KITH_IS_SESSION (session), NULL);
+
+  return g_object_new (KITH_TYPE_CHAT_VIEW, "session", session, NULL);
+}
+
+KithContact *
+kith_chat_view_get_contact (KithChatView *self)
+{
+  g_return_val_if_fail (KITH_IS_CHAT_VIEW (self), NULL);
+
+  return self->contact;
+}
+
+void
+kith_chat_view_set_contact (KithChatView *self,
+                            KithContact  *contact)
+{
+  g_return_if_fail (KITH_IS_CHAT_VIEW (self));
+  g_return_if_fail (contact == NULL || KITH_IS_CONTACT (contact));
+
+  if (self->contact == contact)
+    return;
+
+  if (self->contact != NULL) {
+    g_signal_handlers_disconnect_by_func (self->contact, on_contact_notify, self);
+    g_clear_pointer (&self->name_binding, g_binding_unbind);
+    g_clear_pointer (&self->avatar_binding, g_binding_unbind);
+  }
+  g_set_object (&self->contact, contact);
+  if (contact != NULL) {
+    self->name_binding = g_object_bind_property (contact, "display-name", self->name_label, "label",
+                                                 G_BINDING_SYNC_CREATE);
+    self->avatar_binding = g_object_bind_property (contact, "display-name", self->avatar, "text",
+                                                   G_BINDING_SYNC_CREATE);
+    g_signal_connect_swapped (contact, "notify::state", G_CALLBACK (on_contact_notify), self);
+    g_signal_connect_swapped (contact, "notify::presence", G_CALLBACK (on_contact_notify), self);
+    g_signal_connect_swapped (contact, "notify::unread-count", G_CALLBACK (on_contact_notify), self);
+  }
+  show_contact (self);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACT]);
+}

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithContactRow"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <adwaita.h>
+
+#include "kith-contact-row.h"
+
+struct _KithContactRow
+{
+  GtkWidget    parent_instance;
+
+  KithContact *contact;
+  GBinding    *name_binding;
+  GBinding    *avatar_binding;
+
+  GtkWidget   *box;
+  GtkWidget   *avatar;
+  GtkWidget   *name_label;
+  GtkWidget   *presence_dot;
+  GtkWidget   *presence_label;
+  GtkWidget   *unread_badge;
+  GtkWidget   *request_box;
+  GtkWidget   *accept_button;
+  GtkWidget   *decline_button;
+};
+
+enum {
+  PROP_0,
+  PROP_CONTACT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (KithContactRow, kith_contact_row, GTK_TYPE_WIDGET)
+
+static const char * const presence_css[] = {
+  "offline", "online", "busy", "idle", "mobile",
+};
+
+static void
+update (KithContactRow *self)
+{
+  KithContactState state;
+  KithPresence presence;
+  guint unread;
+  g_autofree char *a11y = NULL;
+  g_autofree char *unread_text = NULL;
+  const char *subtitle;
+
+  if (self->contact == NULL)
+    return;
+
+  state = kith_contact_get_state (self->contact);
+  presence = kith_contact_get_presence (self->contact);
+  unread = kith_contact_get_unread_count (self->contact);
+
+  for (guint i = 0; i < G_N_ELEMENTS (presence_css); i++)
+    gtk_widget_remove_css_class (self->presence_dot, presence_css[i]);
+
+  switch (state) {
+  case KITH_CONTACT_INCOMING:
+    subtitle = _("Wants to be your contact");
+    break;
+  case KITH_CONTACT_OUTGOING:
+    subtitle = _("Request sent");
+    break;
+  case KITH_CONTACT_ACCEPTED:
+  default:
+    subtitle = kith_contact_row_presence_label (presence);
+    gtk_widget_add_css_class (self->presence_dot, kith_contact_row_presence_css (presence));
+    break;
+  }
+  gtk_label_set_label (GTK_LABEL (self->presence_label), subtitle);
+  gtk_widget_set_visible (self->presence_dot, state == KITH_CONTACT_ACCEPTED);
+  gtk_widget_set_visible (self->request_box, state == KITH_CONTACT_INCOMING);
+
+  if (unread > 0) {
+    unread_text = unread > 99 ? g_strdup ("99+") : g_strdup_printf ("%u", unread);
+    gtk_label_set_label (GTK_LABEL (self->unread_badge), unread_text);
+  }
+  gtk_widget_set_visible (self->unread_badge, unread > 0 && state == KITH_CONTACT_ACCEPTED);
+
+  if (unread > 0)
+    a11y = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %s, %u unread message",
+                                         "%s, %s, %u unread messages", unread),
+                            kith_contact_get_display_name (self->contact), subtitle, unread);
+  else
+    a11y = g_strdup_printf (C_("contact row: name, presence", "%s, %s"),
+                            kith_contact_get_display_name (self->contact), subtitle);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, a11y,
+                                  -1);
+}
+
+static void
+on_contact_notify (KithContactRow *self)
+{
+  update (self);
+}
+
+static void
+kith_contact_row_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  KithContactRow *self = KITH_CONTACT_ROW (object);
+
+  switch (prop_id) {
+  case PROP_CONTACT:
+    g_value_set_object (value, self->contact);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_contact_row_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  KithContactRow *self = KITH_CONTACT_ROW (object);
+
+  switch (prop_id) {
+  case PROP_CONTACT:
+    kith_contact_row_set_contact (self, g_value_get_object (value));
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_contact_row_dispose (GObject *object)
+{
+  KithContactRow *self = KITH_CONTACT_ROW (object);
+  GtkWidget *child;
+
+  kith_contact_row_set_contact (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), KITH_TYPE_CONTACT_ROW);
+  /* The template's unnamed top child too. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+
+  G_OBJECT_CLASS (kith_contact_row_parent_class)->dispose (object);
+}
+
+static void
+kith_contact_row_class_init (KithContactRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = kith_contact_row_get_property;
+  object_class->set_property = kith_contact_row_set_property;
+  object_class->dispose = kith_contact_row_dispose;
+
+  properties[PROP_CONTACT] =
+    g_param_spec_object ("contact", NULL, NULL, KITH_TYPE_CONTACT,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (ADW_TYPE_AVATAR);
+  gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-contact-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, KithContactRow, box);
+  gtk_widget_class_bind_template_child (widget_class, KithContactRow, avatar);
+  gtk_widget_class_bind_template_child (widget_class, KithContactRow, name_label);
+  gtk_widget_class_bind_template_child (widget_class, KithContactRow, presence_dot);
+  gtk_widget_class_bind_template_child (widget_class, KithContactRow, presence_label);
+  gtk_widget_class_bind_template_child (widget_class, KithContactRow, unread_badge);
+  gtk_widget_class_bind_template_child (widget_class, KithContactRow, request_box);
+  gtk_widget_class_bind_template_child (widget_class, KithContactRow, accept_button);
+  gtk_widget_class_bind_template_child (widget_class, KithContactRow, decline_button);
+
+  gtk_widget_class_set_css_name (widget_class, "kithcontactrow");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+kith_contact_row_init (KithContactRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+kith_contact_row_new (void)
+{
+  return g_object_new (KITH_TYPE_CONTACT_ROW, NULL);
+}
+
+KithContact *
+kith_contact_row_get_contact (KithContactRow *self)
+{
+  g_return_val_if_fail (KITH_IS_CONTACT_ROW (self), NULL);
+
+  return self->contact;
+}
+
+void
+kith_contact_row_set_contact (KithContactRow *self,
+                              KithContact    *contact)
+{
+  g_return_if_fail (KITH_IS_CONTACT_ROW (self));
+  g_return_if_fail (contact == NULL || KITH_IS_CONTACT (contact));
+
+  if (self->contact == contact)
+    return;
+
+  if (self->contact != NULL) {
+    g_signal_handlers_disconnect_by_func (self->contact, on_contact_notify, self);
+    g_clear_pointer (&self->name_binding, g_binding_unbind);
+    g_clear_pointer (&self->avatar_binding, g_binding_unbind);
+  }
+  g_set_object (&self->contact, contact);
+
+  if (contact != NULL) {
+    g_autoptr (GVariant) target = g_variant_ref_sink (g_variant_new_int64 (kith_contact_get_id (contact)));
+
+    self->name_binding = g_object_bind_property (contact, "display-name",
+                                                 self->name_label, "label",
+                                                 G_BINDING_SYNC_CREATE);
+    self->avatar_binding = g_object_bind_property (contact, "display-name",
+                                                   self->avatar, "text",
+                                                   G_BINDING_SYNC_CREATE);
+    g_signal_connect_swapped (contact, "notify::presence", G_CALLBACK (on_contact_notify), self);
+    g_signal_connect_swapped (contact, "notify::state", G_CALLBACK (on_contact_notify), self);
+    g_signal_connect_swapped (contact, "notify::unread-count", G_CALLBACK (on_contact_notify), self);
+    g_signal_connect_swapped (contact, "notify::display-name", G_CALLBACK (on_contact_notify), self);
+    /* The name after the target: an untargeted "x" action would warn. */
+    gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->accept_button), target);
+    gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->decline_button), target);
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (self->accept_button), "contacts.accept");
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (self->decline_button), "contacts.decline");
+    update (self);
+  }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACT]);
+}
+
+const char *
+kith_contact_row_presence_label (KithPresence presence)
+{
+  switch (presence) {
+  case KITH_PRESENCE_ONLINE:
+    return _("Online");
+  case KITH_PRESENCE_BUSY:
+    return _("Busy");
+  case KITH_PRESENCE_IDLE:
+    return _("Idle");
+  case KITH_PRESENCE_MOBILE:
+    return _("Mobile");
+  case KITH_PRESENCE_OFFLINE:
+  default:
+    return _("Offline");
+  }
+}
+
+const char *
+kith_contact_row_presence_css (KithPresence presence)
+{
+  if ((guint) presence < G_N_ELEMENTS (presence_css))
+    return presence_css[presence];
+  return "offline";
+}

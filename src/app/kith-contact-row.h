@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "kith-contact.h"
+
+G_BEGIN_DECLS
+
+#define KITH_TYPE_CONTACT_ROW (kith_contact_row_get_type ())
+
+G_DECLARE_FINAL_TYPE (KithContactRow, kith_contact_row, KITH, CONTACT_ROW, GtkWidget)
+
+/*
+ * One contact of the contacts list: avatar, name, presence (dot + text),
+ * unread badge; for requests Accept/Decline ("contacts.accept" /
+ * "contacts.decline" actions with the contact id as target) or "Request sent".
+ */
+GtkWidget   *kith_contact_row_new               (void);
+KithContact *kith_contact_row_get_contact       (KithContactRow *self);
+void         kith_contact_row_set_contact       (KithContactRow *self,
+                                                 KithContact    *contact);
+
+/* "Online", "Busy", … (translated) and the CSS class of the presence dot. */
+const char  *kith_contact_row_presence_label    (KithPresence    presence);
+const char  *kith_contact_row_presence_css      (KithPresence    presence);
+
+G_END_DECLS

@@ -1,0 +1,684 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithContactsView"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <adwaita.h>
+
+#include "kith-error.h"
+#include "kith-contact-row.h"
+#include "kith-contacts-view.h"
+
+struct _KithContactsView
+{
+  GtkWidget           parent_instance;
+
+  KithSession        *session;
+  GtkCustomFilter    *filter;
+  GtkCustomSorter    *sorter;
+  GtkFilterListModel *filter_model;
+  GtkSortListModel   *sort_model;
+  GtkSingleSelection *selection;
+  GHashTable         *watched;       /* KithContact (ref) -> NULL */
+  guint               resort_id;
+  char               *search;        /* casefolded, NULL when empty */
+  GCancellable       *cancellable;
+
+  GtkWidget          *search_entry;
+  GtkWidget          *add_button;
+  GtkWidget          *stack;
+  GtkWidget          *list_view;
+  GtkWidget          *empty_add_button;
+
+  /* the Add Contact dialog while it is open */
+  AdwMessageDialog   *add_dialog;
+  GtkWidget          *add_entry;
+  GtkWidget          *add_error;
+  gboolean            add_busy;
+};
+
+enum {
+  PROP_0,
+  PROP_SESSION,
+  N_PROPS
+};
+
+enum {
+  CONTACT_ACTIVATED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (KithContactsView, kith_contacts_view, GTK_TYPE_WIDGET)
+
+static void
+show_toast (GtkWidget  *widget,
+            const char *title)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
+  else
+    g_debug ("no toast overlay for: %s", title);
+}
+
+/* ---- sorting and filtering ---- */
+
+static int
+state_rank (KithContact *contact)
+{
+  switch (kith_contact_get_state (contact)) {
+  case KITH_CONTACT_INCOMING:
+    return 0;
+  case KITH_CONTACT_OUTGOING:
+    return 1;
+  case KITH_CONTACT_ACCEPTED:
+  default:
+    return 2;
+  }
+}
+
+static int
+presence_rank (KithContact *contact)
+{
+  switch (kith_contact_get_presence (contact)) {
+  case KITH_PRESENCE_ONLINE:
+    return 0;
+  case KITH_PRESENCE_MOBILE:
+    return 1;
+  case KITH_PRESENCE_BUSY:
+    return 2;
+  case KITH_PRESENCE_IDLE:
+    return 3;
+  case KITH_PRESENCE_OFFLINE:
+  default:
+    return 4;
+  }
+}
+
+static int
+compare_contacts (gconstpointer a,
+                  gconstpointer b,
+                  gpointer      user_data)
+{
+  KithContact *ca = (KithContact *) a;
+  KithContact *cb = (KithContact *) b;
+  int d;
+
+  d = state_rank (ca) - state_rank (cb);
+  if (d != 0)
+    return d < 0 ? -1 : 1;
+  d = presence_rank (ca) - presence_rank (cb);
+  if (d != 0)
+    return d < 0 ? -1 : 1;
+  d = g_utf8_collate (kith_contact_get_display_name (ca), kith_contact_get_display_name (cb));
+  if (d != 0)
+    return d < 0 ? -1 : 1;
+  return kith_contact_get_id (ca) < kith_contact_get_id (cb) ? -1 :
+         kith_contact_get_id (ca) > kith_contact_get_id (cb) ? 1 : 0;
+}
+
+static gboolean
+contains_casefolded (const char *haystack,
+                     const char *needle)
+{
+  g_autofree char *folded = NULL;
+
+  if (haystack == NULL)
+    return FALSE;
+  folded = g_utf8_casefold (haystack, -1);
+  return strstr (folded, needle) != NULL;
+}
+
+static gboolean
+filter_contact (gpointer item,
+                gpointer user_data)
+{
+  KithContactsView *self = user_data;
+  KithContact *contact = item;
+
+  if (self->search == NULL)
+    return TRUE;
+  return contains_casefolded (kith_contact_get_display_name (contact), self->search) ||
+         contains_casefolded (kith_contact_get_email (contact), self->search);
+}
+
+static void
+update_page (KithContactsView *self)
+{
+  GListModel *contacts = kith_session_get_contacts (self->session);
+
+  if (g_list_model_get_n_items (contacts) == 0)
+    gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
+  else if (g_list_model_get_n_items (G_LIST_MODEL (self->filter_model)) == 0)
+    gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "no-results");
+  else
+    gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "list");
+}
+
+static gboolean
+on_resort_idle (gpointer user_data)
+{
+  KithContactsView *self = user_data;
+
+  self->resort_id = 0;
+  gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+  if (self->search != NULL)
+    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_contact_changed (KithContactsView *self)
+{
+  if (self->resort_id == 0)
+    self->resort_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE - 10, on_resort_idle, self, NULL);
+}
+
+static void
+watch_contact (KithContactsView *self,
+               KithContact      *contact)
+{
+  if (g_hash_table_contains (self->watched, contact))
+    return;
+  g_hash_table_add (self->watched, g_object_ref (contact));
+  g_signal_connect_swapped (contact, "notify::presence", G_CALLBACK (on_contact_changed), self);
+  g_signal_connect_swapped (contact, "notify::state", G_CALLBACK (on_contact_changed), self);
+  g_signal_connect_swapped (contact, "notify::display-name", G_CALLBACK (on_contact_changed), self);
+}
+
+static void
+on_contacts_changed (KithContactsView *self,
+                     guint             position,
+                     guint             removed,
+                     guint             added,
+                     GListModel       *contacts)
+{
+  for (guint i = position; i < position + added; i++) {
+    g_autoptr (KithContact) contact = g_list_model_get_item (contacts, i);
+
+    watch_contact (self, contact);
+  }
+  update_page (self);
+}
+
+/* ---- the list ---- */
+
+static void
+on_factory_setup (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item,
+                  gpointer                  user_data)
+{
+  gtk_list_item_set_child (item, kith_contact_row_new ());
+}
+
+static void
+on_factory_bind (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 gpointer                  user_data)
+{
+  kith_contact_row_set_contact (KITH_CONTACT_ROW (gtk_list_item_get_child (item)),
+                                gtk_list_item_get_item (item));
+}
+
+static void
+on_factory_unbind (GtkSignalListItemFactory *factory,
+                   GtkListItem              *item,
+                   gpointer                  user_data)
+{
+  kith_contact_row_set_contact (KITH_CONTACT_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+static void
+on_list_activate (KithContactsView *self,
+                  guint             position)
+{
+  g_autoptr (KithContact) contact = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+
+  if (contact == NULL)
+    return;
+  gtk_single_selection_set_selected (self->selection, position);
+  g_signal_emit (self, signals[CONTACT_ACTIVATED], 0, contact);
+}
+
+static void
+on_search_changed (KithContactsView *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
+
+  g_clear_pointer (&self->search, g_free);
+  if (*stripped != '\0')
+    self->search = g_utf8_casefold (stripped, -1);
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+/* ---- the Add Contact dialog ---- */
+
+static gboolean
+looks_like_email (const char *text)
+{
+  const char *at = strchr (text, '@');
+
+  return at != NULL && at != text && at[1] != '\0' && strchr (text, ' ') == NULL;
+}
+
+static void
+on_add_entry_changed (KithContactsView *self)
+{
+  const char *text;
+
+  if (self->add_dialog == NULL)
+    return;
+  text = gtk_editable_get_text (GTK_EDITABLE (self->add_entry));
+  gtk_widget_set_visible (self->add_error, FALSE);
+  gtk_widget_remove_css_class (self->add_entry, "error");
+  adw_message_dialog_set_response_enabled (self->add_dialog, "add",
+                                           !self->add_busy && looks_like_email (text));
+}
+
+static void
+set_add_error (KithContactsView *self,
+               const char       *message)
+{
+  gtk_label_set_label (GTK_LABEL (self->add_error), message);
+  gtk_widget_set_visible (self->add_error, TRUE);
+  gtk_widget_add_css_class (self->add_entry, "error");
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (self->add_entry),
+                                  GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, self->add_error, NULL,
+                                  -1);
+  gtk_widget_grab_focus (self->add_entry);
+}
+
+static void
+on_contact_added (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (KithContactsView) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!kith_session_finish (KITH_SESSION (source), result, &error)) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      return;
+    g_debug ("add contact failed: %s", error->message);
+    if (self->add_dialog == NULL)
+      return;
+    self->add_busy = FALSE;
+    gtk_editable_set_editable (GTK_EDITABLE (self->add_entry), TRUE);
+    on_add_entry_changed (self);
+    if (g_error_matches (error, KITH_ERROR, KITH_ERROR_NOT_FOUND))
+      set_add_error (self, _("No Kith account uses this email address."));
+    else if (g_error_matches (error, KITH_ERROR, KITH_ERROR_ALREADY_CONTACT))
+      set_add_error (self, _("This person is already one of your contacts."));
+    else if (g_error_matches (error, KITH_ERROR, KITH_ERROR_INVALID_EMAIL))
+      set_add_error (self, _("This is not a valid email address."));
+    else
+      set_add_error (self, error->message);
+    return;
+  }
+
+  if (self->add_dialog != NULL) {
+    self->add_busy = FALSE;
+    gtk_window_destroy (GTK_WINDOW (self->add_dialog));
+  }
+  show_toast (GTK_WIDGET (self), _("Contact request sent"));
+}
+
+static void
+on_add_response (AdwMessageDialog *dialog,
+                 const char       *response,
+                 KithContactsView *self)
+{
+  g_autofree char *email = NULL;
+  KithContact *existing;
+  KithUser *user;
+
+  if (g_strcmp0 (response, "add") != 0) {
+    gtk_window_destroy (GTK_WINDOW (dialog));
+    return;
+  }
+
+  email = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->add_entry))));
+  existing = kith_session_find_contact_by_email (self->session, email);
+  user = kith_session_get_user (self->session);
+  if (user != NULL && g_ascii_strcasecmp (kith_user_get_email (user), email) == 0) {
+    set_add_error (self, _("This is your own email address."));
+    return;
+  }
+  if (existing != NULL) {
+    if (kith_contact_get_state (existing) == KITH_CONTACT_OUTGOING)
+      set_add_error (self, _("You have already sent this person a request."));
+    else
+      set_add_error (self, _("This person is already one of your contacts."));
+    return;
+  }
+
+  self->add_busy = TRUE;
+  gtk_editable_set_editable (GTK_EDITABLE (self->add_entry), FALSE);
+  adw_message_dialog_set_response_enabled (dialog, "add", FALSE);
+  kith_session_add_contact_async (self->session, email, self->cancellable,
+                                  on_contact_added, g_object_ref (self));
+}
+
+/* An AdwMessageDialog closes itself before it emits a response; this one
+ * stays open until kithd answered, so that errors show in it. Connected
+ * after the class handler, which emits the close response for Escape. */
+static gboolean
+on_add_close_request (GtkWindow        *dialog,
+                      KithContactsView *self)
+{
+  return TRUE;
+}
+
+static void
+on_add_destroy (KithContactsView *self)
+{
+  self->add_dialog = NULL;
+  self->add_entry = NULL;
+  self->add_error = NULL;
+  self->add_busy = FALSE;
+}
+
+void
+kith_contacts_view_add_contact (KithContactsView *self)
+{
+  GtkWidget *box;
+  GtkRoot *root;
+
+  g_return_if_fail (KITH_IS_CONTACTS_VIEW (self));
+
+  if (self->add_dialog != NULL) {
+    gtk_window_present (GTK_WINDOW (self->add_dialog));
+    return;
+  }
+
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  self->add_dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                                 _("Add Contact"),
+                                                                 _("Enter the email address of the person’s Kith account. They will see your request and can accept it.")));
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  self->add_entry = gtk_entry_new ();
+  gtk_entry_set_input_purpose (GTK_ENTRY (self->add_entry), GTK_INPUT_PURPOSE_EMAIL);
+  gtk_entry_set_placeholder_text (GTK_ENTRY (self->add_entry), _("name@example.com"));
+  gtk_entry_set_activates_default (GTK_ENTRY (self->add_entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->add_entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Email address"),
+                                  -1);
+  self->add_error = gtk_label_new (NULL);
+  gtk_label_set_wrap (GTK_LABEL (self->add_error), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (self->add_error), 0);
+  gtk_widget_add_css_class (self->add_error, "error");
+  gtk_widget_set_visible (self->add_error, FALSE);
+  gtk_box_append (GTK_BOX (box), self->add_entry);
+  gtk_box_append (GTK_BOX (box), self->add_error);
+  adw_message_dialog_set_extra_child (self->add_dialog, box);
+
+  adw_message_dialog_add_responses (self->add_dialog,
+                                    "cancel", _("_Cancel"),
+                                    "add", _("_Send Request"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (self->add_dialog, "add", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (self->add_dialog, "add");
+  adw_message_dialog_set_close_response (self->add_dialog, "cancel");
+  adw_message_dialog_set_response_enabled (self->add_dialog, "add", FALSE);
+
+  g_signal_connect_swapped (self->add_entry, "changed", G_CALLBACK (on_add_entry_changed), self);
+  g_signal_connect (self->add_dialog, "response", G_CALLBACK (on_add_response), self);
+  g_signal_connect_after (self->add_dialog, "close-request", G_CALLBACK (on_add_close_request), self);
+  g_signal_connect_swapped (self->add_dialog, "destroy", G_CALLBACK (on_add_destroy), self);
+
+  gtk_window_present (GTK_WINDOW (self->add_dialog));
+  gtk_widget_grab_focus (self->add_entry);
+}
+
+/* ---- actions ---- */
+
+static void
+on_accept_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (KithContactsView) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!kith_session_finish (KITH_SESSION (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_toast (GTK_WIDGET (self), error->message);
+}
+
+static void
+contacts_add_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  kith_contacts_view_add_contact (KITH_CONTACTS_VIEW (widget));
+}
+
+static void
+contacts_accept_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  KithContactsView *self = KITH_CONTACTS_VIEW (widget);
+  KithContact *contact = kith_session_find_contact (self->session, g_variant_get_int64 (parameter));
+
+  if (contact == NULL)
+    return;
+  kith_session_accept_contact_async (self->session, contact, self->cancellable,
+                                     on_accept_done, g_object_ref (self));
+}
+
+static void
+contacts_decline_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  KithContactsView *self = KITH_CONTACTS_VIEW (widget);
+  KithContact *contact = kith_session_find_contact (self->session, g_variant_get_int64 (parameter));
+
+  if (contact == NULL)
+    return;
+  kith_session_remove_contact_async (self->session, contact, self->cancellable,
+                                     on_accept_done, g_object_ref (self));
+}
+
+/* ---- GObject ---- */
+
+static void
+kith_contacts_view_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  KithContactsView *self = KITH_CONTACTS_VIEW (object);
+
+  switch (prop_id) {
+  case PROP_SESSION:
+    g_value_set_object (value, self->session);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_contacts_view_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  KithContactsView *self = KITH_CONTACTS_VIEW (object);
+
+  switch (prop_id) {
+  case PROP_SESSION:
+    self->session = g_value_dup_object (value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_contacts_view_constructed (GObject *object)
+{
+  KithContactsView *self = KITH_CONTACTS_VIEW (object);
+  GListModel *contacts;
+  g_autoptr (GtkListItemFactory) factory = NULL;
+
+  G_OBJECT_CLASS (kith_contacts_view_parent_class)->constructed (object);
+
+  g_assert (KITH_IS_SESSION (self->session));
+  contacts = kith_session_get_contacts (self->session);
+
+  self->filter = gtk_custom_filter_new (filter_contact, self, NULL);
+  self->sorter = gtk_custom_sorter_new (compare_contacts, NULL, NULL);
+  self->filter_model = gtk_filter_list_model_new (g_object_ref (contacts),
+                                                  g_object_ref (GTK_FILTER (self->filter)));
+  self->sort_model = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->filter_model)),
+                                              g_object_ref (GTK_SORTER (self->sorter)));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->sort_model)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (on_factory_setup), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (on_factory_bind), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (on_factory_unbind), NULL);
+  gtk_list_view_set_factory (GTK_LIST_VIEW (self->list_view), factory);
+  gtk_list_view_set_model (GTK_LIST_VIEW (self->list_view), GTK_SELECTION_MODEL (self->selection));
+
+  g_signal_connect_object (contacts, "items-changed", G_CALLBACK (on_contacts_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->filter_model, "items-changed", G_CALLBACK (update_page),
+                           self, G_CONNECT_SWAPPED);
+  on_contacts_changed (self, 0, 0, g_list_model_get_n_items (contacts), contacts);
+}
+
+static void
+kith_contacts_view_dispose (GObject *object)
+{
+  KithContactsView *self = KITH_CONTACTS_VIEW (object);
+  GtkWidget *child;
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->add_dialog != NULL) {
+    self->add_busy = FALSE;
+    gtk_window_destroy (GTK_WINDOW (self->add_dialog));
+  }
+  g_clear_handle_id (&self->resort_id, g_source_remove);
+  if (self->watched != NULL) {
+    GHashTableIter iter;
+    gpointer contact;
+
+    g_hash_table_iter_init (&iter, self->watched);
+    while (g_hash_table_iter_next (&iter, &contact, NULL))
+      g_signal_handlers_disconnect_by_func (contact, on_contact_changed, self);
+    g_clear_pointer (&self->watched, g_hash_table_unref);
+  }
+  if (self->list_view != NULL)
+    gtk_list_view_set_model (GTK_LIST_VIEW (self->list_view), NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), KITH_TYPE_CONTACTS_VIEW);
+  /* The template's unnamed top child too. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->sort_model);
+  g_clear_object (&self->filter_model);
+  g_clear_object (&self->sorter);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->session);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->search, g_free);
+
+  G_OBJECT_CLASS (kith_contacts_view_parent_class)->dispose (object);
+}
+
+static void
+kith_contacts_view_class_init (KithContactsViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = kith_contacts_view_get_property;
+  object_class->set_property = kith_contacts_view_set_property;
+  object_class->constructed = kith_contacts_view_constructed;
+  object_class->dispose = kith_contacts_view_dispose;
+
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, KITH_TYPE_SESSION,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[CONTACT_ACTIVATED] =
+    g_signal_new ("contact-activated",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, KITH_TYPE_CONTACT);
+
+  g_type_ensure (ADW_TYPE_STATUS_PAGE);
+  gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-contacts-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, KithContactsView, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, KithContactsView, add_button);
+  gtk_widget_class_bind_template_child (widget_class, KithContactsView, stack);
+  gtk_widget_class_bind_template_child (widget_class, KithContactsView, list_view);
+  gtk_widget_class_bind_template_child (widget_class, KithContactsView, empty_add_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_list_activate);
+
+  gtk_widget_class_install_action (widget_class, "contacts.add", NULL, contacts_add_action);
+  gtk_widget_class_install_action (widget_class, "contacts.accept", "x", contacts_accept_action);
+  gtk_widget_class_install_action (widget_class, "contacts.decline", "x", contacts_decline_action);
+
+  gtk_widget_class_set_css_name (widget_class, "kithcontactsview");
+}
+
+static void
+kith_contacts_view_init (KithContactsView *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->watched = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+kith_contacts_view_new (KithSession *session)
+{
+  g_return_val_if_fail (KITH_IS_SESSION (session), NULL);
+
+  return g_object_new (KITH_TYPE_CONTACTS_VIEW, "session", session, NULL);
+}
+
+KithSession *
+kith_contacts_view_get_session (KithContactsView *self)
+{
+  g_return_val_if_fail (KITH_IS_CONTACTS_VIEW (self), NULL);
+
+  return self->session;
+}
+
+void
+kith_contacts_view_select_contact (KithContactsView *self,
+                                   KithContact      *contact)
+{
+  guint n;
+
+  g_return_if_fail (KITH_IS_CONTACTS_VIEW (self));
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+  for (guint i = 0; contact != NULL && i < n; i++) {
+    g_autoptr (KithContact) item = g_list_model_get_item (G_LIST_MODEL (self->selection), i);
+
+    if (item == contact) {
+      gtk_single_selection_set_selected (self->selection, i);
+      return;
+    }
+  }
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+}

@@ -1,0 +1,973 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithTestViews"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "kith-account-page.h"
+#include "kith-app-test-util.h"
+#include "kith-chat-view.h"
+#include "kith-contact-row.h"
+#include "kith-contacts-view.h"
+#include "kith-delete-account-dialog.h"
+#include "kith-message-row.h"
+#include "kith-session.h"
+#include "kithd-test-helper.h"
+
+/*
+ * The content views against a real kithd: the contacts list, the chat pane
+ * and My Account, in real windows (Xvfb), driven as a person would.
+ */
+
+#define PASSWORD "Corr3ct-Horse!"
+
+typedef struct {
+  KithdTestServer *server;
+  char            *tmp;
+  KithdTestUser   *alice;
+  KithdTestUser   *bob;
+  KithSession     *alice_session;
+  KithSession     *bob_session;
+  GtkWidget       *window;
+  GtkWidget       *contacts_view;
+  GtkWidget       *chat_view;
+} Fixture;
+
+static Fixture fx;
+
+/* ---- helpers ---- */
+
+static void
+on_session_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr (GError) error = NULL;
+
+  kith_session_finish (KITH_SESSION (source), result, &error);
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static KithSession *
+signed_in_session (const char *email)
+{
+  g_autofree char *dir = g_build_filename (fx.tmp, email, NULL);
+  KithSession *session;
+  gboolean done = FALSE;
+
+  session = g_object_new (KITH_TYPE_SESSION,
+                          "server-url", kithd_test_server_get_url (fx.server),
+                          "data-dir", dir,
+                          NULL);
+  kith_session_sign_in_async (session, email, PASSWORD, FALSE, NULL, on_session_done, &done);
+  KITH_WAIT_FOR (done);
+  g_assert_cmpint (kith_session_get_state (session), ==, KITH_SESSION_ONLINE);
+  return session;
+}
+
+static void
+sign_out (KithSession *session)
+{
+  gboolean done = FALSE;
+
+  if (kith_session_get_state (session) == KITH_SESSION_SIGNED_OUT)
+    return;
+  kith_session_log_out_async (session, NULL, on_session_done, &done);
+  KITH_WAIT_FOR (done);
+}
+
+static gboolean
+has_contact_in_state (KithSession      *session,
+                      const char       *email,
+                      KithContactState  state)
+{
+  KithContact *contact = kith_session_find_contact_by_email (session, email);
+
+  return contact != NULL && kith_contact_get_state (contact) == state;
+}
+
+typedef gboolean (*WidgetMatch) (GtkWidget *widget, gconstpointer data);
+
+static GtkWidget *
+find_widget (GtkWidget     *root,
+             WidgetMatch    match,
+             gconstpointer  data)
+{
+  if (match (root, data))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkWidget *found = find_widget (child, match, data);
+
+    if (found != NULL)
+      return found;
+  }
+  return NULL;
+}
+
+static gboolean
+match_type (GtkWidget     *widget,
+            gconstpointer  data)
+{
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, GPOINTER_TO_SIZE (data));
+}
+
+static gboolean
+match_action (GtkWidget     *widget,
+              gconstpointer  data)
+{
+  return GTK_IS_ACTIONABLE (widget) &&
+         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), data) == 0;
+}
+
+static gboolean
+match_contact_row (GtkWidget     *widget,
+                   gconstpointer  data)
+{
+  KithContact *contact;
+
+  if (!KITH_IS_CONTACT_ROW (widget) || !gtk_widget_get_mapped (widget))
+    return FALSE;
+  contact = kith_contact_row_get_contact (KITH_CONTACT_ROW (widget));
+  return contact != NULL && g_strcmp0 (kith_contact_get_email (contact), data) == 0;
+}
+
+static gboolean
+match_message_row (GtkWidget     *widget,
+                   gconstpointer  data)
+{
+  return KITH_IS_MESSAGE_ROW (widget) &&
+         g_strcmp0 (kith_message_get_body (kith_message_row_get_message (KITH_MESSAGE_ROW (widget))), data) == 0;
+}
+
+static gboolean
+match_error_label (GtkWidget     *widget,
+                   gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "error") &&
+         gtk_widget_get_visible (widget) &&
+         g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), data) == 0;
+}
+
+static gboolean
+match_editable_title (GtkWidget     *widget,
+                      gconstpointer  data)
+{
+  return ADW_IS_ENTRY_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), data) == 0;
+}
+
+static gboolean
+match_status_page (GtkWidget     *widget,
+                   gconstpointer  data);
+
+static GtkWidget *
+find_type (GtkWidget *root,
+           GType      type)
+{
+  return find_widget (root, match_type, GSIZE_TO_POINTER (type));
+}
+
+static gboolean
+conversation_has (KithSession *session,
+                  const char  *peer_email,
+                  const char  *body)
+{
+  KithContact *contact = kith_session_find_contact_by_email (session, peer_email);
+  GListModel *model;
+
+  if (contact == NULL)
+    return FALSE;
+  model = kith_session_get_conversation (session, contact);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++) {
+    g_autoptr (KithMessage) message = g_list_model_get_item (model, i);
+
+    if (g_strcmp0 (kith_message_get_body (message), body) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static int
+message_state (KithSession *session,
+               const char  *peer_email,
+               const char  *body)
+{
+  KithContact *contact = kith_session_find_contact_by_email (session, peer_email);
+  GListModel *model;
+
+  if (contact == NULL)
+    return -1;
+  model = kith_session_get_conversation (session, contact);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++) {
+    g_autoptr (KithMessage) message = g_list_model_get_item (model, i);
+
+    if (g_strcmp0 (kith_message_get_body (message), body) == 0)
+      return kith_message_get_state (message);
+  }
+  return -1;
+}
+
+static gboolean
+press_key (GtkWidget       *widget,
+           guint            keyval,
+           GdkModifierType  state)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !handled; i++) {
+    g_autoptr (GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+    /* The composer's own Enter handling runs in the capture phase. */
+    if (GTK_IS_EVENT_CONTROLLER_KEY (controller) &&
+        gtk_event_controller_get_propagation_phase (controller) == GTK_PHASE_CAPTURE)
+      g_signal_emit_by_name (controller, "key-pressed", keyval, 0, state, &handled);
+  }
+  return handled;
+}
+
+static char *
+get_me (const char *token)
+{
+  g_autofree char *body = NULL;
+  guint status;
+
+  status = kithd_test_server_request (fx.server, "GET", "/api/v1/me", token, NULL, &body, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  return g_steal_pointer (&body);
+}
+
+static GtkWidget *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
+    g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+    if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
+      return window;
+  }
+  return NULL;
+}
+
+static GtkWidget *
+new_window (int width,
+            int height)
+{
+  GtkWidget *window = gtk_window_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_set_title (GTK_WINDOW (window), "Kith");
+  return window;
+}
+
+static void
+destroy_window (GtkWidget **window)
+{
+  if (*window != NULL) {
+    gtk_window_destroy (GTK_WINDOW (*window));
+    *window = NULL;
+  }
+}
+
+/* ---- tests ---- */
+
+static void
+on_contact_activated (KithContactsView *view,
+                      KithContact      *contact,
+                      KithChatView     *chat)
+{
+  kith_chat_view_set_contact (chat, contact);
+}
+
+/* The main window's content: the contacts pane beside the chat pane. */
+static void
+build_main_window (void)
+{
+  GtkWidget *box, *sidebar, *header, *avatar;
+  KithUser *user = kith_session_get_user (fx.alice_session);
+
+  fx.window = new_window (980, 640);
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  sidebar = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_widget_set_size_request (sidebar, 330, -1);
+  header = adw_header_bar_new ();
+  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
+  avatar = adw_avatar_new (28, kith_user_get_display_name (user), TRUE);
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), avatar);
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), adw_window_title_new ("Kith", NULL));
+  gtk_box_append (GTK_BOX (sidebar), header);
+  fx.contacts_view = kith_contacts_view_new (fx.alice_session);
+  gtk_widget_set_vexpand (fx.contacts_view, TRUE);
+  gtk_box_append (GTK_BOX (sidebar), fx.contacts_view);
+  gtk_box_append (GTK_BOX (box), sidebar);
+  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  fx.chat_view = kith_chat_view_new (fx.alice_session);
+  gtk_widget_set_hexpand (fx.chat_view, TRUE);
+  gtk_box_append (GTK_BOX (box), fx.chat_view);
+  gtk_window_set_titlebar (GTK_WINDOW (fx.window), gtk_label_new (NULL));
+  gtk_widget_set_visible (gtk_window_get_titlebar (GTK_WINDOW (fx.window)), FALSE);
+  gtk_window_set_child (GTK_WINDOW (fx.window), box);
+  g_signal_connect (fx.contacts_view, "contact-activated", G_CALLBACK (on_contact_activated), fx.chat_view);
+  gtk_window_present (GTK_WINDOW (fx.window));
+  kith_test_settle (fx.window);
+}
+
+static void
+activate_contact (const char *email)
+{
+  GtkWidget *list = find_type (fx.contacts_view, GTK_TYPE_LIST_VIEW);
+  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list)));
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++) {
+    g_autoptr (KithContact) contact = g_list_model_get_item (model, i);
+
+    if (g_strcmp0 (kith_contact_get_email (contact), email) == 0) {
+      g_signal_emit_by_name (list, "activate", i);
+      return;
+    }
+  }
+  g_assert_not_reached ();
+}
+
+static void
+test_chat_send (void)
+{
+  GtkWidget *composer, *send;
+  GtkTextBuffer *buffer;
+
+  build_main_window ();
+  KITH_WAIT_FOR (has_contact_in_state (fx.alice_session, fx.bob->email, KITH_CONTACT_ACCEPTED));
+  KITH_WAIT_FOR (find_widget (fx.contacts_view, match_contact_row, fx.bob->email) != NULL);
+
+  /* Nothing chosen yet: the empty state, no composer. */
+  composer = find_type (fx.chat_view, GTK_TYPE_TEXT_VIEW);
+  g_assert_false (gtk_widget_is_visible (composer));
+
+  activate_contact (fx.bob->email);
+  g_assert_true (kith_chat_view_get_contact (KITH_CHAT_VIEW (fx.chat_view)) ==
+                 kith_session_find_contact_by_email (fx.alice_session, fx.bob->email));
+  kith_test_settle (fx.window);
+  g_assert_true (gtk_widget_is_visible (composer));
+
+  send = find_widget (fx.chat_view, match_action, "chat.send");
+  g_assert_nonnull (send);
+  g_assert_false (gtk_widget_get_sensitive (send));
+
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (composer));
+  gtk_text_buffer_set_text (buffer, "Hello Bob, lunch at noon?", -1);
+  g_assert_true (gtk_widget_get_sensitive (send));
+  /* Shift+Enter is a new line, not a send. */
+  g_assert_false (press_key (composer, GDK_KEY_Return, GDK_SHIFT_MASK));
+  g_assert_true (press_key (composer, GDK_KEY_Return, 0));
+
+  /* Cleared at once, Send disabled again, and the message reaches Bob. */
+  g_assert_cmpint (gtk_text_buffer_get_char_count (buffer), ==, 0);
+  g_assert_false (gtk_widget_get_sensitive (send));
+  KITH_WAIT_FOR (conversation_has (fx.bob_session, fx.alice->email, "Hello Bob, lunch at noon?"));
+  KITH_WAIT_FOR (find_widget (fx.chat_view, match_message_row, "Hello Bob, lunch at noon?") != NULL);
+}
+
+static void
+test_chat_receive (void)
+{
+  KithContact *alice = kith_session_find_contact_by_email (fx.bob_session, fx.alice->email);
+  GtkWidget *row;
+
+  g_assert_nonnull (alice);
+  kith_session_send_message_async (fx.bob_session, alice, "Sure, see you at noon!", NULL, NULL, NULL);
+  KITH_WAIT_FOR (find_widget (fx.chat_view, match_message_row, "Sure, see you at noon!") != NULL);
+  row = find_widget (fx.chat_view, match_message_row, "Sure, see you at noon!");
+  g_assert_true (gtk_widget_has_css_class (row, "incoming"));
+
+  /* Shown in the focused window: read at once, and Bob sees it read. */
+  g_assert_true (gtk_window_is_active (GTK_WINDOW (fx.window)));
+  KITH_WAIT_FOR (kith_contact_get_unread_count (kith_session_find_contact_by_email (fx.alice_session, fx.bob->email)) == 0);
+  KITH_WAIT_FOR (message_state (fx.bob_session, fx.alice->email, "Sure, see you at noon!") == KITH_MESSAGE_READ);
+  row = find_widget (fx.chat_view, match_message_row, "Hello Bob, lunch at noon?");
+  g_assert_true (gtk_widget_has_css_class (row, "outgoing"));
+}
+
+static gboolean
+carol_is_accepted (gconstpointer token)
+{
+  g_autofree char *body = NULL;
+  guint status;
+
+  status = kithd_test_server_request (fx.server, "GET", "/api/v1/contacts", token, NULL, &body, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  return strstr (body, "\"accepted\"") != NULL;
+}
+
+static void
+test_accept_request (void)
+{
+  g_autoptr (KithdTestUser) carol = NULL;
+  g_autofree char *request = NULL;
+  GtkWidget *row, *accept;
+  guint status;
+
+  carol = kithd_test_server_sign_up (fx.server, "carol@example.com", PASSWORD, "Carol", "Danvers");
+  request = g_strdup_printf ("{\"email\": \"%s\"}", fx.alice->email);
+  status = kithd_test_server_request (fx.server, "POST", "/api/v1/contacts", carol->token, request, NULL, NULL);
+  g_assert_cmpuint (status, ==, 201);
+
+  /* The request shows as a row with Accept and Decline, first in the list. */
+  KITH_WAIT_FOR (has_contact_in_state (fx.alice_session, "carol@example.com", KITH_CONTACT_INCOMING));
+  KITH_WAIT_FOR (find_widget (fx.contacts_view, match_contact_row, "carol@example.com") != NULL);
+  kith_test_settle (fx.window);
+  {
+    GtkWidget *list = find_type (fx.contacts_view, GTK_TYPE_LIST_VIEW);
+    g_autoptr (KithContact) first = g_list_model_get_item (G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list))), 0);
+
+    g_assert_cmpstr (kith_contact_get_email (first), ==, "carol@example.com");
+  }
+  /* Opened, the chat says she is not a contact yet: no composer. */
+  activate_contact ("carol@example.com");
+  kith_test_settle (fx.window);
+  g_assert_nonnull (find_widget (fx.chat_view, match_status_page, "Not a contact yet"));
+  g_assert_false (gtk_widget_get_mapped (find_type (fx.chat_view, GTK_TYPE_TEXT_VIEW)));
+
+  row = find_widget (fx.contacts_view, match_contact_row, "carol@example.com");
+  accept = find_widget (row, match_action, "contacts.accept");
+  g_assert_nonnull (accept);
+  g_assert_true (gtk_widget_is_visible (accept));
+  g_signal_emit_by_name (accept, "clicked");
+
+  KITH_WAIT_FOR (has_contact_in_state (fx.alice_session, "carol@example.com", KITH_CONTACT_ACCEPTED));
+  g_assert_true (carol_is_accepted (carol->token));
+  g_assert_false (gtk_widget_is_visible (accept));
+
+  /* Accepted: the chat opens for her. */
+  kith_test_settle (fx.window);
+  g_assert_null (find_widget (fx.chat_view, match_status_page, "Not a contact yet"));
+  g_assert_true (gtk_widget_get_mapped (find_type (fx.chat_view, GTK_TYPE_TEXT_VIEW)));
+  activate_contact (fx.bob->email);
+}
+
+static void
+test_main_screenshot (void)
+{
+  g_autofree char *path = NULL;
+  KithContact *bob = kith_session_find_contact_by_email (fx.bob_session, fx.alice->email);
+  g_autoptr (KithdTestUser) dan = NULL;
+  g_autoptr (KithdTestUser) eve = NULL;
+  g_autoptr (KithdTestSocket) eve_socket = NULL;
+  g_autofree char *request = NULL;
+
+  /* Back to the main window (the add-contact test had its own). */
+  gtk_window_present (GTK_WINDOW (fx.window));
+  KITH_WAIT_FOR (gtk_window_is_active (GTK_WINDOW (fx.window)));
+
+  /* A few more people: one busy, one offline, one asking. */
+  eve = kithd_test_server_sign_up (fx.server, "eve@example.com", PASSWORD, "Eve", "Moneypenny");
+  kithd_test_server_make_contacts (fx.server, fx.alice, eve);
+  eve_socket = kithd_test_socket_connect (fx.server, eve->token, 0);
+  kithd_test_socket_send (eve_socket, "{\"type\": \"presence.set\", \"status\": \"busy\"}");
+  dan = kithd_test_server_sign_up (fx.server, "dan@example.com", PASSWORD, "Dan", "Brown");
+  kithd_test_server_make_contacts (fx.server, fx.alice, dan);
+  {
+    g_autoptr (KithdTestUser) fay = kithd_test_server_sign_up (fx.server, "fay@example.com", PASSWORD, "Fay", "Wray");
+
+    request = g_strdup_printf ("{\"email\": \"%s\"}", fx.alice->email);
+    kithd_test_server_request (fx.server, "POST", "/api/v1/contacts", fay->token, request, NULL, NULL);
+  }
+  KITH_WAIT_FOR (has_contact_in_state (fx.alice_session, "fay@example.com", KITH_CONTACT_INCOMING));
+  KITH_WAIT_FOR (has_contact_in_state (fx.alice_session, "dan@example.com", KITH_CONTACT_ACCEPTED));
+  KITH_WAIT_FOR (kith_session_find_contact_by_email (fx.alice_session, "eve@example.com") != NULL &&
+                 kith_contact_get_presence (kith_session_find_contact_by_email (fx.alice_session, "eve@example.com")) == KITH_PRESENCE_BUSY);
+
+  kith_session_send_message_async (fx.bob_session, bob, "I'll book a table at the Italian place.", NULL, NULL, NULL);
+  KITH_WAIT_FOR (find_widget (fx.chat_view, match_message_row, "I'll book a table at the Italian place.") != NULL);
+  kith_session_send_message_async (fx.alice_session,
+                                   kith_session_find_contact_by_email (fx.alice_session, fx.bob->email),
+                                   "Perfect, thanks! See you there.", NULL, NULL, NULL);
+  KITH_WAIT_FOR (conversation_has (fx.bob_session, fx.alice->email, "Perfect, thanks! See you there."));
+  /* Dan wrote while Alice was chatting with Bob: an unread badge. */
+  {
+    g_autoptr (KithdTestSocket) dan_socket = kithd_test_socket_connect (fx.server, dan->token, 0);
+
+    kithd_test_socket_send_printf (dan_socket,
+                                   "{\"type\": \"message.send\", \"id\": \"dan-1\", \"to\": %" G_GINT64_FORMAT ", \"body\": \"Are we still on for Friday?\"}",
+                                   fx.alice->id);
+    kithd_test_socket_send_printf (dan_socket,
+                                   "{\"type\": \"message.send\", \"id\": \"dan-2\", \"to\": %" G_GINT64_FORMAT ", \"body\": \"Call me when you can.\"}",
+                                   fx.alice->id);
+    KITH_WAIT_FOR (kith_contact_get_unread_count (kith_session_find_contact_by_email (fx.alice_session, "dan@example.com")) == 2);
+  }
+
+  /* The open chat is read: no badge on Bob. */
+  KITH_WAIT_FOR (kith_contact_get_unread_count (kith_session_find_contact_by_email (fx.alice_session, fx.bob->email)) == 0);
+  path = kith_test_save_screenshot (fx.window, "main.png");
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
+
+static gboolean
+match_status_page (GtkWidget     *widget,
+                   gconstpointer  data)
+{
+  /* Mapped: the stack's other pages are "visible" too. */
+  return ADW_IS_STATUS_PAGE (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (adw_status_page_get_title (ADW_STATUS_PAGE (widget)), data) == 0;
+}
+
+static GtkWidget *
+find_add_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
+    g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+    if (ADW_IS_MESSAGE_DIALOG (window) &&
+        g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (window)), "Add Contact") == 0)
+      return window;
+  }
+  return NULL;
+}
+
+/* A new account: "No contacts yet" with the add button; adding by email
+ * shows unknown emails and existing contacts in the dialog. */
+static void
+test_add_contact (void)
+{
+  g_autoptr (KithdTestUser) jo = NULL;
+  g_autoptr (KithSession) session = NULL;
+  GtkWidget *window, *view, *dialog, *entry;
+
+  jo = kithd_test_server_sign_up (fx.server, "jo@example.com", PASSWORD, "Jo", "March");
+  session = signed_in_session ("jo@example.com");
+  window = new_window (360, 560);
+  view = kith_contacts_view_new (session);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+  kith_test_settle (window);
+
+  g_assert_nonnull (find_widget (view, match_status_page, "No contacts yet"));
+  g_assert_nonnull (find_widget (view, match_action, "contacts.add"));
+
+  g_assert_true (gtk_widget_activate_action (view, "contacts.add", NULL));
+  dialog = find_add_dialog ();
+  g_assert_nonnull (dialog);
+  entry = find_type (dialog, GTK_TYPE_ENTRY);
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "add"));
+
+  /* Nobody uses this email. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "nobody@example.com");
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "add"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "add");
+  KITH_WAIT_FOR (find_widget (dialog, match_error_label, "No Kith account uses this email address.") != NULL);
+  g_assert_true (find_add_dialog () == dialog);
+
+  /* Bob does: a request, shown as "Request sent". */
+  gtk_editable_set_text (GTK_EDITABLE (entry), fx.bob->email);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "add");
+  KITH_WAIT_FOR (find_add_dialog () == NULL);
+  KITH_WAIT_FOR (has_contact_in_state (session, fx.bob->email, KITH_CONTACT_OUTGOING));
+  KITH_WAIT_FOR (find_widget (view, match_contact_row, fx.bob->email) != NULL);
+  kith_test_settle (window);
+  g_assert_null (find_widget (view, match_status_page, "No contacts yet"));
+
+  /* Asking again: said in the dialog, nothing sent. */
+  g_assert_true (gtk_widget_activate_action (view, "contacts.add", NULL));
+  dialog = find_add_dialog ();
+  entry = find_type (dialog, GTK_TYPE_ENTRY);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "BOB@example.com");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "add");
+  g_assert_nonnull (find_widget (dialog, match_error_label, "You have already sent this person a request."));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_assert_null (find_add_dialog ());
+
+  /* Search filters the list. */
+  gtk_editable_set_text (GTK_EDITABLE (find_type (view, GTK_TYPE_SEARCH_ENTRY)), "zzz");
+  KITH_WAIT_FOR (find_widget (view, match_status_page, "No Results Found") != NULL);
+  gtk_editable_set_text (GTK_EDITABLE (find_type (view, GTK_TYPE_SEARCH_ENTRY)), "marl");
+  KITH_WAIT_FOR (find_widget (view, match_contact_row, fx.bob->email) != NULL);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  sign_out (session);
+}
+
+static guint
+n_messages (KithSession *session,
+            const char  *peer_email)
+{
+  KithContact *contact = kith_session_find_contact_by_email (session, peer_email);
+
+  return contact ? g_list_model_get_n_items (kith_session_get_conversation (session, contact)) : 0;
+}
+
+static gboolean
+at_bottom (GtkAdjustment *adj)
+{
+  return gtk_adjustment_get_value (adj) >=
+         gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) - 1;
+}
+
+/* A long history: the newest page first, at the bottom; scrolling to the
+ * top loads older messages and keeps what was on screen in place; a new
+ * message while at the bottom keeps the view at the bottom. */
+static void
+test_chat_history (void)
+{
+  g_autoptr (KithdTestUser) kim = NULL;
+  g_autoptr (KithdTestUser) lee = NULL;
+  g_autoptr (KithdTestSocket) lee_socket = NULL;
+  g_autoptr (KithSession) session = NULL;
+  GtkWidget *window, *chat, *scroller, *first_row;
+  GtkAdjustment *adj;
+  graphene_rect_t before_bounds, after_bounds;
+  guint n;
+
+  kim = kithd_test_server_sign_up (fx.server, "kim@example.com", PASSWORD, "Kim", "Wilde");
+  lee = kithd_test_server_sign_up (fx.server, "lee@example.com", PASSWORD, "Lee", "Miller");
+  kithd_test_server_make_contacts (fx.server, kim, lee);
+  lee_socket = kithd_test_socket_connect (fx.server, lee->token, 0);
+  for (int i = 1; i <= 120; i++)
+    kithd_test_socket_send_printf (lee_socket,
+                                   "{\"type\": \"message.send\", \"id\": \"lee-%d\", \"to\": %" G_GINT64_FORMAT ", \"body\": \"Message number %d\"}",
+                                   i, kim->id, i);
+  for (int i = 1; i <= 120; i++)
+    g_assert_nonnull (kithd_test_socket_wait_frame (lee_socket, "message.ack", NULL, 0, 5000));
+
+  /* A first sign-in receives them all and caches them; signed in again,
+   * Kim's Kith shows the newest page and has older ones to load. */
+  session = signed_in_session ("kim@example.com");
+  KITH_WAIT_FOR (has_contact_in_state (session, "lee@example.com", KITH_CONTACT_ACCEPTED));
+  KITH_WAIT_FOR (n_messages (session, "lee@example.com") == 120);
+  sign_out (session);
+  g_clear_object (&session);
+  session = signed_in_session ("kim@example.com");
+  KITH_WAIT_FOR (has_contact_in_state (session, "lee@example.com", KITH_CONTACT_ACCEPTED));
+  window = new_window (600, 500);
+  chat = kith_chat_view_new (session);
+  gtk_window_set_child (GTK_WINDOW (window), chat);
+  gtk_window_present (GTK_WINDOW (window));
+  kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), kith_session_find_contact_by_email (session, "lee@example.com"));
+  KITH_WAIT_FOR (find_widget (chat, match_message_row, "Message number 120") != NULL);
+  kith_test_settle (window);
+
+  scroller = gtk_widget_get_ancestor (find_type (chat, GTK_TYPE_LIST_BOX), GTK_TYPE_SCROLLED_WINDOW);
+  adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  n = n_messages (session, "lee@example.com");
+  g_assert_cmpuint (n, <, 120);
+  g_assert_true (at_bottom (adj));
+
+  /* To the top: older ones come in above, the oldest shown stays put. */
+  first_row = find_widget (chat, match_message_row, "Message number 71");
+  g_assert_nonnull (first_row);
+  gtk_adjustment_set_value (adj, 0);
+  /* Where it is on screen: its place in the list minus the scroll offset. */
+  g_assert_true (gtk_widget_compute_bounds (first_row, find_type (chat, GTK_TYPE_LIST_BOX), &before_bounds));
+  before_bounds.origin.y -= gtk_adjustment_get_value (adj);
+  KITH_WAIT_FOR (n_messages (session, "lee@example.com") > n);
+  KITH_WAIT_FOR (find_widget (chat, match_message_row, "Message number 21") != NULL);
+  kith_test_settle (window);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), >, 0);
+  g_assert_true (gtk_widget_compute_bounds (first_row, find_type (chat, GTK_TYPE_LIST_BOX), &after_bounds));
+  after_bounds.origin.y -= gtk_adjustment_get_value (adj);
+  g_assert_cmpfloat (ABS (after_bounds.origin.y - before_bounds.origin.y), <, 2);
+
+  /* Back at the bottom, a new message keeps it there. */
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
+  kith_test_settle (window);
+  kithd_test_socket_send_printf (lee_socket,
+                                 "{\"type\": \"message.send\", \"id\": \"lee-new\", \"to\": %" G_GINT64_FORMAT ", \"body\": \"And one more\"}",
+                                 kim->id);
+  KITH_WAIT_FOR (find_widget (chat, match_message_row, "And one more") != NULL);
+  kith_test_settle (window);
+  g_assert_true (at_bottom (adj));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  sign_out (session);
+}
+
+/* ---- My Account ---- */
+
+static GtkWidget *
+account_window (KithSession  *session,
+                GtkWidget   **page_out)
+{
+  GtkWidget *window = new_window (720, 760);
+  GtkWidget *page = kith_account_page_new (session);
+
+  gtk_window_set_titlebar (GTK_WINDOW (window), gtk_label_new (NULL));
+  gtk_widget_set_visible (gtk_window_get_titlebar (GTK_WINDOW (window)), FALSE);
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  kith_test_settle (window);
+  *page_out = page;
+  return window;
+}
+
+static void
+test_account_profile (void)
+{
+  GtkWidget *window, *page, *first_row, *notify_switch;
+  KithUser *user = kith_session_get_user (fx.alice_session);
+  g_autofree char *me = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (JsonObject) object = NULL;
+  JsonObject *me_user;
+
+  window = account_window (fx.alice_session, &page);
+
+  /* First name: type, apply (Enter or the apply button) → kithd has it. */
+  first_row = find_widget (page, match_editable_title, "First Name");
+  g_assert_nonnull (first_row);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (first_row)), ==, "Alice");
+  gtk_editable_set_text (GTK_EDITABLE (first_row), "Alicia");
+  g_signal_emit_by_name (first_row, "apply");
+  KITH_WAIT_FOR (g_strcmp0 (kith_user_get_first_name (user), "Alicia") == 0);
+  me = get_me (fx.alice->token);
+  object = kithd_test_parse_object (me);
+  me_user = json_object_has_member (object, "user") ? json_object_get_object_member (object, "user") : object;
+  g_assert_cmpstr (json_object_get_string_member (me_user, "first_name"), ==, "Alicia");
+  g_clear_pointer (&me, g_free);
+  g_clear_pointer (&object, json_object_unref);
+
+  /* Offline notification: the switch reaches kithd. */
+  notify_switch = find_type (page, GTK_TYPE_SWITCH);
+  g_assert_nonnull (notify_switch);
+  {
+    gboolean before = kith_user_get_offline_email_notification (user);
+
+    gtk_switch_set_active (GTK_SWITCH (notify_switch), !before);
+    KITH_WAIT_FOR (kith_user_get_offline_email_notification (user) == !before);
+    KITH_WAIT_FOR (gtk_switch_get_state (GTK_SWITCH (notify_switch)) == !before);
+    me = get_me (fx.alice->token);
+    object = kithd_test_parse_object (me);
+    me_user = json_object_has_member (object, "user") ? json_object_get_object_member (object, "user") : object;
+    g_assert_cmpint (json_object_get_boolean_member (me_user, "offline_email_notification"), ==, !before);
+    if (!before == FALSE) {
+      gtk_switch_set_active (GTK_SWITCH (notify_switch), TRUE);
+      KITH_WAIT_FOR (kith_user_get_offline_email_notification (user));
+    }
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* The screenshot from a fresh page (no toasts on it). */
+  window = account_window (fx.alice_session, &page);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_widget (page, match_editable_title, "First Name"))), ==, "Alicia");
+  path = kith_test_save_screenshot (window, "account.png");
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static gboolean
+match_password_title (GtkWidget     *widget,
+                      gconstpointer  data)
+{
+  return ADW_IS_PASSWORD_ENTRY_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), data) == 0;
+}
+
+static void
+test_account_change_password (void)
+{
+  g_autoptr (KithdTestUser) ivy = NULL;
+  g_autoptr (KithSession) session = NULL;
+  g_autofree char *token = NULL;
+  GtkWidget *window, *page, *dialog;
+  GType type;
+
+  ivy = kithd_test_server_sign_up (fx.server, "ivy@example.com", PASSWORD, "Ivy", "Baker");
+  session = signed_in_session ("ivy@example.com");
+  window = account_window (session, &page);
+
+  g_assert_true (gtk_widget_activate_action (page, "account.change-password", NULL));
+  type = g_type_from_name ("KithChangePasswordDialog");
+  dialog = find_toplevel (type);
+  g_assert_nonnull (dialog);
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "change"));
+
+  /* A weak new password: not accepted yet. */
+  gtk_editable_set_text (GTK_EDITABLE (find_widget (dialog, match_password_title, "Current Password")), "Wrong-Passw0rd!");
+  gtk_editable_set_text (GTK_EDITABLE (find_widget (dialog, match_password_title, "New Password")), "short");
+  gtk_editable_set_text (GTK_EDITABLE (find_widget (dialog, match_password_title, "Confirm New Password")), "short");
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "change"));
+
+  /* A strong one, but the wrong current password: said in the dialog. */
+  gtk_editable_set_text (GTK_EDITABLE (find_widget (dialog, match_password_title, "New Password")), "N3w-Secret-Pass");
+  gtk_editable_set_text (GTK_EDITABLE (find_widget (dialog, match_password_title, "Confirm New Password")), "N3w-Secret-Pass");
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "change"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "change");
+  KITH_WAIT_FOR (find_widget (dialog, match_error_label, "The current password is not correct.") != NULL);
+  g_free (kith_test_save_screenshot (dialog, "change-password-error.png"));
+  g_assert_true (find_toplevel (type) == dialog);
+
+  gtk_editable_set_text (GTK_EDITABLE (find_widget (dialog, match_password_title, "Current Password")), PASSWORD);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "change");
+  KITH_WAIT_FOR (find_toplevel (type) == NULL);
+
+  /* kithd takes the new password, not the old one. */
+  token = kithd_test_server_log_in (fx.server, "ivy@example.com", "N3w-Secret-Pass", "desktop");
+  g_assert_nonnull (token);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  sign_out (session);
+}
+
+static void
+on_account_deleted (GtkWidget *page,
+                    gboolean  *deleted)
+{
+  *deleted = TRUE;
+}
+
+static GtkWidget *
+open_delete_dialog (GtkWidget *page)
+{
+  GtkWidget *dialog;
+
+  g_assert_true (gtk_widget_activate_action (page, "account.delete", NULL));
+  dialog = find_toplevel (KITH_TYPE_DELETE_ACCOUNT_DIALOG);
+  g_assert_nonnull (dialog);
+  kith_test_settle (dialog);
+  return dialog;
+}
+
+static void
+test_account_delete (void)
+{
+  g_autoptr (KithdTestUser) gus = NULL;
+  g_autoptr (KithSession) session = NULL;
+  GtkWidget *window, *page, *dialog, *entry;
+  gboolean deleted = FALSE;
+
+  gus = kithd_test_server_sign_up (fx.server, "gus@example.com", PASSWORD, "Gus", "Grissom");
+  session = signed_in_session ("gus@example.com");
+  window = account_window (session, &page);
+  g_signal_connect (page, "account-deleted", G_CALLBACK (on_account_deleted), &deleted);
+
+  dialog = open_delete_dialog (page);
+  entry = find_type (dialog, GTK_TYPE_ENTRY);
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "delete"));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "gus@example.org");
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "delete"));
+  /* A wrong email cannot be confirmed, even when asked to. */
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "delete");
+  kith_test_settle (dialog);
+  g_assert_true (find_toplevel (KITH_TYPE_DELETE_ACCOUNT_DIALOG) == dialog);
+  g_assert_cmpint (kithd_test_server_db_count (fx.server, "users", "email = 'gus@example.com'"), ==, 1);
+
+  /* The right one, in any case. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), " Gus@Example.COM ");
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "delete"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "delete");
+  KITH_WAIT_FOR (deleted);
+  g_assert_null (find_toplevel (KITH_TYPE_DELETE_ACCOUNT_DIALOG));
+  g_assert_cmpint (kithd_test_server_db_count (fx.server, "users", "email = 'gus@example.com'"), ==, 0);
+  g_assert_cmpint (kithd_test_server_db_count_user_rows (fx.server, gus->id), ==, 0);
+  KITH_WAIT_FOR (kith_session_get_state (session) == KITH_SESSION_SIGNED_OUT);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_account_delete_paid (void)
+{
+  g_autoptr (KithdTestUser) hal = NULL;
+  g_autoptr (KithSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err = NULL;
+  GtkWidget *window, *page, *dialog, *entry;
+  gboolean deleted = FALSE;
+  int status = 0;
+  const char *argv[] = {
+    g_getenv ("KITHD"), "admin", "--data-dir", kithd_test_server_get_data_dir (fx.server),
+    "set-plan", "hal@example.com", "paid", NULL
+  };
+
+  hal = kithd_test_server_sign_up (fx.server, "hal@example.com", PASSWORD, "Hal", "Jordan");
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
+                               NULL, NULL, NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  session = signed_in_session ("hal@example.com");
+  window = account_window (session, &page);
+  g_signal_connect (page, "account-deleted", G_CALLBACK (on_account_deleted), &deleted);
+
+  dialog = open_delete_dialog (page);
+  entry = find_type (dialog, GTK_TYPE_ENTRY);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "hal@example.com");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "delete");
+  KITH_WAIT_FOR (find_widget (dialog, match_error_label,
+                              "Accounts on a paid plan are closed by our support team. Please contact support.") != NULL);
+  g_assert_false (deleted);
+  g_free (kith_test_save_screenshot (dialog, "delete-account-paid.png"));
+  g_assert_cmpint (kithd_test_server_db_count (fx.server, "users", "email = 'hal@example.com'"), ==, 1);
+  g_assert_cmpint (kith_session_get_state (session), ==, KITH_SESSION_ONLINE);
+
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_assert_null (find_toplevel (KITH_TYPE_DELETE_ACCOUNT_DIALOG));
+  gtk_window_destroy (GTK_WINDOW (window));
+  sign_out (session);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr (GtkCssProvider) css = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+  adw_init ();
+  /* Screenshots of settled widgets, not of transitions. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  css = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (css, "/im/kith/Kith/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                    "/im/kith/Kith/icons");
+
+  fx.tmp = g_dir_make_tmp ("kith-test-views-XXXXXX", NULL);
+  fx.server = kithd_test_server_startv (NULL);
+  fx.alice = kithd_test_server_sign_up (fx.server, "alice@example.com", PASSWORD, "Alice", "Liddell");
+  fx.bob = kithd_test_server_sign_up (fx.server, "bob@example.com", PASSWORD, "Bob", "Marley");
+  kithd_test_server_make_contacts (fx.server, fx.alice, fx.bob);
+  fx.alice_session = signed_in_session (fx.alice->email);
+  fx.bob_session = signed_in_session (fx.bob->email);
+
+  g_test_add_func ("/views/chat/send", test_chat_send);
+  g_test_add_func ("/views/chat/receive", test_chat_receive);
+  g_test_add_func ("/views/contacts/accept-request", test_accept_request);
+  g_test_add_func ("/views/main/screenshot", test_main_screenshot);
+  g_test_add_func ("/views/contacts/add", test_add_contact);
+  g_test_add_func ("/views/chat/history", test_chat_history);
+  g_test_add_func ("/views/account/profile", test_account_profile);
+  g_test_add_func ("/views/account/change-password", test_account_change_password);
+  g_test_add_func ("/views/account/delete", test_account_delete);
+  g_test_add_func ("/views/account/delete-paid", test_account_delete_paid);
+  ret = g_test_run ();
+
+  destroy_window (&fx.window);
+  sign_out (fx.alice_session);
+  sign_out (fx.bob_session);
+  g_clear_object (&fx.alice_session);
+  g_clear_object (&fx.bob_session);
+  g_clear_pointer (&fx.alice, kithd_test_user_free);
+  g_clear_pointer (&fx.bob, kithd_test_user_free);
+  kithd_test_server_free (fx.server);
+  {
+    const char *rm[] = { "rm", "-rf", fx.tmp, NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                 NULL, NULL, NULL, NULL));
+  }
+  g_free (fx.tmp);
+  return ret;
+}
