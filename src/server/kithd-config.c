@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithdConfig"
+
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kith-error.h"
+#include "kithd-config.h"
+
+#define DEFAULT_HOST "127.0.0.1"
+#define DEFAULT_PORT 8480
+
+static char *clock_offset_file;
+
+static void
+set_str (char       **target,
+         const char  *value)
+{
+  char *copy;
+
+  if (*target == value)
+    return;
+  copy = g_strdup (value);
+  g_free (*target);
+  *target = copy;
+}
+
+KithdConfig *
+kithd_config_new (void)
+{
+  KithdConfig *config = g_new0 (KithdConfig, 1);
+
+  config->data_dir = g_strdup ("/var/lib/kithd");
+  config->listen_host = g_strdup (DEFAULT_HOST);
+  config->listen_port = DEFAULT_PORT;
+  config->name = g_strdup ("Kith");
+  config->mail_from = g_strdup ("Kith <no-reply@localhost>");
+  config->max_connections = 20000;
+  config->max_send_queue = 1024 * 1024;
+  config->hello_timeout_ms = 10 * 1000;
+  config->ping_interval_ms = 15 * 1000;
+  config->dead_after_ms = 45 * 1000;
+
+  return config;
+}
+
+void
+kithd_config_free (KithdConfig *config)
+{
+  if (!config)
+    return;
+
+  g_free (config->config_file);
+  g_free (config->data_dir);
+  g_free (config->listen_host);
+  g_free (config->public_url);
+  g_free (config->name);
+  g_free (config->port_file);
+  g_free (config->mail_from);
+  g_free (config->smtp_url);
+  g_free (config->oidc_google_client_id);
+  g_free (config->test_clock_file);
+  g_free (config);
+}
+
+gboolean
+kithd_config_parse_listen (const char  *value,
+                           char       **host,
+                           guint16     *port,
+                           GError     **error)
+{
+  const char *colon;
+  g_autofree char *h = NULL;
+  guint64 p;
+  char *end = NULL;
+
+  if (!value || !*value)
+    goto bad;
+
+  colon = strrchr (value, ':');
+  if (!colon)
+    goto bad;
+
+  if (value[0] == '[') {
+    const char *close = strchr (value, ']');
+
+    if (!close || close + 1 != colon)
+      goto bad;
+    h = g_strndup (value + 1, close - value - 1);
+  } else {
+    h = g_strndup (value, colon - value);
+  }
+  if (!*h)
+    set_str (&h, DEFAULT_HOST);
+
+  p = g_ascii_strtoull (colon + 1, &end, 10);
+  if (!colon[1] || *end || p > G_MAXUINT16)
+    goto bad;
+
+  g_free (*host);
+  *host = g_steal_pointer (&h);
+  *port = p;
+  return TRUE;
+
+bad:
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               "“%s” is not a listen address: use HOST:PORT, e.g. 127.0.0.1:8480", value ? value : "");
+  return FALSE;
+}
+
+static gboolean
+get_string (GKeyFile    *kf,
+            const char  *group,
+            const char  *key,
+            char       **out)
+{
+  g_autofree char *value = g_key_file_get_string (kf, group, key, NULL);
+
+  if (!value)
+    return FALSE;
+  g_strstrip (value);
+  if (*value)
+    set_str (out, value);
+  else
+    g_clear_pointer (out, g_free);
+  return TRUE;
+}
+
+static gboolean
+get_uint (GKeyFile    *kf,
+          const char  *group,
+          const char  *key,
+          guint64      min,
+          guint64      max,
+          guint64     *out,
+          GError     **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  guint64 value;
+
+  if (!g_key_file_has_key (kf, group, key, NULL))
+    return TRUE;
+  value = g_key_file_get_uint64 (kf, group, key, &local_error);
+  if (local_error || value < min || value > max) {
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                 "[%s] %s must be a number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT,
+                 group, key, min, max);
+    return FALSE;
+  }
+  *out = value;
+  return TRUE;
+}
+
+gboolean
+kithd_config_load_file (KithdConfig  *config,
+                        const char   *path,
+                        GError      **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autofree char *listen = NULL;
+  guint64 v;
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+    return FALSE;
+
+  if (get_string (kf, "server", "listen", &listen) && listen &&
+      !kithd_config_parse_listen (listen, &config->listen_host, &config->listen_port, error))
+    return FALSE;
+  get_string (kf, "server", "data-dir", &config->data_dir);
+  get_string (kf, "server", "public-url", &config->public_url);
+  get_string (kf, "server", "name", &config->name);
+  get_string (kf, "mail", "from", &config->mail_from);
+  get_string (kf, "mail", "smtp-url", &config->smtp_url);
+  get_string (kf, "oidc", "google-client-id", &config->oidc_google_client_id);
+
+  v = config->max_connections;
+  if (!get_uint (kf, "limits", "max-connections", 1, 1000000, &v, error))
+    return FALSE;
+  config->max_connections = v;
+  v = config->max_send_queue / 1024;
+  if (!get_uint (kf, "limits", "max-send-queue-kib", 64, 1024 * 1024, &v, error))
+    return FALSE;
+  config->max_send_queue = v * 1024;
+  v = config->hello_timeout_ms / 1000;
+  if (!get_uint (kf, "limits", "hello-timeout", 1, 3600, &v, error))
+    return FALSE;
+  config->hello_timeout_ms = v * 1000;
+  v = config->ping_interval_ms / 1000;
+  if (!get_uint (kf, "limits", "ping-interval", 1, 3600, &v, error))
+    return FALSE;
+  config->ping_interval_ms = v * 1000;
+  v = config->dead_after_ms / 1000;
+  if (!get_uint (kf, "limits", "dead-peer-timeout", 2, 3 * 3600, &v, error))
+    return FALSE;
+  config->dead_after_ms = v * 1000;
+
+  return TRUE;
+}
+
+gboolean
+kithd_config_parse_args (KithdConfig   *config,
+                         int           *argc,
+                         char        ***argv,
+                         gboolean      *show_version,
+                         GError       **error)
+{
+  g_autofree char *data_dir = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *public_url = NULL;
+  g_autofree char *config_file = NULL;
+  g_autofree char *port_file = NULL;
+  g_autofree char *test_clock_file = NULL;
+  int test_hello_timeout_ms = 0;
+  int test_ping_interval_ms = 0;
+  int test_dead_peer_ms = 0;
+  gboolean version = FALSE;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file, "Read settings from FILE", "FILE" },
+    { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir, "Keep the database and outbox in DIR", "DIR" },
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Listen on HOST:PORT (default 127.0.0.1:8480; port 0 picks one)", "HOST:PORT" },
+    { "public-url", 0, 0, G_OPTION_ARG_STRING, &public_url, "The URL people reach kithd at (used in mails)", "URL" },
+    { "port-file", 0, 0, G_OPTION_ARG_FILENAME, &port_file, "Write the bound port to FILE once listening", "FILE" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    { "test-clock-file", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &test_clock_file, "(tests) clock offset file", "FILE" },
+    { "test-hello-timeout-ms", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &test_hello_timeout_ms, "(tests) hello timeout", "MS" },
+    { "test-ping-interval-ms", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &test_ping_interval_ms, "(tests) ping interval", "MS" },
+    { "test-dead-peer-ms", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &test_dead_peer_ms, "(tests) dead-peer timeout", "MS" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("- the Kith account and presence server");
+
+  g_option_context_set_summary (context,
+                                "Runs the server. “kithd admin --help” lists the operator commands.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, error))
+    return FALSE;
+
+  if (*argc > 1) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                 "Unexpected argument “%s”", (*argv)[1]);
+    return FALSE;
+  }
+
+  if (show_version)
+    *show_version = version;
+
+  if (config_file) {
+    if (!kithd_config_load_file (config, config_file, error))
+      return FALSE;
+    set_str (&config->config_file, config_file);
+  }
+
+  if (data_dir)
+    set_str (&config->data_dir, data_dir);
+  if (listen &&
+      !kithd_config_parse_listen (listen, &config->listen_host, &config->listen_port, error))
+    return FALSE;
+  if (public_url)
+    set_str (&config->public_url, public_url);
+  if (port_file)
+    set_str (&config->port_file, port_file);
+
+  config->test_hooks = g_strcmp0 (g_getenv ("KITHD_ENABLE_TEST_HOOKS"), "1") == 0;
+  if (config->test_hooks) {
+    if (!test_clock_file)
+      test_clock_file = g_strdup (g_getenv ("KITHD_TEST_CLOCK_OFFSET_FILE"));
+    set_str (&config->test_clock_file, test_clock_file);
+    if (test_hello_timeout_ms > 0)
+      config->hello_timeout_ms = test_hello_timeout_ms;
+    if (test_ping_interval_ms > 0)
+      config->ping_interval_ms = test_ping_interval_ms;
+    if (test_dead_peer_ms > 0)
+      config->dead_after_ms = test_dead_peer_ms;
+  }
+
+  if (config->public_url) {
+    gsize len = strlen (config->public_url);
+
+    while (len > 0 && config->public_url[len - 1] == '/')
+      config->public_url[--len] = '\0';
+  }
+
+  return TRUE;
+}
+
+void
+kithd_clock_set_offset_file (const char *path)
+{
+  set_str (&clock_offset_file, path);
+}
+
+gint64
+kithd_clock_now_ms (void)
+{
+  gint64 now = g_get_real_time () / 1000;
+
+  if (clock_offset_file) {
+    g_autofree char *contents = NULL;
+
+    if (g_file_get_contents (clock_offset_file, &contents, NULL, NULL)) {
+      gint64 offset = g_ascii_strtoll (g_strstrip (contents), NULL, 10);
+
+      now += offset * 1000;
+    }
+  }
+
+  return now;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * kithd's settings: a GKeyFile (--config FILE, see data/kithd.conf.example)
+ * overridden by command-line options.
+ */
+typedef struct {
+  char     *config_file;
+  char     *data_dir;
+  char     *listen_host;
+  guint16   listen_port;               /* 0: pick a free port */
+  char     *public_url;                /* no trailing slash */
+  char     *name;                      /* shown by GET /server */
+  char     *port_file;                 /* written once listening */
+
+  char     *mail_from;
+  char     *smtp_url;                  /* NULL: files in DATA_DIR/outbox */
+
+  char     *oidc_google_client_id;     /* NULL: "oidc:google" not offered */
+
+  guint     max_connections;
+  gsize     max_send_queue;            /* bytes per connection */
+  guint     hello_timeout_ms;
+  guint     ping_interval_ms;
+  guint     dead_after_ms;
+
+  /* test hooks: honoured only with KITHD_ENABLE_TEST_HOOKS=1 */
+  gboolean  test_hooks;
+  char     *test_clock_file;
+} KithdConfig;
+
+KithdConfig *kithd_config_new         (void);
+void         kithd_config_free        (KithdConfig  *config);
+/* Parses the server's options (and --config). Returns FALSE with @error on
+ * bad input; sets @show_version when --version was given. */
+gboolean     kithd_config_parse_args  (KithdConfig  *config,
+                                       int          *argc,
+                                       char       ***argv,
+                                       gboolean     *show_version,
+                                       GError      **error);
+gboolean     kithd_config_load_file   (KithdConfig  *config,
+                                       const char   *path,
+                                       GError      **error);
+/* "host:port", "[v6]:port" or ":port". */
+gboolean     kithd_config_parse_listen (const char  *value,
+                                        char       **host,
+                                        guint16     *port,
+                                        GError     **error);
+
+/* The time kithd uses everywhere (ms since the epoch). With test hooks on
+ * and a clock file set, the file's offset in seconds is added; it is read
+ * every time the time is taken. */
+void         kithd_clock_set_offset_file (const char *path);
+gint64       kithd_clock_now_ms          (void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithdConfig, kithd_config_free)
+
+G_END_DECLS

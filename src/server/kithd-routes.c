@@ -1,0 +1,1157 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithdRoutes"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "kith-password-policy.h"
+#include "kith-protocol.h"
+#include "kithd-crypto.h"
+#include "kithd-jobs.h"
+#include "kithd-routes.h"
+
+#define API "/api/v1"
+#define RESET_VALIDITY_MS (24 * 60 * 60 * 1000LL)
+#define HISTORY_DEFAULT_LIMIT 50
+
+typedef enum {
+  ROUTE_SERVER,
+  ROUTE_ACCOUNTS,
+  ROUTE_SESSIONS,
+  ROUTE_SESSION_CURRENT,
+  ROUTE_ME,
+  ROUTE_ME_PASSWORD,
+  ROUTE_RESET,
+  ROUTE_RESET_CONFIRM,
+  ROUTE_CONTACTS,
+  ROUTE_CONTACT,
+  ROUTE_CONTACT_ACCEPT,
+  ROUTE_HISTORY,
+  ROUTE_SOCKET,
+} Route;
+
+typedef struct {
+  KithdServer       *server;
+  SoupServerMessage *msg;
+  Route              route;
+  const char        *method;
+  char              *address;
+  gint64             path_id;
+  GHashTable        *query;
+  KithBody          *body;
+  KithdSession      *session;     /* the caller, on authenticated routes */
+  KithdUser         *user;
+  char              *token;       /* a new token to hand out */
+  char              *password_hash;
+  gboolean           paused;
+} Req;
+
+static void
+req_free (Req *req)
+{
+  g_clear_object (&req->msg);
+  g_free (req->address);
+  g_clear_pointer (&req->query, g_hash_table_unref);
+  g_clear_pointer (&req->body, kith_body_free);
+  g_clear_pointer (&req->session, kithd_session_free);
+  g_clear_pointer (&req->user, kithd_user_free);
+  g_free (req->token);
+  g_free (req->password_hash);
+  g_free (req);
+}
+
+static void
+req_finish (Req *req)
+{
+  if (req->paused)
+    soup_server_message_unpause (req->msg);
+  req_free (req);
+}
+
+static void
+req_respond (Req        *req,
+             guint       status,
+             char       *json,   /* transfer full, nullable */
+             gsize       len)
+{
+  soup_server_message_set_status (req->msg, status, NULL);
+  if (json)
+    soup_server_message_set_response (req->msg, "application/json", SOUP_MEMORY_TAKE, json, len);
+  req_finish (req);
+}
+
+static void
+req_error (Req           *req,
+           KithErrorCode  code,
+           const char    *message)
+{
+  gsize len = 0;
+  char *json = kith_response_error (code, message, &len);
+
+  if (code == KITH_ERROR_UNAUTHORIZED)
+    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                  "WWW-Authenticate", "Bearer");
+  req_respond (req, kith_error_code_http_status (code), json, len);
+}
+
+static void
+req_error_from (Req          *req,
+                const GError *error)
+{
+  if (error->domain == KITH_ERROR && error->code != KITH_ERROR_INTERNAL) {
+    req_error (req, error->code, error->message);
+    return;
+  }
+  g_message ("%s %s failed: %s", req->method,
+             g_uri_get_path (soup_server_message_get_uri (req->msg)), error->message);
+  req_error (req, KITH_ERROR_INTERNAL, "Something went wrong on the server; please try again");
+}
+
+static void
+req_pause (Req *req)
+{
+  if (!req->paused) {
+    soup_server_message_pause (req->msg);
+    req->paused = TRUE;
+  }
+}
+
+static void
+req_submit (Req          *req,
+            KithdJob     *job,
+            KithdJobDone  done)
+{
+  req_pause (req);
+  kithd_job_submit (kithd_server_get_db (req->server), job, done, req);
+}
+
+static void
+respond_user (Req             *req,
+              guint            status,
+              const KithdUser *user)
+{
+  g_autoptr (KithUserInfo) info = kithd_user_to_info (user, TRUE);
+  gsize len = 0;
+  char *json = kith_response_user (info, &len);
+
+  req_respond (req, status, json, len);
+}
+
+static void
+respond_contact (Req             *req,
+                 guint            status,
+                 const KithdUser *other,
+                 KithContactState state)
+{
+  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_contact_info_free);
+  KithContactInfo *info = kith_contact_info_new ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  char *json;
+  g_autofree char *whole = NULL;
+  gsize len = 0;
+  JsonNode *first;
+  JsonArray *array;
+
+  info->user = kithd_user_to_info (other, FALSE);
+  info->state = state;
+  info->presence = state == KITH_CONTACT_ACCEPTED
+                   ? kithd_hub_get_presence (kithd_server_get_hub (req->server), other->id)
+                   : KITH_PRESENCE_OFFLINE;
+  g_ptr_array_add (list, info);
+
+  /* One CONTACT object: the codec writes lists, take its only element. */
+  whole = kith_response_contacts (list, &len);
+  if (!json_parser_load_from_data (parser, whole, len, NULL)) {
+    req_error (req, KITH_ERROR_INTERNAL, "Could not write the answer");
+    return;
+  }
+  array = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "contacts");
+  first = json_array_get_element (array, 0);
+  json_generator_set_root (gen, first);
+  /* Not in one call: the order in which arguments are evaluated is unspecified. */
+  json = json_generator_to_data (gen, &len);
+  req_respond (req, status, json, len);
+}
+
+/* ---- routes ---- */
+
+static void
+route_server (Req *req)
+{
+  const KithdConfig *config = kithd_server_get_config (req->server);
+  g_autoptr (KithServerInfo) info = kith_server_info_new ();
+  g_autoptr (GStrvBuilder) flows = g_strv_builder_new ();
+  gsize len = 0;
+  char *json;
+
+  g_strv_builder_add (flows, "password");
+  if (config->oidc_google_client_id)
+    g_strv_builder_add (flows, "oidc:google");
+
+  info->name = g_strdup (config->name);
+  info->version = g_strdup (PACKAGE_VERSION);
+  info->protocol = KITH_PROTOCOL_VERSION;
+  info->login_flows = g_strv_builder_end (flows);
+  info->password_min_length = KITH_PASSWORD_MIN_LENGTH;
+  json = kith_response_server_info (info, &len);
+  req_respond (req, SOUP_STATUS_OK, json, len);
+}
+
+/* sign up */
+
+static void
+on_sign_up_done (KithdJob *job,
+                 gpointer  user_data)
+{
+  Req *req = user_data;
+  g_autoptr (KithUserInfo) info = NULL;
+  gsize len = 0;
+  char *json;
+
+  if (job->error) {
+    req_error_from (req, job->error);
+    return;
+  }
+  info = kithd_user_to_info (job->user, TRUE);
+  json = kith_response_session (req->token, info, &len);
+  req_respond (req, SOUP_STATUS_CREATED, json, len);
+}
+
+static void
+on_sign_up_hashed (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Req *req = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *hash = kithd_crypto_hash_password_finish (result, &error);
+  KithdJob *job;
+
+  if (!hash) {
+    req_error_from (req, error);
+    return;
+  }
+
+  req->token = kithd_crypto_new_token ();
+  job = kithd_job_new (KITHD_JOB_SIGN_UP);
+  job->email = g_ascii_strdown (req->body->email, -1);
+  job->password_hash = g_steal_pointer (&hash);
+  job->first_name = g_strdup (req->body->first_name);
+  job->last_name = g_strdup (req->body->last_name);
+  job->token_hash = kithd_crypto_token_hash (req->token);
+  job->now = kithd_clock_now_ms ();
+  req_submit (req, job, on_sign_up_done);
+}
+
+static void
+route_sign_up (Req *req)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!kith_password_policy_validate (req->body->password, &error)) {
+    req_error_from (req, error);
+    return;
+  }
+  req_pause (req);
+  kithd_crypto_hash_password_async (req->body->password, NULL, on_sign_up_hashed, req);
+}
+
+/* log in */
+
+static void
+on_session_created (KithdJob *job,
+                    gpointer  user_data)
+{
+  Req *req = user_data;
+  g_autoptr (KithUserInfo) info = NULL;
+  gsize len = 0;
+  char *json;
+
+  if (job->error) {
+    req_error_from (req, job->error);
+    return;
+  }
+  info = kithd_user_to_info (req->user, TRUE);
+  json = kith_response_session (req->token, info, &len);
+  req_respond (req, SOUP_STATUS_CREATED, json, len);
+}
+
+static void
+on_login_verified (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Req *req = user_data;
+  KithdThrottle *throttle = kithd_server_get_throttle (req->server);
+  g_autofree char *account = g_ascii_strdown (req->body->email, -1);
+  KithdJob *job;
+
+  if (!kithd_crypto_verify_password_finish (result) || !req->user) {
+    kithd_throttle_failure (throttle, account, req->address, kithd_clock_now_ms ());
+    req_error (req, KITH_ERROR_INVALID_CREDENTIALS, "The email or password is not right");
+    return;
+  }
+  kithd_throttle_success (throttle, account);
+
+  req->token = kithd_crypto_new_token ();
+  job = kithd_job_new (KITHD_JOB_SESSION_CREATE);
+  job->user_id = req->user->id;
+  job->token_hash = kithd_crypto_token_hash (req->token);
+  job->device_name = g_strdup (req->body->device_name ? req->body->device_name : "Kith");
+  job->device_kind = req->body->device_kind;
+  job->now = kithd_clock_now_ms ();
+  req_submit (req, job, on_session_created);
+}
+
+static void
+on_login_user (KithdJob *job,
+               gpointer  user_data)
+{
+  Req *req = user_data;
+
+  if (job->error && !g_error_matches (job->error, KITH_ERROR, KITH_ERROR_NOT_FOUND)) {
+    req_error_from (req, job->error);
+    return;
+  }
+  /* Unknown accounts cost a (dummy) verification too. */
+  req->user = g_steal_pointer (&job->user);
+  kithd_crypto_verify_password_async (req->body->password,
+                                      req->user ? req->user->password_hash : NULL,
+                                      NULL, on_login_verified, req);
+}
+
+static void
+route_log_in (Req *req)
+{
+  const KithdConfig *config = kithd_server_get_config (req->server);
+  g_autofree char *account = NULL;
+  guint retry;
+  KithdJob *job;
+
+  if (req->body->present & KITH_FIELD_OIDC || !(req->body->present & KITH_FIELD_PASSWORD) ||
+      !req->body->email) {
+    req_error (req, KITH_ERROR_UNSUPPORTED_FLOW,
+               config->oidc_google_client_id
+               ? "Signing in with Google is not available on this server yet"
+               : "This server offers sign-in with email and password only");
+    return;
+  }
+
+  account = g_ascii_strdown (req->body->email, -1);
+  retry = kithd_throttle_check (kithd_server_get_throttle (req->server), account, req->address,
+                                kithd_clock_now_ms ());
+  if (retry > 0) {
+    g_autofree char *value = g_strdup_printf ("%u", retry);
+
+    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                  "Retry-After", value);
+    req_error (req, KITH_ERROR_RATE_LIMITED,
+               "Too many failed sign-ins: please wait a few minutes and try again");
+    return;
+  }
+
+  job = kithd_job_new (KITHD_JOB_USER_BY_EMAIL);
+  job->email = g_steal_pointer (&account);
+  req_submit (req, job, on_login_user);
+}
+
+/* log out */
+
+static void
+on_logged_out (KithdJob *job,
+               gpointer  user_data)
+{
+  Req *req = user_data;
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  if (job->error && !g_error_matches (job->error, KITH_ERROR, KITH_ERROR_NOT_FOUND)) {
+    req_error_from (req, job->error);
+    return;
+  }
+  g_array_append_val (ids, req->session->id);
+  kithd_hub_revoke_sessions (kithd_server_get_hub (req->server), req->user->id, ids);
+  req_respond (req, SOUP_STATUS_NO_CONTENT, NULL, 0);
+}
+
+static void
+route_log_out (Req *req)
+{
+  KithdJob *job = kithd_job_new (KITHD_JOB_SESSION_DELETE);
+
+  job->session_id = req->session->id;
+  req_submit (req, job, on_logged_out);
+}
+
+/* profile */
+
+static void
+on_profile_updated (KithdJob *job,
+                    gpointer  user_data)
+{
+  Req *req = user_data;
+
+  if (job->error) {
+    req_error_from (req, job->error);
+    return;
+  }
+  if (g_strcmp0 (job->user->first_name, req->user->first_name) != 0 ||
+      g_strcmp0 (job->user->last_name, req->user->last_name) != 0)
+    kithd_hub_profile_changed (kithd_server_get_hub (req->server), job->user, job->ids);
+  respond_user (req, SOUP_STATUS_OK, job->user);
+}
+
+static void
+route_profile_update (Req *req)
+{
+  KithdJob *job = kithd_job_new (KITHD_JOB_PROFILE_UPDATE);
+
+  job->user_id = req->user->id;
+  if (req->body->present & KITH_FIELD_FIRST_NAME)
+    job->first_name = g_strdup (req->body->first_name);
+  if (req->body->present & KITH_FIELD_LAST_NAME)
+    job->last_name = g_strdup (req->body->last_name);
+  if (req->body->present & KITH_FIELD_OFFLINE_EMAIL_NOTIFICATION)
+    job->notify = req->body->offline_email_notification ? 1 : 0;
+  req_submit (req, job, on_profile_updated);
+}
+
+/* password change */
+
+static void
+on_password_set (KithdJob *job,
+                 gpointer  user_data)
+{
+  Req *req = user_data;
+
+  if (job->error) {
+    req_error_from (req, job->error);
+    return;
+  }
+  kithd_hub_revoke_sessions (kithd_server_get_hub (req->server), req->user->id, job->ids);
+  req_respond (req, SOUP_STATUS_NO_CONTENT, NULL, 0);
+}
+
+static void
+on_password_change_hashed (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  Req *req = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *hash = kithd_crypto_hash_password_finish (result, &error);
+  KithdJob *job;
+
+  if (!hash) {
+    req_error_from (req, error);
+    return;
+  }
+  job = kithd_job_new (KITHD_JOB_PASSWORD_SET);
+  job->user_id = req->user->id;
+  job->session_id = req->session->id;
+  job->password_hash = g_steal_pointer (&hash);
+  req_submit (req, job, on_password_set);
+}
+
+static void
+on_password_change_verified (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  Req *req = user_data;
+
+  if (!kithd_crypto_verify_password_finish (result)) {
+    req_error (req, KITH_ERROR_INVALID_CREDENTIALS, "The current password is not right");
+    return;
+  }
+  kithd_crypto_hash_password_async (req->body->new_password, NULL, on_password_change_hashed, req);
+}
+
+static void
+route_password_change (Req *req)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!kith_password_policy_validate (req->body->new_password, &error)) {
+    req_error_from (req, error);
+    return;
+  }
+  req_pause (req);
+  kithd_crypto_verify_password_async (req->body->current_password, req->user->password_hash,
+                                      NULL, on_password_change_verified, req);
+}
+
+/* password reset */
+
+static void
+on_reset_requested (KithdJob *job,
+                    gpointer  user_data)
+{
+  Req *req = user_data;
+  const KithdConfig *config = kithd_server_get_config (req->server);
+
+  if (job->error) {
+    /* Still 202: the answer never tells whether the account exists. */
+    g_message ("Password reset request failed: %s", job->error->message);
+  } else if (job->user) {
+    g_autofree char *link = g_strdup_printf ("%s/account/password-reset?token=%s",
+                                             config->public_url, req->token);
+    g_autofree char *body = NULL;
+
+    body = g_strdup_printf ("Hello %s,\n\n"
+                            "Someone asked to reset the password of your Kith account. "
+                            "To choose a new password, open this link:\n\n"
+                            "%s\n\n"
+                            "The link is valid for 24 hours and works once.\n\n"
+                            "If you did not ask for this, ignore this mail: your password "
+                            "stays as it is.\n",
+                            job->user->first_name, link);
+    kithd_mailer_send (kithd_server_get_mailer (req->server), job->user->id, job->user->email,
+                       "Reset your Kith password (link valid for 24 hours)", body);
+  }
+  req_respond (req, SOUP_STATUS_ACCEPTED, NULL, 0);
+}
+
+static void
+route_reset_request (Req *req)
+{
+  KithdJob *job = kithd_job_new (KITHD_JOB_RESET_REQUEST);
+
+  req->token = kithd_crypto_new_token ();
+  job->email = g_ascii_strdown (req->body->email, -1);
+  job->token_hash = kithd_crypto_token_hash (req->token);
+  job->expires_at = kithd_clock_now_ms () + RESET_VALIDITY_MS;
+  req_submit (req, job, on_reset_requested);
+}
+
+static void
+on_reset_confirmed (KithdJob *job,
+                    gpointer  user_data)
+{
+  Req *req = user_data;
+
+  if (job->error) {
+    req_error_from (req, job->error);
+    return;
+  }
+  kithd_hub_revoke_sessions (kithd_server_get_hub (req->server), job->user_id, NULL);
+  req_respond (req, SOUP_STATUS_NO_CONTENT, NULL, 0);
+}
+
+static void
+on_reset_hashed (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Req *req = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *hash = kithd_crypto_hash_password_finish (result, &error);
+  KithdJob *job;
+
+  if (!hash) {
+    req_error_from (req, error);
+    return;
+  }
+  job = kithd_job_new (KITHD_JOB_RESET_CONFIRM);
+  job->token_hash = kithd_crypto_token_hash (req->body->token);
+  job->password_hash = g_steal_pointer (&hash);
+  job->now = kithd_clock_now_ms ();
+  req_submit (req, job, on_reset_confirmed);
+}
+
+static void
+route_reset_confirm (Req *req)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!kith_password_policy_validate (req->body->password, &error)) {
+    req_error_from (req, error);
+    return;
+  }
+  req_pause (req);
+  kithd_crypto_hash_password_async (req->body->password, NULL, on_reset_hashed, req);
+}
+
+/* account deletion */
+
+static void
+on_account_deleted (KithdJob *job,
+                    gpointer  user_data)
+{
+  Req *req = user_data;
+
+  if (job->error) {
+    req_error_from (req, job->error);
+    return;
+  }
+  kithd_hub_user_deleted (kithd_server_get_hub (req->server), req->user->id, job->list);
+  req_respond (req, SOUP_STATUS_NO_CONTENT, NULL, 0);
+}
+
+static void
+route_delete_account (Req *req)
+{
+  g_autofree char *given = g_utf8_casefold (req->body->confirm_email, -1);
+  g_autofree char *own = g_utf8_casefold (req->user->email, -1);
+  KithdJob *job;
+
+  if (!kithd_crypto_equal (given, own)) {
+    req_error (req, KITH_ERROR_CONFIRMATION_MISMATCH,
+               "Type your account's email address to confirm the deletion");
+    return;
+  }
+  if (g_strcmp0 (req->user->plan, "paid") == 0) {
+    req_error (req, KITH_ERROR_CONTACT_SUPPORT,
+               "Accounts on a paid plan are closed by our support team: please contact support.");
+    return;
+  }
+
+  job = kithd_job_new (KITHD_JOB_ACCOUNT_DELETE);
+  job->user_id = req->user->id;
+  req_submit (req, job, on_account_deleted);
+}
+
+/* contacts */
+
+static void
+on_contact_list (KithdJob *job,
+                 gpointer  user_data)
+{
+  Req *req = user_data;
+  KithdHub *hub = kithd_server_get_hub (req->server);
+  g_autoptr (GPtrArray) list = NULL;
+  gsize len = 0;
+  char *json;
+
+  if (job->error) {
+    req_error_from (req, job->error);
+    return;
+  }
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_contact_info_free);
+  for (guint i = 0; i < job->list->len; i++) {
+    KithdContact *contact = g_ptr_array_index (job->list, i);
+    KithContactInfo *info = kith_contact_info_new ();
+
+    info->user = kithd_user_to_info (contact->user, FALSE);
+    info->state = contact->state;
+    info->presence = contact->state == KITH_CONTACT_ACCEPTED
+                     ? kithd_hub_get_presence (hub, contact->user->id)
+                     : KITH_PRESENCE_OFFLINE;
+    g_ptr_array_add (list, info);
+  }
+  json = kith_response_contacts (list, &len);
+  req_respond (req, SOUP_STATUS_OK, json, len);
+}
+
+static void
+route_contact_list (Req *req)
+{
+  KithdJob *job = kithd_job_new (KITHD_JOB_CONTACT_LIST);
+
+  job->user_id = req->user->id;
+  req_submit (req, job, on_contact_list);
+}
+
+static void
+on_contact_added (KithdJob *job,
+                  gpointer  user_data)
+{
+  Req *req = user_data;
+
+  if (job->error) {
+    req_error_from (req, job->error);
+    return;
+  }
+  kithd_hub_contact_requested (kithd_server_get_hub (req->server), job->user, job->other, job->state);
+  respond_contact (req, SOUP_STATUS_CREATED, job->other, job->state);
+}
+
+static void
+route_contact_add (Req *req)
+{
+  KithdJob *job = kithd_job_new (KITHD_JOB_CONTACT_ADD);
+
+  job->user_id = req->user->id;
+  job->email = g_ascii_strdown (req->body->email, -1);
+  job->now = kithd_clock_now_ms ();
+  req_submit (req, job, on_contact_added);
+}
+
+static void
+on_contact_accepted (KithdJob *job,
+                     gpointer  user_data)
+{
+  Req *req = user_data;
+
+  if (job->error) {
+    req_error_from (req, job->error);
+    return;
+  }
+  kithd_hub_contact_accepted (kithd_server_get_hub (req->server), job->user, job->other);
+  respond_contact (req, SOUP_STATUS_OK, job->other, KITH_CONTACT_ACCEPTED);
+}
+
+static void
+route_contact_accept (Req *req)
+{
+  KithdJob *job = kithd_job_new (KITHD_JOB_CONTACT_ACCEPT);
+
+  job->user_id = req->user->id;
+  job->other_id = req->path_id;
+  job->now = kithd_clock_now_ms ();
+  req_submit (req, job, on_contact_accepted);
+}
+
+static void
+on_contact_removed (KithdJob *job,
+                    gpointer  user_data)
+{
+  Req *req = user_data;
+
+  if (job->error) {
+    req_error_from (req, job->error);
+    return;
+  }
+  kithd_hub_contact_removed (kithd_server_get_hub (req->server), job->user_id, job->other_id);
+  req_respond (req, SOUP_STATUS_NO_CONTENT, NULL, 0);
+}
+
+static void
+route_contact_remove (Req *req)
+{
+  KithdJob *job = kithd_job_new (KITHD_JOB_CONTACT_REMOVE);
+
+  job->user_id = req->user->id;
+  job->other_id = req->path_id;
+  req_submit (req, job, on_contact_removed);
+}
+
+/* history */
+
+static gboolean
+parse_id (const char *str,
+          gint64     *out)
+{
+  guint64 value = 0;
+
+  if (!str || !*str || strlen (str) > 18)
+    return FALSE;
+  for (const char *p = str; *p; p++) {
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+    value = value * 10 + (*p - '0');
+  }
+  *out = value;
+  return TRUE;
+}
+
+static void
+on_history (KithdJob *job,
+            gpointer  user_data)
+{
+  Req *req = user_data;
+  gsize len = 0;
+  char *json;
+
+  if (job->error) {
+    req_error_from (req, job->error);
+    return;
+  }
+  json = kith_response_messages (job->list, &len);
+  req_respond (req, SOUP_STATUS_OK, json, len);
+}
+
+static void
+route_history (Req *req)
+{
+  const char *before_str = req->query ? g_hash_table_lookup (req->query, "before") : NULL;
+  const char *limit_str = req->query ? g_hash_table_lookup (req->query, "limit") : NULL;
+  gint64 before = 0;
+  gint64 limit = HISTORY_DEFAULT_LIMIT;
+  KithdJob *job;
+
+  if (before_str && !parse_id (before_str, &before)) {
+    req_error (req, KITH_ERROR_INVALID_FIELD, "before must be a message seq");
+    return;
+  }
+  if (limit_str && (!parse_id (limit_str, &limit) || limit < 1 || limit > KITH_MAX_HISTORY_LIMIT)) {
+    req_error (req, KITH_ERROR_INVALID_FIELD, "limit must be a number from 1 to 200");
+    return;
+  }
+
+  job = kithd_job_new (KITHD_JOB_HISTORY);
+  job->user_id = req->user->id;
+  job->other_id = req->path_id;
+  job->after = before;
+  job->limit = limit;
+  req_submit (req, job, on_history);
+}
+
+/* socket */
+
+static void
+on_socket_upgraded (SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  KithdServer *server = user_data;
+  g_autoptr (GIOStream) stream = soup_server_message_steal_connection (msg);
+
+  if (stream)
+    kithd_hub_accept (kithd_server_get_hub (server), stream);
+}
+
+static void
+route_socket (Req *req)
+{
+  g_autoptr (GError) error = NULL;
+
+  /* No extensions: an offered permessage-deflate is ignored. */
+  soup_message_headers_remove (soup_server_message_get_request_headers (req->msg),
+                               "Sec-WebSocket-Extensions");
+  if (!soup_websocket_server_check_handshake (req->msg, NULL, NULL, NULL, &error)) {
+    req_error (req, KITH_ERROR_INVALID_FIELD, "This is the WebSocket endpoint: send an upgrade request");
+    return;
+  }
+  soup_websocket_server_process_handshake (req->msg, NULL, NULL, NULL, NULL);
+  g_signal_connect_object (req->msg, "wrote-informational",
+                           G_CALLBACK (on_socket_upgraded), req->server, 0);
+  req_finish (req);
+}
+
+/* ---- dispatch ---- */
+
+static void
+dispatch (Req *req)
+{
+  const char *m = req->method;
+
+  switch (req->route) {
+  case ROUTE_SESSION_CURRENT:
+    route_log_out (req);
+    return;
+  case ROUTE_ME:
+    if (strcmp (m, "GET") == 0)
+      respond_user (req, SOUP_STATUS_OK, req->user);
+    else if (strcmp (m, "PATCH") == 0)
+      route_profile_update (req);
+    else
+      route_delete_account (req);
+    return;
+  case ROUTE_ME_PASSWORD:
+    route_password_change (req);
+    return;
+  case ROUTE_CONTACTS:
+    if (strcmp (m, "GET") == 0)
+      route_contact_list (req);
+    else
+      route_contact_add (req);
+    return;
+  case ROUTE_CONTACT:
+    route_contact_remove (req);
+    return;
+  case ROUTE_CONTACT_ACCEPT:
+    route_contact_accept (req);
+    return;
+  case ROUTE_HISTORY:
+    route_history (req);
+    return;
+  case ROUTE_SERVER:
+    route_server (req);
+    return;
+  case ROUTE_ACCOUNTS:
+    route_sign_up (req);
+    return;
+  case ROUTE_SESSIONS:
+    route_log_in (req);
+    return;
+  case ROUTE_RESET:
+    route_reset_request (req);
+    return;
+  case ROUTE_RESET_CONFIRM:
+    route_reset_confirm (req);
+    return;
+  case ROUTE_SOCKET:
+    route_socket (req);
+    return;
+  default:
+    g_assert_not_reached ();
+  }
+}
+
+static void
+on_authenticated (KithdJob *job,
+                  gpointer  user_data)
+{
+  Req *req = user_data;
+
+  if (job->error) {
+    if (g_error_matches (job->error, KITH_ERROR, KITH_ERROR_NOT_FOUND))
+      req_error (req, KITH_ERROR_UNAUTHORIZED, "Your session has ended: please sign in again");
+    else
+      req_error_from (req, job->error);
+    return;
+  }
+  req->session = g_steal_pointer (&job->session);
+  req->user = g_steal_pointer (&job->user);
+  dispatch (req);
+}
+
+/* "Bearer TOKEN", exactly; the token in base64url. */
+static char *
+parse_bearer (SoupServerMessage *msg)
+{
+  const char *value = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                    "Authorization");
+  const char *token;
+  gsize len;
+
+  if (!value || g_ascii_strncasecmp (value, "Bearer ", 7) != 0)
+    return NULL;
+  token = value + 7;
+  len = strlen (token);
+  if (len == 0 || len > KITH_MAX_TOKEN_BYTES)
+    return NULL;
+  for (gsize i = 0; i < len; i++) {
+    if (!g_ascii_isalnum (token[i]) && token[i] != '-' && token[i] != '_')
+      return NULL;
+  }
+  return g_strdup (token);
+}
+
+/* Matches @path below /api/v1; FALSE for an unknown path. */
+static gboolean
+match_route (const char *path,
+             Route      *route,
+             gint64     *id)
+{
+  g_auto (GStrv) parts = NULL;
+  guint n;
+
+  if (!g_str_has_prefix (path, API "/"))
+    return FALSE;
+  parts = g_strsplit (path + strlen (API "/"), "/", -1);
+  n = g_strv_length (parts);
+
+#define IS(i, s) (strcmp (parts[i], s) == 0)
+  if (n == 1 && IS (0, "server"))
+    *route = ROUTE_SERVER;
+  else if (n == 1 && IS (0, "accounts"))
+    *route = ROUTE_ACCOUNTS;
+  else if (n == 1 && IS (0, "sessions"))
+    *route = ROUTE_SESSIONS;
+  else if (n == 2 && IS (0, "sessions") && IS (1, "current"))
+    *route = ROUTE_SESSION_CURRENT;
+  else if (n == 1 && IS (0, "me"))
+    *route = ROUTE_ME;
+  else if (n == 2 && IS (0, "me") && IS (1, "password"))
+    *route = ROUTE_ME_PASSWORD;
+  else if (n == 1 && IS (0, "password-reset"))
+    *route = ROUTE_RESET;
+  else if (n == 2 && IS (0, "password-reset") && IS (1, "confirm"))
+    *route = ROUTE_RESET_CONFIRM;
+  else if (n == 1 && IS (0, "contacts"))
+    *route = ROUTE_CONTACTS;
+  else if (n == 2 && IS (0, "contacts") && parse_id (parts[1], id) && *id > 0)
+    *route = ROUTE_CONTACT;
+  else if (n == 3 && IS (0, "contacts") && parse_id (parts[1], id) && *id > 0 && IS (2, "accept"))
+    *route = ROUTE_CONTACT_ACCEPT;
+  else if (n == 3 && IS (0, "conversations") && parse_id (parts[1], id) && *id > 0 && IS (2, "messages"))
+    *route = ROUTE_HISTORY;
+  else if (n == 1 && IS (0, "socket"))
+    *route = ROUTE_SOCKET;
+  else
+    return FALSE;
+#undef IS
+
+  return TRUE;
+}
+
+static const char *
+route_methods (Route route)
+{
+  switch (route) {
+  case ROUTE_SERVER:          return "GET";
+  case ROUTE_ACCOUNTS:        return "POST";
+  case ROUTE_SESSIONS:        return "POST";
+  case ROUTE_SESSION_CURRENT: return "DELETE";
+  case ROUTE_ME:              return "GET PATCH DELETE";
+  case ROUTE_ME_PASSWORD:     return "PUT";
+  case ROUTE_RESET:           return "POST";
+  case ROUTE_RESET_CONFIRM:   return "POST";
+  case ROUTE_CONTACTS:        return "GET POST";
+  case ROUTE_CONTACT:         return "DELETE";
+  case ROUTE_CONTACT_ACCEPT:  return "POST";
+  case ROUTE_HISTORY:         return "GET";
+  case ROUTE_SOCKET:          return "GET";
+  default:                    g_assert_not_reached ();
+  }
+  return "";
+}
+
+static gboolean
+route_needs_auth (Route route)
+{
+  return route != ROUTE_SERVER && route != ROUTE_ACCOUNTS && route != ROUTE_SESSIONS &&
+         route != ROUTE_RESET && route != ROUTE_RESET_CONFIRM && route != ROUTE_SOCKET;
+}
+
+/* The body a route and method reads; FALSE when it reads none. */
+static gboolean
+route_body (Route         route,
+            const char   *method,
+            KithBodyType *type)
+{
+  switch (route) {
+  case ROUTE_ACCOUNTS:      *type = KITH_BODY_SIGN_UP; return TRUE;
+  case ROUTE_SESSIONS:      *type = KITH_BODY_LOG_IN; return TRUE;
+  case ROUTE_ME_PASSWORD:   *type = KITH_BODY_PASSWORD_CHANGE; return TRUE;
+  case ROUTE_RESET:         *type = KITH_BODY_RESET_REQUEST; return TRUE;
+  case ROUTE_RESET_CONFIRM: *type = KITH_BODY_RESET_CONFIRM; return TRUE;
+  case ROUTE_ME:
+    if (strcmp (method, "PATCH") == 0) {
+      *type = KITH_BODY_PROFILE_UPDATE;
+      return TRUE;
+    }
+    if (strcmp (method, "DELETE") == 0) {
+      *type = KITH_BODY_DELETE_ACCOUNT;
+      return TRUE;
+    }
+    return FALSE;
+  case ROUTE_CONTACTS:
+    if (strcmp (method, "POST") == 0) {
+      *type = KITH_BODY_CONTACT_ADD;
+      return TRUE;
+    }
+    return FALSE;
+  default:
+    return FALSE;
+  }
+}
+
+static gboolean
+method_allowed (const char *methods,
+                const char *method)
+{
+  g_auto (GStrv) list = g_strsplit (methods, " ", -1);
+
+  return g_strv_contains ((const char * const *) list, method);
+}
+
+static void
+on_request (SoupServer        *soup,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  KithdServer *server = user_data;
+  Req *req = g_new0 (Req, 1);
+  GInetSocketAddress *remote;
+  KithBodyType body_type;
+  g_autofree char *token = NULL;
+
+  req->server = server;
+  req->msg = g_object_ref (msg);
+  req->method = soup_server_message_get_method (msg);
+  req->query = query ? g_hash_table_ref (query) : NULL;
+  remote = G_INET_SOCKET_ADDRESS (soup_server_message_get_remote_address (msg));
+  req->address = remote ? g_inet_address_to_string (g_inet_socket_address_get_address (remote))
+                        : g_strdup ("unknown");
+
+  if (!match_route (path, &req->route, &req->path_id)) {
+    req_error (req, KITH_ERROR_NOT_FOUND, "There is no such API call");
+    return;
+  }
+  if (!method_allowed (route_methods (req->route), req->method)) {
+    g_auto (GStrv) methods = g_strsplit (route_methods (req->route), " ", -1);
+    g_autofree char *allow = g_strjoinv (", ", methods);
+
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
+    req_error (req, KITH_ERROR_METHOD_NOT_ALLOWED, "This API call does not take that method");
+    return;
+  }
+
+  /* A missing or malformed token is refused before the body is looked at. */
+  if (route_needs_auth (req->route)) {
+    token = parse_bearer (msg);
+    if (!token) {
+      req_error (req, KITH_ERROR_UNAUTHORIZED, "Sign in first");
+      return;
+    }
+  }
+
+  if (route_body (req->route, req->method, &body_type)) {
+    SoupMessageBody *body = soup_server_message_get_request_body (msg);
+    g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
+    g_autoptr (GError) error = NULL;
+    gsize len;
+    const char *data = g_bytes_get_data (bytes, &len);
+
+    if (len > KITH_MAX_BODY_BYTES) {
+      req_error (req, KITH_ERROR_PAYLOAD_TOO_LARGE, "The request body is over 64 KiB");
+      return;
+    }
+    req->body = kith_body_parse (body_type, data ? data : "", len, &error);
+    if (!req->body) {
+      req_error_from (req, error);
+      return;
+    }
+  }
+
+  if (token) {
+    KithdJob *job = kithd_job_new (KITHD_JOB_AUTH);
+
+    job->token_hash = kithd_crypto_token_hash (token);
+    req_submit (req, job, on_authenticated);
+    return;
+  }
+
+  dispatch (req);
+}
+
+/* Before the body is read: refuse what is too large or has no length. */
+static void
+on_early_request (SoupServer        *soup,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+  KithErrorCode code;
+  const char *message;
+  guint status;
+  char *json;
+  gsize len = 0;
+
+  if (encoding == SOUP_ENCODING_CHUNKED || encoding == SOUP_ENCODING_EOF) {
+    code = KITH_ERROR_INVALID_FIELD;
+    status = SOUP_STATUS_LENGTH_REQUIRED;
+    message = "A request body needs a Content-Length";
+  } else if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+             soup_message_headers_get_content_length (headers) > KITH_MAX_BODY_BYTES) {
+    code = KITH_ERROR_PAYLOAD_TOO_LARGE;
+    status = kith_error_code_http_status (code);
+    message = "The request body is over 64 KiB";
+  } else {
+    return;
+  }
+
+  json = kith_response_error (code, message, &len);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, json, len);
+}
+
+void
+kithd_routes_register (KithdServer *server,
+                       SoupServer  *soup)
+{
+  g_return_if_fail (KITHD_IS_SERVER (server));
+  g_return_if_fail (SOUP_IS_SERVER (soup));
+
+  soup_server_add_early_handler (soup, NULL, on_early_request, server, NULL);
+  soup_server_add_handler (soup, NULL, on_request, server, NULL);
+}

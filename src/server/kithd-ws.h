@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/*
+ * KithdWsConn: one server-side RFC 6455 connection on a stolen GIOStream.
+ *
+ * Reads are non-blocking (a pollable source), frames are parsed in place,
+ * fragmented messages are reassembled, control frames are answered. Writes
+ * go through a queue of GBytes whose size is tracked: once it passes
+ * max_queue bytes the connection is closed with 1008 and the queue dropped,
+ * so a slow reader can never grow kithd's memory. An idle connection holds
+ * no read buffer and no write source.
+ */
+
+typedef enum {
+  KITHD_WS_CLOSE_NORMAL         = 1000,
+  KITHD_WS_CLOSE_GOING_AWAY     = 1001,
+  KITHD_WS_CLOSE_PROTOCOL_ERROR = 1002,
+  KITHD_WS_CLOSE_UNSUPPORTED    = 1003,
+  KITHD_WS_CLOSE_BAD_DATA       = 1007,
+  KITHD_WS_CLOSE_POLICY         = 1008,  /* slow reader */
+  KITHD_WS_CLOSE_TOO_BIG        = 1009,
+  KITHD_WS_CLOSE_NO_HELLO       = 4000,
+  KITHD_WS_CLOSE_UNAUTHORIZED   = 4001,
+  KITHD_WS_CLOSE_DEAD_PEER      = 4002,
+} KithdWsCloseCode;
+
+typedef struct _KithdWsConn KithdWsConn;
+
+typedef struct {
+  /* A whole text message (not NUL-terminated). */
+  void (*text)   (KithdWsConn *conn, const char *data, gsize len, gpointer user_data);
+  /* The connection is gone (closed by either side or failed). Called once;
+   * no callback follows. @code is the close code sent or received. */
+  void (*closed) (KithdWsConn *conn, guint16 code, gpointer user_data);
+} KithdWsCallbacks;
+
+/* Takes a reference on @stream. @max_message: largest message accepted
+ * (bigger: close 1009); @max_queue: send-queue bound in bytes. */
+KithdWsConn *kithd_ws_conn_new         (GIOStream              *stream,
+                                        gsize                   max_message,
+                                        gsize                   max_queue,
+                                        const KithdWsCallbacks *callbacks,
+                                        gpointer                user_data);
+KithdWsConn *kithd_ws_conn_ref         (KithdWsConn            *conn);
+void         kithd_ws_conn_unref       (KithdWsConn            *conn);
+
+/* Queues a text message; @bytes is shared, not copied. */
+void         kithd_ws_conn_send_text   (KithdWsConn            *conn,
+                                        GBytes                 *bytes);
+void         kithd_ws_conn_send_ping   (KithdWsConn            *conn);
+/* Starts the close handshake: pending data is flushed, a close frame is
+ * sent and the stream shut after the peer's close (or a short grace time). */
+void         kithd_ws_conn_close       (KithdWsConn            *conn,
+                                        guint16                 code,
+                                        const char             *reason);
+gboolean     kithd_ws_conn_is_open     (KithdWsConn            *conn);
+gsize        kithd_ws_conn_get_queued  (KithdWsConn            *conn);
+/* Monotonic time (µs) of the last frame received, of any kind. */
+gint64       kithd_ws_conn_get_last_seen (KithdWsConn          *conn);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithdWsConn, kithd_ws_conn_unref)
+
+G_END_DECLS

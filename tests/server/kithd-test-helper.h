@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The one test helper that runs a real kithd: the binary named by $KITHD,
+ * on 127.0.0.1 with a port it picks (--listen 127.0.0.1:0 --port-file), in a
+ * fresh temporary data directory, with test hooks on (clock offset file).
+ */
+
+typedef struct _KithdTestServer KithdTestServer;
+
+typedef struct {
+  gint64  id;
+  char   *email;
+  char   *password;
+  char   *token;
+} KithdTestUser;
+
+void              kithd_test_user_free          (KithdTestUser *user);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithdTestUser, kithd_test_user_free)
+
+/* Extra kithd arguments, NULL-terminated. Aborts the test if kithd does not
+ * come up within 20 s. */
+KithdTestServer  *kithd_test_server_start       (const char *first_extra_arg,
+                                                 ...) G_GNUC_NULL_TERMINATED;
+KithdTestServer  *kithd_test_server_startv      (const char * const *extra_args);
+/* "http://127.0.0.1:PORT" */
+const char       *kithd_test_server_get_url     (KithdTestServer *self);
+/* "ws://127.0.0.1:PORT/api/v1/socket" */
+char             *kithd_test_server_get_socket_url (KithdTestServer *self);
+const char       *kithd_test_server_get_data_dir (KithdTestServer *self);
+guint16           kithd_test_server_get_port    (KithdTestServer *self);
+/* SIGTERM and wait; returns the exit status (-1 when killed by a signal). */
+int               kithd_test_server_stop        (KithdTestServer *self);
+/* SIGKILL and wait. */
+void              kithd_test_server_kill9       (KithdTestServer *self);
+/* Starts kithd again on the same data directory (after stop/kill9); the
+ * port may change. */
+void              kithd_test_server_restart     (KithdTestServer *self);
+/* Stops kithd if running, removes the data directory, frees @self. */
+void              kithd_test_server_free        (KithdTestServer *self);
+/* Moves kithd's clock by @seconds (read by kithd every time it takes the time). */
+void              kithd_test_server_set_clock_offset (KithdTestServer *self,
+                                                      gint64           seconds);
+
+/* Synchronous REST call. @body may be NULL (no body). Returns the HTTP
+ * status; @response (nullable) gets the body as a string. */
+guint             kithd_test_server_request     (KithdTestServer     *self,
+                                                 const char          *method,
+                                                 const char          *path,
+                                                 const char          *token,
+                                                 const char          *body,
+                                                 char               **response,
+                                                 SoupMessageHeaders **response_headers);
+/* The JSON of a response, parsed (asserts it is an object). */
+JsonObject       *kithd_test_parse_object       (const char *json);
+/* The error code of an error body, or NULL. */
+char             *kithd_test_error_code         (const char *json);
+
+/* Signs up (asserting 201) and returns the user with their token. */
+KithdTestUser    *kithd_test_server_sign_up     (KithdTestServer *self,
+                                                 const char      *email,
+                                                 const char      *password,
+                                                 const char      *first_name,
+                                                 const char      *last_name);
+/* Logs in (asserting 201) and returns the token. */
+char             *kithd_test_server_log_in      (KithdTestServer *self,
+                                                 const char      *email,
+                                                 const char      *password,
+                                                 const char      *device_kind);
+/* @a asks @b and @b accepts (asserting success). */
+void              kithd_test_server_make_contacts (KithdTestServer     *self,
+                                                   const KithdTestUser *a,
+                                                   const KithdTestUser *b);
+
+/* SELECT COUNT(*) FROM @table [WHERE @where] on kithd.db. */
+gint64            kithd_test_server_db_count    (KithdTestServer *self,
+                                                 const char      *table,
+                                                 const char      *where);
+/* Rows anywhere in kithd.db that refer to user @id (users.id and every
+ * column with a foreign key to users). */
+gint64            kithd_test_server_db_count_user_rows (KithdTestServer *self,
+                                                        gint64           id);
+/* The mail files written so far (DATA/outbox/new), sorted by name. */
+GPtrArray        *kithd_test_server_outbox_files (KithdTestServer *self);
+/* Waits (bounded, running the main context) until @n mails are in the
+ * outbox; returns the count. */
+guint             kithd_test_server_wait_outbox (KithdTestServer *self,
+                                                 guint            n,
+                                                 guint            timeout_ms);
+
+/* Runs the default main context until @cond (data) or @timeout_ms. */
+gboolean          kithd_test_wait_until         (gboolean (*cond) (gpointer data),
+                                                 gpointer         data,
+                                                 guint            timeout_ms);
+
+/* ---- a socket client on libsoup's client WebSocket ---- */
+
+typedef struct _KithdTestSocket KithdTestSocket;
+
+/* Connects and, with a @token, sends hello and waits for welcome
+ * (asserting it came). @token NULL: connect only. */
+KithdTestSocket  *kithd_test_socket_connect     (KithdTestServer *server,
+                                                 const char      *token,
+                                                 gint64           resume_after);
+/* The welcome frame (NULL before it came). */
+JsonObject       *kithd_test_socket_get_welcome (KithdTestSocket *self);
+void              kithd_test_socket_send        (KithdTestSocket *self,
+                                                 const char      *json);
+void              kithd_test_socket_send_printf (KithdTestSocket *self,
+                                                 const char      *format,
+                                                 ...) G_GNUC_PRINTF (2, 3);
+void              kithd_test_socket_send_binary (KithdTestSocket *self,
+                                                 const void      *data,
+                                                 gsize            len);
+/* Takes the first received frame of @type (waiting up to @timeout_ms);
+ * NULL if none came. With @member, only a frame whose integer @member is
+ * @value matches. Other frames stay queued. */
+JsonObject       *kithd_test_socket_wait_frame  (KithdTestSocket *self,
+                                                 const char      *type,
+                                                 const char      *member,
+                                                 gint64           value,
+                                                 guint            timeout_ms);
+/* Like wait_frame for a presence frame of @user_id, returning its status
+ * (a static string) or NULL. */
+const char       *kithd_test_socket_wait_presence (KithdTestSocket *self,
+                                                   gint64           user_id,
+                                                   guint            timeout_ms);
+/* Frames queued now of @type (no waiting). */
+guint             kithd_test_socket_count       (KithdTestSocket *self,
+                                                 const char      *type);
+/* A ping/pong round trip: every frame kithd sent before the pong is then
+ * queued. */
+void              kithd_test_socket_sync        (KithdTestSocket *self);
+void              kithd_test_socket_clear       (KithdTestSocket *self);
+/* Waits until kithd closed the socket; returns the close code (0: still open). */
+guint             kithd_test_socket_wait_closed (KithdTestSocket *self,
+                                                 guint            timeout_ms);
+gboolean          kithd_test_socket_is_open     (KithdTestSocket *self);
+/* Closes (1000) and frees. */
+void              kithd_test_socket_free        (KithdTestSocket *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithdTestSocket, kithd_test_socket_free)
+
+G_END_DECLS

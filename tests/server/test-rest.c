@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithTestRest"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "kithd-test-helper.h"
+
+#define PASSWORD "Secret#123"
+
+static KithdTestServer *server;
+static guint user_counter;
+
+static char *
+new_email (const char *name)
+{
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+
+  return g_strdup_printf ("%s%u@example.com", lower, ++user_counter);
+}
+
+static KithdTestUser *
+new_user (const char *first)
+{
+  g_autofree char *email = new_email (first);
+
+  return kithd_test_server_sign_up (server, email, PASSWORD, first, "Tester");
+}
+
+/* Asserts the status and, for errors, the code; returns the body. */
+static char *
+call (const char *method,
+      const char *path,
+      const char *token,
+      const char *body,
+      guint       expected_status,
+      const char *expected_code)
+{
+  char *response = NULL;
+  guint status = kithd_test_server_request (server, method, path, token, body, &response, NULL);
+
+  if (status != expected_status)
+    g_error ("%s %s: expected %u, got %u: %s", method, path, expected_status, status, response);
+  if (expected_code) {
+    g_autofree char *code = kithd_test_error_code (response);
+
+    g_assert_cmpstr (code, ==, expected_code);
+  }
+  return response;
+}
+
+#define CALL(m, p, t, b, s, c) g_free (call (m, p, t, b, s, c))
+
+static void
+test_server_info (void)
+{
+  g_autofree char *body = call ("GET", "/api/v1/server", NULL, NULL, 200, NULL);
+  g_autoptr (JsonObject) info = kithd_test_parse_object (body);
+  JsonArray *flows = json_object_get_array_member (info, "login_flows");
+
+  g_assert_cmpint (json_object_get_int_member (info, "protocol"), ==, 1);
+  g_assert_cmpuint (json_array_get_length (flows), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (flows, 0), ==, "password");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (info, "password_policy"),
+                                               "min_length"), ==, 8);
+
+  CALL ("GET", "/api/v1/nothing", NULL, NULL, 404, "not_found");
+  CALL ("GET", "/api/v1/contacts/abc", NULL, NULL, 404, "not_found");
+  CALL ("PUT", "/api/v1/server", NULL, NULL, 405, "method_not_allowed");
+  CALL ("GET", "/api/v1/accounts", NULL, NULL, 405, "method_not_allowed");
+}
+
+static void
+test_server_info_oidc (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kithd-conf-XXXXXX", NULL);
+  g_autofree char *conf = g_build_filename (dir, "kithd.conf", NULL);
+  KithdTestServer *other;
+  g_autofree char *response = NULL;
+  g_autoptr (JsonObject) info = NULL;
+  JsonArray *flows;
+
+  g_assert_true (g_file_set_contents (conf, "[server]\nname=Test Kith\n[oidc]\ngoogle-client-id=abc\n", -1, NULL));
+  other = kithd_test_server_start ("--config", conf, NULL);
+  g_assert_cmpuint (kithd_test_server_request (other, "GET", "/api/v1/server", NULL, NULL, &response, NULL), ==, 200);
+  info = kithd_test_parse_object (response);
+  flows = json_object_get_array_member (info, "login_flows");
+  g_assert_cmpuint (json_array_get_length (flows), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (flows, 1), ==, "oidc:google");
+  g_assert_cmpstr (json_object_get_string_member (info, "name"), ==, "Test Kith");
+  g_clear_pointer (&response, g_free);
+
+  /* Configured, not implemented yet: a clear error, not a crash. */
+  g_assert_cmpuint (kithd_test_server_request (other, "POST", "/api/v1/sessions", NULL,
+                                               "{\"oidc_code\": \"x\", \"oidc_verifier\": \"y\", \"oidc_redirect_uri\": \"http://127.0.0.1/cb\"}",
+                                               &response, NULL), ==, 400);
+  kithd_test_server_free (other);
+  g_unlink (conf);
+  g_rmdir (dir);
+}
+
+static void
+test_sign_up (void)
+{
+  g_autofree char *email = new_email ("ada");
+  g_autofree char *upper = g_ascii_strup (email, -1);
+  g_autofree char *body = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"" PASSWORD "\", "
+                                           "\"first_name\": \"Ada\", \"last_name\": \"Lovelace\"}", email);
+  g_autofree char *again = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"" PASSWORD "\", "
+                                            "\"first_name\": \"Ada\", \"last_name\": \"Lovelace\"}", upper);
+  g_autofree char *response = call ("POST", "/api/v1/accounts", NULL, body, 201, NULL);
+  g_autoptr (JsonObject) object = kithd_test_parse_object (response);
+  JsonObject *user = json_object_get_object_member (object, "user");
+  g_autofree char *long_name = g_strnfill (101, 'x');
+  g_autofree char *too_long = g_strdup_printf ("{\"email\": \"x%u@example.com\", \"password\": \"" PASSWORD "\", "
+                                               "\"first_name\": \"%s\", \"last_name\": \"L\"}", user_counter, long_name);
+  g_autofree char *huge = NULL;
+  gint64 users_before;
+
+  g_assert_cmpuint (strlen (json_object_get_string_member (object, "token")), ==, 43);
+  g_assert_cmpstr (json_object_get_string_member (user, "email"), ==, email);
+  g_assert_cmpstr (json_object_get_string_member (user, "first_name"), ==, "Ada");
+  g_assert_true (json_object_get_boolean_member (user, "offline_email_notification"));
+  g_assert_cmpstr (json_object_get_string_member (user, "plan"), ==, "free");
+
+  users_before = kithd_test_server_db_count (server, "users", NULL);
+
+  /* The same email in another case is taken. */
+  CALL ("POST", "/api/v1/accounts", NULL, again, 409, "email_taken");
+  CALL ("POST", "/api/v1/accounts", NULL, "{\"email\": \"b@example.com\", \"password\": \"weakpass\", "
+        "\"first_name\": \"B\", \"last_name\": \"C\"}", 400, "password_too_weak");
+  CALL ("POST", "/api/v1/accounts", NULL, "{\"email\": ", 400, "invalid_json");
+  CALL ("POST", "/api/v1/accounts", NULL, "[1, 2]", 400, "invalid_json");
+  CALL ("POST", "/api/v1/accounts", NULL, "", 400, "invalid_json");
+  CALL ("POST", "/api/v1/accounts", NULL, "{\"email\": 5, \"password\": \"" PASSWORD "\", "
+        "\"first_name\": \"B\", \"last_name\": \"C\"}", 400, "invalid_field");
+  CALL ("POST", "/api/v1/accounts", NULL, "{\"email\": \"c@example.com\", \"password\": \"" PASSWORD "\", "
+        "\"first_name\": \"B\"}", 400, "invalid_field");
+  CALL ("POST", "/api/v1/accounts", NULL, "{\"email\": \"not-an-email\", \"password\": \"" PASSWORD "\", "
+        "\"first_name\": \"B\", \"last_name\": \"C\"}", 400, "invalid_email");
+  CALL ("POST", "/api/v1/accounts", NULL, too_long, 400, "too_long");
+
+  /* Over 64 KiB: refused before it is read. */
+  huge = g_strnfill (70 * 1024, ' ');
+  huge[0] = '{';
+  huge[70 * 1024 - 1] = '}';
+  CALL ("POST", "/api/v1/accounts", NULL, huge, 413, "payload_too_large");
+
+  /* Nothing of the refused calls was stored. */
+  g_assert_cmpint (kithd_test_server_db_count (server, "users", NULL), ==, users_before);
+}
+
+/* A body without Content-Length (chunked): 411, over a raw connection. */
+static void
+test_length_required (void)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *request = "POST /api/v1/accounts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        "Transfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n"
+                        "2\r\n{}\r\n0\r\n\r\n";
+  char buf[512] = "";
+  gsize n = 0;
+
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", kithd_test_server_get_port (server), NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request, strlen (request),
+                             NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf, sizeof buf - 1, &n, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (buf, "HTTP/1.1 411"));
+}
+
+static void
+test_log_in (void)
+{
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autofree char *token = kithd_test_server_log_in (server, ada->email, PASSWORD, "mobile");
+  g_autofree char *wrong = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"Wrong#1234\"}", ada->email);
+  g_autofree char *me = NULL;
+
+  g_assert_cmpstr (token, !=, ada->token);
+  me = call ("GET", "/api/v1/me", token, NULL, 200, NULL);
+
+  CALL ("POST", "/api/v1/sessions", NULL, wrong, 401, "invalid_credentials");
+  CALL ("POST", "/api/v1/sessions", NULL, "{\"email\": \"nobody@example.com\", \"password\": \"Wrong#1234\"}",
+        401, "invalid_credentials");
+  CALL ("POST", "/api/v1/sessions", NULL, "{\"email\": \"x@example.com\"}", 400, NULL);
+  CALL ("POST", "/api/v1/sessions", NULL, "{\"email\": \"x@example.com\", \"password\": \"Secret#123\", "
+        "\"device_kind\": \"toaster\"}", 400, "invalid_field");
+  CALL ("POST", "/api/v1/sessions", NULL, "{\"oidc_code\": \"x\", \"oidc_verifier\": \"y\", "
+        "\"oidc_redirect_uri\": \"http://127.0.0.1/cb\"}", 400, NULL);
+}
+
+static void
+test_authorization_header (void)
+{
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autofree char *bad = g_strconcat (ada->token, "x", NULL);
+  g_autofree char *path = g_strdup_printf ("%s/api/v1/me", kithd_test_server_get_url (server));
+  const char *headers[] = { NULL, "Basic YWRhOnB3", "Bearer", "Bearer ", "Bearer a b", "Bearer !!!!" };
+
+  CALL ("GET", "/api/v1/me", NULL, NULL, 401, "unauthorized");
+  CALL ("GET", "/api/v1/me", bad, NULL, 401, "unauthorized");
+  /* No token: 401 whatever the body. */
+  CALL ("PATCH", "/api/v1/me", NULL, "not json", 401, "unauthorized");
+  CALL ("GET", "/api/v1/contacts", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL, 401, "unauthorized");
+
+  for (guint i = 0; i < G_N_ELEMENTS (headers); i++) {
+    g_autoptr (SoupSession) session = soup_session_new ();
+    g_autoptr (SoupMessage) msg = soup_message_new ("GET", path);
+    g_autoptr (GBytes) reply = NULL;
+
+    if (headers[i])
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", headers[i]);
+    reply = soup_session_send_and_read (session, msg, NULL, NULL);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 401);
+  }
+}
+
+static void
+test_log_out (void)
+{
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autofree char *other = kithd_test_server_log_in (server, ada->email, PASSWORD, NULL);
+
+  CALL ("DELETE", "/api/v1/sessions/current", ada->token, NULL, 204, NULL);
+  CALL ("GET", "/api/v1/me", ada->token, NULL, 401, "unauthorized");
+  CALL ("DELETE", "/api/v1/sessions/current", ada->token, NULL, 401, "unauthorized");
+  /* The other session is untouched. */
+  CALL ("GET", "/api/v1/me", other, NULL, 200, NULL);
+}
+
+static void
+test_profile (void)
+{
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autofree char *response = NULL;
+  g_autoptr (JsonObject) me = NULL;
+  g_autofree char *long_name = g_strnfill (101, 'x');
+  g_autofree char *too_long = g_strdup_printf ("{\"last_name\": \"%s\"}", long_name);
+
+  response = call ("PATCH", "/api/v1/me", ada->token,
+                   "{\"first_name\": \"Augusta\", \"offline_email_notification\": false}", 200, NULL);
+  me = kithd_test_parse_object (response);
+  g_assert_cmpstr (json_object_get_string_member (me, "first_name"), ==, "Augusta");
+  g_assert_cmpstr (json_object_get_string_member (me, "last_name"), ==, "Tester");
+  g_assert_false (json_object_get_boolean_member (me, "offline_email_notification"));
+  g_clear_pointer (&me, json_object_unref);
+  g_clear_pointer (&response, g_free);
+
+  response = call ("GET", "/api/v1/me", ada->token, NULL, 200, NULL);
+  me = kithd_test_parse_object (response);
+  g_assert_cmpstr (json_object_get_string_member (me, "first_name"), ==, "Augusta");
+  g_assert_false (json_object_get_boolean_member (me, "offline_email_notification"));
+  g_assert_cmpstr (json_object_get_string_member (me, "email"), ==, ada->email);
+
+  /* The email cannot change. */
+  CALL ("PATCH", "/api/v1/me", ada->token, "{\"email\": \"new@example.com\"}", 400, "email_read_only");
+  CALL ("PATCH", "/api/v1/me", ada->token, "{\"first_name\": 7}", 400, "invalid_field");
+  CALL ("PATCH", "/api/v1/me", ada->token, "{\"offline_email_notification\": \"yes\"}", 400, "invalid_field");
+  CALL ("PATCH", "/api/v1/me", ada->token, too_long, 400, "too_long");
+  CALL ("PATCH", "/api/v1/me", ada->token, "nope", 400, "invalid_json");
+  CALL ("PATCH", "/api/v1/me", NULL, "{\"first_name\": \"X\"}", 401, "unauthorized");
+
+  g_clear_pointer (&response, g_free);
+  response = call ("GET", "/api/v1/me", ada->token, NULL, 200, NULL);
+  g_assert_nonnull (strstr (response, ada->email));
+  g_assert_nonnull (strstr (response, "Augusta"));
+}
+
+static void
+test_password_change (void)
+{
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autofree char *other = kithd_test_server_log_in (server, ada->email, PASSWORD, NULL);
+  g_autofree char *relog = NULL;
+  g_autofree char *old_login = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"" PASSWORD "\"}", ada->email);
+
+  CALL ("PUT", "/api/v1/me/password", ada->token,
+        "{\"current_password\": \"Wrong#1234\", \"new_password\": \"Better#456\"}", 401, "invalid_credentials");
+  CALL ("PUT", "/api/v1/me/password", ada->token,
+        "{\"current_password\": \"" PASSWORD "\", \"new_password\": \"short\"}", 400, "password_too_weak");
+  CALL ("PUT", "/api/v1/me/password", ada->token,
+        "{\"current_password\": \"" PASSWORD "\"}", 400, "invalid_field");
+  /* Nothing changed so far. */
+  CALL ("GET", "/api/v1/me", other, NULL, 200, NULL);
+
+  CALL ("PUT", "/api/v1/me/password", ada->token,
+        "{\"current_password\": \"" PASSWORD "\", \"new_password\": \"Better#456\"}", 204, NULL);
+  /* This session goes on, every other one is revoked. */
+  CALL ("GET", "/api/v1/me", ada->token, NULL, 200, NULL);
+  CALL ("GET", "/api/v1/me", other, NULL, 401, "unauthorized");
+  relog = kithd_test_server_log_in (server, ada->email, "Better#456", NULL);
+  CALL ("POST", "/api/v1/sessions", NULL, old_login, 401, "invalid_credentials");
+}
+
+static char *
+reset_token_from_mail (const char *path)
+{
+  g_autofree char *contents = NULL;
+  const char *start;
+  const char *end;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "24 hours"));
+  g_assert_nonnull (strstr (contents, "ignore"));
+  start = strstr (contents, "/account/password-reset?token=");
+  g_assert_nonnull (start);
+  start += strlen ("/account/password-reset?token=");
+  end = start;
+  while (g_ascii_isalnum (*end) || *end == '-' || *end == '_')
+    end++;
+  return g_strndup (start, end - start);
+}
+
+static void
+test_password_reset (void)
+{
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autofree char *request = g_strdup_printf ("{\"email\": \"%s\"}", ada->email);
+  g_autofree char *token = NULL;
+  g_autofree char *confirm = NULL;
+  g_autofree char *token2 = NULL;
+  g_autofree char *confirm2 = NULL;
+  g_autoptr (GPtrArray) files = NULL;
+  guint before;
+
+  files = kithd_test_server_outbox_files (server);
+  before = files->len;
+  g_clear_pointer (&files, g_ptr_array_unref);
+
+  /* No hint whether an account exists: 202 either way, no mail for nobody. */
+  CALL ("POST", "/api/v1/password-reset", NULL, "{\"email\": \"nobody@example.com\"}", 202, NULL);
+  CALL ("POST", "/api/v1/password-reset", NULL, "{\"email\": 1}", 400, "invalid_field");
+  CALL ("POST", "/api/v1/password-reset", NULL, request, 202, NULL);
+  g_assert_cmpuint (kithd_test_server_wait_outbox (server, before + 1, 10000), ==, before + 1);
+
+  files = kithd_test_server_outbox_files (server);
+  token = reset_token_from_mail (g_ptr_array_index (files, files->len - 1));
+  g_assert_cmpuint (strlen (token), >=, 43);
+  /* Stored hashed: the token itself is nowhere in the database. */
+  {
+    g_autofree char *where = g_strdup_printf ("token_hash = '%s'", token);
+
+    g_assert_cmpint (kithd_test_server_db_count (server, "password_resets", where), ==, 0);
+  }
+
+  confirm = g_strdup_printf ("{\"token\": \"%s\", \"password\": \"Reset#7890\"}", token);
+  CALL ("POST", "/api/v1/password-reset/confirm", NULL,
+        "{\"token\": \"nonsense\", \"password\": \"Reset#7890\"}", 400, "invalid_reset_token");
+  {
+    g_autofree char *weak = g_strdup_printf ("{\"token\": \"%s\", \"password\": \"weak\"}", token);
+
+    CALL ("POST", "/api/v1/password-reset/confirm", NULL, weak, 400, "password_too_weak");
+  }
+  CALL ("POST", "/api/v1/password-reset/confirm", NULL, confirm, 204, NULL);
+  /* Every session is revoked, the new password works. */
+  CALL ("GET", "/api/v1/me", ada->token, NULL, 401, "unauthorized");
+  g_free (kithd_test_server_log_in (server, ada->email, "Reset#7890", NULL));
+  /* Once only. */
+  CALL ("POST", "/api/v1/password-reset/confirm", NULL, confirm, 400, "invalid_reset_token");
+
+  /* A link older than 24 hours is dead. */
+  CALL ("POST", "/api/v1/password-reset", NULL, request, 202, NULL);
+  g_assert_cmpuint (kithd_test_server_wait_outbox (server, before + 2, 10000), ==, before + 2);
+  g_clear_pointer (&files, g_ptr_array_unref);
+  files = kithd_test_server_outbox_files (server);
+  token2 = reset_token_from_mail (g_ptr_array_index (files, files->len - 1));
+  g_assert_cmpstr (token2, !=, token);
+  confirm2 = g_strdup_printf ("{\"token\": \"%s\", \"password\": \"Later#7890\"}", token2);
+  kithd_test_server_set_clock_offset (server, 24 * 3600 + 60);
+  CALL ("POST", "/api/v1/password-reset/confirm", NULL, confirm2, 400, "invalid_reset_token");
+  kithd_test_server_set_clock_offset (server, 0);
+  g_free (kithd_test_server_log_in (server, ada->email, "Reset#7890", NULL));
+}
+
+static void
+test_throttling (void)
+{
+  KithdTestServer *own = kithd_test_server_startv (NULL);
+  KithdTestServer *saved = server;
+  g_autoptr (KithdTestUser) ada = NULL;
+  g_autofree char *wrong = NULL;
+  g_autofree char *right = NULL;
+  g_autoptr (SoupMessageHeaders) headers = NULL;
+  g_autofree char *response = NULL;
+  const char *retry;
+
+  server = own;
+  ada = new_user ("Ada");
+  wrong = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"Wrong#1234\"}", ada->email);
+  right = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"" PASSWORD "\"}", ada->email);
+
+  /* A success resets the account's count. */
+  for (guint i = 0; i < 4; i++)
+    CALL ("POST", "/api/v1/sessions", NULL, wrong, 401, "invalid_credentials");
+  CALL ("POST", "/api/v1/sessions", NULL, right, 201, NULL);
+  for (guint i = 0; i < 5; i++)
+    CALL ("POST", "/api/v1/sessions", NULL, wrong, 401, "invalid_credentials");
+
+  /* The 6th try is refused, even with the right password. */
+  g_assert_cmpuint (kithd_test_server_request (own, "POST", "/api/v1/sessions", NULL, right, &response, &headers), ==, 429);
+  retry = soup_message_headers_get_one (headers, "Retry-After");
+  g_assert_nonnull (retry);
+  g_assert_cmpint (g_ascii_strtoll (retry, NULL, 10), >, 0);
+  g_assert_cmpint (g_ascii_strtoll (retry, NULL, 10), <=, 15 * 60);
+  {
+    g_autofree char *code = kithd_test_error_code (response);
+
+    g_assert_cmpstr (code, ==, "rate_limited");
+  }
+
+  /* 15 minutes later the window has moved on. */
+  kithd_test_server_set_clock_offset (own, 15 * 60 + 5);
+  CALL ("POST", "/api/v1/sessions", NULL, right, 201, NULL);
+
+  /* Per address: 20 failures (of any accounts) within the window. Ada's
+   * earlier ones have left it. */
+  for (guint i = 0; i < 20; i++) {
+    g_autofree char *body = g_strdup_printf ("{\"email\": \"nobody%u@example.com\", \"password\": \"Wrong#1234\"}", i);
+
+    CALL ("POST", "/api/v1/sessions", NULL, body, 401, "invalid_credentials");
+  }
+  CALL ("POST", "/api/v1/sessions", NULL, "{\"email\": \"someone@example.com\", \"password\": \"Wrong#1234\"}",
+        429, "rate_limited");
+
+  server = saved;
+  kithd_test_server_free (own);
+}
+
+static void
+test_delete_account (void)
+{
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autoptr (KithdTestUser) bob = new_user ("Bob");
+  g_autoptr (KithdTestUser) cyd = new_user ("Cyd");
+  g_autofree char *upper = g_ascii_strup (ada->email, -1);
+  g_autofree char *confirm = g_strdup_printf ("{\"confirm_email\": \"%s\"}", upper);
+  g_autofree char *reset = g_strdup_printf ("{\"email\": \"%s\"}", ada->email);
+  g_autofree char *other = kithd_test_server_log_in (server, ada->email, PASSWORD, "mobile");
+  g_autofree char *response = NULL;
+
+  kithd_test_server_make_contacts (server, ada, bob);
+  {
+    g_autofree char *ask = g_strdup_printf ("{\"email\": \"%s\"}", ada->email);
+
+    CALL ("POST", "/api/v1/contacts", cyd->token, ask, 201, NULL);
+  }
+  {
+    /* Messages both ways, and a pending reset. */
+    g_autoptr (KithdTestSocket) a = kithd_test_socket_connect (server, ada->token, 0);
+    g_autoptr (KithdTestSocket) b = kithd_test_socket_connect (server, bob->token, 0);
+    g_autoptr (JsonObject) ack1 = NULL;
+    g_autoptr (JsonObject) ack2 = NULL;
+
+    kithd_test_socket_send_printf (a, "{\"type\": \"message.send\", \"id\": \"m1\", \"to\": %" G_GINT64_FORMAT ", \"body\": \"hi\"}", bob->id);
+    kithd_test_socket_send_printf (b, "{\"type\": \"message.send\", \"id\": \"m2\", \"to\": %" G_GINT64_FORMAT ", \"body\": \"hello\"}", ada->id);
+    ack1 = kithd_test_socket_wait_frame (a, "message.ack", NULL, 0, 10000);
+    ack2 = kithd_test_socket_wait_frame (b, "message.ack", NULL, 0, 10000);
+    g_assert_nonnull (ack1);
+    g_assert_nonnull (ack2);
+  }
+  CALL ("POST", "/api/v1/password-reset", NULL, reset, 202, NULL);
+  g_assert_cmpint (kithd_test_server_db_count_user_rows (server, ada->id), >, 5);
+
+  CALL ("DELETE", "/api/v1/me", ada->token, "{\"confirm_email\": \"someone@example.com\"}", 400, "confirmation_mismatch");
+  CALL ("DELETE", "/api/v1/me", ada->token, "{}", 400, "invalid_field");
+  CALL ("DELETE", "/api/v1/me", NULL, confirm, 401, "unauthorized");
+  CALL ("GET", "/api/v1/me", ada->token, NULL, 200, NULL);
+
+  CALL ("DELETE", "/api/v1/me", ada->token, confirm, 204, NULL);
+
+  /* Nothing of Ada is left, and her tokens are dead. */
+  g_assert_cmpint (kithd_test_server_db_count_user_rows (server, ada->id), ==, 0);
+  CALL ("GET", "/api/v1/me", ada->token, NULL, 401, "unauthorized");
+  CALL ("GET", "/api/v1/me", other, NULL, 401, "unauthorized");
+  CALL ("POST", "/api/v1/sessions", NULL, confirm, 400, NULL);
+  response = call ("GET", "/api/v1/contacts", bob->token, NULL, 200, NULL);
+  g_assert_null (strstr (response, ada->email));
+  g_clear_pointer (&response, g_free);
+  response = call ("GET", "/api/v1/contacts", cyd->token, NULL, 200, NULL);
+  g_assert_null (strstr (response, ada->email));
+  /* Bob's own data is untouched. */
+  CALL ("GET", "/api/v1/me", bob->token, NULL, 200, NULL);
+}
+
+static void
+test_delete_paid_account (void)
+{
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autofree char *confirm = g_strdup_printf ("{\"confirm_email\": \"%s\"}", ada->email);
+  g_autoptr (GSubprocess) admin = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *response = NULL;
+  g_autoptr (JsonObject) object = NULL;
+
+  admin = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, g_getenv ("KITHD"), "admin", "--data-dir",
+                            kithd_test_server_get_data_dir (server), "set-plan", ada->email, "paid", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (admin, NULL, &error));
+  g_assert_no_error (error);
+
+  response = call ("DELETE", "/api/v1/me", ada->token, confirm, 403, "contact_support");
+  object = kithd_test_parse_object (response);
+  g_assert_nonnull (strstr (json_object_get_string_member (json_object_get_object_member (object, "error"), "message"),
+                            "contact support"));
+  g_assert_cmpint (kithd_test_server_db_count_user_rows (server, ada->id), >, 0);
+  CALL ("GET", "/api/v1/me", ada->token, NULL, 200, NULL);
+}
+
+static JsonObject *
+find_contact (const char *response,
+              gint64      id)
+{
+  g_autoptr (JsonObject) object = kithd_test_parse_object (response);
+  JsonArray *contacts = json_object_get_array_member (object, "contacts");
+
+  for (guint i = 0; i < json_array_get_length (contacts); i++) {
+    JsonObject *contact = json_array_get_object_element (contacts, i);
+
+    if (json_object_get_int_member (json_object_get_object_member (contact, "user"), "id") == id)
+      return json_object_ref (contact);
+  }
+  return NULL;
+}
+
+static void
+test_contacts (void)
+{
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autoptr (KithdTestUser) bob = new_user ("Bob");
+  g_autoptr (KithdTestUser) cyd = new_user ("Cyd");
+  g_autofree char *ask_bob = g_strdup_printf ("{\"email\": \"%s\"}", bob->email);
+  g_autofree char *ask_ada = g_strdup_printf ("{\"email\": \"%s\"}", ada->email);
+  g_autofree char *ask_self = g_strdup_printf ("{\"email\": \"%s\"}", ada->email);
+  g_autofree char *accept_ada = g_strdup_printf ("/api/v1/contacts/%" G_GINT64_FORMAT "/accept", ada->id);
+  g_autofree char *accept_bob = g_strdup_printf ("/api/v1/contacts/%" G_GINT64_FORMAT "/accept", bob->id);
+  g_autofree char *remove_bob = g_strdup_printf ("/api/v1/contacts/%" G_GINT64_FORMAT, bob->id);
+  g_autofree char *remove_ada = g_strdup_printf ("/api/v1/contacts/%" G_GINT64_FORMAT, ada->id);
+  g_autofree char *history_bob = g_strdup_printf ("/api/v1/conversations/%" G_GINT64_FORMAT "/messages", bob->id);
+  g_autofree char *response = NULL;
+  g_autoptr (JsonObject) contact = NULL;
+
+  CALL ("POST", "/api/v1/contacts", ada->token, "{\"email\": \"nobody@example.com\"}", 404, "not_found");
+  CALL ("POST", "/api/v1/contacts", ada->token, ask_self, 400, "invalid_field");
+  CALL ("POST", "/api/v1/contacts", ada->token, "{\"email\": \"bad\"}", 400, "invalid_email");
+  CALL ("POST", "/api/v1/contacts", NULL, ask_bob, 401, "unauthorized");
+  CALL ("GET", history_bob, ada->token, NULL, 403, "not_contact");
+
+  response = call ("POST", "/api/v1/contacts", ada->token, ask_bob, 201, NULL);
+  contact = kithd_test_parse_object (response);
+  g_assert_cmpstr (json_object_get_string_member (contact, "state"), ==, "outgoing");
+  g_assert_cmpstr (json_object_get_string_member (contact, "presence"), ==, "offline");
+  g_clear_pointer (&contact, json_object_unref);
+  g_clear_pointer (&response, g_free);
+  CALL ("POST", "/api/v1/contacts", ada->token, ask_bob, 409, "already_contact");
+
+  response = call ("GET", "/api/v1/contacts", bob->token, NULL, 200, NULL);
+  contact = find_contact (response, ada->id);
+  g_assert_nonnull (contact);
+  g_assert_cmpstr (json_object_get_string_member (contact, "state"), ==, "incoming");
+  g_clear_pointer (&contact, json_object_unref);
+  g_clear_pointer (&response, g_free);
+
+  /* Only the one asked can accept; others find nothing to accept. */
+  CALL ("POST", accept_bob, ada->token, NULL, 404, "not_found");
+  CALL ("POST", accept_ada, cyd->token, NULL, 404, "not_found");
+  CALL ("DELETE", remove_ada, cyd->token, NULL, 404, "not_found");
+  CALL ("GET", "/api/v1/contacts/1/accept", bob->token, NULL, 405, "method_not_allowed");
+
+  response = call ("POST", accept_ada, bob->token, NULL, 200, NULL);
+  contact = kithd_test_parse_object (response);
+  g_assert_cmpstr (json_object_get_string_member (contact, "state"), ==, "accepted");
+  g_clear_pointer (&contact, json_object_unref);
+  g_clear_pointer (&response, g_free);
+
+  response = call ("GET", "/api/v1/contacts", ada->token, NULL, 200, NULL);
+  contact = find_contact (response, bob->id);
+  g_assert_cmpstr (json_object_get_string_member (contact, "state"), ==, "accepted");
+  g_clear_pointer (&contact, json_object_unref);
+  g_clear_pointer (&response, g_free);
+  CALL ("POST", "/api/v1/contacts", bob->token, ask_ada, 409, "already_contact");
+
+  /* History: between contacts; bad parameters refused; others get 403. */
+  response = call ("GET", history_bob, ada->token, NULL, 200, NULL);
+  g_assert_nonnull (strstr (response, "\"messages\""));
+  g_clear_pointer (&response, g_free);
+  {
+    g_autofree char *bad1 = g_strconcat (history_bob, "?limit=0", NULL);
+    g_autofree char *bad2 = g_strconcat (history_bob, "?limit=201", NULL);
+    g_autofree char *bad3 = g_strconcat (history_bob, "?before=abc", NULL);
+    g_autofree char *good = g_strconcat (history_bob, "?before=10&limit=200", NULL);
+    g_autofree char *cyd_history = g_strdup_printf ("/api/v1/conversations/%" G_GINT64_FORMAT "/messages", ada->id);
+
+    CALL ("GET", bad1, ada->token, NULL, 400, "invalid_field");
+    CALL ("GET", bad2, ada->token, NULL, 400, "invalid_field");
+    CALL ("GET", bad3, ada->token, NULL, 400, "invalid_field");
+    CALL ("GET", good, ada->token, NULL, 200, NULL);
+    CALL ("GET", cyd_history, cyd->token, NULL, 403, "not_contact");
+  }
+
+  /* Removing: both sides lose it. */
+  CALL ("DELETE", remove_bob, ada->token, NULL, 204, NULL);
+  CALL ("DELETE", remove_bob, ada->token, NULL, 404, "not_found");
+  response = call ("GET", "/api/v1/contacts", bob->token, NULL, 200, NULL);
+  g_assert_null (find_contact (response, ada->id));
+  g_clear_pointer (&response, g_free);
+
+  /* Asking someone who had asked us accepts at once. */
+  {
+    g_autofree char *ask_cyd = g_strdup_printf ("{\"email\": \"%s\"}", cyd->email);
+
+    CALL ("POST", "/api/v1/contacts", cyd->token, ask_bob, 201, NULL);
+    response = call ("POST", "/api/v1/contacts", bob->token, ask_cyd, 201, NULL);
+    contact = kithd_test_parse_object (response);
+    g_assert_cmpstr (json_object_get_string_member (contact, "state"), ==, "accepted");
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+
+  server = kithd_test_server_startv (NULL);
+
+  g_test_add_func ("/rest/server-info", test_server_info);
+  g_test_add_func ("/rest/server-info-oidc", test_server_info_oidc);
+  g_test_add_func ("/rest/sign-up", test_sign_up);
+  g_test_add_func ("/rest/length-required", test_length_required);
+  g_test_add_func ("/rest/log-in", test_log_in);
+  g_test_add_func ("/rest/authorization-header", test_authorization_header);
+  g_test_add_func ("/rest/log-out", test_log_out);
+  g_test_add_func ("/rest/profile", test_profile);
+  g_test_add_func ("/rest/password-change", test_password_change);
+  g_test_add_func ("/rest/password-reset", test_password_reset);
+  g_test_add_func ("/rest/throttling", test_throttling);
+  g_test_add_func ("/rest/contacts", test_contacts);
+  g_test_add_func ("/rest/delete-account", test_delete_account);
+  g_test_add_func ("/rest/delete-paid-account", test_delete_paid_account);
+
+  ret = g_test_run ();
+  kithd_test_server_free (server);
+  return ret;
+}
