@@ -723,8 +723,10 @@ on_ws_text (KithdWsConn *ws,
   if (!frame) {
     KithErrorCode code = error->domain == KITH_ERROR ? (KithErrorCode) error->code
                                                      : KITH_ERROR_INVALID_JSON;
+    /* Name the refused frame, so the client knows which one failed. */
+    g_autofree char *ref = kith_frame_peek_ref (data, len);
 
-    conn_send_error (conn, code, error->message, NULL);
+    conn_send_error (conn, code, error->message, ref);
     return;
   }
 

@@ -69,6 +69,18 @@ req_finish (Req *req)
   req_free (req);
 }
 
+/* libsoup 3.2.3 removes Content-Length from a 204's headers as it writes
+ * them, which resets their body encoding to "until EOF"; it then judges the
+ * connection not persistent and closes it after every 204. Declaring "no
+ * body" once the headers are out keeps the connection alive. */
+static void
+on_no_content_wrote_headers (SoupServerMessage *msg,
+                             gpointer           user_data)
+{
+  soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg),
+                                     SOUP_ENCODING_NONE);
+}
+
 static void
 req_respond (Req        *req,
              guint       status,
@@ -76,6 +88,8 @@ req_respond (Req        *req,
              gsize       len)
 {
   soup_server_message_set_status (req->msg, status, NULL);
+  if (status == SOUP_STATUS_NO_CONTENT)
+    g_signal_connect (req->msg, "wrote-headers", G_CALLBACK (on_no_content_wrote_headers), NULL);
   if (json)
     soup_server_message_set_response (req->msg, "application/json", SOUP_MEMORY_TAKE, json, len);
   req_finish (req);

@@ -12,6 +12,8 @@
 #include "kithd-store-sqlite.h"
 
 #define SHUTDOWN_WAIT_US (3 * G_USEC_PER_SEC)
+/* The kernel caps it at net.core.somaxconn (4096 on Debian 12). */
+#define LISTEN_BACKLOG   1024
 
 struct _KithdServer
 {
@@ -117,6 +119,7 @@ kithd_server_listen (KithdServer  *self,
 {
   g_autoptr (GInetAddress) address = NULL;
   g_autoptr (GSocketAddress) sockaddr = NULL;
+  g_autoptr (GSocket) listener = NULL;
   g_autoptr (GSList) uris = NULL;
 
   g_return_val_if_fail (KITHD_IS_SERVER (self), FALSE);
@@ -128,7 +131,17 @@ kithd_server_listen (KithdServer  *self,
     return FALSE;
   }
   sockaddr = g_inet_socket_address_new (address, self->config->listen_port);
-  if (!soup_server_listen (self->soup, sockaddr, 0, error))
+
+  /* Our own listening socket: soup_server_listen() leaves GSocket's backlog
+   * of 10, and a reconnect storm then loses SYNs (clients wait 1 s, 3 s, …). */
+  listener = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                           G_SOCKET_PROTOCOL_TCP, error);
+  if (!listener)
+    return FALSE;
+  g_socket_set_listen_backlog (listener, LISTEN_BACKLOG);
+  if (!g_socket_bind (listener, sockaddr, TRUE, error) ||
+      !g_socket_listen (listener, error) ||
+      !soup_server_listen_socket (self->soup, listener, 0, error))
     return FALSE;
 
   uris = soup_server_get_uris (self->soup);

@@ -3,13 +3,18 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
+
+#include <glib-unix.h>
 
 #include "kithd-ws.h"
 
 #define READ_CHUNK        4096
 #define MAX_READ_PER_WAKE (64 * 1024)
 #define CLOSE_GRACE_MS    2000
+#define EPOLL_BATCH       256
 
 typedef enum {
   WS_OPEN,
@@ -25,8 +30,8 @@ struct _KithdWsConn
   GIOStream              *stream;
   GPollableInputStream   *in;
   GPollableOutputStream  *out;
-  GSource                *read_source;
-  GSource                *write_source;
+  int                     fd;            /* the socket's, registered in ws_epfd */
+  guint                   first_read_id; /* input the handshake left buffered */
   guint                   close_timeout_id;
 
   GByteArray             *rbuf;          /* unparsed input; NULL when empty */
@@ -43,13 +48,109 @@ struct _KithdWsConn
   guint                   close_received : 1;
   guint                   close_sent : 1;
   guint                   shut_when_flushed : 1;
+  guint                   registered : 1;  /* in ws_epfd */
+  guint                   want_write : 1;  /* EPOLLOUT asked for: output is queued */
 
   const KithdWsCallbacks *callbacks;
   gpointer                user_data;
 };
 
-static gboolean on_readable (GObject *stream, gpointer user_data);
+static void     conn_read   (KithdWsConn *self);
 static gboolean conn_flush  (KithdWsConn *self);
+
+/*
+ * One epoll set for every connection, watched by one GSource on the main
+ * context (created with the first connection, kept for the life of the
+ * process). A wake-up then costs O(ready sockets), not O(open sockets) as
+ * one GSource per connection did: GMainContext polls every source's fd on
+ * every iteration. Level-triggered: EPOLLIN always, EPOLLOUT only while a
+ * connection has output queued that the socket did not take. Main thread only.
+ */
+static int   ws_epfd = -1;
+static guint ws_epoll_id;
+
+static gboolean
+on_epoll (int          fd,
+          GIOCondition condition,
+          gpointer     user_data)
+{
+  struct epoll_event events[EPOLL_BATCH];
+  KithdWsConn *conns[EPOLL_BATCH];
+  int n;
+
+  n = epoll_wait (ws_epfd, events, EPOLL_BATCH, 0);
+  if (n < 0) {
+    if (errno != EINTR)
+      g_critical ("epoll_wait failed: %s", g_strerror (errno));
+    return G_SOURCE_CONTINUE;
+  }
+
+  /* Every connection in the batch is registered now, so alive; hold them
+   * all, since handling one event may end another connection. */
+  for (int i = 0; i < n; i++)
+    conns[i] = kithd_ws_conn_ref (events[i].data.ptr);
+
+  for (int i = 0; i < n; i++) {
+    KithdWsConn *conn = conns[i];
+    guint32 ev = events[i].events;
+
+    if (conn->state != WS_DEAD && (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+      conn_read (conn);
+    if (conn->state != WS_DEAD && conn->want_write && (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+      conn_flush (conn);
+  }
+
+  for (int i = 0; i < n; i++)
+    kithd_ws_conn_unref (conns[i]);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+conn_register (KithdWsConn *self)
+{
+  struct epoll_event ev = { .events = EPOLLIN, .data.ptr = self };
+
+  if (ws_epfd < 0) {
+    ws_epfd = epoll_create1 (EPOLL_CLOEXEC);
+    if (ws_epfd < 0) {
+      g_critical ("epoll_create1 failed: %s", g_strerror (errno));
+      return FALSE;
+    }
+    ws_epoll_id = g_unix_fd_add (ws_epfd, G_IO_IN, on_epoll, NULL);
+  }
+  if (epoll_ctl (ws_epfd, EPOLL_CTL_ADD, self->fd, &ev) < 0) {
+    g_message ("Cannot watch a socket: %s", g_strerror (errno));
+    return FALSE;
+  }
+  self->registered = TRUE;
+  return TRUE;
+}
+
+static void
+conn_unregister (KithdWsConn *self)
+{
+  if (!self->registered)
+    return;
+  /* Before the stream (and its fd) is closed. */
+  epoll_ctl (ws_epfd, EPOLL_CTL_DEL, self->fd, NULL);
+  self->registered = FALSE;
+  self->want_write = FALSE;
+}
+
+static void
+conn_want_write (KithdWsConn *self,
+                 gboolean     want)
+{
+  struct epoll_event ev = { .events = EPOLLIN, .data.ptr = self };
+
+  if (!self->registered || self->want_write == !!want)
+    return;
+  if (want)
+    ev.events |= EPOLLOUT;
+  if (epoll_ctl (ws_epfd, EPOLL_CTL_MOD, self->fd, &ev) == 0)
+    self->want_write = !!want;
+}
 
 static gboolean
 on_emit_closed (gpointer user_data)
@@ -76,14 +177,8 @@ conn_abort (KithdWsConn *self,
   if (self->close_code == 0)
     self->close_code = code;
 
-  if (self->read_source) {
-    g_source_destroy (self->read_source);
-    g_clear_pointer (&self->read_source, g_source_unref);
-  }
-  if (self->write_source) {
-    g_source_destroy (self->write_source);
-    g_clear_pointer (&self->write_source, g_source_unref);
-  }
+  conn_unregister (self);
+  g_clear_handle_id (&self->first_read_id, g_source_remove);
   g_clear_handle_id (&self->close_timeout_id, g_source_remove);
 
   g_queue_clear_full (&self->wqueue, (GDestroyNotify) g_bytes_unref);
@@ -171,24 +266,6 @@ queue_close (KithdWsConn *self,
   self->close_sent = TRUE;
 }
 
-static gboolean
-on_writable (GObject  *stream,
-             gpointer  user_data)
-{
-  KithdWsConn *self = user_data;
-  gboolean more;
-
-  kithd_ws_conn_ref (self);
-  more = conn_flush (self);
-  if (!more && self->write_source) {
-    /* Returning REMOVE destroys the source; drop our pointer. */
-    g_clear_pointer (&self->write_source, g_source_unref);
-  }
-  kithd_ws_conn_unref (self);
-
-  return more ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
-}
-
 /* Writes what it can without blocking. TRUE while data remains queued. */
 static gboolean
 conn_flush (KithdWsConn *self)
@@ -206,11 +283,7 @@ conn_flush (KithdWsConn *self)
                                                     NULL, &error);
     if (n < 0) {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
-        if (!self->write_source) {
-          self->write_source = g_pollable_output_stream_create_source (self->out, NULL);
-          g_source_set_callback (self->write_source, G_SOURCE_FUNC (on_writable), self, NULL);
-          g_source_attach (self->write_source, NULL);
-        }
+        conn_want_write (self, TRUE);
         return TRUE;
       }
       g_debug ("write failed: %s", error->message);
@@ -227,6 +300,8 @@ conn_flush (KithdWsConn *self)
     }
   }
 
+  if (self->state != WS_DEAD)
+    conn_want_write (self, FALSE);
   if (self->state != WS_DEAD && self->shut_when_flushed)
     conn_abort (self, self->close_code);
 
@@ -236,8 +311,8 @@ conn_flush (KithdWsConn *self)
 static void
 conn_kick (KithdWsConn *self)
 {
-  /* A pending writable source will carry on; otherwise write now. */
-  if (self->state != WS_DEAD && !self->write_source)
+  /* While EPOLLOUT is asked for, the socket is full: the wake-up carries on. */
+  if (self->state != WS_DEAD && !self->want_write)
     conn_flush (self);
 }
 
@@ -421,11 +496,11 @@ parse_frames (KithdWsConn *self)
   return pos;
 }
 
-static gboolean
-on_readable (GObject  *stream,
-             gpointer  user_data)
+/* Reads what is there, at most MAX_READ_PER_WAKE (level-triggered epoll
+ * reports the rest on the next wake-up). */
+static void
+conn_read (KithdWsConn *self)
 {
-  KithdWsConn *self = user_data;
   gsize total = 0;
 
   kithd_ws_conn_ref (self);
@@ -460,9 +535,26 @@ on_readable (GObject  *stream,
   }
 
   kithd_ws_conn_unref (self);
+}
 
-  /* The source is destroyed by conn_abort when the connection dies. */
-  return G_SOURCE_CONTINUE;
+static gboolean
+on_first_read (gpointer user_data)
+{
+  KithdWsConn *self = user_data;
+
+  self->first_read_id = 0;
+  conn_read (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static GSocket *
+stream_get_socket (GIOStream *stream)
+{
+  if (G_IS_SOCKET_CONNECTION (stream))
+    return g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
+  /* libsoup's stolen connections carry their GSocket as object data. */
+  return g_object_get_data (G_OBJECT (stream), "GSocket");
 }
 
 static gboolean
@@ -486,6 +578,7 @@ kithd_ws_conn_new (GIOStream              *stream,
   KithdWsConn *self;
   GInputStream *in;
   GOutputStream *out;
+  GSocket *socket;
 
   g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
 
@@ -493,6 +586,8 @@ kithd_ws_conn_new (GIOStream              *stream,
   out = g_io_stream_get_output_stream (stream);
   g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (in), NULL);
   g_return_val_if_fail (G_IS_POLLABLE_OUTPUT_STREAM (out), NULL);
+  socket = stream_get_socket (stream);
+  g_return_val_if_fail (G_IS_SOCKET (socket), NULL);
 
   self = g_new0 (KithdWsConn, 1);
   g_atomic_ref_count_init (&self->ref_count);
@@ -506,9 +601,17 @@ kithd_ws_conn_new (GIOStream              *stream,
   self->last_seen = g_get_monotonic_time ();
   g_queue_init (&self->wqueue);
 
-  self->read_source = g_pollable_input_stream_create_source (self->in, NULL);
-  g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_readable), self, NULL);
-  g_source_attach (self->read_source, NULL);
+  self->fd = g_socket_get_fd (socket);
+
+  if (!conn_register (self)) {
+    /* Reported through the closed callback, like any other failure. */
+    conn_abort (self, 1006);
+    return self;
+  }
+  /* The upgrade's reader may have buffered the first frames already:
+   * epoll knows only of what is still in the socket. */
+  if (g_pollable_input_stream_is_readable (self->in))
+    self->first_read_id = g_idle_add (on_first_read, self);
 
   return self;
 }
@@ -535,15 +638,11 @@ kithd_ws_conn_unref (KithdWsConn *self)
   if (self->state != WS_DEAD) {
     self->callbacks = NULL;
     self->state = WS_DEAD;
-    if (self->read_source)
-      g_source_destroy (self->read_source);
-    if (self->write_source)
-      g_source_destroy (self->write_source);
+    conn_unregister (self);
+    g_clear_handle_id (&self->first_read_id, g_source_remove);
     g_clear_handle_id (&self->close_timeout_id, g_source_remove);
     g_io_stream_close (self->stream, NULL, NULL);
   }
-  g_clear_pointer (&self->read_source, g_source_unref);
-  g_clear_pointer (&self->write_source, g_source_unref);
   g_queue_clear_full (&self->wqueue, (GDestroyNotify) g_bytes_unref);
   g_clear_pointer (&self->rbuf, g_byte_array_unref);
   g_clear_pointer (&self->msg, g_byte_array_unref);

@@ -8,12 +8,13 @@ G_BEGIN_DECLS
 /*
  * KithdWsConn: one server-side RFC 6455 connection on a stolen GIOStream.
  *
- * Reads are non-blocking (a pollable source), frames are parsed in place,
- * fragmented messages are reassembled, control frames are answered. Writes
+ * Reads are non-blocking (one epoll set for all connections, watched by one
+ * GSource on the main context), frames are parsed in place, fragmented
+ * messages are reassembled, control frames are answered. Writes
  * go through a queue of GBytes whose size is tracked: once it passes
  * max_queue bytes the connection is closed with 1008 and the queue dropped,
  * so a slow reader can never grow kithd's memory. An idle connection holds
- * no read buffer and no write source.
+ * no read buffer and asks for no writability. Main thread only.
  */
 
 typedef enum {

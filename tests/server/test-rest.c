@@ -623,6 +623,107 @@ test_contacts (void)
   }
 }
 
+/* One keep-alive connection carries many calls, the async ones (paused on
+ * the db worker) included: none of them stalls. */
+typedef struct {
+  GBytes   *body;
+  GError   *error;
+  gboolean  done;
+} KeepAliveCall;
+
+static void
+on_keep_alive_sent (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  KeepAliveCall *kc = user_data;
+
+  kc->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &kc->error);
+  kc->done = TRUE;
+}
+
+static gboolean
+keep_alive_call_done (gpointer data)
+{
+  return ((KeepAliveCall *) data)->done;
+}
+
+static guint64
+keep_alive_call (SoupSession *session,
+                 const char  *method,
+                 const char  *path,
+                 const char  *token,
+                 const char  *body,
+                 guint        expected_status,
+                 guint        i)
+{
+  g_autofree char *url = g_strconcat (kithd_test_server_get_url (server), path, NULL);
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
+  KeepAliveCall kc = { NULL, NULL, FALSE };
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  /* Else libsoup's client opens a new connection for every POST. */
+  soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
+  if (body) {
+    g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
+
+    soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  }
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_keep_alive_sent, &kc);
+  if (!kithd_test_wait_until (keep_alive_call_done, &kc, 10000))
+    g_error ("call %u (%s %s) over a kept-alive connection stalled for 10 s", i, method, path);
+  if (kc.error)
+    g_error ("call %u (%s %s) failed: %s", i, method, path, kc.error->message);
+  if (soup_message_get_status (msg) != expected_status)
+    g_error ("call %u (%s %s): expected %u, got %u", i, method, path, expected_status,
+             soup_message_get_status (msg));
+  g_bytes_unref (kc.body);
+
+  return soup_message_get_connection_id (msg);
+}
+
+static void
+test_keep_alive (void)
+{
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autoptr (KithdTestUser) bob = new_user ("Bob");
+  g_autoptr (SoupSession) session = soup_session_new_with_options ("max-conns", 1,
+                                                                   "max-conns-per-host", 1,
+                                                                   "timeout", 20,
+                                                                   NULL);
+  g_autofree char *ask_bob = g_strdup_printf ("{\"email\": \"%s\"}", bob->email);
+  g_autofree char *accept = g_strdup_printf ("/api/v1/contacts/%" G_GINT64_FORMAT "/accept", ada->id);
+  g_autofree char *remove = g_strdup_printf ("/api/v1/contacts/%" G_GINT64_FORMAT, bob->id);
+  guint rounds = 750;
+  guint calls = 0;
+  guint64 conn_id;
+
+  conn_id = keep_alive_call (session, "GET", "/api/v1/server", ada->token, NULL, 200, calls++);
+  for (guint i = 0; i < rounds; i++) {
+    guint64 ids[4];
+
+    ids[0] = keep_alive_call (session, "POST", "/api/v1/contacts", ada->token, ask_bob, 201, calls++);
+    ids[1] = keep_alive_call (session, "POST", accept, bob->token, NULL, 200, calls++);
+    ids[2] = keep_alive_call (session, "DELETE", remove, ada->token, NULL, 204, calls++);
+    ids[3] = keep_alive_call (session, "GET", "/api/v1/me", bob->token, NULL, 200, calls++);
+    /* libsoup's client does not reuse a connection after a 204 (it takes
+     * the answer as ended by EOF): each round's DELETE ends a connection,
+     * the three calls before it share one. */
+    for (guint k = 1; k < G_N_ELEMENTS (ids); k++) {
+      if (k < 3 && ids[k] != ids[0])
+        g_error ("call %u went over a new connection (%" G_GUINT64_FORMAT ", was %" G_GUINT64_FORMAT ")",
+                 calls - 4 + k, ids[k], ids[0]);
+    }
+    if (ids[0] != conn_id)
+      g_error ("call %u went over a new connection", calls - 4);
+    conn_id = ids[3];
+  }
+  g_assert_cmpuint (calls, ==, 1 + 4 * rounds);
+  if (g_getenv ("KITH_PRINT_FIGURES"))
+    g_printerr ("keep-alive: %u calls over connection %" G_GUINT64_FORMAT "\n", calls, conn_id);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -647,6 +748,7 @@ main (int    argc,
   g_test_add_func ("/rest/contacts", test_contacts);
   g_test_add_func ("/rest/delete-account", test_delete_account);
   g_test_add_func ("/rest/delete-paid-account", test_delete_paid_account);
+  g_test_add_func ("/rest/keep-alive", test_keep_alive);
 
   ret = g_test_run ();
   kithd_test_server_free (server);

@@ -489,18 +489,29 @@ test_bad_frames (void)
   g_autoptr (KithdTestSocket) a = NULL;
   g_autoptr (KithdTestSocket) b = NULL;
   g_autoptr (KithdTestSocket) bin = NULL;
+  g_autofree char *long_id = g_strnfill (65, 'i');
+  g_autofree char *long_id_frame =
+    g_strdup_printf ("{\"type\": \"message.send\", \"id\": \"%s\", \"to\": \"bob\"}", long_id);
+  /* ref: the refused frame's id (or call_id), even when it does not parse. */
   struct {
     const char *frame;
     const char *code;
+    const char *ref;
   } cases[] = {
-    { "{\"type\": \"message.send\"", "invalid_json" },
-    { "[1, 2, 3]", "invalid_json" },
-    { "{\"no_type\": 1}", "invalid_field" },
-    { "{\"type\": \"teleport\"}", "unknown_type" },
-    { "{\"type\": \"welcome\", \"seq\": 1}", "unknown_type" },
-    { "{\"type\": \"message.send\", \"id\": \"x\", \"to\": \"bob\", \"body\": \"hi\"}", "invalid_field" },
-    { "{\"type\": \"presence.set\", \"status\": \"sleeping\"}", "invalid_field" },
-    { "{\"type\": \"hello\", \"token\": \"again\"}", "invalid_field" },
+    { "{\"type\": \"message.send\"", "invalid_json", NULL },
+    { "[1, 2, 3]", "invalid_json", NULL },
+    { "{\"no_type\": 1}", "invalid_field", NULL },
+    { "{\"type\": \"teleport\"}", "unknown_type", NULL },
+    { "{\"type\": \"teleport\", \"id\": \"t-1\"}", "unknown_type", "t-1" },
+    { "{\"type\": \"welcome\", \"seq\": 1}", "unknown_type", NULL },
+    { "{\"type\": \"message.send\", \"id\": \"x\", \"to\": \"bob\", \"body\": \"hi\"}", "invalid_field", "x" },
+    { "{\"type\": \"message.send\", \"id\": \"m-7\", \"to\": 1}", "invalid_field", "m-7" },
+    { "{\"type\": \"call.invite\", \"call_id\": \"c-9\", \"to\": \"bob\"}", "invalid_field", "c-9" },
+    { "{\"type\": \"message.send\", \"id\": 42, \"to\": 1, \"body\": \"hi\"}", "invalid_field", NULL },
+    { "{\"type\": \"message.send\", \"id\": \"\", \"to\": 1, \"body\": \"hi\"}", "invalid_field", NULL },
+    { long_id_frame, "too_long", NULL },
+    { "{\"type\": \"presence.set\", \"status\": \"sleeping\"}", "invalid_field", NULL },
+    { "{\"type\": \"hello\", \"token\": \"again\"}", "invalid_field", NULL },
   };
   g_autofree char *big_body = NULL;
   g_autofree char *too_long = NULL;
@@ -535,6 +546,9 @@ test_bad_frames (void)
     if (g_strcmp0 (json_object_get_string_member (error, "code"), cases[i].code) != 0)
       g_error ("%s: expected %s, got %s", cases[i].frame, cases[i].code,
                json_object_get_string_member (error, "code"));
+    if (g_strcmp0 (json_object_get_string_member_with_default (error, "ref", NULL), cases[i].ref) != 0)
+      g_error ("%s: expected ref %s, got %s", cases[i].frame, cases[i].ref,
+               json_object_get_string_member_with_default (error, "ref", NULL));
     kithd_test_socket_sync (a);
   }
 
@@ -546,6 +560,7 @@ test_bad_frames (void)
 
     g_assert_nonnull (error);
     g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "too_long");
+    g_assert_cmpstr (json_object_get_string_member_with_default (error, "ref", NULL), ==, "big");
   }
 
   /* A frame over 64 KiB: closed with 1009; Bob is served on. */
