@@ -1,0 +1,718 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithApplication"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kith-application.h"
+#include "kith-login-page.h"
+#include "kith-status-menu.h"
+
+#define EXIT_TIMEOUT_MS 5000
+
+struct _KithApplication
+{
+  AdwApplication  parent_instance;
+
+  GSettings      *settings;
+  KithSession    *session;
+  KithTray       *tray;
+  KithWindow     *window;
+  GPtrArray      *watched_contacts;
+  GCancellable   *cancellable;
+  char           *restore_email;
+  guint           restore_timeout_id;
+  gulong          after_paint_id;
+  GdkFrameClock  *frame_clock;
+  gboolean        restore_started;
+  gboolean        exiting;
+};
+
+G_DEFINE_FINAL_TYPE (KithApplication, kith_application, ADW_TYPE_APPLICATION)
+
+static const GOptionEntry app_options[] = {
+  { "exit", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Sign out and quit the running Kith"), NULL },
+  { NULL }
+};
+
+static gboolean
+session_signed_in (KithApplication *self)
+{
+  KithSessionState state = kith_session_get_state (self->session);
+
+  return state == KITH_SESSION_ONLINE || state == KITH_SESSION_RECONNECTING;
+}
+
+static void
+toast (KithApplication *self,
+       const char      *text)
+{
+  if (self->window != NULL)
+    kith_window_add_toast (self->window, text);
+}
+
+/* ---- keeping the tray and app.set-status in step with the session ---- */
+
+static guint
+count_unread (KithApplication *self)
+{
+  guint unread = 0;
+
+  for (guint i = 0; i < self->watched_contacts->len; i++)
+    unread += kith_contact_get_unread_count (g_ptr_array_index (self->watched_contacts, i));
+
+  return unread;
+}
+
+static void
+sync_status (KithApplication *self)
+{
+  KithStatusManager *status = kith_session_get_status (self->session);
+  const char *chosen = kith_chosen_status_to_string (kith_status_manager_get_chosen (status));
+  GAction *action;
+
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "set-status");
+  if (action != NULL)
+    g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (chosen));
+
+  if (self->tray == NULL)
+    return;
+
+  kith_tray_set_signed_in (self->tray, session_signed_in (self));
+  kith_tray_set_presence (self->tray, kith_presence_name_for_session (self->session));
+  kith_tray_set_chosen_status (self->tray, chosen);
+  kith_tray_set_unread (self->tray, session_signed_in (self) ? count_unread (self) : 0);
+}
+
+static void
+unwatch_contacts (KithApplication *self)
+{
+  for (guint i = 0; i < self->watched_contacts->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->watched_contacts, i), self);
+  g_ptr_array_set_size (self->watched_contacts, 0);
+}
+
+static void
+on_contacts_changed (GListModel      *contacts,
+                     guint            position,
+                     guint            removed,
+                     guint            added,
+                     KithApplication *self)
+{
+  guint n = g_list_model_get_n_items (contacts);
+
+  unwatch_contacts (self);
+  for (guint i = 0; i < n; i++) {
+    g_autoptr (KithContact) contact = g_list_model_get_item (contacts, i);
+
+    g_signal_connect_swapped (contact, "notify::unread-count", G_CALLBACK (sync_status), self);
+    g_ptr_array_add (self->watched_contacts, g_steal_pointer (&contact));
+  }
+
+  sync_status (self);
+}
+
+/* ---- notifications ---- */
+
+static gboolean
+window_in_view (KithApplication *self)
+{
+  return self->window != NULL &&
+         gtk_widget_get_visible (GTK_WIDGET (self->window)) &&
+         gtk_window_is_active (GTK_WINDOW (self->window));
+}
+
+static void
+on_message_received (KithSession     *session,
+                     KithContact     *contact,
+                     KithMessage     *message,
+                     KithApplication *self)
+{
+  g_autoptr (GNotification) notification = NULL;
+  g_autofree char *id = NULL;
+
+  if (window_in_view (self))
+    return;
+
+  notification = g_notification_new (kith_contact_get_display_name (contact));
+  g_notification_set_body (notification, kith_message_get_body (message));
+  g_notification_set_category (notification, "im.received");
+  g_notification_set_default_action_and_target_value (notification, "app.open-chat",
+                                                      g_variant_new_int64 (kith_contact_get_id (contact)));
+  id = g_strdup_printf ("chat-%" G_GINT64_FORMAT, kith_contact_get_id (contact));
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
+/* ---- session state ---- */
+
+static void
+on_state_changed (KithSession      *session,
+                  KithSessionState  new_state,
+                  KithSessionState  old_state,
+                  KithApplication  *self)
+{
+  g_debug ("Session state %d -> %d", old_state, new_state);
+
+  if (new_state == KITH_SESSION_SIGNED_OUT)
+    g_application_withdraw_notification (G_APPLICATION (self), "tray-hint");
+
+  sync_status (self);
+}
+
+static void
+on_keyring_error (KithSession     *session,
+                  GError          *error,
+                  KithApplication *self)
+{
+  toast (self, _("Kith could not use the keyring, so it cannot keep you signed in this time"));
+}
+
+static void
+on_signed_out_remotely (KithSession     *session,
+                        KithApplication *self)
+{
+  toast (self, _("You were signed out: your session ended, for example after a password change"));
+}
+
+static void
+on_server_setting_changed (GSettings       *settings,
+                           const char      *key,
+                           KithApplication *self)
+{
+  g_autofree char *server = g_settings_get_string (settings, "server");
+
+  if (kith_session_get_state (self->session) == KITH_SESSION_SIGNED_OUT &&
+      g_strcmp0 (server, kith_session_get_server_url (self->session)) != 0)
+    kith_session_set_server_url (self->session, server);
+}
+
+/* ---- restoring a stay-signed-in session, after the first frame ---- */
+
+static void
+on_restored (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr (KithApplication) self = user_data;
+  g_autoptr (GError) error = NULL;
+  gboolean restored;
+
+  restored = kith_session_finish (KITH_SESSION (object), result, &error);
+  g_clear_pointer (&self->restore_email, g_free);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_debug ("Session %s", restored ? "restored" : "not restored");
+
+  if (self->window != NULL)
+    kith_window_set_restoring (self->window, FALSE);
+
+  if (error != NULL) {
+    GtkWidget *login = self->window != NULL ? kith_window_get_login_page (self->window) : NULL;
+
+    g_debug ("Restoring the session failed: %s", error->message);
+    if (login != NULL)
+      kith_login_page_show_error (KITH_LOGIN_PAGE (login), error->message);
+  }
+}
+
+static void
+disconnect_frame_clock (KithApplication *self)
+{
+  if (self->frame_clock != NULL) {
+    g_clear_signal_handler (&self->after_paint_id, self->frame_clock);
+    g_clear_object (&self->frame_clock);
+  }
+}
+
+static void
+start_restore (KithApplication *self)
+{
+  disconnect_frame_clock (self);
+  g_clear_handle_id (&self->restore_timeout_id, g_source_remove);
+
+  if (self->restore_started)
+    return;
+  self->restore_started = TRUE;
+
+  /* Kept until the restore finishes: the keyring search reads it late. */
+  self->restore_email = g_settings_get_string (self->settings, "last-email");
+  if (*self->restore_email == '\0')
+    g_clear_pointer (&self->restore_email, g_free);
+  kith_session_restore_async (self->session, self->restore_email, self->cancellable,
+                              on_restored, g_object_ref (self));
+}
+
+static void
+on_after_paint (GdkFrameClock   *clock,
+                KithApplication *self)
+{
+  start_restore (self);
+}
+
+static gboolean
+on_restore_timeout (gpointer user_data)
+{
+  KithApplication *self = user_data;
+
+  self->restore_timeout_id = 0;
+  start_restore (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- closing and exiting ---- */
+
+static void
+finish_exit (KithApplication *self)
+{
+  g_clear_handle_id (&self->restore_timeout_id, g_source_remove);
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+on_exit_done (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (KithApplication) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!kith_session_finish (KITH_SESSION (object), result, &error))
+    g_debug ("Signing out on exit: %s", error->message);
+
+  finish_exit (self);
+}
+
+static gboolean
+on_exit_timeout (gpointer user_data)
+{
+  KithApplication *self = user_data;
+
+  g_debug ("Signing out took too long; quitting anyway");
+  self->restore_timeout_id = 0;
+  finish_exit (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+kith_application_exit (KithApplication *self)
+{
+  if (self->exiting)
+    return;
+  self->exiting = TRUE;
+
+  g_debug ("Exit");
+  if (self->window != NULL)
+    gtk_widget_set_visible (GTK_WIDGET (self->window), FALSE);
+
+  if (kith_session_get_state (self->session) == KITH_SESSION_SIGNED_OUT) {
+    finish_exit (self);
+    return;
+  }
+
+  /* Exit signs out (contacts see offline at once) and quits. */
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->restore_timeout_id, g_source_remove);
+  self->restore_timeout_id = g_timeout_add (EXIT_TIMEOUT_MS, on_exit_timeout, self);
+  kith_session_exit_async (self->session, NULL, on_exit_done, g_object_ref (self));
+}
+
+static gboolean
+on_close_request (GtkWindow       *window,
+                  KithApplication *self)
+{
+  if (self->exiting)
+    return FALSE;
+
+  if (self->tray != NULL && kith_tray_get_host_available (self->tray) &&
+      g_settings_get_boolean (self->settings, "close-to-tray")) {
+    gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+
+    if (!g_settings_get_boolean (self->settings, "tray-hint-shown")) {
+      g_autoptr (GNotification) notification = g_notification_new (_("Kith is still running"));
+
+      g_notification_set_body (notification,
+                               _("Kith keeps running in the system tray, so that messages and calls still reach you. "
+                                 "To quit, choose Exit in the menu of its tray icon."));
+      g_notification_set_default_action (notification, "app.show");
+      g_application_send_notification (G_APPLICATION (self), "tray-hint", notification);
+      g_settings_set_boolean (self->settings, "tray-hint-shown", TRUE);
+    }
+    return TRUE;
+  }
+
+  /* No tray to keep running in: closing quits, which signs out like Exit. */
+  kith_application_exit (self);
+  return TRUE;
+}
+
+/* ---- actions ---- */
+
+static void
+present_window (KithApplication *self)
+{
+  g_application_activate (G_APPLICATION (self));
+}
+
+static void
+on_quit (GSimpleAction *action,
+         GVariant      *parameter,
+         gpointer       user_data)
+{
+  kith_application_exit (KITH_APPLICATION (user_data));
+}
+
+static void
+on_logged_out (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr (KithApplication) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!kith_session_finish (KITH_SESSION (object), result, &error)) {
+    g_debug ("Log out: %s", error->message);
+    toast (self, error->message);
+  }
+}
+
+static void
+on_log_out (GSimpleAction *action,
+            GVariant      *parameter,
+            gpointer       user_data)
+{
+  KithApplication *self = KITH_APPLICATION (user_data);
+
+  if (kith_session_get_state (self->session) == KITH_SESSION_SIGNED_OUT)
+    return;
+
+  kith_session_log_out_async (self->session, NULL, on_logged_out, g_object_ref (self));
+}
+
+static void
+on_show (GSimpleAction *action,
+         GVariant      *parameter,
+         gpointer       user_data)
+{
+  present_window (KITH_APPLICATION (user_data));
+}
+
+static void
+on_set_status (GSimpleAction *action,
+               GVariant      *value,
+               gpointer       user_data)
+{
+  KithApplication *self = KITH_APPLICATION (user_data);
+  KithChosenStatus chosen;
+
+  if (!kith_chosen_status_from_string (g_variant_get_string (value, NULL), &chosen))
+    return;
+
+  g_simple_action_set_state (action, value);
+  kith_session_set_chosen_status (self->session, chosen);
+  sync_status (self);
+}
+
+static void
+on_open_chat (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  KithApplication *self = KITH_APPLICATION (user_data);
+  KithContact *contact;
+
+  present_window (self);
+
+  contact = kith_session_find_contact (self->session, g_variant_get_int64 (parameter));
+  if (contact != NULL && self->window != NULL)
+    kith_window_open_chat (self->window, contact);
+}
+
+static const GActionEntry app_actions[] = {
+  { .name = "quit", .activate = on_quit },
+  { .name = "exit", .activate = on_quit },
+  { .name = "log-out", .activate = on_log_out },
+  { .name = "show", .activate = on_show },
+  { .name = "set-status", .parameter_type = "s", .state = "'online'", .change_state = on_set_status },
+  { .name = "open-chat", .activate = on_open_chat, .parameter_type = "x" },
+};
+
+/* ---- the tray ---- */
+
+static void
+on_tray_activate (KithTray        *tray,
+                  KithApplication *self)
+{
+  present_window (self);
+}
+
+static void
+on_tray_status_selected (KithTray        *tray,
+                         const char      *status,
+                         KithApplication *self)
+{
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "set-status",
+                                      g_variant_new_string (status));
+}
+
+static void
+on_tray_log_out (KithTray        *tray,
+                 KithApplication *self)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (self), "log-out", NULL);
+}
+
+static void
+on_tray_exit (KithTray        *tray,
+              KithApplication *self)
+{
+  kith_application_exit (self);
+}
+
+static void
+setup_tray (KithApplication *self)
+{
+  GDBusConnection *connection = g_application_get_dbus_connection (G_APPLICATION (self));
+  g_autoptr (GError) error = NULL;
+
+  if (connection == NULL)
+    return;
+
+  self->tray = kith_tray_new (connection);
+  if (!kith_tray_export (self->tray, &error)) {
+    g_debug ("No tray icon: %s", error->message);
+    g_clear_object (&self->tray);
+    return;
+  }
+
+  g_signal_connect_object (self->tray, "activate", G_CALLBACK (on_tray_activate), self, 0);
+  g_signal_connect_object (self->tray, "status-selected", G_CALLBACK (on_tray_status_selected), self, 0);
+  g_signal_connect_object (self->tray, "log-out", G_CALLBACK (on_tray_log_out), self, 0);
+  g_signal_connect_object (self->tray, "exit", G_CALLBACK (on_tray_exit), self, 0);
+}
+
+static gboolean
+setup_tray_idle (gpointer user_data)
+{
+  KithApplication *self = user_data;
+
+  if (self->tray == NULL && !self->exiting && self->session != NULL &&
+      g_application_get_is_registered (G_APPLICATION (self))) {
+    setup_tray (self);
+    sync_status (self);
+  }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- GApplication ---- */
+
+static int
+kith_application_handle_local_options (GApplication *app,
+                                       GVariantDict *options)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!g_variant_dict_contains (options, "exit"))
+    return -1;
+
+  /* `kith --exit` (the desktop file's Exit): the running instance, if any,
+   * signs out and quits. */
+  if (!g_application_register (app, NULL, &error)) {
+    g_printerr ("%s\n", error->message);
+    return 1;
+  }
+
+  if (g_application_get_is_remote (app))
+    g_action_group_activate_action (G_ACTION_GROUP (app), "exit", NULL);
+
+  return 0;
+}
+
+static void
+kith_application_startup (GApplication *app)
+{
+  KithApplication *self = KITH_APPLICATION (app);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  g_autofree char *server = NULL;
+  const char *env_server = g_getenv ("KITH_SERVER_URL");
+  KithStatusManager *status;
+  GListModel *contacts;
+
+  G_APPLICATION_CLASS (kith_application_parent_class)->startup (app);
+
+  self->settings = g_settings_new (APP_ID);
+  server = g_settings_get_string (self->settings, "server");
+  self->session = kith_session_new (env_server != NULL && *env_server != '\0' ? env_server : server);
+
+  status = kith_session_get_status (self->session);
+  g_settings_bind (self->settings, "auto-idle", status, "auto-idle", G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "idle-delay", status, "idle-delay", G_SETTINGS_BIND_GET);
+  if (env_server == NULL || *env_server == '\0')
+    g_signal_connect_object (self->settings, "changed::server",
+                             G_CALLBACK (on_server_setting_changed), self, 0);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+
+  g_signal_connect_object (self->session, "state-changed", G_CALLBACK (on_state_changed), self, 0);
+  g_signal_connect_object (self->session, "message-received", G_CALLBACK (on_message_received), self, 0);
+  g_signal_connect_object (self->session, "keyring-error", G_CALLBACK (on_keyring_error), self, 0);
+  g_signal_connect_object (self->session, "signed-out-remotely",
+                           G_CALLBACK (on_signed_out_remotely), self, 0);
+  g_signal_connect_object (status, "notify::chosen", G_CALLBACK (sync_status), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (status, "notify::presence", G_CALLBACK (sync_status), self, G_CONNECT_SWAPPED);
+  contacts = kith_session_get_contacts (self->session);
+  g_signal_connect_object (contacts, "items-changed", G_CALLBACK (on_contacts_changed), self, 0);
+
+  /* The tray icon comes right after the window's first frame. */
+  g_idle_add_full (G_PRIORITY_LOW, setup_tray_idle, g_object_ref (self), g_object_unref);
+  sync_status (self);
+}
+
+static void
+kith_application_activate (GApplication *app)
+{
+  KithApplication *self = KITH_APPLICATION (app);
+  gboolean first = self->window == NULL;
+
+  if (self->exiting)
+    return;
+
+  if (first) {
+    self->window = kith_window_new (GTK_APPLICATION (self), self->session, self->settings);
+    g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
+    g_signal_connect_object (self->window, "close-request", G_CALLBACK (on_close_request), self, 0);
+    if (g_settings_get_boolean (self->settings, "stay-signed-in") &&
+        kith_session_get_state (self->session) == KITH_SESSION_SIGNED_OUT)
+      kith_window_set_restoring (self->window, TRUE);
+  }
+
+  gtk_window_present (GTK_WINDOW (self->window));
+
+  /* Nothing slow before the first frame: the keyring and the network are
+   * asked once the window has been drawn. */
+  if (first && g_settings_get_boolean (self->settings, "stay-signed-in") && !self->restore_started) {
+    self->frame_clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->window));
+    if (self->frame_clock != NULL) {
+      g_object_ref (self->frame_clock);
+      self->after_paint_id = g_signal_connect (self->frame_clock, "after-paint",
+                                               G_CALLBACK (on_after_paint), self);
+    }
+    self->restore_timeout_id = g_timeout_add (1000, on_restore_timeout, self);
+  }
+}
+
+static void
+kith_application_shutdown (GApplication *app)
+{
+  KithApplication *self = KITH_APPLICATION (app);
+
+  g_cancellable_cancel (self->cancellable);
+  disconnect_frame_clock (self);
+  g_clear_handle_id (&self->restore_timeout_id, g_source_remove);
+  if (self->tray != NULL) {
+    kith_tray_unexport (self->tray);
+    g_clear_object (&self->tray);
+  }
+  unwatch_contacts (self);
+
+  G_APPLICATION_CLASS (kith_application_parent_class)->shutdown (app);
+}
+
+static void
+kith_application_dispose (GObject *object)
+{
+  KithApplication *self = KITH_APPLICATION (object);
+
+  disconnect_frame_clock (self);
+  g_clear_handle_id (&self->restore_timeout_id, g_source_remove);
+  g_clear_object (&self->tray);
+  if (self->watched_contacts != NULL)
+    unwatch_contacts (self);
+  g_clear_object (&self->session);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (kith_application_parent_class)->dispose (object);
+}
+
+static void
+kith_application_finalize (GObject *object)
+{
+  KithApplication *self = KITH_APPLICATION (object);
+
+  g_clear_pointer (&self->watched_contacts, g_ptr_array_unref);
+  g_clear_pointer (&self->restore_email, g_free);
+
+  G_OBJECT_CLASS (kith_application_parent_class)->finalize (object);
+}
+
+static void
+kith_application_class_init (KithApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = kith_application_dispose;
+  object_class->finalize = kith_application_finalize;
+
+  app_class->handle_local_options = kith_application_handle_local_options;
+  app_class->startup = kith_application_startup;
+  app_class->activate = kith_application_activate;
+  app_class->shutdown = kith_application_shutdown;
+}
+
+static void
+kith_application_init (KithApplication *self)
+{
+  self->watched_contacts = g_ptr_array_new_with_free_func (g_object_unref);
+  self->cancellable = g_cancellable_new ();
+  g_application_add_main_option_entries (G_APPLICATION (self), app_options);
+}
+
+KithApplication *
+kith_application_new (void)
+{
+  return g_object_new (KITH_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/im/kith/Kith",
+                       NULL);
+}
+
+KithSession *
+kith_application_get_session (KithApplication *self)
+{
+  g_return_val_if_fail (KITH_IS_APPLICATION (self), NULL);
+
+  return self->session;
+}
+
+GSettings *
+kith_application_get_settings (KithApplication *self)
+{
+  g_return_val_if_fail (KITH_IS_APPLICATION (self), NULL);
+
+  return self->settings;
+}
+
+KithTray *
+kith_application_get_tray (KithApplication *self)
+{
+  g_return_val_if_fail (KITH_IS_APPLICATION (self), NULL);
+
+  return self->tray;
+}
+
+KithWindow *
+kith_application_get_window (KithApplication *self)
+{
+  g_return_val_if_fail (KITH_IS_APPLICATION (self), NULL);
+
+  return self->window;
+}

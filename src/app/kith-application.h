@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "kith-session.h"
+#include "kith-tray.h"
+#include "kith-window.h"
+
+G_BEGIN_DECLS
+
+#define KITH_TYPE_APPLICATION (kith_application_get_type ())
+
+G_DECLARE_FINAL_TYPE (KithApplication, kith_application, KITH, APPLICATION, AdwApplication)
+
+/*
+ * Kith itself (id im.kith.Kith, one instance, D-Bus activatable). Owns the
+ * KithSession (server from GSettings "server", or $KITH_SERVER_URL), the
+ * tray icon and the settings. The window comes up first; the stay-signed-in
+ * session is restored after the first frame.
+ *
+ * Actions: app.quit and app.exit (sign out and quit: the tray's and the
+ * desktop file's "Exit"), app.log-out, app.show, app.set-status (string,
+ * stateful: online / busy / hidden), app.open-chat (int64 user id; the
+ * default action of message notifications).
+ * `kith --exit` activates app.exit in the running instance.
+ */
+KithApplication *kith_application_new          (void);
+KithSession     *kith_application_get_session  (KithApplication *self);
+GSettings       *kith_application_get_settings (KithApplication *self);
+KithTray        *kith_application_get_tray     (KithApplication *self);
+KithWindow      *kith_application_get_window   (KithApplication *self);
+
+G_END_DECLS

@@ -1,0 +1,772 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithLoginPage"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <adwaita.h>
+
+#include "kith-error.h"
+#include "kith-login-page.h"
+#include "kith-password-checklist.h"
+
+struct _KithLoginPage
+{
+  GtkWidget      parent_instance;
+
+  GtkWidget     *logo;
+  GtkWidget     *title_label;
+  GtkWidget     *subtitle_label;
+  GtkWidget     *message_box;
+  GtkWidget     *message_icon;
+  GtkWidget     *message_label;
+  GtkWidget     *stack;
+  GtkWidget     *email_row;
+  GtkWidget     *continue_button;
+  GtkWidget     *google_button;
+  GtkWidget     *forgot_button;
+  GtkWidget     *sign_up_link;
+  GtkWidget     *email_summary_row;
+  GtkWidget     *change_email_button;
+  GtkWidget     *password_row;
+  GtkWidget     *stay_check;
+  GtkWidget     *sign_in_button;
+  GtkWidget     *forgot_button2;
+  GtkWidget     *first_name_row;
+  GtkWidget     *last_name_row;
+  GtkWidget     *sign_up_email_row;
+  GtkWidget     *sign_up_password_row;
+  GtkWidget     *checklist;
+  GtkWidget     *sign_up_stay_check;
+  GtkWidget     *sign_up_button;
+  GtkWidget     *have_account_button;
+  GtkWidget     *spinner;
+  GtkWidget     *error_label;
+  GtkWidget     *server_row;
+
+  KithSession   *session;
+  GSettings     *settings;
+  GCancellable  *cancellable;
+  GCancellable  *info_cancellable;
+  gboolean       busy;
+  gboolean       info_requested;
+};
+
+enum {
+  PROP_0,
+  PROP_SESSION,
+  PROP_SETTINGS,
+  PROP_BUSY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (KithLoginPage, kith_login_page, GTK_TYPE_WIDGET)
+
+static const char *
+row_text (GtkWidget *row)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (row));
+}
+
+static char *
+row_text_stripped (GtkWidget *row)
+{
+  return g_strstrip (g_strdup (row_text (row)));
+}
+
+static gboolean
+looks_like_email (const char *text)
+{
+  const char *at = strchr (text, '@');
+
+  return at != NULL && at != text && at[1] != '\0' && strchr (at + 1, '@') == NULL &&
+         strchr (text, ' ') == NULL;
+}
+
+static void
+set_busy (KithLoginPage *self,
+          gboolean       busy)
+{
+  if (self->busy == busy)
+    return;
+
+  self->busy = busy;
+
+  /* Take the focus out of the form before it turns insensitive, so that
+   * its entries see the focus leave. */
+  if (busy) {
+    GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+    GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+    if (focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self)))
+      gtk_root_set_focus (root, NULL);
+  }
+
+  gtk_widget_set_visible (self->spinner, busy);
+  gtk_spinner_set_spinning (GTK_SPINNER (self->spinner), busy);
+  gtk_widget_set_sensitive (self->stack, !busy);
+  gtk_widget_set_sensitive (self->server_row, !busy);
+  if (busy)
+    gtk_widget_set_visible (self->error_label, FALSE);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+}
+
+static void
+hide_notices (KithLoginPage *self)
+{
+  gtk_widget_set_visible (self->error_label, FALSE);
+  gtk_widget_set_visible (self->message_box, FALSE);
+}
+
+static char *
+describe_error (KithLoginPage *self,
+                const GError  *error)
+{
+  if (error->domain == KITH_ERROR) {
+    switch ((KithErrorCode) error->code) {
+    case KITH_ERROR_INVALID_CREDENTIALS:
+      return g_strdup (_("The email address or the password is wrong. Check them and try again."));
+    case KITH_ERROR_NETWORK:
+      return g_strdup_printf (_("Kith cannot reach the server at %s. Check your connection, or the server address under Advanced."),
+                              kith_session_get_server_url (self->session));
+    case KITH_ERROR_RATE_LIMITED:
+      return g_strdup (_("Too many attempts. Wait a minute, then try again."));
+    case KITH_ERROR_EMAIL_TAKEN:
+      return g_strdup (_("An account with this email address already exists. Log in instead, or use “Forgot password?”."));
+    case KITH_ERROR_INVALID_EMAIL:
+      return g_strdup (_("This is not a valid email address."));
+    case KITH_ERROR_UNSUPPORTED_FLOW:
+      return g_strdup (_("This server does not offer this way of signing in."));
+    case KITH_ERROR_INTERNAL:
+    default:
+      break;
+    }
+  }
+
+  if (error->message != NULL && *error->message != '\0')
+    return g_strdup (error->message);
+
+  return g_strdup (_("Something went wrong. Try again."));
+}
+
+static void
+update_forgot (KithLoginPage *self)
+{
+  g_autofree char *email = row_text_stripped (self->email_row);
+
+  /* The help article: the email address is typed first, then the option
+   * to click on "Forgot password?" appears. */
+  gtk_widget_set_visible (self->forgot_button, *email != '\0');
+  gtk_widget_set_visible (self->forgot_button2, *email != '\0');
+}
+
+static void
+show_step (KithLoginPage *self,
+           const char    *step)
+{
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), step);
+  /* The sign-up form is long: it gets the logo's room. */
+  gtk_widget_set_visible (self->logo, !g_str_equal (step, "sign-up"));
+
+  if (g_str_equal (step, "sign-up")) {
+    gtk_label_set_label (GTK_LABEL (self->title_label), _("Create a Kith Account"));
+    gtk_label_set_label (GTK_LABEL (self->subtitle_label),
+                         _("Your email address will be your Kith ID"));
+    gtk_widget_grab_focus (self->first_name_row);
+  } else {
+    gtk_label_set_label (GTK_LABEL (self->title_label), _("Log in to Kith"));
+    gtk_label_set_label (GTK_LABEL (self->subtitle_label),
+                         _("Chat with your contacts and see who is online"));
+    if (g_str_equal (step, "password"))
+      gtk_widget_grab_focus (self->password_row);
+    else
+      gtk_widget_grab_focus (self->email_row);
+  }
+}
+
+static void
+on_email_changed (KithLoginPage *self)
+{
+  update_forgot (self);
+  gtk_widget_set_visible (self->error_label, FALSE);
+}
+
+static void
+on_continue (KithLoginPage *self)
+{
+  g_autofree char *email = row_text_stripped (self->email_row);
+
+  if (self->busy)
+    return;
+
+  hide_notices (self);
+
+  if (*email == '\0') {
+    kith_login_page_show_error (self, _("Type your Kith ID: the email address you signed up with."));
+    gtk_widget_grab_focus (self->email_row);
+    return;
+  }
+
+  if (!looks_like_email (email)) {
+    kith_login_page_show_error (self, _("This is not a valid email address."));
+    gtk_widget_grab_focus (self->email_row);
+    return;
+  }
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->email_summary_row), email);
+  show_step (self, "password");
+}
+
+static void
+on_show_email (KithLoginPage *self)
+{
+  hide_notices (self);
+  show_step (self, "email");
+}
+
+static void
+on_show_sign_up (KithLoginPage *self)
+{
+  g_autofree char *email = row_text_stripped (self->email_row);
+
+  hide_notices (self);
+  if (*row_text (self->sign_up_email_row) == '\0' && *email != '\0')
+    gtk_editable_set_text (GTK_EDITABLE (self->sign_up_email_row), email);
+  show_step (self, "sign-up");
+}
+
+static void
+on_signed_in (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (KithLoginPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!kith_session_finish (KITH_SESSION (object), result, &error)) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      return;
+
+    set_busy (self, FALSE);
+    {
+      g_autofree char *text = describe_error (self, error);
+
+      g_debug ("Signing in failed: %s", error->message);
+      kith_login_page_show_error (self, text);
+    }
+    if (g_str_equal (kith_login_page_get_step (self), "password"))
+      gtk_widget_grab_focus (self->password_row);
+    return;
+  }
+
+  set_busy (self, FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->sign_up_password_row), "");
+}
+
+static void
+on_sign_in (KithLoginPage *self)
+{
+  g_autofree char *email = row_text_stripped (self->email_row);
+  const char *password = row_text (self->password_row);
+
+  if (self->busy)
+    return;
+
+  hide_notices (self);
+
+  if (*password == '\0') {
+    kith_login_page_show_error (self, _("Type your password."));
+    gtk_widget_grab_focus (self->password_row);
+    return;
+  }
+
+  g_settings_set_string (self->settings, "last-email", email);
+  set_busy (self, TRUE);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  kith_session_sign_in_async (self->session, email, password,
+                              gtk_check_button_get_active (GTK_CHECK_BUTTON (self->stay_check)),
+                              self->cancellable, on_signed_in, g_object_ref (self));
+}
+
+static void
+on_reset_requested (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr (KithLoginPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *email = g_object_steal_data (G_OBJECT (self), "reset-email");
+  g_autofree char *text = NULL;
+
+  if (!kith_session_finish (KITH_SESSION (object), result, &error)) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      return;
+
+    set_busy (self, FALSE);
+    text = describe_error (self, error);
+    kith_login_page_show_error (self, text);
+    return;
+  }
+
+  set_busy (self, FALSE);
+  text = g_strdup_printf (_("If an account exists for %s, we sent a link to reset the password. "
+                            "Look in your Inbox and your Spam or Junk folder. "
+                            "The link works for 24 hours."),
+                          email);
+  kith_login_page_show_message (self, text);
+  gtk_image_set_from_icon_name (GTK_IMAGE (self->message_icon), "mail-unread-symbolic");
+}
+
+static void
+on_forgot_clicked (KithLoginPage *self)
+{
+  g_autofree char *email = row_text_stripped (self->email_row);
+
+  if (self->busy || *email == '\0')
+    return;
+
+  hide_notices (self);
+  if (!looks_like_email (email)) {
+    kith_login_page_show_error (self, _("This is not a valid email address."));
+    return;
+  }
+
+  set_busy (self, TRUE);
+  g_object_set_data_full (G_OBJECT (self), "reset-email", g_strdup (email), g_free);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  kith_session_request_password_reset_async (self->session, email, self->cancellable,
+                                             on_reset_requested, g_object_ref (self));
+}
+
+static void
+on_google_clicked (KithLoginPage *self)
+{
+  hide_notices (self);
+  kith_login_page_show_message (self, _("Signing in with Google comes in a later version of Kith. "
+                                        "For now, log in with your Kith ID and password."));
+  gtk_image_set_from_icon_name (GTK_IMAGE (self->message_icon), "dialog-information-symbolic");
+}
+
+static gboolean
+sign_up_ready (KithLoginPage *self)
+{
+  g_autofree char *first = row_text_stripped (self->first_name_row);
+  g_autofree char *last = row_text_stripped (self->last_name_row);
+  g_autofree char *email = row_text_stripped (self->sign_up_email_row);
+
+  return *first != '\0' && *last != '\0' && looks_like_email (email) &&
+         kith_password_checklist_get_valid (KITH_PASSWORD_CHECKLIST (self->checklist));
+}
+
+static void
+on_sign_up_changed (KithLoginPage *self)
+{
+  kith_password_checklist_set_password (KITH_PASSWORD_CHECKLIST (self->checklist),
+                                        row_text (self->sign_up_password_row));
+  gtk_widget_set_sensitive (self->sign_up_button, sign_up_ready (self));
+}
+
+static void
+on_sign_up (KithLoginPage *self)
+{
+  g_autofree char *first = row_text_stripped (self->first_name_row);
+  g_autofree char *last = row_text_stripped (self->last_name_row);
+  g_autofree char *email = row_text_stripped (self->sign_up_email_row);
+
+  if (self->busy || !sign_up_ready (self))
+    return;
+
+  hide_notices (self);
+  g_settings_set_string (self->settings, "last-email", email);
+  gtk_editable_set_text (GTK_EDITABLE (self->email_row), email);
+  set_busy (self, TRUE);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  kith_session_sign_up_async (self->session, email, row_text (self->sign_up_password_row),
+                              first, last,
+                              gtk_check_button_get_active (GTK_CHECK_BUTTON (self->sign_up_stay_check)),
+                              self->cancellable, on_signed_in, g_object_ref (self));
+}
+
+/* Enter in a sign-up field moves to the next empty one, then signs up. */
+static void
+on_sign_up_next (KithLoginPage *self)
+{
+  GtkWidget *rows[] = {
+    self->first_name_row, self->last_name_row, self->sign_up_email_row, self->sign_up_password_row,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
+    g_autofree char *text = row_text_stripped (rows[i]);
+
+    if (*text == '\0') {
+      gtk_widget_grab_focus (rows[i]);
+      return;
+    }
+  }
+
+  if (sign_up_ready (self)) {
+    on_sign_up (self);
+    return;
+  }
+
+  if (!kith_password_checklist_get_valid (KITH_PASSWORD_CHECKLIST (self->checklist)))
+    gtk_widget_grab_focus (self->sign_up_password_row);
+  else
+    gtk_widget_grab_focus (self->sign_up_email_row);
+}
+
+static void
+on_server_info (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (KithLoginPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KithServerInfo) info = NULL;
+  gboolean google = FALSE;
+
+  info = kith_session_server_info_finish (KITH_SESSION (object), result, &error);
+  if (info == NULL) {
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_debug ("No server information: %s", error->message);
+      gtk_widget_set_visible (self->google_button, FALSE);
+    }
+    return;
+  }
+
+  if (info->login_flows != NULL)
+    google = g_strv_contains ((const char * const *) info->login_flows, "oidc:google");
+  gtk_widget_set_visible (self->google_button, google);
+}
+
+static void
+on_server_apply (KithLoginPage *self)
+{
+  g_autofree char *server = row_text_stripped (self->server_row);
+
+  if (*server == '\0' || !(g_str_has_prefix (server, "http://") || g_str_has_prefix (server, "https://"))) {
+    kith_login_page_show_error (self, _("The server address starts with https:// or http://"));
+    return;
+  }
+
+  hide_notices (self);
+  g_settings_set_string (self->settings, "server", server);
+  if (kith_session_get_state (self->session) == KITH_SESSION_SIGNED_OUT)
+    kith_session_set_server_url (self->session, server);
+  kith_login_page_refresh_server_info (self);
+}
+
+static void
+on_session_server_changed (KithLoginPage *self)
+{
+  const char *url = kith_session_get_server_url (self->session);
+
+  if (g_strcmp0 (url, row_text (self->server_row)) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (self->server_row), url != NULL ? url : "");
+}
+
+static void
+on_session_state_changed (KithLoginPage *self)
+{
+  KithSessionState state = kith_session_get_state (self->session);
+
+  /* Signed in: the form does not keep the password a moment longer. */
+  if (state == KITH_SESSION_ONLINE || state == KITH_SESSION_RECONNECTING) {
+    gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+    gtk_editable_set_text (GTK_EDITABLE (self->sign_up_password_row), "");
+  }
+}
+
+static gboolean
+refresh_info_idle (gpointer user_data)
+{
+  KithLoginPage *self = user_data;
+
+  kith_login_page_refresh_server_info (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+kith_login_page_map (GtkWidget *widget)
+{
+  KithLoginPage *self = KITH_LOGIN_PAGE (widget);
+
+  GTK_WIDGET_CLASS (kith_login_page_parent_class)->map (widget);
+
+  /* Ask which flows the server offers once the page is up, never before
+   * the first frame. */
+  if (!self->info_requested) {
+    self->info_requested = TRUE;
+    g_idle_add_full (G_PRIORITY_LOW, refresh_info_idle, g_object_ref (self), g_object_unref);
+  }
+}
+
+static void
+kith_login_page_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  KithLoginPage *self = KITH_LOGIN_PAGE (object);
+
+  switch (prop_id) {
+  case PROP_SESSION:
+    g_value_set_object (value, self->session);
+    break;
+  case PROP_SETTINGS:
+    g_value_set_object (value, self->settings);
+    break;
+  case PROP_BUSY:
+    g_value_set_boolean (value, self->busy);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_login_page_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  KithLoginPage *self = KITH_LOGIN_PAGE (object);
+
+  switch (prop_id) {
+  case PROP_SESSION:
+    self->session = g_value_dup_object (value);
+    break;
+  case PROP_SETTINGS:
+    self->settings = g_value_dup_object (value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_login_page_constructed (GObject *object)
+{
+  KithLoginPage *self = KITH_LOGIN_PAGE (object);
+
+  G_OBJECT_CLASS (kith_login_page_parent_class)->constructed (object);
+
+  g_assert (KITH_IS_SESSION (self->session));
+  g_assert (G_IS_SETTINGS (self->settings));
+
+  g_settings_bind (self->settings, "stay-signed-in", self->stay_check, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "stay-signed-in", self->sign_up_stay_check, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+
+  g_signal_connect_object (self->session, "notify::server-url",
+                           G_CALLBACK (on_session_server_changed), self, G_CONNECT_SWAPPED);
+  on_session_server_changed (self);
+  g_signal_connect_object (self->session, "notify::state",
+                           G_CALLBACK (on_session_state_changed), self, G_CONNECT_SWAPPED);
+
+  kith_login_page_reset (self);
+}
+
+static void
+kith_login_page_dispose (GObject *object)
+{
+  KithLoginPage *self = KITH_LOGIN_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->info_cancellable);
+  g_clear_object (&self->info_cancellable);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), KITH_TYPE_LOGIN_PAGE);
+
+  G_OBJECT_CLASS (kith_login_page_parent_class)->dispose (object);
+}
+
+static void
+kith_login_page_finalize (GObject *object)
+{
+  KithLoginPage *self = KITH_LOGIN_PAGE (object);
+
+  g_clear_object (&self->session);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (kith_login_page_parent_class)->finalize (object);
+}
+
+static void
+kith_login_page_class_init (KithLoginPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = kith_login_page_get_property;
+  object_class->set_property = kith_login_page_set_property;
+  object_class->constructed = kith_login_page_constructed;
+  object_class->dispose = kith_login_page_dispose;
+  object_class->finalize = kith_login_page_finalize;
+
+  widget_class->map = kith_login_page_map;
+
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, KITH_TYPE_SESSION,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_BUSY] =
+    g_param_spec_boolean ("busy", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (KITH_TYPE_PASSWORD_CHECKLIST);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-login-page.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, KithLoginPage, name)
+  BIND (logo);
+  BIND (title_label);
+  BIND (subtitle_label);
+  BIND (message_box);
+  BIND (message_icon);
+  BIND (message_label);
+  BIND (stack);
+  BIND (email_row);
+  BIND (continue_button);
+  BIND (google_button);
+  BIND (forgot_button);
+  BIND (sign_up_link);
+  BIND (email_summary_row);
+  BIND (change_email_button);
+  BIND (password_row);
+  BIND (stay_check);
+  BIND (sign_in_button);
+  BIND (forgot_button2);
+  BIND (first_name_row);
+  BIND (last_name_row);
+  BIND (sign_up_email_row);
+  BIND (sign_up_password_row);
+  BIND (checklist);
+  BIND (sign_up_stay_check);
+  BIND (sign_up_button);
+  BIND (have_account_button);
+  BIND (spinner);
+  BIND (error_label);
+  BIND (server_row);
+#undef BIND
+  gtk_widget_class_bind_template_callback (widget_class, on_email_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_continue);
+  gtk_widget_class_bind_template_callback (widget_class, on_show_email);
+  gtk_widget_class_bind_template_callback (widget_class, on_show_sign_up);
+  gtk_widget_class_bind_template_callback (widget_class, on_sign_in);
+  gtk_widget_class_bind_template_callback (widget_class, on_forgot_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_google_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_sign_up_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_sign_up);
+  gtk_widget_class_bind_template_callback (widget_class, on_sign_up_next);
+  gtk_widget_class_bind_template_callback (widget_class, on_server_apply);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "loginpage");
+}
+
+static void
+kith_login_page_init (KithLoginPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+kith_login_page_new (KithSession *session,
+                     GSettings   *settings)
+{
+  g_return_val_if_fail (KITH_IS_SESSION (session), NULL);
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+
+  return g_object_new (KITH_TYPE_LOGIN_PAGE,
+                       "session", session,
+                       "settings", settings,
+                       NULL);
+}
+
+void
+kith_login_page_reset (KithLoginPage *self)
+{
+  g_autofree char *last_email = NULL;
+
+  g_return_if_fail (KITH_IS_LOGIN_PAGE (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  set_busy (self, FALSE);
+  hide_notices (self);
+
+  last_email = g_settings_get_string (self->settings, "last-email");
+  if (*row_text (self->email_row) == '\0' && *last_email != '\0')
+    gtk_editable_set_text (GTK_EDITABLE (self->email_row), last_email);
+  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->sign_up_password_row), "");
+  update_forgot (self);
+  show_step (self, "email");
+}
+
+void
+kith_login_page_show_message (KithLoginPage *self,
+                              const char    *message)
+{
+  g_return_if_fail (KITH_IS_LOGIN_PAGE (self));
+
+  gtk_label_set_label (GTK_LABEL (self->message_label), message != NULL ? message : "");
+  gtk_image_set_from_icon_name (GTK_IMAGE (self->message_icon), "dialog-information-symbolic");
+  gtk_widget_set_visible (self->message_box, message != NULL && *message != '\0');
+}
+
+void
+kith_login_page_show_error (KithLoginPage *self,
+                            const char    *error)
+{
+  g_return_if_fail (KITH_IS_LOGIN_PAGE (self));
+
+  gtk_label_set_label (GTK_LABEL (self->error_label), error != NULL ? error : "");
+  gtk_widget_set_visible (self->error_label, error != NULL && *error != '\0');
+}
+
+void
+kith_login_page_refresh_server_info (KithLoginPage *self)
+{
+  g_return_if_fail (KITH_IS_LOGIN_PAGE (self));
+
+  g_cancellable_cancel (self->info_cancellable);
+  g_clear_object (&self->info_cancellable);
+  self->info_cancellable = g_cancellable_new ();
+  kith_session_server_info_async (self->session, self->info_cancellable,
+                                  on_server_info, g_object_ref (self));
+}
+
+gboolean
+kith_login_page_get_busy (KithLoginPage *self)
+{
+  g_return_val_if_fail (KITH_IS_LOGIN_PAGE (self), FALSE);
+
+  return self->busy;
+}
+
+const char *
+kith_login_page_get_step (KithLoginPage *self)
+{
+  g_return_val_if_fail (KITH_IS_LOGIN_PAGE (self), NULL);
+
+  return gtk_stack_get_visible_child_name (GTK_STACK (self->stack));
+}

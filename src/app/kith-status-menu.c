@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithStatusMenu"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <adwaita.h>
+
+#include "kith-status-menu.h"
+
+struct _KithStatusMenu
+{
+  GtkWidget          parent_instance;
+
+  GtkWidget         *button;
+  GtkWidget         *avatar;
+  GtkWidget         *dot;
+  GtkWidget         *popover;
+  GtkWidget         *big_avatar;
+  GtkWidget         *name_label;
+  GtkWidget         *email_label;
+  GtkWidget         *idle_check;
+  GtkWidget         *mobile_check;
+  GtkWidget         *online_check;
+  GtkWidget         *busy_check;
+  GtkWidget         *hidden_check;
+  GtkWidget         *account_button;
+  GtkWidget         *log_out_button;
+
+  KithSession       *session;
+  KithUser          *user;
+  const char        *presence_name;
+};
+
+enum {
+  PROP_0,
+  PROP_SESSION,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (KithStatusMenu, kith_status_menu, GTK_TYPE_WIDGET)
+
+static const char * const presence_names[] = {
+  "online", "busy", "idle", "mobile", "hidden", "offline",
+};
+
+static void
+update_presence (KithStatusMenu *self)
+{
+  const char *name = kith_presence_name_for_session (self->session);
+  g_autofree char *tooltip = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (presence_names); i++)
+    gtk_widget_remove_css_class (self->dot, presence_names[i]);
+  gtk_widget_add_css_class (self->dot, name);
+  self->presence_name = name;
+
+  gtk_widget_set_visible (self->idle_check, g_str_equal (name, "idle"));
+  gtk_widget_set_visible (self->mobile_check, g_str_equal (name, "mobile"));
+
+  /* Translators: the tooltip of the avatar button, %s is a status such as "Busy" */
+  tooltip = g_strdup_printf (_("Status and account (%s)"), kith_presence_name_describe (name));
+  gtk_widget_set_tooltip_text (self->button, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip,
+                                  -1);
+}
+
+static void
+update_user (KithStatusMenu *self)
+{
+  const char *name = "";
+  const char *email = "";
+
+  if (self->user != NULL) {
+    name = kith_user_get_display_name (self->user);
+    email = kith_user_get_email (self->user);
+  }
+
+  adw_avatar_set_text (ADW_AVATAR (self->avatar), name);
+  adw_avatar_set_text (ADW_AVATAR (self->big_avatar), name);
+  gtk_label_set_label (GTK_LABEL (self->name_label), name);
+  gtk_label_set_label (GTK_LABEL (self->email_label), email);
+  gtk_widget_set_visible (self->email_label, g_strcmp0 (name, email) != 0);
+}
+
+static void
+on_user_notify (KithStatusMenu *self)
+{
+  update_user (self);
+  update_presence (self);
+}
+
+static void
+on_session_user_changed (KithStatusMenu *self)
+{
+  KithUser *user = kith_session_get_user (self->session);
+
+  if (user != self->user) {
+    if (self->user != NULL)
+      g_signal_handlers_disconnect_by_data (self->user, self);
+    g_set_object (&self->user, user);
+    if (self->user != NULL)
+      g_signal_connect_object (self->user, "notify", G_CALLBACK (on_user_notify),
+                               self, G_CONNECT_SWAPPED);
+  }
+
+  update_user (self);
+  update_presence (self);
+}
+
+static void
+on_status_toggled (GtkCheckButton *check,
+                   KithStatusMenu *self)
+{
+  /* A status was chosen: close the menu, as a menu would. */
+  if (gtk_check_button_get_active (check) && gtk_widget_get_visible (self->popover))
+    gtk_popover_popdown (GTK_POPOVER (self->popover));
+}
+
+static void
+on_item_clicked (GtkButton      *button,
+                 KithStatusMenu *self)
+{
+  gtk_popover_popdown (GTK_POPOVER (self->popover));
+}
+
+static void
+kith_status_menu_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  KithStatusMenu *self = KITH_STATUS_MENU (object);
+
+  switch (prop_id) {
+  case PROP_SESSION:
+    g_value_set_object (value, self->session);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_status_menu_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  KithStatusMenu *self = KITH_STATUS_MENU (object);
+
+  switch (prop_id) {
+  case PROP_SESSION:
+    self->session = g_value_dup_object (value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_status_menu_constructed (GObject *object)
+{
+  KithStatusMenu *self = KITH_STATUS_MENU (object);
+  KithStatusManager *status;
+
+  G_OBJECT_CLASS (kith_status_menu_parent_class)->constructed (object);
+
+  g_assert (KITH_IS_SESSION (self->session));
+
+  status = kith_session_get_status (self->session);
+  g_signal_connect_object (self->session, "notify::user", G_CALLBACK (on_session_user_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::state", G_CALLBACK (update_presence),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (status, "notify::presence", G_CALLBACK (update_presence),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (status, "notify::chosen", G_CALLBACK (update_presence),
+                           self, G_CONNECT_SWAPPED);
+
+  on_session_user_changed (self);
+}
+
+static void
+kith_status_menu_dispose (GObject *object)
+{
+  KithStatusMenu *self = KITH_STATUS_MENU (object);
+
+  if (self->user != NULL)
+    g_signal_handlers_disconnect_by_data (self->user, self);
+  g_clear_object (&self->user);
+  g_clear_object (&self->session);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), KITH_TYPE_STATUS_MENU);
+
+  G_OBJECT_CLASS (kith_status_menu_parent_class)->dispose (object);
+}
+
+static void
+kith_status_menu_class_init (KithStatusMenuClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = kith_status_menu_get_property;
+  object_class->set_property = kith_status_menu_set_property;
+  object_class->constructed = kith_status_menu_constructed;
+  object_class->dispose = kith_status_menu_dispose;
+
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, KITH_TYPE_SESSION,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-status-menu.ui");
+  gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, button);
+  gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, avatar);
+  gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, dot);
+  gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, popover);
+  gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, big_avatar);
+  gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, name_label);
+  gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, email_label);
+  gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, idle_check);
+  gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, mobile_check);
+  gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, online_check);
+  gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, busy_check);
+  gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, hidden_check);
+  gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, account_button);
+  gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, log_out_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_status_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_item_clicked);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "statusmenu");
+}
+
+static void
+kith_status_menu_init (KithStatusMenu *self)
+{
+  self->presence_name = "offline";
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+kith_status_menu_new (KithSession *session)
+{
+  g_return_val_if_fail (KITH_IS_SESSION (session), NULL);
+
+  return g_object_new (KITH_TYPE_STATUS_MENU, "session", session, NULL);
+}
+
+void
+kith_status_menu_popup (KithStatusMenu *self)
+{
+  g_return_if_fail (KITH_IS_STATUS_MENU (self));
+
+  gtk_menu_button_popup (GTK_MENU_BUTTON (self->button));
+}
+
+void
+kith_status_menu_popdown (KithStatusMenu *self)
+{
+  g_return_if_fail (KITH_IS_STATUS_MENU (self));
+
+  gtk_menu_button_popdown (GTK_MENU_BUTTON (self->button));
+}
+
+const char *
+kith_status_menu_get_presence_name (KithStatusMenu *self)
+{
+  g_return_val_if_fail (KITH_IS_STATUS_MENU (self), NULL);
+
+  return self->presence_name;
+}
+
+const char *
+kith_presence_name_for_session (KithSession *session)
+{
+  KithStatusManager *status;
+  KithSessionState state;
+
+  g_return_val_if_fail (KITH_IS_SESSION (session), "offline");
+
+  state = kith_session_get_state (session);
+  if (state != KITH_SESSION_ONLINE)
+    return "offline";
+
+  status = kith_session_get_status (session);
+  if (kith_status_manager_get_chosen (status) == KITH_CHOSEN_HIDDEN)
+    return "hidden";
+
+  switch (kith_status_manager_get_presence (status)) {
+  case KITH_PRESENCE_ONLINE:
+    return "online";
+  case KITH_PRESENCE_BUSY:
+    return "busy";
+  case KITH_PRESENCE_IDLE:
+    return "idle";
+  case KITH_PRESENCE_MOBILE:
+    return "mobile";
+  case KITH_PRESENCE_OFFLINE:
+  default:
+    return "offline";
+  }
+}
+
+const char *
+kith_presence_name_describe (const char *name)
+{
+  if (g_strcmp0 (name, "online") == 0)
+    return _("Online");
+  if (g_strcmp0 (name, "busy") == 0)
+    return _("Busy");
+  if (g_strcmp0 (name, "idle") == 0)
+    return _("Idle");
+  if (g_strcmp0 (name, "mobile") == 0)
+    return _("Mobile");
+  if (g_strcmp0 (name, "hidden") == 0)
+    return _("Hidden");
+
+  return _("Offline");
+}

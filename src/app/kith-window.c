@@ -1,0 +1,559 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithWindow"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kith-login-page.h"
+#include "kith-status-menu.h"
+#include "kith-window.h"
+#ifdef HAVE_KITH_CONTACTS_VIEW
+# include "kith-contacts-view.h"
+#endif
+#ifdef HAVE_KITH_CHAT_VIEW
+# include "kith-chat-view.h"
+#endif
+#ifdef HAVE_KITH_ACCOUNT_PAGE
+# include "kith-account-page.h"
+#endif
+
+struct _KithWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  GtkWidget            *toast_overlay;
+  GtkWidget            *stack;
+  GtkWidget            *login_box;
+  GtkWidget            *signing_in_spinner;
+  GtkWidget            *leaflet;
+  GtkWidget            *sidebar;
+  GtkWidget            *sidebar_header;
+  GtkWidget            *sidebar_bin;
+  GtkWidget            *content;
+  GtkWidget            *content_header;
+  GtkWidget            *chat_title;
+  GtkWidget            *content_stack;
+  GtkWidget            *account_box;
+
+  GtkWidget            *login_page;
+  GtkWidget            *status_menu;
+  GtkWidget            *contacts_view;
+  GtkWidget            *chat_view;
+  GtkWidget            *account_page;
+
+  KithSession          *session;
+  GSettings            *settings;
+  KithContact          *chat_contact;
+  char                 *pending_message;
+  gboolean              restoring;
+};
+
+enum {
+  PROP_0,
+  PROP_SESSION,
+  PROP_SETTINGS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (KithWindow, kith_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void ensure_main_content (KithWindow *self);
+
+static void
+set_page (KithWindow *self,
+          const char *name)
+{
+  if (g_str_equal (name, "main") || g_str_equal (name, "account"))
+    ensure_main_content (self);
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), name) == 0)
+    return;
+
+  g_debug ("Page %s", name);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), name);
+  gtk_spinner_set_spinning (GTK_SPINNER (self->signing_in_spinner),
+                            g_str_equal (name, "signing-in"));
+}
+
+static void
+update_chat_title (KithWindow *self)
+{
+  if (self->chat_contact == NULL) {
+    adw_window_title_set_title (ADW_WINDOW_TITLE (self->chat_title), "");
+    adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->chat_title), "");
+    return;
+  }
+
+  adw_window_title_set_title (ADW_WINDOW_TITLE (self->chat_title),
+                              kith_contact_get_display_name (self->chat_contact));
+  if (kith_contact_get_is_request (self->chat_contact)) {
+    adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->chat_title), _("Contact request"));
+  } else {
+    const char *name = kith_presence_to_string (kith_contact_get_presence (self->chat_contact));
+
+    adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->chat_title),
+                                   kith_presence_name_describe (name));
+  }
+}
+
+static void
+set_chat_contact (KithWindow  *self,
+                  KithContact *contact)
+{
+  if (self->chat_contact == contact)
+    return;
+
+  if (self->chat_contact != NULL)
+    g_signal_handlers_disconnect_by_func (self->chat_contact, update_chat_title, self);
+  g_set_object (&self->chat_contact, contact);
+  if (contact != NULL)
+    g_signal_connect_object (contact, "notify", G_CALLBACK (update_chat_title),
+                             self, G_CONNECT_SWAPPED);
+  update_chat_title (self);
+}
+
+static void
+follow_session (KithWindow *self)
+{
+  KithSessionState state = kith_session_get_state (self->session);
+  const char *page = gtk_stack_get_visible_child_name (GTK_STACK (self->stack));
+
+  switch (state) {
+  case KITH_SESSION_ONLINE:
+  case KITH_SESSION_RECONNECTING:
+    self->restoring = FALSE;
+    if (g_strcmp0 (page, "main") != 0 && g_strcmp0 (page, "account") != 0)
+      set_page (self, "main");
+    break;
+
+  case KITH_SESSION_SIGNING_IN:
+    if (self->restoring)
+      set_page (self, "signing-in");
+    break;
+
+  case KITH_SESSION_SIGNED_OUT:
+    set_chat_contact (self, NULL);
+#ifdef HAVE_KITH_CHAT_VIEW
+    if (self->chat_view != NULL)
+      kith_chat_view_set_contact (KITH_CHAT_VIEW (self->chat_view), NULL);
+#else
+    gtk_stack_set_visible_child_name (GTK_STACK (self->content_stack), "empty");
+#endif
+    if (g_strcmp0 (page, "login") != 0 || self->pending_message != NULL) {
+      kith_login_page_reset (KITH_LOGIN_PAGE (self->login_page));
+      if (self->pending_message != NULL) {
+        kith_login_page_show_message (KITH_LOGIN_PAGE (self->login_page), self->pending_message);
+        g_clear_pointer (&self->pending_message, g_free);
+      }
+    }
+    if (!self->restoring)
+      set_page (self, "login");
+    break;
+
+  case KITH_SESSION_SIGNING_OUT:
+  default:
+    break;
+  }
+}
+
+static void
+on_state_changed (KithSession      *session,
+                  KithSessionState  new_state,
+                  KithSessionState  old_state,
+                  KithWindow       *self)
+{
+  follow_session (self);
+}
+
+static void
+on_show_account (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  kith_window_show_account (KITH_WINDOW (widget));
+}
+
+static void
+on_hide_account (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  KithWindow *self = KITH_WINDOW (widget);
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), "account") == 0)
+    set_page (self, "main");
+}
+
+static void
+on_back (GtkWidget  *widget,
+         const char *action_name,
+         GVariant   *parameter)
+{
+  KithWindow *self = KITH_WINDOW (widget);
+
+  adw_leaflet_navigate (ADW_LEAFLET (self->leaflet), ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+#ifdef HAVE_KITH_CONTACTS_VIEW
+static void
+on_contact_activated (GtkWidget   *view,
+                      KithContact *contact,
+                      KithWindow  *self)
+{
+  kith_window_open_chat (self, contact);
+}
+#endif
+
+#ifdef HAVE_KITH_ACCOUNT_PAGE
+static void
+on_account_done (GtkWidget  *page,
+                 KithWindow *self)
+{
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), "account") == 0)
+    set_page (self, "main");
+}
+
+static void
+on_account_deleted (GtkWidget  *page,
+                    KithWindow *self)
+{
+  const char *text = _("Your account has been deleted.");
+
+  if (kith_session_get_state (self->session) == KITH_SESSION_SIGNED_OUT) {
+    kith_login_page_reset (KITH_LOGIN_PAGE (self->login_page));
+    kith_login_page_show_message (KITH_LOGIN_PAGE (self->login_page), text);
+    set_page (self, "login");
+  } else {
+    g_free (self->pending_message);
+    self->pending_message = g_strdup (text);
+  }
+}
+#endif
+
+#if !defined (HAVE_KITH_CONTACTS_VIEW) || !defined (HAVE_KITH_CHAT_VIEW) || !defined (HAVE_KITH_ACCOUNT_PAGE)
+static GtkWidget *
+placeholder (const char *icon_name,
+             const char *title,
+             const char *description)
+{
+  return g_object_new (ADW_TYPE_STATUS_PAGE,
+                       "icon-name", icon_name,
+                       "title", title,
+                       "description", description,
+                       "vexpand", TRUE,
+                       NULL);
+}
+#endif
+
+static void
+build_content (KithWindow *self)
+{
+  self->login_page = kith_login_page_new (self->session, self->settings);
+  gtk_widget_set_vexpand (self->login_page, TRUE);
+  gtk_box_append (GTK_BOX (self->login_box), self->login_page);
+
+  self->status_menu = kith_status_menu_new (self->session);
+  adw_header_bar_pack_start (ADW_HEADER_BAR (self->sidebar_header), self->status_menu);
+}
+
+/* The contacts, the chat pane and My Account are built when first shown,
+ * so that the login page comes up as fast as an empty window. */
+static void
+ensure_main_content (KithWindow *self)
+{
+  if (self->contacts_view != NULL)
+    return;
+
+#ifdef HAVE_KITH_CONTACTS_VIEW
+  self->contacts_view = kith_contacts_view_new (self->session);
+  g_signal_connect_object (self->contacts_view, "contact-activated",
+                           G_CALLBACK (on_contact_activated), self, 0);
+#else
+  self->contacts_view = placeholder ("system-users-symbolic", _("Contacts"),
+                                     _("Your contacts will be listed here"));
+#endif
+  gtk_widget_set_vexpand (self->contacts_view, TRUE);
+  gtk_box_append (GTK_BOX (self->sidebar_bin), self->contacts_view);
+
+#ifdef HAVE_KITH_CHAT_VIEW
+  /* The chat view has its own header bar and empty state. */
+  self->chat_view = GTK_WIDGET (kith_chat_view_new (self->session));
+  gtk_widget_set_visible (self->content_header, FALSE);
+#else
+  self->chat_view = placeholder ("user-available-symbolic", "", _("Chats come in a later version"));
+#endif
+  gtk_stack_add_named (GTK_STACK (self->content_stack), self->chat_view, "chat");
+#ifdef HAVE_KITH_CHAT_VIEW
+  gtk_stack_set_visible_child (GTK_STACK (self->content_stack), self->chat_view);
+#endif
+
+#ifdef HAVE_KITH_ACCOUNT_PAGE
+  self->account_page = GTK_WIDGET (kith_account_page_new (self->session));
+  g_signal_connect_object (self->account_page, "done", G_CALLBACK (on_account_done), self, 0);
+  g_signal_connect_object (self->account_page, "account-deleted",
+                           G_CALLBACK (on_account_deleted), self, 0);
+#else
+  {
+    GtkWidget *header = adw_header_bar_new ();
+    GtkWidget *back = gtk_button_new_from_icon_name ("go-previous-symbolic");
+
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (back), "win.hide-account");
+    gtk_widget_set_tooltip_text (back, _("Back"));
+    adw_header_bar_pack_start (ADW_HEADER_BAR (header), back);
+    adw_header_bar_set_title_widget (ADW_HEADER_BAR (header),
+                                     adw_window_title_new (_("My Account"), ""));
+    gtk_box_append (GTK_BOX (self->account_box), header);
+    self->account_page = placeholder ("avatar-default-symbolic", _("My Account"),
+                                      _("Your profile will be shown here"));
+  }
+#endif
+  gtk_widget_set_vexpand (self->account_page, TRUE);
+  gtk_box_append (GTK_BOX (self->account_box), self->account_page);
+}
+
+static void
+kith_window_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  KithWindow *self = KITH_WINDOW (object);
+
+  switch (prop_id) {
+  case PROP_SESSION:
+    g_value_set_object (value, self->session);
+    break;
+  case PROP_SETTINGS:
+    g_value_set_object (value, self->settings);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_window_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  KithWindow *self = KITH_WINDOW (object);
+
+  switch (prop_id) {
+  case PROP_SESSION:
+    self->session = g_value_dup_object (value);
+    break;
+  case PROP_SETTINGS:
+    self->settings = g_value_dup_object (value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_window_constructed (GObject *object)
+{
+  KithWindow *self = KITH_WINDOW (object);
+
+  G_OBJECT_CLASS (kith_window_parent_class)->constructed (object);
+
+  g_assert (KITH_IS_SESSION (self->session));
+  g_assert (G_IS_SETTINGS (self->settings));
+
+  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+
+  build_content (self);
+
+  g_signal_connect_object (self->session, "state-changed", G_CALLBACK (on_state_changed), self, 0);
+  follow_session (self);
+}
+
+static void
+kith_window_dispose (GObject *object)
+{
+  KithWindow *self = KITH_WINDOW (object);
+
+  if (self->chat_contact != NULL)
+    g_signal_handlers_disconnect_by_func (self->chat_contact, update_chat_title, self);
+  g_clear_object (&self->chat_contact);
+
+  G_OBJECT_CLASS (kith_window_parent_class)->dispose (object);
+}
+
+static void
+kith_window_finalize (GObject *object)
+{
+  KithWindow *self = KITH_WINDOW (object);
+
+  g_clear_object (&self->session);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->pending_message, g_free);
+
+  G_OBJECT_CLASS (kith_window_parent_class)->finalize (object);
+}
+
+static void
+kith_window_class_init (KithWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = kith_window_get_property;
+  object_class->set_property = kith_window_set_property;
+  object_class->constructed = kith_window_constructed;
+  object_class->dispose = kith_window_dispose;
+  object_class->finalize = kith_window_finalize;
+
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, KITH_TYPE_SESSION,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, login_box);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, signing_in_spinner);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, sidebar_header);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, sidebar_bin);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, content);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, content_header);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, chat_title);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, account_box);
+
+  gtk_widget_class_install_action (widget_class, "win.show-account", NULL, on_show_account);
+  gtk_widget_class_install_action (widget_class, "win.hide-account", NULL, on_hide_account);
+  gtk_widget_class_install_action (widget_class, "win.back", NULL, on_back);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
+                                       "win.show-account", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0,
+                                       "win.hide-account", NULL);
+}
+
+static void
+kith_window_init (KithWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+KithWindow *
+kith_window_new (GtkApplication *application,
+                 KithSession    *session,
+                 GSettings      *settings)
+{
+  g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (KITH_IS_SESSION (session), NULL);
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+
+  return g_object_new (KITH_TYPE_WINDOW,
+                       "application", application,
+                       "session", session,
+                       "settings", settings,
+                       NULL);
+}
+
+void
+kith_window_add_toast (KithWindow *self,
+                       const char *title)
+{
+  g_return_if_fail (KITH_IS_WINDOW (self));
+  g_return_if_fail (title != NULL);
+
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (self->toast_overlay), adw_toast_new (title));
+}
+
+void
+kith_window_show_account (KithWindow *self)
+{
+  KithSessionState state;
+
+  g_return_if_fail (KITH_IS_WINDOW (self));
+
+  state = kith_session_get_state (self->session);
+  if (state != KITH_SESSION_ONLINE && state != KITH_SESSION_RECONNECTING)
+    return;
+
+  set_page (self, "account");
+}
+
+void
+kith_window_open_chat (KithWindow  *self,
+                       KithContact *contact)
+{
+  g_return_if_fail (KITH_IS_WINDOW (self));
+  g_return_if_fail (KITH_IS_CONTACT (contact));
+
+  ensure_main_content (self);
+  set_chat_contact (self, contact);
+#ifdef HAVE_KITH_CHAT_VIEW
+  kith_chat_view_set_contact (KITH_CHAT_VIEW (self->chat_view), contact);
+#else
+  adw_status_page_set_title (ADW_STATUS_PAGE (self->chat_view),
+                             kith_contact_get_display_name (contact));
+#endif
+  gtk_stack_set_visible_child_name (GTK_STACK (self->content_stack), "chat");
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), "account") == 0)
+    set_page (self, "main");
+  adw_leaflet_set_visible_child (ADW_LEAFLET (self->leaflet), self->content);
+}
+
+void
+kith_window_set_restoring (KithWindow *self,
+                           gboolean    restoring)
+{
+  g_return_if_fail (KITH_IS_WINDOW (self));
+
+  self->restoring = restoring;
+  if (restoring) {
+    KithSessionState state = kith_session_get_state (self->session);
+
+    if (state == KITH_SESSION_SIGNED_OUT || state == KITH_SESSION_SIGNING_IN)
+      set_page (self, "signing-in");
+  }
+  follow_session (self);
+}
+
+const char *
+kith_window_get_page (KithWindow *self)
+{
+  g_return_val_if_fail (KITH_IS_WINDOW (self), NULL);
+
+  return gtk_stack_get_visible_child_name (GTK_STACK (self->stack));
+}
+
+GtkWidget *
+kith_window_get_login_page (KithWindow *self)
+{
+  g_return_val_if_fail (KITH_IS_WINDOW (self), NULL);
+
+  return self->login_page;
+}
+
+GtkWidget *
+kith_window_get_status_menu (KithWindow *self)
+{
+  g_return_val_if_fail (KITH_IS_WINDOW (self), NULL);
+
+  return self->status_menu;
+}
+
+KithContact *
+kith_window_get_chat_contact (KithWindow *self)
+{
+  g_return_val_if_fail (KITH_IS_WINDOW (self), NULL);
+
+  return self->chat_contact;
+}

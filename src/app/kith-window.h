@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "kith-session.h"
+
+G_BEGIN_DECLS
+
+#define KITH_TYPE_WINDOW (kith_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (KithWindow, kith_window, KITH, WINDOW, AdwApplicationWindow)
+
+/*
+ * The main window: an AdwToastOverlay over a GtkStack of
+ *   "login"      KithLoginPage,
+ *   "signing-in" (stay signed in: restoring the session),
+ *   "main"       AdwLeaflet: sidebar (status menu + contacts), chat pane,
+ *   "account"    My Account.
+ * It follows KithSession:state. Its size is kept in GSettings.
+ * Actions: win.show-account, win.hide-account, win.back.
+ * Properties: session, settings (construct-only).
+ */
+KithWindow *kith_window_new              (GtkApplication *application,
+                                          KithSession    *session,
+                                          GSettings      *settings);
+void        kith_window_add_toast        (KithWindow  *self,
+                                          const char  *title);
+void        kith_window_show_account     (KithWindow  *self);
+void        kith_window_open_chat        (KithWindow  *self,
+                                          KithContact *contact);
+/* While TRUE and the session is signing in, show "Signing in…". */
+void        kith_window_set_restoring    (KithWindow  *self,
+                                          gboolean     restoring);
+/* "login", "signing-in", "main" or "account" */
+const char *kith_window_get_page         (KithWindow  *self);
+GtkWidget  *kith_window_get_login_page   (KithWindow  *self);
+GtkWidget  *kith_window_get_status_menu  (KithWindow  *self);
+/* The contact whose chat is shown, or NULL. */
+KithContact *kith_window_get_chat_contact (KithWindow *self);
+
+G_END_DECLS

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* Iterate the default main context until @cond holds, for at most
+ * @seconds; fails the test (naming @cond) on time-out. */
+#define KITH_WAIT_FOR_SECONDS(cond, seconds) G_STMT_START { \
+    gint64 wait_deadline = g_get_monotonic_time () + (seconds) * G_USEC_PER_SEC; \
+    guint wait_tick = g_timeout_add (20, kith_test_tick, NULL); \
+    while (!(cond)) { \
+      if (g_get_monotonic_time () > wait_deadline) \
+        g_error ("Timed out waiting for %s", #cond); \
+      g_main_context_iteration (NULL, TRUE); \
+    } \
+    g_source_remove (wait_tick); \
+  } G_STMT_END
+
+#define KITH_WAIT_FOR(cond) KITH_WAIT_FOR_SECONDS (cond, 20)
+
+gboolean kith_test_tick            (gpointer user_data);
+/* Runs the main context for a few frames of @widget's window, so that
+ * layout and drawing have caught up. */
+void     kith_test_settle          (GtkWidget  *widget);
+/* Renders @window (as drawn) into $KITH_SCREENSHOT_DIR/@name (default: the
+ * current directory) as PNG; returns the path. */
+char    *kith_test_save_screenshot (GtkWidget  *window,
+                                    const char *name);
+
+G_END_DECLS

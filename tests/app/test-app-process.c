@@ -1,0 +1,746 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithTestAppProcess"
+
+#include "config.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include <gio/gio.h>
+#include <X11/Xlib.h>
+#include <X11/Xatom.h>
+
+#include "kith-credentials.h"
+#include "kithd-test-helper.h"
+
+/*
+ * The real `kith` binary as a user runs it: a child process on the test's
+ * session bus (with its real gnome-keyring) and X server, against a real
+ * kithd. A fake StatusNotifierWatcher stands in for the desktop's tray.
+ * The user has "Stay signed in", so Kith opens signed in.
+ */
+
+#define PASSWORD      "Corr3ct-Horse!"
+#define WATCHER_NAME  "org.kde.StatusNotifierWatcher"
+#define WATCHER_PATH  "/StatusNotifierWatcher"
+#define WATCHER_IFACE "org.kde.StatusNotifierWatcher"
+#define ITEM_PATH     "/StatusNotifierItem"
+#define ITEM_IFACE    "org.kde.StatusNotifierItem"
+#define MENU_PATH     "/MenuBar"
+#define MENU_IFACE    "com.canonical.dbusmenu"
+
+static gboolean
+on_tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+#define WAIT_FOR(cond) G_STMT_START { \
+    gint64 wait_deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC; \
+    guint wait_tick = g_timeout_add (20, on_tick, NULL); \
+    while (!(cond)) { \
+      if (g_get_monotonic_time () > wait_deadline) \
+        g_error ("Timed out waiting for %s", #cond); \
+      g_main_context_iteration (NULL, TRUE); \
+    } \
+    g_source_remove (wait_tick); \
+  } G_STMT_END
+
+/* ---- the fake tray host ---- */
+
+static const char watcher_xml[] =
+  "<node>"
+  "  <interface name='org.kde.StatusNotifierWatcher'>"
+  "    <method name='RegisterStatusNotifierItem'>"
+  "      <arg name='service' type='s' direction='in'/>"
+  "    </method>"
+  "    <method name='RegisterStatusNotifierHost'>"
+  "      <arg name='service' type='s' direction='in'/>"
+  "    </method>"
+  "    <property name='RegisteredStatusNotifierItems' type='as' access='read'/>"
+  "    <property name='IsStatusNotifierHostRegistered' type='b' access='read'/>"
+  "    <property name='ProtocolVersion' type='i' access='read'/>"
+  "    <signal name='StatusNotifierItemRegistered'><arg type='s'/></signal>"
+  "    <signal name='StatusNotifierItemUnregistered'><arg type='s'/></signal>"
+  "    <signal name='StatusNotifierHostRegistered'/>"
+  "    <signal name='StatusNotifierHostUnregistered'/>"
+  "  </interface>"
+  "</node>";
+
+typedef struct {
+  GDBusConnection *connection;
+  GDBusNodeInfo   *info;
+  guint            registration_id;
+  guint            owner_id;
+  gboolean         owned;
+  GPtrArray       *items;    /* bus names of the registered items */
+} FakeWatcher;
+
+static void
+watcher_method_call (GDBusConnection       *connection,
+                     const char            *sender,
+                     const char            *object_path,
+                     const char            *interface_name,
+                     const char            *method_name,
+                     GVariant              *parameters,
+                     GDBusMethodInvocation *invocation,
+                     gpointer               user_data)
+{
+  FakeWatcher *watcher = user_data;
+
+  if (g_str_equal (method_name, "RegisterStatusNotifierItem")) {
+    const char *service;
+
+    g_variant_get (parameters, "(&s)", &service);
+    /* An item may register by path; its bus name is then the sender. */
+    g_ptr_array_add (watcher->items, g_strdup (service[0] == '/' ? sender : service));
+  }
+
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static GVariant *
+watcher_get_property (GDBusConnection  *connection,
+                      const char       *sender,
+                      const char       *object_path,
+                      const char       *interface_name,
+                      const char       *property_name,
+                      GError          **error,
+                      gpointer          user_data)
+{
+  FakeWatcher *watcher = user_data;
+
+  if (g_str_equal (property_name, "IsStatusNotifierHostRegistered"))
+    return g_variant_new_boolean (TRUE);
+  if (g_str_equal (property_name, "RegisteredStatusNotifierItems"))
+    return g_variant_new_strv ((const char * const *) watcher->items->pdata, watcher->items->len);
+
+  return g_variant_new_int32 (0);
+}
+
+static const GDBusInterfaceVTable watcher_vtable = {
+  watcher_method_call,
+  watcher_get_property,
+  NULL,
+  { 0 }
+};
+
+static void
+on_name_acquired (GDBusConnection *connection,
+                  const char      *name,
+                  gpointer         user_data)
+{
+  FakeWatcher *watcher = user_data;
+
+  watcher->owned = TRUE;
+}
+
+static FakeWatcher *
+fake_watcher_new (void)
+{
+  g_autoptr (GError) error = NULL;
+  FakeWatcher *watcher = g_new0 (FakeWatcher, 1);
+
+  watcher->connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  watcher->items = g_ptr_array_new_with_free_func (g_free);
+  watcher->info = g_dbus_node_info_new_for_xml (watcher_xml, &error);
+  g_assert_no_error (error);
+  watcher->registration_id =
+    g_dbus_connection_register_object (watcher->connection, WATCHER_PATH,
+                                       watcher->info->interfaces[0], &watcher_vtable,
+                                       watcher, NULL, &error);
+  g_assert_no_error (error);
+  watcher->owner_id = g_bus_own_name_on_connection (watcher->connection, WATCHER_NAME,
+                                                    G_BUS_NAME_OWNER_FLAGS_NONE,
+                                                    on_name_acquired, NULL, watcher, NULL);
+  WAIT_FOR (watcher->owned);
+
+  return watcher;
+}
+
+static void
+fake_watcher_free (FakeWatcher *watcher)
+{
+  g_bus_unown_name (watcher->owner_id);
+  g_dbus_connection_unregister_object (watcher->connection, watcher->registration_id);
+  g_object_unref (watcher->connection);
+  g_dbus_node_info_unref (watcher->info);
+  g_ptr_array_unref (watcher->items);
+  g_free (watcher);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeWatcher, fake_watcher_free)
+
+/* ---- the fake notification server ---- */
+
+static const char notifications_xml[] =
+  "<node>"
+  "  <interface name='org.freedesktop.Notifications'>"
+  "    <method name='Notify'>"
+  "      <arg type='s' direction='in'/><arg type='u' direction='in'/>"
+  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "      <arg type='s' direction='in'/><arg type='as' direction='in'/>"
+  "      <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
+  "      <arg type='u' direction='out'/>"
+  "    </method>"
+  "    <method name='CloseNotification'><arg type='u' direction='in'/></method>"
+  "    <method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+  "    <method name='GetServerInformation'>"
+  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "    </method>"
+  "    <signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
+  "    <signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
+  "  </interface>"
+  "</node>";
+
+typedef struct {
+  GDBusNodeInfo *info;
+  guint          registration_id;
+  guint          owner_id;
+  gboolean       owned;
+  GPtrArray     *summaries;
+} FakeNotifications;
+
+static void
+notifications_method_call (GDBusConnection       *connection,
+                           const char            *sender,
+                           const char            *object_path,
+                           const char            *interface_name,
+                           const char            *method_name,
+                           GVariant              *parameters,
+                           GDBusMethodInvocation *invocation,
+                           gpointer               user_data)
+{
+  FakeNotifications *notifications = user_data;
+
+  if (g_str_equal (method_name, "Notify")) {
+    const char *summary;
+
+    g_variant_get_child (parameters, 3, "&s", &summary);
+    g_ptr_array_add (notifications->summaries, g_strdup (summary));
+    g_dbus_method_invocation_return_value (invocation,
+                                           g_variant_new ("(u)", notifications->summaries->len));
+  } else if (g_str_equal (method_name, "GetCapabilities")) {
+    const char *caps[] = { "body", "actions", NULL };
+
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
+  } else if (g_str_equal (method_name, "GetServerInformation")) {
+    g_dbus_method_invocation_return_value (invocation,
+                                           g_variant_new ("(ssss)", "fake", "kith", "1", "1.2"));
+  } else {
+    g_dbus_method_invocation_return_value (invocation, NULL);
+  }
+}
+
+static const GDBusInterfaceVTable notifications_vtable = {
+  notifications_method_call, NULL, NULL, { 0 }
+};
+
+static void
+on_notifications_name_acquired (GDBusConnection *connection,
+                                const char      *name,
+                                gpointer         user_data)
+{
+  FakeNotifications *notifications = user_data;
+
+  notifications->owned = TRUE;
+}
+
+static FakeNotifications *
+fake_notifications_new (GDBusConnection *connection)
+{
+  g_autoptr (GError) error = NULL;
+  FakeNotifications *notifications = g_new0 (FakeNotifications, 1);
+
+  notifications->summaries = g_ptr_array_new_with_free_func (g_free);
+  notifications->info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
+  g_assert_no_error (error);
+  notifications->registration_id =
+    g_dbus_connection_register_object (connection, "/org/freedesktop/Notifications",
+                                       notifications->info->interfaces[0], &notifications_vtable,
+                                       notifications, NULL, &error);
+  g_assert_no_error (error);
+  notifications->owner_id = g_bus_own_name_on_connection (connection, "org.freedesktop.Notifications",
+                                                          G_BUS_NAME_OWNER_FLAGS_NONE,
+                                                          on_notifications_name_acquired, NULL,
+                                                          notifications, NULL);
+
+  return notifications;
+}
+
+static void
+fake_notifications_free (FakeNotifications *notifications,
+                         GDBusConnection   *connection)
+{
+  g_bus_unown_name (notifications->owner_id);
+  g_dbus_connection_unregister_object (connection, notifications->registration_id);
+  g_dbus_node_info_unref (notifications->info);
+  g_ptr_array_unref (notifications->summaries);
+  g_free (notifications);
+}
+
+static gboolean
+has_notification (FakeNotifications *notifications,
+                  const char        *summary)
+{
+  for (guint i = 0; i < notifications->summaries->len; i++) {
+    if (g_str_equal (g_ptr_array_index (notifications->summaries, i), summary))
+      return TRUE;
+  }
+
+  return FALSE;
+}
+
+/* ---- X11: the child's top-level windows ---- */
+
+static Display *display;
+
+static gboolean
+window_has_pid (Window window,
+                GPid   pid)
+{
+  Atom pid_atom = XInternAtom (display, "_NET_WM_PID", False);
+  Atom type;
+  int format;
+  unsigned long n, after;
+  unsigned char *data = NULL;
+  gboolean match = FALSE;
+
+  if (XGetWindowProperty (display, window, pid_atom, 0, 1, False, XA_CARDINAL,
+                          &type, &format, &n, &after, &data) == Success && data != NULL) {
+    if (type == XA_CARDINAL && format == 32 && n == 1)
+      match = (GPid) *(unsigned long *) data == pid;
+    XFree (data);
+  }
+
+  return match;
+}
+
+/* The child's mapped top-level window, or None. */
+static Window
+find_viewable_window (GPid pid)
+{
+  Window root_return, parent_return, *children = NULL;
+  unsigned int n = 0;
+  Window found = None;
+
+  XSync (display, False);
+  if (!XQueryTree (display, DefaultRootWindow (display), &root_return, &parent_return,
+                   &children, &n))
+    return None;
+
+  for (unsigned int i = 0; i < n && found == None; i++) {
+    XWindowAttributes attributes;
+
+    if (!window_has_pid (children[i], pid))
+      continue;
+    if (XGetWindowAttributes (display, children[i], &attributes) &&
+        attributes.map_state == IsViewable)
+      found = children[i];
+  }
+
+  if (children != NULL)
+    XFree (children);
+
+  return found;
+}
+
+/* What a window manager sends when the user clicks the close button. */
+static void
+send_delete_window (Window window)
+{
+  XEvent event = { 0 };
+
+  event.xclient.type = ClientMessage;
+  event.xclient.window = window;
+  event.xclient.message_type = XInternAtom (display, "WM_PROTOCOLS", False);
+  event.xclient.format = 32;
+  event.xclient.data.l[0] = XInternAtom (display, "WM_DELETE_WINDOW", False);
+  event.xclient.data.l[1] = CurrentTime;
+  XSendEvent (display, window, False, NoEventMask, &event);
+  XFlush (display);
+}
+
+/* ---- the kith process ---- */
+
+typedef struct {
+  KithdTestServer *server;
+  KithdTestUser   *user;
+  KithdTestUser   *friend;
+  KithdTestSocket *friend_socket;
+  FakeWatcher     *watcher;
+  FakeNotifications *notifications;
+  char            *home;
+  char           **envp;
+  GPid             pid;
+  gboolean         exited;
+  int              status;
+} Fixture;
+
+static void
+on_child_exit (GPid     pid,
+               int      status,
+               gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  f->exited = TRUE;
+  f->status = status;
+  g_spawn_close_pid (pid);
+}
+
+static void
+on_stored (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (kith_credentials_store_finish (KITH_CREDENTIALS (object), result, &error));
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+/* A kith left behind by a failed test ends with the test. */
+static void
+child_setup (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static GPid
+spawn_kith (Fixture    *f,
+            const char *extra_arg)
+{
+  g_autoptr (GError) error = NULL;
+  const char *argv[] = { g_getenv ("KITH_BIN"), extra_arg, NULL };
+  GPid pid;
+
+  g_assert_nonnull (argv[0]);
+  g_spawn_async (NULL, (char **) argv, f->envp, G_SPAWN_DO_NOT_REAP_CHILD, child_setup, NULL,
+                 &pid, &error);
+  g_assert_no_error (error);
+
+  return pid;
+}
+
+static void
+on_other_exit (GPid     pid,
+               int      status,
+               gpointer user_data)
+{
+  int *out = user_data;
+
+  *out = status;
+  g_spawn_close_pid (pid);
+}
+
+static int
+run_kith (Fixture    *f,
+          const char *extra_arg)
+{
+  int status = -1;
+  GPid pid = spawn_kith (f, extra_arg);
+
+  g_child_watch_add (pid, on_other_exit, &status);
+  WAIT_FOR (status != -1);
+
+  return status;
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KithCredentials) credentials = kith_credentials_new ();
+  g_autofree char *email = NULL;
+  g_autofree char *friend_email = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *settings_dir = NULL;
+  g_autofree char *keyfile = NULL;
+  g_autofree char *contents = NULL;
+  static guint n;
+  gboolean stored = FALSE;
+
+  f->server = kithd_test_server_startv (NULL);
+  email = g_strdup_printf ("ada.%u.%d@example.org", ++n, (int) getpid ());
+  friend_email = g_strdup_printf ("charles.%u.%d@example.org", n, (int) getpid ());
+  f->user = kithd_test_server_sign_up (f->server, email, PASSWORD, "Ada", "Lovelace");
+  f->friend = kithd_test_server_sign_up (f->server, friend_email, PASSWORD, "Charles", "Babbage");
+  kithd_test_server_make_contacts (f->server, f->user, f->friend);
+  f->friend_socket = kithd_test_socket_connect (f->server, f->friend->token, 0);
+
+  /* "Stay signed in": a session token in the keyring, as a sign-in with the
+   * box ticked leaves it, and the settings that say so. */
+  token = kithd_test_server_log_in (f->server, f->user->email, PASSWORD, "desktop");
+  kith_credentials_store_async (credentials, kithd_test_server_get_url (f->server),
+                                f->user->email, token, NULL, on_stored, &stored);
+  WAIT_FOR (stored);
+
+  f->home = g_dir_make_tmp ("kith-app-process-XXXXXX", &error);
+  g_assert_no_error (error);
+  settings_dir = g_build_filename (f->home, "config", "glib-2.0", "settings", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (settings_dir, 0700), ==, 0);
+  keyfile = g_build_filename (settings_dir, "keyfile", NULL);
+  contents = g_strdup_printf ("[im/kith/Kith]\nstay-signed-in=true\nlast-email='%s'\n", f->user->email);
+  g_file_set_contents (keyfile, contents, -1, &error);
+  g_assert_no_error (error);
+
+  f->envp = g_get_environ ();
+  f->envp = g_environ_setenv (f->envp, "KITH_SERVER_URL", kithd_test_server_get_url (f->server), TRUE);
+  f->envp = g_environ_setenv (f->envp, "GSETTINGS_BACKEND", "keyfile", TRUE);
+  {
+    g_autofree char *config = g_build_filename (f->home, "config", NULL);
+    g_autofree char *data_home = g_build_filename (f->home, "data", NULL);
+
+    f->envp = g_environ_setenv (f->envp, "XDG_CONFIG_HOME", config, TRUE);
+    f->envp = g_environ_setenv (f->envp, "XDG_DATA_HOME", data_home, TRUE);
+  }
+  /* The child's own debug output would only be noise. */
+  if (g_getenv ("KITH_TEST_CHILD_DEBUG") == NULL)
+    f->envp = g_environ_unsetenv (f->envp, "G_MESSAGES_DEBUG");
+
+  f->watcher = fake_watcher_new ();
+  f->notifications = fake_notifications_new (f->watcher->connection);
+  WAIT_FOR (f->notifications->owned);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->pid != 0 && !f->exited) {
+    kill (f->pid, SIGTERM);
+    WAIT_FOR (f->exited);
+  }
+  fake_notifications_free (f->notifications, f->watcher->connection);
+  g_clear_pointer (&f->watcher, fake_watcher_free);
+  g_clear_pointer (&f->friend_socket, kithd_test_socket_free);
+  g_clear_pointer (&f->user, kithd_test_user_free);
+  g_clear_pointer (&f->friend, kithd_test_user_free);
+  g_clear_pointer (&f->server, kithd_test_server_free);
+  g_strfreev (f->envp);
+  if (f->home != NULL) {
+    g_autofree char *command = g_strdup_printf ("rm -rf '%s'", f->home);
+
+    g_assert_cmpint (system (command), ==, 0);
+  }
+  g_free (f->home);
+}
+
+static const char *child_item (Fixture *f);
+
+static void
+start_kith (Fixture *f)
+{
+  const char *status;
+
+  f->pid = spawn_kith (f, NULL);
+  g_child_watch_add (f->pid, on_child_exit, f);
+
+  /* The tray item registers, the window is up, and the stored session
+   * signs in without asking: the friend sees Ada online. */
+  WAIT_FOR (child_item (f) != NULL || f->exited);
+  g_assert_false (f->exited);
+  WAIT_FOR (find_viewable_window (f->pid) != None);
+  do {
+    status = kithd_test_socket_wait_presence (f->friend_socket, f->user->id, 20000);
+  } while (status != NULL && g_strcmp0 (status, "online") != 0);
+  g_assert_cmpstr (status, ==, "online");
+}
+
+/* The item that the kith child registered (other Kith processes of the
+ * test session may register theirs too). */
+static const char *
+child_item (Fixture *f)
+{
+  for (guint i = 0; i < f->watcher->items->len; i++) {
+    const char *name = g_ptr_array_index (f->watcher->items, i);
+    g_autoptr (GVariant) reply = NULL;
+    guint32 pid = 0;
+
+    reply = g_dbus_connection_call_sync (f->watcher->connection, "org.freedesktop.DBus",
+                                         "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                         "GetConnectionUnixProcessID", g_variant_new ("(s)", name),
+                                         G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
+                                         NULL, NULL);
+    if (reply != NULL)
+      g_variant_get (reply, "(u)", &pid);
+    if ((GPid) pid == f->pid)
+      return name;
+  }
+
+  return NULL;
+}
+
+static GVariant *
+call_item (Fixture    *f,
+           const char *path,
+           const char *iface,
+           const char *method,
+           GVariant   *parameters)
+{
+  g_autoptr (GError) error = NULL;
+  GVariant *reply;
+
+  g_assert_nonnull (child_item (f));
+  reply = g_dbus_connection_call_sync (f->watcher->connection, child_item (f),
+                                       path, iface, method, parameters, NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_no_error (error);
+
+  return reply;
+}
+
+static int
+find_menu_item (GVariant   *layout,
+                const char *label)
+{
+  g_autoptr (GVariant) properties = NULL;
+  g_autoptr (GVariant) children = NULL;
+  const char *item_label = NULL;
+  int id;
+
+  g_variant_get (layout, "(i@a{sv}@av)", &id, &properties, &children);
+  if (g_variant_lookup (properties, "label", "&s", &item_label) &&
+      g_str_equal (item_label, label))
+    return id;
+
+  for (gsize i = 0; i < g_variant_n_children (children); i++) {
+    g_autoptr (GVariant) boxed = g_variant_get_child_value (children, i);
+    g_autoptr (GVariant) child = g_variant_get_variant (boxed);
+    int found = find_menu_item (child, label);
+
+    if (found >= 0)
+      return found;
+  }
+
+  return -1;
+}
+
+static void
+test_close_activate_second_launch (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr (GVariant) reply = NULL;
+  Window window;
+
+  start_kith (f);
+
+  /* Closing the window while a tray shows Kith only hides it. */
+  window = find_viewable_window (f->pid);
+  send_delete_window (window);
+  WAIT_FOR (find_viewable_window (f->pid) == None);
+  g_assert_false (f->exited);
+  /* …once saying so. */
+  WAIT_FOR (has_notification (f->notifications, "Kith is still running"));
+  /* Ada stays online for her contacts. */
+  kithd_test_socket_sync (f->friend_socket);
+  for (const char *status = kithd_test_socket_wait_presence (f->friend_socket, f->user->id, 200);
+       status != NULL;
+       status = kithd_test_socket_wait_presence (f->friend_socket, f->user->id, 200))
+    g_assert_cmpstr (status, !=, "offline");
+
+  /* A click on the tray icon brings it back. */
+  reply = call_item (f, ITEM_PATH, ITEM_IFACE, "Activate", g_variant_new ("(ii)", 0, 0));
+  WAIT_FOR (find_viewable_window (f->pid) != None);
+
+  /* Hidden again, a second launch presents the first window and exits. */
+  send_delete_window (find_viewable_window (f->pid));
+  WAIT_FOR (find_viewable_window (f->pid) == None);
+  g_assert_cmpuint (f->notifications->summaries->len, ==, 1);
+  g_assert_cmpint (run_kith (f, NULL), ==, 0);
+  WAIT_FOR (find_viewable_window (f->pid) != None);
+  g_assert_false (f->exited);
+}
+
+static void
+test_tray_exit (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr (GVariant) layout = NULL;
+  g_autoptr (GVariant) root = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  const char *no_properties[] = { NULL };
+  const char *status;
+  guint revision;
+  int exit_id;
+
+  start_kith (f);
+
+  layout = call_item (f, MENU_PATH, MENU_IFACE, "GetLayout",
+                      g_variant_new ("(ii^as)", 0, -1, no_properties));
+  g_variant_get (layout, "(u@(ia{sv}av))", &revision, &root);
+  exit_id = find_menu_item (root, "Exit");
+  g_assert_cmpint (exit_id, >, 0);
+
+  /* Right-click on the icon, Exit: signed out and closed. */
+  reply = call_item (f, MENU_PATH, MENU_IFACE, "Event",
+                     g_variant_new ("(isvu)", exit_id, "clicked", g_variant_new_int32 (0), 0));
+  WAIT_FOR (f->exited);
+  g_assert_true (WIFEXITED (f->status));
+  g_assert_cmpint (WEXITSTATUS (f->status), ==, 0);
+
+  do {
+    status = kithd_test_socket_wait_presence (f->friend_socket, f->user->id, 10000);
+  } while (status != NULL && g_strcmp0 (status, "offline") != 0);
+  g_assert_cmpstr (status, ==, "offline");
+}
+
+static void
+test_command_line_exit (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *status;
+
+  start_kith (f);
+
+  /* The desktop file's Exit action: `kith --exit`. */
+  g_assert_cmpint (run_kith (f, "--exit"), ==, 0);
+  WAIT_FOR (f->exited);
+  g_assert_true (WIFEXITED (f->status));
+  g_assert_cmpint (WEXITSTATUS (f->status), ==, 0);
+  do {
+    status = kithd_test_socket_wait_presence (f->friend_socket, f->user->id, 10000);
+  } while (status != NULL && g_strcmp0 (status, "offline") != 0);
+  g_assert_cmpstr (status, ==, "offline");
+
+  /* With nothing running, `kith --exit` does nothing and succeeds. */
+  g_assert_cmpint (run_kith (f, "--exit"), ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+
+  display = XOpenDisplay (NULL);
+  if (display == NULL) {
+    g_test_skip ("No X server (run under xvfb-run, as build-aux/test does)");
+    return 77;
+  }
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL) {
+    XCloseDisplay (display);
+    return 77;
+  }
+
+  g_test_add ("/app-process/close-activate-second-launch", Fixture, NULL,
+              fixture_setup, test_close_activate_second_launch, fixture_teardown);
+  g_test_add ("/app-process/tray-exit", Fixture, NULL,
+              fixture_setup, test_tray_exit, fixture_teardown);
+  g_test_add ("/app-process/command-line-exit", Fixture, NULL,
+              fixture_setup, test_command_line_exit, fixture_teardown);
+
+  ret = g_test_run ();
+  XCloseDisplay (display);
+
+  return ret;
+}

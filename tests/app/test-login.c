@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithTestLogin"
+
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "kith-app-test-util.h"
+#include "kith-application.h"
+#include "kith-credentials.h"
+#include "kith-login-page.h"
+#include "kith-password-checklist.h"
+#include "kith-status-menu.h"
+#include "kith-window.h"
+#include "kithd-test-helper.h"
+
+/*
+ * The login page of the real application window, driven as a person would:
+ * typing into its entries and pressing its buttons, against a real kithd
+ * and the real keyring of the test session, under Xvfb.
+ */
+
+#define PASSWORD "Corr3ct-Horse!"
+
+static KithdTestServer *server;
+static KithApplication *app;
+static int test_status;
+
+static KithWindow *
+window (void)
+{
+  return kith_application_get_window (app);
+}
+
+static KithLoginPage *
+login_page (void)
+{
+  return KITH_LOGIN_PAGE (kith_window_get_login_page (window ()));
+}
+
+static GtkWidget *
+login_child (const char *id)
+{
+  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (login_page ()),
+                                                   KITH_TYPE_LOGIN_PAGE, id);
+
+  g_assert_nonnull (object);
+  return GTK_WIDGET (object);
+}
+
+static GtkWidget *
+menu_child (const char *id)
+{
+  GObject *object = gtk_widget_get_template_child (kith_window_get_status_menu (window ()),
+                                                   KITH_TYPE_STATUS_MENU, id);
+
+  g_assert_nonnull (object);
+  return GTK_WIDGET (object);
+}
+
+static void
+type_into (const char *id,
+           const char *text)
+{
+  GtkWidget *row = login_child (id);
+
+  gtk_widget_grab_focus (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+}
+
+static void
+click (GtkWidget *button)
+{
+  g_assert_true (gtk_widget_get_visible (button));
+  g_assert_true (gtk_widget_is_sensitive (button));
+  /* GtkButton::activate shows the press for a moment before "clicked";
+   * a click is "clicked" at once. */
+  if (GTK_IS_BUTTON (button))
+    g_signal_emit_by_name (button, "clicked");
+  else
+    gtk_widget_activate (button);
+}
+
+/* Shown: visible with every ancestor, on the current stack page. */
+static gboolean
+shown (GtkWidget *widget)
+{
+  return gtk_widget_is_visible (widget) && gtk_widget_get_mapped (widget);
+}
+
+static const char *
+label_text (const char *id)
+{
+  return gtk_label_get_label (GTK_LABEL (login_child (id)));
+}
+
+static gboolean
+page_is (const char *name)
+{
+  return g_strcmp0 (kith_window_get_page (window ()), name) == 0;
+}
+
+static char *
+unique_email (const char *who)
+{
+  static guint n;
+
+  return g_strdup_printf ("%s.%u.%d@example.org", who, ++n, (int) getpid ());
+}
+
+static KithdTestUser *
+new_user (const char *who,
+          const char *first,
+          const char *last)
+{
+  g_autofree char *email = unique_email (who);
+
+  return kithd_test_server_sign_up (server, email, PASSWORD, first, last);
+}
+
+static void
+back_to_email_step (void)
+{
+  KithLoginPage *page = login_page ();
+
+  g_assert_true (page_is ("login"));
+  kith_login_page_reset (page);
+  gtk_editable_set_text (GTK_EDITABLE (login_child ("email_row")), "");
+  kith_test_settle (GTK_WIDGET (window ()));
+}
+
+/* Types the email, Continue, the password, Sign in. */
+static void
+sign_in_as (const char *email,
+            const char *password)
+{
+  back_to_email_step ();
+  type_into ("email_row", email);
+  click (login_child ("continue_button"));
+  g_assert_cmpstr (kith_login_page_get_step (login_page ()), ==, "password");
+  type_into ("password_row", password);
+  click (login_child ("sign_in_button"));
+  g_assert_true (kith_login_page_get_busy (login_page ()));
+  KITH_WAIT_FOR (!kith_login_page_get_busy (login_page ()));
+}
+
+static void
+log_out (void)
+{
+  KithSession *session = kith_application_get_session (app);
+
+  kith_status_menu_popup (KITH_STATUS_MENU (kith_window_get_status_menu (window ())));
+  kith_test_settle (GTK_WIDGET (window ()));
+  click (menu_child ("log_out_button"));
+  KITH_WAIT_FOR (kith_session_get_state (session) == KITH_SESSION_SIGNED_OUT);
+  KITH_WAIT_FOR (page_is ("login"));
+}
+
+static void
+test_forgot_password (void)
+{
+  g_autoptr (KithdTestUser) user = new_user ("forgot", "Grace", "Hopper");
+  g_autoptr (GPtrArray) before = kithd_test_server_outbox_files (server);
+  g_autofree char *path = NULL;
+  GtkWidget *forgot = login_child ("forgot_button");
+
+  back_to_email_step ();
+  g_assert_false (shown (forgot));
+
+  /* The link appears once an email address is typed… */
+  type_into ("email_row", user->email);
+  kith_test_settle (GTK_WIDGET (window ()));
+  g_assert_true (shown (forgot));
+  /* …and goes again when the entry is emptied. */
+  type_into ("email_row", "");
+  g_assert_false (gtk_widget_get_visible (forgot));
+  type_into ("email_row", user->email);
+
+  click (forgot);
+  KITH_WAIT_FOR (!kith_login_page_get_busy (login_page ()));
+  g_assert_false (gtk_widget_get_visible (login_child ("error_label")));
+  g_assert_true (gtk_widget_get_visible (login_child ("message_box")));
+  g_assert_nonnull (strstr (label_text ("message_label"), user->email));
+  g_assert_nonnull (strstr (label_text ("message_label"), "Spam or Junk"));
+  g_assert_nonnull (strstr (label_text ("message_label"), "24 hours"));
+
+  g_assert_cmpuint (kithd_test_server_wait_outbox (server, before->len + 1, 10000), ==,
+                    before->len + 1);
+
+  path = kith_test_save_screenshot (GTK_WIDGET (window ()), "login-forgot-password.png");
+}
+
+static void
+test_wrong_password (void)
+{
+  g_autoptr (KithdTestUser) user = new_user ("wrong", "Alan", "Turing");
+  GtkWidget *error_label = login_child ("error_label");
+  g_autofree char *path = NULL;
+
+  sign_in_as (user->email, "Not-the-passw0rd");
+
+  g_assert_true (page_is ("login"));
+  g_assert_cmpstr (kith_login_page_get_step (login_page ()), ==, "password");
+  g_assert_true (shown (error_label));
+  g_assert_nonnull (strstr (label_text ("error_label"), "password is wrong"));
+  g_assert_cmpint (kith_session_get_state (kith_application_get_session (app)), ==,
+                   KITH_SESSION_SIGNED_OUT);
+
+  path = kith_test_save_screenshot (GTK_WIDGET (window ()), "login-wrong-password.png");
+}
+
+static void
+test_enter_moves_forward (void)
+{
+  g_autoptr (KithdTestUser) user = new_user ("enter", "Ada", "Lovelace");
+
+  back_to_email_step ();
+  type_into ("email_row", user->email);
+  /* Enter in the email entry is Continue. */
+  g_signal_emit_by_name (login_child ("email_row"), "entry-activated");
+  g_assert_cmpstr (kith_login_page_get_step (login_page ()), ==, "password");
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (login_child ("email_summary_row"))),
+                   ==, user->email);
+  /* An empty password says so instead of asking the server. */
+  g_signal_emit_by_name (login_child ("password_row"), "entry-activated");
+  g_assert_false (kith_login_page_get_busy (login_page ()));
+  g_assert_true (gtk_widget_get_visible (login_child ("error_label")));
+
+  /* "Change" goes back to the email step. */
+  click (login_child ("change_email_button"));
+  g_assert_cmpstr (kith_login_page_get_step (login_page ()), ==, "email");
+
+  /* Continue with something that is not an email address stays. */
+  type_into ("email_row", "not an address");
+  click (login_child ("continue_button"));
+  g_assert_cmpstr (kith_login_page_get_step (login_page ()), ==, "email");
+  g_assert_true (gtk_widget_get_visible (login_child ("error_label")));
+}
+
+static void
+on_lookup_done (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  char **token = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *email = NULL;
+
+  if (!kith_credentials_lookup_finish (KITH_CREDENTIALS (object), result, &email, token, &error))
+    g_assert_no_error (error);
+  if (*token == NULL)
+    *token = g_strdup ("");
+}
+
+static char *
+keyring_token (const char *email)
+{
+  g_autoptr (KithCredentials) credentials = kith_credentials_new ();
+  char *token = NULL;
+
+  kith_credentials_lookup_async (credentials, kithd_test_server_get_url (server), email, NULL,
+                                 on_lookup_done, &token);
+  KITH_WAIT_FOR (token != NULL);
+
+  return token;
+}
+
+static void
+test_sign_in_status_log_out (void)
+{
+  g_autoptr (KithdTestUser) user = new_user ("ada", "Ada", "Lovelace");
+  g_autoptr (KithdTestUser) friend = new_user ("friend", "Charles", "Babbage");
+  g_autoptr (KithdTestSocket) friend_socket = NULL;
+  KithSession *session = kith_application_get_session (app);
+  GSettings *settings = kith_application_get_settings (app);
+  g_autofree char *token = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *last_email = NULL;
+  const char *status = NULL;
+
+  kithd_test_server_make_contacts (server, user, friend);
+  friend_socket = kithd_test_socket_connect (server, friend->token, 0);
+
+  /* Stay signed in, so that the token is in the keyring where the test can
+   * check that logging out kills it. */
+  back_to_email_step ();
+  type_into ("email_row", user->email);
+  click (login_child ("continue_button"));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (login_child ("stay_check")), TRUE);
+  g_assert_true (g_settings_get_boolean (settings, "stay-signed-in"));
+  type_into ("password_row", PASSWORD);
+  click (login_child ("sign_in_button"));
+  KITH_WAIT_FOR (page_is ("main"));
+  g_assert_cmpint (kith_session_get_state (session), ==, KITH_SESSION_ONLINE);
+  last_email = g_settings_get_string (settings, "last-email");
+  g_assert_cmpstr (last_email, ==, user->email);
+  /* The password entry does not keep the password. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (login_child ("password_row"))), ==, "");
+
+  /* The header shows the initials and the name in the menu. */
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (menu_child ("name_label"))), ==, "Ada Lovelace");
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (menu_child ("email_label"))), ==, user->email);
+  g_assert_cmpstr (adw_avatar_get_text (ADW_AVATAR (menu_child ("avatar"))), ==, "Ada Lovelace");
+  KITH_WAIT_FOR (g_strcmp0 (kith_status_menu_get_presence_name (KITH_STATUS_MENU (kith_window_get_status_menu (window ()))), "online") == 0);
+  g_assert_true (gtk_widget_has_css_class (menu_child ("dot"), "online"));
+
+  do {
+    status = kithd_test_socket_wait_presence (friend_socket, user->id, 10000);
+  } while (status != NULL && g_strcmp0 (status, "online") != 0);
+  g_assert_cmpstr (status, ==, "online");
+
+  /* Busy from the status menu: the contact sees busy. */
+  kith_status_menu_popup (KITH_STATUS_MENU (kith_window_get_status_menu (window ())));
+  kith_test_settle (GTK_WIDGET (window ()));
+  path = kith_test_save_screenshot (GTK_WIDGET (window ()), "main-status-menu.png");
+  g_assert_false (gtk_widget_get_visible (menu_child ("idle_check")));
+  g_assert_false (gtk_widget_get_visible (menu_child ("mobile_check")));
+  click (menu_child ("busy_check"));
+  do {
+    status = kithd_test_socket_wait_presence (friend_socket, user->id, 10000);
+  } while (status != NULL && g_strcmp0 (status, "busy") != 0);
+  g_assert_cmpstr (status, ==, "busy");
+  KITH_WAIT_FOR (gtk_widget_has_css_class (menu_child ("dot"), "busy"));
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (menu_child ("busy_check"))));
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (menu_child ("online_check"))));
+
+  /* Hidden: the contact sees offline. */
+  kith_status_menu_popup (KITH_STATUS_MENU (kith_window_get_status_menu (window ())));
+  click (menu_child ("hidden_check"));
+  do {
+    status = kithd_test_socket_wait_presence (friend_socket, user->id, 10000);
+  } while (status != NULL && g_strcmp0 (status, "offline") != 0);
+  g_assert_cmpstr (status, ==, "offline");
+  KITH_WAIT_FOR (gtk_widget_has_css_class (menu_child ("dot"), "hidden"));
+
+  /* Back to Online through the action the tray uses too. */
+  g_action_group_change_action_state (G_ACTION_GROUP (app), "set-status",
+                                      g_variant_new_string ("online"));
+  do {
+    status = kithd_test_socket_wait_presence (friend_socket, user->id, 10000);
+  } while (status != NULL && g_strcmp0 (status, "online") != 0);
+  g_assert_cmpstr (status, ==, "online");
+
+  token = keyring_token (user->email);
+  g_assert_cmpstr (token, !=, "");
+  g_assert_cmpuint (kithd_test_server_request (server, "GET", "/api/v1/me", token, NULL, NULL, NULL),
+                    ==, 200);
+
+  /* Log out from the menu: back to the login page; the token is dead. */
+  log_out ();
+  g_assert_cmpuint (kithd_test_server_request (server, "GET", "/api/v1/me", token, NULL, NULL, NULL),
+                    ==, 401);
+  g_assert_cmpstr (kith_login_page_get_step (login_page ()), ==, "email");
+  do {
+    status = kithd_test_socket_wait_presence (friend_socket, user->id, 10000);
+  } while (status != NULL && g_strcmp0 (status, "offline") != 0);
+  g_assert_cmpstr (status, ==, "offline");
+
+  g_settings_set_boolean (settings, "stay-signed-in", FALSE);
+}
+
+static void
+test_sign_up (void)
+{
+  g_autofree char *email = unique_email ("new");
+  GtkWidget *button = login_child ("sign_up_button");
+  KithPasswordChecklist *checklist = KITH_PASSWORD_CHECKLIST (login_child ("checklist"));
+  KithSession *session = kith_application_get_session (app);
+  g_autofree char *path = NULL;
+  g_autofree char *where = NULL;
+  KithPasswordRules missing;
+
+  back_to_email_step ();
+  click (login_child ("sign_up_link"));
+  g_assert_cmpstr (kith_login_page_get_step (login_page ()), ==, "sign-up");
+
+  type_into ("first_name_row", "Katherine");
+  type_into ("last_name_row", "Johnson");
+  type_into ("sign_up_email_row", email);
+
+  /* A weak password: the button stays insensitive and the list says what is missing. */
+  type_into ("sign_up_password_row", "abc");
+  g_assert_false (gtk_widget_get_sensitive (button));
+  missing = kith_password_checklist_get_missing (checklist);
+  g_assert_cmpuint (missing, ==, KITH_PASSWORD_RULE_LENGTH | KITH_PASSWORD_RULE_UPPER |
+                                 KITH_PASSWORD_RULE_DIGIT | KITH_PASSWORD_RULE_SYMBOL);
+  g_assert_true (gtk_widget_has_css_class (kith_password_checklist_get_row (checklist, KITH_PASSWORD_RULE_DIGIT),
+                                           "missing"));
+  g_assert_true (gtk_widget_has_css_class (kith_password_checklist_get_row (checklist, KITH_PASSWORD_RULE_LOWER),
+                                           "met"));
+
+  type_into ("sign_up_password_row", "abcdefG1");
+  g_assert_false (gtk_widget_get_sensitive (button));
+  g_assert_cmpuint (kith_password_checklist_get_missing (checklist), ==, KITH_PASSWORD_RULE_SYMBOL);
+  path = kith_test_save_screenshot (GTK_WIDGET (window ()), "login-sign-up.png");
+
+  /* Enter on a weak password does not sign up. */
+  g_signal_emit_by_name (login_child ("sign_up_password_row"), "entry-activated");
+  g_assert_false (kith_login_page_get_busy (login_page ()));
+
+  type_into ("sign_up_password_row", PASSWORD);
+  g_assert_true (kith_password_checklist_get_valid (checklist));
+  g_assert_true (gtk_widget_get_sensitive (button));
+  click (button);
+  KITH_WAIT_FOR (page_is ("main"));
+  g_assert_cmpint (kith_session_get_state (session), ==, KITH_SESSION_ONLINE);
+  g_assert_cmpstr (kith_user_get_display_name (kith_session_get_user (session)), ==, "Katherine Johnson");
+
+  where = g_strdup_printf ("email = '%s'", email);
+  g_assert_cmpint (kithd_test_server_db_count (server, "users", where), ==, 1);
+
+  log_out ();
+}
+
+static void
+test_screenshot_login (void)
+{
+  g_autofree char *path = NULL;
+
+  back_to_email_step ();
+  gtk_window_set_default_size (GTK_WINDOW (window ()), 960, 640);
+  type_into ("email_row", "ada@example.org");
+  path = kith_test_save_screenshot (GTK_WIDGET (window ()), "login.png");
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_account_deleted_message (void)
+{
+  back_to_email_step ();
+  kith_login_page_show_message (login_page (), "Your account has been deleted.");
+  g_assert_true (shown (login_child ("message_box")));
+  g_assert_cmpstr (label_text ("message_label"), ==, "Your account has been deleted.");
+}
+
+static void
+on_activate (GApplication *application,
+             gpointer      user_data)
+{
+  static gboolean ran;
+
+  if (ran)
+    return;
+  ran = TRUE;
+
+  /* KithApplication's own activate runs first (the window). */
+  KITH_WAIT_FOR (window () != NULL && gtk_widget_get_mapped (GTK_WIDGET (window ())));
+  /* No transitions: screenshots show the page, not a cross-fade. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  kith_test_settle (GTK_WIDGET (window ()));
+
+  test_status = g_test_run ();
+
+  g_application_quit (application);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr (KithApplication) application = NULL;
+  g_autofree char *shots = NULL;
+  const char *no_args[] = { "test-login", NULL };
+
+  g_test_init (&argc, &argv, NULL);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+
+  if (g_getenv ("KITH_SCREENSHOT_DIR") == NULL) {
+    shots = g_build_filename (g_get_current_dir (), "screenshots", NULL);
+    g_setenv ("KITH_SCREENSHOT_DIR", shots, TRUE);
+  }
+
+  server = kithd_test_server_startv (NULL);
+  g_setenv ("KITH_SERVER_URL", kithd_test_server_get_url (server), TRUE);
+
+  g_test_add_func ("/login/screenshot", test_screenshot_login);
+  g_test_add_func ("/login/forgot-password", test_forgot_password);
+  g_test_add_func ("/login/wrong-password", test_wrong_password);
+  g_test_add_func ("/login/enter-moves-forward", test_enter_moves_forward);
+  g_test_add_func ("/login/sign-up", test_sign_up);
+  g_test_add_func ("/login/sign-in-status-log-out", test_sign_in_status_log_out);
+  g_test_add_func ("/login/account-deleted-message", test_account_deleted_message);
+
+  application = kith_application_new ();
+  app = application;
+  /* The real application, without taking im.kith.Kith on the bus that
+   * other tests share. */
+  g_application_set_flags (G_APPLICATION (application), G_APPLICATION_NON_UNIQUE);
+  g_signal_connect_after (application, "activate", G_CALLBACK (on_activate), NULL);
+  g_application_run (G_APPLICATION (application), 1, (char **) no_args);
+
+  app = NULL;
+  kithd_test_server_free (server);
+
+  return test_status;
+}
