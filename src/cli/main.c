@@ -3,15 +3,22 @@
 
 #include "config.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <unistd.h>
+
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 
 #include "kith-session.h"
 
 /*
  * kith-cli: a thin command-line front end over the service layer.
  * Every line it prints is flushed at once (tests read them).
+ *
+ * Its standard output is a line protocol for scripts and tests ("state
+ * online", "presence EMAIL busy", "sent 3", …) and stays in English; what it
+ * says to a person on standard error, and --help, is translated.
  */
 
 typedef struct {
@@ -36,14 +43,14 @@ static int opt_count = 1;
 static int opt_idle_delay;
 
 static GOptionEntry entries[] = {
-  { "server", 0, 0, G_OPTION_ARG_STRING, &opt_server, "Server URL (default $KITH_SERVER or http://127.0.0.1:8480)", "URL" },
-  { "device-kind", 0, 0, G_OPTION_ARG_STRING, &opt_device_kind, "desktop or mobile", "KIND" },
-  { "email", 0, 0, G_OPTION_ARG_STRING, &opt_email, "Account email", "EMAIL" },
-  { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &opt_password_stdin, "Read the password from standard input", NULL },
-  { "stay-signed-in", 0, 0, G_OPTION_ARG_NONE, &opt_stay_signed_in, "Keep the session in the keyring", NULL },
-  { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_data_dir, "Where the local message store lives", "DIR" },
-  { "count", 0, 0, G_OPTION_ARG_INT, &opt_count, "send: send TEXT N times as \"TEXT 1\"…\"TEXT N\"", "N" },
-  { "idle-delay", 0, 0, G_OPTION_ARG_INT, &opt_idle_delay, "Seconds without input before idle", "SECONDS" },
+  { "server", 0, 0, G_OPTION_ARG_STRING, &opt_server, N_("Server URL (default $KITH_SERVER or http://127.0.0.1:8480)"), N_("URL") },
+  { "device-kind", 0, 0, G_OPTION_ARG_STRING, &opt_device_kind, N_("Device kind: desktop or mobile"), N_("KIND") },
+  { "email", 0, 0, G_OPTION_ARG_STRING, &opt_email, N_("Account email address"), N_("EMAIL") },
+  { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &opt_password_stdin, N_("Read the password from standard input"), NULL },
+  { "stay-signed-in", 0, 0, G_OPTION_ARG_NONE, &opt_stay_signed_in, N_("Keep the session in the keyring"), NULL },
+  { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_data_dir, N_("Where the local message store lives"), N_("DIR") },
+  { "count", 0, 0, G_OPTION_ARG_INT, &opt_count, N_("send: send TEXT N times as “TEXT 1” … “TEXT N”"), N_("N") },
+  { "idle-delay", 0, 0, G_OPTION_ARG_INT, &opt_idle_delay, N_("Seconds without input before idle"), N_("SECONDS") },
   { NULL }
 };
 
@@ -266,7 +273,9 @@ find_contact (Cli        *cli,
   KithContact *contact = kith_session_find_contact_by_email (cli->session, email);
 
   if (contact == NULL) {
-    g_printerr ("kith-cli: %s is not among your contacts.\n", email);
+    g_autofree char *text = g_strdup_printf (_("%s is not among your contacts."), email);
+
+    g_printerr ("kith-cli: %s\n", text);
     finish (cli, 1);
   }
   return contact;
@@ -324,7 +333,7 @@ run_command (Cli *cli)
     KithChosenStatus chosen;
 
     if (!kith_chosen_status_from_string (cli->args[1], &chosen)) {
-      g_printerr ("kith-cli: status is online, busy or hidden\n");
+      g_printerr ("kith-cli: %s\n", _("The status is online, busy or hidden."));
       finish (cli, 2);
       return;
     }
@@ -332,7 +341,7 @@ run_command (Cli *cli)
     say ("status %s", cli->args[1]);
     say ("ready");
   } else {
-    g_printerr ("kith-cli: unknown command or wrong arguments (see --help)\n");
+    g_printerr ("kith-cli: %s\n", _("Unknown command or wrong arguments (see --help)."));
     finish (cli, 2);
   }
 }
@@ -349,7 +358,8 @@ on_online (GObject      *source,
     if (error != NULL) {
       fail (cli, error);
     } else {
-      g_printerr ("kith-cli: not signed in (use --password-stdin, or login --stay-signed-in first)\n");
+      g_printerr ("kith-cli: %s\n",
+                  _("Not signed in (use --password-stdin, or login --stay-signed-in first)."));
       finish (cli, 1);
     }
     return;
@@ -380,10 +390,16 @@ main (int   argc,
   KithDeviceKind kind = KITH_DEVICE_DESKTOP;
   Cli cli = { 0 };
 
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
   context = g_option_context_new ("login | logout | whoami | status online|busy|hidden | "
                                   "contacts | add EMAIL | accept EMAIL | send EMAIL TEXT | "
                                   "listen | bot");
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context, _("Use a Kith account from the command line."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error)) {
     g_printerr ("kith-cli: %s\n", error->message);
     return 2;
@@ -394,7 +410,7 @@ main (int   argc,
     return 2;
   }
   if (opt_device_kind != NULL && !kith_device_kind_from_string (opt_device_kind, &kind)) {
-    g_printerr ("kith-cli: --device-kind is desktop or mobile\n");
+    g_printerr ("kith-cli: %s\n", _("--device-kind is desktop or mobile."));
     return 2;
   }
 
@@ -433,14 +449,14 @@ main (int   argc,
     g_autofree char *password = NULL;
 
     if (opt_email == NULL) {
-      g_printerr ("kith-cli: --password-stdin needs --email\n");
+      g_printerr ("kith-cli: %s\n", _("--password-stdin needs --email."));
       return 2;
     }
     password = read_password ();
     kith_session_sign_in_async (session, opt_email, password, opt_stay_signed_in,
                                 NULL, on_online, &cli);
   } else if (g_str_equal (argv[1], "login")) {
-    g_printerr ("kith-cli: login needs --email and --password-stdin\n");
+    g_printerr ("kith-cli: %s\n", _("login needs --email and --password-stdin."));
     return 2;
   } else {
     kith_session_restore_async (session, opt_email, NULL, on_online, &cli);

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "kith-error.h"
 
 G_DEFINE_QUARK (kith-error-quark, kith_error)
@@ -82,4 +84,67 @@ kith_error_code_http_status (KithErrorCode code)
     return 500;
 
   return error_table[code].http_status;
+}
+
+const char *
+kith_error_code_describe (KithErrorCode code)
+{
+  switch (code) {
+  case KITH_ERROR_INVALID_JSON:
+  case KITH_ERROR_UNKNOWN_TYPE:
+  case KITH_ERROR_METHOD_NOT_ALLOWED:
+    return _("The server does not understand this version of Kith. Please update Kith.");
+  case KITH_ERROR_INVALID_FIELD:
+    return _("Some of the information is missing or not valid.");
+  case KITH_ERROR_TOO_LONG:
+    return _("A text you entered is too long.");
+  case KITH_ERROR_PAYLOAD_TOO_LARGE:
+    return _("This is too large to send.");
+  case KITH_ERROR_INVALID_EMAIL:
+    return _("This is not a valid email address.");
+  case KITH_ERROR_PASSWORD_TOO_WEAK:
+    return _("The password is too weak.");
+  case KITH_ERROR_EMAIL_TAKEN:
+    return _("An account with this email address already exists.");
+  case KITH_ERROR_EMAIL_READ_ONLY:
+    return _("The email address of an account cannot be changed.");
+  case KITH_ERROR_INVALID_CREDENTIALS:
+    return _("Wrong email or password.");
+  case KITH_ERROR_UNAUTHORIZED:
+    return _("Your session has ended. Please sign in again.");
+  case KITH_ERROR_FORBIDDEN:
+    return _("You are not allowed to do this.");
+  case KITH_ERROR_NOT_FOUND:
+    return _("This does not exist, or no longer exists.");
+  case KITH_ERROR_RATE_LIMITED:
+    return _("Too many attempts, try again later.");
+  case KITH_ERROR_CONFIRMATION_MISMATCH:
+    return _("The email address you typed does not match your account.");
+  case KITH_ERROR_CONTACT_SUPPORT:
+    return _("Accounts on a paid plan are closed by our support team. Please contact support.");
+  case KITH_ERROR_INVALID_RESET_TOKEN:
+    return _("This password reset link is no longer valid. Please ask for a new one.");
+  case KITH_ERROR_NOT_CONTACT:
+    return _("This person is not one of your contacts.");
+  case KITH_ERROR_ALREADY_CONTACT:
+    return _("This person is already one of your contacts.");
+  case KITH_ERROR_NOT_SIGNED_IN:
+    return _("You are not signed in.");
+  case KITH_ERROR_UNSUPPORTED_FLOW:
+    return _("This server does not offer this way of signing in.");
+  case KITH_ERROR_NETWORK:
+    return _("The server cannot be reached.");
+  case KITH_ERROR_CANCELLED:
+    return _("Cancelled.");
+  case KITH_ERROR_KEYRING:
+    return _("The keyring is missing or locked, so Kith cannot keep you signed in: "
+             "you will need to sign in each time.");
+  case KITH_ERROR_STORAGE:
+    return _("Kith cannot use its local message store.");
+  case KITH_ERROR_PROTOCOL:
+    return _("The server sent an answer Kith does not understand.");
+  case KITH_ERROR_INTERNAL:
+  default:
+    return _("The server had a problem. Please try again later.");
+  }
 }

@@ -51,5 +51,8 @@ const char   *kith_error_code_to_string    (KithErrorCode  code);
 gboolean      kith_error_code_from_string  (const char    *str,
                                             KithErrorCode *code);
 guint         kith_error_code_http_status  (KithErrorCode  code);
+/* A translated sentence a person can act on, for showing @code to them.
+ * Clients show this, never the server's English `message`. */
+const char   *kith_error_code_describe     (KithErrorCode  code);
 
 G_END_DECLS

@@ -3,7 +3,16 @@
 
 #include "config.h"
 
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
 #include "kith-api-client.h"
+#include "kith-password-policy.h"
+
+/* On a request's GTask: the new password it sends, so a password_too_weak
+ * answer can say what exactly is missing. */
+#define POLICY_PASSWORD_KEY "kith-policy-password"
 
 struct _KithApiClient
 {
@@ -31,15 +40,32 @@ static GError *
 network_error_new (const GError *error)
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return g_error_new_literal (KITH_ERROR, KITH_ERROR_CANCELLED, "Cancelled.");
+    return g_error_new_literal (KITH_ERROR, KITH_ERROR_CANCELLED,
+                                kith_error_code_describe (KITH_ERROR_CANCELLED));
 
   g_debug ("Network failure: %s", error->message);
-  return g_error_new_literal (KITH_ERROR, KITH_ERROR_NETWORK, "The server cannot be reached.");
+  return g_error_new_literal (KITH_ERROR, KITH_ERROR_NETWORK,
+                              kith_error_code_describe (KITH_ERROR_NETWORK));
 }
 
+static void
+secure_free (gpointer data)
+{
+  char *str = data;
+
+  if (str != NULL) {
+    explicit_bzero (str, strlen (str));
+    g_free (str);
+  }
+}
+
+/* Maps the answer's error code to a sentence of our own: the server's
+ * English `message` is only logged, never shown. @password, when set, is
+ * the new password the request sent. */
 static GError *
 http_error_new (SoupMessage *msg,
-                GBytes      *bytes)
+                GBytes      *bytes,
+                const char  *password)
 {
   guint status = soup_message_get_status (msg);
   KithErrorCode code = KITH_ERROR_INTERNAL;
@@ -57,33 +83,44 @@ http_error_new (SoupMessage *msg,
       code = KITH_ERROR_INTERNAL;
     else
       return g_error_new (KITH_ERROR, KITH_ERROR_PROTOCOL,
-                          "This is not a Kith server (HTTP %u).", status);
+                          _("This is not a Kith server (HTTP %u)."), status);
   }
 
+  if (message != NULL)
+    g_debug ("kithd says: %s (%s)", message, kith_error_code_to_string (code));
+
   switch (code) {
-  case KITH_ERROR_INVALID_CREDENTIALS:
-    return g_error_new_literal (KITH_ERROR, code, "Wrong email or password.");
+  case KITH_ERROR_PASSWORD_TOO_WEAK:
+  case KITH_ERROR_TOO_LONG:
+    {
+      g_autoptr (GError) policy_error = NULL;
+
+      /* Say what exactly is missing, when we know the password. */
+      if (password != NULL && !kith_password_policy_validate (password, &policy_error) &&
+          policy_error->domain == KITH_ERROR && policy_error->code == (int) code)
+        return g_steal_pointer (&policy_error);
+      return g_error_new_literal (KITH_ERROR, code, kith_error_code_describe (code));
+    }
   case KITH_ERROR_RATE_LIMITED:
     {
       const char *retry = soup_message_headers_get_one (soup_message_get_response_headers (msg),
                                                         "Retry-After");
       guint64 seconds = retry ? g_ascii_strtoull (retry, NULL, 10) : 0;
 
-      if (seconds > 0)
+      if (seconds > 0 && seconds <= G_MAXUINT) {
         return g_error_new (KITH_ERROR, code,
-                            "Too many attempts, try again in %" G_GUINT64_FORMAT " s.", seconds);
-      return g_error_new_literal (KITH_ERROR, code, "Too many attempts, try again later.");
+                            g_dngettext (GETTEXT_PACKAGE,
+                                         /* Translators: "%u s" is a number of seconds. */
+                                         "Too many attempts, try again in %u s.",
+                                         "Too many attempts, try again in %u s.",
+                                         (gulong) seconds),
+                            (guint) seconds);
+      }
+      return g_error_new_literal (KITH_ERROR, code, kith_error_code_describe (code));
     }
-  case KITH_ERROR_UNAUTHORIZED:
-    return g_error_new_literal (KITH_ERROR, code, "Your session has ended. Please sign in again.");
   case KITH_ERROR_INTERNAL:
-    return g_error_new_literal (KITH_ERROR, code,
-                                "The server had a problem. Please try again later.");
   default:
-    if (message != NULL && *message != '\0')
-      return g_error_new_literal (KITH_ERROR, code, message);
-    return g_error_new (KITH_ERROR, code, "The server refused this (%s).",
-                        kith_error_code_to_string (code));
+    return g_error_new_literal (KITH_ERROR, code, kith_error_code_describe (code));
   }
 }
 
@@ -108,23 +145,26 @@ on_request_done (GObject      *source,
   g_debug ("%s %s -> %u", soup_message_get_method (msg),
            g_uri_get_path (soup_message_get_uri (msg)), status);
   if (!SOUP_STATUS_IS_SUCCESSFUL (status)) {
-    g_task_return_error (task, http_error_new (msg, bytes));
+    g_task_return_error (task, http_error_new (msg, bytes,
+                                               g_object_get_data (G_OBJECT (task),
+                                                                  POLICY_PASSWORD_KEY)));
     return;
   }
 
   g_task_return_pointer (task, g_steal_pointer (&bytes), (GDestroyNotify) g_bytes_unref);
 }
 
-/* Takes @body. */
+/* Takes @body. @policy_password is the new password @body carries, if any. */
 static void
-api_request (KithApiClient       *self,
-             const char          *method,
-             const char          *path,
-             char                *body,
-             gpointer             source_tag,
-             GCancellable        *cancellable,
-             GAsyncReadyCallback  callback,
-             gpointer             user_data)
+api_request_full (KithApiClient       *self,
+                  const char          *method,
+                  const char          *path,
+                  char                *body,
+                  const char          *policy_password,
+                  gpointer             source_tag,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
 {
   g_autoptr (GTask) task = NULL;
   g_autoptr (GUri) uri = NULL;
@@ -134,16 +174,19 @@ api_request (KithApiClient       *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
+  if (policy_password != NULL)
+    g_object_set_data_full (G_OBJECT (task), POLICY_PASSWORD_KEY,
+                            g_strdup (policy_password), secure_free);
 
   if (self->base_uri == NULL) {
     g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_NETWORK,
-                             "The server address is not valid.");
+                             _("The server address is not valid."));
     return;
   }
 
   uri = g_uri_parse_relative (self->base_uri, path, SOUP_HTTP_URI_FLAGS, &error);
   if (uri == NULL) {
-    g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_INTERNAL, "Bad request path.");
+    g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_INTERNAL, _("Bad request path."));
     return;
   }
 
@@ -163,6 +206,20 @@ api_request (KithApiClient       *self,
                                     cancellable, on_request_done, g_steal_pointer (&task));
 }
 
+/* Takes @body. */
+static void
+api_request (KithApiClient       *self,
+             const char          *method,
+             const char          *path,
+             char                *body,
+             gpointer             source_tag,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  api_request_full (self, method, path, body, NULL, source_tag, cancellable, callback, user_data);
+}
+
 static GBytes *
 api_request_finish (KithApiClient  *self,
                     GAsyncResult   *result,
@@ -177,7 +234,7 @@ protocol_error_new (GError *parse_error)
 {
   g_debug ("Bad answer from the server: %s", parse_error ? parse_error->message : "?");
   return g_error_new_literal (KITH_ERROR, KITH_ERROR_PROTOCOL,
-                              "The server sent an answer Kith does not understand.");
+                              kith_error_code_describe (KITH_ERROR_PROTOCOL));
 }
 
 static void
@@ -385,7 +442,7 @@ kith_api_client_server_info_finish (KithApiClient  *self,
   info = kith_response_parse_server_info (data, size, &local_error);
   if (info == NULL)
     g_propagate_error (error, g_error_new_literal (KITH_ERROR, KITH_ERROR_PROTOCOL,
-                                                   "This is not a Kith server."));
+                                                   _("This is not a Kith server.")));
   return info;
 }
 
@@ -433,8 +490,8 @@ kith_api_client_sign_up_async (KithApiClient       *self,
   body->last_name = g_strdup (last_name ? last_name : "");
   body->present = KITH_FIELD_EMAIL | KITH_FIELD_PASSWORD |
                   KITH_FIELD_FIRST_NAME | KITH_FIELD_LAST_NAME;
-  api_request (self, "POST", "/api/v1/accounts", kith_body_to_json (body, NULL),
-               kith_api_client_sign_up_async, cancellable, callback, user_data);
+  api_request_full (self, "POST", "/api/v1/accounts", kith_body_to_json (body, NULL), password,
+                    kith_api_client_sign_up_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -550,8 +607,9 @@ kith_api_client_change_password_async (KithApiClient       *self,
 
   body->current_password = g_strdup (current_password);
   body->new_password = g_strdup (new_password);
-  api_request (self, "PUT", "/api/v1/me/password", kith_body_to_json (body, NULL),
-               kith_api_client_change_password_async, cancellable, callback, user_data);
+  api_request_full (self, "PUT", "/api/v1/me/password", kith_body_to_json (body, NULL),
+                    new_password, kith_api_client_change_password_async,
+                    cancellable, callback, user_data);
 }
 
 void

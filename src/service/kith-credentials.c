@@ -33,11 +33,11 @@ static GError *
 keyring_error_new (const GError *error)
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return g_error_new_literal (KITH_ERROR, KITH_ERROR_CANCELLED, "Cancelled.");
+    return g_error_new_literal (KITH_ERROR, KITH_ERROR_CANCELLED,
+                                kith_error_code_describe (KITH_ERROR_CANCELLED));
   g_debug ("keyring: %s", error ? error->message : "?");
   return g_error_new_literal (KITH_ERROR, KITH_ERROR_KEYRING,
-                              "The keyring is missing or locked, so Kith cannot keep you "
-                              "signed in: you will need to sign in each time.");
+                              kith_error_code_describe (KITH_ERROR_KEYRING));
 }
 
 static void
@@ -188,10 +188,11 @@ kith_credentials_lookup_async (KithCredentials     *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, kith_credentials_lookup_async);
 
-  attributes = g_hash_table_new (g_str_hash, g_str_equal);
-  g_hash_table_insert (attributes, (char *) "server", (char *) server);
+  /* libsecret reads the table after this returns: it owns copies. */
+  attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_hash_table_insert (attributes, (char *) "server", g_strdup (server));
   if (email != NULL)
-    g_hash_table_insert (attributes, (char *) "email", (char *) email);
+    g_hash_table_insert (attributes, (char *) "email", g_strdup (email));
 
   secret_password_searchv (get_schema (), attributes, SECRET_SEARCH_UNLOCK,
                            cancellable, on_searched, g_steal_pointer (&task));

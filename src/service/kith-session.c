@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
 #include "kith-api-client.h"
@@ -64,6 +65,11 @@ struct _KithSession
   gboolean           stay_signed_in;
   char              *keyring_email;
   GTask             *pending_task;    /* sign in / restore waiting for welcome */
+
+  /* Restoring: the last account's cache, shown before the session is online. */
+  GCancellable      *cache_cancellable;
+  gint64             cache_user_id;
+  gboolean           from_cache;
 };
 
 enum {
@@ -78,6 +84,7 @@ enum {
   PROP_STATUS,
   PROP_STAY_SIGNED_IN,
   PROP_OUTBOX_LENGTH,
+  PROP_FROM_CACHE,
   N_PROPS
 };
 
@@ -320,6 +327,79 @@ store_path (KithSession *self,
   return g_build_filename (self->data_dir, host, file, NULL);
 }
 
+/* The account last signed in with "stay signed in" on this server: its
+ * cache may be shown at start-up while the session is restored. */
+static GFile *
+last_account_file (KithSession *self)
+{
+  g_autofree char *db = store_path (self, 0);
+  g_autofree char *dir = g_path_get_dirname (db);
+  g_autofree char *path = g_build_filename (dir, "last-account", NULL);
+
+  return g_file_new_for_path (path);
+}
+
+static void
+on_last_account_written (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
+    g_debug ("cannot remember the last account: %s", error->message);
+}
+
+static void
+remember_last_account (KithSession *self)
+{
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GKeyFile) keyfile = g_key_file_new ();
+  g_autoptr (GBytes) bytes = NULL;
+  char *data;
+  gsize len;
+
+  if (self->data_dir == NULL)
+    return;
+  file = last_account_file (self);
+  g_key_file_set_int64 (keyfile, "account", "id", kith_user_get_id (self->user));
+  g_key_file_set_string (keyfile, "account", "email", self->keyring_email);
+  data = g_key_file_to_data (keyfile, &len, NULL);
+  bytes = g_bytes_new_take (data, len);
+  /* The store's directory exists: the store is open. */
+  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_PRIVATE,
+                                       NULL, on_last_account_written, NULL);
+}
+
+static void
+on_last_account_deleted (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_file_delete_finish (G_FILE (source), result, NULL);
+}
+
+static void
+forget_last_account (KithSession *self)
+{
+  g_autoptr (GFile) file = NULL;
+
+  if (self->data_dir == NULL)
+    return;
+  file = last_account_file (self);
+  g_file_delete_async (file, G_PRIORITY_DEFAULT, NULL, on_last_account_deleted, NULL);
+}
+
+static void
+set_from_cache (KithSession *self,
+                gboolean     from_cache)
+{
+  if (self->from_cache == from_cache)
+    return;
+  self->from_cache = from_cache;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FROM_CACHE]);
+}
+
 static void
 on_keyring_done (GObject      *source,
                  GAsyncResult *result,
@@ -345,6 +425,9 @@ teardown (KithSession *self,
 {
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->cache_cancellable);
+  g_clear_object (&self->cache_cancellable);
+  self->cache_user_id = 0;
 
   if (self->signalling != NULL) {
     g_signal_handlers_disconnect_by_data (self->signalling, self);
@@ -358,7 +441,7 @@ teardown (KithSession *self,
     if (pending_error != NULL)
       g_task_return_error (task, g_error_copy (pending_error));
     else
-      g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_CANCELLED, "Signed out.");
+      g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_CANCELLED, _("Signed out."));
     g_object_unref (task);
   }
 
@@ -394,6 +477,7 @@ teardown (KithSession *self,
   }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTBOX_LENGTH]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STAY_SIGNED_IN]);
+  set_from_cache (self, FALSE);
   set_state (self, KITH_SESSION_SIGNED_OUT);
 }
 
@@ -598,7 +682,10 @@ on_frame (KithSignalling *signalling,
       self->history_upto = frame->seq;
     if (frame->user != NULL)
       kith_user_update (self->user, frame->user);
+    set_from_cache (self, FALSE);
     set_state (self, KITH_SESSION_ONLINE);
+    if (self->connection_gen == 1 && self->stay_signed_in && self->keyring_email != NULL)
+      remember_last_account (self);
     kith_status_manager_resync (self->status);
     flush_outbox (self);
     /* Sign-in finishes once the contacts are known too. */
@@ -704,11 +791,13 @@ on_revoked (KithSignalling *signalling,
   g_autoptr (GError) error = NULL;
 
   g_debug ("token revoked");
+  if (self->stay_signed_in)
+    forget_last_account (self);
   if (self->keyring_email != NULL)
     kith_credentials_clear_async (self->credentials, self->server_url, self->keyring_email,
                                   NULL, on_keyring_done, g_object_ref (self));
   error = g_error_new_literal (KITH_ERROR, KITH_ERROR_UNAUTHORIZED,
-                               "Your session has ended. Please sign in again.");
+                               kith_error_code_describe (KITH_ERROR_UNAUTHORIZED));
   g_object_ref (self);
   teardown (self, error);
   g_signal_emit (self, signals[SIGNED_OUT_REMOTELY], 0);
@@ -783,6 +872,135 @@ outbox_push (KithSession     *self,
   g_hash_table_insert (self->outbox_by_id, info->id, entry);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTBOX_LENGTH]);
   return entry;
+}
+
+/* ---- the cache, shown while restoring ---- */
+
+/* Another account than the cache's signed in: nothing of it stays shown. */
+static void
+drop_cache (KithSession *self)
+{
+  g_cancellable_cancel (self->cache_cancellable);
+  g_clear_object (&self->cache_cancellable);
+  self->cache_user_id = 0;
+  if (self->store != NULL) {
+    kith_message_store_close_async (self->store, NULL, NULL, NULL);
+    g_clear_object (&self->store);
+  }
+  g_hash_table_remove_all (self->conversations);
+  g_hash_table_remove_all (self->contacts_by_id);
+  g_list_store_remove_all (self->contacts);
+  set_from_cache (self, FALSE);
+}
+
+static void
+on_cache_contacts (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr (KithSession) self = user_data;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GError) error = NULL;
+
+  list = kith_message_store_contacts_finish (KITH_MESSAGE_STORE (source), result, &error);
+  if (list == NULL || self->store != KITH_MESSAGE_STORE (source) ||
+      self->cache_cancellable == NULL || g_cancellable_is_cancelled (self->cache_cancellable))
+    return;
+
+  /* Presence is unknown until the socket says. */
+  for (guint i = 0; i < list->len; i++) {
+    KithContactInfo *info = g_ptr_array_index (list, i);
+
+    info->presence = KITH_PRESENCE_OFFLINE;
+    add_or_update_contact (self, info);
+  }
+  g_debug ("%u contacts shown from the cache", list->len);
+  set_from_cache (self, TRUE);
+}
+
+static void
+on_cache_opened (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (KithSession) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!kith_message_store_finish (KITH_MESSAGE_STORE (source), result, &error))
+    g_debug ("cannot open the cache: %s", error->message);
+}
+
+typedef struct {
+  KithSession *self;
+  char        *email;
+  GCancellable *cancellable;
+} CacheLookup;
+
+static void
+on_last_account_loaded (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  CacheLookup *lookup = user_data;
+  KithSession *self = lookup->self;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GKeyFile) keyfile = g_key_file_new ();
+  g_autofree char *contents = NULL;
+  g_autofree char *email = NULL;
+  g_autofree char *path = NULL;
+  gsize len;
+  gint64 id;
+
+  if (!g_file_load_contents_finish (G_FILE (source), result, &contents, &len, NULL, &error) ||
+      g_cancellable_is_cancelled (lookup->cancellable) ||
+      lookup->cancellable != self->cache_cancellable ||
+      self->state != KITH_SESSION_SIGNING_IN || self->store != NULL ||
+      !g_key_file_load_from_data (keyfile, contents, len, G_KEY_FILE_NONE, NULL))
+    goto out;
+
+  /* Only the account being restored: never another one's data. */
+  email = g_key_file_get_string (keyfile, "account", "email", NULL);
+  id = g_key_file_get_int64 (keyfile, "account", "id", NULL);
+  if (id <= 0 || g_strcmp0 (email, lookup->email) != 0)
+    goto out;
+
+  self->cache_user_id = id;
+  path = store_path (self, id);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    goto out;
+  g_debug ("showing the cache of the last account: %s", path);
+  self->store = kith_message_store_new (path);
+  kith_message_store_open_async (self->store, self->cache_cancellable,
+                                 on_cache_opened, g_object_ref (self));
+  kith_message_store_load_contacts_async (self->store, self->cache_cancellable,
+                                          on_cache_contacts, g_object_ref (self));
+
+out:
+  g_object_unref (lookup->self);
+  g_object_unref (lookup->cancellable);
+  g_free (lookup->email);
+  g_free (lookup);
+}
+
+/* Starts showing the cache of @email's account, if it was the last one
+ * signed in here with "stay signed in"; the file is read off the main loop. */
+static void
+load_cache (KithSession *self,
+            const char  *email)
+{
+  g_autoptr (GFile) file = NULL;
+  CacheLookup *lookup;
+
+  if (email == NULL || self->data_dir == NULL)
+    return;
+  file = last_account_file (self);
+
+  self->cache_cancellable = g_cancellable_new ();
+  lookup = g_new0 (CacheLookup, 1);
+  lookup->self = g_object_ref (self);
+  lookup->email = g_strdup (email);
+  lookup->cancellable = g_object_ref (self->cache_cancellable);
+  g_file_load_contents_async (file, lookup->cancellable, on_last_account_loaded, lookup);
 }
 
 /* ---- going online ---- */
@@ -974,6 +1192,18 @@ open_store (KithSession *self,
                                   NULL, NULL, NULL);
 
   path = store_path (self, d->user->id);
+  if (self->store != NULL && self->cache_user_id == d->user->id &&
+      g_strcmp0 (kith_message_store_get_path (self->store), path) == 0) {
+    /* The cache shown while restoring is this account's: go on with it
+     * (its operations run in order, after the open). */
+    g_cancellable_cancel (self->cache_cancellable);
+    g_clear_object (&self->cache_cancellable);
+    kith_message_store_get_last_seq_async (self->store, g_task_get_cancellable (task),
+                                           on_last_seq, g_object_ref (task));
+    return;
+  }
+  if (self->store != NULL)
+    drop_cache (self);
   g_debug ("message store: %s", path);
   self->store = kith_message_store_new (path);
   kith_message_store_open_async (self->store, g_task_get_cancellable (task),
@@ -985,12 +1215,12 @@ begin_signing_in (KithSession *self,
                   GTask       *task)
 {
   if (self->state != KITH_SESSION_SIGNED_OUT) {
-    g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_INVALID_FIELD, "Already signed in.");
+    g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_INVALID_FIELD, _("Already signed in."));
     return FALSE;
   }
   if (self->server_url == NULL) {
     g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_NETWORK,
-                             "No server address is set.");
+                             _("No server address is set."));
     return FALSE;
   }
 
@@ -1045,6 +1275,8 @@ on_me_for_restore (GObject      *source,
       g_autofree char *email = g_strdup (self->keyring_email);
 
       g_clear_error (&error);
+      if (self->cache_user_id != 0)
+        forget_last_account (self);
       if (email != NULL)
         kith_credentials_clear_async (self->credentials, self->server_url, email,
                                       NULL, on_keyring_done, g_object_ref (self));
@@ -1074,6 +1306,8 @@ on_restore_lookup (GObject      *source,
     if (error != NULL) {
       g_signal_emit (self, signals[KEYRING_ERROR], 0, error);
       g_clear_error (&error);
+    } else if (self->cache_user_id != 0) {
+      forget_last_account (self);   /* its token is gone: it cannot be restored */
     }
     teardown (self, NULL);
     g_task_return_boolean (task, FALSE);
@@ -1127,6 +1361,9 @@ kith_session_get_property (GObject    *object,
     break;
   case PROP_STATUS:
     g_value_set_object (value, self->status);
+    break;
+  case PROP_FROM_CACHE:
+    g_value_set_boolean (value, self->from_cache);
     break;
   case PROP_STAY_SIGNED_IN:
     g_value_set_boolean (value, self->stay_signed_in);
@@ -1253,6 +1490,8 @@ kith_session_class_init (KithSessionClass *klass)
     g_param_spec_boolean ("stay-signed-in", NULL, NULL, FALSE, ro);
   properties[PROP_OUTBOX_LENGTH] =
     g_param_spec_uint ("outbox-length", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_FROM_CACHE] =
+    g_param_spec_boolean ("from-cache", NULL, NULL, FALSE, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1440,6 +1679,14 @@ kith_session_finish (KithSession   *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+gboolean
+kith_session_get_from_cache (KithSession *self)
+{
+  g_return_val_if_fail (KITH_IS_SESSION (self), FALSE);
+
+  return self->from_cache;
+}
+
 /* ---- sign in, sign up, restore ---- */
 
 void
@@ -1524,6 +1771,8 @@ kith_session_restore_async (KithSession         *self,
     return;
   kith_credentials_lookup_async (self->credentials, self->server_url, email, cancellable,
                                  on_restore_lookup, g_steal_pointer (&task));
+  /* Meanwhile the last account's contacts come from its cache. */
+  load_cache (self, email);
 }
 
 /* ---- leaving ---- */
@@ -1557,6 +1806,8 @@ clear_keyring_and_finish (KithSession *self,
 {
   const char *email = g_task_get_task_data (task);
 
+  if (email != NULL && self->stay_signed_in)
+    forget_last_account (self);
   if (email != NULL)
     kith_credentials_clear_async (self->credentials, self->server_url, email, NULL,
                                   on_cleared_for_leave, g_object_ref (task));
@@ -1658,13 +1909,13 @@ require_api (KithSession *self,
              gboolean     signed_in)
 {
   if (signed_in && self->user == NULL) {
-    g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_UNAUTHORIZED, "You are not signed in.");
+    g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_UNAUTHORIZED, _("You are not signed in."));
     return FALSE;
   }
   if (self->api == NULL && self->server_url != NULL)
     self->api = kith_api_client_new (self->server_url, self->soup_session);
   if (self->api == NULL) {
-    g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_NETWORK, "No server address is set.");
+    g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_NETWORK, _("No server address is set."));
     return FALSE;
   }
   return TRUE;
@@ -2000,12 +2251,12 @@ kith_session_send_message_async (KithSession         *self,
   g_task_set_source_tag (task, kith_session_send_message_async);
 
   if (self->store == NULL || self->user == NULL) {
-    g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_UNAUTHORIZED, "You are not signed in.");
+    g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_UNAUTHORIZED, _("You are not signed in."));
     return;
   }
   if (strlen (body) > KITH_MAX_MESSAGE_BODY_BYTES) {
     g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_TOO_LONG,
-                             "The message is too long (at most 16 KiB).");
+                             _("The message is too long (at most 16 KiB)."));
     return;
   }
 
@@ -2102,7 +2353,7 @@ load_page (KithSession         *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
   if (self->store == NULL || self->user == NULL) {
-    g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_UNAUTHORIZED, "You are not signed in.");
+    g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_UNAUTHORIZED, _("You are not signed in."));
     return;
   }
   d = g_new0 (LoadData, 1);

@@ -44,9 +44,13 @@ G_DECLARE_FINAL_TYPE (KithSession, kith_session, KITH, SESSION, GObject)
  *   contact-request (KithContact *contact): someone asked to be a contact.
  *   call-frame (KithFrame *frame): a call.* frame for the call manager.
  * Property outbox-length (guint): messages not yet acknowledged by kithd.
+ * Property from-cache (gboolean, read-only): see kith_session_get_from_cache().
  */
 KithSession     *kith_session_new                    (const char *server_url);
 KithSessionState kith_session_get_state              (KithSession *self);
+/* TRUE while restoring, once the last account's cached contacts are in the
+ * contacts model (presence offline) and before the session is online. */
+gboolean         kith_session_get_from_cache         (KithSession *self);
 const char      *kith_session_get_server_url         (KithSession *self);
 void             kith_session_set_server_url         (KithSession *self,
                                                       const char  *server_url);

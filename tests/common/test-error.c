@@ -112,6 +112,43 @@ test_error_http_status (void)
   g_assert_cmpuint (kith_error_code_http_status (KITH_ERROR_LAST + 1), ==, 500);
 }
 
+static void
+test_error_describe (void)
+{
+  static const struct {
+    KithErrorCode code;
+    const char   *text;
+  } expected[] = {
+    /* The sentences the app and the service tests show and assert. */
+    { KITH_ERROR_EMAIL_TAKEN,           "An account with this email address already exists." },
+    { KITH_ERROR_PASSWORD_TOO_WEAK,     "The password is too weak." },
+    { KITH_ERROR_CONFIRMATION_MISMATCH, "The email address you typed does not match your account." },
+    { KITH_ERROR_CONTACT_SUPPORT,       "Accounts on a paid plan are closed by our support team. Please contact support." },
+    { KITH_ERROR_INVALID_CREDENTIALS,   "Wrong email or password." },
+    { KITH_ERROR_NETWORK,               "The server cannot be reached." },
+    { KITH_ERROR_INVALID_EMAIL,         "This is not a valid email address." },
+    { KITH_ERROR_ALREADY_CONTACT,       "This person is already one of your contacts." },
+    { KITH_ERROR_UNAUTHORIZED,          "Your session has ended. Please sign in again." },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    g_assert_cmpstr (kith_error_code_describe (expected[i].code), ==, expected[i].text);
+
+  /* Every code has a whole sentence for a person, not a wire name. */
+  for (int code = 0; code <= KITH_ERROR_LAST; code++) {
+    const char *text = kith_error_code_describe (code);
+
+    g_assert_nonnull (text);
+    g_assert_true (g_ascii_isupper (text[0]));
+    g_assert_true (g_str_has_suffix (text, "."));
+    g_assert_null (strchr (text, '_'));
+  }
+
+  /* Out of range codes get the generic sentence. */
+  g_assert_cmpstr (kith_error_code_describe (KITH_ERROR_LAST + 1), ==,
+                   kith_error_code_describe (KITH_ERROR_INTERNAL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -123,6 +160,7 @@ main (int   argc,
   g_test_add_func ("/error/round-trip", test_error_round_trip);
   g_test_add_func ("/error/unknown-string", test_error_unknown_string);
   g_test_add_func ("/error/http-status", test_error_http_status);
+  g_test_add_func ("/error/describe", test_error_describe);
 
   return g_test_run ();
 }

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "kith-credentials.h"
 #include "kith-error.h"
 #include "service-test-util.h"
@@ -86,11 +88,61 @@ test_store_lookup_clear (void)
   g_assert_true (lookup (credentials, "http://other.invalid", NULL, NULL, NULL));
 }
 
+/* The caller's strings may be gone as soon as lookup_async returns:
+ * libsecret reads the attributes later, so the lookup must use copies. */
+static void
+test_lookup_copies_attributes (void)
+{
+  g_autoptr (KithCredentials) credentials = kith_credentials_new ();
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) result2 = NULL;
+  g_autoptr (GAsyncResult) result3 = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *found_email = NULL;
+  g_autofree char *token = NULL;
+  char *server = g_strdup ("http://keyring-copy.invalid:2");
+  char *email = g_strdup ("grace@example.com");
+  char *scribble[2];
+
+  if (!svc_test_require_keyring ()) {
+    g_free (server);
+    g_free (email);
+    return;
+  }
+
+  kith_credentials_store_async (credentials, server, email, "tok-grace", NULL,
+                                store_result, &result);
+  g_assert_true (kith_credentials_store_finish (credentials, wait_result (&result), &error));
+  g_assert_no_error (error);
+
+  kith_credentials_lookup_async (credentials, server, email, NULL, store_result, &result2);
+  /* Free them at once and reuse the memory with something else. */
+  memset (server, 'x', strlen (server));
+  memset (email, 'y', strlen (email));
+  g_free (server);
+  g_free (email);
+  scribble[0] = g_strdup ("http://keyring-copy.invalid:9");
+  scribble[1] = g_strdup ("eve@example.com..");
+
+  g_assert_true (kith_credentials_lookup_finish (credentials, wait_result (&result2),
+                                                 &found_email, &token, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (found_email, ==, "grace@example.com");
+  g_assert_cmpstr (token, ==, "tok-grace");
+  g_free (scribble[0]);
+  g_free (scribble[1]);
+
+  kith_credentials_clear_async (credentials, "http://keyring-copy.invalid:2", "grace@example.com",
+                                NULL, store_result, &result3);
+  g_assert_true (kith_credentials_clear_finish (credentials, wait_result (&result3), &error));
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/credentials/store-lookup-clear", test_store_lookup_clear);
+  g_test_add_func ("/credentials/lookup-copies-attributes", test_lookup_copies_attributes);
   return g_test_run ();
 }

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "kith-credentials.h"
 #include "service-test-util.h"
 
@@ -382,6 +384,179 @@ test_presence_mobile (void)
   svc_test_exit (b);
 }
 
+/* ---- start-up from the cache ---- */
+
+typedef struct {
+  KithSession *session;
+  guint        shown;       /* contacts in the model when from-cache went TRUE */
+  gboolean     was_signing_in;
+  gboolean     offline;
+} CacheSeen;
+
+static void
+on_from_cache (KithSession *session,
+               GParamSpec  *pspec,
+               CacheSeen   *seen)
+{
+  GListModel *contacts = kith_session_get_contacts (session);
+
+  if (!kith_session_get_from_cache (session))
+    return;
+  seen->shown = g_list_model_get_n_items (contacts);
+  seen->was_signing_in = kith_session_get_state (session) == KITH_SESSION_SIGNING_IN;
+  seen->offline = TRUE;
+  for (guint i = 0; i < seen->shown; i++) {
+    g_autoptr (KithContact) contact = g_list_model_get_item (contacts, i);
+
+    if (kith_contact_get_presence (contact) != KITH_PRESENCE_OFFLINE)
+      seen->offline = FALSE;
+  }
+}
+
+static gboolean
+cache_shown (gpointer data)
+{
+  return ((CacheSeen *) data)->shown > 0;
+}
+
+static gboolean
+file_exists (gpointer path)
+{
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
+file_gone (gpointer path)
+{
+  return !g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+static void
+copy_dir (const char *from,
+          const char *to)
+{
+  g_autofree char *command = g_strdup_printf ("cp -r '%s' '%s'", from, to);
+
+  g_assert_cmpint (system (command), ==, 0);
+}
+
+static void
+store_token (const char *url,
+             const char *email,
+             const char *token)
+{
+  g_autoptr (KithCredentials) credentials = kith_credentials_new ();
+  g_autoptr (GError) error = NULL;
+  Slot slot = { NULL };
+
+  kith_credentials_store_async (credentials, url, email, token, NULL, store_slot, &slot);
+  g_assert_true (kithd_test_wait_until (slot_set, &slot, 10000));
+  g_assert_true (kith_credentials_store_finish (credentials, slot.result, &error));
+  g_assert_no_error (error);
+  g_object_unref (slot.result);
+}
+
+/* Restoring, the last account's contacts come from its cache before the
+ * session is online (here: a server that never answers); when the restore
+ * fails they are gone again. Another account never sees them. */
+static void
+test_restore_shows_cache (void)
+{
+  g_autoptr (KithdTestUser) ada = sign_up ("ada");
+  g_autoptr (KithdTestUser) bob = sign_up ("bob");
+  g_autofree char *dir = svc_test_make_dir ("data");
+  g_autofree char *token = NULL;
+  g_autofree char *silent_url = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *last = NULL;
+  g_autoptr (GSocket) listener = NULL;
+  g_autoptr (GSocketAddress) address = NULL;
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GInetAddress) loopback = NULL;
+  g_autoptr (GUri) uri = NULL;
+  g_autoptr (GError) error = NULL;
+  Slot result = { NULL };
+  CacheSeen seen = { NULL };
+  KithSession *session;
+  guint16 port;
+
+  if (!svc_test_require_keyring ())
+    return;
+
+  kithd_test_server_make_contacts (server, ada, bob);
+
+  /* Ada signs in with "stay signed in": her cache knows Bob. */
+  session = svc_test_session_new (server, dir, KITH_DEVICE_DESKTOP);
+  g_assert_true (svc_test_sign_in (session, ada->email, PASSWORD, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (svc_test_wait_contact (session, bob->email));
+  uri = g_uri_parse (kithd_test_server_get_url (server), G_URI_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  from = g_strdup_printf ("%s/%s_%d", dir, g_uri_get_host (uri), g_uri_get_port (uri));
+  last = g_build_filename (from, "last-account", NULL);
+  g_assert_true (kithd_test_wait_until (file_exists, last, 10000));
+  svc_test_exit (session);
+  g_object_unref (session);
+  g_assert_true (g_file_test (last, G_FILE_TEST_EXISTS));
+  {
+    /* The store is closed (its write-ahead log merged) before copying. */
+    g_autofree char *wal = g_strdup_printf ("%s/%" G_GINT64_FORMAT ".db-wal", from, ada->id);
+
+    g_assert_true (kithd_test_wait_until (file_gone, wal, 10000));
+  }
+
+  /* The same account on a server that accepts connections and never
+   * answers: Ada's cache copied there, her token in the keyring. */
+  listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  address = g_inet_socket_address_new (loopback, 0);
+  g_assert_true (g_socket_bind (listener, address, TRUE, &error));
+  g_assert_true (g_socket_listen (listener, &error));
+  bound = g_socket_get_local_address (listener, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  silent_url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  to = g_strdup_printf ("%s/127.0.0.1_%u", dir, port);
+  copy_dir (from, to);
+  token = kithd_test_server_log_in (server, ada->email, PASSWORD, "desktop");
+  store_token (silent_url, ada->email, token);
+
+  session = g_object_new (KITH_TYPE_SESSION, "server-url", silent_url, "data-dir", dir, NULL);
+  g_signal_connect (session, "notify::from-cache", G_CALLBACK (on_from_cache), &seen);
+  kith_session_restore_async (session, ada->email, NULL, store_slot, &result);
+  g_assert_true (kithd_test_wait_until (cache_shown, &seen, 20000));
+  g_assert_true (seen.was_signing_in);
+  g_assert_true (seen.offline);
+  g_assert_cmpuint (seen.shown, ==, 1);
+  g_assert_cmpint (kith_session_get_state (session), ==, KITH_SESSION_SIGNING_IN);
+  g_assert_nonnull (kith_session_find_contact (session, bob->id));
+
+  /* The server goes away: the restore fails and nothing stays shown. */
+  g_socket_close (listener, &error);
+  g_assert_no_error (error);
+  g_assert_true (kithd_test_wait_until (slot_set, &result, 20000));
+  g_assert_false (kith_session_finish (session, result.result, NULL));
+  g_clear_object (&result.result);
+  g_assert_cmpint (kith_session_get_state (session), ==, KITH_SESSION_SIGNED_OUT);
+  g_assert_false (kith_session_get_from_cache (session));
+  g_assert_cmpuint (g_list_model_get_n_items (kith_session_get_contacts (session)), ==, 0);
+  g_object_unref (session);
+
+  /* Bob on the same machine: Ada's cache is not his. */
+  memset (&seen, 0, sizeof seen);
+  session = svc_test_session_new (server, dir, KITH_DEVICE_DESKTOP);
+  g_signal_connect (session, "notify::from-cache", G_CALLBACK (on_from_cache), &seen);
+  g_assert_false (svc_test_restore (session, bob->email, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (seen.shown, ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (kith_session_get_contacts (session)), ==, 0);
+  g_object_unref (session);
+  /* …and Ada's start-up record is still there. */
+  g_assert_true (g_file_test (last, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -400,6 +575,7 @@ main (int   argc,
   g_test_add_func ("/session/log-out-kills-token", test_log_out_kills_token);
   g_test_add_func ("/session/exit-shows-offline", test_exit_shows_offline);
   g_test_add_func ("/session/revoked-elsewhere", test_revoked_elsewhere);
+  g_test_add_func ("/session/restore-shows-cache", test_restore_shows_cache);
   g_test_add_func ("/session/presence", test_presence);
   g_test_add_func ("/session/presence-mobile", test_presence_mobile);
 
