@@ -21,7 +21,6 @@ struct _KithApplication
   KithWindow     *window;
   GPtrArray      *watched_contacts;
   GCancellable   *cancellable;
-  char           *restore_email;
   guint           restore_timeout_id;
   gulong          after_paint_id;
   GdkFrameClock  *frame_clock;
@@ -199,7 +198,6 @@ on_restored (GObject      *object,
   gboolean restored;
 
   restored = kith_session_finish (KITH_SESSION (object), result, &error);
-  g_clear_pointer (&self->restore_email, g_free);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
@@ -229,6 +227,8 @@ disconnect_frame_clock (KithApplication *self)
 static void
 start_restore (KithApplication *self)
 {
+  g_autofree char *email = NULL;
+
   disconnect_frame_clock (self);
   g_clear_handle_id (&self->restore_timeout_id, g_source_remove);
 
@@ -236,11 +236,8 @@ start_restore (KithApplication *self)
     return;
   self->restore_started = TRUE;
 
-  /* Kept until the restore finishes: the keyring search reads it late. */
-  self->restore_email = g_settings_get_string (self->settings, "last-email");
-  if (*self->restore_email == '\0')
-    g_clear_pointer (&self->restore_email, g_free);
-  kith_session_restore_async (self->session, self->restore_email, self->cancellable,
+  email = g_settings_get_string (self->settings, "last-email");
+  kith_session_restore_async (self->session, *email != '\0' ? email : NULL, self->cancellable,
                               on_restored, g_object_ref (self));
 }
 
@@ -647,7 +644,6 @@ kith_application_finalize (GObject *object)
   KithApplication *self = KITH_APPLICATION (object);
 
   g_clear_pointer (&self->watched_contacts, g_ptr_array_unref);
-  g_clear_pointer (&self->restore_email, g_free);
 
   G_OBJECT_CLASS (kith_application_parent_class)->finalize (object);
 }

@@ -29,6 +29,7 @@ struct _KithWindow
   GtkWidget            *leaflet;
   GtkWidget            *sidebar;
   GtkWidget            *sidebar_header;
+  GtkWidget            *sidebar_title;
   GtkWidget            *sidebar_bin;
   GtkWidget            *content;
   GtkWidget            *content_header;
@@ -81,11 +82,19 @@ set_page (KithWindow *self,
 static void
 update_chat_title (KithWindow *self)
 {
+  g_autofree char *window_title = NULL;
+
   if (self->chat_contact == NULL) {
     adw_window_title_set_title (ADW_WINDOW_TITLE (self->chat_title), "");
     adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->chat_title), "");
+    gtk_window_set_title (GTK_WINDOW (self), _("Kith"));
     return;
   }
+
+  /* The window list and task switcher say whose chat is open. */
+  /* Translators: the window title while a chat is open: "Contact Name – Kith" */
+  window_title = g_strdup_printf (_("%s – Kith"), kith_contact_get_display_name (self->chat_contact));
+  gtk_window_set_title (GTK_WINDOW (self), window_title);
 
   adw_window_title_set_title (ADW_WINDOW_TITLE (self->chat_title),
                               kith_contact_get_display_name (self->chat_contact));
@@ -120,6 +129,11 @@ follow_session (KithWindow *self)
 {
   KithSessionState state = kith_session_get_state (self->session);
   const char *page = gtk_stack_get_visible_child_name (GTK_STACK (self->stack));
+  gboolean connecting = state == KITH_SESSION_SIGNING_IN || state == KITH_SESSION_RECONNECTING;
+
+  /* Shown from the cache (or offline for a moment): say so until online. */
+  adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->sidebar_title),
+                                 connecting ? _("Connecting…") : "");
 
   switch (state) {
   case KITH_SESSION_ONLINE:
@@ -130,7 +144,10 @@ follow_session (KithWindow *self)
     break;
 
   case KITH_SESSION_SIGNING_IN:
-    if (self->restoring)
+    /* Restoring: the last account's contacts from the cache at once. */
+    if (self->restoring && kith_session_get_from_cache (self->session))
+      set_page (self, "main");
+    else if (self->restoring)
       set_page (self, "signing-in");
     break;
 
@@ -371,6 +388,8 @@ kith_window_constructed (GObject *object)
   build_content (self);
 
   g_signal_connect_object (self->session, "state-changed", G_CALLBACK (on_state_changed), self, 0);
+  g_signal_connect_object (self->session, "notify::from-cache", G_CALLBACK (follow_session),
+                           self, G_CONNECT_SWAPPED);
   follow_session (self);
 }
 
@@ -421,6 +440,7 @@ kith_window_class_init (KithWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KithWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, sidebar_title);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, login_box);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, signing_in_spinner);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, leaflet);
@@ -520,7 +540,8 @@ kith_window_set_restoring (KithWindow *self,
   if (restoring) {
     KithSessionState state = kith_session_get_state (self->session);
 
-    if (state == KITH_SESSION_SIGNED_OUT || state == KITH_SESSION_SIGNING_IN)
+    if (state == KITH_SESSION_SIGNED_OUT ||
+        (state == KITH_SESSION_SIGNING_IN && !kith_session_get_from_cache (self->session)))
       set_page (self, "signing-in");
   }
   follow_session (self);

@@ -282,6 +282,18 @@ fake_notifications_free (FakeNotifications *notifications,
   g_free (notifications);
 }
 
+/* The id the fake server gave the notification with @summary, or 0. */
+static guint32
+notification_id (FakeNotifications *notifications,
+                 const char        *summary)
+{
+  for (guint i = 0; i < notifications->summaries->len; i++) {
+    if (g_str_equal (g_ptr_array_index (notifications->summaries, i), summary))
+      return i + 1;
+  }
+  return 0;
+}
+
 static gboolean
 has_notification (FakeNotifications *notifications,
                   const char        *summary)
@@ -346,6 +358,40 @@ find_viewable_window (GPid pid)
     XFree (children);
 
   return found;
+}
+
+/* The window's title, as a window list or task switcher shows it. */
+static char *
+window_title (Window window)
+{
+  Atom name_atom = XInternAtom (display, "_NET_WM_NAME", False);
+  Atom utf8 = XInternAtom (display, "UTF8_STRING", False);
+  Atom type;
+  int format;
+  unsigned long n, after;
+  unsigned char *data = NULL;
+  char *title = NULL;
+
+  if (XGetWindowProperty (display, window, name_atom, 0, 1024, False, utf8,
+                          &type, &format, &n, &after, &data) == Success && data != NULL) {
+    if (type == utf8 && format == 8)
+      title = g_strndup ((const char *) data, n);
+    XFree (data);
+  }
+  return title;
+}
+
+static gboolean
+window_title_is (GPid        pid,
+                 const char *expected)
+{
+  Window window = find_viewable_window (pid);
+  g_autofree char *title = NULL;
+
+  if (window == None)
+    return FALSE;
+  title = window_title (window);
+  return g_strcmp0 (title, expected) == 0;
 }
 
 /* What a window manager sends when the user clicks the close button. */
@@ -714,6 +760,37 @@ test_command_line_exit (Fixture       *f,
   g_assert_cmpint (run_kith (f, "--exit"), ==, 0);
 }
 
+/* A message while the window is hidden: a notification with the sender's
+ * name; clicking it shows the window with that chat open. */
+static void
+test_message_notification (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  guint32 id;
+
+  start_kith (f);
+  g_assert_true (window_title_is (f->pid, "Kith"));
+
+  send_delete_window (find_viewable_window (f->pid));
+  WAIT_FOR (find_viewable_window (f->pid) == None);
+
+  kithd_test_socket_send_printf (f->friend_socket,
+                                 "{\"type\": \"message.send\", \"id\": \"n1\", \"to\": %" G_GINT64_FORMAT
+                                 ", \"body\": \"Are you there?\"}", f->user->id);
+  WAIT_FOR (has_notification (f->notifications, "Charles Babbage"));
+  id = notification_id (f->notifications, "Charles Babbage");
+  g_assert_false (f->exited);
+  g_assert_true (find_viewable_window (f->pid) == None);
+
+  /* The notification server says the user clicked it. */
+  g_dbus_connection_emit_signal (f->watcher->connection, NULL, "/org/freedesktop/Notifications",
+                                 "org.freedesktop.Notifications", "ActionInvoked",
+                                 g_variant_new ("(us)", id, "default"), &error);
+  g_assert_no_error (error);
+  WAIT_FOR (window_title_is (f->pid, "Charles Babbage – Kith"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -734,6 +811,8 @@ main (int   argc,
 
   g_test_add ("/app-process/close-activate-second-launch", Fixture, NULL,
               fixture_setup, test_close_activate_second_launch, fixture_teardown);
+  g_test_add ("/app-process/message-notification", Fixture, NULL,
+              fixture_setup, test_message_notification, fixture_teardown);
   g_test_add ("/app-process/tray-exit", Fixture, NULL,
               fixture_setup, test_tray_exit, fixture_teardown);
   g_test_add ("/app-process/command-line-exit", Fixture, NULL,
