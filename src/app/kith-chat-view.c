@@ -32,6 +32,8 @@ struct _KithChatView
 
   /* scrolling */
   gboolean       at_bottom;
+  double         last_upper;
+  double         last_page_size;
   gboolean       keep_distance;   /* keep the distance to the bottom (older loaded above) */
   double         distance;
   gboolean       adjusting;
@@ -292,9 +294,18 @@ on_value_changed (KithChatView *self)
 {
   GtkAdjustment *adj = get_vadjustment (self);
   double value = gtk_adjustment_get_value (adj);
-  double bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+  double upper = gtk_adjustment_get_upper (adj);
+  double page_size = gtk_adjustment_get_page_size (adj);
+  double bottom = upper - page_size;
+  gboolean layout_changed = upper != self->last_upper || page_size != self->last_page_size;
 
-  if (self->adjusting)
+  self->last_upper = upper;
+  self->last_page_size = page_size;
+  /* A value that moved because the content grew or the view was resized is
+   * layout, not the user scrolling: GTK may report it before notify::upper
+   * reaches on_upper_changed (seen on slow machines), and taking it for a
+   * scroll to the top would load older pages and unstick the bottom. */
+  if (self->adjusting || layout_changed)
     return;
   self->keep_distance = FALSE;
   self->at_bottom = value >= bottom - BOTTOM_THRESHOLD;

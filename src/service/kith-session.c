@@ -1778,11 +1778,30 @@ kith_session_restore_async (KithSession         *self,
 /* ---- leaving ---- */
 
 static void
+on_store_closed_for_leave (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
 finish_leaving (KithSession *self,
                 GTask       *task)
 {
+  g_autoptr (KithMessageStore) store = self->store != NULL ? g_object_ref (self->store) : NULL;
+
+  /* teardown() queues the last received messages and the close on the
+   * store's worker; leaving finishes once they are on disk, so that the
+   * next sign-in (even in this process) resumes from the right seq. */
   teardown (self, NULL);
-  g_task_return_boolean (task, TRUE);
+  if (store == NULL) {
+    g_task_return_boolean (task, TRUE);
+    return;
+  }
+  kith_message_store_close_async (store, NULL, on_store_closed_for_leave, g_object_ref (task));
 }
 
 static void
