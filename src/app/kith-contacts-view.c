@@ -257,6 +257,47 @@ on_search_changed (KithContactsView *self)
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
+/* ---- the keyboard ---- */
+
+/* Ctrl+F (while the list is shown): the search entry. */
+static gboolean
+on_search_shortcut (GtkWidget *widget,
+                    GVariant  *args,
+                    gpointer   user_data)
+{
+  KithContactsView *self = KITH_CONTACTS_VIEW (widget);
+
+  if (!gtk_widget_is_drawable (self->search_entry))
+    return FALSE;
+  gtk_widget_grab_focus (self->search_entry);
+  return TRUE;
+}
+
+/* Down in the search entry moves into the list, on its first contact. */
+static gboolean
+on_search_key_pressed (GtkEventControllerKey *controller,
+                       guint                  keyval,
+                       guint                  keycode,
+                       GdkModifierType        state,
+                       KithContactsView      *self)
+{
+  if ((keyval != GDK_KEY_Down && keyval != GDK_KEY_KP_Down) ||
+      (state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0)
+    return FALSE;
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->selection)) == 0 ||
+      !gtk_widget_is_drawable (self->list_view))
+    return FALSE;
+  return gtk_widget_child_focus (self->list_view, GTK_DIR_TAB_FORWARD);
+}
+
+/* Enter in the search entry opens the first match. */
+static void
+on_search_activate (KithContactsView *self)
+{
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
+    on_list_activate (self, 0);
+}
+
 /* ---- the Add Contact dialog ---- */
 
 static gboolean
@@ -642,9 +683,24 @@ kith_contacts_view_class_init (KithContactsViewClass *klass)
 static void
 kith_contacts_view_init (KithContactsView *self)
 {
+  GtkEventController *controller;
+
   self->cancellable = g_cancellable_new ();
   self->watched = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  controller = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (controller), GTK_SHORTCUT_SCOPE_GLOBAL);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_f, GDK_CONTROL_MASK),
+                                                          gtk_callback_action_new (on_search_shortcut,
+                                                                                   NULL, NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  controller = gtk_event_controller_key_new ();
+  g_signal_connect (controller, "key-pressed", G_CALLBACK (on_search_key_pressed), self);
+  gtk_widget_add_controller (self->search_entry, controller);
+  g_signal_connect_swapped (self->search_entry, "activate", G_CALLBACK (on_search_activate), self);
 }
 
 GtkWidget *

@@ -111,13 +111,23 @@ on_session_user_changed (KithStatusMenu *self)
   update_presence (self);
 }
 
+static gboolean
+popdown_idle (gpointer user_data)
+{
+  KithStatusMenu *self = user_data;
+
+  gtk_popover_popdown (GTK_POPOVER (self->popover));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_status_toggled (GtkCheckButton *check,
                    KithStatusMenu *self)
 {
-  /* A status was chosen: close the menu, as a menu would. */
+  /* A status was chosen: close the menu, as a menu would; once the key or
+   * click that chose it is over, so that the window gets it back. */
   if (gtk_check_button_get_active (check) && gtk_widget_get_visible (self->popover))
-    gtk_popover_popdown (GTK_POPOVER (self->popover));
+    g_idle_add_full (G_PRIORITY_DEFAULT, popdown_idle, g_object_ref (self), g_object_unref);
 }
 
 static void
@@ -125,6 +135,81 @@ on_item_clicked (GtkButton      *button,
                  KithStatusMenu *self)
 {
   gtk_popover_popdown (GTK_POPOVER (self->popover));
+}
+
+/* Opened from the keyboard or not, the menu starts on the current status,
+ * as a radio menu does: arrows move to the others, Enter chooses. */
+static void
+on_popover_show (GtkWidget      *popover,
+                 KithStatusMenu *self)
+{
+  GtkWidget *checks[] = { self->online_check, self->busy_check, self->hidden_check };
+
+  for (guint i = 0; i < G_N_ELEMENTS (checks); i++) {
+    if (gtk_check_button_get_active (GTK_CHECK_BUTTON (checks[i]))) {
+      gtk_widget_grab_focus (checks[i]);
+      return;
+    }
+  }
+  gtk_widget_grab_focus (self->online_check);
+}
+
+/* Up and Down move through the menu items (the statuses, My Account, Log
+ * out), round, as in a menu. */
+static gboolean
+on_popover_key_pressed (GtkEventControllerKey *controller,
+                        guint                  keyval,
+                        guint                  keycode,
+                        GdkModifierType        state,
+                        KithStatusMenu        *self)
+{
+  GtkWidget *items[] = {
+    self->online_check, self->busy_check, self->hidden_check,
+    self->account_button, self->log_out_button,
+  };
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (self)));
+  guint n = G_N_ELEMENTS (items);
+  guint current = 0;
+  int step;
+
+  if (keyval == GDK_KEY_Down || keyval == GDK_KEY_KP_Down)
+    step = 1;
+  else if (keyval == GDK_KEY_Up || keyval == GDK_KEY_KP_Up)
+    step = -1;
+  else
+    return FALSE;
+
+  for (guint i = 0; i < n; i++) {
+    if (focus != NULL && (focus == items[i] || gtk_widget_is_ancestor (focus, items[i]))) {
+      current = i;
+      break;
+    }
+    if (i == n - 1)   /* nothing focused yet: Down to the first, Up to the last */
+      current = step > 0 ? n - 1 : 0;
+  }
+
+  for (guint tries = 0; tries < n; tries++) {
+    current = (current + n + step) % n;
+    if (gtk_widget_is_drawable (items[current]) && gtk_widget_is_sensitive (items[current])) {
+      gtk_widget_grab_focus (items[current]);
+      break;
+    }
+  }
+  return TRUE;
+}
+
+/* F10, the primary menu key of GNOME, opens the menu while it is shown. */
+static gboolean
+on_menu_shortcut (GtkWidget *widget,
+                  GVariant  *args,
+                  gpointer   user_data)
+{
+  KithStatusMenu *self = KITH_STATUS_MENU (widget);
+
+  if (!gtk_widget_is_drawable (self->button) || !gtk_widget_is_sensitive (self->button))
+    return FALSE;
+  gtk_menu_button_popup (GTK_MENU_BUTTON (self->button));
+  return TRUE;
 }
 
 static void
@@ -240,8 +325,24 @@ kith_status_menu_class_init (KithStatusMenuClass *klass)
 static void
 kith_status_menu_init (KithStatusMenu *self)
 {
+  GtkEventController *shortcuts;
+
   self->presence_name = "offline";
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect_after (self->popover, "show", G_CALLBACK (on_popover_show), self);
+  shortcuts = gtk_event_controller_key_new ();
+  g_signal_connect (shortcuts, "key-pressed", G_CALLBACK (on_popover_key_pressed), self);
+  gtk_widget_add_controller (self->popover, shortcuts);
+
+  /* Global: F10 works wherever the focus is in the window. */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (shortcuts), GTK_SHORTCUT_SCOPE_GLOBAL);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_F10, 0),
+                                                          gtk_callback_action_new (on_menu_shortcut,
+                                                                                   NULL, NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
 }
 
 GtkWidget *

@@ -463,10 +463,48 @@ kith_window_class_init (KithWindowClass *klass)
                                        "win.hide-account", NULL);
 }
 
+/* KITH_STARTUP_TRACE=1 (build-aux/bench startup): say on stderr when the
+ * contact list is first on screen. Checked after each frame is painted, and
+ * timed after an XSync, so that the X server has the frame's pixels. */
+static void
+on_trace_after_paint (GdkFrameClock *clock,
+                      KithWindow    *self)
+{
+  static gboolean shown;
+
+  if (self->contacts_view == NULL || !gtk_widget_get_mapped (self->contacts_view) ||
+      g_list_model_get_n_items (kith_session_get_contacts (self->session)) == 0)
+    return;
+
+  gdk_display_sync (gtk_widget_get_display (GTK_WIDGET (self)));
+  if (!shown) {
+    shown = TRUE;
+    g_printerr ("kith-startup: contacts-shown %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
+  }
+  if (gtk_stack_get_transition_running (GTK_STACK (self->stack))) {
+    /* The transition ends in the next frame's update: make sure there is one. */
+    gtk_widget_queue_draw (self->stack);
+    return;
+  }
+
+  g_printerr ("kith-startup: contacts-drawn %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
+  g_signal_handlers_disconnect_by_func (clock, on_trace_after_paint, self);
+}
+
+static void
+on_trace_realize (KithWindow *self)
+{
+  g_signal_connect_object (gtk_widget_get_frame_clock (GTK_WIDGET (self)), "after-paint",
+                           G_CALLBACK (on_trace_after_paint), self, 0);
+}
+
 static void
 kith_window_init (KithWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  if (g_strcmp0 (g_getenv ("KITH_STARTUP_TRACE"), "1") == 0)
+    g_signal_connect (self, "realize", G_CALLBACK (on_trace_realize), NULL);
 }
 
 KithWindow *

@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithTestKeyboard"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <gdk/x11/gdkx.h>
+#include <X11/Xlib.h>
+#include <X11/XKBlib.h>
+#include <X11/keysym.h>
+#include <X11/extensions/XTest.h>
+
+#include "kith-app-test-util.h"
+#include "kith-application.h"
+#include "kith-contact-row.h"
+#include "kith-login-page.h"
+#include "kith-session.h"
+#include "kith-status-menu.h"
+#include "kith-window.h"
+#include "kithd-test-helper.h"
+
+/*
+ * Keyboard and accessibility of the real application window, against a
+ * real kithd, under Xvfb: every key comes from the X server (XTest), as if
+ * typed on a keyboard; the test only watches what the window does.
+ * Then every interactive control of the window must have an accessible name.
+ */
+
+#define PASSWORD "Corr3ct-Horse!"
+
+static KithdTestServer *server;
+static KithApplication *app;
+static int test_status;
+
+static KithWindow *
+window (void)
+{
+  return kith_application_get_window (app);
+}
+
+static gboolean
+page_is (const char *name)
+{
+  return g_strcmp0 (kith_window_get_page (window ()), name) == 0;
+}
+
+static KithdTestUser *
+new_user (const char *who,
+          const char *first,
+          const char *last)
+{
+  static guint n;
+  g_autofree char *email = g_strdup_printf ("%s.%u.%d@example.org", who, ++n, (int) getpid ());
+
+  return kithd_test_server_sign_up (server, email, PASSWORD, first, last);
+}
+
+/* ---- the keyboard, through the X server ---- */
+
+static Display *
+xdisplay (void)
+{
+  return gdk_x11_display_get_xdisplay (gdk_display_get_default ());
+}
+
+/* Presses and releases @keysym (with Shift or Control held when asked),
+ * then lets the main loop take the events. */
+static void
+press_keysym (KeySym   keysym,
+              gboolean shift,
+              gboolean control)
+{
+  Display *dpy = xdisplay ();
+  KeyCode code = XKeysymToKeycode (dpy, keysym);
+  KeyCode shift_code = XKeysymToKeycode (dpy, XK_Shift_L);
+  KeyCode control_code = XKeysymToKeycode (dpy, XK_Control_L);
+
+  g_assert_cmpuint (code, !=, 0);
+  if (control)
+    XTestFakeKeyEvent (dpy, control_code, True, CurrentTime);
+  if (shift)
+    XTestFakeKeyEvent (dpy, shift_code, True, CurrentTime);
+  XTestFakeKeyEvent (dpy, code, True, CurrentTime);
+  XTestFakeKeyEvent (dpy, code, False, CurrentTime);
+  if (shift)
+    XTestFakeKeyEvent (dpy, shift_code, False, CurrentTime);
+  if (control)
+    XTestFakeKeyEvent (dpy, control_code, False, CurrentTime);
+  XSync (dpy, False);
+  /* The events are in GDK's queue now (XSync); dispatch them. */
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static void
+press (KeySym keysym)
+{
+  press_keysym (keysym, FALSE, FALSE);
+}
+
+/* Types @text (printable ASCII) key by key, with Shift where the keymap
+ * has the character on the shifted level. */
+static void
+type_text (const char *text)
+{
+  Display *dpy = xdisplay ();
+
+  for (const char *p = text; *p != '\0'; p++) {
+    KeySym keysym = (KeySym) (guchar) *p;   /* Latin-1 keysyms are the characters */
+    KeyCode code = XKeysymToKeycode (dpy, keysym);
+    gboolean shift;
+
+    g_assert_cmpuint (code, !=, 0);
+    shift = XkbKeycodeToKeysym (dpy, code, 0, 0) != keysym;
+    g_assert_cmpuint (XkbKeycodeToKeysym (dpy, code, 0, shift ? 1 : 0), ==, keysym);
+    press_keysym (keysym, shift, FALSE);
+  }
+}
+
+static GtkWidget *
+focus_widget (void)
+{
+  return gtk_root_get_focus (GTK_ROOT (window ()));
+}
+
+/* The focus is @widget or inside it. */
+static gboolean
+focus_in (GtkWidget *widget)
+{
+  GtkWidget *focus = focus_widget ();
+
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
+static GtkWidget *
+template_child (GtkWidget  *widget,
+                GType       type,
+                const char *id)
+{
+  GObject *object = gtk_widget_get_template_child (widget, type, id);
+
+  g_assert_nonnull (object);
+  return GTK_WIDGET (object);
+}
+
+static GtkWidget *
+login_child (const char *id)
+{
+  return template_child (kith_window_get_login_page (window ()), KITH_TYPE_LOGIN_PAGE, id);
+}
+
+static GtkWidget *
+menu_child (const char *id)
+{
+  return template_child (kith_window_get_status_menu (window ()), KITH_TYPE_STATUS_MENU, id);
+}
+
+static const char *
+editable_text (GtkWidget *widget)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (widget));
+}
+
+static GtkWidget *
+find_type (GtkWidget *root,
+           GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkWidget *found = find_type (child, type);
+
+    if (found != NULL)
+      return found;
+  }
+  return NULL;
+}
+
+static void
+wait_presence (KithdTestSocket *socket,
+               gint64           user_id,
+               const char      *want)
+{
+  const char *status;
+
+  do {
+    status = kithd_test_socket_wait_presence (socket, user_id, 10000);
+  } while (status != NULL && g_strcmp0 (status, want) != 0);
+  g_assert_cmpstr (status, ==, want);
+}
+
+static void
+test_login_status_chat (void)
+{
+  g_autoptr (KithdTestUser) user = new_user ("kbd", "Ada", "Lovelace");
+  g_autoptr (KithdTestUser) friend = new_user ("friend", "Charles", "Babbage");
+  g_autoptr (KithdTestUser) other = new_user ("other", "Alan", "Turing");
+  g_autoptr (KithdTestSocket) friend_socket = NULL;
+  KithSession *session = kith_application_get_session (app);
+  KithStatusMenu *menu;
+  GtkWidget *popover;
+  g_autofree char *path = NULL;
+
+  kithd_test_server_make_contacts (server, user, friend);
+  kithd_test_server_make_contacts (server, user, other);
+  friend_socket = kithd_test_socket_connect (server, friend->token, 0);
+
+  g_assert_true (page_is ("login"));
+  g_assert_cmpstr (kith_login_page_get_step (KITH_LOGIN_PAGE (kith_window_get_login_page (window ()))),
+                   ==, "email");
+
+  /* The window starts with the email entry focused: type, Enter. */
+  KITH_WAIT_FOR (focus_in (login_child ("email_row")));
+  type_text (user->email);
+  KITH_WAIT_FOR (g_strcmp0 (editable_text (login_child ("email_row")), user->email) == 0);
+  press (XK_Return);
+  KITH_WAIT_FOR (g_strcmp0 (kith_login_page_get_step (KITH_LOGIN_PAGE (kith_window_get_login_page (window ()))),
+                            "password") == 0);
+
+  /* The password step takes the focus; type it, Enter signs in. */
+  KITH_WAIT_FOR (focus_in (login_child ("password_row")));
+  type_text (PASSWORD);
+  KITH_WAIT_FOR (g_strcmp0 (editable_text (login_child ("password_row")), PASSWORD) == 0);
+  press (XK_Return);
+  KITH_WAIT_FOR (page_is ("main"));
+  KITH_WAIT_FOR (kith_session_get_state (session) == KITH_SESSION_ONLINE);
+  wait_presence (friend_socket, user->id, "online");
+  kith_test_settle (GTK_WIDGET (window ()));
+
+  /* F10 opens the status menu (the window's primary menu), on the current
+   * status; Down, Enter chooses Busy. */
+  menu = KITH_STATUS_MENU (kith_window_get_status_menu (window ()));
+  popover = menu_child ("popover");
+  press (XK_F10);
+  KITH_WAIT_FOR (gtk_widget_get_mapped (popover));
+  KITH_WAIT_FOR (gtk_widget_has_focus (menu_child ("online_check")));
+  path = kith_test_save_screenshot (GTK_WIDGET (window ()), "keyboard-status-menu.png");
+  press (XK_Down);
+  KITH_WAIT_FOR (gtk_widget_has_focus (menu_child ("busy_check")));
+  press (XK_Return);
+  KITH_WAIT_FOR (g_strcmp0 (kith_status_menu_get_presence_name (menu), "busy") == 0);
+  KITH_WAIT_FOR (!gtk_widget_get_visible (popover));
+  wait_presence (friend_socket, user->id, "busy");
+  /* TODO: Ctrl+F → contacts → Down → Enter → composer → Enter. Under
+   * Xvfb (no window manager) keys right after the popover's keyboard grab
+   * ends are lost; see the report. kith-contacts-view has Ctrl+F, Down and
+   * Enter for it. */
+}
+
+/* ---- accessible names ---- */
+
+static gboolean
+has_label_text (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    if (GTK_IS_LABEL (child)) {
+      const char *text = gtk_label_get_text (GTK_LABEL (child));
+
+      if (text != NULL && *text != '\0')
+        return TRUE;
+    }
+    if (has_label_text (child))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean
+has_accessible_label (GtkWidget *widget)
+{
+  return gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL) ||
+         gtk_test_accessible_has_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+}
+
+static gboolean
+is_interactive (GtkWidget *widget)
+{
+  return GTK_IS_BUTTON (widget) ||        /* GtkToggleButton, GtkLinkButton… */
+         GTK_IS_MENU_BUTTON (widget) ||
+         GTK_IS_CHECK_BUTTON (widget) ||
+         GTK_IS_SWITCH (widget) ||
+         GTK_IS_EDITABLE (widget) ||      /* GtkEntry, GtkText, AdwEntryRow, GtkSearchEntry… */
+         GTK_IS_TEXT_VIEW (widget) ||
+         GTK_IS_LIST_VIEW (widget) ||
+         GTK_IS_DROP_DOWN (widget) ||
+         GTK_IS_SCALE (widget) ||
+         ADW_IS_EXPANDER_ROW (widget);
+}
+
+/* The accessible name a screen reader reads for @widget: an explicit label
+ * (GTK_ACCESSIBLE_PROPERTY_LABEL or LABELLED_BY), or, for the buttons GTK
+ * names by their content, a label text inside. A GtkText inside an entry is
+ * named by its entry. Tooltips are not names: GTK 4.8 makes them the
+ * description at most. */
+static gboolean
+has_accessible_name (GtkWidget *widget)
+{
+  if (has_accessible_label (widget))
+    return TRUE;
+
+  if (GTK_IS_BUTTON (widget) || GTK_IS_CHECK_BUTTON (widget) || GTK_IS_MENU_BUTTON (widget))
+    return has_label_text (widget);
+
+  if (GTK_IS_TEXT (widget)) {
+    for (GtkWidget *up = gtk_widget_get_parent (widget); up != NULL; up = gtk_widget_get_parent (up)) {
+      if (GTK_IS_EDITABLE (up) || ADW_IS_PREFERENCES_ROW (up))
+        return has_accessible_name (up);
+    }
+  }
+
+  return FALSE;
+}
+
+static char *
+describe (GtkWidget *widget)
+{
+  GString *path = g_string_new (NULL);
+
+  for (GtkWidget *w = widget; w != NULL; w = gtk_widget_get_parent (w)) {
+    const char *name = gtk_buildable_get_buildable_id (GTK_BUILDABLE (w));
+
+    g_string_prepend (path, name != NULL ? name : "");
+    g_string_prepend (path, G_OBJECT_TYPE_NAME (w));
+    g_string_prepend (path, "/");
+  }
+  if (GTK_IS_BUTTON (widget) && gtk_button_get_icon_name (GTK_BUTTON (widget)) != NULL)
+    g_string_append_printf (path, " (icon %s)", gtk_button_get_icon_name (GTK_BUTTON (widget)));
+  return g_string_free (path, FALSE);
+}
+
+static void
+collect_unnamed (GtkWidget *widget,
+                 GPtrArray *unnamed,
+                 guint     *checked)
+{
+  /* AdwExpanderRow's own enable switch, hidden (show-enable-switch is off):
+   * never shown, so never read. */
+  if (GTK_IS_SWITCH (widget) && !gtk_widget_get_visible (widget) &&
+      gtk_widget_get_ancestor (widget, ADW_TYPE_EXPANDER_ROW) != NULL)
+    return;
+
+  if (is_interactive (widget)) {
+    (*checked)++;
+    if (!has_accessible_name (widget))
+      g_ptr_array_add (unnamed, describe (widget));
+  }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_unnamed (child, unnamed, checked);
+}
+
+static void
+assert_all_named (GtkWidget *root,
+                  guint      at_least)
+{
+  g_autoptr (GPtrArray) unnamed = g_ptr_array_new_with_free_func (g_free);
+  guint checked = 0;
+
+  collect_unnamed (root, unnamed, &checked);
+  for (guint i = 0; i < unnamed->len; i++)
+    g_test_message ("No accessible name: %s", (char *) g_ptr_array_index (unnamed, i));
+  g_test_message ("%u controls checked under %s", checked, G_OBJECT_TYPE_NAME (root));
+  g_assert_cmpuint (unnamed->len, ==, 0);
+  g_assert_cmpuint (checked, >=, at_least);
+}
+
+static void
+test_accessible_names (void)
+{
+  GtkWidget *login = kith_window_get_login_page (window ());
+  GtkWidget *menu = kith_window_get_status_menu (window ());
+  GtkWidget *contacts = find_type (GTK_WIDGET (window ()), g_type_from_name ("KithContactsView"));
+  GtkWidget *chat = find_type (GTK_WIDGET (window ()), g_type_from_name ("KithChatView"));
+  GtkWidget *account = find_type (GTK_WIDGET (window ()), g_type_from_name ("KithAccountPage"));
+
+  /* After the keyboard test: signed in, all pages built. */
+  g_assert_nonnull (contacts);
+  g_assert_nonnull (chat);
+  g_assert_nonnull (account);
+
+  /* The login page: every step (they are all in the tree). */
+  assert_all_named (login, 15);
+  /* The header: the avatar button and its menu. */
+  assert_all_named (menu, 6);
+  assert_all_named (contacts, 3);
+  assert_all_named (chat, 3);
+  assert_all_named (account, 5);
+  /* And the rest of the window (header bars, window buttons). */
+  assert_all_named (GTK_WIDGET (window ()), 35);
+}
+
+static void
+on_activate (GApplication *application,
+             gpointer      user_data)
+{
+  static gboolean ran;
+
+  if (ran)
+    return;
+  ran = TRUE;
+
+  KITH_WAIT_FOR (window () != NULL && gtk_widget_get_mapped (GTK_WIDGET (window ())));
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  /* Keys go to the focused window: make sure it is ours. */
+  gtk_window_present (GTK_WINDOW (window ()));
+  KITH_WAIT_FOR (gtk_window_is_active (GTK_WINDOW (window ())));
+  kith_test_settle (GTK_WIDGET (window ()));
+
+  test_status = g_test_run ();
+
+  g_application_quit (application);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr (KithApplication) application = NULL;
+  g_autofree char *shots = NULL;
+  const char *no_args[] = { "test-keyboard", NULL };
+
+  g_test_init (&argc, &argv, NULL);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+
+  /* XTest needs the X server. */
+  if (g_getenv ("DISPLAY") == NULL || *g_getenv ("DISPLAY") == '\0') {
+    g_test_skip ("No X display (run under xvfb-run)");
+    return 77;
+  }
+  g_setenv ("GDK_BACKEND", "x11", TRUE);
+  /* The test AT context keeps the accessible properties (GTK_A11Y=none
+   * keeps none), without needing an AT-SPI bus. */
+  g_setenv ("GTK_A11Y", "test", TRUE);
+
+  if (g_getenv ("KITH_SCREENSHOT_DIR") == NULL) {
+    shots = g_build_filename (g_get_current_dir (), "screenshots", NULL);
+    g_setenv ("KITH_SCREENSHOT_DIR", shots, TRUE);
+  }
+
+  server = kithd_test_server_startv (NULL);
+  g_setenv ("KITH_SERVER_URL", kithd_test_server_get_url (server), TRUE);
+
+  g_test_add_func ("/keyboard/login-status", test_login_status_chat);
+  g_test_add_func ("/a11y/accessible-names", test_accessible_names);
+
+  application = kith_application_new ();
+  app = application;
+  g_application_set_flags (G_APPLICATION (application), G_APPLICATION_NON_UNIQUE);
+  g_signal_connect_after (application, "activate", G_CALLBACK (on_activate), NULL);
+  g_application_run (G_APPLICATION (application), 1, (char **) no_args);
+
+  app = NULL;
+  kithd_test_server_free (server);
+
+  return test_status;
+}
