@@ -58,6 +58,7 @@ struct _KithSession
   guint              connection_gen;
 
   GPtrArray         *incoming_batch;  /* KithMessageInfo waiting for the store */
+  GPtrArray         *unannounced;     /* KithMessage from contacts not listed yet */
   guint              batch_source;
   gint64             last_seq;
   gint64             history_upto;    /* a new device: older messages are history, not news */
@@ -450,6 +451,7 @@ teardown (KithSession *self,
     kith_message_store_save_messages_async (self->store, self->incoming_batch,
                                             self->last_seq, NULL, NULL, NULL);
   g_ptr_array_set_size (self->incoming_batch, 0);
+  g_ptr_array_set_size (self->unannounced, 0);
   g_clear_handle_id (&self->batch_source, g_source_remove);
 
   if (self->store != NULL) {
@@ -522,6 +524,33 @@ handle_ack (KithSession *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTBOX_LENGTH]);
 }
 
+
+static void
+announce_message (KithSession *self,
+                  KithContact *contact,
+                  KithMessage *message)
+{
+  kith_contact_set_unread_count (contact, kith_contact_get_unread_count (contact) + 1);
+  g_signal_emit (self, signals[MESSAGE_RECEIVED], 0, contact, message);
+}
+
+static void
+announce_unannounced (KithSession *self)
+{
+  g_autoptr (GPtrArray) waiting = g_steal_pointer (&self->unannounced);
+
+  self->unannounced = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < waiting->len; i++) {
+    KithMessage *message = g_ptr_array_index (waiting, i);
+    gint64 peer = kith_message_get_peer_id (message);
+    KithContact *contact = g_hash_table_lookup (self->contacts_by_id, &peer);
+
+    /* Still unknown (not a contact any more): nothing to announce. */
+    if (contact != NULL)
+      announce_message (self, contact, message);
+  }
+}
+
 static void
 handle_message (KithSession     *self,
                 const KithFrame *frame)
@@ -577,11 +606,16 @@ handle_message (KithSession     *self,
   if (frame->seq <= self->history_upto)
     return;   /* history replayed to a new device: no notification */
 
+  if (outgoing)
+    return;
   contact = g_hash_table_lookup (self->contacts_by_id, &peer);
-  if (!outgoing && contact != NULL)
-    kith_contact_set_unread_count (contact, kith_contact_get_unread_count (contact) + 1);
-  if (!outgoing)
-    g_signal_emit (self, signals[MESSAGE_RECEIVED], 0, contact, message);
+  if (contact == NULL) {
+    /* The contact list is fetched after welcome: a message can come first.
+     * It is announced once its sender is listed. */
+    g_ptr_array_add (self->unannounced, g_steal_pointer (&message));
+    return;
+  }
+  announce_message (self, contact, message);
 }
 
 static void
@@ -664,6 +698,7 @@ on_contacts_listed (GObject      *source,
     remove_contact (self, g_array_index (gone, gint64, i));
 
   save_contacts (self);
+  announce_unannounced (self);
   complete_pending (self);
 }
 
@@ -1455,6 +1490,7 @@ kith_session_finalize (GObject *object)
   g_hash_table_unref (self->conversations);
   g_hash_table_unref (self->outbox_by_id);
   g_ptr_array_unref (self->incoming_batch);
+  g_ptr_array_unref (self->unannounced);
 
   G_OBJECT_CLASS (kith_session_parent_class)->finalize (object);
 }
@@ -1527,6 +1563,7 @@ kith_session_init (KithSession *self)
                                                conversation_free);
   self->outbox_by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->incoming_batch = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_message_info_free);
+  self->unannounced = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&self->outbox);
 }
 
