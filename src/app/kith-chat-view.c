@@ -38,6 +38,7 @@ struct _KithChatView
   double         distance;
   gboolean       adjusting;
   gboolean       loading_older;
+  gboolean       focus_composer;   /* a chat was opened while unmapped */
   gboolean       no_older;
 
   GtkWidget     *header_bar;
@@ -347,6 +348,7 @@ show_contact (KithChatView *self)
   gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
 
   update_header (self);
+  self->focus_composer = FALSE;
 
   if (self->contact == NULL) {
     gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "none");
@@ -389,8 +391,12 @@ show_contact (KithChatView *self)
   update_send_enabled (self);
   scroll_to_bottom (self);
   maybe_mark_read (self);
+  /* The user chose this chat: let them type at once. Shown later (a folded
+   * leaflet slides the chat in after this): on map. */
   if (gtk_widget_get_mapped (GTK_WIDGET (self)))
     gtk_widget_grab_focus (self->composer);
+  else
+    self->focus_composer = TRUE;
 }
 
 static void
@@ -445,6 +451,11 @@ kith_chat_view_map (GtkWidget *widget)
                                                  G_BINDING_SYNC_CREATE);
   }
   maybe_mark_read (self);
+  if (self->focus_composer) {
+    self->focus_composer = FALSE;
+    if (gtk_widget_get_visible (self->composer_box))
+      gtk_widget_grab_focus (self->composer);
+  }
 }
 
 static void

@@ -281,12 +281,29 @@ on_search_key_pressed (GtkEventControllerKey *controller,
                        GdkModifierType        state,
                        KithContactsView      *self)
 {
+  g_autoptr (KithContact) first = NULL;
+
   if ((keyval != GDK_KEY_Down && keyval != GDK_KEY_KP_Down) ||
       (state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0)
     return FALSE;
   if (g_list_model_get_n_items (G_LIST_MODEL (self->selection)) == 0 ||
       !gtk_widget_is_drawable (self->list_view))
     return FALSE;
+  /* Entering the list, GtkListView focuses the item it last had the focus
+   * on, wherever sorting moved it since; the first match is meant: focus
+   * its row (GtkListView makes a focused row its current one). */
+  gtk_widget_activate_action (self->list_view, "list.scroll-to-item", "u", 0);
+  first = g_list_model_get_item (G_LIST_MODEL (self->selection), 0);
+  for (GtkWidget *child = gtk_widget_get_first_child (self->list_view);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkWidget *row = gtk_widget_get_first_child (child);
+
+    if (KITH_IS_CONTACT_ROW (row) &&
+        kith_contact_row_get_contact (KITH_CONTACT_ROW (row)) == first &&
+        gtk_widget_grab_focus (child))
+      return TRUE;
+  }
   return gtk_widget_child_focus (self->list_view, GTK_DIR_TAB_FORWARD);
 }
 

@@ -137,6 +137,26 @@ on_item_clicked (GtkButton      *button,
   gtk_popover_popdown (GTK_POPOVER (self->popover));
 }
 
+/* The menu closed (a status chosen, Escape, a click outside): if the focus
+ * is still on one of its items, now hidden, give it back to the avatar
+ * button, as a menu does. Else the window's focus stays on a hidden widget
+ * and the next key the user types goes nowhere. */
+static void
+on_popover_closed (GtkPopover     *popover,
+                   KithStatusMenu *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  if (focus != NULL && focus != GTK_WIDGET (popover) &&
+      !gtk_widget_is_ancestor (focus, GTK_WIDGET (popover)))
+    return;
+  if (gtk_widget_is_drawable (self->button))
+    gtk_widget_grab_focus (self->button);
+  else if (root != NULL)
+    gtk_root_set_focus (root, NULL);
+}
+
 /* Opened from the keyboard or not, the menu starts on the current status,
  * as a radio menu does: arrows move to the others, Enter chooses. */
 static void
@@ -331,6 +351,7 @@ kith_status_menu_init (KithStatusMenu *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   g_signal_connect_after (self->popover, "show", G_CALLBACK (on_popover_show), self);
+  g_signal_connect (self->popover, "closed", G_CALLBACK (on_popover_closed), self);
   shortcuts = gtk_event_controller_key_new ();
   g_signal_connect (shortcuts, "key-pressed", G_CALLBACK (on_popover_key_pressed), self);
   gtk_widget_add_controller (self->popover, shortcuts);

@@ -12,7 +12,9 @@
 
 #include "kith-app-test-util.h"
 #include "kith-application.h"
+#include "kith-chat-view.h"
 #include "kith-contact-row.h"
+#include "kith-contacts-view.h"
 #include "kith-login-page.h"
 #include "kith-session.h"
 #include "kith-status-menu.h"
@@ -27,6 +29,8 @@
  */
 
 #define PASSWORD "Corr3ct-Horse!"
+/* Every printable ASCII class: letters, digits, punctuation, a space. */
+#define MESSAGE "Hello Charles, 2+2=4? Yes!"
 
 static KithdTestServer *server;
 static KithApplication *app;
@@ -178,6 +182,54 @@ find_type (GtkWidget *root,
   return NULL;
 }
 
+/* The contact of the focused row of the contacts list, or NULL. */
+static KithContact *
+focused_contact (void)
+{
+  GtkWidget *focus = focus_widget ();
+  GtkWidget *row;
+
+  if (focus == NULL)
+    return NULL;
+  row = GTK_IS_LIST_VIEW (focus) ? NULL : find_type (focus, KITH_TYPE_CONTACT_ROW);
+  if (row == NULL)
+    row = gtk_widget_get_ancestor (focus, KITH_TYPE_CONTACT_ROW);
+  return row != NULL ? kith_contact_row_get_contact (KITH_CONTACT_ROW (row)) : NULL;
+}
+
+/* The contacts the list shows. */
+static guint
+shown_contacts (GtkWidget *list)
+{
+  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list)));
+
+  return g_list_model_get_n_items (model);
+}
+
+/* The contact at @position of the list, as sorted and filtered. */
+static KithContact *
+shown_contact (GtkWidget *list,
+               guint      position)
+{
+  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list)));
+  g_autoptr (KithContact) contact = g_list_model_get_item (model, position);
+
+  return contact;   /* the session keeps it */
+}
+
+static gboolean
+composer_text_is (GtkWidget  *composer,
+                  const char *want)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (composer));
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  return g_strcmp0 (text, want) == 0;
+}
+
 static void
 wait_presence (KithdTestSocket *socket,
                gint64           user_id,
@@ -201,7 +253,14 @@ test_login_status_chat (void)
   KithSession *session = kith_application_get_session (app);
   KithStatusMenu *menu;
   GtkWidget *popover;
+  GtkWidget *contacts;
+  GtkWidget *search;
+  GtkWidget *list;
+  GtkWidget *chat;
+  GtkWidget *composer;
+  g_autoptr (JsonObject) received = NULL;
   g_autofree char *path = NULL;
+  g_autofree char *path2 = NULL;
 
   kithd_test_server_make_contacts (server, user, friend);
   kithd_test_server_make_contacts (server, user, other);
@@ -243,10 +302,57 @@ test_login_status_chat (void)
   KITH_WAIT_FOR (g_strcmp0 (kith_status_menu_get_presence_name (menu), "busy") == 0);
   KITH_WAIT_FOR (!gtk_widget_get_visible (popover));
   wait_presence (friend_socket, user->id, "busy");
-  /* TODO: Ctrl+F → contacts → Down → Enter → composer → Enter. Under
-   * Xvfb (no window manager) keys right after the popover's keyboard grab
-   * ends are lost; see the report. kith-contacts-view has Ctrl+F, Down and
-   * Enter for it. */
+
+  /* The menu gave the focus back to its avatar button, not left it on a
+   * hidden item. */
+  g_assert_true (focus_in (menu_child ("button")));
+  g_assert_false (focus_in (popover));
+
+  /* Ctrl+F: the contacts search; Down: into the list, on the first
+   * contact (Charles is online, so before Alan); Down, Up move between the
+   * contacts; Enter opens the chat, with the focus in the composer. */
+  contacts = find_type (GTK_WIDGET (window ()), KITH_TYPE_CONTACTS_VIEW);
+  g_assert_nonnull (contacts);
+  search = template_child (contacts, KITH_TYPE_CONTACTS_VIEW, "search_entry");
+  list = template_child (contacts, KITH_TYPE_CONTACTS_VIEW, "list_view");
+  KITH_WAIT_FOR (shown_contacts (list) == 2 &&
+                 shown_contact (list, 0) == kith_session_find_contact (session, friend->id));
+  press_keysym (XK_f, FALSE, TRUE);
+  KITH_WAIT_FOR (focus_in (search));
+  press (XK_Down);
+  KITH_WAIT_FOR (focused_contact () == kith_session_find_contact (session, friend->id));
+  press (XK_Down);
+  KITH_WAIT_FOR (focused_contact () == kith_session_find_contact (session, other->id));
+  press (XK_Up);
+  KITH_WAIT_FOR (focused_contact () == kith_session_find_contact (session, friend->id));
+  press (XK_Return);
+  KITH_WAIT_FOR (kith_window_get_chat_contact (window ()) == kith_session_find_contact (session, friend->id));
+  chat = find_type (GTK_WIDGET (window ()), KITH_TYPE_CHAT_VIEW);
+  g_assert_nonnull (chat);
+  composer = template_child (chat, KITH_TYPE_CHAT_VIEW, "composer");
+  KITH_WAIT_FOR (gtk_widget_has_focus (composer));
+
+  /* Type, Enter sends: Charles gets exactly that. */
+  type_text (MESSAGE);
+  KITH_WAIT_FOR (composer_text_is (composer, MESSAGE));
+  press (XK_Return);
+  received = kithd_test_socket_wait_frame (friend_socket, "message", "from", user->id, 10000);
+  g_assert_nonnull (received);
+  g_assert_cmpstr (json_object_get_string_member (received, "body"), ==, MESSAGE);
+  g_assert_cmpint (json_object_get_int_member (received, "to"), ==, friend->id);
+  /* The composer is empty again and keeps the focus, for the next line. */
+  KITH_WAIT_FOR (composer_text_is (composer, ""));
+  g_assert_true (gtk_widget_has_focus (composer));
+
+  /* Ctrl+F from the chat; a search, Enter opens its first match. */
+  press_keysym (XK_f, FALSE, TRUE);
+  KITH_WAIT_FOR (focus_in (search));
+  type_text ("turing");
+  KITH_WAIT_FOR (shown_contacts (list) == 1);
+  press (XK_Return);
+  KITH_WAIT_FOR (kith_window_get_chat_contact (window ()) == kith_session_find_contact (session, other->id));
+  KITH_WAIT_FOR (gtk_widget_has_focus (composer));
+  path2 = kith_test_save_screenshot (GTK_WIDGET (window ()), "keyboard-chat.png");
 }
 
 /* ---- accessible names ---- */
