@@ -163,7 +163,7 @@ fake_watcher_new (void)
 static void
 fake_watcher_free (FakeWatcher *watcher)
 {
-  g_bus_unown_name (watcher->owner_id);
+  g_clear_handle_id (&watcher->owner_id, g_bus_unown_name);
   g_dbus_connection_unregister_object (watcher->connection, watcher->registration_id);
   g_object_unref (watcher->connection);
   g_dbus_node_info_unref (watcher->info);
@@ -791,6 +791,53 @@ test_message_notification (Fixture       *f,
   WAIT_FOR (window_title_is (f->pid, "Charles Babbage – Kith"));
 }
 
+static gboolean
+name_has_owner (GDBusConnection *connection,
+                const char      *name)
+{
+  g_autoptr (GVariant) reply = NULL;
+  gboolean has_owner = FALSE;
+
+  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner", g_variant_new ("(s)", name),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &has_owner);
+  return has_owner;
+}
+
+/* No tray on this desktop: closing the window cannot hide Kith anywhere, so
+ * it signs out and quits, and contacts see it at once. */
+static void
+test_close_without_tray (Fixture       *f,
+                         gconstpointer  data)
+{
+  const char *status;
+
+  g_clear_handle_id (&f->watcher->owner_id, g_bus_unown_name);
+  WAIT_FOR (!name_has_owner (f->watcher->connection, WATCHER_NAME));
+
+  f->pid = spawn_kith (f, NULL);
+  g_child_watch_add (f->pid, on_child_exit, f);
+  WAIT_FOR (find_viewable_window (f->pid) != None || f->exited);
+  g_assert_false (f->exited);
+  do {
+    status = kithd_test_socket_wait_presence (f->friend_socket, f->user->id, 20000);
+  } while (status != NULL && g_strcmp0 (status, "online") != 0);
+  g_assert_cmpstr (status, ==, "online");
+  g_assert_cmpuint (f->watcher->items->len, ==, 0);
+
+  send_delete_window (find_viewable_window (f->pid));
+  WAIT_FOR (f->exited);
+  g_assert_true (WIFEXITED (f->status));
+  g_assert_cmpint (WEXITSTATUS (f->status), ==, 0);
+
+  do {
+    status = kithd_test_socket_wait_presence (f->friend_socket, f->user->id, 10000);
+  } while (status != NULL && g_strcmp0 (status, "offline") != 0);
+  g_assert_cmpstr (status, ==, "offline");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -815,6 +862,8 @@ main (int   argc,
               fixture_setup, test_message_notification, fixture_teardown);
   g_test_add ("/app-process/tray-exit", Fixture, NULL,
               fixture_setup, test_tray_exit, fixture_teardown);
+  g_test_add ("/app-process/close-without-tray", Fixture, NULL,
+              fixture_setup, test_close_without_tray, fixture_teardown);
   g_test_add ("/app-process/command-line-exit", Fixture, NULL,
               fixture_setup, test_command_line_exit, fixture_teardown);
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 
 #include "kith-app-test-util.h"
 #include "kith-application.h"
@@ -433,6 +434,43 @@ test_account_deleted_message (void)
   g_assert_cmpstr (label_text ("message_label"), ==, "Your account has been deleted.");
 }
 
+/* "Sign in with Google" is offered only by a server that has it configured. */
+static void
+test_google_button_follows_server (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kith-oidc-XXXXXX", NULL);
+  g_autofree char *conf = g_build_filename (dir, "kithd.conf", NULL);
+  g_autoptr (GError) error = NULL;
+  KithdTestServer *google_server;
+  GtkWidget *google = login_child ("google_button");
+  GtkWidget *server_row = login_child ("server_row");
+
+  g_file_set_contents (conf, "[oidc]\ngoogle-client-id=kith-test-client\n", -1, &error);
+  g_assert_no_error (error);
+  google_server = kithd_test_server_start ("--config", conf, NULL);
+
+  back_to_email_step ();
+  kith_test_settle (GTK_WIDGET (window ()));
+  KITH_WAIT_FOR (!gtk_widget_get_visible (google));
+
+  /* The Advanced server address, applied as a person would. */
+  gtk_editable_set_text (GTK_EDITABLE (server_row), kithd_test_server_get_url (google_server));
+  g_signal_emit_by_name (server_row, "apply");
+  KITH_WAIT_FOR (gtk_widget_get_visible (google));
+  kith_test_settle (GTK_WIDGET (window ()));
+  g_assert_true (shown (google));
+
+  gtk_editable_set_text (GTK_EDITABLE (server_row), kithd_test_server_get_url (server));
+  g_signal_emit_by_name (server_row, "apply");
+  KITH_WAIT_FOR (!gtk_widget_get_visible (google));
+  g_assert_cmpstr (kith_session_get_server_url (kith_application_get_session (app)), ==,
+                   kithd_test_server_get_url (server));
+
+  kithd_test_server_free (google_server);
+  g_unlink (conf);
+  g_rmdir (dir);
+}
+
 static void
 on_activate (GApplication *application,
              gpointer      user_data)
@@ -480,6 +518,7 @@ main (int   argc,
   g_test_add_func ("/login/sign-up", test_sign_up);
   g_test_add_func ("/login/sign-in-status-log-out", test_sign_in_status_log_out);
   g_test_add_func ("/login/account-deleted-message", test_account_deleted_message);
+  g_test_add_func ("/login/google-button-follows-server", test_google_button_follows_server);
 
   application = kith_application_new ();
   app = application;
