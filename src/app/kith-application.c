@@ -22,8 +22,6 @@ struct _KithApplication
   GPtrArray      *watched_contacts;
   GCancellable   *cancellable;
   guint           restore_timeout_id;
-  gulong          after_paint_id;
-  GdkFrameClock  *frame_clock;
   gboolean        restore_started;
   gboolean        exiting;
 };
@@ -186,7 +184,7 @@ on_server_setting_changed (GSettings       *settings,
     kith_session_set_server_url (self->session, server);
 }
 
-/* ---- restoring a stay-signed-in session, after the first frame ---- */
+/* ---- restoring a stay-signed-in session ---- */
 
 static void
 on_restored (GObject      *object,
@@ -215,22 +213,13 @@ on_restored (GObject      *object,
   }
 }
 
-static void
-disconnect_frame_clock (KithApplication *self)
-{
-  if (self->frame_clock != NULL) {
-    g_clear_signal_handler (&self->after_paint_id, self->frame_clock);
-    g_clear_object (&self->frame_clock);
-  }
-}
-
+/* Started in activate, before the first frame: it waits for nothing (the
+ * keyring, the network and the cache are all asked asynchronously; the
+ * cache is read on the store's worker thread). */
 static void
 start_restore (KithApplication *self)
 {
   g_autofree char *email = NULL;
-
-  disconnect_frame_clock (self);
-  g_clear_handle_id (&self->restore_timeout_id, g_source_remove);
 
   if (self->restore_started)
     return;
@@ -239,24 +228,6 @@ start_restore (KithApplication *self)
   email = g_settings_get_string (self->settings, "last-email");
   kith_session_restore_async (self->session, *email != '\0' ? email : NULL, self->cancellable,
                               on_restored, g_object_ref (self));
-}
-
-static void
-on_after_paint (GdkFrameClock   *clock,
-                KithApplication *self)
-{
-  start_restore (self);
-}
-
-static gboolean
-on_restore_timeout (gpointer user_data)
-{
-  KithApplication *self = user_data;
-
-  self->restore_timeout_id = 0;
-  start_restore (self);
-
-  return G_SOURCE_REMOVE;
 }
 
 /* ---- closing and exiting ---- */
@@ -575,33 +546,21 @@ static void
 kith_application_activate (GApplication *app)
 {
   KithApplication *self = KITH_APPLICATION (app);
-  gboolean first = self->window == NULL;
-
   if (self->exiting)
     return;
 
-  if (first) {
+  if (self->window == NULL) {
     self->window = kith_window_new (GTK_APPLICATION (self), self->session, self->settings);
     g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
     g_signal_connect_object (self->window, "close-request", G_CALLBACK (on_close_request), self, 0);
-    if (g_settings_get_boolean (self->settings, "stay-signed-in") &&
-        kith_session_get_state (self->session) == KITH_SESSION_SIGNED_OUT)
+    if (g_settings_get_boolean (self->settings, "stay-signed-in") && !self->restore_started &&
+        kith_session_get_state (self->session) == KITH_SESSION_SIGNED_OUT) {
       kith_window_set_restoring (self->window, TRUE);
+      start_restore (self);
+    }
   }
 
   gtk_window_present (GTK_WINDOW (self->window));
-
-  /* Nothing slow before the first frame: the keyring and the network are
-   * asked once the window has been drawn. */
-  if (first && g_settings_get_boolean (self->settings, "stay-signed-in") && !self->restore_started) {
-    self->frame_clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->window));
-    if (self->frame_clock != NULL) {
-      g_object_ref (self->frame_clock);
-      self->after_paint_id = g_signal_connect (self->frame_clock, "after-paint",
-                                               G_CALLBACK (on_after_paint), self);
-    }
-    self->restore_timeout_id = g_timeout_add (1000, on_restore_timeout, self);
-  }
 }
 
 static void
@@ -610,7 +569,6 @@ kith_application_shutdown (GApplication *app)
   KithApplication *self = KITH_APPLICATION (app);
 
   g_cancellable_cancel (self->cancellable);
-  disconnect_frame_clock (self);
   g_clear_handle_id (&self->restore_timeout_id, g_source_remove);
   if (self->tray != NULL) {
     kith_tray_unexport (self->tray);
@@ -626,7 +584,6 @@ kith_application_dispose (GObject *object)
 {
   KithApplication *self = KITH_APPLICATION (object);
 
-  disconnect_frame_clock (self);
   g_clear_handle_id (&self->restore_timeout_id, g_source_remove);
   g_clear_object (&self->tray);
   if (self->watched_contacts != NULL)

@@ -25,6 +25,7 @@ struct _KithWindow
   GtkWidget            *toast_overlay;
   GtkWidget            *stack;
   GtkWidget            *login_box;
+  GtkWidget            *signing_in_status;
   GtkWidget            *signing_in_spinner;
   GtkWidget            *leaflet;
   GtkWidget            *sidebar;
@@ -35,6 +36,7 @@ struct _KithWindow
   GtkWidget            *content_header;
   GtkWidget            *chat_title;
   GtkWidget            *content_stack;
+  GtkWidget            *empty_status;
   GtkWidget            *account_box;
 
   GtkWidget            *login_page;
@@ -48,6 +50,9 @@ struct _KithWindow
   KithContact          *chat_contact;
   char                 *pending_message;
   gboolean              restoring;
+  gboolean              restoring_cached;   /* a last-account record: main page at once */
+  gulong                after_paint_id;
+  guint                 build_idle_id;
 };
 
 enum {
@@ -62,19 +67,39 @@ static GParamSpec *properties[N_PROPS];
 G_DEFINE_FINAL_TYPE (KithWindow, kith_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void ensure_main_content (KithWindow *self);
+static void ensure_account_page (KithWindow *self);
 
 static void
 set_page (KithWindow *self,
           const char *name)
 {
+  const char *current = gtk_stack_get_visible_child_name (GTK_STACK (self->stack));
+  GtkStackTransitionType transition;
+
   if (g_str_equal (name, "main") || g_str_equal (name, "account"))
     ensure_main_content (self);
+  if (g_str_equal (name, "account"))
+    ensure_account_page (self);
 
-  if (g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), name) == 0)
+  if (g_strcmp0 (current, name) == 0)
     return;
 
+  if (g_str_equal (name, "signing-in") &&
+      adw_status_page_get_paintable (ADW_STATUS_PAGE (self->signing_in_status)) == NULL) {
+    /* The same PNG as the login page's logo: an SVG icon would load librsvg. */
+    g_autoptr (GdkTexture) logo = gdk_texture_new_from_resource ("/im/kith/Kith/kith-logo.png");
+
+    adw_status_page_set_paintable (ADW_STATUS_PAGE (self->signing_in_status), GDK_PAINTABLE (logo));
+  }
+
+  /* Restoring: straight to the cached list, no crossfade to wait for. */
+  if (self->restoring || g_strcmp0 (current, "signing-in") == 0)
+    transition = GTK_STACK_TRANSITION_TYPE_NONE;
+  else
+    transition = gtk_stack_get_transition_type (GTK_STACK (self->stack));
+
   g_debug ("Page %s", name);
-  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), name);
+  gtk_stack_set_visible_child_full (GTK_STACK (self->stack), name, transition);
   gtk_spinner_set_spinning (GTK_SPINNER (self->signing_in_spinner),
                             g_str_equal (name, "signing-in"));
 }
@@ -145,7 +170,7 @@ follow_session (KithWindow *self)
 
   case KITH_SESSION_SIGNING_IN:
     /* Restoring: the last account's contacts from the cache at once. */
-    if (self->restoring && kith_session_get_from_cache (self->session))
+    if (self->restoring && (self->restoring_cached || kith_session_get_from_cache (self->session)))
       set_page (self, "main");
     else if (self->restoring)
       set_page (self, "signing-in");
@@ -271,29 +296,24 @@ build_content (KithWindow *self)
   self->login_page = kith_login_page_new (self->session, self->settings);
   gtk_widget_set_vexpand (self->login_page, TRUE);
   gtk_box_append (GTK_BOX (self->login_box), self->login_page);
+}
+
+/* The status menu's avatar is an SVG icon (librsvg): built with the main page. */
+static void
+ensure_status_menu (KithWindow *self)
+{
+  if (self->status_menu != NULL)
+    return;
 
   self->status_menu = kith_status_menu_new (self->session);
   adw_header_bar_pack_start (ADW_HEADER_BAR (self->sidebar_header), self->status_menu);
 }
 
-/* The contacts, the chat pane and My Account are built when first shown,
- * so that the login page comes up as fast as an empty window. */
 static void
-ensure_main_content (KithWindow *self)
+ensure_chat_view (KithWindow *self)
 {
-  if (self->contacts_view != NULL)
+  if (self->chat_view != NULL)
     return;
-
-#ifdef HAVE_KITH_CONTACTS_VIEW
-  self->contacts_view = kith_contacts_view_new (self->session);
-  g_signal_connect_object (self->contacts_view, "contact-activated",
-                           G_CALLBACK (on_contact_activated), self, 0);
-#else
-  self->contacts_view = placeholder ("system-users-symbolic", _("Contacts"),
-                                     _("Your contacts will be listed here"));
-#endif
-  gtk_widget_set_vexpand (self->contacts_view, TRUE);
-  gtk_box_append (GTK_BOX (self->sidebar_bin), self->contacts_view);
 
 #ifdef HAVE_KITH_CHAT_VIEW
   /* The chat view has its own header bar and empty state. */
@@ -306,6 +326,36 @@ ensure_main_content (KithWindow *self)
 #ifdef HAVE_KITH_CHAT_VIEW
   gtk_stack_set_visible_child (GTK_STACK (self->content_stack), self->chat_view);
 #endif
+}
+
+/* The contacts first, so that a restore shows the list at once: the chat
+ * pane and My Account come after the list is drawn (or when first needed). */
+static void
+ensure_main_content (KithWindow *self)
+{
+  if (self->contacts_view != NULL)
+    return;
+
+  ensure_status_menu (self);
+  adw_status_page_set_icon_name (ADW_STATUS_PAGE (self->empty_status), "im.kith.Kith-symbolic");
+
+#ifdef HAVE_KITH_CONTACTS_VIEW
+  self->contacts_view = kith_contacts_view_new (self->session);
+  g_signal_connect_object (self->contacts_view, "contact-activated",
+                           G_CALLBACK (on_contact_activated), self, 0);
+#else
+  self->contacts_view = placeholder ("system-users-symbolic", _("Contacts"),
+                                     _("Your contacts will be listed here"));
+#endif
+  gtk_widget_set_vexpand (self->contacts_view, TRUE);
+  gtk_box_append (GTK_BOX (self->sidebar_bin), self->contacts_view);
+}
+
+static void
+ensure_account_page (KithWindow *self)
+{
+  if (self->account_page != NULL)
+    return;
 
 #ifdef HAVE_KITH_ACCOUNT_PAGE
   self->account_page = GTK_WIDGET (kith_account_page_new (self->session));
@@ -398,6 +448,7 @@ kith_window_dispose (GObject *object)
 {
   KithWindow *self = KITH_WINDOW (object);
 
+  g_clear_handle_id (&self->build_idle_id, g_source_remove);
   if (self->chat_contact != NULL)
     g_signal_handlers_disconnect_by_func (self->chat_contact, update_chat_title, self);
   g_clear_object (&self->chat_contact);
@@ -442,6 +493,7 @@ kith_window_class_init (KithWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KithWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, sidebar_title);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, login_box);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, signing_in_status);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, signing_in_spinner);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, sidebar);
@@ -451,6 +503,7 @@ kith_window_class_init (KithWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KithWindow, content_header);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, chat_title);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, empty_status);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, account_box);
 
   gtk_widget_class_install_action (widget_class, "win.show-account", NULL, on_show_account);
@@ -498,11 +551,71 @@ on_trace_realize (KithWindow *self)
                            G_CALLBACK (on_trace_after_paint), self, 0);
 }
 
+/* One at a time, so that each is a short block of the main loop. */
+static gboolean
+build_rest_idle (gpointer user_data)
+{
+  KithWindow *self = user_data;
+
+  if (self->chat_view == NULL) {
+    ensure_chat_view (self);
+    return G_SOURCE_CONTINUE;
+  }
+  ensure_account_page (self);
+
+  self->build_idle_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* The chat pane and My Account are built once the contact list has been
+ * drawn (or the session is online with an empty list), after that frame;
+ * or before, when first needed. */
+static void
+on_after_paint (GdkFrameClock *clock,
+                KithWindow    *self)
+{
+  if (self->chat_view != NULL && self->account_page != NULL) {
+    g_clear_signal_handler (&self->after_paint_id, clock);
+    return;
+  }
+
+  if (self->contacts_view == NULL || !gtk_widget_get_mapped (self->contacts_view))
+    return;
+  if (g_list_model_get_n_items (kith_session_get_contacts (self->session)) == 0 &&
+      kith_session_get_state (self->session) != KITH_SESSION_ONLINE)
+    return;
+
+  g_clear_signal_handler (&self->after_paint_id, clock);
+  if (self->build_idle_id == 0)
+    self->build_idle_id = g_idle_add_full (G_PRIORITY_LOW, build_rest_idle, self, NULL);
+}
+
+static void
+on_realize (KithWindow *self)
+{
+  if ((self->chat_view == NULL || self->account_page == NULL) && self->after_paint_id == 0)
+    self->after_paint_id = g_signal_connect_object (gtk_widget_get_frame_clock (GTK_WIDGET (self)),
+                                                    "after-paint", G_CALLBACK (on_after_paint),
+                                                    self, 0);
+}
+
+static void
+on_unrealize (KithWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  if (clock != NULL)
+    g_clear_signal_handler (&self->after_paint_id, clock);
+  self->after_paint_id = 0;
+}
+
 static void
 kith_window_init (KithWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  g_signal_connect (self, "realize", G_CALLBACK (on_realize), NULL);
+  g_signal_connect (self, "unrealize", G_CALLBACK (on_unrealize), NULL);
   if (g_strcmp0 (g_getenv ("KITH_STARTUP_TRACE"), "1") == 0)
     g_signal_connect (self, "realize", G_CALLBACK (on_trace_realize), NULL);
 }
@@ -555,6 +668,7 @@ kith_window_open_chat (KithWindow  *self,
   g_return_if_fail (KITH_IS_CONTACT (contact));
 
   ensure_main_content (self);
+  ensure_chat_view (self);
   set_chat_contact (self, contact);
 #ifdef HAVE_KITH_CHAT_VIEW
   kith_chat_view_set_contact (KITH_CHAT_VIEW (self->chat_view), contact);
@@ -575,7 +689,12 @@ kith_window_set_restoring (KithWindow *self,
   g_return_if_fail (KITH_IS_WINDOW (self));
 
   self->restoring = restoring;
-  if (restoring) {
+  /* The last account's cache will be shown: the main page (empty, then
+   * the cached list, "Connecting…") rather than "Signing in…". */
+  self->restoring_cached = restoring && kith_session_has_last_account (self->session);
+  if (self->restoring_cached && kith_session_get_state (self->session) != KITH_SESSION_ONLINE) {
+    set_page (self, "main");
+  } else if (restoring) {
     KithSessionState state = kith_session_get_state (self->session);
 
     if (state == KITH_SESSION_SIGNED_OUT ||
@@ -606,6 +725,7 @@ kith_window_get_status_menu (KithWindow *self)
 {
   g_return_val_if_fail (KITH_IS_WINDOW (self), NULL);
 
+  ensure_status_menu (self);
   return self->status_menu;
 }
 

@@ -29,7 +29,9 @@ void        kith_window_add_toast        (KithWindow  *self,
 void        kith_window_show_account     (KithWindow  *self);
 void        kith_window_open_chat        (KithWindow  *self,
                                           KithContact *contact);
-/* While TRUE and the session is signing in, show "Signing in…". */
+/* While TRUE and the session is signing in, show "Signing in…"; or, when
+ * the last account's cache will be shown (a `last-account` record), the
+ * main page at once, without a transition, "Connecting…" until online. */
 void        kith_window_set_restoring    (KithWindow  *self,
                                           gboolean     restoring);
 /* "login", "signing-in", "main" or "account" */

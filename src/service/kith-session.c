@@ -935,6 +935,7 @@ on_cache_contacts (GObject      *source,
 {
   g_autoptr (KithSession) self = user_data;
   g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GPtrArray) added = NULL;
   g_autoptr (GError) error = NULL;
 
   list = kith_message_store_contacts_finish (KITH_MESSAGE_STORE (source), result, &error);
@@ -942,13 +943,28 @@ on_cache_contacts (GObject      *source,
       self->cache_cancellable == NULL || g_cancellable_is_cancelled (self->cache_cancellable))
     return;
 
-  /* Presence is unknown until the socket says. */
+  /* Presence is unknown until the socket says. The new contacts go into
+   * the model in one splice: one items-changed, not one per contact (the
+   * contact list may already be on screen). */
+  added = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < list->len; i++) {
     KithContactInfo *info = g_ptr_array_index (list, i);
+    KithContact *contact;
 
     info->presence = KITH_PRESENCE_OFFLINE;
-    add_or_update_contact (self, info);
+    if (info->user == NULL)
+      continue;
+    contact = g_hash_table_lookup (self->contacts_by_id, &info->user->id);
+    if (contact != NULL) {
+      kith_contact_update (contact, info);
+      continue;
+    }
+    contact = kith_contact_new (info);
+    g_hash_table_insert (self->contacts_by_id, int64_key (info->user->id), contact);
+    g_ptr_array_add (added, contact);
   }
+  g_list_store_splice (self->contacts, g_list_model_get_n_items (G_LIST_MODEL (self->contacts)), 0,
+                       added->pdata, added->len);
   g_debug ("%u contacts shown from the cache", list->len);
   set_from_cache (self, TRUE);
 }
@@ -1722,6 +1738,22 @@ kith_session_get_from_cache (KithSession *self)
   g_return_val_if_fail (KITH_IS_SESSION (self), FALSE);
 
   return self->from_cache;
+}
+
+gboolean
+kith_session_has_last_account (KithSession *self)
+{
+  g_autoptr (GFile) file = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (KITH_IS_SESSION (self), FALSE);
+
+  if (self->data_dir == NULL)
+    return FALSE;
+  file = last_account_file (self);
+  path = g_file_get_path (file);
+
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR);
 }
 
 /* ---- sign in, sign up, restore ---- */

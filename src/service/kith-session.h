@@ -51,6 +51,9 @@ KithSessionState kith_session_get_state              (KithSession *self);
 /* TRUE while restoring, once the last account's cached contacts are in the
  * contacts model (presence offline) and before the session is online. */
 gboolean         kith_session_get_from_cache         (KithSession *self);
+/* TRUE if the `last-account` record of this server exists (a stat, nothing
+ * read): a restore will most likely show that account's cache. */
+gboolean         kith_session_has_last_account       (KithSession *self);
 const char      *kith_session_get_server_url         (KithSession *self);
 void             kith_session_set_server_url         (KithSession *self,
                                                       const char  *server_url);
