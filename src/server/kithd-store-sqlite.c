@@ -422,23 +422,34 @@ kithd_store_sqlite_user_update_profile (KithdStore  *store,
   return run_changed (self, stmt, "No such user", error);
 }
 
+/* @sql: "UPDATE users SET <column> = ?1 WHERE id = ?2" */
+static gboolean
+update_user_text (KithdStoreSqlite  *self,
+                  const char        *sql,
+                  gint64             id,
+                  const char        *value,
+                  GError           **error)
+{
+  g_autoptr (Stmt) stmt = prepare (self, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, value);
+  sqlite3_bind_int64 (stmt, 2, id);
+
+  return run_changed (self, stmt, "No such user", error);
+}
+
 static gboolean
 kithd_store_sqlite_user_set_password (KithdStore  *store,
                                       gint64       id,
                                       const char  *password_hash,
                                       GError     **error)
 {
-  KithdStoreSqlite *self = KITHD_STORE_SQLITE (store);
-  g_autoptr (Stmt) stmt = NULL;
-
-  stmt = prepare (self, "UPDATE users SET password_hash = ?1 WHERE id = ?2", error);
-  if (stmt == NULL)
-    return FALSE;
-
-  bind_text (stmt, 1, password_hash);
-  sqlite3_bind_int64 (stmt, 2, id);
-
-  return run_changed (self, stmt, "No such user", error);
+  return update_user_text (KITHD_STORE_SQLITE (store),
+                           "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+                           id, password_hash, error);
 }
 
 static gboolean
@@ -447,17 +458,9 @@ kithd_store_sqlite_user_set_plan (KithdStore  *store,
                                   const char  *plan,
                                   GError     **error)
 {
-  KithdStoreSqlite *self = KITHD_STORE_SQLITE (store);
-  g_autoptr (Stmt) stmt = NULL;
-
-  stmt = prepare (self, "UPDATE users SET plan = ?1 WHERE id = ?2", error);
-  if (stmt == NULL)
-    return FALSE;
-
-  bind_text (stmt, 1, plan);
-  sqlite3_bind_int64 (stmt, 2, id);
-
-  return run_changed (self, stmt, "No such user", error);
+  return update_user_text (KITHD_STORE_SQLITE (store),
+                           "UPDATE users SET plan = ?1 WHERE id = ?2",
+                           id, plan, error);
 }
 
 static GPtrArray *
