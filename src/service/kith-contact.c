@@ -173,13 +173,7 @@ kith_contact_update_user (KithContact        *self,
   if (set_string (&self->last_name, user->last_name))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_NAME]);
 
-  display = g_strstrip (g_strdup_printf ("%s %s",
-                                         self->first_name ? self->first_name : "",
-                                         self->last_name ? self->last_name : ""));
-  if (*display == '\0') {
-    g_free (display);
-    display = g_strdup (self->email);
-  }
+  display = kith_display_name_for (self->first_name, self->last_name, self->email);
   if (set_string (&self->display_name, display))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_NAME]);
 

@@ -64,6 +64,23 @@ kith_initials_for (const char *first_name,
   return g_string_free (str, FALSE);
 }
 
+/* "First Last", or the email when there is no name. */
+char *
+kith_display_name_for (const char *first_name,
+                       const char *last_name,
+                       const char *email)
+{
+  char *display = g_strstrip (g_strdup_printf ("%s %s",
+                                               first_name ? first_name : "",
+                                               last_name ? last_name : ""));
+
+  if (*display == '\0') {
+    g_free (display);
+    display = g_strdup (email ? email : "");
+  }
+  return display;
+}
+
 static gboolean
 set_string (char       **field,
             const char  *value)
@@ -202,13 +219,7 @@ kith_user_update (KithUser           *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAN]);
   }
 
-  display = g_strstrip (g_strdup_printf ("%s %s",
-                                         self->first_name ? self->first_name : "",
-                                         self->last_name ? self->last_name : ""));
-  if (*display == '\0') {
-    g_free (display);
-    display = g_strdup (self->email);
-  }
+  display = kith_display_name_for (self->first_name, self->last_name, self->email);
   if (set_string (&self->display_name, display))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_NAME]);
 

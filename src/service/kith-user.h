@@ -33,6 +33,10 @@ gboolean      kith_user_get_offline_email_notification (KithUser *self);
 const char   *kith_user_get_plan                       (KithUser *self);
 KithPresence  kith_user_get_presence                   (KithUser *self);
 
+/* "Ada", "Lovelace", "ada@x" -> "Ada Lovelace"; no names -> the email. */
+char         *kith_display_name_for                    (const char *first_name,
+                                                        const char *last_name,
+                                                        const char *email);
 /* "Ada", "Lovelace", "ada@x" -> "AL"; no names -> first letter of the email. */
 char         *kith_initials_for                        (const char *first_name,
                                                         const char *last_name,
