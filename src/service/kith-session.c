@@ -981,77 +981,50 @@ on_cache_opened (GObject      *source,
     g_debug ("cannot open the cache: %s", error->message);
 }
 
-typedef struct {
-  KithSession *self;
-  char        *email;
-  GCancellable *cancellable;
-} CacheLookup;
-
-static void
-on_last_account_loaded (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
-{
-  CacheLookup *lookup = user_data;
-  KithSession *self = lookup->self;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GKeyFile) keyfile = g_key_file_new ();
-  g_autofree char *contents = NULL;
-  g_autofree char *email = NULL;
-  g_autofree char *path = NULL;
-  gsize len;
-  gint64 id;
-
-  if (!g_file_load_contents_finish (G_FILE (source), result, &contents, &len, NULL, &error) ||
-      g_cancellable_is_cancelled (lookup->cancellable) ||
-      lookup->cancellable != self->cache_cancellable ||
-      self->state != KITH_SESSION_SIGNING_IN || self->store != NULL ||
-      !g_key_file_load_from_data (keyfile, contents, len, G_KEY_FILE_NONE, NULL))
-    goto out;
-
-  /* Only the account being restored: never another one's data. */
-  email = g_key_file_get_string (keyfile, "account", "email", NULL);
-  id = g_key_file_get_int64 (keyfile, "account", "id", NULL);
-  if (id <= 0 || g_strcmp0 (email, lookup->email) != 0)
-    goto out;
-
-  self->cache_user_id = id;
-  path = store_path (self, id);
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    goto out;
-  g_debug ("showing the cache of the last account: %s", path);
-  self->store = kith_message_store_new (path);
-  kith_message_store_open_async (self->store, self->cache_cancellable,
-                                 on_cache_opened, g_object_ref (self));
-  kith_message_store_load_contacts_async (self->store, self->cache_cancellable,
-                                          on_cache_contacts, g_object_ref (self));
-
-out:
-  g_object_unref (lookup->self);
-  g_object_unref (lookup->cancellable);
-  g_free (lookup->email);
-  g_free (lookup);
-}
-
 /* Starts showing the cache of @email's account, if it was the last one
- * signed in here with "stay signed in"; the file is read off the main loop. */
+ * signed in here with "stay signed in".
+ *
+ * The `last-account` record (a few dozen bytes next to the caches) is read
+ * here, on the main thread, like GSettings' and GTK's own small files at
+ * start-up: an async read would cost a trip through the main loop, which is
+ * busy building the window, and the cache would then miss the first frame.
+ * The database itself is opened and read on the store's worker thread, in
+ * parallel with the window being built. */
 static void
 load_cache (KithSession *self,
             const char  *email)
 {
   g_autoptr (GFile) file = NULL;
-  CacheLookup *lookup;
+  g_autoptr (GKeyFile) keyfile = g_key_file_new ();
+  g_autofree char *record = NULL;
+  g_autofree char *account_email = NULL;
+  g_autofree char *path = NULL;
+  gint64 id;
 
-  if (email == NULL || self->data_dir == NULL)
+  if (email == NULL || self->data_dir == NULL || self->store != NULL)
     return;
   file = last_account_file (self);
+  record = g_file_get_path (file);
+  if (!g_key_file_load_from_file (keyfile, record, G_KEY_FILE_NONE, NULL))
+    return;
 
+  /* Only the account being restored: never another one's data. */
+  account_email = g_key_file_get_string (keyfile, "account", "email", NULL);
+  id = g_key_file_get_int64 (keyfile, "account", "id", NULL);
+  if (id <= 0 || g_strcmp0 (account_email, email) != 0)
+    return;
+
+  path = store_path (self, id);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return;
+  g_debug ("showing the cache of the last account: %s", path);
+  self->cache_user_id = id;
   self->cache_cancellable = g_cancellable_new ();
-  lookup = g_new0 (CacheLookup, 1);
-  lookup->self = g_object_ref (self);
-  lookup->email = g_strdup (email);
-  lookup->cancellable = g_object_ref (self->cache_cancellable);
-  g_file_load_contents_async (file, lookup->cancellable, on_last_account_loaded, lookup);
+  self->store = kith_message_store_new (path);
+  kith_message_store_open_async (self->store, self->cache_cancellable,
+                                 on_cache_opened, g_object_ref (self));
+  kith_message_store_load_contacts_async (self->store, self->cache_cancellable,
+                                          on_cache_contacts, g_object_ref (self));
 }
 
 /* ---- going online ---- */
