@@ -23,6 +23,7 @@ struct _KithApplication
   GCancellable   *cancellable;
   guint           restore_timeout_id;
   gboolean        restore_started;
+  gboolean        exit_only;        /* `kith --exit`: no restore, no window */
   gboolean        exiting;
 };
 
@@ -213,7 +214,7 @@ on_restored (GObject      *object,
   }
 }
 
-/* Started in activate, before the first frame: it waits for nothing (the
+/* Started in startup, before the window is built: it waits for nothing (the
  * keyring, the network and the cache are all asked asynchronously; the
  * cache is read on the store's worker thread). */
 static void
@@ -486,6 +487,7 @@ kith_application_handle_local_options (GApplication *app,
 
   if (!g_variant_dict_contains (options, "exit"))
     return -1;
+  KITH_APPLICATION (app)->exit_only = TRUE;
 
   /* `kith --exit` (the desktop file's Exit): the running instance, if any,
    * signs out and quits. */
@@ -510,11 +512,16 @@ kith_application_startup (GApplication *app)
   KithStatusManager *status;
   GListModel *contacts;
 
-  G_APPLICATION_CLASS (kith_application_parent_class)->startup (app);
-
+  /* The session before GTK and libadwaita start: a stay-signed-in restore
+   * reads the cache on the store's thread meanwhile, in time for the
+   * window's first frame. Nothing here waits (docs/performance.md). */
   self->settings = g_settings_new (APP_ID);
   server = g_settings_get_string (self->settings, "server");
   self->session = kith_session_new (env_server != NULL && *env_server != '\0' ? env_server : server);
+  if (!self->exit_only && g_settings_get_boolean (self->settings, "stay-signed-in"))
+    start_restore (self);
+
+  G_APPLICATION_CLASS (kith_application_parent_class)->startup (app);
 
   status = kith_session_get_status (self->session);
   g_settings_bind (self->settings, "auto-idle", status, "auto-idle", G_SETTINGS_BIND_GET);
@@ -553,11 +560,9 @@ kith_application_activate (GApplication *app)
     self->window = kith_window_new (GTK_APPLICATION (self), self->session, self->settings);
     g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
     g_signal_connect_object (self->window, "close-request", G_CALLBACK (on_close_request), self, 0);
-    if (g_settings_get_boolean (self->settings, "stay-signed-in") && !self->restore_started &&
-        kith_session_get_state (self->session) == KITH_SESSION_SIGNED_OUT) {
+    /* The restore started in startup, and is still on its way. */
+    if (self->restore_started && kith_session_get_state (self->session) == KITH_SESSION_SIGNING_IN)
       kith_window_set_restoring (self->window, TRUE);
-      start_restore (self);
-    }
   }
 
   gtk_window_present (GTK_WINDOW (self->window));
