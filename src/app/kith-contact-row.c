@@ -22,7 +22,7 @@ struct _KithContactRow
   GtkWidget   *presence_dot;
   GtkWidget   *presence_label;
   GtkWidget   *unread_badge;
-  GtkWidget   *request_box;
+  GtkWidget   *request_box;      /* with the two buttons: NULL until needed */
   GtkWidget   *accept_button;
   GtkWidget   *decline_button;
 };
@@ -40,6 +40,51 @@ G_DEFINE_FINAL_TYPE (KithContactRow, kith_contact_row, GTK_TYPE_WIDGET)
 static const char * const presence_css[] = {
   "offline", "online", "busy", "idle", "mobile",
 };
+
+static GtkWidget *
+request_button (const char *icon_name,
+                const char *tooltip,
+                const char *a11y_label)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
+
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, a11y_label,
+                                  -1);
+  gtk_widget_add_css_class (button, "circular");
+  return button;
+}
+
+/* Accept and Decline, made for the first incoming request this row shows:
+ * most rows never need them (and a tooltip costs a round trip to the X
+ * server when it is set). */
+static void
+show_request_buttons (KithContactRow *self)
+{
+  g_autoptr (GVariant) target = NULL;
+
+  if (self->request_box == NULL) {
+    self->request_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+    gtk_widget_set_valign (self->request_box, GTK_ALIGN_CENTER);
+    self->decline_button = request_button ("window-close-symbolic", _("Decline"),
+                                           _("Decline contact request"));
+    self->accept_button = request_button ("object-select-symbolic", _("Accept"),
+                                          _("Accept contact request"));
+    gtk_widget_add_css_class (self->accept_button, "suggested-action");
+    gtk_box_append (GTK_BOX (self->request_box), self->decline_button);
+    gtk_box_append (GTK_BOX (self->request_box), self->accept_button);
+    gtk_box_append (GTK_BOX (self->box), self->request_box);
+  }
+
+  /* The name after the target: an untargeted "x" action would warn. */
+  target = g_variant_ref_sink (g_variant_new_int64 (kith_contact_get_id (self->contact)));
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->accept_button), target);
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->decline_button), target);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->accept_button), "contacts.accept");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->decline_button), "contacts.decline");
+  gtk_widget_set_visible (self->request_box, TRUE);
+}
 
 static void
 update (KithContactRow *self)
@@ -76,7 +121,10 @@ update (KithContactRow *self)
   }
   gtk_label_set_label (GTK_LABEL (self->presence_label), subtitle);
   gtk_widget_set_visible (self->presence_dot, state == KITH_CONTACT_ACCEPTED);
-  gtk_widget_set_visible (self->request_box, state == KITH_CONTACT_INCOMING);
+  if (state == KITH_CONTACT_INCOMING)
+    show_request_buttons (self);
+  else if (self->request_box != NULL)
+    gtk_widget_set_visible (self->request_box, FALSE);
 
   if (unread > 0) {
     unread_text = unread > 99 ? g_strdup ("99+") : g_strdup_printf ("%u", unread);
@@ -143,8 +191,6 @@ kith_contact_row_dispose (GObject *object)
   GtkWidget *child;
 
   kith_contact_row_set_contact (self, NULL);
-  gtk_widget_dispose_template (GTK_WIDGET (self), KITH_TYPE_CONTACT_ROW);
-  /* The template's unnamed top child too. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
 
@@ -166,26 +212,67 @@ kith_contact_row_class_init (KithContactRowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  g_type_ensure (ADW_TYPE_AVATAR);
-  gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-contact-row.ui");
-  gtk_widget_class_bind_template_child (widget_class, KithContactRow, box);
-  gtk_widget_class_bind_template_child (widget_class, KithContactRow, avatar);
-  gtk_widget_class_bind_template_child (widget_class, KithContactRow, name_label);
-  gtk_widget_class_bind_template_child (widget_class, KithContactRow, presence_dot);
-  gtk_widget_class_bind_template_child (widget_class, KithContactRow, presence_label);
-  gtk_widget_class_bind_template_child (widget_class, KithContactRow, unread_badge);
-  gtk_widget_class_bind_template_child (widget_class, KithContactRow, request_box);
-  gtk_widget_class_bind_template_child (widget_class, KithContactRow, accept_button);
-  gtk_widget_class_bind_template_child (widget_class, KithContactRow, decline_button);
-
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "kithcontactrow");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
+static GtkWidget *
+label_new (const char *first_class,
+           const char *second_class)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (label, first_class);
+  if (second_class != NULL)
+    gtk_widget_add_css_class (label, second_class);
+  return label;
+}
+
+/* Built in code rather than from a template: the list makes a row for
+ * each of up to 200 contacts at once, and GtkBuilder parses a template's
+ * XML again for every instance. */
 static void
 kith_contact_row_init (KithContactRow *self)
 {
-  gtk_widget_init_template (GTK_WIDGET (self));
+  GtkWidget *text;
+  GtkWidget *presence;
+
+  self->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_set_margin_start (self->box, 12);
+  gtk_widget_set_margin_end (self->box, 12);
+  gtk_widget_set_margin_top (self->box, 8);
+  gtk_widget_set_margin_bottom (self->box, 8);
+  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+
+  self->avatar = adw_avatar_new (40, NULL, TRUE);
+  gtk_widget_set_valign (self->avatar, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (self->box), self->avatar);
+
+  text = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  gtk_widget_set_hexpand (text, TRUE);
+  gtk_widget_set_valign (text, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (self->box), text);
+
+  self->name_label = label_new ("heading", NULL);
+  gtk_box_append (GTK_BOX (text), self->name_label);
+
+  presence = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_box_append (GTK_BOX (text), presence);
+  self->presence_dot = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_set_valign (self->presence_dot, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (self->presence_dot, "kith-presence-dot");
+  gtk_box_append (GTK_BOX (presence), self->presence_dot);
+  self->presence_label = label_new ("caption", "dim-label");
+  gtk_box_append (GTK_BOX (presence), self->presence_label);
+
+  self->unread_badge = gtk_label_new (NULL);
+  gtk_widget_set_visible (self->unread_badge, FALSE);
+  gtk_widget_set_valign (self->unread_badge, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (self->unread_badge, "kith-unread-badge");
+  gtk_box_append (GTK_BOX (self->box), self->unread_badge);
 }
 
 GtkWidget *
@@ -220,8 +307,6 @@ kith_contact_row_set_contact (KithContactRow *self,
   g_set_object (&self->contact, contact);
 
   if (contact != NULL) {
-    g_autoptr (GVariant) target = g_variant_ref_sink (g_variant_new_int64 (kith_contact_get_id (contact)));
-
     self->name_binding = g_object_bind_property (contact, "display-name",
                                                  self->name_label, "label",
                                                  G_BINDING_SYNC_CREATE);
@@ -232,11 +317,6 @@ kith_contact_row_set_contact (KithContactRow *self,
     g_signal_connect_swapped (contact, "notify::state", G_CALLBACK (on_contact_notify), self);
     g_signal_connect_swapped (contact, "notify::unread-count", G_CALLBACK (on_contact_notify), self);
     g_signal_connect_swapped (contact, "notify::display-name", G_CALLBACK (on_contact_notify), self);
-    /* The name after the target: an untargeted "x" action would warn. */
-    gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->accept_button), target);
-    gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->decline_button), target);
-    gtk_actionable_set_action_name (GTK_ACTIONABLE (self->accept_button), "contacts.accept");
-    gtk_actionable_set_action_name (GTK_ACTIONABLE (self->decline_button), "contacts.decline");
     update (self);
   }
 
