@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
@@ -19,6 +21,9 @@ struct _KithContactsView
   GtkCustomSorter    *sorter;
   GtkFilterListModel *filter_model;
   GtkSortListModel   *sort_model;
+  GtkSliceListModel  *slice;         /* the rows made so far: see grow_rows () */
+  guint               grow_id;       /* tick callback adding rows, or 0 */
+  gboolean            first_batch_drawn;
   GtkSingleSelection *selection;
   GHashTable         *watched;       /* KithContact (ref) -> NULL */
   guint               resort_id;
@@ -100,6 +105,44 @@ presence_rank (KithContact *contact)
   }
 }
 
+/* The name's collation key, made once per name rather than on every
+ * comparison (g_utf8_collate normalizes both strings each time). */
+typedef struct {
+  char *name;
+  char *key;
+} SortKey;
+
+static void
+sort_key_free (gpointer data)
+{
+  SortKey *sort_key = data;
+
+  g_free (sort_key->name);
+  g_free (sort_key->key);
+  g_free (sort_key);
+}
+
+static const char *
+sort_key_for (KithContact *contact)
+{
+  static GQuark quark;
+  const char *name = kith_contact_get_display_name (contact);
+  SortKey *sort_key;
+
+  if (G_UNLIKELY (quark == 0))
+    quark = g_quark_from_static_string ("kith-contacts-view-sort-key");
+  if (name == NULL)
+    name = "";
+  sort_key = g_object_get_qdata (G_OBJECT (contact), quark);
+  if (sort_key == NULL || strcmp (sort_key->name, name) != 0) {
+    sort_key = g_new0 (SortKey, 1);
+    sort_key->name = g_strdup (name);
+    sort_key->key = g_utf8_collate_key (name, -1);
+    g_object_set_qdata_full (G_OBJECT (contact), quark, sort_key, sort_key_free);
+  }
+  return sort_key->key;
+}
+
 static int
 compare_contacts (gconstpointer a,
                   gconstpointer b,
@@ -115,7 +158,7 @@ compare_contacts (gconstpointer a,
   d = presence_rank (ca) - presence_rank (cb);
   if (d != 0)
     return d < 0 ? -1 : 1;
-  d = g_utf8_collate (kith_contact_get_display_name (ca), kith_contact_get_display_name (cb));
+  d = strcmp (sort_key_for (ca), sort_key_for (cb));
   if (d != 0)
     return d < 0 ? -1 : 1;
   return kith_contact_get_id (ca) < kith_contact_get_id (cb) ? -1 :
@@ -179,6 +222,9 @@ on_contact_changed (KithContactsView *self)
     self->resort_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE - 10, on_resort_idle, self, NULL);
 }
 
+static void show_rows_in_batches (KithContactsView *self,
+                                  guint             n_contacts);
+
 static void
 watch_contact (KithContactsView *self,
                KithContact      *contact)
@@ -203,7 +249,83 @@ on_contacts_changed (KithContactsView *self,
 
     watch_contact (self, contact);
   }
-  update_page (self);
+  if (removed == 0 && added > 0 && added == g_list_model_get_n_items (contacts))
+    show_rows_in_batches (self, added);
+  /* The page follows the filter model's items-changed, which comes after. */
+}
+
+/* ---- rows in batches ----
+ *
+ * GTK 4.8's GtkListView makes a row widget for up to 200 items at once,
+ * visible or not: for a long list arriving at once (the cache at start-up,
+ * the list after signing in) that is a few hundred milliseconds before the
+ * list can be drawn. So the list view sees a slice of the sorted contacts:
+ * first as many as fit in the window, then ROW_BATCH more on every frame
+ * after the one that draws them, until all are there. A user sees the top
+ * of the list in the first frame and can scroll through all of it a few
+ * frames later. */
+
+#define ROW_BATCH 16
+#define ROW_MIN_HEIGHT 48   /* a contact row is 56 px; a little less to be sure */
+
+static void
+show_all_rows (KithContactsView *self)
+{
+  if (self->grow_id != 0) {
+    gtk_widget_remove_tick_callback (self->list_view, self->grow_id);
+    self->grow_id = 0;
+  }
+  gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
+}
+
+static gboolean
+grow_rows (GtkWidget     *widget,
+           GdkFrameClock *clock,
+           gpointer       user_data)
+{
+  KithContactsView *self = user_data;
+  guint size = gtk_slice_list_model_get_size (self->slice);
+
+  /* Ticks come before a frame's layout: the first one is the frame that
+   * draws the first batch. */
+  if (!self->first_batch_drawn) {
+    self->first_batch_drawn = TRUE;
+    return G_SOURCE_CONTINUE;
+  }
+  if (size >= g_list_model_get_n_items (G_LIST_MODEL (self->sort_model))) {
+    self->grow_id = 0;
+    gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
+    return G_SOURCE_REMOVE;
+  }
+  gtk_slice_list_model_set_size (self->slice, size + ROW_BATCH);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Many contacts at once into an empty list: the first screenful now, the
+ * rest frame by frame. */
+static void
+show_rows_in_batches (KithContactsView *self,
+                      guint             n_contacts)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  int width = 0, height = 0;
+  guint first;
+
+  if (root != NULL && GTK_IS_WINDOW (root)) {
+    height = gtk_widget_get_height (GTK_WIDGET (root));
+    if (height <= 0)
+      gtk_window_get_default_size (GTK_WINDOW (root), &width, &height);
+  }
+  if (height <= 0)
+    height = 800;
+  first = CLAMP ((guint) height / ROW_MIN_HEIGHT + 1, 8, 64);
+
+  if (n_contacts <= first)
+    return;
+  gtk_slice_list_model_set_size (self->slice, first);
+  self->first_batch_drawn = FALSE;
+  if (self->grow_id == 0)
+    self->grow_id = gtk_widget_add_tick_callback (self->list_view, grow_rows, self, NULL);
 }
 
 /* ---- the list ---- */
@@ -593,13 +715,19 @@ kith_contacts_view_constructed (GObject *object)
   g_assert (KITH_IS_SESSION (self->session));
   contacts = kith_session_get_contacts (self->session);
 
+  /* Connected before the models below: the slice's size is set before
+   * the list view hears of new contacts. */
+  g_signal_connect_object (contacts, "items-changed", G_CALLBACK (on_contacts_changed),
+                           self, G_CONNECT_SWAPPED);
+
   self->filter = gtk_custom_filter_new (filter_contact, self, NULL);
   self->sorter = gtk_custom_sorter_new (compare_contacts, NULL, NULL);
   self->filter_model = gtk_filter_list_model_new (g_object_ref (contacts),
                                                   g_object_ref (GTK_FILTER (self->filter)));
   self->sort_model = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->filter_model)),
                                               g_object_ref (GTK_SORTER (self->sorter)));
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->sort_model)));
+  self->slice = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->sort_model)), 0, G_MAXUINT);
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->slice)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
@@ -611,11 +739,10 @@ kith_contacts_view_constructed (GObject *object)
   gtk_list_view_set_factory (GTK_LIST_VIEW (self->list_view), factory);
   gtk_list_view_set_model (GTK_LIST_VIEW (self->list_view), GTK_SELECTION_MODEL (self->selection));
 
-  g_signal_connect_object (contacts, "items-changed", G_CALLBACK (on_contacts_changed),
-                           self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->filter_model, "items-changed", G_CALLBACK (update_page),
                            self, G_CONNECT_SWAPPED);
   on_contacts_changed (self, 0, 0, g_list_model_get_n_items (contacts), contacts);
+  update_page (self);
 }
 
 static void
@@ -639,13 +766,18 @@ kith_contacts_view_dispose (GObject *object)
       g_signal_handlers_disconnect_by_func (contact, on_contact_changed, self);
     g_clear_pointer (&self->watched, g_hash_table_unref);
   }
-  if (self->list_view != NULL)
+  if (self->list_view != NULL) {
+    if (self->grow_id != 0)
+      gtk_widget_remove_tick_callback (self->list_view, self->grow_id);
+    self->grow_id = 0;
     gtk_list_view_set_model (GTK_LIST_VIEW (self->list_view), NULL);
+  }
   gtk_widget_dispose_template (GTK_WIDGET (self), KITH_TYPE_CONTACTS_VIEW);
   /* The template's unnamed top child too. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
   g_clear_object (&self->selection);
+  g_clear_object (&self->slice);
   g_clear_object (&self->sort_model);
   g_clear_object (&self->filter_model);
   g_clear_object (&self->sorter);
@@ -744,6 +876,8 @@ kith_contacts_view_select_contact (KithContactsView *self,
 
   g_return_if_fail (KITH_IS_CONTACTS_VIEW (self));
 
+  if (contact != NULL)
+    show_all_rows (self);
   n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
   for (guint i = 0; contact != NULL && i < n; i++) {
     g_autoptr (KithContact) item = g_list_model_get_item (G_LIST_MODEL (self->selection), i);

@@ -915,6 +915,97 @@ test_account_delete_paid (void)
   sign_out (session);
 }
 
+/* A long list arriving at once (the cache at start-up, the list after
+ * signing in): the first screenful is in the list at once, in order, and
+ * the rest follows frame by frame until every contact can be scrolled to.
+ * Selecting a contact further down works at once. */
+#define MANY_CONTACTS 40
+
+static guint
+list_items (GtkWidget *contacts_view)
+{
+  GtkWidget *list = find_type (contacts_view, GTK_TYPE_LIST_VIEW);
+
+  return g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list))));
+}
+
+static char *
+list_email (GtkWidget *contacts_view,
+            guint      position)
+{
+  GtkWidget *list = find_type (contacts_view, GTK_TYPE_LIST_VIEW);
+  g_autoptr (KithContact) contact =
+    g_list_model_get_item (G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list))), position);
+
+  return contact != NULL ? g_strdup (kith_contact_get_email (contact)) : NULL;
+}
+
+static void
+test_many_contacts (void)
+{
+  g_autoptr (KithdTestUser) dora = NULL;
+  g_autoptr (KithSession) session = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *last = NULL;
+  GtkWidget *window, *view, *list, *scrolled;
+  GtkSelectionModel *selection;
+  GtkAdjustment *adjustment;
+  KithContact *far;
+  guint shown;
+
+  dora = kithd_test_server_sign_up (fx.server, "dora@example.com", PASSWORD, "Dora", "Explorer");
+  for (int i = 0; i < MANY_CONTACTS; i++) {
+    g_autofree char *email = g_strdup_printf ("peer%02d@example.com", i);
+    g_autofree char *last_name = g_strdup_printf ("%02d", i);
+    g_autoptr (KithdTestUser) peer = kithd_test_server_sign_up (fx.server, email, PASSWORD,
+                                                                "Peer", last_name);
+
+    kithd_test_server_make_contacts (fx.server, dora, peer);
+  }
+  session = signed_in_session ("dora@example.com");
+  g_assert_cmpuint (g_list_model_get_n_items (kith_session_get_contacts (session)), ==, MANY_CONTACTS);
+
+  window = new_window (360, 640);
+  view = kith_contacts_view_new (session);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+
+  /* Before any frame: the first screenful only, sorted by name. */
+  shown = list_items (view);
+  g_assert_cmpuint (shown, >, 640 / 56);
+  g_assert_cmpuint (shown, <, MANY_CONTACTS);
+  first = list_email (view, 0);
+  g_assert_cmpstr (first, ==, "peer00@example.com");
+
+  gtk_window_present (GTK_WINDOW (window));
+  KITH_WAIT_FOR (list_items (view) == MANY_CONTACTS);
+  last = list_email (view, MANY_CONTACTS - 1);
+  g_assert_cmpstr (last, ==, "peer39@example.com");
+  g_free (kith_test_save_screenshot (window, "contacts-many.png"));
+
+  /* Every row can be scrolled to: the last one is drawn at the bottom. */
+  list = find_type (view, GTK_TYPE_LIST_VIEW);
+  scrolled = gtk_widget_get_ancestor (list, GTK_TYPE_SCROLLED_WINDOW);
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  kith_test_settle (window);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >=, MANY_CONTACTS * 48.0);
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  KITH_WAIT_FOR ((kith_test_settle (window), find_widget (view, match_contact_row, "peer39@example.com") != NULL));
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* A new view: a contact beyond the first screenful is selected at once. */
+  window = new_window (360, 640);
+  view = kith_contacts_view_new (session);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  g_assert_cmpuint (list_items (view), <, MANY_CONTACTS);
+  far = kith_session_find_contact_by_email (session, "peer39@example.com");
+  kith_contacts_view_select_contact (KITH_CONTACTS_VIEW (view), far);
+  selection = gtk_list_view_get_model (GTK_LIST_VIEW (find_type (view, GTK_TYPE_LIST_VIEW)));
+  g_assert_cmpuint (gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (selection)), ==, MANY_CONTACTS - 1);
+  g_assert_true (gtk_single_selection_get_selected_item (GTK_SINGLE_SELECTION (selection)) == (gpointer) far);
+  gtk_window_destroy (GTK_WINDOW (window));
+  sign_out (session);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -947,6 +1038,7 @@ main (int   argc,
   g_test_add_func ("/views/contacts/accept-request", test_accept_request);
   g_test_add_func ("/views/main/screenshot", test_main_screenshot);
   g_test_add_func ("/views/contacts/add", test_add_contact);
+  g_test_add_func ("/views/contacts/many", test_many_contacts);
   g_test_add_func ("/views/chat/history", test_chat_history);
   g_test_add_func ("/views/account/profile", test_account_profile);
   g_test_add_func ("/views/account/change-password", test_account_change_password);
