@@ -60,6 +60,24 @@ static const GOptionEntry entries[] = {
 
 /* ---- the empty window (this program, run with --empty-window) ---- */
 
+/* As kith does with KITH_STARTUP_TRACE=1: the first frame, once the X
+ * server has its pixels. */
+static void
+on_empty_after_paint (GdkFrameClock *clock,
+                      GtkWidget     *window)
+{
+  gdk_display_sync (gtk_widget_get_display (window));
+  g_printerr ("kith-startup: first-frame %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
+  g_signal_handlers_disconnect_by_func (clock, on_empty_after_paint, window);
+}
+
+static void
+on_empty_realize (GtkWidget *window)
+{
+  g_signal_connect (gtk_widget_get_frame_clock (window), "after-paint",
+                    G_CALLBACK (on_empty_after_paint), window);
+}
+
 static void
 on_empty_activate (GApplication *app)
 {
@@ -69,6 +87,7 @@ on_empty_activate (GApplication *app)
   gtk_box_append (GTK_BOX (box), adw_header_bar_new ());
   adw_application_window_set_content (ADW_APPLICATION_WINDOW (window), box);
   gtk_window_set_default_size (GTK_WINDOW (window), 960, 640);
+  g_signal_connect (window, "realize", G_CALLBACK (on_empty_realize), NULL);
   gtk_window_present (GTK_WINDOW (window));
 }
 
@@ -313,7 +332,8 @@ typedef enum { VARIANT_EMPTY, VARIANT_LOGIN, VARIANT_SIGNED_IN, N_VARIANTS } Var
 static const char *variant_names[N_VARIANTS] = { "empty window", "login page", "signed in" };
 
 typedef struct {
-  double first_ms;
+  double first_ms;      /* the first frame drawn (the program's own report) */
+  double mapped_ms;     /* the first damage: the X server clearing the mapped window */
   double settled_ms;
   double shown_ms;      /* signed in: first frame with contact rows (may be fading in) */
   double drawn_ms;      /* signed in: the contact list fully drawn */
@@ -322,32 +342,41 @@ typedef struct {
 
 /* With KITH_STARTUP_TRACE=1, kith prints on stderr, from the frame clock's
  * after-paint and after an XSync (the X server has the pixels):
+ *   kith-startup: first-frame <µs>      the first frame drawn
  *   kith-startup: contacts-shown <µs>   first frame with contact rows mapped
  *   kith-startup: contacts-drawn <µs>   first such frame with the page's
  *                                       transition over (fully visible)
- * in g_get_monotonic_time (), the same clock as the bench's. */
+ * in g_get_monotonic_time (), the same clock as the bench's. The empty
+ * window (this program) prints first-frame the same way. */
+typedef struct {
+  GString *buffer;
+  gint64   first;
+  gint64   shown;
+  gint64   drawn;
+} Trace;
+
 static void
-read_trace (int      fd,
-            GString *buffer,
-            gint64  *shown,
-            gint64  *drawn)
+read_trace (int    fd,
+            Trace *trace)
 {
   char chunk[4096];
   ssize_t n;
   char *nl;
 
   while ((n = read (fd, chunk, sizeof chunk)) > 0)
-    g_string_append_len (buffer, chunk, n);
+    g_string_append_len (trace->buffer, chunk, n);
 
-  while ((nl = strchr (buffer->str, '\n')) != NULL) {
-    g_autofree char *line = g_strndup (buffer->str, nl - buffer->str);
+  while ((nl = strchr (trace->buffer->str, '\n')) != NULL) {
+    g_autofree char *line = g_strndup (trace->buffer->str, nl - trace->buffer->str);
     gint64 value;
 
-    g_string_erase (buffer, 0, nl - buffer->str + 1);
-    if (sscanf (line, "kith-startup: contacts-shown %" G_GINT64_FORMAT, &value) == 1 && *shown == 0)
-      *shown = value;
-    else if (sscanf (line, "kith-startup: contacts-drawn %" G_GINT64_FORMAT, &value) == 1 && *drawn == 0)
-      *drawn = value;
+    g_string_erase (trace->buffer, 0, nl - trace->buffer->str + 1);
+    if (sscanf (line, "kith-startup: first-frame %" G_GINT64_FORMAT, &value) == 1 && trace->first == 0)
+      trace->first = value;
+    else if (sscanf (line, "kith-startup: contacts-shown %" G_GINT64_FORMAT, &value) == 1 && trace->shown == 0)
+      trace->shown = value;
+    else if (sscanf (line, "kith-startup: contacts-drawn %" G_GINT64_FORMAT, &value) == 1 && trace->drawn == 0)
+      trace->drawn = value;
   }
 }
 
@@ -394,10 +423,11 @@ run_once (Display    *display,
   g_autofree char *path = NULL;
   g_auto (GStrv) envp = g_get_environ ();
   const char *argv[3] = { NULL, NULL, NULL };
-  Sample sample = { -1, -1, -1, -1, -1 };
+  Sample sample = { -1, -1, -1, -1, -1, -1 };
   Window top = None;
-  gint64 t0, t_first = 0, t_last = 0, t_shown = 0, t_drawn = 0;
-  g_autoptr (GString) trace = g_string_new (NULL);
+  gint64 t0, t_mapped = 0, t_last = 0;
+  g_autoptr (GString) buffer = g_string_new (NULL);
+  Trace trace = { buffer, 0, 0, 0 };
   int err_fd = -1;
   GPid pid;
   int status;
@@ -445,18 +475,21 @@ run_once (Display    *display,
   g_unix_set_fd_nonblocking (err_fd, TRUE, NULL);
 
   /* Until 1 s without damage after the first frame (and, signed in, the
-   * list drawn; at most 20 s). */
+   * list drawn; at most 20 s). The window's first damage is the X server
+   * clearing it as it is mapped ("mapped"); "first frame" is the program's
+   * own report of its first frame, synced with the X server. */
   for (;;) {
     struct pollfd pfd[2] = { { ConnectionNumber (display), POLLIN, 0 }, { err_fd, POLLIN, 0 } };
     gint64 now = g_get_monotonic_time ();
-    gint64 deadline = t_first != 0 ? t_last + G_USEC_PER_SEC : t0 + 20 * G_USEC_PER_SEC;
+    gint64 deadline = t_mapped != 0 && trace.first != 0 ? t_last + G_USEC_PER_SEC
+                                                         : t0 + 20 * G_USEC_PER_SEC;
 
-    if (variant == VARIANT_SIGNED_IN && t_drawn == 0)
+    if (variant == VARIANT_SIGNED_IN && trace.drawn == 0)
       deadline = t0 + 20 * G_USEC_PER_SEC;
     if (now >= deadline || now - t0 > 20 * G_USEC_PER_SEC)
       break;
 
-    read_trace (err_fd, trace, &t_shown, &t_drawn);
+    read_trace (err_fd, &trace);
     if (XPending (display) == 0) {
       poll (pfd, 2, (int) MAX (1, (deadline - now) / 1000));
       continue;
@@ -475,27 +508,28 @@ run_once (Display    *display,
         XDamageNotifyEvent *damage = (XDamageNotifyEvent *) &event;
 
         if (top != None && damage->drawable == top) {
-          if (t_first == 0)
-            t_first = now;
+          if (t_mapped == 0)
+            t_mapped = now;
           t_last = now;
         }
       }
     }
   }
 
-  if (t_first != 0) {
-    gint64 pss_at = t_first + 3 * G_USEC_PER_SEC;
+  if (t_mapped != 0 && trace.first != 0) {
+    gint64 pss_at = trace.first + 3 * G_USEC_PER_SEC;
 
     while (g_get_monotonic_time () < pss_at) {
-      read_trace (err_fd, trace, &t_shown, &t_drawn);
+      read_trace (err_fd, &trace);
       g_usleep (10000);
     }
-    sample.first_ms = (t_first - t0) / 1000.0;
+    sample.first_ms = (trace.first - t0) / 1000.0;
+    sample.mapped_ms = (t_mapped - t0) / 1000.0;
     sample.settled_ms = (t_last - t0) / 1000.0;
-    if (t_shown != 0)
-      sample.shown_ms = (t_shown - t0) / 1000.0;
-    if (t_drawn != 0)
-      sample.drawn_ms = (t_drawn - t0) / 1000.0;
+    if (trace.shown != 0)
+      sample.shown_ms = (trace.shown - t0) / 1000.0;
+    if (trace.drawn != 0)
+      sample.drawn_ms = (trace.drawn - t0) / 1000.0;
     sample.pss_mb = read_pss_mb (pid);
   }
 
@@ -571,7 +605,7 @@ main (int   argc,
   prepare_world (&world);
 
   for (int v = 0; v < N_VARIANTS; v++) {
-    double f[100], s[100], p[100], sh[100], dr[100];
+    double f[100], m[100], s[100], p[100], sh[100], dr[100];
     int n = 0, n_drawn = 0;
 
     /* One warm-up run (page cache), not counted. */
@@ -584,6 +618,7 @@ main (int   argc,
         continue;
       }
       f[n] = sample.first_ms;
+      m[n] = sample.mapped_ms;
       s[n] = sample.settled_ms;
       p[n] = sample.pss_mb;
       n++;
@@ -602,8 +637,8 @@ main (int   argc,
     first[v] = median (f, n);
     settled[v] = median (s, n);
     pss[v] = median (p, n);
-    g_print ("   %-13s first frame %7.1f ms   settled %7.1f ms   Pss %6.1f MB\n",
-             variant_names[v], first[v], settled[v], pss[v]);
+    g_print ("   %-13s mapped %7.1f ms   first frame %7.1f ms   settled %7.1f ms   Pss %6.1f MB\n",
+             variant_names[v], median (m, n), first[v], settled[v], pss[v]);
     if (n_drawn > 0) {
       shown = median (sh, n_drawn);
       drawn = median (dr, n_drawn);

@@ -517,14 +517,20 @@ kith_window_class_init (KithWindowClass *klass)
 }
 
 /* KITH_STARTUP_TRACE=1 (build-aux/bench startup): say on stderr when the
- * contact list is first on screen. Checked after each frame is painted, and
- * timed after an XSync, so that the X server has the frame's pixels. */
+ * first frame is drawn and when the contact list is first on screen.
+ * Checked after each frame is painted, and timed after an XSync, so that
+ * the X server has the frame's pixels. */
 static void
 on_trace_after_paint (GdkFrameClock *clock,
                       KithWindow    *self)
 {
-  static gboolean shown;
+  static gboolean first, shown;
 
+  if (!first) {
+    first = TRUE;
+    gdk_display_sync (gtk_widget_get_display (GTK_WIDGET (self)));
+    g_printerr ("kith-startup: first-frame %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
+  }
   if (self->contacts_view == NULL || !gtk_widget_get_mapped (self->contacts_view) ||
       g_list_model_get_n_items (kith_session_get_contacts (self->session)) == 0)
     return;
