@@ -28,6 +28,7 @@ struct _KithLoginPage
   GtkWidget     *google_button;
   GtkWidget     *forgot_button;
   GtkWidget     *sign_up_link;
+  /* The password step and the sign-up form: built when first shown. */
   GtkWidget     *email_summary_row;
   GtkWidget     *change_email_button;
   GtkWidget     *password_row;
@@ -162,13 +163,18 @@ update_forgot (KithLoginPage *self)
   /* The help article: the email address is typed first, then the option
    * to click on "Forgot password?" appears. */
   gtk_widget_set_visible (self->forgot_button, *email != '\0');
-  gtk_widget_set_visible (self->forgot_button2, *email != '\0');
+  if (self->forgot_button2 != NULL)
+    gtk_widget_set_visible (self->forgot_button2, *email != '\0');
 }
+
+static void ensure_step (KithLoginPage *self,
+                         const char    *step);
 
 static void
 show_step (KithLoginPage *self,
            const char    *step)
 {
+  ensure_step (self, step);
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), step);
   /* The sign-up form is long: it gets the logo's room. */
   gtk_widget_set_visible (self->logo, !g_str_equal (step, "sign-up"));
@@ -218,6 +224,7 @@ on_continue (KithLoginPage *self)
     return;
   }
 
+  ensure_step (self, "password");
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->email_summary_row), email);
   show_step (self, "password");
 }
@@ -235,9 +242,20 @@ on_show_sign_up (KithLoginPage *self)
   g_autofree char *email = row_text_stripped (self->email_row);
 
   hide_notices (self);
+  ensure_step (self, "sign-up");
   if (*row_text (self->sign_up_email_row) == '\0' && *email != '\0')
     gtk_editable_set_text (GTK_EDITABLE (self->sign_up_email_row), email);
   show_step (self, "sign-up");
+}
+
+/* Signed in, or back to the start: the form does not keep a password. */
+static void
+forget_passwords (KithLoginPage *self)
+{
+  if (self->password_row != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+  if (self->sign_up_password_row != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->sign_up_password_row), "");
 }
 
 static void
@@ -265,8 +283,7 @@ on_signed_in (GObject      *object,
   }
 
   set_busy (self, FALSE);
-  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
-  gtk_editable_set_text (GTK_EDITABLE (self->sign_up_password_row), "");
+  forget_passwords (self);
 }
 
 static void
@@ -483,11 +500,78 @@ on_session_state_changed (KithLoginPage *self)
   KithSessionState state = kith_session_get_state (self->session);
 
   /* Signed in: the form does not keep the password a moment longer. */
-  if (state == KITH_SESSION_ONLINE || state == KITH_SESSION_RECONNECTING) {
-    gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
-    gtk_editable_set_text (GTK_EDITABLE (self->sign_up_password_row), "");
+  if (state == KITH_SESSION_ONLINE || state == KITH_SESSION_RECONNECTING)
+    forget_passwords (self);
+}
+
+/* ---- the steps built when first shown ----
+ *
+ * Only the first step (the email address) is in the template: the password
+ * step and the sign-up form come from their own UI files the first time they
+ * are shown, which keeps the login page's first frame short. */
+
+static GtkBuilder *
+build_step (KithLoginPage *self,
+            const char    *resource)
+{
+  g_autoptr (GtkBuilderScope) scope = gtk_builder_cscope_new ();
+  g_autoptr (GError) error = NULL;
+  GtkBuilder *builder = gtk_builder_new ();
+
+  gtk_builder_cscope_add_callback_symbols (GTK_BUILDER_CSCOPE (scope),
+                                           "on_show_email", G_CALLBACK (on_show_email),
+                                           "on_sign_in", G_CALLBACK (on_sign_in),
+                                           "on_forgot_clicked", G_CALLBACK (on_forgot_clicked),
+                                           "on_sign_up_changed", G_CALLBACK (on_sign_up_changed),
+                                           "on_sign_up_next", G_CALLBACK (on_sign_up_next),
+                                           "on_sign_up", G_CALLBACK (on_sign_up),
+                                           NULL);
+  gtk_builder_set_scope (builder, scope);
+  gtk_builder_set_translation_domain (builder, GETTEXT_PACKAGE);
+  gtk_builder_set_current_object (builder, G_OBJECT (self));
+  if (!gtk_builder_add_from_resource (builder, resource, &error))
+    g_error ("%s: %s", resource, error->message);   /* our own resource: a bug */
+  return builder;
+}
+
+#define STEP_WIDGET(builder, name) GTK_WIDGET (gtk_builder_get_object ((builder), (name)))
+
+static void
+ensure_step (KithLoginPage *self,
+             const char    *step)
+{
+  g_autoptr (GtkBuilder) builder = NULL;
+
+  if (g_str_equal (step, "password") && self->password_row == NULL) {
+    builder = build_step (self, "/im/kith/Kith/kith-login-password.ui");
+    self->email_summary_row = STEP_WIDGET (builder, "email_summary_row");
+    self->change_email_button = STEP_WIDGET (builder, "change_email_button");
+    self->password_row = STEP_WIDGET (builder, "password_row");
+    self->stay_check = STEP_WIDGET (builder, "stay_check");
+    self->sign_in_button = STEP_WIDGET (builder, "sign_in_button");
+    self->forgot_button2 = STEP_WIDGET (builder, "forgot_button2");
+    g_settings_bind (self->settings, "stay-signed-in", self->stay_check, "active",
+                     G_SETTINGS_BIND_DEFAULT);
+    gtk_stack_add_named (GTK_STACK (self->stack), STEP_WIDGET (builder, "password_page"), "password");
+    update_forgot (self);
+  } else if (g_str_equal (step, "sign-up") && self->sign_up_button == NULL) {
+    g_type_ensure (KITH_TYPE_PASSWORD_CHECKLIST);
+    builder = build_step (self, "/im/kith/Kith/kith-login-sign-up.ui");
+    self->first_name_row = STEP_WIDGET (builder, "first_name_row");
+    self->last_name_row = STEP_WIDGET (builder, "last_name_row");
+    self->sign_up_email_row = STEP_WIDGET (builder, "sign_up_email_row");
+    self->sign_up_password_row = STEP_WIDGET (builder, "sign_up_password_row");
+    self->checklist = STEP_WIDGET (builder, "checklist");
+    self->sign_up_stay_check = STEP_WIDGET (builder, "sign_up_stay_check");
+    self->sign_up_button = STEP_WIDGET (builder, "sign_up_button");
+    self->have_account_button = STEP_WIDGET (builder, "have_account_button");
+    g_settings_bind (self->settings, "stay-signed-in", self->sign_up_stay_check, "active",
+                     G_SETTINGS_BIND_DEFAULT);
+    gtk_stack_add_named (GTK_STACK (self->stack), STEP_WIDGET (builder, "sign_up_page"), "sign-up");
   }
 }
+
+#undef STEP_WIDGET
 
 static gboolean
 refresh_info_idle (gpointer user_data)
@@ -567,11 +651,6 @@ kith_login_page_constructed (GObject *object)
   g_assert (KITH_IS_SESSION (self->session));
   g_assert (G_IS_SETTINGS (self->settings));
 
-  g_settings_bind (self->settings, "stay-signed-in", self->stay_check, "active",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "stay-signed-in", self->sign_up_stay_check, "active",
-                   G_SETTINGS_BIND_DEFAULT);
-
   g_signal_connect_object (self->session, "notify::server-url",
                            G_CALLBACK (on_session_server_changed), self, G_CONNECT_SWAPPED);
   on_session_server_changed (self);
@@ -592,6 +671,12 @@ kith_login_page_dispose (GObject *object)
   g_clear_object (&self->info_cancellable);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), KITH_TYPE_LOGIN_PAGE);
+  /* The steps built later went with the template's stack. */
+  self->email_summary_row = self->change_email_button = self->password_row = NULL;
+  self->stay_check = self->sign_in_button = self->forgot_button2 = NULL;
+  self->first_name_row = self->last_name_row = self->sign_up_email_row = NULL;
+  self->sign_up_password_row = self->checklist = self->sign_up_stay_check = NULL;
+  self->sign_up_button = self->have_account_button = NULL;
 
   G_OBJECT_CLASS (kith_login_page_parent_class)->dispose (object);
 }
@@ -632,8 +717,6 @@ kith_login_page_class_init (KithLoginPageClass *klass)
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  g_type_ensure (KITH_TYPE_PASSWORD_CHECKLIST);
-
   gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-login-page.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, KithLoginPage, name)
   BIND (logo);
@@ -648,34 +731,15 @@ kith_login_page_class_init (KithLoginPageClass *klass)
   BIND (google_button);
   BIND (forgot_button);
   BIND (sign_up_link);
-  BIND (email_summary_row);
-  BIND (change_email_button);
-  BIND (password_row);
-  BIND (stay_check);
-  BIND (sign_in_button);
-  BIND (forgot_button2);
-  BIND (first_name_row);
-  BIND (last_name_row);
-  BIND (sign_up_email_row);
-  BIND (sign_up_password_row);
-  BIND (checklist);
-  BIND (sign_up_stay_check);
-  BIND (sign_up_button);
-  BIND (have_account_button);
   BIND (spinner);
   BIND (error_label);
   BIND (server_row);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_email_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_continue);
-  gtk_widget_class_bind_template_callback (widget_class, on_show_email);
   gtk_widget_class_bind_template_callback (widget_class, on_show_sign_up);
-  gtk_widget_class_bind_template_callback (widget_class, on_sign_in);
   gtk_widget_class_bind_template_callback (widget_class, on_forgot_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_google_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_sign_up_changed);
-  gtk_widget_class_bind_template_callback (widget_class, on_sign_up);
-  gtk_widget_class_bind_template_callback (widget_class, on_sign_up_next);
   gtk_widget_class_bind_template_callback (widget_class, on_server_apply);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -716,8 +780,7 @@ kith_login_page_reset (KithLoginPage *self)
   last_email = g_settings_get_string (self->settings, "last-email");
   if (*row_text (self->email_row) == '\0' && *last_email != '\0')
     gtk_editable_set_text (GTK_EDITABLE (self->email_row), last_email);
-  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
-  gtk_editable_set_text (GTK_EDITABLE (self->sign_up_password_row), "");
+  forget_passwords (self);
   update_forgot (self);
   show_step (self, "email");
 }

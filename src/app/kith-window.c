@@ -69,6 +69,8 @@ G_DEFINE_FINAL_TYPE (KithWindow, kith_window, ADW_TYPE_APPLICATION_WINDOW)
 static void ensure_main_content (KithWindow *self);
 static void ensure_account_page (KithWindow *self);
 
+static GtkWidget *ensure_login_page (KithWindow *self);
+
 static void
 set_page (KithWindow *self,
           const char *name)
@@ -76,6 +78,8 @@ set_page (KithWindow *self,
   const char *current = gtk_stack_get_visible_child_name (GTK_STACK (self->stack));
   GtkStackTransitionType transition;
 
+  if (g_str_equal (name, "login"))
+    ensure_login_page (self);
   if (g_str_equal (name, "main") || g_str_equal (name, "account"))
     ensure_main_content (self);
   if (g_str_equal (name, "account"))
@@ -185,7 +189,7 @@ follow_session (KithWindow *self)
     gtk_stack_set_visible_child_name (GTK_STACK (self->content_stack), "empty");
 #endif
     if (g_strcmp0 (page, "login") != 0 || self->pending_message != NULL) {
-      kith_login_page_reset (KITH_LOGIN_PAGE (self->login_page));
+      kith_login_page_reset (KITH_LOGIN_PAGE (ensure_login_page (self)));
       if (self->pending_message != NULL) {
         kith_login_page_show_message (KITH_LOGIN_PAGE (self->login_page), self->pending_message);
         g_clear_pointer (&self->pending_message, g_free);
@@ -265,7 +269,7 @@ on_account_deleted (GtkWidget  *page,
   const char *text = _("Your account has been deleted.");
 
   if (kith_session_get_state (self->session) == KITH_SESSION_SIGNED_OUT) {
-    kith_login_page_reset (KITH_LOGIN_PAGE (self->login_page));
+    kith_login_page_reset (KITH_LOGIN_PAGE (ensure_login_page (self)));
     kith_login_page_show_message (KITH_LOGIN_PAGE (self->login_page), text);
     set_page (self, "login");
   } else {
@@ -290,12 +294,16 @@ placeholder (const char *icon_name,
 }
 #endif
 
-static void
-build_content (KithWindow *self)
+/* Built when first needed: a stay-signed-in start never shows it. */
+static GtkWidget *
+ensure_login_page (KithWindow *self)
 {
-  self->login_page = kith_login_page_new (self->session, self->settings);
-  gtk_widget_set_vexpand (self->login_page, TRUE);
-  gtk_box_append (GTK_BOX (self->login_box), self->login_page);
+  if (self->login_page == NULL) {
+    self->login_page = kith_login_page_new (self->session, self->settings);
+    gtk_widget_set_vexpand (self->login_page, TRUE);
+    gtk_box_append (GTK_BOX (self->login_box), self->login_page);
+  }
+  return self->login_page;
 }
 
 /* The status menu's avatar is an SVG icon (librsvg): built with the main page. */
@@ -434,8 +442,6 @@ kith_window_constructed (GObject *object)
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
-
-  build_content (self);
 
   g_signal_connect_object (self->session, "state-changed", G_CALLBACK (on_state_changed), self, 0);
   g_signal_connect_object (self->session, "notify::from-cache", G_CALLBACK (follow_session),
@@ -723,7 +729,7 @@ kith_window_get_login_page (KithWindow *self)
 {
   g_return_val_if_fail (KITH_IS_WINDOW (self), NULL);
 
-  return self->login_page;
+  return ensure_login_page (self);
 }
 
 GtkWidget *
