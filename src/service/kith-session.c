@@ -328,6 +328,16 @@ store_path (KithSession *self,
   return g_build_filename (self->data_dir, host, file, NULL);
 }
 
+/* Made on first use: creating a SoupSession loads GIO's proxy modules
+ * (libproxy), which a window's first frame should not wait for. */
+static SoupSession *
+get_soup_session (KithSession *self)
+{
+  if (self->soup_session == NULL)
+    self->soup_session = soup_session_new_with_options ("timeout", 30, "idle-timeout", 60, NULL);
+  return self->soup_session;
+}
+
 /* The account last signed in with "stay signed in" on this server: its
  * cache may be shown at start-up while the session is restored. */
 static GFile *
@@ -1052,7 +1062,7 @@ start_signalling (KithSession *self,
 {
   g_autofree char *url = kith_api_client_dup_socket_url (self->api);
 
-  self->signalling = kith_signalling_new (self->soup_session, url,
+  self->signalling = kith_signalling_new (get_soup_session (self), url,
                                           kith_api_client_get_token (self->api));
   kith_signalling_set_resume_after (self->signalling, self->last_seq);
   g_signal_connect (self->signalling, "frame", G_CALLBACK (on_frame), self);
@@ -1249,7 +1259,7 @@ begin_signing_in (KithSession *self,
   }
 
   g_clear_object (&self->api);
-  self->api = kith_api_client_new (self->server_url, self->soup_session);
+  self->api = kith_api_client_new (self->server_url, get_soup_session (self));
   self->cancellable = g_cancellable_new ();
   set_state (self, KITH_SESSION_SIGNING_IN);
   return TRUE;
@@ -1544,7 +1554,6 @@ kith_session_class_init (KithSessionClass *klass)
 static void
 kith_session_init (KithSession *self)
 {
-  self->soup_session = soup_session_new_with_options ("timeout", 30, "idle-timeout", 60, NULL);
   self->credentials = kith_credentials_new ();
   self->contacts = g_list_store_new (KITH_TYPE_CONTACT);
   self->contacts_by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
@@ -1974,7 +1983,7 @@ require_api (KithSession *self,
     return FALSE;
   }
   if (self->api == NULL && self->server_url != NULL)
-    self->api = kith_api_client_new (self->server_url, self->soup_session);
+    self->api = kith_api_client_new (self->server_url, get_soup_session (self));
   if (self->api == NULL) {
     g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_NETWORK, _("No server address is set."));
     return FALSE;
