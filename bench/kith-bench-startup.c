@@ -130,11 +130,15 @@ start_desktop (void)
   g_autoptr (GError) error = NULL;
   int fds[2];
 
-  if (g_getenv ("DISPLAY") == NULL) {
+  /* Xvfb sometimes exits at once without a display (seen right after an
+   * earlier run's Xvfb ended): try again a few times. */
+  for (int attempt = 0; attempt < 5 && g_getenv ("DISPLAY") == NULL; attempt++) {
     g_autofree char *fd_arg = NULL;
-    g_autofree char *display = NULL;
     g_autofree char *number = NULL;
+    g_autofree char *display = NULL;
 
+    if (attempt > 0)
+      g_usleep (200000);
     g_assert (pipe (fds) == 0);
     fd_arg = g_strdup_printf ("%d", fds[1]);
     {
@@ -150,6 +154,11 @@ start_desktop (void)
     }
     close (fds[1]);
     number = read_line_from_fd (fds[0]);
+    if (*number == '\0') {
+      waitpid (xvfb_pid, NULL, 0);
+      xvfb_pid = 0;
+      continue;
+    }
     display = g_strdup_printf (":%s", number);
     g_setenv ("DISPLAY", display, TRUE);
   }
@@ -599,7 +608,8 @@ main (int   argc,
   for (int i = 0; i < 250 && (display = XOpenDisplay (NULL)) == NULL; i++)
     g_usleep (20000);
   if (display == NULL || !XDamageQueryExtension (display, &damage_event, &damage_error))
-    g_error ("No X server with the DAMAGE extension");
+    g_error ("No X server with the DAMAGE extension at %s (Xvfb %s)", g_getenv ("DISPLAY"),
+             xvfb_pid != 0 && kill (xvfb_pid, 0) == 0 ? "running" : "not running");
 
   g_print ("== startup: %d runs each, GSK_RENDERER=cairo, Xvfb %s\n", opt_runs, g_getenv ("DISPLAY"));
   prepare_world (&world);
@@ -673,8 +683,10 @@ main (int   argc,
     g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
     g_free (keyring_dir);
   }
-  if (xvfb_pid != 0)
+  if (xvfb_pid != 0) {
     kill (xvfb_pid, SIGTERM);
+    waitpid (xvfb_pid, NULL, 0);
+  }
 
   return 0;
 }
