@@ -114,8 +114,10 @@ update_chat_title (KithWindow *self)
   g_autofree char *window_title = NULL;
 
   if (self->chat_contact == NULL) {
-    adw_window_title_set_title (ADW_WINDOW_TITLE (self->chat_title), "");
-    adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->chat_title), "");
+    if (self->chat_title != NULL) {
+      adw_window_title_set_title (ADW_WINDOW_TITLE (self->chat_title), "");
+      adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->chat_title), "");
+    }
     gtk_window_set_title (GTK_WINDOW (self), _("Kith"));
     return;
   }
@@ -124,6 +126,8 @@ update_chat_title (KithWindow *self)
   /* Translators: the window title while a chat is open: "Contact Name – Kith" */
   window_title = g_strdup_printf (_("%s – Kith"), kith_contact_get_display_name (self->chat_contact));
   gtk_window_set_title (GTK_WINDOW (self), window_title);
+  if (self->chat_title == NULL)
+    return;
 
   adw_window_title_set_title (ADW_WINDOW_TITLE (self->chat_title),
                               kith_contact_get_display_name (self->chat_contact));
@@ -161,8 +165,9 @@ follow_session (KithWindow *self)
   gboolean connecting = state == KITH_SESSION_SIGNING_IN || state == KITH_SESSION_RECONNECTING;
 
   /* Shown from the cache (or offline for a moment): say so until online. */
-  adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->sidebar_title),
-                                 connecting ? _("Connecting…") : "");
+  if (self->sidebar_title != NULL)
+    adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->sidebar_title),
+                                   connecting ? _("Connecting…") : "");
 
   switch (state) {
   case KITH_SESSION_ONLINE:
@@ -186,7 +191,8 @@ follow_session (KithWindow *self)
     if (self->chat_view != NULL)
       kith_chat_view_set_contact (KITH_CHAT_VIEW (self->chat_view), NULL);
 #else
-    gtk_stack_set_visible_child_name (GTK_STACK (self->content_stack), "empty");
+    if (self->content_stack != NULL)
+      gtk_stack_set_visible_child_name (GTK_STACK (self->content_stack), "empty");
 #endif
     if (g_strcmp0 (page, "login") != 0 || self->pending_message != NULL) {
       kith_login_page_reset (KITH_LOGIN_PAGE (ensure_login_page (self)));
@@ -240,7 +246,8 @@ on_back (GtkWidget  *widget,
 {
   KithWindow *self = KITH_WINDOW (widget);
 
-  adw_leaflet_navigate (ADW_LEAFLET (self->leaflet), ADW_NAVIGATION_DIRECTION_BACK);
+  if (self->leaflet != NULL)
+    adw_leaflet_navigate (ADW_LEAFLET (self->leaflet), ADW_NAVIGATION_DIRECTION_BACK);
 }
 
 #ifdef HAVE_KITH_CONTACTS_VIEW
@@ -306,6 +313,43 @@ ensure_login_page (KithWindow *self)
   return self->login_page;
 }
 
+/* The main page's frame: header bars, the sidebar and the chat pane's
+ * place, from its own UI file the first time it is needed. */
+static void
+ensure_main_page (KithWindow *self)
+{
+  g_autoptr (GtkBuilder) builder = NULL;
+  g_autoptr (GError) error = NULL;
+  KithSessionState state;
+
+  if (self->leaflet != NULL)
+    return;
+
+  builder = gtk_builder_new ();
+  gtk_builder_set_translation_domain (builder, GETTEXT_PACKAGE);
+  if (!gtk_builder_add_from_resource (builder, "/im/kith/Kith/kith-window-main.ui", &error))
+    g_error ("kith-window-main.ui: %s", error->message);   /* our own resource: a bug */
+#define MAIN_WIDGET(name) self->name = GTK_WIDGET (gtk_builder_get_object (builder, #name))
+  MAIN_WIDGET (leaflet);
+  MAIN_WIDGET (sidebar);
+  MAIN_WIDGET (sidebar_header);
+  MAIN_WIDGET (sidebar_title);
+  MAIN_WIDGET (sidebar_bin);
+  MAIN_WIDGET (content);
+  MAIN_WIDGET (content_header);
+  MAIN_WIDGET (chat_title);
+  MAIN_WIDGET (content_stack);
+  MAIN_WIDGET (empty_status);
+#undef MAIN_WIDGET
+  gtk_stack_add_named (GTK_STACK (self->stack), self->leaflet, "main");
+
+  state = kith_session_get_state (self->session);
+  adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->sidebar_title),
+                                 state == KITH_SESSION_SIGNING_IN || state == KITH_SESSION_RECONNECTING ?
+                                 _("Connecting…") : "");
+  update_chat_title (self);
+}
+
 /* The status menu's avatar is an SVG icon (librsvg): built with the main page. */
 static void
 ensure_status_menu (KithWindow *self)
@@ -323,6 +367,7 @@ ensure_chat_view (KithWindow *self)
   if (self->chat_view != NULL)
     return;
 
+  ensure_main_page (self);
 #ifdef HAVE_KITH_CHAT_VIEW
   /* The chat view has its own header bar and empty state. */
   self->chat_view = GTK_WIDGET (kith_chat_view_new (self->session));
@@ -344,6 +389,7 @@ ensure_main_content (KithWindow *self)
   if (self->contacts_view != NULL)
     return;
 
+  ensure_main_page (self);
   ensure_status_menu (self);
   adw_status_page_set_icon_name (ADW_STATUS_PAGE (self->empty_status), "im.kith.Kith-symbolic");
 
@@ -497,19 +543,9 @@ kith_window_class_init (KithWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KithWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, KithWindow, sidebar_title);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, login_box);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, signing_in_status);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, signing_in_spinner);
-  gtk_widget_class_bind_template_child (widget_class, KithWindow, leaflet);
-  gtk_widget_class_bind_template_child (widget_class, KithWindow, sidebar);
-  gtk_widget_class_bind_template_child (widget_class, KithWindow, sidebar_header);
-  gtk_widget_class_bind_template_child (widget_class, KithWindow, sidebar_bin);
-  gtk_widget_class_bind_template_child (widget_class, KithWindow, content);
-  gtk_widget_class_bind_template_child (widget_class, KithWindow, content_header);
-  gtk_widget_class_bind_template_child (widget_class, KithWindow, chat_title);
-  gtk_widget_class_bind_template_child (widget_class, KithWindow, content_stack);
-  gtk_widget_class_bind_template_child (widget_class, KithWindow, empty_status);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, account_box);
 
   gtk_widget_class_install_action (widget_class, "win.show-account", NULL, on_show_account);
