@@ -465,6 +465,10 @@ on_server_info (GObject      *object,
 
   if (info->login_flows != NULL)
     google = g_strv_contains ((const char * const *) info->login_flows, "oidc:google");
+  /* Set here rather than in the template: setting a tooltip costs a round
+   * trip to the X server, which the first frame need not wait for. */
+  if (google && gtk_widget_get_tooltip_text (self->google_button) == NULL)
+    gtk_widget_set_tooltip_text (self->google_button, _("Use your Google account"));
   gtk_widget_set_visible (self->google_button, google);
 }
 
