@@ -81,3 +81,19 @@ kith_test_save_screenshot (GtkWidget  *window,
 
   return g_steal_pointer (&path);
 }
+
+GtkWidget *
+kith_test_find_by_id (GtkWidget  *root,
+                      const char *id)
+{
+  if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (root)), id) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkWidget *found = kith_test_find_by_id (child, id);
+
+    if (found != NULL)
+      return found;
+  }
+  return NULL;
+}

@@ -24,6 +24,10 @@ gboolean kith_test_tick            (gpointer user_data);
 /* Runs the main context for a few frames of @widget's window, so that
  * layout and drawing have caught up. */
 void     kith_test_settle          (GtkWidget  *widget);
+/* The widget under @root (or @root) with the buildable id @id, as given in a
+ * UI file: a template's, or one built later with GtkBuilder. */
+GtkWidget *kith_test_find_by_id    (GtkWidget  *root,
+                                    const char *id);
 /* Renders @window (as drawn) into $KITH_SCREENSHOT_DIR/@name (default: the
  * current directory) as PNG; returns the path. */
 char    *kith_test_save_screenshot (GtkWidget  *window,

@@ -136,24 +136,6 @@ focus_in (GtkWidget *widget)
   return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
 }
 
-/* By its id in the widget's UI files: the template's, or those of parts
- * built later (the login page's password step and sign-up form). */
-static GtkWidget *
-find_by_id (GtkWidget  *root,
-            const char *id)
-{
-  if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (root)), id) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child)) {
-    GtkWidget *found = find_by_id (child, id);
-
-    if (found != NULL)
-      return found;
-  }
-  return NULL;
-}
-
 static GtkWidget *
 template_child (GtkWidget  *widget,
                 GType       type,
@@ -162,7 +144,7 @@ template_child (GtkWidget  *widget,
   GObject *object = gtk_widget_get_template_child (widget, type, id);
 
   if (object == NULL)
-    object = G_OBJECT (find_by_id (widget, id));
+    object = G_OBJECT (kith_test_find_by_id (widget, id));
   g_assert_nonnull (object);
   return GTK_WIDGET (object);
 }

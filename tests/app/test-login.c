@@ -39,24 +39,6 @@ login_page (void)
   return KITH_LOGIN_PAGE (kith_window_get_login_page (window ()));
 }
 
-/* By its id in the page's UI files: the template's, or those of the steps
- * built when first shown (the password step, the sign-up form). */
-static GtkWidget *
-find_by_id (GtkWidget  *root,
-            const char *id)
-{
-  if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (root)), id) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child)) {
-    GtkWidget *found = find_by_id (child, id);
-
-    if (found != NULL)
-      return found;
-  }
-  return NULL;
-}
-
 static GtkWidget *
 login_child (const char *id)
 {
@@ -64,7 +46,7 @@ login_child (const char *id)
                                                    KITH_TYPE_LOGIN_PAGE, id);
 
   if (object == NULL)
-    object = G_OBJECT (find_by_id (GTK_WIDGET (login_page ()), id));
+    object = G_OBJECT (kith_test_find_by_id (GTK_WIDGET (login_page ()), id));
   g_assert_nonnull (object);
   return GTK_WIDGET (object);
 }
