@@ -614,41 +614,50 @@ main (int   argc,
   g_print ("== startup: %d runs each, GSK_RENDERER=cairo, Xvfb %s\n", opt_runs, g_getenv ("DISPLAY"));
   prepare_world (&world);
 
-  for (int v = 0; v < N_VARIANTS; v++) {
-    double f[100], m[100], s[100], p[100], sh[100], dr[100];
-    int n = 0, n_drawn = 0;
+  {
+    /* Interleaved (empty, login, signed in, empty, …), so that a machine
+     * getting busier or quieter during the bench moves all three alike. */
+    double f[N_VARIANTS][100], m[N_VARIANTS][100], s[N_VARIANTS][100], p[N_VARIANTS][100];
+    double sh[100], dr[100];
+    int n[N_VARIANTS] = { 0 }, n_drawn = 0;
 
-    /* One warm-up run (page cache), not counted. */
-    run_once (display, damage_event, v, &world, self_exe);
+    /* One warm-up run of each (page cache), not counted. */
+    for (int v = 0; v < N_VARIANTS; v++)
+      run_once (display, damage_event, v, &world, self_exe);
     for (int i = 0; i < opt_runs; i++) {
-      Sample sample = run_once (display, damage_event, v, &world, self_exe);
+      for (int v = 0; v < N_VARIANTS; v++) {
+        Sample sample = run_once (display, damage_event, v, &world, self_exe);
 
-      if (sample.first_ms < 0) {
-        g_printerr ("   %s: no frame within 20 s\n", variant_names[v]);
-        continue;
-      }
-      f[n] = sample.first_ms;
-      m[n] = sample.mapped_ms;
-      s[n] = sample.settled_ms;
-      p[n] = sample.pss_mb;
-      n++;
-      if (v == VARIANT_SIGNED_IN) {
-        if (sample.drawn_ms < 0 || sample.shown_ms < 0) {
-          g_printerr ("   signed in: no contact list drawn within 20 s\n");
+        if (sample.first_ms < 0) {
+          g_printerr ("   %s: no frame within 20 s\n", variant_names[v]);
           continue;
         }
-        sh[n_drawn] = sample.shown_ms;
-        dr[n_drawn] = sample.drawn_ms;
-        n_drawn++;
+        f[v][n[v]] = sample.first_ms;
+        m[v][n[v]] = sample.mapped_ms;
+        s[v][n[v]] = sample.settled_ms;
+        p[v][n[v]] = sample.pss_mb;
+        n[v]++;
+        if (v == VARIANT_SIGNED_IN) {
+          if (sample.drawn_ms < 0 || sample.shown_ms < 0) {
+            g_printerr ("   signed in: no contact list drawn within 20 s\n");
+            continue;
+          }
+          sh[n_drawn] = sample.shown_ms;
+          dr[n_drawn] = sample.drawn_ms;
+          n_drawn++;
+        }
       }
     }
-    if (n == 0)
-      return 1;
-    first[v] = median (f, n);
-    settled[v] = median (s, n);
-    pss[v] = median (p, n);
-    g_print ("   %-13s mapped %7.1f ms   first frame %7.1f ms   settled %7.1f ms   Pss %6.1f MB\n",
-             variant_names[v], median (m, n), first[v], settled[v], pss[v]);
+
+    for (int v = 0; v < N_VARIANTS; v++) {
+      if (n[v] == 0)
+        return 1;
+      first[v] = median (f[v], n[v]);
+      settled[v] = median (s[v], n[v]);
+      pss[v] = median (p[v], n[v]);
+      g_print ("   %-13s mapped %7.1f ms   first frame %7.1f ms   settled %7.1f ms   Pss %6.1f MB\n",
+               variant_names[v], median (m[v], n[v]), first[v], settled[v], pss[v]);
+    }
     if (n_drawn > 0) {
       shown = median (sh, n_drawn);
       drawn = median (dr, n_drawn);
