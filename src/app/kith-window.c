@@ -157,17 +157,25 @@ set_chat_contact (KithWindow  *self,
   update_chat_title (self);
 }
 
+/* Shown from the cache (or offline for a moment): say so until online. */
+static void
+update_connecting (KithWindow *self)
+{
+  KithSessionState state = kith_session_get_state (self->session);
+  gboolean connecting = state == KITH_SESSION_SIGNING_IN || state == KITH_SESSION_RECONNECTING;
+
+  if (self->sidebar_title != NULL)
+    adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->sidebar_title),
+                                   connecting ? _("Connecting…") : "");
+}
+
 static void
 follow_session (KithWindow *self)
 {
   KithSessionState state = kith_session_get_state (self->session);
   const char *page = gtk_stack_get_visible_child_name (GTK_STACK (self->stack));
-  gboolean connecting = state == KITH_SESSION_SIGNING_IN || state == KITH_SESSION_RECONNECTING;
 
-  /* Shown from the cache (or offline for a moment): say so until online. */
-  if (self->sidebar_title != NULL)
-    adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->sidebar_title),
-                                   connecting ? _("Connecting…") : "");
+  update_connecting (self);
 
   switch (state) {
   case KITH_SESSION_ONLINE:
@@ -320,7 +328,6 @@ ensure_main_page (KithWindow *self)
 {
   g_autoptr (GtkBuilder) builder = NULL;
   g_autoptr (GError) error = NULL;
-  KithSessionState state;
 
   if (self->leaflet != NULL)
     return;
@@ -343,10 +350,7 @@ ensure_main_page (KithWindow *self)
 #undef MAIN_WIDGET
   gtk_stack_add_named (GTK_STACK (self->stack), self->leaflet, "main");
 
-  state = kith_session_get_state (self->session);
-  adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->sidebar_title),
-                                 state == KITH_SESSION_SIGNING_IN || state == KITH_SESSION_RECONNECTING ?
-                                 _("Connecting…") : "");
+  update_connecting (self);
   update_chat_title (self);
 }
 
