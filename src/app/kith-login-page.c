@@ -45,7 +45,8 @@ struct _KithLoginPage
   GtkWidget     *have_account_button;
   GtkWidget     *spinner;
   GtkWidget     *error_label;
-  GtkWidget     *server_row;
+  GtkWidget     *advanced_row;
+  GtkWidget     *server_row;      /* built when Advanced is first expanded */
 
   KithSession   *session;
   GSettings     *settings;
@@ -110,7 +111,8 @@ set_busy (KithLoginPage *self,
   gtk_widget_set_visible (self->spinner, busy);
   gtk_spinner_set_spinning (GTK_SPINNER (self->spinner), busy);
   gtk_widget_set_sensitive (self->stack, !busy);
-  gtk_widget_set_sensitive (self->server_row, !busy);
+  if (self->server_row != NULL)
+    gtk_widget_set_sensitive (self->server_row, !busy);
   if (busy)
     gtk_widget_set_visible (self->error_label, FALSE);
 
@@ -494,8 +496,29 @@ on_session_server_changed (KithLoginPage *self)
 {
   const char *url = kith_session_get_server_url (self->session);
 
-  if (g_strcmp0 (url, row_text (self->server_row)) != 0)
+  if (self->server_row != NULL && g_strcmp0 (url, row_text (self->server_row)) != 0)
     gtk_editable_set_text (GTK_EDITABLE (self->server_row), url != NULL ? url : "");
+}
+
+/* The server address row, made the first time Advanced is expanded: the
+ * first frame does not measure an entry that nobody sees. */
+static void
+on_advanced_expanded (KithLoginPage *self)
+{
+  if (self->server_row != NULL || !adw_expander_row_get_expanded (ADW_EXPANDER_ROW (self->advanced_row)))
+    return;
+
+  self->server_row = adw_entry_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->server_row), _("Server address"));
+  adw_entry_row_set_input_purpose (ADW_ENTRY_ROW (self->server_row), GTK_INPUT_PURPOSE_URL);
+  adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (self->server_row), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->server_row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Server address"), -1);
+  gtk_widget_set_sensitive (self->server_row, !self->busy);
+  g_signal_connect_object (self->server_row, "apply", G_CALLBACK (on_server_apply), self,
+                           G_CONNECT_SWAPPED);
+  on_session_server_changed (self);
+  adw_expander_row_add_row (ADW_EXPANDER_ROW (self->advanced_row), self->server_row);
 }
 
 static void
@@ -681,6 +704,7 @@ kith_login_page_dispose (GObject *object)
   self->first_name_row = self->last_name_row = self->sign_up_email_row = NULL;
   self->sign_up_password_row = self->checklist = self->sign_up_stay_check = NULL;
   self->sign_up_button = self->have_account_button = NULL;
+  self->server_row = NULL;
 
   G_OBJECT_CLASS (kith_login_page_parent_class)->dispose (object);
 }
@@ -737,14 +761,14 @@ kith_login_page_class_init (KithLoginPageClass *klass)
   BIND (sign_up_link);
   BIND (spinner);
   BIND (error_label);
-  BIND (server_row);
+  BIND (advanced_row);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_email_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_continue);
   gtk_widget_class_bind_template_callback (widget_class, on_show_sign_up);
   gtk_widget_class_bind_template_callback (widget_class, on_forgot_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_google_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_server_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_advanced_expanded);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "loginpage");

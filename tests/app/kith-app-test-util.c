@@ -97,3 +97,19 @@ kith_test_find_by_id (GtkWidget  *root,
   }
   return NULL;
 }
+
+GtkWidget *
+kith_test_find_by_type (GtkWidget *root,
+                        GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkWidget *found = kith_test_find_by_type (child, type);
+
+    if (found != NULL)
+      return found;
+  }
+  return NULL;
+}

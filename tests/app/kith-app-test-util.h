@@ -28,6 +28,9 @@ void     kith_test_settle          (GtkWidget  *widget);
  * UI file: a template's, or one built later with GtkBuilder. */
 GtkWidget *kith_test_find_by_id    (GtkWidget  *root,
                                     const char *id);
+/* The first widget of @type under @root (or @root), depth first. */
+GtkWidget *kith_test_find_by_type  (GtkWidget  *root,
+                                    GType       type);
 /* Renders @window (as drawn) into $KITH_SCREENSHOT_DIR/@name (default: the
  * current directory) as PNG; returns the path. */
 char    *kith_test_save_screenshot (GtkWidget  *window,

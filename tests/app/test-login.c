@@ -447,7 +447,8 @@ test_google_button_follows_server (void)
   g_autoptr (GError) error = NULL;
   KithdTestServer *google_server;
   GtkWidget *google = login_child ("google_button");
-  GtkWidget *server_row = login_child ("server_row");
+  GtkWidget *advanced = login_child ("advanced_row");
+  GtkWidget *server_row;
 
   g_file_set_contents (conf, "[oidc]\ngoogle-client-id=kith-test-client\n", -1, &error);
   g_assert_no_error (error);
@@ -457,7 +458,16 @@ test_google_button_follows_server (void)
   kith_test_settle (GTK_WIDGET (window ()));
   KITH_WAIT_FOR (!gtk_widget_get_visible (google));
 
-  /* The Advanced server address, applied as a person would. */
+  /* The Advanced server address, applied as a person would. Its row is
+   * made when Advanced is first expanded, showing the current server. */
+  g_assert_null (kith_test_find_by_type (advanced, ADW_TYPE_ENTRY_ROW));
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (advanced), TRUE);
+  server_row = kith_test_find_by_type (advanced, ADW_TYPE_ENTRY_ROW);
+  g_assert_nonnull (server_row);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (server_row)), ==,
+                   kithd_test_server_get_url (server));
+  kith_test_settle (GTK_WIDGET (window ()));
+  g_assert_true (shown (server_row));
   gtk_editable_set_text (GTK_EDITABLE (server_row), kithd_test_server_get_url (google_server));
   g_signal_emit_by_name (server_row, "apply");
   KITH_WAIT_FOR (gtk_widget_get_visible (google));
