@@ -25,7 +25,6 @@ struct _KithWindow
   GtkWidget            *toast_overlay;
   GtkWidget            *stack;
   GtkWidget            *login_box;
-  GtkWidget            *signing_in_status;
   GtkWidget            *signing_in_spinner;
   GtkWidget            *leaflet;
   GtkWidget            *sidebar;
@@ -87,14 +86,6 @@ set_page (KithWindow *self,
 
   if (g_strcmp0 (current, name) == 0)
     return;
-
-  if (g_str_equal (name, "signing-in") &&
-      adw_status_page_get_paintable (ADW_STATUS_PAGE (self->signing_in_status)) == NULL) {
-    /* The same PNG as the login page's logo: an SVG icon would load librsvg. */
-    g_autoptr (GdkTexture) logo = gdk_texture_new_from_resource ("/im/kith/Kith/kith-logo.png");
-
-    adw_status_page_set_paintable (ADW_STATUS_PAGE (self->signing_in_status), GDK_PAINTABLE (logo));
-  }
 
   /* Restoring: straight to the cached list, no crossfade to wait for. */
   if (self->restoring || g_strcmp0 (current, "signing-in") == 0)
@@ -548,7 +539,6 @@ kith_window_class_init (KithWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KithWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, login_box);
-  gtk_widget_class_bind_template_child (widget_class, KithWindow, signing_in_status);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, signing_in_spinner);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, account_box);
 
