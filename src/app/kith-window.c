@@ -69,6 +69,7 @@ static void ensure_main_content (KithWindow *self);
 static void ensure_account_page (KithWindow *self);
 
 static GtkWidget *ensure_login_page (KithWindow *self);
+static void ensure_signing_in_page (KithWindow *self);
 
 static void
 set_page (KithWindow *self,
@@ -79,6 +80,8 @@ set_page (KithWindow *self,
 
   if (g_str_equal (name, "login"))
     ensure_login_page (self);
+  if (g_str_equal (name, "signing-in"))
+    ensure_signing_in_page (self);
   if (g_str_equal (name, "main") || g_str_equal (name, "account"))
     ensure_main_content (self);
   if (g_str_equal (name, "account"))
@@ -95,8 +98,9 @@ set_page (KithWindow *self,
 
   g_debug ("Page %s", name);
   gtk_stack_set_visible_child_full (GTK_STACK (self->stack), name, transition);
-  gtk_spinner_set_spinning (GTK_SPINNER (self->signing_in_spinner),
-                            g_str_equal (name, "signing-in"));
+  if (self->signing_in_spinner != NULL)
+    gtk_spinner_set_spinning (GTK_SPINNER (self->signing_in_spinner),
+                              g_str_equal (name, "signing-in"));
 }
 
 static void
@@ -310,6 +314,25 @@ ensure_login_page (KithWindow *self)
     gtk_box_append (GTK_BOX (self->login_box), self->login_page);
   }
   return self->login_page;
+}
+
+/* "Signing in…", from its own UI file the first time it is shown. */
+static void
+ensure_signing_in_page (KithWindow *self)
+{
+  g_autoptr (GtkBuilder) builder = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (self->signing_in_spinner != NULL)
+    return;
+
+  builder = gtk_builder_new ();
+  gtk_builder_set_translation_domain (builder, GETTEXT_PACKAGE);
+  if (!gtk_builder_add_from_resource (builder, "/im/kith/Kith/kith-window-signing-in.ui", &error))
+    g_error ("kith-window-signing-in.ui: %s", error->message);   /* our own resource: a bug */
+  self->signing_in_spinner = GTK_WIDGET (gtk_builder_get_object (builder, "signing_in_spinner"));
+  gtk_stack_add_named (GTK_STACK (self->stack),
+                       GTK_WIDGET (gtk_builder_get_object (builder, "signing_in_page")), "signing-in");
 }
 
 /* The main page's frame: header bars, the sidebar and the chat pane's
@@ -539,7 +562,6 @@ kith_window_class_init (KithWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KithWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, login_box);
-  gtk_widget_class_bind_template_child (widget_class, KithWindow, signing_in_spinner);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, account_box);
 
   gtk_widget_class_install_action (widget_class, "win.show-account", NULL, on_show_account);

@@ -438,6 +438,59 @@ test_account_deleted_message (void)
   g_assert_cmpstr (label_text ("message_label"), ==, "Your account has been deleted.");
 }
 
+/* The logo of the login and "Signing In…" pages, as drawn, is a PNG from
+ * the icon theme, 1× or 2× for the display (an SVG would load librsvg). */
+static void
+assert_logo_icon (GtkWidget *image)
+{
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (gtk_widget_get_display (image));
+  int width;
+
+  g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (image)), ==, "im.kith.Kith-logo");
+  gtk_widget_measure (image, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &width, NULL, NULL);
+  g_assert_true (gtk_widget_get_mapped (image));
+  g_assert_cmpint (width, ==, 128);
+  for (int scale = 1; scale <= 2; scale++) {
+    g_autoptr (GtkIconPaintable) icon = gtk_icon_theme_lookup_icon (theme, "im.kith.Kith-logo", NULL, 128,
+                                                                    scale, GTK_TEXT_DIR_LTR, 0);
+    g_autoptr (GFile) file = gtk_icon_paintable_get_file (icon);
+    g_autofree char *uri = g_file_get_uri (file);
+
+    g_assert_cmpstr (uri, ==, scale == 1 ? "resource:///im/kith/Kith/icons/128x128/apps/im.kith.Kith-logo.png"
+                                         : "resource:///im/kith/Kith/icons/128x128@2/apps/im.kith.Kith-logo.png");
+  }
+}
+
+/* A stay-signed-in start with nothing cached shows "Signing In…" (built
+ * when first shown) until the session is known; a failed restore goes on to
+ * the login page. */
+static void
+test_signing_in_page (void)
+{
+  KithWindow *win = window ();
+  GtkWidget *page, *spinner;
+
+  back_to_email_step ();
+  assert_logo_icon (login_child ("logo"));
+  g_assert_false (kith_session_has_last_account (kith_application_get_session (app)));
+  g_assert_null (kith_test_find_by_id (GTK_WIDGET (win), "signing_in_page"));
+
+  kith_window_set_restoring (win, TRUE);
+  g_assert_true (page_is ("signing-in"));
+  kith_test_settle (GTK_WIDGET (win));
+  page = kith_test_find_by_id (GTK_WIDGET (win), "signing_in_page");
+  spinner = kith_test_find_by_id (page, "signing_in_spinner");
+  g_assert_true (shown (page));
+  g_assert_true (shown (spinner));
+  g_assert_true (gtk_spinner_get_spinning (GTK_SPINNER (spinner)));
+  assert_logo_icon (kith_test_find_by_type (kith_test_find_by_type (page, ADW_TYPE_STATUS_PAGE),
+                                            GTK_TYPE_IMAGE));
+
+  kith_window_set_restoring (win, FALSE);
+  g_assert_true (page_is ("login"));
+  g_assert_false (gtk_spinner_get_spinning (GTK_SPINNER (spinner)));
+}
+
 /* "Sign in with Google" is offered only by a server that has it configured. */
 static void
 test_google_button_follows_server (void)
@@ -526,6 +579,7 @@ main (int   argc,
   g_setenv ("KITH_SERVER_URL", kithd_test_server_get_url (server), TRUE);
 
   g_test_add_func ("/login/screenshot", test_screenshot_login);
+  g_test_add_func ("/login/signing-in-page", test_signing_in_page);
   g_test_add_func ("/login/forgot-password", test_forgot_password);
   g_test_add_func ("/login/wrong-password", test_wrong_password);
   g_test_add_func ("/login/enter-moves-forward", test_enter_moves_forward);
