@@ -41,6 +41,11 @@ struct _KithChatView
   gboolean       focus_composer;   /* a chat was opened while unmapped */
   gboolean       no_older;
 
+  /* day separators: "Today" becomes "Yesterday" at midnight */
+  KithChatViewClock now_func;
+  guint          day_timeout_id;
+  guint          headers_day;     /* the Julian day they were worked out on, while mapped */
+
   GtkWidget     *header_bar;
   GtkWidget     *back_button;
   GtkWidget     *title_box;
@@ -180,11 +185,81 @@ create_message_row (gpointer item,
                                self->contact ? kith_contact_get_display_name (self->contact) : NULL);
 }
 
+static GDateTime *
+now_local (KithChatView *self)
+{
+  return self->now_func != NULL ? self->now_func () : g_date_time_new_now_local ();
+}
+
+static guint
+julian_day (GDateTime *time)
+{
+  g_autoptr (GDate) date = g_date_new_dmy (g_date_time_get_day_of_month (time),
+                                           g_date_time_get_month (time),
+                                           g_date_time_get_year (time));
+
+  return g_date_get_julian (date);
+}
+
+static void schedule_day_change (KithChatView *self);
+
+/* A new day: the separators say "Today", "Yesterday" and weekdays anew. */
+static void
+refresh_days (KithChatView *self)
+{
+  g_autoptr (GDateTime) now = now_local (self);
+
+  self->headers_day = julian_day (now);
+  gtk_list_box_invalidate_headers (GTK_LIST_BOX (self->message_list));
+}
+
+static gboolean
+on_day_changed (gpointer user_data)
+{
+  KithChatView *self = user_data;
+
+  self->day_timeout_id = 0;
+  refresh_days (self);
+  schedule_day_change (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A timeout for just after the next local midnight. (Timeouts stand still
+ * while the machine sleeps: map and window activation check the day too.) */
+static void
+schedule_day_change (KithChatView *self)
+{
+  g_autoptr (GDateTime) now = now_local (self);
+  g_autoptr (GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (now),
+                                                          g_date_time_get_month (now),
+                                                          g_date_time_get_day_of_month (now),
+                                                          0, 0, 0);
+  g_autoptr (GDateTime) next = g_date_time_add_days (midnight, 1);
+  GTimeSpan until = g_date_time_difference (next, now);
+
+  g_clear_handle_id (&self->day_timeout_id, g_source_remove);
+  self->day_timeout_id = g_timeout_add_seconds (MAX (until / G_TIME_SPAN_SECOND, 0) + 1,
+                                                on_day_changed, self);
+}
+
+/* Mapped, or the window active again: separators of another day are redone. */
+static void
+check_day (KithChatView *self)
+{
+  g_autoptr (GDateTime) now = now_local (self);
+
+  if (julian_day (now) != self->headers_day)
+    refresh_days (self);
+  schedule_day_change (self);
+}
+
 static void
 update_header_func (GtkListBoxRow *row,
                     GtkListBoxRow *before,
                     gpointer       user_data)
 {
+  KithChatView *self = user_data;
+  g_autoptr (GDateTime) now = now_local (self);
   GDateTime *day = kith_message_get_sent_at (kith_message_row_get_message (KITH_MESSAGE_ROW (row)));
   GDateTime *prev = NULL;
   GtkWidget *header;
@@ -201,7 +276,7 @@ update_header_func (GtkListBoxRow *row,
     return;
   }
 
-  text = kith_message_row_format_day (day, NULL);
+  text = kith_message_row_format_day (day, now);
   header = gtk_list_box_row_get_header (row);
   if (header != NULL && GTK_IS_LABEL (header)) {
     gtk_label_set_label (GTK_LABEL (header), text);
@@ -420,6 +495,7 @@ on_contact_notify (KithChatView *self,
 static void
 on_window_active (KithChatView *self)
 {
+  check_day (self);
   maybe_mark_read (self);
 }
 
@@ -450,6 +526,7 @@ kith_chat_view_map (GtkWidget *widget)
     self->back_binding = g_object_bind_property (leaflet, "folded", self->back_button, "visible",
                                                  G_BINDING_SYNC_CREATE);
   }
+  check_day (self);
   maybe_mark_read (self);
   if (self->focus_composer) {
     self->focus_composer = FALSE;
@@ -469,6 +546,7 @@ kith_chat_view_unmap (GtkWidget *widget)
   }
   g_clear_pointer (&self->back_binding, g_binding_unbind);
   self->leaflet = NULL;
+  g_clear_handle_id (&self->day_timeout_id, g_source_remove);
 
   GTK_WIDGET_CLASS (kith_chat_view_parent_class)->unmap (widget);
 }
@@ -606,6 +684,7 @@ kith_chat_view_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->load_cancellable);
+  g_clear_handle_id (&self->day_timeout_id, g_source_remove);
   if (self->contact != NULL) {
     g_signal_handlers_disconnect_by_func (self->contact, on_contact_notify, self);
     g_clear_pointer (&self->name_binding, g_binding_unbind);
@@ -696,7 +775,7 @@ kith_chat_view_init (KithChatView *self)
   self->at_bottom = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  gtk_list_box_set_header_func (GTK_LIST_BOX (self->message_list), update_header_func, NULL, NULL);
+  gtk_list_box_set_header_func (GTK_LIST_BOX (self->message_list), update_header_func, self, NULL);
 
   keys = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
@@ -757,4 +836,15 @@ kith_chat_view_set_contact (KithChatView *self,
   show_contact (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACT]);
+}
+
+void
+kith_chat_view_set_clock (KithChatView      *self,
+                          KithChatViewClock  now_func)
+{
+  g_return_if_fail (KITH_IS_CHAT_VIEW (self));
+
+  self->now_func = now_func;
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    check_day (self);
 }

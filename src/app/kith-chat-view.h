@@ -24,4 +24,11 @@ KithContact *kith_chat_view_get_contact (KithChatView *self);
 void         kith_chat_view_set_contact (KithChatView *self,
                                          KithContact  *contact);
 
+/* The local time the day separators ("Today", "Yesterday", …) are worked
+ * out with, and their midnight refresh timed from; for tests. NULL: the
+ * system's, g_date_time_new_now_local (). */
+typedef GDateTime *(*KithChatViewClock) (void);
+void         kith_chat_view_set_clock   (KithChatView      *self,
+                                         KithChatViewClock  now_func);
+
 G_END_DECLS

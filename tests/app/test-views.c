@@ -395,6 +395,70 @@ test_chat_receive (void)
   g_assert_true (gtk_widget_has_css_class (row, "outgoing"));
 }
 
+/* A clock for the chat's day separators that runs from a chosen moment. */
+static GDateTime *fake_base;
+static gint64     fake_set_at;
+
+static GDateTime *
+fake_now (void)
+{
+  return g_date_time_add (fake_base, g_get_monotonic_time () - fake_set_at);
+}
+
+static void
+set_fake_now (GDateTime *base)
+{
+  g_clear_pointer (&fake_base, g_date_time_unref);
+  fake_base = g_date_time_ref (base);
+  fake_set_at = g_get_monotonic_time ();
+}
+
+/* The first message's day separator. */
+static const char *
+first_day_separator (void)
+{
+  GtkWidget *list = find_type (fx.chat_view, GTK_TYPE_LIST_BOX);
+  GtkWidget *header = gtk_list_box_row_get_header (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0));
+
+  return GTK_IS_LABEL (header) ? gtk_label_get_label (GTK_LABEL (header)) : NULL;
+}
+
+/* "Today" turns into "Yesterday" at midnight with the chat open, and a
+ * chat shown again days later (a machine that slept) is redone at once. */
+static void
+test_chat_day_change (void)
+{
+  GtkWidget *list = find_type (fx.chat_view, GTK_TYPE_LIST_BOX);
+  KithMessageRow *first = KITH_MESSAGE_ROW (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0));
+  g_autoptr (GDateTime) sent = g_date_time_to_local (kith_message_get_sent_at (kith_message_row_get_message (first)));
+  g_autoptr (GDateTime) day = g_date_time_new_local (g_date_time_get_year (sent), g_date_time_get_month (sent),
+                                                     g_date_time_get_day_of_month (sent), 0, 0, 0);
+  g_autoptr (GDateTime) next_day = g_date_time_add_days (day, 1);
+  g_autoptr (GDateTime) before_midnight = g_date_time_add_seconds (next_day, -0.5);
+  g_autoptr (GDateTime) days_later = g_date_time_add_days (day, 4);
+  g_autofree char *weekday = g_date_time_format (sent, "%A");
+
+  g_assert_true (gtk_widget_get_mapped (fx.chat_view));
+
+  /* Half a second before the first message's day ends: still "Today",
+   * then "Yesterday" once the clock passes midnight, with nothing else
+   * happening. */
+  set_fake_now (before_midnight);
+  kith_chat_view_set_clock (KITH_CHAT_VIEW (fx.chat_view), fake_now);
+  g_assert_cmpstr (first_day_separator (), ==, "Today");
+  KITH_WAIT_FOR_SECONDS (g_strcmp0 (first_day_separator (), "Yesterday") == 0, 5);
+
+  /* Unmapped over several days, then shown: the weekday at once. */
+  gtk_widget_set_visible (fx.chat_view, FALSE);
+  set_fake_now (days_later);
+  gtk_widget_set_visible (fx.chat_view, TRUE);
+  g_assert_cmpstr (first_day_separator (), ==, weekday);
+
+  kith_chat_view_set_clock (KITH_CHAT_VIEW (fx.chat_view), NULL);
+  g_assert_cmpstr (first_day_separator (), ==, "Today");
+  g_clear_pointer (&fake_base, g_date_time_unref);
+}
+
 static gboolean
 carol_is_accepted (gconstpointer token)
 {
@@ -1035,6 +1099,7 @@ main (int   argc,
 
   g_test_add_func ("/views/chat/send", test_chat_send);
   g_test_add_func ("/views/chat/receive", test_chat_receive);
+  g_test_add_func ("/views/chat/day-change", test_chat_day_change);
   g_test_add_func ("/views/contacts/accept-request", test_accept_request);
   g_test_add_func ("/views/main/screenshot", test_main_screenshot);
   g_test_add_func ("/views/contacts/add", test_add_contact);
