@@ -42,6 +42,7 @@ struct _HubConn
   gint64        opened_at;      /* monotonic µs */
   gint64        pinged_at;
   gint64        welcome_seq;
+  GPtrArray    *held;           /* GBytes published while the replay runs; NULL after */
   KithDeviceKind kind;
   guint         idle : 1;
   guint         hello_pending : 1;
@@ -111,6 +112,7 @@ hub_conn_unref (HubConn *conn)
 {
   if (--conn->ref_count > 0)
     return;
+  g_clear_pointer (&conn->held, g_ptr_array_unref);
   g_clear_pointer (&conn->ws, kithd_ws_conn_unref);
   g_free (conn);
 }
@@ -201,7 +203,12 @@ local_publish (KithdHub     *self,
 
       if (except_conn != 0 && conn->id == except_conn)
         continue;
-      conn_send (conn, frame);
+      /* Live frames wait for the replay: the protocol promises the missed
+       * messages first, and a client keeps only the highest seq it saw. */
+      if (conn->held != NULL)
+        g_ptr_array_add (conn->held, g_bytes_ref (frame));
+      else
+        conn_send (conn, frame);
     }
   }
 }
@@ -438,7 +445,15 @@ conn_finish_sign_in (HubConn *conn)
   GHashTableIter iter;
   gint64 *id;
 
-  /* Each accepted contact who is not offline... */
+  /* The replay is done: what was published meanwhile, in order... */
+  if (conn->held != NULL) {
+    g_autoptr (GPtrArray) held = g_steal_pointer (&conn->held);
+
+    for (guint i = 0; i < held->len; i++)
+      conn_send (conn, g_ptr_array_index (held, i));
+  }
+
+  /* ...each accepted contact who is not offline... */
   g_hash_table_iter_init (&iter, user->contacts);
   while (g_hash_table_iter_next (&iter, (gpointer *) &id, NULL)) {
     HubUser *contact = hub_user_get (self, *id);
@@ -561,10 +576,12 @@ on_hello_done (KithdJob *job,
   welcome->seq = job->seq;
   conn_send_frame (conn, welcome);
 
-  if (job->after < job->seq)
+  if (job->after < job->seq) {
+    conn->held = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
     conn_replay_page (conn, job->after);
-  else
+  } else {
     conn_finish_sign_in (conn);
+  }
 
 out:
   hub_conn_unref (conn);

@@ -402,6 +402,48 @@ test_resume (void)
   }
 }
 
+/* A message sent while a long backlog is still being replayed comes after
+ * the whole backlog, as the protocol says (welcome, the replay, then live
+ * frames): the client keeps the highest seq it has seen, so a live message
+ * that overtook the replay would make it drop the rest as already seen. */
+static void
+test_replay_then_live (void)
+{
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autoptr (KithdTestUser) bob = new_user ("Bob");
+  g_autoptr (KithdTestSocket) a = NULL;
+  g_autoptr (KithdTestSocket) b = NULL;
+  const guint backlog = 450;   /* more than two replay pages */
+  gint64 prev = 0;
+
+  kithd_test_server_make_contacts (server, ada, bob);
+  a = connect_user (ada);
+  for (guint i = 1; i <= backlog; i++) {
+    g_autofree char *id = g_strdup_printf ("backlog-%u", i);
+    g_autofree char *body = g_strdup_printf ("backlog %u", i);
+
+    send_message_acked (a, id, bob->id, body);
+  }
+
+  /* Bob signs in; Ada writes at once, while the replay runs. */
+  b = connect_user (bob);
+  send_message (a, "live-1", bob->id, "live");
+
+  for (guint i = 1; i <= backlog + 1; i++) {
+    g_autoptr (JsonObject) msg = kithd_test_socket_wait_frame (b, "message", NULL, 0, WAIT);
+    g_autofree char *expected = i <= backlog ? g_strdup_printf ("backlog %u", i) : g_strdup ("live");
+    gint64 seq;
+
+    g_assert_nonnull (msg);
+    seq = json_object_get_int_member (msg, "seq");
+    g_assert_cmpint (seq, >, prev);
+    g_assert_cmpstr (json_object_get_string_member (msg, "body"), ==, expected);
+    prev = seq;
+  }
+  kithd_test_socket_sync (b);
+  g_assert_cmpuint (kithd_test_socket_count (b, "message"), ==, 0);
+}
+
 static void
 test_duplicate_id (void)
 {
@@ -1243,6 +1285,7 @@ main (int    argc,
   g_test_add_func ("/socket/busy-in-call", test_busy_in_call);
   g_test_add_func ("/socket/messages-and-read", test_messages_and_read);
   g_test_add_func ("/socket/resume", test_resume);
+  g_test_add_func ("/socket/replay-then-live", test_replay_then_live);
   g_test_add_func ("/socket/duplicate-id", test_duplicate_id);
   g_test_add_func ("/socket/kill9-keeps-acked", test_kill9_keeps_acked);
   g_test_add_func ("/socket/bad-frames", test_bad_frames);
