@@ -362,6 +362,15 @@ ensure_main_page (KithWindow *self)
   MAIN_WIDGET (content_stack);
   MAIN_WIDGET (empty_status);
 #undef MAIN_WIDGET
+  /* Folded, the content's header has the window buttons and a back button.
+   * (GBindings rather than the UI file's expression bindings: those warn
+   * when the window is destroyed, GTK 4.8 unwatching a finalized leaflet.) */
+  g_object_bind_property (self->leaflet, "folded", self->sidebar_header, "show-end-title-buttons",
+                          G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->leaflet, "folded", self->content_header, "show-start-title-buttons",
+                          G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->leaflet, "folded", gtk_builder_get_object (builder, "back_button"),
+                          "visible", G_BINDING_SYNC_CREATE);
   gtk_stack_add_named (GTK_STACK (self->stack), self->leaflet, "main");
 
   update_connecting (self);
