@@ -691,6 +691,7 @@ static void
 kith_login_page_dispose (GObject *object)
 {
   KithLoginPage *self = KITH_LOGIN_PAGE (object);
+  GtkWidget *child;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -698,6 +699,9 @@ kith_login_page_dispose (GObject *object)
   g_clear_object (&self->info_cancellable);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), KITH_TYPE_LOGIN_PAGE);
+  /* The template's unnamed top child too. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   /* The steps built later went with the template's stack. */
   self->email_summary_row = self->change_email_button = self->password_row = NULL;
   self->stay_check = self->sign_in_button = self->forgot_button2 = NULL;
