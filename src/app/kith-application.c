@@ -23,6 +23,7 @@ struct _KithApplication
   GCancellable   *cancellable;
   guint           restore_timeout_id;
   gboolean        restore_started;
+  char           *sign_in_error;    /* for the login page, until there is a window */
   gboolean        exit_only;        /* `kith --exit`: no restore, no window */
   gboolean        exiting;
 };
@@ -206,11 +207,8 @@ on_restored (GObject      *object,
     kith_window_set_restoring (self->window, FALSE);
 
   if (error != NULL) {
-    GtkWidget *login = self->window != NULL ? kith_window_get_login_page (self->window) : NULL;
-
     g_debug ("Restoring the session failed: %s", error->message);
-    if (login != NULL)
-      kith_login_page_show_error (KITH_LOGIN_PAGE (login), error->message);
+    kith_application_show_sign_in_error (self, error->message);
   }
 }
 
@@ -563,6 +561,12 @@ kith_application_activate (GApplication *app)
     /* The restore started in startup, and is still on its way. */
     if (self->restore_started && kith_session_get_state (self->session) == KITH_SESSION_SIGNING_IN)
       kith_window_set_restoring (self->window, TRUE);
+    /* Or it failed already (a D-Bus activated service has no window at first). */
+    if (self->sign_in_error != NULL) {
+      g_autofree char *message = g_steal_pointer (&self->sign_in_error);
+
+      kith_application_show_sign_in_error (self, message);
+    }
   }
 
   gtk_window_present (GTK_WINDOW (self->window));
@@ -596,6 +600,7 @@ kith_application_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->sign_in_error, g_free);
 
   G_OBJECT_CLASS (kith_application_parent_class)->dispose (object);
 }
@@ -673,4 +678,19 @@ kith_application_get_window (KithApplication *self)
   g_return_val_if_fail (KITH_IS_APPLICATION (self), NULL);
 
   return self->window;
+}
+
+void
+kith_application_show_sign_in_error (KithApplication *self,
+                                     const char      *message)
+{
+  g_return_if_fail (KITH_IS_APPLICATION (self));
+  g_return_if_fail (message != NULL);
+
+  if (self->window == NULL) {
+    g_free (self->sign_in_error);
+    self->sign_in_error = g_strdup (message);
+    return;
+  }
+  kith_login_page_show_error (KITH_LOGIN_PAGE (kith_window_get_login_page (self->window)), message);
 }

@@ -538,6 +538,35 @@ test_google_button_follows_server (void)
   g_rmdir (dir);
 }
 
+/* A stay-signed-in restore that failed before there was a window (Kith
+ * started as a D-Bus service) says why on the login page once the window
+ * is built. Last: it replaces the window. */
+static void
+test_sign_in_error_before_window (void)
+{
+  const char *why = "The keyring is missing or locked";
+
+  back_to_email_step ();
+  gtk_window_destroy (GTK_WINDOW (window ()));
+  KITH_WAIT_FOR (window () == NULL);
+
+  kith_application_show_sign_in_error (app, why);
+  g_application_activate (G_APPLICATION (app));
+  KITH_WAIT_FOR (window () != NULL && gtk_widget_get_mapped (GTK_WIDGET (window ())));
+  kith_test_settle (GTK_WIDGET (window ()));
+  g_assert_true (page_is ("login"));
+  g_assert_true (shown (login_child ("error_label")));
+  g_assert_cmpstr (label_text ("error_label"), ==, why);
+
+  /* Said once: a window built later starts clean. */
+  gtk_window_destroy (GTK_WINDOW (window ()));
+  KITH_WAIT_FOR (window () == NULL);
+  g_application_activate (G_APPLICATION (app));
+  KITH_WAIT_FOR (window () != NULL && gtk_widget_get_mapped (GTK_WIDGET (window ())));
+  kith_test_settle (GTK_WIDGET (window ()));
+  g_assert_false (gtk_widget_get_visible (login_child ("error_label")));
+}
+
 static void
 on_activate (GApplication *application,
              gpointer      user_data)
@@ -587,6 +616,7 @@ main (int   argc,
   g_test_add_func ("/login/sign-in-status-log-out", test_sign_in_status_log_out);
   g_test_add_func ("/login/account-deleted-message", test_account_deleted_message);
   g_test_add_func ("/login/google-button-follows-server", test_google_button_follows_server);
+  g_test_add_func ("/login/sign-in-error-before-window", test_sign_in_error_before_window);
 
   application = kith_application_new ();
   app = application;
