@@ -307,6 +307,29 @@ test_sign_in_status_log_out (void)
   KITH_WAIT_FOR (g_strcmp0 (kith_status_menu_get_presence_name (KITH_STATUS_MENU (kith_window_get_status_menu (window ()))), "online") == 0);
   g_assert_true (gtk_widget_has_css_class (menu_child ("dot"), "online"));
 
+  /* A narrow window folds to one pane: the chat pane's header then has the
+   * window buttons and a back button; widened again, both panes. */
+  {
+    GtkWidget *main_page = kith_test_find_by_type (GTK_WIDGET (window ()), ADW_TYPE_LEAFLET);
+    GtkWidget *back = kith_test_find_by_id (main_page, "back_button");
+    AdwHeaderBar *sidebar_header = ADW_HEADER_BAR (kith_test_find_by_id (main_page, "sidebar_header"));
+    int width, height;
+
+    gtk_window_get_default_size (GTK_WINDOW (window ()), &width, &height);
+    g_assert_false (adw_leaflet_get_folded (ADW_LEAFLET (main_page)));
+    g_assert_false (gtk_widget_get_visible (back));
+    g_assert_false (adw_header_bar_get_show_end_title_buttons (sidebar_header));
+    gtk_window_set_default_size (GTK_WINDOW (window ()), 360, height);
+    KITH_WAIT_FOR ((kith_test_settle (GTK_WIDGET (window ())), adw_leaflet_get_folded (ADW_LEAFLET (main_page))));
+    g_assert_true (gtk_widget_get_visible (back));
+    g_assert_true (adw_header_bar_get_show_end_title_buttons (sidebar_header));
+    g_assert_true (adw_header_bar_get_show_start_title_buttons (ADW_HEADER_BAR (gtk_widget_get_ancestor (back, ADW_TYPE_HEADER_BAR))));
+    gtk_window_set_default_size (GTK_WINDOW (window ()), width, height);
+    KITH_WAIT_FOR ((kith_test_settle (GTK_WIDGET (window ())), !adw_leaflet_get_folded (ADW_LEAFLET (main_page))));
+    g_assert_false (gtk_widget_get_visible (back));
+    g_assert_false (adw_header_bar_get_show_end_title_buttons (sidebar_header));
+  }
+
   do {
     status = kithd_test_socket_wait_presence (friend_socket, user->id, 10000);
   } while (status != NULL && g_strcmp0 (status, "online") != 0);
