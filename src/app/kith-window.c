@@ -316,20 +316,29 @@ ensure_login_page (KithWindow *self)
   return self->login_page;
 }
 
+/* One of the window's own UI files, built: failing is a bug. */
+static GtkBuilder *
+build_ui (const char *resource)
+{
+  g_autoptr (GError) error = NULL;
+  GtkBuilder *builder = gtk_builder_new ();
+
+  gtk_builder_set_translation_domain (builder, GETTEXT_PACKAGE);
+  if (!gtk_builder_add_from_resource (builder, resource, &error))
+    g_error ("%s: %s", resource, error->message);
+  return builder;
+}
+
 /* "Signing in…", from its own UI file the first time it is shown. */
 static void
 ensure_signing_in_page (KithWindow *self)
 {
   g_autoptr (GtkBuilder) builder = NULL;
-  g_autoptr (GError) error = NULL;
 
   if (self->signing_in_spinner != NULL)
     return;
 
-  builder = gtk_builder_new ();
-  gtk_builder_set_translation_domain (builder, GETTEXT_PACKAGE);
-  if (!gtk_builder_add_from_resource (builder, "/im/kith/Kith/kith-window-signing-in.ui", &error))
-    g_error ("kith-window-signing-in.ui: %s", error->message);   /* our own resource: a bug */
+  builder = build_ui ("/im/kith/Kith/kith-window-signing-in.ui");
   self->signing_in_spinner = GTK_WIDGET (gtk_builder_get_object (builder, "signing_in_spinner"));
   gtk_stack_add_named (GTK_STACK (self->stack),
                        GTK_WIDGET (gtk_builder_get_object (builder, "signing_in_page")), "signing-in");
@@ -341,15 +350,11 @@ static void
 ensure_main_page (KithWindow *self)
 {
   g_autoptr (GtkBuilder) builder = NULL;
-  g_autoptr (GError) error = NULL;
 
   if (self->leaflet != NULL)
     return;
 
-  builder = gtk_builder_new ();
-  gtk_builder_set_translation_domain (builder, GETTEXT_PACKAGE);
-  if (!gtk_builder_add_from_resource (builder, "/im/kith/Kith/kith-window-main.ui", &error))
-    g_error ("kith-window-main.ui: %s", error->message);   /* our own resource: a bug */
+  builder = build_ui ("/im/kith/Kith/kith-window-main.ui");
 #define MAIN_WIDGET(name) self->name = GTK_WIDGET (gtk_builder_get_object (builder, #name))
   MAIN_WIDGET (leaflet);
   MAIN_WIDGET (sidebar);
