@@ -259,7 +259,7 @@ update_header_func (GtkListBoxRow *row,
                     gpointer       user_data)
 {
   KithChatView *self = user_data;
-  g_autoptr (GDateTime) now = now_local (self);
+  g_autoptr (GDateTime) now = NULL;
   GDateTime *day = kith_message_get_sent_at (kith_message_row_get_message (KITH_MESSAGE_ROW (row)));
   GDateTime *prev = NULL;
   GtkWidget *header;
@@ -276,6 +276,7 @@ update_header_func (GtkListBoxRow *row,
     return;
   }
 
+  now = now_local (self);
   text = kith_message_row_format_day (day, now);
   header = gtk_list_box_row_get_header (row);
   if (header != NULL && GTK_IS_LABEL (header)) {
@@ -774,6 +775,11 @@ kith_chat_view_init (KithChatView *self)
   self->load_cancellable = g_cancellable_new ();
   self->at_bottom = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
+  {
+    g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+
+    self->headers_day = julian_day (now);
+  }
 
   gtk_list_box_set_header_func (GTK_LIST_BOX (self->message_list), update_header_func, self, NULL);
 
