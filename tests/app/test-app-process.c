@@ -12,6 +12,7 @@
 #include <X11/Xatom.h>
 
 #include "kith-credentials.h"
+#include "kith-fake-watcher.h"
 #include "kithd-test-helper.h"
 
 /*
@@ -23,8 +24,6 @@
 
 #define PASSWORD      "Corr3ct-Horse!"
 #define WATCHER_NAME  "org.kde.StatusNotifierWatcher"
-#define WATCHER_PATH  "/StatusNotifierWatcher"
-#define WATCHER_IFACE "org.kde.StatusNotifierWatcher"
 #define ITEM_PATH     "/StatusNotifierItem"
 #define ITEM_IFACE    "org.kde.StatusNotifierItem"
 #define MENU_PATH     "/MenuBar"
@@ -46,132 +45,6 @@ on_tick (gpointer user_data)
     } \
     g_source_remove (wait_tick); \
   } G_STMT_END
-
-/* ---- the fake tray host ---- */
-
-static const char watcher_xml[] =
-  "<node>"
-  "  <interface name='org.kde.StatusNotifierWatcher'>"
-  "    <method name='RegisterStatusNotifierItem'>"
-  "      <arg name='service' type='s' direction='in'/>"
-  "    </method>"
-  "    <method name='RegisterStatusNotifierHost'>"
-  "      <arg name='service' type='s' direction='in'/>"
-  "    </method>"
-  "    <property name='RegisteredStatusNotifierItems' type='as' access='read'/>"
-  "    <property name='IsStatusNotifierHostRegistered' type='b' access='read'/>"
-  "    <property name='ProtocolVersion' type='i' access='read'/>"
-  "    <signal name='StatusNotifierItemRegistered'><arg type='s'/></signal>"
-  "    <signal name='StatusNotifierItemUnregistered'><arg type='s'/></signal>"
-  "    <signal name='StatusNotifierHostRegistered'/>"
-  "    <signal name='StatusNotifierHostUnregistered'/>"
-  "  </interface>"
-  "</node>";
-
-typedef struct {
-  GDBusConnection *connection;
-  GDBusNodeInfo   *info;
-  guint            registration_id;
-  guint            owner_id;
-  gboolean         owned;
-  GPtrArray       *items;    /* bus names of the registered items */
-} FakeWatcher;
-
-static void
-watcher_method_call (GDBusConnection       *connection,
-                     const char            *sender,
-                     const char            *object_path,
-                     const char            *interface_name,
-                     const char            *method_name,
-                     GVariant              *parameters,
-                     GDBusMethodInvocation *invocation,
-                     gpointer               user_data)
-{
-  FakeWatcher *watcher = user_data;
-
-  if (g_str_equal (method_name, "RegisterStatusNotifierItem")) {
-    const char *service;
-
-    g_variant_get (parameters, "(&s)", &service);
-    /* An item may register by path; its bus name is then the sender. */
-    g_ptr_array_add (watcher->items, g_strdup (service[0] == '/' ? sender : service));
-  }
-
-  g_dbus_method_invocation_return_value (invocation, NULL);
-}
-
-static GVariant *
-watcher_get_property (GDBusConnection  *connection,
-                      const char       *sender,
-                      const char       *object_path,
-                      const char       *interface_name,
-                      const char       *property_name,
-                      GError          **error,
-                      gpointer          user_data)
-{
-  FakeWatcher *watcher = user_data;
-
-  if (g_str_equal (property_name, "IsStatusNotifierHostRegistered"))
-    return g_variant_new_boolean (TRUE);
-  if (g_str_equal (property_name, "RegisteredStatusNotifierItems"))
-    return g_variant_new_strv ((const char * const *) watcher->items->pdata, watcher->items->len);
-
-  return g_variant_new_int32 (0);
-}
-
-static const GDBusInterfaceVTable watcher_vtable = {
-  watcher_method_call,
-  watcher_get_property,
-  NULL,
-  { 0 }
-};
-
-static void
-on_name_acquired (GDBusConnection *connection,
-                  const char      *name,
-                  gpointer         user_data)
-{
-  FakeWatcher *watcher = user_data;
-
-  watcher->owned = TRUE;
-}
-
-static FakeWatcher *
-fake_watcher_new (void)
-{
-  g_autoptr (GError) error = NULL;
-  FakeWatcher *watcher = g_new0 (FakeWatcher, 1);
-
-  watcher->connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
-  watcher->items = g_ptr_array_new_with_free_func (g_free);
-  watcher->info = g_dbus_node_info_new_for_xml (watcher_xml, &error);
-  g_assert_no_error (error);
-  watcher->registration_id =
-    g_dbus_connection_register_object (watcher->connection, WATCHER_PATH,
-                                       watcher->info->interfaces[0], &watcher_vtable,
-                                       watcher, NULL, &error);
-  g_assert_no_error (error);
-  watcher->owner_id = g_bus_own_name_on_connection (watcher->connection, WATCHER_NAME,
-                                                    G_BUS_NAME_OWNER_FLAGS_NONE,
-                                                    on_name_acquired, NULL, watcher, NULL);
-  WAIT_FOR (watcher->owned);
-
-  return watcher;
-}
-
-static void
-fake_watcher_free (FakeWatcher *watcher)
-{
-  g_clear_handle_id (&watcher->owner_id, g_bus_unown_name);
-  g_dbus_connection_unregister_object (watcher->connection, watcher->registration_id);
-  g_object_unref (watcher->connection);
-  g_dbus_node_info_unref (watcher->info);
-  g_ptr_array_unref (watcher->items);
-  g_free (watcher);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeWatcher, fake_watcher_free)
 
 /* ---- the fake notification server ---- */
 
@@ -417,7 +290,7 @@ typedef struct {
   KithdTestUser   *user;
   KithdTestUser   *friend;
   KithdTestSocket *friend_socket;
-  FakeWatcher     *watcher;
+  KithFakeWatcher *watcher;
   FakeNotifications *notifications;
   char            *home;
   char           **envp;
@@ -551,7 +424,7 @@ fixture_setup (Fixture       *f,
   if (g_getenv ("KITH_TEST_CHILD_DEBUG") == NULL)
     f->envp = g_environ_unsetenv (f->envp, "G_MESSAGES_DEBUG");
 
-  f->watcher = fake_watcher_new ();
+  f->watcher = kith_fake_watcher_new (TRUE);
   f->notifications = fake_notifications_new (f->watcher->connection);
   WAIT_FOR (f->notifications->owned);
 }
@@ -565,7 +438,7 @@ fixture_teardown (Fixture       *f,
     WAIT_FOR (f->exited);
   }
   fake_notifications_free (f->notifications, f->watcher->connection);
-  g_clear_pointer (&f->watcher, fake_watcher_free);
+  g_clear_pointer (&f->watcher, kith_fake_watcher_free);
   g_clear_pointer (&f->friend_socket, kithd_test_socket_free);
   g_clear_pointer (&f->user, kithd_test_user_free);
   g_clear_pointer (&f->friend, kithd_test_user_free);
@@ -814,7 +687,7 @@ test_close_without_tray (Fixture       *f,
 {
   const char *status;
 
-  g_clear_handle_id (&f->watcher->owner_id, g_bus_unown_name);
+  kith_fake_watcher_release_name (f->watcher);
   WAIT_FOR (!name_has_owner (f->watcher->connection, WATCHER_NAME));
 
   f->pid = spawn_kith (f, NULL);

@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "kith-fake-watcher.h"
 #include "kith-tray.h"
 
 /*
@@ -16,9 +17,6 @@
  * goes over the bus.
  */
 
-#define WATCHER_NAME  "org.kde.StatusNotifierWatcher"
-#define WATCHER_PATH  "/StatusNotifierWatcher"
-#define WATCHER_IFACE "org.kde.StatusNotifierWatcher"
 #define ITEM_IFACE    "org.kde.StatusNotifierItem"
 #define MENU_IFACE    "com.canonical.dbusmenu"
 
@@ -74,155 +72,6 @@ bus_round_trip (GDBusConnection *connection)
                                        NULL, &error);
   g_assert_no_error (error);
 }
-
-/* The fake watcher */
-
-static const char watcher_xml[] =
-  "<node>"
-  "  <interface name='org.kde.StatusNotifierWatcher'>"
-  "    <method name='RegisterStatusNotifierItem'>"
-  "      <arg name='service' type='s' direction='in'/>"
-  "    </method>"
-  "    <method name='RegisterStatusNotifierHost'>"
-  "      <arg name='service' type='s' direction='in'/>"
-  "    </method>"
-  "    <property name='RegisteredStatusNotifierItems' type='as' access='read'/>"
-  "    <property name='IsStatusNotifierHostRegistered' type='b' access='read'/>"
-  "    <property name='ProtocolVersion' type='i' access='read'/>"
-  "    <signal name='StatusNotifierItemRegistered'><arg type='s'/></signal>"
-  "    <signal name='StatusNotifierItemUnregistered'><arg type='s'/></signal>"
-  "    <signal name='StatusNotifierHostRegistered'/>"
-  "    <signal name='StatusNotifierHostUnregistered'/>"
-  "  </interface>"
-  "</node>";
-
-typedef struct {
-  GDBusConnection *connection;
-  GDBusNodeInfo   *info;
-  guint            registration_id;
-  GPtrArray       *items;          /* service names, as registered */
-  GPtrArray       *senders;        /* who registered them */
-  gboolean         host_registered;
-  guint            host_queries;
-} FakeWatcher;
-
-static void
-watcher_method_call (GDBusConnection       *connection,
-                     const char            *sender,
-                     const char            *object_path,
-                     const char            *interface_name,
-                     const char            *method_name,
-                     GVariant              *parameters,
-                     GDBusMethodInvocation *invocation,
-                     gpointer               user_data)
-{
-  FakeWatcher *watcher = user_data;
-  const char *service;
-
-  if (g_str_equal (method_name, "RegisterStatusNotifierItem")) {
-    g_variant_get (parameters, "(&s)", &service);
-    g_ptr_array_add (watcher->items, g_strdup (service));
-    g_ptr_array_add (watcher->senders, g_strdup (sender));
-    g_dbus_method_invocation_return_value (invocation, NULL);
-    g_dbus_connection_emit_signal (connection, NULL, WATCHER_PATH, WATCHER_IFACE,
-                                   "StatusNotifierItemRegistered",
-                                   g_variant_new ("(s)", service), NULL);
-    return;
-  }
-
-  g_dbus_method_invocation_return_value (invocation, NULL);
-}
-
-static GVariant *
-watcher_get_property (GDBusConnection  *connection,
-                      const char       *sender,
-                      const char       *object_path,
-                      const char       *interface_name,
-                      const char       *property_name,
-                      GError          **error,
-                      gpointer          user_data)
-{
-  FakeWatcher *watcher = user_data;
-
-  if (g_str_equal (property_name, "IsStatusNotifierHostRegistered")) {
-    watcher->host_queries++;
-    return g_variant_new_boolean (watcher->host_registered);
-  }
-
-  if (g_str_equal (property_name, "RegisteredStatusNotifierItems"))
-    return g_variant_new_strv ((const char * const *) watcher->items->pdata, watcher->items->len);
-
-  return g_variant_new_int32 (0);
-}
-
-static const GDBusInterfaceVTable watcher_vtable = {
-  watcher_method_call,
-  watcher_get_property,
-  NULL,
-  { 0 }
-};
-
-static FakeWatcher *
-fake_watcher_new (gboolean host_registered)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = NULL;
-  FakeWatcher *watcher = g_new0 (FakeWatcher, 1);
-  guint32 result;
-
-  watcher->connection = new_bus_connection ();
-  watcher->items = g_ptr_array_new_with_free_func (g_free);
-  watcher->senders = g_ptr_array_new_with_free_func (g_free);
-  watcher->host_registered = host_registered;
-  watcher->info = g_dbus_node_info_new_for_xml (watcher_xml, &error);
-  g_assert_no_error (error);
-
-  watcher->registration_id =
-    g_dbus_connection_register_object (watcher->connection, WATCHER_PATH,
-                                       watcher->info->interfaces[0], &watcher_vtable,
-                                       watcher, NULL, &error);
-  g_assert_no_error (error);
-
-  reply = g_dbus_connection_call_sync (watcher->connection, "org.freedesktop.DBus",
-                                       "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                       "RequestName", g_variant_new ("(su)", WATCHER_NAME, 4),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
-                                       NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(u)", &result);
-  g_assert_cmpuint (result, ==, 1); /* DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER */
-
-  return watcher;
-}
-
-static void
-fake_watcher_set_host (FakeWatcher *watcher,
-                       gboolean     host_registered)
-{
-  watcher->host_registered = host_registered;
-  g_dbus_connection_emit_signal (watcher->connection, NULL, WATCHER_PATH, WATCHER_IFACE,
-                                 host_registered ? "StatusNotifierHostRegistered"
-                                                 : "StatusNotifierHostUnregistered",
-                                 NULL, NULL);
-}
-
-/* The watcher goes away as when its process ends: the connection closes. */
-static void
-fake_watcher_free (FakeWatcher *watcher)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_dbus_connection_unregister_object (watcher->connection, watcher->registration_id);
-  g_dbus_connection_close_sync (watcher->connection, NULL, &error);
-  g_assert_no_error (error);
-  g_object_unref (watcher->connection);
-  g_dbus_node_info_unref (watcher->info);
-  g_ptr_array_unref (watcher->items);
-  g_ptr_array_unref (watcher->senders);
-  g_free (watcher);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeWatcher, fake_watcher_free)
 
 /* The fixture: a private bus, the tray on its own connection, and a
  * "host" connection that calls the tray and hears its signals. */
@@ -586,7 +435,7 @@ static void
 test_register (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr (FakeWatcher) watcher = fake_watcher_new (TRUE);
+  g_autoptr (KithFakeWatcher) watcher = kith_fake_watcher_new (TRUE);
   g_autoptr (GVariant) value = NULL;
   g_autofree char *prefix = g_strdup_printf ("org.kde.StatusNotifierItem-%d-", (int) getpid ());
   const char *service;
@@ -649,7 +498,7 @@ static void
 test_watcher_restart (Fixture       *f,
                       gconstpointer  data)
 {
-  FakeWatcher *watcher;
+  KithFakeWatcher *watcher;
 
   /* No watcher: nothing shows the icon, closing the window must quit */
   export_tray (f);
@@ -659,22 +508,22 @@ test_watcher_restart (Fixture       *f,
   g_assert_false (kith_tray_get_registered (f->tray));
 
   /* A watcher appears (the desktop starts its tray): the item registers */
-  watcher = fake_watcher_new (TRUE);
+  watcher = kith_fake_watcher_new (TRUE);
   WAIT_FOR (watcher->items->len == 1);
   WAIT_FOR (kith_tray_get_host_available (f->tray));
   g_assert_cmpstr (g_ptr_array_index (watcher->items, 0), ==, kith_tray_get_bus_name (f->tray));
 
   /* The watcher dies … */
-  fake_watcher_free (watcher);
+  kith_fake_watcher_free (watcher);
   WAIT_FOR (!kith_tray_get_host_available (f->tray));
   g_assert_false (kith_tray_get_registered (f->tray));
 
   /* … and comes back: the item registers again */
-  watcher = fake_watcher_new (TRUE);
+  watcher = kith_fake_watcher_new (TRUE);
   WAIT_FOR (watcher->items->len == 1);
   WAIT_FOR (kith_tray_get_host_available (f->tray));
   g_assert_cmpstr (g_ptr_array_index (watcher->items, 0), ==, kith_tray_get_bus_name (f->tray));
-  fake_watcher_free (watcher);
+  kith_fake_watcher_free (watcher);
 
   WAIT_FOR (!kith_tray_get_host_available (f->tray));
 }
@@ -683,7 +532,7 @@ static void
 test_no_host (Fixture       *f,
               gconstpointer  data)
 {
-  g_autoptr (FakeWatcher) watcher = fake_watcher_new (FALSE);
+  g_autoptr (KithFakeWatcher) watcher = kith_fake_watcher_new (FALSE);
 
   export_tray (f);
 
@@ -693,11 +542,11 @@ test_no_host (Fixture       *f,
   g_assert_false (kith_tray_get_host_available (f->tray));
 
   /* The host starts */
-  fake_watcher_set_host (watcher, TRUE);
+  kith_fake_watcher_set_host (watcher, TRUE);
   WAIT_FOR (kith_tray_get_host_available (f->tray));
 
   /* … and stops */
-  fake_watcher_set_host (watcher, FALSE);
+  kith_fake_watcher_set_host (watcher, FALSE);
   WAIT_FOR (!kith_tray_get_host_available (f->tray));
   g_assert_true (kith_tray_get_registered (f->tray));
 }
