@@ -1085,6 +1085,20 @@ close_code (GByteArray *payload)
   return (payload->data[0] << 8) | payload->data[1];
 }
 
+/* @bytes on a new raw connection: kithd closes it with @code. */
+static void
+assert_closes_with (const guint8 *bytes,
+                    gsize         len,
+                    guint         code)
+{
+  g_autoptr (GSocketConnection) conn = raw_connect (server, NULL, 0);
+  g_autoptr (GByteArray) payload = NULL;
+
+  raw_write (conn, bytes, len);
+  payload = raw_expect (conn, 0x8);
+  g_assert_cmpuint (close_code (payload), ==, code);
+}
+
 /* RFC 6455 details of kithd's own WebSocket code, with a raw client. */
 static void
 test_ws_framing (void)
@@ -1148,38 +1162,17 @@ test_ws_framing (void)
   g_clear_pointer (&payload, g_byte_array_unref);
   g_clear_object (&conn);
 
-  /* An unmasked client frame: protocol error 1002. */
-  conn = raw_connect (server, NULL, 0);
+  /* An unmasked client frame; a continuation without a start; a fragmented
+   * control frame: each a protocol error, 1002. */
   {
     const guint8 unmasked[] = { 0x81, 0x02, '{', '}' };
-
-    raw_write (conn, unmasked, sizeof unmasked);
-  }
-  payload = raw_expect (conn, 0x8);
-  g_assert_cmpuint (close_code (payload), ==, 1002);
-  g_clear_pointer (&payload, g_byte_array_unref);
-  g_clear_object (&conn);
-
-  /* A continuation without a start, and a fragmented control frame: 1002. */
-  conn = raw_connect (server, NULL, 0);
-  {
     const guint8 stray[] = { 0x80, 0x80, 0, 0, 0, 0 };
-
-    raw_write (conn, stray, sizeof stray);
-  }
-  payload = raw_expect (conn, 0x8);
-  g_assert_cmpuint (close_code (payload), ==, 1002);
-  g_clear_pointer (&payload, g_byte_array_unref);
-  g_clear_object (&conn);
-
-  conn = raw_connect (server, NULL, 0);
-  {
     const guint8 ping_frag[] = { 0x09, 0x80, 0, 0, 0, 0 };
 
-    raw_write (conn, ping_frag, sizeof ping_frag);
+    assert_closes_with (unmasked, sizeof unmasked, 1002);
+    assert_closes_with (stray, sizeof stray, 1002);
+    assert_closes_with (ping_frag, sizeof ping_frag, 1002);
   }
-  payload = raw_expect (conn, 0x8);
-  g_assert_cmpuint (close_code (payload), ==, 1002);
 }
 
 /* ---- blocking work stays off the main loop ---- */
