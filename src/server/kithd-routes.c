@@ -215,22 +215,29 @@ route_server (Req *req)
 
 /* sign up */
 
+/* 201 with the new session's token and @user: sign-up and log-in. */
+static void
+respond_session (Req             *req,
+                 const KithdUser *user)
+{
+  g_autoptr (KithUserInfo) info = kithd_user_to_info (user, TRUE);
+  gsize len = 0;
+  char *json = kith_response_session (req->token, info, &len);
+
+  req_respond (req, SOUP_STATUS_CREATED, json, len);
+}
+
 static void
 on_sign_up_done (KithdJob *job,
                  gpointer  user_data)
 {
   Req *req = user_data;
-  g_autoptr (KithUserInfo) info = NULL;
-  gsize len = 0;
-  char *json;
 
   if (job->error) {
     req_error_from (req, job->error);
     return;
   }
-  info = kithd_user_to_info (job->user, TRUE);
-  json = kith_response_session (req->token, info, &len);
-  req_respond (req, SOUP_STATUS_CREATED, json, len);
+  respond_session (req, job->user);
 }
 
 static void
@@ -279,17 +286,12 @@ on_session_created (KithdJob *job,
                     gpointer  user_data)
 {
   Req *req = user_data;
-  g_autoptr (KithUserInfo) info = NULL;
-  gsize len = 0;
-  char *json;
 
   if (job->error) {
     req_error_from (req, job->error);
     return;
   }
-  info = kithd_user_to_info (req->user, TRUE);
-  json = kith_response_session (req->token, info, &len);
-  req_respond (req, SOUP_STATUS_CREATED, json, len);
+  respond_session (req, req->user);
 }
 
 static void
