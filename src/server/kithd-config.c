@@ -38,6 +38,9 @@ kithd_config_new (void)
   config->name = g_strdup ("Kith");
   config->mail_from = g_strdup ("Kith <no-reply@localhost>");
   config->max_connections = 20000;
+  config->connections_per_address = 256;
+  config->request_timeout_ms = 10 * 1000;
+  config->idle_timeout_ms = 30 * 1000;
   config->max_send_queue = 1024 * 1024;
   config->hello_timeout_ms = 10 * 1000;
   config->ping_interval_ms = 15 * 1000;
@@ -61,6 +64,8 @@ kithd_config_free (KithdConfig *config)
   g_free (config->mail_from);
   g_free (config->smtp_url);
   g_free (config->oidc_google_client_id);
+  g_free (config->tls_certificate);
+  g_free (config->tls_key);
   g_free (config->test_clock_file);
   g_free (config);
 }
@@ -174,11 +179,25 @@ kithd_config_load_file (KithdConfig  *config,
   get_string (kf, "mail", "from", &config->mail_from);
   get_string (kf, "mail", "smtp-url", &config->smtp_url);
   get_string (kf, "oidc", "google-client-id", &config->oidc_google_client_id);
+  get_string (kf, "tls", "certificate", &config->tls_certificate);
+  get_string (kf, "tls", "key", &config->tls_key);
 
   v = config->max_connections;
   if (!get_uint (kf, "limits", "max-connections", 1, 1000000, &v, error))
     return FALSE;
   config->max_connections = v;
+  v = config->connections_per_address;
+  if (!get_uint (kf, "limits", "connections-per-address", 0, 1000000, &v, error))
+    return FALSE;
+  config->connections_per_address = v;
+  v = config->request_timeout_ms / 1000;
+  if (!get_uint (kf, "limits", "request-timeout", 1, 3600, &v, error))
+    return FALSE;
+  config->request_timeout_ms = v * 1000;
+  v = config->idle_timeout_ms / 1000;
+  if (!get_uint (kf, "limits", "idle-timeout", 1, 3600, &v, error))
+    return FALSE;
+  config->idle_timeout_ms = v * 1000;
   v = config->max_send_queue / 1024;
   if (!get_uint (kf, "limits", "max-send-queue-kib", 64, 1024 * 1024, &v, error))
     return FALSE;
@@ -195,6 +214,12 @@ kithd_config_load_file (KithdConfig  *config,
   if (!get_uint (kf, "limits", "dead-peer-timeout", 2, 3 * 3600, &v, error))
     return FALSE;
   config->dead_after_ms = v * 1000;
+
+  if (!config->tls_certificate != !config->tls_key) {
+    g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                         "[tls] needs both certificate and key, or neither");
+    return FALSE;
+  }
 
   return TRUE;
 }

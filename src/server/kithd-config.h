@@ -23,7 +23,13 @@ typedef struct {
 
   char     *oidc_google_client_id;     /* NULL: "oidc:google" not offered */
 
+  char     *tls_certificate;           /* PEM files; both set: HTTPS only */
+  char     *tls_key;
+
   guint     max_connections;
+  guint     connections_per_address;   /* 0: no limit */
+  guint     request_timeout_ms;        /* first line to last byte of a request */
+  guint     idle_timeout_ms;           /* a connection with no request in progress */
   gsize     max_send_queue;            /* bytes per connection */
   guint     hello_timeout_ms;
   guint     ping_interval_ms;

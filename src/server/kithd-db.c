@@ -9,7 +9,7 @@
  * How blocking work stays off the main loop
  * ==========================================
  *
- * kithd's main loop (libsoup, the WebSocket hub, timers) must never wait on
+ * kithd's main loop (HTTP, the WebSocket hub, timers) must never wait on
  * the disk. Everything that touches the KithdStore goes through KithdDb:
  *
  *  - kithd_db_run_async() wraps the job (a KithdDbFunc and its data) in a

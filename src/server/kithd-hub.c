@@ -931,14 +931,23 @@ kithd_hub_new (KithdDb           *db,
   return self;
 }
 
+static void
+release_upgrade (gpointer data)
+{
+  kithd_upgrade_close (data);
+}
+
 void
-kithd_hub_accept (KithdHub  *self,
-                  GIOStream *stream)
+kithd_hub_accept (KithdHub     *self,
+                  KithdUpgrade *upgrade,
+                  int           fd,
+                  const guint8 *extra,
+                  gsize         extra_len)
 {
   HubConn *conn;
 
   g_return_if_fail (KITHD_IS_HUB (self));
-  g_return_if_fail (G_IS_IO_STREAM (stream));
+  g_return_if_fail (upgrade != NULL);
 
   conn = g_new0 (HubConn, 1);
   conn->ref_count = 1;           /* released by on_ws_closed */
@@ -947,7 +956,8 @@ kithd_hub_accept (KithdHub  *self,
   conn->opened_at = g_get_monotonic_time ();
   conn->pinged_at = conn->opened_at;
   conn->kind = KITH_DEVICE_DESKTOP;
-  conn->ws = kithd_ws_conn_new (stream, KITH_MAX_FRAME_BYTES, self->config->max_send_queue,
+  conn->ws = kithd_ws_conn_new (fd, extra, extra_len, release_upgrade, upgrade,
+                                KITH_MAX_FRAME_BYTES, self->config->max_send_queue,
                                 &ws_callbacks, conn);
   conn->index = self->conns->len;
   g_ptr_array_add (self->conns, conn);

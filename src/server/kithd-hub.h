@@ -6,6 +6,7 @@
 #include "kith-protocol.h"
 #include "kithd-config.h"
 #include "kithd-db.h"
+#include "kithd-http.h"
 #include "kithd-mailer.h"
 #include "kithd-store.h"
 
@@ -31,8 +32,13 @@ KithdHub     *kithd_hub_new                (KithdDb           *db,
                                             KithdMailer       *mailer,
                                             const KithdConfig *config);
 /* Takes over a WebSocket stream whose handshake is done. */
+/* A socket upgraded to WebSocket (kithd-http.h): the hub owns it until it
+ * ends, then gives it back with kithd_upgrade_close(). */
 void          kithd_hub_accept             (KithdHub          *self,
-                                            GIOStream         *stream);
+                                            KithdUpgrade      *upgrade,
+                                            int                fd,
+                                            const guint8      *extra,
+                                            gsize              extra_len);
 /* Closes every connection with @code (shutdown: 1001). */
 void          kithd_hub_close_all          (KithdHub          *self,
                                             guint16            code);

@@ -10,6 +10,7 @@
 #include "kithd-crypto.h"
 #include "kithd-jobs.h"
 #include "kithd-routes.h"
+#include "kithd-ws.h"
 
 #define API "/api/v1"
 #define RESET_VALIDITY_MS (24 * 60 * 60 * 1000LL)
@@ -33,26 +34,22 @@ typedef enum {
 
 typedef struct {
   KithdServer       *server;
-  SoupServerMessage *msg;
+  KithdRequest      *http;
   Route              route;
   const char        *method;
-  char              *address;
+  const char        *address;
   gint64             path_id;
-  GHashTable        *query;
   KithBody          *body;
   KithdSession      *session;     /* the caller, on authenticated routes */
   KithdUser         *user;
   char              *token;       /* a new token to hand out */
   char              *password_hash;
-  gboolean           paused;
 } Req;
 
 static void
 req_free (Req *req)
 {
-  g_clear_object (&req->msg);
-  g_free (req->address);
-  g_clear_pointer (&req->query, g_hash_table_unref);
+  g_clear_pointer (&req->http, kithd_request_unref);
   g_clear_pointer (&req->body, kith_body_free);
   g_clear_pointer (&req->session, kithd_session_free);
   g_clear_pointer (&req->user, kithd_user_free);
@@ -62,37 +59,13 @@ req_free (Req *req)
 }
 
 static void
-req_finish (Req *req)
-{
-  if (req->paused)
-    soup_server_message_unpause (req->msg);
-  req_free (req);
-}
-
-/* libsoup 3.2.3 removes Content-Length from a 204's headers as it writes
- * them, which resets their body encoding to "until EOF"; it then judges the
- * connection not persistent and closes it after every 204. Declaring "no
- * body" once the headers are out keeps the connection alive. */
-static void
-on_no_content_wrote_headers (SoupServerMessage *msg,
-                             gpointer           user_data)
-{
-  soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg),
-                                     SOUP_ENCODING_NONE);
-}
-
-static void
 req_respond (Req        *req,
              guint       status,
              char       *json,   /* transfer full, nullable */
              gsize       len)
 {
-  soup_server_message_set_status (req->msg, status, NULL);
-  if (status == SOUP_STATUS_NO_CONTENT)
-    g_signal_connect (req->msg, "wrote-headers", G_CALLBACK (on_no_content_wrote_headers), NULL);
-  if (json)
-    soup_server_message_set_response (req->msg, "application/json", SOUP_MEMORY_TAKE, json, len);
-  req_finish (req);
+  kithd_request_respond (req->http, status, json ? "application/json" : NULL, json, len);
+  req_free (req);
 }
 
 static void
@@ -104,8 +77,7 @@ req_error (Req           *req,
   char *json = kith_response_error (code, message, &len);
 
   if (code == KITH_ERROR_UNAUTHORIZED)
-    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
-                                  "WWW-Authenticate", "Bearer");
+    kithd_request_set_header (req->http, "WWW-Authenticate", "Bearer");
   req_respond (req, kith_error_code_http_status (code), json, len);
 }
 
@@ -117,18 +89,8 @@ req_error_from (Req          *req,
     req_error (req, error->code, error->message);
     return;
   }
-  g_message ("%s %s failed: %s", req->method,
-             g_uri_get_path (soup_server_message_get_uri (req->msg)), error->message);
+  g_message ("%s %s failed: %s", req->method, kithd_request_get_path (req->http), error->message);
   req_error (req, KITH_ERROR_INTERNAL, "Something went wrong on the server; please try again");
-}
-
-static void
-req_pause (Req *req)
-{
-  if (!req->paused) {
-    soup_server_message_pause (req->msg);
-    req->paused = TRUE;
-  }
 }
 
 static void
@@ -136,7 +98,6 @@ req_submit (Req          *req,
             KithdJob     *job,
             KithdJobDone  done)
 {
-  req_pause (req);
   kithd_job_submit (kithd_server_get_db (req->server), job, done, req);
 }
 
@@ -210,7 +171,7 @@ route_server (Req *req)
   info->login_flows = g_strv_builder_end (flows);
   info->password_min_length = KITH_PASSWORD_MIN_LENGTH;
   json = kith_response_server_info (info, &len);
-  req_respond (req, SOUP_STATUS_OK, json, len);
+  req_respond (req, 200, json, len);
 }
 
 /* sign up */
@@ -224,7 +185,7 @@ respond_session (Req             *req,
   gsize len = 0;
   char *json = kith_response_session (req->token, info, &len);
 
-  req_respond (req, SOUP_STATUS_CREATED, json, len);
+  req_respond (req, 201, json, len);
 }
 
 static void
@@ -275,7 +236,6 @@ route_sign_up (Req *req)
     req_error_from (req, error);
     return;
   }
-  req_pause (req);
   kithd_crypto_hash_password_async (req->body->password, NULL, on_sign_up_hashed, req);
 }
 
@@ -361,8 +321,7 @@ route_log_in (Req *req)
   if (retry > 0) {
     g_autofree char *value = g_strdup_printf ("%u", retry);
 
-    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
-                                  "Retry-After", value);
+    kithd_request_set_header (req->http, "Retry-After", value);
     req_error (req, KITH_ERROR_RATE_LIMITED,
                "Too many failed sign-ins: please wait a few minutes and try again");
     return;
@@ -388,7 +347,7 @@ on_logged_out (KithdJob *job,
   }
   g_array_append_val (ids, req->session->id);
   kithd_hub_revoke_sessions (kithd_server_get_hub (req->server), req->user->id, ids);
-  req_respond (req, SOUP_STATUS_NO_CONTENT, NULL, 0);
+  req_respond (req, 204, NULL, 0);
 }
 
 static void
@@ -415,7 +374,7 @@ on_profile_updated (KithdJob *job,
   if (g_strcmp0 (job->user->first_name, req->user->first_name) != 0 ||
       g_strcmp0 (job->user->last_name, req->user->last_name) != 0)
     kithd_hub_profile_changed (kithd_server_get_hub (req->server), job->user, job->ids);
-  respond_user (req, SOUP_STATUS_OK, job->user);
+  respond_user (req, 200, job->user);
 }
 
 static void
@@ -446,7 +405,7 @@ on_password_set (KithdJob *job,
     return;
   }
   kithd_hub_revoke_sessions (kithd_server_get_hub (req->server), req->user->id, job->ids);
-  req_respond (req, SOUP_STATUS_NO_CONTENT, NULL, 0);
+  req_respond (req, 204, NULL, 0);
 }
 
 static void
@@ -493,7 +452,6 @@ route_password_change (Req *req)
     req_error_from (req, error);
     return;
   }
-  req_pause (req);
   kithd_crypto_verify_password_async (req->body->current_password, req->user->password_hash,
                                       NULL, on_password_change_verified, req);
 }
@@ -526,7 +484,7 @@ on_reset_requested (KithdJob *job,
     kithd_mailer_send (kithd_server_get_mailer (req->server), job->user->id, job->user->email,
                        "Reset your Kith password (link valid for 24 hours)", body);
   }
-  req_respond (req, SOUP_STATUS_ACCEPTED, NULL, 0);
+  req_respond (req, 202, NULL, 0);
 }
 
 static void
@@ -552,7 +510,7 @@ on_reset_confirmed (KithdJob *job,
     return;
   }
   kithd_hub_revoke_sessions (kithd_server_get_hub (req->server), job->user_id, NULL);
-  req_respond (req, SOUP_STATUS_NO_CONTENT, NULL, 0);
+  req_respond (req, 204, NULL, 0);
 }
 
 static void
@@ -585,7 +543,6 @@ route_reset_confirm (Req *req)
     req_error_from (req, error);
     return;
   }
-  req_pause (req);
   kithd_crypto_hash_password_async (req->body->password, NULL, on_reset_hashed, req);
 }
 
@@ -602,7 +559,7 @@ on_account_deleted (KithdJob *job,
     return;
   }
   kithd_hub_user_deleted (kithd_server_get_hub (req->server), req->user->id, job->list);
-  req_respond (req, SOUP_STATUS_NO_CONTENT, NULL, 0);
+  req_respond (req, 204, NULL, 0);
 }
 
 static void
@@ -657,7 +614,7 @@ on_contact_list (KithdJob *job,
     g_ptr_array_add (list, info);
   }
   json = kith_response_contacts (list, &len);
-  req_respond (req, SOUP_STATUS_OK, json, len);
+  req_respond (req, 200, json, len);
 }
 
 static void
@@ -680,7 +637,7 @@ on_contact_added (KithdJob *job,
     return;
   }
   kithd_hub_contact_requested (kithd_server_get_hub (req->server), job->user, job->other, job->state);
-  respond_contact (req, SOUP_STATUS_CREATED, job->other, job->state);
+  respond_contact (req, 201, job->other, job->state);
 }
 
 static void
@@ -705,7 +662,7 @@ on_contact_accepted (KithdJob *job,
     return;
   }
   kithd_hub_contact_accepted (kithd_server_get_hub (req->server), job->user, job->other);
-  respond_contact (req, SOUP_STATUS_OK, job->other, KITH_CONTACT_ACCEPTED);
+  respond_contact (req, 200, job->other, KITH_CONTACT_ACCEPTED);
 }
 
 static void
@@ -730,7 +687,7 @@ on_contact_removed (KithdJob *job,
     return;
   }
   kithd_hub_contact_removed (kithd_server_get_hub (req->server), job->user_id, job->other_id);
-  req_respond (req, SOUP_STATUS_NO_CONTENT, NULL, 0);
+  req_respond (req, 204, NULL, 0);
 }
 
 static void
@@ -775,14 +732,14 @@ on_history (KithdJob *job,
     return;
   }
   json = kith_response_messages (job->list, &len);
-  req_respond (req, SOUP_STATUS_OK, json, len);
+  req_respond (req, 200, json, len);
 }
 
 static void
 route_history (Req *req)
 {
-  const char *before_str = req->query ? g_hash_table_lookup (req->query, "before") : NULL;
-  const char *limit_str = req->query ? g_hash_table_lookup (req->query, "limit") : NULL;
+  const char *before_str = kithd_request_get_query (req->http, "before");
+  const char *limit_str = kithd_request_get_query (req->http, "limit");
   gint64 before = 0;
   gint64 limit = HISTORY_DEFAULT_LIMIT;
   KithdJob *job;
@@ -807,32 +764,53 @@ route_history (Req *req)
 /* socket */
 
 static void
-on_socket_upgraded (SoupServerMessage *msg,
-                    gpointer           user_data)
+on_socket_upgraded (KithdUpgrade *upgrade,
+                    int           fd,
+                    const guint8 *extra,
+                    gsize         extra_len,
+                    gpointer      user_data)
 {
   KithdServer *server = user_data;
-  g_autoptr (GIOStream) stream = soup_server_message_steal_connection (msg);
 
-  if (stream)
-    kithd_hub_accept (kithd_server_get_hub (server), stream);
+  kithd_hub_accept (kithd_server_get_hub (server), upgrade, fd, extra, extra_len);
+}
+
+/* A comma-separated header value holds @token (case-insensitive). */
+static gboolean
+header_has_token (const char *value,
+                  const char *token)
+{
+  g_auto (GStrv) parts = NULL;
+
+  if (!value)
+    return FALSE;
+  parts = g_strsplit (value, ",", -1);
+  for (guint i = 0; parts[i]; i++) {
+    if (g_ascii_strcasecmp (g_strstrip (parts[i]), token) == 0)
+      return TRUE;
+  }
+  return FALSE;
 }
 
 static void
 route_socket (Req *req)
 {
-  g_autoptr (GError) error = NULL;
+  KithdRequest *http = req->http;
+  g_autofree char *accept = NULL;
 
-  /* No extensions: an offered permessage-deflate is ignored. */
-  soup_message_headers_remove (soup_server_message_get_request_headers (req->msg),
-                               "Sec-WebSocket-Extensions");
-  if (!soup_websocket_server_check_handshake (req->msg, NULL, NULL, NULL, &error)) {
+  /* RFC 6455, 4.2.1. No extensions: an offered permessage-deflate is ignored. */
+  if (!header_has_token (kithd_request_get_header (http, "Upgrade"), "websocket") ||
+      !header_has_token (kithd_request_get_header (http, "Connection"), "upgrade") ||
+      g_strcmp0 (kithd_request_get_header (http, "Sec-WebSocket-Version"), "13") != 0 ||
+      !(accept = kithd_ws_accept_key (kithd_request_get_header (http, "Sec-WebSocket-Key")))) {
+    kithd_request_set_header (http, "Sec-WebSocket-Version", "13");
     req_error (req, KITH_ERROR_INVALID_FIELD, "This is the WebSocket endpoint: send an upgrade request");
     return;
   }
-  soup_websocket_server_process_handshake (req->msg, NULL, NULL, NULL, NULL);
-  g_signal_connect_object (req->msg, "wrote-informational",
-                           G_CALLBACK (on_socket_upgraded), req->server, 0);
-  req_finish (req);
+  kithd_request_set_header (http, "Upgrade", "websocket");
+  kithd_request_set_header (http, "Sec-WebSocket-Accept", accept);
+  kithd_request_upgrade (http, on_socket_upgraded, req->server);
+  req_free (req);
 }
 
 /* ---- dispatch ---- */
@@ -848,7 +826,7 @@ dispatch (Req *req)
     return;
   case ROUTE_ME:
     if (strcmp (m, "GET") == 0)
-      respond_user (req, SOUP_STATUS_OK, req->user);
+      respond_user (req, 200, req->user);
     else if (strcmp (m, "PATCH") == 0)
       route_profile_update (req);
     else
@@ -915,10 +893,9 @@ on_authenticated (KithdJob *job,
 
 /* "Bearer TOKEN", exactly; the token in base64url. */
 static char *
-parse_bearer (SoupServerMessage *msg)
+parse_bearer (KithdRequest *http)
 {
-  const char *value = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                    "Authorization");
+  const char *value = kithd_request_get_header (http, "Authorization");
   const char *token;
   gsize len;
 
@@ -1054,28 +1031,21 @@ method_allowed (const char *methods,
   return g_strv_contains ((const char * const *) list, method);
 }
 
-static void
-on_request (SoupServer        *soup,
-            SoupServerMessage *msg,
-            const char        *path,
-            GHashTable        *query,
-            gpointer           user_data)
+void
+kithd_routes_handle (KithdRequest *http,
+                     gpointer      user_data)
 {
   KithdServer *server = user_data;
   Req *req = g_new0 (Req, 1);
-  GInetSocketAddress *remote;
   KithBodyType body_type;
   g_autofree char *token = NULL;
 
   req->server = server;
-  req->msg = g_object_ref (msg);
-  req->method = soup_server_message_get_method (msg);
-  req->query = query ? g_hash_table_ref (query) : NULL;
-  remote = G_INET_SOCKET_ADDRESS (soup_server_message_get_remote_address (msg));
-  req->address = remote ? g_inet_address_to_string (g_inet_socket_address_get_address (remote))
-                        : g_strdup ("unknown");
+  req->http = kithd_request_ref (http);
+  req->method = kithd_request_get_method (http);
+  req->address = kithd_request_get_address (http);
 
-  if (!match_route (path, &req->route, &req->path_id)) {
+  if (!match_route (kithd_request_get_path (http), &req->route, &req->path_id)) {
     req_error (req, KITH_ERROR_NOT_FOUND, "There is no such API call");
     return;
   }
@@ -1083,14 +1053,14 @@ on_request (SoupServer        *soup,
     g_auto (GStrv) methods = g_strsplit (route_methods (req->route), " ", -1);
     g_autofree char *allow = g_strjoinv (", ", methods);
 
-    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
+    kithd_request_set_header (http, "Allow", allow);
     req_error (req, KITH_ERROR_METHOD_NOT_ALLOWED, "This API call does not take that method");
     return;
   }
 
   /* A missing or malformed token is refused before the body is looked at. */
   if (route_needs_auth (req->route)) {
-    token = parse_bearer (msg);
+    token = parse_bearer (http);
     if (!token) {
       req_error (req, KITH_ERROR_UNAUTHORIZED, "Sign in first");
       return;
@@ -1098,17 +1068,11 @@ on_request (SoupServer        *soup,
   }
 
   if (route_body (req->route, req->method, &body_type)) {
-    SoupMessageBody *body = soup_server_message_get_request_body (msg);
-    g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
     g_autoptr (GError) error = NULL;
     gsize len;
-    const char *data = g_bytes_get_data (bytes, &len);
+    const char *data = kithd_request_get_body (http, &len);
 
-    if (len > KITH_MAX_BODY_BYTES) {
-      req_error (req, KITH_ERROR_PAYLOAD_TOO_LARGE, "The request body is over 64 KiB");
-      return;
-    }
-    req->body = kith_body_parse (body_type, data ? data : "", len, &error);
+    req->body = kith_body_parse (body_type, data, len, &error);
     if (!req->body) {
       req_error_from (req, error);
       return;
@@ -1124,50 +1088,4 @@ on_request (SoupServer        *soup,
   }
 
   dispatch (req);
-}
-
-/* Before the body is read: refuse what is too large or has no length. */
-static void
-on_early_request (SoupServer        *soup,
-                  SoupServerMessage *msg,
-                  const char        *path,
-                  GHashTable        *query,
-                  gpointer           user_data)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
-  KithErrorCode code;
-  const char *message;
-  guint status;
-  char *json;
-  gsize len = 0;
-
-  if (encoding == SOUP_ENCODING_CHUNKED || encoding == SOUP_ENCODING_EOF) {
-    code = KITH_ERROR_INVALID_FIELD;
-    status = SOUP_STATUS_LENGTH_REQUIRED;
-    message = "A request body needs a Content-Length";
-  } else if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
-             soup_message_headers_get_content_length (headers) > KITH_MAX_BODY_BYTES) {
-    code = KITH_ERROR_PAYLOAD_TOO_LARGE;
-    status = kith_error_code_http_status (code);
-    message = "The request body is over 64 KiB";
-  } else {
-    return;
-  }
-
-  json = kith_response_error (code, message, &len);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, json, len);
-}
-
-void
-kithd_routes_register (KithdServer *server,
-                       SoupServer  *soup)
-{
-  g_return_if_fail (KITHD_IS_SERVER (server));
-  g_return_if_fail (SOUP_IS_SERVER (soup));
-
-  soup_server_add_early_handler (soup, NULL, on_early_request, server, NULL);
-  soup_server_add_handler (soup, NULL, on_request, server, NULL);
 }

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <libsoup/soup.h>
-
+#include "kithd-http.h"
 #include "kithd-server.h"
 
 G_BEGIN_DECLS
 
-/* Adds the REST API of docs/protocol.md, the body-limit early handler and
- * the socket upgrade to @soup. @server must outlive @soup's handlers. */
-void kithd_routes_register (KithdServer *server,
-                            SoupServer  *soup);
+/* The REST API of docs/protocol.md and the socket upgrade: a
+ * KithdHttpHandler, with the KithdServer as @user_data. */
+void kithd_routes_handle (KithdRequest *request,
+                          gpointer      user_data);
 
 G_END_DECLS

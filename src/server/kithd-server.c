@@ -4,16 +4,16 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include <glib/gstdio.h>
 
+#include "kith-protocol.h"
 #include "kithd-routes.h"
 #include "kithd-server.h"
 #include "kithd-store-sqlite.h"
 
 #define SHUTDOWN_WAIT_US (3 * G_USEC_PER_SEC)
-/* The kernel caps it at net.core.somaxconn (4096 on Debian 12). */
-#define LISTEN_BACKLOG   1024
 
 struct _KithdServer
 {
@@ -25,7 +25,7 @@ struct _KithdServer
   KithdMailer   *mailer;
   KithdHub      *hub;
   KithdThrottle *throttle;
-  SoupServer    *soup;
+  KithdHttp     *http;
   guint16        port;
 };
 
@@ -36,10 +36,9 @@ kithd_server_dispose (GObject *object)
 {
   KithdServer *self = (KithdServer *) object;
 
-  if (self->soup)
-    soup_server_disconnect (self->soup);
-  g_clear_object (&self->soup);
+  /* The hub first: its sockets belong to the HTTP layer. */
   g_clear_object (&self->hub);
+  g_clear_pointer (&self->http, kithd_http_free);
   g_clear_object (&self->mailer);
   if (self->db)
     kithd_db_flush (self->db);
@@ -107,9 +106,6 @@ kithd_server_new (KithdConfig  *config,
   self->mailer = kithd_mailer_new (self->db, outbox, config->smtp_url, config->mail_from);
   self->hub = kithd_hub_new (self->db, self->mailer, config);
 
-  self->soup = soup_server_new ("server-header", "kithd/" PACKAGE_VERSION, NULL);
-  kithd_routes_register (self, self->soup);
-
   return g_steal_pointer (&self);
 }
 
@@ -117,43 +113,35 @@ gboolean
 kithd_server_listen (KithdServer  *self,
                      GError      **error)
 {
-  g_autoptr (GInetAddress) address = NULL;
-  g_autoptr (GSocketAddress) sockaddr = NULL;
-  g_autoptr (GSocket) listener = NULL;
-  g_autoptr (GSList) uris = NULL;
+  const KithdConfig *config;
+  KithdHttpOptions options = { 0 };
+  gboolean v6;
 
   g_return_val_if_fail (KITHD_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (self->http == NULL, FALSE);
 
-  address = g_inet_address_new_from_string (self->config->listen_host);
-  if (!address) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                 "“%s” is not an IP address", self->config->listen_host);
+  config = self->config;
+  options.host = config->listen_host;
+  options.port = config->listen_port;
+  options.max_connections = config->max_connections;
+  options.connections_per_address = config->connections_per_address;
+  options.request_timeout_ms = config->request_timeout_ms;
+  options.idle_timeout_ms = config->idle_timeout_ms;
+  options.max_body = KITH_MAX_BODY_BYTES;
+  options.tls_certificate_file = config->tls_certificate;
+  options.tls_key_file = config->tls_key;
+  options.server_header = "kithd/" PACKAGE_VERSION;
+
+  self->http = kithd_http_new (&options, kithd_routes_handle, self, error);
+  if (!self->http)
     return FALSE;
-  }
-  sockaddr = g_inet_socket_address_new (address, self->config->listen_port);
+  self->port = kithd_http_get_port (self->http);
 
-  /* Our own listening socket: soup_server_listen() leaves GSocket's backlog
-   * of 10, and a reconnect storm then loses SYNs (clients wait 1 s, 3 s, …). */
-  listener = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
-                           G_SOCKET_PROTOCOL_TCP, error);
-  if (!listener)
-    return FALSE;
-  g_socket_set_listen_backlog (listener, LISTEN_BACKLOG);
-  if (!g_socket_bind (listener, sockaddr, TRUE, error) ||
-      !g_socket_listen (listener, error) ||
-      !soup_server_listen_socket (self->soup, listener, 0, error))
-    return FALSE;
-
-  uris = soup_server_get_uris (self->soup);
-  if (uris)
-    self->port = g_uri_get_port (uris->data);
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
-
+  v6 = strchr (config->listen_host, ':') != NULL;
   if (!self->config->public_url)
-    self->config->public_url = g_strdup_printf ("http://%s%s%s:%u",
-                                                g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6 ? "[" : "",
-                                                self->config->listen_host,
-                                                g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6 ? "]" : "",
+    self->config->public_url = g_strdup_printf ("%s://%s%s%s:%u",
+                                                kithd_http_is_tls (self->http) ? "https" : "http",
+                                                v6 ? "[" : "", config->listen_host, v6 ? "]" : "",
                                                 self->port);
 
   if (self->config->port_file) {
@@ -171,7 +159,10 @@ kithd_server_listen (KithdServer  *self,
     }
   }
 
-  g_message ("kithd %s listening on %s:%u", PACKAGE_VERSION, self->config->listen_host, self->port);
+  g_message ("kithd %s listening on %s://%s:%u (at most %u connections, %u per address)",
+             PACKAGE_VERSION, kithd_http_is_tls (self->http) ? "https" : "http",
+             config->listen_host, self->port, kithd_http_get_max_connections (self->http),
+             config->connections_per_address);
   return TRUE;
 }
 
@@ -195,7 +186,10 @@ kithd_server_shutdown (KithdServer *self)
   while (kithd_hub_get_n_connections (self->hub) > 0 && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
 
-  soup_server_disconnect (self->soup);
+  /* The hub goes first (what is still open is cut): its sockets belong to
+   * the HTTP layer, which then answers what waits and stops. */
+  g_clear_object (&self->hub);
+  g_clear_pointer (&self->http, kithd_http_free);
   kithd_db_flush (self->db);
 }
 

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <glib-unix.h>
 
@@ -14,12 +16,27 @@
 #define READ_CHUNK        4096
 #define MAX_READ_PER_WAKE (64 * 1024)
 #define CLOSE_GRACE_MS    2000
+/* A slow reader dropped with 1008 may still read its close frame this long. */
+#define LINGER_MS         10000
 #define EPOLL_BATCH       256
+/* Frames handed to one sendmsg(): two iovecs each. */
+#define WRITE_BATCH       32
+#define WS_GUID           "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+/* One queued frame: its header here, its payload shared (one serialised
+ * presence frame goes to all its receivers). */
+typedef struct {
+  GList   link;         /* in wqueue; data is the frame */
+  GBytes *payload;      /* nullable */
+  gsize   size;         /* header + payload */
+  guint8  hdr_len;
+  guint8  hdr[10 + 125];  /* control frames carry their payload here */
+} WsFrame;
 
 typedef enum {
   WS_OPEN,
   WS_CLOSING,   /* a close frame is queued or sent; waiting for the peer's */
-  WS_DEAD,      /* stream closed; the closed callback is due or done */
+  WS_DEAD,      /* socket released; the closed callback is due or done */
 } WsState;
 
 struct _KithdWsConn
@@ -27,17 +44,15 @@ struct _KithdWsConn
   gatomicrefcount         ref_count;
   WsState                 state;
 
-  GIOStream              *stream;
-  GPollableInputStream   *in;
-  GPollableOutputStream  *out;
   int                     fd;            /* the socket's, registered in ws_epfd */
-  guint                   first_read_id; /* input the handshake left buffered */
+  GBytes                 *first_input;   /* what came with the upgrade request */
+  guint                   first_read_id;
   guint                   close_timeout_id;
 
   GByteArray             *rbuf;          /* unparsed input; NULL when empty */
   GByteArray             *msg;           /* a fragmented message being reassembled */
 
-  GQueue                  wqueue;        /* GBytes, whole frames or parts */
+  GQueue                  wqueue;        /* WsFrame, linked through their link */
   gsize                   wqueue_bytes;
   gsize                   woffset;       /* bytes of the head already written */
 
@@ -50,9 +65,12 @@ struct _KithdWsConn
   guint                   shut_when_flushed : 1;
   guint                   registered : 1;  /* in ws_epfd */
   guint                   want_write : 1;  /* EPOLLOUT asked for: output is queued */
+  guint                   lingering : 1;   /* dropped, holding a ref until the end */
 
   const KithdWsCallbacks *callbacks;
   gpointer                user_data;
+  KithdWsRelease          release;       /* gives the socket back, once */
+  gpointer                release_data;
 };
 
 static void     conn_read   (KithdWsConn *self);
@@ -132,7 +150,7 @@ conn_unregister (KithdWsConn *self)
 {
   if (!self->registered)
     return;
-  /* Before the stream (and its fd) is closed. */
+  /* Before the socket is given back (and closed). */
   epoll_ctl (ws_epfd, EPOLL_CTL_DEL, self->fd, NULL);
   self->registered = FALSE;
   self->want_write = FALSE;
@@ -152,6 +170,36 @@ conn_want_write (KithdWsConn *self,
     self->want_write = !!want;
 }
 
+static void
+frame_free (WsFrame *frame)
+{
+  g_clear_pointer (&frame->payload, g_bytes_unref);
+  g_free (frame);
+}
+
+static void
+queue_clear (KithdWsConn *self)
+{
+  GList *link;
+
+  while ((link = g_queue_pop_head_link (&self->wqueue)))
+    frame_free (link->data);
+  self->wqueue_bytes = 0;
+  self->woffset = 0;
+}
+
+/* The socket goes back to its owner; the fd is not ours to close. */
+static void
+conn_release (KithdWsConn *self)
+{
+  KithdWsRelease release = self->release;
+
+  self->release = NULL;
+  self->fd = -1;
+  if (release)
+    release (self->release_data);
+}
+
 static gboolean
 on_emit_closed (gpointer user_data)
 {
@@ -164,7 +212,13 @@ on_emit_closed (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Ends the connection now: sources gone, queue dropped, stream closed, and
+static gboolean
+on_drop_linger (gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* Ends the connection now: sources gone, queue dropped, socket released, and
  * the closed callback scheduled (never called from inside a caller's call). */
 static void
 conn_abort (KithdWsConn *self,
@@ -181,53 +235,75 @@ conn_abort (KithdWsConn *self,
   g_clear_handle_id (&self->first_read_id, g_source_remove);
   g_clear_handle_id (&self->close_timeout_id, g_source_remove);
 
-  g_queue_clear_full (&self->wqueue, (GDestroyNotify) g_bytes_unref);
-  self->wqueue_bytes = 0;
-  self->woffset = 0;
+  queue_clear (self);
   g_clear_pointer (&self->rbuf, g_byte_array_unref);
   g_clear_pointer (&self->msg, g_byte_array_unref);
-
-  g_io_stream_close (self->stream, NULL, NULL);
+  conn_release (self);
 
   g_idle_add_full (G_PRIORITY_DEFAULT, on_emit_closed,
                    kithd_ws_conn_ref (self),
                    (GDestroyNotify) kithd_ws_conn_unref);
+  if (self->lingering) {
+    /* The reference slow_reader() took goes once this call is over. */
+    self->lingering = FALSE;
+    g_idle_add_full (G_PRIORITY_DEFAULT, on_drop_linger, self, (GDestroyNotify) kithd_ws_conn_unref);
+  }
 }
 
-static void
-queue_bytes (KithdWsConn *self,
-             GBytes      *bytes)
-{
-  self->wqueue_bytes += g_bytes_get_size (bytes);
-  g_queue_push_tail (&self->wqueue, bytes);
-}
+static void slow_reader (KithdWsConn *self);
 
-static GBytes *
-frame_header (guint8 opcode,
-              gsize  len)
+static WsFrame *
+frame_new (guint8        opcode,
+           GBytes       *payload,   /* transfer full, nullable */
+           const guint8 *inline_payload,
+           gsize         len)
 {
-  guint8 hdr[10];
-  gsize n;
+  WsFrame *frame = g_new (WsFrame, 1);
+  guint8 *hdr = frame->hdr;
 
+  frame->link.data = frame;
+  frame->link.prev = frame->link.next = NULL;
+  frame->payload = payload;
   hdr[0] = 0x80 | opcode;
   if (len < 126) {
     hdr[1] = len;
-    n = 2;
+    frame->hdr_len = 2;
   } else if (len <= G_MAXUINT16) {
     hdr[1] = 126;
     hdr[2] = (len >> 8) & 0xff;
     hdr[3] = len & 0xff;
-    n = 4;
+    frame->hdr_len = 4;
   } else {
     guint64 l = len;
 
     hdr[1] = 127;
     for (int i = 0; i < 8; i++)
       hdr[2 + i] = (l >> (56 - 8 * i)) & 0xff;
-    n = 10;
+    frame->hdr_len = 10;
   }
+  if (inline_payload) {
+    g_assert (len <= 125);
+    memcpy (hdr + frame->hdr_len, inline_payload, len);
+    frame->hdr_len += len;
+  }
+  frame->size = frame->hdr_len + (payload ? g_bytes_get_size (payload) : 0);
+  return frame;
+}
 
-  return g_bytes_new (hdr, n);
+/* Every frame kithd queues counts against the bound, control frames
+ * included. FALSE when it did not fit: the connection is being closed. */
+static gboolean
+queue_frame (KithdWsConn *self,
+             WsFrame     *frame)
+{
+  if (self->wqueue_bytes + frame->size > self->max_queue) {
+    frame_free (frame);
+    slow_reader (self);
+    return FALSE;
+  }
+  self->wqueue_bytes += frame->size;
+  g_queue_push_tail_link (&self->wqueue, &frame->link);
+  return TRUE;
 }
 
 static void
@@ -236,16 +312,11 @@ queue_control (KithdWsConn  *self,
                const guint8 *payload,
                gsize         len)
 {
-  guint8 frame[2 + 125];
-
-  g_assert (len <= 125);
-  frame[0] = 0x80 | opcode;
-  frame[1] = len;
-  if (len)
-    memcpy (frame + 2, payload, len);
-  queue_bytes (self, g_bytes_new (frame, 2 + len));
+  queue_frame (self, frame_new (opcode, NULL, payload, len));
 }
 
+/* The close frame always fits: it is the last frame, and the queue's
+ * bound is checked only for what comes before it. */
 static void
 queue_close (KithdWsConn *self,
              guint16      code,
@@ -253,6 +324,7 @@ queue_close (KithdWsConn *self,
 {
   guint8 payload[125];
   gsize len = 2;
+  WsFrame *frame;
 
   payload[0] = code >> 8;
   payload[1] = code & 0xff;
@@ -262,41 +334,73 @@ queue_close (KithdWsConn *self,
     memcpy (payload + 2, reason, rlen);
     len += rlen;
   }
-  queue_control (self, 0x8, payload, len);
+  frame = frame_new (0x8, NULL, payload, len);
+  self->wqueue_bytes += frame->size;
+  g_queue_push_tail_link (&self->wqueue, &frame->link);
   self->close_sent = TRUE;
 }
 
-/* Writes what it can without blocking. TRUE while data remains queued. */
+/* Writes what it can without blocking, many frames per sendmsg(). TRUE
+ * while data remains queued. */
 static gboolean
 conn_flush (KithdWsConn *self)
 {
   while (self->state != WS_DEAD && !g_queue_is_empty (&self->wqueue)) {
-    GBytes *head = g_queue_peek_head (&self->wqueue);
-    gsize size;
-    const guint8 *data = g_bytes_get_data (head, &size);
-    g_autoptr (GError) error = NULL;
+    struct iovec iov[2 * WRITE_BATCH];
+    struct msghdr mh = { 0 };
+    gsize skip = self->woffset;
+    guint n_iov = 0;
     gssize n;
+    GList *l;
 
-    n = g_pollable_output_stream_write_nonblocking (self->out,
-                                                    data + self->woffset,
-                                                    size - self->woffset,
-                                                    NULL, &error);
+    for (l = self->wqueue.head; l && n_iov + 2 <= G_N_ELEMENTS (iov); l = l->next) {
+      WsFrame *frame = l->data;
+      gsize psize = 0;
+      const guint8 *pdata = frame->payload ? g_bytes_get_data (frame->payload, &psize) : NULL;
+
+      if (skip < frame->hdr_len) {
+        iov[n_iov].iov_base = frame->hdr + skip;
+        iov[n_iov++].iov_len = frame->hdr_len - skip;
+        skip = 0;
+      } else {
+        skip -= frame->hdr_len;
+      }
+      if (psize > skip) {
+        iov[n_iov].iov_base = (guint8 *) pdata + skip;
+        iov[n_iov++].iov_len = psize - skip;
+      }
+      skip = 0;
+    }
+    mh.msg_iov = iov;
+    mh.msg_iovlen = n_iov;
+
+    n = sendmsg (self->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
         conn_want_write (self, TRUE);
         return TRUE;
       }
-      g_debug ("write failed: %s", error->message);
-      conn_abort (self, KITHD_WS_CLOSE_GOING_AWAY);
+      g_debug ("write failed: %s", g_strerror (errno));
+      conn_abort (self, 1006);
       return FALSE;
     }
 
-    self->woffset += n;
-    if (self->woffset == size) {
-      g_queue_pop_head (&self->wqueue);
-      self->wqueue_bytes -= size;
+    /* Drop what went out. */
+    while (n > 0) {
+      WsFrame *head = g_queue_peek_head (&self->wqueue);
+      gsize left = head->size - self->woffset;
+
+      if ((gsize) n < left) {
+        self->woffset += n;
+        break;
+      }
+      n -= left;
+      g_queue_pop_head_link (&self->wqueue);
+      self->wqueue_bytes -= head->size;
       self->woffset = 0;
-      g_bytes_unref (head);
+      frame_free (head);
     }
   }
 
@@ -314,6 +418,59 @@ conn_kick (KithdWsConn *self)
   /* While EPOLLOUT is asked for, the socket is full: the wake-up carries on. */
   if (self->state != WS_DEAD && !self->want_write)
     conn_flush (self);
+}
+
+static gboolean
+on_close_timeout (gpointer user_data)
+{
+  KithdWsConn *self = user_data;
+
+  self->close_timeout_id = 0;
+  conn_abort (self, self->close_code);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The send queue is full: the peer does not read. What is queued is
+ * dropped but for the rest of a frame already partly written (the peer
+ * must see whole frames) and the close frame 1008 goes after it. The owner
+ * is told at once that the connection is gone; the socket lingers, memory
+ * bounded by that one frame, until the close frame is out or LINGER_MS. */
+static void
+slow_reader (KithdWsConn *self)
+{
+  GList *head;
+
+  if (self->state == WS_DEAD || self->close_sent)
+    return;
+  g_debug ("send queue over %" G_GSIZE_FORMAT " bytes: slow reader, closing", self->max_queue);
+
+  if (self->woffset > 0) {
+    gsize written = self->woffset;
+
+    head = g_queue_pop_head_link (&self->wqueue);
+    queue_clear (self);
+    g_queue_push_head_link (&self->wqueue, head);
+    self->wqueue_bytes = ((WsFrame *) head->data)->size;
+    self->woffset = written;
+  } else {
+    queue_clear (self);
+  }
+
+  self->state = WS_CLOSING;
+  self->close_code = KITHD_WS_CLOSE_POLICY;
+  g_clear_pointer (&self->msg, g_byte_array_unref);
+  queue_close (self, KITHD_WS_CLOSE_POLICY, "slow reader");
+  self->shut_when_flushed = TRUE;
+  g_clear_handle_id (&self->close_timeout_id, g_source_remove);
+  self->close_timeout_id = g_timeout_add (LINGER_MS, on_close_timeout, self);
+
+  self->lingering = TRUE;
+  kithd_ws_conn_ref (self);
+  g_idle_add_full (G_PRIORITY_DEFAULT, on_emit_closed,
+                   kithd_ws_conn_ref (self),
+                   (GDestroyNotify) kithd_ws_conn_unref);
+  conn_kick (self);
 }
 
 static void
@@ -338,15 +495,33 @@ deliver_text (KithdWsConn  *self,
     self->callbacks->text (self, (const char *) data, len, self->user_data);
 }
 
+/* RFC 6455, 7.4: the codes a peer may send. */
+static gboolean
+close_code_valid (guint code)
+{
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+         (code >= 3000 && code <= 4999);
+}
+
 static void
 handle_close_frame (KithdWsConn  *self,
                     const guint8 *payload,
                     gsize         len)
 {
-  guint16 code = KITHD_WS_CLOSE_NORMAL;
+  guint16 code = 1005;   /* no status received */
+  guint16 answer = KITHD_WS_CLOSE_NORMAL;
 
-  if (len >= 2)
+  if (len == 1) {
+    answer = KITHD_WS_CLOSE_PROTOCOL_ERROR;
+  } else if (len >= 2) {
     code = (payload[0] << 8) | payload[1];
+    if (!close_code_valid (code))
+      answer = KITHD_WS_CLOSE_PROTOCOL_ERROR;
+    else if (!g_utf8_validate_len ((const char *) payload + 2, len - 2, NULL))
+      answer = KITHD_WS_CLOSE_BAD_DATA;
+    else
+      answer = code;
+  }
 
   self->close_received = TRUE;
   if (self->close_sent) {
@@ -358,9 +533,12 @@ handle_close_frame (KithdWsConn  *self,
     return;
   }
 
-  self->close_code = code;
+  /* A valid code is echoed; a bad one is answered with why. */
+  self->close_code = answer == KITHD_WS_CLOSE_NORMAL || answer == code ? code : answer;
   self->state = WS_CLOSING;
-  queue_close (self, code == 1005 || code == 1006 || code == 1015 ? KITHD_WS_CLOSE_NORMAL : code, NULL);
+  g_clear_pointer (&self->msg, g_byte_array_unref);
+  queue_close (self, answer, answer == KITHD_WS_CLOSE_PROTOCOL_ERROR ? "invalid close frame"
+                             : answer == KITHD_WS_CLOSE_BAD_DATA ? "invalid UTF-8" : NULL);
   self->shut_when_flushed = TRUE;
   conn_kick (self);
 }
@@ -477,7 +655,7 @@ parse_frames (KithdWsConn *self)
       handle_close_frame (self, payload, plen);
       break;
 
-    case 0x9: /* ping */
+    case 0x9: /* ping: the pong counts against the send queue's bound */
       if (self->state == WS_OPEN) {
         queue_control (self, 0xA, payload, plen);
         conn_kick (self);
@@ -496,6 +674,26 @@ parse_frames (KithdWsConn *self)
   return pos;
 }
 
+static void
+take_input (KithdWsConn  *self,
+            const guint8 *data,
+            gsize         n)
+{
+  gsize used;
+
+  if (!self->rbuf)
+    self->rbuf = g_byte_array_sized_new (n);
+  g_byte_array_append (self->rbuf, data, n);
+
+  used = parse_frames (self);
+  if (self->rbuf) {
+    if (used == self->rbuf->len)
+      g_clear_pointer (&self->rbuf, g_byte_array_unref);
+    else if (used > 0)
+      g_byte_array_remove_range (self->rbuf, 0, used);
+  }
+}
+
 /* Reads what is there, at most MAX_READ_PER_WAKE (level-triggered epoll
  * reports the rest on the next wake-up). */
 static void
@@ -507,31 +705,20 @@ conn_read (KithdWsConn *self)
 
   while (self->state != WS_DEAD && total < MAX_READ_PER_WAKE) {
     guint8 buf[READ_CHUNK];
-    g_autoptr (GError) error = NULL;
     gssize n;
-    gsize used;
 
-    n = g_pollable_input_stream_read_nonblocking (self->in, buf, sizeof buf, NULL, &error);
-    if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    n = recv (self->fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
       break;
     if (n <= 0) {
-      g_debug ("peer went away%s%s", error ? ": " : "", error ? error->message : "");
+      g_debug ("peer went away%s%s", n < 0 ? ": " : "", n < 0 ? g_strerror (errno) : "");
       conn_abort (self, self->close_received ? self->close_code : 1006);
       break;
     }
     total += n;
-
-    if (!self->rbuf)
-      self->rbuf = g_byte_array_sized_new (n);
-    g_byte_array_append (self->rbuf, buf, n);
-
-    used = parse_frames (self);
-    if (self->rbuf) {
-      if (used == self->rbuf->len)
-        g_clear_pointer (&self->rbuf, g_byte_array_unref);
-      else if (used > 0)
-        g_byte_array_remove_range (self->rbuf, 0, used);
-    }
+    take_input (self, buf, n);
   }
 
   kithd_ws_conn_unref (self);
@@ -541,59 +728,39 @@ static gboolean
 on_first_read (gpointer user_data)
 {
   KithdWsConn *self = user_data;
+  g_autoptr (GBytes) input = g_steal_pointer (&self->first_input);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (input, &len);
 
   self->first_read_id = 0;
-  conn_read (self);
-
-  return G_SOURCE_REMOVE;
-}
-
-static GSocket *
-stream_get_socket (GIOStream *stream)
-{
-  if (G_IS_SOCKET_CONNECTION (stream))
-    return g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
-  /* libsoup's stolen connections carry their GSocket as object data. */
-  return g_object_get_data (G_OBJECT (stream), "GSocket");
-}
-
-static gboolean
-on_close_timeout (gpointer user_data)
-{
-  KithdWsConn *self = user_data;
-
-  self->close_timeout_id = 0;
-  conn_abort (self, self->close_code);
+  kithd_ws_conn_ref (self);
+  if (self->state != WS_DEAD && len > 0)
+    take_input (self, data, len);
+  kithd_ws_conn_unref (self);
 
   return G_SOURCE_REMOVE;
 }
 
 KithdWsConn *
-kithd_ws_conn_new (GIOStream              *stream,
+kithd_ws_conn_new (int                     fd,
+                   const guint8           *first_input,
+                   gsize                   first_input_len,
+                   KithdWsRelease          release,
+                   gpointer                release_data,
                    gsize                   max_message,
                    gsize                   max_queue,
                    const KithdWsCallbacks *callbacks,
                    gpointer                user_data)
 {
   KithdWsConn *self;
-  GInputStream *in;
-  GOutputStream *out;
-  GSocket *socket;
 
-  g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
-
-  in = g_io_stream_get_input_stream (stream);
-  out = g_io_stream_get_output_stream (stream);
-  g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (in), NULL);
-  g_return_val_if_fail (G_IS_POLLABLE_OUTPUT_STREAM (out), NULL);
-  socket = stream_get_socket (stream);
-  g_return_val_if_fail (G_IS_SOCKET (socket), NULL);
+  g_return_val_if_fail (fd >= 0, NULL);
 
   self = g_new0 (KithdWsConn, 1);
   g_atomic_ref_count_init (&self->ref_count);
-  self->stream = g_object_ref (stream);
-  self->in = G_POLLABLE_INPUT_STREAM (in);
-  self->out = G_POLLABLE_OUTPUT_STREAM (out);
+  self->fd = fd;
+  self->release = release;
+  self->release_data = release_data;
   self->max_message = max_message;
   self->max_queue = max_queue;
   self->callbacks = callbacks;
@@ -601,19 +768,46 @@ kithd_ws_conn_new (GIOStream              *stream,
   self->last_seen = g_get_monotonic_time ();
   g_queue_init (&self->wqueue);
 
-  self->fd = g_socket_get_fd (socket);
-
   if (!conn_register (self)) {
     /* Reported through the closed callback, like any other failure. */
     conn_abort (self, 1006);
     return self;
   }
-  /* The upgrade's reader may have buffered the first frames already:
+  /* The client may have sent its first frames with the upgrade request:
    * epoll knows only of what is still in the socket. */
-  if (g_pollable_input_stream_is_readable (self->in))
+  if (first_input_len > 0) {
+    self->first_input = g_bytes_new (first_input, first_input_len);
     self->first_read_id = g_idle_add (on_first_read, self);
+  }
 
   return self;
+}
+
+char *
+kithd_ws_accept_key (const char *client_key)
+{
+  g_autoptr (GChecksum) sha1 = NULL;
+  g_autofree guchar *raw = NULL;
+  guint8 digest[20];
+  gsize digest_len = sizeof digest;
+  gsize len = 0;
+
+  /* 16 random bytes in base64: 22 characters and "==". */
+  if (!client_key || strlen (client_key) != 24 || !g_str_has_suffix (client_key, "=="))
+    return NULL;
+  for (guint i = 0; i < 22; i++) {
+    if (!g_ascii_isalnum (client_key[i]) && client_key[i] != '+' && client_key[i] != '/')
+      return NULL;
+  }
+  raw = g_base64_decode (client_key, &len);
+  if (len != 16)
+    return NULL;
+
+  sha1 = g_checksum_new (G_CHECKSUM_SHA1);
+  g_checksum_update (sha1, (const guchar *) client_key, 24);
+  g_checksum_update (sha1, (const guchar *) WS_GUID, strlen (WS_GUID));
+  g_checksum_get_digest (sha1, digest, &digest_len);
+  return g_base64_encode (digest, digest_len);
 }
 
 KithdWsConn *
@@ -641,12 +835,12 @@ kithd_ws_conn_unref (KithdWsConn *self)
     conn_unregister (self);
     g_clear_handle_id (&self->first_read_id, g_source_remove);
     g_clear_handle_id (&self->close_timeout_id, g_source_remove);
-    g_io_stream_close (self->stream, NULL, NULL);
+    conn_release (self);
   }
-  g_queue_clear_full (&self->wqueue, (GDestroyNotify) g_bytes_unref);
+  queue_clear (self);
   g_clear_pointer (&self->rbuf, g_byte_array_unref);
   g_clear_pointer (&self->msg, g_byte_array_unref);
-  g_clear_object (&self->stream);
+  g_clear_pointer (&self->first_input, g_bytes_unref);
   g_free (self);
 }
 
@@ -663,15 +857,8 @@ kithd_ws_conn_send_text (KithdWsConn *self,
     return;
 
   len = g_bytes_get_size (bytes);
-  if (self->wqueue_bytes + len > self->max_queue) {
-    g_debug ("send queue over %" G_GSIZE_FORMAT " bytes: slow reader, closing", self->max_queue);
-    conn_abort (self, KITHD_WS_CLOSE_POLICY);
-    return;
-  }
-
-  queue_bytes (self, frame_header (0x1, len));
-  queue_bytes (self, g_bytes_ref (bytes));
-  conn_kick (self);
+  if (queue_frame (self, frame_new (0x1, g_bytes_ref (bytes), NULL, len)))
+    conn_kick (self);
 }
 
 void

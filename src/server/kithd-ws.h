@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <gio/gio.h>
+#include <glib.h>
 
 G_BEGIN_DECLS
 
 /*
- * KithdWsConn: one server-side RFC 6455 connection on a stolen GIOStream.
+ * KithdWsConn: one server-side RFC 6455 connection on an upgraded socket.
  *
  * Reads are non-blocking (one epoll set for all connections, watched by one
  * GSource on the main context), frames are parsed in place, fragmented
@@ -40,9 +40,18 @@ typedef struct {
   void (*closed) (KithdWsConn *conn, guint16 code, gpointer user_data);
 } KithdWsCallbacks;
 
-/* Takes a reference on @stream. @max_message: largest message accepted
- * (bigger: close 1009); @max_queue: send-queue bound in bytes. */
-KithdWsConn *kithd_ws_conn_new         (GIOStream              *stream,
+/* Gives the socket back to its owner (which closes it). */
+typedef void (*KithdWsRelease) (gpointer data);
+
+/* @fd: the upgraded, non-blocking socket, released (never closed) through
+ * @release once the connection ends; @first_input: bytes that came with the
+ * upgrade request. @max_message: largest message accepted (bigger: close
+ * 1009); @max_queue: send-queue bound in bytes. */
+KithdWsConn *kithd_ws_conn_new         (int                     fd,
+                                        const guint8           *first_input,
+                                        gsize                   first_input_len,
+                                        KithdWsRelease          release,
+                                        gpointer                release_data,
                                         gsize                   max_message,
                                         gsize                   max_queue,
                                         const KithdWsCallbacks *callbacks,
@@ -63,6 +72,10 @@ gboolean     kithd_ws_conn_is_open     (KithdWsConn            *conn);
 gsize        kithd_ws_conn_get_queued  (KithdWsConn            *conn);
 /* Monotonic time (µs) of the last frame received, of any kind. */
 gint64       kithd_ws_conn_get_last_seen (KithdWsConn          *conn);
+
+/* Sec-WebSocket-Accept for a client's Sec-WebSocket-Key; NULL when the key
+ * is not 16 bytes in base64 (RFC 6455, 4.2.1). */
+char        *kithd_ws_accept_key       (const char             *client_key);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithdWsConn, kithd_ws_conn_unref)
 

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <glib/gstdio.h>
 
@@ -24,6 +25,7 @@ struct _KithdTestServer
   guint         n_spawns;
   char         *log_file;
   SoupSession  *session;
+  guint         nofile;     /* RLIMIT_NOFILE for kithd; 0: inherited */
 };
 
 void
@@ -80,7 +82,14 @@ port_file_ready (gpointer data)
 static void
 child_setup (gpointer data)
 {
+  KithdTestServer *self = data;
+
   prctl (PR_SET_PDEATHSIG, SIGTERM);
+  if (self->nofile > 0) {
+    struct rlimit rl = { self->nofile, self->nofile };
+
+    setrlimit (RLIMIT_NOFILE, &rl);
+  }
 }
 
 /* kithd's log goes to a file; shown (as TAP comments) when it failed. */
@@ -125,7 +134,7 @@ spawn (KithdTestServer *self)
   g_ptr_array_add (argv, NULL);
 
   g_subprocess_launcher_setenv (launcher, "KITHD_ENABLE_TEST_HOOKS", "1", TRUE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, self, NULL);
   g_free (self->log_file);
   self->log_file = g_strdup_printf ("%s/kithd-%u.log", self->data_dir, ++self->n_spawns);
   g_subprocess_launcher_set_stderr_file_path (launcher, self->log_file);
@@ -152,6 +161,13 @@ spawn (KithdTestServer *self)
 KithdTestServer *
 kithd_test_server_startv (const char * const *extra_args)
 {
+  return kithd_test_server_start_limited (0, extra_args);
+}
+
+KithdTestServer *
+kithd_test_server_start_limited (guint               nofile,
+                                 const char * const *extra_args)
+{
   KithdTestServer *self = g_new0 (KithdTestServer, 1);
   g_autoptr (GError) error = NULL;
 
@@ -160,6 +176,7 @@ kithd_test_server_startv (const char * const *extra_args)
   self->port_file = g_build_filename (self->data_dir, "port", NULL);
   self->clock_file = g_build_filename (self->data_dir, "clock-offset", NULL);
   self->extra_args = g_strdupv ((char **) extra_args);
+  self->nofile = nofile;
   self->session = soup_session_new ();
   kithd_test_server_set_clock_offset (self, 0);
 
@@ -206,6 +223,51 @@ guint16
 kithd_test_server_get_port (KithdTestServer *self)
 {
   return self->port;
+}
+
+GPid
+kithd_test_server_get_pid (KithdTestServer *self)
+{
+  const char *id = self->process ? g_subprocess_get_identifier (self->process) : NULL;
+
+  g_assert_nonnull (id);
+  return (GPid) g_ascii_strtoll (id, NULL, 10);
+}
+
+guint
+kithd_test_server_count_fds (KithdTestServer *self)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/fd", (int) kithd_test_server_get_pid (self));
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir))
+    n++;
+  return n;
+}
+
+gsize
+kithd_test_server_rss_kib (KithdTestServer *self)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) kithd_test_server_get_pid (self));
+  g_autofree char *contents = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  line = strstr (contents, "VmRSS:");
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10);
+}
+
+char *
+kithd_test_server_get_log (KithdTestServer *self)
+{
+  char *contents = NULL;
+
+  if (!self->log_file || !g_file_get_contents (self->log_file, &contents, NULL, NULL))
+    return g_strdup ("");
+  return contents;
 }
 
 static void

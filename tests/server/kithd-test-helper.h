@@ -29,12 +29,21 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithdTestUser, kithd_test_user_free)
 KithdTestServer  *kithd_test_server_start       (const char *first_extra_arg,
                                                  ...) G_GNUC_NULL_TERMINATED;
 KithdTestServer  *kithd_test_server_startv      (const char * const *extra_args);
+/* Like startv, with kithd's descriptor limit (soft and hard) set to @nofile. */
+KithdTestServer  *kithd_test_server_start_limited (guint               nofile,
+                                                   const char * const *extra_args);
 /* "http://127.0.0.1:PORT" */
 const char       *kithd_test_server_get_url     (KithdTestServer *self);
 /* "ws://127.0.0.1:PORT/api/v1/socket" */
 char             *kithd_test_server_get_socket_url (KithdTestServer *self);
 const char       *kithd_test_server_get_data_dir (KithdTestServer *self);
 guint16           kithd_test_server_get_port    (KithdTestServer *self);
+GPid              kithd_test_server_get_pid     (KithdTestServer *self);
+/* kithd's open descriptors (/proc/PID/fd) and resident memory (VmRSS). */
+guint             kithd_test_server_count_fds   (KithdTestServer *self);
+gsize             kithd_test_server_rss_kib     (KithdTestServer *self);
+/* What kithd has logged so far (stderr of the current process). */
+char             *kithd_test_server_get_log     (KithdTestServer *self);
 /* SIGTERM and wait; returns the exit status (-1 when killed by a signal). */
 int               kithd_test_server_stop        (KithdTestServer *self);
 /* SIGKILL and wait. */

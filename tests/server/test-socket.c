@@ -843,6 +843,10 @@ test_contact_frames (void)
 
 /* ---- slow reader: a raw client that signs in and then never reads ---- */
 
+static GByteArray *raw_expect (GSocketConnection *conn,
+                               int                opcode);
+static guint       close_code (GByteArray        *payload);
+
 static void
 raw_write_frame (GOutputStream *out,
                  const char    *text)
@@ -980,6 +984,14 @@ test_slow_reader (void)
   /* kithd dropped the connection (its presence goes) and still serves Ada. */
   assert_presence (a, slow->id, "offline");
   kithd_test_socket_sync (a);
+
+  /* When the slow reader reads at last, whole frames and then the
+   * documented close frame, not a bare end of stream. */
+  {
+    g_autoptr (GByteArray) payload = raw_expect (conn, 0x8);
+
+    g_assert_cmpuint (close_code (payload), ==, 1008);
+  }
 }
 
 typedef struct {
@@ -1175,6 +1187,70 @@ test_ws_framing (void)
   }
 }
 
+/* Pings from a client that never reads: the pongs count against the send
+ * queue's bound like every frame, and past it the connection is closed
+ * with 1008, before any hello. */
+static void
+test_ping_flood (void)
+{
+  g_autoptr (GSocketConnection) conn = raw_connect (server, NULL, 4096);
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  g_autoptr (GByteArray) burst = g_byte_array_new ();
+  g_autoptr (GByteArray) payload = NULL;
+  gsize rss_before = kithd_test_server_rss_kib (server);
+  guint8 frame[2 + 4 + 125];
+
+  frame[0] = 0x89;                      /* ping, FIN */
+  frame[1] = 0x80 | 125;
+  memset (frame + 2, 0, 4);             /* mask */
+  memset (frame + 6, 'p', 125);
+  for (guint i = 0; i < 500; i++)
+    g_byte_array_append (burst, frame, sizeof frame);
+
+  /* 60,000 pings: 7.6 MB of pongs, seven times the bound. kithd may close
+   * the socket before the last of them. */
+  for (guint i = 0; i < 120; i++) {
+    if (!g_output_stream_write_all (out, burst->data, burst->len, NULL, NULL, NULL))
+      break;
+  }
+  g_assert_cmpuint (kithd_test_server_rss_kib (server), <, rss_before + 3 * 1024);
+
+  payload = raw_expect (conn, 0x8);
+  g_assert_cmpuint (close_code (payload), ==, 1008);
+}
+
+/* A close frame from the peer: a valid code is echoed, an invalid one (or a
+ * one-byte payload, or a reason that is not UTF-8) is answered with why. */
+static void
+test_close_codes (void)
+{
+  const struct {
+    guint code;
+    guint answer;
+  } cases[] = {
+    { 1000, 1000 }, { 1001, 1001 }, { 1011, 1011 }, { 3000, 3000 }, { 4999, 4999 },
+    { 0, 1002 }, { 999, 1002 }, { 1004, 1002 }, { 1005, 1002 }, { 1006, 1002 },
+    { 1015, 1002 }, { 2000, 1002 }, { 2999, 1002 }, { 5000, 1002 }, { 65535, 1002 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const guint8 frame[] = { 0x88, 0x80 | 2, 0, 0, 0, 0, cases[i].code >> 8, cases[i].code & 0xff };
+
+    g_test_message ("close code %u", cases[i].code);
+    assert_closes_with (frame, sizeof frame, cases[i].answer);
+  }
+
+  {
+    const guint8 empty[] = { 0x88, 0x80, 0, 0, 0, 0 };
+    const guint8 one_byte[] = { 0x88, 0x80 | 1, 0, 0, 0, 0, 0x03 };
+    const guint8 bad_reason[] = { 0x88, 0x80 | 4, 0, 0, 0, 0, 0x03, 0xe8, 0xff, 0xfe };
+
+    assert_closes_with (empty, sizeof empty, 1000);
+    assert_closes_with (one_byte, sizeof one_byte, 1002);
+    assert_closes_with (bad_reason, sizeof bad_reason, 1007);
+  }
+}
+
 /* ---- blocking work stays off the main loop ---- */
 
 typedef struct {
@@ -1289,6 +1365,8 @@ main (int    argc,
   g_test_add_func ("/socket/slow-reader", test_slow_reader);
   g_test_add_func ("/socket/dead-peer", test_dead_peer);
   g_test_add_func ("/socket/ws-framing", test_ws_framing);
+  g_test_add_func ("/socket/ping-flood", test_ping_flood);
+  g_test_add_func ("/socket/close-codes", test_close_codes);
   g_test_add_func ("/socket/logins-do-not-stall", test_logins_do_not_stall);
 
   ret = g_test_run ();
