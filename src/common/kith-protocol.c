@@ -558,10 +558,22 @@ finish_string (GString *out,
 
 #define KITH_MAX_JSON_DEPTH 32
 
+/* A string with a \u0000 escape is refused, everywhere: json-glib would
+ * cut the value at the NUL (a body, an id, a password that then matches on
+ * its prefix). The check notes where each one is, as the field path
+ * parse_fields() would name it ("user.first_name", "messages[2].body"). */
 typedef struct {
-  const char *p;
-  const char *end;
-  const char *problem;
+  const char *key;            /* the member name as written, or NULL: an array element */
+  gsize       key_len;
+  guint       index;
+} JsonCheckStep;
+
+typedef struct {
+  const char    *p;
+  const char    *end;
+  const char    *problem;
+  JsonCheckStep  path[KITH_MAX_JSON_DEPTH];
+  GPtrArray     *nul_paths;   /* char *: where a \u0000 is; NULL: nowhere */
 } JsonCheck;
 
 static void
@@ -581,10 +593,95 @@ check_fail (JsonCheck  *c,
   return FALSE;
 }
 
+/* Reads the 4 hex digits of a \u escape at @p (checked before). */
+static gunichar
+hex4 (const char *p)
+{
+  gunichar value = 0;
+
+  for (int i = 0; i < 4; i++)
+    value = (value << 4) | g_ascii_xdigit_value (p[i]);
+
+  return value;
+}
+
+/* A member name as json-glib reads it (escapes decoded, cut at a NUL). */
+static void
+append_unescaped (GString    *out,
+                  const char *key,
+                  gsize       len)
+{
+  const char *end = key + len;
+
+  for (const char *p = key; p < end; p++) {
+    gunichar ch;
+
+    if (*p != '\\') {
+      g_string_append_c (out, *p);
+      continue;
+    }
+
+    p++;
+    switch (*p) {
+    case 'b': ch = '\b'; break;
+    case 'f': ch = '\f'; break;
+    case 'n': ch = '\n'; break;
+    case 'r': ch = '\r'; break;
+    case 't': ch = '\t'; break;
+    case 'u':
+      ch = hex4 (p + 1);
+      p += 4;
+      if (ch >= 0xd800 && ch < 0xdc00 && end - p > 6 && p[1] == '\\' && p[2] == 'u') {
+        gunichar low = hex4 (p + 3);
+
+        if (low >= 0xdc00 && low < 0xe000) {
+          ch = 0x10000 + ((ch - 0xd800) << 10) + (low - 0xdc00);
+          p += 6;
+        }
+      }
+      if (ch >= 0xd800 && ch < 0xe000)
+        ch = 0xfffd;
+      break;
+    default: ch = (guchar) *p; break;
+    }
+
+    if (ch == 0)
+      return;
+    g_string_append_unichar (out, ch);
+  }
+}
+
+/* Notes that the value at c->path[0 .. depth-1] holds a \u0000. */
+static void
+note_nul (JsonCheck *c,
+          guint      depth)
+{
+  GString *path = g_string_new (NULL);
+
+  for (guint i = 0; i < depth; i++) {
+    const JsonCheckStep *step = &c->path[i];
+
+    if (step->key == NULL) {
+      g_string_append_printf (path, "[%u]", step->index);
+    } else {
+      if (i > 0)
+        g_string_append_c (path, '.');
+      append_unescaped (path, step->key, step->key_len);
+    }
+  }
+
+  if (c->nul_paths == NULL)
+    c->nul_paths = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (c->nul_paths, g_string_free (path, FALSE));
+}
+
+/* @has_nul: set when the string has a \u0000 escape. */
 static gboolean
-check_string (JsonCheck *c)
+check_string (JsonCheck *c,
+              gboolean  *has_nul)
 {
   c->p++; /* the opening quote */
+  *has_nul = FALSE;
 
   while (c->p < c->end) {
     guchar ch = (guchar) *c->p++;
@@ -603,6 +700,8 @@ check_string (JsonCheck *c)
             return check_fail (c, _("a bad \\u escape"));
           c->p++;
         }
+        if (memcmp (c->p - 4, "0000", 4) == 0)
+          *has_nul = TRUE;
       } else if (strchr ("\"\\/bfnrt", ch) == NULL || ch == '\0') {
         return check_fail (c, _("a bad escape in a string"));
       }
@@ -685,13 +784,24 @@ check_value (JsonCheck *c,
       return TRUE;
     }
 
+    c->path[depth].key = NULL;
+    c->path[depth].index = 0;
+
     for (;;) {
       if (object) {
+        const char *key;
+        gboolean has_nul;
+
         check_ws (c);
         if (c->p >= c->end || *c->p != '"')
           return check_fail (c, _("a member name that is not a string"));
-        if (!check_string (c))
+        key = c->p + 1;
+        if (!check_string (c, &has_nul))
           return FALSE;
+        c->path[depth].key = key;
+        c->path[depth].key_len = c->p - 1 - key;
+        if (has_nul)
+          note_nul (c, depth + 1);
         check_ws (c);
         if (c->p >= c->end || *c->p != ':')
           return check_fail (c, _("a missing colon"));
@@ -702,6 +812,7 @@ check_value (JsonCheck *c,
       check_ws (c);
       if (c->p < c->end && *c->p == ',') {
         c->p++;
+        c->path[depth].index++;
         continue;
       }
       if (c->p < c->end && *c->p == close) {
@@ -712,8 +823,15 @@ check_value (JsonCheck *c,
     }
   }
 
-  case '"':
-    return check_string (c);
+  case '"': {
+    gboolean has_nul;
+
+    if (!check_string (c, &has_nul))
+      return FALSE;
+    if (has_nul)
+      note_nul (c, depth);
+    return TRUE;
+  }
   case 't':
     return check_literal (c, "true");
   case 'f':
@@ -729,20 +847,25 @@ check_value (JsonCheck *c,
   }
 }
 
+/* @nul_paths: where the text has a \u0000 (NULL: nowhere). */
 static gboolean
 check_json_syntax (const char  *data,
                    gsize        length,
+                   GPtrArray  **nul_paths,
                    GError     **error)
 {
-  JsonCheck c = { data, data + length, NULL };
+  JsonCheck c = { .p = data, .end = data + length };
 
   if (check_value (&c, 0)) {
     check_ws (&c);
-    if (c.p == c.end)
+    if (c.p == c.end) {
+      *nul_paths = c.nul_paths;
       return TRUE;
+    }
     check_fail (&c, _("text after the JSON value"));
   }
 
+  g_clear_pointer (&c.nul_paths, g_ptr_array_unref);
   g_set_error (error, KITH_ERROR, KITH_ERROR_INVALID_JSON,
                _("This is not valid JSON: %s at byte %u."),
                c.problem, (guint) (c.p - data));
@@ -750,13 +873,18 @@ check_json_syntax (const char  *data,
   return FALSE;
 }
 
+/* The root object of @data. A string or member name with a \u0000 in it
+ * is INVALID_FIELD, unless @nul_paths is given: then it gets where they
+ * are (NULL: nowhere), for a caller that reads only the other members. */
 static JsonNode *
 parse_root_object (const char  *data,
                    gsize        length,
+                   GPtrArray  **nul_paths,
                    GError     **error)
 {
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) local_error = NULL;
+  g_autoptr (GPtrArray) nuls = NULL;
   JsonNode *root;
 
   if (data == NULL || length == 0) {
@@ -777,7 +905,7 @@ parse_root_object (const char  *data,
     return NULL;
   }
 
-  if (!check_json_syntax (data, length, error))
+  if (!check_json_syntax (data, length, &nuls, error))
     return NULL;
 
   parser = json_parser_new_immutable ();
@@ -795,6 +923,18 @@ parse_root_object (const char  *data,
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
     g_set_error_literal (error, KITH_ERROR, KITH_ERROR_INVALID_JSON,
                          _("A JSON object was expected."));
+    return NULL;
+  }
+
+  if (nul_paths != NULL) {
+    *nul_paths = g_steal_pointer (&nuls);
+  } else if (nuls != NULL) {
+    const char *path = g_ptr_array_index (nuls, 0);
+
+    /* Translators: %s is a field name; \u0000 is the JSON escape of a NUL character */
+    g_set_error (error, KITH_ERROR, KITH_ERROR_INVALID_FIELD,
+                 _("The field “%s” contains a NUL character (\\u0000), which is not allowed."),
+                 path);
     return NULL;
   }
 
@@ -1342,7 +1482,7 @@ kith_frame_parse (const char  *data,
     return NULL;
   }
 
-  root = parse_root_object (data, length, error);
+  root = parse_root_object (data, length, NULL, error);
   if (root == NULL)
     return NULL;
 
@@ -1403,12 +1543,13 @@ kith_frame_peek_ref (const char *data,
 {
   static const char * const members[] = { "id", "call_id" };
   g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GPtrArray) nul_paths = NULL;
   JsonObject *object;
 
   if (length > KITH_MAX_FRAME_BYTES)
     return NULL;
 
-  root = parse_root_object (data, length, NULL);
+  root = parse_root_object (data, length, &nul_paths, NULL);
   if (root == NULL)
     return NULL;
 
@@ -1418,6 +1559,10 @@ kith_frame_peek_ref (const char *data,
     const char *str;
 
     if (node == NULL || !node_holds (node, G_TYPE_STRING))
+      continue;
+    /* json-glib cut it at the NUL: not the id the client sent */
+    if (nul_paths != NULL &&
+        g_ptr_array_find_with_equal_func (nul_paths, members[i], g_str_equal, NULL))
       continue;
 
     str = json_node_get_string (node);
@@ -1538,7 +1683,7 @@ kith_body_parse (KithBodyType   type,
     return NULL;
   }
 
-  root = parse_root_object (data, length, error);
+  root = parse_root_object (data, length, NULL, error);
   if (root == NULL)
     return NULL;
 
@@ -1662,7 +1807,7 @@ kith_response_parse_error (const char     *data,
   KithErrorCode parsed = KITH_ERROR_INTERNAL;
   const char *text = NULL;
 
-  root = parse_root_object (data, length, NULL);
+  root = parse_root_object (data, length, NULL, NULL);
   if (root == NULL)
     return FALSE;
 
@@ -1695,7 +1840,7 @@ parse_response_object (const char  *data,
                        JsonNode   **root,
                        GError     **error)
 {
-  *root = parse_root_object (data, length, error);
+  *root = parse_root_object (data, length, NULL, error);
   if (*root == NULL)
     return NULL;
 

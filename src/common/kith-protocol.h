@@ -18,7 +18,9 @@ G_BEGIN_DECLS
  * limit or a payload over its limit give a GError in KITH_ERROR with the
  * matching code (INVALID_JSON, INVALID_FIELD, UNKNOWN_TYPE, TOO_LONG,
  * PAYLOAD_TOO_LARGE) and a message naming the field. Unknown *fields* are
- * ignored (forward compatibility). Strings must be valid UTF-8.
+ * ignored (forward compatibility). Strings must be valid UTF-8 and
+ * hold no NUL: a \u0000 escape anywhere in the text (a value or a
+ * member name, known or not) is INVALID_FIELD naming where it is.
  * Ids (users, seqs) are JSON integers; times are integers in milliseconds
  * since the Unix epoch (UTC).
  */
@@ -193,7 +195,8 @@ char         *kith_frame_to_json           (const KithFrame *frame,
 
 /* For an error reply to a frame kith_frame_parse() refused: its "id" (or
  * else "call_id") when the data is a JSON object that has a usable one
- * (a non-empty string of at most KITH_MAX_ID_BYTES), else NULL. */
+ * (a non-empty string of at most KITH_MAX_ID_BYTES, without \u0000),
+ * else NULL. */
 char         *kith_frame_peek_ref          (const char    *data,
                                             gsize          length);
 

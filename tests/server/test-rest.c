@@ -153,6 +153,46 @@ test_sign_up (void)
   g_assert_cmpint (kithd_test_server_db_count (server, "users", NULL), ==, users_before);
 }
 
+/* json-glib would cut a string at a \u0000: a password would then be its
+ * prefix (and a log-in match on it). Refused in every body; nothing changes. */
+static void
+test_nul_refused (void)
+{
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autofree char *email = new_email ("nul");
+  g_autofree char *sign_up = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"" PASSWORD "\\u0000tail\", "
+                                              "\"first_name\": \"Nul\", \"last_name\": \"Tester\"}", email);
+  g_autofree char *sign_up_name = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"" PASSWORD "\", "
+                                                   "\"first_name\": \"Nul\\u0000Evil\", \"last_name\": \"Tester\"}", email);
+  g_autofree char *sign_up_email = g_strdup_printf ("{\"email\": \"%s\\u0000.evil\", \"password\": \"" PASSWORD "\", "
+                                                    "\"first_name\": \"Nul\", \"last_name\": \"Tester\"}", email);
+  g_autofree char *log_in = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"" PASSWORD "\\u0000anything\"}",
+                                             ada->email);
+  g_autofree char *where = g_strdup_printf ("email = '%s'", email);
+  g_autofree char *response = NULL;
+  gint64 users_before = kithd_test_server_db_count (server, "users", NULL);
+  gint64 sessions_before = kithd_test_server_db_count (server, "sessions", NULL);
+
+  response = call ("POST", "/api/v1/accounts", NULL, sign_up, 400, "invalid_field");
+  g_assert_nonnull (strstr (response, "password"));
+  CALL ("POST", "/api/v1/accounts", NULL, sign_up_name, 400, "invalid_field");
+  CALL ("POST", "/api/v1/accounts", NULL, sign_up_email, 400, "invalid_field");
+  g_assert_cmpint (kithd_test_server_db_count (server, "users", where), ==, 0);
+  g_assert_cmpint (kithd_test_server_db_count (server, "users", NULL), ==, users_before);
+
+  /* The right password followed by \u0000 and more does not log in. */
+  CALL ("POST", "/api/v1/sessions", NULL, log_in, 400, "invalid_field");
+  g_assert_cmpint (kithd_test_server_db_count (server, "sessions", NULL), ==, sessions_before);
+
+  CALL ("PUT", "/api/v1/me/password", ada->token,
+        "{\"current_password\": \"" PASSWORD "\", \"new_password\": \"New#Secret9\\u0000\"}", 400, "invalid_field");
+  CALL ("PATCH", "/api/v1/me", ada->token, "{\"first_name\": \"Ada\\u0000Evil\"}", 400, "invalid_field");
+  g_clear_pointer (&response, g_free);
+  response = call ("GET", "/api/v1/me", ada->token, NULL, 200, NULL);
+  g_assert_nonnull (strstr (response, "\"first_name\":\"Ada\""));
+  g_free (kithd_test_server_log_in (server, ada->email, PASSWORD, NULL));
+}
+
 /* A body without Content-Length (chunked): 411, over a raw connection. */
 static void
 test_length_required (void)
@@ -737,6 +777,7 @@ main (int    argc,
   g_test_add_func ("/rest/server-info", test_server_info);
   g_test_add_func ("/rest/server-info-oidc", test_server_info_oidc);
   g_test_add_func ("/rest/sign-up", test_sign_up);
+  g_test_add_func ("/rest/nul-refused", test_nul_refused);
   g_test_add_func ("/rest/length-required", test_length_required);
   g_test_add_func ("/rest/log-in", test_log_in);
   g_test_add_func ("/rest/authorization-header", test_authorization_header);
