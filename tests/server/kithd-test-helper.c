@@ -150,7 +150,7 @@ spawn (KithdTestServer *self)
 }
 
 KithdTestServer *
-kithd_test_server_startv (const char * const *extra_args)
+kithd_test_server_new (const char * const *extra_args)
 {
   KithdTestServer *self = g_new0 (KithdTestServer, 1);
   g_autoptr (GError) error = NULL;
@@ -162,6 +162,14 @@ kithd_test_server_startv (const char * const *extra_args)
   self->extra_args = g_strdupv ((char **) extra_args);
   self->session = soup_session_new ();
   kithd_test_server_set_clock_offset (self, 0);
+
+  return self;
+}
+
+KithdTestServer *
+kithd_test_server_startv (const char * const *extra_args)
+{
+  KithdTestServer *self = kithd_test_server_new (extra_args);
 
   spawn (self);
   return self;

@@ -29,6 +29,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithdTestUser, kithd_test_user_free)
 KithdTestServer  *kithd_test_server_start       (const char *first_extra_arg,
                                                  ...) G_GNUC_NULL_TERMINATED;
 KithdTestServer  *kithd_test_server_startv      (const char * const *extra_args);
+/* Like kithd_test_server_startv() without starting kithd: the test may
+ * prepare the data directory (its mode, say), then start kithd with
+ * kithd_test_server_restart(). */
+KithdTestServer  *kithd_test_server_new         (const char * const *extra_args);
 /* "http://127.0.0.1:PORT" */
 const char       *kithd_test_server_get_url     (KithdTestServer *self);
 /* "ws://127.0.0.1:PORT/api/v1/socket" */
@@ -39,8 +43,8 @@ guint16           kithd_test_server_get_port    (KithdTestServer *self);
 int               kithd_test_server_stop        (KithdTestServer *self);
 /* SIGKILL and wait. */
 void              kithd_test_server_kill9       (KithdTestServer *self);
-/* Starts kithd again on the same data directory (after stop/kill9); the
- * port may change. */
+/* Starts kithd again on the same data directory (after stop/kill9, or
+ * the first time after kithd_test_server_new()); the port may change. */
 void              kithd_test_server_restart     (KithdTestServer *self);
 /* Stops kithd if running, removes the data directory, frees @self. */
 void              kithd_test_server_free        (KithdTestServer *self);

@@ -3,7 +3,9 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <glib/gstdio.h>
 
@@ -421,6 +423,60 @@ test_password_reset (void)
 }
 
 static void
+assert_private (const char *dir,
+                const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    g_error ("%s: %s", path, g_strerror (errno));
+  if ((st.st_mode & 0777) != 0600)
+    g_error ("%s has mode %03o, expected 600", name, (guint) (st.st_mode & 0777));
+}
+
+/* kithd's database (hashes, messages, queued reset links) and its mail are
+ * 0600 even in a data folder open to others and with a umask of 022. */
+static void
+test_private_files (void)
+{
+  KithdTestServer *saved = server;
+  g_autoptr (KithdTestUser) ada = NULL;
+  g_autoptr (GPtrArray) files = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *mail_name = NULL;
+  const char *dir;
+  mode_t old_mask;
+
+  server = kithd_test_server_new (NULL);
+  dir = kithd_test_server_get_data_dir (server);
+  g_assert_cmpint (g_chmod (dir, 0755), ==, 0);
+  old_mask = umask (022);
+  kithd_test_server_restart (server);
+  umask (old_mask);
+
+  ada = new_user ("Ada");
+  request = g_strdup_printf ("{\"email\": \"%s\"}", ada->email);
+  CALL ("POST", "/api/v1/password-reset", NULL, request, 202, NULL);
+  g_assert_cmpuint (kithd_test_server_wait_outbox (server, 1, 10000), ==, 1);
+  files = kithd_test_server_outbox_files (server);
+  mail_name = g_path_get_basename (g_ptr_array_index (files, 0));
+
+  /* While kithd runs: the database in WAL mode has all three. */
+  assert_private (dir, "kithd.db");
+  assert_private (dir, "kithd.db-wal");
+  assert_private (dir, "kithd.db-shm");
+  {
+    g_autofree char *new_dir = g_build_filename (dir, "outbox", "new", NULL);
+
+    assert_private (new_dir, mail_name);
+  }
+
+  kithd_test_server_free (server);
+  server = saved;
+}
+
+static void
 test_throttling (void)
 {
   KithdTestServer *own = kithd_test_server_startv (NULL);
@@ -785,6 +841,7 @@ main (int    argc,
   g_test_add_func ("/rest/profile", test_profile);
   g_test_add_func ("/rest/password-change", test_password_change);
   g_test_add_func ("/rest/password-reset", test_password_reset);
+  g_test_add_func ("/rest/private-files", test_private_files);
   g_test_add_func ("/rest/throttling", test_throttling);
   g_test_add_func ("/rest/contacts", test_contacts);
   g_test_add_func ("/rest/delete-account", test_delete_account);
