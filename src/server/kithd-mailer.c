@@ -981,6 +981,56 @@ kithd_mailer_send (KithdMailer *self,
 }
 
 void
+kithd_mailer_send_password_reset (KithdMailer     *self,
+                                  const KithdUser *user,
+                                  const char      *link)
+{
+  g_autofree char *body = NULL;
+
+  g_return_if_fail (KITHD_IS_MAILER (self));
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (link != NULL);
+
+  body = g_strdup_printf ("Hello %s,\n\n"
+                          "Someone asked to reset the password of your Kith account. "
+                          "To choose a new password, open this link:\n\n"
+                          "%s\n\n"
+                          "The link is valid for 24 hours and works once.\n\n"
+                          "If you did not ask for this, ignore this mail: your password "
+                          "stays as it is.\n",
+                          user->first_name, link);
+  kithd_mailer_send (self, user->id, user->email,
+                     "Reset your Kith password (link valid for 24 hours)", body);
+}
+
+void
+kithd_mailer_send_offline_notice (KithdMailer     *self,
+                                  const KithdUser *recipient,
+                                  const KithdUser *sender,
+                                  const char      *public_url)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *body = NULL;
+
+  g_return_if_fail (KITHD_IS_MAILER (self));
+  g_return_if_fail (recipient != NULL);
+  g_return_if_fail (sender != NULL);
+
+  name = g_strdup_printf ("%s %s", sender->first_name, sender->last_name);
+  subject = g_strdup_printf ("New message on Kith from %s", name);
+  body = g_strdup_printf ("Hello %s,\n\n"
+                          "%s sent you a message on Kith while you were signed out.\n"
+                          "Open Kith to read it%s%s.\n\n"
+                          "You get this mail because offline email notification is on in "
+                          "your Kith profile. You can turn it off there at any time.\n",
+                          recipient->first_name, name,
+                          public_url ? ": " : "",
+                          public_url ? public_url : "");
+  kithd_mailer_send (self, recipient->id, recipient->email, subject, body);
+}
+
+void
 kithd_mailer_kick (KithdMailer *self)
 {
   g_return_if_fail (KITHD_IS_MAILER (self));

@@ -36,6 +36,16 @@ void         kithd_mailer_send               (KithdMailer          *self,
                                               const char           *to_address,
                                               const char           *subject,
                                               const char           *body);
+/* The mails kithd sends about an account: the reset @link to @user, and
+ * the notice to @recipient that @sender wrote while they were signed out
+ * (never the message; @public_url: where to open Kith, or NULL). */
+void         kithd_mailer_send_password_reset (KithdMailer        *self,
+                                               const KithdUser    *user,
+                                               const char         *link);
+void         kithd_mailer_send_offline_notice (KithdMailer        *self,
+                                               const KithdUser    *recipient,
+                                               const KithdUser    *sender,
+                                               const char         *public_url);
 /* Starts a delivery pass now, for mail queued by other means
  * (kithd_store_mail_enqueue() inside a db job). */
 void         kithd_mailer_kick               (KithdMailer          *self);
