@@ -42,6 +42,7 @@ typedef enum {
   F_TRIM     = 1 << 2, /* strings: stripped of surrounding white space, then not "" */
   F_EMAIL    = 1 << 3, /* strings: kith_email_is_valid() or INVALID_EMAIL */
   F_GATED    = 1 << 4, /* written only when present_flag is given to the writer */
+  F_NAME     = 1 << 5, /* strings: kith_name_check() or INVALID_FIELD */
 } FieldFlags;
 
 typedef struct {
@@ -247,8 +248,8 @@ G_STATIC_ASSERT (G_N_ELEMENTS (frame_specs) == KITH_FRAME_LAST + 1);
 static const FieldSpec sign_up_fields[] = {
   BODY_FIELD ("email",      KIND_STRING, REQ | F_EMAIL, KITH_MAX_EMAIL_BYTES,    email,      KITH_FIELD_EMAIL),
   BODY_FIELD ("password",   KIND_STRING, REQ,           KITH_MAX_PASSWORD_BYTES, password,   KITH_FIELD_PASSWORD),
-  BODY_FIELD ("first_name", KIND_STRING, REQ | F_TRIM,  KITH_MAX_NAME_BYTES,     first_name, KITH_FIELD_FIRST_NAME),
-  BODY_FIELD ("last_name",  KIND_STRING, REQ | F_TRIM,  KITH_MAX_NAME_BYTES,     last_name,  KITH_FIELD_LAST_NAME),
+  BODY_FIELD ("first_name", KIND_STRING, REQ | F_TRIM | F_NAME, KITH_MAX_NAME_BYTES, first_name, KITH_FIELD_FIRST_NAME),
+  BODY_FIELD ("last_name",  KIND_STRING, REQ | F_TRIM | F_NAME, KITH_MAX_NAME_BYTES, last_name,  KITH_FIELD_LAST_NAME),
   FIELD_END
 };
 
@@ -258,14 +259,14 @@ static const FieldSpec log_in_fields[] = {
   BODY_FIELD ("oidc_code",         KIND_STRING,      F_NONEMPTY, KITH_MAX_OIDC_BYTES,     oidc_code,         KITH_FIELD_OIDC),
   BODY_FIELD ("oidc_verifier",     KIND_STRING,      F_NONEMPTY, KITH_MAX_OIDC_BYTES,     oidc_verifier,     0),
   BODY_FIELD ("oidc_redirect_uri", KIND_STRING,      F_NONE,     KITH_MAX_URI_BYTES,      oidc_redirect_uri, 0),
-  BODY_FIELD ("device_name",       KIND_STRING,      F_TRIM,     KITH_MAX_NAME_BYTES,     device_name,       0),
+  BODY_FIELD ("device_name",       KIND_STRING,      F_TRIM | F_NAME, KITH_MAX_NAME_BYTES, device_name,      0),
   BODY_FIELD ("device_kind",       KIND_DEVICE_KIND, F_NONE,     0,                       device_kind,       0),
   FIELD_END
 };
 
 static const FieldSpec profile_update_fields[] = {
-  BODY_FIELD ("first_name", KIND_STRING, F_TRIM, KITH_MAX_NAME_BYTES, first_name, KITH_FIELD_FIRST_NAME),
-  BODY_FIELD ("last_name",  KIND_STRING, F_TRIM, KITH_MAX_NAME_BYTES, last_name,  KITH_FIELD_LAST_NAME),
+  BODY_FIELD ("first_name", KIND_STRING, F_TRIM | F_NAME, KITH_MAX_NAME_BYTES, first_name, KITH_FIELD_FIRST_NAME),
+  BODY_FIELD ("last_name",  KIND_STRING, F_TRIM | F_NAME, KITH_MAX_NAME_BYTES, last_name,  KITH_FIELD_LAST_NAME),
   BODY_FIELD ("offline_email_notification", KIND_BOOL, F_NONE, 0, offline_email_notification,
               KITH_FIELD_OFFLINE_EMAIL_NOTIFICATION),
   FIELD_END
@@ -1082,6 +1083,13 @@ parse_string_field (JsonNode         *node,
     return FALSE;
   }
 
+  if (f->flags & F_NAME) {
+    g_autofree char *path = field_path (prefix, f->name);
+
+    if (!kith_name_check (path, str, error))
+      return FALSE;
+  }
+
   value = g_strdup (str);
   if (f->flags & F_TRIM)
     g_strstrip (value);
@@ -1093,11 +1101,8 @@ parse_string_field (JsonNode         *node,
     return FALSE;
   }
 
-  if ((f->flags & F_EMAIL) && !kith_email_is_valid (value)) {
-    g_set_error_literal (error, KITH_ERROR, KITH_ERROR_INVALID_EMAIL,
-                         _("This does not look like an email address."));
+  if ((f->flags & F_EMAIL) && !kith_email_check (value, error))
     return FALSE;
-  }
 
   g_free (*FIELD_STRING (base, f));
   *FIELD_STRING (base, f) = g_steal_pointer (&value);
@@ -1754,15 +1759,9 @@ kith_email_is_valid (const char *email)
     return FALSE;
 
   len = strlen (email);
-  if (len == 0 || len > KITH_MAX_EMAIL_BYTES || !g_utf8_validate (email, len, NULL))
+  if (len == 0 || len > KITH_MAX_EMAIL_BYTES || !g_utf8_validate (email, len, NULL) ||
+      strchr (email, ' ') != NULL || kith_text_has_control (email))
     return FALSE;
-
-  for (const char *p = email; *p != '\0'; p++) {
-    guchar c = (guchar) *p;
-
-    if (c <= 0x20 || c == 0x7f)
-      return FALSE;
-  }
 
   at = strchr (email, '@');
   if (at == NULL || at == email || strchr (at + 1, '@') != NULL)
@@ -1773,6 +1772,63 @@ kith_email_is_valid (const char *email)
   if (dot == NULL || dot == domain || domain[strlen (domain) - 1] == '.' ||
       strstr (domain, "..") != NULL)
     return FALSE;
+
+  return TRUE;
+}
+
+gboolean
+kith_email_check (const char  *email,
+                  GError     **error)
+{
+  if (email != NULL && g_utf8_validate (email, -1, NULL) && kith_text_has_control (email)) {
+    g_set_error_literal (error, KITH_ERROR, KITH_ERROR_INVALID_EMAIL,
+                         _("An email address must not contain line breaks, tabs or other control characters."));
+    return FALSE;
+  }
+
+  if (!kith_email_is_valid (email)) {
+    g_set_error_literal (error, KITH_ERROR, KITH_ERROR_INVALID_EMAIL,
+                         _("This does not look like an email address."));
+    return FALSE;
+  }
+
+  return TRUE;
+}
+
+gboolean
+kith_text_has_control (const char *text)
+{
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  for (const guchar *p = (const guchar *) text; *p != '\0'; p++) {
+    if (*p < 0x20 || *p == 0x7f)
+      return TRUE;
+    /* C1: U+0080–U+009F is C2 80 – C2 9F */
+    if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+      return TRUE;
+    /* U+2028, U+2029: E2 80 A8, E2 80 A9 */
+    if (*p == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+      return TRUE;
+  }
+
+  return FALSE;
+}
+
+gboolean
+kith_name_check (const char  *field,
+                 const char  *name,
+                 GError     **error)
+{
+  g_return_val_if_fail (field != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  if (kith_text_has_control (name)) {
+    /* Translators: %s is a field name, e.g. first_name */
+    g_set_error (error, KITH_ERROR, KITH_ERROR_INVALID_FIELD,
+                 _("The field “%s” must not contain line breaks, tabs or other control characters."),
+                 field);
+    return FALSE;
+  }
 
   return TRUE;
 }

@@ -1142,6 +1142,10 @@ test_email_valid (void)
     { "ada@example.", FALSE },
     { "ada@example..com", FALSE },
     { "ada@ex\xffmple.com", FALSE },
+    { "ada@example.com\r\nBcc: evil@example.com", FALSE },
+    { "ada\xc2\x85@example.com", FALSE },       /* C1 */
+    { "ada@example.com\xe2\x80\xa8", FALSE },   /* U+2028 */
+    { "ada\x7f@example.com", FALSE },
   };
   g_autoptr (GString) long_email = g_string_new (NULL);
 
@@ -1210,6 +1214,74 @@ test_response_nul (void)
   g_assert_null (user);
 
   g_assert_false (kith_response_parse_error (error_body, strlen (error_body), &code, &message));
+}
+
+/* Names and emails go into mails and onto other people's screens: no
+ * line breaks or other control characters. */
+static void
+test_control_characters (void)
+{
+  static const struct {
+    const char *text;
+    gboolean    control;
+  } table[] = {
+    { "Ada Lovelace", FALSE },
+    { "Zoë O’Brien-Łukasiewicz 日本 😀", FALSE },
+    { "\xc2\xa0non-breaking space, \xc2\xa9 and \xe2\x80\xa7 are not controls", FALSE },
+    { "", FALSE },
+    { "line\nfeed", TRUE },
+    { "carriage\rreturn", TRUE },
+    { "tab\t", TRUE },
+    { "\x01", TRUE },
+    { "\x1f", TRUE },
+    { "del\x7f", TRUE },
+    { "c1 \xc2\x80", TRUE },
+    { "c1 \xc2\x85", TRUE },
+    { "c1 \xc2\x9f", TRUE },
+    { "line separator \xe2\x80\xa8", TRUE },
+    { "paragraph separator \xe2\x80\xa9", TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (table); i++) {
+    g_autoptr (GError) error = NULL;
+
+    if (kith_text_has_control (table[i].text) != table[i].control)
+      g_error ("“%s”: expected %s", table[i].text, table[i].control ? "a control" : "none");
+    g_assert_true (kith_name_check ("first_name", table[i].text, &error) == !table[i].control);
+    if (table[i].control) {
+      g_assert_error (error, KITH_ERROR, KITH_ERROR_INVALID_FIELD);
+      g_assert_nonnull (strstr (error->message, "“first_name”"));
+      g_assert_nonnull (strstr (error->message, "control characters"));
+    }
+  }
+
+  /* every body with a name checks it, before trimming */
+  assert_body_error (KITH_BODY_SIGN_UP, "{\"email\":\"a@b.co\",\"password\":\"x\","
+                     "\"first_name\":\"Eve\\r\\nBcc: evil@example.com\",\"last_name\":\"B\"}",
+                     KITH_ERROR_INVALID_FIELD, "“first_name”");
+  assert_body_error (KITH_BODY_SIGN_UP, "{\"email\":\"a@b.co\",\"password\":\"x\","
+                     "\"first_name\":\"Eve\",\"last_name\":\"B\\n\"}",
+                     KITH_ERROR_INVALID_FIELD, "“last_name”");
+  assert_body_error (KITH_BODY_SIGN_UP, "{\"email\":\"a@b.co\",\"password\":\"x\","
+                     "\"first_name\":\"Eve\\u2028\",\"last_name\":\"B\"}",
+                     KITH_ERROR_INVALID_FIELD, "control characters");
+  assert_body_error (KITH_BODY_PROFILE_UPDATE, "{\"first_name\":\"Eve\\u0085\"}",
+                     KITH_ERROR_INVALID_FIELD, "“first_name”");
+  assert_body_error (KITH_BODY_PROFILE_UPDATE, "{\"last_name\":\"\\tEve\"}",
+                     KITH_ERROR_INVALID_FIELD, "“last_name”");
+  assert_body_error (KITH_BODY_LOG_IN, "{\"email\":\"a@b.co\",\"password\":\"p\",\"device_name\":\"Phone\\u007f\"}",
+                     KITH_ERROR_INVALID_FIELD, "“device_name”");
+  /* emails: invalid_email, saying why */
+  assert_body_error (KITH_BODY_SIGN_UP, "{\"email\":\"a@b.co\\u0085\",\"password\":\"x\","
+                     "\"first_name\":\"A\",\"last_name\":\"B\"}",
+                     KITH_ERROR_INVALID_EMAIL, "control characters");
+  assert_body_error (KITH_BODY_CONTACT_ADD, "{\"email\":\"bob@example.org\\r\\nBcc: evil@example.com\"}",
+                     KITH_ERROR_INVALID_EMAIL, "control characters");
+  assert_body_error (KITH_BODY_RESET_REQUEST, "{\"email\":\"bob@exa\\u2029mple.org\"}",
+                     KITH_ERROR_INVALID_EMAIL, "control characters");
+  assert_body_error (KITH_BODY_LOG_IN, "{\"email\":\"bob@example.org\\t\",\"password\":\"p\"}",
+                     KITH_ERROR_INVALID_EMAIL, "control characters");
+  assert_body_error (KITH_BODY_CONTACT_ADD, "{\"email\":\"bob\"}", KITH_ERROR_INVALID_EMAIL, "does not look like");
 }
 
 /* ---- responses ---- */
@@ -1514,6 +1586,7 @@ main (int   argc,
   g_test_add_func ("/protocol/body/oversize", test_body_oversize);
   g_test_add_func ("/protocol/body/nul", test_body_nul);
   g_test_add_func ("/protocol/email", test_email_valid);
+  g_test_add_func ("/protocol/control-characters", test_control_characters);
   g_test_add_func ("/protocol/response/error", test_response_error);
   g_test_add_func ("/protocol/response/session-user", test_response_session_user);
   g_test_add_func ("/protocol/response/contacts", test_response_contacts);

@@ -195,6 +195,103 @@ test_nul_refused (void)
   g_free (kithd_test_server_log_in (server, ada->email, PASSWORD, NULL));
 }
 
+static char *
+sign_up_body (const char *email,
+              const char *first,
+              const char *last)
+{
+  return g_strdup_printf ("{\"email\": \"%s\", \"password\": \"" PASSWORD "\", "
+                          "\"first_name\": \"%s\", \"last_name\": \"%s\"}", email, first, last);
+}
+
+/* Names go into mails to other people (the offline notice names the
+ * sender) and onto their screens: no line breaks or other control
+ * characters, in names or in emails, wherever they come in. */
+static void
+test_control_characters (void)
+{
+  static const char * const bad_names[] = {
+    "Eve\\r\\nBcc: evil@example.com",
+    "Eve\\n",
+    "Eve\\tTab",
+    "Eve\\u007f",
+    "Eve\\u0085",           /* C1: next line */
+    "Eve\xc2\x9b",          /* C1, raw UTF-8 */
+    "Eve\\u2028Bcc",        /* line separator */
+    "Eve\xe2\x80\xa9",      /* paragraph separator, raw UTF-8 */
+  };
+  static const char * const bad_emails[] = {
+    "eve@example.com\\u0085",
+    "eve\\u2028@example.com",
+    "eve@example.com\\r\\nBcc: evil@example.com",
+  };
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autoptr (GSubprocess) admin = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *email = new_email ("eve");
+  g_autofree char *where = g_strdup_printf ("email = '%s'", email);
+  g_autofree char *response = NULL;
+  gint64 users_before = kithd_test_server_db_count (server, "users", NULL);
+  gint64 mails_before = kithd_test_server_db_count (server, "mail_queue", NULL);
+  gint64 sessions_before = kithd_test_server_db_count (server, "sessions", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_names); i++) {
+    g_autofree char *first = sign_up_body (email, bad_names[i], "Tester");
+    g_autofree char *last = sign_up_body (email, "Eve", bad_names[i]);
+    g_autofree char *patch = g_strdup_printf ("{\"first_name\": \"%s\"}", bad_names[i]);
+    g_autofree char *patch_last = g_strdup_printf ("{\"last_name\": \"%s\"}", bad_names[i]);
+    g_autofree char *log_in = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"" PASSWORD "\", "
+                                               "\"device_name\": \"%s\"}", ada->email, bad_names[i]);
+
+    g_clear_pointer (&response, g_free);
+    response = call ("POST", "/api/v1/accounts", NULL, first, 400, "invalid_field");
+    g_assert_nonnull (strstr (response, "first_name"));
+    g_assert_nonnull (strstr (response, "control characters"));
+    CALL ("POST", "/api/v1/accounts", NULL, last, 400, "invalid_field");
+    CALL ("PATCH", "/api/v1/me", ada->token, patch, 400, "invalid_field");
+    CALL ("PATCH", "/api/v1/me", ada->token, patch_last, 400, "invalid_field");
+    CALL ("POST", "/api/v1/sessions", NULL, log_in, 400, "invalid_field");
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_emails); i++) {
+    g_autofree char *body = sign_up_body (bad_emails[i], "Eve", "Tester");
+    g_autofree char *just_email = g_strdup_printf ("{\"email\": \"%s\"}", bad_emails[i]);
+
+    g_clear_pointer (&response, g_free);
+    response = call ("POST", "/api/v1/accounts", NULL, body, 400, "invalid_email");
+    g_assert_nonnull (strstr (response, "control characters"));
+    CALL ("POST", "/api/v1/password-reset", NULL, just_email, 400, "invalid_email");
+    CALL ("POST", "/api/v1/contacts", ada->token, just_email, 400, "invalid_email");
+  }
+
+  /* kithd admin create-user refuses them too. */
+  admin = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, g_getenv ("KITHD"), "admin", "--data-dir",
+                            kithd_test_server_get_data_dir (server), "create-user", email,
+                            "Eve\r\nBcc: evil@example.com", "Tester", "--password", PASSWORD, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait (admin, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (admin), ==, 1);
+
+  /* Nothing changed. */
+  g_assert_cmpint (kithd_test_server_db_count (server, "users", where), ==, 0);
+  g_assert_cmpint (kithd_test_server_db_count (server, "users", NULL), ==, users_before);
+  g_assert_cmpint (kithd_test_server_db_count (server, "mail_queue", NULL), ==, mails_before);
+  g_assert_cmpint (kithd_test_server_db_count (server, "sessions", NULL), ==, sessions_before);
+  g_clear_pointer (&response, g_free);
+  response = call ("GET", "/api/v1/me", ada->token, NULL, 200, NULL);
+  g_assert_nonnull (strstr (response, "\"first_name\":\"Ada\",\"last_name\":\"Tester\""));
+
+  /* Names in any script, with inner spaces and punctuation, are fine. */
+  {
+    g_autofree char *fine = sign_up_body (email, "  Zoë Anne ", "O’Brien-Łukasiewicz 日本");
+
+    g_clear_pointer (&response, g_free);
+    response = call ("POST", "/api/v1/accounts", NULL, fine, 201, NULL);
+    g_assert_nonnull (strstr (response, "\"first_name\":\"Zoë Anne\""));
+  }
+}
+
 /* A body without Content-Length (chunked): 411, over a raw connection. */
 static void
 test_length_required (void)
@@ -834,6 +931,7 @@ main (int    argc,
   g_test_add_func ("/rest/server-info-oidc", test_server_info_oidc);
   g_test_add_func ("/rest/sign-up", test_sign_up);
   g_test_add_func ("/rest/nul-refused", test_nul_refused);
+  g_test_add_func ("/rest/control-characters", test_control_characters);
   g_test_add_func ("/rest/length-required", test_length_required);
   g_test_add_func ("/rest/log-in", test_log_in);
   g_test_add_func ("/rest/authorization-header", test_authorization_header);
