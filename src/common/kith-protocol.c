@@ -42,6 +42,7 @@ typedef enum {
   F_TRIM     = 1 << 2, /* strings: stripped of surrounding white space, then not "" */
   F_EMAIL    = 1 << 3, /* strings: kith_email_is_valid() or INVALID_EMAIL */
   F_GATED    = 1 << 4, /* written only when present_flag is given to the writer */
+  F_NAME     = 1 << 5, /* strings: kith_name_check() or INVALID_FIELD */
 } FieldFlags;
 
 typedef struct {
@@ -247,8 +248,8 @@ G_STATIC_ASSERT (G_N_ELEMENTS (frame_specs) == KITH_FRAME_LAST + 1);
 static const FieldSpec sign_up_fields[] = {
   BODY_FIELD ("email",      KIND_STRING, REQ | F_EMAIL, KITH_MAX_EMAIL_BYTES,    email,      KITH_FIELD_EMAIL),
   BODY_FIELD ("password",   KIND_STRING, REQ,           KITH_MAX_PASSWORD_BYTES, password,   KITH_FIELD_PASSWORD),
-  BODY_FIELD ("first_name", KIND_STRING, REQ | F_TRIM,  KITH_MAX_NAME_BYTES,     first_name, KITH_FIELD_FIRST_NAME),
-  BODY_FIELD ("last_name",  KIND_STRING, REQ | F_TRIM,  KITH_MAX_NAME_BYTES,     last_name,  KITH_FIELD_LAST_NAME),
+  BODY_FIELD ("first_name", KIND_STRING, REQ | F_TRIM | F_NAME, KITH_MAX_NAME_BYTES, first_name, KITH_FIELD_FIRST_NAME),
+  BODY_FIELD ("last_name",  KIND_STRING, REQ | F_TRIM | F_NAME, KITH_MAX_NAME_BYTES, last_name,  KITH_FIELD_LAST_NAME),
   FIELD_END
 };
 
@@ -258,14 +259,14 @@ static const FieldSpec log_in_fields[] = {
   BODY_FIELD ("oidc_code",         KIND_STRING,      F_NONEMPTY, KITH_MAX_OIDC_BYTES,     oidc_code,         KITH_FIELD_OIDC),
   BODY_FIELD ("oidc_verifier",     KIND_STRING,      F_NONEMPTY, KITH_MAX_OIDC_BYTES,     oidc_verifier,     0),
   BODY_FIELD ("oidc_redirect_uri", KIND_STRING,      F_NONE,     KITH_MAX_URI_BYTES,      oidc_redirect_uri, 0),
-  BODY_FIELD ("device_name",       KIND_STRING,      F_TRIM,     KITH_MAX_NAME_BYTES,     device_name,       0),
+  BODY_FIELD ("device_name",       KIND_STRING,      F_TRIM | F_NAME, KITH_MAX_NAME_BYTES, device_name,      0),
   BODY_FIELD ("device_kind",       KIND_DEVICE_KIND, F_NONE,     0,                       device_kind,       0),
   FIELD_END
 };
 
 static const FieldSpec profile_update_fields[] = {
-  BODY_FIELD ("first_name", KIND_STRING, F_TRIM, KITH_MAX_NAME_BYTES, first_name, KITH_FIELD_FIRST_NAME),
-  BODY_FIELD ("last_name",  KIND_STRING, F_TRIM, KITH_MAX_NAME_BYTES, last_name,  KITH_FIELD_LAST_NAME),
+  BODY_FIELD ("first_name", KIND_STRING, F_TRIM | F_NAME, KITH_MAX_NAME_BYTES, first_name, KITH_FIELD_FIRST_NAME),
+  BODY_FIELD ("last_name",  KIND_STRING, F_TRIM | F_NAME, KITH_MAX_NAME_BYTES, last_name,  KITH_FIELD_LAST_NAME),
   BODY_FIELD ("offline_email_notification", KIND_BOOL, F_NONE, 0, offline_email_notification,
               KITH_FIELD_OFFLINE_EMAIL_NOTIFICATION),
   FIELD_END
@@ -558,10 +559,22 @@ finish_string (GString *out,
 
 #define KITH_MAX_JSON_DEPTH 32
 
+/* A string with a \u0000 escape is refused, everywhere: json-glib would
+ * cut the value at the NUL (a body, an id, a password that then matches on
+ * its prefix). The check notes where each one is, as the field path
+ * parse_fields() would name it ("user.first_name", "messages[2].body"). */
 typedef struct {
-  const char *p;
-  const char *end;
-  const char *problem;
+  const char *key;            /* the member name as written, or NULL: an array element */
+  gsize       key_len;
+  guint       index;
+} JsonCheckStep;
+
+typedef struct {
+  const char    *p;
+  const char    *end;
+  const char    *problem;
+  JsonCheckStep  path[KITH_MAX_JSON_DEPTH];
+  GPtrArray     *nul_paths;   /* char *: where a \u0000 is; NULL: nowhere */
 } JsonCheck;
 
 static void
@@ -581,10 +594,95 @@ check_fail (JsonCheck  *c,
   return FALSE;
 }
 
+/* Reads the 4 hex digits of a \u escape at @p (checked before). */
+static gunichar
+hex4 (const char *p)
+{
+  gunichar value = 0;
+
+  for (int i = 0; i < 4; i++)
+    value = (value << 4) | g_ascii_xdigit_value (p[i]);
+
+  return value;
+}
+
+/* A member name as json-glib reads it (escapes decoded, cut at a NUL). */
+static void
+append_unescaped (GString    *out,
+                  const char *key,
+                  gsize       len)
+{
+  const char *end = key + len;
+
+  for (const char *p = key; p < end; p++) {
+    gunichar ch;
+
+    if (*p != '\\') {
+      g_string_append_c (out, *p);
+      continue;
+    }
+
+    p++;
+    switch (*p) {
+    case 'b': ch = '\b'; break;
+    case 'f': ch = '\f'; break;
+    case 'n': ch = '\n'; break;
+    case 'r': ch = '\r'; break;
+    case 't': ch = '\t'; break;
+    case 'u':
+      ch = hex4 (p + 1);
+      p += 4;
+      if (ch >= 0xd800 && ch < 0xdc00 && end - p > 6 && p[1] == '\\' && p[2] == 'u') {
+        gunichar low = hex4 (p + 3);
+
+        if (low >= 0xdc00 && low < 0xe000) {
+          ch = 0x10000 + ((ch - 0xd800) << 10) + (low - 0xdc00);
+          p += 6;
+        }
+      }
+      if (ch >= 0xd800 && ch < 0xe000)
+        ch = 0xfffd;
+      break;
+    default: ch = (guchar) *p; break;
+    }
+
+    if (ch == 0)
+      return;
+    g_string_append_unichar (out, ch);
+  }
+}
+
+/* Notes that the value at c->path[0 .. depth-1] holds a \u0000. */
+static void
+note_nul (JsonCheck *c,
+          guint      depth)
+{
+  GString *path = g_string_new (NULL);
+
+  for (guint i = 0; i < depth; i++) {
+    const JsonCheckStep *step = &c->path[i];
+
+    if (step->key == NULL) {
+      g_string_append_printf (path, "[%u]", step->index);
+    } else {
+      if (i > 0)
+        g_string_append_c (path, '.');
+      append_unescaped (path, step->key, step->key_len);
+    }
+  }
+
+  if (c->nul_paths == NULL)
+    c->nul_paths = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (c->nul_paths, g_string_free (path, FALSE));
+}
+
+/* @has_nul: set when the string has a \u0000 escape. */
 static gboolean
-check_string (JsonCheck *c)
+check_string (JsonCheck *c,
+              gboolean  *has_nul)
 {
   c->p++; /* the opening quote */
+  *has_nul = FALSE;
 
   while (c->p < c->end) {
     guchar ch = (guchar) *c->p++;
@@ -603,6 +701,8 @@ check_string (JsonCheck *c)
             return check_fail (c, _("a bad \\u escape"));
           c->p++;
         }
+        if (memcmp (c->p - 4, "0000", 4) == 0)
+          *has_nul = TRUE;
       } else if (strchr ("\"\\/bfnrt", ch) == NULL || ch == '\0') {
         return check_fail (c, _("a bad escape in a string"));
       }
@@ -685,13 +785,24 @@ check_value (JsonCheck *c,
       return TRUE;
     }
 
+    c->path[depth].key = NULL;
+    c->path[depth].index = 0;
+
     for (;;) {
       if (object) {
+        const char *key;
+        gboolean has_nul;
+
         check_ws (c);
         if (c->p >= c->end || *c->p != '"')
           return check_fail (c, _("a member name that is not a string"));
-        if (!check_string (c))
+        key = c->p + 1;
+        if (!check_string (c, &has_nul))
           return FALSE;
+        c->path[depth].key = key;
+        c->path[depth].key_len = c->p - 1 - key;
+        if (has_nul)
+          note_nul (c, depth + 1);
         check_ws (c);
         if (c->p >= c->end || *c->p != ':')
           return check_fail (c, _("a missing colon"));
@@ -702,6 +813,7 @@ check_value (JsonCheck *c,
       check_ws (c);
       if (c->p < c->end && *c->p == ',') {
         c->p++;
+        c->path[depth].index++;
         continue;
       }
       if (c->p < c->end && *c->p == close) {
@@ -712,8 +824,15 @@ check_value (JsonCheck *c,
     }
   }
 
-  case '"':
-    return check_string (c);
+  case '"': {
+    gboolean has_nul;
+
+    if (!check_string (c, &has_nul))
+      return FALSE;
+    if (has_nul)
+      note_nul (c, depth);
+    return TRUE;
+  }
   case 't':
     return check_literal (c, "true");
   case 'f':
@@ -729,20 +848,25 @@ check_value (JsonCheck *c,
   }
 }
 
+/* @nul_paths: where the text has a \u0000 (NULL: nowhere). */
 static gboolean
 check_json_syntax (const char  *data,
                    gsize        length,
+                   GPtrArray  **nul_paths,
                    GError     **error)
 {
-  JsonCheck c = { data, data + length, NULL };
+  JsonCheck c = { .p = data, .end = data + length };
 
   if (check_value (&c, 0)) {
     check_ws (&c);
-    if (c.p == c.end)
+    if (c.p == c.end) {
+      *nul_paths = c.nul_paths;
       return TRUE;
+    }
     check_fail (&c, _("text after the JSON value"));
   }
 
+  g_clear_pointer (&c.nul_paths, g_ptr_array_unref);
   g_set_error (error, KITH_ERROR, KITH_ERROR_INVALID_JSON,
                _("This is not valid JSON: %s at byte %u."),
                c.problem, (guint) (c.p - data));
@@ -750,13 +874,18 @@ check_json_syntax (const char  *data,
   return FALSE;
 }
 
+/* The root object of @data. A string or member name with a \u0000 in it
+ * is INVALID_FIELD, unless @nul_paths is given: then it gets where they
+ * are (NULL: nowhere), for a caller that reads only the other members. */
 static JsonNode *
 parse_root_object (const char  *data,
                    gsize        length,
+                   GPtrArray  **nul_paths,
                    GError     **error)
 {
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) local_error = NULL;
+  g_autoptr (GPtrArray) nuls = NULL;
   JsonNode *root;
 
   if (data == NULL || length == 0) {
@@ -777,7 +906,7 @@ parse_root_object (const char  *data,
     return NULL;
   }
 
-  if (!check_json_syntax (data, length, error))
+  if (!check_json_syntax (data, length, &nuls, error))
     return NULL;
 
   parser = json_parser_new_immutable ();
@@ -795,6 +924,18 @@ parse_root_object (const char  *data,
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
     g_set_error_literal (error, KITH_ERROR, KITH_ERROR_INVALID_JSON,
                          _("A JSON object was expected."));
+    return NULL;
+  }
+
+  if (nul_paths != NULL) {
+    *nul_paths = g_steal_pointer (&nuls);
+  } else if (nuls != NULL) {
+    const char *path = g_ptr_array_index (nuls, 0);
+
+    /* Translators: %s is a field name; \u0000 is the JSON escape of a NUL character */
+    g_set_error (error, KITH_ERROR, KITH_ERROR_INVALID_FIELD,
+                 _("The field “%s” contains a NUL character (\\u0000), which is not allowed."),
+                 path);
     return NULL;
   }
 
@@ -942,6 +1083,13 @@ parse_string_field (JsonNode         *node,
     return FALSE;
   }
 
+  if (f->flags & F_NAME) {
+    g_autofree char *path = field_path (prefix, f->name);
+
+    if (!kith_name_check (path, str, error))
+      return FALSE;
+  }
+
   value = g_strdup (str);
   if (f->flags & F_TRIM)
     g_strstrip (value);
@@ -953,11 +1101,8 @@ parse_string_field (JsonNode         *node,
     return FALSE;
   }
 
-  if ((f->flags & F_EMAIL) && !kith_email_is_valid (value)) {
-    g_set_error_literal (error, KITH_ERROR, KITH_ERROR_INVALID_EMAIL,
-                         _("This does not look like an email address."));
+  if ((f->flags & F_EMAIL) && !kith_email_check (value, error))
     return FALSE;
-  }
 
   g_free (*FIELD_STRING (base, f));
   *FIELD_STRING (base, f) = g_steal_pointer (&value);
@@ -1342,7 +1487,7 @@ kith_frame_parse (const char  *data,
     return NULL;
   }
 
-  root = parse_root_object (data, length, error);
+  root = parse_root_object (data, length, NULL, error);
   if (root == NULL)
     return NULL;
 
@@ -1403,12 +1548,13 @@ kith_frame_peek_ref (const char *data,
 {
   static const char * const members[] = { "id", "call_id" };
   g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GPtrArray) nul_paths = NULL;
   JsonObject *object;
 
   if (length > KITH_MAX_FRAME_BYTES)
     return NULL;
 
-  root = parse_root_object (data, length, NULL);
+  root = parse_root_object (data, length, &nul_paths, NULL);
   if (root == NULL)
     return NULL;
 
@@ -1418,6 +1564,10 @@ kith_frame_peek_ref (const char *data,
     const char *str;
 
     if (node == NULL || !node_holds (node, G_TYPE_STRING))
+      continue;
+    /* json-glib cut it at the NUL: not the id the client sent */
+    if (nul_paths != NULL &&
+        g_ptr_array_find_with_equal_func (nul_paths, members[i], g_str_equal, NULL))
       continue;
 
     str = json_node_get_string (node);
@@ -1538,7 +1688,7 @@ kith_body_parse (KithBodyType   type,
     return NULL;
   }
 
-  root = parse_root_object (data, length, error);
+  root = parse_root_object (data, length, NULL, error);
   if (root == NULL)
     return NULL;
 
@@ -1609,15 +1759,9 @@ kith_email_is_valid (const char *email)
     return FALSE;
 
   len = strlen (email);
-  if (len == 0 || len > KITH_MAX_EMAIL_BYTES || !g_utf8_validate (email, len, NULL))
+  if (len == 0 || len > KITH_MAX_EMAIL_BYTES || !g_utf8_validate (email, len, NULL) ||
+      strchr (email, ' ') != NULL || kith_text_has_control (email))
     return FALSE;
-
-  for (const char *p = email; *p != '\0'; p++) {
-    guchar c = (guchar) *p;
-
-    if (c <= 0x20 || c == 0x7f)
-      return FALSE;
-  }
 
   at = strchr (email, '@');
   if (at == NULL || at == email || strchr (at + 1, '@') != NULL)
@@ -1628,6 +1772,63 @@ kith_email_is_valid (const char *email)
   if (dot == NULL || dot == domain || domain[strlen (domain) - 1] == '.' ||
       strstr (domain, "..") != NULL)
     return FALSE;
+
+  return TRUE;
+}
+
+gboolean
+kith_email_check (const char  *email,
+                  GError     **error)
+{
+  if (email != NULL && g_utf8_validate (email, -1, NULL) && kith_text_has_control (email)) {
+    g_set_error_literal (error, KITH_ERROR, KITH_ERROR_INVALID_EMAIL,
+                         _("An email address must not contain line breaks, tabs or other control characters."));
+    return FALSE;
+  }
+
+  if (!kith_email_is_valid (email)) {
+    g_set_error_literal (error, KITH_ERROR, KITH_ERROR_INVALID_EMAIL,
+                         _("This does not look like an email address."));
+    return FALSE;
+  }
+
+  return TRUE;
+}
+
+gboolean
+kith_text_has_control (const char *text)
+{
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  for (const guchar *p = (const guchar *) text; *p != '\0'; p++) {
+    if (*p < 0x20 || *p == 0x7f)
+      return TRUE;
+    /* C1: U+0080–U+009F is C2 80 – C2 9F */
+    if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+      return TRUE;
+    /* U+2028, U+2029: E2 80 A8, E2 80 A9 */
+    if (*p == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+      return TRUE;
+  }
+
+  return FALSE;
+}
+
+gboolean
+kith_name_check (const char  *field,
+                 const char  *name,
+                 GError     **error)
+{
+  g_return_val_if_fail (field != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  if (kith_text_has_control (name)) {
+    /* Translators: %s is a field name, e.g. first_name */
+    g_set_error (error, KITH_ERROR, KITH_ERROR_INVALID_FIELD,
+                 _("The field “%s” must not contain line breaks, tabs or other control characters."),
+                 field);
+    return FALSE;
+  }
 
   return TRUE;
 }
@@ -1662,7 +1863,7 @@ kith_response_parse_error (const char     *data,
   KithErrorCode parsed = KITH_ERROR_INTERNAL;
   const char *text = NULL;
 
-  root = parse_root_object (data, length, NULL);
+  root = parse_root_object (data, length, NULL, NULL);
   if (root == NULL)
     return FALSE;
 
@@ -1695,7 +1896,7 @@ parse_response_object (const char  *data,
                        JsonNode   **root,
                        GError     **error)
 {
-  *root = parse_root_object (data, length, error);
+  *root = parse_root_object (data, length, NULL, error);
   if (*root == NULL)
     return NULL;
 

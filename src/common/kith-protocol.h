@@ -18,7 +18,9 @@ G_BEGIN_DECLS
  * limit or a payload over its limit give a GError in KITH_ERROR with the
  * matching code (INVALID_JSON, INVALID_FIELD, UNKNOWN_TYPE, TOO_LONG,
  * PAYLOAD_TOO_LARGE) and a message naming the field. Unknown *fields* are
- * ignored (forward compatibility). Strings must be valid UTF-8.
+ * ignored (forward compatibility). Strings must be valid UTF-8 and
+ * hold no NUL: a \u0000 escape anywhere in the text (a value or a
+ * member name, known or not) is INVALID_FIELD naming where it is.
  * Ids (users, seqs) are JSON integers; times are integers in milliseconds
  * since the Unix epoch (UTC).
  */
@@ -193,7 +195,8 @@ char         *kith_frame_to_json           (const KithFrame *frame,
 
 /* For an error reply to a frame kith_frame_parse() refused: its "id" (or
  * else "call_id") when the data is a JSON object that has a usable one
- * (a non-empty string of at most KITH_MAX_ID_BYTES), else NULL. */
+ * (a non-empty string of at most KITH_MAX_ID_BYTES, without \u0000),
+ * else NULL. */
 char         *kith_frame_peek_ref          (const char    *data,
                                             gsize          length);
 
@@ -259,8 +262,25 @@ char         *kith_body_to_json            (const KithBody *body,
                                             gsize          *length);
 
 /* A plausible email: one '@', non-empty local part, a dot in the domain,
- * no spaces, at most KITH_MAX_EMAIL_BYTES. */
+ * no spaces or control characters (kith_text_has_control()), at most
+ * KITH_MAX_EMAIL_BYTES. */
 gboolean      kith_email_is_valid          (const char     *email);
+/* kith_email_is_valid(), or INVALID_EMAIL with a message saying what is
+ * wrong. */
+gboolean      kith_email_check             (const char     *email,
+                                            GError        **error);
+
+/* Whether @text (UTF-8) has a control character: C0 (U+0000–U+001F, tab
+ * and line feed included), DEL (U+007F), C1 (U+0080–U+009F), or the line
+ * or paragraph separator (U+2028, U+2029). Names and email addresses may
+ * have none: they go into mails and other people's screens. */
+gboolean      kith_text_has_control        (const char     *text);
+/* A person's or a device's name in the member @field: no control
+ * character, else INVALID_FIELD naming @field. Every REST body checks its
+ * names with this (first_name, last_name, device_name). */
+gboolean      kith_name_check              (const char     *field,
+                                            const char     *name,
+                                            GError        **error);
 
 /* ---- REST responses ---- */
 

@@ -51,8 +51,10 @@ create_user (KithdStore *store,
     g_printerr ("create-user needs EMAIL FIRST LAST\n%s", usage);
     return 2;
   }
-  if (!kith_email_is_valid (args[0])) {
-    g_printerr ("“%s” is not a valid email address\n", args[0]);
+  if (!kith_email_check (args[0], &error) ||
+      !kith_name_check ("FIRST", args[1], &error) ||
+      !kith_name_check ("LAST", args[2], &error)) {
+    g_printerr ("%s\n", error->message);
     return 1;
   }
   if (!*args[1] || strlen (args[1]) > KITH_MAX_NAME_BYTES ||

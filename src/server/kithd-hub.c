@@ -593,26 +593,6 @@ typedef struct {
 } SendCtx;
 
 static void
-send_notice_mail (KithdHub *self,
-                  KithdJob *job)
-{
-  g_autofree char *sender = g_strdup_printf ("%s %s", job->user->first_name, job->user->last_name);
-  g_autofree char *subject = g_strdup_printf ("New message on Kith from %s", sender);
-  g_autofree char *body = NULL;
-
-  body = g_strdup_printf ("Hello %s,\n\n"
-                          "%s sent you a message on Kith while you were signed out.\n"
-                          "Open Kith to read it%s%s.\n\n"
-                          "You get this mail because offline email notification is on in "
-                          "your Kith profile. You can turn it off there at any time.\n",
-                          job->other->first_name, sender,
-                          self->config->public_url ? ": " : "",
-                          self->config->public_url ? self->config->public_url : "");
-  if (self->mailer)
-    kithd_mailer_send (self->mailer, job->other->id, job->other->email, subject, body);
-}
-
-static void
 on_message_stored (KithdJob *job,
                    gpointer  user_data)
 {
@@ -652,8 +632,8 @@ on_message_stored (KithdJob *job,
     if (job->other_id != job->user_id)
       self->publish (self, &job->user_id, 1, conn->id, bytes);
 
-    if (job->mail_due)
-      send_notice_mail (self, job);
+    if (job->mail_due && self->mailer)
+      kithd_mailer_send_offline_notice (self->mailer, job->other, job->user, self->config->public_url);
   }
 
 out:

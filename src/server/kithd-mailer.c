@@ -10,6 +10,7 @@
 
 #include <glib/gstdio.h>
 
+#include "kith-protocol.h"
 #include "kithd-mailer.h"
 
 /*
@@ -61,18 +62,31 @@ static void next_batch (KithdMailer *self);
 
 /* ---- formatting ---- */
 
-/* Header values: no CR or LF may get through (header injection). */
+/* Text for one line of a mail, from an account (a name) or put in a
+ * header: valid UTF-8 with every control character (kith_text_has_control():
+ * C0 with CR, LF and tab, DEL, C1, U+2028, U+2029) turned into a space, so
+ * it can neither end a header and start another (injection) nor break a
+ * line of the body. kithd refuses such names, but rows stored before it did
+ * may still have them. */
 static char *
-header_value (const char *value)
+one_line (const char *value)
 {
-  char *copy = g_strdup (value ? value : "");
+  g_autofree char *valid = g_utf8_make_valid (value ? value : "", -1);
+  GString *out = g_string_sized_new (strlen (valid));
 
-  for (char *p = copy; *p != '\0'; p++) {
-    if (*p == '\r' || *p == '\n' || *p == '\t')
-      *p = ' ';
+  for (const char *p = valid; *p != '\0';) {
+    const char *next = g_utf8_next_char (p);
+    char ch[8] = { 0 };
+
+    memcpy (ch, p, next - p);
+    if (kith_text_has_control (ch))
+      g_string_append_c (out, ' ');
+    else
+      g_string_append (out, ch);
+    p = next;
   }
 
-  return copy;
+  return g_string_free (out, FALSE);
 }
 
 static gboolean
@@ -161,6 +175,23 @@ bare_address (const char *address)
   return g_strstrip (g_strdup (address));
 }
 
+/* An address is not text to put on one line: a recipient ("ada@example.com"
+ * or "Ada <ada@example.com>") with a control character, or whose address is
+ * not a plausible one (an old row with a line break, say), gets no mail. */
+static gboolean
+recipient_is_valid (const char *to_address)
+{
+  g_autofree char *bare = NULL;
+
+  if (to_address == NULL || !g_utf8_validate (to_address, -1, NULL) ||
+      kith_text_has_control (to_address))
+    return FALSE;
+
+  bare = bare_address (to_address);
+
+  return kith_email_is_valid (bare);
+}
+
 char *
 kithd_mailer_format_message (const char      *from_address,
                              const KithdMail *mail)
@@ -177,10 +208,13 @@ kithd_mailer_format_message (const char      *from_address,
   g_return_val_if_fail (from_address != NULL, NULL);
   g_return_val_if_fail (mail != NULL, NULL);
 
+  if (!recipient_is_valid (mail->to_address))
+    return NULL;
+
   date = format_date (mail->created_at);
-  from = header_value (from_address);
-  to = header_value (mail->to_address);
-  subject = header_value (mail->subject);
+  from = one_line (from_address);
+  to = one_line (mail->to_address);
+  subject = one_line (mail->subject);
   from_bare = bare_address (from);
   domain = strchr (from_bare, '@');
   domain = domain && domain[1] ? domain + 1 : "kithd.invalid";
@@ -274,6 +308,15 @@ write_all (int          fd,
   }
 
   return TRUE;
+}
+
+/* A mail kithd_mailer_format_message() would not write: dropped for good. */
+static void
+refuse_bad_address (const KithdMail *mail,
+                    DeliveryResult  *result)
+{
+  g_message ("Mail %" G_GINT64_FORMAT " has no valid recipient address; dropping it", mail->id);
+  g_array_append_val (result->done, mail->id);
 }
 
 static gboolean
@@ -443,7 +486,7 @@ smtp_send_one (Smtp             *smtp,
                const char       *message,
                GError          **error)
 {
-  g_autofree char *to = header_value (mail->to_address);
+  g_autofree char *to = one_line (mail->to_address);
   g_autofree char *to_bare = bare_address (to);
   g_autofree char *mail_from = g_strdup_printf ("MAIL FROM:<%s>\r\n", from_bare);
   g_autofree char *rcpt_to = g_strdup_printf ("RCPT TO:<%s>\r\n", to_bare);
@@ -479,7 +522,7 @@ deliver_smtp (Delivery        *delivery,
   g_autoptr (GSocketConnection) connection = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *helo = NULL;
-  g_autofree char *from = header_value (delivery->from_address);
+  g_autofree char *from = one_line (delivery->from_address);
   g_autofree char *from_bare = bare_address (from);
   Smtp smtp = { 0 };
   guint code;
@@ -510,6 +553,11 @@ deliver_smtp (Delivery        *delivery,
     const KithdMail *mail = g_ptr_array_index (delivery->mails, i);
     g_autofree char *message = kithd_mailer_format_message (delivery->from_address, mail);
     SmtpOutcome outcome;
+
+    if (message == NULL) {
+      refuse_bad_address (mail, result);
+      continue;
+    }
 
     outcome = smtp_send_one (&smtp, from_bare, mail, message, &error);
     switch (outcome) {
@@ -558,6 +606,11 @@ deliver_outbox (Delivery        *delivery,
     const KithdMail *mail = g_ptr_array_index (delivery->mails, i);
     g_autofree char *message = kithd_mailer_format_message (delivery->from_address, mail);
     g_autoptr (GError) error = NULL;
+
+    if (message == NULL) {
+      refuse_bad_address (mail, result);
+      continue;
+    }
 
     if (!write_outbox (delivery->outbox_dir, mail, message, &error)) {
       g_message ("Cannot deliver mail %" G_GINT64_FORMAT ": %s", mail->id, error->message);
@@ -978,6 +1031,65 @@ kithd_mailer_send (KithdMailer *self,
 
   kithd_db_run_async (self->db, enqueue_job, data, (GDestroyNotify) enqueue_data_free,
                       g_free, NULL, on_enqueued, g_object_ref (self));
+}
+
+void
+kithd_mailer_send_password_reset (KithdMailer     *self,
+                                  const KithdUser *user,
+                                  const char      *link)
+{
+  g_autofree char *first_name = NULL;
+  g_autofree char *body = NULL;
+
+  g_return_if_fail (KITHD_IS_MAILER (self));
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (link != NULL);
+
+  first_name = one_line (user->first_name);
+  body = g_strdup_printf ("Hello %s,\n\n"
+                          "Someone asked to reset the password of your Kith account. "
+                          "To choose a new password, open this link:\n\n"
+                          "%s\n\n"
+                          "The link is valid for 24 hours and works once.\n\n"
+                          "If you did not ask for this, ignore this mail: your password "
+                          "stays as it is.\n",
+                          first_name, link);
+  kithd_mailer_send (self, user->id, user->email,
+                     "Reset your Kith password (link valid for 24 hours)", body);
+}
+
+void
+kithd_mailer_send_offline_notice (KithdMailer     *self,
+                                  const KithdUser *recipient,
+                                  const KithdUser *sender,
+                                  const char      *public_url)
+{
+  g_autofree char *first_name = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *body = NULL;
+
+  g_return_if_fail (KITHD_IS_MAILER (self));
+  g_return_if_fail (recipient != NULL);
+  g_return_if_fail (sender != NULL);
+
+  /* names from the accounts: each on one line (one_line()) */
+  first_name = one_line (recipient->first_name);
+  {
+    g_autofree char *full = g_strdup_printf ("%s %s", sender->first_name, sender->last_name);
+
+    name = one_line (full);
+  }
+  subject = g_strdup_printf ("New message on Kith from %s", name);
+  body = g_strdup_printf ("Hello %s,\n\n"
+                          "%s sent you a message on Kith while you were signed out.\n"
+                          "Open Kith to read it%s%s.\n\n"
+                          "You get this mail because offline email notification is on in "
+                          "your Kith profile. You can turn it off there at any time.\n",
+                          first_name, name,
+                          public_url ? ": " : "",
+                          public_url ? public_url : "");
+  kithd_mailer_send (self, recipient->id, recipient->email, subject, body);
 }
 
 void

@@ -36,6 +36,18 @@ void         kithd_mailer_send               (KithdMailer          *self,
                                               const char           *to_address,
                                               const char           *subject,
                                               const char           *body);
+/* The mails kithd sends about an account: the reset @link to @user, and
+ * the notice to @recipient that @sender wrote while they were signed out
+ * (never the message; @public_url: where to open Kith, or NULL). The
+ * names in them are put on one line: control characters (line breaks
+ * included) become spaces, also in rows stored before kithd refused them. */
+void         kithd_mailer_send_password_reset (KithdMailer        *self,
+                                               const KithdUser    *user,
+                                               const char         *link);
+void         kithd_mailer_send_offline_notice (KithdMailer        *self,
+                                               const KithdUser    *recipient,
+                                               const KithdUser    *sender,
+                                               const char         *public_url);
 /* Starts a delivery pass now, for mail queued by other means
  * (kithd_store_mail_enqueue() inside a db job). */
 void         kithd_mailer_kick               (KithdMailer          *self);
@@ -54,7 +66,11 @@ gboolean     kithd_mailer_flush_finish       (KithdMailer          *self,
                                               GError              **error);
 
 /* The message as written or sent: RFC 5322 headers and body, CRLF line
- * ends, Subject RFC 2047-encoded when not ASCII. Exposed for tests. */
+ * ends, header values on one line (control characters become spaces),
+ * Subject RFC 2047-encoded when not ASCII. NULL when mail->to_address
+ * has a control character or its address (bare or in <>) is not valid
+ * (kith_email_is_valid()): such a mail is dropped, never written or sent.
+ * Exposed for tests. */
 char        *kithd_mailer_format_message     (const char           *from_address,
                                               const KithdMail      *mail);
 

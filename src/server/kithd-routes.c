@@ -471,18 +471,8 @@ on_reset_requested (KithdJob *job,
   } else if (job->user) {
     g_autofree char *link = g_strdup_printf ("%s/account/password-reset?token=%s",
                                              config->public_url, req->token);
-    g_autofree char *body = NULL;
 
-    body = g_strdup_printf ("Hello %s,\n\n"
-                            "Someone asked to reset the password of your Kith account. "
-                            "To choose a new password, open this link:\n\n"
-                            "%s\n\n"
-                            "The link is valid for 24 hours and works once.\n\n"
-                            "If you did not ask for this, ignore this mail: your password "
-                            "stays as it is.\n",
-                            job->user->first_name, link);
-    kithd_mailer_send (kithd_server_get_mailer (req->server), job->user->id, job->user->email,
-                       "Reset your Kith password (link valid for 24 hours)", body);
+    kithd_mailer_send_password_reset (kithd_server_get_mailer (req->server), job->user, link);
   }
   req_respond (req, 202, NULL, 0);
 }

@@ -709,6 +709,85 @@ test_frame_escaping (void)
   }
 }
 
+/* json-glib turns \u0000 into a NUL and the value is then cut there: a
+ * body, an id (which then collides with another), a password (which then
+ * matches on its prefix). Refused everywhere, in both directions. */
+static void
+test_frame_nul (void)
+{
+  static const struct {
+    KithOrigin  origin;
+    const char *json;
+    const char *mention;
+  } refused[] = {
+    { C, "{\"type\":\"message.send\",\"id\":\"m1\",\"to\":5,\"body\":\"hi\\u0000there\"}", "“body”" },
+    { C, "{\"type\":\"message.send\",\"id\":\"m1\\u0000x\",\"to\":5,\"body\":\"hi\"}", "“id”" },
+    { C, "{\"type\":\"message.send\",\"id\":\"m1\",\"to\":5,\"body\":\"\\u0000\"}", "“body”" },
+    { C, "{\"type\":\"hello\",\"token\":\"abc\\u0000def\"}", "“token”" },
+    { C, "{\"type\":\"call.hangup\",\"call_id\":\"c1\",\"to\":5,\"reason\":\"x\\u0000\"}", "“reason”" },
+    { C, "{\"type\":\"ping\\u0000\"}", "“type”" },
+    /* unknown members and member names too */
+    { C, "{\"type\":\"ping\",\"extra\":\"\\u0000\"}", "“extra”" },
+    { C, "{\"type\":\"ping\",\"extra\":{\"deep\":[1,\"a\\u0000\"]}}", "“extra.deep[1]”" },
+    { C, "{\"type\":\"ping\",\"a\\u0000b\":1}", "“a”" },
+    /* from kithd: the client refuses them as well */
+    { S, "{\"type\":\"message\",\"seq\":1,\"id\":\"m1\",\"from\":1,\"to\":2,\"body\":\"x\\u0000y\",\"sent_at\":1}", "“body”" },
+    { S, "{\"type\":\"message.ack\",\"id\":\"m1\\u0000\",\"seq\":1,\"sent_at\":1}", "“id”" },
+    { S, "{\"type\":\"profile\",\"user\":{\"id\":1,\"email\":\"a@b.co\",\"first_name\":\"A\\u0000\",\"last_name\":\"B\"}}",
+      "“user.first_name”" },
+    { S, "{\"type\":\"error\",\"code\":\"internal\",\"message\":\"m\\u0000\"}", "“message”" },
+  };
+  static const struct {
+    const char *json;
+    const char *ref;
+  } refs[] = {
+    /* the frame is refused, yet its id is sound: the error names it */
+    { "{\"type\":\"message.send\",\"id\":\"m1\",\"to\":5,\"body\":\"hi\\u0000there\"}", "m1" },
+    /* the id itself was cut: no ref rather than a wrong one */
+    { "{\"type\":\"message.send\",\"id\":\"m1\\u0000x\",\"to\":5,\"body\":\"hi\"}", NULL },
+    { "{\"type\":\"message.send\",\"\\u0069d\":\"m1\\u0000x\",\"to\":5,\"body\":\"hi\"}", NULL },
+    { "{\"type\":\"call.invite\",\"id\":\"\\u0000\",\"call_id\":\"c1\",\"to\":5}", "c1" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++) {
+    assert_frame_error (refused[i].json, strlen (refused[i].json), refused[i].origin,
+                        KITH_ERROR_INVALID_FIELD, refused[i].mention);
+    assert_frame_error (refused[i].json, strlen (refused[i].json), refused[i].origin,
+                        KITH_ERROR_INVALID_FIELD, "\\u0000");
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (refs); i++) {
+    g_autofree char *ref = kith_frame_peek_ref (refs[i].json, strlen (refs[i].json));
+
+    g_assert_cmpstr (ref, ==, refs[i].ref);
+  }
+
+  /* JSON checks come first: broken JSON with a \u0000 is still invalid_json */
+  {
+    const char *unterminated = "{\"type\":\"ping\",\"x\":\"\\u0000\"";
+    const char *array = "[\"\\u0000\"]";
+
+    assert_frame_error (unterminated, strlen (unterminated), C, KITH_ERROR_INVALID_JSON, NULL);
+    assert_frame_error (array, strlen (array), C, KITH_ERROR_INVALID_JSON, NULL);
+  }
+
+  /* an escaped backslash followed by "u0000" is text, and fine; so is \u0001 */
+  {
+    g_autoptr (KithFrame) frame = parse_ok ("{\"type\":\"message.send\",\"id\":\"a\\\\u0000\","
+                                            "\"to\":5,\"body\":\"x\\\\u0000y \\\\\\\\u0000 \\u0001\"}", C);
+
+    g_assert_cmpstr (frame->id, ==, "a\\u0000");
+    g_assert_cmpstr (frame->body, ==, "x\\u0000y \\\\u0000 \x01");
+  }
+  {
+    g_autoptr (KithFrame) frame = parse_ok ("{\"type\":\"ping\",\"\\\\u0000\":\"\\\\u0000\"}", C);
+  }
+  /* but a backslash pair followed by a real \u0000 is not */
+  assert_frame_error ("{\"type\":\"message.send\",\"id\":\"a\",\"to\":5,\"body\":\"\\\\\\u0000\"}",
+                      strlen ("{\"type\":\"message.send\",\"id\":\"a\",\"to\":5,\"body\":\"\\\\\\u0000\"}"),
+                      C, KITH_ERROR_INVALID_FIELD, "“body”");
+}
+
 /* Random mutations of valid frames never crash, and either parse or give a
  * KITH_ERROR. Deterministic: g_test_rand_* follows the test seed. */
 static void
@@ -1063,6 +1142,10 @@ test_email_valid (void)
     { "ada@example.", FALSE },
     { "ada@example..com", FALSE },
     { "ada@ex\xffmple.com", FALSE },
+    { "ada@example.com\r\nBcc: evil@example.com", FALSE },
+    { "ada\xc2\x85@example.com", FALSE },       /* C1 */
+    { "ada@example.com\xe2\x80\xa8", FALSE },   /* U+2028 */
+    { "ada\x7f@example.com", FALSE },
   };
   g_autoptr (GString) long_email = g_string_new (NULL);
 
@@ -1079,6 +1162,126 @@ test_email_valid (void)
   g_assert_true (kith_email_is_valid (long_email->str));
   g_string_prepend_c (long_email, 'a');
   g_assert_false (kith_email_is_valid (long_email->str));
+}
+
+static void
+test_body_nul (void)
+{
+  /* a password cut at the NUL would match on its prefix */
+  assert_body_error (KITH_BODY_SIGN_UP, "{\"email\":\"ada@example.com\",\"password\":\"Secret#123\\u0000tail\","
+                     "\"first_name\":\"Ada\",\"last_name\":\"L\"}", KITH_ERROR_INVALID_FIELD, "“password”");
+  assert_body_error (KITH_BODY_LOG_IN, "{\"email\":\"ada@example.com\",\"password\":\"Secret#123\\u0000\"}",
+                     KITH_ERROR_INVALID_FIELD, "“password”");
+  assert_body_error (KITH_BODY_LOG_IN, "{\"email\":\"ada@example.com\\u0000.evil\",\"password\":\"p\"}",
+                     KITH_ERROR_INVALID_FIELD, "“email”");
+  assert_body_error (KITH_BODY_PASSWORD_CHANGE, "{\"current_password\":\"a\\u0000\",\"new_password\":\"b\"}",
+                     KITH_ERROR_INVALID_FIELD, "“current_password”");
+  assert_body_error (KITH_BODY_RESET_CONFIRM, "{\"token\":\"t\\u0000\",\"password\":\"p\"}",
+                     KITH_ERROR_INVALID_FIELD, "“token”");
+  assert_body_error (KITH_BODY_PROFILE_UPDATE, "{\"first_name\":\"Ada\\u0000Evil\"}",
+                     KITH_ERROR_INVALID_FIELD, "“first_name”");
+  assert_body_error (KITH_BODY_DELETE_ACCOUNT, "{\"confirm_email\":\"a@b.co\\u0000\"}",
+                     KITH_ERROR_INVALID_FIELD, "“confirm_email”");
+  assert_body_error (KITH_BODY_CONTACT_ADD, "{\"email\":\"bob@example.org\",\"note\":\"\\u0000\"}",
+                     KITH_ERROR_INVALID_FIELD, "“note”");
+}
+
+static void
+test_response_nul (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) messages = NULL;
+  g_autoptr (KithUserInfo) user = NULL;
+  g_autofree char *token = NULL;
+  KithErrorCode code;
+  g_autofree char *message = NULL;
+  const char *history = "{\"messages\":[{\"seq\":1,\"id\":\"a\",\"from\":1,\"to\":2,\"body\":\"ok\",\"sent_at\":1},"
+                        "{\"seq\":2,\"id\":\"b\",\"from\":1,\"to\":2,\"body\":\"cut\\u0000here\",\"sent_at\":1}]}";
+  const char *session = "{\"token\":\"t\",\"user\":{\"id\":1,\"email\":\"a@b.co\",\"first_name\":\"A\","
+                        "\"last_name\":\"B\\u0000\"}}";
+  const char *error_body = "{\"error\":{\"code\":\"internal\",\"message\":\"x\\u0000\"}}";
+
+  messages = kith_response_parse_messages (history, strlen (history), &error);
+  g_assert_error (error, KITH_ERROR, KITH_ERROR_INVALID_FIELD);
+  g_assert_nonnull (strstr (error->message, "“messages[1].body”"));
+  g_assert_null (messages);
+  g_clear_error (&error);
+
+  g_assert_false (kith_response_parse_session (session, strlen (session), &token, &user, &error));
+  g_assert_error (error, KITH_ERROR, KITH_ERROR_INVALID_FIELD);
+  g_assert_nonnull (strstr (error->message, "“user.last_name”"));
+  g_assert_null (token);
+  g_assert_null (user);
+
+  g_assert_false (kith_response_parse_error (error_body, strlen (error_body), &code, &message));
+}
+
+/* Names and emails go into mails and onto other people's screens: no
+ * line breaks or other control characters. */
+static void
+test_control_characters (void)
+{
+  static const struct {
+    const char *text;
+    gboolean    control;
+  } table[] = {
+    { "Ada Lovelace", FALSE },
+    { "Zoë O’Brien-Łukasiewicz 日本 😀", FALSE },
+    { "\xc2\xa0non-breaking space, \xc2\xa9 and \xe2\x80\xa7 are not controls", FALSE },
+    { "", FALSE },
+    { "line\nfeed", TRUE },
+    { "carriage\rreturn", TRUE },
+    { "tab\t", TRUE },
+    { "\x01", TRUE },
+    { "\x1f", TRUE },
+    { "del\x7f", TRUE },
+    { "c1 \xc2\x80", TRUE },
+    { "c1 \xc2\x85", TRUE },
+    { "c1 \xc2\x9f", TRUE },
+    { "line separator \xe2\x80\xa8", TRUE },
+    { "paragraph separator \xe2\x80\xa9", TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (table); i++) {
+    g_autoptr (GError) error = NULL;
+
+    if (kith_text_has_control (table[i].text) != table[i].control)
+      g_error ("“%s”: expected %s", table[i].text, table[i].control ? "a control" : "none");
+    g_assert_true (kith_name_check ("first_name", table[i].text, &error) == !table[i].control);
+    if (table[i].control) {
+      g_assert_error (error, KITH_ERROR, KITH_ERROR_INVALID_FIELD);
+      g_assert_nonnull (strstr (error->message, "“first_name”"));
+      g_assert_nonnull (strstr (error->message, "control characters"));
+    }
+  }
+
+  /* every body with a name checks it, before trimming */
+  assert_body_error (KITH_BODY_SIGN_UP, "{\"email\":\"a@b.co\",\"password\":\"x\","
+                     "\"first_name\":\"Eve\\r\\nBcc: evil@example.com\",\"last_name\":\"B\"}",
+                     KITH_ERROR_INVALID_FIELD, "“first_name”");
+  assert_body_error (KITH_BODY_SIGN_UP, "{\"email\":\"a@b.co\",\"password\":\"x\","
+                     "\"first_name\":\"Eve\",\"last_name\":\"B\\n\"}",
+                     KITH_ERROR_INVALID_FIELD, "“last_name”");
+  assert_body_error (KITH_BODY_SIGN_UP, "{\"email\":\"a@b.co\",\"password\":\"x\","
+                     "\"first_name\":\"Eve\\u2028\",\"last_name\":\"B\"}",
+                     KITH_ERROR_INVALID_FIELD, "control characters");
+  assert_body_error (KITH_BODY_PROFILE_UPDATE, "{\"first_name\":\"Eve\\u0085\"}",
+                     KITH_ERROR_INVALID_FIELD, "“first_name”");
+  assert_body_error (KITH_BODY_PROFILE_UPDATE, "{\"last_name\":\"\\tEve\"}",
+                     KITH_ERROR_INVALID_FIELD, "“last_name”");
+  assert_body_error (KITH_BODY_LOG_IN, "{\"email\":\"a@b.co\",\"password\":\"p\",\"device_name\":\"Phone\\u007f\"}",
+                     KITH_ERROR_INVALID_FIELD, "“device_name”");
+  /* emails: invalid_email, saying why */
+  assert_body_error (KITH_BODY_SIGN_UP, "{\"email\":\"a@b.co\\u0085\",\"password\":\"x\","
+                     "\"first_name\":\"A\",\"last_name\":\"B\"}",
+                     KITH_ERROR_INVALID_EMAIL, "control characters");
+  assert_body_error (KITH_BODY_CONTACT_ADD, "{\"email\":\"bob@example.org\\r\\nBcc: evil@example.com\"}",
+                     KITH_ERROR_INVALID_EMAIL, "control characters");
+  assert_body_error (KITH_BODY_RESET_REQUEST, "{\"email\":\"bob@exa\\u2029mple.org\"}",
+                     KITH_ERROR_INVALID_EMAIL, "control characters");
+  assert_body_error (KITH_BODY_LOG_IN, "{\"email\":\"bob@example.org\\t\",\"password\":\"p\"}",
+                     KITH_ERROR_INVALID_EMAIL, "control characters");
+  assert_body_error (KITH_BODY_CONTACT_ADD, "{\"email\":\"bob\"}", KITH_ERROR_INVALID_EMAIL, "does not look like");
 }
 
 /* ---- responses ---- */
@@ -1374,18 +1577,22 @@ main (int   argc,
   g_test_add_func ("/protocol/frame/limits", test_frame_limits);
   g_test_add_func ("/protocol/frame/oversize", test_frame_oversize);
   g_test_add_func ("/protocol/frame/escaping", test_frame_escaping);
+  g_test_add_func ("/protocol/frame/nul", test_frame_nul);
   g_test_add_func ("/protocol/frame/fuzz", test_frame_fuzz);
   g_test_add_func ("/protocol/body/sign-up", test_body_sign_up);
   g_test_add_func ("/protocol/body/log-in", test_body_log_in);
   g_test_add_func ("/protocol/body/profile-update", test_body_profile_update);
   g_test_add_func ("/protocol/body/others", test_body_others);
   g_test_add_func ("/protocol/body/oversize", test_body_oversize);
+  g_test_add_func ("/protocol/body/nul", test_body_nul);
   g_test_add_func ("/protocol/email", test_email_valid);
+  g_test_add_func ("/protocol/control-characters", test_control_characters);
   g_test_add_func ("/protocol/response/error", test_response_error);
   g_test_add_func ("/protocol/response/session-user", test_response_session_user);
   g_test_add_func ("/protocol/response/contacts", test_response_contacts);
   g_test_add_func ("/protocol/response/messages", test_response_messages);
   g_test_add_func ("/protocol/response/server-info", test_response_server_info);
+  g_test_add_func ("/protocol/response/nul", test_response_nul);
   g_test_add_func ("/protocol/contact-state", test_contact_state_strings);
 
   return g_test_run ();

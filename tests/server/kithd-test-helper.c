@@ -159,14 +159,7 @@ spawn (KithdTestServer *self)
 }
 
 KithdTestServer *
-kithd_test_server_startv (const char * const *extra_args)
-{
-  return kithd_test_server_start_limited (0, extra_args);
-}
-
-KithdTestServer *
-kithd_test_server_start_limited (guint               nofile,
-                                 const char * const *extra_args)
+kithd_test_server_new (const char * const *extra_args)
 {
   KithdTestServer *self = g_new0 (KithdTestServer, 1);
   g_autoptr (GError) error = NULL;
@@ -176,10 +169,28 @@ kithd_test_server_start_limited (guint               nofile,
   self->port_file = g_build_filename (self->data_dir, "port", NULL);
   self->clock_file = g_build_filename (self->data_dir, "clock-offset", NULL);
   self->extra_args = g_strdupv ((char **) extra_args);
-  self->nofile = nofile;
   self->session = soup_session_new ();
   kithd_test_server_set_clock_offset (self, 0);
 
+  return self;
+}
+
+KithdTestServer *
+kithd_test_server_startv (const char * const *extra_args)
+{
+  KithdTestServer *self = kithd_test_server_new (extra_args);
+
+  spawn (self);
+  return self;
+}
+
+KithdTestServer *
+kithd_test_server_start_limited (guint               nofile,
+                                 const char * const *extra_args)
+{
+  KithdTestServer *self = kithd_test_server_new (extra_args);
+
+  self->nofile = nofile;
   spawn (self);
   return self;
 }

@@ -32,6 +32,10 @@ KithdTestServer  *kithd_test_server_startv      (const char * const *extra_args)
 /* Like startv, with kithd's descriptor limit (soft and hard) set to @nofile. */
 KithdTestServer  *kithd_test_server_start_limited (guint               nofile,
                                                    const char * const *extra_args);
+/* Like kithd_test_server_startv() without starting kithd: the test may
+ * prepare the data directory (its mode, say), then start kithd with
+ * kithd_test_server_restart(). */
+KithdTestServer  *kithd_test_server_new         (const char * const *extra_args);
 /* "http://127.0.0.1:PORT" */
 const char       *kithd_test_server_get_url     (KithdTestServer *self);
 /* "ws://127.0.0.1:PORT/api/v1/socket" */
@@ -48,8 +52,8 @@ char             *kithd_test_server_get_log     (KithdTestServer *self);
 int               kithd_test_server_stop        (KithdTestServer *self);
 /* SIGKILL and wait. */
 void              kithd_test_server_kill9       (KithdTestServer *self);
-/* Starts kithd again on the same data directory (after stop/kill9); the
- * port may change. */
+/* Starts kithd again on the same data directory (after stop/kill9, or
+ * the first time after kithd_test_server_new()); the port may change. */
 void              kithd_test_server_restart     (KithdTestServer *self);
 /* Stops kithd if running, removes the data directory, frees @self. */
 void              kithd_test_server_free        (KithdTestServer *self);

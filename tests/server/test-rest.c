@@ -3,7 +3,9 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <glib/gstdio.h>
 
@@ -151,6 +153,143 @@ test_sign_up (void)
 
   /* Nothing of the refused calls was stored. */
   g_assert_cmpint (kithd_test_server_db_count (server, "users", NULL), ==, users_before);
+}
+
+/* json-glib would cut a string at a \u0000: a password would then be its
+ * prefix (and a log-in match on it). Refused in every body; nothing changes. */
+static void
+test_nul_refused (void)
+{
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autofree char *email = new_email ("nul");
+  g_autofree char *sign_up = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"" PASSWORD "\\u0000tail\", "
+                                              "\"first_name\": \"Nul\", \"last_name\": \"Tester\"}", email);
+  g_autofree char *sign_up_name = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"" PASSWORD "\", "
+                                                   "\"first_name\": \"Nul\\u0000Evil\", \"last_name\": \"Tester\"}", email);
+  g_autofree char *sign_up_email = g_strdup_printf ("{\"email\": \"%s\\u0000.evil\", \"password\": \"" PASSWORD "\", "
+                                                    "\"first_name\": \"Nul\", \"last_name\": \"Tester\"}", email);
+  g_autofree char *log_in = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"" PASSWORD "\\u0000anything\"}",
+                                             ada->email);
+  g_autofree char *where = g_strdup_printf ("email = '%s'", email);
+  g_autofree char *response = NULL;
+  gint64 users_before = kithd_test_server_db_count (server, "users", NULL);
+  gint64 sessions_before = kithd_test_server_db_count (server, "sessions", NULL);
+
+  response = call ("POST", "/api/v1/accounts", NULL, sign_up, 400, "invalid_field");
+  g_assert_nonnull (strstr (response, "password"));
+  CALL ("POST", "/api/v1/accounts", NULL, sign_up_name, 400, "invalid_field");
+  CALL ("POST", "/api/v1/accounts", NULL, sign_up_email, 400, "invalid_field");
+  g_assert_cmpint (kithd_test_server_db_count (server, "users", where), ==, 0);
+  g_assert_cmpint (kithd_test_server_db_count (server, "users", NULL), ==, users_before);
+
+  /* The right password followed by \u0000 and more does not log in. */
+  CALL ("POST", "/api/v1/sessions", NULL, log_in, 400, "invalid_field");
+  g_assert_cmpint (kithd_test_server_db_count (server, "sessions", NULL), ==, sessions_before);
+
+  CALL ("PUT", "/api/v1/me/password", ada->token,
+        "{\"current_password\": \"" PASSWORD "\", \"new_password\": \"New#Secret9\\u0000\"}", 400, "invalid_field");
+  CALL ("PATCH", "/api/v1/me", ada->token, "{\"first_name\": \"Ada\\u0000Evil\"}", 400, "invalid_field");
+  g_clear_pointer (&response, g_free);
+  response = call ("GET", "/api/v1/me", ada->token, NULL, 200, NULL);
+  g_assert_nonnull (strstr (response, "\"first_name\":\"Ada\""));
+  g_free (kithd_test_server_log_in (server, ada->email, PASSWORD, NULL));
+}
+
+static char *
+sign_up_body (const char *email,
+              const char *first,
+              const char *last)
+{
+  return g_strdup_printf ("{\"email\": \"%s\", \"password\": \"" PASSWORD "\", "
+                          "\"first_name\": \"%s\", \"last_name\": \"%s\"}", email, first, last);
+}
+
+/* Names go into mails to other people (the offline notice names the
+ * sender) and onto their screens: no line breaks or other control
+ * characters, in names or in emails, wherever they come in. */
+static void
+test_control_characters (void)
+{
+  static const char * const bad_names[] = {
+    "Eve\\r\\nBcc: evil@example.com",
+    "Eve\\n",
+    "Eve\\tTab",
+    "Eve\\u007f",
+    "Eve\\u0085",           /* C1: next line */
+    "Eve\xc2\x9b",          /* C1, raw UTF-8 */
+    "Eve\\u2028Bcc",        /* line separator */
+    "Eve\xe2\x80\xa9",      /* paragraph separator, raw UTF-8 */
+  };
+  static const char * const bad_emails[] = {
+    "eve@example.com\\u0085",
+    "eve\\u2028@example.com",
+    "eve@example.com\\r\\nBcc: evil@example.com",
+  };
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autoptr (GSubprocess) admin = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *email = new_email ("eve");
+  g_autofree char *where = g_strdup_printf ("email = '%s'", email);
+  g_autofree char *response = NULL;
+  gint64 users_before = kithd_test_server_db_count (server, "users", NULL);
+  gint64 mails_before = kithd_test_server_db_count (server, "mail_queue", NULL);
+  gint64 sessions_before = kithd_test_server_db_count (server, "sessions", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_names); i++) {
+    g_autofree char *first = sign_up_body (email, bad_names[i], "Tester");
+    g_autofree char *last = sign_up_body (email, "Eve", bad_names[i]);
+    g_autofree char *patch = g_strdup_printf ("{\"first_name\": \"%s\"}", bad_names[i]);
+    g_autofree char *patch_last = g_strdup_printf ("{\"last_name\": \"%s\"}", bad_names[i]);
+    g_autofree char *log_in = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"" PASSWORD "\", "
+                                               "\"device_name\": \"%s\"}", ada->email, bad_names[i]);
+
+    g_clear_pointer (&response, g_free);
+    response = call ("POST", "/api/v1/accounts", NULL, first, 400, "invalid_field");
+    g_assert_nonnull (strstr (response, "first_name"));
+    g_assert_nonnull (strstr (response, "control characters"));
+    CALL ("POST", "/api/v1/accounts", NULL, last, 400, "invalid_field");
+    CALL ("PATCH", "/api/v1/me", ada->token, patch, 400, "invalid_field");
+    CALL ("PATCH", "/api/v1/me", ada->token, patch_last, 400, "invalid_field");
+    CALL ("POST", "/api/v1/sessions", NULL, log_in, 400, "invalid_field");
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_emails); i++) {
+    g_autofree char *body = sign_up_body (bad_emails[i], "Eve", "Tester");
+    g_autofree char *just_email = g_strdup_printf ("{\"email\": \"%s\"}", bad_emails[i]);
+
+    g_clear_pointer (&response, g_free);
+    response = call ("POST", "/api/v1/accounts", NULL, body, 400, "invalid_email");
+    g_assert_nonnull (strstr (response, "control characters"));
+    CALL ("POST", "/api/v1/password-reset", NULL, just_email, 400, "invalid_email");
+    CALL ("POST", "/api/v1/contacts", ada->token, just_email, 400, "invalid_email");
+  }
+
+  /* kithd admin create-user refuses them too. */
+  admin = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, g_getenv ("KITHD"), "admin", "--data-dir",
+                            kithd_test_server_get_data_dir (server), "create-user", email,
+                            "Eve\r\nBcc: evil@example.com", "Tester", "--password", PASSWORD, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait (admin, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (admin), ==, 1);
+
+  /* Nothing changed. */
+  g_assert_cmpint (kithd_test_server_db_count (server, "users", where), ==, 0);
+  g_assert_cmpint (kithd_test_server_db_count (server, "users", NULL), ==, users_before);
+  g_assert_cmpint (kithd_test_server_db_count (server, "mail_queue", NULL), ==, mails_before);
+  g_assert_cmpint (kithd_test_server_db_count (server, "sessions", NULL), ==, sessions_before);
+  g_clear_pointer (&response, g_free);
+  response = call ("GET", "/api/v1/me", ada->token, NULL, 200, NULL);
+  g_assert_nonnull (strstr (response, "\"first_name\":\"Ada\",\"last_name\":\"Tester\""));
+
+  /* Names in any script, with inner spaces and punctuation, are fine. */
+  {
+    g_autofree char *fine = sign_up_body (email, "  Zoë Anne ", "O’Brien-Łukasiewicz 日本");
+
+    g_clear_pointer (&response, g_free);
+    response = call ("POST", "/api/v1/accounts", NULL, fine, 201, NULL);
+    g_assert_nonnull (strstr (response, "\"first_name\":\"Zoë Anne\""));
+  }
 }
 
 /* A body without Content-Length (chunked): 411, over a raw connection. */
@@ -378,6 +517,60 @@ test_password_reset (void)
   CALL ("POST", "/api/v1/password-reset/confirm", NULL, confirm2, 400, "invalid_reset_token");
   kithd_test_server_set_clock_offset (server, 0);
   g_free (kithd_test_server_log_in (server, ada->email, "Reset#7890", NULL));
+}
+
+static void
+assert_private (const char *dir,
+                const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    g_error ("%s: %s", path, g_strerror (errno));
+  if ((st.st_mode & 0777) != 0600)
+    g_error ("%s has mode %03o, expected 600", name, (guint) (st.st_mode & 0777));
+}
+
+/* kithd's database (hashes, messages, queued reset links) and its mail are
+ * 0600 even in a data folder open to others and with a umask of 022. */
+static void
+test_private_files (void)
+{
+  KithdTestServer *saved = server;
+  g_autoptr (KithdTestUser) ada = NULL;
+  g_autoptr (GPtrArray) files = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *mail_name = NULL;
+  const char *dir;
+  mode_t old_mask;
+
+  server = kithd_test_server_new (NULL);
+  dir = kithd_test_server_get_data_dir (server);
+  g_assert_cmpint (g_chmod (dir, 0755), ==, 0);
+  old_mask = umask (022);
+  kithd_test_server_restart (server);
+  umask (old_mask);
+
+  ada = new_user ("Ada");
+  request = g_strdup_printf ("{\"email\": \"%s\"}", ada->email);
+  CALL ("POST", "/api/v1/password-reset", NULL, request, 202, NULL);
+  g_assert_cmpuint (kithd_test_server_wait_outbox (server, 1, 10000), ==, 1);
+  files = kithd_test_server_outbox_files (server);
+  mail_name = g_path_get_basename (g_ptr_array_index (files, 0));
+
+  /* While kithd runs: the database in WAL mode has all three. */
+  assert_private (dir, "kithd.db");
+  assert_private (dir, "kithd.db-wal");
+  assert_private (dir, "kithd.db-shm");
+  {
+    g_autofree char *new_dir = g_build_filename (dir, "outbox", "new", NULL);
+
+    assert_private (new_dir, mail_name);
+  }
+
+  kithd_test_server_free (server);
+  server = saved;
 }
 
 static void
@@ -737,6 +930,8 @@ main (int    argc,
   g_test_add_func ("/rest/server-info", test_server_info);
   g_test_add_func ("/rest/server-info-oidc", test_server_info_oidc);
   g_test_add_func ("/rest/sign-up", test_sign_up);
+  g_test_add_func ("/rest/nul-refused", test_nul_refused);
+  g_test_add_func ("/rest/control-characters", test_control_characters);
   g_test_add_func ("/rest/length-required", test_length_required);
   g_test_add_func ("/rest/log-in", test_log_in);
   g_test_add_func ("/rest/authorization-header", test_authorization_header);
@@ -744,6 +939,7 @@ main (int    argc,
   g_test_add_func ("/rest/profile", test_profile);
   g_test_add_func ("/rest/password-change", test_password_change);
   g_test_add_func ("/rest/password-reset", test_password_reset);
+  g_test_add_func ("/rest/private-files", test_private_files);
   g_test_add_func ("/rest/throttling", test_throttling);
   g_test_add_func ("/rest/contacts", test_contacts);
   g_test_add_func ("/rest/delete-account", test_delete_account);

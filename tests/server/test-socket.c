@@ -472,6 +472,56 @@ test_duplicate_id (void)
   g_assert_cmpuint (kithd_test_socket_count (b, "message"), ==, 0);
 }
 
+/* json-glib would cut an id or a body at a \u0000: an id that then
+ * collides with an earlier one would be dropped as a duplicate (and acked),
+ * a body would be stored cut. Refused, nothing stored or delivered. */
+static void
+test_nul_refused (void)
+{
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autoptr (KithdTestUser) bob = new_user ("Bob");
+  g_autoptr (KithdTestSocket) a = NULL;
+  g_autoptr (KithdTestSocket) b = NULL;
+  g_autofree char *from_ada = NULL;
+  struct {
+    const char *id;
+    const char *body;
+    const char *ref;
+  } cases[] = {
+    { "nul-1\\u0000x", "second", NULL },   /* would be a duplicate of nul-1 */
+    { "nul-2", "cut\\u0000here", "nul-2" },
+    { "nul-3", "\\u0000", "nul-3" },
+  };
+  gint64 seq;
+
+  kithd_test_server_make_contacts (server, ada, bob);
+  a = connect_user (ada);
+  b = connect_user (bob);
+
+  seq = send_message_acked (a, "nul-1", bob->id, "first");
+  g_assert_nonnull (kithd_test_socket_wait_frame (b, "message", "seq", seq, WAIT));
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (JsonObject) error = NULL;
+
+    send_message (a, cases[i].id, bob->id, cases[i].body);
+    error = kithd_test_socket_wait_frame (a, "error", NULL, 0, WAIT);
+    if (error == NULL)
+      g_error ("id %s, body %s: no error", cases[i].id, cases[i].body);
+    g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "invalid_field");
+    g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), "\\u0000"));
+    g_assert_cmpstr (json_object_get_string_member_with_default (error, "ref", NULL), ==, cases[i].ref);
+    kithd_test_socket_sync (a);
+    g_assert_cmpuint (kithd_test_socket_count (a, "message.ack"), ==, 0);
+  }
+
+  /* Only the first message was stored, and Bob got nothing more. */
+  from_ada = g_strdup_printf ("from_id = %" G_GINT64_FORMAT, ada->id);
+  g_assert_cmpint (kithd_test_server_db_count (server, "messages", from_ada), ==, 1);
+  kithd_test_socket_sync (b);
+  g_assert_cmpuint (kithd_test_socket_count (b, "message"), ==, 0);
+}
+
 static void
 test_kill9_keeps_acked (void)
 {
@@ -1356,6 +1406,7 @@ main (int    argc,
   g_test_add_func ("/socket/resume", test_resume);
   g_test_add_func ("/socket/replay-then-live", test_replay_then_live);
   g_test_add_func ("/socket/duplicate-id", test_duplicate_id);
+  g_test_add_func ("/socket/nul-refused", test_nul_refused);
   g_test_add_func ("/socket/kill9-keeps-acked", test_kill9_keeps_acked);
   g_test_add_func ("/socket/bad-frames", test_bad_frames);
   g_test_add_func ("/socket/offline-email", test_offline_email);

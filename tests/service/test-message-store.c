@@ -3,7 +3,10 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+
 #include <glib/gstdio.h>
 
 #include "kith-message-store.h"
@@ -336,6 +339,52 @@ test_not_on_main_thread (void)
   close_store (store);
 }
 
+static void
+assert_private (const char *path)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    g_error ("%s: %s", path, g_strerror (errno));
+  if ((st.st_mode & 0777) != 0600)
+    g_error ("%s has mode %03o, expected 600", path, (guint) (st.st_mode & 0777));
+}
+
+/* The local history is private: the cache's database files are 0600 in a
+ * folder open to others and with a umask of 022. */
+static void
+test_private_files (void)
+{
+  g_autofree char *dir = g_build_filename (tmp_dir, "open", NULL);
+  g_autofree char *path = g_build_filename (dir, "p.db", NULL);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+  g_autoptr (GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_message_info_free);
+  KithMessageStore *store;
+  mode_t old_mask;
+
+  g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (dir, 0755), ==, 0);
+  old_mask = umask (022);
+  store = open_store (path);
+  g_ptr_array_add (batch, make_message ("p-1", 1, 2, 1, "private"));
+  RUN (store, kith_message_store_save_messages_async, batch, 1);
+  umask (old_mask);
+
+  /* While it is open: the database in WAL mode has all three. */
+  assert_private (path);
+  assert_private (wal);
+  assert_private (shm);
+
+  close_store (store);
+
+  /* A database an older Kith left readable by others is made private. */
+  g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+  store = open_store (path);
+  assert_private (path);
+  close_store (store);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -352,6 +401,7 @@ main (int   argc,
   g_test_add_func ("/message-store/migration-from-v1", test_migration_from_v1);
   g_test_add_func ("/message-store/newer-version-refused", test_newer_version_refused);
   g_test_add_func ("/message-store/burst", test_not_on_main_thread);
+  g_test_add_func ("/message-store/private-files", test_private_files);
 
   ret = g_test_run ();
   {
