@@ -14,6 +14,19 @@
 
 static char *clock_offset_file;
 
+/* [limits] keys for the throttle's limits (docs/server.md, "Throttling"). */
+static const struct {
+  const char *key;
+  KithdLimit  limit;
+} limit_keys[] = {
+  { "login-failures-per-address", KITHD_LIMIT_LOGIN_ADDRESS },
+  { "login-failures-per-account-address", KITHD_LIMIT_LOGIN_ACCOUNT_ADDRESS },
+  { "password-change-failures", KITHD_LIMIT_PASSWORD_CHANGE },
+  { "sign-ups-per-address", KITHD_LIMIT_SIGN_UP_ADDRESS },
+  { "resets-per-email", KITHD_LIMIT_RESET_EMAIL },
+  { "resets-per-address", KITHD_LIMIT_RESET_ADDRESS },
+};
+
 static void
 set_str (char       **target,
          const char  *value)
@@ -41,6 +54,10 @@ kithd_config_new (void)
   config->connections_per_address = 256;
   config->request_timeout_ms = 10 * 1000;
   config->idle_timeout_ms = 30 * 1000;
+  for (guint l = 0; l < KITHD_N_LIMITS; l++)
+    config->limits[l] = KITHD_LIMIT_DEFAULT;
+  config->messages_per_second = 10;
+  config->message_burst = 60;
   config->max_send_queue = 1024 * 1024;
   config->hello_timeout_ms = 10 * 1000;
   config->ping_interval_ms = 15 * 1000;
@@ -198,6 +215,22 @@ kithd_config_load_file (KithdConfig  *config,
   if (!get_uint (kf, "limits", "idle-timeout", 1, 3600, &v, error))
     return FALSE;
   config->idle_timeout_ms = v * 1000;
+  for (guint i = 0; i < G_N_ELEMENTS (limit_keys); i++) {
+    if (!g_key_file_has_key (kf, "limits", limit_keys[i].key, NULL))
+      continue;
+    v = 0;
+    if (!get_uint (kf, "limits", limit_keys[i].key, 0, 1000000, &v, error))
+      return FALSE;
+    config->limits[limit_keys[i].limit] = v;
+  }
+  v = config->messages_per_second;
+  if (!get_uint (kf, "limits", "messages-per-second", 0, 1000000, &v, error))
+    return FALSE;
+  config->messages_per_second = v;
+  v = config->message_burst;
+  if (!get_uint (kf, "limits", "message-burst", 1, 1000000, &v, error))
+    return FALSE;
+  config->message_burst = v;
   v = config->max_send_queue / 1024;
   if (!get_uint (kf, "limits", "max-send-queue-kib", 64, 1024 * 1024, &v, error))
     return FALSE;

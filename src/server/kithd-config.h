@@ -3,6 +3,11 @@
 
 #include <glib.h>
 
+#include "kithd-throttle.h"
+
+/* A limit kithd.conf did not set: the throttle's default. */
+#define KITHD_LIMIT_DEFAULT G_MAXUINT
+
 G_BEGIN_DECLS
 
 /*
@@ -30,6 +35,9 @@ typedef struct {
   guint     connections_per_address;   /* 0: no limit */
   guint     request_timeout_ms;        /* first line to last byte of a request */
   guint     idle_timeout_ms;           /* a connection with no request in progress */
+  guint     limits[KITHD_N_LIMITS];    /* events per window, 0: none; or KITHD_LIMIT_DEFAULT */
+  guint     messages_per_second;       /* per socket, 0: no limit */
+  guint     message_burst;
   gsize     max_send_queue;            /* bytes per connection */
   guint     hello_timeout_ms;
   guint     ping_interval_ms;

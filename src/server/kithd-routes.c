@@ -38,17 +38,40 @@ typedef struct {
   Route              route;
   const char        *method;
   const char        *address;
+  char              *address_key;  /* what the address is throttled by */
   gint64             path_id;
   KithBody          *body;
   KithdSession      *session;     /* the caller, on authenticated routes */
   KithdUser         *user;
   char              *token;       /* a new token to hand out */
   char              *password_hash;
+  char              *account_key;  /* log-in: account at address */
+  gint64             counted_at;   /* when an attempt was counted against a limit */
+  gboolean           hashing;      /* holds one of the throttle's hash slots */
 } Req;
+
+static KithdThrottle *
+req_throttle (Req *req)
+{
+  return kithd_server_get_throttle (req->server);
+}
+
+/* The hash slot goes back as soon as the hashing is over. */
+static void
+req_end_hash (Req *req)
+{
+  if (req->hashing) {
+    kithd_throttle_end_hash (req_throttle (req), req->address_key);
+    req->hashing = FALSE;
+  }
+}
 
 static void
 req_free (Req *req)
 {
+  req_end_hash (req);
+  g_free (req->address_key);
+  g_free (req->account_key);
   g_clear_pointer (&req->http, kithd_request_unref);
   g_clear_pointer (&req->body, kith_body_free);
   g_clear_pointer (&req->session, kithd_session_free);
@@ -79,6 +102,31 @@ req_error (Req           *req,
   if (code == KITH_ERROR_UNAUTHORIZED)
     kithd_request_set_header (req->http, "WWW-Authenticate", "Bearer");
   req_respond (req, kith_error_code_http_status (code), json, len);
+}
+
+/* 429 with Retry-After. */
+static void
+req_rate_limited (Req        *req,
+                  guint       retry,
+                  const char *message)
+{
+  g_autofree char *value = g_strdup_printf ("%u", MAX (retry, 1));
+
+  kithd_request_set_header (req->http, "Retry-After", value);
+  req_error (req, KITH_ERROR_RATE_LIMITED, message);
+}
+
+/* A hash slot for this request; FALSE (and answered) when there is none:
+ * the address, or kithd, has as many hashes in flight as it may. */
+static gboolean
+req_begin_hash (Req *req)
+{
+  if (!kithd_throttle_begin_hash (req_throttle (req), req->address_key)) {
+    req_rate_limited (req, 1, "The server is busy checking passwords: please try again in a moment");
+    return FALSE;
+  }
+  req->hashing = TRUE;
+  return TRUE;
 }
 
 static void
@@ -211,6 +259,7 @@ on_sign_up_hashed (GObject      *source,
   g_autofree char *hash = kithd_crypto_hash_password_finish (result, &error);
   KithdJob *job;
 
+  req_end_hash (req);
   if (!hash) {
     req_error_from (req, error);
     return;
@@ -231,11 +280,21 @@ static void
 route_sign_up (Req *req)
 {
   g_autoptr (GError) error = NULL;
+  gint64 now = kithd_clock_now_ms ();
+  guint retry;
 
   if (!kith_password_policy_validate (req->body->password, &error)) {
     req_error_from (req, error);
     return;
   }
+  retry = kithd_throttle_check (req_throttle (req), KITHD_LIMIT_SIGN_UP_ADDRESS, req->address_key, now);
+  if (retry > 0) {
+    req_rate_limited (req, retry, "Too many new accounts from your network: please try again later");
+    return;
+  }
+  if (!req_begin_hash (req))
+    return;
+  kithd_throttle_count (req_throttle (req), KITHD_LIMIT_SIGN_UP_ADDRESS, req->address_key, now);
   kithd_crypto_hash_password_async (req->body->password, NULL, on_sign_up_hashed, req);
 }
 
@@ -260,16 +319,19 @@ on_login_verified (GObject      *source,
                    gpointer      user_data)
 {
   Req *req = user_data;
-  KithdThrottle *throttle = kithd_server_get_throttle (req->server);
-  g_autofree char *account = g_ascii_strdown (req->body->email, -1);
+  KithdThrottle *throttle = req_throttle (req);
   KithdJob *job;
 
+  req_end_hash (req);
   if (!kithd_crypto_verify_password_finish (result) || !req->user) {
-    kithd_throttle_failure (throttle, account, req->address, kithd_clock_now_ms ());
+    /* The attempt was counted when it came in: it stays counted. */
     req_error (req, KITH_ERROR_INVALID_CREDENTIALS, "The email or password is not right");
     return;
   }
-  kithd_throttle_success (throttle, account);
+  /* Not a failure after all; and the account's failures at this address
+   * are forgotten. */
+  kithd_throttle_uncount (throttle, KITHD_LIMIT_LOGIN_ADDRESS, req->address_key, req->counted_at);
+  kithd_throttle_forget (throttle, KITHD_LIMIT_LOGIN_ACCOUNT_ADDRESS, req->account_key);
 
   req->token = kithd_crypto_new_token ();
   job = kithd_job_new (KITHD_JOB_SESSION_CREATE);
@@ -302,7 +364,9 @@ static void
 route_log_in (Req *req)
 {
   const KithdConfig *config = kithd_server_get_config (req->server);
+  KithdThrottle *throttle = req_throttle (req);
   g_autofree char *account = NULL;
+  gint64 now;
   guint retry;
   KithdJob *job;
 
@@ -315,17 +379,24 @@ route_log_in (Req *req)
     return;
   }
 
+  /* Counted as a failure when it comes in, before any hashing: attempts
+   * sent in parallel meet the limit as surely as attempts in a row. By
+   * address, and by account at an address: nobody can lock an account
+   * from elsewhere (docs/server.md, "Throttling"). */
   account = g_ascii_strdown (req->body->email, -1);
-  retry = kithd_throttle_check (kithd_server_get_throttle (req->server), account, req->address,
-                                kithd_clock_now_ms ());
+  req->account_key = g_strconcat (account, " ", req->address_key, NULL);
+  now = kithd_clock_now_ms ();
+  retry = MAX (kithd_throttle_check (throttle, KITHD_LIMIT_LOGIN_ADDRESS, req->address_key, now),
+               kithd_throttle_check (throttle, KITHD_LIMIT_LOGIN_ACCOUNT_ADDRESS, req->account_key, now));
   if (retry > 0) {
-    g_autofree char *value = g_strdup_printf ("%u", retry);
-
-    kithd_request_set_header (req->http, "Retry-After", value);
-    req_error (req, KITH_ERROR_RATE_LIMITED,
-               "Too many failed sign-ins: please wait a few minutes and try again");
+    req_rate_limited (req, retry, "Too many failed sign-ins: please wait a few minutes and try again");
     return;
   }
+  if (!req_begin_hash (req))
+    return;
+  kithd_throttle_count (throttle, KITHD_LIMIT_LOGIN_ADDRESS, req->address_key, now);
+  kithd_throttle_count (throttle, KITHD_LIMIT_LOGIN_ACCOUNT_ADDRESS, req->account_key, now);
+  req->counted_at = now;
 
   job = kithd_job_new (KITHD_JOB_USER_BY_EMAIL);
   job->email = g_steal_pointer (&account);
@@ -408,6 +479,12 @@ on_password_set (KithdJob *job,
   req_respond (req, 204, NULL, 0);
 }
 
+static char *
+user_key (gint64 user_id)
+{
+  return g_strdup_printf ("%" G_GINT64_FORMAT, user_id);
+}
+
 static void
 on_password_change_hashed (GObject      *source,
                            GAsyncResult *result,
@@ -418,6 +495,7 @@ on_password_change_hashed (GObject      *source,
   g_autofree char *hash = kithd_crypto_hash_password_finish (result, &error);
   KithdJob *job;
 
+  req_end_hash (req);
   if (!hash) {
     req_error_from (req, error);
     return;
@@ -435,11 +513,14 @@ on_password_change_verified (GObject      *source,
                              gpointer      user_data)
 {
   Req *req = user_data;
+  g_autofree char *key = user_key (req->user->id);
 
   if (!kithd_crypto_verify_password_finish (result)) {
+    /* Counted when it came in: it stays counted. */
     req_error (req, KITH_ERROR_INVALID_CREDENTIALS, "The current password is not right");
     return;
   }
+  kithd_throttle_uncount (req_throttle (req), KITHD_LIMIT_PASSWORD_CHANGE, key, req->counted_at);
   kithd_crypto_hash_password_async (req->body->new_password, NULL, on_password_change_hashed, req);
 }
 
@@ -447,11 +528,25 @@ static void
 route_password_change (Req *req)
 {
   g_autoptr (GError) error = NULL;
+  g_autofree char *key = user_key (req->user->id);
+  gint64 now = kithd_clock_now_ms ();
+  guint retry;
 
   if (!kith_password_policy_validate (req->body->new_password, &error)) {
     req_error_from (req, error);
     return;
   }
+  /* Guesses of the current password by someone holding a token: counted
+   * before the hash, like log-ins. */
+  retry = kithd_throttle_check (req_throttle (req), KITHD_LIMIT_PASSWORD_CHANGE, key, now);
+  if (retry > 0) {
+    req_rate_limited (req, retry, "Too many wrong passwords: please wait a few minutes and try again");
+    return;
+  }
+  if (!req_begin_hash (req))
+    return;
+  kithd_throttle_count (req_throttle (req), KITHD_LIMIT_PASSWORD_CHANGE, key, now);
+  req->counted_at = now;
   kithd_crypto_verify_password_async (req->body->current_password, req->user->password_hash,
                                       NULL, on_password_change_verified, req);
 }
@@ -480,10 +575,27 @@ on_reset_requested (KithdJob *job,
 static void
 route_reset_request (Req *req)
 {
-  KithdJob *job = kithd_job_new (KITHD_JOB_RESET_REQUEST);
+  KithdThrottle *throttle = req_throttle (req);
+  g_autofree char *email = g_ascii_strdown (req->body->email, -1);
+  gint64 now = kithd_clock_now_ms ();
+  KithdJob *job;
+  guint retry;
 
+  /* No mail bombing: per email (whether or not it has an account, so the
+   * answer tells nothing) and per address. */
+  retry = MAX (kithd_throttle_check (throttle, KITHD_LIMIT_RESET_EMAIL, email, now),
+               kithd_throttle_check (throttle, KITHD_LIMIT_RESET_ADDRESS, req->address_key, now));
+  if (retry > 0) {
+    req_rate_limited (req, retry, "Too many password reset requests: please check your mail, "
+                                  "or try again later");
+    return;
+  }
+  kithd_throttle_count (throttle, KITHD_LIMIT_RESET_EMAIL, email, now);
+  kithd_throttle_count (throttle, KITHD_LIMIT_RESET_ADDRESS, req->address_key, now);
+
+  job = kithd_job_new (KITHD_JOB_RESET_REQUEST);
   req->token = kithd_crypto_new_token ();
-  job->email = g_ascii_strdown (req->body->email, -1);
+  job->email = g_steal_pointer (&email);
   job->token_hash = kithd_crypto_token_hash (req->token);
   job->expires_at = kithd_clock_now_ms () + RESET_VALIDITY_MS;
   req_submit (req, job, on_reset_requested);
@@ -513,6 +625,7 @@ on_reset_hashed (GObject      *source,
   g_autofree char *hash = kithd_crypto_hash_password_finish (result, &error);
   KithdJob *job;
 
+  req_end_hash (req);
   if (!hash) {
     req_error_from (req, error);
     return;
@@ -533,6 +646,8 @@ route_reset_confirm (Req *req)
     req_error_from (req, error);
     return;
   }
+  if (!req_begin_hash (req))
+    return;
   kithd_crypto_hash_password_async (req->body->password, NULL, on_reset_hashed, req);
 }
 
@@ -1034,6 +1149,7 @@ kithd_routes_handle (KithdRequest *http,
   req->http = kithd_request_ref (http);
   req->method = kithd_request_get_method (http);
   req->address = kithd_request_get_address (http);
+  req->address_key = kithd_throttle_address_key (req->address);
 
   if (!match_route (kithd_request_get_path (http), &req->route, &req->path_id)) {
     req_error (req, KITH_ERROR_NOT_FOUND, "There is no such API call");

@@ -85,6 +85,11 @@ kithd_server_new (KithdConfig  *config,
   g_return_val_if_fail (config != NULL, NULL);
 
   self->config = config;
+  for (guint l = 0; l < KITHD_N_LIMITS; l++) {
+    if (config->limits[l] != KITHD_LIMIT_DEFAULT)
+      kithd_throttle_set_rule (self->throttle, l, config->limits[l],
+                               kithd_throttle_get_rule (self->throttle, l)->window_ms);
+  }
 
   if (g_mkdir_with_parents (config->data_dir, 0700) != 0) {
     int saved = errno;

@@ -447,15 +447,37 @@ update_user_text (KithdStoreSqlite  *self,
   return run_changed (self, stmt, "No such user", error);
 }
 
+/* Spends every reset link of @user_id not used yet. */
+static gboolean
+end_resets (KithdStoreSqlite  *self,
+            gint64             user_id,
+            GError           **error)
+{
+  g_autoptr (Stmt) stmt = prepare (self, "UPDATE password_resets SET used = 1 WHERE user_id = ?1 AND used = 0",
+                                   error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, user_id);
+  if (sqlite3_step (stmt) != SQLITE_DONE) {
+    set_db_error (self, error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 kithd_store_sqlite_user_set_password (KithdStore  *store,
                                       gint64       id,
                                       const char  *password_hash,
                                       GError     **error)
 {
-  return update_user_text (KITHD_STORE_SQLITE (store),
-                           "UPDATE users SET password_hash = ?1 WHERE id = ?2",
-                           id, password_hash, error);
+  KithdStoreSqlite *self = KITHD_STORE_SQLITE (store);
+
+  /* A new password ends the reset links asked for before it. */
+  return update_user_text (self, "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+                           id, password_hash, error) &&
+         end_resets (self, id, error);
 }
 
 static gboolean
@@ -675,6 +697,9 @@ kithd_store_sqlite_reset_create (KithdStore  *store,
   g_autoptr (Stmt) stmt = NULL;
   int rc;
 
+  /* Only the newest link works. */
+  if (!end_resets (self, user_id, error))
+    return FALSE;
   stmt = prepare (self,
                   "INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
                   error);

@@ -103,7 +103,8 @@ struct _KithdStoreInterface
   gboolean    (*session_delete_user)  (KithdStore *self, gint64 user_id, gint64 except_id,
                                        GArray *deleted_ids /* gint64, nullable */, GError **error);
 
-  /* password reset (single use; tokens stored hashed) */
+  /* password reset (single use; tokens stored hashed). A new token ends the
+   * user's older ones, and so does user_set_password(). */
   gboolean    (*reset_create)         (KithdStore *self, gint64 user_id, const char *token_hash,
                                        gint64 expires_at, GError **error);
   /* Marks the token used and returns its user id; INVALID_RESET_TOKEN if unknown, used or expired at @now. */

@@ -3,11 +3,16 @@
 
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <glib/gstdio.h>
 
@@ -115,6 +120,7 @@ spawn (KithdTestServer *self)
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *contents = NULL;
+  g_autofree char *conf = NULL;
   const char *kithd = g_getenv ("KITHD");
 
   g_assert_nonnull (kithd);
@@ -131,6 +137,16 @@ spawn (KithdTestServer *self)
   g_ptr_array_add (argv, self->clock_file);
   for (guint i = 0; self->extra_args && self->extra_args[i]; i++)
     g_ptr_array_add (argv, self->extra_args[i]);
+  /* Tests sign up many accounts and send bursts from one address: without
+   * a kithd.conf of their own, the limits on those are off. */
+  if (!self->extra_args || !g_strv_contains ((const char * const *) self->extra_args, "--config")) {
+    conf = g_build_filename (self->data_dir, "kithd-test.conf", NULL);
+    g_file_set_contents (conf, "[limits]\nsign-ups-per-address=0\nresets-per-email=0\n"
+                               "resets-per-address=0\nmessages-per-second=0\n", -1, &error);
+    g_assert_no_error (error);
+    g_ptr_array_add (argv, "--config");
+    g_ptr_array_add (argv, conf);
+  }
   g_ptr_array_add (argv, NULL);
 
   g_subprocess_launcher_setenv (launcher, "KITHD_ENABLE_TEST_HOOKS", "1", TRUE);
@@ -696,6 +712,168 @@ struct _KithdTestSocket
   gboolean                  closed;
   GError                   *error;
 };
+
+/* ---- a raw HTTP client ---- */
+
+int
+kithd_test_raw_open (KithdTestServer *self,
+                     const char      *from)
+{
+  struct sockaddr_in sa = { 0 };
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  g_assert_cmpint (fd, >=, 0);
+  if (from) {
+    struct sockaddr_in local = { 0 };
+
+    local.sin_family = AF_INET;
+    g_assert_cmpint (inet_pton (AF_INET, from, &local.sin_addr), ==, 1);
+    g_assert_cmpint (bind (fd, (struct sockaddr *) &local, sizeof local), ==, 0);
+  }
+  sa.sin_family = AF_INET;
+  sa.sin_port = g_htons (self->port);
+  sa.sin_addr.s_addr = g_htonl (INADDR_LOOPBACK);
+  g_assert_cmpint (connect (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
+  return fd;
+}
+
+gboolean
+kithd_test_raw_send (int         fd,
+                     const void *data,
+                     gsize       len)
+{
+  const char *p = data;
+
+  while (len > 0) {
+    ssize_t n = send (fd, p, len, MSG_NOSIGNAL);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return FALSE;
+    p += n;
+    len -= n;
+  }
+  return TRUE;
+}
+
+gboolean
+kithd_test_raw_send_str (int         fd,
+                         const char *text)
+{
+  return kithd_test_raw_send (fd, text, strlen (text));
+}
+
+char *
+kithd_test_raw_request (const char *method,
+                        const char *path,
+                        const char *token,
+                        const char *body)
+{
+  GString *text = g_string_new (NULL);
+
+  g_string_append_printf (text, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n", method, path);
+  if (token)
+    g_string_append_printf (text, "Authorization: Bearer %s\r\n", token);
+  if (body)
+    g_string_append_printf (text, "Content-Type: application/json\r\nContent-Length: %zu\r\n",
+                            strlen (body));
+  g_string_append (text, "\r\n");
+  if (body)
+    g_string_append (text, body);
+  return g_string_free (text, FALSE);
+}
+
+/* Reads into @buf until @done says so, the peer closes or @timeout_ms
+ * passes. Returns FALSE on timeout. */
+static gboolean
+raw_read_until (int          fd,
+                GString     *buf,
+                gboolean   (*done) (GString *buf),
+                gboolean    *closed,
+                guint        timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000LL;
+
+  *closed = FALSE;
+  while (!done (buf)) {
+    struct pollfd pfd = { fd, POLLIN, 0 };
+    gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
+    char chunk[4096];
+    ssize_t n;
+
+    if (left <= 0)
+      return FALSE;
+    if (poll (&pfd, 1, left) <= 0)
+      continue;
+    n = recv (fd, chunk, sizeof chunk, 0);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      *closed = TRUE;
+      return TRUE;
+    }
+    g_string_append_len (buf, chunk, n);
+  }
+  return TRUE;
+}
+
+static gboolean
+response_complete (GString *buf)
+{
+  const char *end = strstr (buf->str, "\r\n\r\n");
+  const char *cl;
+  gsize body_len = 0;
+
+  if (!end)
+    return FALSE;
+  cl = g_strstr_len (buf->str, end - buf->str, "\r\nContent-Length:");
+  if (!cl)
+    cl = g_strstr_len (buf->str, end - buf->str, "\r\ncontent-length:");
+  if (cl)
+    body_len = g_ascii_strtoull (cl + strlen ("\r\nContent-Length:"), NULL, 10);
+  return buf->len >= (gsize) (end + 4 - buf->str) + body_len;
+}
+
+static gboolean
+never_done (GString *buf)
+{
+  return FALSE;
+}
+
+guint
+kithd_test_raw_read_response (int     fd,
+                              guint   timeout_ms,
+                              char  **body,
+                              char  **headers)
+{
+  g_autoptr (GString) buf = g_string_new (NULL);
+  gboolean closed;
+  const char *end;
+
+  if (!raw_read_until (fd, buf, response_complete, &closed, timeout_ms) ||
+      !g_str_has_prefix (buf->str, "HTTP/1.") || buf->len < 12 || !response_complete (buf))
+    return 0;
+  end = strstr (buf->str, "\r\n\r\n");
+  if (body)
+    *body = g_strdup (end + 4);
+  if (headers)
+    *headers = g_strndup (buf->str, end - buf->str);
+  return g_ascii_strtoull (buf->str + 9, NULL, 10);
+}
+
+gboolean
+kithd_test_raw_wait_closed (int   fd,
+                            guint timeout_ms)
+{
+  g_autoptr (GString) buf = g_string_new (NULL);
+  gboolean closed;
+
+  raw_read_until (fd, buf, never_done, &closed, timeout_ms);
+  return closed;
+}
+
+/* ---- the socket client ---- */
 
 static void
 on_socket_message (SoupWebsocketConnection *conn,

@@ -112,6 +112,35 @@ gboolean          kithd_test_wait_until         (gboolean (*cond) (gpointer data
                                                  gpointer         data,
                                                  guint            timeout_ms);
 
+/* ---- a raw HTTP client on plain blocking sockets, for what libsoup's
+ * client would not do: a chosen source address, requests in parallel,
+ * requests cut short, trickled or oversized ---- */
+
+/* A TCP connection to kithd, from @from (a loopback address such as
+ * "127.0.0.2"; NULL: any). */
+int               kithd_test_raw_open           (KithdTestServer *self,
+                                                 const char      *from);
+/* FALSE when the peer is gone (EPIPE, ECONNRESET). */
+gboolean          kithd_test_raw_send           (int              fd,
+                                                 const void      *data,
+                                                 gsize            len);
+gboolean          kithd_test_raw_send_str       (int              fd,
+                                                 const char      *text);
+/* An HTTP/1.1 request's text, with Host and, for a body, Content-Length. */
+char             *kithd_test_raw_request        (const char      *method,
+                                                 const char      *path,
+                                                 const char      *token,
+                                                 const char      *body);
+/* One response: its status (0 when none came in time), the body and the
+ * header block (each nullable). */
+guint             kithd_test_raw_read_response  (int              fd,
+                                                 guint            timeout_ms,
+                                                 char           **body,
+                                                 char           **headers);
+/* TRUE when the peer closed within @timeout_ms (whatever it sent first). */
+gboolean          kithd_test_raw_wait_closed    (int              fd,
+                                                 guint            timeout_ms);
+
 /* ---- a socket client on libsoup's client WebSocket ---- */
 
 typedef struct _KithdTestSocket KithdTestSocket;

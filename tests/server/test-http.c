@@ -3,11 +3,7 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -22,138 +18,6 @@
 
 #define WAIT_MS 10000
 
-/* ---- a raw HTTP client on plain sockets ---- */
-
-static int
-raw_open (KithdTestServer *srv)
-{
-  struct sockaddr_in sa = { 0 };
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-  g_assert_cmpint (fd, >=, 0);
-  sa.sin_family = AF_INET;
-  sa.sin_port = g_htons (kithd_test_server_get_port (srv));
-  sa.sin_addr.s_addr = g_htonl (INADDR_LOOPBACK);
-  g_assert_cmpint (connect (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
-  return fd;
-}
-
-/* FALSE when the peer is gone (EPIPE, ECONNRESET). */
-static gboolean
-raw_send (int         fd,
-          const void *data,
-          gsize       len)
-{
-  const char *p = data;
-
-  while (len > 0) {
-    ssize_t n = send (fd, p, len, MSG_NOSIGNAL);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return FALSE;
-    p += n;
-    len -= n;
-  }
-  return TRUE;
-}
-
-static gboolean
-raw_send_str (int         fd,
-              const char *text)
-{
-  return raw_send (fd, text, strlen (text));
-}
-
-/* Reads into @buf until @done says so, the peer closes or @timeout_ms
- * passes. Returns FALSE on timeout. */
-static gboolean
-raw_read_until (int          fd,
-                GString     *buf,
-                gboolean   (*done) (GString *buf),
-                gboolean    *closed,
-                guint        timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000LL;
-
-  *closed = FALSE;
-  while (!done (buf)) {
-    struct pollfd pfd = { fd, POLLIN, 0 };
-    gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
-    char chunk[4096];
-    ssize_t n;
-
-    if (left <= 0)
-      return FALSE;
-    if (poll (&pfd, 1, left) <= 0)
-      continue;
-    n = recv (fd, chunk, sizeof chunk, 0);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      *closed = TRUE;
-      return TRUE;
-    }
-    g_string_append_len (buf, chunk, n);
-  }
-  return TRUE;
-}
-
-static gboolean
-response_complete (GString *buf)
-{
-  const char *end = strstr (buf->str, "\r\n\r\n");
-  const char *cl;
-  gsize body_len = 0;
-
-  if (!end)
-    return FALSE;
-  cl = g_strstr_len (buf->str, end - buf->str, "\r\nContent-Length:");
-  if (!cl)
-    cl = g_strstr_len (buf->str, end - buf->str, "\r\ncontent-length:");
-  if (cl)
-    body_len = g_ascii_strtoull (cl + strlen ("\r\nContent-Length:"), NULL, 10);
-  return buf->len >= (gsize) (end + 4 - buf->str) + body_len;
-}
-
-static gboolean
-never_done (GString *buf)
-{
-  return FALSE;
-}
-
-/* One response: its status (0 when none came in time), the body in @body. */
-static guint
-raw_read_response (int     fd,
-                   guint   timeout_ms,
-                   char  **body)
-{
-  g_autoptr (GString) buf = g_string_new (NULL);
-  gboolean closed;
-  const char *end;
-
-  if (!raw_read_until (fd, buf, response_complete, &closed, timeout_ms) ||
-      !g_str_has_prefix (buf->str, "HTTP/1.") || buf->len < 12 || !response_complete (buf))
-    return 0;
-  end = strstr (buf->str, "\r\n\r\n");
-  if (body)
-    *body = g_strdup (end + 4);
-  return g_ascii_strtoull (buf->str + 9, NULL, 10);
-}
-
-/* TRUE when the peer closed within @timeout_ms (whatever it sent first). */
-static gboolean
-raw_wait_closed (int   fd,
-                 guint timeout_ms)
-{
-  g_autoptr (GString) buf = g_string_new (NULL);
-  gboolean closed;
-
-  raw_read_until (fd, buf, never_done, &closed, timeout_ms);
-  return closed;
-}
-
 #define GET_SERVER "GET /api/v1/server HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
 /* A request on a new connection; the status (0: not served in time). */
@@ -161,11 +25,11 @@ static guint
 raw_get_server (KithdTestServer *srv,
                 guint            timeout_ms)
 {
-  int fd = raw_open (srv);
+  int fd = kithd_test_raw_open (srv, NULL);
   guint status = 0;
 
-  if (raw_send_str (fd, GET_SERVER))
-    status = raw_read_response (fd, timeout_ms, NULL);
+  if (kithd_test_raw_send_str (fd, GET_SERVER))
+    status = kithd_test_raw_read_response (fd, timeout_ms, NULL, NULL);
   close (fd);
   return status;
 }
@@ -216,21 +80,21 @@ test_closed_keep_alive (void)
   /* Complete request and response on a kept-alive connection, then the
    * client hangs up, as curl and kith-cli do. */
   for (guint i = 0; i < 50; i++) {
-    int fd = raw_open (srv);
+    int fd = kithd_test_raw_open (srv, NULL);
 
-    g_assert_true (raw_send_str (fd, GET_SERVER));
-    g_assert_cmpuint (raw_read_response (fd, WAIT_MS, NULL), ==, 200);
+    g_assert_true (kithd_test_raw_send_str (fd, GET_SERVER));
+    g_assert_cmpuint (kithd_test_raw_read_response (fd, WAIT_MS, NULL, NULL), ==, 200);
     close (fd);
   }
 
   /* The second request on a connection, then the close. */
   for (guint i = 0; i < 20; i++) {
-    int fd = raw_open (srv);
+    int fd = kithd_test_raw_open (srv, NULL);
 
-    g_assert_true (raw_send_str (fd, GET_SERVER));
-    g_assert_cmpuint (raw_read_response (fd, WAIT_MS, NULL), ==, 200);
-    g_assert_true (raw_send_str (fd, GET_SERVER));
-    g_assert_cmpuint (raw_read_response (fd, WAIT_MS, NULL), ==, 200);
+    g_assert_true (kithd_test_raw_send_str (fd, GET_SERVER));
+    g_assert_cmpuint (kithd_test_raw_read_response (fd, WAIT_MS, NULL, NULL), ==, 200);
+    g_assert_true (kithd_test_raw_send_str (fd, GET_SERVER));
+    g_assert_cmpuint (kithd_test_raw_read_response (fd, WAIT_MS, NULL, NULL), ==, 200);
     close (fd);
   }
 
@@ -285,7 +149,7 @@ test_descriptor_limit (void)
     /* Far more idle connections than kithd has descriptors: the kernel's
      * backlog takes the rest. */
     for (guint i = 0; i < 120; i++) {
-      int fd = raw_open (srv);
+      int fd = kithd_test_raw_open (srv, NULL);
 
       g_array_append_val (fds, fd);
     }
@@ -322,11 +186,11 @@ trickle_until_closed (int         fd,
   gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000LL;
 
   for (const char *p = bytes; g_get_monotonic_time () < deadline; ) {
-    if (!raw_send (fd, p, 1))
+    if (!kithd_test_raw_send (fd, p, 1))
       return TRUE;
     if (*(p + 1))
       p++;
-    if (raw_wait_closed (fd, 200))
+    if (kithd_test_raw_wait_closed (fd, 200))
       return TRUE;
   }
   return FALSE;
@@ -339,35 +203,35 @@ test_request_timeout (void)
   int fd;
 
   /* Headers one byte at a time, for ever. */
-  fd = raw_open (srv);
-  g_assert_true (raw_send_str (fd, "GET /api/v1/server HTTP/1.1\r\n"));
+  fd = kithd_test_raw_open (srv, NULL);
+  g_assert_true (kithd_test_raw_send_str (fd, "GET /api/v1/server HTTP/1.1\r\n"));
   g_assert_true (trickle_until_closed (fd, "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", WAIT_MS));
   close (fd);
 
   /* The request line itself, one byte at a time. */
-  fd = raw_open (srv);
+  fd = kithd_test_raw_open (srv, NULL);
   g_assert_true (trickle_until_closed (fd, "GET /api/v1/server?aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                                        WAIT_MS));
   close (fd);
 
   /* A body that never completes. */
-  fd = raw_open (srv);
-  g_assert_true (raw_send_str (fd, "POST /api/v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+  fd = kithd_test_raw_open (srv, NULL);
+  g_assert_true (kithd_test_raw_send_str (fd, "POST /api/v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                    "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"));
   g_assert_true (trickle_until_closed (fd, "                                                            ",
                                        WAIT_MS));
   close (fd);
 
   /* Connected, and never a byte. */
-  fd = raw_open (srv);
-  g_assert_true (raw_wait_closed (fd, WAIT_MS));
+  fd = kithd_test_raw_open (srv, NULL);
+  g_assert_true (kithd_test_raw_wait_closed (fd, WAIT_MS));
   close (fd);
 
   /* Idle after a response (keep-alive). */
-  fd = raw_open (srv);
-  g_assert_true (raw_send_str (fd, GET_SERVER));
-  g_assert_cmpuint (raw_read_response (fd, WAIT_MS, NULL), ==, 200);
-  g_assert_true (raw_wait_closed (fd, WAIT_MS));
+  fd = kithd_test_raw_open (srv, NULL);
+  g_assert_true (kithd_test_raw_send_str (fd, GET_SERVER));
+  g_assert_cmpuint (kithd_test_raw_read_response (fd, WAIT_MS, NULL, NULL), ==, 200);
+  g_assert_true (kithd_test_raw_wait_closed (fd, WAIT_MS));
   close (fd);
 
   /* An honest client is served all along. */
@@ -385,21 +249,21 @@ test_connections_per_address (void)
   gint64 deadline;
 
   for (guint i = 0; i < G_N_ELEMENTS (fds); i++) {
-    fds[i] = raw_open (srv);
-    g_assert_true (raw_send_str (fds[i], GET_SERVER));
-    g_assert_cmpuint (raw_read_response (fds[i], WAIT_MS, NULL), ==, 200);
+    fds[i] = kithd_test_raw_open (srv, NULL);
+    g_assert_true (kithd_test_raw_send_str (fds[i], GET_SERVER));
+    g_assert_cmpuint (kithd_test_raw_read_response (fds[i], WAIT_MS, NULL, NULL), ==, 200);
   }
 
   /* The ninth from the same address is turned away at once. */
-  extra = raw_open (srv);
-  raw_send_str (extra, GET_SERVER);
-  g_assert_cmpuint (raw_read_response (extra, WAIT_MS, NULL), ==, 0);
+  extra = kithd_test_raw_open (srv, NULL);
+  kithd_test_raw_send_str (extra, GET_SERVER);
+  g_assert_cmpuint (kithd_test_raw_read_response (extra, WAIT_MS, NULL, NULL), ==, 0);
   close (extra);
 
   /* The eight still work. */
   for (guint i = 0; i < G_N_ELEMENTS (fds); i++) {
-    g_assert_true (raw_send_str (fds[i], GET_SERVER));
-    g_assert_cmpuint (raw_read_response (fds[i], WAIT_MS, NULL), ==, 200);
+    g_assert_true (kithd_test_raw_send_str (fds[i], GET_SERVER));
+    g_assert_cmpuint (kithd_test_raw_read_response (fds[i], WAIT_MS, NULL, NULL), ==, 200);
   }
 
   /* One goes: there is room for one more. */
@@ -435,23 +299,23 @@ test_oversized_body (void)
   int fd;
 
   /* A 1 GiB Content-Length: answered at once, before any body byte. */
-  fd = raw_open (srv);
-  g_assert_true (raw_send_str (fd, "POST /api/v1/accounts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+  fd = kithd_test_raw_open (srv, NULL);
+  g_assert_true (kithd_test_raw_send_str (fd, "POST /api/v1/accounts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                    "Content-Type: application/json\r\n"
                                    "Content-Length: 1073741824\r\n\r\n"));
-  g_assert_cmpuint (raw_read_response (fd, WAIT_MS, &body), ==, 413);
+  g_assert_cmpuint (kithd_test_raw_read_response (fd, WAIT_MS, &body, NULL), ==, 413);
   assert_error (body, "payload_too_large");
-  g_assert_true (raw_wait_closed (fd, WAIT_MS));
+  g_assert_true (kithd_test_raw_wait_closed (fd, WAIT_MS));
   close (fd);
   g_clear_pointer (&body, g_free);
 
   /* The same with 32 MiB of body streamed after it: kithd does not grow. */
   rss_before = kithd_test_server_rss_kib (srv);
-  fd = raw_open (srv);
-  raw_send_str (fd, "POST /api/v1/accounts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+  fd = kithd_test_raw_open (srv, NULL);
+  kithd_test_raw_send_str (fd, "POST /api/v1/accounts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     "Content-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n");
   for (guint i = 0; i < 512; i++) {
-    if (!raw_send (fd, chunk, strlen (chunk)))
+    if (!kithd_test_raw_send (fd, chunk, strlen (chunk)))
       break;
   }
   close (fd);
@@ -459,13 +323,13 @@ test_oversized_body (void)
   g_assert_cmpuint (rss_after, <, rss_before + 4 * 1024);
 
   /* A chunked body that never ends: 411 at once. */
-  fd = raw_open (srv);
-  g_assert_true (raw_send_str (fd, "POST /api/v1/accounts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+  fd = kithd_test_raw_open (srv, NULL);
+  g_assert_true (kithd_test_raw_send_str (fd, "POST /api/v1/accounts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                    "Content-Type: application/json\r\n"
                                    "Transfer-Encoding: chunked\r\n\r\n"
                                    "10\r\n{\"email\": \"a@b.c\r\n"));
-  g_assert_cmpuint (raw_read_response (fd, WAIT_MS, &body), ==, 411);
-  g_assert_true (raw_wait_closed (fd, WAIT_MS));
+  g_assert_cmpuint (kithd_test_raw_read_response (fd, WAIT_MS, &body, NULL), ==, 411);
+  g_assert_true (kithd_test_raw_wait_closed (fd, WAIT_MS));
   close (fd);
 
   g_assert_cmpuint (raw_get_server (srv, WAIT_MS), ==, 200);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <glib/gstdio.h>
@@ -627,6 +628,313 @@ test_throttling (void)
   kithd_test_server_free (own);
 }
 
+/* ---- accounts under attack: counted before hashing, not lockable ---- */
+
+/* A kithd with the given [limits] (the defaults for the rest). */
+static KithdTestServer *
+start_with_config (const char *limits)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("kithd-conf-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "kithd.conf", NULL);
+  g_autofree char *text = g_strdup_printf ("[limits]\n%s", limits);
+  const char *args[] = { "--config", path, NULL };
+  KithdTestServer *srv;
+
+  g_assert_no_error (error);
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  srv = kithd_test_server_startv (args);
+  g_unlink (path);
+  g_rmdir (dir);
+  return srv;
+}
+
+typedef struct {
+  guint ok;          /* 2xx */
+  guint refused;     /* 401 */
+  guint limited;     /* 429 with Retry-After */
+  guint other;
+} Tally;
+
+/* Sends every request on its own connection from @from before reading any
+ * answer: they reach kithd together, as a script's would. */
+static Tally
+send_together (KithdTestServer *srv,
+               const char      *from,
+               GPtrArray       *requests)
+{
+  g_autoptr (GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+  Tally tally = { 0 };
+
+  for (guint i = 0; i < requests->len; i++) {
+    int fd = kithd_test_raw_open (srv, from);
+
+    g_assert_true (kithd_test_raw_send_str (fd, g_ptr_array_index (requests, i)));
+    g_array_append_val (fds, fd);
+  }
+  for (guint i = 0; i < fds->len; i++) {
+    int fd = g_array_index (fds, int, i);
+    g_autofree char *headers = NULL;
+    guint status = kithd_test_raw_read_response (fd, 60000, NULL, &headers);
+
+    if (status >= 200 && status < 300)
+      tally.ok++;
+    else if (status == 401)
+      tally.refused++;
+    else if (status == 429 && strstr (headers, "\r\nRetry-After: "))
+      tally.limited++;
+    else
+      tally.other++;
+    close (fd);
+  }
+  return tally;
+}
+
+static char *
+log_in_request (const char *email,
+                const char *password)
+{
+  g_autofree char *body = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"%s\"}", email, password);
+
+  return kithd_test_raw_request ("POST", "/api/v1/sessions", NULL, body);
+}
+
+/* 100 guesses sent at once, the right password last: the limit holds as it
+ * would for guesses in a row, and the right one does not get in. */
+static void
+test_parallel_guesses (void)
+{
+  KithdTestServer *own = start_with_config ("");
+  g_autoptr (KithdTestUser) ada = kithd_test_server_sign_up (own, "ada@example.com", PASSWORD, "Ada", "L");
+  g_autoptr (GPtrArray) requests = g_ptr_array_new_with_free_func (g_free);
+  Tally tally;
+
+  for (guint i = 0; i < 100; i++)
+    g_ptr_array_add (requests, log_in_request (ada->email, "Wrong#1234"));
+  g_ptr_array_add (requests, log_in_request (ada->email, PASSWORD));
+
+  tally = send_together (own, "127.0.0.2", requests);
+  g_test_message ("101 at once: %u in, %u wrong, %u limited, %u other",
+                  tally.ok, tally.refused, tally.limited, tally.other);
+  g_assert_cmpuint (tally.ok, ==, 0);
+  g_assert_cmpuint (tally.refused, <=, 5);
+  g_assert_cmpuint (tally.other, ==, 0);
+  g_assert_cmpuint (tally.refused + tally.limited, ==, 101);
+
+  kithd_test_server_free (own);
+}
+
+/* Guesses from one address cannot lock the account for its owner, who
+ * signs in from elsewhere. */
+static void
+test_throttle_not_lockable (void)
+{
+  KithdTestServer *own = start_with_config ("");
+  g_autoptr (KithdTestUser) ada = kithd_test_server_sign_up (own, "ada@example.com", PASSWORD, "Ada", "L");
+  g_autofree char *wrong = log_in_request (ada->email, "Wrong#1234");
+  g_autofree char *right = log_in_request (ada->email, PASSWORD);
+  int fd;
+
+  for (guint i = 0; i < 5; i++) {
+    fd = kithd_test_raw_open (own, "127.0.0.2");
+    kithd_test_raw_send_str (fd, wrong);
+    g_assert_cmpuint (kithd_test_raw_read_response (fd, 20000, NULL, NULL), ==, 401);
+    close (fd);
+  }
+  /* The attacker's address is held off, even with the right password… */
+  fd = kithd_test_raw_open (own, "127.0.0.2");
+  kithd_test_raw_send_str (fd, right);
+  g_assert_cmpuint (kithd_test_raw_read_response (fd, 20000, NULL, NULL), ==, 429);
+  close (fd);
+  /* …Ada, from her own, is not. */
+  fd = kithd_test_raw_open (own, "127.0.0.3");
+  kithd_test_raw_send_str (fd, right);
+  g_assert_cmpuint (kithd_test_raw_read_response (fd, 20000, NULL, NULL), ==, 201);
+  close (fd);
+
+  kithd_test_server_free (own);
+}
+
+/* Password checks waiting or running are bounded per address and in all:
+ * a flood of log-ins costs kithd a bounded number of hashes, and an honest
+ * log-in from elsewhere is answered right after. */
+static void
+test_hash_queue_bounded (void)
+{
+  KithdTestServer *own = start_with_config ("login-failures-per-address=0\n");
+  g_autoptr (KithdTestUser) ada = kithd_test_server_sign_up (own, "ada@example.com", PASSWORD, "Ada", "L");
+  g_autofree char *right = log_in_request (ada->email, PASSWORD);
+  g_autoptr (GPtrArray) requests = g_ptr_array_new_with_free_func (g_free);
+  Tally tally;
+  int fd;
+
+  /* 100 accounts, so that only the bound on hashing holds them. */
+  for (guint i = 0; i < 100; i++) {
+    g_autofree char *email = g_strdup_printf ("nobody%u@example.com", i);
+
+    g_ptr_array_add (requests, log_in_request (email, "Wrong#1234"));
+  }
+  tally = send_together (own, "127.0.0.2", requests);
+  g_test_message ("100 at once from one address: %u checked, %u turned away", tally.refused, tally.limited);
+  g_assert_cmpuint (tally.other, ==, 0);
+  g_assert_cmpuint (tally.refused, <=, 8);
+  g_assert_cmpuint (tally.refused + tally.limited, ==, 100);
+
+  fd = kithd_test_raw_open (own, "127.0.0.3");
+  kithd_test_raw_send_str (fd, right);
+  g_assert_cmpuint (kithd_test_raw_read_response (fd, 20000, NULL, NULL), ==, 201);
+  close (fd);
+
+  kithd_test_server_free (own);
+}
+
+/* Guessing the current password with someone's token is limited too. */
+static void
+test_password_change_guesses (void)
+{
+  KithdTestServer *own = start_with_config ("");
+  g_autoptr (KithdTestUser) ada = kithd_test_server_sign_up (own, "ada@example.com", PASSWORD, "Ada", "L");
+  g_autofree char *right = g_strdup_printf ("{\"current_password\": \"%s\", \"new_password\": \"Other#5678\"}",
+                                            PASSWORD);
+  const char *wrong = "{\"current_password\": \"Wrong#1234\", \"new_password\": \"Other#5678\"}";
+  g_autoptr (SoupMessageHeaders) headers = NULL;
+  g_autofree char *response = NULL;
+
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpuint (kithd_test_server_request (own, "PUT", "/api/v1/me/password", ada->token, wrong,
+                                                 NULL, NULL), ==, 401);
+  g_assert_cmpuint (kithd_test_server_request (own, "PUT", "/api/v1/me/password", ada->token, right,
+                                               &response, &headers), ==, 429);
+  g_assert_nonnull (soup_message_headers_get_one (headers, "Retry-After"));
+  {
+    g_autofree char *code = kithd_test_error_code (response);
+
+    g_assert_cmpstr (code, ==, "rate_limited");
+  }
+  /* The window moves on. */
+  kithd_test_server_set_clock_offset (own, 15 * 60 + 5);
+  g_assert_cmpuint (kithd_test_server_request (own, "PUT", "/api/v1/me/password", ada->token, right,
+                                               NULL, NULL), ==, 204);
+
+  kithd_test_server_free (own);
+}
+
+static void
+test_sign_up_limit (void)
+{
+  KithdTestServer *own = start_with_config ("sign-ups-per-address=3\n");
+  g_autoptr (GPtrArray) requests = g_ptr_array_new_with_free_func (g_free);
+  Tally tally;
+  int fd;
+
+  for (guint i = 0; i < 10; i++) {
+    g_autofree char *body = g_strdup_printf ("{\"email\": \"new%u@example.com\", \"password\": \"" PASSWORD "\", "
+                                             "\"first_name\": \"N\", \"last_name\": \"N\"}", i);
+
+    g_ptr_array_add (requests, kithd_test_raw_request ("POST", "/api/v1/accounts", NULL, body));
+  }
+  tally = send_together (own, "127.0.0.2", requests);
+  g_assert_cmpuint (tally.ok, ==, 3);
+  g_assert_cmpuint (tally.limited, ==, 7);
+  g_assert_cmpint (kithd_test_server_db_count (own, "users", NULL), ==, 3);
+
+  /* Another address is not held by it. */
+  fd = kithd_test_raw_open (own, "127.0.0.3");
+  kithd_test_raw_send_str (fd, g_ptr_array_index (requests, 9));
+  g_assert_cmpuint (kithd_test_raw_read_response (fd, 20000, NULL, NULL), ==, 201);
+  close (fd);
+
+  kithd_test_server_free (own);
+}
+
+/* No mail bombing through the reset form: per email, per address. */
+static void
+test_reset_limits (void)
+{
+  KithdTestServer *own = start_with_config ("");
+  g_autoptr (KithdTestUser) ada = kithd_test_server_sign_up (own, "ada@example.com", PASSWORD, "Ada", "L");
+  g_autofree char *mine = g_strdup_printf ("{\"email\": \"%s\"}", ada->email);
+  g_autoptr (GPtrArray) requests = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) files = NULL;
+  Tally tally;
+
+  for (guint i = 0; i < 6; i++)
+    g_ptr_array_add (requests, kithd_test_raw_request ("POST", "/api/v1/password-reset", NULL, mine));
+  tally = send_together (own, "127.0.0.2", requests);
+  g_assert_cmpuint (tally.ok, ==, 3);
+  g_assert_cmpuint (tally.limited, ==, 3);
+  g_assert_cmpuint (kithd_test_server_wait_outbox (own, 3, 10000), ==, 3);
+
+  /* From one address, across emails: 10 in an hour (3 used above). */
+  g_ptr_array_set_size (requests, 0);
+  for (guint i = 0; i < 10; i++) {
+    g_autofree char *body = g_strdup_printf ("{\"email\": \"someone%u@example.com\"}", i);
+
+    g_ptr_array_add (requests, kithd_test_raw_request ("POST", "/api/v1/password-reset", NULL, body));
+  }
+  tally = send_together (own, "127.0.0.2", requests);
+  g_assert_cmpuint (tally.ok, ==, 7);
+  g_assert_cmpuint (tally.limited, ==, 3);
+
+  /* An hour later, Ada can ask again. */
+  kithd_test_server_set_clock_offset (own, 3600 + 5);
+  g_assert_cmpuint (kithd_test_server_request (own, "POST", "/api/v1/password-reset", NULL, mine,
+                                               NULL, NULL), ==, 202);
+  g_assert_cmpuint (kithd_test_server_wait_outbox (own, 4, 10000), ==, 4);
+  files = kithd_test_server_outbox_files (own);
+  g_assert_cmpuint (files->len, ==, 4);
+
+  kithd_test_server_free (own);
+}
+
+/* A newer link ends older ones, and so does a password change. */
+static void
+test_reset_hygiene (void)
+{
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autofree char *request = g_strdup_printf ("{\"email\": \"%s\"}", ada->email);
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *third = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr (GPtrArray) files = NULL;
+  guint before;
+
+  files = kithd_test_server_outbox_files (server);
+  before = files->len;
+  g_clear_pointer (&files, g_ptr_array_unref);
+
+  CALL ("POST", "/api/v1/password-reset", NULL, request, 202, NULL);
+  g_assert_cmpuint (kithd_test_server_wait_outbox (server, before + 1, 10000), ==, before + 1);
+  CALL ("POST", "/api/v1/password-reset", NULL, request, 202, NULL);
+  g_assert_cmpuint (kithd_test_server_wait_outbox (server, before + 2, 10000), ==, before + 2);
+  files = kithd_test_server_outbox_files (server);
+  first = reset_token_from_mail (g_ptr_array_index (files, before));
+  second = reset_token_from_mail (g_ptr_array_index (files, before + 1));
+  g_clear_pointer (&files, g_ptr_array_unref);
+
+  body = g_strdup_printf ("{\"token\": \"%s\", \"password\": \"Reset#7890\"}", first);
+  CALL ("POST", "/api/v1/password-reset/confirm", NULL, body, 400, "invalid_reset_token");
+  g_free (body);
+  body = g_strdup_printf ("{\"token\": \"%s\", \"password\": \"Reset#7890\"}", second);
+  CALL ("POST", "/api/v1/password-reset/confirm", NULL, body, 204, NULL);
+
+  /* A link asked for, then the password changed in the app: the link is dead. */
+  g_free (ada->token);
+  ada->token = kithd_test_server_log_in (server, ada->email, "Reset#7890", NULL);
+  CALL ("POST", "/api/v1/password-reset", NULL, request, 202, NULL);
+  g_assert_cmpuint (kithd_test_server_wait_outbox (server, before + 3, 10000), ==, before + 3);
+  files = kithd_test_server_outbox_files (server);
+  third = reset_token_from_mail (g_ptr_array_index (files, before + 2));
+  CALL ("PUT", "/api/v1/me/password", ada->token,
+        "{\"current_password\": \"Reset#7890\", \"new_password\": \"Changed#7890\"}", 204, NULL);
+  g_free (body);
+  body = g_strdup_printf ("{\"token\": \"%s\", \"password\": \"Again#7890\"}", third);
+  CALL ("POST", "/api/v1/password-reset/confirm", NULL, body, 400, "invalid_reset_token");
+  g_free (kithd_test_server_log_in (server, ada->email, "Changed#7890", NULL));
+}
+
 static void
 test_delete_account (void)
 {
@@ -941,6 +1249,13 @@ main (int    argc,
   g_test_add_func ("/rest/password-reset", test_password_reset);
   g_test_add_func ("/rest/private-files", test_private_files);
   g_test_add_func ("/rest/throttling", test_throttling);
+  g_test_add_func ("/rest/parallel-guesses", test_parallel_guesses);
+  g_test_add_func ("/rest/throttle-not-lockable", test_throttle_not_lockable);
+  g_test_add_func ("/rest/hash-queue-bounded", test_hash_queue_bounded);
+  g_test_add_func ("/rest/password-change-guesses", test_password_change_guesses);
+  g_test_add_func ("/rest/sign-up-limit", test_sign_up_limit);
+  g_test_add_func ("/rest/reset-limits", test_reset_limits);
+  g_test_add_func ("/rest/reset-hygiene", test_reset_hygiene);
   g_test_add_func ("/rest/contacts", test_contacts);
   g_test_add_func ("/rest/delete-account", test_delete_account);
   g_test_add_func ("/rest/delete-paid-account", test_delete_paid_account);

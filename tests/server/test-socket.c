@@ -1338,7 +1338,9 @@ test_logins_do_not_stall (void)
   g_autoptr (KithdTestUser) ada = new_user ("Ada");
   g_autoptr (KithdTestUser) bob = new_user ("Bob");
   g_autoptr (KithdTestSocket) b = connect_user (bob);
-  g_autoptr (SoupSession) session = soup_session_new_with_options ("max-conns", 64, "max-conns-per-host", 64, NULL);
+  /* Four at a time: one address may have only so many hashes in flight, and
+   * one account at an address only so many attempts (docs/server.md). */
+  g_autoptr (SoupSession) session = soup_session_new_with_options ("max-conns", 4, "max-conns-per-host", 4, NULL);
   g_autoptr (GArray) rtts = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autofree char *uri = g_strdup_printf ("%s/api/v1/sessions", kithd_test_server_get_url (server));
   g_autofree char *body = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"" PASSWORD "\"}", ada->email);
@@ -1370,7 +1372,7 @@ test_logins_do_not_stall (void)
   logins_us = g_get_monotonic_time () - start;
 
   g_array_sort (rtts, compare_gint64);
-  g_test_message ("20 concurrent logins took %.1f ms; %u pings meanwhile: median %.2f ms, max %.2f ms "
+  g_test_message ("20 logins, 4 at a time, took %.1f ms; %u pings meanwhile: median %.2f ms, max %.2f ms "
                   "(idle round trip %.2f ms)",
                   logins_us / 1000.0, rtts->len,
                   g_array_index (rtts, gint64, rtts->len / 2) / 1000.0,

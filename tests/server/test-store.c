@@ -302,19 +302,32 @@ test_reset (Fixture       *fixture,
   g_assert_true (kithd_store_reset_create (fixture->store, id, "t2", NOW + day, &error));
   g_assert_no_error (error);
 
+  /* a newer link ends the older one */
+  g_assert_cmpint (kithd_store_reset_consume (fixture->store, "t1", NOW + 1000, &error), ==, 0);
+  g_assert_error (error, KITH_ERROR, KITH_ERROR_INVALID_RESET_TOKEN);
+  g_clear_error (&error);
+
   /* valid once */
-  g_assert_cmpint (kithd_store_reset_consume (fixture->store, "t1", NOW + 1000, &error), ==, id);
+  g_assert_cmpint (kithd_store_reset_consume (fixture->store, "t2", NOW + 1000, &error), ==, id);
   g_assert_no_error (error);
-  g_assert_cmpint (kithd_store_reset_consume (fixture->store, "t1", NOW + 2000, &error), ==, 0);
+  g_assert_cmpint (kithd_store_reset_consume (fixture->store, "t2", NOW + 2000, &error), ==, 0);
   g_assert_error (error, KITH_ERROR, KITH_ERROR_INVALID_RESET_TOKEN);
   g_clear_error (&error);
 
   /* expired after 24 hours */
-  g_assert_cmpint (kithd_store_reset_consume (fixture->store, "t2", NOW + day, &error), ==, 0);
+  g_assert_true (kithd_store_reset_create (fixture->store, id, "t5", NOW + day, &error));
+  g_assert_cmpint (kithd_store_reset_consume (fixture->store, "t5", NOW + day, &error), ==, 0);
   g_assert_error (error, KITH_ERROR, KITH_ERROR_INVALID_RESET_TOKEN);
   g_clear_error (&error);
-  g_assert_cmpint (kithd_store_reset_consume (fixture->store, "t2", NOW + day - 1, &error), ==, id);
+  g_assert_cmpint (kithd_store_reset_consume (fixture->store, "t5", NOW + day - 1, &error), ==, id);
   g_assert_no_error (error);
+
+  /* a new password ends the links asked for before it */
+  g_assert_true (kithd_store_reset_create (fixture->store, id, "t6", NOW + day, &error));
+  g_assert_true (kithd_store_user_set_password (fixture->store, id, "$y$new", &error));
+  g_assert_cmpint (kithd_store_reset_consume (fixture->store, "t6", NOW + 1000, &error), ==, 0);
+  g_assert_error (error, KITH_ERROR, KITH_ERROR_INVALID_RESET_TOKEN);
+  g_clear_error (&error);
 
   /* unknown */
   g_assert_cmpint (kithd_store_reset_consume (fixture->store, "t3", NOW, &error), ==, 0);
