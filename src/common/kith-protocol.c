@@ -43,6 +43,7 @@ typedef enum {
   F_EMAIL    = 1 << 3, /* strings: kith_email_is_valid() or INVALID_EMAIL */
   F_GATED    = 1 << 4, /* written only when present_flag is given to the writer */
   F_NAME     = 1 << 5, /* strings: kith_name_check() or INVALID_FIELD */
+  F_SKIP_0   = 1 << 6, /* integers, optional: not written when 0 */
 } FieldFlags;
 
 typedef struct {
@@ -207,6 +208,7 @@ static const FieldSpec error_fields[] = {
   FRAME_FIELD ("code",    KIND_ERROR_CODE, REQ,    0,                            code),
   FRAME_FIELD ("message", KIND_STRING,     REQ,    KITH_MAX_ERROR_MESSAGE_BYTES, message),
   FRAME_FIELD ("ref",     KIND_STRING,     F_NONE, KITH_MAX_ID_BYTES,            ref),
+  FRAME_FIELD ("retry_after_ms", KIND_INT, F_SKIP_0, 0,                          retry_after_ms),
   FIELD_END
 };
 
@@ -480,6 +482,8 @@ write_fields (GString         *out,
         if (*FIELD_STRING (base, f) == NULL)
           continue;
       } else if (f->present_flag != 0 && !given) {
+        continue;
+      } else if ((f->flags & F_SKIP_0) && *FIELD_INT64 (base, f) == 0) {
         continue;
       }
     }

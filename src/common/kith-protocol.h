@@ -131,7 +131,7 @@ typedef enum {
   KITH_FRAME_CALL_REJECT,           /* "call.reject"    C: call_id, to, reason? */
   KITH_FRAME_PING,                  /* "ping"           C */
   KITH_FRAME_PONG,                  /* "pong"           S */
-  KITH_FRAME_ERROR,                 /* "error"          S: code, message, ref? */
+  KITH_FRAME_ERROR,                 /* "error"          S: code, message, ref?, retry_after_ms? */
 } KithFrameType;
 
 #define KITH_FRAME_LAST KITH_FRAME_ERROR
@@ -171,6 +171,7 @@ typedef struct {
   KithErrorCode     code;           /* error: "code" as its string */
   char             *message;        /* error */
   char             *ref;            /* error (optional): the id of the frame it answers */
+  gint64            retry_after_ms; /* error (optional; 0: not sent): rate_limited, try again after */
 } KithFrame;
 
 KithFrame    *kith_frame_new               (KithFrameType  type);

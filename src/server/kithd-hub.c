@@ -9,11 +9,16 @@
 #include "kithd-ws.h"
 
 #define REPLAY_PAGE 200
+/* Calls a user may have placed and not ended, and calls from others that
+ * may ring or run for one user: thousands of invites cost nothing. */
+#define MAX_CALLS_OUT 8
+#define MAX_CALLS_IN  32
 
 typedef struct _HubUser HubUser;
 typedef struct _HubConn HubConn;
 
 typedef struct {
+  char    *key;        /* "CALLER CALL_ID": a call id is its caller's own */
   char    *call_id;
   gint64   caller;
   gint64   callee;
@@ -25,7 +30,10 @@ struct _HubUser
   gint64            id;
   GPtrArray        *conns;      /* HubConn, not owned */
   GHashTable       *contacts;   /* accepted contact ids (gint64*) */
-  GPtrArray        *calls;      /* HubCall, not owned */
+  GHashTable       *calls;      /* HubCall set, not owned */
+  guint             n_calls_out;
+  guint             n_calls_in;
+  guint             n_answered;
   KithChosenStatus  chosen;
   KithPresence      visible;
 };
@@ -44,6 +52,9 @@ struct _HubConn
   gint64        welcome_seq;
   GPtrArray    *held;           /* GBytes published while the replay runs; NULL after */
   KithDeviceKind kind;
+  gdouble       msg_tokens;     /* the message rate's bucket */
+  gint64        msg_refill_at;
+  gint64        msg_blocked_until;
   guint         idle : 1;
   guint         hello_pending : 1;
   guint         dropped : 1;
@@ -66,7 +77,7 @@ struct _KithdHub
   GPtrArray         *conns;     /* HubConn, every open connection */
   GHashTable        *live;      /* HubConns whose stream is not closed yet */
   GHashTable        *users;     /* gint64* -> HubUser */
-  GHashTable        *calls;     /* call id -> HubCall */
+  GHashTable        *calls;     /* HubCall.key -> HubCall */
   guint              tick_id;
   guint64            last_conn_id;
 
@@ -156,7 +167,7 @@ hub_user_free (HubUser *user)
 {
   g_ptr_array_unref (user->conns);
   g_hash_table_unref (user->contacts);
-  g_ptr_array_unref (user->calls);
+  g_hash_table_unref (user->calls);
   g_free (user);
 }
 
@@ -250,11 +261,7 @@ hub_user_update_presence (KithdHub *self,
 
     g_array_append_val (devices, state);
   }
-  for (guint i = 0; i < user->calls->len; i++) {
-    HubCall *call = g_ptr_array_index (user->calls, i);
-
-    in_call |= call->answered;
-  }
+  in_call = user->n_answered > 0;
 
   presence = kith_presence_resolve (user->chosen, (const KithDeviceState *) devices->data,
                                     devices->len, in_call);
@@ -273,6 +280,42 @@ hub_user_update_presence (KithdHub *self,
 
 /* ---- calls ---- */
 
+static char *
+call_key (gint64      caller,
+          const char *call_id)
+{
+  return g_strdup_printf ("%" G_GINT64_FORMAT " %s", caller, call_id);
+}
+
+static void
+user_track_call (HubUser *user,
+                 HubCall *call)
+{
+  if (!user || !g_hash_table_add (user->calls, call))
+    return;
+  if (call->caller == user->id)
+    user->n_calls_out++;
+  else
+    user->n_calls_in++;
+  if (call->answered)
+    user->n_answered++;
+}
+
+static void
+user_untrack_call (HubUser *user,
+                   HubCall *call)
+{
+  if (!user || !g_hash_table_remove (user->calls, call))
+    return;
+  if (call->caller == user->id)
+    user->n_calls_out--;
+  else
+    user->n_calls_in--;
+  if (call->answered)
+    user->n_answered--;
+}
+
+/* O(1): the parties' sets and the hub's table. */
 static void
 hub_call_end (KithdHub *self,
               HubCall  *call)
@@ -280,15 +323,9 @@ hub_call_end (KithdHub *self,
   gint64 parties[2] = { call->caller, call->callee };
   gboolean answered = call->answered;
 
-  g_hash_table_steal (self->calls, call->call_id);
-  for (guint i = 0; i < 2; i++) {
-    HubUser *user = hub_user_get (self, parties[i]);
-
-    if (user)
-      g_ptr_array_remove (user->calls, call);
-  }
-  g_free (call->call_id);
-  g_free (call);
+  for (guint i = 0; i < 2; i++)
+    user_untrack_call (hub_user_get (self, parties[i]), call);
+  g_hash_table_remove (self->calls, call->key);   /* frees it */
 
   if (answered) {
     for (guint i = 0; i < 2; i++) {
@@ -300,43 +337,85 @@ hub_call_end (KithdHub *self,
   }
 }
 
+/* The call a frame from @from to frame->to is about, either way round. */
+static HubCall *
+hub_call_find (KithdHub        *self,
+               HubUser         *from,
+               const KithFrame *frame)
+{
+  g_autofree char *mine = call_key (from->id, frame->call_id);
+  g_autofree char *theirs = call_key (frame->to, frame->call_id);
+  HubCall *call = g_hash_table_lookup (self->calls, mine);
+
+  if (call && call->callee == frame->to)
+    return call;
+  call = g_hash_table_lookup (self->calls, theirs);
+  if (call && call->callee == from->id)
+    return call;
+  return NULL;
+}
+
+/* Before an invite is relayed: FALSE (and the caller told) when the caller
+ * has placed too many calls, or the callee has too many ringing. */
+static gboolean
+hub_call_admit (KithdHub        *self,
+                HubConn         *conn,
+                const KithFrame *frame)
+{
+  HubUser *peer = hub_user_get (self, frame->to);
+
+  if (hub_call_find (self, conn->user, frame))
+    return TRUE;   /* the same invite again */
+  if (conn->user->n_calls_out >= MAX_CALLS_OUT) {
+    conn_send_error (conn, KITH_ERROR_RATE_LIMITED,
+                     "Too many calls at once: end one before you start another", frame->call_id);
+    return FALSE;
+  }
+  if (peer && peer->n_calls_in >= MAX_CALLS_IN) {
+    conn_send_error (conn, KITH_ERROR_RATE_LIMITED,
+                     "Your contact has too many calls waiting: try again later", frame->call_id);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static void
 hub_call_track (KithdHub        *self,
                 HubUser         *from,
                 const KithFrame *frame)
 {
-  HubCall *call = g_hash_table_lookup (self->calls, frame->call_id);
+  HubCall *call = hub_call_find (self, from, frame);
   HubUser *peer = hub_user_get (self, frame->to);
 
   if (frame->type == KITH_FRAME_CALL_INVITE) {
     if (call)
       return;
     call = g_new0 (HubCall, 1);
+    call->key = call_key (from->id, frame->call_id);
     call->call_id = g_strdup (frame->call_id);
     call->caller = from->id;
     call->callee = frame->to;
-    g_hash_table_insert (self->calls, call->call_id, call);
-    g_ptr_array_add (from->calls, call);
-    if (peer)
-      g_ptr_array_add (peer->calls, call);
+    g_hash_table_insert (self->calls, call->key, call);
+    user_track_call (from, call);
+    user_track_call (peer, call);
     return;
   }
 
   if (!call)
-    return;
-  if (!((call->caller == from->id && call->callee == frame->to) ||
-        (call->callee == from->id && call->caller == frame->to)))
     return;
 
   switch ((int) frame->type) {
   case KITH_FRAME_CALL_ANSWER:
     if (call->answered)
       return;
+    /* A party that connected after the invite tracks it from now on. */
+    user_track_call (from, call);
+    user_track_call (peer, call);
     call->answered = TRUE;
-    if (!g_ptr_array_find (from->calls, call, NULL))
-      g_ptr_array_add (from->calls, call);
-    if (peer && !g_ptr_array_find (peer->calls, call, NULL))
-      g_ptr_array_add (peer->calls, call);
+    if (from)
+      from->n_answered++;
+    if (peer)
+      peer->n_answered++;
     hub_user_update_presence (self, from);
     if (peer)
       hub_user_update_presence (self, peer);
@@ -352,17 +431,27 @@ hub_call_track (KithdHub        *self,
   }
 }
 
-/* The user's last connection is gone: end their calls, peers are told. */
+/* The user's last connection is gone: end their calls (linear: each end is
+ * O(1)), peers are told. */
 static void
 hub_user_end_calls (KithdHub *self,
                     HubUser  *user)
 {
-  while (user->calls->len > 0) {
-    HubCall *call = g_ptr_array_index (user->calls, user->calls->len - 1);
+  g_autoptr (GPtrArray) calls = g_ptr_array_sized_new (g_hash_table_size (user->calls));
+  GHashTableIter iter;
+  HubCall *call;
+
+  g_hash_table_iter_init (&iter, user->calls);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &call, NULL))
+    g_ptr_array_add (calls, call);
+
+  for (guint i = 0; i < calls->len; i++) {
     g_autoptr (KithFrame) frame = kith_frame_new (KITH_FRAME_CALL_HANGUP);
     g_autoptr (GBytes) bytes = NULL;
-    gint64 peer = call->caller == user->id ? call->callee : call->caller;
+    gint64 peer;
 
+    call = g_ptr_array_index (calls, i);
+    peer = call->caller == user->id ? call->callee : call->caller;
     frame->call_id = g_strdup (call->call_id);
     frame->from = user->id;
     frame->to = peer;
@@ -556,7 +645,7 @@ on_hello_done (KithdJob *job,
     user = g_new0 (HubUser, 1);
     user->id = job->user_id;
     user->conns = g_ptr_array_new ();
-    user->calls = g_ptr_array_new ();
+    user->calls = g_hash_table_new (NULL, NULL);
     user->contacts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
     user->chosen = KITH_CHOSEN_ONLINE;
     user->visible = KITH_PRESENCE_OFFLINE;
@@ -641,6 +730,49 @@ out:
   g_free (ctx);
 }
 
+/* The socket's message rate: a bucket of config->message_burst messages
+ * refilled at messages_per_second. Past it the socket is refused every
+ * message until a second's worth has refilled, so that what it refuses is
+ * the tail of what the client sent, and the client, told when, sends it
+ * again in order. FALSE: refused (and the sender told). */
+static gboolean
+conn_take_message (HubConn    *conn,
+                   const char *id)
+{
+  const KithdConfig *config = conn->hub->config;
+  gdouble rate = config->messages_per_second;
+  gint64 now = g_get_monotonic_time ();
+  g_autoptr (KithFrame) error = NULL;
+
+  if (rate <= 0)
+    return TRUE;
+
+  if (conn->msg_refill_at == 0)
+    conn->msg_tokens = config->message_burst;
+  else
+    conn->msg_tokens = MIN ((gdouble) config->message_burst,
+                            conn->msg_tokens + (now - conn->msg_refill_at) * rate / G_USEC_PER_SEC);
+  conn->msg_refill_at = now;
+
+  if (now >= conn->msg_blocked_until) {
+    if (conn->msg_tokens >= 1) {
+      conn->msg_tokens -= 1;
+      return TRUE;
+    }
+    conn->msg_blocked_until = now + (gint64) ((MIN (rate, (gdouble) config->message_burst) - conn->msg_tokens) /
+                                             rate * G_USEC_PER_SEC) + 1;
+  }
+
+  error = kith_frame_new (KITH_FRAME_ERROR);
+  error->code = KITH_ERROR_RATE_LIMITED;
+  error->message = g_strdup_printf ("You are sending faster than %u messages a second: "
+                                    "the rest waits a moment", config->messages_per_second);
+  error->ref = g_strdup (id);
+  error->retry_after_ms = MAX (1, (conn->msg_blocked_until - now + 999) / 1000);
+  conn_send_frame (conn, error);
+  return FALSE;
+}
+
 static void
 handle_message_send (HubConn   *conn,
                      KithFrame *frame)
@@ -656,6 +788,8 @@ handle_message_send (HubConn   *conn,
                      "Messages go to accepted contacts only", frame->id);
     return;
   }
+  if (!conn_take_message (conn, frame->id))
+    return;
 
   peer = hub_user_get (self, frame->to);
   job = kithd_job_new (KITHD_JOB_MESSAGE_INSERT);
@@ -698,6 +832,8 @@ handle_relay (HubConn   *conn,
   }
 
   /* call.*: every device of the peer, hidden or not. */
+  if (frame->type == KITH_FRAME_CALL_INVITE && !hub_call_admit (self, conn, frame))
+    return;
   publish_one (self, to, bytes);
   hub_call_track (self, user, frame);
 }
@@ -873,6 +1009,7 @@ kithd_hub_class_init (KithdHubClass *klass)
 static void
 hub_call_free (HubCall *call)
 {
+  g_free (call->key);
   g_free (call->call_id);
   g_free (call);
 }

@@ -55,6 +55,7 @@ struct _KithSession
 
   GQueue             outbox;          /* OutboxEntry, typing order */
   GHashTable        *outbox_by_id;    /* id -> OutboxEntry (borrowed) */
+  guint              outbox_hold_source; /* kithd asked us to wait (rate_limited) */
   guint              connection_gen;
 
   GPtrArray         *incoming_batch;  /* KithMessageInfo waiting for the store */
@@ -105,6 +106,9 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (KithSession, kith_session, G_TYPE_OBJECT)
 
 static void flush_outbox (KithSession *self);
+static void outbox_hold (KithSession *self,
+                         OutboxEntry *entry,
+                         gint64       retry_after_ms);
 
 /* ---- helpers ---- */
 
@@ -471,6 +475,7 @@ teardown (KithSession *self,
 
   g_queue_clear_full (&self->outbox, outbox_entry_free);
   g_hash_table_remove_all (self->outbox_by_id);
+  g_clear_handle_id (&self->outbox_hold_source, g_source_remove);
   g_hash_table_remove_all (self->conversations);
   g_hash_table_remove_all (self->contacts_by_id);
   g_list_store_remove_all (self->contacts);
@@ -732,6 +737,8 @@ on_frame (KithSignalling *signalling,
     if (self->connection_gen == 1 && self->stay_signed_in && self->keyring_email != NULL)
       remember_last_account (self);
     kith_status_manager_resync (self->status);
+    /* A new socket starts with a fresh rate. */
+    g_clear_handle_id (&self->outbox_hold_source, g_source_remove);
     flush_outbox (self);
     /* Sign-in finishes once the contacts are known too. */
     kith_api_client_list_contacts_async (self->api, self->cancellable,
@@ -802,6 +809,12 @@ on_frame (KithSignalling *signalling,
   case KITH_FRAME_ERROR:
     g_debug ("kithd says: %s (%s)", kith_error_code_to_string (frame->code),
              frame->ref ? frame->ref : "-");
+    if (frame->code == KITH_ERROR_RATE_LIMITED && frame->ref != NULL) {
+      OutboxEntry *entry = g_hash_table_lookup (self->outbox_by_id, frame->ref);
+
+      if (entry != NULL)
+        outbox_hold (self, entry, frame->retry_after_ms);
+    }
     break;
 
   case KITH_FRAME_PONG:
@@ -872,7 +885,7 @@ on_status_presence (KithSession *self)
 static void
 flush_outbox (KithSession *self)
 {
-  if (self->signalling == NULL ||
+  if (self->signalling == NULL || self->outbox_hold_source != 0 ||
       kith_signalling_get_state (self->signalling) != KITH_SIGNALLING_CONNECTED)
     return;
 
@@ -893,6 +906,31 @@ flush_outbox (KithSession *self)
       return;
     entry->sent_gen = self->connection_gen;
   }
+}
+
+static gboolean
+on_outbox_hold_over (gpointer user_data)
+{
+  KithSession *self = user_data;
+
+  self->outbox_hold_source = 0;
+  flush_outbox (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* kithd refused @entry for the socket's message rate, and refuses all
+ * that follows until @retry_after_ms: @entry and every later message go
+ * again, in order, then. */
+static void
+outbox_hold (KithSession *self,
+             OutboxEntry *entry,
+             gint64       retry_after_ms)
+{
+  for (GList *l = g_queue_find (&self->outbox, entry); l != NULL; l = l->next)
+    ((OutboxEntry *) l->data)->sent_gen = 0;
+  if (self->outbox_hold_source == 0)
+    self->outbox_hold_source = g_timeout_add (CLAMP (retry_after_ms, 100, 60 * 1000),
+                                              on_outbox_hold_over, self);
 }
 
 static OutboxEntry *
@@ -1464,6 +1502,7 @@ kith_session_dispose (GObject *object)
 
   if (self->state != KITH_SESSION_SIGNED_OUT || self->store != NULL)
     teardown (self, NULL);
+  g_clear_handle_id (&self->outbox_hold_source, g_source_remove);
   if (self->status != NULL)
     g_signal_handlers_disconnect_by_data (self->status, self);
   g_clear_object (&self->status);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <glib/gstdio.h>
+
 #include "kithd-test-helper.h"
 
 #define PASSWORD "Secret#123"
@@ -1301,6 +1303,136 @@ test_close_codes (void)
   }
 }
 
+/* Thousands of invites to a contact who is offline: kithd keeps a few
+ * calls per caller and refuses the rest at once, so ending them all when
+ * the caller goes is cheap, and everyone else is served meanwhile. */
+static void
+test_call_flood (void)
+{
+  g_autoptr (KithdTestUser) ada = new_user ("Ada");
+  g_autoptr (KithdTestUser) bob = new_user ("Bob");
+  g_autoptr (KithdTestUser) cyd = new_user ("Cyd");
+  g_autoptr (KithdTestSocket) a = NULL;
+  g_autoptr (KithdTestSocket) c = NULL;
+  const guint n = 3000;
+  guint refused = 0;
+
+  kithd_test_server_make_contacts (server, ada, bob);
+  a = connect_user (ada);
+  c = connect_user (cyd);
+
+  for (guint i = 0; i < n; i++)
+    kithd_test_socket_send_printf (a, "{\"type\": \"call.invite\", \"call_id\": \"flood-%u\", \"to\": %"
+                                   G_GINT64_FORMAT ", \"video\": false, \"sdp\": \"v=0\"}", i, bob->id);
+  kithd_test_socket_sync (a);
+  for (;;) {
+    g_autoptr (JsonObject) error = kithd_test_socket_wait_frame (a, "error", NULL, 0, 0);
+
+    if (!error)
+      break;
+    g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "rate_limited");
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (error, "ref"), "flood-"));
+    refused++;
+  }
+  g_test_message ("%u invites: %u refused", n, refused);
+  g_assert_cmpuint (refused, ==, n - 8);
+
+  /* Ada's calls end with her socket; Cyd is answered all along. */
+  g_clear_pointer (&a, kithd_test_socket_free);
+  kithd_test_socket_sync (c);
+  a = connect_user (ada);
+  kithd_test_socket_send_printf (a, "{\"type\": \"call.invite\", \"call_id\": \"again\", \"to\": %"
+                                 G_GINT64_FORMAT ", \"video\": false, \"sdp\": \"v=0\"}", bob->id);
+  kithd_test_socket_sync (a);
+  g_assert_cmpuint (kithd_test_socket_count (a, "error"), ==, 0);
+}
+
+/* A documented rate per socket: past it, each message gets rate_limited
+ * (with its id and when to try again), nothing is stored or delivered for
+ * it, and after that time the client sends it again. */
+static void
+test_message_rate (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("kithd-conf-XXXXXX", &error);
+  g_autofree char *conf = g_build_filename (dir, "kithd.conf", NULL);
+  const char *args[] = { "--config", conf, NULL };
+  KithdTestServer *own;
+  g_autoptr (KithdTestUser) ada = NULL;
+  g_autoptr (KithdTestUser) bob = NULL;
+  g_autoptr (KithdTestSocket) a = NULL;
+  g_autoptr (KithdTestSocket) b = NULL;
+  guint acked = 0, refused = 0;
+  gint64 retry_ms = 0;
+  const char *first_refused = NULL;
+  g_autofree char *first_refused_copy = NULL;
+
+  g_file_set_contents (conf, "[limits]\nmessages-per-second=10\nmessage-burst=20\n", -1, &error);
+  g_assert_no_error (error);
+  own = kithd_test_server_startv (args);
+  ada = new_user_on (own, "Ada");
+  bob = new_user_on (own, "Bob");
+  kithd_test_server_make_contacts (own, ada, bob);
+  a = kithd_test_socket_connect (own, ada->token, 0);
+  b = kithd_test_socket_connect (own, bob->token, 0);
+
+  for (guint i = 0; i < 50; i++) {
+    g_autofree char *id = g_strdup_printf ("r-%02u", i);
+
+    send_message (a, id, bob->id, "hi");
+  }
+  /* Refusals come at once; acks once the messages are committed. */
+  kithd_test_socket_sync (a);
+  while (TRUE) {
+    g_autoptr (JsonObject) err = kithd_test_socket_wait_frame (a, "error", NULL, 0, 0);
+
+    if (!err)
+      break;
+    g_assert_cmpstr (json_object_get_string_member (err, "code"), ==, "rate_limited");
+    g_assert_true (json_object_has_member (err, "retry_after_ms"));
+    retry_ms = MAX (retry_ms, json_object_get_int_member (err, "retry_after_ms"));
+    if (!first_refused_copy)
+      first_refused_copy = g_strdup (json_object_get_string_member (err, "ref"));
+    refused++;
+  }
+  while (acked + refused < 50) {
+    g_autoptr (JsonObject) ack = kithd_test_socket_wait_frame (a, "message.ack", NULL, 0, WAIT);
+
+    g_assert_nonnull (ack);
+    acked++;
+  }
+  first_refused = first_refused_copy;
+  g_test_message ("50 at once: %u acked, %u refused, retry after %" G_GINT64_FORMAT " ms",
+                  acked, refused, retry_ms);
+  /* The burst, give or take what refilled while they came in; the rest is
+   * refused, the tail of what was sent. */
+  g_assert_cmpuint (acked + refused, ==, 50);
+  g_assert_cmpuint (acked, >=, 20);
+  g_assert_cmpuint (acked, <, 30);
+  g_assert_cmpuint (retry_ms, >, 0);
+  g_assert_cmpuint (retry_ms, <=, 2000);
+  {
+    g_autofree char *expected = g_strdup_printf ("r-%02u", acked);
+
+    g_assert_cmpstr (first_refused, ==, expected);
+  }
+  kithd_test_socket_sync (a);
+  g_assert_cmpuint (kithd_test_socket_count (a, "message.ack"), ==, 0);
+  kithd_test_socket_sync (b);
+  g_assert_cmpuint (kithd_test_socket_count (b, "message"), ==, acked);
+  g_assert_cmpint (kithd_test_server_db_count (own, "messages", NULL), ==, acked);
+
+  /* After the wait, the next one goes through. */
+  g_usleep (retry_ms * 1000);
+  send_message_acked (a, "r-later", bob->id, "hi");
+
+  g_clear_pointer (&a, kithd_test_socket_free);
+  g_clear_pointer (&b, kithd_test_socket_free);
+  kithd_test_server_free (own);
+  g_unlink (conf);
+  g_rmdir (dir);
+}
+
 /* ---- blocking work stays off the main loop ---- */
 
 typedef struct {
@@ -1420,6 +1552,8 @@ main (int    argc,
   g_test_add_func ("/socket/ws-framing", test_ws_framing);
   g_test_add_func ("/socket/ping-flood", test_ping_flood);
   g_test_add_func ("/socket/close-codes", test_close_codes);
+  g_test_add_func ("/socket/call-flood", test_call_flood);
+  g_test_add_func ("/socket/message-rate", test_message_rate);
   g_test_add_func ("/socket/logins-do-not-stall", test_logins_do_not_stall);
 
   ret = g_test_run ();

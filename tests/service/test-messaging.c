@@ -313,6 +313,39 @@ test_history_survives_restart (void)
   pair_teardown (&p);
 }
 
+/* kithd refuses messages past a socket's rate, with when to try again:
+ * the outbox holds them and sends them again, in order, none twice. */
+static void
+test_rate_limited_burst (void)
+{
+  KithdTestServer *saved = server;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = svc_test_make_dir ("conf");
+  g_autofree char *conf = g_build_filename (dir, "kithd.conf", NULL);
+  const char *args[] = { "--config", conf, NULL };
+  Pair p = { 0 };
+
+  g_file_set_contents (conf, "[limits]\nmessages-per-second=20\nmessage-burst=30\n", -1, &error);
+  g_assert_no_error (error);
+  server = kithd_test_server_startv (args);
+  pair_setup (&p);
+
+  for (guint i = 1; i <= 100; i++) {
+    g_autofree char *text = g_strdup_printf ("fast %u", i);
+
+    send_text (p.a, p.bob_for_ada, text);
+  }
+  g_assert_true (svc_inbox_wait (p.inbox, 100, 60000));
+  g_assert_true (kithd_test_wait_until (outbox_empty, p.a, 30000));
+  assert_sequence (p.inbox->bodies, 0, "fast", 100);
+  g_assert_cmpuint (p.inbox->bodies->len, ==, 100);
+  g_assert_cmpint (kithd_test_server_db_count (server, "messages", NULL), ==, 100);
+
+  pair_teardown (&p);
+  kithd_test_server_free (server);
+  server = saved;
+}
+
 /* kith-cli bot accepts a contact request and answers. */
 static void
 test_bot (void)
@@ -367,6 +400,7 @@ main (int   argc,
   g_test_add_func ("/messaging/offline-message", test_offline_message);
   g_test_add_func ("/messaging/history-survives-restart", test_history_survives_restart);
   g_test_add_func ("/messaging/bot", test_bot);
+  g_test_add_func ("/messaging/rate-limited-burst", test_rate_limited_burst);
 
   ret = g_test_run ();
   kithd_test_server_free (server);
