@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gio/gio.h>
+
 #include "kith-error.h"
 #include "kithd-config.h"
 
@@ -81,6 +83,7 @@ kithd_config_free (KithdConfig *config)
   g_free (config->mail_from);
   g_free (config->smtp_url);
   g_free (config->oidc_google_client_id);
+  g_strfreev (config->trusted_proxies);
   g_free (config->tls_certificate);
   g_free (config->tls_key);
   g_free (config->test_clock_file);
@@ -196,6 +199,28 @@ kithd_config_load_file (KithdConfig  *config,
   get_string (kf, "mail", "from", &config->mail_from);
   get_string (kf, "mail", "smtp-url", &config->smtp_url);
   get_string (kf, "oidc", "google-client-id", &config->oidc_google_client_id);
+  if (g_key_file_has_key (kf, "server", "trusted-proxies", NULL)) {
+    g_auto (GStrv) proxies = g_key_file_get_string_list (kf, "server", "trusted-proxies", NULL, NULL);
+    g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+    for (guint i = 0; proxies && proxies[i]; i++) {
+      g_autoptr (GInetAddress) address = NULL;
+      g_autofree char *text = NULL;
+
+      if (!*g_strstrip (proxies[i]))
+        continue;
+      address = g_inet_address_new_from_string (proxies[i]);
+      if (!address) {
+        g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                     "[server] trusted-proxies: “%s” is not an IP address", proxies[i]);
+        return FALSE;
+      }
+      text = g_inet_address_to_string (address);
+      g_strv_builder_add (builder, text);
+    }
+    g_strfreev (config->trusted_proxies);
+    config->trusted_proxies = g_strv_builder_end (builder);
+  }
   get_string (kf, "tls", "certificate", &config->tls_certificate);
   get_string (kf, "tls", "key", &config->tls_key);
 

@@ -22,6 +22,7 @@ typedef struct {
   char     *public_url;                /* no trailing slash */
   char     *name;                      /* shown by GET /server */
   char     *port_file;                 /* written once listening */
+  GStrv     trusted_proxies;           /* their X-Forwarded-For is believed */
 
   char     *mail_from;
   char     *smtp_url;                  /* NULL: files in DATA_DIR/outbox */

@@ -70,6 +70,7 @@ struct _KithdHttp
   GHashTable        *conns;       /* ConnInfo, all but upgraded ones */
   GHashTable        *suspended;   /* KithdRequest waiting for an answer */
   GHashTable        *upgrades;    /* KithdUpgrade not closed yet */
+  GStrv              trusted_proxies;
   guint              n_open;
   guint              max_connections;
   gboolean           at_limit;
@@ -88,6 +89,7 @@ struct _KithdRequest
   ConnInfo              *info;
   char                  *method;
   char                  *path;
+  char                  *forwarded_for;  /* the client behind a trusted proxy */
   GByteArray            *body;
 
   guint                  status;
@@ -475,6 +477,30 @@ respond_error (KithdRequest  *req,
   kithd_request_respond (req, status, "application/json", json, len);
 }
 
+/* Behind a trusted proxy: the last address of X-Forwarded-For, which the
+ * proxy itself wrote; NULL when the peer is not one, or the header has no
+ * address there. */
+static char *
+forwarded_client (KithdRequest *req)
+{
+  KithdHttp *self = req->http;
+  const char *header;
+  const char *last;
+  g_autofree char *text = NULL;
+  g_autoptr (GInetAddress) address = NULL;
+
+  if (!self->trusted_proxies || !req->info ||
+      !g_strv_contains ((const char * const *) self->trusted_proxies, req->info->address))
+    return NULL;
+  header = MHD_lookup_connection_value (req->conn, MHD_HEADER_KIND, "X-Forwarded-For");
+  if (!header)
+    return NULL;
+  last = strrchr (header, ',');
+  text = g_strstrip (g_strdup (last ? last + 1 : header));
+  address = g_inet_address_new_from_string (text);
+  return address ? g_inet_address_to_string (address) : NULL;
+}
+
 /* Before the body: a body must have a length, and a length over the limit
  * is refused (at once when it is far over; else once it has been read and
  * thrown away). Nothing past the limit is ever kept. FALSE: answer now. */
@@ -524,6 +550,7 @@ on_access (void                  *cls,
     req->started = TRUE;
     req->method = g_strdup (method);
     req->path = g_strdup (url);
+    req->forwarded_for = forwarded_client (req);
     if (!check_framing (req))
       return queue_answer (req);
     return MHD_YES;
@@ -706,6 +733,7 @@ kithd_http_new (const KithdHttpOptions  *options,
   self->request_timeout_us = (gint64) MAX (options->request_timeout_ms, 1) * 1000;
   self->idle_timeout_us = (gint64) MAX (options->idle_timeout_ms, 1) * 1000;
   self->conns = g_hash_table_new (NULL, NULL);
+  self->trusted_proxies = g_strdupv ((char **) options->trusted_proxies);
   self->suspended = g_hash_table_new (NULL, NULL);
   self->upgrades = g_hash_table_new (NULL, NULL);
   self->max_connections = connection_budget (MAX (options->max_connections, 1), self->tls);
@@ -832,6 +860,7 @@ kithd_http_free (KithdHttp *self)
   g_clear_pointer (&self->suspended, g_hash_table_unref);
   g_clear_pointer (&self->upgrades, g_hash_table_unref);
   g_free (self->server_header);
+  g_strfreev (self->trusted_proxies);
   g_free (self);
 }
 
@@ -873,6 +902,7 @@ kithd_request_unref (KithdRequest *request)
     return;
   g_free (request->method);
   g_free (request->path);
+  g_free (request->forwarded_for);
   g_clear_pointer (&request->body, g_byte_array_unref);
   g_free (request->content_type);
   g_free (request->answer);
@@ -913,6 +943,8 @@ kithd_request_get_header (KithdRequest *request,
 const char *
 kithd_request_get_address (KithdRequest *request)
 {
+  if (request->forwarded_for)
+    return request->forwarded_for;
   return request->info ? request->info->address : "unknown";
 }
 

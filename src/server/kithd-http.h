@@ -36,6 +36,9 @@ typedef struct {
   const char *tls_certificate_file;     /* PEM; with tls_key_file: HTTPS only */
   const char *tls_key_file;
   const char *server_header;
+  /* Reverse proxies whose X-Forwarded-For names the client (its last
+   * address); NULL-terminated, nullable. Nobody else's is believed. */
+  const char * const *trusted_proxies;
 } KithdHttpOptions;
 
 /* A complete request. */
@@ -72,7 +75,8 @@ const char   *kithd_request_get_query        (KithdRequest           *request,
                                               const char             *name);
 const char   *kithd_request_get_header       (KithdRequest           *request,
                                               const char             *name);
-/* The peer's IP address as text. */
+/* The client's IP address as text: the peer's, or, when the peer is a
+ * trusted proxy, the last address of its X-Forwarded-For. */
 const char   *kithd_request_get_address      (KithdRequest           *request);
 const char   *kithd_request_get_body         (KithdRequest           *request,
                                               gsize                  *len);

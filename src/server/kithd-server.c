@@ -136,6 +136,7 @@ kithd_server_listen (KithdServer  *self,
   options.tls_certificate_file = config->tls_certificate;
   options.tls_key_file = config->tls_key;
   options.server_header = "kithd/" PACKAGE_VERSION;
+  options.trusted_proxies = (const char * const *) config->trusted_proxies;
 
   self->http = kithd_http_new (&options, kithd_routes_handle, self, error);
   if (!self->http)

@@ -888,6 +888,64 @@ test_reset_limits (void)
   kithd_test_server_free (own);
 }
 
+/* Behind a reverse proxy the limits hold each client apart: the proxy's
+ * X-Forwarded-For names the client. Anybody else's is not believed. */
+static void
+test_trusted_proxy (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("kithd-conf-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "kithd.conf", NULL);
+  const char *args[] = { "--config", path, NULL };
+  KithdTestServer *own;
+  g_autoptr (KithdTestUser) ada = NULL;
+  g_autofree char *wrong = NULL;
+  g_autofree char *right = NULL;
+
+  g_file_set_contents (path, "[server]\ntrusted-proxies=127.0.0.5\n", -1, &error);
+  g_assert_no_error (error);
+  own = kithd_test_server_startv (args);
+  ada = kithd_test_server_sign_up (own, "ada@example.com", PASSWORD, "Ada", "L");
+  wrong = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"Wrong#1234\"}", ada->email);
+  right = g_strdup_printf ("{\"email\": \"%s\", \"password\": \"%s\"}", ada->email, PASSWORD);
+
+  for (guint round = 0; round < 2; round++) {
+    const char *from = round == 0 ? "127.0.0.5" : "127.0.0.6";
+
+    /* Five failures from one client… */
+    for (guint i = 0; i < 5; i++) {
+      g_autofree char *xff = g_strdup_printf ("198.51.100.%u", round == 0 ? 1 : 10 + i);
+      g_autofree char *req = g_strdup_printf ("POST /api/v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                              "X-Forwarded-For: 203.0.113.9, %s\r\n"
+                                              "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                                              xff, strlen (wrong), wrong);
+      int fd = kithd_test_raw_open (own, from);
+
+      kithd_test_raw_send_str (fd, req);
+      g_assert_cmpuint (kithd_test_raw_read_response (fd, 20000, NULL, NULL), ==, 401);
+      close (fd);
+    }
+    /* …and the next with the right password, naming another client. */
+    {
+      g_autofree char *req = g_strdup_printf ("POST /api/v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                              "X-Forwarded-For: 198.51.100.99\r\n"
+                                              "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                                              strlen (right), right);
+      int fd = kithd_test_raw_open (own, from);
+
+      kithd_test_raw_send_str (fd, req);
+      /* Through the proxy it is another client, and signs in; from
+       * anywhere else the header changes nothing: the same address. */
+      g_assert_cmpuint (kithd_test_raw_read_response (fd, 20000, NULL, NULL), ==, round == 0 ? 201 : 429);
+      close (fd);
+    }
+  }
+
+  kithd_test_server_free (own);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* A newer link ends older ones, and so does a password change. */
 static void
 test_reset_hygiene (void)
@@ -1256,6 +1314,7 @@ main (int    argc,
   g_test_add_func ("/rest/sign-up-limit", test_sign_up_limit);
   g_test_add_func ("/rest/reset-limits", test_reset_limits);
   g_test_add_func ("/rest/reset-hygiene", test_reset_hygiene);
+  g_test_add_func ("/rest/trusted-proxy", test_trusted_proxy);
   g_test_add_func ("/rest/contacts", test_contacts);
   g_test_add_func ("/rest/delete-account", test_delete_account);
   g_test_add_func ("/rest/delete-paid-account", test_delete_paid_account);
