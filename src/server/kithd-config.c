@@ -52,6 +52,7 @@ kithd_config_new (void)
   config->listen_port = DEFAULT_PORT;
   config->name = g_strdup ("Kith");
   config->mail_from = g_strdup ("Kith <no-reply@localhost>");
+  config->mail_retry_interval = 60;
   config->max_connections = 20000;
   config->connections_per_address = 256;
   config->request_timeout_ms = 10 * 1000;
@@ -224,6 +225,10 @@ kithd_config_load_file (KithdConfig  *config,
   get_string (kf, "tls", "certificate", &config->tls_certificate);
   get_string (kf, "tls", "key", &config->tls_key);
 
+  v = config->mail_retry_interval;
+  if (!get_uint (kf, "mail", "retry-interval", 1, 24 * 3600, &v, error))
+    return FALSE;
+  config->mail_retry_interval = v;
   v = config->max_connections;
   if (!get_uint (kf, "limits", "max-connections", 1, 1000000, &v, error))
     return FALSE;

@@ -26,6 +26,7 @@ typedef struct {
 
   char     *mail_from;
   char     *smtp_url;                  /* NULL: files in DATA_DIR/outbox */
+  guint     mail_retry_interval;       /* seconds between tries when mail fails */
 
   char     *oidc_google_client_id;     /* NULL: "oidc:google" not offered */
 

@@ -28,6 +28,9 @@
  */
 
 #define BATCH 32
+/* Mail that could not even be queued (the database refused it, its disk
+ * full, say) waits in memory for the next try; at most this much. */
+#define MAX_UNQUEUED 1000
 #define SMTP_TIMEOUT_SECONDS 30
 
 struct _KithdMailer
@@ -39,6 +42,7 @@ struct _KithdMailer
   char     *smtp_url;
   char     *from_address;
   guint     retry_interval;
+  GQueue    unqueued;         /* EnqueueData the store refused, oldest first */
 
   gboolean  running;
   gboolean  again;
@@ -58,6 +62,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (KithdMailer, kithd_mailer, G_TYPE_OBJECT)
 
 static void start_pass (KithdMailer *self);
+static void requeue    (KithdMailer *self);
 static void next_batch (KithdMailer *self);
 
 /* ---- formatting ---- */
@@ -708,6 +713,7 @@ on_retry (gpointer user_data)
   KithdMailer *self = user_data;
 
   self->retry_id = 0;
+  requeue (self);
   start_pass (self);
 
   return G_SOURCE_REMOVE;
@@ -910,23 +916,61 @@ enqueue_job (KithdStore  *store,
   return g_memdup2 (&id, sizeof id);
 }
 
+typedef struct {
+  KithdMailer *self;
+  EnqueueData *data;
+} Enqueue;
+
 static void
 on_enqueued (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  g_autoptr (KithdMailer) self = user_data;
+  Enqueue *enqueue = user_data;
+  g_autoptr (KithdMailer) self = enqueue->self;
   g_autoptr (GError) error = NULL;
   g_autofree gint64 *id = NULL;
 
   id = kithd_db_run_finish (KITHD_DB (object), result, &error);
   if (id == NULL) {
-    g_message ("Cannot queue a mail: %s", error ? error->message : "unknown error");
-    return;
+    /* Not lost: kept for the next try. */
+    if (self->unqueued.length < MAX_UNQUEUED) {
+      g_message ("Cannot queue a mail, trying again in %u s: %s", self->retry_interval,
+                 error ? error->message : "unknown error");
+      g_queue_push_tail (&self->unqueued, g_steal_pointer (&enqueue->data));
+      if (self->retry_id == 0 && self->retry_interval > 0)
+        self->retry_id = g_timeout_add_seconds (self->retry_interval, on_retry, self);
+    } else {
+      g_warning ("Cannot queue a mail, and %u wait already: it is dropped: %s", MAX_UNQUEUED,
+                 error ? error->message : "unknown error");
+    }
+  } else {
+    g_debug ("Mail %" G_GINT64_FORMAT " queued", *id);
+    start_pass (self);
   }
+  g_clear_pointer (&enqueue->data, enqueue_data_free);
+  g_free (enqueue);
+}
 
-  g_debug ("Mail %" G_GINT64_FORMAT " queued", *id);
-  start_pass (self);
+static void
+enqueue (KithdMailer *self,
+         EnqueueData *data)
+{
+  Enqueue *ctx = g_new0 (Enqueue, 1);
+
+  ctx->self = g_object_ref (self);
+  ctx->data = data;
+  kithd_db_run_async (self->db, enqueue_job, data, NULL, g_free, NULL, on_enqueued, ctx);
+}
+
+/* What the store refused before goes to it again, in order. */
+static void
+requeue (KithdMailer *self)
+{
+  EnqueueData *data;
+
+  while ((data = g_queue_pop_head (&self->unqueued)))
+    enqueue (self, data);
 }
 
 /* ---- GObject ---- */
@@ -937,6 +981,7 @@ kithd_mailer_dispose (GObject *object)
   KithdMailer *self = KITHD_MAILER (object);
 
   g_clear_handle_id (&self->retry_id, g_source_remove);
+  g_queue_clear_full (&self->unqueued, (GDestroyNotify) enqueue_data_free);
   /* flush tasks hold a reference: none can be left here */
   g_assert (self->flush_current == NULL && self->flush_next == NULL);
   g_clear_object (&self->db);
@@ -1029,8 +1074,7 @@ kithd_mailer_send (KithdMailer *self,
   data->body = g_strdup (body);
   data->now = g_get_real_time () / 1000;
 
-  kithd_db_run_async (self->db, enqueue_job, data, (GDestroyNotify) enqueue_data_free,
-                      g_free, NULL, on_enqueued, g_object_ref (self));
+  enqueue (self, data);
 }
 
 void

@@ -553,23 +553,74 @@ route_password_change (Req *req)
 
 /* password reset */
 
+/* A reset request is answered 202 at once (the answer never tells whether
+ * the account exists) and then worked on here, without the request. When
+ * the store fails (its disk full, say) it is tried again later, not lost:
+ * at most MAX_RESETS_WAITING at a time, for as long as a link is valid. */
+#define MAX_RESETS_WAITING 1000
+
+typedef struct {
+  KithdServer *server;
+  char        *email;
+  char        *token;
+  gint64       expires_at;
+} ResetWork;
+
+static guint resets_waiting;
+
+static void reset_work_submit (ResetWork *work);
+
+static void
+reset_work_free (ResetWork *work)
+{
+  g_object_unref (work->server);
+  g_free (work->email);
+  g_free (work->token);
+  g_free (work);
+}
+
+static gboolean
+on_reset_retry (gpointer user_data)
+{
+  resets_waiting--;
+  reset_work_submit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_reset_requested (KithdJob *job,
                     gpointer  user_data)
 {
-  Req *req = user_data;
-  const KithdConfig *config = kithd_server_get_config (req->server);
+  ResetWork *work = user_data;
+  const KithdConfig *config = kithd_server_get_config (work->server);
 
   if (job->error) {
-    /* Still 202: the answer never tells whether the account exists. */
-    g_message ("Password reset request failed: %s", job->error->message);
+    if (kithd_clock_now_ms () < work->expires_at && resets_waiting < MAX_RESETS_WAITING) {
+      g_message ("A password reset request could not be stored, trying again in %u s: %s",
+                 config->mail_retry_interval, job->error->message);
+      resets_waiting++;
+      g_timeout_add_seconds (config->mail_retry_interval, on_reset_retry, work);
+      return;
+    }
+    g_warning ("A password reset request is dropped: %s", job->error->message);
   } else if (job->user) {
     g_autofree char *link = g_strdup_printf ("%s/account/password-reset?token=%s",
-                                             config->public_url, req->token);
+                                             config->public_url, work->token);
 
-    kithd_mailer_send_password_reset (kithd_server_get_mailer (req->server), job->user, link);
+    kithd_mailer_send_password_reset (kithd_server_get_mailer (work->server), job->user, link);
   }
-  req_respond (req, 202, NULL, 0);
+  reset_work_free (work);
+}
+
+static void
+reset_work_submit (ResetWork *work)
+{
+  KithdJob *job = kithd_job_new (KITHD_JOB_RESET_REQUEST);
+
+  job->email = g_strdup (work->email);
+  job->token_hash = kithd_crypto_token_hash (work->token);
+  job->expires_at = work->expires_at;
+  kithd_job_submit (kithd_server_get_db (work->server), job, on_reset_requested, work);
 }
 
 static void
@@ -578,7 +629,7 @@ route_reset_request (Req *req)
   KithdThrottle *throttle = req_throttle (req);
   g_autofree char *email = g_ascii_strdown (req->body->email, -1);
   gint64 now = kithd_clock_now_ms ();
-  KithdJob *job;
+  ResetWork *work;
   guint retry;
 
   /* No mail bombing: per email (whether or not it has an account, so the
@@ -593,12 +644,13 @@ route_reset_request (Req *req)
   kithd_throttle_count (throttle, KITHD_LIMIT_RESET_EMAIL, email, now);
   kithd_throttle_count (throttle, KITHD_LIMIT_RESET_ADDRESS, req->address_key, now);
 
-  job = kithd_job_new (KITHD_JOB_RESET_REQUEST);
-  req->token = kithd_crypto_new_token ();
-  job->email = g_steal_pointer (&email);
-  job->token_hash = kithd_crypto_token_hash (req->token);
-  job->expires_at = kithd_clock_now_ms () + RESET_VALIDITY_MS;
-  req_submit (req, job, on_reset_requested);
+  work = g_new0 (ResetWork, 1);
+  work->server = g_object_ref (req->server);
+  work->email = g_steal_pointer (&email);
+  work->token = kithd_crypto_new_token ();
+  work->expires_at = kithd_clock_now_ms () + RESET_VALIDITY_MS;
+  reset_work_submit (work);
+  req_respond (req, 202, NULL, 0);
 }
 
 static void

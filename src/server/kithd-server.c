@@ -109,6 +109,7 @@ kithd_server_new (KithdConfig  *config,
 
   outbox = g_build_filename (config->data_dir, "outbox", NULL);
   self->mailer = kithd_mailer_new (self->db, outbox, config->smtp_url, config->mail_from);
+  kithd_mailer_set_retry_interval (self->mailer, config->mail_retry_interval);
   self->hub = kithd_hub_new (self->db, self->mailer, config);
 
   return g_steal_pointer (&self);

@@ -29,6 +29,7 @@ struct _KithdTestServer
   guint16       port;
   guint         n_spawns;
   char         *log_file;
+  char         *log_dir;    /* the logs, when the data dir is elsewhere */
   SoupSession  *session;
   guint         nofile;     /* RLIMIT_NOFILE for kithd; 0: inherited */
 };
@@ -152,7 +153,8 @@ spawn (KithdTestServer *self)
   g_subprocess_launcher_setenv (launcher, "KITHD_ENABLE_TEST_HOOKS", "1", TRUE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, self, NULL);
   g_free (self->log_file);
-  self->log_file = g_strdup_printf ("%s/kithd-%u.log", self->data_dir, ++self->n_spawns);
+  self->log_file = g_strdup_printf ("%s/kithd-%u.log", self->log_dir ? self->log_dir : self->data_dir,
+                                    ++self->n_spawns);
   g_subprocess_launcher_set_stderr_file_path (launcher, self->log_file);
   self->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
@@ -177,10 +179,30 @@ spawn (KithdTestServer *self)
 KithdTestServer *
 kithd_test_server_new (const char * const *extra_args)
 {
+  return kithd_test_server_new_in (NULL, extra_args);
+}
+
+void
+kithd_test_server_spawn (KithdTestServer *self)
+{
+  spawn (self);
+}
+
+KithdTestServer *
+kithd_test_server_new_in (const char         *parent,
+                          const char * const *extra_args)
+{
   KithdTestServer *self = g_new0 (KithdTestServer, 1);
   g_autoptr (GError) error = NULL;
 
-  self->data_dir = g_dir_make_tmp ("kithd-test-XXXXXX", &error);
+  if (parent) {
+    /* The log stays readable when @parent is full. */
+    self->data_dir = g_build_filename (parent, "kithd-test-XXXXXX", NULL);
+    g_assert_nonnull (g_mkdtemp (self->data_dir));
+    self->log_dir = g_dir_make_tmp ("kithd-log-XXXXXX", &error);
+  } else {
+    self->data_dir = g_dir_make_tmp ("kithd-test-XXXXXX", &error);
+  }
   g_assert_no_error (error);
   self->port_file = g_build_filename (self->data_dir, "port", NULL);
   self->clock_file = g_build_filename (self->data_dir, "clock-offset", NULL);
@@ -375,6 +397,9 @@ kithd_test_server_free (KithdTestServer *self)
     g_assert_cmpint (status, ==, 0);
   }
   remove_tree (self->data_dir);
+  if (self->log_dir)
+    remove_tree (self->log_dir);
+  g_free (self->log_dir);
   g_clear_object (&self->session);
   g_strfreev (self->extra_args);
   g_free (self->data_dir);

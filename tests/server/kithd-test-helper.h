@@ -36,6 +36,12 @@ KithdTestServer  *kithd_test_server_start_limited (guint               nofile,
  * prepare the data directory (its mode, say), then start kithd with
  * kithd_test_server_restart(). */
 KithdTestServer  *kithd_test_server_new         (const char * const *extra_args);
+/* Like kithd_test_server_new() with the data directory made in @parent
+ * (a small file system, say). */
+KithdTestServer  *kithd_test_server_new_in      (const char          *parent,
+                                                 const char * const *extra_args);
+/* Starts (or starts again) a kithd made with kithd_test_server_new*(). */
+void              kithd_test_server_spawn       (KithdTestServer *self);
 /* "http://127.0.0.1:PORT" */
 const char       *kithd_test_server_get_url     (KithdTestServer *self);
 /* "ws://127.0.0.1:PORT/api/v1/socket" */
