@@ -898,6 +898,77 @@ kithd_test_raw_wait_closed (int   fd,
   return closed;
 }
 
+gboolean
+kithd_test_raw_ws_send (int         fd,
+                        const char *text)
+{
+  gsize len = strlen (text);
+  g_autoptr (GByteArray) frame = g_byte_array_new ();
+  guint8 hdr[4] = { 0x81, 0, 0, 0 };
+  const guint8 mask[4] = { 0, 0, 0, 0 };
+
+  g_assert_cmpuint (len, <, 65536);
+  if (len < 126) {
+    hdr[1] = 0x80 | len;
+    g_byte_array_append (frame, hdr, 2);
+  } else {
+    hdr[1] = 0x80 | 126;
+    hdr[2] = len >> 8;
+    hdr[3] = len & 0xff;
+    g_byte_array_append (frame, hdr, 4);
+  }
+  g_byte_array_append (frame, mask, 4);
+  g_byte_array_append (frame, (const guint8 *) text, len);
+  return kithd_test_raw_send (fd, frame->data, frame->len);
+}
+
+static gboolean
+upgrade_done (GString *buf)
+{
+  return strstr (buf->str, "\r\n\r\n") != NULL;
+}
+
+int
+kithd_test_raw_ws_open (KithdTestServer *self,
+                        const char      *token,
+                        int              rcvbuf)
+{
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in sa = { 0 };
+  g_autoptr (GString) buf = g_string_new (NULL);
+  g_autofree char *request = NULL;
+
+  g_assert_cmpint (fd, >=, 0);
+  if (rcvbuf > 0)
+    g_assert_cmpint (setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf), ==, 0);
+  sa.sin_family = AF_INET;
+  sa.sin_port = g_htons (self->port);
+  sa.sin_addr.s_addr = g_htonl (INADDR_LOOPBACK);
+  g_assert_cmpint (connect (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
+
+  request = g_strdup_printf ("GET /api/v1/socket HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
+                             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                             "Sec-WebSocket-Version: 13\r\n\r\n", self->port);
+  g_assert_true (kithd_test_raw_send_str (fd, request));
+  /* Byte by byte: nothing past the answer is taken from the socket. */
+  while (!upgrade_done (buf)) {
+    char c;
+    struct pollfd pfd = { fd, POLLIN, 0 };
+
+    g_assert_cmpint (poll (&pfd, 1, 20000), ==, 1);
+    g_assert_cmpint (recv (fd, &c, 1, 0), ==, 1);
+    g_string_append_c (buf, c);
+  }
+  g_assert_true (g_str_has_prefix (buf->str, "HTTP/1.1 101"));
+
+  if (token) {
+    g_autofree char *hello = g_strdup_printf ("{\"type\": \"hello\", \"token\": \"%s\"}", token);
+
+    g_assert_true (kithd_test_raw_ws_send (fd, hello));
+  }
+  return fd;
+}
+
 /* ---- the socket client ---- */
 
 static void

@@ -147,6 +147,16 @@ guint             kithd_test_raw_read_response  (int              fd,
 gboolean          kithd_test_raw_wait_closed    (int              fd,
                                                  guint            timeout_ms);
 
+/* A raw WebSocket: upgraded, @token's hello sent (NULL: none), and then
+ * read only by the caller (a slow reader, say). @rcvbuf: the socket's
+ * receive buffer (0: the default). Returns the socket. */
+int               kithd_test_raw_ws_open        (KithdTestServer *self,
+                                                 const char      *token,
+                                                 int              rcvbuf);
+/* Writes one masked text frame. */
+gboolean          kithd_test_raw_ws_send        (int              fd,
+                                                 const char      *text);
+
 /* ---- a socket client on libsoup's client WebSocket ---- */
 
 typedef struct _KithdTestSocket KithdTestSocket;
