@@ -411,21 +411,19 @@ set_from_cache (KithSession *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FROM_CACHE]);
 }
 
+/* Removing a dead token from the keyring: if the keyring is gone or
+ * locked, the entry stays, and that is harmless (the server no longer
+ * knows the token; the next restore finds it dead and tries again).
+ * Nothing to tell the person. */
 static void
-on_keyring_done (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_keyring_cleared (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
-  g_autoptr (KithSession) self = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (g_async_result_is_tagged (result, kith_credentials_store_async))
-    kith_credentials_store_finish (KITH_CREDENTIALS (source), result, &error);
-  else
-    kith_credentials_clear_finish (KITH_CREDENTIALS (source), result, &error);
-
-  if (error != NULL && !g_error_matches (error, KITH_ERROR, KITH_ERROR_CANCELLED))
-    g_signal_emit (self, signals[KEYRING_ERROR], 0, error);
+  if (!kith_credentials_clear_finish (KITH_CREDENTIALS (source), result, &error))
+    g_debug ("the token stays in the keyring: %s", error->message);
 }
 
 /* ---- tear down ---- */
@@ -840,7 +838,7 @@ on_revoked (KithSignalling *signalling,
     forget_last_account (self);
   if (self->keyring_email != NULL)
     kith_credentials_clear_async (self->credentials, self->server_url, self->keyring_email,
-                                  NULL, on_keyring_done, g_object_ref (self));
+                                  NULL, on_keyring_cleared, NULL);
   error = g_error_new_literal (KITH_ERROR, KITH_ERROR_UNAUTHORIZED,
                                kith_error_code_describe (KITH_ERROR_UNAUTHORIZED));
   g_object_ref (self);
@@ -1313,7 +1311,7 @@ on_me_for_restore (GObject      *source,
         forget_last_account (self);
       if (email != NULL)
         kith_credentials_clear_async (self->credentials, self->server_url, email,
-                                      NULL, on_keyring_done, g_object_ref (self));
+                                      NULL, on_keyring_cleared, NULL);
       teardown (self, NULL);
       g_task_return_boolean (task, FALSE);
       return;
@@ -1338,11 +1336,15 @@ on_restore_lookup (GObject      *source,
   if (!kith_credentials_lookup_finish (KITH_CREDENTIALS (source), result,
                                        &email, &d->token, &error)) {
     if (error != NULL) {
-      g_signal_emit (self, signals[KEYRING_ERROR], 0, error);
-      g_clear_error (&error);
-    } else if (self->cache_user_id != 0) {
-      forget_last_account (self);   /* its token is gone: it cannot be restored */
+      /* The keyring is missing, locked or silent: back to the login page,
+       * which says why (the last-account record stays: the keyring may be
+       * back next time). */
+      teardown (self, NULL);
+      g_task_return_error (task, error);
+      return;
     }
+    if (self->cache_user_id != 0)
+      forget_last_account (self);   /* its token is gone: it cannot be restored */
     teardown (self, NULL);
     g_task_return_boolean (task, FALSE);
     return;
@@ -1864,8 +1866,10 @@ on_cleared_for_leave (GObject      *source,
   KithSession *self = g_task_get_source_object (task);
   g_autoptr (GError) error = NULL;
 
+  /* The token is revoked already: an entry left in a locked keyring is
+   * dead, and the next restore removes it. */
   if (!kith_credentials_clear_finish (KITH_CREDENTIALS (source), result, &error))
-    g_signal_emit (self, signals[KEYRING_ERROR], 0, error);
+    g_debug ("the token stays in the keyring: %s", error->message);
   finish_leaving (self, task);
 }
 
@@ -2131,7 +2135,7 @@ on_account_deleted (GObject      *source,
   }
   if (self->keyring_email != NULL)
     kith_credentials_clear_async (self->credentials, self->server_url, self->keyring_email,
-                                  NULL, on_keyring_done, g_object_ref (self));
+                                  NULL, on_keyring_cleared, NULL);
   if (self->store != NULL) {
     g_autofree char *path = g_strdup (kith_message_store_get_path (self->store));
 
