@@ -15,6 +15,9 @@
 #include "kith-signalling.h"
 
 #define PAGE_SIZE 50
+/* Signing in, a socket that fails this many times in a row before its
+ * first welcome ends the sign-in, with the last reason. */
+#define SIGN_IN_SOCKET_ATTEMPTS 3
 
 typedef struct {
   GListStore *messages;       /* KithMessage, sorted by kith_message_compare() */
@@ -66,6 +69,8 @@ struct _KithSession
   gboolean           stay_signed_in;
   char              *keyring_email;
   GTask             *pending_task;    /* sign in / restore waiting for welcome */
+  guint              socket_failures; /* before the first welcome */
+  gboolean           fresh_token;     /* made by this sign-in, which has not finished */
 
   /* Restoring: the last account's cache, shown before the session is online. */
   GCancellable      *cache_cancellable;
@@ -428,6 +433,17 @@ on_keyring_cleared (GObject      *source,
 
 /* ---- tear down ---- */
 
+/* A sign-in that fails after kithd gave it a token: the token goes too
+ * (fire and forget), so no half-made device stays signed in on the server.
+ * Before teardown(), which forgets the token. */
+static void
+abandon_fresh_token (KithSession *self)
+{
+  if (self->fresh_token && self->api != NULL && kith_api_client_get_token (self->api) != NULL)
+    kith_api_client_log_out_async (self->api, NULL, NULL, NULL);
+  self->fresh_token = FALSE;
+}
+
 static void
 teardown (KithSession *self,
           GError      *pending_error)
@@ -475,6 +491,8 @@ teardown (KithSession *self,
   self->last_seq = 0;
   self->history_upto = 0;
   self->connection_gen = 0;
+  self->socket_failures = 0;
+  self->fresh_token = FALSE;
   self->stay_signed_in = FALSE;
   g_clear_pointer (&self->keyring_email, g_free);
   if (self->api != NULL)
@@ -658,6 +676,7 @@ complete_pending (KithSession *self)
 {
   GTask *task = g_steal_pointer (&self->pending_task);
 
+  self->fresh_token = FALSE;
   if (task != NULL) {
     g_task_return_boolean (task, TRUE);
     g_object_unref (task);
@@ -680,7 +699,13 @@ on_contacts_listed (GObject      *source,
   list = kith_api_client_list_contacts_finish (KITH_API_CLIENT (source), result, &error);
   if (list == NULL) {
     g_debug ("cannot list contacts: %s", error->message);
-    complete_pending (self);
+    /* Signing in, the contact list is part of it: a sign-in without one
+     * fails, saying why (not an empty list that says nothing). Online
+     * already, the list shown stays; the next welcome asks again. */
+    if (self->pending_task != NULL && !g_error_matches (error, KITH_ERROR, KITH_ERROR_CANCELLED)) {
+      abandon_fresh_token (self);
+      teardown (self, error);
+    }
     return;
   }
   if (self->user == NULL)
@@ -824,6 +849,26 @@ on_signalling_state_changed (KithSignalling      *signalling,
   if (self->state == KITH_SESSION_ONLINE &&
       (state == KITH_SIGNALLING_WAITING || state == KITH_SIGNALLING_CONNECTING))
     set_state (self, KITH_SESSION_RECONNECTING);
+}
+
+static void
+on_signalling_failed (KithSignalling *signalling,
+                      GError         *error,
+                      gpointer        user_data)
+{
+  KithSession *self = user_data;
+
+  /* Online before: it reconnects with back-off (state reconnecting). */
+  if (self->pending_task == NULL || self->connection_gen > 0)
+    return;
+  /* Signing in: a few attempts, then the sign-in ends with the reason. */
+  if (++self->socket_failures < SIGN_IN_SOCKET_ATTEMPTS)
+    return;
+  g_debug ("the socket failed %u times before welcome", self->socket_failures);
+  g_object_ref (self);
+  abandon_fresh_token (self);
+  teardown (self, error);
+  g_object_unref (self);
 }
 
 static void
@@ -1067,6 +1112,7 @@ start_signalling (KithSession *self,
   g_signal_connect (self->signalling, "state-changed",
                     G_CALLBACK (on_signalling_state_changed), self);
   g_signal_connect (self->signalling, "revoked", G_CALLBACK (on_revoked), self);
+  g_signal_connect (self->signalling, "failed", G_CALLBACK (on_signalling_failed), self);
 
   self->pending_task = g_object_ref (task);
   kith_idle_monitor_start (self->idle_monitor);
@@ -1108,6 +1154,7 @@ on_outbox_listed (GObject      *source,
 
   list = kith_message_store_messages_finish (KITH_MESSAGE_STORE (source), result, &error);
   if (list == NULL) {
+    abandon_fresh_token (self);
     teardown (self, NULL);
     g_task_return_error (task, g_steal_pointer (&error));
     return;
@@ -1135,6 +1182,7 @@ on_last_seq (GObject      *source,
 
   seq = kith_message_store_get_last_seq_finish (KITH_MESSAGE_STORE (source), result, &error);
   if (error != NULL) {
+    abandon_fresh_token (self);
     teardown (self, NULL);
     g_task_return_error (task, g_steal_pointer (&error));
     return;
@@ -1157,6 +1205,7 @@ on_store_opened (GObject      *source,
     return;
 
   if (!kith_message_store_finish (KITH_MESSAGE_STORE (source), result, &error)) {
+    abandon_fresh_token (self);
     teardown (self, NULL);
     g_task_return_error (task, g_steal_pointer (&error));
     return;
@@ -1195,6 +1244,7 @@ go_online (KithSession *self,
   OnlineData *d = g_task_get_task_data (task);
 
   kith_api_client_set_token (self->api, d->token);
+  self->fresh_token = !g_async_result_is_tagged (G_ASYNC_RESULT (task), kith_session_restore_async);
   self->user = kith_user_new (d->user);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER]);
   self->stay_signed_in = d->stay_signed_in;
