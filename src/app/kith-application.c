@@ -164,7 +164,9 @@ on_keyring_error (KithSession     *session,
                   GError          *error,
                   KithApplication *self)
 {
-  toast (self, _("Kith could not use the keyring, so it cannot keep you signed in this time"));
+  /* Signed in all the same: the sentence says why the session will not be
+   * remembered ("The keyring is locked, so Kith cannot keep you signed in."). */
+  toast (self, error->message);
 }
 
 static void

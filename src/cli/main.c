@@ -207,6 +207,15 @@ on_message_received (KithSession *session,
   }
 }
 
+/* Signed in, but the session is not remembered: said, not fatal. */
+static void
+on_keyring_error (KithSession  *session,
+                  const GError *error,
+                  Cli          *cli)
+{
+  g_printerr ("kith-cli: %s\n", error->message);
+}
+
 static void
 on_state_changed (KithSession      *session,
                   KithSessionState  state,
@@ -435,6 +444,7 @@ main (int   argc,
   g_signal_connect (session, "message-received", G_CALLBACK (on_message_received), &cli);
   g_signal_connect (session, "contact-request", G_CALLBACK (on_contact_request), &cli);
   g_signal_connect (session, "notify::outbox-length", G_CALLBACK (on_outbox_length), &cli);
+  g_signal_connect (session, "keyring-error", G_CALLBACK (on_keyring_error), &cli);
   if (g_str_equal (argv[1], "listen") || g_str_equal (argv[1], "bot") ||
       g_str_equal (argv[1], "status")) {
     g_signal_connect (session, "state-changed", G_CALLBACK (on_state_changed), &cli);

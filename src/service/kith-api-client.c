@@ -36,14 +36,31 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (KithApiClient, kith_api_client, G_TYPE_OBJECT)
 
-static GError *
-network_error_new (const GError *error)
+GError *
+kith_api_client_broken_off_error (void)
+{
+  return g_error_new_literal (KITH_ERROR, KITH_ERROR_NETWORK,
+                              _("The connection to the server broke off. Please try again."));
+}
+
+GError *
+kith_api_client_network_error (const GError *error)
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_new_literal (KITH_ERROR, KITH_ERROR_CANCELLED,
                                 kith_error_code_describe (KITH_ERROR_CANCELLED));
 
-  g_debug ("Network failure: %s", error->message);
+  g_debug ("Network failure: %s", error ? error->message : "?");
+  /* Bytes came, but not an HTTP answer (not an HTTP server, or its answer
+   * cut off within the status line). */
+  if (g_error_matches (error, SOUP_SESSION_ERROR, SOUP_SESSION_ERROR_PARSING))
+    return g_error_new_literal (KITH_ERROR, KITH_ERROR_PROTOCOL,
+                                kith_error_code_describe (KITH_ERROR_PROTOCOL));
+  /* Reached, and then the connection ended in the middle of an answer. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
+    return kith_api_client_broken_off_error ();
   return g_error_new_literal (KITH_ERROR, KITH_ERROR_NETWORK,
                               kith_error_code_describe (KITH_ERROR_NETWORK));
 }
@@ -137,13 +154,23 @@ on_request_done (GObject      *source,
 
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   if (bytes == NULL) {
-    g_task_return_error (task, network_error_new (error));
+    g_task_return_error (task, kith_api_client_network_error (error));
     return;
   }
 
   status = soup_message_get_status (msg);
   g_debug ("%s %s -> %u", soup_message_get_method (msg),
            g_uri_get_path (soup_message_get_uri (msg)), status);
+  /* libsoup hands over what came when the connection closed before the
+   * Content-Length it was promised: an answer cut short, not an answer. */
+  if (soup_message_headers_get_encoding (soup_message_get_response_headers (msg)) ==
+        SOUP_ENCODING_CONTENT_LENGTH &&
+      (goffset) g_bytes_get_size (bytes) <
+        soup_message_headers_get_content_length (soup_message_get_response_headers (msg))) {
+    g_debug ("the answer was cut short at %" G_GSIZE_FORMAT " bytes", g_bytes_get_size (bytes));
+    g_task_return_error (task, kith_api_client_broken_off_error ());
+    return;
+  }
   if (!SOUP_STATUS_IS_SUCCESSFUL (status)) {
     g_task_return_error (task, http_error_new (msg, bytes,
                                                g_object_get_data (G_OBJECT (task),

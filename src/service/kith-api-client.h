@@ -17,7 +17,14 @@ G_DECLARE_FINAL_TYPE (KithApiClient, kith_api_client, KITH, API_CLIENT, GObject)
  * message a person can act on:
  *   KITH_ERROR_INVALID_CREDENTIALS "Wrong email or password."
  *   KITH_ERROR_RATE_LIMITED        "Too many attempts, try again in 40 s."
- *   KITH_ERROR_NETWORK             "The server cannot be reached."
+ *   KITH_ERROR_NETWORK             "The server cannot be reached.", or "The connection
+ *                                  to the server broke off. Please try again." when it
+ *                                  closed in the middle of an answer (or sent less than
+ *                                  its Content-Length)
+ *   KITH_ERROR_PROTOCOL            "The server sent an answer Kith does not understand."
+ *                                  (not JSON, or not the shape of the answer)
+ *   KITH_ERROR_INTERNAL            "The server had a problem. Please try again later."
+ *                                  (5xx, with a Kith error body or an HTML page)
  *   KITH_ERROR_UNAUTHORIZED        "Your session has ended. Please sign in again."
  * Properties: server-url (construct-only, e.g. "http://127.0.0.1:8080"),
  * token (gchar*, set once signed in), soup-session (construct-only, may be
@@ -25,6 +32,11 @@ G_DECLARE_FINAL_TYPE (KithApiClient, kith_api_client, KITH, API_CLIENT, GObject)
  */
 KithApiClient  *kith_api_client_new                      (const char     *server_url,
                                                           SoupSession    *soup_session);
+/* A failure of the connection itself (from GIO or libsoup) as the sentence
+ * above; G_IO_ERROR_CANCELLED becomes KITH_ERROR_CANCELLED. Also used for
+ * the socket. */
+GError         *kith_api_client_network_error            (const GError   *error);
+GError         *kith_api_client_broken_off_error         (void);
 const char     *kith_api_client_get_server_url           (KithApiClient  *self);
 SoupSession    *kith_api_client_get_soup_session         (KithApiClient  *self);
 const char     *kith_api_client_get_token                (KithApiClient  *self);

@@ -12,7 +12,15 @@ G_DECLARE_FINAL_TYPE (KithCredentials, kith_credentials, KITH, CREDENTIALS, GObj
 /*
  * The stay-signed-in session token in the Secret Service (libsecret), schema
  * "im.kith.Kith.Session" with attributes "server" and "email". Never the
- * password, never a file. A missing or locked keyring gives KITH_ERROR_KEYRING.
+ * password, never a file.
+ *
+ * A missing or locked keyring gives KITH_ERROR_KEYRING with a sentence that
+ * says which ("No keyring is running…", "The keyring is locked…"). A locked
+ * collection is unlocked first (the desktop asks for its password); a
+ * dismissed or impossible prompt is "locked". Every call gives up after
+ * "timeout" ms (60 s; $KITH_KEYRING_TIMEOUT_MS overrides), a prompt nobody
+ * answers included: "The keyring did not answer…". Clearing never prompts:
+ * a locked entry stays, and the call says "locked".
  */
 KithCredentials *kith_credentials_new           (void);
 

@@ -25,8 +25,18 @@ G_DECLARE_FINAL_TYPE (KithMessageStore, kith_message_store, KITH, MESSAGE_STORE,
  */
 KithMessageStore *kith_message_store_new                (const char *path);
 const char       *kith_message_store_get_path           (KithMessageStore *self);
+/* After the open: where the damaged file was moved (NULL: it was sound),
+ * and how many unsent messages were read back from it. */
+const char       *kith_message_store_get_damaged_path   (KithMessageStore *self,
+                                                         guint            *salvaged);
 
-/* Opens (creating directories) and migrates. Must finish before any other call. */
+/* Opens (creating directories), checks (PRAGMA quick_check) and migrates.
+ * Must finish before any other call. A damaged file (not a database, cut
+ * short, a broken table) is moved aside to "<path>.broken-<date>-<time>"
+ * (with its -wal and -shm), the log says where, and a new empty store is
+ * made in its place, with the outbox entries that could still be read
+ * from the damaged one. A store written by a newer Kith is refused and
+ * left alone (KITH_ERROR_STORAGE). */
 void              kith_message_store_open_async         (KithMessageStore    *self,
                                                          GCancellable        *cancellable,
                                                          GAsyncReadyCallback  callback,

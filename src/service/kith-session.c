@@ -15,6 +15,9 @@
 #include "kith-signalling.h"
 
 #define PAGE_SIZE 50
+/* Signing in, a socket that fails this many times in a row before its
+ * first welcome ends the sign-in, with the last reason. */
+#define SIGN_IN_SOCKET_ATTEMPTS 3
 
 typedef struct {
   GListStore *messages;       /* KithMessage, sorted by kith_message_compare() */
@@ -67,6 +70,8 @@ struct _KithSession
   gboolean           stay_signed_in;
   char              *keyring_email;
   GTask             *pending_task;    /* sign in / restore waiting for welcome */
+  guint              socket_failures; /* before the first welcome */
+  gboolean           fresh_token;     /* made by this sign-in, which has not finished */
 
   /* Restoring: the last account's cache, shown before the session is online. */
   GCancellable      *cache_cancellable;
@@ -415,24 +420,33 @@ set_from_cache (KithSession *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FROM_CACHE]);
 }
 
+/* Removing a dead token from the keyring: if the keyring is gone or
+ * locked, the entry stays, and that is harmless (the server no longer
+ * knows the token; the next restore finds it dead and tries again).
+ * Nothing to tell the person. */
 static void
-on_keyring_done (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_keyring_cleared (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
-  g_autoptr (KithSession) self = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (g_async_result_is_tagged (result, kith_credentials_store_async))
-    kith_credentials_store_finish (KITH_CREDENTIALS (source), result, &error);
-  else
-    kith_credentials_clear_finish (KITH_CREDENTIALS (source), result, &error);
-
-  if (error != NULL && !g_error_matches (error, KITH_ERROR, KITH_ERROR_CANCELLED))
-    g_signal_emit (self, signals[KEYRING_ERROR], 0, error);
+  if (!kith_credentials_clear_finish (KITH_CREDENTIALS (source), result, &error))
+    g_debug ("the token stays in the keyring: %s", error->message);
 }
 
 /* ---- tear down ---- */
+
+/* A sign-in that fails after kithd gave it a token: the token goes too
+ * (fire and forget), so no half-made device stays signed in on the server.
+ * Before teardown(), which forgets the token. */
+static void
+abandon_fresh_token (KithSession *self)
+{
+  if (self->fresh_token && self->api != NULL && kith_api_client_get_token (self->api) != NULL)
+    kith_api_client_log_out_async (self->api, NULL, NULL, NULL);
+  self->fresh_token = FALSE;
+}
 
 static void
 teardown (KithSession *self,
@@ -482,6 +496,8 @@ teardown (KithSession *self,
   self->last_seq = 0;
   self->history_upto = 0;
   self->connection_gen = 0;
+  self->socket_failures = 0;
+  self->fresh_token = FALSE;
   self->stay_signed_in = FALSE;
   g_clear_pointer (&self->keyring_email, g_free);
   if (self->api != NULL)
@@ -665,6 +681,7 @@ complete_pending (KithSession *self)
 {
   GTask *task = g_steal_pointer (&self->pending_task);
 
+  self->fresh_token = FALSE;
   if (task != NULL) {
     g_task_return_boolean (task, TRUE);
     g_object_unref (task);
@@ -687,7 +704,13 @@ on_contacts_listed (GObject      *source,
   list = kith_api_client_list_contacts_finish (KITH_API_CLIENT (source), result, &error);
   if (list == NULL) {
     g_debug ("cannot list contacts: %s", error->message);
-    complete_pending (self);
+    /* Signing in, the contact list is part of it: a sign-in without one
+     * fails, saying why (not an empty list that says nothing). Online
+     * already, the list shown stays; the next welcome asks again. */
+    if (self->pending_task != NULL && !g_error_matches (error, KITH_ERROR, KITH_ERROR_CANCELLED)) {
+      abandon_fresh_token (self);
+      teardown (self, error);
+    }
     return;
   }
   if (self->user == NULL)
@@ -842,6 +865,26 @@ on_signalling_state_changed (KithSignalling      *signalling,
 }
 
 static void
+on_signalling_failed (KithSignalling *signalling,
+                      GError         *error,
+                      gpointer        user_data)
+{
+  KithSession *self = user_data;
+
+  /* Online before: it reconnects with back-off (state reconnecting). */
+  if (self->pending_task == NULL || self->connection_gen > 0)
+    return;
+  /* Signing in: a few attempts, then the sign-in ends with the reason. */
+  if (++self->socket_failures < SIGN_IN_SOCKET_ATTEMPTS)
+    return;
+  g_debug ("the socket failed %u times before welcome", self->socket_failures);
+  g_object_ref (self);
+  abandon_fresh_token (self);
+  teardown (self, error);
+  g_object_unref (self);
+}
+
+static void
 on_revoked (KithSignalling *signalling,
             gpointer        user_data)
 {
@@ -853,7 +896,7 @@ on_revoked (KithSignalling *signalling,
     forget_last_account (self);
   if (self->keyring_email != NULL)
     kith_credentials_clear_async (self->credentials, self->server_url, self->keyring_email,
-                                  NULL, on_keyring_done, g_object_ref (self));
+                                  NULL, on_keyring_cleared, NULL);
   error = g_error_new_literal (KITH_ERROR, KITH_ERROR_UNAUTHORIZED,
                                kith_error_code_describe (KITH_ERROR_UNAUTHORIZED));
   g_object_ref (self);
@@ -1107,6 +1150,7 @@ start_signalling (KithSession *self,
   g_signal_connect (self->signalling, "state-changed",
                     G_CALLBACK (on_signalling_state_changed), self);
   g_signal_connect (self->signalling, "revoked", G_CALLBACK (on_revoked), self);
+  g_signal_connect (self->signalling, "failed", G_CALLBACK (on_signalling_failed), self);
 
   self->pending_task = g_object_ref (task);
   kith_idle_monitor_start (self->idle_monitor);
@@ -1148,6 +1192,7 @@ on_outbox_listed (GObject      *source,
 
   list = kith_message_store_messages_finish (KITH_MESSAGE_STORE (source), result, &error);
   if (list == NULL) {
+    abandon_fresh_token (self);
     teardown (self, NULL);
     g_task_return_error (task, g_steal_pointer (&error));
     return;
@@ -1175,6 +1220,7 @@ on_last_seq (GObject      *source,
 
   seq = kith_message_store_get_last_seq_finish (KITH_MESSAGE_STORE (source), result, &error);
   if (error != NULL) {
+    abandon_fresh_token (self);
     teardown (self, NULL);
     g_task_return_error (task, g_steal_pointer (&error));
     return;
@@ -1197,6 +1243,7 @@ on_store_opened (GObject      *source,
     return;
 
   if (!kith_message_store_finish (KITH_MESSAGE_STORE (source), result, &error)) {
+    abandon_fresh_token (self);
     teardown (self, NULL);
     g_task_return_error (task, g_steal_pointer (&error));
     return;
@@ -1235,6 +1282,7 @@ go_online (KithSession *self,
   OnlineData *d = g_task_get_task_data (task);
 
   kith_api_client_set_token (self->api, d->token);
+  self->fresh_token = !g_async_result_is_tagged (G_ASYNC_RESULT (task), kith_session_restore_async);
   self->user = kith_user_new (d->user);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER]);
   self->stay_signed_in = d->stay_signed_in;
@@ -1351,7 +1399,7 @@ on_me_for_restore (GObject      *source,
         forget_last_account (self);
       if (email != NULL)
         kith_credentials_clear_async (self->credentials, self->server_url, email,
-                                      NULL, on_keyring_done, g_object_ref (self));
+                                      NULL, on_keyring_cleared, NULL);
       teardown (self, NULL);
       g_task_return_boolean (task, FALSE);
       return;
@@ -1376,11 +1424,15 @@ on_restore_lookup (GObject      *source,
   if (!kith_credentials_lookup_finish (KITH_CREDENTIALS (source), result,
                                        &email, &d->token, &error)) {
     if (error != NULL) {
-      g_signal_emit (self, signals[KEYRING_ERROR], 0, error);
-      g_clear_error (&error);
-    } else if (self->cache_user_id != 0) {
-      forget_last_account (self);   /* its token is gone: it cannot be restored */
+      /* The keyring is missing, locked or silent: back to the login page,
+       * which says why (the last-account record stays: the keyring may be
+       * back next time). */
+      teardown (self, NULL);
+      g_task_return_error (task, error);
+      return;
     }
+    if (self->cache_user_id != 0)
+      forget_last_account (self);   /* its token is gone: it cannot be restored */
     teardown (self, NULL);
     g_task_return_boolean (task, FALSE);
     return;
@@ -1903,8 +1955,10 @@ on_cleared_for_leave (GObject      *source,
   KithSession *self = g_task_get_source_object (task);
   g_autoptr (GError) error = NULL;
 
+  /* The token is revoked already: an entry left in a locked keyring is
+   * dead, and the next restore removes it. */
   if (!kith_credentials_clear_finish (KITH_CREDENTIALS (source), result, &error))
-    g_signal_emit (self, signals[KEYRING_ERROR], 0, error);
+    g_debug ("the token stays in the keyring: %s", error->message);
   finish_leaving (self, task);
 }
 
@@ -2170,7 +2224,7 @@ on_account_deleted (GObject      *source,
   }
   if (self->keyring_email != NULL)
     kith_credentials_clear_async (self->credentials, self->server_url, self->keyring_email,
-                                  NULL, on_keyring_done, g_object_ref (self));
+                                  NULL, on_keyring_cleared, NULL);
   if (self->store != NULL) {
     g_autofree char *path = g_strdup (kith_message_store_get_path (self->store));
 

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "kith-api-client.h"
 #include "kith-service-enums.h"
 #include "kith-signalling.h"
 
@@ -21,6 +22,10 @@ struct _KithSignalling
   SoupWebsocketConnection *conn;
   GList                   *closing;        /* connections finishing their close handshake */
   GCancellable            *connect_cancellable;
+  SoupMessage             *connect_msg;    /* the upgrade request under way */
+  GError                  *violation;      /* what the server did wrong on this connection */
+  guint                    violation_source;
+  gint64                   welcome_at;     /* monotonic µs; 0: no welcome on this connection */
   guint                    backoff_source;
   guint                    tick_source;
   guint                    attempt;
@@ -52,6 +57,7 @@ enum {
   STATE_CHANGED,
   FRAME,
   REVOKED,
+  FAILED,
   N_SIGNALS
 };
 
@@ -108,6 +114,10 @@ drop_connection (KithSignalling *self,
 {
   g_cancellable_cancel (self->connect_cancellable);
   g_clear_object (&self->connect_cancellable);
+  g_clear_object (&self->connect_msg);
+  g_clear_handle_id (&self->violation_source, g_source_remove);
+  g_clear_error (&self->violation);
+  self->welcome_at = 0;
 
   if (self->conn != NULL) {
     g_signal_handlers_disconnect_by_data (self->conn, self);
@@ -135,7 +145,15 @@ static void
 schedule_reconnect (KithSignalling *self)
 {
   guint delay;
-  guint shift = MIN (self->attempt, 16);
+  guint shift;
+
+  /* The back-off starts again only after a connection that worked for a
+   * while: one that breaks right after its welcome (closed, garbage) is
+   * retried later and later, not every backoff-min for ever. */
+  if (self->welcome_at != 0 &&
+      g_get_monotonic_time () - self->welcome_at >= (gint64) self->backoff_max * 1000)
+    self->attempt = 0;
+  shift = MIN (self->attempt, 16);
 
   drop_connection (self, FALSE);
   if (!self->running)
@@ -150,6 +168,53 @@ schedule_reconnect (KithSignalling *self)
   g_clear_handle_id (&self->backoff_source, g_source_remove);
   self->backoff_source = g_timeout_add (delay, on_backoff_done, self);
   set_state (self, KITH_SIGNALLING_WAITING);
+}
+
+/* The connection (or the attempt to make one) failed: says why through
+ * "failed", then reconnects with back-off (unless the owner stopped it
+ * meanwhile). Takes @error. */
+static void
+fail_connection (KithSignalling *self,
+                 GError         *error)
+{
+  g_debug ("connection failed: %s", error->message);
+  g_object_ref (self);
+  g_signal_emit (self, signals[FAILED], 0, error);
+  g_error_free (error);
+  schedule_reconnect (self);
+  g_object_unref (self);
+}
+
+static GError *
+protocol_error_new (void)
+{
+  return g_error_new_literal (KITH_ERROR, KITH_ERROR_PROTOCOL,
+                              kith_error_code_describe (KITH_ERROR_PROTOCOL));
+}
+
+static gboolean
+on_violation (gpointer user_data)
+{
+  KithSignalling *self = user_data;
+
+  self->violation_source = 0;
+  fail_connection (self, g_steal_pointer (&self->violation));
+  return G_SOURCE_REMOVE;
+}
+
+/* The server broke the protocol on this connection: it is dropped (from
+ * an idle: libsoup is still reading it) and nothing more is read from it. */
+static void
+protocol_violation (KithSignalling *self,
+                    const char     *what)
+{
+  g_debug ("the server broke the protocol: %s", what);
+  if (self->violation == NULL)
+    self->violation = protocol_error_new ();
+  if (self->conn != NULL)
+    g_signal_handlers_disconnect_by_data (self->conn, self);
+  if (self->violation_source == 0)
+    self->violation_source = g_idle_add (on_violation, self);
 }
 
 static gboolean
@@ -176,14 +241,17 @@ on_tick (gpointer user_data)
   KithSignalling *self = user_data;
   gint64 now = g_get_monotonic_time ();
 
+  if (self->violation_source != 0)
+    return G_SOURCE_CONTINUE;
   if (self->state == KITH_SIGNALLING_CONNECTING &&
       now - self->connect_started > (gint64) self->dead_timeout * 1000) {
     g_debug ("connecting took too long");
-    schedule_reconnect (self);
+    fail_connection (self, g_error_new_literal (KITH_ERROR, KITH_ERROR_NETWORK,
+                                                kith_error_code_describe (KITH_ERROR_NETWORK)));
   } else if (self->state == KITH_SIGNALLING_CONNECTED) {
     if (now - self->last_rx > (gint64) self->dead_timeout * 1000) {
       g_debug ("dead link: nothing heard for %u ms", self->dead_timeout);
-      schedule_reconnect (self);
+      fail_connection (self, kith_api_client_broken_off_error ());
     } else if (now - self->last_ping >= (gint64) self->ping_interval * 1000) {
       g_autoptr (KithFrame) ping = kith_frame_new (KITH_FRAME_PING);
 
@@ -209,18 +277,31 @@ on_ws_message (SoupWebsocketConnection *conn,
 
   self->last_rx = g_get_monotonic_time ();
 
-  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+    protocol_violation (self, "a binary frame");
     return;
+  }
 
   data = g_bytes_get_data (message, &size);
   frame = kith_frame_parse (data, size, KITH_ORIGIN_SERVER, &error);
   if (frame == NULL) {
-    g_debug ("ignoring a frame: %s", error->message);
+    /* A type from a newer server is passed over; anything else (not JSON,
+     * a known frame with a field missing or wrong) is the server talking
+     * nonsense: a message could be lost in it, so the connection goes and
+     * the replay on the next one brings what it held. */
+    if (g_error_matches (error, KITH_ERROR, KITH_ERROR_UNKNOWN_TYPE))
+      g_debug ("ignoring a frame: %s", error->message);
+    else
+      protocol_violation (self, error->message);
+    return;
+  }
+  if (frame->type != KITH_FRAME_WELCOME && self->state != KITH_SIGNALLING_CONNECTED) {
+    protocol_violation (self, "a frame before welcome");
     return;
   }
 
   if (frame->type == KITH_FRAME_WELCOME) {
-    self->attempt = 0;
+    self->welcome_at = g_get_monotonic_time ();
     set_state (self, KITH_SIGNALLING_CONNECTED);
   }
 
@@ -246,7 +327,25 @@ on_ws_closed (SoupWebsocketConnection *conn,
     return;
   }
 
-  schedule_reconnect (self);
+  if (self->violation != NULL ||
+      code == SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR || code == SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA ||
+      code == SOUP_WEBSOCKET_CLOSE_BAD_DATA || code == SOUP_WEBSOCKET_CLOSE_TOO_BIG)
+    fail_connection (self, protocol_error_new ());
+  else
+    fail_connection (self, kith_api_client_broken_off_error ());
+}
+
+/* libsoup found a frame that breaks RFC 6455 (and closes with 1002). */
+static void
+on_ws_error (SoupWebsocketConnection *conn,
+             GError                  *error,
+             gpointer                 user_data)
+{
+  KithSignalling *self = user_data;
+
+  g_debug ("socket error: %s", error->message);
+  if (error->domain == SOUP_WEBSOCKET_ERROR && self->violation == NULL)
+    self->violation = protocol_error_new ();
 }
 
 static void
@@ -262,19 +361,31 @@ on_ws_connected (GObject      *source,
   conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
   if (conn == NULL) {
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-      g_debug ("cannot connect: %s", error->message);
-      schedule_reconnect (self);
+      guint status = self->connect_msg ? soup_message_get_status (self->connect_msg) : 0;
+
+      g_debug ("cannot connect: %s (HTTP %u)", error->message, status);
+      /* Answered, but not with an upgrade: a proxy's error page (5xx), or
+       * not kithd at all. */
+      if (status >= 500)
+        fail_connection (self, g_error_new_literal (KITH_ERROR, KITH_ERROR_INTERNAL,
+                                                    kith_error_code_describe (KITH_ERROR_INTERNAL)));
+      else if (status >= 100)
+        fail_connection (self, protocol_error_new ());
+      else
+        fail_connection (self, kith_api_client_network_error (error));
     }
     g_object_unref (self);
     return;
   }
 
   g_clear_object (&self->connect_cancellable);
+  g_clear_object (&self->connect_msg);
   self->conn = g_steal_pointer (&conn);
   soup_websocket_connection_set_max_incoming_payload_size (self->conn, KITH_MAX_FRAME_BYTES + 1024);
   soup_websocket_connection_set_keepalive_interval (self->conn, 0);
   g_signal_connect (self->conn, "message", G_CALLBACK (on_ws_message), self);
   g_signal_connect (self->conn, "closed", G_CALLBACK (on_ws_closed), self);
+  g_signal_connect (self->conn, "error", G_CALLBACK (on_ws_error), self);
 
   self->last_rx = self->last_ping = g_get_monotonic_time ();
 
@@ -302,6 +413,7 @@ connect_now (KithSignalling *self)
   }
 
   self->connect_cancellable = g_cancellable_new ();
+  self->connect_msg = g_object_ref (msg);
   self->connect_started = g_get_monotonic_time ();
   set_state (self, KITH_SIGNALLING_CONNECTING);
   soup_session_websocket_connect_async (self->soup_session, msg, NULL, NULL,
@@ -463,6 +575,9 @@ kith_signalling_class_init (KithSignallingClass *klass)
   signals[REVOKED] =
     g_signal_new ("revoked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[FAILED] =
+    g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void

@@ -35,6 +35,15 @@ G_DECLARE_FINAL_TYPE (KithSignalling, kith_signalling, KITH, SIGNALLING, GObject
  *   state-changed (new, old)
  *   frame (KithFrame *frame): every frame from kithd, welcome included
  *   revoked (): kithd closed with 4001; no reconnection follows
+ *   failed (GError *error): a connection, or an attempt at one, failed;
+ *     reconnection with back-off follows. KITH_ERROR_NETWORK (not reached,
+ *     or "The connection to the server broke off…"), KITH_ERROR_PROTOCOL
+ *     (an invalid WebSocket frame, a text frame that is not a frame of
+ *     docs/protocol.md, a binary frame, a frame before welcome: the
+ *     connection is dropped; a frame of an unknown type is only passed
+ *     over), KITH_ERROR_INTERNAL (the upgrade answered with a 5xx page).
+ * The back-off starts again from backoff-min only after a connection that
+ * lasted backoff-max past its welcome.
  * The owner keeps resume-after (the last seq it stored) up to date with
  * kith_signalling_set_resume_after(); each hello carries it.
  */

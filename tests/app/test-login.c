@@ -14,6 +14,7 @@
 #include "kith-status-menu.h"
 #include "kith-window.h"
 #include "kithd-test-helper.h"
+#include "service-test-util.h"
 
 /*
  * The login page of the real application window, driven as a person would:
@@ -26,6 +27,10 @@
 static KithdTestServer *server;
 static KithApplication *app;
 static int test_status;
+/* In the subprocess of /login/keyring-absent: its private bus (no keyring)
+ * and the account whose session it tries to restore at start-up. */
+static SvcPrivateBus *private_bus;
+static KithdTestUser *keyring_user;
 
 static KithWindow *
 window (void)
@@ -590,6 +595,60 @@ test_sign_in_error_before_window (void)
   g_assert_false (gtk_widget_get_visible (login_child ("error_label")));
 }
 
+/* A label showing @text somewhere under @widget (a toast's title, say). */
+static GtkWidget *
+find_label_with_text (GtkWidget  *widget,
+                      const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_is_visible (widget) &&
+      g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkWidget *found = find_label_with_text (child, text);
+
+    if (found != NULL)
+      return found;
+  }
+  return NULL;
+}
+
+/* No keyring on the session bus, "Stay signed in" chosen last time: the
+ * start-up restore falls back to the login page, which says why; signing
+ * in still works, and a toast says why it will not be remembered; Log out
+ * works. Runs in a subprocess, whose main() set up the private bus. */
+static void
+test_keyring_absent (void)
+{
+  const char *why = "No keyring is running, so Kith cannot keep you signed in.";
+  KithSession *session;
+
+  if (!svc_test_in_subprocess ())
+    return;
+  session = kith_application_get_session (app);
+
+  KITH_WAIT_FOR (kith_session_get_state (session) == KITH_SESSION_SIGNED_OUT &&
+                 gtk_widget_get_visible (login_child ("error_label")));
+  kith_test_settle (GTK_WIDGET (window ()));
+  g_assert_true (page_is ("login"));
+  g_assert_true (shown (login_child ("error_label")));
+  g_assert_cmpstr (label_text ("error_label"), ==, why);
+
+  back_to_email_step ();
+  type_into ("email_row", keyring_user->email);
+  click (login_child ("continue_button"));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (login_child ("stay_check")), TRUE);
+  type_into ("password_row", PASSWORD);
+  click (login_child ("sign_in_button"));
+  KITH_WAIT_FOR (page_is ("main"));
+  g_assert_cmpint (kith_session_get_state (session), ==, KITH_SESSION_ONLINE);
+  g_assert_false (kith_session_get_stay_signed_in (session));
+  KITH_WAIT_FOR (find_label_with_text (GTK_WIDGET (window ()), why) != NULL);
+
+  log_out ();
+  g_assert_true (page_is ("login"));
+}
+
 static void
 on_activate (GApplication *application,
              gpointer      user_data)
@@ -627,8 +686,22 @@ main (int   argc,
     g_setenv ("KITH_SCREENSHOT_DIR", shots, TRUE);
   }
 
+  /* /login/keyring-absent runs in a subprocess (the only test that does):
+   * a private session bus with no Secret Service, set up before anything
+   * uses the bus, and a restore to try at start-up. */
+  if (g_test_subprocess ())
+    private_bus = svc_private_bus_new (SVC_KEYRING_NONE);
+
   server = kithd_test_server_startv (NULL);
   g_setenv ("KITH_SERVER_URL", kithd_test_server_get_url (server), TRUE);
+
+  if (g_test_subprocess ()) {
+    g_autoptr (GSettings) settings = g_settings_new (APP_ID);
+
+    keyring_user = new_user ("nokeyring", "Ada", "Lovelace");
+    g_settings_set_boolean (settings, "stay-signed-in", TRUE);
+    g_settings_set_string (settings, "last-email", keyring_user->email);
+  }
 
   g_test_add_func ("/login/screenshot", test_screenshot_login);
   g_test_add_func ("/login/signing-in-page", test_signing_in_page);
@@ -640,6 +713,7 @@ main (int   argc,
   g_test_add_func ("/login/account-deleted-message", test_account_deleted_message);
   g_test_add_func ("/login/google-button-follows-server", test_google_button_follows_server);
   g_test_add_func ("/login/sign-in-error-before-window", test_sign_in_error_before_window);
+  g_test_add_func ("/login/keyring-absent", test_keyring_absent);
 
   application = kith_application_new ();
   app = application;
@@ -650,7 +724,12 @@ main (int   argc,
   g_application_run (G_APPLICATION (application), 1, (char **) no_args);
 
   app = NULL;
+  g_clear_object (&application);
+  g_clear_pointer (&keyring_user, kithd_test_user_free);
   kithd_test_server_free (server);
+  /* The application held the bus: it goes down now. */
+  g_clear_pointer (&private_bus, svc_private_bus_free);
+  svc_test_cleanup ();
 
   return test_status;
 }

@@ -71,6 +71,8 @@ gboolean      svc_cli_wait_line          (SvcCli      *cli,
 int           svc_cli_wait_exit          (SvcCli      *cli,
                                           guint        timeout_ms);
 const char   *svc_cli_get_output         (SvcCli      *cli);
+/* What it wrote to standard error so far (read like stdout). */
+const char   *svc_cli_get_errors         (SvcCli      *cli);
 void          svc_cli_kill9              (SvcCli      *cli);
 void          svc_cli_terminate          (SvcCli      *cli);
 void          svc_cli_free               (SvcCli      *cli);
@@ -103,4 +105,35 @@ G_BEGIN_DECLS
 /* TRUE when a Secret Service answers on the session bus; otherwise the test
  * is skipped (g_test_skip) and FALSE returned. */
 gboolean       svc_test_require_keyring          (void);
+G_END_DECLS
+
+G_BEGIN_DECLS
+
+/*
+ * A private session bus (GTestDBus) for one test process, for the keyring
+ * drills: the process must not have used the session bus before, since
+ * libsecret keeps its connection for good. Run such a test in a subprocess
+ * (svc_test_in_subprocess).
+ */
+typedef enum {
+  SVC_KEYRING_NONE,          /* no Secret Service on the bus at all */
+  SVC_KEYRING_GNOME,         /* a gnome-keyring-daemon of its own, login collection unlocked */
+  SVC_KEYRING_GNOME_STUCK,   /* the same, and a system prompter that never answers */
+  SVC_KEYRING_SILENT,        /* a Secret Service that takes every call and never answers */
+} SvcKeyringKind;
+
+typedef struct _SvcPrivateBus SvcPrivateBus;
+
+SvcPrivateBus *svc_private_bus_new               (SvcKeyringKind  kind);
+/* Locks the login collection (as the desktop's "Lock" does): unlocking it
+ * again needs a prompt. */
+void           svc_private_bus_lock_keyring      (SvcPrivateBus  *bus);
+/* How many prompts the never-answering prompter was asked to show. */
+guint          svc_private_bus_get_prompts       (SvcPrivateBus  *bus);
+void           svc_private_bus_free              (SvcPrivateBus  *bus);
+
+/* TRUE in the subprocess, which runs the test; in the parent, runs the
+ * current test in a subprocess, asserts it passed and returns FALSE. */
+gboolean       svc_test_in_subprocess            (void);
+
 G_END_DECLS

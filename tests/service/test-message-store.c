@@ -58,6 +58,8 @@ open_store (const char *path)
 
   kith_message_store_open_async (store, NULL, store_result, &result);
   check_ok (store, wait_result (&result));
+  /* A sound file is used as it is. */
+  g_assert_null (kith_message_store_get_damaged_path (store, NULL));
   return store;
 }
 
@@ -315,6 +317,47 @@ test_newer_version_refused (void)
   g_assert_cmpint (user_version (path), ==, 99);
 }
 
+/* Not a database, with a write-ahead log beside it: both go aside, kept as
+ * they were, and a new empty store opens in their place. (The session's
+ * side, with a real kithd: test-cache.) */
+static void
+test_damaged_moved_aside (void)
+{
+  g_autofree char *path = g_build_filename (tmp_dir, "damaged.db", NULL);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *aside_wal = NULL;
+  g_autofree char *kept = NULL;
+  g_autoptr (KithMessageStore) store = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GPtrArray) outbox = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *junk = "This is not a database.\n";
+  const char *aside;
+  guint salvaged = 99;
+
+  g_assert_true (g_file_set_contents (path, junk, -1, NULL));
+  g_assert_true (g_file_set_contents (wal, "not a log either", -1, NULL));
+
+  store = kith_message_store_new (path);
+  kith_message_store_open_async (store, NULL, store_result, &result);
+  check_ok (store, wait_result (&result));
+  aside = kith_message_store_get_damaged_path (store, &salvaged);
+  g_assert_nonnull (aside);
+  g_assert_true (g_str_has_prefix (aside, path));
+  g_assert_cmpuint (salvaged, ==, 0);
+  g_assert_true (g_file_get_contents (aside, &kept, NULL, &error));
+  g_assert_cmpstr (kept, ==, junk);
+  aside_wal = g_strconcat (aside, "-wal", NULL);
+  g_assert_true (g_file_test (aside_wal, G_FILE_TEST_IS_REGULAR));
+
+  /* The new store works, empty. */
+  outbox = list_outbox (store);
+  g_assert_cmpuint (outbox->len, ==, 0);
+  g_assert_cmpint (last_seq (store), ==, 0);
+  g_assert_cmpint (user_version (path), ==, KITH_MESSAGE_STORE_VERSION);
+  close_store (g_steal_pointer (&store));
+}
+
 /* The calls never run on the main thread. */
 static void
 test_not_on_main_thread (void)
@@ -400,6 +443,7 @@ main (int   argc,
   g_test_add_func ("/message-store/contacts-cache", test_contacts_cache);
   g_test_add_func ("/message-store/migration-from-v1", test_migration_from_v1);
   g_test_add_func ("/message-store/newer-version-refused", test_newer_version_refused);
+  g_test_add_func ("/message-store/damaged-moved-aside", test_damaged_moved_aside);
   g_test_add_func ("/message-store/burst", test_not_on_main_thread);
   g_test_add_func ("/message-store/private-files", test_private_files);
 
