@@ -9,10 +9,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 #include "kithd-test-helper.h"
 
@@ -20,7 +22,8 @@
  * kithd's own HTTPS and WSS, with a certificate authority the test makes
  * and trusts only here: REST and the socket over TLS, what a client that
  * does not trust the certificate, speaks plain HTTP or offers TLS 1.0/1.1
- * sees.
+ * sees, and kithd refusing to start with a key others can read, files
+ * that are missing, or a key that is not the certificate's.
  */
 
 #define PASSWORD "Corr3ct-Horse!"
@@ -600,6 +603,216 @@ test_descriptor_budget (void)
   g_rmdir (dir);
 }
 
+/* ---- refusing to start ---- */
+
+static void
+on_communicated (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+result_set (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+/* Runs kithd with [tls] @certificate and @key; it must exit 1 at once
+ * with a message holding @expected. */
+static void
+assert_refuses (const char *certificate,
+                const char *key,
+                const char *expected)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("kithd-refuse-XXXXXX", &error);
+  g_autofree char *conf = g_build_filename (dir, "kithd.conf", NULL);
+  g_autofree char *data = g_build_filename (dir, "data", NULL);
+  g_autofree char *text = g_strdup_printf ("[tls]\ncertificate=%s\nkey=%s\n", certificate, key);
+  g_autoptr (GSubprocess) kithd = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_no_error (error);
+  g_file_set_contents (conf, text, -1, &error);
+  g_assert_no_error (error);
+  kithd = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                            g_getenv ("KITHD"), "--config", conf, "--data-dir", data,
+                            "--listen", "127.0.0.1:0", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (kithd, NULL, NULL, on_communicated, &result);
+  if (!kithd_test_wait_until (result_set, &result, WAIT_MS)) {
+    g_subprocess_force_exit (kithd);
+    g_assert_true (kithd_test_wait_until (result_set, &result, WAIT_MS));
+    g_subprocess_communicate_utf8_finish (kithd, result, &out, &err, NULL);
+    g_error ("kithd started with [tls] certificate=%s key=%s; expected “%s”\n%s", certificate, key, expected, err);
+  }
+  g_subprocess_communicate_utf8_finish (kithd, result, &out, &err, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s", err);
+  g_assert_true (g_subprocess_get_if_exited (kithd));
+  g_assert_cmpint (g_subprocess_get_exit_status (kithd), ==, 1);
+  g_assert_nonnull (strstr (err, expected));
+  /* Said once, on one line, and nothing of the key. */
+  g_assert_true (g_str_has_prefix (err, "kithd: "));
+  g_assert_null (strstr (err, "PRIVATE KEY"));
+
+  g_unlink (conf);
+  {
+    g_autoptr (GDir) d = g_dir_open (data, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name (d))) {
+      g_autofree char *path = g_build_filename (data, name, NULL);
+
+      g_unlink (path);
+    }
+  }
+  g_rmdir (data);
+  g_rmdir (dir);
+}
+
+static void
+test_key_readable_by_others (void)
+{
+  const char *key = kithd_test_tls_get_key_file (tls);
+  const char *cert = kithd_test_tls_get_certificate_file (tls);
+  const guint modes[] = { 0640, 0604, 0644, 0660, 0400 | 0040 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++) {
+    g_autofree char *expected = NULL;
+
+    g_assert_cmpint (g_chmod (key, modes[i]), ==, 0);
+    expected = g_strdup_printf ("The TLS key %s can be read by other users (mode %04o)", key, modes[i]);
+    assert_refuses (cert, key, expected);
+  }
+  g_assert_cmpint (g_chmod (key, 0600), ==, 0);
+
+  /* 0400 is fine too. */
+  g_assert_cmpint (g_chmod (key, 0400), ==, 0);
+  kithd_test_server_free (kithd_test_server_start_tls (tls, NULL));
+  g_assert_cmpint (g_chmod (key, 0600), ==, 0);
+}
+
+static void
+test_files_missing_or_wrong (void)
+{
+  const char *key = kithd_test_tls_get_key_file (tls);
+  const char *cert = kithd_test_tls_get_certificate_file (tls);
+  g_autofree char *missing = g_build_filename (kithd_test_tls_get_dir (tls), "missing.pem", NULL);
+  g_autofree char *other_key = kithd_test_tls_make_key (tls, "other-key.pem");
+  g_autofree char *garbage = g_build_filename (kithd_test_tls_get_dir (tls), "garbage.pem", NULL);
+  g_autofree char *expected = NULL;
+  g_autoptr (GError) error = NULL;
+
+  expected = g_strdup_printf ("Cannot read the TLS certificate %s: ", missing);
+  assert_refuses (missing, key, expected);
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("Cannot read the TLS key %s: ", missing);
+  assert_refuses (cert, missing, expected);
+
+  /* A key that is not the certificate's. */
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("The TLS key %s does not belong to the certificate %s", other_key, cert);
+  assert_refuses (cert, other_key, expected);
+
+  /* Files that are not PEM. */
+  g_file_set_contents (garbage, "not a certificate\n", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (garbage, 0600), ==, 0);
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("The TLS certificate %s is not a PEM certificate", garbage);
+  assert_refuses (garbage, key, expected);
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("The TLS key %s is not an unencrypted PEM private key", garbage);
+  assert_refuses (cert, garbage, expected);
+
+  /* The key given as the certificate, and a certificate as the key. */
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("The TLS certificate %s is not a PEM certificate", key);
+  assert_refuses (key, key, expected);
+  g_assert_cmpint (g_chmod (cert, 0600), ==, 0);
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("The TLS key %s is not an unencrypted PEM private key", cert);
+  assert_refuses (cert, cert, expected);
+  g_assert_cmpint (g_chmod (cert, 0644), ==, 0);
+  g_unlink (garbage);
+}
+
+/* An expired certificate (made with GnuTLS: openssl 3.0 cannot date one
+ * in the past): kithd starts, and says why clients will refuse it. */
+static void
+write_expired_certificate (const char *cert_path,
+                           const char *key_path)
+{
+  gnutls_x509_privkey_t key;
+  gnutls_x509_crt_t crt;
+  gnutls_datum_t pem = { NULL, 0 };
+  time_t now = time (NULL);
+  const unsigned char serial[] = { 0x4b, 0x69, 0x74, 0x68 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (gnutls_x509_privkey_init (&key), ==, 0);
+  g_assert_cmpint (gnutls_x509_privkey_generate (key, GNUTLS_PK_ECDSA,
+                                                 GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP256R1), 0), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_version (crt, 3), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_serial (crt, serial, sizeof serial), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_dn (crt, "CN=localhost", NULL), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_activation_time (crt, now - 3 * 24 * 3600), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_expiration_time (crt, now - 24 * 3600), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_key (crt, key), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0), ==, 0);
+
+  g_assert_cmpint (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &pem), ==, 0);
+  g_file_set_contents (cert_path, (const char *) pem.data, pem.size, &error);
+  g_assert_no_error (error);
+  gnutls_free (pem.data);
+  g_assert_cmpint (gnutls_x509_privkey_export2 (key, GNUTLS_X509_FMT_PEM, &pem), ==, 0);
+  g_file_set_contents_full (key_path, (const char *) pem.data, pem.size,
+                            G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error);
+  g_assert_no_error (error);
+  gnutls_free (pem.data);
+
+  gnutls_x509_crt_deinit (crt);
+  gnutls_x509_privkey_deinit (key);
+}
+
+static void
+test_expired_certificate_said (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("kithd-expired-XXXXXX", &error);
+  g_autofree char *cert = g_build_filename (dir, "expired.pem", NULL);
+  g_autofree char *key = g_build_filename (dir, "expired-key.pem", NULL);
+  g_autofree char *conf = g_build_filename (dir, "kithd.conf", NULL);
+  g_autofree char *text = g_strdup_printf ("[tls]\ncertificate=%s\nkey=%s\n", cert, key);
+  g_autofree char *log = NULL;
+  g_autofree char *expected = NULL;
+  const char *args[] = { "--config", conf, NULL };
+  KithdTestServer *server;
+
+  g_assert_no_error (error);
+  write_expired_certificate (cert, key);
+  g_file_set_contents (conf, text, -1, &error);
+  g_assert_no_error (error);
+
+  server = kithd_test_server_start_tls (tls, args);
+  log = kithd_test_server_get_log (server);
+  expected = g_strdup_printf ("The TLS certificate %s expired on ", cert);
+  g_assert_nonnull (strstr (log, expected));
+  g_assert_nonnull (strstr (log, "clients will refuse to connect"));
+  kithd_test_server_free (server);
+
+  g_unlink (cert);
+  g_unlink (key);
+  g_unlink (conf);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -617,6 +830,9 @@ main (int   argc,
   g_test_add_func ("/tls/old-versions-refused", test_old_versions_refused);
   g_test_add_func ("/tls/socket-close-and-shutdown", test_socket_close_and_shutdown);
   g_test_add_func ("/tls/descriptor-budget", test_descriptor_budget);
+  g_test_add_func ("/tls/key-readable-by-others", test_key_readable_by_others);
+  g_test_add_func ("/tls/files-missing-or-wrong", test_files_missing_or_wrong);
+  g_test_add_func ("/tls/expired-certificate-said", test_expired_certificate_said);
 
   status = g_test_run ();
   kithd_test_tls_free (tls);
