@@ -3,6 +3,9 @@
 
 #include "config.h"
 
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -735,6 +738,29 @@ kithd_test_server_wait_outbox (KithdTestServer *self,
   kithd_test_wait_until (outbox_has, &wait, timeout_ms);
   files = kithd_test_server_outbox_files (self);
   return files->len;
+}
+
+char *
+kithd_test_non_loopback_address (void)
+{
+  struct ifaddrs *list = NULL;
+  char *found = NULL;
+
+  if (getifaddrs (&list) != 0)
+    return NULL;
+  for (struct ifaddrs *ifa = list; ifa && !found; ifa = ifa->ifa_next) {
+    g_autoptr (GInetAddress) address = NULL;
+
+    if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_INET ||
+        !(ifa->ifa_flags & IFF_UP) || (ifa->ifa_flags & IFF_LOOPBACK))
+      continue;
+    address = g_inet_address_new_from_bytes ((const guint8 *) &((struct sockaddr_in *) ifa->ifa_addr)->sin_addr,
+                                             G_SOCKET_FAMILY_IPV4);
+    if (!g_inet_address_get_is_loopback (address) && !g_inet_address_get_is_link_local (address))
+      found = g_inet_address_to_string (address);
+  }
+  freeifaddrs (list);
+  return found;
 }
 
 /* ---- TLS: a certificate authority of the test's own ---- */

@@ -71,6 +71,10 @@ void              kithd_test_server_free        (KithdTestServer *self);
 void              kithd_test_server_set_clock_offset (KithdTestServer *self,
                                                       gint64           seconds);
 
+/* An IPv4 address of this machine that is not loopback (nor link-local),
+ * for what clients do with a server on the network; NULL when there is none. */
+char             *kithd_test_non_loopback_address (void);
+
 /* ---- TLS: a certificate authority made by the test, trusted by it only ---- */
 
 typedef struct _KithdTestTls KithdTestTls;
