@@ -1642,6 +1642,7 @@ kith_session_set_server_url (KithSession *self,
                              const char  *server_url)
 {
   g_autofree char *trimmed = NULL;
+  gboolean had_acceptance;
 
   g_return_if_fail (KITH_IS_SESSION (self));
   g_return_if_fail (self->state == KITH_SESSION_SIGNED_OUT);
@@ -1657,13 +1658,16 @@ kith_session_set_server_url (KithSession *self,
   g_free (self->server_url);
   self->server_url = g_steal_pointer (&trimmed);
   g_clear_object (&self->api);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_URL]);
   /* An acceptance is for the server it was given for, and only while it is
-   * the server. */
-  if (self->unencrypted_url != NULL) {
-    g_clear_pointer (&self->unencrypted_url, g_free);
+   * the server (dropped before the notification: a handler may accept the
+   * new one). */
+  had_acceptance = self->unencrypted_url != NULL;
+  g_clear_pointer (&self->unencrypted_url, g_free);
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_URL]);
+  if (had_acceptance)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALLOW_UNENCRYPTED]);
-  }
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 const char *
