@@ -176,6 +176,17 @@ on_signed_out_remotely (KithSession     *session,
   toast (self, _("You were signed out: your session ended, for example after a password change"));
 }
 
+/* What the user accepted once per server (the login page asks). */
+static void
+sync_unencrypted (KithApplication *self)
+{
+  g_auto (GStrv) servers = g_settings_get_strv (self->settings, "unencrypted-servers");
+  const char *url = kith_session_get_server_url (self->session);
+
+  kith_session_set_allow_unencrypted (self->session,
+                                      url != NULL && g_strv_contains ((const char * const *) servers, url));
+}
+
 static void
 on_server_setting_changed (GSettings       *settings,
                            const char      *key,
@@ -518,6 +529,12 @@ kith_application_startup (GApplication *app)
   self->settings = g_settings_new (APP_ID);
   server = g_settings_get_string (self->settings, "server");
   self->session = kith_session_new (env_server != NULL && *env_server != '\0' ? env_server : server);
+  g_settings_bind (self->settings, "ca-file", self->session, "ca-file", G_SETTINGS_BIND_GET);
+  g_signal_connect_object (self->settings, "changed::unencrypted-servers",
+                           G_CALLBACK (sync_unencrypted), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::server-url",
+                           G_CALLBACK (sync_unencrypted), self, G_CONNECT_SWAPPED);
+  sync_unencrypted (self);
   if (!self->exit_only && g_settings_get_boolean (self->settings, "stay-signed-in"))
     start_restore (self);
 

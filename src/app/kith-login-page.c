@@ -54,6 +54,9 @@ struct _KithLoginPage
   GCancellable  *info_cancellable;
   gboolean       busy;
   gboolean       info_requested;
+  /* What to do again once the user accepted a server without encryption. */
+  void         (*retry) (KithLoginPage *self);
+  GtkWidget     *unencrypted_dialog;
 };
 
 enum {
@@ -260,6 +263,9 @@ forget_passwords (KithLoginPage *self)
     gtk_editable_set_text (GTK_EDITABLE (self->sign_up_password_row), "");
 }
 
+static void ask_unencrypted (KithLoginPage *self,
+                             const GError  *error);
+
 static void
 on_signed_in (GObject      *object,
               GAsyncResult *result,
@@ -273,6 +279,11 @@ on_signed_in (GObject      *object,
       return;
 
     set_busy (self, FALSE);
+    /* Nothing was sent: ask, and try again if the user says so. */
+    if (g_error_matches (error, KITH_ERROR, KITH_ERROR_UNENCRYPTED)) {
+      ask_unencrypted (self, error);
+      return;
+    }
     {
       g_autofree char *text = describe_error (self, error);
 
@@ -306,6 +317,7 @@ on_sign_in (KithLoginPage *self)
   }
 
   g_settings_set_string (self->settings, "last-email", email);
+  self->retry = on_sign_in;
   set_busy (self, TRUE);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -408,6 +420,7 @@ on_sign_up (KithLoginPage *self)
   hide_notices (self);
   g_settings_set_string (self->settings, "last-email", email);
   gtk_editable_set_text (GTK_EDITABLE (self->email_row), email);
+  self->retry = on_sign_up;
   set_busy (self, TRUE);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -416,6 +429,77 @@ on_sign_up (KithLoginPage *self)
                               first, last,
                               gtk_check_button_get_active (GTK_CHECK_BUTTON (self->sign_up_stay_check)),
                               self->cancellable, on_signed_in, g_object_ref (self));
+}
+
+/* ---- a server without encryption: asked once per server ---- */
+
+static void
+on_unencrypted_response (AdwMessageDialog *dialog,
+                         const char       *response,
+                         KithLoginPage    *self)
+{
+  const char *url = kith_session_get_server_url (self->session);
+  g_autofree char *refusal = g_strdup (g_object_get_data (G_OBJECT (dialog), "refusal"));
+
+  g_clear_weak_pointer (&self->unencrypted_dialog);
+  if (g_strcmp0 (response, "connect") != 0 || url == NULL) {
+    kith_login_page_show_error (self, refusal);
+    return;
+  }
+
+  /* Remembered for this server (the application keeps the session's
+   * allow-unencrypted in step with the list), then the same again. */
+  {
+    g_auto (GStrv) servers = g_settings_get_strv (self->settings, "unencrypted-servers");
+
+    if (!g_strv_contains ((const char * const *) servers, url)) {
+      g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+      g_auto (GStrv) updated = NULL;
+
+      g_strv_builder_addv (builder, (const char **) servers);
+      g_strv_builder_add (builder, url);
+      updated = g_strv_builder_end (builder);
+      g_settings_set_strv (self->settings, "unencrypted-servers", (const char * const *) updated);
+    }
+  }
+  kith_session_set_allow_unencrypted (self->session, TRUE);
+  if (self->retry != NULL)
+    self->retry (self);
+}
+
+static void
+ask_unencrypted (KithLoginPage *self,
+                 const GError  *error)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autoptr (GUri) uri = g_uri_parse (kith_session_get_server_url (self->session), G_URI_FLAGS_NONE, NULL);
+  const char *host = uri != NULL && g_uri_get_host (uri) != NULL ? g_uri_get_host (uri) : "?";
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  if (self->unencrypted_dialog != NULL)
+    return;
+
+  body = g_strdup_printf (_("The address of the server %s starts with http://, so the connection "
+                            "is not encrypted. Your password, and then your messages, would cross "
+                            "the network readable by anyone on the way, and someone there could "
+                            "pretend to be the server.\n\nConnect only if you trust every network "
+                            "between you and this server. Kith will not ask again for this server."),
+                          host);
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   _("Connect Without Encryption?"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "connect", _("Connect _Without Encryption"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "connect",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "refusal", g_strdup (error->message), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_unencrypted_response), self, 0);
+  g_set_weak_pointer (&self->unencrypted_dialog, dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* Enter in a sign-up field moves to the next empty one, then signs up. */
@@ -697,6 +781,11 @@ kith_login_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_cancellable_cancel (self->info_cancellable);
   g_clear_object (&self->info_cancellable);
+  if (self->unencrypted_dialog != NULL) {
+    g_signal_handlers_disconnect_by_data (self->unencrypted_dialog, self);
+    gtk_window_destroy (GTK_WINDOW (self->unencrypted_dialog));
+    g_clear_weak_pointer (&self->unencrypted_dialog);
+  }
 
   gtk_widget_dispose_template (GTK_WIDGET (self), KITH_TYPE_LOGIN_PAGE);
   /* The template's unnamed top child too. */

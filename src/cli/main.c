@@ -37,6 +37,8 @@ static char *opt_server;
 static char *opt_device_kind;
 static char *opt_email;
 static char *opt_data_dir;
+static char *opt_ca_file;
+static gboolean opt_allow_unencrypted;
 static gboolean opt_password_stdin;
 static gboolean opt_stay_signed_in;
 static int opt_count = 1;
@@ -49,6 +51,8 @@ static GOptionEntry entries[] = {
   { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &opt_password_stdin, N_("Read the password from standard input"), NULL },
   { "stay-signed-in", 0, 0, G_OPTION_ARG_NONE, &opt_stay_signed_in, N_("Keep the session in the keyring"), NULL },
   { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_data_dir, N_("Where the local message store lives"), N_("DIR") },
+  { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_ca_file, N_("Trust the certificate authorities in FILE (PEM) instead of the system’s"), N_("FILE") },
+  { "allow-unencrypted", 0, 0, G_OPTION_ARG_NONE, &opt_allow_unencrypted, N_("Send the password and token over plain http:// to a server that is not on this machine"), NULL },
   { "count", 0, 0, G_OPTION_ARG_INT, &opt_count, N_("send: send TEXT N times as “TEXT 1” … “TEXT N”"), N_("N") },
   { "idle-delay", 0, 0, G_OPTION_ARG_INT, &opt_idle_delay, N_("Seconds without input before idle"), N_("SECONDS") },
   { NULL }
@@ -107,6 +111,8 @@ fail (Cli          *cli,
       const GError *error)
 {
   g_printerr ("kith-cli: %s\n", error->message);
+  if (g_error_matches (error, KITH_ERROR, KITH_ERROR_UNENCRYPTED))
+    g_printerr ("kith-cli: %s\n", _("To connect without encryption anyway, add --allow-unencrypted."));
   finish (cli, 1);
 }
 
@@ -429,10 +435,12 @@ main (int   argc,
   loop = g_main_loop_new (NULL, FALSE);
   session = g_object_new (KITH_TYPE_SESSION,
                           "server-url", server,
+                          "ca-file", opt_ca_file,
                           "data-dir", opt_data_dir,
                           "device-kind", kind,
                           "device-name", "kith-cli",
                           NULL);
+  kith_session_set_allow_unencrypted (session, opt_allow_unencrypted);
   cli.loop = loop;
   cli.session = session;
   cli.args = argv + 1;

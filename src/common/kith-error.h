@@ -41,9 +41,11 @@ typedef enum {
   KITH_ERROR_KEYRING,               /* keyring               (client only) keyring missing/locked */
   KITH_ERROR_STORAGE,               /* storage               (client only) local database */
   KITH_ERROR_PROTOCOL,              /* protocol              server broke the protocol */
+  KITH_ERROR_CERTIFICATE,           /* certificate           (client only) TLS certificate not valid */
+  KITH_ERROR_UNENCRYPTED,           /* unencrypted           (client only) would send a secret over plain HTTP */
 } KithErrorCode;
 
-#define KITH_ERROR_LAST KITH_ERROR_PROTOCOL
+#define KITH_ERROR_LAST KITH_ERROR_UNENCRYPTED
 
 GQuark        kith_error_quark             (void);
 const char   *kith_error_code_to_string    (KithErrorCode  code);

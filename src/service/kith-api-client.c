@@ -22,6 +22,9 @@ struct _KithApiClient
   GUri        *base_uri;
   SoupSession *soup_session;
   char        *token;
+  char        *ca_file;
+  GError      *ca_error;           /* the CA file could not be used */
+  gboolean     allow_unencrypted;
 };
 
 enum {
@@ -29,6 +32,8 @@ enum {
   PROP_SERVER_URL,
   PROP_SOUP_SESSION,
   PROP_TOKEN,
+  PROP_CA_FILE,
+  PROP_ALLOW_UNENCRYPTED,
   N_PROPS
 };
 
@@ -43,14 +48,55 @@ kith_api_client_broken_off_error (void)
                               _("The connection to the server broke off. Please try again."));
 }
 
-GError *
-kith_api_client_network_error (const GError *error)
+/* Why a certificate was refused, in words (the most telling reason first). */
+static const char *
+describe_certificate_errors (GTlsCertificateFlags flags)
 {
+  if (flags & G_TLS_CERTIFICATE_BAD_IDENTITY)
+    return _("it was made for another address");
+  if (flags & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    return _("it is not signed by a certificate authority Kith trusts");
+  if (flags & G_TLS_CERTIFICATE_EXPIRED)
+    return _("it has expired");
+  if (flags & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+    return _("it is not valid yet");
+  if (flags & G_TLS_CERTIFICATE_REVOKED)
+    return _("it has been revoked");
+  if (flags & G_TLS_CERTIFICATE_INSECURE)
+    return _("it uses an insecure algorithm");
+  return _("it could not be checked");
+}
+
+/* libsoup's or GIO's error, as a sentence of ours. @msg (nullable) is the
+ * request that failed, for the certificate's errors. */
+static GError *
+network_error_new (const GError *error,
+                   SoupMessage  *msg,
+                   GUri         *uri)
+{
+  const char *host = uri != NULL && g_uri_get_host (uri) != NULL ? g_uri_get_host (uri) : "?";
+
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_new_literal (KITH_ERROR, KITH_ERROR_CANCELLED,
                                 kith_error_code_describe (KITH_ERROR_CANCELLED));
 
   g_debug ("Network failure: %s", error ? error->message : "?");
+  if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE)) {
+    GTlsCertificateFlags flags = msg ? soup_message_get_tls_peer_certificate_errors (msg) : 0;
+
+    /* Translators: the first %s is a host name, the second why, such as
+     * "it has expired". */
+    return g_error_new (KITH_ERROR, KITH_ERROR_CERTIFICATE,
+                        _("The server’s certificate is not valid for %s: %s."),
+                        host, describe_certificate_errors (flags));
+  }
+  if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS))
+    return g_error_new (KITH_ERROR, KITH_ERROR_NETWORK,
+                        _("The server at %s does not answer with encryption: check whether its address starts with https:// or http://."),
+                        host);
+  if (error != NULL && error->domain == G_TLS_ERROR)
+    return g_error_new (KITH_ERROR, KITH_ERROR_NETWORK,
+                        _("Kith could not make an encrypted connection to %s."), host);
   /* Bytes came, but not an HTTP answer (not an HTTP server, or its answer
    * cut off within the status line). */
   if (g_error_matches (error, SOUP_SESSION_ERROR, SOUP_SESSION_ERROR_PARSING))
@@ -63,6 +109,26 @@ kith_api_client_network_error (const GError *error)
     return kith_api_client_broken_off_error ();
   return g_error_new_literal (KITH_ERROR, KITH_ERROR_NETWORK,
                               kith_error_code_describe (KITH_ERROR_NETWORK));
+}
+
+GError *
+kith_api_client_network_error (const GError *error)
+{
+  return network_error_new (error, NULL, NULL);
+}
+
+/* localhost, 127.0.0.0/8 and ::1: traffic that never leaves the machine. */
+static gboolean
+host_is_loopback (const char *host)
+{
+  g_autoptr (GInetAddress) address = NULL;
+
+  if (host == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (host, "localhost") == 0 || g_ascii_strcasecmp (host, "localhost.") == 0)
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
 }
 
 static void
@@ -154,7 +220,7 @@ on_request_done (GObject      *source,
 
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   if (bytes == NULL) {
-    g_task_return_error (task, kith_api_client_network_error (error));
+    g_task_return_error (task, network_error_new (error, msg, soup_message_get_uri (msg)));
     return;
   }
 
@@ -181,13 +247,15 @@ on_request_done (GObject      *source,
   g_task_return_pointer (task, g_steal_pointer (&bytes), (GDestroyNotify) g_bytes_unref);
 }
 
-/* Takes @body. @policy_password is the new password @body carries, if any. */
+/* Takes @body. @policy_password is the new password @body carries, if any;
+ * @password: @body carries a password (the token, if set, always goes). */
 static void
 api_request_full (KithApiClient       *self,
                   const char          *method,
                   const char          *path,
                   char                *body,
                   const char          *policy_password,
+                  gboolean             password,
                   gpointer             source_tag,
                   GCancellable        *cancellable,
                   GAsyncReadyCallback  callback,
@@ -208,6 +276,18 @@ api_request_full (KithApiClient       *self,
   if (self->base_uri == NULL) {
     g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_NETWORK,
                              _("The server address is not valid."));
+    return;
+  }
+  if (self->ca_error != NULL) {
+    g_task_return_error (task, g_error_copy (self->ca_error));
+    return;
+  }
+  /* Nothing secret leaves over plain HTTP unless the user accepted it. */
+  if ((password || self->token != NULL) && !kith_api_client_get_is_private (self) &&
+      !self->allow_unencrypted) {
+    g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_UNENCRYPTED,
+                             _("Kith did not connect to %s: its address starts with http://, so your password would cross the network unencrypted, readable by anyone on the way. Use the server’s https:// address."),
+                             g_uri_get_host (self->base_uri));
     return;
   }
 
@@ -244,7 +324,7 @@ api_request (KithApiClient       *self,
              GAsyncReadyCallback  callback,
              gpointer             user_data)
 {
-  api_request_full (self, method, path, body, NULL, source_tag, cancellable, callback, user_data);
+  api_request_full (self, method, path, body, NULL, FALSE, source_tag, cancellable, callback, user_data);
 }
 
 static GBytes *
@@ -282,6 +362,12 @@ kith_api_client_get_property (GObject    *object,
   case PROP_TOKEN:
     g_value_set_string (value, self->token);
     break;
+  case PROP_CA_FILE:
+    g_value_set_string (value, self->ca_file);
+    break;
+  case PROP_ALLOW_UNENCRYPTED:
+    g_value_set_boolean (value, self->allow_unencrypted);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -305,6 +391,12 @@ kith_api_client_set_property (GObject      *object,
   case PROP_TOKEN:
     kith_api_client_set_token (self, g_value_get_string (value));
     break;
+  case PROP_CA_FILE:
+    self->ca_file = g_value_dup_string (value);
+    break;
+  case PROP_ALLOW_UNENCRYPTED:
+    kith_api_client_set_allow_unencrypted (self, g_value_get_boolean (value));
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -319,6 +411,23 @@ kith_api_client_constructed (GObject *object)
 
   if (self->soup_session == NULL)
     self->soup_session = soup_session_new_with_options ("timeout", 30, "idle-timeout", 60, NULL);
+  if (self->ca_file != NULL && *self->ca_file != '\0') {
+    g_autoptr (GTlsDatabase) database = NULL;
+    g_autoptr (GError) error = NULL;
+
+    /* Trusted instead of the system's authorities, by the session's every
+     * connection: the WebSocket's too when it shares the session. */
+    if (!g_file_test (self->ca_file, G_FILE_TEST_IS_REGULAR))
+      self->ca_error = g_error_new (KITH_ERROR, KITH_ERROR_CERTIFICATE,
+                                    _("Kith cannot use the certificate authority file %s: there is no such file."),
+                                    self->ca_file);
+    else if ((database = g_tls_file_database_new (self->ca_file, &error)) != NULL)
+      soup_session_set_tls_database (self->soup_session, database);
+    else
+      self->ca_error = g_error_new (KITH_ERROR, KITH_ERROR_CERTIFICATE,
+                                    _("Kith cannot use the certificate authority file %s: %s"),
+                                    self->ca_file, error->message);
+  }
   if (self->server_url != NULL)
     self->base_uri = g_uri_parse (self->server_url, SOUP_HTTP_URI_FLAGS, NULL);
   if (self->base_uri != NULL &&
@@ -343,8 +452,10 @@ kith_api_client_finalize (GObject *object)
   KithApiClient *self = KITH_API_CLIENT (object);
 
   g_clear_pointer (&self->base_uri, g_uri_unref);
+  g_clear_error (&self->ca_error);
   g_free (self->server_url);
   g_free (self->token);
+  g_free (self->ca_file);
 
   G_OBJECT_CLASS (kith_api_client_parent_class)->finalize (object);
 }
@@ -369,6 +480,12 @@ kith_api_client_class_init (KithApiClientClass *klass)
   properties[PROP_TOKEN] =
     g_param_spec_string ("token", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CA_FILE] =
+    g_param_spec_string ("ca-file", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ALLOW_UNENCRYPTED] =
+    g_param_spec_boolean ("allow-unencrypted", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -385,6 +502,18 @@ kith_api_client_new (const char  *server_url,
   return g_object_new (KITH_TYPE_API_CLIENT,
                        "server-url", server_url,
                        "soup-session", soup_session,
+                       NULL);
+}
+
+KithApiClient *
+kith_api_client_new_full (const char  *server_url,
+                          SoupSession *soup_session,
+                          const char  *ca_file)
+{
+  return g_object_new (KITH_TYPE_API_CLIENT,
+                       "server-url", server_url,
+                       "soup-session", soup_session,
+                       "ca-file", ca_file,
                        NULL);
 }
 
@@ -420,6 +549,58 @@ kith_api_client_set_token (KithApiClient *self,
   g_free (self->token);
   self->token = g_strdup (token);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN]);
+}
+
+const char *
+kith_api_client_get_ca_file (KithApiClient *self)
+{
+  g_return_val_if_fail (KITH_IS_API_CLIENT (self), NULL);
+  return self->ca_file;
+}
+
+gboolean
+kith_api_client_get_allow_unencrypted (KithApiClient *self)
+{
+  g_return_val_if_fail (KITH_IS_API_CLIENT (self), FALSE);
+  return self->allow_unencrypted;
+}
+
+void
+kith_api_client_set_allow_unencrypted (KithApiClient *self,
+                                       gboolean       allow)
+{
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+
+  allow = !!allow;
+  if (self->allow_unencrypted == allow)
+    return;
+  self->allow_unencrypted = allow;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALLOW_UNENCRYPTED]);
+}
+
+static gboolean
+uri_is_private (GUri *uri)
+{
+  return uri != NULL &&
+         (g_str_equal (g_uri_get_scheme (uri), "https") || host_is_loopback (g_uri_get_host (uri)));
+}
+
+gboolean
+kith_api_client_get_is_private (KithApiClient *self)
+{
+  g_return_val_if_fail (KITH_IS_API_CLIENT (self), FALSE);
+  return uri_is_private (self->base_uri);
+}
+
+gboolean
+kith_server_url_is_private (const char *server_url)
+{
+  g_autoptr (GUri) uri = NULL;
+
+  if (server_url == NULL)
+    return FALSE;
+  uri = g_uri_parse (server_url, SOUP_HTTP_URI_FLAGS, NULL);
+  return uri_is_private (uri);
 }
 
 char *
@@ -493,8 +674,8 @@ kith_api_client_log_in_async (KithApiClient       *self,
   body->device_name = g_strdup (device_name ? device_name : "Kith");
   body->device_kind = device_kind;
   body->present = KITH_FIELD_EMAIL | KITH_FIELD_PASSWORD;
-  api_request (self, "POST", "/api/v1/sessions", kith_body_to_json (body, NULL),
-               kith_api_client_log_in_async, cancellable, callback, user_data);
+  api_request_full (self, "POST", "/api/v1/sessions", kith_body_to_json (body, NULL), NULL, TRUE,
+                    kith_api_client_log_in_async, cancellable, callback, user_data);
 }
 
 void
@@ -517,7 +698,7 @@ kith_api_client_sign_up_async (KithApiClient       *self,
   body->last_name = g_strdup (last_name ? last_name : "");
   body->present = KITH_FIELD_EMAIL | KITH_FIELD_PASSWORD |
                   KITH_FIELD_FIRST_NAME | KITH_FIELD_LAST_NAME;
-  api_request_full (self, "POST", "/api/v1/accounts", kith_body_to_json (body, NULL), password,
+  api_request_full (self, "POST", "/api/v1/accounts", kith_body_to_json (body, NULL), password, TRUE,
                     kith_api_client_sign_up_async, cancellable, callback, user_data);
 }
 
@@ -635,7 +816,7 @@ kith_api_client_change_password_async (KithApiClient       *self,
   body->current_password = g_strdup (current_password);
   body->new_password = g_strdup (new_password);
   api_request_full (self, "PUT", "/api/v1/me/password", kith_body_to_json (body, NULL),
-                    new_password, kith_api_client_change_password_async,
+                    new_password, TRUE, kith_api_client_change_password_async,
                     cancellable, callback, user_data);
 }
 

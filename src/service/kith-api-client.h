@@ -26,12 +26,34 @@ G_DECLARE_FINAL_TYPE (KithApiClient, kith_api_client, KITH, API_CLIENT, GObject)
  *   KITH_ERROR_INTERNAL            "The server had a problem. Please try again later."
  *                                  (5xx, with a Kith error body or an HTML page)
  *   KITH_ERROR_UNAUTHORIZED        "Your session has ended. Please sign in again."
+ *   KITH_ERROR_CERTIFICATE         "The server’s certificate is not valid for HOST: it has expired."
+ *   KITH_ERROR_UNENCRYPTED         a password or token would go over plain HTTP
  * Properties: server-url (construct-only, e.g. "http://127.0.0.1:8080"),
  * token (gchar*, set once signed in), soup-session (construct-only, may be
- * NULL: a new one is made).
+ * NULL: a new one is made), ca-file (construct-only: a PEM file of the
+ * certificate authorities to trust instead of the system's; it becomes the
+ * soup session's tls-database), allow-unencrypted (gboolean: send passwords
+ * and the token over plain http:// to a host that is not loopback).
+ *
+ * Certificates are always verified. A request that carries a password or
+ * the token to an http:// server other than localhost, 127.0.0.0/8 or ::1
+ * fails with KITH_ERROR_UNENCRYPTED before anything is sent, unless
+ * allow-unencrypted is set.
  */
 KithApiClient  *kith_api_client_new                      (const char     *server_url,
                                                           SoupSession    *soup_session);
+KithApiClient  *kith_api_client_new_full                 (const char     *server_url,
+                                                          SoupSession    *soup_session,
+                                                          const char     *ca_file);
+const char     *kith_api_client_get_ca_file              (KithApiClient  *self);
+gboolean        kith_api_client_get_allow_unencrypted    (KithApiClient  *self);
+void            kith_api_client_set_allow_unencrypted    (KithApiClient  *self,
+                                                          gboolean        allow);
+/* TRUE when secrets may go to the server without asking: https://, or a
+ * loopback host. */
+gboolean        kith_api_client_get_is_private           (KithApiClient  *self);
+/* The same for a server URL (FALSE when it is not a valid one). */
+gboolean        kith_server_url_is_private               (const char     *server_url);
 /* A failure of the connection itself (from GIO or libsoup) as the sentence
  * above; G_IO_ERROR_CANCELLED becomes KITH_ERROR_CANCELLED. Also used for
  * the socket. */

@@ -37,6 +37,9 @@ struct _KithSession
   GObject            parent_instance;
 
   char              *server_url;
+  char              *ca_file;
+  char              *soup_ca_file;    /* what soup_session was made for */
+  char              *unencrypted_url; /* the server-url allow-unencrypted was given for */
   char              *data_dir;
   char              *device_name;
   KithDeviceKind     device_kind;
@@ -92,6 +95,8 @@ enum {
   PROP_STAY_SIGNED_IN,
   PROP_OUTBOX_LENGTH,
   PROP_FROM_CACHE,
+  PROP_CA_FILE,
+  PROP_ALLOW_UNENCRYPTED,
   N_PROPS
 };
 
@@ -342,9 +347,30 @@ store_path (KithSession *self,
 static SoupSession *
 get_soup_session (KithSession *self)
 {
-  if (self->soup_session == NULL)
+  if (self->soup_session == NULL) {
     self->soup_session = soup_session_new_with_options ("timeout", 30, "idle-timeout", 60, NULL);
+    g_free (self->soup_ca_file);
+    self->soup_ca_file = g_strdup (self->ca_file);
+  }
   return self->soup_session;
+}
+
+static gboolean
+allows_unencrypted (KithSession *self)
+{
+  return self->unencrypted_url != NULL && g_strcmp0 (self->unencrypted_url, self->server_url) == 0;
+}
+
+/* The API client of the current server; its CA file becomes the soup
+ * session's tls-database, which the socket shares. */
+static KithApiClient *
+new_api (KithSession *self)
+{
+  KithApiClient *api;
+
+  api = kith_api_client_new_full (self->server_url, get_soup_session (self), self->ca_file);
+  kith_api_client_set_allow_unencrypted (api, allows_unencrypted (self));
+  return api;
 }
 
 /* The account last signed in with "stay signed in" on this server: its
@@ -1345,7 +1371,10 @@ begin_signing_in (KithSession *self,
   }
 
   g_clear_object (&self->api);
-  self->api = kith_api_client_new (self->server_url, get_soup_session (self));
+  /* A CA file set while signed in counts from now: a new soup session. */
+  if (g_strcmp0 (self->soup_ca_file, self->ca_file) != 0)
+    g_clear_object (&self->soup_session);
+  self->api = new_api (self);
   self->cancellable = g_cancellable_new ();
   set_state (self, KITH_SESSION_SIGNING_IN);
   return TRUE;
@@ -1495,6 +1524,12 @@ kith_session_get_property (GObject    *object,
   case PROP_OUTBOX_LENGTH:
     g_value_set_uint (value, self->outbox.length);
     break;
+  case PROP_CA_FILE:
+    g_value_set_string (value, self->ca_file);
+    break;
+  case PROP_ALLOW_UNENCRYPTED:
+    g_value_set_boolean (value, allows_unencrypted (self));
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -1511,6 +1546,12 @@ kith_session_set_property (GObject      *object,
   switch (prop_id) {
   case PROP_SERVER_URL:
     kith_session_set_server_url (self, g_value_get_string (value));
+    break;
+  case PROP_CA_FILE:
+    kith_session_set_ca_file (self, g_value_get_string (value));
+    break;
+  case PROP_ALLOW_UNENCRYPTED:
+    kith_session_set_allow_unencrypted (self, g_value_get_boolean (value));
     break;
   case PROP_DATA_DIR:
     g_free (self->data_dir);
@@ -1573,6 +1614,9 @@ kith_session_finalize (GObject *object)
   KithSession *self = KITH_SESSION (object);
 
   g_free (self->server_url);
+  g_free (self->ca_file);
+  g_free (self->soup_ca_file);
+  g_free (self->unencrypted_url);
   g_free (self->data_dir);
   g_free (self->device_name);
   g_free (self->keyring_email);
@@ -1618,6 +1662,12 @@ kith_session_class_init (KithSessionClass *klass)
     g_param_spec_uint ("outbox-length", NULL, NULL, 0, G_MAXUINT, 0, ro);
   properties[PROP_FROM_CACHE] =
     g_param_spec_boolean ("from-cache", NULL, NULL, FALSE, ro);
+  properties[PROP_CA_FILE] =
+    g_param_spec_string ("ca-file", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ALLOW_UNENCRYPTED] =
+    g_param_spec_boolean ("allow-unencrypted", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1683,6 +1733,7 @@ kith_session_set_server_url (KithSession *self,
                              const char  *server_url)
 {
   g_autofree char *trimmed = NULL;
+  gboolean had_acceptance;
 
   g_return_if_fail (KITH_IS_SESSION (self));
   g_return_if_fail (self->state == KITH_SESSION_SIGNED_OUT);
@@ -1698,7 +1749,72 @@ kith_session_set_server_url (KithSession *self,
   g_free (self->server_url);
   self->server_url = g_steal_pointer (&trimmed);
   g_clear_object (&self->api);
+  /* An acceptance is for the server it was given for, and only while it is
+   * the server (dropped before the notification: a handler may accept the
+   * new one). */
+  had_acceptance = self->unencrypted_url != NULL;
+  g_clear_pointer (&self->unencrypted_url, g_free);
+  g_object_freeze_notify (G_OBJECT (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_URL]);
+  if (had_acceptance)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALLOW_UNENCRYPTED]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+const char *
+kith_session_get_ca_file (KithSession *self)
+{
+  g_return_val_if_fail (KITH_IS_SESSION (self), NULL);
+  return self->ca_file;
+}
+
+void
+kith_session_set_ca_file (KithSession *self,
+                          const char  *ca_file)
+{
+  g_return_if_fail (KITH_IS_SESSION (self));
+
+  if (ca_file != NULL && *ca_file == '\0')
+    ca_file = NULL;
+  if (g_strcmp0 (self->ca_file, ca_file) == 0)
+    return;
+  g_free (self->ca_file);
+  self->ca_file = g_strdup (ca_file);
+  /* Signed in, the connections go on as they are until the next sign-in. */
+  if (self->state == KITH_SESSION_SIGNED_OUT) {
+    g_clear_object (&self->api);
+    g_clear_object (&self->soup_session);
+  }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CA_FILE]);
+}
+
+gboolean
+kith_session_get_allow_unencrypted (KithSession *self)
+{
+  g_return_val_if_fail (KITH_IS_SESSION (self), FALSE);
+  return allows_unencrypted (self);
+}
+
+void
+kith_session_set_allow_unencrypted (KithSession *self,
+                                    gboolean     allow)
+{
+  g_return_if_fail (KITH_IS_SESSION (self));
+
+  if (!!allow == allows_unencrypted (self))
+    return;
+  g_free (self->unencrypted_url);
+  self->unencrypted_url = allow ? g_strdup (self->server_url) : NULL;
+  if (self->api != NULL)
+    kith_api_client_set_allow_unencrypted (self->api, allows_unencrypted (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALLOW_UNENCRYPTED]);
+}
+
+gboolean
+kith_session_get_is_private (KithSession *self)
+{
+  g_return_val_if_fail (KITH_IS_SESSION (self), FALSE);
+  return kith_server_url_is_private (self->server_url);
 }
 
 KithUser *
@@ -2076,7 +2192,7 @@ require_api (KithSession *self,
     return FALSE;
   }
   if (self->api == NULL && self->server_url != NULL)
-    self->api = kith_api_client_new (self->server_url, get_soup_session (self));
+    self->api = new_api (self);
   if (self->api == NULL) {
     g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_NETWORK, _("No server address is set."));
     return FALSE;

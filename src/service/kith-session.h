@@ -45,6 +45,15 @@ G_DECLARE_FINAL_TYPE (KithSession, kith_session, KITH, SESSION, GObject)
  *   call-frame (KithFrame *frame): a call.* frame for the call manager.
  * Property outbox-length (guint): messages not yet acknowledged by kithd.
  * Property from-cache (gboolean, read-only): see kith_session_get_from_cache().
+ * Property ca-file (string, nullable): a PEM file of certificate authorities
+ *   to trust instead of the system's (a self-hosted server's private CA);
+ *   for REST and the socket alike. Set while signed in, it counts from the
+ *   next sign-in.
+ * Property allow-unencrypted (gboolean): send the password and the token
+ *   over plain http:// to the current server although it is not loopback.
+ *   It holds for the server-url it was set with: changing the server-url
+ *   makes it FALSE. Without it such a server gives KITH_ERROR_UNENCRYPTED
+ *   before anything is sent.
  */
 KithSession     *kith_session_new                    (const char *server_url);
 KithSessionState kith_session_get_state              (KithSession *self);
@@ -57,6 +66,15 @@ gboolean         kith_session_has_last_account       (KithSession *self);
 const char      *kith_session_get_server_url         (KithSession *self);
 void             kith_session_set_server_url         (KithSession *self,
                                                       const char  *server_url);
+const char      *kith_session_get_ca_file            (KithSession *self);
+void             kith_session_set_ca_file            (KithSession *self,
+                                                      const char  *ca_file);
+gboolean         kith_session_get_allow_unencrypted  (KithSession *self);
+void             kith_session_set_allow_unencrypted  (KithSession *self,
+                                                      gboolean     allow);
+/* TRUE when the server-url is https:// or a loopback host: nothing to ask
+ * before signing in. */
+gboolean         kith_session_get_is_private         (KithSession *self);
 KithUser        *kith_session_get_user               (KithSession *self);
 GListModel      *kith_session_get_contacts           (KithSession *self);
 KithStatusManager *kith_session_get_status           (KithSession *self);

@@ -566,6 +566,134 @@ test_google_button_follows_server (void)
   g_rmdir (dir);
 }
 
+/* ---- a server without encryption ---- */
+
+static GtkWidget *
+find_unencrypted_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
+    g_autoptr (GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+    if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_widget_get_visible (toplevel) &&
+        g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (toplevel)),
+                   "Connect Without Encryption?") == 0)
+      return toplevel;
+  }
+  return NULL;
+}
+
+/* The dialog's button for @label, as a person clicks it (AdwMessageDialog
+ * closes itself, then emits the response). */
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkWidget *found = find_button (child, label);
+
+    if (found != NULL)
+      return found;
+  }
+  return NULL;
+}
+
+/* http:// to an address of this machine that is not loopback: the dialog
+ * the first time, nothing sent on Cancel; signed in on "Connect Without
+ * Encryption", remembered for that server only. */
+static void
+test_unencrypted_server (void)
+{
+  g_autofree char *host = kithd_test_non_loopback_address ();
+  KithSession *session = kith_application_get_session (app);
+  GSettings *settings = kith_application_get_settings (app);
+  g_autofree char *email = unique_email ("plain");
+  g_autofree char *path = NULL;
+  g_autofree char *original = NULL;
+  g_auto (GStrv) accepted = NULL;
+  KithdTestServer *plain;
+  GtkWidget *dialog;
+  const char *url;
+
+  if (host == NULL) {
+    g_test_skip ("this machine has no address but loopback");
+    return;
+  }
+  plain = kithd_test_server_new (NULL);
+  kithd_test_server_set_host (plain, host);
+  kithd_test_server_restart (plain);
+  url = kithd_test_server_get_url (plain);
+  kithd_test_user_free (kithd_test_server_sign_up (plain, email, PASSWORD, "Plain", "Text"));
+  original = g_strdup (kith_session_get_server_url (session));
+  kith_session_set_server_url (session, url);
+  g_assert_false (kith_session_get_allow_unencrypted (session));
+
+  /* The first time: asked, and nothing is sent. */
+  sign_in_as (email, PASSWORD);
+  dialog = find_unencrypted_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (window ()));
+  g_assert_true (gtk_window_get_modal (GTK_WINDOW (dialog)));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), host));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "not encrypted"));
+  g_assert_cmpstr (adw_message_dialog_get_response_label (ADW_MESSAGE_DIALOG (dialog), "cancel"), ==, "_Cancel");
+  g_assert_cmpstr (adw_message_dialog_get_response_label (ADW_MESSAGE_DIALOG (dialog), "connect"), ==,
+                   "Connect _Without Encryption");
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (ADW_MESSAGE_DIALOG (dialog), "connect"), ==,
+                   ADW_RESPONSE_DESTRUCTIVE);
+  g_assert_cmpstr (adw_message_dialog_get_default_response (ADW_MESSAGE_DIALOG (dialog)), ==, "cancel");
+  g_assert_cmpstr (adw_message_dialog_get_close_response (ADW_MESSAGE_DIALOG (dialog)), ==, "cancel");
+  path = kith_test_save_screenshot (dialog, "login-unencrypted.png");
+  g_assert_cmpint (kithd_test_server_db_count (plain, "sessions", NULL), ==, 1);
+
+  /* Cancel: signed out, said why, nothing remembered. */
+  click (find_button (dialog, "_Cancel"));
+  KITH_WAIT_FOR (find_unencrypted_dialog () == NULL);
+  g_assert_true (page_is ("login"));
+  g_assert_cmpint (kith_session_get_state (session), ==, KITH_SESSION_SIGNED_OUT);
+  g_assert_true (gtk_widget_get_visible (login_child ("error_label")));
+  g_assert_nonnull (strstr (label_text ("error_label"), "unencrypted"));
+  accepted = g_settings_get_strv (settings, "unencrypted-servers");
+  g_assert_cmpuint (g_strv_length (accepted), ==, 0);
+  g_clear_pointer (&accepted, g_strfreev);
+  g_assert_cmpint (kithd_test_server_db_count (plain, "sessions", NULL), ==, 1);
+
+  /* Asked again; accepted: signed in, and remembered for this server. */
+  sign_in_as (email, PASSWORD);
+  dialog = find_unencrypted_dialog ();
+  g_assert_nonnull (dialog);
+  click (find_button (dialog, "Connect _Without Encryption"));
+  KITH_WAIT_FOR (page_is ("main"));
+  g_assert_null (find_unencrypted_dialog ());
+  g_assert_cmpint (kith_session_get_state (session), ==, KITH_SESSION_ONLINE);
+  g_assert_cmpint (kithd_test_server_db_count (plain, "sessions", NULL), ==, 2);
+  accepted = g_settings_get_strv (settings, "unencrypted-servers");
+  g_assert_true (g_strv_contains ((const char * const *) accepted, url));
+  g_assert_cmpuint (g_strv_length (accepted), ==, 1);
+  log_out ();
+
+  /* Not asked again for it. */
+  sign_in_as (email, PASSWORD);
+  KITH_WAIT_FOR (page_is ("main"));
+  g_assert_null (find_unencrypted_dialog ());
+  log_out ();
+
+  /* The loopback server is never asked about, and the acceptance stays
+   * with its server. */
+  kith_session_set_server_url (session, original);
+  g_assert_false (kith_session_get_allow_unencrypted (session));
+  kith_session_set_server_url (session, url);
+  g_assert_true (kith_session_get_allow_unencrypted (session));
+  kith_session_set_server_url (session, original);
+
+  g_settings_reset (settings, "unencrypted-servers");
+  kithd_test_server_free (plain);
+}
+
 /* A stay-signed-in restore that failed before there was a window (Kith
  * started as a D-Bus service) says why on the login page once the window
  * is built. Last: it replaces the window. */
@@ -712,6 +840,7 @@ main (int   argc,
   g_test_add_func ("/login/sign-in-status-log-out", test_sign_in_status_log_out);
   g_test_add_func ("/login/account-deleted-message", test_account_deleted_message);
   g_test_add_func ("/login/google-button-follows-server", test_google_button_follows_server);
+  g_test_add_func ("/login/unencrypted-server", test_unencrypted_server);
   g_test_add_func ("/login/sign-in-error-before-window", test_sign_in_error_before_window);
   g_test_add_func ("/login/keyring-absent", test_keyring_absent);
 

@@ -98,6 +98,8 @@ test_error_http_status (void)
     { KITH_ERROR_KEYRING,               "keyring",               500 },
     { KITH_ERROR_STORAGE,               "storage",               500 },
     { KITH_ERROR_PROTOCOL,              "protocol",              500 },
+    { KITH_ERROR_CERTIFICATE,           "certificate",           500 },
+    { KITH_ERROR_UNENCRYPTED,           "unencrypted",           500 },
   };
 
   g_assert_cmpuint (G_N_ELEMENTS (table), ==, KITH_ERROR_LAST + 1);

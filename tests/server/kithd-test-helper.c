@@ -5,6 +5,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -32,6 +34,19 @@ struct _KithdTestServer
   char         *log_dir;    /* the logs, when the data dir is elsewhere */
   SoupSession  *session;
   guint         nofile;     /* RLIMIT_NOFILE for kithd; 0: inherited */
+  char         *host;       /* the address kithd listens on */
+  char         *tls_config; /* a config file with [tls], or NULL: plain HTTP */
+  GTlsDatabase *tls_database;  /* what the helper's clients trust (HTTPS only) */
+};
+
+struct _KithdTestTls
+{
+  char         *dir;
+  char         *ca_file;
+  char         *ca_key_file;
+  char         *certificate_file;
+  char         *key_file;
+  GTlsDatabase *database;
 };
 
 void
@@ -123,6 +138,8 @@ spawn (KithdTestServer *self)
   g_autofree char *contents = NULL;
   g_autofree char *conf = NULL;
   const char *kithd = g_getenv ("KITHD");
+  gboolean v6 = strchr (self->host, ':') != NULL;
+  g_autofree char *listen = g_strdup_printf ("%s%s%s:0", v6 ? "[" : "", self->host, v6 ? "]" : "");
 
   g_assert_nonnull (kithd);
   g_unlink (self->port_file);
@@ -131,11 +148,15 @@ spawn (KithdTestServer *self)
   g_ptr_array_add (argv, "--data-dir");
   g_ptr_array_add (argv, self->data_dir);
   g_ptr_array_add (argv, "--listen");
-  g_ptr_array_add (argv, "127.0.0.1:0");
+  g_ptr_array_add (argv, listen);
   g_ptr_array_add (argv, "--port-file");
   g_ptr_array_add (argv, self->port_file);
   g_ptr_array_add (argv, "--test-clock-file");
   g_ptr_array_add (argv, self->clock_file);
+  if (self->tls_config) {
+    g_ptr_array_add (argv, "--config");
+    g_ptr_array_add (argv, self->tls_config);
+  }
   for (guint i = 0; self->extra_args && self->extra_args[i]; i++)
     g_ptr_array_add (argv, self->extra_args[i]);
   /* Tests sign up many accounts and send bursts from one address: without
@@ -173,7 +194,8 @@ spawn (KithdTestServer *self)
   self->port = g_ascii_strtoull (contents, NULL, 10);
   g_assert_cmpuint (self->port, >, 0);
   g_free (self->url);
-  self->url = g_strdup_printf ("http://127.0.0.1:%u", self->port);
+  self->url = g_strdup_printf ("%s://%s%s%s:%u", self->tls_config ? "https" : "http",
+                               v6 ? "[" : "", self->host, v6 ? "]" : "", self->port);
 }
 
 KithdTestServer *
@@ -208,6 +230,7 @@ kithd_test_server_new_in (const char         *parent,
   self->clock_file = g_build_filename (self->data_dir, "clock-offset", NULL);
   self->extra_args = g_strdupv ((char **) extra_args);
   self->session = soup_session_new ();
+  self->host = g_strdup ("127.0.0.1");
   kithd_test_server_set_clock_offset (self, 0);
 
   return self;
@@ -259,7 +282,36 @@ kithd_test_server_get_url (KithdTestServer *self)
 char *
 kithd_test_server_get_socket_url (KithdTestServer *self)
 {
-  return g_strdup_printf ("ws://127.0.0.1:%u/api/v1/socket", self->port);
+  const char *rest = strstr (self->url, "://");
+
+  g_assert_nonnull (rest);
+  return g_strdup_printf ("%s%s/api/v1/socket", self->tls_config ? "wss" : "ws", rest);
+}
+
+SoupSession *
+kithd_test_server_new_soup_session (KithdTestServer *self)
+{
+  SoupSession *session = soup_session_new ();
+
+  /* Never NULL: a session without a database trusts nothing. */
+  if (self->tls_database)
+    soup_session_set_tls_database (session, self->tls_database);
+  return session;
+}
+
+void
+kithd_test_server_set_host (KithdTestServer *self,
+                            const char      *host)
+{
+  g_assert_null (self->process);
+  g_free (self->host);
+  self->host = g_strdup (host);
+}
+
+GTlsDatabase *
+kithd_test_server_get_tls_database (KithdTestServer *self)
+{
+  return self->tls_database;
 }
 
 const char *
@@ -401,6 +453,9 @@ kithd_test_server_free (KithdTestServer *self)
     remove_tree (self->log_dir);
   g_free (self->log_dir);
   g_clear_object (&self->session);
+  g_clear_object (&self->tls_database);
+  g_free (self->host);
+  g_free (self->tls_config);
   g_strfreev (self->extra_args);
   g_free (self->data_dir);
   g_free (self->port_file);
@@ -725,6 +780,229 @@ kithd_test_server_wait_outbox (KithdTestServer *self,
   return files->len;
 }
 
+char *
+kithd_test_non_loopback_address (void)
+{
+  struct ifaddrs *list = NULL;
+  char *found = NULL;
+
+  if (getifaddrs (&list) != 0)
+    return NULL;
+  for (struct ifaddrs *ifa = list; ifa && !found; ifa = ifa->ifa_next) {
+    g_autoptr (GInetAddress) address = NULL;
+
+    if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_INET ||
+        !(ifa->ifa_flags & IFF_UP) || (ifa->ifa_flags & IFF_LOOPBACK))
+      continue;
+    address = g_inet_address_new_from_bytes ((const guint8 *) &((struct sockaddr_in *) ifa->ifa_addr)->sin_addr,
+                                             G_SOCKET_FAMILY_IPV4);
+    if (!g_inet_address_get_is_loopback (address) && !g_inet_address_get_is_link_local (address))
+      found = g_inet_address_to_string (address);
+  }
+  freeifaddrs (list);
+  return found;
+}
+
+/* ---- TLS: a certificate authority of the test's own ---- */
+
+static void
+run_openssl (const char *dir,
+             const char *first_arg,
+             ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+  va_list ap;
+
+  g_ptr_array_add (argv, "openssl");
+  va_start (ap, first_arg);
+  for (const char *arg = first_arg; arg; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  /* The machine's openssl.cnf must not change what the test makes. */
+  {
+    g_auto (GStrv) envp = g_environ_setenv (g_get_environ (), "OPENSSL_CONF", "/dev/null", TRUE);
+
+    if (!g_spawn_sync (dir, (char **) argv->pdata, envp, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                       &out, &err, &status, &error))
+      g_error ("cannot run openssl (build-aux/deps.sh installs it): %s", error->message);
+  }
+  if (!g_spawn_check_wait_status (status, &error))
+    g_error ("openssl %s failed: %s\n%s", first_arg, error->message, err);
+}
+
+/* A P-256 key at @path, 0600. */
+static void
+make_key (const char *dir,
+          const char *path)
+{
+  run_openssl (dir, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+               "-out", path, NULL);
+  g_assert_cmpint (g_chmod (path, 0600), ==, 0);
+}
+
+KithdTestTls *
+kithd_test_tls_new (const char *extra_host)
+{
+  KithdTestTls *self = g_new0 (KithdTestTls, 1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) san = g_string_new ("subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1");
+  g_autofree char *ext = NULL;
+  g_autofree char *ext_file = NULL;
+
+  self->dir = g_dir_make_tmp ("kithd-tls-XXXXXX", &error);
+  g_assert_no_error (error);
+  self->ca_file = g_build_filename (self->dir, "ca.pem", NULL);
+  self->ca_key_file = g_build_filename (self->dir, "ca-key.pem", NULL);
+  self->certificate_file = g_build_filename (self->dir, "server.pem", NULL);
+  self->key_file = g_build_filename (self->dir, "server-key.pem", NULL);
+
+  /* The authority: self-signed, for two days. */
+  make_key (self->dir, self->ca_key_file);
+  run_openssl (self->dir, "req", "-new", "-x509", "-key", self->ca_key_file, "-out", self->ca_file,
+               "-days", "2", "-subj", "/O=Kith tests/CN=Kith Test CA",
+               "-addext", "basicConstraints=critical,CA:TRUE",
+               "-addext", "keyUsage=critical,keyCertSign,cRLSign", NULL);
+
+  /* The server: 127.0.0.1, ::1 and localhost (and @extra_host), signed by it. */
+  if (extra_host)
+    g_string_append_printf (san, ",%s:%s", g_hostname_is_ip_address (extra_host) ? "IP" : "DNS", extra_host);
+  ext = g_strdup_printf ("%s\nbasicConstraints=critical,CA:FALSE\n"
+                         "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n", san->str);
+  ext_file = g_build_filename (self->dir, "server.ext", NULL);
+  g_file_set_contents (ext_file, ext, -1, &error);
+  g_assert_no_error (error);
+  make_key (self->dir, self->key_file);
+  run_openssl (self->dir, "req", "-new", "-key", self->key_file, "-out", "server.csr",
+               "-subj", "/O=Kith tests/CN=localhost", NULL);
+  run_openssl (self->dir, "x509", "-req", "-in", "server.csr", "-CA", self->ca_file,
+               "-CAkey", self->ca_key_file, "-CAcreateserial", "-days", "2",
+               "-extfile", ext_file, "-out", self->certificate_file, NULL);
+
+  self->database = g_tls_file_database_new (self->ca_file, &error);
+  g_assert_no_error (error);
+  return self;
+}
+
+const char *
+kithd_test_tls_get_dir (KithdTestTls *self)
+{
+  return self->dir;
+}
+
+const char *
+kithd_test_tls_get_ca_file (KithdTestTls *self)
+{
+  return self->ca_file;
+}
+
+const char *
+kithd_test_tls_get_certificate_file (KithdTestTls *self)
+{
+  return self->certificate_file;
+}
+
+const char *
+kithd_test_tls_get_key_file (KithdTestTls *self)
+{
+  return self->key_file;
+}
+
+GTlsDatabase *
+kithd_test_tls_get_database (KithdTestTls *self)
+{
+  return self->database;
+}
+
+char *
+kithd_test_tls_make_key (KithdTestTls *self,
+                         const char   *name)
+{
+  char *path = g_build_filename (self->dir, name, NULL);
+
+  make_key (self->dir, path);
+  return path;
+}
+
+char *
+kithd_test_tls_make_self_signed (KithdTestTls *self,
+                                 const char   *name,
+                                 const char   *key_file)
+{
+  char *path = g_build_filename (self->dir, name, NULL);
+
+  run_openssl (self->dir, "req", "-new", "-x509", "-key", key_file, "-out", path, "-days", "2",
+               "-subj", "/O=Kith tests/CN=localhost",
+               "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", NULL);
+  return path;
+}
+
+void
+kithd_test_tls_free (KithdTestTls *self)
+{
+  if (!self)
+    return;
+  remove_tree (self->dir);
+  g_clear_object (&self->database);
+  g_free (self->dir);
+  g_free (self->ca_file);
+  g_free (self->ca_key_file);
+  g_free (self->certificate_file);
+  g_free (self->key_file);
+  g_free (self);
+}
+
+static KithdTestServer *
+new_tls (KithdTestTls       *tls,
+         const char * const *extra_args)
+{
+  KithdTestServer *self = kithd_test_server_new (extra_args);
+  g_autofree char *conf = g_strdup_printf ("[tls]\ncertificate=%s\nkey=%s\n",
+                                           tls->certificate_file, tls->key_file);
+  g_autoptr (GError) error = NULL;
+
+  self->tls_config = g_build_filename (self->data_dir, "kithd-tls.conf", NULL);
+  g_file_set_contents (self->tls_config, conf, -1, &error);
+  g_assert_no_error (error);
+  self->tls_database = g_object_ref (tls->database);
+  soup_session_set_tls_database (self->session, self->tls_database);
+  return self;
+}
+
+KithdTestServer *
+kithd_test_server_new_tls (KithdTestTls       *tls,
+                           const char * const *extra_args)
+{
+  return new_tls (tls, extra_args);
+}
+
+KithdTestServer *
+kithd_test_server_start_tls (KithdTestTls       *tls,
+                             const char * const *extra_args)
+{
+  KithdTestServer *self = new_tls (tls, extra_args);
+
+  spawn (self);
+  return self;
+}
+
+KithdTestServer *
+kithd_test_server_start_tls_limited (KithdTestTls       *tls,
+                                     guint               nofile,
+                                     const char * const *extra_args)
+{
+  KithdTestServer *self = new_tls (tls, extra_args);
+
+  self->nofile = nofile;
+  spawn (self);
+  return self;
+}
+
 /* ---- socket client ---- */
 
 struct _KithdTestSocket
@@ -1033,7 +1311,7 @@ kithd_test_socket_connect (KithdTestServer *server,
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
 
   g_queue_init (&self->frames);
-  self->session = soup_session_new ();
+  self->session = kithd_test_server_new_soup_session (server);
   soup_session_websocket_connect_async (self->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
                                         NULL, on_socket_connected, self);
   g_assert_true (kithd_test_wait_until (socket_connect_done, self, 10000));

@@ -42,10 +42,20 @@ KithdTestServer  *kithd_test_server_new_in      (const char          *parent,
                                                  const char * const *extra_args);
 /* Starts (or starts again) a kithd made with kithd_test_server_new*(). */
 void              kithd_test_server_spawn       (KithdTestServer *self);
-/* "http://127.0.0.1:PORT" */
+/* "http://127.0.0.1:PORT" ("https://…" with TLS; the host set with
+ * kithd_test_server_set_host()) */
 const char       *kithd_test_server_get_url     (KithdTestServer *self);
-/* "ws://127.0.0.1:PORT/api/v1/socket" */
+/* "ws://127.0.0.1:PORT/api/v1/socket" ("wss://…" with TLS) */
 char             *kithd_test_server_get_socket_url (KithdTestServer *self);
+/* Listen on @host (an IP address) rather than 127.0.0.1: set before the
+ * first start (kithd_test_server_new(), then kithd_test_server_restart()). */
+void              kithd_test_server_set_host    (KithdTestServer *self,
+                                                 const char      *host);
+/* A new SoupSession that trusts what the helper's own clients trust (with
+ * TLS: the test's authority only). */
+SoupSession      *kithd_test_server_new_soup_session (KithdTestServer *self);
+/* With TLS: the database of the test's authority; else NULL. */
+GTlsDatabase     *kithd_test_server_get_tls_database (KithdTestServer *self);
 const char       *kithd_test_server_get_data_dir (KithdTestServer *self);
 guint16           kithd_test_server_get_port    (KithdTestServer *self);
 GPid              kithd_test_server_get_pid     (KithdTestServer *self);
@@ -66,6 +76,45 @@ void              kithd_test_server_free        (KithdTestServer *self);
 /* Moves kithd's clock by @seconds (read by kithd every time it takes the time). */
 void              kithd_test_server_set_clock_offset (KithdTestServer *self,
                                                       gint64           seconds);
+
+/* An IPv4 address of this machine that is not loopback (nor link-local),
+ * for what clients do with a server on the network; NULL when there is none. */
+char             *kithd_test_non_loopback_address (void);
+
+/* ---- TLS: a certificate authority made by the test, trusted by it only ---- */
+
+typedef struct _KithdTestTls KithdTestTls;
+
+/* A new authority (self-signed, P-256, two days) and a server certificate it
+ * signed for localhost, 127.0.0.1 and ::1 (and @extra_host, nullable: an IP
+ * address or a name), made with openssl in a temporary folder; keys 0600. */
+KithdTestTls     *kithd_test_tls_new            (const char   *extra_host);
+const char       *kithd_test_tls_get_dir        (KithdTestTls *self);
+const char       *kithd_test_tls_get_ca_file    (KithdTestTls *self);
+const char       *kithd_test_tls_get_certificate_file (KithdTestTls *self);
+const char       *kithd_test_tls_get_key_file   (KithdTestTls *self);
+/* Trusts this authority only. */
+GTlsDatabase     *kithd_test_tls_get_database   (KithdTestTls *self);
+/* Another key (0600) and a self-signed certificate, in the folder; the paths. */
+char             *kithd_test_tls_make_key       (KithdTestTls *self,
+                                                 const char   *name);
+char             *kithd_test_tls_make_self_signed (KithdTestTls *self,
+                                                   const char   *name,
+                                                   const char   *key_file);
+void              kithd_test_tls_free           (KithdTestTls *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithdTestTls, kithd_test_tls_free)
+
+/* kithd with @tls's server certificate and key ([tls] in a config file of
+ * its data directory): HTTPS and WSS. The helper's requests and sockets
+ * trust @tls's authority only. */
+KithdTestServer  *kithd_test_server_start_tls   (KithdTestTls       *tls,
+                                                 const char * const *extra_args);
+KithdTestServer  *kithd_test_server_start_tls_limited (KithdTestTls       *tls,
+                                                       guint               nofile,
+                                                       const char * const *extra_args);
+/* Like kithd_test_server_new(), with TLS. */
+KithdTestServer  *kithd_test_server_new_tls     (KithdTestTls       *tls,
+                                                 const char * const *extra_args);
 
 /* Synchronous REST call. @body may be NULL (no body). Returns the HTTP
  * status; @response (nullable) gets the body as a string. */
