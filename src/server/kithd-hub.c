@@ -582,7 +582,7 @@ on_replay_done (KithdJob *job,
     goto out;
 
   if (job->error) {
-    g_warning ("Replaying messages failed: %s", job->error->message);
+    g_message ("Replaying messages failed: %s", job->error->message);
     conn_send_error (conn, KITH_ERROR_INTERNAL, "Could not replay messages", NULL);
     conn_finish_sign_in (conn);
     goto out;
@@ -634,7 +634,7 @@ on_hello_done (KithdJob *job,
       conn_send_error (conn, KITH_ERROR_UNAUTHORIZED, "This session has ended: please sign in again", NULL);
       hub_conn_drop (conn, KITHD_WS_CLOSE_UNAUTHORIZED);
     } else {
-      g_warning ("Signing a socket in failed: %s", job->error->message);
+      g_message ("Signing a socket in failed: %s", job->error->message);
       conn_send_error (conn, KITH_ERROR_INTERNAL, "The server could not sign you in", NULL);
     }
     goto out;
@@ -690,7 +690,7 @@ on_message_stored (KithdJob *job,
   KithdHub *self = conn->hub;
 
   if (job->error) {
-    g_warning ("Storing a message failed: %s", job->error->message);
+    g_message ("Storing a message failed: %s", job->error->message);
     conn_send_error (conn, KITH_ERROR_INTERNAL, "The message could not be stored", job->client_id);
     goto out;
   }

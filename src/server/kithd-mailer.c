@@ -941,7 +941,7 @@ on_enqueued (GObject      *object,
       if (self->retry_id == 0 && self->retry_interval > 0)
         self->retry_id = g_timeout_add_seconds (self->retry_interval, on_retry, self);
     } else {
-      g_warning ("Cannot queue a mail, and %u wait already: it is dropped: %s", MAX_UNQUEUED,
+      g_message ("Cannot queue a mail, and %u wait already: it is dropped: %s", MAX_UNQUEUED,
                  error ? error->message : "unknown error");
     }
   } else {

@@ -602,7 +602,7 @@ on_reset_requested (KithdJob *job,
       g_timeout_add_seconds (config->mail_retry_interval, on_reset_retry, work);
       return;
     }
-    g_warning ("A password reset request is dropped: %s", job->error->message);
+    g_message ("A password reset request is dropped: %s", job->error->message);
   } else if (job->user) {
     g_autofree char *link = g_strdup_printf ("%s/account/password-reset?token=%s",
                                              config->public_url, work->token);

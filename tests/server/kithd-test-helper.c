@@ -139,6 +139,7 @@ spawn (KithdTestServer *self)
   g_autofree char *conf = NULL;
   const char *kithd = g_getenv ("KITHD");
   gboolean v6 = strchr (self->host, ':') != NULL;
+  gboolean own_config;
   g_autofree char *listen = g_strdup_printf ("%s%s%s:0", v6 ? "[" : "", self->host, v6 ? "]" : "");
 
   g_assert_nonnull (kithd);
@@ -153,7 +154,9 @@ spawn (KithdTestServer *self)
   g_ptr_array_add (argv, self->port_file);
   g_ptr_array_add (argv, "--test-clock-file");
   g_ptr_array_add (argv, self->clock_file);
-  if (self->tls_config) {
+  own_config = self->extra_args && g_strv_contains ((const char * const *) self->extra_args, "--config");
+  /* A test's own kithd.conf wins (it must hold [tls] itself, then). */
+  if (self->tls_config && own_config) {
     g_ptr_array_add (argv, "--config");
     g_ptr_array_add (argv, self->tls_config);
   }
@@ -161,10 +164,16 @@ spawn (KithdTestServer *self)
     g_ptr_array_add (argv, self->extra_args[i]);
   /* Tests sign up many accounts and send bursts from one address: without
    * a kithd.conf of their own, the limits on those are off. */
-  if (!self->extra_args || !g_strv_contains ((const char * const *) self->extra_args, "--config")) {
+  if (!own_config) {
+    g_autofree char *tls = NULL;
+    g_autofree char *text = NULL;
+
+    if (self->tls_config)
+      g_file_get_contents (self->tls_config, &tls, NULL, NULL);
+    text = g_strconcat (tls ? tls : "", "\n[limits]\nsign-ups-per-address=0\nresets-per-email=0\n"
+                        "resets-per-address=0\nmessages-per-second=0\n", NULL);
     conf = g_build_filename (self->data_dir, "kithd-test.conf", NULL);
-    g_file_set_contents (conf, "[limits]\nsign-ups-per-address=0\nresets-per-email=0\n"
-                               "resets-per-address=0\nmessages-per-second=0\n", -1, &error);
+    g_file_set_contents (conf, text, -1, &error);
     g_assert_no_error (error);
     g_ptr_array_add (argv, "--config");
     g_ptr_array_add (argv, conf);

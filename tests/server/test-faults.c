@@ -115,6 +115,7 @@ test_disk_full (void)
   g_autoptr (KithdTestUser) bob = NULL;
   g_autoptr (KithdTestSocket) a = NULL;
   const guint n = 400;
+  gint64 deadline;
   MailWait reset_mail = { NULL, "/account/password-reset?token=" };
 
   if (geteuid () != 0) {
@@ -147,6 +148,7 @@ test_disk_full (void)
   for (guint i = 0; i < n; i++)
     kithd_test_socket_send_printf (a, "{\"type\": \"message.send\", \"id\": \"d-%u\", \"to\": %" G_GINT64_FORMAT
                                    ", \"body\": \"%s\"}", i, bob->id, body);
+  deadline = g_get_monotonic_time () + WAIT * 1000LL;
   while (g_hash_table_size (acked) + refused->len < n) {
     g_autoptr (JsonObject) ack = kithd_test_socket_wait_frame (a, "message.ack", NULL, 0, 0);
     g_autoptr (JsonObject) err = ack ? NULL : kithd_test_socket_wait_frame (a, "error", NULL, 0, 100);
@@ -155,6 +157,8 @@ test_disk_full (void)
       g_hash_table_add (acked, g_strdup (json_object_get_string_member (ack, "id")));
     else if (err)
       g_ptr_array_add (refused, g_strdup (json_object_get_string_member (err, "ref")));
+    else if (g_get_monotonic_time () > deadline)
+      g_error ("%u answers of %u after %u ms", g_hash_table_size (acked) + refused->len, n, WAIT);
   }
   g_test_message ("disk full: %u acked, %u refused", g_hash_table_size (acked), refused->len);
   g_assert_cmpuint (refused->len, >, 0);   /* the disk really was full */
