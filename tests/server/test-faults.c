@@ -61,6 +61,15 @@ log_has_any (gpointer data)
   return FALSE;
 }
 
+static int
+compare_gint64 (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
 static gboolean
 run (const char *command)
 {
@@ -207,6 +216,104 @@ test_disk_full (void)
   g_rmdir (mnt);
 }
 
+/* Slow readers: sockets that never read while their contact floods them.
+ * Each is closed (1008) with its queue bounded, kithd's memory stays
+ * within those bounds, and two others chat, undelayed, meanwhile. */
+static void
+test_slow_readers (void)
+{
+  KithdTestServer *srv = kithd_test_server_startv (NULL);
+  g_autoptr (KithdTestUser) ada = kithd_test_server_sign_up (srv, "ada@example.com", PASSWORD, "Ada", "L");
+  g_autoptr (KithdTestUser) bob = kithd_test_server_sign_up (srv, "bob@example.com", PASSWORD, "Bob", "M");
+  g_autoptr (KithdTestUser) cyd = kithd_test_server_sign_up (srv, "cyd@example.com", PASSWORD, "Cyd", "N");
+  g_autoptr (GPtrArray) slow = g_ptr_array_new_with_free_func ((GDestroyNotify) kithd_test_user_free);
+  g_autoptr (GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GArray) rtts = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (KithdTestSocket) a = NULL;
+  g_autoptr (KithdTestSocket) b = NULL;
+  g_autoptr (KithdTestSocket) c = NULL;
+  g_autofree char *body = g_strnfill (15000, 'z');
+  const guint n_slow = 6, per_slow = 400;
+  gsize rss_before, rss_max = 0;
+
+  kithd_test_server_make_contacts (srv, bob, cyd);
+  for (guint i = 0; i < n_slow; i++) {
+    g_autofree char *email = g_strdup_printf ("slow%u@example.com", i);
+    KithdTestUser *user = kithd_test_server_sign_up (srv, email, PASSWORD, "Slow", "S");
+
+    kithd_test_server_make_contacts (srv, ada, user);
+    g_ptr_array_add (slow, user);
+  }
+  a = kithd_test_socket_connect (srv, ada->token, 0);
+  b = kithd_test_socket_connect (srv, bob->token, 0);
+  c = kithd_test_socket_connect (srv, cyd->token, 0);
+  for (guint i = 0; i < n_slow; i++) {
+    KithdTestUser *user = g_ptr_array_index (slow, i);
+    int fd = kithd_test_raw_ws_open (srv, user->token, 4096);
+
+    g_array_append_val (fds, fd);
+    g_assert_cmpstr (kithd_test_socket_wait_presence (a, user->id, WAIT), ==, "online");
+  }
+  rss_before = kithd_test_server_rss_kib (srv);
+
+  /* Ada floods them (36 MB in all, past the kernel's buffers too), while Bob
+   * and Cyd talk. */
+  for (guint round = 0; round < per_slow; round++) {
+    for (guint i = 0; i < n_slow; i++) {
+      KithdTestUser *user = g_ptr_array_index (slow, i);
+
+      kithd_test_socket_send_printf (a, "{\"type\": \"message.send\", \"id\": \"f-%u-%u\", \"to\": %"
+                                     G_GINT64_FORMAT ", \"body\": \"%s\"}", round, i, user->id, body);
+    }
+    if (round % 10 == 0) {
+      gint64 start = g_get_monotonic_time ();
+      g_autoptr (JsonObject) got = NULL;
+      gint64 rtt;
+
+      kithd_test_socket_send_printf (b, "{\"type\": \"message.send\", \"id\": \"talk-%u\", \"to\": %"
+                                     G_GINT64_FORMAT ", \"body\": \"hi\"}", round, cyd->id);
+      got = kithd_test_socket_wait_frame (c, "message", NULL, 0, WAIT);
+      g_assert_nonnull (got);
+      rtt = g_get_monotonic_time () - start;
+      g_array_append_val (rtts, rtt);
+      rss_max = MAX (rss_max, kithd_test_server_rss_kib (srv));
+    }
+  }
+  for (guint i = 0; i < n_slow * per_slow; i++) {
+    g_autoptr (JsonObject) ack = kithd_test_socket_wait_frame (a, "message.ack", NULL, 0, WAIT);
+
+    g_assert_nonnull (ack);
+  }
+  rss_max = MAX (rss_max, kithd_test_server_rss_kib (srv));
+
+  /* Every slow reader was dropped. */
+  for (guint i = 0; i < n_slow; i++) {
+    KithdTestUser *user = g_ptr_array_index (slow, i);
+
+    g_assert_cmpstr (kithd_test_socket_wait_presence (a, user->id, WAIT), ==, "offline");
+  }
+
+  g_array_sort (rtts, compare_gint64);
+  g_test_message ("slow readers: kithd RSS %zu kB before, %zu kB at most (+%zu kB); "
+                  "Bob to Cyd meanwhile: median %.1f ms, max %.1f ms",
+                  rss_before, rss_max, rss_max - rss_before,
+                  g_array_index (rtts, gint64, rtts->len / 2) / 1000.0,
+                  g_array_index (rtts, gint64, rtts->len - 1) / 1000.0);
+  /* Ten queues of at most 1 MiB, and room for the rest (a sanitizer build
+   * included); unbounded, the 36 MB would be held. */
+  g_assert_cmpuint (rss_max - rss_before, <, n_slow * 1024 + 8 * 1024);
+  /* Generous (a busy 2-core machine): a kithd stalled by the flood would
+   * show seconds. */
+  g_assert_cmpint (g_array_index (rtts, gint64, rtts->len / 2), <, 500 * 1000);
+
+  for (guint i = 0; i < fds->len; i++)
+    close (g_array_index (fds, int, i));
+  g_clear_pointer (&a, kithd_test_socket_free);
+  g_clear_pointer (&b, kithd_test_socket_free);
+  g_clear_pointer (&c, kithd_test_socket_free);
+  kithd_test_server_free (srv);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -214,6 +321,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/faults/disk-full", test_disk_full);
+  g_test_add_func ("/faults/slow-readers", test_slow_readers);
 
   return g_test_run ();
 }

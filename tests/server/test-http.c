@@ -175,6 +175,40 @@ test_descriptor_limit (void)
   kithd_test_server_free (srv);
 }
 
+/* The same limit reached by slow clients, which send the start of a
+ * request and then nothing: they hold their descriptors only until the
+ * request deadline, and kithd serves again without anyone closing. */
+static void
+test_descriptor_limit_slow (void)
+{
+  KithdTestServer *srv = start_with_limits (64, "idle-timeout=600\nrequest-timeout=2\n"
+                                                "connections-per-address=0\n");
+  g_autoptr (GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+  LogCount full = { srv, "connection limit", 1 };
+  guint status = 0;
+  gint64 deadline;
+
+  for (guint i = 0; i < 60; i++) {
+    int fd = kithd_test_raw_open (srv, NULL);
+
+    kithd_test_raw_send_str (fd, "GET /api/v1/server HTTP/1.1\r\nHost: 127");
+    g_array_append_val (fds, fd);
+  }
+  g_assert_true (kithd_test_wait_until (log_has, &full, WAIT_MS));
+
+  /* Nobody closes: the deadlines free the descriptors, round after round
+   * of the listen queue, and then an honest request is served. */
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (status != 200 && g_get_monotonic_time () < deadline)
+    status = raw_get_server (srv, 5000);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpuint (count_in_log (srv, "connection limit"), ==, 1);
+
+  for (guint i = 0; i < fds->len; i++)
+    close (g_array_index (fds, int, i));
+  kithd_test_server_free (srv);
+}
+
 /* ---- 3. time limits and connections per address ---- */
 
 /* One byte every 200 ms: kithd must close the connection within a bound. */
@@ -344,6 +378,7 @@ main (int    argc,
 
   g_test_add_func ("/http/closed-keep-alive", test_closed_keep_alive);
   g_test_add_func ("/http/descriptor-limit", test_descriptor_limit);
+  g_test_add_func ("/http/descriptor-limit-slow", test_descriptor_limit_slow);
   g_test_add_func ("/http/request-timeout", test_request_timeout);
   g_test_add_func ("/http/connections-per-address", test_connections_per_address);
   g_test_add_func ("/http/oversized-body", test_oversized_body);
