@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "kith-api-client.h"
+#include "kith-backoff.h"
 #include "kith-service-enums.h"
 #include "kith-signalling.h"
 
@@ -159,9 +160,7 @@ schedule_reconnect (KithSignalling *self)
   if (!self->running)
     return;
 
-  delay = MIN ((guint64) self->backoff_min << shift, self->backoff_max);
-  /* Jitter: somewhere between half and all of the delay. */
-  delay = delay / 2 + g_random_int_range (0, delay / 2 + 1);
+  delay = kith_backoff_delay_ms (shift, self->backoff_min, self->backoff_max, g_random_int ());
   self->attempt++;
   g_debug ("reconnecting in %u ms (attempt %u)", delay, self->attempt);
 
@@ -559,9 +558,9 @@ kith_signalling_class_init (KithSignallingClass *klass)
   properties[PROP_DEAD_TIMEOUT] =
     g_param_spec_uint ("dead-timeout", NULL, NULL, 10, G_MAXUINT, 25000, rw);
   properties[PROP_BACKOFF_MIN] =
-    g_param_spec_uint ("backoff-min", NULL, NULL, 1, G_MAXUINT, 500, rw);
+    g_param_spec_uint ("backoff-min", NULL, NULL, 1, G_MAXUINT, KITH_BACKOFF_MIN_MS_DEFAULT, rw);
   properties[PROP_BACKOFF_MAX] =
-    g_param_spec_uint ("backoff-max", NULL, NULL, 1, G_MAXUINT, 30000, rw);
+    g_param_spec_uint ("backoff-max", NULL, NULL, 1, G_MAXUINT, KITH_BACKOFF_MAX_MS_DEFAULT, rw);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -585,8 +584,8 @@ kith_signalling_init (KithSignalling *self)
 {
   self->ping_interval = env_ms ("KITH_PING_INTERVAL_MS", 10000);
   self->dead_timeout = env_ms ("KITH_DEAD_TIMEOUT_MS", 25000);
-  self->backoff_min = env_ms ("KITH_BACKOFF_MIN_MS", 500);
-  self->backoff_max = env_ms ("KITH_BACKOFF_MAX_MS", 30000);
+  self->backoff_min = env_ms ("KITH_BACKOFF_MIN_MS", KITH_BACKOFF_MIN_MS_DEFAULT);
+  self->backoff_max = env_ms ("KITH_BACKOFF_MAX_MS", KITH_BACKOFF_MAX_MS_DEFAULT);
 }
 
 KithSignalling *

@@ -28,7 +28,8 @@ G_DECLARE_FINAL_TYPE (KithSignalling, kith_signalling, KITH, SIGNALLING, GObject
  *
  * Properties: state (KithSignallingState), url, token,
  *   ping-interval (ms, default 10000), dead-timeout (ms, default 25000),
- *   backoff-min (ms, default 500), backoff-max (ms, default 30000).
+ *   backoff-min (ms, default 2000), backoff-max (ms, default 30000); the wait
+ *   is kith_backoff_delay_ms () (src/common/kith-backoff.h).
  *   The environment variables KITH_PING_INTERVAL_MS, KITH_DEAD_TIMEOUT_MS,
  *   KITH_BACKOFF_MIN_MS and KITH_BACKOFF_MAX_MS override the defaults.
  * Signals:

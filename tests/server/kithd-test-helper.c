@@ -408,6 +408,23 @@ kithd_test_server_stop (KithdTestServer *self)
   return status;
 }
 
+int
+kithd_test_server_wait_exit (KithdTestServer *self)
+{
+  int status = -1;
+
+  if (!self->process)
+    return 0;
+  wait_process (self);
+  if (g_subprocess_get_if_exited (self->process))
+    status = g_subprocess_get_exit_status (self->process);
+  if (status != 0)
+    dump_log (self);
+  g_clear_object (&self->process);
+  soup_session_abort (self->session);
+  return status;
+}
+
 void
 kithd_test_server_kill9 (KithdTestServer *self)
 {

@@ -66,6 +66,8 @@ gsize             kithd_test_server_rss_kib     (KithdTestServer *self);
 char             *kithd_test_server_get_log     (KithdTestServer *self);
 /* SIGTERM and wait; returns the exit status (-1 when killed by a signal). */
 int               kithd_test_server_stop        (KithdTestServer *self);
+/* Waits for kithd to exit (signalled by the test itself); its status. */
+int               kithd_test_server_wait_exit   (KithdTestServer *self);
 /* SIGKILL and wait. */
 void              kithd_test_server_kill9       (KithdTestServer *self);
 /* Starts kithd again on the same data directory (after stop/kill9, or
