@@ -151,6 +151,12 @@ kithd_server_listen (KithdServer  *self,
                                                 v6 ? "[" : "", config->listen_host, v6 ? "]" : "",
                                                 self->port);
 
+  /* Before the port file: whoever waits for that may read the log. */
+  g_message ("kithd %s listening on %s://%s:%u (at most %u connections, %u per address)",
+             PACKAGE_VERSION, kithd_http_is_tls (self->http) ? "https" : "http",
+             config->listen_host, self->port, kithd_http_get_max_connections (self->http),
+             config->connections_per_address);
+
   if (self->config->port_file) {
     g_autofree char *tmp = g_strconcat (self->config->port_file, ".tmp", NULL);
     g_autofree char *text = g_strdup_printf ("%u\n", self->port);
@@ -166,10 +172,6 @@ kithd_server_listen (KithdServer  *self,
     }
   }
 
-  g_message ("kithd %s listening on %s://%s:%u (at most %u connections, %u per address)",
-             PACKAGE_VERSION, kithd_http_is_tls (self->http) ? "https" : "http",
-             config->listen_host, self->port, kithd_http_get_max_connections (self->http),
-             config->connections_per_address);
   return TRUE;
 }
 

@@ -67,14 +67,18 @@ main (int    argc,
     g_printerr ("kithd: %s\n", error->message);
     return 1;
   }
-  if (!kithd_server_listen (server, &error)) {
-    g_printerr ("kithd: %s\n", error->message);
-    return 1;
-  }
-
+  /* The signals are ours before anyone can know the port: a SIGTERM right
+   * after start is a clean shutdown too. */
   loop = g_main_loop_new (NULL, FALSE);
   sigint_id = g_unix_signal_add (SIGINT, on_signal, loop);
   sigterm_id = g_unix_signal_add (SIGTERM, on_signal, loop);
+  if (!kithd_server_listen (server, &error)) {
+    g_printerr ("kithd: %s\n", error->message);
+    g_source_remove (sigint_id);
+    g_source_remove (sigterm_id);
+    return 1;
+  }
+
   g_main_loop_run (loop);
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);

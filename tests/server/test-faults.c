@@ -301,7 +301,8 @@ test_slow_readers (void)
                   g_array_index (rtts, gint64, rtts->len - 1) / 1000.0);
   /* Ten queues of at most 1 MiB, and room for the rest (a sanitizer build
    * included); unbounded, the 36 MB would be held. */
-  g_assert_cmpuint (rss_max - rss_before, <, n_slow * 1024 + 8 * 1024);
+  if (kithd_test_rss_is_meaningful ())
+    g_assert_cmpuint (rss_max - rss_before, <, n_slow * 1024 + 8 * 1024);
   /* Generous (a busy 2-core machine): a kithd stalled by the flood would
    * show seconds. */
   g_assert_cmpint (g_array_index (rtts, gint64, rtts->len / 2), <, 500 * 1000);

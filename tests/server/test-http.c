@@ -354,7 +354,8 @@ test_oversized_body (void)
   }
   close (fd);
   rss_after = kithd_test_server_rss_kib (srv);
-  g_assert_cmpuint (rss_after, <, rss_before + 4 * 1024);
+  if (kithd_test_rss_is_meaningful ())
+    g_assert_cmpuint (rss_after, <, rss_before + 4 * 1024);
 
   /* A chunked body that never ends: 411 at once. */
   fd = kithd_test_raw_open (srv, NULL);
