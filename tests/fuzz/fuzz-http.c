@@ -264,6 +264,14 @@ check_output (const char *p,
     len -= end + 4 - p;
     p = end + 4;
 
+    /* libmicrohttpd 0.9.75 writes the header block of some 400s of its
+     * own twice (no Host in an HTTP/1.1 request, a Content-Length that is
+     * no number, a folded header line): known, not kithd's (see
+     * docs/reliability.md); the second block is the answer. */
+    if (g_str_has_prefix (head, "HTTP/1.1 400 ") && !strstr (head, "Content-Type:") &&
+        len > strcspn (head, "\r") && memcmp (p, head, strcspn (head, "\r") + 1) == 0)
+      continue;
+
     lines = g_strsplit (head, "\r\n", -1);
     kith_fuzz_check ((g_str_has_prefix (lines[0], "HTTP/1.1 ") || g_str_has_prefix (lines[0], "HTTP/1.0 ")) &&
                      g_ascii_isdigit (lines[0][9]) && g_ascii_isdigit (lines[0][10]) &&
@@ -411,7 +419,7 @@ LLVMFuzzerInitialize (int    *argc,
   config->listen_host = g_strdup ("127.0.0.1");
   config->listen_port = 0;
   config->request_timeout_ms = 5000;
-  config->idle_timeout_ms = 2000;
+  config->idle_timeout_ms = 300;
   config->hello_timeout_ms = 2000;
   config->max_send_queue = 64 * 1024;
 
@@ -468,11 +476,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     segment = wait + strlen (WAIT_MARK);
   }
 
-  /* The end of the stream once kithd has read the rest: libmicrohttpd
-   * reads on edges, and would see the last bytes and the end arriving as
-   * one only at its idle timeout (docs/reliability.md). */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  /* The end of the stream once kithd has read the rest and answered what
+   * it can: libmicrohttpd reads on edges, and sees an end that came with
+   * the last bytes, or while it waited for an answer, only at the idle
+   * timeout (docs/reliability.md), short here for what settle() cannot
+   * wait for (password hashing). */
+  settle ();
   shutdown (fd, SHUT_WR);
 
   kith_fuzz_check (kith_fuzz_run_until (&client.eof, MAX (1, (deadline - g_get_monotonic_time ()) / 1000)),
