@@ -15,9 +15,9 @@
  * as --listen.
  *
  * Checked: a refused file gives an error with a message in valid UTF-8
- * (it is shown to the operator) and leaves no half-set value that breaks
- * the rules below; an accepted one gives settings within their documented
- * ranges (data/kithd.conf.example), TLS files both or neither.
+ * (it is shown to the operator, and kithd stops); an accepted one gives
+ * settings within their documented ranges (data/kithd.conf.example), none
+ * of those that need a value cleared, TLS files both or neither.
  */
 
 static char *path;
@@ -69,13 +69,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   if (kithd_config_load_file (config, path, &error)) {
     kith_fuzz_check (error == NULL, "a loaded file with an error set");
+    check_config (config);
   } else {
+    /* kithd stops there: what was set before the error does not matter. */
     kith_fuzz_check (error != NULL, "a refused file without an error");
     kith_fuzz_check (g_utf8_validate (error->message, -1, NULL),
                      "an error message in bad UTF-8: %s", error->message);
     g_clear_error (&error);
   }
-  check_config (config);
 
   /* --listen comes as UTF-8 (GOption), as every value GKeyFile gives. */
   line[strcspn (line, "\n")] = '\0';

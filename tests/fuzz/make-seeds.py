@@ -196,9 +196,10 @@ http = {
     "pipelined": req("GET", A + "/server") + req("GET", A + "/me", token=ALICE) + req("GET", A + "/contacts", token=BOB),
     "http10": b"GET /api/v1/server HTTP/1.0\r\n\r\n",
     "garbage": b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03",
-    # libmicrohttpd 0.9.75 answers these with its 400's header block twice
+    # libmicrohttpd 0.9.75 answers these with its error's header block twice
     "no-host": b"GET /api/v1/server HTTP/1.1\r\n\r\n",
     "length-not-number": b"POST /api/v1/accounts HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}",
+    "length-past-2-64": b"POST /api/v1/accounts HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n{}",
 }
 for name, data in http.items():
     write("http", name, data)
