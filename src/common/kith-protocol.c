@@ -680,6 +680,18 @@ note_nul (JsonCheck *c,
   g_ptr_array_add (c->nul_paths, g_string_free (path, FALSE));
 }
 
+/* Four hex digits of a \u escape; c->p past them. */
+static gboolean
+check_hex4 (JsonCheck *c)
+{
+  for (int i = 0; i < 4; i++) {
+    if (c->p >= c->end || !g_ascii_isxdigit (*c->p))
+      return FALSE;
+    c->p++;
+  }
+  return TRUE;
+}
+
 /* @has_nul: set when the string has a \u0000 escape. */
 static gboolean
 check_string (JsonCheck *c,
@@ -700,13 +712,28 @@ check_string (JsonCheck *c,
         break;
       ch = (guchar) *c->p++;
       if (ch == 'u') {
-        for (int i = 0; i < 4; i++) {
-          if (c->p >= c->end || !g_ascii_isxdigit (*c->p))
-            return check_fail (c, _("a bad \\u escape"));
-          c->p++;
-        }
-        if (memcmp (c->p - 4, "0000", 4) == 0)
+        gunichar u;
+
+        if (!check_hex4 (c))
+          return check_fail (c, _("a bad \\u escape"));
+        u = hex4 (c->p - 4);
+        if (u == 0)
           *has_nul = TRUE;
+        /* Half of a UTF-16 surrogate pair alone is no character; and
+         * json-glib leaks memory on a high half followed by another
+         * escape that is not a low half. */
+        if (u >= 0xdc00 && u < 0xe000)
+          return check_fail (c, _("half a character in a \\u escape"));
+        if (u >= 0xd800 && u < 0xdc00) {
+          if (c->end - c->p < 2 || c->p[0] != '\\' || c->p[1] != 'u')
+            return check_fail (c, _("half a character in a \\u escape"));
+          c->p += 2;
+          if (!check_hex4 (c))
+            return check_fail (c, _("a bad \\u escape"));
+          u = hex4 (c->p - 4);
+          if (u < 0xdc00 || u >= 0xe000)
+            return check_fail (c, _("half a character in a \\u escape"));
+        }
       } else if (strchr ("\"\\/bfnrt", ch) == NULL || ch == '\0') {
         return check_fail (c, _("a bad escape in a string"));
       }

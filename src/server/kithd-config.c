@@ -136,21 +136,42 @@ bad:
   return FALSE;
 }
 
+/* A string setting. An empty value unsets one that may be unset
+ * (@may_unset), and is an error for one that needs a value; so is a value
+ * that is not UTF-8. A missing key changes nothing. */
 static gboolean
 get_string (GKeyFile    *kf,
             const char  *group,
             const char  *key,
-            char       **out)
+            gboolean     may_unset,
+            char       **out,
+            GError     **error)
 {
-  g_autofree char *value = g_key_file_get_string (kf, group, key, NULL);
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *value = g_key_file_get_string (kf, group, key, &local_error);
 
-  if (!value)
+  if (!value) {
+    g_autofree char *detail = NULL;
+
+    if (g_error_matches (local_error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND) ||
+        g_error_matches (local_error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND))
+      return TRUE;
+    detail = g_utf8_make_valid (local_error->message, -1);
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                 "[%s] %s: %s", group, key, detail);
     return FALSE;
+  }
   g_strstrip (value);
-  if (*value)
+  if (*value) {
     set_str (out, value);
-  else
+  } else if (may_unset) {
     g_clear_pointer (out, g_free);
+  } else {
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                 "[%s] %s is empty: give it a value, or leave the line out for the default",
+                 group, key);
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -185,24 +206,45 @@ kithd_config_load_file (KithdConfig  *config,
                         GError      **error)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (GError) local_error = NULL;
   g_autofree char *listen = NULL;
   guint64 v;
 
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
-    return FALSE;
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local_error)) {
+    /* GKeyFile quotes the line it refused as it is, in whatever encoding:
+     * the operator gets the file's name and a message in UTF-8. */
+    g_autofree char *name = g_filename_display_name (path);
+    g_autofree char *detail = g_utf8_make_valid (local_error->message, -1);
 
-  if (get_string (kf, "server", "listen", &listen) && listen &&
+    g_set_error (error, local_error->domain, local_error->code, "%s: %s", name, detail);
+    return FALSE;
+  }
+
+  /* An empty listen, like a missing one, keeps the default. */
+  if (!get_string (kf, "server", "listen", TRUE, &listen, error))
+    return FALSE;
+  if (listen &&
       !kithd_config_parse_listen (listen, &config->listen_host, &config->listen_port, error))
     return FALSE;
-  get_string (kf, "server", "data-dir", &config->data_dir);
-  get_string (kf, "server", "public-url", &config->public_url);
-  get_string (kf, "server", "name", &config->name);
-  get_string (kf, "mail", "from", &config->mail_from);
-  get_string (kf, "mail", "smtp-url", &config->smtp_url);
-  get_string (kf, "oidc", "google-client-id", &config->oidc_google_client_id);
+  if (!get_string (kf, "server", "data-dir", FALSE, &config->data_dir, error) ||
+      !get_string (kf, "server", "public-url", TRUE, &config->public_url, error) ||
+      !get_string (kf, "server", "name", FALSE, &config->name, error) ||
+      !get_string (kf, "mail", "from", FALSE, &config->mail_from, error) ||
+      !get_string (kf, "mail", "smtp-url", TRUE, &config->smtp_url, error) ||
+      !get_string (kf, "oidc", "google-client-id", TRUE, &config->oidc_google_client_id, error) ||
+      !get_string (kf, "tls", "certificate", TRUE, &config->tls_certificate, error) ||
+      !get_string (kf, "tls", "key", TRUE, &config->tls_key, error))
+    return FALSE;
   if (g_key_file_has_key (kf, "server", "trusted-proxies", NULL)) {
-    g_auto (GStrv) proxies = g_key_file_get_string_list (kf, "server", "trusted-proxies", NULL, NULL);
+    g_autoptr (GError) list_error = NULL;
+    g_auto (GStrv) proxies = g_key_file_get_string_list (kf, "server", "trusted-proxies", NULL, &list_error);
     g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+    if (!proxies) {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[server] trusted-proxies: %s", list_error->message);
+      return FALSE;
+    }
 
     for (guint i = 0; proxies && proxies[i]; i++) {
       g_autoptr (GInetAddress) address = NULL;
@@ -222,8 +264,6 @@ kithd_config_load_file (KithdConfig  *config,
     g_strfreev (config->trusted_proxies);
     config->trusted_proxies = g_strv_builder_end (builder);
   }
-  get_string (kf, "tls", "certificate", &config->tls_certificate);
-  get_string (kf, "tls", "key", &config->tls_key);
 
   v = config->mail_retry_interval;
   if (!get_uint (kf, "mail", "retry-interval", 1, 24 * 3600, &v, error))

@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -753,6 +755,7 @@ kithd_ws_conn_new (int                     fd,
                    gpointer                user_data)
 {
   KithdWsConn *self;
+  int one = 1;
 
   g_return_val_if_fail (fd >= 0, NULL);
 
@@ -767,6 +770,11 @@ kithd_ws_conn_new (int                     fd,
   self->user_data = user_data;
   self->last_seen = g_get_monotonic_time ();
   g_queue_init (&self->wqueue);
+
+  /* Frames go out whole, many to a sendmsg(): Nagle's algorithm would only
+   * hold a frame back until the peer acknowledged the one before, which a
+   * peer may delay (40 ms on Linux). Not a TCP socket: nothing to do. */
+  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
   if (!conn_register (self)) {
     /* Reported through the closed callback, like any other failure. */

@@ -42,13 +42,14 @@ static void
 set_sent_at (KithMessage *self,
              gint64       sent_at_ms)
 {
+  g_autoptr (GDateTime) seconds = NULL;
   g_autoptr (GDateTime) utc = NULL;
 
   self->sent_at_ms = sent_at_ms;
   g_clear_pointer (&self->sent_at, g_date_time_unref);
-  utc = g_date_time_new_from_unix_utc (sent_at_ms / 1000);
-  if (utc != NULL)
-    utc = g_date_time_add (utc, (sent_at_ms % 1000) * G_TIME_SPAN_MILLISECOND);
+  seconds = g_date_time_new_from_unix_utc (sent_at_ms / 1000);
+  if (seconds != NULL)
+    utc = g_date_time_add (seconds, (sent_at_ms % 1000) * G_TIME_SPAN_MILLISECOND);
   if (utc != NULL)
     self->sent_at = g_date_time_to_local (utc);
 }

@@ -1091,11 +1091,12 @@ on_cache_opened (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr (KithSession) self = user_data;
   g_autoptr (GError) error = NULL;
 
   if (!kith_message_store_finish (KITH_MESSAGE_STORE (source), result, &error))
     g_debug ("cannot open the cache: %s", error->message);
+  /* The session's reference, held while the store opened. */
+  g_object_unref (user_data);
 }
 
 /* Starts showing the cache of @email's account, if it was the last one

@@ -349,6 +349,13 @@ static const ErrorCase error_cases[] = {
   { C, "\xef\xbb\xbf{\"type\":\"ping\"}",      KITH_ERROR_INVALID_JSON, NULL },
   /* a lone surrogate is no character (json-glib refuses it) */
   { C, "{\"type\":\"message.send\",\"id\":\"a\",\"to\":5,\"body\":\"\\ud800\"}", KITH_ERROR_INVALID_JSON, NULL },
+  /* half a surrogate pair, refused before json-glib (which leaked on the
+   * first of these: tests/fuzz/corpus/frame/crash-surrogate-leak) */
+  { C, "{\"type\":\"message.send\",\"id\":\"a\",\"to\":5,\"body\":\"\\ud83d\\u0041\"}", KITH_ERROR_INVALID_JSON, "half a character" },
+  { C, "{\"type\":\"ping\",\"x\":\"\\ud800\\ud800\\udc00\"}", KITH_ERROR_INVALID_JSON, "half a character" },
+  { C, "{\"type\":\"ping\",\"x\":\"\\udc00\"}", KITH_ERROR_INVALID_JSON, "half a character" },
+  { C, "{\"type\":\"ping\",\"x\":\"\\ud83dx\"}", KITH_ERROR_INVALID_JSON, "half a character" },
+  { C, "{\"type\":\"ping\",\"x\":\"\\ud83d\\u12\"}", KITH_ERROR_INVALID_JSON, "escape" },
 
   /* type */
   { C, "{}",                                KITH_ERROR_INVALID_FIELD, "type" },

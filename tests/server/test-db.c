@@ -305,6 +305,7 @@ test_errors (Fixture       *fixture,
   g_assert_cmpuint (cancelled_ran, ==, 0);
 
   g_clear_error (&failed.error);
+  g_clear_error (&cancelled.error);
 }
 
 /* ---- untaken results and data are freed ---- */
