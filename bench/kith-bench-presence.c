@@ -4,10 +4,12 @@
  *
  * It signs up N users, arranges them in a ring where each has K accepted
  * contacts, connects one socket per user, then sends R presence changes per
- * second for D seconds (or as many as kithd takes, --saturate) and measures,
- * on every receiving socket, the time from the change to its `presence`
- * frame. It also measures the message round trip between two clients, or,
- * with --hold, how many idle sockets kithd holds and what each costs.
+ * second for D seconds and measures, on every receiving socket, the time from
+ * the change to its `presence` frame. It measures the message round trip
+ * between two clients, then the capacity at saturation (as many changes as
+ * kithd takes), of kithd and of a floor server that does the least a server
+ * can for the same load (presence-floor.c), with CPU per delivery. Or, with
+ * --hold, how many idle sockets kithd holds and what each costs.
  *
  * The REST calls go through libsoup. The sockets use a minimal WebSocket
  * client of our own on non-blocking sockets behind one epoll source, so that
@@ -44,6 +46,7 @@
 #include <libsoup/soup.h>
 
 #include "kith-protocol.h"
+#include "presence-floor.h"
 
 #define BENCH_PASSWORD       "Bench-pass-1!"
 #define WS_GUID              "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -56,6 +59,14 @@
 
 typedef struct _Bench Bench;
 
+/* Where a socket connects: kithd or the floor server. */
+typedef struct {
+  const char         *name;    /* "kithd", "floor" */
+  struct sockaddr_in  addr;
+  char               *host;    /* the Host header */
+  int                 pid;     /* for its CPU; 0: unknown */
+} Endpoint;
+
 typedef enum {
   CONN_IDLE,
   CONN_CONNECTING,
@@ -67,6 +78,8 @@ typedef enum {
 
 typedef struct {
   Bench      *bench;
+  Endpoint   *ep;
+  char       *token;         /* for the hello */
   int         fd;
   guint       user;          /* index into bench->users */
   gboolean    primary;       /* the user's measured socket */
@@ -86,9 +99,10 @@ typedef struct {
   char         *email;
   char         *token;
   Conn         *conn;
+  Conn         *floor_conn;   /* to the floor server */
   gint64        change_sent;  /* monotonic µs of the latest change, 0: none */
   guint         pending;      /* deliveries of the latest change still due */
-  guint         n_changes;
+  guint         n_changes[2]; /* sent to kithd, to the floor: their parity picks the status */
   KithPresence  expected;     /* status of the latest change */
 } User;
 
@@ -98,6 +112,17 @@ typedef enum {
   REST_ADD,
   REST_ACCEPT,
 } RestKind;
+
+/* The figures of one presence run. */
+typedef struct {
+  guint64      received;
+  guint64      lost;
+  double       rate;          /* deliveries/s */
+  gint64       p50, p99;      /* µs */
+  double       server_share;  /* of one core; < 0: unknown */
+  double       server_us;     /* server CPU per delivery; < 0: unknown */
+  double       generator_us;
+} RunResult;
 
 typedef struct {
   Bench       *bench;
@@ -118,6 +143,13 @@ struct _Bench {
   int          duration;
   gboolean     saturate;
   int          window;
+  int          saturate_seconds;  /* 0: D with --saturate, else 10 */
+  int          rounds;
+  gboolean     random_order;
+  GRand       *rand;
+  gboolean     no_floor;
+  gboolean     floor_split;
+  char        *round_hook;
   int          hold;
   int          hold_seconds;
   int          n_messages;
@@ -130,8 +162,14 @@ struct _Bench {
   gboolean     kithd_exited;
 
   /* server address */
-  char        *host_header;
-  struct sockaddr_in addr;
+  Endpoint     kithd_ep;
+
+  /* the floor server (presence-floor.c), a child process */
+  GSubprocess *floor;
+  char        *floor_dir;
+  gboolean     floor_exited;
+  Endpoint     floor_ep;      /* one send() per frame */
+  Endpoint     split_ep;      /* --floor-split-writes: two, as kithd */
 
   User        *users;
   GHashTable  *user_by_id;   /* gint64 id -> index + 1 */
@@ -178,6 +216,9 @@ struct _Bench {
   guint64      unknown;       /* presence of a user we do not know */
   guint64      presence_frames;
   guint        in_flight;     /* changes with deliveries outstanding (saturate) */
+  Endpoint    *measured;      /* the server of the run */
+  gboolean     saturating;    /* this run keeps `window` changes in flight */
+  int          run_seconds;   /* of changes, paced */
   gboolean     sending;
   gint64       run_start;
   gint64       run_end;
@@ -233,9 +274,10 @@ read_rss_kb (int pid)
   return g_ascii_strtoll (p + strlen ("VmRSS:"), NULL, 10);
 }
 
-/* utime + stime of @pid in µs, -1 if unknown */
+/* utime + stime of @pid in µs (stime alone in *@sys_us), -1 if unknown */
 static gint64
-read_cpu_us (int pid)
+read_cpu_us (int     pid,
+             gint64 *sys_us)
 {
   g_autofree char *path = NULL;
   g_autofree char *contents = NULL;
@@ -256,6 +298,8 @@ read_cpu_us (int pid)
   /* fields[0] is field 3 (state); utime is field 14, stime 15 */
   if (g_strv_length (fields) < 13)
     return -1;
+  if (sys_us != NULL)
+    *sys_us = g_ascii_strtoll (fields[12], NULL, 10) * G_USEC_PER_SEC / ticks;
   return (g_ascii_strtoll (fields[11], NULL, 10) + g_ascii_strtoll (fields[12], NULL, 10))
          * G_USEC_PER_SEC / ticks;
 }
@@ -378,6 +422,19 @@ kithd_print_log (Bench *b)
               len > 4000 ? log + len - 4000 : log);
 }
 
+/* The port a server wrote to @path once listening ("PORT\n"), 0: not yet. */
+static int
+read_port_file (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gint64 port;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL) || strchr (contents, '\n') == NULL)
+    return 0;
+  port = g_ascii_strtoll (contents, NULL, 10);
+  return port > 0 && port < 65536 ? (int) port : 0;
+}
+
 static gboolean
 kithd_exited_cond (Bench *b)
 {
@@ -431,15 +488,11 @@ kithd_start (Bench   *b,
 
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < deadline && !interrupted) {
-    g_autofree char *contents = NULL;
-    gint64 port;
+    int port = read_port_file (port_file);
 
-    if (g_file_get_contents (port_file, &contents, NULL, NULL)) {
-      port = g_ascii_strtoll (contents, NULL, 10);
-      if (port > 0 && port < 65536 && strchr (contents, '\n') != NULL) {
-        b->url = g_strdup_printf ("http://127.0.0.1:%" G_GINT64_FORMAT, port);
-        return TRUE;
-      }
+    if (port > 0) {
+      b->url = g_strdup_printf ("http://127.0.0.1:%d", port);
+      return TRUE;
     }
     if (b->kithd_exited)
       break;
@@ -481,6 +534,101 @@ kithd_stop (Bench *b)
   }
 }
 
+/* ---- the floor server ---- */
+
+static gboolean
+floor_exited_cond (Bench *b)
+{
+  return b->floor_exited;
+}
+
+static void
+on_floor_exited (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Bench *b = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  b->floor_exited = TRUE;
+}
+
+/* Starts this program as the floor server (--floor-server) on loopback,
+ * reached through @ep; one at a time. */
+static gboolean
+floor_start (Bench     *b,
+             Endpoint  *ep,
+             GError   **error)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *self = NULL;
+  g_autofree char *port_file = NULL;
+  gint64 deadline;
+
+  self = g_file_read_link ("/proc/self/exe", error);
+  if (self == NULL)
+    return FALSE;
+  b->floor_dir = g_dir_make_tmp ("kith-bench-floor-XXXXXX", error);
+  if (b->floor_dir == NULL)
+    return FALSE;
+  port_file = g_build_filename (b->floor_dir, "port", NULL);
+
+  g_ptr_array_add (argv, g_strdup (self));
+  g_ptr_array_add (argv, g_strdup ("--floor-server"));
+  g_ptr_array_add (argv, g_strdup_printf ("--users=%d", b->n_users));
+  g_ptr_array_add (argv, g_strdup_printf ("--contacts=%d", b->n_contacts));
+  g_ptr_array_add (argv, g_strdup_printf ("--port-file=%s", port_file));
+  if (ep == &b->split_ep)
+    g_ptr_array_add (argv, g_strdup ("--floor-split-writes"));
+  g_ptr_array_add (argv, NULL);
+
+  b->floor_exited = FALSE;
+  b->floor = g_subprocess_newv ((const char * const *) argv->pdata,
+                                G_SUBPROCESS_FLAGS_STDIN_INHERIT, error);
+  if (b->floor == NULL)
+    return FALSE;
+  ep->pid = (int) g_ascii_strtoll (g_subprocess_get_identifier (b->floor), NULL, 10);
+  g_subprocess_wait_async (b->floor, NULL, on_floor_exited, b);
+
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline && !interrupted && !b->floor_exited) {
+    int port = read_port_file (port_file);
+
+    if (port > 0) {
+      memset (&ep->addr, 0, sizeof ep->addr);
+      ep->addr.sin_family = AF_INET;
+      ep->addr.sin_port = htons (port);
+      ep->addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+      g_free (ep->host);
+      ep->host = g_strdup_printf ("127.0.0.1:%d", port);
+      return TRUE;
+    }
+    wait_for (20 * 1000);
+  }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+               "the floor server (%s --floor-server) did not write its port file within 20 s",
+               self);
+  return FALSE;
+}
+
+static void
+floor_stop (Bench *b)
+{
+  if (b->floor != NULL) {
+    if (!b->floor_exited)
+      g_subprocess_send_signal (b->floor, SIGTERM);
+    if (!wait_until (b, floor_exited_cond, 10 * G_USEC_PER_SEC)) {
+      g_subprocess_force_exit (b->floor);
+      wait_until (b, floor_exited_cond, 5 * G_USEC_PER_SEC);
+    }
+    g_clear_object (&b->floor);
+  }
+  if (b->floor_dir != NULL) {
+    nftw (b->floor_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    g_clear_pointer (&b->floor_dir, g_free);
+  }
+}
+
 /* ---- the server's address: loopback only ---- */
 
 static gboolean
@@ -505,18 +653,19 @@ parse_url (Bench   *b,
   port = g_uri_get_port (uri);
   if (port <= 0)
     port = 80;
-  memset (&b->addr, 0, sizeof b->addr);
-  b->addr.sin_family = AF_INET;
-  b->addr.sin_port = htons (port);
-  if (host == NULL || inet_pton (AF_INET, host, &b->addr.sin_addr) != 1
-      || (ntohl (b->addr.sin_addr.s_addr) >> 24) != 127) {
+  memset (&b->kithd_ep.addr, 0, sizeof b->kithd_ep.addr);
+  b->kithd_ep.addr.sin_family = AF_INET;
+  b->kithd_ep.addr.sin_port = htons (port);
+  if (host == NULL || inet_pton (AF_INET, host, &b->kithd_ep.addr.sin_addr) != 1
+      || (ntohl (b->kithd_ep.addr.sin_addr.s_addr) >> 24) != 127) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                  "the benchmark talks to loopback only (127.0.0.0/8), not “%s”",
                  host ? host : "");
     return FALSE;
   }
-  g_free (b->host_header);
-  b->host_header = g_strdup_printf ("%s:%d", host, port);
+  g_free (b->kithd_ep.host);
+  b->kithd_ep.host = g_strdup_printf ("%s:%d", host, port);
+  b->kithd_ep.pid = b->pid;
   g_free (b->url);
   b->url = g_strdup_printf ("http://%s:%d", host, port);
   return TRUE;
@@ -928,17 +1077,43 @@ conn_free (Conn *conn)
   g_byte_array_unref (conn->out);
   g_clear_pointer (&conn->frag, g_byte_array_unref);
   g_free (conn->ws_accept);
+  g_free (conn->token);
   g_free (conn);
 }
 
+/* Closes @conn at the benchmark's will (not counted as closed by a server). */
+static void
+conn_drop (Conn *conn)
+{
+  Bench *b = conn->bench;
+
+  if (conn->state == CONN_CLOSED)
+    return;
+  if (conn->state == CONN_OPEN)
+    b->n_open--;
+  else if (conn->state != CONN_IDLE)
+    b->handshaking--;
+  conn->state = CONN_CLOSED;
+  if (conn->fd >= 0) {
+    epoll_ctl (b->epfd, EPOLL_CTL_DEL, conn->fd, NULL);
+    close (conn->fd);
+    conn->fd = -1;
+  }
+  g_byte_array_set_size (conn->out, 0);
+}
+
 static Conn *
-conn_new (Bench    *b,
-          guint     user,
-          gboolean  primary)
+conn_new (Bench      *b,
+          Endpoint   *ep,
+          const char *token,
+          guint       user,
+          gboolean    primary)
 {
   Conn *conn = g_new0 (Conn, 1);
 
   conn->bench = b;
+  conn->ep = ep;
+  conn->token = g_strdup (token);
   conn->fd = -1;
   conn->user = user;
   conn->primary = primary;
@@ -968,7 +1143,7 @@ conn_start (Conn *conn)
   }
   setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   conn->fd = fd;
-  if (connect (fd, (struct sockaddr *) &b->addr, sizeof b->addr) < 0
+  if (connect (fd, (struct sockaddr *) &conn->ep->addr, sizeof conn->ep->addr) < 0
       && errno != EINPROGRESS) {
     if (b->n_failed == 0)
       g_printerr ("connect(): %s\n", g_strerror (errno));
@@ -1016,7 +1191,7 @@ conn_connected (Conn *conn)
                              "Sec-WebSocket-Key: %s\r\n"
                              "Sec-WebSocket-Version: 13\r\n"
                              "\r\n",
-                             b->host_header, key);
+                             conn->ep->host, key);
   conn->state = CONN_HANDSHAKE;
   g_byte_array_append (conn->out, (const guint8 *) request, strlen (request));
   conn_flush (conn);
@@ -1045,7 +1220,7 @@ on_presence (Conn      *conn,
   User *u;
 
   b->presence_frames++;
-  if (!b->measuring || !conn->primary)
+  if (!b->measuring || !conn->primary || conn->ep != b->measured)
     return;
   value = g_hash_table_lookup (b->user_by_id, GSIZE_TO_POINTER ((gsize) frame->user_id));
   if (value == NULL) {
@@ -1304,7 +1479,7 @@ conn_handle_handshake (Conn *conn)
 
   conn->state = CONN_HELLO;
   hello = kith_frame_new (KITH_FRAME_HELLO);
-  hello->token = g_strdup (b->users[conn->user].token);
+  hello->token = g_strdup (conn->token);
   hello->resume_after = 0;
   json = kith_frame_to_json (hello, KITH_ORIGIN_CLIENT, &len);
   conn_send_text (conn, json, len);
@@ -1362,7 +1537,7 @@ on_epoll (int          fd,
     if (conn->state != CONN_CLOSED && (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
       conn_readable (conn);
   }
-  if (b->saturate && b->sending)
+  if (b->saturating && b->sending)
     saturate_fill (b);
   return G_SOURCE_CONTINUE;
 }
@@ -1431,7 +1606,8 @@ send_change (Bench *b,
              User  *u,
              gint64 now)
 {
-  int busy = (u->n_changes % 2) == 0;
+  guint *n_changes = &u->n_changes[b->measured != &b->kithd_ep];
+  int busy = (*n_changes % 2) == 0;
 
   if (u->pending > 0)
     b->superseded += u->pending;
@@ -1439,11 +1615,12 @@ send_change (Bench *b,
     b->in_flight++;
   u->expected = busy ? KITH_PRESENCE_BUSY : KITH_PRESENCE_ONLINE;
   u->pending = b->n_contacts;
-  u->n_changes++;
+  (*n_changes)++;
   b->expected += b->n_contacts;
   b->changes_sent++;
   u->change_sent = now;
-  conn_send_text (u->conn, b->set_json[busy], b->set_len[busy]);
+  conn_send_text (b->measured == &b->kithd_ep ? u->conn : u->floor_conn,
+                  b->set_json[busy], b->set_len[busy]);
 }
 
 static gboolean
@@ -1454,7 +1631,7 @@ on_paced_tick (gpointer user_data)
   gint64 elapsed = now - b->run_start;
   guint64 due;
 
-  if (elapsed >= (gint64) b->duration * G_USEC_PER_SEC) {
+  if (elapsed >= (gint64) b->run_seconds * G_USEC_PER_SEC) {
     b->sending = FALSE;
     return G_SOURCE_REMOVE;
   }
@@ -1469,7 +1646,9 @@ on_paced_tick (gpointer user_data)
 }
 
 /* Saturation: keep `window` changes in flight, one per user at most;
- * topped up after each batch of socket events. */
+ * topped up after each batch of socket events. The next user is the next
+ * in the ring (neighbours' contacts overlap: a socket gets frames of many
+ * changes at once), or with --random-order any user. */
 static void
 saturate_fill (Bench *b)
 {
@@ -1478,9 +1657,14 @@ saturate_fill (Bench *b)
   for (guint scanned = 0;
        b->in_flight < (guint) b->window && scanned < (guint) b->n_users;
        scanned++) {
-    User *u = &b->users[b->rr_next];
+    User *u;
 
-    b->rr_next = (b->rr_next + 1) % b->n_users;
+    if (b->random_order) {
+      u = &b->users[g_rand_int_range (b->rand, 0, b->n_users)];
+    } else {
+      u = &b->users[b->rr_next];
+      b->rr_next = (b->rr_next + 1) % b->n_users;
+    }
     if (u->pending == 0)
       send_change (b, u, now);
   }
@@ -1546,47 +1730,113 @@ print_latency (const char *label,
            values->len);
 }
 
+/* --round-hook: runs CMD with sh before ("start") and after ("end") each
+ * measured run, e.g. to pin the server to a core or count its system calls. */
 static void
-presence_run (Bench *b)
+run_hook (Bench      *b,
+          const char *phase,
+          int         round)
 {
-  gint64 cpu0, cpu1, self0, self1, wall;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) env = NULL;
+  const char *argv[] = { "/bin/sh", "-c", b->round_hook, NULL };
+  g_autofree char *round_str = g_strdup_printf ("%d", round);
+  g_autofree char *pid_str = g_strdup_printf ("%d", b->measured->pid);
+  g_autofree char *self_str = g_strdup_printf ("%d", (int) getpid ());
+  int status = 0;
+
+  if (b->round_hook == NULL)
+    return;
+  env = g_get_environ ();
+  env = g_environ_setenv (env, "KITH_BENCH_PHASE", phase, TRUE);
+  env = g_environ_setenv (env, "KITH_BENCH_ROUND", round_str, TRUE);
+  env = g_environ_setenv (env, "KITH_BENCH_SERVER", b->measured->name, TRUE);
+  env = g_environ_setenv (env, "KITH_BENCH_SERVER_PID", pid_str, TRUE);
+  env = g_environ_setenv (env, "KITH_BENCH_GENERATOR_PID", self_str, TRUE);
+  env = g_environ_setenv (env, "KITH_BENCH_MODE", b->saturating ? "saturate" : "paced", TRUE);
+  if (!g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL,
+                     NULL, NULL, &status, &error))
+    g_printerr ("--round-hook: %s\n", error->message);
+  else if (!g_spawn_check_wait_status (status, &error))
+    g_printerr ("--round-hook (%s, round %d): %s\n", phase, round, error->message);
+}
+
+/* One measured run against @ep: paced (R changes/s) or at saturation
+ * (`window` changes in flight), @seconds of changes, then a drain. */
+static void
+presence_run (Bench     *b,
+              Endpoint  *ep,
+              gboolean   saturate,
+              int        seconds,
+              int        round,
+              RunResult *res)
+{
+  g_autofree char *cpu_label = g_strdup_printf ("%s CPU", ep->name);
+  gint64 cpu0, cpu1, sys0 = 0, sys1 = 0, self0, self1, wall;
   guint64 lost;
   double rate;
 
-  /* the sign-in fan-out must be over before we count */
+  /* the sign-in fan-out (or the previous run) must be over before we count */
   wait_quiet (b, 500 * 1000, 30 * G_USEC_PER_SEC);
 
+  b->measured = ep;
+  b->saturating = saturate;
+  b->changes_sent = b->expected = b->received = 0;
+  b->superseded = b->stale = b->duplicates = b->leaked = b->unknown = 0;
+  b->in_flight = 0;
+  b->last_delivery = 0;
+  g_array_set_size (b->latencies, 0);
+  for (int i = 0; i < b->n_users; i++) {
+    b->users[i].pending = 0;
+    b->users[i].change_sent = 0;
+  }
+
+  run_hook (b, "start", round);
   b->measuring = TRUE;
   b->sending = TRUE;
-  cpu0 = read_cpu_us (b->pid);
+  cpu0 = read_cpu_us (ep->pid, &sys0);
   self0 = self_cpu_us ();
   b->run_start = g_get_monotonic_time ();
-  if (b->saturate) {
-    g_timeout_add_full (G_PRIORITY_HIGH, b->duration * 1000, on_saturate_end, b, NULL);
+  if (saturate) {
+    g_timeout_add_full (G_PRIORITY_HIGH, seconds * 1000, on_saturate_end, b, NULL);
     saturate_fill (b);
-  } else
+  } else {
+    b->run_seconds = seconds;
     g_timeout_add_full (G_PRIORITY_HIGH, 1, on_paced_tick, b, NULL);
+  }
 
-  wait_until (b, sending_done_cond, ((gint64) b->duration + 5) * G_USEC_PER_SEC);
+  wait_until (b, sending_done_cond, ((gint64) seconds + 5) * G_USEC_PER_SEC);
   b->sending = FALSE;
   wait_until (b, drained_cond, DRAIN_TIMEOUT_US);
   b->run_end = g_get_monotonic_time ();
-  cpu1 = read_cpu_us (b->pid);
+  cpu1 = read_cpu_us (ep->pid, &sys1);
   self1 = self_cpu_us ();
   b->measuring = FALSE;
+  run_hook (b, "end", round);
 
   wall = b->run_end - b->run_start;
   lost = b->expected - MIN (b->expected, b->received);
   rate = b->last_delivery > b->run_start
          ? b->received / secs (b->last_delivery - b->run_start) : 0;
 
-  if (b->saturate)
-    g_print ("presence fan-out at saturation (up to %d changes in flight, %d s):\n",
-             b->window, b->duration);
+  g_array_sort (b->latencies, compare_gint64);
+  res->received = b->received;
+  res->lost = lost;
+  res->rate = rate;
+  res->p50 = percentile (b->latencies, 0.50);
+  res->p99 = percentile (b->latencies, 0.99);
+  res->server_share = cpu0 >= 0 && cpu1 >= 0 ? (double) (cpu1 - cpu0) / wall : -1;
+  res->server_us = cpu0 >= 0 && cpu1 >= 0 && b->received > 0
+                   ? (double) (cpu1 - cpu0) / b->received : -1;
+  res->generator_us = b->received > 0 ? (double) (self1 - self0) / b->received : -1;
+
+  if (saturate)
+    g_print ("presence fan-out at saturation, %s (up to %d changes in flight%s, %d s):\n",
+             ep->name, b->window, b->random_order ? ", random order" : "", seconds);
   else
-    g_print ("presence fan-out (%d changes/s for %d s):\n", b->rate, b->duration);
+    g_print ("presence fan-out, %s (%d changes/s for %d s):\n", ep->name, b->rate, seconds);
   g_print ("  changes sent           %" G_GUINT64_FORMAT " (%.1f/s)\n",
-           b->changes_sent, b->changes_sent / (double) b->duration);
+           b->changes_sent, b->changes_sent / (double) seconds);
   g_print ("  deliveries             %" G_GUINT64_FORMAT " expected, %" G_GUINT64_FORMAT
            " received, %" G_GUINT64_FORMAT " lost\n", b->expected, b->received, lost);
   if (b->leaked || b->stale || b->duplicates || b->unknown || b->superseded)
@@ -1596,13 +1846,144 @@ presence_run (Bench *b)
              b->leaked, b->stale, b->duplicates, b->unknown, b->superseded);
   print_latency ("latency", b->latencies);
   g_print ("  deliveries/s           %.0f\n", rate);
-  if (cpu0 >= 0 && cpu1 >= 0)
-    g_print ("  kithd CPU              %.1f %% of one core (generator %.1f %%) over %.1f s\n",
-             100.0 * (cpu1 - cpu0) / wall, 100.0 * (self1 - self0) / wall, secs (wall));
+  if (res->server_share >= 0)
+    g_print ("  %-22s %.1f %% of one core, %.0f %% of it in the kernel (generator %.1f %%)"
+             " over %.1f s\n", cpu_label, 100.0 * res->server_share,
+             cpu1 > cpu0 ? 100.0 * (sys1 - sys0) / (cpu1 - cpu0) : 0.0,
+             100.0 * (self1 - self0) / wall, secs (wall));
   else
-    g_print ("  kithd CPU              unknown (pass --pid with --url)\n");
-  g_print ("  socket errors          %u error frames/unparsable, %u sockets closed by kithd\n",
+    g_print ("  %-22s unknown (pass --pid with --url)\n", cpu_label);
+  if (res->server_us >= 0)
+    g_print ("  CPU per delivery       %s %.2f us, generator %.2f us\n",
+             ep->name, res->server_us, res->generator_us);
+  g_print ("  socket errors          %u error frames/unparsable, %u sockets closed by the servers\n",
            b->n_errors, b->n_closed_open);
+}
+
+static int
+compare_double (gconstpointer a,
+                gconstpointer b)
+{
+  double x = *(const double *) a;
+  double y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* The median of @field over @n results. */
+static double
+median_of (const RunResult *res,
+           int              n,
+           gsize            field)
+{
+  g_autofree double *v = g_new (double, n);
+
+  for (int i = 0; i < n; i++)
+    v[i] = *(const double *) ((const char *) &res[i] + field);
+  qsort (v, n, sizeof *v, compare_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void
+print_capacity_line (const char      *label,
+                     const RunResult *res,
+                     int              rounds,
+                     const RunResult *ref)
+{
+  double rate = median_of (res, rounds, G_STRUCT_OFFSET (RunResult, rate));
+  double us = median_of (res, rounds, G_STRUCT_OFFSET (RunResult, server_us));
+  double share = median_of (res, rounds, G_STRUCT_OFFSET (RunResult, server_share));
+  double gen = median_of (res, rounds, G_STRUCT_OFFSET (RunResult, generator_us));
+
+  if (us >= 0)
+    g_print ("  %-22s %7.0f deliveries/s  %5.2f us server CPU per delivery (%3.0f %% of a core),"
+             " generator %.2f us\n", label, rate, us, 100 * share, gen);
+  else
+    g_print ("  %-22s %7.0f deliveries/s  (server CPU unknown: pass --pid with --url)\n",
+             label, rate);
+  if (ref != NULL) {
+    double ref_rate = median_of (ref, rounds, G_STRUCT_OFFSET (RunResult, rate));
+    double ref_us = median_of (ref, rounds, G_STRUCT_OFFSET (RunResult, server_us));
+
+    if (ref_rate > 0 && ref_us > 0 && us >= 0)
+      g_print ("  %-22s %.2f of the floor's deliveries/s, %.2fx its server CPU per delivery\n",
+               "", rate / ref_rate, us / ref_us);
+    else if (ref_rate > 0)
+      g_print ("  %-22s %.2f of the floor's deliveries/s\n", "", rate / ref_rate);
+  }
+}
+
+/* Connects every user to the floor server behind @ep, runs, disconnects. */
+static gboolean
+floor_run (Bench     *b,
+           Endpoint  *ep,
+           int        seconds,
+           int        round,
+           RunResult *res)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) conns = g_ptr_array_new ();
+  gint64 start;
+  gboolean ok;
+
+  if (!floor_start (b, ep, &error)) {
+    g_printerr ("setup failed: %s\n", error->message);
+    return FALSE;
+  }
+  for (int i = 0; i < b->n_users; i++) {
+    g_autofree char *token = g_strdup_printf ("floor-%d-%" G_GINT64_FORMAT, i, b->users[i].id);
+
+    b->users[i].floor_conn = conn_new (b, ep, token, i, TRUE);
+    g_ptr_array_add (conns, b->users[i].floor_conn);
+  }
+  start = g_get_monotonic_time ();
+  ok = connect_phase (b, conns, 60 * G_USEC_PER_SEC);
+  if (ok && round == 1)
+    g_print ("%s server: %d sockets connected in %.2f s\n", ep->name, b->n_users,
+             secs (g_get_monotonic_time () - start));
+  if (ok)
+    presence_run (b, ep, TRUE, seconds, round, res);
+  for (guint i = 0; i < conns->len; i++)
+    conn_drop (g_ptr_array_index (conns, i));
+  for (int i = 0; i < b->n_users; i++)
+    b->users[i].floor_conn = NULL;
+  floor_stop (b);
+  return ok;
+}
+
+/* The saturation rounds: kithd, the floor server (and the floor with split
+ * writes) interleaved, each floor run in a fresh floor server. */
+static gboolean
+saturation_runs (Bench *b)
+{
+  g_autofree RunResult *k = g_new0 (RunResult, b->rounds);
+  g_autofree RunResult *f = g_new0 (RunResult, b->rounds);
+  g_autofree RunResult *fs = g_new0 (RunResult, b->rounds);
+  int seconds = b->saturate_seconds > 0 ? b->saturate_seconds
+                : b->saturate ? b->duration : 10;
+  int done = 0;
+
+  for (int r = 0; r < b->rounds && !interrupted; r++) {
+    if (b->rounds > 1)
+      g_print ("-- round %d of %d\n", r + 1, b->rounds);
+    presence_run (b, &b->kithd_ep, TRUE, seconds, r + 1, &k[r]);
+    if (!b->no_floor && !interrupted && !floor_run (b, &b->floor_ep, seconds, r + 1, &f[r]))
+      return FALSE;
+    if (b->floor_split && !interrupted && !floor_run (b, &b->split_ep, seconds, r + 1, &fs[r]))
+      return FALSE;
+    if (!interrupted)
+      done++;
+  }
+  if (done == 0)
+    return TRUE;
+  g_print ("saturation capacity (up to %d changes in flight%s, %d s, %s of %d round%s):\n",
+           b->window, b->random_order ? ", random order" : "", seconds, done > 1 ? "medians" : "figures", done, done > 1 ? "s" : "");
+  print_capacity_line ("kithd", k, done, b->no_floor ? NULL : f);
+  if (!b->no_floor)
+    print_capacity_line ("floor", f, done, NULL);
+  if (b->floor_split)
+    print_capacity_line ("floor, split writes", fs, done, b->no_floor ? NULL : f);
+  return TRUE;
 }
 
 /* ---- message round trip ---- */
@@ -1678,7 +2059,8 @@ hold_run (Bench *b)
   wait_quiet (b, 500 * 1000, 10 * G_USEC_PER_SEC);
   rss0 = read_rss_kb (b->pid);
   for (int i = 0; i < b->hold; i++)
-    g_ptr_array_add (conns, conn_new (b, i % b->n_users, FALSE));
+    g_ptr_array_add (conns, conn_new (b, &b->kithd_ep, b->users[i % b->n_users].token,
+                                      i % b->n_users, FALSE));
   start = g_get_monotonic_time ();
   all = connect_phase (b, conns, 300 * G_USEC_PER_SEC);
   elapsed = g_get_monotonic_time () - start;
@@ -1738,12 +2120,22 @@ raise_nofile (void)
   }
 }
 
+/* Closes every socket, the sources that reach them first: the main context
+ * runs on while kithd stops (kithd_terminate), and the keep-alive timer used
+ * to walk the freed array there (a SIGSEGV after the results, whenever the
+ * timer's 5 s period ended while kithd was stopping). */
+static void
+sockets_close (Bench *b)
+{
+  g_clear_handle_id (&b->keepalive_source, g_source_remove);
+  g_clear_handle_id (&b->epoll_source, g_source_remove);
+  g_clear_pointer (&b->conns, g_ptr_array_unref);
+}
+
 static void
 bench_free (Bench *b)
 {
-  g_clear_handle_id (&b->epoll_source, g_source_remove);
-  g_clear_handle_id (&b->keepalive_source, g_source_remove);
-  g_clear_pointer (&b->conns, g_ptr_array_unref);
+  sockets_close (b);
   g_queue_clear (&b->connect_queue);
   if (b->epfd >= 0)
     close (b->epfd);
@@ -1764,7 +2156,11 @@ bench_free (Bench *b)
   g_free (b->set_json[0]);
   g_free (b->set_json[1]);
   g_free (b->run_tag);
-  g_free (b->host_header);
+  g_free (b->kithd_ep.host);
+  g_free (b->floor_ep.host);
+  g_free (b->split_ep.host);
+  g_free (b->round_hook);
+  g_clear_pointer (&b->rand, g_rand_free);
   g_free (b->url);
   g_free (b->kithd_path);
 }
@@ -1815,6 +2211,7 @@ run (Bench *b)
   b->latencies = g_array_sized_new (FALSE, FALSE, sizeof (gint64), 1 << 16);
   b->run_tag = g_strdup_printf ("%" G_GINT64_MODIFIER "x%x", g_get_real_time (), getpid ());
   b->users = g_new0 (User, b->n_users);
+  b->rand = g_rand_new_with_seed (1);
   for (int i = 0; i < b->n_users; i++)
     b->users[i].email = g_strdup_printf ("b%s-%d@bench.example", b->run_tag, i);
   if (!setup_frames (b)) {
@@ -1865,7 +2262,7 @@ run (Bench *b)
 
   rss0 = read_rss_kb (b->pid);
   for (int i = 0; i < b->n_users; i++) {
-    b->users[i].conn = conn_new (b, i, TRUE);
+    b->users[i].conn = conn_new (b, &b->kithd_ep, b->users[i].token, i, TRUE);
     g_ptr_array_add (primary, b->users[i].conn);
   }
   start = g_get_monotonic_time ();
@@ -1882,9 +2279,16 @@ run (Bench *b)
              " %.1f kB per connection\n",
              rss0 / 1024.0, rss1 / 1024.0, (rss1 - rss0) / (double) b->n_users);
 
-  presence_run (b);
+  if (!b->saturate) {
+    RunResult paced;
+
+    presence_run (b, &b->kithd_ep, FALSE, b->duration, 1, &paced);
+  }
   if (b->n_messages > 0 && b->n_contacts >= 2)
     message_run (b);
+  /* at saturation, kithd's capacity, with the floor server's for scale */
+  if (!saturation_runs (b))
+    return 1;
   return 0;
 }
 
@@ -1896,11 +2300,15 @@ main (int   argc,
   g_autoptr (GError) error = NULL;
   Bench b = {
     .pid = 0,
+    .kithd_ep = { .name = "kithd" },
+    .floor_ep = { .name = "floor" },
+    .split_ep = { .name = "floor-split" },
     .n_users = 2000,
     .n_contacts = 50,
     .rate = 200,
     .duration = 20,
     .window = 64,
+    .rounds = 1,
     .hold = 0,
     .hold_seconds = 10,
     .n_messages = 1000,
@@ -1909,6 +2317,8 @@ main (int   argc,
     .epfd = -1,
   };
   char *url = NULL, *kithd_path = NULL;
+  g_autofree char *port_file = NULL;
+  gboolean floor_server = FALSE;
   GOptionEntry entries[] = {
     { "url", 0, 0, G_OPTION_ARG_STRING, &url, "An already-running kithd (loopback)", "URL" },
     { "pid", 0, 0, G_OPTION_ARG_INT, &b.pid, "Its process id, for CPU and RSS (with --url)", "PID" },
@@ -1920,9 +2330,21 @@ main (int   argc,
     { "rate", 'r', 0, G_OPTION_ARG_INT, &b.rate, "Presence changes per second (default 200)", "R" },
     { "duration", 'd', 0, G_OPTION_ARG_INT, &b.duration, "Seconds of changes (default 20)", "D" },
     { "saturate", 0, 0, G_OPTION_ARG_NONE, &b.saturate,
-      "Send changes as fast as kithd takes them", NULL },
+      "Only the saturation runs (lasting D s), not the paced one", NULL },
     { "window", 0, 0, G_OPTION_ARG_INT, &b.window,
-      "Changes in flight with --saturate (default 64)", "W" },
+      "Changes in flight at saturation (default 64)", "W" },
+    { "saturate-seconds", 0, 0, G_OPTION_ARG_INT, &b.saturate_seconds,
+      "Seconds of each saturation run (default 10; D with --saturate)", "S" },
+    { "random-order", 0, 0, G_OPTION_ARG_NONE, &b.random_order,
+      "At saturation, change users in random order, not round the ring", NULL },
+    { "rounds", 0, 0, G_OPTION_ARG_INT, &b.rounds,
+      "Saturation rounds, kithd and the floor interleaved (default 1)", "N" },
+    { "no-floor", 0, 0, G_OPTION_ARG_NONE, &b.no_floor,
+      "No floor server: kithd's saturation runs alone", NULL },
+    { "floor-split-writes", 0, 0, G_OPTION_ARG_NONE, &b.floor_split,
+      "Also a floor server that writes each frame's header and payload apart, as kithd does", NULL },
+    { "round-hook", 0, 0, G_OPTION_ARG_STRING, &b.round_hook,
+      "Run CMD (sh -c) before and after each measured run (docs/performance.md)", "CMD" },
     { "hold", 0, 0, G_OPTION_ARG_INT, &b.hold,
       "Instead: open this many idle sockets and hold them", "COUNT" },
     { "hold-seconds", 0, 0, G_OPTION_ARG_INT, &b.hold_seconds, "How long (default 10)", "S" },
@@ -1934,6 +2356,10 @@ main (int   argc,
       "Reuse HTTP connections for the setup calls (see docs/performance.md)", NULL },
     { "connect-concurrency", 0, 0, G_OPTION_ARG_INT, &b.connect_concurrency,
       "Socket handshakes in flight (default 32)", "C" },
+    { "floor-server", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &floor_server,
+      "Be the floor server (started by the benchmark itself)", NULL },
+    { "port-file", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &port_file,
+      "With --floor-server: write the port here", "FILE" },
     { NULL }
   };
   int status;
@@ -1946,9 +2372,19 @@ main (int   argc,
   }
   if (b.n_users < 2 || b.n_contacts < 0 || b.n_contacts % 2 != 0 || b.n_contacts >= b.n_users
       || b.rate < 1 || b.duration < 1 || b.window < 1 || b.hold < 0 || b.hold_seconds < 0
-      || b.n_messages < 0 || b.rest_concurrency < 1 || b.connect_concurrency < 1) {
-    g_printerr ("bad options: need N ≥ 2, 0 ≤ K < N with K even, R, D, W ≥ 1\n");
+      || b.n_messages < 0 || b.rest_concurrency < 1 || b.connect_concurrency < 1
+      || b.saturate_seconds < 0 || b.rounds < 1) {
+    g_printerr ("bad options: need N ≥ 2, 0 ≤ K < N with K even, R, D, W, rounds ≥ 1\n");
     return 2;
+  }
+  if (floor_server) {
+    if (port_file == NULL) {
+      g_printerr ("--floor-server needs --port-file\n");
+      return 2;
+    }
+    g_free (url);
+    g_free (kithd_path);
+    return presence_floor_main (b.n_users, b.n_contacts, port_file, b.floor_split);
   }
   b.half = b.n_contacts / 2;
   b.url = url;
@@ -1965,8 +2401,9 @@ main (int   argc,
   status = run (&b);
   if (status == 1)
     kithd_print_log (&b);
-  /* close our sockets before kithd goes, so its shutdown is clean */
-  g_clear_pointer (&b.conns, g_ptr_array_unref);
+  /* close our sockets before the servers go, so their shutdown is clean */
+  sockets_close (&b);
+  floor_stop (&b);
   kithd_stop (&b);
   bench_free (&b);
   if (interrupted && status == 0)
