@@ -478,7 +478,8 @@ kithd_start (Bench   *b,
   conf_file = g_build_filename (b->data_dir, "kithd-bench.conf", NULL);
   if (!g_file_set_contents (conf_file,
                             "[limits]\nconnections-per-address=0\nsign-ups-per-address=0\n"
-                            "login-failures-per-address=0\nmessages-per-second=0\n", -1, error))
+                            "login-failures-per-address=0\nmessages-per-second=0\n"
+                            "password-checks-per-address=0\npassword-checks=0\n", -1, error))
     return FALSE;
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT

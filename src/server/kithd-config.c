@@ -59,6 +59,8 @@ kithd_config_new (void)
   config->idle_timeout_ms = 30 * 1000;
   for (guint l = 0; l < KITHD_N_LIMITS; l++)
     config->limits[l] = KITHD_LIMIT_DEFAULT;
+  config->password_checks_per_address = KITHD_THROTTLE_HASHES_PER_ADDRESS;
+  config->password_checks = KITHD_THROTTLE_HASHES_IN_ALL;
   config->messages_per_second = 10;
   config->message_burst = 60;
   config->max_send_queue = 1024 * 1024;
@@ -293,6 +295,14 @@ kithd_config_load_file (KithdConfig  *config,
       return FALSE;
     config->limits[limit_keys[i].limit] = v;
   }
+  v = config->password_checks_per_address;
+  if (!get_uint (kf, "limits", "password-checks-per-address", 0, 100000, &v, error))
+    return FALSE;
+  config->password_checks_per_address = v;
+  v = config->password_checks;
+  if (!get_uint (kf, "limits", "password-checks", 0, 100000, &v, error))
+    return FALSE;
+  config->password_checks = v;
   v = config->messages_per_second;
   if (!get_uint (kf, "limits", "messages-per-second", 0, 1000000, &v, error))
     return FALSE;

@@ -38,6 +38,8 @@ typedef struct {
   guint     request_timeout_ms;        /* first line to last byte of a request */
   guint     idle_timeout_ms;           /* a connection with no request in progress */
   guint     limits[KITHD_N_LIMITS];    /* events per window, 0: none; or KITHD_LIMIT_DEFAULT */
+  guint     password_checks_per_address; /* hashes waiting or running, 0: no bound */
+  guint     password_checks;
   guint     messages_per_second;       /* per socket, 0: no limit */
   guint     message_burst;
   gsize     max_send_queue;            /* bytes per connection */

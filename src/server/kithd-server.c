@@ -85,6 +85,8 @@ kithd_server_new (KithdConfig  *config,
   g_return_val_if_fail (config != NULL, NULL);
 
   self->config = config;
+  kithd_throttle_set_hash_bounds (self->throttle, config->password_checks_per_address,
+                                  config->password_checks);
   for (guint l = 0; l < KITHD_N_LIMITS; l++) {
     if (config->limits[l] != KITHD_LIMIT_DEFAULT)
       kithd_throttle_set_rule (self->throttle, l, config->limits[l],

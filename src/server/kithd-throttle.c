@@ -18,6 +18,8 @@ struct _KithdThrottle
   guint           n_since_sweep;
   GHashTable     *hashing;                 /* address key -> in flight (GUINT_TO_POINTER) */
   guint           hashing_total;
+  guint           hashes_per_address;
+  guint           hashes_in_all;
 };
 
 /* The defaults (docs/server.md, "Throttling"); kithd.conf may change them. */
@@ -71,6 +73,8 @@ kithd_throttle_new (void)
                                              (GDestroyNotify) g_array_unref);
   }
   self->hashing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->hashes_per_address = KITHD_THROTTLE_HASHES_PER_ADDRESS;
+  self->hashes_in_all = KITHD_THROTTLE_HASHES_IN_ALL;
   return self;
 }
 
@@ -187,13 +191,23 @@ kithd_throttle_forget (KithdThrottle *self,
   g_hash_table_remove (self->events[limit], key);
 }
 
+void
+kithd_throttle_set_hash_bounds (KithdThrottle *self,
+                                guint          per_address,
+                                guint          in_all)
+{
+  self->hashes_per_address = per_address;
+  self->hashes_in_all = in_all;
+}
+
 gboolean
 kithd_throttle_begin_hash (KithdThrottle *self,
                            const char    *address)
 {
   guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->hashing, address));
 
-  if (n >= KITHD_THROTTLE_HASHES_PER_ADDRESS || self->hashing_total >= KITHD_THROTTLE_HASHES_IN_ALL)
+  if ((self->hashes_per_address > 0 && n >= self->hashes_per_address) ||
+      (self->hashes_in_all > 0 && self->hashing_total >= self->hashes_in_all))
     return FALSE;
   g_hash_table_insert (self->hashing, g_strdup (address), GUINT_TO_POINTER (n + 1));
   self->hashing_total++;

@@ -29,9 +29,9 @@ typedef struct {
   gint64 window_ms;
 } KithdLimitRule;
 
-/* Hashes (yescrypt) waiting or running: per address, and in all. On two
- * cores a hash takes ~50 ms, so no honest log-in waits more than ~1 s
- * behind others. */
+/* Hashes (yescrypt) waiting or running, by default: per address, and in
+ * all. On two cores a hash takes ~50 ms, so no honest log-in waits more
+ * than ~1 s behind others. kithd.conf may change them. */
 #define KITHD_THROTTLE_HASHES_PER_ADDRESS  8
 #define KITHD_THROTTLE_HASHES_IN_ALL       32
 
@@ -68,6 +68,10 @@ void           kithd_throttle_forget       (KithdThrottle        *self,
 /* FALSE when @address has KITHD_THROTTLE_HASHES_PER_ADDRESS hashes in
  * flight, or kithd KITHD_THROTTLE_HASHES_IN_ALL; else counts one, to be
  * given back with kithd_throttle_end_hash(). */
+/* 0: no bound. */
+void           kithd_throttle_set_hash_bounds (KithdThrottle     *self,
+                                               guint              per_address,
+                                               guint              in_all);
 gboolean       kithd_throttle_begin_hash   (KithdThrottle        *self,
                                             const char           *address);
 void           kithd_throttle_end_hash     (KithdThrottle        *self,
