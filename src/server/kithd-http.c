@@ -24,9 +24,12 @@
 
 /* The kernel caps it at net.core.somaxconn (4096 on Debian 12). */
 #define LISTEN_BACKLOG        1024
-/* A request's headers must fit in this (libmicrohttpd answers 431 past it).
- * An idle upgraded connection keeps the pool: small keeps it cheap. */
-#define CONNECTION_MEMORY     (16 * 1024)
+/* A request's headers must fit in this (libmicrohttpd answers 431 past
+ * it). libmicrohttpd zeroes the whole pool when a request is done, so every
+ * connection keeps it resident, an upgraded one for as long as it lives:
+ * 8 KiB holds any request of ours or a browser's, and costs ~8.7 kB per
+ * idle socket (docs/performance.md). */
+#define CONNECTION_MEMORY     (8 * 1024)
 /* Descriptors kept for everything that is not a connection (database,
  * log, epoll sets, mail being written, …), beyond those open at start. */
 #define RESERVED_DESCRIPTORS  32
