@@ -29,6 +29,9 @@
  * done all it can (its main context and database queue idle): socket
  * frames after a hello then come after the welcome, as a real client's do.
  *
+ * kithd trusts 127.0.0.1 as a reverse proxy, so that X-Forwarded-For, as
+ * the input writes it, names the client (its throttles count by address).
+ *
  * Two accounts exist whatever the inputs did before (remade when an input
  * deleted them or ended their sessions), with fixed tokens, so that the
  * corpus can reach every signed-in route and the socket's hello:
@@ -424,6 +427,8 @@ LLVMFuzzerInitialize (int    *argc,
   config->idle_timeout_ms = 300;
   config->hello_timeout_ms = 2000;
   config->max_send_queue = 64 * 1024;
+  /* The peer is a trusted proxy: X-Forwarded-For names the client. */
+  config->trusted_proxies = g_strsplit ("127.0.0.1", ",", -1);
 
   server = kithd_server_new (config, &error);
   if (!server || !kithd_server_listen (server, &error))

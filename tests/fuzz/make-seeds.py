@@ -195,6 +195,11 @@ http = {
     "expect": req("POST", A + "/sessions", bodies["log-in"], headers=["Expect: 100-continue"]),
     "pipelined": req("GET", A + "/server") + req("GET", A + "/me", token=ALICE) + req("GET", A + "/contacts", token=BOB),
     "http10": b"GET /api/v1/server HTTP/1.0\r\n\r\n",
+    # kithd trusts 127.0.0.1 as a proxy in fuzz-http: the last address is the client
+    "forwarded": req("POST", A + "/sessions", {"email": "alice@example.com", "password": "wrong"},
+                     headers=["X-Forwarded-For: 203.0.113.9, 2001:db8::1"]) +
+                 req("POST", A + "/accounts", bodies["sign-up"], headers=["X-Forwarded-For: ::ffff:10.0.0.1"]) +
+                 req("POST", A + "/password-reset", bodies["reset-request"], headers=["X-Forwarded-For: nonsense"]),
     "garbage": b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03",
     # libmicrohttpd 0.9.75 answers these with its error's header block twice
     "no-host": b"GET /api/v1/server HTTP/1.1\r\n\r\n",
