@@ -68,6 +68,7 @@ struct _KithdWsConn
   guint                   registered : 1;  /* in ws_epfd */
   guint                   want_write : 1;  /* EPOLLOUT asked for: output is queued */
   guint                   lingering : 1;   /* dropped, holding a ref until the end */
+  guint                   draining : 1;    /* all sent, write side shut; input dropped */
 
   const KithdWsCallbacks *callbacks;
   gpointer                user_data;
@@ -77,6 +78,7 @@ struct _KithdWsConn
 
 static void     conn_read   (KithdWsConn *self);
 static gboolean conn_flush  (KithdWsConn *self);
+static void     conn_finish (KithdWsConn *self);
 
 /*
  * One epoll set for every connection, watched by one GSource on the main
@@ -409,7 +411,7 @@ conn_flush (KithdWsConn *self)
   if (self->state != WS_DEAD)
     conn_want_write (self, FALSE);
   if (self->state != WS_DEAD && self->shut_when_flushed)
-    conn_abort (self, self->close_code);
+    conn_finish (self);
 
   return FALSE;
 }
@@ -431,6 +433,40 @@ on_close_timeout (gpointer user_data)
   conn_abort (self, self->close_code);
 
   return G_SOURCE_REMOVE;
+}
+
+/* Everything is out, the close frame last. Closing the socket now, with
+ * input from the peer still unread, would make the kernel send a reset and
+ * throw away what the peer has not received yet (the close frame among
+ * it, for a peer that reads slowly). So the write side is shut (a FIN
+ * follows the close frame) and what the peer still sends is read and
+ * dropped until it closes its side, or the close timer ends it. The owner
+ * is told now: for it the connection is over. */
+static void
+conn_finish (KithdWsConn *self)
+{
+  if (self->state == WS_DEAD || self->draining)
+    return;
+
+  self->draining = TRUE;
+  self->state = WS_CLOSING;
+  g_clear_pointer (&self->rbuf, g_byte_array_unref);
+  g_clear_pointer (&self->msg, g_byte_array_unref);
+  if (shutdown (self->fd, SHUT_WR) < 0 && errno != ENOTSOCK) {
+    conn_abort (self, self->close_code);
+    return;
+  }
+  if (self->close_timeout_id == 0)
+    self->close_timeout_id = g_timeout_add (CLOSE_GRACE_MS, on_close_timeout, self);
+
+  if (!self->lingering) {
+    self->lingering = TRUE;
+    kithd_ws_conn_ref (self);
+  }
+  if (self->callbacks)
+    g_idle_add_full (G_PRIORITY_DEFAULT, on_emit_closed,
+                     kithd_ws_conn_ref (self),
+                     (GDestroyNotify) kithd_ws_conn_unref);
 }
 
 /* The send queue is full: the peer does not read. What is queued is
@@ -530,8 +566,8 @@ handle_close_frame (KithdWsConn  *self,
     /* Our close was answered: done once the rest is out. */
     self->shut_when_flushed = TRUE;
     conn_kick (self);
-    if (self->state != WS_DEAD && g_queue_is_empty (&self->wqueue))
-      conn_abort (self, self->close_code);
+    if (g_queue_is_empty (&self->wqueue))
+      conn_finish (self);
     return;
   }
 
@@ -683,6 +719,8 @@ take_input (KithdWsConn  *self,
 {
   gsize used;
 
+  if (self->draining)
+    return;
   if (!self->rbuf)
     self->rbuf = g_byte_array_sized_new (n);
   g_byte_array_append (self->rbuf, data, n);
