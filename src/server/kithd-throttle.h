@@ -65,13 +65,13 @@ void           kithd_throttle_forget       (KithdThrottle        *self,
                                             KithdLimit            limit,
                                             const char           *key);
 
-/* FALSE when @address has KITHD_THROTTLE_HASHES_PER_ADDRESS hashes in
- * flight, or kithd KITHD_THROTTLE_HASHES_IN_ALL; else counts one, to be
- * given back with kithd_throttle_end_hash(). */
-/* 0: no bound. */
+/* The hashes in flight allowed per address and in all; 0: no bound. */
 void           kithd_throttle_set_hash_bounds (KithdThrottle     *self,
                                                guint              per_address,
                                                guint              in_all);
+/* FALSE when @address has its bound of hashes in flight, or kithd has its
+ * bound in all; else counts one, to be given back with
+ * kithd_throttle_end_hash(). */
 gboolean       kithd_throttle_begin_hash   (KithdThrottle        *self,
                                             const char           *address);
 void           kithd_throttle_end_hash     (KithdThrottle        *self,

@@ -1448,6 +1448,18 @@ kithd_test_socket_wait_frame (KithdTestSocket *self,
   return frame;
 }
 
+gboolean
+kithd_test_socket_await (KithdTestSocket *self,
+                         const char      *type,
+                         const char      *member,
+                         gint64           value,
+                         guint            timeout_ms)
+{
+  g_autoptr (JsonObject) frame = kithd_test_socket_wait_frame (self, type, member, value, timeout_ms);
+
+  return frame != NULL;
+}
+
 const char *
 kithd_test_socket_wait_presence (KithdTestSocket *self,
                                  gint64           user_id,

@@ -239,6 +239,12 @@ JsonObject       *kithd_test_socket_wait_frame  (KithdTestSocket *self,
                                                  const char      *member,
                                                  gint64           value,
                                                  guint            timeout_ms);
+/* The same, for a frame only waited for: TRUE when it came (and is gone). */
+gboolean          kithd_test_socket_await       (KithdTestSocket *self,
+                                                 const char      *type,
+                                                 const char      *member,
+                                                 gint64           value,
+                                                 guint            timeout_ms);
 /* Like wait_frame for a presence frame of @user_id, returning its status
  * (a static string) or NULL. */
 const char       *kithd_test_socket_wait_presence (KithdTestSocket *self,

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -665,14 +666,28 @@ send_together (KithdTestServer *srv,
                GPtrArray       *requests)
 {
   g_autoptr (GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+  GPid pid = kithd_test_server_get_pid (srv);
+  guint fds_before = kithd_test_server_count_fds (srv);
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   Tally tally = { 0 };
 
+  /* "At once" for kithd: every connection accepted first, then every
+   * request written while kithd is stopped, so that one wake-up finds them
+   * all readable, and no hash can end (and free its place) before the last
+   * request is seen, however slow the machine. */
   for (guint i = 0; i < requests->len; i++) {
     int fd = kithd_test_raw_open (srv, from);
 
-    g_assert_true (kithd_test_raw_send_str (fd, g_ptr_array_index (requests, i)));
     g_array_append_val (fds, fd);
   }
+  while (kithd_test_server_count_fds (srv) < fds_before + requests->len) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    g_usleep (10000);
+  }
+  g_assert_no_errno (kill (pid, SIGSTOP));
+  for (guint i = 0; i < fds->len; i++)
+    g_assert_true (kithd_test_raw_send_str (g_array_index (fds, int, i), g_ptr_array_index (requests, i)));
+  g_assert_no_errno (kill (pid, SIGCONT));
   for (guint i = 0; i < fds->len; i++) {
     int fd = g_array_index (fds, int, i);
     g_autofree char *headers = NULL;

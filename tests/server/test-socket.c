@@ -160,7 +160,7 @@ test_hidden (void)
   g_assert_nonnull (invite);
   g_assert_cmpint (json_object_get_int_member (invite, "from"), ==, bob->id);
   kithd_test_socket_send_printf (a, "{\"type\": \"call.reject\", \"call_id\": \"c-hidden\", \"to\": %" G_GINT64_FORMAT "}", bob->id);
-  g_assert_nonnull (kithd_test_socket_wait_frame (b, "call.reject", "from", ada->id, WAIT));
+  g_assert_true (kithd_test_socket_await (b, "call.reject", "from", ada->id, WAIT));
 
   /* A new connection of Bob's does not see hidden Ada. */
   {
@@ -244,14 +244,14 @@ test_busy_in_call (void)
   /* Ringing is not busy yet; answering is. */
   kithd_test_socket_send_printf (a, "{\"type\": \"call.invite\", \"call_id\": \"call-1\", \"to\": %" G_GINT64_FORMAT
                                  ", \"video\": true, \"sdp\": \"v=0 offer\"}", bob->id);
-  g_assert_nonnull (kithd_test_socket_wait_frame (b, "call.invite", "from", ada->id, WAIT));
+  g_assert_true (kithd_test_socket_await (b, "call.invite", "from", ada->id, WAIT));
   kithd_test_socket_send_printf (b, "{\"type\": \"call.ringing\", \"call_id\": \"call-1\", \"to\": %" G_GINT64_FORMAT "}", ada->id);
-  g_assert_nonnull (kithd_test_socket_wait_frame (a, "call.ringing", "from", bob->id, WAIT));
+  g_assert_true (kithd_test_socket_await (a, "call.ringing", "from", bob->id, WAIT));
   assert_no_presence (c, ada->id);
 
   kithd_test_socket_send_printf (b, "{\"type\": \"call.answer\", \"call_id\": \"call-1\", \"to\": %" G_GINT64_FORMAT
                                  ", \"sdp\": \"v=0 answer\"}", ada->id);
-  g_assert_nonnull (kithd_test_socket_wait_frame (a, "call.answer", "from", bob->id, WAIT));
+  g_assert_true (kithd_test_socket_await (a, "call.answer", "from", bob->id, WAIT));
   assert_presence (c, ada->id, "busy");
   assert_presence (c, bob->id, "busy");
 
@@ -262,14 +262,14 @@ test_busy_in_call (void)
   g_assert_cmpint (json_object_get_int_member (candidate, "sdp_mline_index"), ==, 0);
 
   kithd_test_socket_send_printf (b, "{\"type\": \"call.hangup\", \"call_id\": \"call-1\", \"to\": %" G_GINT64_FORMAT "}", ada->id);
-  g_assert_nonnull (kithd_test_socket_wait_frame (a, "call.hangup", "from", bob->id, WAIT));
+  g_assert_true (kithd_test_socket_await (a, "call.hangup", "from", bob->id, WAIT));
   assert_presence (c, ada->id, "online");
   assert_presence (c, bob->id, "online");
 
   /* A call ended by a disconnect: the peer is told, busy goes. */
   kithd_test_socket_send_printf (a, "{\"type\": \"call.invite\", \"call_id\": \"call-2\", \"to\": %" G_GINT64_FORMAT
                                  ", \"video\": false, \"sdp\": \"v=0\"}", bob->id);
-  g_assert_nonnull (kithd_test_socket_wait_frame (b, "call.invite", "from", ada->id, WAIT));
+  g_assert_true (kithd_test_socket_await (b, "call.invite", "from", ada->id, WAIT));
   kithd_test_socket_send_printf (b, "{\"type\": \"call.answer\", \"call_id\": \"call-2\", \"to\": %" G_GINT64_FORMAT
                                  ", \"sdp\": \"v=0\"}", ada->id);
   assert_presence (c, ada->id, "busy");
@@ -469,7 +469,7 @@ test_duplicate_id (void)
 
   where = g_strdup_printf ("client_id = 'dup-1' AND from_id = %" G_GINT64_FORMAT, ada->id);
   g_assert_cmpint (kithd_test_server_db_count (server, "messages", where), ==, 1);
-  g_assert_nonnull (kithd_test_socket_wait_frame (b, "message", "seq", first, WAIT));
+  g_assert_true (kithd_test_socket_await (b, "message", "seq", first, WAIT));
   kithd_test_socket_sync (b);
   g_assert_cmpuint (kithd_test_socket_count (b, "message"), ==, 0);
 }
@@ -501,7 +501,7 @@ test_nul_refused (void)
   b = connect_user (bob);
 
   seq = send_message_acked (a, "nul-1", bob->id, "first");
-  g_assert_nonnull (kithd_test_socket_wait_frame (b, "message", "seq", seq, WAIT));
+  g_assert_true (kithd_test_socket_await (b, "message", "seq", seq, WAIT));
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (JsonObject) error = NULL;
@@ -622,7 +622,7 @@ test_bad_frames (void)
     g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "not_signed_in");
   }
   kithd_test_socket_send (early, "{\"type\": \"ping\"}");
-  g_assert_nonnull (kithd_test_socket_wait_frame (early, "error", NULL, 0, WAIT));
+  g_assert_true (kithd_test_socket_await (early, "error", NULL, 0, WAIT));
   g_assert_true (kithd_test_socket_is_open (early));
 
   /* A bad hello token: closed 4001. */
@@ -873,7 +873,7 @@ test_contact_frames (void)
   accepted = kithd_test_socket_wait_frame (a, "contact.accepted", NULL, 0, WAIT);
   g_assert_nonnull (accepted);
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (accepted, "user"), "id"), ==, bob->id);
-  g_assert_nonnull (kithd_test_socket_wait_frame (b, "contact.accepted", NULL, 0, WAIT));
+  g_assert_true (kithd_test_socket_await (b, "contact.accepted", NULL, 0, WAIT));
   assert_presence (a, bob->id, "online");
   assert_presence (b, ada->id, "online");
 
