@@ -780,8 +780,9 @@ on_silent_call (GDBusConnection       *connection,
 {
   SvcPrivateBus *bus = user_data;
 
-  /* Taken, and left without an answer (until the bus goes down). */
-  g_ptr_array_add (bus->unanswered, g_object_ref (invocation));
+  /* Taken (the handler owns @invocation), and left without an answer
+   * until the bus goes down. */
+  g_ptr_array_add (bus->unanswered, invocation);
 }
 
 static const GDBusInterfaceVTable silent_vtable = { on_silent_call, NULL, NULL, { 0 } };
@@ -969,6 +970,7 @@ svc_private_bus_lock_keyring (SvcPrivateBus *bus)
                                        G_VARIANT_TYPE ("(aoo)"), G_DBUS_CALL_FLAGS_NONE, 10000,
                                        NULL, &error);
   g_assert_no_error (error);
+  g_clear_pointer (&reply, g_variant_unref);
 
   reply = g_dbus_connection_call_sync (bus->connection, "org.freedesktop.secrets", login[0],
                                        "org.freedesktop.DBus.Properties", "Get",
