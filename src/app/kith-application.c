@@ -26,7 +26,13 @@ struct _KithApplication
   char           *sign_in_error;    /* for the login page, until there is a window */
   gboolean        exit_only;        /* `kith --exit`: no restore, no window */
   gboolean        exiting;
+  guint           close_wait_id;    /* the window closed before the tray knew of a host */
+  gulong          close_wait_handler;
 };
+
+/* How long a closed window waits for the tray to learn whether a host
+ * shows it (it asks right after start-up) before Kith quits. */
+#define TRAY_ANSWER_WAIT_MS 5000
 
 G_DEFINE_FINAL_TYPE (KithApplication, kith_application, ADW_TYPE_APPLICATION)
 
@@ -277,12 +283,15 @@ on_exit_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void close_wait_end (KithApplication *self);
+
 static void
 kith_application_exit (KithApplication *self)
 {
   if (self->exiting)
     return;
   self->exiting = TRUE;
+  close_wait_end (self);
 
   g_debug ("Exit");
   if (self->window != NULL)
@@ -300,16 +309,14 @@ kith_application_exit (KithApplication *self)
   kith_session_exit_async (self->session, NULL, on_exit_done, g_object_ref (self));
 }
 
-static gboolean
-on_close_request (GtkWindow       *window,
-                  KithApplication *self)
+/* The window was closed: Kith hides in the tray when a tray shows it, else
+ * it quits, which signs out like Exit. */
+static void
+hide_or_exit (KithApplication *self)
 {
-  if (self->exiting)
-    return FALSE;
-
   if (self->tray != NULL && kith_tray_get_host_available (self->tray) &&
       g_settings_get_boolean (self->settings, "close-to-tray")) {
-    gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+    gtk_widget_set_visible (GTK_WIDGET (self->window), FALSE);
 
     if (!g_settings_get_boolean (self->settings, "tray-hint-shown")) {
       g_autoptr (GNotification) notification = g_notification_new (_("Kith is still running"));
@@ -321,11 +328,73 @@ on_close_request (GtkWindow       *window,
       g_application_send_notification (G_APPLICATION (self), "tray-hint", notification);
       g_settings_set_boolean (self->settings, "tray-hint-shown", TRUE);
     }
+    return;
+  }
+
+  kith_application_exit (self);
+}
+
+static void
+close_wait_end (KithApplication *self)
+{
+  g_clear_handle_id (&self->close_wait_id, g_source_remove);
+  if (self->close_wait_handler != 0 && self->tray != NULL)
+    g_signal_handler_disconnect (self->tray, self->close_wait_handler);
+  self->close_wait_handler = 0;
+}
+
+/* The wait is over: unless the window was opened again meanwhile, decide. */
+static void
+close_wait_done (KithApplication *self)
+{
+  close_wait_end (self);
+  if (self->exiting || self->window == NULL || gtk_widget_get_visible (GTK_WIDGET (self->window)))
+    return;
+  hide_or_exit (self);
+}
+
+static void
+on_tray_host_known (KithTray        *tray,
+                    GParamSpec      *pspec,
+                    KithApplication *self)
+{
+  if (kith_tray_get_host_known (tray))
+    close_wait_done (self);
+}
+
+static gboolean
+on_close_wait_timeout (gpointer user_data)
+{
+  KithApplication *self = user_data;
+
+  g_debug ("The tray did not say whether it shows Kith");
+  self->close_wait_id = 0;
+  close_wait_done (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_close_request (GtkWindow       *window,
+                  KithApplication *self)
+{
+  if (self->exiting)
+    return FALSE;
+
+  /* Closed in the moment after start-up when the tray is still asking
+   * whether a host shows it: hidden now, the rest once it knows. */
+  if (self->tray != NULL && !kith_tray_get_host_known (self->tray) &&
+      g_settings_get_boolean (self->settings, "close-to-tray")) {
+    gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+    if (self->close_wait_id == 0) {
+      self->close_wait_handler = g_signal_connect (self->tray, "notify::host-known",
+                                                   G_CALLBACK (on_tray_host_known), self);
+      self->close_wait_id = g_timeout_add (TRAY_ANSWER_WAIT_MS, on_close_wait_timeout, self);
+    }
     return TRUE;
   }
 
-  /* No tray to keep running in: closing quits, which signs out like Exit. */
-  kith_application_exit (self);
+  hide_or_exit (self);
   return TRUE;
 }
 
@@ -598,6 +667,7 @@ kith_application_shutdown (GApplication *app)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->restore_timeout_id, g_source_remove);
+  close_wait_end (self);
   if (self->tray != NULL) {
     kith_tray_unexport (self->tray);
     g_clear_object (&self->tray);
@@ -613,6 +683,7 @@ kith_application_dispose (GObject *object)
   KithApplication *self = KITH_APPLICATION (object);
 
   g_clear_handle_id (&self->restore_timeout_id, g_source_remove);
+  close_wait_end (self);
   g_clear_object (&self->tray);
   if (self->watched_contacts != NULL)
     unwatch_contacts (self);

@@ -183,6 +183,7 @@ struct _KithTray
   guint            name_acquired : 1;
   guint            registered : 1;
   guint            watcher_has_host : 1;
+  guint            host_known : 1;      /* host_available is the watcher's answer */
   guint            host_available : 1;
   guint            signed_in : 1;
 };
@@ -195,6 +196,7 @@ enum {
   PROP_BUS_NAME,
   PROP_REGISTERED,
   PROP_HOST_AVAILABLE,
+  PROP_HOST_KNOWN,
   PROP_PRESENCE,
   PROP_UNREAD,
   PROP_SIGNED_IN,
@@ -796,6 +798,18 @@ update_host_available (KithTray *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HOST_AVAILABLE]);
 }
 
+/* Call after update_host_available(): who waits for the answer reads
+ * host-available when this changes. */
+static void
+set_host_known (KithTray *self,
+                gboolean  known)
+{
+  if (self->host_known == !!known)
+    return;
+  self->host_known = !!known;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HOST_KNOWN]);
+}
+
 static void
 set_registered (KithTray *self,
                 gboolean  registered)
@@ -834,6 +848,7 @@ on_host_registered_got (GObject      *object,
   }
 
   update_host_available (self);
+  set_host_known (self, TRUE);
 }
 
 static void
@@ -882,6 +897,7 @@ on_registered (GObject      *object,
   if (reply == NULL) {
     g_debug ("The StatusNotifierWatcher refused %s: %s", self->bus_name, error->message);
     set_registered (self, FALSE);
+    set_host_known (self, TRUE);
     return;
   }
 
@@ -945,6 +961,7 @@ on_watcher_appeared (GDBusConnection *connection,
                                         G_DBUS_SIGNAL_FLAGS_NONE, on_host_signal, self, NULL);
 
   set_registered (self, FALSE);
+  set_host_known (self, FALSE);
   maybe_register (self);
 }
 
@@ -959,6 +976,7 @@ on_watcher_vanished (GDBusConnection *connection,
 
   forget_watcher (self);
   set_registered (self, FALSE);
+  set_host_known (self, TRUE);
 }
 
 static void
@@ -1010,6 +1028,10 @@ kith_tray_get_property (GObject    *object,
 
   case PROP_HOST_AVAILABLE:
     g_value_set_boolean (value, self->host_available);
+    break;
+
+  case PROP_HOST_KNOWN:
+    g_value_set_boolean (value, self->host_known);
     break;
 
   case PROP_PRESENCE:
@@ -1165,6 +1187,18 @@ kith_tray_class_init (KithTrayClass *klass)
    */
   properties[PROP_HOST_AVAILABLE] =
     g_param_spec_boolean ("host-available", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * KithTray:host-known:
+   *
+   * Whether #KithTray:host-available is the watcher's answer: %FALSE from
+   * export until the watcher (or its absence) has said, and while a new
+   * watcher is asked. A window closed meanwhile waits for the answer.
+   */
+  properties[PROP_HOST_KNOWN] =
+    g_param_spec_boolean ("host-known", NULL, NULL,
                           FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
@@ -1419,6 +1453,14 @@ kith_tray_get_host_available (KithTray *self)
   g_return_val_if_fail (KITH_IS_TRAY (self), FALSE);
 
   return self->host_available;
+}
+
+gboolean
+kith_tray_get_host_known (KithTray *self)
+{
+  g_return_val_if_fail (KITH_IS_TRAY (self), FALSE);
+
+  return self->host_known;
 }
 
 const char *

@@ -38,6 +38,7 @@ GDBusConnection *kith_tray_get_connection      (KithTray         *self);
 const char      *kith_tray_get_bus_name        (KithTray         *self);
 gboolean         kith_tray_get_registered      (KithTray         *self);
 gboolean         kith_tray_get_host_available  (KithTray         *self);
+gboolean         kith_tray_get_host_known      (KithTray         *self);
 
 const char      *kith_tray_get_presence        (KithTray         *self);
 void             kith_tray_set_presence        (KithTray         *self,

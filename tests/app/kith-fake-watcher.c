@@ -26,6 +26,61 @@ static const char watcher_xml[] =
   "  </interface>"
   "</node>";
 
+static GVariant *
+watcher_property (KithFakeWatcher *watcher,
+                  const char      *property_name)
+{
+  if (g_str_equal (property_name, "IsStatusNotifierHostRegistered")) {
+    watcher->host_queries++;
+    return g_variant_new_boolean (watcher->host_registered);
+  }
+  if (g_str_equal (property_name, "RegisteredStatusNotifierItems"))
+    return g_variant_new_strv ((const char * const *) watcher->items->pdata, watcher->items->len);
+  if (g_str_equal (property_name, "ProtocolVersion"))
+    return g_variant_new_int32 (0);
+  return NULL;
+}
+
+/* The properties are read through method calls (no get_property in the
+ * vtable), so that an answer can be held back. */
+static void
+properties_call (KithFakeWatcher       *watcher,
+                 const char            *method_name,
+                 GVariant              *parameters,
+                 GDBusMethodInvocation *invocation)
+{
+  if (g_str_equal (method_name, "Get")) {
+    const char *iface, *property_name;
+    GVariant *value;
+
+    g_variant_get (parameters, "(&s&s)", &iface, &property_name);
+    if (g_str_equal (property_name, "IsStatusNotifierHostRegistered") && watcher->held != NULL) {
+      g_ptr_array_add (watcher->held, invocation);
+      return;
+    }
+    value = watcher_property (watcher, property_name);
+    if (value == NULL) {
+      g_dbus_method_invocation_return_dbus_error (invocation, "org.freedesktop.DBus.Error.UnknownProperty",
+                                                  property_name);
+      return;
+    }
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(v)", value));
+    return;
+  }
+  if (g_str_equal (method_name, "GetAll")) {
+    GVariantBuilder all;
+    const char *names[] = { "RegisteredStatusNotifierItems", "IsStatusNotifierHostRegistered", "ProtocolVersion" };
+
+    g_variant_builder_init (&all, G_VARIANT_TYPE ("a{sv}"));
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+      g_variant_builder_add (&all, "{sv}", names[i], watcher_property (watcher, names[i]));
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(a{sv})", &all));
+    return;
+  }
+  g_dbus_method_invocation_return_dbus_error (invocation, "org.freedesktop.DBus.Error.PropertyReadOnly",
+                                              "The watcher's properties are read-only");
+}
+
 static void
 watcher_method_call (GDBusConnection       *connection,
                      const char            *sender,
@@ -38,6 +93,10 @@ watcher_method_call (GDBusConnection       *connection,
 {
   KithFakeWatcher *watcher = user_data;
 
+  if (g_str_equal (interface_name, "org.freedesktop.DBus.Properties")) {
+    properties_call (watcher, method_name, parameters, invocation);
+    return;
+  }
   if (g_str_equal (method_name, "RegisterStatusNotifierItem")) {
     const char *service;
     const char *name;
@@ -55,30 +114,9 @@ watcher_method_call (GDBusConnection       *connection,
   g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
-static GVariant *
-watcher_get_property (GDBusConnection  *connection,
-                      const char       *sender,
-                      const char       *object_path,
-                      const char       *interface_name,
-                      const char       *property_name,
-                      GError          **error,
-                      gpointer          user_data)
-{
-  KithFakeWatcher *watcher = user_data;
-
-  if (g_str_equal (property_name, "IsStatusNotifierHostRegistered")) {
-    watcher->host_queries++;
-    return g_variant_new_boolean (watcher->host_registered);
-  }
-  if (g_str_equal (property_name, "RegisteredStatusNotifierItems"))
-    return g_variant_new_strv ((const char * const *) watcher->items->pdata, watcher->items->len);
-
-  return g_variant_new_int32 (0);
-}
-
 static const GDBusInterfaceVTable watcher_vtable = {
   watcher_method_call,
-  watcher_get_property,
+  NULL,
   NULL,
   { 0 }
 };
@@ -147,6 +185,28 @@ kith_fake_watcher_set_host (KithFakeWatcher *watcher,
                                  NULL, NULL);
 }
 
+static void
+answer_held (KithFakeWatcher *watcher)
+{
+  g_autoptr (GPtrArray) held = g_steal_pointer (&watcher->held);
+
+  for (guint i = 0; held != NULL && i < held->len; i++) {
+    watcher->host_queries++;
+    g_dbus_method_invocation_return_value (g_ptr_array_index (held, i),
+                                           g_variant_new ("(v)", g_variant_new_boolean (watcher->host_registered)));
+  }
+}
+
+void
+kith_fake_watcher_hold_host_answers (KithFakeWatcher *watcher,
+                                     gboolean         hold)
+{
+  if (hold && watcher->held == NULL)
+    watcher->held = g_ptr_array_new ();
+  else if (!hold)
+    answer_held (watcher);
+}
+
 void
 kith_fake_watcher_release_name (KithFakeWatcher *watcher)
 {
@@ -159,6 +219,7 @@ kith_fake_watcher_free (KithFakeWatcher *watcher)
 {
   g_autoptr (GError) error = NULL;
 
+  answer_held (watcher);
   g_dbus_connection_unregister_object (watcher->connection, watcher->registration_id);
   g_dbus_connection_close_sync (watcher->connection, NULL, &error);
   g_assert_no_error (error);

@@ -21,12 +21,17 @@ typedef struct {
   GPtrArray       *senders;          /* who registered each */
   gboolean         host_registered;
   guint            host_queries;     /* reads of IsStatusNotifierHostRegistered */
+  GPtrArray       *held;             /* GDBusMethodInvocation: reads not answered yet */
 } KithFakeWatcher;
 
 /* Owns org.kde.StatusNotifierWatcher (asserting it got it). */
 KithFakeWatcher *kith_fake_watcher_new          (gboolean         host_registered);
 void             kith_fake_watcher_set_host     (KithFakeWatcher *watcher,
                                                  gboolean         host_registered);
+/* While @hold, reads of IsStatusNotifierHostRegistered wait (a tray host
+ * slow to answer); when released they are answered with the present value. */
+void             kith_fake_watcher_hold_host_answers (KithFakeWatcher *watcher,
+                                                      gboolean         hold);
 /* The tray stops, the connection stays (for other fakes on it). */
 void             kith_fake_watcher_release_name (KithFakeWatcher *watcher);
 /* Gone as when its process ends: the connection closes. */

@@ -664,6 +664,27 @@ test_message_notification (Fixture       *f,
   WAIT_FOR (window_title_is (f->pid, "Charles Babbage – Kith"));
 }
 
+/* The window closed in the moment after start-up when the tray is still
+ * asking whether a host shows it: Kith hides and waits for the answer
+ * instead of taking "no answer yet" for "no tray" and quitting. */
+static void
+test_close_before_tray_answers (Fixture       *f,
+                                gconstpointer  data)
+{
+  kith_fake_watcher_hold_host_answers (f->watcher, TRUE);
+  start_kith (f);
+
+  send_delete_window (find_viewable_window (f->pid));
+  WAIT_FOR (find_viewable_window (f->pid) == None || f->exited);
+  g_assert_false (f->exited);
+
+  /* The tray answers: a host shows Kith, so it keeps running there. */
+  kith_fake_watcher_hold_host_answers (f->watcher, FALSE);
+  WAIT_FOR (has_notification (f->notifications, "Kith is still running") || f->exited);
+  g_assert_false (f->exited);
+  g_assert_true (find_viewable_window (f->pid) == None);
+}
+
 static gboolean
 name_has_owner (GDBusConnection *connection,
                 const char      *name)
@@ -732,6 +753,8 @@ main (int   argc,
 
   g_test_add ("/app-process/close-activate-second-launch", Fixture, NULL,
               fixture_setup, test_close_activate_second_launch, fixture_teardown);
+  g_test_add ("/app-process/close-before-tray-answers", Fixture, NULL,
+              fixture_setup, test_close_before_tray_answers, fixture_teardown);
   g_test_add ("/app-process/message-notification", Fixture, NULL,
               fixture_setup, test_message_notification, fixture_teardown);
   g_test_add ("/app-process/tray-exit", Fixture, NULL,
