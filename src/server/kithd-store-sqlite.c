@@ -11,6 +11,7 @@
 
 #include <glib/gstdio.h>
 
+#include "kith-private-file.h"
 #include "kithd-store-sqlite.h"
 
 /*
@@ -1466,38 +1467,6 @@ migrate (KithdStoreSqlite  *self,
   return TRUE;
 }
 
-/* The database holds password and token hashes, messages and queued mail
- * (reset links): it and its -wal, -shm and -journal files are 0600,
- * whatever the umask or the mode of the data folder. sqlite creates a new
- * database 0644 less the umask and gives the others the database's mode,
- * so the database is created here first, 0600; files left readable by
- * others (by an older kithd) are made 0600. A failure here is left to
- * sqlite3_open_v2() to report. */
-static void
-make_private (const char *path)
-{
-  static const char * const others[] = { "-wal", "-shm", "-journal" };
-  struct stat st;
-  int fd;
-
-  if (*path == '\0' || g_str_equal (path, ":memory:") || g_str_has_prefix (path, "file:"))
-    return;
-
-  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return;
-  if (fstat (fd, &st) == 0 && (st.st_mode & 0077) != 0 && fchmod (fd, 0600) != 0)
-    g_warning ("Cannot make %s private: %s", path, g_strerror (errno));
-  close (fd);
-
-  for (guint i = 0; i < G_N_ELEMENTS (others); i++) {
-    g_autofree char *other = g_strconcat (path, others[i], NULL);
-
-    if (g_stat (other, &st) == 0 && (st.st_mode & 0077) != 0 && g_chmod (other, 0600) != 0)
-      g_warning ("Cannot make %s private: %s", other, g_strerror (errno));
-  }
-}
-
 static gboolean
 kithd_store_sqlite_open (KithdStoreSqlite  *self,
                          const char        *path,
@@ -1506,7 +1475,7 @@ kithd_store_sqlite_open (KithdStoreSqlite  *self,
 {
   int rc;
 
-  make_private (path);
+  kith_make_database_private (path);
 
   /* NOMUTEX: one thread at a time uses the connection (the db worker) */
   rc = sqlite3_open_v2 (path, &self->db,

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "kith-message-store.h"
+#include "kith-private-file.h"
 
 struct _KithMessageStore
 {
@@ -228,33 +229,6 @@ close_untouched (sqlite3 *db)
   sqlite3_close (db);
 }
 
-/* The history is private: the database and its -wal, -shm and -journal
- * files are 0600, whatever the umask. sqlite creates a new database 0644
- * less the umask and gives the others the database's mode, so the database
- * is created here first, 0600; files left readable by others (by an older
- * Kith) are made 0600. A failure here is left to sqlite to report. */
-static void
-make_private (const char *path)
-{
-  static const char * const others[] = { "-wal", "-shm", "-journal" };
-  struct stat st;
-  int fd;
-
-  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return;
-  if (fstat (fd, &st) == 0 && (st.st_mode & 0077) != 0 && fchmod (fd, 0600) != 0)
-    g_warning ("Cannot make %s private: %s", path, g_strerror (errno));
-  close (fd);
-
-  for (guint i = 0; i < G_N_ELEMENTS (others); i++) {
-    g_autofree char *other = g_strconcat (path, others[i], NULL);
-
-    if (g_stat (other, &st) == 0 && (st.st_mode & 0077) != 0 && g_chmod (other, 0600) != 0)
-      g_warning ("Cannot make %s private: %s", other, g_strerror (errno));
-  }
-}
-
 /* Opens self->path, checks it, and brings it to the current version.
  * *damaged says whether a failure is the file's (then it can be set aside),
  * and *why what sqlite found. */
@@ -270,7 +244,7 @@ open_database (KithMessageStore  *self,
   int rc;
 
   *damaged = FALSE;
-  make_private (self->path);
+  kith_make_database_private (self->path);
   rc = sqlite3_open_v2 (self->path, &self->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK) {

@@ -1208,12 +1208,11 @@ kithd_test_raw_wait_closed (int   fd,
   return closed;
 }
 
-gboolean
-kithd_test_raw_ws_send (int         fd,
-                        const char *text)
+GByteArray *
+kithd_test_ws_text_frame (const char *text)
 {
   gsize len = strlen (text);
-  g_autoptr (GByteArray) frame = g_byte_array_new ();
+  GByteArray *frame = g_byte_array_new ();
   guint8 hdr[4] = { 0x81, 0, 0, 0 };
   const guint8 mask[4] = { 0, 0, 0, 0 };
 
@@ -1229,6 +1228,15 @@ kithd_test_raw_ws_send (int         fd,
   }
   g_byte_array_append (frame, mask, 4);
   g_byte_array_append (frame, (const guint8 *) text, len);
+  return frame;
+}
+
+gboolean
+kithd_test_raw_ws_send (int         fd,
+                        const char *text)
+{
+  g_autoptr (GByteArray) frame = kithd_test_ws_text_frame (text);
+
   return kithd_test_raw_send (fd, frame->data, frame->len);
 }
 

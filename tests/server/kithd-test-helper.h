@@ -208,7 +208,9 @@ gboolean          kithd_test_raw_wait_closed    (int              fd,
 int               kithd_test_raw_ws_open        (KithdTestServer *self,
                                                  const char      *token,
                                                  int              rcvbuf);
-/* Writes one masked text frame. */
+/* A client's text frame for @text (masked with a zero key, under 64 KiB). */
+GByteArray       *kithd_test_ws_text_frame      (const char      *text);
+/* Writes one such frame. */
 gboolean          kithd_test_raw_ws_send        (int              fd,
                                                  const char      *text);
 

@@ -658,6 +658,21 @@ typedef struct {
   guint other;
 } Tally;
 
+/* The status of @request sent from @from on a connection of its own. */
+static guint
+raw_status (KithdTestServer *srv,
+            const char      *from,
+            const char      *request)
+{
+  int fd = kithd_test_raw_open (srv, from);
+  guint status;
+
+  g_assert_true (kithd_test_raw_send_str (fd, request));
+  status = kithd_test_raw_read_response (fd, 20000, NULL, NULL);
+  close (fd);
+  return status;
+}
+
 /* Sends every request on its own connection from @from before reading any
  * answer: they reach kithd together, as a script's would. */
 static Tally
@@ -749,24 +764,13 @@ test_throttle_not_lockable (void)
   g_autoptr (KithdTestUser) ada = kithd_test_server_sign_up (own, "ada@example.com", PASSWORD, "Ada", "L");
   g_autofree char *wrong = log_in_request (ada->email, "Wrong#1234");
   g_autofree char *right = log_in_request (ada->email, PASSWORD);
-  int fd;
 
-  for (guint i = 0; i < 5; i++) {
-    fd = kithd_test_raw_open (own, "127.0.0.2");
-    kithd_test_raw_send_str (fd, wrong);
-    g_assert_cmpuint (kithd_test_raw_read_response (fd, 20000, NULL, NULL), ==, 401);
-    close (fd);
-  }
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpuint (raw_status (own, "127.0.0.2", wrong), ==, 401);
   /* The attacker's address is held off, even with the right password… */
-  fd = kithd_test_raw_open (own, "127.0.0.2");
-  kithd_test_raw_send_str (fd, right);
-  g_assert_cmpuint (kithd_test_raw_read_response (fd, 20000, NULL, NULL), ==, 429);
-  close (fd);
+  g_assert_cmpuint (raw_status (own, "127.0.0.2", right), ==, 429);
   /* …Ada, from her own, is not. */
-  fd = kithd_test_raw_open (own, "127.0.0.3");
-  kithd_test_raw_send_str (fd, right);
-  g_assert_cmpuint (kithd_test_raw_read_response (fd, 20000, NULL, NULL), ==, 201);
-  close (fd);
+  g_assert_cmpuint (raw_status (own, "127.0.0.3", right), ==, 201);
 
   kithd_test_server_free (own);
 }
@@ -782,7 +786,6 @@ test_hash_queue_bounded (void)
   g_autofree char *right = log_in_request (ada->email, PASSWORD);
   g_autoptr (GPtrArray) requests = g_ptr_array_new_with_free_func (g_free);
   Tally tally;
-  int fd;
 
   /* 100 accounts, so that only the bound on hashing holds them. */
   for (guint i = 0; i < 100; i++) {
@@ -796,10 +799,7 @@ test_hash_queue_bounded (void)
   g_assert_cmpuint (tally.refused, <=, 8);
   g_assert_cmpuint (tally.refused + tally.limited, ==, 100);
 
-  fd = kithd_test_raw_open (own, "127.0.0.3");
-  kithd_test_raw_send_str (fd, right);
-  g_assert_cmpuint (kithd_test_raw_read_response (fd, 20000, NULL, NULL), ==, 201);
-  close (fd);
+  g_assert_cmpuint (raw_status (own, "127.0.0.3", right), ==, 201);
 
   kithd_test_server_free (own);
 }
@@ -841,7 +841,6 @@ test_sign_up_limit (void)
   KithdTestServer *own = start_with_config ("sign-ups-per-address=3\n");
   g_autoptr (GPtrArray) requests = g_ptr_array_new_with_free_func (g_free);
   Tally tally;
-  int fd;
 
   for (guint i = 0; i < 10; i++) {
     g_autofree char *body = g_strdup_printf ("{\"email\": \"new%u@example.com\", \"password\": \"" PASSWORD "\", "
@@ -855,10 +854,7 @@ test_sign_up_limit (void)
   g_assert_cmpint (kithd_test_server_db_count (own, "users", NULL), ==, 3);
 
   /* Another address is not held by it. */
-  fd = kithd_test_raw_open (own, "127.0.0.3");
-  kithd_test_raw_send_str (fd, g_ptr_array_index (requests, 9));
-  g_assert_cmpuint (kithd_test_raw_read_response (fd, 20000, NULL, NULL), ==, 201);
-  close (fd);
+  g_assert_cmpuint (raw_status (own, "127.0.0.3", g_ptr_array_index (requests, 9)), ==, 201);
 
   kithd_test_server_free (own);
 }
@@ -934,11 +930,8 @@ test_trusted_proxy (void)
                                               "X-Forwarded-For: 203.0.113.9, %s\r\n"
                                               "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
                                               xff, strlen (wrong), wrong);
-      int fd = kithd_test_raw_open (own, from);
 
-      kithd_test_raw_send_str (fd, req);
-      g_assert_cmpuint (kithd_test_raw_read_response (fd, 20000, NULL, NULL), ==, 401);
-      close (fd);
+      g_assert_cmpuint (raw_status (own, from, req), ==, 401);
     }
     /* …and the next with the right password, naming another client. */
     {
@@ -946,13 +939,10 @@ test_trusted_proxy (void)
                                               "X-Forwarded-For: 198.51.100.99\r\n"
                                               "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
                                               strlen (right), right);
-      int fd = kithd_test_raw_open (own, from);
 
-      kithd_test_raw_send_str (fd, req);
       /* Through the proxy it is another client, and signs in; from
        * anywhere else the header changes nothing: the same address. */
-      g_assert_cmpuint (kithd_test_raw_read_response (fd, 20000, NULL, NULL), ==, round == 0 ? 201 : 429);
-      close (fd);
+      g_assert_cmpuint (raw_status (own, from, req), ==, round == 0 ? 201 : 429);
     }
   }
 

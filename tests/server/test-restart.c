@@ -100,22 +100,8 @@ static void
 send_text (int         fd,
            const char *text)
 {
-  gsize len = strlen (text);
-  g_autoptr (GByteArray) frame = g_byte_array_new ();
-  guint8 hdr[4] = { 0x81, 0, 0, 0 };
-  const guint8 mask[4] = { 0, 0, 0, 0 };
+  g_autoptr (GByteArray) frame = kithd_test_ws_text_frame (text);
 
-  if (len < 126) {
-    hdr[1] = 0x80 | len;
-    g_byte_array_append (frame, hdr, 2);
-  } else {
-    hdr[1] = 0x80 | 126;
-    hdr[2] = len >> 8;
-    hdr[3] = len & 0xff;
-    g_byte_array_append (frame, hdr, 4);
-  }
-  g_byte_array_append (frame, mask, 4);
-  g_byte_array_append (frame, (const guint8 *) text, len);
   send_all (fd, frame->data, frame->len);
 }
 

@@ -903,24 +903,9 @@ static void
 raw_write_frame (GOutputStream *out,
                  const char    *text)
 {
-  gsize len = strlen (text);
-  g_autoptr (GByteArray) frame = g_byte_array_new ();
-  guint8 hdr[4] = { 0x81, 0, 0, 0 };
-  const guint8 mask[4] = { 0, 0, 0, 0 };
+  g_autoptr (GByteArray) frame = kithd_test_ws_text_frame (text);
   g_autoptr (GError) error = NULL;
 
-  g_assert_cmpuint (len, <, 65536);
-  if (len < 126) {
-    hdr[1] = 0x80 | len;
-    g_byte_array_append (frame, hdr, 2);
-  } else {
-    hdr[1] = 0x80 | 126;
-    hdr[2] = len >> 8;
-    hdr[3] = len & 0xff;
-    g_byte_array_append (frame, hdr, 4);
-  }
-  g_byte_array_append (frame, mask, 4);
-  g_byte_array_append (frame, (const guint8 *) text, len);
   g_output_stream_write_all (out, frame->data, frame->len, NULL, NULL, &error);
   g_assert_no_error (error);
 }
