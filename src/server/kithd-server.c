@@ -12,6 +12,7 @@
 #include "kithd-routes.h"
 #include "kithd-server.h"
 #include "kithd-store-sqlite.h"
+#include "kithd-ws.h"
 
 #define SHUTDOWN_WAIT_US (3 * G_USEC_PER_SEC)
 
@@ -194,8 +195,13 @@ kithd_server_shutdown (KithdServer *self)
 
   kithd_hub_close_all (self->hub, 1001);
   deadline = g_get_monotonic_time () + SHUTDOWN_WAIT_US;
-  while (kithd_hub_get_n_connections (self->hub) > 0 && g_get_monotonic_time () < deadline)
+  while ((kithd_hub_get_n_connections (self->hub) > 0 || kithd_ws_get_n_lingering () > 0) &&
+         g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
+  /* What still lingers gives its socket back while the HTTP layer is there
+   * to take it (libmicrohttpd aborts when stopped with an upgraded
+   * connection still open). */
+  kithd_ws_abort_lingering ();
 
   /* The hub goes first (what is still open is cut): its sockets belong to
    * the HTTP layer, which then answers what waits and stops. */

@@ -90,6 +90,21 @@ static void     conn_finish (KithdWsConn *self);
  */
 static int   ws_epfd = -1;
 static guint ws_epoll_id;
+/* Connections their owner has been told are closed, still holding their
+ * socket (a slow reader's close frame going out, input drained): the
+ * server ends them before it gives the sockets' owner away. */
+static GHashTable *ws_lingering;
+
+static void
+linger_begin (KithdWsConn *self)
+{
+  if (self->lingering)
+    return;
+  self->lingering = TRUE;
+  if (ws_lingering == NULL)
+    ws_lingering = g_hash_table_new (NULL, NULL);
+  g_hash_table_add (ws_lingering, kithd_ws_conn_ref (self));
+}
 
 static gboolean
 on_epoll (int          fd,
@@ -248,8 +263,9 @@ conn_abort (KithdWsConn *self,
                    kithd_ws_conn_ref (self),
                    (GDestroyNotify) kithd_ws_conn_unref);
   if (self->lingering) {
-    /* The reference slow_reader() took goes once this call is over. */
+    /* The reference linger_begin() took goes once this call is over. */
     self->lingering = FALSE;
+    g_hash_table_remove (ws_lingering, self);
     g_idle_add_full (G_PRIORITY_DEFAULT, on_drop_linger, self, (GDestroyNotify) kithd_ws_conn_unref);
   }
 }
@@ -459,10 +475,7 @@ conn_finish (KithdWsConn *self)
   if (self->close_timeout_id == 0)
     self->close_timeout_id = g_timeout_add (CLOSE_GRACE_MS, on_close_timeout, self);
 
-  if (!self->lingering) {
-    self->lingering = TRUE;
-    kithd_ws_conn_ref (self);
-  }
+  linger_begin (self);
   if (self->callbacks)
     g_idle_add_full (G_PRIORITY_DEFAULT, on_emit_closed,
                      kithd_ws_conn_ref (self),
@@ -503,8 +516,7 @@ slow_reader (KithdWsConn *self)
   g_clear_handle_id (&self->close_timeout_id, g_source_remove);
   self->close_timeout_id = g_timeout_add (LINGER_MS, on_close_timeout, self);
 
-  self->lingering = TRUE;
-  kithd_ws_conn_ref (self);
+  linger_begin (self);
   g_idle_add_full (G_PRIORITY_DEFAULT, on_emit_closed,
                    kithd_ws_conn_ref (self),
                    (GDestroyNotify) kithd_ws_conn_unref);
@@ -827,6 +839,32 @@ kithd_ws_conn_new (int                     fd,
   }
 
   return self;
+}
+
+guint
+kithd_ws_get_n_lingering (void)
+{
+  return ws_lingering ? g_hash_table_size (ws_lingering) : 0;
+}
+
+void
+kithd_ws_abort_lingering (void)
+{
+  g_autoptr (GPtrArray) conns = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer conn;
+
+  if (ws_lingering == NULL)
+    return;
+  /* conn_abort() takes each out of the set. */
+  g_hash_table_iter_init (&iter, ws_lingering);
+  while (g_hash_table_iter_next (&iter, &conn, NULL))
+    g_ptr_array_add (conns, conn);
+  for (guint i = 0; i < conns->len; i++) {
+    KithdWsConn *self = g_ptr_array_index (conns, i);
+
+    conn_abort (self, self->close_code);
+  }
 }
 
 char *

@@ -73,6 +73,13 @@ gsize        kithd_ws_conn_get_queued  (KithdWsConn            *conn);
 /* Monotonic time (µs) of the last frame received, of any kind. */
 gint64       kithd_ws_conn_get_last_seen (KithdWsConn          *conn);
 
+/* Connections already reported closed that still hold their socket (a
+ * close frame going out, the peer's input drained), and ending them all at
+ * once (their sockets given back): for shutdown, before the sockets' owner
+ * goes. */
+guint        kithd_ws_get_n_lingering  (void);
+void         kithd_ws_abort_lingering  (void);
+
 /* Sec-WebSocket-Accept for a client's Sec-WebSocket-Key; NULL when the key
  * is not 16 bytes in base64 (RFC 6455, 4.2.1). */
 char        *kithd_ws_accept_key       (const char             *client_key);
