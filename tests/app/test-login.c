@@ -311,6 +311,22 @@ test_sign_in_status_log_out (void)
   g_assert_cmpstr (adw_avatar_get_text (ADW_AVATAR (menu_child ("avatar"))), ==, "Ada Lovelace");
   KITH_WAIT_FOR (g_strcmp0 (kith_status_menu_get_presence_name (KITH_STATUS_MENU (kith_window_get_status_menu (window ()))), "online") == 0);
   g_assert_true (gtk_widget_has_css_class (menu_child ("dot"), "online"));
+  /* The dot is a badge on the avatar's edge, its centre on or outside the
+   * circle: it leaves the middle, where the initials are, uncovered. */
+  {
+    GtkWidget *avatar = menu_child ("avatar");
+    graphene_rect_t dot;
+    float cx, cy, r, dx, dy;
+
+    kith_test_settle (GTK_WIDGET (window ()));
+    cx = gtk_widget_get_width (avatar) / 2.0f;
+    cy = gtk_widget_get_height (avatar) / 2.0f;
+    r = adw_avatar_get_size (ADW_AVATAR (avatar)) / 2.0f;
+    g_assert_true (gtk_widget_compute_bounds (menu_child ("dot"), avatar, &dot));
+    dx = dot.origin.x + dot.size.width / 2.0f - cx;
+    dy = dot.origin.y + dot.size.height / 2.0f - cy;
+    g_assert_cmpfloat (dx * dx + dy * dy, >=, r * r);
+  }
 
   /* A narrow window folds to one pane: the chat pane's header then has the
    * window buttons and a back button; widened again, both panes. */
