@@ -63,6 +63,7 @@ struct _KithChatView
   GtkWidget     *message_list;
   GtkWidget     *composer_box;
   GtkWidget     *composer;
+  GtkWidget     *composer_placeholder;
   GtkWidget     *send_button;
 };
 
@@ -159,6 +160,24 @@ update_empty (KithChatView *self)
   gtk_widget_set_visible (self->empty_page, self->messages != NULL && empty);
 }
 
+/* "Message NAME" while the composer is empty (also what a screen reader
+ * says of the empty field). */
+static void
+update_placeholder (KithChatView *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->composer));
+  g_autofree char *text = NULL;
+
+  if (self->contact != NULL)
+    text = g_strdup_printf (_("Message %s"), kith_contact_get_display_name (self->contact));
+  gtk_label_set_label (GTK_LABEL (self->composer_placeholder), text ? text : "");
+  gtk_widget_set_visible (self->composer_placeholder,
+                          text != NULL && gtk_text_buffer_get_char_count (buffer) == 0);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->composer),
+                                  GTK_ACCESSIBLE_PROPERTY_PLACEHOLDER, text ? text : "",
+                                  -1);
+}
+
 static void
 update_send_enabled (KithChatView *self)
 {
@@ -173,6 +192,7 @@ update_send_enabled (KithChatView *self)
     enabled = *g_strstrip (text) != '\0';
   }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.send", enabled);
+  update_placeholder (self);
 }
 
 static GtkWidget *
@@ -688,6 +708,7 @@ kith_chat_view_dispose (GObject *object)
   g_clear_handle_id (&self->day_timeout_id, g_source_remove);
   if (self->contact != NULL) {
     g_signal_handlers_disconnect_by_func (self->contact, on_contact_notify, self);
+    g_signal_handlers_disconnect_by_func (self->contact, update_placeholder, self);
     g_clear_pointer (&self->name_binding, g_binding_unbind);
     g_clear_pointer (&self->avatar_binding, g_binding_unbind);
     g_clear_object (&self->contact);
@@ -755,6 +776,7 @@ kith_chat_view_class_init (KithChatViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KithChatView, message_list);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, composer_box);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, composer);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, composer_placeholder);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, send_button);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_edge_overshot);
@@ -826,6 +848,7 @@ kith_chat_view_set_contact (KithChatView *self,
 
   if (self->contact != NULL) {
     g_signal_handlers_disconnect_by_func (self->contact, on_contact_notify, self);
+    g_signal_handlers_disconnect_by_func (self->contact, update_placeholder, self);
     g_clear_pointer (&self->name_binding, g_binding_unbind);
     g_clear_pointer (&self->avatar_binding, g_binding_unbind);
   }
@@ -836,6 +859,7 @@ kith_chat_view_set_contact (KithChatView *self,
     self->avatar_binding = g_object_bind_property (contact, "display-name", self->avatar, "text",
                                                    G_BINDING_SYNC_CREATE);
     g_signal_connect_swapped (contact, "notify::state", G_CALLBACK (on_contact_notify), self);
+    g_signal_connect_swapped (contact, "notify::display-name", G_CALLBACK (update_placeholder), self);
     g_signal_connect_swapped (contact, "notify::presence", G_CALLBACK (on_contact_notify), self);
     g_signal_connect_swapped (contact, "notify::unread-count", G_CALLBACK (on_contact_notify), self);
   }

@@ -155,6 +155,14 @@ match_error_label (GtkWidget     *widget,
 }
 
 static gboolean
+match_visible_label (GtkWidget     *widget,
+                     gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_is_visible (widget) &&
+         g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), data) == 0;
+}
+
+static gboolean
 match_editable_title (GtkWidget     *widget,
                       gconstpointer  data)
 {
@@ -360,10 +368,21 @@ test_chat_send (void)
   send = find_widget (fx.chat_view, match_action, "chat.send");
   g_assert_nonnull (send);
   g_assert_false (gtk_widget_get_sensitive (send));
+  /* A send icon that reads as "send" (not a mail icon), one the theme has. */
+  {
+    const char *icon = gtk_button_get_icon_name (GTK_BUTTON (send));
+
+    g_assert_nonnull (icon);
+    g_assert_false (g_str_has_prefix (icon, "mail-"));
+    g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (gtk_widget_get_display (send)), icon));
+  }
+  /* The empty composer says whom it writes to; typing hides that. */
+  g_assert_nonnull (find_widget (fx.chat_view, match_visible_label, "Message Bob Marley"));
 
   buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (composer));
   gtk_text_buffer_set_text (buffer, "Hello Bob, lunch at noon?", -1);
   g_assert_true (gtk_widget_get_sensitive (send));
+  g_assert_null (find_widget (fx.chat_view, match_visible_label, "Message Bob Marley"));
   /* Shift+Enter is a new line, not a send. */
   g_assert_false (press_key (composer, GDK_KEY_Return, GDK_SHIFT_MASK));
   g_assert_true (press_key (composer, GDK_KEY_Return, 0));
