@@ -10,6 +10,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
+#include "kith-console.h"
 #include "kith-session.h"
 
 /*
@@ -409,6 +410,7 @@ main (int   argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  kith_console_init ();
 
   context = g_option_context_new ("login | logout | whoami | status online|busy|hidden | "
                                   "contacts | add EMAIL | accept EMAIL | send EMAIL TEXT | "

@@ -3,11 +3,13 @@
 
 #include "config.h"
 
+#include <locale.h>
 #include <string.h>
 #include <sys/resource.h>
 
 #include <glib-unix.h>
 
+#include "kith-console.h"
 #include "kithd-admin.h"
 #include "kithd-config.h"
 #include "kithd-server.h"
@@ -44,6 +46,12 @@ main (int    argc,
   KithdConfig *config;
   gboolean show_version = FALSE;
   guint sigint_id, sigterm_id;
+
+  /* The terminal's charset only (kithd speaks English and formats no
+   * numbers for people): help and messages in a UTF-8 terminal as written,
+   * in ASCII elsewhere. */
+  setlocale (LC_CTYPE, "");
+  kith_console_init ();
 
   if (argc > 1 && strcmp (argv[1], "admin") == 0)
     return kithd_admin_run (argc - 1, argv + 1);
