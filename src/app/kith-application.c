@@ -8,6 +8,9 @@
 #include "kith-application.h"
 #include "kith-login-page.h"
 #include "kith-status-menu.h"
+#ifdef HAVE_KITH_X11_IDLE
+# include "kith-x11-idle-source.h"
+#endif
 
 #define EXIT_TIMEOUT_MS 5000
 
@@ -28,6 +31,7 @@ struct _KithApplication
   gboolean        exiting;
   guint           close_wait_id;    /* the window closed before the tray knew of a host */
   gulong          close_wait_handler;
+  GListModel     *toplevels;        /* every window, for the idle monitor's app input */
 };
 
 /* How long a closed window waits for the tray to learn whether a host
@@ -557,6 +561,89 @@ setup_tray_idle (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* ---- idle: the desktop's input, else the input of every window ---- */
+
+static gboolean
+on_window_input (GtkEventControllerLegacy *controller,
+                 GdkEvent                 *event,
+                 KithApplication          *self)
+{
+  switch ((int) gdk_event_get_event_type (event)) {
+  case GDK_KEY_PRESS:
+  case GDK_BUTTON_PRESS:
+  case GDK_MOTION_NOTIFY:
+  case GDK_SCROLL:
+  case GDK_TOUCH_BEGIN:
+  case GDK_TOUCH_UPDATE:
+  case GDK_TOUCHPAD_SWIPE:
+  case GDK_TOUCHPAD_PINCH:
+  case GDK_TOUCHPAD_HOLD:
+    if (self->session != NULL)
+      kith_idle_monitor_report_input (
+        kith_status_manager_get_idle_monitor (kith_session_get_status (self->session)));
+    break;
+  default:
+    break;
+  }
+
+  return GDK_EVENT_PROPAGATE;
+}
+
+/* Windows come and go (dialogs, the main window made again): each one
+ * reports its input, once, for as long as it lives. */
+static void
+on_toplevels_changed (GListModel      *toplevels,
+                      guint            position,
+                      guint            removed,
+                      guint            added,
+                      KithApplication *self)
+{
+  for (guint i = position; i < position + added; i++) {
+    g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
+    GtkEventController *controller;
+
+    if (g_object_get_data (G_OBJECT (window), "kith-idle-input") != NULL)
+      continue;
+    controller = gtk_event_controller_legacy_new ();
+    gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+    g_signal_connect_object (controller, "event", G_CALLBACK (on_window_input), self, 0);
+    gtk_widget_add_controller (window, controller);
+    g_object_set_data (G_OBJECT (window), "kith-idle-input", controller);
+  }
+}
+
+static gboolean
+minutes_to_seconds (GValue   *value,
+                    GVariant *variant,
+                    gpointer  user_data)
+{
+  g_value_set_uint (value, g_variant_get_uint32 (variant) * 60);
+  return TRUE;
+}
+
+/* Auto-idle and its delay follow the settings live. Idle comes from Mutter,
+ * else the ScreenSaver interface (both in the service), else the X server's
+ * idle time, else the input Kith's own windows see (docs/desktop.md). */
+static void
+setup_idle (KithApplication *self)
+{
+  KithStatusManager *status = kith_session_get_status (self->session);
+#ifdef HAVE_KITH_X11_IDLE
+  g_autoptr (KithIdleSource) source = kith_x11_idle_source_new (gdk_display_get_default ());
+
+  kith_idle_monitor_set_source (kith_status_manager_get_idle_monitor (status), source);
+#endif
+
+  g_settings_bind (self->settings, "auto-idle", status, "auto-idle", G_SETTINGS_BIND_GET);
+  g_settings_bind_with_mapping (self->settings, "idle-delay-minutes", status, "idle-delay",
+                                G_SETTINGS_BIND_GET, minutes_to_seconds, NULL, NULL, NULL);
+
+  self->toplevels = g_object_ref (gtk_window_get_toplevels ());
+  g_signal_connect_object (self->toplevels, "items-changed",
+                           G_CALLBACK (on_toplevels_changed), self, 0);
+  on_toplevels_changed (self->toplevels, 0, 0, g_list_model_get_n_items (self->toplevels), self);
+}
+
 /* ---- GApplication ---- */
 
 static int
@@ -610,8 +697,7 @@ kith_application_startup (GApplication *app)
   G_APPLICATION_CLASS (kith_application_parent_class)->startup (app);
 
   status = kith_session_get_status (self->session);
-  g_settings_bind (self->settings, "auto-idle", status, "auto-idle", G_SETTINGS_BIND_GET);
-  g_settings_bind (self->settings, "idle-delay", status, "idle-delay", G_SETTINGS_BIND_GET);
+  setup_idle (self);
   if (env_server == NULL || *env_server == '\0')
     g_signal_connect_object (self->settings, "changed::server",
                              G_CALLBACK (on_server_setting_changed), self, 0);
@@ -673,6 +759,9 @@ kith_application_shutdown (GApplication *app)
     g_clear_object (&self->tray);
   }
   unwatch_contacts (self);
+  if (self->toplevels != NULL)
+    g_signal_handlers_disconnect_by_data (self->toplevels, self);
+  g_clear_object (&self->toplevels);
 
   G_APPLICATION_CLASS (kith_application_parent_class)->shutdown (app);
 }
@@ -685,6 +774,9 @@ kith_application_dispose (GObject *object)
   g_clear_handle_id (&self->restore_timeout_id, g_source_remove);
   close_wait_end (self);
   g_clear_object (&self->tray);
+  if (self->toplevels != NULL)
+    g_signal_handlers_disconnect_by_data (self->toplevels, self);
+  g_clear_object (&self->toplevels);
   if (self->watched_contacts != NULL)
     unwatch_contacts (self);
   g_clear_object (&self->session);

@@ -55,7 +55,7 @@ static GOptionEntry entries[] = {
   { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_ca_file, N_("Trust the certificate authorities in FILE (PEM) instead of the system’s"), N_("FILE") },
   { "allow-unencrypted", 0, 0, G_OPTION_ARG_NONE, &opt_allow_unencrypted, N_("Send the password and token over plain http:// to a server that is not on this machine"), NULL },
   { "count", 0, 0, G_OPTION_ARG_INT, &opt_count, N_("send: send TEXT N times as “TEXT 1” … “TEXT N”"), N_("N") },
-  { "idle-delay", 0, 0, G_OPTION_ARG_INT, &opt_idle_delay, N_("Seconds without input before idle"), N_("SECONDS") },
+  { "idle-delay", 0, 0, G_OPTION_ARG_INT, &opt_idle_delay, N_("Become idle after SECONDS without input (without this option: never)"), N_("SECONDS") },
   { NULL }
 };
 
@@ -448,6 +448,8 @@ main (int   argc,
   cli.args = argv + 1;
   cli.bot = g_str_equal (argv[1], "bot");
 
+  /* Headless: nobody's input to watch, so never Idle unless asked. */
+  kith_status_manager_set_auto_idle (kith_session_get_status (session), opt_idle_delay > 0);
   if (opt_idle_delay > 0)
     kith_status_manager_set_idle_delay (kith_session_get_status (session), opt_idle_delay);
 

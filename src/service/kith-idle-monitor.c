@@ -13,6 +13,8 @@
 #define SAVER_PATH   "/org/freedesktop/ScreenSaver"
 #define SAVER_IFACE  "org.freedesktop.ScreenSaver"
 #define SAVER_POLL_SECONDS 2
+/* While idle, how often the source is asked whether input came back. */
+#define SOURCE_IDLE_POLL_MS 1000
 
 struct _KithIdleMonitor
 {
@@ -25,6 +27,8 @@ struct _KithIdleMonitor
   gboolean         raw_idle;
   gboolean         enabled;
   guint            idle_delay;
+  KithIdleSource  *source;
+  gint64           last_input;     /* app backend: monotonic µs of the last input */
 
   guint            fired_subscription;
   guint            idle_watch;
@@ -39,6 +43,7 @@ enum {
   PROP_ENABLED,
   PROP_BACKEND,
   PROP_CONNECTION,
+  PROP_SOURCE,
   N_PROPS
 };
 
@@ -47,6 +52,7 @@ static GParamSpec *properties[N_PROPS];
 G_DEFINE_FINAL_TYPE (KithIdleMonitor, kith_idle_monitor, G_TYPE_OBJECT)
 
 static void try_screensaver (KithIdleMonitor *self);
+static void try_source (KithIdleMonitor *self);
 static void start_app_backend (KithIdleMonitor *self);
 
 static void
@@ -66,6 +72,8 @@ static void
 set_backend (KithIdleMonitor *self,
              KithIdleBackend  backend)
 {
+  if (self->backend == backend)
+    return;
   self->backend = backend;
   g_debug ("backend %d", backend);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BACKEND]);
@@ -194,7 +202,7 @@ on_saver_idletime (GObject      *source,
       return;
     if (self->backend == KITH_IDLE_BACKEND_NONE) {
       g_debug ("no ScreenSaver either: %s", error->message);
-      start_app_backend (self);
+      try_source (self);
     }
     return;
   }
@@ -225,7 +233,72 @@ try_screensaver (KithIdleMonitor *self)
   poll_screensaver (self);
 }
 
+/* ---- the app's source (X11) ---- */
+
+static gboolean on_source_timer (gpointer user_data);
+
+/* Asks the source, then asks again when idle-delay could have passed at the
+ * earliest (or, while idle, every second, to see input come back). */
+static void
+poll_source (KithIdleMonitor *self)
+{
+  guint64 idle_ms = 0;
+  guint64 delay_ms = (guint64) self->idle_delay * 1000;
+  guint64 next_ms;
+
+  g_clear_handle_id (&self->timer, g_source_remove);
+  if (!kith_idle_source_get_idle_time (self->source, &idle_ms)) {
+    g_debug ("the idle source stopped answering");
+    start_app_backend (self);
+    return;
+  }
+
+  set_raw_idle (self, idle_ms >= delay_ms);
+  next_ms = self->raw_idle ? SOURCE_IDLE_POLL_MS : delay_ms - idle_ms;
+  self->timer = g_timeout_add ((guint) MIN (next_ms, G_MAXUINT32), on_source_timer, self);
+}
+
+static gboolean
+on_source_timer (gpointer user_data)
+{
+  KithIdleMonitor *self = user_data;
+
+  self->timer = 0;
+  poll_source (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+try_source (KithIdleMonitor *self)
+{
+  guint64 idle_ms = 0;
+
+  if (self->source == NULL || !kith_idle_source_get_idle_time (self->source, &idle_ms)) {
+    start_app_backend (self);
+    return;
+  }
+  set_backend (self, KITH_IDLE_BACKEND_SOURCE);
+  poll_source (self);
+}
+
 /* ---- the app ---- */
+
+static gboolean on_app_timer (gpointer user_data);
+
+/* Idle once idle-delay has passed since the last input the app reported;
+ * until then a timer waits for that moment. Input only moves last_input,
+ * so that a burst of pointer motion costs no timer churn. */
+static void
+check_app_input (KithIdleMonitor *self)
+{
+  gint64 delay_us = (gint64) self->idle_delay * G_USEC_PER_SEC;
+  gint64 quiet_us = g_get_monotonic_time () - self->last_input;
+
+  g_clear_handle_id (&self->timer, g_source_remove);
+  set_raw_idle (self, quiet_us >= delay_us);
+  if (!self->raw_idle)
+    self->timer = g_timeout_add ((guint) ((delay_us - quiet_us) / 1000 + 1), on_app_timer, self);
+}
 
 static gboolean
 on_app_timer (gpointer user_data)
@@ -233,22 +306,17 @@ on_app_timer (gpointer user_data)
   KithIdleMonitor *self = user_data;
 
   self->timer = 0;
-  set_raw_idle (self, TRUE);
+  check_app_input (self);
   return G_SOURCE_REMOVE;
-}
-
-static void
-restart_app_timer (KithIdleMonitor *self)
-{
-  g_clear_handle_id (&self->timer, g_source_remove);
-  self->timer = g_timeout_add_seconds (MAX (self->idle_delay, 1), on_app_timer, self);
 }
 
 static void
 start_app_backend (KithIdleMonitor *self)
 {
+  g_clear_handle_id (&self->timer, g_source_remove);
   set_backend (self, KITH_IDLE_BACKEND_APP);
-  restart_app_timer (self);
+  self->last_input = g_get_monotonic_time ();
+  check_app_input (self);
 }
 
 static void
@@ -262,7 +330,7 @@ on_bus (GObject      *source,
   self->connection = g_bus_get_finish (result, &error);
   if (self->connection == NULL) {
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      start_app_backend (self);
+      try_source (self);
     return;
   }
   g_dbus_connection_call (self->connection, MUTTER_NAME, MUTTER_PATH, MUTTER_IFACE,
@@ -297,6 +365,9 @@ kith_idle_monitor_get_property (GObject    *object,
   case PROP_CONNECTION:
     g_value_set_object (value, self->connection);
     break;
+  case PROP_SOURCE:
+    g_value_set_object (value, self->source);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -320,6 +391,9 @@ kith_idle_monitor_set_property (GObject      *object,
   case PROP_CONNECTION:
     self->connection = g_value_dup_object (value);
     break;
+  case PROP_SOURCE:
+    kith_idle_monitor_set_source (self, g_value_get_object (value));
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -342,6 +416,7 @@ kith_idle_monitor_dispose (GObject *object)
                             NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, NULL, NULL);
   self->idle_watch = 0;
   g_clear_object (&self->connection);
+  g_clear_object (&self->source);
 
   G_OBJECT_CLASS (kith_idle_monitor_parent_class)->dispose (object);
 }
@@ -370,6 +445,9 @@ kith_idle_monitor_class_init (KithIdleMonitorClass *klass)
   properties[PROP_CONNECTION] =
     g_param_spec_object ("connection", NULL, NULL, G_TYPE_DBUS_CONNECTION,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SOURCE] =
+    g_param_spec_object ("source", NULL, NULL, KITH_TYPE_IDLE_SOURCE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -423,8 +501,10 @@ kith_idle_monitor_set_idle_delay (KithIdleMonitor *self,
 
   if (self->backend == KITH_IDLE_BACKEND_MUTTER)
     mutter_add_idle_watch (self);
-  else if (self->backend == KITH_IDLE_BACKEND_APP && !self->raw_idle)
-    restart_app_timer (self);
+  else if (self->backend == KITH_IDLE_BACKEND_SOURCE)
+    poll_source (self);
+  else if (self->backend == KITH_IDLE_BACKEND_APP)
+    check_app_input (self);
 }
 
 gboolean
@@ -452,6 +532,32 @@ kith_idle_monitor_set_enabled (KithIdleMonitor *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE]);
 }
 
+KithIdleSource *
+kith_idle_monitor_get_source (KithIdleMonitor *self)
+{
+  g_return_val_if_fail (KITH_IS_IDLE_MONITOR (self), NULL);
+  return self->source;
+}
+
+void
+kith_idle_monitor_set_source (KithIdleMonitor *self,
+                              KithIdleSource  *source)
+{
+  g_return_if_fail (KITH_IS_IDLE_MONITOR (self));
+  g_return_if_fail (source == NULL || KITH_IS_IDLE_SOURCE (source));
+
+  if (!g_set_object (&self->source, source))
+    return;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SOURCE]);
+
+  /* Mutter and the ScreenSaver interface stay first; a source given while
+   * the app's input decides takes over, and its removal hands back. */
+  if (self->backend == KITH_IDLE_BACKEND_APP && source != NULL)
+    try_source (self);
+  else if (self->backend == KITH_IDLE_BACKEND_SOURCE && source == NULL)
+    start_app_backend (self);
+}
+
 void
 kith_idle_monitor_start (KithIdleMonitor *self)
 {
@@ -475,8 +581,8 @@ kith_idle_monitor_report_input (KithIdleMonitor *self)
 {
   g_return_if_fail (KITH_IS_IDLE_MONITOR (self));
 
-  if (self->backend != KITH_IDLE_BACKEND_APP)
+  self->last_input = g_get_monotonic_time ();
+  if (self->backend != KITH_IDLE_BACKEND_APP || !self->raw_idle)
     return;
-  set_raw_idle (self, FALSE);
-  restart_app_timer (self);
+  check_app_input (self);
 }

@@ -94,6 +94,181 @@ test_mutter (void)
   svc_fake_mutter_free (fake);
 }
 
+/* A KithIdleSource whose idle time the test sets, as the app's X11 one
+ * reads the X server's. */
+#define TEST_TYPE_IDLE_SOURCE (test_idle_source_get_type ())
+G_DECLARE_FINAL_TYPE (TestIdleSource, test_idle_source, TEST, IDLE_SOURCE, GObject)
+
+struct _TestIdleSource
+{
+  GObject  parent_instance;
+  guint64  idle_ms;
+  gboolean broken;
+};
+
+static gboolean
+test_idle_source_get_idle_time (KithIdleSource *source,
+                                guint64        *idle_ms)
+{
+  TestIdleSource *self = TEST_IDLE_SOURCE (source);
+
+  *idle_ms = self->idle_ms;
+  return !self->broken;
+}
+
+static void
+test_idle_source_iface_init (KithIdleSourceInterface *iface)
+{
+  iface->get_idle_time = test_idle_source_get_idle_time;
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestIdleSource, test_idle_source, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (KITH_TYPE_IDLE_SOURCE,
+                                                      test_idle_source_iface_init))
+
+static void
+test_idle_source_class_init (TestIdleSourceClass *klass)
+{
+}
+
+static void
+test_idle_source_init (TestIdleSource *self)
+{
+}
+
+static gboolean
+backend_is_app (gpointer data)
+{
+  return kith_idle_monitor_get_backend (data) == KITH_IDLE_BACKEND_APP;
+}
+
+/* No Mutter and no ScreenSaver: the source the app gave decides, idle and
+ * back; when it stops answering, the app's input does. */
+static void
+test_source (void)
+{
+  g_autoptr (GDBusConnection) client = private_connection ();
+  g_autoptr (KithIdleMonitor) monitor = kith_idle_monitor_new (client);
+  g_autoptr (TestIdleSource) source = g_object_new (TEST_TYPE_IDLE_SOURCE, NULL);
+  WaitIdle w = { monitor, TRUE };
+
+  kith_idle_monitor_set_idle_delay (monitor, 1);
+  kith_idle_monitor_set_source (monitor, KITH_IDLE_SOURCE (source));
+  kith_idle_monitor_start (monitor);
+  g_assert_true (kithd_test_wait_until (backend_known, monitor, 5000));
+  g_assert_cmpint (kith_idle_monitor_get_backend (monitor), ==, KITH_IDLE_BACKEND_SOURCE);
+  g_assert_false (kith_idle_monitor_get_idle (monitor));
+
+  source->idle_ms = 60 * 1000;
+  g_assert_true (kithd_test_wait_until (idle_is, &w, 5000));
+
+  /* Input anywhere on the desktop. */
+  source->idle_ms = 0;
+  w.idle = FALSE;
+  g_assert_true (kithd_test_wait_until (idle_is, &w, 5000));
+
+  /* A longer delay applies at once. */
+  source->idle_ms = 30 * 1000;
+  kith_idle_monitor_set_idle_delay (monitor, 20);
+  w.idle = TRUE;
+  g_assert_true (kithd_test_wait_until (idle_is, &w, 5000));
+  kith_idle_monitor_set_idle_delay (monitor, 40);
+  g_assert_false (kith_idle_monitor_get_idle (monitor));
+
+  source->broken = TRUE;
+  kith_idle_monitor_set_idle_delay (monitor, 1);
+  g_assert_true (kithd_test_wait_until (backend_is_app, monitor, 5000));
+}
+
+/* A fake org.freedesktop.ScreenSaver (GetSessionIdleTime, in seconds), as
+ * desktops other than GNOME have it. */
+static const char saver_xml[] =
+  "<node>"
+  " <interface name='org.freedesktop.ScreenSaver'>"
+  "  <method name='GetSessionIdleTime'><arg name='seconds' direction='out' type='u'/></method>"
+  " </interface>"
+  "</node>";
+
+typedef struct {
+  guint32 seconds;
+} FakeSaver;
+
+static void
+on_saver_call (GDBusConnection       *connection,
+               const char            *sender,
+               const char            *path,
+               const char            *iface,
+               const char            *method,
+               GVariant              *parameters,
+               GDBusMethodInvocation *invocation,
+               gpointer               user_data)
+{
+  FakeSaver *fake = user_data;
+
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", fake->seconds));
+}
+
+static const GDBusInterfaceVTable saver_vtable = { on_saver_call, NULL, NULL, { 0 } };
+
+static gboolean
+name_owned (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+on_saver_name (GDBusConnection *connection,
+               const char      *name,
+               gpointer         user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+/* No Mutter: the ScreenSaver interface's session idle time decides, before
+ * the app's source. */
+static void
+test_screensaver (void)
+{
+  g_autoptr (GDBusConnection) service = private_connection ();
+  g_autoptr (GDBusConnection) client = private_connection ();
+  g_autoptr (GDBusNodeInfo) info = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KithIdleMonitor) monitor = kith_idle_monitor_new (client);
+  g_autoptr (TestIdleSource) source = g_object_new (TEST_TYPE_IDLE_SOURCE, NULL);
+  FakeSaver fake = { 0 };
+  WaitIdle w = { monitor, TRUE };
+  gboolean owned = FALSE;
+  guint registration, owner;
+
+  info = g_dbus_node_info_new_for_xml (saver_xml, &error);
+  g_assert_no_error (error);
+  registration = g_dbus_connection_register_object (service, "/org/freedesktop/ScreenSaver",
+                                                    info->interfaces[0], &saver_vtable,
+                                                    &fake, NULL, &error);
+  g_assert_no_error (error);
+  owner = g_bus_own_name_on_connection (service, "org.freedesktop.ScreenSaver",
+                                        G_BUS_NAME_OWNER_FLAGS_NONE,
+                                        on_saver_name, NULL, &owned, NULL);
+  g_assert_true (kithd_test_wait_until (name_owned, &owned, 5000));
+
+  kith_idle_monitor_set_idle_delay (monitor, 60);
+  kith_idle_monitor_set_source (monitor, KITH_IDLE_SOURCE (source));
+  kith_idle_monitor_start (monitor);
+  g_assert_true (kithd_test_wait_until (backend_known, monitor, 5000));
+  g_assert_cmpint (kith_idle_monitor_get_backend (monitor), ==, KITH_IDLE_BACKEND_SCREENSAVER);
+  g_assert_false (kith_idle_monitor_get_idle (monitor));
+
+  fake.seconds = 61;
+  g_assert_true (kithd_test_wait_until (idle_is, &w, 10000));
+  fake.seconds = 0;
+  w.idle = FALSE;
+  g_assert_true (kithd_test_wait_until (idle_is, &w, 10000));
+
+  g_clear_object (&monitor);
+  g_bus_unown_name (owner);
+  g_dbus_connection_unregister_object (service, registration);
+}
+
 /* No Mutter and no ScreenSaver: the app's own input decides. */
 static void
 test_app_fallback (void)
@@ -110,6 +285,16 @@ test_app_fallback (void)
   g_assert_true (kithd_test_wait_until (idle_is, &w, 3000));
   kith_idle_monitor_report_input (monitor);
   g_assert_false (kith_idle_monitor_get_idle (monitor));
+
+  /* Without more input, idle again: the timer runs from the last input. */
+  g_assert_true (kithd_test_wait_until (idle_is, &w, 3000));
+  kith_idle_monitor_report_input (monitor);
+  g_assert_false (kith_idle_monitor_get_idle (monitor));
+
+  /* Input while active keeps it active; the delay counts from the last one. */
+  kith_idle_monitor_set_idle_delay (monitor, 3600);
+  kith_idle_monitor_report_input (monitor);
+  g_assert_false (kith_idle_monitor_get_idle (monitor));
 }
 
 int
@@ -124,6 +309,8 @@ main (int   argc,
 
   g_test_add_func ("/idle-monitor/mutter", test_mutter);
   g_test_add_func ("/idle-monitor/app-fallback", test_app_fallback);
+  g_test_add_func ("/idle-monitor/source", test_source);
+  g_test_add_func ("/idle-monitor/screensaver", test_screensaver);
 
   ret = g_test_run ();
   g_test_dbus_down (bus);

@@ -384,6 +384,86 @@ test_presence_mobile (void)
   svc_test_exit (b);
 }
 
+static gboolean
+backend_known (gpointer data)
+{
+  return kith_idle_monitor_get_backend (data) != KITH_IDLE_BACKEND_NONE;
+}
+
+static gboolean
+watch_of_one_second (gpointer data)
+{
+  return svc_fake_mutter_get_last_interval (data) == 1000;
+}
+
+/* kith-cli (the demo bot) is headless: never Idle, even where the desktop
+ * says it is, unless --idle-delay asks for it. */
+static void
+test_cli_never_idle (void)
+{
+  g_autoptr (KithdTestUser) ada = sign_up ("ada");
+  g_autoptr (KithdTestUser) bot = sign_up ("bot");
+  g_autoptr (KithSession) a = NULL;
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (SvcInbox) inbox = NULL;
+  g_autofree char *dir = svc_test_make_dir ("cli");
+  g_autofree char *server_arg = g_strdup_printf ("--server=%s", kithd_test_server_get_url (server));
+  g_autofree char *email_arg = g_strdup_printf ("--email=%s", bot->email);
+  g_autofree char *dir_arg = g_strdup_printf ("--data-dir=%s", dir);
+  g_autoptr (SvcCli) cli = NULL;
+  SvcFakeMutter *mutter;
+  KithContact *bot_seen;
+  guint watch;
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  if (bus == NULL) {
+    g_test_skip ("no session bus for the fake Mutter idle monitor");
+    return;
+  }
+
+  /* Ada's own monitor settles before Mutter appears: the watches are the bot's. */
+  kithd_test_server_make_contacts (server, ada, bot);
+  a = online_session (ada, KITH_DEVICE_DESKTOP, FALSE);
+  g_assert_true (kithd_test_wait_until (backend_known,
+                                        kith_status_manager_get_idle_monitor (kith_session_get_status (a)),
+                                        5000));
+  inbox = svc_inbox_new (a);
+  bot_seen = svc_test_wait_contact (a, bot->email);
+  mutter = svc_fake_mutter_new (bus);
+
+  cli = svc_cli_spawn (PASSWORD "\n", server_arg, email_arg, dir_arg, "--password-stdin",
+                       "bot", NULL);
+  g_assert_true (svc_cli_wait_line (cli, "ready", 20000));
+  g_assert_true (svc_test_wait_presence (bot_seen, KITH_PRESENCE_ONLINE, 10000));
+
+  /* The desktop says idle; the bot takes the user-active watch after it. */
+  watch = svc_fake_mutter_wait_idle_watch (mutter, 10000);
+  g_assert_cmpuint (watch, !=, 0);
+  svc_fake_mutter_fire (mutter, watch);
+  g_assert_cmpuint (svc_fake_mutter_wait_active_watch (mutter, 10000), !=, 0);
+
+  /* Whatever the bot said about idle went out before its answer to this. */
+  kith_session_send_message_async (a, bot_seen, "still there?", NULL, NULL, NULL);
+  g_assert_true (svc_inbox_wait (inbox, 1, 10000));
+  g_assert_cmpint (kith_contact_get_presence (bot_seen), ==, KITH_PRESENCE_ONLINE);
+  svc_cli_terminate (cli);
+  g_clear_pointer (&cli, svc_cli_free);
+  g_assert_true (svc_test_wait_presence (bot_seen, KITH_PRESENCE_OFFLINE, 5000));
+
+  /* Asked for: --idle-delay. */
+  cli = svc_cli_spawn (PASSWORD "\n", server_arg, email_arg, dir_arg, "--password-stdin",
+                       "--idle-delay=1", "bot", NULL);
+  g_assert_true (svc_cli_wait_line (cli, "ready", 20000));
+  g_assert_true (kithd_test_wait_until (watch_of_one_second, mutter, 10000));
+  svc_fake_mutter_fire (mutter, svc_fake_mutter_wait_idle_watch (mutter, 10000));
+  g_assert_true (svc_test_wait_presence (bot_seen, KITH_PRESENCE_IDLE, 10000));
+
+  svc_cli_terminate (cli);
+  svc_test_exit (a);
+  g_signal_handlers_disconnect_by_data (a, inbox);
+  svc_fake_mutter_free (mutter);
+}
+
 /* ---- start-up from the cache ---- */
 
 typedef struct {
@@ -578,6 +658,7 @@ main (int   argc,
   g_test_add_func ("/session/restore-shows-cache", test_restore_shows_cache);
   g_test_add_func ("/session/presence", test_presence);
   g_test_add_func ("/session/presence-mobile", test_presence_mobile);
+  g_test_add_func ("/session/cli-never-idle", test_cli_never_idle);
 
   ret = g_test_run ();
   kithd_test_server_free (server);
