@@ -660,6 +660,68 @@ test_add_contact (void)
   sign_out (session);
 }
 
+static gboolean
+match_caption (GtkWidget     *widget,
+               gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "caption");
+}
+
+/* The subtitle of @email's row is drawn whole (not "Wants to be your c…"). */
+static void
+assert_subtitle_whole (GtkWidget  *view,
+                       const char *email)
+{
+  GtkWidget *row = find_widget (view, match_contact_row, email);
+  GtkWidget *label;
+
+  g_assert_nonnull (row);
+  label = find_widget (row, match_caption, NULL);
+  g_assert_nonnull (label);
+  g_test_message ("%s: \"%s\", %d px", email, gtk_label_get_label (GTK_LABEL (label)),
+                  gtk_widget_get_width (label));
+  g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (label))));
+}
+
+/* Request rows at the window's default sidebar width (300 px, the main
+ * page's width-request): what they say fits. */
+static void
+test_request_rows_fit (void)
+{
+  g_autoptr (KithdTestUser) rita = NULL;
+  g_autoptr (KithdTestUser) leo = NULL;
+  g_autoptr (KithdTestUser) mia = NULL;
+  g_autoptr (KithSession) session = NULL;
+  g_autofree char *request = NULL;
+  GtkWidget *window, *view;
+
+  rita = kithd_test_server_sign_up (fx.server, "rita@example.com", PASSWORD, "Rita", "Moreno");
+  leo = kithd_test_server_sign_up (fx.server, "leo@example.com", PASSWORD, "Leo", "Tolstoy");
+  mia = kithd_test_server_sign_up (fx.server, "mia@example.com", PASSWORD, "Mia", "Farrow");
+  request = g_strdup_printf ("{\"email\": \"%s\"}", rita->email);
+  g_assert_cmpuint (kithd_test_server_request (fx.server, "POST", "/api/v1/contacts", leo->token, request, NULL, NULL), ==, 201);
+  g_clear_pointer (&request, g_free);
+  request = g_strdup_printf ("{\"email\": \"%s\"}", mia->email);
+  g_assert_cmpuint (kithd_test_server_request (fx.server, "POST", "/api/v1/contacts", rita->token, request, NULL, NULL), ==, 201);
+
+  session = signed_in_session ("rita@example.com");
+  window = new_window (300, 400);
+  view = kith_contacts_view_new (session);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+  KITH_WAIT_FOR (find_widget (view, match_contact_row, "leo@example.com") != NULL &&
+                 find_widget (view, match_contact_row, "mia@example.com") != NULL);
+  kith_test_settle (window);
+  g_assert_cmpint (gtk_widget_get_width (view), ==, 300);
+  g_free (kith_test_save_screenshot (window, "contacts-requests.png"));
+
+  assert_subtitle_whole (view, "leo@example.com");
+  assert_subtitle_whole (view, "mia@example.com");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  sign_out (session);
+}
+
 static guint
 n_messages (KithSession *session,
             const char  *peer_email)
@@ -1104,6 +1166,7 @@ main (int   argc,
   g_test_add_func ("/views/main/screenshot", test_main_screenshot);
   g_test_add_func ("/views/contacts/add", test_add_contact);
   g_test_add_func ("/views/contacts/many", test_many_contacts);
+  g_test_add_func ("/views/contacts/request-rows-fit", test_request_rows_fit);
   g_test_add_func ("/views/chat/history", test_chat_history);
   g_test_add_func ("/views/account/profile", test_account_profile);
   g_test_add_func ("/views/account/change-password", test_account_change_password);
