@@ -278,8 +278,9 @@ on_account_deleted (GtkWidget  *page,
 {
   const char *text = _("Your account has been deleted.");
 
+  /* Its email is no use on the login page any more. */
+  kith_login_page_forget_email (KITH_LOGIN_PAGE (ensure_login_page (self)));
   if (kith_session_get_state (self->session) == KITH_SESSION_SIGNED_OUT) {
-    kith_login_page_reset (KITH_LOGIN_PAGE (ensure_login_page (self)));
     kith_login_page_show_message (KITH_LOGIN_PAGE (self->login_page), text);
     set_page (self, "login");
   } else {
