@@ -290,6 +290,16 @@ on_account_deleted (GtkWidget  *page,
 }
 #endif
 
+#ifdef HAVE_KITH_CHAT_VIEW
+/* The chat pane closed its chat by itself (the contact was removed). */
+static void
+on_chat_view_contact (KithWindow *self)
+{
+  if (kith_chat_view_get_contact (KITH_CHAT_VIEW (self->chat_view)) == NULL)
+    set_chat_contact (self, NULL);
+}
+#endif
+
 #if !defined (HAVE_KITH_CONTACTS_VIEW) || !defined (HAVE_KITH_CHAT_VIEW) || !defined (HAVE_KITH_ACCOUNT_PAGE)
 static GtkWidget *
 placeholder (const char *icon_name,
@@ -404,6 +414,8 @@ ensure_chat_view (KithWindow *self)
 #ifdef HAVE_KITH_CHAT_VIEW
   /* The chat view has its own header bar and empty state. */
   self->chat_view = GTK_WIDGET (kith_chat_view_new (self->session));
+  g_signal_connect_object (self->chat_view, "notify::contact", G_CALLBACK (on_chat_view_contact),
+                           self, G_CONNECT_SWAPPED);
   gtk_widget_set_visible (self->content_header, FALSE);
 #else
   self->chat_view = placeholder ("user-available-symbolic", "", _("Chats come in a later version"));
