@@ -915,6 +915,7 @@ test_remove_and_withdraw (void)
   g_clear_pointer (&label, g_free);
   label = menu_item_label (popover);
   g_assert_cmpstr (label, ==, "_Remove Contact…");
+  g_free (kith_test_save_screenshot (window, "chat-header-menu.png"));
   activate_menu_item (popover, chat);
   dialog = find_message_dialog ("Remove Oscar Wilde?");
   g_assert_nonnull (dialog);
