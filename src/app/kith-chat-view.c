@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "kith-chat-view.h"
+#include "kith-contact-actions.h"
 #include "kith-contact-row.h"
 #include "kith-message-row.h"
 
@@ -48,6 +49,7 @@ struct _KithChatView
 
   GtkWidget     *header_bar;
   GtkWidget     *back_button;
+  GtkWidget     *menu_button;
   GtkWidget     *title_box;
   GtkWidget     *avatar;
   GtkWidget     *name_label;
@@ -125,12 +127,25 @@ maybe_mark_read (KithChatView *self)
 
 /* ---- the header and the page ---- */
 
+/* "Remove Contact…" for a contact, "Withdraw Request" for our request. */
+static void
+update_menu (KithChatView *self)
+{
+  g_autoptr (GMenuModel) model = NULL;
+
+  if (self->contact != NULL)
+    model = kith_contact_actions_menu (self->contact, "chat", FALSE);
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->menu_button), model);
+  gtk_widget_set_visible (self->menu_button, model != NULL);
+}
+
 static void
 update_header (KithChatView *self)
 {
   KithPresence presence;
   const char *css;
 
+  update_menu (self);
   gtk_widget_set_visible (self->title_box, self->contact != NULL);
   if (self->contact == NULL)
     return;
@@ -640,6 +655,40 @@ chat_accept_action (GtkWidget  *widget,
                                      on_accepted, g_object_ref (self));
 }
 
+static void
+chat_remove_contact_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  KithChatView *self = KITH_CHAT_VIEW (widget);
+
+  if (self->contact == NULL || kith_contact_get_state (self->contact) != KITH_CONTACT_ACCEPTED)
+    return;
+  kith_contact_actions_confirm_remove (widget, self->session, self->contact);
+}
+
+static void
+chat_withdraw_request_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  KithChatView *self = KITH_CHAT_VIEW (widget);
+
+  if (self->contact == NULL)
+    return;
+  kith_contact_actions_withdraw (widget, self->session, self->contact);
+}
+
+/* The open chat's contact is gone (removed here or by the other side, or
+ * signed out): back to the empty pane. */
+static void
+on_contacts_changed (KithChatView *self)
+{
+  if (self->contact != NULL &&
+      kith_session_find_contact (self->session, kith_contact_get_id (self->contact)) != self->contact)
+    kith_chat_view_set_contact (self, NULL);
+}
+
 static gboolean
 on_composer_key_pressed (GtkEventControllerKey *controller,
                          guint                  keyval,
@@ -698,6 +747,18 @@ kith_chat_view_set_property (GObject      *object,
 }
 
 static void
+kith_chat_view_constructed (GObject *object)
+{
+  KithChatView *self = KITH_CHAT_VIEW (object);
+
+  G_OBJECT_CLASS (kith_chat_view_parent_class)->constructed (object);
+
+  g_assert (KITH_IS_SESSION (self->session));
+  g_signal_connect_object (kith_session_get_contacts (self->session), "items-changed",
+                           G_CALLBACK (on_contacts_changed), self, G_CONNECT_SWAPPED);
+}
+
+static void
 kith_chat_view_dispose (GObject *object)
 {
   KithChatView *self = KITH_CHAT_VIEW (object);
@@ -743,6 +804,7 @@ kith_chat_view_class_init (KithChatViewClass *klass)
 
   object_class->get_property = kith_chat_view_get_property;
   object_class->set_property = kith_chat_view_set_property;
+  object_class->constructed = kith_chat_view_constructed;
   object_class->dispose = kith_chat_view_dispose;
   widget_class->map = kith_chat_view_map;
   widget_class->unmap = kith_chat_view_unmap;
@@ -761,6 +823,7 @@ kith_chat_view_class_init (KithChatViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-chat-view.ui");
   gtk_widget_class_bind_template_child (widget_class, KithChatView, header_bar);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, back_button);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, menu_button);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, title_box);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, avatar);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, name_label);
@@ -783,6 +846,9 @@ kith_chat_view_class_init (KithChatViewClass *klass)
 
   gtk_widget_class_install_action (widget_class, "chat.send", NULL, chat_send_action);
   gtk_widget_class_install_action (widget_class, "chat.accept", NULL, chat_accept_action);
+  gtk_widget_class_install_action (widget_class, "chat.remove-contact", NULL, chat_remove_contact_action);
+  gtk_widget_class_install_action (widget_class, "chat.withdraw-request", NULL,
+                                   chat_withdraw_request_action);
 
   gtk_widget_class_set_css_name (widget_class, "kithchatview");
 }

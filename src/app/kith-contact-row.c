@@ -108,7 +108,9 @@ update (KithContactRow *self)
 
   switch (state) {
   case KITH_CONTACT_INCOMING:
-    subtitle = _("Wants to be your contact");
+    /* Short: beside Accept and Decline there are about 125 px at the
+     * sidebar's default width (a wrapping label costs every layout). */
+    subtitle = _("Contact request");
     break;
   case KITH_CONTACT_OUTGOING:
     subtitle = _("Request sent");

@@ -9,6 +9,7 @@
 #include <adwaita.h>
 
 #include "kith-error.h"
+#include "kith-contact-actions.h"
 #include "kith-contact-row.h"
 #include "kith-contacts-view.h"
 
@@ -35,6 +36,7 @@ struct _KithContactsView
   GtkWidget          *stack;
   GtkWidget          *list_view;
   GtkWidget          *empty_add_button;
+  GtkWidget          *context_menu;  /* made on the first right click */
 
   /* the Add Contact dialog while it is open */
   AdwMessageDialog   *add_dialog;
@@ -328,14 +330,96 @@ show_rows_in_batches (KithContactsView *self,
     self->grow_id = gtk_widget_add_tick_callback (self->list_view, grow_rows, self, NULL);
 }
 
+/* ---- the context menu ---- */
+
+/* "Remove Contact…" or "Withdraw Request" for @row's contact, pointing at
+ * (@x, @y) in the row, or below the whole row when @x is negative (the
+ * keyboard). One popover for the list, made when first needed. */
+static void
+popup_context_menu (KithContactsView *self,
+                    KithContactRow   *row,
+                    double            x,
+                    double            y)
+{
+  KithContact *contact = kith_contact_row_get_contact (row);
+  g_autoptr (GMenuModel) model = NULL;
+  graphene_rect_t bounds;
+  graphene_point_t point;
+  GdkRectangle rect;
+
+  if (contact == NULL)
+    return;
+  model = kith_contact_actions_menu (contact, "contacts", TRUE);
+  if (model == NULL)
+    return;
+
+  if (self->context_menu == NULL) {
+    self->context_menu = gtk_popover_menu_new_from_model (NULL);
+    gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
+    gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
+    gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
+  }
+  gtk_popover_menu_set_menu_model (GTK_POPOVER_MENU (self->context_menu), model);
+
+  if (x >= 0 && gtk_widget_compute_point (GTK_WIDGET (row), GTK_WIDGET (self),
+                                          &GRAPHENE_POINT_INIT (x, y), &point)) {
+    rect = (GdkRectangle) { point.x, point.y, 1, 1 };
+  } else if (gtk_widget_compute_bounds (GTK_WIDGET (row), GTK_WIDGET (self), &bounds)) {
+    rect = (GdkRectangle) { bounds.origin.x + 12, bounds.origin.y,
+                            1, bounds.size.height };
+  } else {
+    return;
+  }
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->context_menu), &rect);
+  gtk_popover_popup (GTK_POPOVER (self->context_menu));
+}
+
+static void
+on_row_pressed (GtkGestureClick  *gesture,
+                int               n_press,
+                double            x,
+                double            y,
+                KithContactsView *self)
+{
+  GtkWidget *row = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  popup_context_menu (self, KITH_CONTACT_ROW (row), x, y);
+}
+
+static void
+on_row_long_pressed (GtkGestureLongPress *gesture,
+                     double               x,
+                     double               y,
+                     KithContactsView    *self)
+{
+  GtkWidget *row = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  popup_context_menu (self, KITH_CONTACT_ROW (row), x, y);
+}
+
 /* ---- the list ---- */
 
 static void
 on_factory_setup (GtkSignalListItemFactory *factory,
                   GtkListItem              *item,
-                  gpointer                  user_data)
+                  KithContactsView         *self)
 {
-  gtk_list_item_set_child (item, kith_contact_row_new ());
+  GtkWidget *row = kith_contact_row_new ();
+  GtkGesture *gesture;
+
+  /* Right click, or a long press on a touchscreen: the context menu. */
+  gesture = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), GDK_BUTTON_SECONDARY);
+  g_signal_connect (gesture, "pressed", G_CALLBACK (on_row_pressed), self);
+  gtk_widget_add_controller (row, GTK_EVENT_CONTROLLER (gesture));
+  gesture = gtk_gesture_long_press_new ();
+  gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (gesture), TRUE);
+  g_signal_connect (gesture, "pressed", G_CALLBACK (on_row_long_pressed), self);
+  gtk_widget_add_controller (row, GTK_EVENT_CONTROLLER (gesture));
+
+  gtk_list_item_set_child (item, row);
 }
 
 static void
@@ -667,6 +751,46 @@ contacts_decline_action (GtkWidget  *widget,
                                      on_accept_done, g_object_ref (self));
 }
 
+static void
+contacts_remove_contact_action (GtkWidget  *widget,
+                                const char *action_name,
+                                GVariant   *parameter)
+{
+  KithContactsView *self = KITH_CONTACTS_VIEW (widget);
+  KithContact *contact = kith_session_find_contact (self->session, g_variant_get_int64 (parameter));
+
+  if (contact == NULL || kith_contact_get_state (contact) != KITH_CONTACT_ACCEPTED)
+    return;
+  kith_contact_actions_confirm_remove (widget, self->session, contact);
+}
+
+static void
+contacts_withdraw_request_action (GtkWidget  *widget,
+                                  const char *action_name,
+                                  GVariant   *parameter)
+{
+  KithContactsView *self = KITH_CONTACTS_VIEW (widget);
+  KithContact *contact = kith_session_find_contact (self->session, g_variant_get_int64 (parameter));
+
+  if (contact == NULL)
+    return;
+  kith_contact_actions_withdraw (widget, self->session, contact);
+}
+
+/* Menu or Shift+F10: the context menu of the row with the keyboard focus. */
+static void
+contacts_context_menu_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  KithContactsView *self = KITH_CONTACTS_VIEW (widget);
+  GtkWidget *item = gtk_widget_get_focus_child (self->list_view);
+  GtkWidget *row = item != NULL ? gtk_widget_get_first_child (item) : NULL;
+
+  if (row != NULL && KITH_IS_CONTACT_ROW (row))
+    popup_context_menu (self, KITH_CONTACT_ROW (row), -1, -1);
+}
+
 /* ---- GObject ---- */
 
 static void
@@ -733,7 +857,7 @@ kith_contacts_view_constructed (GObject *object)
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
 
   factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", G_CALLBACK (on_factory_setup), NULL);
+  g_signal_connect (factory, "setup", G_CALLBACK (on_factory_setup), self);
   g_signal_connect (factory, "bind", G_CALLBACK (on_factory_bind), NULL);
   g_signal_connect (factory, "unbind", G_CALLBACK (on_factory_unbind), NULL);
   gtk_list_view_set_factory (GTK_LIST_VIEW (self->list_view), factory);
@@ -772,6 +896,7 @@ kith_contacts_view_dispose (GObject *object)
     self->grow_id = 0;
     gtk_list_view_set_model (GTK_LIST_VIEW (self->list_view), NULL);
   }
+  g_clear_pointer (&self->context_menu, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), KITH_TYPE_CONTACTS_VIEW);
   /* The template's unnamed top child too. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -825,6 +950,16 @@ kith_contacts_view_class_init (KithContactsViewClass *klass)
   gtk_widget_class_install_action (widget_class, "contacts.add", NULL, contacts_add_action);
   gtk_widget_class_install_action (widget_class, "contacts.accept", "x", contacts_accept_action);
   gtk_widget_class_install_action (widget_class, "contacts.decline", "x", contacts_decline_action);
+  gtk_widget_class_install_action (widget_class, "contacts.remove-contact", "x",
+                                   contacts_remove_contact_action);
+  gtk_widget_class_install_action (widget_class, "contacts.withdraw-request", "x",
+                                   contacts_withdraw_request_action);
+  gtk_widget_class_install_action (widget_class, "contacts.context-menu", NULL,
+                                   contacts_context_menu_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Menu, 0, "contacts.context-menu", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK,
+                                       "contacts.context-menu", NULL);
 
   gtk_widget_class_set_css_name (widget_class, "kithcontactsview");
 }

@@ -907,6 +907,18 @@ kith_login_page_reset (KithLoginPage *self)
 }
 
 void
+kith_login_page_forget_email (KithLoginPage *self)
+{
+  g_return_if_fail (KITH_IS_LOGIN_PAGE (self));
+
+  g_settings_set_string (self->settings, "last-email", "");
+  gtk_editable_set_text (GTK_EDITABLE (self->email_row), "");
+  if (self->sign_up_email_row != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->sign_up_email_row), "");
+  kith_login_page_reset (self);
+}
+
+void
 kith_login_page_show_message (KithLoginPage *self,
                               const char    *message)
 {

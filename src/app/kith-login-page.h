@@ -26,6 +26,9 @@ GtkWidget  *kith_login_page_new                 (KithSession *session,
                                                  GSettings   *settings);
 /* Back to the first step (after log out), keeping @message if not NULL. */
 void        kith_login_page_reset               (KithLoginPage *self);
+/* Empties the email field and the last-email setting (the account of that
+ * email is gone), then back to the first step. */
+void        kith_login_page_forget_email        (KithLoginPage *self);
 /* A notice above the form, e.g. "Your account has been deleted." */
 void        kith_login_page_show_message        (KithLoginPage *self,
                                                  const char    *message);

@@ -278,14 +278,25 @@ on_account_deleted (GtkWidget  *page,
 {
   const char *text = _("Your account has been deleted.");
 
+  /* Its email is no use on the login page any more. */
+  kith_login_page_forget_email (KITH_LOGIN_PAGE (ensure_login_page (self)));
   if (kith_session_get_state (self->session) == KITH_SESSION_SIGNED_OUT) {
-    kith_login_page_reset (KITH_LOGIN_PAGE (ensure_login_page (self)));
     kith_login_page_show_message (KITH_LOGIN_PAGE (self->login_page), text);
     set_page (self, "login");
   } else {
     g_free (self->pending_message);
     self->pending_message = g_strdup (text);
   }
+}
+#endif
+
+#ifdef HAVE_KITH_CHAT_VIEW
+/* The chat pane closed its chat by itself (the contact was removed). */
+static void
+on_chat_view_contact (KithWindow *self)
+{
+  if (kith_chat_view_get_contact (KITH_CHAT_VIEW (self->chat_view)) == NULL)
+    set_chat_contact (self, NULL);
 }
 #endif
 
@@ -403,6 +414,8 @@ ensure_chat_view (KithWindow *self)
 #ifdef HAVE_KITH_CHAT_VIEW
   /* The chat view has its own header bar and empty state. */
   self->chat_view = GTK_WIDGET (kith_chat_view_new (self->session));
+  g_signal_connect_object (self->chat_view, "notify::contact", G_CALLBACK (on_chat_view_contact),
+                           self, G_CONNECT_SWAPPED);
   gtk_widget_set_visible (self->content_header, FALSE);
 #else
   self->chat_view = placeholder ("user-available-symbolic", "", _("Chats come in a later version"));

@@ -75,6 +75,7 @@ struct _KithSession
   GTask             *pending_task;    /* sign in / restore waiting for welcome */
   guint              socket_failures; /* before the first welcome */
   gboolean           fresh_token;     /* made by this sign-in, which has not finished */
+  gboolean           deleting_account; /* DELETE /me sent: kithd ends our sessions (4001) */
 
   /* Restoring: the last account's cache, shown before the session is online. */
   GCancellable      *cache_cancellable;
@@ -927,7 +928,10 @@ on_revoked (KithSignalling *signalling,
                                kith_error_code_describe (KITH_ERROR_UNAUTHORIZED));
   g_object_ref (self);
   teardown (self, error);
-  g_signal_emit (self, signals[SIGNED_OUT_REMOTELY], 0);
+  /* Deleting the account ends its sessions before kithd answers the
+   * DELETE: that is the deletion, not a sign-out from elsewhere. */
+  if (!self->deleting_account)
+    g_signal_emit (self, signals[SIGNED_OUT_REMOTELY], 0);
   g_object_unref (self);
 }
 
@@ -2333,8 +2337,12 @@ on_account_deleted (GObject      *source,
 {
   g_autoptr (GTask) task = user_data;
   KithSession *self = g_task_get_source_object (task);
+  /* The store's path from when the DELETE was sent: kithd's 4001 on the
+   * socket may have torn the session down (and closed the store) first. */
+  const char *path = g_task_get_task_data (task);
   GError *error = NULL;
 
+  self->deleting_account = FALSE;
   if (!kith_api_client_call_finish (KITH_API_CLIENT (source), result, &error)) {
     g_task_return_error (task, error);
     return;
@@ -2342,21 +2350,15 @@ on_account_deleted (GObject      *source,
   if (self->keyring_email != NULL)
     kith_credentials_clear_async (self->credentials, self->server_url, self->keyring_email,
                                   NULL, on_keyring_cleared, NULL);
-  if (self->store != NULL) {
-    g_autofree char *path = g_strdup (kith_message_store_get_path (self->store));
+  teardown (self, NULL);
+  /* Everything of the account goes, the local copy too. */
+  if (path != NULL) {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
 
-    teardown (self, NULL);
-    /* Everything of the account goes, the local copy too. */
-    if (path != NULL) {
-      g_autofree char *wal = g_strconcat (path, "-wal", NULL);
-      g_autofree char *shm = g_strconcat (path, "-shm", NULL);
-
-      g_unlink (path);
-      g_unlink (wal);
-      g_unlink (shm);
-    }
-  } else {
-    teardown (self, NULL);
+    g_unlink (path);
+    g_unlink (wal);
+    g_unlink (shm);
   }
   g_task_return_boolean (task, TRUE);
 }
@@ -2377,6 +2379,9 @@ kith_session_delete_account_async (KithSession         *self,
   g_task_set_source_tag (task, kith_session_delete_account_async);
   if (!require_api (self, task, TRUE))
     return;
+  if (self->store != NULL)
+    g_task_set_task_data (task, g_strdup (kith_message_store_get_path (self->store)), g_free);
+  self->deleting_account = TRUE;
   kith_api_client_delete_account_async (self->api, confirm_email, cancellable,
                                         on_account_deleted, g_steal_pointer (&task));
 }

@@ -181,7 +181,9 @@ void             kith_session_accept_contact_async   (KithSession         *self,
                                                       GCancellable        *cancellable,
                                                       GAsyncReadyCallback  callback,
                                                       gpointer             user_data);
-/* Declines a request, withdraws ours, or removes a contact. */
+/* Declines a request, withdraws ours, or removes a contact. The
+ * conversation stays in the cache (and on kithd): it shows again if the two
+ * become contacts again. */
 void             kith_session_remove_contact_async   (KithSession         *self,
                                                       KithContact         *contact,
                                                       GCancellable        *cancellable,

@@ -6,9 +6,11 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
+#include "kith-account-page.h"
 #include "kith-app-test-util.h"
 #include "kith-application.h"
 #include "kith-credentials.h"
+#include "kith-delete-account-dialog.h"
 #include "kith-login-page.h"
 #include "kith-password-checklist.h"
 #include "kith-status-menu.h"
@@ -482,6 +484,76 @@ test_account_deleted_message (void)
   g_assert_cmpstr (label_text ("message_label"), ==, "Your account has been deleted.");
 }
 
+static gboolean
+match_label (GtkWidget  *widget,
+             const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+      g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    if (match_label (child, text))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static GtkWidget *
+find_delete_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
+    g_autoptr (GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+    if (KITH_IS_DELETE_ACCOUNT_DIALOG (toplevel))
+      return toplevel;
+  }
+  return NULL;
+}
+
+/* "Delete my account" through the real window: the login page says the
+ * account was deleted, with an empty email field, and nothing else (kithd
+ * ends the account's sessions before it answers: that is not "signed out
+ * remotely"). */
+static void
+test_account_deleted (void)
+{
+  g_autoptr (KithdTestUser) user = new_user ("deleted", "Dora", "Gone");
+  KithSession *session = kith_application_get_session (app);
+  GSettings *settings = kith_application_get_settings (app);
+  g_autofree char *last_email = NULL;
+  GtkWidget *page, *dialog;
+
+  sign_in_as (user->email, PASSWORD);
+  KITH_WAIT_FOR (page_is ("main"));
+  kith_window_show_account (window ());
+  KITH_WAIT_FOR (page_is ("account"));
+  page = kith_test_find_by_type (GTK_WIDGET (window ()), KITH_TYPE_ACCOUNT_PAGE);
+  g_assert_nonnull (page);
+  g_assert_true (gtk_widget_activate_action (page, "account.delete", NULL));
+  dialog = find_delete_dialog ();
+  g_assert_nonnull (dialog);
+  gtk_editable_set_text (GTK_EDITABLE (kith_test_find_by_type (dialog, GTK_TYPE_ENTRY)), user->email);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "delete");
+
+  KITH_WAIT_FOR (page_is ("login") && shown (login_child ("message_box")));
+  KITH_WAIT_FOR (find_delete_dialog () == NULL);
+  g_assert_cmpint (kith_session_get_state (session), ==, KITH_SESSION_SIGNED_OUT);
+  kith_test_settle (GTK_WIDGET (window ()));
+  g_free (kith_test_save_screenshot (GTK_WIDGET (window ()), "login-account-deleted.png"));
+
+  g_assert_cmpstr (label_text ("message_label"), ==, "Your account has been deleted.");
+  g_assert_false (match_label (GTK_WIDGET (window ()),
+                               "You were signed out: your session ended, for example after a password change"));
+  g_assert_cmpstr (kith_login_page_get_step (login_page ()), ==, "email");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (login_child ("email_row"))), ==, "");
+  last_email = g_settings_get_string (settings, "last-email");
+  g_assert_cmpstr (last_email, ==, "");
+}
+
 /* The logo of the login and "Signing In…" pages, as drawn, is a PNG from
  * the icon theme, 1× or 2× for the display (an SVG would load librsvg). */
 static void
@@ -855,6 +927,7 @@ main (int   argc,
   g_test_add_func ("/login/sign-up", test_sign_up);
   g_test_add_func ("/login/sign-in-status-log-out", test_sign_in_status_log_out);
   g_test_add_func ("/login/account-deleted-message", test_account_deleted_message);
+  g_test_add_func ("/login/account-deleted", test_account_deleted);
   g_test_add_func ("/login/google-button-follows-server", test_google_button_follows_server);
   g_test_add_func ("/login/unencrypted-server", test_unencrypted_server);
   g_test_add_func ("/login/sign-in-error-before-window", test_sign_in_error_before_window);

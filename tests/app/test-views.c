@@ -346,6 +346,24 @@ activate_contact (const char *email)
 }
 
 static void
+activate_contact_in (GtkWidget  *view,
+                     const char *email)
+{
+  GtkWidget *list = find_type (view, GTK_TYPE_LIST_VIEW);
+  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list)));
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++) {
+    g_autoptr (KithContact) contact = g_list_model_get_item (model, i);
+
+    if (g_strcmp0 (kith_contact_get_email (contact), email) == 0) {
+      g_signal_emit_by_name (list, "activate", i);
+      return;
+    }
+  }
+  g_assert_not_reached ();
+}
+
+static void
 test_chat_send (void)
 {
   GtkWidget *composer, *send;
@@ -674,6 +692,285 @@ test_add_contact (void)
   KITH_WAIT_FOR (find_widget (view, match_status_page, "No Results Found") != NULL);
   gtk_editable_set_text (GTK_EDITABLE (find_type (view, GTK_TYPE_SEARCH_ENTRY)), "marl");
   KITH_WAIT_FOR (find_widget (view, match_contact_row, fx.bob->email) != NULL);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  sign_out (session);
+}
+
+static gboolean
+match_caption (GtkWidget     *widget,
+               gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "caption");
+}
+
+/* The subtitle of @email's row is drawn whole (not "Wants to be your c…"). */
+static void
+assert_subtitle_whole (GtkWidget  *view,
+                       const char *email)
+{
+  GtkWidget *row = find_widget (view, match_contact_row, email);
+  GtkWidget *label;
+
+  g_assert_nonnull (row);
+  label = find_widget (row, match_caption, NULL);
+  g_assert_nonnull (label);
+  g_test_message ("%s: \"%s\", %d px", email, gtk_label_get_label (GTK_LABEL (label)),
+                  gtk_widget_get_width (label));
+  g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (label))));
+}
+
+/* Request rows at the window's default sidebar width (300 px, the main
+ * page's width-request): what they say fits. */
+static void
+test_request_rows_fit (void)
+{
+  g_autoptr (KithdTestUser) rita = NULL;
+  g_autoptr (KithdTestUser) leo = NULL;
+  g_autoptr (KithdTestUser) mia = NULL;
+  g_autoptr (KithSession) session = NULL;
+  g_autofree char *request = NULL;
+  GtkWidget *window, *view;
+
+  rita = kithd_test_server_sign_up (fx.server, "rita@example.com", PASSWORD, "Rita", "Moreno");
+  leo = kithd_test_server_sign_up (fx.server, "leo@example.com", PASSWORD, "Leo", "Tolstoy");
+  mia = kithd_test_server_sign_up (fx.server, "mia@example.com", PASSWORD, "Mia", "Farrow");
+  request = g_strdup_printf ("{\"email\": \"%s\"}", rita->email);
+  g_assert_cmpuint (kithd_test_server_request (fx.server, "POST", "/api/v1/contacts", leo->token, request, NULL, NULL), ==, 201);
+  g_clear_pointer (&request, g_free);
+  request = g_strdup_printf ("{\"email\": \"%s\"}", mia->email);
+  g_assert_cmpuint (kithd_test_server_request (fx.server, "POST", "/api/v1/contacts", rita->token, request, NULL, NULL), ==, 201);
+
+  session = signed_in_session ("rita@example.com");
+  window = new_window (300, 400);
+  view = kith_contacts_view_new (session);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+  KITH_WAIT_FOR (find_widget (view, match_contact_row, "leo@example.com") != NULL &&
+                 find_widget (view, match_contact_row, "mia@example.com") != NULL);
+  kith_test_settle (window);
+  g_assert_cmpint (gtk_widget_get_width (view), ==, 300);
+  g_free (kith_test_save_screenshot (window, "contacts-requests.png"));
+
+  assert_subtitle_whole (view, "leo@example.com");
+  assert_subtitle_whole (view, "mia@example.com");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  sign_out (session);
+}
+
+/* ---- removing a contact, withdrawing a request ---- */
+
+static GtkWidget *
+find_message_dialog (const char *heading)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
+    g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+    if (ADW_IS_MESSAGE_DIALOG (window) &&
+        g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (window)), heading) == 0)
+      return window;
+  }
+  return NULL;
+}
+
+static gboolean
+match_button_label (GtkWidget     *widget,
+                    gconstpointer  data)
+{
+  return GTK_IS_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), data) == 0;
+}
+
+static gboolean
+match_label_text (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), data) == 0;
+}
+
+/* The first item of @popover's menu: its label, and its action activated
+ * on @widget as a click on it would. */
+static char *
+menu_item_label (GtkWidget *popover)
+{
+  GMenuModel *model = gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover));
+  char *label = NULL;
+
+  g_assert_nonnull (model);
+  g_assert_cmpint (g_menu_model_get_n_items (model), ==, 1);
+  g_menu_model_get_item_attribute (model, 0, G_MENU_ATTRIBUTE_LABEL, "s", &label);
+  return label;
+}
+
+static void
+activate_menu_item (GtkWidget *popover,
+                    GtkWidget *widget)
+{
+  GMenuModel *model = gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover));
+  g_autofree char *action = NULL;
+  g_autoptr (GVariant) target = NULL;
+
+  g_assert_true (g_menu_model_get_item_attribute (model, 0, G_MENU_ATTRIBUTE_ACTION, "s", &action));
+  target = g_menu_model_get_item_attribute_value (model, 0, G_MENU_ATTRIBUTE_TARGET, NULL);
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  g_assert_true (gtk_widget_activate_action_variant (widget, action, target));
+}
+
+static void
+right_click (GtkWidget *row)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (row);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++) {
+    g_autoptr (GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+    if (GTK_IS_GESTURE_CLICK (controller) &&
+        gtk_gesture_single_get_button (GTK_GESTURE_SINGLE (controller)) == GDK_BUTTON_SECONDARY) {
+      g_signal_emit_by_name (controller, "pressed", 1, 40.0, 20.0);
+      return;
+    }
+  }
+  g_assert_not_reached ();
+}
+
+static gboolean
+server_lists (KithdTestUser *user,
+              const char    *text)
+{
+  g_autofree char *body = NULL;
+
+  g_assert_cmpuint (kithd_test_server_request (fx.server, "GET", "/api/v1/contacts", user->token, NULL,
+                                               &body, NULL), ==, 200);
+  return strstr (body, text) != NULL;
+}
+
+/* The row's context menu (right click, or Menu / Shift+F10 on the focused
+ * row) and the chat header's menu: "Remove Contact…" asks first, says what
+ * happens to the history, and leaves the chat pane empty; "Withdraw
+ * Request" withdraws at once, and the toast's Undo sends it again. */
+static void
+test_remove_and_withdraw (void)
+{
+  g_autoptr (KithdTestUser) nia = NULL;
+  g_autoptr (KithdTestUser) oscar = NULL;
+  g_autoptr (KithdTestUser) pam = NULL;
+  g_autoptr (KithSession) session = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *label = NULL;
+  KithContact *contact;
+  GtkWidget *window, *overlay, *box, *view, *chat, *row, *popover, *dialog, *undo, *menu_button;
+
+  nia = kithd_test_server_sign_up (fx.server, "nia@example.com", PASSWORD, "Nia", "Long");
+  oscar = kithd_test_server_sign_up (fx.server, "oscar@example.com", PASSWORD, "Oscar", "Wilde");
+  pam = kithd_test_server_sign_up (fx.server, "pam@example.com", PASSWORD, "Pam", "Grier");
+  kithd_test_server_make_contacts (fx.server, nia, oscar);
+  request = g_strdup_printf ("{\"email\": \"%s\"}", pam->email);
+  g_assert_cmpuint (kithd_test_server_request (fx.server, "POST", "/api/v1/contacts", nia->token, request, NULL, NULL), ==, 201);
+  session = signed_in_session ("nia@example.com");
+
+  window = new_window (980, 640);
+  overlay = adw_toast_overlay_new ();
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  view = kith_contacts_view_new (session);
+  gtk_widget_set_size_request (view, 330, -1);
+  chat = kith_chat_view_new (session);
+  gtk_widget_set_hexpand (chat, TRUE);
+  gtk_box_append (GTK_BOX (box), view);
+  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_box_append (GTK_BOX (box), chat);
+  adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (overlay), box);
+  gtk_window_set_titlebar (GTK_WINDOW (window), gtk_label_new (NULL));
+  gtk_widget_set_visible (gtk_window_get_titlebar (GTK_WINDOW (window)), FALSE);
+  gtk_window_set_child (GTK_WINDOW (window), overlay);
+  g_signal_connect (view, "contact-activated", G_CALLBACK (on_contact_activated), chat);
+  gtk_window_present (GTK_WINDOW (window));
+  KITH_WAIT_FOR (find_widget (view, match_contact_row, "oscar@example.com") != NULL &&
+                 find_widget (view, match_contact_row, "pam@example.com") != NULL);
+  kith_test_settle (window);
+
+  /* Right click on Oscar's row: "Remove Contact…". */
+  row = find_widget (view, match_contact_row, "oscar@example.com");
+  right_click (row);
+  popover = find_type (view, GTK_TYPE_POPOVER_MENU);
+  g_assert_nonnull (popover);
+  KITH_WAIT_FOR (gtk_widget_get_mapped (popover));
+  label = menu_item_label (popover);
+  g_assert_cmpstr (label, ==, "_Remove Contact…");
+  g_free (kith_test_save_screenshot (popover, "contacts-context-menu.png"));
+  g_free (kith_test_save_screenshot (window, "contacts-context-menu-window.png"));
+
+  /* It asks first; Cancel keeps him. */
+  activate_menu_item (popover, view);
+  dialog = find_message_dialog ("Remove Oscar Wilde?");
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
+                            "Your conversation stays on this computer."));
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove"),
+                   ==, ADW_RESPONSE_DESTRUCTIVE);
+  g_assert_cmpstr (adw_message_dialog_get_default_response (ADW_MESSAGE_DIALOG (dialog)), ==, "cancel");
+  kith_test_settle (dialog);
+  g_free (kith_test_save_screenshot (dialog, "contacts-remove-dialog.png"));
+  /* A click on the button: the dialog closes itself then. */
+  g_signal_emit_by_name (find_widget (dialog, match_button_label, "_Cancel"), "clicked");
+  KITH_WAIT_FOR (find_message_dialog ("Remove Oscar Wilde?") == NULL);
+  kith_test_settle (window);
+  g_assert_true (has_contact_in_state (session, "oscar@example.com", KITH_CONTACT_ACCEPTED));
+
+  /* His chat open, the header's menu says the same; Remove: gone on both
+   * sides, and the chat pane is empty again. */
+  activate_contact_in (view, "oscar@example.com");
+  g_assert_true (kith_chat_view_get_contact (KITH_CHAT_VIEW (chat)) ==
+                 kith_session_find_contact_by_email (session, "oscar@example.com"));
+  menu_button = find_type (chat, GTK_TYPE_MENU_BUTTON);
+  g_assert_nonnull (menu_button);
+  g_assert_true (gtk_widget_get_mapped (menu_button));
+  gtk_menu_button_popup (GTK_MENU_BUTTON (menu_button));
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu_button)));
+  KITH_WAIT_FOR (gtk_widget_get_mapped (popover));
+  g_clear_pointer (&label, g_free);
+  label = menu_item_label (popover);
+  g_assert_cmpstr (label, ==, "_Remove Contact…");
+  g_free (kith_test_save_screenshot (window, "chat-header-menu.png"));
+  activate_menu_item (popover, chat);
+  dialog = find_message_dialog ("Remove Oscar Wilde?");
+  g_assert_nonnull (dialog);
+  kith_test_settle (dialog);
+  g_signal_emit_by_name (find_widget (dialog, match_button_label, "_Remove"), "clicked");
+  KITH_WAIT_FOR (kith_session_find_contact_by_email (session, "oscar@example.com") == NULL);
+  KITH_WAIT_FOR (find_message_dialog ("Remove Oscar Wilde?") == NULL);
+  g_assert_false (server_lists (oscar, "nia@example.com"));
+  g_assert_null (kith_chat_view_get_contact (KITH_CHAT_VIEW (chat)));
+  kith_test_settle (window);
+  g_assert_nonnull (find_widget (chat, match_status_page, "Select a contact"));
+  g_assert_false (gtk_widget_get_mapped (menu_button));
+  KITH_WAIT_FOR (find_widget (overlay, match_label_text, "Oscar Wilde was removed from your contacts") != NULL);
+
+  /* Pam's request, from the keyboard: focus on her row, then Menu. */
+  row = find_widget (view, match_contact_row, "pam@example.com");
+  g_assert_true (gtk_widget_grab_focus (gtk_widget_get_parent (row)));
+  g_assert_true (gtk_widget_activate_action (view, "contacts.context-menu", NULL));
+  popover = find_type (view, GTK_TYPE_POPOVER_MENU);
+  KITH_WAIT_FOR (gtk_widget_get_mapped (popover));
+  g_clear_pointer (&label, g_free);
+  label = menu_item_label (popover);
+  g_assert_cmpstr (label, ==, "_Withdraw Request");
+
+  /* Withdrawn at once, no dialog; Undo sends it again. */
+  activate_menu_item (popover, view);
+  KITH_WAIT_FOR (kith_session_find_contact_by_email (session, "pam@example.com") == NULL);
+  g_assert_false (server_lists (pam, "nia@example.com"));
+  KITH_WAIT_FOR ((undo = find_widget (overlay, match_button_label, "_Undo")) != NULL);
+  g_assert_nonnull (find_widget (overlay, match_label_text, "Request to Pam Grier withdrawn"));
+  g_free (kith_test_save_screenshot (window, "contacts-withdrawn-toast.png"));
+  g_signal_emit_by_name (undo, "clicked");
+  KITH_WAIT_FOR (has_contact_in_state (session, "pam@example.com", KITH_CONTACT_OUTGOING));
+  g_assert_true (server_lists (pam, "nia@example.com"));
+  contact = kith_session_find_contact_by_email (session, "pam@example.com");
+  g_assert_nonnull (contact);
 
   gtk_window_destroy (GTK_WINDOW (window));
   sign_out (session);
@@ -1123,6 +1420,8 @@ main (int   argc,
   g_test_add_func ("/views/main/screenshot", test_main_screenshot);
   g_test_add_func ("/views/contacts/add", test_add_contact);
   g_test_add_func ("/views/contacts/many", test_many_contacts);
+  g_test_add_func ("/views/contacts/request-rows-fit", test_request_rows_fit);
+  g_test_add_func ("/views/contacts/remove-and-withdraw", test_remove_and_withdraw);
   g_test_add_func ("/views/chat/history", test_chat_history);
   g_test_add_func ("/views/account/profile", test_account_profile);
   g_test_add_func ("/views/account/change-password", test_account_change_password);
