@@ -154,7 +154,16 @@ update_header (KithChatView *self)
   for (int p = KITH_PRESENCE_OFFLINE; p <= KITH_PRESENCE_MOBILE; p++)
     gtk_widget_remove_css_class (self->presence_dot, kith_contact_row_presence_css (p));
 
-  if (kith_contact_get_state (self->contact) == KITH_CONTACT_ACCEPTED) {
+  gtk_widget_remove_css_class (self->presence_dot, kith_contact_row_unknown_presence_css ());
+
+  if (kith_contact_get_state (self->contact) == KITH_CONTACT_ACCEPTED &&
+      kith_session_get_state (self->session) != KITH_SESSION_ONLINE) {
+    /* Not connected: the last status heard, as unknown. */
+    gtk_widget_add_css_class (self->presence_dot, kith_contact_row_unknown_presence_css ());
+    gtk_widget_set_visible (self->presence_dot, TRUE);
+    gtk_label_set_label (GTK_LABEL (self->presence_label),
+                         kith_contact_row_unknown_presence_label (presence));
+  } else if (kith_contact_get_state (self->contact) == KITH_CONTACT_ACCEPTED) {
     css = kith_contact_row_presence_css (presence);
     gtk_widget_add_css_class (self->presence_dot, css);
     gtk_widget_set_visible (self->presence_dot, TRUE);
@@ -689,6 +698,13 @@ on_contacts_changed (KithChatView *self)
     kith_chat_view_set_contact (self, NULL);
 }
 
+/* Online or not: the header's presence is live or unknown. */
+static void
+on_session_state (KithChatView *self)
+{
+  update_header (self);
+}
+
 static gboolean
 on_composer_key_pressed (GtkEventControllerKey *controller,
                          guint                  keyval,
@@ -756,6 +772,8 @@ kith_chat_view_constructed (GObject *object)
   g_assert (KITH_IS_SESSION (self->session));
   g_signal_connect_object (kith_session_get_contacts (self->session), "items-changed",
                            G_CALLBACK (on_contacts_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::state",
+                           G_CALLBACK (on_session_state), self, G_CONNECT_SWAPPED);
 }
 
 static void

@@ -25,11 +25,14 @@ struct _KithContactRow
   GtkWidget   *request_box;      /* with the two buttons: NULL until needed */
   GtkWidget   *accept_button;
   GtkWidget   *decline_button;
+
+  gboolean     presence_known;   /* FALSE while the session is not online */
 };
 
 enum {
   PROP_0,
   PROP_CONTACT,
+  PROP_PRESENCE_KNOWN,
   N_PROPS
 };
 
@@ -40,6 +43,9 @@ G_DEFINE_FINAL_TYPE (KithContactRow, kith_contact_row, GTK_TYPE_WIDGET)
 static const char * const presence_css[] = {
   "offline", "online", "busy", "idle", "mobile",
 };
+
+/* The dot's class while presence is not known (not connected). */
+#define UNKNOWN_CSS "unknown"
 
 static GtkWidget *
 request_button (const char *icon_name,
@@ -105,6 +111,7 @@ update (KithContactRow *self)
 
   for (guint i = 0; i < G_N_ELEMENTS (presence_css); i++)
     gtk_widget_remove_css_class (self->presence_dot, presence_css[i]);
+  gtk_widget_remove_css_class (self->presence_dot, UNKNOWN_CSS);
 
   switch (state) {
   case KITH_CONTACT_INCOMING:
@@ -117,8 +124,13 @@ update (KithContactRow *self)
     break;
   case KITH_CONTACT_ACCEPTED:
   default:
-    subtitle = kith_contact_row_presence_label (presence);
-    gtk_widget_add_css_class (self->presence_dot, kith_contact_row_presence_css (presence));
+    if (self->presence_known) {
+      subtitle = kith_contact_row_presence_label (presence);
+      gtk_widget_add_css_class (self->presence_dot, kith_contact_row_presence_css (presence));
+    } else {
+      subtitle = kith_contact_row_unknown_presence_label (presence);
+      gtk_widget_add_css_class (self->presence_dot, UNKNOWN_CSS);
+    }
     break;
   }
   gtk_label_set_label (GTK_LABEL (self->presence_label), subtitle);
@@ -164,6 +176,9 @@ kith_contact_row_get_property (GObject    *object,
   case PROP_CONTACT:
     g_value_set_object (value, self->contact);
     break;
+  case PROP_PRESENCE_KNOWN:
+    g_value_set_boolean (value, self->presence_known);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -180,6 +195,9 @@ kith_contact_row_set_property (GObject      *object,
   switch (prop_id) {
   case PROP_CONTACT:
     kith_contact_row_set_contact (self, g_value_get_object (value));
+    break;
+  case PROP_PRESENCE_KNOWN:
+    kith_contact_row_set_presence_known (self, g_value_get_boolean (value));
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -212,6 +230,9 @@ kith_contact_row_class_init (KithContactRowClass *klass)
   properties[PROP_CONTACT] =
     g_param_spec_object ("contact", NULL, NULL, KITH_TYPE_CONTACT,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PRESENCE_KNOWN] =
+    g_param_spec_boolean ("presence-known", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -242,6 +263,7 @@ kith_contact_row_init (KithContactRow *self)
   GtkWidget *text;
   GtkWidget *presence;
 
+  self->presence_known = TRUE;
   self->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   gtk_widget_set_margin_start (self->box, 12);
   gtk_widget_set_margin_end (self->box, 12);
@@ -325,6 +347,29 @@ kith_contact_row_set_contact (KithContactRow *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACT]);
 }
 
+gboolean
+kith_contact_row_get_presence_known (KithContactRow *self)
+{
+  g_return_val_if_fail (KITH_IS_CONTACT_ROW (self), FALSE);
+
+  return self->presence_known;
+}
+
+void
+kith_contact_row_set_presence_known (KithContactRow *self,
+                                     gboolean        presence_known)
+{
+  g_return_if_fail (KITH_IS_CONTACT_ROW (self));
+
+  presence_known = !!presence_known;
+  if (self->presence_known == presence_known)
+    return;
+
+  self->presence_known = presence_known;
+  update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENCE_KNOWN]);
+}
+
 const char *
 kith_contact_row_presence_label (KithPresence presence)
 {
@@ -349,4 +394,19 @@ kith_contact_row_presence_css (KithPresence presence)
   if ((guint) presence < G_N_ELEMENTS (presence_css))
     return presence_css[presence];
   return "offline";
+}
+
+const char *
+kith_contact_row_unknown_presence_label (KithPresence presence)
+{
+  if (presence == KITH_PRESENCE_OFFLINE)
+    return _("Offline");
+  /* The last status heard is stale while Kith is not connected. */
+  return _("Last seen online");
+}
+
+const char *
+kith_contact_row_unknown_presence_css (void)
+{
+  return UNKNOWN_CSS;
 }

@@ -401,6 +401,18 @@ on_row_long_pressed (GtkGestureLongPress *gesture,
 
 /* ---- the list ---- */
 
+/* Presence is known while online only: connecting, a row shows the last
+ * status it heard as unknown rather than as current. */
+static gboolean
+state_to_presence_known (GBinding     *binding,
+                         const GValue *from,
+                         GValue       *to,
+                         gpointer      user_data)
+{
+  g_value_set_boolean (to, g_value_get_enum (from) == KITH_SESSION_ONLINE);
+  return TRUE;
+}
+
 static void
 on_factory_setup (GtkSignalListItemFactory *factory,
                   GtkListItem              *item,
@@ -419,6 +431,9 @@ on_factory_setup (GtkSignalListItemFactory *factory,
   g_signal_connect (gesture, "pressed", G_CALLBACK (on_row_long_pressed), self);
   gtk_widget_add_controller (row, GTK_EVENT_CONTROLLER (gesture));
 
+  g_object_bind_property_full (self->session, "state", row, "presence-known",
+                               G_BINDING_SYNC_CREATE, state_to_presence_known,
+                               NULL, NULL, NULL);
   gtk_list_item_set_child (item, row);
 }
 

@@ -53,20 +53,27 @@ on_session_done (GObject      *source,
 }
 
 static KithSession *
-signed_in_session (const char *email)
+signed_in_session_on (KithdTestServer *server,
+                      const char      *email)
 {
   g_autofree char *dir = g_build_filename (fx.tmp, email, NULL);
   KithSession *session;
   gboolean done = FALSE;
 
   session = g_object_new (KITH_TYPE_SESSION,
-                          "server-url", kithd_test_server_get_url (fx.server),
+                          "server-url", kithd_test_server_get_url (server),
                           "data-dir", dir,
                           NULL);
   kith_session_sign_in_async (session, email, PASSWORD, FALSE, NULL, on_session_done, &done);
   KITH_WAIT_FOR (done);
   g_assert_cmpint (kith_session_get_state (session), ==, KITH_SESSION_ONLINE);
   return session;
+}
+
+static KithSession *
+signed_in_session (const char *email)
+{
+  return signed_in_session_on (fx.server, email);
 }
 
 static void
@@ -1386,6 +1393,130 @@ test_many_contacts (void)
   sign_out (session);
 }
 
+/* ---- presence while not connected ---- */
+
+static gboolean
+match_presence_dot (GtkWidget     *widget,
+                    gconstpointer  data)
+{
+  return gtk_widget_has_css_class (widget, "kith-presence-dot") && gtk_widget_get_visible (widget);
+}
+
+/* What @root (a contact row, the chat header) says of presence: the
+ * caption's text, and whether its dot is greyed as unknown. */
+static gboolean
+presence_shown (GtkWidget  *root,
+                const char *label,
+                gboolean    unknown)
+{
+  GtkWidget *caption, *dot;
+
+  if (root == NULL)
+    return FALSE;
+  caption = find_widget (root, match_visible_label, label);
+  dot = find_widget (root, match_presence_dot, NULL);
+  return caption != NULL && dot != NULL &&
+         gtk_widget_has_css_class (dot, "unknown") == unknown;
+}
+
+static gboolean
+session_online (KithSession *session)
+{
+  return kith_session_get_state (session) == KITH_SESSION_ONLINE;
+}
+
+/* Kith not connected ("Connecting…"): contacts' presence is unknown,
+ * "Last seen online" where they were, greyed, in the list and the chat
+ * header; back online, the live statuses return. A server of its own, so
+ * that stopping it leaves the other tests' sessions alone. */
+/* A loopback port free now, for a kithd that must come back on the same
+ * address (the session keeps its server URL). */
+static guint16
+free_port (void)
+{
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GError) error = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, TRUE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+test_presence_unknown_offline (void)
+{
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", free_port ());
+  const char * const args[] = { "--listen", listen, NULL };
+  KithdTestServer *server = kithd_test_server_startv (args);
+  g_autoptr (KithdTestUser) uma = NULL;
+  g_autoptr (KithdTestUser) vic = NULL;
+  g_autoptr (KithdTestUser) wes = NULL;
+  g_autoptr (KithSession) session = NULL;
+  KithdTestSocket *vic_socket;
+  GtkWidget *window, *box, *view, *chat;
+
+  uma = kithd_test_server_sign_up (server, "uma@example.com", PASSWORD, "Uma", "Thurman");
+  vic = kithd_test_server_sign_up (server, "vic@example.com", PASSWORD, "Vic", "Reeves");
+  wes = kithd_test_server_sign_up (server, "wes@example.com", PASSWORD, "Wes", "Anderson");
+  kithd_test_server_make_contacts (server, uma, vic);
+  kithd_test_server_make_contacts (server, uma, wes);
+  vic_socket = kithd_test_socket_connect (server, vic->token, 0);
+  kithd_test_socket_send (vic_socket, "{\"type\": \"presence.set\", \"status\": \"busy\"}");
+
+  session = signed_in_session_on (server, "uma@example.com");
+  window = new_window (900, 500);
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  view = kith_contacts_view_new (session);
+  gtk_widget_set_size_request (view, 300, -1);
+  chat = kith_chat_view_new (session);
+  gtk_widget_set_hexpand (chat, TRUE);
+  gtk_box_append (GTK_BOX (box), view);
+  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_box_append (GTK_BOX (box), chat);
+  gtk_window_set_child (GTK_WINDOW (window), box);
+  gtk_window_present (GTK_WINDOW (window));
+  KITH_WAIT_FOR (kith_session_find_contact_by_email (session, "vic@example.com") != NULL);
+  kith_chat_view_set_contact (KITH_CHAT_VIEW (chat),
+                              kith_session_find_contact_by_email (session, "vic@example.com"));
+
+  /* Online: the live statuses. */
+  KITH_WAIT_FOR (presence_shown (find_widget (view, match_contact_row, "vic@example.com"), "Busy", FALSE) &&
+                 presence_shown (find_widget (view, match_contact_row, "wes@example.com"), "Offline", FALSE) &&
+                 presence_shown (chat, "Busy", FALSE));
+
+  /* The server goes away: Kith is connecting, and what it knew is stale
+   * (Vic's socket closed after kithd, which would say he went offline). */
+  kithd_test_server_stop (server);
+  kithd_test_socket_free (vic_socket);
+  KITH_WAIT_FOR (!session_online (session));
+  KITH_WAIT_FOR (presence_shown (find_widget (view, match_contact_row, "vic@example.com"), "Last seen online", TRUE) &&
+                 presence_shown (find_widget (view, match_contact_row, "wes@example.com"), "Offline", TRUE) &&
+                 presence_shown (chat, "Last seen online", TRUE));
+  kith_test_settle (window);
+  g_free (kith_test_save_screenshot (window, "presence-unknown.png"));
+
+  /* Back online: live again (Vic's socket went with the old server). */
+  kithd_test_server_restart (server);
+  g_assert_cmpstr (kithd_test_server_get_url (server), ==, kith_session_get_server_url (session));
+  KITH_WAIT_FOR_SECONDS (session_online (session), 60);
+  vic_socket = kithd_test_socket_connect (server, vic->token, 0);
+  KITH_WAIT_FOR (presence_shown (find_widget (view, match_contact_row, "vic@example.com"), "Online", FALSE) &&
+                 presence_shown (find_widget (view, match_contact_row, "wes@example.com"), "Offline", FALSE) &&
+                 presence_shown (chat, "Online", FALSE));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  sign_out (session);
+  kithd_test_socket_free (vic_socket);
+  kithd_test_server_free (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1423,6 +1554,7 @@ main (int   argc,
   g_test_add_func ("/views/contacts/request-rows-fit", test_request_rows_fit);
   g_test_add_func ("/views/contacts/remove-and-withdraw", test_remove_and_withdraw);
   g_test_add_func ("/views/chat/history", test_chat_history);
+  g_test_add_func ("/views/contacts/presence-unknown-offline", test_presence_unknown_offline);
   g_test_add_func ("/views/account/profile", test_account_profile);
   g_test_add_func ("/views/account/change-password", test_account_change_password);
   g_test_add_func ("/views/account/delete", test_account_delete);
