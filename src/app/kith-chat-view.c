@@ -447,6 +447,18 @@ on_contact_notify (KithChatView *self,
                    GParamSpec   *pspec,
                    KithContact  *contact);
 
+/* No chat open: "Select a contact", or nothing at all while there are no
+ * contacts (the list's "Add your first contact" is the one empty state). */
+static void
+update_none (KithChatView *self)
+{
+  gboolean no_contacts = g_list_model_get_n_items (kith_session_get_contacts (self->session)) == 0;
+
+  if (self->contact != NULL)
+    return;
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), no_contacts ? "no-contacts" : "none");
+}
+
 static void
 show_contact (KithChatView *self)
 {
@@ -471,7 +483,7 @@ show_contact (KithChatView *self)
   self->focus_composer = FALSE;
 
   if (self->contact == NULL) {
-    gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "none");
+    update_none (self);
     gtk_widget_set_visible (self->composer_box, FALSE);
     update_empty (self);
     update_send_enabled (self);
@@ -696,6 +708,7 @@ on_contacts_changed (KithChatView *self)
   if (self->contact != NULL &&
       kith_session_find_contact (self->session, kith_contact_get_id (self->contact)) != self->contact)
     kith_chat_view_set_contact (self, NULL);
+  update_none (self);
 }
 
 /* Online or not: the header's presence is live or unknown. */
@@ -774,6 +787,7 @@ kith_chat_view_constructed (GObject *object)
                            G_CALLBACK (on_contacts_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::state",
                            G_CALLBACK (on_session_state), self, G_CONNECT_SWAPPED);
+  update_none (self);
 }
 
 static void

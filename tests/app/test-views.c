@@ -642,7 +642,7 @@ find_add_dialog (void)
   return NULL;
 }
 
-/* A new account: "No contacts yet" with the add button; adding by email
+/* A new account: "Add your first contact" with the add button; adding by email
  * shows unknown emails and existing contacts in the dialog. */
 static void
 test_add_contact (void)
@@ -659,7 +659,7 @@ test_add_contact (void)
   gtk_window_present (GTK_WINDOW (window));
   kith_test_settle (window);
 
-  g_assert_nonnull (find_widget (view, match_status_page, "No contacts yet"));
+  g_assert_nonnull (find_widget (view, match_status_page, "Add your first contact"));
   g_assert_nonnull (find_widget (view, match_action, "contacts.add"));
 
   g_assert_true (gtk_widget_activate_action (view, "contacts.add", NULL));
@@ -682,7 +682,7 @@ test_add_contact (void)
   KITH_WAIT_FOR (has_contact_in_state (session, fx.bob->email, KITH_CONTACT_OUTGOING));
   KITH_WAIT_FOR (find_widget (view, match_contact_row, fx.bob->email) != NULL);
   kith_test_settle (window);
-  g_assert_null (find_widget (view, match_status_page, "No contacts yet"));
+  g_assert_null (find_widget (view, match_status_page, "Add your first contact"));
 
   /* Asking again: said in the dialog, nothing sent. */
   g_assert_true (gtk_widget_activate_action (view, "contacts.add", NULL));
@@ -1517,6 +1517,105 @@ test_presence_unknown_offline (void)
   kithd_test_server_free (server);
 }
 
+/* ---- empty states ---- */
+
+static gboolean
+match_mapped_status_page (GtkWidget     *widget,
+                          gconstpointer  data)
+{
+  return ADW_IS_STATUS_PAGE (widget) && gtk_widget_get_mapped (widget);
+}
+
+static guint
+count_mapped_status_pages (GtkWidget *root)
+{
+  guint n = match_mapped_status_page (root, NULL) ? 1 : 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_mapped_status_pages (child);
+  return n;
+}
+
+static gboolean
+match_suggested_add (GtkWidget     *widget,
+                     gconstpointer  data)
+{
+  return match_action (widget, "contacts.add") && gtk_widget_get_mapped (widget) &&
+         gtk_widget_has_css_class (widget, "suggested-action");
+}
+
+/* A new account: one clear empty state ("Add your first contact", its
+ * button opening Add Contact), not a second one beside it. With contacts
+ * and none chosen, a quiet "Select a contact"; an open chat without
+ * messages has its own state, with another icon. */
+static void
+test_empty_states (void)
+{
+  g_autoptr (KithdTestUser) zoe = NULL;
+  g_autoptr (KithdTestUser) yul = NULL;
+  g_autoptr (KithSession) session = NULL;
+  GtkWidget *window, *box, *view, *chat, *page, *button, *dialog, *empty;
+
+  zoe = kithd_test_server_sign_up (fx.server, "zoe@example.com", PASSWORD, "Zoe", "Kazan");
+  yul = kithd_test_server_sign_up (fx.server, "yul@example.com", PASSWORD, "Yul", "Brynner");
+  session = signed_in_session ("zoe@example.com");
+  window = new_window (900, 560);
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  view = kith_contacts_view_new (session);
+  gtk_widget_set_size_request (view, 300, -1);
+  chat = kith_chat_view_new (session);
+  gtk_widget_set_hexpand (chat, TRUE);
+  gtk_box_append (GTK_BOX (box), view);
+  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_box_append (GTK_BOX (box), chat);
+  gtk_window_set_child (GTK_WINDOW (window), box);
+  gtk_window_present (GTK_WINDOW (window));
+  kith_test_settle (window);
+  g_free (kith_test_save_screenshot (window, "empty-new-account.png"));
+
+  /* No contacts: one empty state in the whole window, with the button. */
+  page = find_widget (window, match_status_page, "Add your first contact");
+  g_assert_nonnull (page);
+  g_assert_cmpuint (count_mapped_status_pages (window), ==, 1);
+  g_assert_null (find_widget (chat, match_mapped_status_page, NULL));
+  button = find_widget (page, match_suggested_add, NULL);
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  KITH_WAIT_FOR (find_add_dialog () != NULL);
+  dialog = find_add_dialog ();
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  KITH_WAIT_FOR (find_add_dialog () == NULL);
+
+  /* A contact, none chosen: "Select a contact", quiet (no large icon). */
+  kithd_test_server_make_contacts (fx.server, zoe, yul);
+  KITH_WAIT_FOR (has_contact_in_state (session, "yul@example.com", KITH_CONTACT_ACCEPTED));
+  KITH_WAIT_FOR (find_widget (view, match_contact_row, "yul@example.com") != NULL);
+  kith_test_settle (window);
+  g_free (kith_test_save_screenshot (window, "empty-no-chat.png"));
+  g_assert_null (find_widget (window, match_status_page, "Add your first contact"));
+  page = find_widget (chat, match_status_page, "Select a contact");
+  g_assert_nonnull (page);
+  g_assert_true (gtk_widget_has_css_class (page, "compact"));
+  g_assert_null (adw_status_page_get_icon_name (ADW_STATUS_PAGE (page)));
+  g_assert_null (adw_status_page_get_paintable (ADW_STATUS_PAGE (page)));
+
+  /* An open chat without messages: its own state, its own icon. */
+  kith_chat_view_set_contact (KITH_CHAT_VIEW (chat),
+                              kith_session_find_contact_by_email (session, "yul@example.com"));
+  kith_test_settle (window);
+  g_free (kith_test_save_screenshot (window, "empty-chat.png"));
+  empty = find_widget (chat, match_status_page, "No messages yet");
+  g_assert_nonnull (empty);
+  g_assert_nonnull (adw_status_page_get_icon_name (ADW_STATUS_PAGE (empty)));
+  g_assert_cmpstr (adw_status_page_get_icon_name (ADW_STATUS_PAGE (empty)), !=, "chat-message-new-symbolic");
+  g_assert_null (find_widget (chat, match_status_page, "Select a contact"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  sign_out (session);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1555,6 +1654,7 @@ main (int   argc,
   g_test_add_func ("/views/contacts/remove-and-withdraw", test_remove_and_withdraw);
   g_test_add_func ("/views/chat/history", test_chat_history);
   g_test_add_func ("/views/contacts/presence-unknown-offline", test_presence_unknown_offline);
+  g_test_add_func ("/views/main/empty-states", test_empty_states);
   g_test_add_func ("/views/account/profile", test_account_profile);
   g_test_add_func ("/views/account/change-password", test_account_change_password);
   g_test_add_func ("/views/account/delete", test_account_delete);
