@@ -3,8 +3,6 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
-
 #include "kith-autostart.h"
 #include "kith-preferences-window.h"
 
