@@ -137,7 +137,7 @@ on_response (GDBusConnection *connection,
                              _("The desktop did not allow Kith to start when you log in"));
   } else {
     /* The portal failed on its side: the autostart file does the same. */
-    use_file (g_steal_pointer (&task));
+    use_file (task);
   }
 }
 
@@ -170,13 +170,21 @@ on_request_background (GObject      *source,
   const char *handle = NULL;
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  /* The Response came before the reply, and decided. */
+  if (request->response_id == 0)
+    return;
+  if (reply == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    g_dbus_connection_signal_unsubscribe (request->connection, request->response_id);
+    request->response_id = 0;
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
   if (reply == NULL) {
     /* No portal, or one without the Background interface. */
     g_debug ("No Background portal (%s): the autostart file", error->message);
-    if (request->response_id != 0)
-      g_dbus_connection_signal_unsubscribe (request->connection, request->response_id);
+    g_dbus_connection_signal_unsubscribe (request->connection, request->response_id);
     request->response_id = 0;
-    use_file (g_steal_pointer (&task));
+    use_file (task);
     return;
   }
 
