@@ -227,6 +227,7 @@ test_auto_idle (void)
   GtkWidget *delay_row = kith_test_find_by_id (preferences, "idle_delay_row");
   GtkWidget *delay_spin = kith_test_find_by_id (preferences, "idle_delay_spin");
   GtkWidget *close_to_tray = kith_test_find_by_id (preferences, "close_to_tray_switch");
+  g_autofree char *screenshot = kith_test_save_screenshot (preferences, "preferences.png");
 
   g_assert_true (g_settings_get_boolean (settings (), "auto-idle"));
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (auto_idle)));
