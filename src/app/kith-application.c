@@ -7,6 +7,7 @@
 
 #include "kith-application.h"
 #include "kith-login-page.h"
+#include "kith-preferences-window.h"
 #include "kith-status-menu.h"
 #ifdef HAVE_KITH_X11_IDLE
 # include "kith-x11-idle-source.h"
@@ -28,6 +29,10 @@ struct _KithApplication
   gboolean        restore_started;
   char           *sign_in_error;    /* for the login page, until there is a window */
   gboolean        exit_only;        /* `kith --exit`: no restore, no window */
+  gboolean        start_hidden;     /* `kith --hidden`: in the tray, if one shows Kith */
+  guint           hidden_wait_id;
+  gulong          hidden_wait_handler;
+  GtkWindow      *preferences;
   gboolean        exiting;
   guint           close_wait_id;    /* the window closed before the tray knew of a host */
   gulong          close_wait_handler;
@@ -42,6 +47,7 @@ G_DEFINE_FINAL_TYPE (KithApplication, kith_application, ADW_TYPE_APPLICATION)
 
 static const GOptionEntry app_options[] = {
   { "exit", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Sign out and quit the running Kith"), NULL },
+  { "hidden", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Start hidden in the system tray, as at log-in"), NULL },
   { NULL }
 };
 
@@ -402,6 +408,68 @@ on_close_request (GtkWindow       *window,
   return TRUE;
 }
 
+/* ---- `kith --hidden`: the window waits in the tray ---- */
+
+static void
+hidden_wait_end (KithApplication *self)
+{
+  g_clear_handle_id (&self->hidden_wait_id, g_source_remove);
+  if (self->hidden_wait_handler != 0 && self->tray != NULL)
+    g_signal_handler_disconnect (self->tray, self->hidden_wait_handler);
+  self->hidden_wait_handler = 0;
+}
+
+/* Hidden when a tray shows Kith; else there would be no way back to the
+ * window, so it opens. */
+static void
+hidden_wait_done (KithApplication *self)
+{
+  gboolean waiting = self->hidden_wait_id != 0;
+
+  hidden_wait_end (self);
+  if (!waiting || self->exiting || self->window == NULL)
+    return;
+  if (self->tray != NULL && kith_tray_get_host_available (self->tray)) {
+    g_debug ("Started hidden in the tray");
+    return;
+  }
+  gtk_window_present (GTK_WINDOW (self->window));
+}
+
+static void
+on_hidden_tray_host_known (KithTray        *tray,
+                           GParamSpec      *pspec,
+                           KithApplication *self)
+{
+  if (kith_tray_get_host_known (tray))
+    hidden_wait_done (self);
+}
+
+static gboolean
+on_hidden_wait_timeout (gpointer user_data)
+{
+  KithApplication *self = user_data;
+
+  g_debug ("The tray did not say whether it shows Kith: showing the window");
+  hidden_wait_done (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Called when the tray exists (now or at setup) during a hidden start. */
+static void
+hidden_wait_watch_tray (KithApplication *self)
+{
+  if (self->hidden_wait_id == 0 || self->tray == NULL || self->hidden_wait_handler != 0)
+    return;
+  if (kith_tray_get_host_known (self->tray)) {
+    hidden_wait_done (self);
+    return;
+  }
+  self->hidden_wait_handler = g_signal_connect (self->tray, "notify::host-known",
+                                                G_CALLBACK (on_hidden_tray_host_known), self);
+}
+
 /* ---- actions ---- */
 
 static void
@@ -484,11 +552,31 @@ on_open_chat (GSimpleAction *action,
     kith_window_open_chat (self->window, contact);
 }
 
+static void
+on_preferences (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  KithApplication *self = KITH_APPLICATION (user_data);
+
+  if (self->preferences == NULL) {
+    GDBusConnection *connection = g_application_get_dbus_connection (G_APPLICATION (self));
+
+    self->preferences = GTK_WINDOW (kith_preferences_window_new (self->settings, connection));
+    g_object_add_weak_pointer (G_OBJECT (self->preferences), (gpointer *) &self->preferences);
+    gtk_window_set_application (self->preferences, GTK_APPLICATION (self));
+  }
+  if (self->window != NULL && gtk_widget_get_visible (GTK_WIDGET (self->window)))
+    gtk_window_set_transient_for (self->preferences, GTK_WINDOW (self->window));
+  gtk_window_present (self->preferences);
+}
+
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = on_quit },
   { .name = "exit", .activate = on_quit },
   { .name = "log-out", .activate = on_log_out },
   { .name = "show", .activate = on_show },
+  { .name = "preferences", .activate = on_preferences },
   { .name = "set-status", .parameter_type = "s", .state = "'online'", .change_state = on_set_status },
   { .name = "open-chat", .activate = on_open_chat, .parameter_type = "x" },
 };
@@ -545,6 +633,7 @@ setup_tray (KithApplication *self)
   g_signal_connect_object (self->tray, "status-selected", G_CALLBACK (on_tray_status_selected), self, 0);
   g_signal_connect_object (self->tray, "log-out", G_CALLBACK (on_tray_log_out), self, 0);
   g_signal_connect_object (self->tray, "exit", G_CALLBACK (on_tray_exit), self, 0);
+  hidden_wait_watch_tray (self);
 }
 
 static gboolean
@@ -652,6 +741,17 @@ kith_application_handle_local_options (GApplication *app,
 {
   g_autoptr (GError) error = NULL;
 
+  if (g_variant_dict_contains (options, "hidden")) {
+    /* `kith --hidden` (log-in): a Kith already running stays as it is. */
+    if (!g_application_register (app, NULL, &error)) {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+    if (g_application_get_is_remote (app))
+      return 0;
+    KITH_APPLICATION (app)->start_hidden = TRUE;
+  }
+
   if (!g_variant_dict_contains (options, "exit"))
     return -1;
   KITH_APPLICATION (app)->exit_only = TRUE;
@@ -674,6 +774,7 @@ kith_application_startup (GApplication *app)
 {
   KithApplication *self = KITH_APPLICATION (app);
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
   g_autofree char *server = NULL;
   const char *env_server = g_getenv ("KITH_SERVER_URL");
   KithStatusManager *status;
@@ -705,6 +806,7 @@ kith_application_startup (GApplication *app)
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
 
   g_signal_connect_object (self->session, "state-changed", G_CALLBACK (on_state_changed), self, 0);
   g_signal_connect_object (self->session, "message-received", G_CALLBACK (on_message_received), self, 0);
@@ -743,6 +845,16 @@ kith_application_activate (GApplication *app)
     }
   }
 
+  /* `kith --hidden`: the window is made, and shown only without a tray. */
+  if (self->start_hidden) {
+    self->start_hidden = FALSE;
+    self->hidden_wait_id = g_timeout_add (TRAY_ANSWER_WAIT_MS, on_hidden_wait_timeout, self);
+    hidden_wait_watch_tray (self);
+    return;
+  }
+  /* Opened while a hidden start still waits for the tray. */
+  hidden_wait_end (self);
+
   gtk_window_present (GTK_WINDOW (self->window));
 }
 
@@ -754,6 +866,7 @@ kith_application_shutdown (GApplication *app)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->restore_timeout_id, g_source_remove);
   close_wait_end (self);
+  hidden_wait_end (self);
   if (self->tray != NULL) {
     kith_tray_unexport (self->tray);
     g_clear_object (&self->tray);

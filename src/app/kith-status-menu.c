@@ -25,6 +25,7 @@ struct _KithStatusMenu
   GtkWidget         *busy_check;
   GtkWidget         *hidden_check;
   GtkWidget         *account_button;
+  GtkWidget         *preferences_button;
   GtkWidget         *log_out_button;
 
   KithSession       *session;
@@ -185,7 +186,7 @@ on_popover_key_pressed (GtkEventControllerKey *controller,
 {
   GtkWidget *items[] = {
     self->online_check, self->busy_check, self->hidden_check,
-    self->account_button, self->log_out_button,
+    self->account_button, self->preferences_button, self->log_out_button,
   };
   GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (self)));
   guint n = G_N_ELEMENTS (items);
@@ -334,6 +335,7 @@ kith_status_menu_class_init (KithStatusMenuClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, busy_check);
   gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, hidden_check);
   gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, account_button);
+  gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, preferences_button);
   gtk_widget_class_bind_template_child (widget_class, KithStatusMenu, log_out_button);
   gtk_widget_class_bind_template_callback (widget_class, on_status_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_item_clicked);

@@ -733,6 +733,54 @@ test_close_without_tray (Fixture       *f,
   g_assert_cmpstr (status, ==, "offline");
 }
 
+/* `kith --hidden` (the autostart command) with a tray: signed in, the
+ * icon there, no window until the icon is clicked. */
+static void
+test_hidden_with_tray (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr (GVariant) reply = NULL;
+  const char *status;
+
+  f->pid = spawn_kith (f, "--hidden");
+  g_child_watch_add (f->pid, on_child_exit, f);
+  WAIT_FOR (child_item (f) != NULL || f->exited);
+  g_assert_false (f->exited);
+  do {
+    status = kithd_test_socket_wait_presence (f->friend_socket, f->user->id, 20000);
+  } while (status != NULL && g_strcmp0 (status, "online") != 0);
+  g_assert_cmpstr (status, ==, "online");
+
+  /* The tray said a host shows Kith; a round trip on the same connection
+   * after that answer, and the window has not come. */
+  WAIT_FOR (f->watcher->host_queries > 0);
+  reply = call_item (f, ITEM_PATH, "org.freedesktop.DBus.Properties", "Get",
+                     g_variant_new ("(ss)", ITEM_IFACE, "Status"));
+  g_clear_pointer (&reply, g_variant_unref);
+  g_assert_true (find_viewable_window (f->pid) == None);
+  g_assert_false (f->exited);
+
+  /* A click on the icon shows it. */
+  reply = call_item (f, ITEM_PATH, ITEM_IFACE, "Activate", g_variant_new ("(ii)", 0, 0));
+  WAIT_FOR (find_viewable_window (f->pid) != None);
+}
+
+/* `kith --hidden` without a tray: nothing would lead to a hidden window,
+ * so it shows. */
+static void
+test_hidden_without_tray (Fixture       *f,
+                          gconstpointer  data)
+{
+  kith_fake_watcher_release_name (f->watcher);
+  WAIT_FOR (!name_has_owner (f->watcher->connection, WATCHER_NAME));
+
+  f->pid = spawn_kith (f, "--hidden");
+  g_child_watch_add (f->pid, on_child_exit, f);
+  WAIT_FOR (find_viewable_window (f->pid) != None || f->exited);
+  g_assert_false (f->exited);
+  g_assert_null (child_item (f));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -763,6 +811,10 @@ main (int   argc,
               fixture_setup, test_close_without_tray, fixture_teardown);
   g_test_add ("/app-process/command-line-exit", Fixture, NULL,
               fixture_setup, test_command_line_exit, fixture_teardown);
+  g_test_add ("/app-process/hidden-with-tray", Fixture, NULL,
+              fixture_setup, test_hidden_with_tray, fixture_teardown);
+  g_test_add ("/app-process/hidden-without-tray", Fixture, NULL,
+              fixture_setup, test_hidden_without_tray, fixture_teardown);
 
   ret = g_test_run ();
   XCloseDisplay (display);
