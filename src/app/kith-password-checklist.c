@@ -167,11 +167,22 @@ kith_password_checklist_init (KithPasswordChecklist *self)
   for (guint i = 0; i < N_RULES; i++) {
     GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
     GtkWidget *label = gtk_label_new (kith_password_rule_describe (rules[i]));
+    GtkWidget *icon_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
 
     self->icons[i] = gtk_image_new ();
     gtk_widget_add_css_class (self->icons[i], "rule-icon");
     gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
-    gtk_box_append (GTK_BOX (row), self->icons[i]);
+    /* A long rule (a translation) wraps rather than widening the dialog
+     * or form around it; its natural width is bounded by max-width-chars. */
+    gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+    gtk_label_set_max_width_chars (GTK_LABEL (label), 30);
+    gtk_widget_set_hexpand (label, TRUE);
+    /* The icon sits in a box of its own: GTK 4.8's horizontal box lines up
+     * its children's baselines (the icon's is 1 px above the label's) only
+     * when measured for a width, so a wrapping label beside a bare icon
+     * made the row 1 px taller for a width than without one (a critical). */
+    gtk_box_append (GTK_BOX (icon_box), self->icons[i]);
+    gtk_box_append (GTK_BOX (row), icon_box);
     gtk_box_append (GTK_BOX (row), label);
     gtk_widget_add_css_class (row, "password-rule");
     gtk_box_append (GTK_BOX (self->box), row);

@@ -1158,14 +1158,20 @@ match_password_title (GtkWidget     *widget,
          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), data) == 0;
 }
 
+#define LONG_TEXT "Zu viele Versuche: Bitte warten Sie einige Minuten, bevor Sie es " \
+  "erneut versuchen, oder setzen Sie Ihr Passwort über die Webseite zurück."
+
 static void
 test_account_change_password (void)
 {
   g_autoptr (KithdTestUser) ivy = NULL;
   g_autoptr (KithSession) session = NULL;
   g_autofree char *token = NULL;
-  GtkWidget *window, *page, *dialog;
+  const char *typed[] = { "a", "aB", "aB3", "aB3!", "aB3!aaaa",
+                          "aB3!aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+  GtkWidget *window, *page, *dialog, *error_label, *rule_label;
   GType type;
+  int width;
 
   ivy = kithd_test_server_sign_up (fx.server, "ivy@example.com", PASSWORD, "Ivy", "Baker");
   session = signed_in_session ("ivy@example.com");
@@ -1176,6 +1182,17 @@ test_account_change_password (void)
   dialog = find_toplevel (type);
   g_assert_nonnull (dialog);
   g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "change"));
+  kith_test_settle (dialog);
+  width = gtk_widget_get_width (dialog);
+  g_assert_cmpint (width, >, 0);
+
+  /* Typing never changes the dialog's width: the checklist's rules tick
+   * off one by one, and a password far longer than the field scrolls. */
+  for (guint i = 0; i < G_N_ELEMENTS (typed); i++) {
+    gtk_editable_set_text (GTK_EDITABLE (find_widget (dialog, match_password_title, "New Password")), typed[i]);
+    kith_test_settle (dialog);
+    g_assert_cmpint (gtk_widget_get_width (dialog), ==, width);
+  }
 
   /* A weak new password: not accepted yet. */
   gtk_editable_set_text (GTK_EDITABLE (find_widget (dialog, match_password_title, "Current Password")), "Wrong-Passw0rd!");
@@ -1191,6 +1208,22 @@ test_account_change_password (void)
   KITH_WAIT_FOR (find_widget (dialog, match_error_label, "The current password is not correct.") != NULL);
   g_free (kith_test_save_screenshot (dialog, "change-password-error.png"));
   g_assert_true (find_toplevel (type) == dialog);
+  kith_test_settle (dialog);
+  g_assert_cmpint (gtk_widget_get_width (dialog), ==, width);
+
+  /* Neither does a long message (as translations and network errors give),
+   * nor a long rule in the checklist: they wrap inside the dialog. */
+  error_label = find_widget (dialog, match_error_label, "The current password is not correct.");
+  gtk_label_set_label (GTK_LABEL (error_label), LONG_TEXT);
+  kith_test_settle (dialog);
+  g_assert_cmpint (gtk_widget_get_width (dialog), ==, width);
+  rule_label = find_widget (dialog, match_visible_label, "At least 8 characters");
+  g_assert_nonnull (rule_label);
+  gtk_label_set_label (GTK_LABEL (rule_label), LONG_TEXT);
+  kith_test_settle (dialog);
+  g_assert_cmpint (gtk_widget_get_width (dialog), ==, width);
+  g_free (kith_test_save_screenshot (dialog, "change-password-long-texts.png"));
+  gtk_label_set_label (GTK_LABEL (error_label), "The current password is not correct.");
 
   gtk_editable_set_text (GTK_EDITABLE (find_widget (dialog, match_password_title, "Current Password")), PASSWORD);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "change");
