@@ -45,6 +45,8 @@ struct _KithLoginPage
   GtkWidget     *have_account_button;
   GtkWidget     *spinner;
   GtkWidget     *error_label;
+  GtkWidget     *scroller;
+  GtkWidget     *advanced_group;
   GtkWidget     *advanced_row;
   GtkWidget     *server_row;      /* built when Advanced is first expanded */
 
@@ -57,6 +59,8 @@ struct _KithLoginPage
   /* What to do again once the user accepted a server without encryption. */
   void         (*retry) (KithLoginPage *self);
   GtkWidget     *unencrypted_dialog;
+  gulong         scroll_handler;   /* the frame clock's after-paint, once:
+                                    brings the error into view */
 };
 
 enum {
@@ -122,6 +126,81 @@ set_busy (KithLoginPage *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
+/* The error goes right under what it is about: the fields of the step shown
+ * (the first child of its page) or, for the server address, Advanced. */
+static void
+place_error_after (KithLoginPage *self,
+                   GtkWidget     *anchor)
+{
+  GtkWidget *parent = gtk_widget_get_parent (anchor);
+
+  if (gtk_widget_get_parent (self->error_label) == parent &&
+      gtk_widget_get_prev_sibling (self->error_label) == anchor)
+    return;
+
+  g_object_ref (self->error_label);
+  gtk_widget_unparent (self->error_label);
+  gtk_box_insert_child_after (GTK_BOX (parent), self->error_label, anchor);
+  g_object_unref (self->error_label);
+}
+
+static GtkWidget *
+step_fields (KithLoginPage *self)
+{
+  return gtk_widget_get_first_child (gtk_stack_get_visible_child (GTK_STACK (self->stack)));
+}
+
+/* Once laid out, scrolls the page (if it must) so that the error and the
+ * fields above it are in view: on a short window the sign-up form's error
+ * would be below the fold. */
+static void
+on_error_after_paint (GdkFrameClock *clock,
+                      KithLoginPage *self)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
+  GtkWidget *content = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (self->scroller));
+  GtkWidget *anchor = gtk_widget_get_prev_sibling (self->error_label);
+  graphene_rect_t error_bounds, anchor_bounds;
+  double value, page, top, bottom;
+
+  g_clear_signal_handler (&self->scroll_handler, clock);
+
+  /* Disposed meanwhile (the handler itself goes when the page is freed). */
+  if (self->error_label == NULL || !gtk_widget_get_mapped (self->error_label) || anchor == NULL ||
+      !gtk_widget_compute_bounds (self->error_label, content, &error_bounds) ||
+      !gtk_widget_compute_bounds (anchor, content, &anchor_bounds))
+    return;
+
+  value = gtk_adjustment_get_value (adjustment);
+  page = gtk_adjustment_get_page_size (adjustment);
+  bottom = error_bounds.origin.y + error_bounds.size.height + 12;
+  /* The fields' last rows and the error; the top of the fields if it fits. */
+  top = MAX (anchor_bounds.origin.y, bottom - page);
+  if (bottom > value + page)
+    gtk_adjustment_set_value (adjustment, bottom - page);
+  else if (top < value)
+    gtk_adjustment_set_value (adjustment, top);
+}
+
+static void
+show_error_after (KithLoginPage *self,
+                  GtkWidget     *anchor,
+                  const char    *error)
+{
+  GdkFrameClock *clock;
+
+  place_error_after (self, anchor);
+  gtk_label_set_label (GTK_LABEL (self->error_label), error != NULL ? error : "");
+  gtk_widget_set_visible (self->error_label, error != NULL && *error != '\0');
+
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+  if (!gtk_widget_get_visible (self->error_label) || clock == NULL || self->scroll_handler != 0)
+    return;
+  self->scroll_handler = g_signal_connect_object (clock, "after-paint",
+                                                  G_CALLBACK (on_error_after_paint), self, 0);
+  gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_LAYOUT);
+}
+
 static void
 hide_notices (KithLoginPage *self)
 {
@@ -181,6 +260,8 @@ show_step (KithLoginPage *self,
 {
   ensure_step (self, step);
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), step);
+  if (!gtk_widget_get_visible (self->error_label))
+    place_error_after (self, step_fields (self));
   /* The sign-up form is long: it gets the logo's room. */
   gtk_widget_set_visible (self->logo, !g_str_equal (step, "sign-up"));
 
@@ -564,7 +645,7 @@ on_server_apply (KithLoginPage *self)
   g_autofree char *server = row_text_stripped (self->server_row);
 
   if (*server == '\0' || !(g_str_has_prefix (server, "http://") || g_str_has_prefix (server, "https://"))) {
-    kith_login_page_show_error (self, _("The server address starts with https:// or http://"));
+    show_error_after (self, self->advanced_group, _("The server address starts with https:// or http://"));
     return;
   }
 
@@ -854,6 +935,8 @@ kith_login_page_class_init (KithLoginPageClass *klass)
   BIND (sign_up_link);
   BIND (spinner);
   BIND (error_label);
+  BIND (scroller);
+  BIND (advanced_group);
   BIND (advanced_row);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_email_changed);
@@ -935,8 +1018,7 @@ kith_login_page_show_error (KithLoginPage *self,
 {
   g_return_if_fail (KITH_IS_LOGIN_PAGE (self));
 
-  gtk_label_set_label (GTK_LABEL (self->error_label), error != NULL ? error : "");
-  gtk_widget_set_visible (self->error_label, error != NULL && *error != '\0');
+  show_error_after (self, step_fields (self), error);
 }
 
 void

@@ -865,6 +865,99 @@ test_keyring_absent (void)
   g_assert_true (page_is ("login"));
 }
 
+/* ---- a short window ---- */
+
+/* The error sits right under the fields that hold @field, and the page has
+ * scrolled so that it is in view, whole. */
+static void
+assert_error_under (GtkWidget  *field,
+                    const char *text)
+{
+  GtkWidget *error_label = login_child ("error_label");
+  GtkWidget *scroller = login_child ("scroller");
+  GtkWidget *fields = gtk_widget_get_prev_sibling (error_label);
+  graphene_rect_t bounds;
+
+  kith_test_settle (GTK_WIDGET (window ()));
+  g_assert_true (shown (error_label));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (error_label)), text));
+  g_assert_nonnull (fields);
+  g_assert_true (field == fields || gtk_widget_is_ancestor (field, fields));
+
+  g_assert_true (gtk_widget_compute_bounds (error_label, scroller, &bounds));
+  g_assert_cmpfloat (bounds.origin.y, >=, 0);
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (scroller));
+}
+
+/* Scrolled to its end, the page shows @widget whole. */
+static void
+assert_reachable (GtkWidget *widget)
+{
+  GtkWidget *scroller = login_child ("scroller");
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  graphene_rect_t bounds;
+
+  kith_test_settle (GTK_WIDGET (window ()));
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  kith_test_settle (GTK_WIDGET (window ()));
+  g_assert_true (gtk_widget_compute_bounds (widget, scroller, &bounds));
+  g_assert_cmpfloat (bounds.origin.y, >=, 0);
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (scroller));
+}
+
+static void
+test_short_window (void)
+{
+  g_autoptr (KithdTestUser) user = new_user ("short", "Dorothy", "Vaughan");
+  const int sizes[][2] = { { 960, 640 }, { 360, 640 }, { 360, 480 } };
+  GtkWidget *server_row;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
+    g_autofree char *name = g_strdup_printf ("login-short-%dx%d.png", sizes[i][0], sizes[i][1]);
+
+    back_to_email_step ();
+    gtk_window_set_default_size (GTK_WINDOW (window ()), sizes[i][0], sizes[i][1]);
+    kith_test_settle (GTK_WIDGET (window ()));
+    g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window ())), <=, sizes[i][1]);
+
+    /* Advanced is never cut off: the page scrolls to it. */
+    assert_reachable (login_child ("advanced_row"));
+
+    /* The sign-up form is the longest page: an email already taken is said
+     * under the form's fields, in view, not below its buttons. */
+    click (login_child ("sign_up_link"));
+    type_into ("first_name_row", "Dorothy");
+    type_into ("last_name_row", "Vaughan");
+    type_into ("sign_up_email_row", user->email);
+    type_into ("sign_up_password_row", PASSWORD);
+    /* Where a person would be: at the button, the end of the page. */
+    assert_reachable (login_child ("sign_up_button"));
+    click (login_child ("sign_up_button"));
+    KITH_WAIT_FOR (!kith_login_page_get_busy (login_page ()));
+    assert_error_under (login_child ("sign_up_email_row"), "already exists");
+    g_free (kith_test_save_screenshot (GTK_WIDGET (window ()), name));
+    click (login_child ("have_account_button"));
+
+    /* A wrong password: under the password. */
+    sign_in_as (user->email, "Not-the-passw0rd");
+    assert_error_under (login_child ("password_row"), "password is wrong");
+
+    /* A bad server address: under Advanced, not up at the form. */
+    back_to_email_step ();
+    adw_expander_row_set_expanded (ADW_EXPANDER_ROW (login_child ("advanced_row")), TRUE);
+    server_row = kith_test_find_by_type (login_child ("advanced_row"), ADW_TYPE_ENTRY_ROW);
+    gtk_editable_set_text (GTK_EDITABLE (server_row), "kith.example.org");
+    g_signal_emit_by_name (server_row, "apply");
+    assert_error_under (login_child ("advanced_row"), "https://");
+    gtk_editable_set_text (GTK_EDITABLE (server_row), kithd_test_server_get_url (server));
+    adw_expander_row_set_expanded (ADW_EXPANDER_ROW (login_child ("advanced_row")), FALSE);
+  }
+
+  back_to_email_step ();
+  gtk_window_set_default_size (GTK_WINDOW (window ()), 960, 640);
+  kith_test_settle (GTK_WIDGET (window ()));
+}
+
 static void
 on_activate (GApplication *application,
              gpointer      user_data)
@@ -929,6 +1022,8 @@ main (int   argc,
   g_test_add_func ("/login/account-deleted-message", test_account_deleted_message);
   g_test_add_func ("/login/account-deleted", test_account_deleted);
   g_test_add_func ("/login/google-button-follows-server", test_google_button_follows_server);
+  /* After it: this one expands Advanced, which that one sees first. */
+  g_test_add_func ("/login/short-window", test_short_window);
   g_test_add_func ("/login/unencrypted-server", test_unencrypted_server);
   g_test_add_func ("/login/sign-in-error-before-window", test_sign_in_error_before_window);
   g_test_add_func ("/login/keyring-absent", test_keyring_absent);
