@@ -197,6 +197,11 @@ kith_change_password_dialog_dispose (GObject *object)
   KithChangePasswordDialog *self = KITH_CHANGE_PASSWORD_DIALOG (object);
 
   g_cancellable_cancel (self->cancellable);
+  /* The focus leaves the rows before they go: disposed with the focus in
+   * an AdwPasswordEntryRow (libadwaita 1.2), the window's later focus
+   * change reached a handler of the freed row (valgrind: invalid read in
+   * libadwaita after gtk_list_box_remove; /styles/every-page). */
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), KITH_TYPE_CHANGE_PASSWORD_DIALOG);
   g_clear_object (&self->session);
   g_clear_object (&self->cancellable);
