@@ -11,6 +11,7 @@
 #include "kith-error.h"
 #include "kith-login-page.h"
 #include "kith-password-checklist.h"
+#include "kith-text-rules.h"
 
 struct _KithLoginPage
 {
@@ -81,15 +82,6 @@ static char *
 row_text_stripped (GtkWidget *row)
 {
   return g_strstrip (g_strdup (row_text (row)));
-}
-
-static gboolean
-looks_like_email (const char *text)
-{
-  const char *at = strchr (text, '@');
-
-  return at != NULL && at != text && at[1] != '\0' && strchr (at + 1, '@') == NULL &&
-         strchr (text, ' ') == NULL;
 }
 
 static void
@@ -223,7 +215,7 @@ on_continue (KithLoginPage *self)
     return;
   }
 
-  if (!looks_like_email (email)) {
+  if (!kith_email_is_valid (email)) {
     kith_login_page_show_error (self, _("This is not a valid email address."));
     gtk_widget_grab_focus (self->email_row);
     return;
@@ -365,7 +357,7 @@ on_forgot_clicked (KithLoginPage *self)
     return;
 
   hide_notices (self);
-  if (!looks_like_email (email)) {
+  if (!kith_email_is_valid (email)) {
     kith_login_page_show_error (self, _("This is not a valid email address."));
     return;
   }
@@ -395,7 +387,7 @@ sign_up_ready (KithLoginPage *self)
   g_autofree char *last = row_text_stripped (self->last_name_row);
   g_autofree char *email = row_text_stripped (self->sign_up_email_row);
 
-  return *first != '\0' && *last != '\0' && looks_like_email (email) &&
+  return *first != '\0' && *last != '\0' && kith_email_is_valid (email) &&
          kith_password_checklist_get_valid (KITH_PASSWORD_CHECKLIST (self->checklist));
 }
 
