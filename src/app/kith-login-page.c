@@ -542,7 +542,7 @@ on_server_info (GObject      *object,
   }
 
   if (info->login_flows != NULL)
-    google = g_strv_contains ((const char * const *) info->login_flows, "oidc:google");
+    google = g_strv_contains ((const char * const *) info->login_flows, KITH_LOGIN_FLOW_OIDC_GOOGLE);
   /* Set here rather than in the template: setting a tooltip costs a round
    * trip to the X server, which the first frame need not wait for. */
   if (google && gtk_widget_get_tooltip_text (self->google_button) == NULL)
