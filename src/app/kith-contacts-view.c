@@ -12,6 +12,7 @@
 #include "kith-contact-actions.h"
 #include "kith-contact-row.h"
 #include "kith-contacts-view.h"
+#include "kith-text-rules.h"
 
 struct _KithContactsView
 {
@@ -538,14 +539,6 @@ on_search_activate (KithContactsView *self)
 
 /* ---- the Add Contact dialog ---- */
 
-static gboolean
-looks_like_email (const char *text)
-{
-  const char *at = strchr (text, '@');
-
-  return at != NULL && at != text && at[1] != '\0' && strchr (text, ' ') == NULL;
-}
-
 static void
 on_add_entry_changed (KithContactsView *self)
 {
@@ -557,7 +550,7 @@ on_add_entry_changed (KithContactsView *self)
   gtk_widget_set_visible (self->add_error, FALSE);
   gtk_widget_remove_css_class (self->add_entry, "error");
   adw_message_dialog_set_response_enabled (self->add_dialog, "add",
-                                           !self->add_busy && looks_like_email (text));
+                                           !self->add_busy && kith_email_is_valid (text));
 }
 
 static void

@@ -11,6 +11,7 @@
 #include "kith-error.h"
 #include "kith-login-page.h"
 #include "kith-password-checklist.h"
+#include "kith-text-rules.h"
 
 struct _KithLoginPage
 {
@@ -85,15 +86,6 @@ static char *
 row_text_stripped (GtkWidget *row)
 {
   return g_strstrip (g_strdup (row_text (row)));
-}
-
-static gboolean
-looks_like_email (const char *text)
-{
-  const char *at = strchr (text, '@');
-
-  return at != NULL && at != text && at[1] != '\0' && strchr (at + 1, '@') == NULL &&
-         strchr (text, ' ') == NULL;
 }
 
 static void
@@ -304,7 +296,7 @@ on_continue (KithLoginPage *self)
     return;
   }
 
-  if (!looks_like_email (email)) {
+  if (!kith_email_is_valid (email)) {
     kith_login_page_show_error (self, _("This is not a valid email address."));
     gtk_widget_grab_focus (self->email_row);
     return;
@@ -446,7 +438,7 @@ on_forgot_clicked (KithLoginPage *self)
     return;
 
   hide_notices (self);
-  if (!looks_like_email (email)) {
+  if (!kith_email_is_valid (email)) {
     kith_login_page_show_error (self, _("This is not a valid email address."));
     return;
   }
@@ -476,7 +468,7 @@ sign_up_ready (KithLoginPage *self)
   g_autofree char *last = row_text_stripped (self->last_name_row);
   g_autofree char *email = row_text_stripped (self->sign_up_email_row);
 
-  return *first != '\0' && *last != '\0' && looks_like_email (email) &&
+  return *first != '\0' && *last != '\0' && kith_email_is_valid (email) &&
          kith_password_checklist_get_valid (KITH_PASSWORD_CHECKLIST (self->checklist));
 }
 
@@ -631,7 +623,7 @@ on_server_info (GObject      *object,
   }
 
   if (info->login_flows != NULL)
-    google = g_strv_contains ((const char * const *) info->login_flows, "oidc:google");
+    google = g_strv_contains ((const char * const *) info->login_flows, KITH_LOGIN_FLOW_OIDC_GOOGLE);
   /* Set here rather than in the template: setting a tooltip costs a round
    * trip to the X server, which the first frame need not wait for. */
   if (google && gtk_widget_get_tooltip_text (self->google_button) == NULL)

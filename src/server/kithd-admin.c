@@ -93,7 +93,7 @@ set_plan (KithdStore  *store,
   g_autoptr (KithdUser) user = NULL;
 
   if (g_strv_length (args) != 2 ||
-      (strcmp (args[1], "free") != 0 && strcmp (args[1], "paid") != 0)) {
+      (strcmp (args[1], KITH_PLAN_FREE) != 0 && strcmp (args[1], KITH_PLAN_PAID) != 0)) {
     g_printerr ("set-plan needs EMAIL free|paid\n%s", usage);
     return 2;
   }

@@ -986,10 +986,8 @@ kithd_http_free (KithdHttp *self)
 
       g_hash_table_iter_init (&iter, self->suspended);
       if (g_hash_table_iter_next (&iter, (gpointer *) &req, NULL)) {
-        kithd_request_set_header (req, MHD_HTTP_HEADER_CONNECTION, "close");
-        kithd_request_respond (req, MHD_HTTP_SERVICE_UNAVAILABLE, "application/json",
-                               g_strdup ("{\"error\":{\"code\":\"internal\",\"message\":"
-                                         "\"The server is shutting down; please try again\"}}"), 0);
+        respond_error (req, KITH_ERROR_INTERNAL, MHD_HTTP_SERVICE_UNAVAILABLE,
+                       "The server is shutting down; please try again");
       }
     }
     /* Let the answers in flight go out. */

@@ -209,9 +209,9 @@ route_server (Req *req)
   gsize len = 0;
   char *json;
 
-  g_strv_builder_add (flows, "password");
+  g_strv_builder_add (flows, KITH_LOGIN_FLOW_PASSWORD);
   if (config->oidc_google_client_id)
-    g_strv_builder_add (flows, "oidc:google");
+    g_strv_builder_add (flows, KITH_LOGIN_FLOW_OIDC_GOOGLE);
 
   info->name = g_strdup (config->name);
   info->version = g_strdup (PACKAGE_VERSION);
@@ -731,7 +731,7 @@ route_delete_account (Req *req)
                "Type your account's email address to confirm the deletion");
     return;
   }
-  if (g_strcmp0 (req->user->plan, "paid") == 0) {
+  if (g_strcmp0 (req->user->plan, KITH_PLAN_PAID) == 0) {
     req_error (req, KITH_ERROR_CONTACT_SUPPORT,
                "Accounts on a paid plan are closed by our support team: please contact support.");
     return;

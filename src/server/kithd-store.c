@@ -78,7 +78,7 @@ kithd_user_to_info (const KithdUser *user,
     info->has_settings = TRUE;
     info->offline_email_notification = user->offline_email_notification;
     g_free (info->plan);
-    info->plan = g_strdup (user->plan ? user->plan : "free");
+    info->plan = g_strdup (user->plan ? user->plan : KITH_PLAN_FREE);
   }
 
   return info;

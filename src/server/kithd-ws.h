@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "kith-frame.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -25,9 +27,9 @@ typedef enum {
   KITHD_WS_CLOSE_BAD_DATA       = 1007,
   KITHD_WS_CLOSE_POLICY         = 1008,  /* slow reader */
   KITHD_WS_CLOSE_TOO_BIG        = 1009,
-  KITHD_WS_CLOSE_NO_HELLO       = 4000,
-  KITHD_WS_CLOSE_UNAUTHORIZED   = 4001,
-  KITHD_WS_CLOSE_DEAD_PEER      = 4002,
+  KITHD_WS_CLOSE_NO_HELLO       = KITH_CLOSE_NO_HELLO,
+  KITHD_WS_CLOSE_UNAUTHORIZED   = KITH_CLOSE_UNAUTHORIZED,
+  KITHD_WS_CLOSE_DEAD_PEER      = KITH_CLOSE_DEAD_PEER,
 } KithdWsCloseCode;
 
 typedef struct _KithdWsConn KithdWsConn;

@@ -8,8 +8,6 @@
 #include "kith-service-enums.h"
 #include "kith-signalling.h"
 
-#define CLOSE_TOKEN_REVOKED 4001
-
 struct _KithSignalling
 {
   GObject                  parent_instance;
@@ -318,7 +316,7 @@ on_ws_closed (SoupWebsocketConnection *conn,
 
   g_debug ("socket closed (%u)", code);
 
-  if (code == CLOSE_TOKEN_REVOKED) {
+  if (code == KITH_CLOSE_UNAUTHORIZED) {
     self->running = FALSE;
     drop_connection (self, FALSE);
     set_state (self, KITH_SIGNALLING_DISCONNECTED);

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/*
+ * Protocol v1's version and size limits (docs/protocol.md), shared by the
+ * codec (kith-frame, kith-body, kith-response, kith-objects), kithd and
+ * the client.
+ */
+
+#define KITH_PROTOCOL_VERSION        1
+
+#define KITH_MAX_FRAME_BYTES         (64 * 1024)  /* one socket frame, whole */
+#define KITH_MAX_BODY_BYTES          (64 * 1024)  /* one REST request body */
+#define KITH_MAX_MESSAGE_BODY_BYTES  (16 * 1024)  /* a chat message's text */
+#define KITH_MAX_SDP_BYTES           (48 * 1024)
+#define KITH_MAX_CANDIDATE_BYTES     1024
+#define KITH_MAX_NAME_BYTES          100          /* first_name, last_name, device_name */
+#define KITH_MAX_EMAIL_BYTES         254
+#define KITH_MAX_ID_BYTES            64           /* client message ids, call ids */
+#define KITH_MAX_TOKEN_BYTES         128
+#define KITH_MAX_REASON_BYTES        64
+#define KITH_MAX_HISTORY_LIMIT       200          /* ?limit= of the history call */

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "kith-limits.h"
+#include "kith-wire-enums.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The objects of protocol v1 (docs/protocol.md, "Objects"): users,
+ * contacts, messages and the server's description, as REST bodies and
+ * frames carry them.
+ */
+
+/* A user's plan, "plan" in the own record. */
+#define KITH_PLAN_FREE               "free"
+#define KITH_PLAN_PAID               "paid"
+
+/* The login flows a server offers, "login_flows" of GET /server. */
+#define KITH_LOGIN_FLOW_PASSWORD     "password"
+#define KITH_LOGIN_FLOW_OIDC_GOOGLE  "oidc:google"
+
+typedef struct {
+  gint64    id;
+  char     *email;
+  char     *first_name;
+  char     *last_name;
+  /* Only in the signed-in user's own record (GET /me, welcome, session): */
+  gboolean  has_settings;
+  gboolean  offline_email_notification;
+  char     *plan;                   /* KITH_PLAN_FREE | KITH_PLAN_PAID */
+} KithUserInfo;
+
+KithUserInfo *kith_user_info_new        (void);
+KithUserInfo *kith_user_info_copy       (const KithUserInfo *info);
+void          kith_user_info_free       (KithUserInfo       *info);
+JsonNode     *kith_user_info_to_node    (const KithUserInfo *info);
+KithUserInfo *kith_user_info_from_node  (JsonNode           *node,
+                                         GError            **error);
+
+typedef struct {
+  KithUserInfo     *user;
+  KithContactState  state;
+  KithPresence      presence;       /* offline unless accepted */
+} KithContactInfo;
+
+KithContactInfo *kith_contact_info_new  (void);
+void             kith_contact_info_free (KithContactInfo *info);
+
+typedef struct {
+  gint64  seq;                      /* server's order; 0 while unacknowledged */
+  char   *id;                       /* the sender's client id (idempotency) */
+  gint64  from;
+  gint64  to;
+  char   *body;
+  gint64  sent_at;                  /* ms since epoch, set by kithd */
+} KithMessageInfo;
+
+KithMessageInfo *kith_message_info_new  (void);
+KithMessageInfo *kith_message_info_copy (const KithMessageInfo *info);
+void             kith_message_info_free (KithMessageInfo       *info);
+
+typedef struct {
+  char   *name;
+  char   *version;
+  gint64  protocol;                 /* KITH_PROTOCOL_VERSION */
+  char  **login_flows;              /* KITH_LOGIN_FLOW_PASSWORD, KITH_LOGIN_FLOW_OIDC_GOOGLE */
+  gint64  password_min_length;
+} KithServerInfo;
+
+KithServerInfo *kith_server_info_new  (void);
+void            kith_server_info_free (KithServerInfo *info);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithUserInfo, kith_user_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithContactInfo, kith_contact_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithMessageInfo, kith_message_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithServerInfo, kith_server_info_free)
+
+G_END_DECLS
