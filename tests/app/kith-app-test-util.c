@@ -43,22 +43,18 @@ kith_test_settle (GtkWidget *widget)
   g_signal_handler_disconnect (clock, handler);
 }
 
-char *
-kith_test_save_screenshot (GtkWidget  *window,
-                           const char *name)
+GdkTexture *
+kith_test_render (GtkWidget       *native,
+                  graphene_rect_t *bounds)
 {
   g_autoptr (GdkPaintable) paintable = NULL;
   g_autoptr (GtkSnapshot) snapshot = NULL;
   g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
-  const char *dir = g_getenv ("KITH_SCREENSHOT_DIR");
-  g_autofree char *path = NULL;
-  GskRenderer *renderer;
-  graphene_rect_t bounds;
+  GdkTexture *texture;
 
-  kith_test_settle (window);
+  kith_test_settle (native);
 
-  paintable = gtk_widget_paintable_new (window);
+  paintable = gtk_widget_paintable_new (native);
   snapshot = gtk_snapshot_new ();
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot),
                           gdk_paintable_get_intrinsic_width (paintable),
@@ -66,10 +62,22 @@ kith_test_save_screenshot (GtkWidget  *window,
   node = gtk_snapshot_to_node (snapshot);
   g_assert_nonnull (node);
 
-  gsk_render_node_get_bounds (node, &bounds);
-  renderer = gtk_native_get_renderer (GTK_NATIVE (window));
-  texture = gsk_renderer_render_texture (renderer, node, &bounds);
+  gsk_render_node_get_bounds (node, bounds);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (native)), node, bounds);
   g_assert_nonnull (texture);
+  return texture;
+}
+
+char *
+kith_test_save_screenshot (GtkWidget  *window,
+                           const char *name)
+{
+  g_autoptr (GdkTexture) texture = NULL;
+  const char *dir = g_getenv ("KITH_SCREENSHOT_DIR");
+  g_autofree char *path = NULL;
+  graphene_rect_t bounds;
+
+  texture = kith_test_render (window, &bounds);
 
   if (dir == NULL || *dir == '\0')
     dir = ".";
@@ -112,4 +120,53 @@ kith_test_find_by_type (GtkWidget *root,
       return found;
   }
   return NULL;
+}
+
+typedef struct {
+  gboolean ran;
+  int      status;
+} RunState;
+
+static void
+on_run_activate (GApplication *application,
+                 RunState     *state)
+{
+  GtkWindow *window = NULL;
+
+  /* Activated again (a second instance, a notification): once is enough. */
+  if (state->ran)
+    return;
+  state->ran = TRUE;
+
+  /* The application's own activate ran first: its window. */
+  KITH_WAIT_FOR ((window = gtk_application_get_active_window (GTK_APPLICATION (application))) != NULL &&
+                 gtk_widget_get_mapped (GTK_WIDGET (window)));
+  /* No transitions: screenshots show the page, not a cross-fade. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  /* Keys go to the focused window: make sure it is ours. */
+  gtk_window_present (window);
+  KITH_WAIT_FOR (gtk_window_is_active (window));
+  kith_test_settle (GTK_WIDGET (window));
+
+  state->status = g_test_run ();
+
+  g_application_quit (application);
+}
+
+int
+kith_test_run_in_application (GtkApplication *application,
+                              const char     *name)
+{
+  const char *argv[] = { name, NULL };
+  RunState state = { FALSE, 1 };
+  gulong handler;
+
+  /* The real application, without taking its name on the bus that another
+   * test's instance may hold. */
+  g_application_set_flags (G_APPLICATION (application), G_APPLICATION_NON_UNIQUE);
+  handler = g_signal_connect_after (application, "activate", G_CALLBACK (on_run_activate), &state);
+  g_application_run (G_APPLICATION (application), 1, (char **) argv);
+  g_signal_handler_disconnect (application, handler);
+
+  return state.status;
 }

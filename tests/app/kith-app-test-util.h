@@ -31,9 +31,20 @@ GtkWidget *kith_test_find_by_id    (GtkWidget  *root,
 /* The first widget of @type under @root (or @root), depth first. */
 GtkWidget *kith_test_find_by_type  (GtkWidget  *root,
                                     GType       type);
+/* Renders @native (a window, a popover) as drawn; @bounds: the rendered
+ * area in @native's surface (it starts at the surface's shadow, not at the
+ * widget's 0,0: see gtk_native_get_surface_transform()). */
+GdkTexture *kith_test_render       (GtkWidget       *native,
+                                    graphene_rect_t *bounds);
 /* Renders @window (as drawn) into $KITH_SCREENSHOT_DIR/@name (default: the
  * current directory) as PNG; returns the path. */
 char    *kith_test_save_screenshot (GtkWidget  *window,
                                     const char *name);
+
+/* Runs @application (non-unique, without command-line arguments) and, once
+ * its window is mapped and focused with animations off, the tests added
+ * with g_test_add_func(); then quits it. Returns g_test_run()'s status. */
+int      kith_test_run_in_application (GtkApplication *application,
+                                       const char     *name);
 
 G_END_DECLS

@@ -161,31 +161,11 @@ test_settings (void)
   KITH_WAIT_FOR (idle ());
 }
 
-static void
-on_activate (GApplication *application,
-             gpointer      user_data)
-{
-  static gboolean ran;
-  KithWindow *window = kith_application_get_window (app);
-
-  if (ran)
-    return;
-  ran = TRUE;
-
-  KITH_WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)));
-  kith_test_settle (GTK_WIDGET (window));
-
-  test_status = g_test_run ();
-
-  g_application_quit (application);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
   g_autoptr (KithApplication) application = NULL;
-  const char *no_args[] = { "test-idle", NULL };
 
   g_test_init (&argc, &argv, NULL);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
@@ -203,9 +183,7 @@ main (int   argc,
 
   application = kith_application_new ();
   app = application;
-  g_application_set_flags (G_APPLICATION (application), G_APPLICATION_NON_UNIQUE);
-  g_signal_connect_after (application, "activate", G_CALLBACK (on_activate), NULL);
-  g_application_run (G_APPLICATION (application), 1, (char **) no_args);
+  test_status = kith_test_run_in_application (GTK_APPLICATION (application), "test-idle");
   app = NULL;
 
   return test_status;

@@ -502,35 +502,12 @@ test_accessible_names (void)
   assert_all_named (GTK_WIDGET (window ()), 35);
 }
 
-static void
-on_activate (GApplication *application,
-             gpointer      user_data)
-{
-  static gboolean ran;
-
-  if (ran)
-    return;
-  ran = TRUE;
-
-  KITH_WAIT_FOR (window () != NULL && gtk_widget_get_mapped (GTK_WIDGET (window ())));
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
-  /* Keys go to the focused window: make sure it is ours. */
-  gtk_window_present (GTK_WINDOW (window ()));
-  KITH_WAIT_FOR (gtk_window_is_active (GTK_WINDOW (window ())));
-  kith_test_settle (GTK_WIDGET (window ()));
-
-  test_status = g_test_run ();
-
-  g_application_quit (application);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
   g_autoptr (KithApplication) application = NULL;
   g_autofree char *shots = NULL;
-  const char *no_args[] = { "test-keyboard", NULL };
 
   g_test_init (&argc, &argv, NULL);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
@@ -558,9 +535,7 @@ main (int   argc,
 
   application = kith_application_new ();
   app = application;
-  g_application_set_flags (G_APPLICATION (application), G_APPLICATION_NON_UNIQUE);
-  g_signal_connect_after (application, "activate", G_CALLBACK (on_activate), NULL);
-  g_application_run (G_APPLICATION (application), 1, (char **) no_args);
+  test_status = kith_test_run_in_application (GTK_APPLICATION (application), "test-keyboard");
 
   app = NULL;
   kithd_test_server_free (server);

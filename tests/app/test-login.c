@@ -958,34 +958,12 @@ test_short_window (void)
   kith_test_settle (GTK_WIDGET (window ()));
 }
 
-static void
-on_activate (GApplication *application,
-             gpointer      user_data)
-{
-  static gboolean ran;
-
-  if (ran)
-    return;
-  ran = TRUE;
-
-  /* KithApplication's own activate runs first (the window). */
-  KITH_WAIT_FOR (window () != NULL && gtk_widget_get_mapped (GTK_WIDGET (window ())));
-  /* No transitions: screenshots show the page, not a cross-fade. */
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
-  kith_test_settle (GTK_WIDGET (window ()));
-
-  test_status = g_test_run ();
-
-  g_application_quit (application);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
   g_autoptr (KithApplication) application = NULL;
   g_autofree char *shots = NULL;
-  const char *no_args[] = { "test-login", NULL };
 
   g_test_init (&argc, &argv, NULL);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
@@ -1030,11 +1008,7 @@ main (int   argc,
 
   application = kith_application_new ();
   app = application;
-  /* The real application, without taking im.kith.Kith on the bus that
-   * other tests share. */
-  g_application_set_flags (G_APPLICATION (application), G_APPLICATION_NON_UNIQUE);
-  g_signal_connect_after (application, "activate", G_CALLBACK (on_activate), NULL);
-  g_application_run (G_APPLICATION (application), 1, (char **) no_args);
+  test_status = kith_test_run_in_application (GTK_APPLICATION (application), "test-login");
 
   app = NULL;
   g_clear_object (&application);

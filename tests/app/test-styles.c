@@ -86,25 +86,11 @@ static void
 shot_take (Shot      *shot,
            GtkWidget *native)
 {
-  g_autoptr (GdkPaintable) paintable = NULL;
-  g_autoptr (GtkSnapshot) snapshot = NULL;
-  g_autoptr (GskRenderNode) node = NULL;
   g_autoptr (GdkTexture) texture = NULL;
   graphene_rect_t bounds;
   double sx, sy;
 
-  kith_test_settle (native);
-  paintable = gtk_widget_paintable_new (native);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot),
-                          gdk_paintable_get_intrinsic_width (paintable),
-                          gdk_paintable_get_intrinsic_height (paintable));
-  node = gtk_snapshot_to_node (snapshot);
-  g_assert_nonnull (node);
-  gsk_render_node_get_bounds (node, &bounds);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (native)), node, &bounds);
-  g_assert_nonnull (texture);
-
+  texture = kith_test_render (native, &bounds);
   shot->native = native;
   shot->width = gdk_texture_get_width (texture);
   shot->height = gdk_texture_get_height (texture);
@@ -407,32 +393,12 @@ test_every_page (void)
   gtk_window_close (GTK_WINDOW (dialog));
 }
 
-static void
-on_activate (GApplication *application,
-             gpointer      user_data)
-{
-  static gboolean ran;
-
-  if (ran)
-    return;
-  ran = TRUE;
-
-  KITH_WAIT_FOR (window () != NULL && gtk_widget_get_mapped (GTK_WIDGET (window ())));
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
-  kith_test_settle (GTK_WIDGET (window ()));
-
-  test_status = g_test_run ();
-
-  g_application_quit (application);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
   g_autoptr (KithApplication) application = NULL;
   g_autofree char *shots = NULL;
-  const char *no_args[] = { "test-styles", NULL };
 
   g_test_init (&argc, &argv, NULL);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
@@ -448,8 +414,7 @@ main (int   argc,
 
   application = kith_application_new ();
   app = application;
-  g_signal_connect_after (application, "activate", G_CALLBACK (on_activate), NULL);
-  g_application_run (G_APPLICATION (application), 1, (char **) no_args);
+  test_status = kith_test_run_in_application (GTK_APPLICATION (application), "test-styles");
   app = NULL;
 
   kithd_test_server_free (server);
