@@ -3,7 +3,8 @@
 
 #include "config.h"
 
-#include "kithd-db.h"
+#include "kith-error.h"
+#include "kithd-db-private.h"
 
 /*
  * How blocking work stays off the main loop
@@ -294,6 +295,32 @@ kithd_db_get_store (KithdDb *self)
   return self->store;
 }
 
+static void
+queue_job (KithdDb             *self,
+           KithdDbFunc          func,
+           gpointer             data,
+           GDestroyNotify       data_destroy,
+           GDestroyNotify       result_destroy,
+           gpointer             source_tag,
+           GCancellable        *cancellable,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data)
+{
+  Job *job;
+
+  job = g_new0 (Job, 1);
+  job->kind = JOB_RUN;
+  job->func = func;
+  job->result_destroy = result_destroy;
+  job->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, source_tag);
+  g_task_set_name (job->task, "kithd-db job");
+  /* freed with the task, on the queuing context, after the job ran */
+  g_task_set_task_data (job->task, data, data_destroy);
+
+  g_async_queue_push (self->queue, job);
+}
+
 void
 kithd_db_run_async (KithdDb             *self,
                     KithdDbFunc          func,
@@ -304,24 +331,13 @@ kithd_db_run_async (KithdDb             *self,
                     GAsyncReadyCallback  callback,
                     gpointer             user_data)
 {
-  Job *job;
-
   g_return_if_fail (KITHD_IS_DB (self));
   g_return_if_fail (func != NULL);
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
   g_return_if_fail (self->thread != NULL);
 
-  job = g_new0 (Job, 1);
-  job->kind = JOB_RUN;
-  job->func = func;
-  job->result_destroy = result_destroy;
-  job->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (job->task, kithd_db_run_async);
-  g_task_set_name (job->task, "kithd-db job");
-  /* freed with the task, on the queuing context, after the job ran */
-  g_task_set_task_data (job->task, data, data_destroy);
-
-  g_async_queue_push (self->queue, job);
+  queue_job (self, func, data, data_destroy, result_destroy, kithd_db_run_async,
+             cancellable, callback, user_data);
 }
 
 gpointer
@@ -329,11 +345,51 @@ kithd_db_run_finish (KithdDb       *self,
                      GAsyncResult  *result,
                      GError       **error)
 {
+  return kithd_db_call_finish (self, result, kithd_db_run_async, error);
+}
+
+void
+kithd_db_call_async (KithdDb             *self,
+                     KithdDbFunc          func,
+                     gpointer             call,
+                     GDestroyNotify       call_free,
+                     gpointer             source_tag,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  g_return_if_fail (KITHD_IS_DB (self));
+  g_return_if_fail (func != NULL);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+  g_return_if_fail (self->thread != NULL);
+
+  /* The result is @call itself, which the task owns: nothing to free. */
+  queue_job (self, func, call, call_free, NULL, source_tag, cancellable, callback, user_data);
+}
+
+gpointer
+kithd_db_call_finish (KithdDb       *self,
+                      GAsyncResult  *result,
+                      gpointer       source_tag,
+                      GError       **error)
+{
   g_return_val_if_fail (KITHD_IS_DB (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kithd_db_run_async, NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gpointer
+kithd_db_call_return (gboolean   ok,
+                      gpointer   call,
+                      GError   **error)
+{
+  if (ok)
+    return call;
+  if (error && !*error)
+    g_set_error_literal (error, KITH_ERROR, KITH_ERROR_INTERNAL, "The database failed");
+  return NULL;
 }
 
 void

@@ -5,7 +5,7 @@
 
 #include "kithd-crypto.h"
 #include "kithd-hub.h"
-#include "kithd-jobs.h"
+#include "kithd-db-messages.h"
 #include "kithd-ws.h"
 
 #define REPLAY_PAGE 200
@@ -50,6 +50,8 @@ struct _HubConn
   gint64        opened_at;      /* monotonic µs */
   gint64        pinged_at;
   gint64        welcome_seq;
+  gint64        resume_after;   /* the hello's */
+  gint64        replayed_to;    /* the seq the replay page asked for starts after */
   GPtrArray    *held;           /* GBytes published while the replay runs; NULL after */
   KithDeviceKind kind;
   gdouble       msg_tokens;     /* the message rate's bucket */
@@ -523,8 +525,9 @@ on_ws_closed (KithdWsConn *ws,
 }
 
 static void
-on_replay_done (KithdJob *job,
-                gpointer  user_data);
+on_replay_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data);
 
 static void
 conn_finish_sign_in (HubConn *conn)
@@ -562,34 +565,35 @@ static void
 conn_replay_page (HubConn *conn,
                   gint64   after)
 {
-  KithdJob *job = kithd_job_new (KITHD_JOB_REPLAY);
-
-  job->user_id = conn->user->id;
-  job->after = after;
-  job->limit = REPLAY_PAGE;
-  kithd_job_submit (conn->hub->db, job, on_replay_done, hub_conn_ref (conn));
+  conn->replayed_to = after;
+  kithd_db_list_messages_async (conn->hub->db, conn->user->id, after, REPLAY_PAGE,
+                                NULL, on_replay_done, hub_conn_ref (conn));
 }
 
 static void
-on_replay_done (KithdJob *job,
-                gpointer  user_data)
+on_replay_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   HubConn *conn = user_data;
-  gint64 last = job->after;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) messages = kithd_db_list_messages_finish (KITHD_DB (source), result, &error);
+  gint64 after = conn->replayed_to;
+  gint64 last = after;
   gboolean more;
 
   if (!conn_usable (conn) || !conn->user)
     goto out;
 
-  if (job->error) {
-    g_message ("Replaying messages failed: %s", job->error->message);
+  if (!messages) {
+    g_message ("Replaying messages failed: %s", error->message);
     conn_send_error (conn, KITH_ERROR_INTERNAL, "Could not replay messages", NULL);
     conn_finish_sign_in (conn);
     goto out;
   }
 
-  for (guint i = 0; i < job->list->len; i++) {
-    KithMessageInfo *msg = g_ptr_array_index (job->list, i);
+  for (guint i = 0; i < messages->len; i++) {
+    KithMessageInfo *msg = g_ptr_array_index (messages, i);
     g_autoptr (KithFrame) frame = NULL;
 
     /* Newer messages reach this connection live. */
@@ -606,7 +610,7 @@ on_replay_done (KithdJob *job,
     last = msg->seq;
   }
 
-  more = job->list->len == REPLAY_PAGE && last < conn->welcome_seq && last > job->after;
+  more = messages->len == REPLAY_PAGE && last < conn->welcome_seq && last > after;
   if (more)
     conn_replay_page (conn, last);
   else
@@ -617,57 +621,64 @@ out:
 }
 
 static void
-on_hello_done (KithdJob *job,
-               gpointer  user_data)
+on_hello_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
   HubConn *conn = user_data;
   KithdHub *self = conn->hub;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KithdSession) session = NULL;
+  g_autoptr (KithdUser) me = NULL;
+  g_autoptr (GArray) contact_ids = NULL;
   g_autoptr (KithFrame) welcome = NULL;
+  gint64 last_seq = 0;
   HubUser *user;
 
+  session = kithd_db_hello_finish (KITHD_DB (source), result, &me, &last_seq, &contact_ids, &error);
   conn->hello_pending = FALSE;
   if (!conn_usable (conn))
     goto out;
 
-  if (job->error) {
-    if (g_error_matches (job->error, KITH_ERROR, KITH_ERROR_NOT_FOUND)) {
+  if (!session) {
+    if (g_error_matches (error, KITH_ERROR, KITH_ERROR_NOT_FOUND)) {
       conn_send_error (conn, KITH_ERROR_UNAUTHORIZED, "This session has ended: please sign in again", NULL);
       hub_conn_drop (conn, KITHD_WS_CLOSE_UNAUTHORIZED);
     } else {
-      g_message ("Signing a socket in failed: %s", job->error->message);
+      g_message ("Signing a socket in failed: %s", error->message);
       conn_send_error (conn, KITH_ERROR_INTERNAL, "The server could not sign you in", NULL);
     }
     goto out;
   }
 
-  user = hub_user_get (self, job->user_id);
+  user = hub_user_get (self, session->user_id);
   if (!user) {
     user = g_new0 (HubUser, 1);
-    user->id = job->user_id;
+    user->id = session->user_id;
     user->conns = g_ptr_array_new ();
     user->calls = g_hash_table_new (NULL, NULL);
     user->contacts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
     user->chosen = KITH_CHOSEN_ONLINE;
     user->visible = KITH_PRESENCE_OFFLINE;
-    for (guint i = 0; i < job->ids->len; i++)
-      hub_user_add_contact (user, g_array_index (job->ids, gint64, i));
+    for (guint i = 0; i < contact_ids->len; i++)
+      hub_user_add_contact (user, g_array_index (contact_ids, gint64, i));
     g_hash_table_insert (self->users, &user->id, user);
   }
 
   conn->user = user;
-  conn->session_id = job->session->id;
-  conn->kind = job->session->device_kind;
-  conn->welcome_seq = job->seq;
+  conn->session_id = session->id;
+  conn->kind = session->device_kind;
+  conn->welcome_seq = last_seq;
   g_ptr_array_add (user->conns, conn);
 
   welcome = kith_frame_new (KITH_FRAME_WELCOME);
-  welcome->user = kithd_user_to_info (job->user, TRUE);
-  welcome->seq = job->seq;
+  welcome->user = kithd_user_to_info (me, TRUE);
+  welcome->seq = last_seq;
   conn_send_frame (conn, welcome);
 
-  if (job->after < job->seq) {
+  if (conn->resume_after < last_seq) {
     conn->held = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-    conn_replay_page (conn, job->after);
+    conn_replay_page (conn, conn->resume_after);
   } else {
     conn_finish_sign_in (conn);
   }
@@ -678,55 +689,64 @@ out:
 
 typedef struct {
   HubConn *conn;
-  gint64   to;
+  char    *client_id;
 } SendCtx;
 
 static void
-on_message_stored (KithdJob *job,
-                   gpointer  user_data)
+on_message_stored (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
   SendCtx *ctx = user_data;
   HubConn *conn = ctx->conn;
   KithdHub *self = conn->hub;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KithMessageInfo) msg = NULL;
+  g_autoptr (KithdUser) notice_to = NULL;
+  g_autoptr (KithdUser) notice_from = NULL;
+  gboolean duplicate = FALSE;
 
-  if (job->error) {
-    g_message ("Storing a message failed: %s", job->error->message);
-    conn_send_error (conn, KITH_ERROR_INTERNAL, "The message could not be stored", job->client_id);
+  msg = kithd_db_store_message_finish (KITHD_DB (source), result, &duplicate,
+                                       &notice_to, &notice_from, &error);
+  if (!msg) {
+    g_message ("Storing a message failed: %s", error->message);
+    conn_send_error (conn, KITH_ERROR_INTERNAL, "The message could not be stored", ctx->client_id);
     goto out;
   }
 
   {
     g_autoptr (KithFrame) ack = kith_frame_new (KITH_FRAME_MESSAGE_ACK);
 
-    ack->id = g_strdup (job->client_id);
-    ack->seq = job->seq;
-    ack->sent_at = job->sent_at;
+    ack->id = g_strdup (msg->id);
+    ack->seq = msg->seq;
+    ack->sent_at = msg->sent_at;
     conn_send_frame (conn, ack);
   }
 
-  if (!job->duplicate && self) {
+  if (!duplicate && self) {
     g_autoptr (KithFrame) frame = kith_frame_new (KITH_FRAME_MESSAGE);
     g_autoptr (GBytes) bytes = NULL;
 
-    frame->seq = job->seq;
-    frame->id = g_strdup (job->client_id);
-    frame->from = job->user_id;
-    frame->to = job->other_id;
-    frame->body = g_strdup (job->body);
-    frame->sent_at = job->sent_at;
+    frame->seq = msg->seq;
+    frame->id = g_steal_pointer (&msg->id);
+    frame->from = msg->from;
+    frame->to = msg->to;
+    frame->body = g_steal_pointer (&msg->body);
+    frame->sent_at = msg->sent_at;
     bytes = frame_bytes (frame);
 
     /* The recipient's devices, and the sender's other devices. */
-    publish_one (self, job->other_id, bytes);
-    if (job->other_id != job->user_id)
-      self->publish (self, &job->user_id, 1, conn->id, bytes);
+    publish_one (self, msg->to, bytes);
+    if (msg->to != msg->from)
+      self->publish (self, &msg->from, 1, conn->id, bytes);
 
-    if (job->mail_due && self->mailer)
-      kithd_mailer_send_offline_notice (self->mailer, job->other, job->user, self->config->public_url);
+    if (notice_to && self->mailer)
+      kithd_mailer_send_offline_notice (self->mailer, notice_to, notice_from, self->config->public_url);
   }
 
 out:
   hub_conn_unref (conn);
+  g_free (ctx->client_id);
   g_free (ctx);
 }
 
@@ -780,7 +800,6 @@ handle_message_send (HubConn   *conn,
   KithdHub *self = conn->hub;
   HubUser *user = conn->user;
   HubUser *peer;
-  KithdJob *job;
   SendCtx *ctx;
 
   if (!hub_user_has_contact (user, frame->to)) {
@@ -792,18 +811,12 @@ handle_message_send (HubConn   *conn,
     return;
 
   peer = hub_user_get (self, frame->to);
-  job = kithd_job_new (KITHD_JOB_MESSAGE_INSERT);
-  job->client_id = g_strdup (frame->id);
-  job->user_id = user->id;
-  job->other_id = frame->to;
-  job->body = g_strdup (frame->body);
-  job->now = kithd_clock_now_ms ();
-  job->recipient_offline = !peer || peer->conns->len == 0;
-
   ctx = g_new0 (SendCtx, 1);
   ctx->conn = hub_conn_ref (conn);
-  ctx->to = frame->to;
-  kithd_job_submit (self->db, job, on_message_stored, ctx);
+  ctx->client_id = g_strdup (frame->id);
+  kithd_db_store_message_async (self->db, frame->id, user->id, frame->to, frame->body,
+                                kithd_clock_now_ms (), !peer || peer->conns->len == 0,
+                                NULL, on_message_stored, ctx);
 }
 
 static void
@@ -864,17 +877,16 @@ on_ws_text (KithdWsConn *ws,
   }
 
   if (frame->type == KITH_FRAME_HELLO) {
-    KithdJob *job;
+    g_autofree char *token_hash = NULL;
 
     if (conn->user || conn->hello_pending) {
       conn_send_error (conn, KITH_ERROR_INVALID_FIELD, "Already signed in", NULL);
       return;
     }
     conn->hello_pending = TRUE;
-    job = kithd_job_new (KITHD_JOB_HELLO);
-    job->token_hash = kithd_crypto_token_hash (frame->token);
-    job->after = MAX (frame->resume_after, 0);
-    kithd_job_submit (self->db, job, on_hello_done, hub_conn_ref (conn));
+    conn->resume_after = MAX (frame->resume_after, 0);
+    token_hash = kithd_crypto_token_hash (frame->token);
+    kithd_db_hello_async (self->db, token_hash, NULL, on_hello_done, hub_conn_ref (conn));
     return;
   }
 

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "kith-protocol.h"
+#include "kithd-db-mail.h"
 #include "kithd-mailer.h"
 
 /*
@@ -736,27 +737,6 @@ end_pass (KithdMailer *self)
     start_pass (self);
 }
 
-static gpointer
-mark_delivered_job (KithdStore  *store,
-                    gpointer     data,
-                    GError     **error)
-{
-  GArray *ids = data;
-
-  for (guint i = 0; i < ids->len; i++) {
-    g_autoptr (GError) local_error = NULL;
-
-    /* gone already (the account was deleted meanwhile) is fine */
-    if (!kithd_store_mail_delivered (store, g_array_index (ids, gint64, i), &local_error) &&
-        !g_error_matches (local_error, KITH_ERROR, KITH_ERROR_NOT_FOUND)) {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  }
-
-  return NULL;
-}
-
 typedef struct {
   KithdMailer *self;
   GArray      *delivered;
@@ -774,8 +754,7 @@ on_marked (GObject      *object,
 
   g_free (mark);
 
-  kithd_db_run_finish (KITHD_DB (object), result, &error);
-  if (error != NULL) {
+  if (!kithd_db_mail_delivered_finish (KITHD_DB (object), result, &error)) {
     g_message ("Cannot update the mail queue: %s", error->message);
     self->failed = TRUE;
   }
@@ -802,19 +781,9 @@ on_delivered (KithdMailer    *self,
   mark->self = g_object_ref (self);
   mark->delivered = g_steal_pointer (&delivery_result->delivered);
 
-  kithd_db_run_async (self->db, mark_delivered_job,
-                      g_steal_pointer (&delivery_result->done), (GDestroyNotify) g_array_unref,
-                      NULL, NULL, on_marked, mark);
+  kithd_db_mail_delivered_async (self->db, delivery_result->done, NULL, on_marked, mark);
 
   delivery_result_free (delivery_result);
-}
-
-static gpointer
-pending_job (KithdStore  *store,
-             gpointer     data,
-             GError     **error)
-{
-  return kithd_store_mail_pending (store, BATCH, error);
 }
 
 static void
@@ -828,7 +797,7 @@ on_pending (GObject      *object,
   DeliveryRun *run;
   Delivery *delivery;
 
-  mails = kithd_db_run_finish (KITHD_DB (object), result, &error);
+  mails = kithd_db_pending_mail_finish (KITHD_DB (object), result, &error);
   if (mails == NULL) {
     g_message ("Cannot read the mail queue: %s", error->message);
     self->failed = TRUE;
@@ -858,9 +827,7 @@ on_pending (GObject      *object,
 static void
 next_batch (KithdMailer *self)
 {
-  kithd_db_run_async (self->db, pending_job, NULL, NULL,
-                      (GDestroyNotify) g_ptr_array_unref, NULL,
-                      on_pending, g_object_ref (self));
+  kithd_db_pending_mail_async (self->db, BATCH, NULL, on_pending, g_object_ref (self));
 }
 
 static void
@@ -900,22 +867,6 @@ enqueue_data_free (EnqueueData *data)
   g_free (data);
 }
 
-static gpointer
-enqueue_job (KithdStore  *store,
-             gpointer     data,
-             GError     **error)
-{
-  EnqueueData *enqueue = data;
-  gint64 id;
-
-  id = kithd_store_mail_enqueue (store, enqueue->to_user_id, enqueue->to_address,
-                                 enqueue->subject, enqueue->body, enqueue->now, error);
-  if (id == 0)
-    return NULL;
-
-  return g_memdup2 (&id, sizeof id);
-}
-
 typedef struct {
   KithdMailer *self;
   EnqueueData *data;
@@ -929,10 +880,10 @@ on_enqueued (GObject      *object,
   Enqueue *enqueue = user_data;
   g_autoptr (KithdMailer) self = enqueue->self;
   g_autoptr (GError) error = NULL;
-  g_autofree gint64 *id = NULL;
+  gint64 id;
 
-  id = kithd_db_run_finish (KITHD_DB (object), result, &error);
-  if (id == NULL) {
+  id = kithd_db_queue_mail_finish (KITHD_DB (object), result, &error);
+  if (id == 0) {
     /* Not lost: kept for the next try. */
     if (self->unqueued.length < MAX_UNQUEUED) {
       g_message ("Cannot queue a mail, trying again in %u s: %s", self->retry_interval,
@@ -945,7 +896,7 @@ on_enqueued (GObject      *object,
                  error ? error->message : "unknown error");
     }
   } else {
-    g_debug ("Mail %" G_GINT64_FORMAT " queued", *id);
+    g_debug ("Mail %" G_GINT64_FORMAT " queued", id);
     start_pass (self);
   }
   g_clear_pointer (&enqueue->data, enqueue_data_free);
@@ -960,7 +911,8 @@ enqueue (KithdMailer *self,
 
   ctx->self = g_object_ref (self);
   ctx->data = data;
-  kithd_db_run_async (self->db, enqueue_job, data, NULL, g_free, NULL, on_enqueued, ctx);
+  kithd_db_queue_mail_async (self->db, data->to_user_id, data->to_address, data->subject,
+                             data->body, data->now, NULL, on_enqueued, ctx);
 }
 
 /* What the store refused before goes to it again, in order. */

@@ -8,7 +8,9 @@
 #include "kith-password-policy.h"
 #include "kith-protocol.h"
 #include "kithd-crypto.h"
-#include "kithd-jobs.h"
+#include "kithd-db-accounts.h"
+#include "kithd-db-contacts.h"
+#include "kithd-db-messages.h"
 #include "kithd-routes.h"
 #include "kithd-ws.h"
 
@@ -44,7 +46,6 @@ typedef struct {
   KithdSession      *session;     /* the caller, on authenticated routes */
   KithdUser         *user;
   char              *token;       /* a new token to hand out */
-  char              *password_hash;
   char              *account_key;  /* log-in: account at address */
   gint64             counted_at;   /* when an attempt was counted against a limit */
   gboolean           hashing;      /* holds one of the throttle's hash slots */
@@ -77,7 +78,6 @@ req_free (Req *req)
   g_clear_pointer (&req->session, kithd_session_free);
   g_clear_pointer (&req->user, kithd_user_free);
   g_free (req->token);
-  g_free (req->password_hash);
   g_free (req);
 }
 
@@ -141,12 +141,10 @@ req_error_from (Req          *req,
   req_error (req, KITH_ERROR_INTERNAL, "Something went wrong on the server; please try again");
 }
 
-static void
-req_submit (Req          *req,
-            KithdJob     *job,
-            KithdJobDone  done)
+static KithdDb *
+req_db (Req *req)
 {
-  kithd_job_submit (kithd_server_get_db (req->server), job, done, req);
+  return kithd_server_get_db (req->server);
 }
 
 static void
@@ -237,16 +235,19 @@ respond_session (Req             *req,
 }
 
 static void
-on_sign_up_done (KithdJob *job,
-                 gpointer  user_data)
+on_sign_up_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   Req *req = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KithdUser) user = kithd_db_sign_up_finish (KITHD_DB (source), result, &error);
 
-  if (job->error) {
-    req_error_from (req, job->error);
+  if (!user) {
+    req_error_from (req, error);
     return;
   }
-  respond_session (req, job->user);
+  respond_session (req, user);
 }
 
 static void
@@ -257,7 +258,8 @@ on_sign_up_hashed (GObject      *source,
   Req *req = user_data;
   g_autoptr (GError) error = NULL;
   g_autofree char *hash = kithd_crypto_hash_password_finish (result, &error);
-  KithdJob *job;
+  g_autofree char *email = NULL;
+  g_autofree char *token_hash = NULL;
 
   req_end_hash (req);
   if (!hash) {
@@ -266,14 +268,10 @@ on_sign_up_hashed (GObject      *source,
   }
 
   req->token = kithd_crypto_new_token ();
-  job = kithd_job_new (KITHD_JOB_SIGN_UP);
-  job->email = g_ascii_strdown (req->body->email, -1);
-  job->password_hash = g_steal_pointer (&hash);
-  job->first_name = g_strdup (req->body->first_name);
-  job->last_name = g_strdup (req->body->last_name);
-  job->token_hash = kithd_crypto_token_hash (req->token);
-  job->now = kithd_clock_now_ms ();
-  req_submit (req, job, on_sign_up_done);
+  email = g_ascii_strdown (req->body->email, -1);
+  token_hash = kithd_crypto_token_hash (req->token);
+  kithd_db_sign_up_async (req_db (req), email, hash, req->body->first_name, req->body->last_name,
+                          token_hash, kithd_clock_now_ms (), NULL, on_sign_up_done, req);
 }
 
 static void
@@ -301,13 +299,15 @@ route_sign_up (Req *req)
 /* log in */
 
 static void
-on_session_created (KithdJob *job,
-                    gpointer  user_data)
+on_session_created (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   Req *req = user_data;
+  g_autoptr (GError) error = NULL;
 
-  if (job->error) {
-    req_error_from (req, job->error);
+  if (kithd_db_create_session_finish (KITHD_DB (source), result, &error) <= 0) {
+    req_error_from (req, error);
     return;
   }
   respond_session (req, req->user);
@@ -320,7 +320,7 @@ on_login_verified (GObject      *source,
 {
   Req *req = user_data;
   KithdThrottle *throttle = req_throttle (req);
-  KithdJob *job;
+  g_autofree char *token_hash = NULL;
 
   req_end_hash (req);
   if (!kithd_crypto_verify_password_finish (result) || !req->user) {
@@ -334,27 +334,27 @@ on_login_verified (GObject      *source,
   kithd_throttle_forget (throttle, KITHD_LIMIT_LOGIN_ACCOUNT_ADDRESS, req->account_key);
 
   req->token = kithd_crypto_new_token ();
-  job = kithd_job_new (KITHD_JOB_SESSION_CREATE);
-  job->user_id = req->user->id;
-  job->token_hash = kithd_crypto_token_hash (req->token);
-  job->device_name = g_strdup (req->body->device_name ? req->body->device_name : "Kith");
-  job->device_kind = req->body->device_kind;
-  job->now = kithd_clock_now_ms ();
-  req_submit (req, job, on_session_created);
+  token_hash = kithd_crypto_token_hash (req->token);
+  kithd_db_create_session_async (req_db (req), req->user->id, token_hash,
+                                 req->body->device_name ? req->body->device_name : "Kith",
+                                 req->body->device_kind, kithd_clock_now_ms (),
+                                 NULL, on_session_created, req);
 }
 
 static void
-on_login_user (KithdJob *job,
-               gpointer  user_data)
+on_login_user (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
   Req *req = user_data;
+  g_autoptr (GError) error = NULL;
 
-  if (job->error && !g_error_matches (job->error, KITH_ERROR, KITH_ERROR_NOT_FOUND)) {
-    req_error_from (req, job->error);
+  req->user = kithd_db_find_user_finish (KITHD_DB (source), result, &error);
+  if (error && !g_error_matches (error, KITH_ERROR, KITH_ERROR_NOT_FOUND)) {
+    req_error_from (req, error);
     return;
   }
   /* Unknown accounts cost a (dummy) verification too. */
-  req->user = g_steal_pointer (&job->user);
   kithd_crypto_verify_password_async (req->body->password,
                                       req->user ? req->user->password_hash : NULL,
                                       NULL, on_login_verified, req);
@@ -368,7 +368,6 @@ route_log_in (Req *req)
   g_autofree char *account = NULL;
   gint64 now;
   guint retry;
-  KithdJob *job;
 
   if (req->body->present & KITH_FIELD_OIDC || !(req->body->present & KITH_FIELD_PASSWORD) ||
       !req->body->email) {
@@ -398,22 +397,23 @@ route_log_in (Req *req)
   kithd_throttle_count (throttle, KITHD_LIMIT_LOGIN_ACCOUNT_ADDRESS, req->account_key, now);
   req->counted_at = now;
 
-  job = kithd_job_new (KITHD_JOB_USER_BY_EMAIL);
-  job->email = g_steal_pointer (&account);
-  req_submit (req, job, on_login_user);
+  kithd_db_find_user_async (req_db (req), account, NULL, on_login_user, req);
 }
 
 /* log out */
 
 static void
-on_logged_out (KithdJob *job,
-               gpointer  user_data)
+on_logged_out (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
   Req *req = user_data;
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GError) error = NULL;
 
-  if (job->error && !g_error_matches (job->error, KITH_ERROR, KITH_ERROR_NOT_FOUND)) {
-    req_error_from (req, job->error);
+  if (!kithd_db_delete_session_finish (KITHD_DB (source), result, &error) &&
+      !g_error_matches (error, KITH_ERROR, KITH_ERROR_NOT_FOUND)) {
+    req_error_from (req, error);
     return;
   }
   g_array_append_val (ids, req->session->id);
@@ -424,58 +424,62 @@ on_logged_out (KithdJob *job,
 static void
 route_log_out (Req *req)
 {
-  KithdJob *job = kithd_job_new (KITHD_JOB_SESSION_DELETE);
-
-  job->session_id = req->session->id;
-  req_submit (req, job, on_logged_out);
+  kithd_db_delete_session_async (req_db (req), req->session->id, NULL, on_logged_out, req);
 }
 
 /* profile */
 
 static void
-on_profile_updated (KithdJob *job,
-                    gpointer  user_data)
+on_profile_updated (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   Req *req = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) contact_ids = NULL;
+  g_autoptr (KithdUser) user = kithd_db_update_profile_finish (KITHD_DB (source), result,
+                                                               &contact_ids, &error);
 
-  if (job->error) {
-    req_error_from (req, job->error);
+  if (!user) {
+    req_error_from (req, error);
     return;
   }
-  if (g_strcmp0 (job->user->first_name, req->user->first_name) != 0 ||
-      g_strcmp0 (job->user->last_name, req->user->last_name) != 0)
-    kithd_hub_profile_changed (kithd_server_get_hub (req->server), job->user, job->ids);
-  respond_user (req, 200, job->user);
+  if (g_strcmp0 (user->first_name, req->user->first_name) != 0 ||
+      g_strcmp0 (user->last_name, req->user->last_name) != 0)
+    kithd_hub_profile_changed (kithd_server_get_hub (req->server), user, contact_ids);
+  respond_user (req, 200, user);
 }
 
 static void
 route_profile_update (Req *req)
 {
-  KithdJob *job = kithd_job_new (KITHD_JOB_PROFILE_UPDATE);
+  KithBody *body = req->body;
+  int notify = -1;
 
-  job->user_id = req->user->id;
-  if (req->body->present & KITH_FIELD_FIRST_NAME)
-    job->first_name = g_strdup (req->body->first_name);
-  if (req->body->present & KITH_FIELD_LAST_NAME)
-    job->last_name = g_strdup (req->body->last_name);
-  if (req->body->present & KITH_FIELD_OFFLINE_EMAIL_NOTIFICATION)
-    job->notify = req->body->offline_email_notification ? 1 : 0;
-  req_submit (req, job, on_profile_updated);
+  if (body->present & KITH_FIELD_OFFLINE_EMAIL_NOTIFICATION)
+    notify = body->offline_email_notification ? 1 : 0;
+  kithd_db_update_profile_async (req_db (req), req->user->id,
+                                 body->present & KITH_FIELD_FIRST_NAME ? body->first_name : NULL,
+                                 body->present & KITH_FIELD_LAST_NAME ? body->last_name : NULL,
+                                 notify, NULL, on_profile_updated, req);
 }
 
 /* password change */
 
 static void
-on_password_set (KithdJob *job,
-                 gpointer  user_data)
+on_password_set (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   Req *req = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ended = kithd_db_set_password_finish (KITHD_DB (source), result, &error);
 
-  if (job->error) {
-    req_error_from (req, job->error);
+  if (!ended) {
+    req_error_from (req, error);
     return;
   }
-  kithd_hub_revoke_sessions (kithd_server_get_hub (req->server), req->user->id, job->ids);
+  kithd_hub_revoke_sessions (kithd_server_get_hub (req->server), req->user->id, ended);
   req_respond (req, 204, NULL, 0);
 }
 
@@ -493,18 +497,14 @@ on_password_change_hashed (GObject      *source,
   Req *req = user_data;
   g_autoptr (GError) error = NULL;
   g_autofree char *hash = kithd_crypto_hash_password_finish (result, &error);
-  KithdJob *job;
 
   req_end_hash (req);
   if (!hash) {
     req_error_from (req, error);
     return;
   }
-  job = kithd_job_new (KITHD_JOB_PASSWORD_SET);
-  job->user_id = req->user->id;
-  job->session_id = req->session->id;
-  job->password_hash = g_steal_pointer (&hash);
-  req_submit (req, job, on_password_set);
+  kithd_db_set_password_async (req_db (req), req->user->id, hash, req->session->id,
+                               NULL, on_password_set, req);
 }
 
 static void
@@ -588,26 +588,29 @@ on_reset_retry (gpointer user_data)
 }
 
 static void
-on_reset_requested (KithdJob *job,
-                    gpointer  user_data)
+on_reset_requested (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   ResetWork *work = user_data;
   const KithdConfig *config = kithd_server_get_config (work->server);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KithdUser) user = NULL;
 
-  if (job->error) {
+  if (!kithd_db_request_reset_finish (KITHD_DB (source), result, &user, &error)) {
     if (kithd_clock_now_ms () < work->expires_at && resets_waiting < MAX_RESETS_WAITING) {
       g_message ("A password reset request could not be stored, trying again in %u s: %s",
-                 config->mail_retry_interval, job->error->message);
+                 config->mail_retry_interval, error->message);
       resets_waiting++;
       g_timeout_add_seconds (config->mail_retry_interval, on_reset_retry, work);
       return;
     }
-    g_message ("A password reset request is dropped: %s", job->error->message);
-  } else if (job->user) {
+    g_message ("A password reset request is dropped: %s", error->message);
+  } else if (user) {
     g_autofree char *link = g_strdup_printf ("%s/account/password-reset?token=%s",
                                              config->public_url, work->token);
 
-    kithd_mailer_send_password_reset (kithd_server_get_mailer (work->server), job->user, link);
+    kithd_mailer_send_password_reset (kithd_server_get_mailer (work->server), user, link);
   }
   reset_work_free (work);
 }
@@ -615,12 +618,10 @@ on_reset_requested (KithdJob *job,
 static void
 reset_work_submit (ResetWork *work)
 {
-  KithdJob *job = kithd_job_new (KITHD_JOB_RESET_REQUEST);
+  g_autofree char *token_hash = kithd_crypto_token_hash (work->token);
 
-  job->email = g_strdup (work->email);
-  job->token_hash = kithd_crypto_token_hash (work->token);
-  job->expires_at = work->expires_at;
-  kithd_job_submit (kithd_server_get_db (work->server), job, on_reset_requested, work);
+  kithd_db_request_reset_async (kithd_server_get_db (work->server), work->email, token_hash,
+                                work->expires_at, NULL, on_reset_requested, work);
 }
 
 static void
@@ -654,16 +655,19 @@ route_reset_request (Req *req)
 }
 
 static void
-on_reset_confirmed (KithdJob *job,
-                    gpointer  user_data)
+on_reset_confirmed (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   Req *req = user_data;
+  g_autoptr (GError) error = NULL;
+  gint64 user_id = kithd_db_confirm_reset_finish (KITHD_DB (source), result, &error);
 
-  if (job->error) {
-    req_error_from (req, job->error);
+  if (user_id <= 0) {
+    req_error_from (req, error);
     return;
   }
-  kithd_hub_revoke_sessions (kithd_server_get_hub (req->server), job->user_id, NULL);
+  kithd_hub_revoke_sessions (kithd_server_get_hub (req->server), user_id, NULL);
   req_respond (req, 204, NULL, 0);
 }
 
@@ -675,18 +679,16 @@ on_reset_hashed (GObject      *source,
   Req *req = user_data;
   g_autoptr (GError) error = NULL;
   g_autofree char *hash = kithd_crypto_hash_password_finish (result, &error);
-  KithdJob *job;
+  g_autofree char *token_hash = NULL;
 
   req_end_hash (req);
   if (!hash) {
     req_error_from (req, error);
     return;
   }
-  job = kithd_job_new (KITHD_JOB_RESET_CONFIRM);
-  job->token_hash = kithd_crypto_token_hash (req->body->token);
-  job->password_hash = g_steal_pointer (&hash);
-  job->now = kithd_clock_now_ms ();
-  req_submit (req, job, on_reset_confirmed);
+  token_hash = kithd_crypto_token_hash (req->body->token);
+  kithd_db_confirm_reset_async (req_db (req), token_hash, hash, kithd_clock_now_ms (),
+                                NULL, on_reset_confirmed, req);
 }
 
 static void
@@ -706,16 +708,19 @@ route_reset_confirm (Req *req)
 /* account deletion */
 
 static void
-on_account_deleted (KithdJob *job,
-                    gpointer  user_data)
+on_account_deleted (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   Req *req = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) contacts = kithd_db_delete_account_finish (KITHD_DB (source), result, &error);
 
-  if (job->error) {
-    req_error_from (req, job->error);
+  if (!contacts) {
+    req_error_from (req, error);
     return;
   }
-  kithd_hub_user_deleted (kithd_server_get_hub (req->server), req->user->id, job->list);
+  kithd_hub_user_deleted (kithd_server_get_hub (req->server), req->user->id, contacts);
   req_respond (req, 204, NULL, 0);
 }
 
@@ -724,7 +729,6 @@ route_delete_account (Req *req)
 {
   g_autofree char *given = g_utf8_casefold (req->body->confirm_email, -1);
   g_autofree char *own = g_utf8_casefold (req->user->email, -1);
-  KithdJob *job;
 
   if (!kithd_crypto_equal (given, own)) {
     req_error (req, KITH_ERROR_CONFIRMATION_MISMATCH,
@@ -737,30 +741,31 @@ route_delete_account (Req *req)
     return;
   }
 
-  job = kithd_job_new (KITHD_JOB_ACCOUNT_DELETE);
-  job->user_id = req->user->id;
-  req_submit (req, job, on_account_deleted);
+  kithd_db_delete_account_async (req_db (req), req->user->id, NULL, on_account_deleted, req);
 }
 
 /* contacts */
 
 static void
-on_contact_list (KithdJob *job,
-                 gpointer  user_data)
+on_contact_list (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   Req *req = user_data;
   KithdHub *hub = kithd_server_get_hub (req->server);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) contacts = kithd_db_list_contacts_finish (KITHD_DB (source), result, &error);
   g_autoptr (GPtrArray) list = NULL;
   gsize len = 0;
   char *json;
 
-  if (job->error) {
-    req_error_from (req, job->error);
+  if (!contacts) {
+    req_error_from (req, error);
     return;
   }
   list = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_contact_info_free);
-  for (guint i = 0; i < job->list->len; i++) {
-    KithdContact *contact = g_ptr_array_index (job->list, i);
+  for (guint i = 0; i < contacts->len; i++) {
+    KithdContact *contact = g_ptr_array_index (contacts, i);
     KithContactInfo *info = kith_contact_info_new ();
 
     info->user = kithd_user_to_info (contact->user, FALSE);
@@ -777,84 +782,84 @@ on_contact_list (KithdJob *job,
 static void
 route_contact_list (Req *req)
 {
-  KithdJob *job = kithd_job_new (KITHD_JOB_CONTACT_LIST);
-
-  job->user_id = req->user->id;
-  req_submit (req, job, on_contact_list);
+  kithd_db_list_contacts_async (req_db (req), req->user->id, NULL, on_contact_list, req);
 }
 
 static void
-on_contact_added (KithdJob *job,
-                  gpointer  user_data)
+on_contact_added (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   Req *req = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KithdUser) user = NULL;
+  g_autoptr (KithdUser) other = NULL;
+  KithContactState state = KITH_CONTACT_OUTGOING;
 
-  if (job->error) {
-    req_error_from (req, job->error);
+  other = kithd_db_add_contact_finish (KITHD_DB (source), result, &user, &state, &error);
+  if (!other) {
+    req_error_from (req, error);
     return;
   }
-  kithd_hub_contact_requested (kithd_server_get_hub (req->server), job->user, job->other, job->state);
-  respond_contact (req, 201, job->other, job->state);
+  kithd_hub_contact_requested (kithd_server_get_hub (req->server), user, other, state);
+  respond_contact (req, 201, other, state);
 }
 
 static void
 route_contact_add (Req *req)
 {
-  KithdJob *job = kithd_job_new (KITHD_JOB_CONTACT_ADD);
+  g_autofree char *email = g_ascii_strdown (req->body->email, -1);
 
-  job->user_id = req->user->id;
-  job->email = g_ascii_strdown (req->body->email, -1);
-  job->now = kithd_clock_now_ms ();
-  req_submit (req, job, on_contact_added);
+  kithd_db_add_contact_async (req_db (req), req->user->id, email, kithd_clock_now_ms (),
+                              NULL, on_contact_added, req);
 }
 
 static void
-on_contact_accepted (KithdJob *job,
-                     gpointer  user_data)
+on_contact_accepted (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
   Req *req = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KithdUser) user = NULL;
+  g_autoptr (KithdUser) other = kithd_db_accept_contact_finish (KITHD_DB (source), result, &user, &error);
 
-  if (job->error) {
-    req_error_from (req, job->error);
+  if (!other) {
+    req_error_from (req, error);
     return;
   }
-  kithd_hub_contact_accepted (kithd_server_get_hub (req->server), job->user, job->other);
-  respond_contact (req, 200, job->other, KITH_CONTACT_ACCEPTED);
+  kithd_hub_contact_accepted (kithd_server_get_hub (req->server), user, other);
+  respond_contact (req, 200, other, KITH_CONTACT_ACCEPTED);
 }
 
 static void
 route_contact_accept (Req *req)
 {
-  KithdJob *job = kithd_job_new (KITHD_JOB_CONTACT_ACCEPT);
-
-  job->user_id = req->user->id;
-  job->other_id = req->path_id;
-  job->now = kithd_clock_now_ms ();
-  req_submit (req, job, on_contact_accepted);
+  kithd_db_accept_contact_async (req_db (req), req->user->id, req->path_id, kithd_clock_now_ms (),
+                                 NULL, on_contact_accepted, req);
 }
 
 static void
-on_contact_removed (KithdJob *job,
-                    gpointer  user_data)
+on_contact_removed (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   Req *req = user_data;
+  g_autoptr (GError) error = NULL;
 
-  if (job->error) {
-    req_error_from (req, job->error);
+  if (!kithd_db_remove_contact_finish (KITHD_DB (source), result, &error)) {
+    req_error_from (req, error);
     return;
   }
-  kithd_hub_contact_removed (kithd_server_get_hub (req->server), job->user_id, job->other_id);
+  kithd_hub_contact_removed (kithd_server_get_hub (req->server), req->user->id, req->path_id);
   req_respond (req, 204, NULL, 0);
 }
 
 static void
 route_contact_remove (Req *req)
 {
-  KithdJob *job = kithd_job_new (KITHD_JOB_CONTACT_REMOVE);
-
-  job->user_id = req->user->id;
-  job->other_id = req->path_id;
-  req_submit (req, job, on_contact_removed);
+  kithd_db_remove_contact_async (req_db (req), req->user->id, req->path_id,
+                                 NULL, on_contact_removed, req);
 }
 
 /* history */
@@ -877,18 +882,21 @@ parse_id (const char *str,
 }
 
 static void
-on_history (KithdJob *job,
-            gpointer  user_data)
+on_history (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
   Req *req = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) messages = kithd_db_history_finish (KITHD_DB (source), result, &error);
   gsize len = 0;
   char *json;
 
-  if (job->error) {
-    req_error_from (req, job->error);
+  if (!messages) {
+    req_error_from (req, error);
     return;
   }
-  json = kith_response_messages (job->list, &len);
+  json = kith_response_messages (messages, &len);
   req_respond (req, 200, json, len);
 }
 
@@ -899,7 +907,6 @@ route_history (Req *req)
   const char *limit_str = kithd_request_get_query (req->http, "limit");
   gint64 before = 0;
   gint64 limit = HISTORY_DEFAULT_LIMIT;
-  KithdJob *job;
 
   if (before_str && !parse_id (before_str, &before)) {
     req_error (req, KITH_ERROR_INVALID_FIELD, "before must be a message seq");
@@ -910,12 +917,8 @@ route_history (Req *req)
     return;
   }
 
-  job = kithd_job_new (KITHD_JOB_HISTORY);
-  job->user_id = req->user->id;
-  job->other_id = req->path_id;
-  job->after = before;
-  job->limit = limit;
-  req_submit (req, job, on_history);
+  kithd_db_history_async (req_db (req), req->user->id, req->path_id, before, limit,
+                          NULL, on_history, req);
 }
 
 /* socket */
@@ -1031,20 +1034,21 @@ dispatch (Req *req)
 }
 
 static void
-on_authenticated (KithdJob *job,
-                  gpointer  user_data)
+on_authenticated (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   Req *req = user_data;
+  g_autoptr (GError) error = NULL;
 
-  if (job->error) {
-    if (g_error_matches (job->error, KITH_ERROR, KITH_ERROR_NOT_FOUND))
+  req->session = kithd_db_authenticate_finish (KITHD_DB (source), result, &req->user, &error);
+  if (!req->session) {
+    if (g_error_matches (error, KITH_ERROR, KITH_ERROR_NOT_FOUND))
       req_error (req, KITH_ERROR_UNAUTHORIZED, "Your session has ended: please sign in again");
     else
-      req_error_from (req, job->error);
+      req_error_from (req, error);
     return;
   }
-  req->session = g_steal_pointer (&job->session);
-  req->user = g_steal_pointer (&job->user);
   dispatch (req);
 }
 
@@ -1238,10 +1242,9 @@ kithd_routes_handle (KithdRequest *http,
   }
 
   if (token) {
-    KithdJob *job = kithd_job_new (KITHD_JOB_AUTH);
+    g_autofree char *token_hash = kithd_crypto_token_hash (token);
 
-    job->token_hash = kithd_crypto_token_hash (token);
-    req_submit (req, job, on_authenticated);
+    kithd_db_authenticate_async (req_db (req), token_hash, NULL, on_authenticated, req);
     return;
   }
 
