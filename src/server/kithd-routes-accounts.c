@@ -261,12 +261,12 @@ kithd_route_delete_account (KithdRouteCall *call)
 
   if (!kithd_crypto_equal (given, own)) {
     kithd_route_call_error (call, KITH_ERROR_CONFIRMATION_MISMATCH,
-               "Type your account's email address to confirm the deletion");
+                            "Type your account's email address to confirm the deletion");
     return;
   }
   if (g_strcmp0 (call->user->plan, "paid") == 0) {
     kithd_route_call_error (call, KITH_ERROR_CONTACT_SUPPORT,
-               "Accounts on a paid plan are closed by our support team: please contact support.");
+                            "Accounts on a paid plan are closed by our support team: please contact support.");
     return;
   }
 
@@ -365,8 +365,9 @@ kithd_route_reset_request (KithdRouteCall *call)
   retry = MAX (kithd_throttle_check (throttle, KITHD_LIMIT_RESET_EMAIL, email, now),
                kithd_throttle_check (throttle, KITHD_LIMIT_RESET_ADDRESS, call->address_key, now));
   if (retry > 0) {
-    kithd_route_call_rate_limited (call, retry, "Too many password reset requests: please check your mail, "
-                                                "or try again later");
+    kithd_route_call_rate_limited (call, retry,
+                                   "Too many password reset requests: please check your mail, "
+                                   "or try again later");
     return;
   }
   kithd_throttle_count (throttle, KITHD_LIMIT_RESET_EMAIL, email, now);
