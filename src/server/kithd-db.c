@@ -308,6 +308,11 @@ queue_job (KithdDb             *self,
 {
   Job *job;
 
+  g_return_if_fail (KITHD_IS_DB (self));
+  g_return_if_fail (func != NULL);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+  g_return_if_fail (self->thread != NULL);
+
   job = g_new0 (Job, 1);
   job->kind = JOB_RUN;
   job->func = func;
@@ -331,11 +336,6 @@ kithd_db_run_async (KithdDb             *self,
                     GAsyncReadyCallback  callback,
                     gpointer             user_data)
 {
-  g_return_if_fail (KITHD_IS_DB (self));
-  g_return_if_fail (func != NULL);
-  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
-  g_return_if_fail (self->thread != NULL);
-
   queue_job (self, func, data, data_destroy, result_destroy, kithd_db_run_async,
              cancellable, callback, user_data);
 }
@@ -358,11 +358,6 @@ kithd_db_call_async (KithdDb             *self,
                      GAsyncReadyCallback  callback,
                      gpointer             user_data)
 {
-  g_return_if_fail (KITHD_IS_DB (self));
-  g_return_if_fail (func != NULL);
-  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
-  g_return_if_fail (self->thread != NULL);
-
   /* The result is @call itself, which the task owns: nothing to free. */
   queue_job (self, func, call, call_free, NULL, source_tag, cancellable, callback, user_data);
 }

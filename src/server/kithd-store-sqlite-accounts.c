@@ -275,7 +275,6 @@ kithd_store_sqlite_session_create (KithdStore      *store,
 {
   KithdStoreSqlite *self = KITHD_STORE_SQLITE (store);
   g_autoptr (Stmt) stmt = NULL;
-  int rc;
 
   stmt = prepare (self,
                   "INSERT INTO sessions (user_id, token_hash, device_name, device_kind, created_at) "
@@ -289,14 +288,8 @@ kithd_store_sqlite_session_create (KithdStore      *store,
   sqlite3_bind_int (stmt, 4, kind);
   sqlite3_bind_int64 (stmt, 5, now);
 
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
-    not_found (error, "No such user");
+  if (!run_insert (self, stmt, error))
     return 0;
-  } else if (rc != SQLITE_DONE) {
-    set_db_error (self, error);
-    return 0;
-  }
 
   return sqlite3_last_insert_rowid (self->db);
 }
@@ -391,7 +384,6 @@ kithd_store_sqlite_reset_create (KithdStore  *store,
 {
   KithdStoreSqlite *self = KITHD_STORE_SQLITE (store);
   g_autoptr (Stmt) stmt = NULL;
-  int rc;
 
   /* Only the newest link works. */
   if (!end_resets (self, user_id, error))
@@ -406,15 +398,7 @@ kithd_store_sqlite_reset_create (KithdStore  *store,
   sqlite3_bind_int64 (stmt, 2, user_id);
   sqlite3_bind_int64 (stmt, 3, expires_at);
 
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
-    return not_found (error, "No such user");
-  if (rc != SQLITE_DONE) {
-    set_db_error (self, error);
-    return FALSE;
-  }
-
-  return TRUE;
+  return run_insert (self, stmt, error);
 }
 
 static gint64

@@ -46,7 +46,6 @@ set_contact_state (KithdStoreSqlite  *self,
                    GError           **error)
 {
   g_autoptr (Stmt) stmt = NULL;
-  int rc;
 
   stmt = prepare (self,
                   "INSERT INTO contacts (user_id, other_id, state, created_at) VALUES (?1, ?2, ?3, ?4) "
@@ -59,15 +58,7 @@ set_contact_state (KithdStoreSqlite  *self,
   sqlite3_bind_int (stmt, 3, state);
   sqlite3_bind_int64 (stmt, 4, now);
 
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
-    return not_found (error, "No such user");
-  if (rc != SQLITE_DONE) {
-    set_db_error (self, error);
-    return FALSE;
-  }
-
-  return TRUE;
+  return run_insert (self, stmt, error);
 }
 
 static gboolean

@@ -20,7 +20,6 @@ kithd_store_sqlite_mail_enqueue (KithdStore  *store,
 {
   KithdStoreSqlite *self = KITHD_STORE_SQLITE (store);
   g_autoptr (Stmt) stmt = NULL;
-  int rc;
 
   stmt = prepare (self,
                   "INSERT INTO mail_queue (to_user_id, to_address, subject, body, created_at) "
@@ -37,14 +36,8 @@ kithd_store_sqlite_mail_enqueue (KithdStore  *store,
   bind_text (stmt, 4, body);
   sqlite3_bind_int64 (stmt, 5, now);
 
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
-    not_found (error, "No such user");
+  if (!run_insert (self, stmt, error))
     return 0;
-  } else if (rc != SQLITE_DONE) {
-    set_db_error (self, error);
-    return 0;
-  }
 
   return sqlite3_last_insert_rowid (self->db);
 }

@@ -218,7 +218,6 @@ kithd_store_sqlite_notice_touch (KithdStore  *store,
 {
   KithdStoreSqlite *self = KITHD_STORE_SQLITE (store);
   gboolean is_new;
-  int rc;
 
   if (!begin (self, error))
     return FALSE;
@@ -235,14 +234,8 @@ kithd_store_sqlite_notice_touch (KithdStore  *store,
     sqlite3_bind_int64 (insert, 2, sender);
     sqlite3_bind_int64 (insert, 3, now);
 
-    rc = sqlite3_step (insert);
-    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
-      not_found (error, "No such user");
+    if (!run_insert (self, insert, error))
       goto fail;
-    } else if (rc != SQLITE_DONE) {
-      set_db_error (self, error);
-      goto fail;
-    }
 
     is_new = sqlite3_changes (self->db) > 0;
   }

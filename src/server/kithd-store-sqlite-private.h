@@ -186,6 +186,26 @@ not_found (GError     **error,
   g_set_error (error, KITH_ERROR, KITH_ERROR_NOT_FOUND, "%s", what);
   return FALSE;
 }
+
+/* Runs an INSERT whose foreign keys name users: NOT_FOUND ("No such
+ * user") when one of them is not there. */
+static inline gboolean
+run_insert (KithdStoreSqlite  *self,
+            Stmt              *stmt,
+            GError           **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+    return not_found (error, "No such user");
+  if (rc != SQLITE_DONE) {
+    set_db_error (self, error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* For UPDATE/DELETE by key: NOT_FOUND when no row changed. */
 static inline gboolean
 run_changed (KithdStoreSqlite  *self,
              Stmt              *stmt,
