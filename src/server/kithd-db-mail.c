@@ -11,55 +11,30 @@
 
 /* ---- queue ---- */
 
-typedef struct {
-  gint64  to_user_id;
-  char   *to_address;
-  char   *subject;
-  char   *body;
-  gint64  now;
-  gint64  id;
-} QueueMail;
-
-static void
-queue_mail_free (QueueMail *call)
-{
-  g_free (call->to_address);
-  g_free (call->subject);
-  g_free (call->body);
-  g_free (call);
-}
-
+/* The call is the mail: its id is what the store gives it. */
 static gpointer
 queue_mail_run (KithdStore  *store,
                 gpointer     data,
                 GError     **error)
 {
-  QueueMail *call = data;
+  KithdMail *mail = data;
 
-  call->id = kithd_store_mail_enqueue (store, call->to_user_id, call->to_address,
-                                       call->subject, call->body, call->now, error);
-  return kithd_db_call_return (call->id != 0, call, error);
+  mail->id = kithd_store_mail_enqueue (store, mail->to_user_id, mail->to_address,
+                                       mail->subject, mail->body, mail->created_at, error);
+  return kithd_db_call_return (mail->id != 0, mail, error);
 }
 
 void
 kithd_db_queue_mail_async (KithdDb             *self,
-                           gint64               to_user_id,
-                           const char          *to_address,
-                           const char          *subject,
-                           const char          *body,
-                           gint64               now,
+                           const KithdMail     *mail,
                            GCancellable        *cancellable,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  QueueMail *call = g_new0 (QueueMail, 1);
+  KithdMail *call = kithd_mail_copy (mail);
 
-  call->to_user_id = to_user_id;
-  call->to_address = g_strdup (to_address);
-  call->subject = g_strdup (subject);
-  call->body = g_strdup (body);
-  call->now = now;
-  kithd_db_call_async (self, queue_mail_run, call, (GDestroyNotify) queue_mail_free,
+  call->id = 0;
+  kithd_db_call_async (self, queue_mail_run, call, (GDestroyNotify) kithd_mail_free,
                        kithd_db_queue_mail_async, cancellable, callback, user_data);
 }
 
@@ -68,9 +43,9 @@ kithd_db_queue_mail_finish (KithdDb       *self,
                             GAsyncResult  *result,
                             GError       **error)
 {
-  QueueMail *call = kithd_db_call_finish (self, result, kithd_db_queue_mail_async, error);
+  KithdMail *mail = kithd_db_call_finish (self, result, kithd_db_queue_mail_async, error);
 
-  return call ? call->id : 0;
+  return mail ? mail->id : 0;
 }
 
 /* ---- pending ---- */

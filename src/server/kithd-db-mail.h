@@ -10,13 +10,10 @@ G_BEGIN_DECLS
  * accounts.h tells how these calls go).
  */
 
-/* Queues a mail (@to_user_id 0: not for an account): its id, 0 on error. */
+/* Queues a copy of @mail (to_user_id 0: not for an account; its id is
+ * not used): the id it is queued under, 0 on error. */
 void        kithd_db_queue_mail_async          (KithdDb              *self,
-                                                gint64                to_user_id,
-                                                const char           *to_address,
-                                                const char           *subject,
-                                                const char           *body,
-                                                gint64                now,
+                                                const KithdMail      *mail,
                                                 GCancellable         *cancellable,
                                                 GAsyncReadyCallback   callback,
                                                 gpointer              user_data);

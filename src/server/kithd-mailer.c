@@ -37,7 +37,7 @@ struct _KithdMailer
   char     *smtp_url;
   char     *from_address;
   guint     retry_interval;
-  GQueue    unqueued;         /* EnqueueData the store refused, oldest first */
+  GQueue    unqueued;         /* KithdMail the store refused, oldest first */
 
   gboolean  running;
   gboolean  again;
@@ -462,25 +462,8 @@ start_pass (KithdMailer *self)
 /* ---- queueing ---- */
 
 typedef struct {
-  gint64  to_user_id;
-  char   *to_address;
-  char   *subject;
-  char   *body;
-  gint64  now;
-} EnqueueData;
-
-static void
-enqueue_data_free (EnqueueData *data)
-{
-  g_free (data->to_address);
-  g_free (data->subject);
-  g_free (data->body);
-  g_free (data);
-}
-
-typedef struct {
   KithdMailer *self;
-  EnqueueData *data;
+  KithdMail   *data;
 } Enqueue;
 
 static void
@@ -510,27 +493,26 @@ on_enqueued (GObject      *object,
     g_debug ("Mail %" G_GINT64_FORMAT " queued", id);
     start_pass (self);
   }
-  g_clear_pointer (&enqueue->data, enqueue_data_free);
+  g_clear_pointer (&enqueue->data, kithd_mail_free);
   g_free (enqueue);
 }
 
 static void
 enqueue (KithdMailer *self,
-         EnqueueData *data)
+         KithdMail   *data)
 {
   Enqueue *ctx = g_new0 (Enqueue, 1);
 
   ctx->self = g_object_ref (self);
   ctx->data = data;
-  kithd_db_queue_mail_async (self->db, data->to_user_id, data->to_address, data->subject,
-                             data->body, data->now, NULL, on_enqueued, ctx);
+  kithd_db_queue_mail_async (self->db, data, NULL, on_enqueued, ctx);
 }
 
 /* What the store refused before goes to it again, in order. */
 static void
 requeue (KithdMailer *self)
 {
-  EnqueueData *data;
+  KithdMail *data;
 
   while ((data = g_queue_pop_head (&self->unqueued)))
     enqueue (self, data);
@@ -544,7 +526,7 @@ kithd_mailer_dispose (GObject *object)
   KithdMailer *self = KITHD_MAILER (object);
 
   g_clear_handle_id (&self->retry_id, g_source_remove);
-  g_queue_clear_full (&self->unqueued, (GDestroyNotify) enqueue_data_free);
+  g_queue_clear_full (&self->unqueued, (GDestroyNotify) kithd_mail_free);
   /* flush tasks hold a reference: none can be left here */
   g_assert (self->flush_current == NULL && self->flush_next == NULL);
   g_clear_object (&self->db);
@@ -623,19 +605,19 @@ kithd_mailer_send (KithdMailer *self,
                    const char  *subject,
                    const char  *body)
 {
-  EnqueueData *data;
+  KithdMail *data;
 
   g_return_if_fail (KITHD_IS_MAILER (self));
   g_return_if_fail (to_address != NULL);
   g_return_if_fail (subject != NULL);
   g_return_if_fail (body != NULL);
 
-  data = g_new0 (EnqueueData, 1);
+  data = g_new0 (KithdMail, 1);
   data->to_user_id = to_user_id;
   data->to_address = g_strdup (to_address);
   data->subject = g_strdup (subject);
   data->body = g_strdup (body);
-  data->now = g_get_real_time () / 1000;
+  data->created_at = g_get_real_time () / 1000;
 
   enqueue (self, data);
 }

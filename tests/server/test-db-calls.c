@@ -377,16 +377,19 @@ test_mail (Fixture       *fixture,
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GPtrArray) mails = NULL;
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  KithdMail mail = { 0, 0, (char *) "a@example.com", (char *) "One", (char *) "Body", 1000 };
   gint64 first, second, gone = 9999;
 
-  kithd_db_queue_mail_async (fixture->db, 0, "a@example.com", "One", "Body", 1000, NULL, on_done, fixture);
+  kithd_db_queue_mail_async (fixture->db, &mail, NULL, on_done, fixture);
   result = wait_result (fixture);
   first = kithd_db_queue_mail_finish (fixture->db, result, &error);
   g_assert_no_error (error);
   g_assert_cmpint (first, >, 0);
   g_clear_object (&result);
 
-  kithd_db_queue_mail_async (fixture->db, 0, "b@example.com", "Two", "Body", 1000, NULL, on_done, fixture);
+  mail.to_address = (char *) "b@example.com";
+  mail.subject = (char *) "Two";
+  kithd_db_queue_mail_async (fixture->db, &mail, NULL, on_done, fixture);
   result = wait_result (fixture);
   second = kithd_db_queue_mail_finish (fixture->db, result, &error);
   g_assert_cmpint (second, >, first);
