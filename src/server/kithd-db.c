@@ -13,7 +13,8 @@
  * kithd's main loop (HTTP, the WebSocket hub, timers) must never wait on
  * the disk. Everything that touches the KithdStore goes through KithdDb:
  *
- *  - kithd_db_run_async() wraps the job (a KithdDbFunc and its data) in a
+ *  - kithd_db_run_async() (and the typed calls on top of it, through
+ *    kithd_db_call_async()) wraps the job (a KithdDbFunc and its data) in a
  *    GTask created on the caller's thread-default main context and pushes
  *    it onto a GAsyncQueue. It returns at once.
  *  - One worker thread ("kithd-db") pops jobs in FIFO order and runs each
