@@ -3,7 +3,8 @@
 
 #include "config.h"
 
-#include "kithd-db.h"
+#include "kith-error.h"
+#include "kithd-db-private.h"
 
 /*
  * How blocking work stays off the main loop
@@ -12,7 +13,8 @@
  * kithd's main loop (HTTP, the WebSocket hub, timers) must never wait on
  * the disk. Everything that touches the KithdStore goes through KithdDb:
  *
- *  - kithd_db_run_async() wraps the job (a KithdDbFunc and its data) in a
+ *  - kithd_db_run_async() (and the typed calls on top of it, through
+ *    kithd_db_call_async()) wraps the job (a KithdDbFunc and its data) in a
  *    GTask created on the caller's thread-default main context and pushes
  *    it onto a GAsyncQueue. It returns at once.
  *  - One worker thread ("kithd-db") pops jobs in FIFO order and runs each
@@ -294,15 +296,16 @@ kithd_db_get_store (KithdDb *self)
   return self->store;
 }
 
-void
-kithd_db_run_async (KithdDb             *self,
-                    KithdDbFunc          func,
-                    gpointer             data,
-                    GDestroyNotify       data_destroy,
-                    GDestroyNotify       result_destroy,
-                    GCancellable        *cancellable,
-                    GAsyncReadyCallback  callback,
-                    gpointer             user_data)
+static void
+queue_job (KithdDb             *self,
+           KithdDbFunc          func,
+           gpointer             data,
+           GDestroyNotify       data_destroy,
+           GDestroyNotify       result_destroy,
+           gpointer             source_tag,
+           GCancellable        *cancellable,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data)
 {
   Job *job;
 
@@ -316,7 +319,7 @@ kithd_db_run_async (KithdDb             *self,
   job->func = func;
   job->result_destroy = result_destroy;
   job->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (job->task, kithd_db_run_async);
+  g_task_set_source_tag (job->task, source_tag);
   g_task_set_name (job->task, "kithd-db job");
   /* freed with the task, on the queuing context, after the job ran */
   g_task_set_task_data (job->task, data, data_destroy);
@@ -324,16 +327,65 @@ kithd_db_run_async (KithdDb             *self,
   g_async_queue_push (self->queue, job);
 }
 
+void
+kithd_db_run_async (KithdDb             *self,
+                    KithdDbFunc          func,
+                    gpointer             data,
+                    GDestroyNotify       data_destroy,
+                    GDestroyNotify       result_destroy,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  queue_job (self, func, data, data_destroy, result_destroy, kithd_db_run_async,
+             cancellable, callback, user_data);
+}
+
 gpointer
 kithd_db_run_finish (KithdDb       *self,
                      GAsyncResult  *result,
                      GError       **error)
 {
+  return kithd_db_call_finish (self, result, kithd_db_run_async, error);
+}
+
+void
+kithd_db_call_async (KithdDb             *self,
+                     KithdDbFunc          func,
+                     gpointer             call,
+                     GDestroyNotify       call_free,
+                     gpointer             source_tag,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  /* The result is @call itself, which the task owns: nothing to free. */
+  queue_job (self, func, call, call_free, NULL, source_tag, cancellable, callback, user_data);
+}
+
+gpointer
+kithd_db_call_finish (KithdDb       *self,
+                      GAsyncResult  *result,
+                      gpointer       source_tag,
+                      GError       **error)
+{
   g_return_val_if_fail (KITHD_IS_DB (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kithd_db_run_async, NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gpointer
+kithd_db_call_return (gboolean   ok,
+                      gpointer   call,
+                      GError   **error)
+{
+  if (ok)
+    return call;
+  if (error && !*error)
+    g_set_error_literal (error, KITH_ERROR, KITH_ERROR_INTERNAL, "The database failed");
+  return NULL;
 }
 
 void

@@ -11,6 +11,10 @@ G_BEGIN_DECLS
  * KithdDb: the one worker thread that owns the KithdStore. Jobs run in the
  * order they were queued (so acks go out in the order messages came in) and
  * their results come back on the main context that queued them.
+ *
+ * kithd reaches the store through the typed calls, one _async/_finish pair
+ * per operation (kithd-db-accounts.h, -contacts.h, -messages.h, -mail.h);
+ * kithd_db_run_async() below is the queue they stand on.
  */
 
 typedef gpointer (*KithdDbFunc) (KithdStore *store,

@@ -3,15 +3,11 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <glib/gstdio.h>
 
 #include "kith-protocol.h"
-#include "kithd-mailer.h"
+#include "kithd-db-mail.h"
+#include "kithd-mailer-private.h"
 
 /*
  * A delivery pass, all of it off the main loop:
@@ -31,7 +27,6 @@
 /* Mail that could not even be queued (the database refused it, its disk
  * full, say) waits in memory for the next try; at most this much. */
 #define MAX_UNQUEUED 1000
-#define SMTP_TIMEOUT_SECONDS 30
 
 struct _KithdMailer
 {
@@ -42,7 +37,7 @@ struct _KithdMailer
   char     *smtp_url;
   char     *from_address;
   guint     retry_interval;
-  GQueue    unqueued;         /* EnqueueData the store refused, oldest first */
+  GQueue    unqueued;         /* KithdMail the store refused, oldest first */
 
   gboolean  running;
   gboolean  again;
@@ -73,8 +68,8 @@ static void next_batch (KithdMailer *self);
  * it can neither end a header and start another (injection) nor break a
  * line of the body. kithd refuses such names, but rows stored before it did
  * may still have them. */
-static char *
-one_line (const char *value)
+char *
+kithd_mail_one_line (const char *value)
 {
   g_autofree char *valid = g_utf8_make_valid (value ? value : "", -1);
   GString *out = g_string_sized_new (strlen (valid));
@@ -168,8 +163,8 @@ format_date (gint64 ms)
 }
 
 /* "Kith <noreply@example.com>" -> "noreply@example.com" */
-static char *
-bare_address (const char *address)
+char *
+kithd_mail_bare_address (const char *address)
 {
   const char *lt = strchr (address, '<');
   const char *gt;
@@ -192,7 +187,7 @@ recipient_is_valid (const char *to_address)
       kith_text_has_control (to_address))
     return FALSE;
 
-  bare = bare_address (to_address);
+  bare = kithd_mail_bare_address (to_address);
 
   return kith_email_is_valid (bare);
 }
@@ -217,10 +212,10 @@ kithd_mailer_format_message (const char      *from_address,
     return NULL;
 
   date = format_date (mail->created_at);
-  from = one_line (from_address);
-  to = one_line (mail->to_address);
-  subject = one_line (mail->subject);
-  from_bare = bare_address (from);
+  from = kithd_mail_one_line (from_address);
+  to = kithd_mail_one_line (mail->to_address);
+  subject = kithd_mail_one_line (mail->subject);
+  from_bare = kithd_mail_bare_address (from);
   domain = strchr (from_bare, '@');
   domain = domain && domain[1] ? domain + 1 : "kithd.invalid";
 
@@ -256,380 +251,6 @@ kithd_mailer_format_message (const char      *from_address,
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
-/* ---- delivery (on a thread) ---- */
-
-typedef struct {
-  char      *outbox_dir;
-  char      *smtp_url;
-  char      *from_address;
-  GPtrArray *mails;           /* KithdMail */
-} Delivery;
-
-typedef struct {
-  GArray   *done;             /* gint64: delivered, or refused for good */
-  GArray   *delivered;        /* gint64: the ones that actually left */
-  gboolean  failed;           /* some mail is to be tried again */
-} DeliveryResult;
-
-static void
-delivery_free (Delivery *delivery)
-{
-  g_free (delivery->outbox_dir);
-  g_free (delivery->smtp_url);
-  g_free (delivery->from_address);
-  g_clear_pointer (&delivery->mails, g_ptr_array_unref);
-  g_free (delivery);
-}
-
-static void
-delivery_result_free (DeliveryResult *result)
-{
-  g_clear_pointer (&result->done, g_array_unref);
-  g_clear_pointer (&result->delivered, g_array_unref);
-  g_free (result);
-}
-
-static gboolean
-write_all (int          fd,
-           const char  *data,
-           gsize        length,
-           GError     **error)
-{
-  while (length > 0) {
-    ssize_t n = write (fd, data, length);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "Cannot write a mail: %s", g_strerror (saved));
-      return FALSE;
-    }
-
-    data += n;
-    length -= n;
-  }
-
-  return TRUE;
-}
-
-/* A mail kithd_mailer_format_message() would not write: dropped for good. */
-static void
-refuse_bad_address (const KithdMail *mail,
-                    DeliveryResult  *result)
-{
-  g_message ("Mail %" G_GINT64_FORMAT " has no valid recipient address; dropping it", mail->id);
-  g_array_append_val (result->done, mail->id);
-}
-
-static gboolean
-write_outbox (const char       *outbox_dir,
-              const KithdMail  *mail,
-              const char       *message,
-              GError          **error)
-{
-  g_autofree char *tmp_dir = g_build_filename (outbox_dir, "tmp", NULL);
-  g_autofree char *new_dir = g_build_filename (outbox_dir, "new", NULL);
-  g_autofree char *cur_dir = g_build_filename (outbox_dir, "cur", NULL);
-  g_autofree char *name = NULL;
-  g_autofree char *tmp_path = NULL;
-  g_autofree char *new_path = NULL;
-  int fd;
-
-  if (g_mkdir_with_parents (tmp_dir, 0700) < 0 ||
-      g_mkdir_with_parents (new_dir, 0700) < 0 ||
-      g_mkdir_with_parents (cur_dir, 0700) < 0) {
-    int saved = errno;
-
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                 "Cannot create the outbox %s: %s", outbox_dir, g_strerror (saved));
-    return FALSE;
-  }
-
-  /* named after the mail, so a redelivery after a crash replaces the file */
-  name = g_strdup_printf ("%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT ".kithd",
-                          mail->created_at / 1000, mail->id);
-  tmp_path = g_build_filename (tmp_dir, name, NULL);
-  new_path = g_build_filename (new_dir, name, NULL);
-
-  fd = open (tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    int saved = errno;
-
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                 "Cannot create %s: %s", tmp_path, g_strerror (saved));
-    return FALSE;
-  }
-
-  if (!write_all (fd, message, strlen (message), error) ||
-      fsync (fd) < 0) {
-    if (error && *error == NULL)
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot sync %s", tmp_path);
-    close (fd);
-    g_unlink (tmp_path);
-    return FALSE;
-  }
-  close (fd);
-
-  if (g_rename (tmp_path, new_path) < 0) {
-    int saved = errno;
-
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                 "Cannot move a mail into %s: %s", new_dir, g_strerror (saved));
-    g_unlink (tmp_path);
-    return FALSE;
-  }
-
-  return TRUE;
-}
-
-typedef struct {
-  GIOStream        *stream;
-  GDataInputStream *in;
-  GOutputStream    *out;
-} Smtp;
-
-static void
-smtp_clear (Smtp *smtp)
-{
-  g_clear_object (&smtp->in);
-  g_clear_object (&smtp->stream);
-}
-
-/* Reads one (possibly multi-line) reply; its code, or 0 with @error set. */
-static guint
-smtp_reply (Smtp    *smtp,
-            GError **error)
-{
-  for (;;) {
-    g_autofree char *line = NULL;
-    guint code;
-
-    line = g_data_input_stream_read_line (smtp->in, NULL, NULL, error);
-    if (line == NULL) {
-      if (error && *error == NULL)
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-                     "The SMTP server closed the connection");
-      return 0;
-    }
-
-    g_strchomp (line);
-    if (strlen (line) < 3 ||
-        !g_ascii_isdigit (line[0]) || !g_ascii_isdigit (line[1]) || !g_ascii_isdigit (line[2])) {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "The SMTP server sent a malformed reply");
-      return 0;
-    }
-
-    code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-    if (line[3] != '-')
-      return code;
-  }
-}
-
-static gboolean
-smtp_write (Smtp        *smtp,
-            const char  *data,
-            GError     **error)
-{
-  return g_output_stream_write_all (smtp->out, data, strlen (data), NULL, NULL, error);
-}
-
-/* Sends @command and reads the reply code (0 on an I/O error). */
-static guint
-smtp_command (Smtp        *smtp,
-              const char  *command,
-              GError     **error)
-{
-  if (!smtp_write (smtp, command, error))
-    return 0;
-
-  return smtp_reply (smtp, error);
-}
-
-/* SMTP DATA: dot-stuffed, ended by CRLF.CRLF. @message has CRLF ends. */
-static char *
-smtp_dot_stuff (const char *message)
-{
-  GString *out = g_string_sized_new (strlen (message) + 16);
-  gboolean line_start = TRUE;
-
-  for (const char *p = message; *p != '\0'; p++) {
-    if (line_start && *p == '.')
-      g_string_append_c (out, '.');
-    g_string_append_c (out, *p);
-    line_start = *p == '\n';
-  }
-  g_string_append (out, ".\r\n");
-
-  return g_string_free (out, FALSE);
-}
-
-typedef enum {
-  SENT,
-  REFUSED,        /* 5xx: will never go; dropped */
-  DEFERRED,       /* 4xx: try later */
-  BROKEN,         /* I/O error: connection unusable */
-} SmtpOutcome;
-
-static SmtpOutcome
-smtp_classify (guint code)
-{
-  if (code == 0)
-    return BROKEN;
-  if (code >= 500)
-    return REFUSED;
-  return DEFERRED;
-}
-
-static SmtpOutcome
-smtp_send_one (Smtp             *smtp,
-               const char       *from_bare,
-               const KithdMail  *mail,
-               const char       *message,
-               GError          **error)
-{
-  g_autofree char *to = one_line (mail->to_address);
-  g_autofree char *to_bare = bare_address (to);
-  g_autofree char *mail_from = g_strdup_printf ("MAIL FROM:<%s>\r\n", from_bare);
-  g_autofree char *rcpt_to = g_strdup_printf ("RCPT TO:<%s>\r\n", to_bare);
-  g_autofree char *data = NULL;
-  guint code;
-
-  code = smtp_command (smtp, mail_from, error);
-  if (code != 250)
-    return smtp_classify (code);
-
-  code = smtp_command (smtp, rcpt_to, error);
-  if (code != 250 && code != 251)
-    return smtp_classify (code);
-
-  code = smtp_command (smtp, "DATA\r\n", error);
-  if (code != 354)
-    return smtp_classify (code);
-
-  data = smtp_dot_stuff (message);
-  code = smtp_command (smtp, data, error);
-  if (code != 250)
-    return smtp_classify (code);
-
-  return SENT;
-}
-
-static void
-deliver_smtp (Delivery        *delivery,
-              DeliveryResult  *result,
-              GCancellable    *cancellable)
-{
-  g_autoptr (GSocketClient) client = g_socket_client_new ();
-  g_autoptr (GSocketConnection) connection = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *helo = NULL;
-  g_autofree char *from = one_line (delivery->from_address);
-  g_autofree char *from_bare = bare_address (from);
-  Smtp smtp = { 0 };
-  guint code;
-
-  g_socket_client_set_timeout (client, SMTP_TIMEOUT_SECONDS);
-  /* a relay is reached directly, never through an HTTP proxy */
-  g_socket_client_set_enable_proxy (client, FALSE);
-  connection = g_socket_client_connect_to_uri (client, delivery->smtp_url, 25, cancellable, &error);
-  if (connection == NULL) {
-    g_debug ("Cannot reach the SMTP server: %s", error->message);
-    result->failed = TRUE;
-    return;
-  }
-
-  smtp.stream = G_IO_STREAM (g_object_ref (connection));
-  smtp.in = g_data_input_stream_new (g_io_stream_get_input_stream (smtp.stream));
-  g_data_input_stream_set_newline_type (smtp.in, G_DATA_STREAM_NEWLINE_TYPE_ANY);
-  smtp.out = g_io_stream_get_output_stream (smtp.stream);
-
-  helo = g_strdup_printf ("HELO %s\r\n", g_get_host_name ());
-  if (smtp_reply (&smtp, &error) != 220 || smtp_command (&smtp, helo, &error) != 250) {
-    g_debug ("The SMTP server did not greet us: %s", error ? error->message : "unexpected reply");
-    result->failed = TRUE;
-    goto out;
-  }
-
-  for (guint i = 0; i < delivery->mails->len; i++) {
-    const KithdMail *mail = g_ptr_array_index (delivery->mails, i);
-    g_autofree char *message = kithd_mailer_format_message (delivery->from_address, mail);
-    SmtpOutcome outcome;
-
-    if (message == NULL) {
-      refuse_bad_address (mail, result);
-      continue;
-    }
-
-    outcome = smtp_send_one (&smtp, from_bare, mail, message, &error);
-    switch (outcome) {
-    case SENT:
-      g_debug ("Mail %" G_GINT64_FORMAT " sent", mail->id);
-      g_array_append_val (result->done, mail->id);
-      g_array_append_val (result->delivered, mail->id);
-      break;
-
-    case REFUSED:
-      g_message ("The SMTP server refused mail %" G_GINT64_FORMAT " for good; dropping it", mail->id);
-      g_array_append_val (result->done, mail->id);
-      break;
-
-    case DEFERRED:
-      g_debug ("The SMTP server deferred mail %" G_GINT64_FORMAT, mail->id);
-      result->failed = TRUE;
-      break;
-
-    case BROKEN:
-    default:
-      g_debug ("SMTP failed: %s", error ? error->message : "unknown error");
-      result->failed = TRUE;
-      goto out;
-    }
-
-    if (outcome != SENT && smtp_command (&smtp, "RSET\r\n", &error) != 250) {
-      result->failed = TRUE;
-      goto out;
-    }
-  }
-
-  code = smtp_command (&smtp, "QUIT\r\n", NULL);
-  (void) code;
-
-out:
-  g_io_stream_close (smtp.stream, NULL, NULL);
-  smtp_clear (&smtp);
-}
-
-static void
-deliver_outbox (Delivery        *delivery,
-                DeliveryResult  *result)
-{
-  for (guint i = 0; i < delivery->mails->len; i++) {
-    const KithdMail *mail = g_ptr_array_index (delivery->mails, i);
-    g_autofree char *message = kithd_mailer_format_message (delivery->from_address, mail);
-    g_autoptr (GError) error = NULL;
-
-    if (message == NULL) {
-      refuse_bad_address (mail, result);
-      continue;
-    }
-
-    if (!write_outbox (delivery->outbox_dir, mail, message, &error)) {
-      g_message ("Cannot deliver mail %" G_GINT64_FORMAT ": %s", mail->id, error->message);
-      result->failed = TRUE;
-      /* the outbox is broken for all of them: stop here */
-      break;
-    }
-
-    g_debug ("Mail %" G_GINT64_FORMAT " written to the outbox", mail->id);
-    g_array_append_val (result->done, mail->id);
-    g_array_append_val (result->delivered, mail->id);
-  }
-}
-
 typedef struct {
   KithdMailer    *self;
   GMainContext   *context;
@@ -649,7 +270,7 @@ delivery_complete (gpointer data)
 
   on_delivered (self, run->result);
 
-  delivery_free (run->delivery);
+  kithd_mail_delivery_free (run->delivery);
   g_main_context_unref (run->context);
   g_free (run);
 
@@ -664,18 +285,9 @@ deliver_thread (gpointer data)
 {
   DeliveryRun *run = data;
   Delivery *delivery = run->delivery;
-  DeliveryResult *result = g_new0 (DeliveryResult, 1);
   GSource *source;
 
-  result->done = g_array_new (FALSE, FALSE, sizeof (gint64));
-  result->delivered = g_array_new (FALSE, FALSE, sizeof (gint64));
-
-  if (delivery->smtp_url != NULL)
-    deliver_smtp (delivery, result, NULL);
-  else
-    deliver_outbox (delivery, result);
-
-  run->result = result;
+  run->result = kithd_mail_deliver (delivery);
 
   source = g_idle_source_new ();
   g_source_set_static_name (source, "[kithd-mailer] delivery done");
@@ -736,27 +348,6 @@ end_pass (KithdMailer *self)
     start_pass (self);
 }
 
-static gpointer
-mark_delivered_job (KithdStore  *store,
-                    gpointer     data,
-                    GError     **error)
-{
-  GArray *ids = data;
-
-  for (guint i = 0; i < ids->len; i++) {
-    g_autoptr (GError) local_error = NULL;
-
-    /* gone already (the account was deleted meanwhile) is fine */
-    if (!kithd_store_mail_delivered (store, g_array_index (ids, gint64, i), &local_error) &&
-        !g_error_matches (local_error, KITH_ERROR, KITH_ERROR_NOT_FOUND)) {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  }
-
-  return NULL;
-}
-
 typedef struct {
   KithdMailer *self;
   GArray      *delivered;
@@ -774,8 +365,7 @@ on_marked (GObject      *object,
 
   g_free (mark);
 
-  kithd_db_run_finish (KITHD_DB (object), result, &error);
-  if (error != NULL) {
+  if (!kithd_db_mail_delivered_finish (KITHD_DB (object), result, &error)) {
     g_message ("Cannot update the mail queue: %s", error->message);
     self->failed = TRUE;
   }
@@ -802,19 +392,9 @@ on_delivered (KithdMailer    *self,
   mark->self = g_object_ref (self);
   mark->delivered = g_steal_pointer (&delivery_result->delivered);
 
-  kithd_db_run_async (self->db, mark_delivered_job,
-                      g_steal_pointer (&delivery_result->done), (GDestroyNotify) g_array_unref,
-                      NULL, NULL, on_marked, mark);
+  kithd_db_mail_delivered_async (self->db, delivery_result->done, NULL, on_marked, mark);
 
-  delivery_result_free (delivery_result);
-}
-
-static gpointer
-pending_job (KithdStore  *store,
-             gpointer     data,
-             GError     **error)
-{
-  return kithd_store_mail_pending (store, BATCH, error);
+  kithd_mail_delivery_result_free (delivery_result);
 }
 
 static void
@@ -828,7 +408,7 @@ on_pending (GObject      *object,
   DeliveryRun *run;
   Delivery *delivery;
 
-  mails = kithd_db_run_finish (KITHD_DB (object), result, &error);
+  mails = kithd_db_pending_mail_finish (KITHD_DB (object), result, &error);
   if (mails == NULL) {
     g_message ("Cannot read the mail queue: %s", error->message);
     self->failed = TRUE;
@@ -858,9 +438,7 @@ on_pending (GObject      *object,
 static void
 next_batch (KithdMailer *self)
 {
-  kithd_db_run_async (self->db, pending_job, NULL, NULL,
-                      (GDestroyNotify) g_ptr_array_unref, NULL,
-                      on_pending, g_object_ref (self));
+  kithd_db_pending_mail_async (self->db, BATCH, NULL, on_pending, g_object_ref (self));
 }
 
 static void
@@ -884,41 +462,8 @@ start_pass (KithdMailer *self)
 /* ---- queueing ---- */
 
 typedef struct {
-  gint64  to_user_id;
-  char   *to_address;
-  char   *subject;
-  char   *body;
-  gint64  now;
-} EnqueueData;
-
-static void
-enqueue_data_free (EnqueueData *data)
-{
-  g_free (data->to_address);
-  g_free (data->subject);
-  g_free (data->body);
-  g_free (data);
-}
-
-static gpointer
-enqueue_job (KithdStore  *store,
-             gpointer     data,
-             GError     **error)
-{
-  EnqueueData *enqueue = data;
-  gint64 id;
-
-  id = kithd_store_mail_enqueue (store, enqueue->to_user_id, enqueue->to_address,
-                                 enqueue->subject, enqueue->body, enqueue->now, error);
-  if (id == 0)
-    return NULL;
-
-  return g_memdup2 (&id, sizeof id);
-}
-
-typedef struct {
   KithdMailer *self;
-  EnqueueData *data;
+  KithdMail   *data;
 } Enqueue;
 
 static void
@@ -929,10 +474,10 @@ on_enqueued (GObject      *object,
   Enqueue *enqueue = user_data;
   g_autoptr (KithdMailer) self = enqueue->self;
   g_autoptr (GError) error = NULL;
-  g_autofree gint64 *id = NULL;
+  gint64 id;
 
-  id = kithd_db_run_finish (KITHD_DB (object), result, &error);
-  if (id == NULL) {
+  id = kithd_db_queue_mail_finish (KITHD_DB (object), result, &error);
+  if (id == 0) {
     /* Not lost: kept for the next try. */
     if (self->unqueued.length < MAX_UNQUEUED) {
       g_message ("Cannot queue a mail, trying again in %u s: %s", self->retry_interval,
@@ -945,29 +490,29 @@ on_enqueued (GObject      *object,
                  error ? error->message : "unknown error");
     }
   } else {
-    g_debug ("Mail %" G_GINT64_FORMAT " queued", *id);
+    g_debug ("Mail %" G_GINT64_FORMAT " queued", id);
     start_pass (self);
   }
-  g_clear_pointer (&enqueue->data, enqueue_data_free);
+  g_clear_pointer (&enqueue->data, kithd_mail_free);
   g_free (enqueue);
 }
 
 static void
 enqueue (KithdMailer *self,
-         EnqueueData *data)
+         KithdMail   *data)
 {
   Enqueue *ctx = g_new0 (Enqueue, 1);
 
   ctx->self = g_object_ref (self);
   ctx->data = data;
-  kithd_db_run_async (self->db, enqueue_job, data, NULL, g_free, NULL, on_enqueued, ctx);
+  kithd_db_queue_mail_async (self->db, data, NULL, on_enqueued, ctx);
 }
 
 /* What the store refused before goes to it again, in order. */
 static void
 requeue (KithdMailer *self)
 {
-  EnqueueData *data;
+  KithdMail *data;
 
   while ((data = g_queue_pop_head (&self->unqueued)))
     enqueue (self, data);
@@ -981,7 +526,7 @@ kithd_mailer_dispose (GObject *object)
   KithdMailer *self = KITHD_MAILER (object);
 
   g_clear_handle_id (&self->retry_id, g_source_remove);
-  g_queue_clear_full (&self->unqueued, (GDestroyNotify) enqueue_data_free);
+  g_queue_clear_full (&self->unqueued, (GDestroyNotify) kithd_mail_free);
   /* flush tasks hold a reference: none can be left here */
   g_assert (self->flush_current == NULL && self->flush_next == NULL);
   g_clear_object (&self->db);
@@ -1060,19 +605,19 @@ kithd_mailer_send (KithdMailer *self,
                    const char  *subject,
                    const char  *body)
 {
-  EnqueueData *data;
+  KithdMail *data;
 
   g_return_if_fail (KITHD_IS_MAILER (self));
   g_return_if_fail (to_address != NULL);
   g_return_if_fail (subject != NULL);
   g_return_if_fail (body != NULL);
 
-  data = g_new0 (EnqueueData, 1);
+  data = g_new0 (KithdMail, 1);
   data->to_user_id = to_user_id;
   data->to_address = g_strdup (to_address);
   data->subject = g_strdup (subject);
   data->body = g_strdup (body);
-  data->now = g_get_real_time () / 1000;
+  data->created_at = g_get_real_time () / 1000;
 
   enqueue (self, data);
 }
@@ -1089,7 +634,7 @@ kithd_mailer_send_password_reset (KithdMailer     *self,
   g_return_if_fail (user != NULL);
   g_return_if_fail (link != NULL);
 
-  first_name = one_line (user->first_name);
+  first_name = kithd_mail_one_line (user->first_name);
   body = g_strdup_printf ("Hello %s,\n\n"
                           "Someone asked to reset the password of your Kith account. "
                           "To choose a new password, open this link:\n\n"
@@ -1117,12 +662,12 @@ kithd_mailer_send_offline_notice (KithdMailer     *self,
   g_return_if_fail (recipient != NULL);
   g_return_if_fail (sender != NULL);
 
-  /* names from the accounts: each on one line (one_line()) */
-  first_name = one_line (recipient->first_name);
+  /* names from the accounts: each on one line (kithd_mail_one_line()) */
+  first_name = kithd_mail_one_line (recipient->first_name);
   {
     g_autofree char *full = g_strdup_printf ("%s %s", sender->first_name, sender->last_name);
 
-    name = one_line (full);
+    name = kithd_mail_one_line (full);
   }
   subject = g_strdup_printf ("New message on Kith from %s", name);
   body = g_strdup_printf ("Hello %s,\n\n"

@@ -5,863 +5,46 @@
 
 #include <string.h>
 
-#include "kith-password-policy.h"
-#include "kith-protocol.h"
 #include "kithd-crypto.h"
-#include "kithd-jobs.h"
-#include "kithd-routes.h"
-#include "kithd-ws.h"
+#include "kithd-db-accounts.h"
+#include "kithd-routes-private.h"
+
+/*
+ * The route table: every REST call of docs/protocol.md and the socket, as
+ * the frame codec in src/common has its frames: one row each, method, path,
+ * who may call it, the body it reads and its handler. kithd_routes_handle()
+ * goes the same way for each: match (404, 405 with Allow), the token's
+ * form (401 before the body is looked at), the body (400 with the codec's
+ * code), the session on the db worker (401), the handler.
+ */
 
 #define API "/api/v1"
-#define RESET_VALIDITY_MS (24 * 60 * 60 * 1000LL)
-#define HISTORY_DEFAULT_LIMIT 50
 
-typedef enum {
-  ROUTE_SERVER,
-  ROUTE_ACCOUNTS,
-  ROUTE_SESSIONS,
-  ROUTE_SESSION_CURRENT,
-  ROUTE_ME,
-  ROUTE_ME_PASSWORD,
-  ROUTE_RESET,
-  ROUTE_RESET_CONFIRM,
-  ROUTE_CONTACTS,
-  ROUTE_CONTACT,
-  ROUTE_CONTACT_ACCEPT,
-  ROUTE_HISTORY,
-  ROUTE_SOCKET,
-} Route;
-
-typedef struct {
-  KithdServer       *server;
-  KithdRequest      *http;
-  Route              route;
-  const char        *method;
-  const char        *address;
-  char              *address_key;  /* what the address is throttled by */
-  gint64             path_id;
-  KithBody          *body;
-  KithdSession      *session;     /* the caller, on authenticated routes */
-  KithdUser         *user;
-  char              *token;       /* a new token to hand out */
-  char              *password_hash;
-  char              *account_key;  /* log-in: account at address */
-  gint64             counted_at;   /* when an attempt was counted against a limit */
-  gboolean           hashing;      /* holds one of the throttle's hash slots */
-} Req;
-
-static KithdThrottle *
-req_throttle (Req *req)
-{
-  return kithd_server_get_throttle (req->server);
-}
-
-/* The hash slot goes back as soon as the hashing is over. */
-static void
-req_end_hash (Req *req)
-{
-  if (req->hashing) {
-    kithd_throttle_end_hash (req_throttle (req), req->address_key);
-    req->hashing = FALSE;
-  }
-}
-
-static void
-req_free (Req *req)
-{
-  req_end_hash (req);
-  g_free (req->address_key);
-  g_free (req->account_key);
-  g_clear_pointer (&req->http, kithd_request_unref);
-  g_clear_pointer (&req->body, kith_body_free);
-  g_clear_pointer (&req->session, kithd_session_free);
-  g_clear_pointer (&req->user, kithd_user_free);
-  g_free (req->token);
-  g_free (req->password_hash);
-  g_free (req);
-}
-
-static void
-req_respond (Req        *req,
-             guint       status,
-             char       *json,   /* transfer full, nullable */
-             gsize       len)
-{
-  kithd_request_respond (req->http, status, json ? "application/json" : NULL, json, len);
-  req_free (req);
-}
-
-static void
-req_error (Req           *req,
-           KithErrorCode  code,
-           const char    *message)
-{
-  gsize len = 0;
-  char *json = kith_response_error (code, message, &len);
-
-  if (code == KITH_ERROR_UNAUTHORIZED)
-    kithd_request_set_header (req->http, "WWW-Authenticate", "Bearer");
-  req_respond (req, kith_error_code_http_status (code), json, len);
-}
-
-/* 429 with Retry-After. */
-static void
-req_rate_limited (Req        *req,
-                  guint       retry,
-                  const char *message)
-{
-  g_autofree char *value = g_strdup_printf ("%u", MAX (retry, 1));
-
-  kithd_request_set_header (req->http, "Retry-After", value);
-  req_error (req, KITH_ERROR_RATE_LIMITED, message);
-}
-
-/* A hash slot for this request; FALSE (and answered) when there is none:
- * the address, or kithd, has as many hashes in flight as it may. */
-static gboolean
-req_begin_hash (Req *req)
-{
-  if (!kithd_throttle_begin_hash (req_throttle (req), req->address_key)) {
-    req_rate_limited (req, 1, "The server is busy checking passwords: please try again in a moment");
-    return FALSE;
-  }
-  req->hashing = TRUE;
-  return TRUE;
-}
-
-static void
-req_error_from (Req          *req,
-                const GError *error)
-{
-  if (error->domain == KITH_ERROR && error->code != KITH_ERROR_INTERNAL) {
-    req_error (req, error->code, error->message);
-    return;
-  }
-  g_message ("%s %s failed: %s", req->method, kithd_request_get_path (req->http), error->message);
-  req_error (req, KITH_ERROR_INTERNAL, "Something went wrong on the server; please try again");
-}
-
-static void
-req_submit (Req          *req,
-            KithdJob     *job,
-            KithdJobDone  done)
-{
-  kithd_job_submit (kithd_server_get_db (req->server), job, done, req);
-}
-
-static void
-respond_user (Req             *req,
-              guint            status,
-              const KithdUser *user)
-{
-  g_autoptr (KithUserInfo) info = kithd_user_to_info (user, TRUE);
-  gsize len = 0;
-  char *json = kith_response_user (info, &len);
-
-  req_respond (req, status, json, len);
-}
-
-static void
-respond_contact (Req             *req,
-                 guint            status,
-                 const KithdUser *other,
-                 KithContactState state)
-{
-  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_contact_info_free);
-  KithContactInfo *info = kith_contact_info_new ();
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  char *json;
-  g_autofree char *whole = NULL;
-  gsize len = 0;
-  JsonNode *first;
-  JsonArray *array;
-
-  info->user = kithd_user_to_info (other, FALSE);
-  info->state = state;
-  info->presence = state == KITH_CONTACT_ACCEPTED
-                   ? kithd_hub_get_presence (kithd_server_get_hub (req->server), other->id)
-                   : KITH_PRESENCE_OFFLINE;
-  g_ptr_array_add (list, info);
-
-  /* One CONTACT object: the codec writes lists, take its only element. */
-  whole = kith_response_contacts (list, &len);
-  if (!json_parser_load_from_data (parser, whole, len, NULL)) {
-    req_error (req, KITH_ERROR_INTERNAL, "Could not write the answer");
-    return;
-  }
-  array = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "contacts");
-  first = json_array_get_element (array, 0);
-  json_generator_set_root (gen, first);
-  /* Not in one call: the order in which arguments are evaluated is unspecified. */
-  json = json_generator_to_data (gen, &len);
-  req_respond (req, status, json, len);
-}
-
-/* ---- routes ---- */
-
-static void
-route_server (Req *req)
-{
-  const KithdConfig *config = kithd_server_get_config (req->server);
-  g_autoptr (KithServerInfo) info = kith_server_info_new ();
-  g_autoptr (GStrvBuilder) flows = g_strv_builder_new ();
-  gsize len = 0;
-  char *json;
-
-  g_strv_builder_add (flows, KITH_LOGIN_FLOW_PASSWORD);
-  if (config->oidc_google_client_id)
-    g_strv_builder_add (flows, KITH_LOGIN_FLOW_OIDC_GOOGLE);
-
-  info->name = g_strdup (config->name);
-  info->version = g_strdup (PACKAGE_VERSION);
-  info->protocol = KITH_PROTOCOL_VERSION;
-  info->login_flows = g_strv_builder_end (flows);
-  info->password_min_length = KITH_PASSWORD_MIN_LENGTH;
-  json = kith_response_server_info (info, &len);
-  req_respond (req, 200, json, len);
-}
-
-/* sign up */
-
-/* 201 with the new session's token and @user: sign-up and log-in. */
-static void
-respond_session (Req             *req,
-                 const KithdUser *user)
-{
-  g_autoptr (KithUserInfo) info = kithd_user_to_info (user, TRUE);
-  gsize len = 0;
-  char *json = kith_response_session (req->token, info, &len);
-
-  req_respond (req, 201, json, len);
-}
-
-static void
-on_sign_up_done (KithdJob *job,
-                 gpointer  user_data)
-{
-  Req *req = user_data;
-
-  if (job->error) {
-    req_error_from (req, job->error);
-    return;
-  }
-  respond_session (req, job->user);
-}
-
-static void
-on_sign_up_hashed (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  Req *req = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *hash = kithd_crypto_hash_password_finish (result, &error);
-  KithdJob *job;
-
-  req_end_hash (req);
-  if (!hash) {
-    req_error_from (req, error);
-    return;
-  }
-
-  req->token = kithd_crypto_new_token ();
-  job = kithd_job_new (KITHD_JOB_SIGN_UP);
-  job->email = g_ascii_strdown (req->body->email, -1);
-  job->password_hash = g_steal_pointer (&hash);
-  job->first_name = g_strdup (req->body->first_name);
-  job->last_name = g_strdup (req->body->last_name);
-  job->token_hash = kithd_crypto_token_hash (req->token);
-  job->now = kithd_clock_now_ms ();
-  req_submit (req, job, on_sign_up_done);
-}
-
-static void
-route_sign_up (Req *req)
-{
-  g_autoptr (GError) error = NULL;
-  gint64 now = kithd_clock_now_ms ();
-  guint retry;
-
-  if (!kith_password_policy_validate (req->body->password, &error)) {
-    req_error_from (req, error);
-    return;
-  }
-  retry = kithd_throttle_check (req_throttle (req), KITHD_LIMIT_SIGN_UP_ADDRESS, req->address_key, now);
-  if (retry > 0) {
-    req_rate_limited (req, retry, "Too many new accounts from your network: please try again later");
-    return;
-  }
-  if (!req_begin_hash (req))
-    return;
-  kithd_throttle_count (req_throttle (req), KITHD_LIMIT_SIGN_UP_ADDRESS, req->address_key, now);
-  kithd_crypto_hash_password_async (req->body->password, NULL, on_sign_up_hashed, req);
-}
-
-/* log in */
-
-static void
-on_session_created (KithdJob *job,
-                    gpointer  user_data)
-{
-  Req *req = user_data;
-
-  if (job->error) {
-    req_error_from (req, job->error);
-    return;
-  }
-  respond_session (req, req->user);
-}
-
-static void
-on_login_verified (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  Req *req = user_data;
-  KithdThrottle *throttle = req_throttle (req);
-  KithdJob *job;
-
-  req_end_hash (req);
-  if (!kithd_crypto_verify_password_finish (result) || !req->user) {
-    /* The attempt was counted when it came in: it stays counted. */
-    req_error (req, KITH_ERROR_INVALID_CREDENTIALS, "The email or password is not right");
-    return;
-  }
-  /* Not a failure after all; and the account's failures at this address
-   * are forgotten. */
-  kithd_throttle_uncount (throttle, KITHD_LIMIT_LOGIN_ADDRESS, req->address_key, req->counted_at);
-  kithd_throttle_forget (throttle, KITHD_LIMIT_LOGIN_ACCOUNT_ADDRESS, req->account_key);
-
-  req->token = kithd_crypto_new_token ();
-  job = kithd_job_new (KITHD_JOB_SESSION_CREATE);
-  job->user_id = req->user->id;
-  job->token_hash = kithd_crypto_token_hash (req->token);
-  job->device_name = g_strdup (req->body->device_name ? req->body->device_name : "Kith");
-  job->device_kind = req->body->device_kind;
-  job->now = kithd_clock_now_ms ();
-  req_submit (req, job, on_session_created);
-}
-
-static void
-on_login_user (KithdJob *job,
-               gpointer  user_data)
-{
-  Req *req = user_data;
-
-  if (job->error && !g_error_matches (job->error, KITH_ERROR, KITH_ERROR_NOT_FOUND)) {
-    req_error_from (req, job->error);
-    return;
-  }
-  /* Unknown accounts cost a (dummy) verification too. */
-  req->user = g_steal_pointer (&job->user);
-  kithd_crypto_verify_password_async (req->body->password,
-                                      req->user ? req->user->password_hash : NULL,
-                                      NULL, on_login_verified, req);
-}
-
-static void
-route_log_in (Req *req)
-{
-  const KithdConfig *config = kithd_server_get_config (req->server);
-  KithdThrottle *throttle = req_throttle (req);
-  g_autofree char *account = NULL;
-  gint64 now;
-  guint retry;
-  KithdJob *job;
-
-  if (req->body->present & KITH_FIELD_OIDC || !(req->body->present & KITH_FIELD_PASSWORD) ||
-      !req->body->email) {
-    req_error (req, KITH_ERROR_UNSUPPORTED_FLOW,
-               config->oidc_google_client_id
-               ? "Signing in with Google is not available on this server yet"
-               : "This server offers sign-in with email and password only");
-    return;
-  }
-
-  /* Counted as a failure when it comes in, before any hashing: attempts
-   * sent in parallel meet the limit as surely as attempts in a row. By
-   * address, and by account at an address: nobody can lock an account
-   * from elsewhere (docs/server.md, "Throttling"). */
-  account = g_ascii_strdown (req->body->email, -1);
-  req->account_key = g_strconcat (account, " ", req->address_key, NULL);
-  now = kithd_clock_now_ms ();
-  retry = MAX (kithd_throttle_check (throttle, KITHD_LIMIT_LOGIN_ADDRESS, req->address_key, now),
-               kithd_throttle_check (throttle, KITHD_LIMIT_LOGIN_ACCOUNT_ADDRESS, req->account_key, now));
-  if (retry > 0) {
-    req_rate_limited (req, retry, "Too many failed sign-ins: please wait a few minutes and try again");
-    return;
-  }
-  if (!req_begin_hash (req))
-    return;
-  kithd_throttle_count (throttle, KITHD_LIMIT_LOGIN_ADDRESS, req->address_key, now);
-  kithd_throttle_count (throttle, KITHD_LIMIT_LOGIN_ACCOUNT_ADDRESS, req->account_key, now);
-  req->counted_at = now;
-
-  job = kithd_job_new (KITHD_JOB_USER_BY_EMAIL);
-  job->email = g_steal_pointer (&account);
-  req_submit (req, job, on_login_user);
-}
-
-/* log out */
-
-static void
-on_logged_out (KithdJob *job,
-               gpointer  user_data)
-{
-  Req *req = user_data;
-  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-
-  if (job->error && !g_error_matches (job->error, KITH_ERROR, KITH_ERROR_NOT_FOUND)) {
-    req_error_from (req, job->error);
-    return;
-  }
-  g_array_append_val (ids, req->session->id);
-  kithd_hub_revoke_sessions (kithd_server_get_hub (req->server), req->user->id, ids);
-  req_respond (req, 204, NULL, 0);
-}
-
-static void
-route_log_out (Req *req)
-{
-  KithdJob *job = kithd_job_new (KITHD_JOB_SESSION_DELETE);
-
-  job->session_id = req->session->id;
-  req_submit (req, job, on_logged_out);
-}
-
-/* profile */
-
-static void
-on_profile_updated (KithdJob *job,
-                    gpointer  user_data)
-{
-  Req *req = user_data;
-
-  if (job->error) {
-    req_error_from (req, job->error);
-    return;
-  }
-  if (g_strcmp0 (job->user->first_name, req->user->first_name) != 0 ||
-      g_strcmp0 (job->user->last_name, req->user->last_name) != 0)
-    kithd_hub_profile_changed (kithd_server_get_hub (req->server), job->user, job->ids);
-  respond_user (req, 200, job->user);
-}
-
-static void
-route_profile_update (Req *req)
-{
-  KithdJob *job = kithd_job_new (KITHD_JOB_PROFILE_UPDATE);
-
-  job->user_id = req->user->id;
-  if (req->body->present & KITH_FIELD_FIRST_NAME)
-    job->first_name = g_strdup (req->body->first_name);
-  if (req->body->present & KITH_FIELD_LAST_NAME)
-    job->last_name = g_strdup (req->body->last_name);
-  if (req->body->present & KITH_FIELD_OFFLINE_EMAIL_NOTIFICATION)
-    job->notify = req->body->offline_email_notification ? 1 : 0;
-  req_submit (req, job, on_profile_updated);
-}
-
-/* password change */
-
-static void
-on_password_set (KithdJob *job,
-                 gpointer  user_data)
-{
-  Req *req = user_data;
-
-  if (job->error) {
-    req_error_from (req, job->error);
-    return;
-  }
-  kithd_hub_revoke_sessions (kithd_server_get_hub (req->server), req->user->id, job->ids);
-  req_respond (req, 204, NULL, 0);
-}
-
-static char *
-user_key (gint64 user_id)
-{
-  return g_strdup_printf ("%" G_GINT64_FORMAT, user_id);
-}
-
-static void
-on_password_change_hashed (GObject      *source,
-                           GAsyncResult *result,
-                           gpointer      user_data)
-{
-  Req *req = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *hash = kithd_crypto_hash_password_finish (result, &error);
-  KithdJob *job;
-
-  req_end_hash (req);
-  if (!hash) {
-    req_error_from (req, error);
-    return;
-  }
-  job = kithd_job_new (KITHD_JOB_PASSWORD_SET);
-  job->user_id = req->user->id;
-  job->session_id = req->session->id;
-  job->password_hash = g_steal_pointer (&hash);
-  req_submit (req, job, on_password_set);
-}
-
-static void
-on_password_change_verified (GObject      *source,
-                             GAsyncResult *result,
-                             gpointer      user_data)
-{
-  Req *req = user_data;
-  g_autofree char *key = user_key (req->user->id);
-
-  if (!kithd_crypto_verify_password_finish (result)) {
-    /* Counted when it came in: it stays counted. */
-    req_error (req, KITH_ERROR_INVALID_CREDENTIALS, "The current password is not right");
-    return;
-  }
-  kithd_throttle_uncount (req_throttle (req), KITHD_LIMIT_PASSWORD_CHANGE, key, req->counted_at);
-  kithd_crypto_hash_password_async (req->body->new_password, NULL, on_password_change_hashed, req);
-}
-
-static void
-route_password_change (Req *req)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *key = user_key (req->user->id);
-  gint64 now = kithd_clock_now_ms ();
-  guint retry;
-
-  if (!kith_password_policy_validate (req->body->new_password, &error)) {
-    req_error_from (req, error);
-    return;
-  }
-  /* Guesses of the current password by someone holding a token: counted
-   * before the hash, like log-ins. */
-  retry = kithd_throttle_check (req_throttle (req), KITHD_LIMIT_PASSWORD_CHANGE, key, now);
-  if (retry > 0) {
-    req_rate_limited (req, retry, "Too many wrong passwords: please wait a few minutes and try again");
-    return;
-  }
-  if (!req_begin_hash (req))
-    return;
-  kithd_throttle_count (req_throttle (req), KITHD_LIMIT_PASSWORD_CHANGE, key, now);
-  req->counted_at = now;
-  kithd_crypto_verify_password_async (req->body->current_password, req->user->password_hash,
-                                      NULL, on_password_change_verified, req);
-}
-
-/* password reset */
-
-/* A reset request is answered 202 at once (the answer never tells whether
- * the account exists) and then worked on here, without the request. When
- * the store fails (its disk full, say) it is tried again later, not lost:
- * at most MAX_RESETS_WAITING at a time, for as long as a link is valid. */
-#define MAX_RESETS_WAITING 1000
-
-typedef struct {
-  KithdServer *server;
-  char        *email;
-  char        *token;
-  gint64       expires_at;
-} ResetWork;
-
-static guint resets_waiting;
-
-static void reset_work_submit (ResetWork *work);
-
-static void
-reset_work_free (ResetWork *work)
-{
-  g_object_unref (work->server);
-  g_free (work->email);
-  g_free (work->token);
-  g_free (work);
-}
-
-static gboolean
-on_reset_retry (gpointer user_data)
-{
-  resets_waiting--;
-  reset_work_submit (user_data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_reset_requested (KithdJob *job,
-                    gpointer  user_data)
-{
-  ResetWork *work = user_data;
-  const KithdConfig *config = kithd_server_get_config (work->server);
-
-  if (job->error) {
-    if (kithd_clock_now_ms () < work->expires_at && resets_waiting < MAX_RESETS_WAITING) {
-      g_message ("A password reset request could not be stored, trying again in %u s: %s",
-                 config->mail_retry_interval, job->error->message);
-      resets_waiting++;
-      g_timeout_add_seconds (config->mail_retry_interval, on_reset_retry, work);
-      return;
-    }
-    g_message ("A password reset request is dropped: %s", job->error->message);
-  } else if (job->user) {
-    g_autofree char *link = g_strdup_printf ("%s/account/password-reset?token=%s",
-                                             config->public_url, work->token);
-
-    kithd_mailer_send_password_reset (kithd_server_get_mailer (work->server), job->user, link);
-  }
-  reset_work_free (work);
-}
-
-static void
-reset_work_submit (ResetWork *work)
-{
-  KithdJob *job = kithd_job_new (KITHD_JOB_RESET_REQUEST);
-
-  job->email = g_strdup (work->email);
-  job->token_hash = kithd_crypto_token_hash (work->token);
-  job->expires_at = work->expires_at;
-  kithd_job_submit (kithd_server_get_db (work->server), job, on_reset_requested, work);
-}
-
-static void
-route_reset_request (Req *req)
-{
-  KithdThrottle *throttle = req_throttle (req);
-  g_autofree char *email = g_ascii_strdown (req->body->email, -1);
-  gint64 now = kithd_clock_now_ms ();
-  ResetWork *work;
-  guint retry;
-
-  /* No mail bombing: per email (whether or not it has an account, so the
-   * answer tells nothing) and per address. */
-  retry = MAX (kithd_throttle_check (throttle, KITHD_LIMIT_RESET_EMAIL, email, now),
-               kithd_throttle_check (throttle, KITHD_LIMIT_RESET_ADDRESS, req->address_key, now));
-  if (retry > 0) {
-    req_rate_limited (req, retry, "Too many password reset requests: please check your mail, "
-                                  "or try again later");
-    return;
-  }
-  kithd_throttle_count (throttle, KITHD_LIMIT_RESET_EMAIL, email, now);
-  kithd_throttle_count (throttle, KITHD_LIMIT_RESET_ADDRESS, req->address_key, now);
-
-  work = g_new0 (ResetWork, 1);
-  work->server = g_object_ref (req->server);
-  work->email = g_steal_pointer (&email);
-  work->token = kithd_crypto_new_token ();
-  work->expires_at = kithd_clock_now_ms () + RESET_VALIDITY_MS;
-  reset_work_submit (work);
-  req_respond (req, 202, NULL, 0);
-}
-
-static void
-on_reset_confirmed (KithdJob *job,
-                    gpointer  user_data)
-{
-  Req *req = user_data;
-
-  if (job->error) {
-    req_error_from (req, job->error);
-    return;
-  }
-  kithd_hub_revoke_sessions (kithd_server_get_hub (req->server), job->user_id, NULL);
-  req_respond (req, 204, NULL, 0);
-}
-
-static void
-on_reset_hashed (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  Req *req = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *hash = kithd_crypto_hash_password_finish (result, &error);
-  KithdJob *job;
-
-  req_end_hash (req);
-  if (!hash) {
-    req_error_from (req, error);
-    return;
-  }
-  job = kithd_job_new (KITHD_JOB_RESET_CONFIRM);
-  job->token_hash = kithd_crypto_token_hash (req->body->token);
-  job->password_hash = g_steal_pointer (&hash);
-  job->now = kithd_clock_now_ms ();
-  req_submit (req, job, on_reset_confirmed);
-}
-
-static void
-route_reset_confirm (Req *req)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (!kith_password_policy_validate (req->body->password, &error)) {
-    req_error_from (req, error);
-    return;
-  }
-  if (!req_begin_hash (req))
-    return;
-  kithd_crypto_hash_password_async (req->body->password, NULL, on_reset_hashed, req);
-}
-
-/* account deletion */
-
-static void
-on_account_deleted (KithdJob *job,
-                    gpointer  user_data)
-{
-  Req *req = user_data;
-
-  if (job->error) {
-    req_error_from (req, job->error);
-    return;
-  }
-  kithd_hub_user_deleted (kithd_server_get_hub (req->server), req->user->id, job->list);
-  req_respond (req, 204, NULL, 0);
-}
-
-static void
-route_delete_account (Req *req)
-{
-  g_autofree char *given = g_utf8_casefold (req->body->confirm_email, -1);
-  g_autofree char *own = g_utf8_casefold (req->user->email, -1);
-  KithdJob *job;
-
-  if (!kithd_crypto_equal (given, own)) {
-    req_error (req, KITH_ERROR_CONFIRMATION_MISMATCH,
-               "Type your account's email address to confirm the deletion");
-    return;
-  }
-  if (g_strcmp0 (req->user->plan, KITH_PLAN_PAID) == 0) {
-    req_error (req, KITH_ERROR_CONTACT_SUPPORT,
-               "Accounts on a paid plan are closed by our support team: please contact support.");
-    return;
-  }
-
-  job = kithd_job_new (KITHD_JOB_ACCOUNT_DELETE);
-  job->user_id = req->user->id;
-  req_submit (req, job, on_account_deleted);
-}
-
-/* contacts */
-
-static void
-on_contact_list (KithdJob *job,
-                 gpointer  user_data)
-{
-  Req *req = user_data;
-  KithdHub *hub = kithd_server_get_hub (req->server);
-  g_autoptr (GPtrArray) list = NULL;
-  gsize len = 0;
-  char *json;
-
-  if (job->error) {
-    req_error_from (req, job->error);
-    return;
-  }
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_contact_info_free);
-  for (guint i = 0; i < job->list->len; i++) {
-    KithdContact *contact = g_ptr_array_index (job->list, i);
-    KithContactInfo *info = kith_contact_info_new ();
-
-    info->user = kithd_user_to_info (contact->user, FALSE);
-    info->state = contact->state;
-    info->presence = contact->state == KITH_CONTACT_ACCEPTED
-                     ? kithd_hub_get_presence (hub, contact->user->id)
-                     : KITH_PRESENCE_OFFLINE;
-    g_ptr_array_add (list, info);
-  }
-  json = kith_response_contacts (list, &len);
-  req_respond (req, 200, json, len);
-}
-
-static void
-route_contact_list (Req *req)
-{
-  KithdJob *job = kithd_job_new (KITHD_JOB_CONTACT_LIST);
-
-  job->user_id = req->user->id;
-  req_submit (req, job, on_contact_list);
-}
-
-static void
-on_contact_added (KithdJob *job,
-                  gpointer  user_data)
-{
-  Req *req = user_data;
-
-  if (job->error) {
-    req_error_from (req, job->error);
-    return;
-  }
-  kithd_hub_contact_requested (kithd_server_get_hub (req->server), job->user, job->other, job->state);
-  respond_contact (req, 201, job->other, job->state);
-}
-
-static void
-route_contact_add (Req *req)
-{
-  KithdJob *job = kithd_job_new (KITHD_JOB_CONTACT_ADD);
-
-  job->user_id = req->user->id;
-  job->email = g_ascii_strdown (req->body->email, -1);
-  job->now = kithd_clock_now_ms ();
-  req_submit (req, job, on_contact_added);
-}
-
-static void
-on_contact_accepted (KithdJob *job,
-                     gpointer  user_data)
-{
-  Req *req = user_data;
-
-  if (job->error) {
-    req_error_from (req, job->error);
-    return;
-  }
-  kithd_hub_contact_accepted (kithd_server_get_hub (req->server), job->user, job->other);
-  respond_contact (req, 200, job->other, KITH_CONTACT_ACCEPTED);
-}
-
-static void
-route_contact_accept (Req *req)
-{
-  KithdJob *job = kithd_job_new (KITHD_JOB_CONTACT_ACCEPT);
-
-  job->user_id = req->user->id;
-  job->other_id = req->path_id;
-  job->now = kithd_clock_now_ms ();
-  req_submit (req, job, on_contact_accepted);
-}
-
-static void
-on_contact_removed (KithdJob *job,
-                    gpointer  user_data)
-{
-  Req *req = user_data;
-
-  if (job->error) {
-    req_error_from (req, job->error);
-    return;
-  }
-  kithd_hub_contact_removed (kithd_server_get_hub (req->server), job->user_id, job->other_id);
-  req_respond (req, 204, NULL, 0);
-}
-
-static void
-route_contact_remove (Req *req)
-{
-  KithdJob *job = kithd_job_new (KITHD_JOB_CONTACT_REMOVE);
-
-  job->user_id = req->user->id;
-  job->other_id = req->path_id;
-  req_submit (req, job, on_contact_removed);
-}
-
-/* history */
-
-static gboolean
-parse_id (const char *str,
-          gint64     *out)
+#define NO_BODY    FALSE, 0
+#define BODY(type) TRUE, type
+
+static const KithdRoute routes[] = {
+  { "GET",    "/server",                      KITHD_ROUTE_PUBLIC,    NO_BODY,                           kithd_route_server_info },
+  { "POST",   "/accounts",                    KITHD_ROUTE_PUBLIC,    BODY (KITH_BODY_SIGN_UP),          kithd_route_sign_up },
+  { "POST",   "/sessions",                    KITHD_ROUTE_PUBLIC,    BODY (KITH_BODY_LOG_IN),           kithd_route_log_in },
+  { "DELETE", "/sessions/current",            KITHD_ROUTE_SIGNED_IN, NO_BODY,                           kithd_route_log_out },
+  { "GET",    "/me",                          KITHD_ROUTE_SIGNED_IN, NO_BODY,                           kithd_route_me },
+  { "PATCH",  "/me",                          KITHD_ROUTE_SIGNED_IN, BODY (KITH_BODY_PROFILE_UPDATE),   kithd_route_profile_update },
+  { "DELETE", "/me",                          KITHD_ROUTE_SIGNED_IN, BODY (KITH_BODY_DELETE_ACCOUNT),   kithd_route_delete_account },
+  { "PUT",    "/me/password",                 KITHD_ROUTE_SIGNED_IN, BODY (KITH_BODY_PASSWORD_CHANGE),  kithd_route_password_change },
+  { "POST",   "/password-reset",              KITHD_ROUTE_PUBLIC,    BODY (KITH_BODY_RESET_REQUEST),    kithd_route_reset_request },
+  { "POST",   "/password-reset/confirm",      KITHD_ROUTE_PUBLIC,    BODY (KITH_BODY_RESET_CONFIRM),    kithd_route_reset_confirm },
+  { "GET",    "/contacts",                    KITHD_ROUTE_SIGNED_IN, NO_BODY,                           kithd_route_contact_list },
+  { "POST",   "/contacts",                    KITHD_ROUTE_SIGNED_IN, BODY (KITH_BODY_CONTACT_ADD),      kithd_route_contact_add },
+  { "DELETE", "/contacts/{id}",               KITHD_ROUTE_SIGNED_IN, NO_BODY,                           kithd_route_contact_remove },
+  { "POST",   "/contacts/{id}/accept",        KITHD_ROUTE_SIGNED_IN, NO_BODY,                           kithd_route_contact_accept },
+  { "GET",    "/conversations/{id}/messages", KITHD_ROUTE_SIGNED_IN, NO_BODY,                           kithd_route_history },
+  { "GET",    "/socket",                      KITHD_ROUTE_PUBLIC,    NO_BODY,                           kithd_route_socket },
+};
+
+gboolean
+kithd_routes_parse_id (const char *str,
+                       gint64     *out)
 {
   guint64 value = 0;
 
@@ -876,176 +59,90 @@ parse_id (const char *str,
   return TRUE;
 }
 
-static void
-on_history (KithdJob *job,
-            gpointer  user_data)
-{
-  Req *req = user_data;
-  gsize len = 0;
-  char *json;
-
-  if (job->error) {
-    req_error_from (req, job->error);
-    return;
-  }
-  json = kith_response_messages (job->list, &len);
-  req_respond (req, 200, json, len);
-}
-
-static void
-route_history (Req *req)
-{
-  const char *before_str = kithd_request_get_query (req->http, "before");
-  const char *limit_str = kithd_request_get_query (req->http, "limit");
-  gint64 before = 0;
-  gint64 limit = HISTORY_DEFAULT_LIMIT;
-  KithdJob *job;
-
-  if (before_str && !parse_id (before_str, &before)) {
-    req_error (req, KITH_ERROR_INVALID_FIELD, "before must be a message seq");
-    return;
-  }
-  if (limit_str && (!parse_id (limit_str, &limit) || limit < 1 || limit > KITH_MAX_HISTORY_LIMIT)) {
-    req_error (req, KITH_ERROR_INVALID_FIELD, "limit must be a number from 1 to 200");
-    return;
-  }
-
-  job = kithd_job_new (KITHD_JOB_HISTORY);
-  job->user_id = req->user->id;
-  job->other_id = req->path_id;
-  job->after = before;
-  job->limit = limit;
-  req_submit (req, job, on_history);
-}
-
-/* socket */
-
-static void
-on_socket_upgraded (KithdUpgrade *upgrade,
-                    int           fd,
-                    const guint8 *extra,
-                    gsize         extra_len,
-                    gpointer      user_data)
-{
-  KithdServer *server = user_data;
-
-  kithd_hub_accept (kithd_server_get_hub (server), upgrade, fd, extra, extra_len);
-}
-
-/* A comma-separated header value holds @token (case-insensitive). */
+/* @parts (the path below /api/v1, split at "/") against @pattern. */
 static gboolean
-header_has_token (const char *value,
-                  const char *token)
+pattern_matches (const char  *pattern,
+                 char       **parts,
+                 gint64      *id)
+{
+  g_auto (GStrv) want = g_strsplit (pattern + 1, "/", -1);
+  guint n = g_strv_length (want);
+
+  if (g_strv_length (parts) != n)
+    return FALSE;
+  for (guint i = 0; i < n; i++) {
+    if (strcmp (want[i], "{id}") == 0) {
+      if (!kithd_routes_parse_id (parts[i], id) || *id <= 0)
+        return FALSE;
+    } else if (strcmp (want[i], parts[i]) != 0) {
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+const KithdRoute *
+kithd_routes_get_table (guint *n_routes)
+{
+  *n_routes = G_N_ELEMENTS (routes);
+  return routes;
+}
+
+const KithdRoute *
+kithd_routes_match (const char  *path,
+                    const char  *method,
+                    gint64      *path_id,
+                    char       **allow)
 {
   g_auto (GStrv) parts = NULL;
+  g_autoptr (GStrvBuilder) methods = NULL;
 
-  if (!value)
-    return FALSE;
-  parts = g_strsplit (value, ",", -1);
-  for (guint i = 0; parts[i]; i++) {
-    if (g_ascii_strcasecmp (g_strstrip (parts[i]), token) == 0)
-      return TRUE;
+  *path_id = 0;
+  *allow = NULL;
+  if (!g_str_has_prefix (path, API "/"))
+    return NULL;
+  parts = g_strsplit (path + strlen (API "/"), "/", -1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++) {
+    const KithdRoute *route = &routes[i];
+    gint64 id = 0;
+
+    if (!pattern_matches (route->pattern, parts, &id))
+      continue;
+    if (strcmp (route->method, method) == 0) {
+      *path_id = id;
+      return route;
+    }
+    if (!methods)
+      methods = g_strv_builder_new ();
+    g_strv_builder_add (methods, route->method);
   }
-  return FALSE;
+
+  if (methods) {
+    g_auto (GStrv) list = g_strv_builder_end (methods);
+
+    *allow = g_strjoinv (", ", list);
+  }
+  return NULL;
 }
 
 static void
-route_socket (Req *req)
+on_authenticated (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
-  KithdRequest *http = req->http;
-  g_autofree char *accept = NULL;
+  KithdRouteCall *call = user_data;
+  g_autoptr (GError) error = NULL;
 
-  /* RFC 6455, 4.2.1. No extensions: an offered permessage-deflate is ignored. */
-  if (!header_has_token (kithd_request_get_header (http, "Upgrade"), "websocket") ||
-      !header_has_token (kithd_request_get_header (http, "Connection"), "upgrade") ||
-      g_strcmp0 (kithd_request_get_header (http, "Sec-WebSocket-Version"), "13") != 0 ||
-      !(accept = kithd_ws_accept_key (kithd_request_get_header (http, "Sec-WebSocket-Key")))) {
-    kithd_request_set_header (http, "Sec-WebSocket-Version", "13");
-    req_error (req, KITH_ERROR_INVALID_FIELD, "This is the WebSocket endpoint: send an upgrade request");
+  call->session = kithd_db_authenticate_finish (KITHD_DB (source), result, &call->user, &error);
+  if (!call->session) {
+    if (g_error_matches (error, KITH_ERROR, KITH_ERROR_NOT_FOUND))
+      kithd_route_call_error (call, KITH_ERROR_UNAUTHORIZED, "Your session has ended: please sign in again");
+    else
+      kithd_route_call_error_from (call, error);
     return;
   }
-  kithd_request_set_header (http, "Upgrade", "websocket");
-  kithd_request_set_header (http, "Sec-WebSocket-Accept", accept);
-  kithd_request_upgrade (http, on_socket_upgraded, req->server);
-  req_free (req);
-}
-
-/* ---- dispatch ---- */
-
-static void
-dispatch (Req *req)
-{
-  const char *m = req->method;
-
-  switch (req->route) {
-  case ROUTE_SESSION_CURRENT:
-    route_log_out (req);
-    return;
-  case ROUTE_ME:
-    if (strcmp (m, "GET") == 0)
-      respond_user (req, 200, req->user);
-    else if (strcmp (m, "PATCH") == 0)
-      route_profile_update (req);
-    else
-      route_delete_account (req);
-    return;
-  case ROUTE_ME_PASSWORD:
-    route_password_change (req);
-    return;
-  case ROUTE_CONTACTS:
-    if (strcmp (m, "GET") == 0)
-      route_contact_list (req);
-    else
-      route_contact_add (req);
-    return;
-  case ROUTE_CONTACT:
-    route_contact_remove (req);
-    return;
-  case ROUTE_CONTACT_ACCEPT:
-    route_contact_accept (req);
-    return;
-  case ROUTE_HISTORY:
-    route_history (req);
-    return;
-  case ROUTE_SERVER:
-    route_server (req);
-    return;
-  case ROUTE_ACCOUNTS:
-    route_sign_up (req);
-    return;
-  case ROUTE_SESSIONS:
-    route_log_in (req);
-    return;
-  case ROUTE_RESET:
-    route_reset_request (req);
-    return;
-  case ROUTE_RESET_CONFIRM:
-    route_reset_confirm (req);
-    return;
-  case ROUTE_SOCKET:
-    route_socket (req);
-    return;
-  default:
-    g_assert_not_reached ();
-  }
-}
-
-static void
-on_authenticated (KithdJob *job,
-                  gpointer  user_data)
-{
-  Req *req = user_data;
-
-  if (job->error) {
-    if (g_error_matches (job->error, KITH_ERROR, KITH_ERROR_NOT_FOUND))
-      req_error (req, KITH_ERROR_UNAUTHORIZED, "Your session has ended: please sign in again");
-    else
-      req_error_from (req, job->error);
-    return;
-  }
-  req->session = g_steal_pointer (&job->session);
-  req->user = g_steal_pointer (&job->user);
-  dispatch (req);
+  call->route->handler (call);
 }
 
 /* "Bearer TOKEN", exactly; the token in base64url. */
@@ -1069,181 +166,54 @@ parse_bearer (KithdRequest *http)
   return g_strdup (token);
 }
 
-/* Matches @path below /api/v1; FALSE for an unknown path. */
-static gboolean
-match_route (const char *path,
-             Route      *route,
-             gint64     *id)
-{
-  g_auto (GStrv) parts = NULL;
-  guint n;
-
-  if (!g_str_has_prefix (path, API "/"))
-    return FALSE;
-  parts = g_strsplit (path + strlen (API "/"), "/", -1);
-  n = g_strv_length (parts);
-
-#define IS(i, s) (strcmp (parts[i], s) == 0)
-  if (n == 1 && IS (0, "server"))
-    *route = ROUTE_SERVER;
-  else if (n == 1 && IS (0, "accounts"))
-    *route = ROUTE_ACCOUNTS;
-  else if (n == 1 && IS (0, "sessions"))
-    *route = ROUTE_SESSIONS;
-  else if (n == 2 && IS (0, "sessions") && IS (1, "current"))
-    *route = ROUTE_SESSION_CURRENT;
-  else if (n == 1 && IS (0, "me"))
-    *route = ROUTE_ME;
-  else if (n == 2 && IS (0, "me") && IS (1, "password"))
-    *route = ROUTE_ME_PASSWORD;
-  else if (n == 1 && IS (0, "password-reset"))
-    *route = ROUTE_RESET;
-  else if (n == 2 && IS (0, "password-reset") && IS (1, "confirm"))
-    *route = ROUTE_RESET_CONFIRM;
-  else if (n == 1 && IS (0, "contacts"))
-    *route = ROUTE_CONTACTS;
-  else if (n == 2 && IS (0, "contacts") && parse_id (parts[1], id) && *id > 0)
-    *route = ROUTE_CONTACT;
-  else if (n == 3 && IS (0, "contacts") && parse_id (parts[1], id) && *id > 0 && IS (2, "accept"))
-    *route = ROUTE_CONTACT_ACCEPT;
-  else if (n == 3 && IS (0, "conversations") && parse_id (parts[1], id) && *id > 0 && IS (2, "messages"))
-    *route = ROUTE_HISTORY;
-  else if (n == 1 && IS (0, "socket"))
-    *route = ROUTE_SOCKET;
-  else
-    return FALSE;
-#undef IS
-
-  return TRUE;
-}
-
-static const char *
-route_methods (Route route)
-{
-  switch (route) {
-  case ROUTE_SERVER:          return "GET";
-  case ROUTE_ACCOUNTS:        return "POST";
-  case ROUTE_SESSIONS:        return "POST";
-  case ROUTE_SESSION_CURRENT: return "DELETE";
-  case ROUTE_ME:              return "GET PATCH DELETE";
-  case ROUTE_ME_PASSWORD:     return "PUT";
-  case ROUTE_RESET:           return "POST";
-  case ROUTE_RESET_CONFIRM:   return "POST";
-  case ROUTE_CONTACTS:        return "GET POST";
-  case ROUTE_CONTACT:         return "DELETE";
-  case ROUTE_CONTACT_ACCEPT:  return "POST";
-  case ROUTE_HISTORY:         return "GET";
-  case ROUTE_SOCKET:          return "GET";
-  default:                    g_assert_not_reached ();
-  }
-  return "";
-}
-
-static gboolean
-route_needs_auth (Route route)
-{
-  return route != ROUTE_SERVER && route != ROUTE_ACCOUNTS && route != ROUTE_SESSIONS &&
-         route != ROUTE_RESET && route != ROUTE_RESET_CONFIRM && route != ROUTE_SOCKET;
-}
-
-/* The body a route and method reads; FALSE when it reads none. */
-static gboolean
-route_body (Route         route,
-            const char   *method,
-            KithBodyType *type)
-{
-  switch (route) {
-  case ROUTE_ACCOUNTS:      *type = KITH_BODY_SIGN_UP; return TRUE;
-  case ROUTE_SESSIONS:      *type = KITH_BODY_LOG_IN; return TRUE;
-  case ROUTE_ME_PASSWORD:   *type = KITH_BODY_PASSWORD_CHANGE; return TRUE;
-  case ROUTE_RESET:         *type = KITH_BODY_RESET_REQUEST; return TRUE;
-  case ROUTE_RESET_CONFIRM: *type = KITH_BODY_RESET_CONFIRM; return TRUE;
-  case ROUTE_ME:
-    if (strcmp (method, "PATCH") == 0) {
-      *type = KITH_BODY_PROFILE_UPDATE;
-      return TRUE;
-    }
-    if (strcmp (method, "DELETE") == 0) {
-      *type = KITH_BODY_DELETE_ACCOUNT;
-      return TRUE;
-    }
-    return FALSE;
-  case ROUTE_CONTACTS:
-    if (strcmp (method, "POST") == 0) {
-      *type = KITH_BODY_CONTACT_ADD;
-      return TRUE;
-    }
-    return FALSE;
-  default:
-    return FALSE;
-  }
-}
-
-static gboolean
-method_allowed (const char *methods,
-                const char *method)
-{
-  g_auto (GStrv) list = g_strsplit (methods, " ", -1);
-
-  return g_strv_contains ((const char * const *) list, method);
-}
-
 void
 kithd_routes_handle (KithdRequest *http,
                      gpointer      user_data)
 {
-  KithdServer *server = user_data;
-  Req *req = g_new0 (Req, 1);
-  KithBodyType body_type;
+  const KithdRouteContext *ctx = user_data;
+  KithdRouteCall *call = kithd_route_call_new (ctx, http);
+  g_autofree char *allow = NULL;
   g_autofree char *token = NULL;
 
-  req->server = server;
-  req->http = kithd_request_ref (http);
-  req->method = kithd_request_get_method (http);
-  req->address = kithd_request_get_address (http);
-  req->address_key = kithd_throttle_address_key (req->address);
-
-  if (!match_route (kithd_request_get_path (http), &req->route, &req->path_id)) {
-    req_error (req, KITH_ERROR_NOT_FOUND, "There is no such API call");
+  call->route = kithd_routes_match (kithd_request_get_path (http), call->method,
+                                    &call->path_id, &allow);
+  if (!call->route && !allow) {
+    kithd_route_call_error (call, KITH_ERROR_NOT_FOUND, "There is no such API call");
     return;
   }
-  if (!method_allowed (route_methods (req->route), req->method)) {
-    g_auto (GStrv) methods = g_strsplit (route_methods (req->route), " ", -1);
-    g_autofree char *allow = g_strjoinv (", ", methods);
-
+  if (!call->route) {
     kithd_request_set_header (http, "Allow", allow);
-    req_error (req, KITH_ERROR_METHOD_NOT_ALLOWED, "This API call does not take that method");
+    kithd_route_call_error (call, KITH_ERROR_METHOD_NOT_ALLOWED, "This API call does not take that method");
     return;
   }
 
   /* A missing or malformed token is refused before the body is looked at. */
-  if (route_needs_auth (req->route)) {
+  if (call->route->auth == KITHD_ROUTE_SIGNED_IN) {
     token = parse_bearer (http);
     if (!token) {
-      req_error (req, KITH_ERROR_UNAUTHORIZED, "Sign in first");
+      kithd_route_call_error (call, KITH_ERROR_UNAUTHORIZED, "Sign in first");
       return;
     }
   }
 
-  if (route_body (req->route, req->method, &body_type)) {
+  if (call->route->has_body) {
     g_autoptr (GError) error = NULL;
     gsize len;
     const char *data = kithd_request_get_body (http, &len);
 
-    req->body = kith_body_parse (body_type, data, len, &error);
-    if (!req->body) {
-      req_error_from (req, error);
+    call->body = kith_body_parse (call->route->body, data, len, &error);
+    if (!call->body) {
+      kithd_route_call_error_from (call, error);
       return;
     }
   }
 
   if (token) {
-    KithdJob *job = kithd_job_new (KITHD_JOB_AUTH);
+    g_autofree char *token_hash = kithd_crypto_token_hash (token);
 
-    job->token_hash = kithd_crypto_token_hash (token);
-    req_submit (req, job, on_authenticated);
+    kithd_db_authenticate_async (ctx->db, token_hash, NULL, on_authenticated, call);
     return;
   }
 
-  dispatch (req);
+  call->route->handler (call);
 }

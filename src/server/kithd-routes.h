@@ -1,13 +1,31 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "kithd-config.h"
+#include "kithd-db.h"
 #include "kithd-http.h"
-#include "kithd-server.h"
+#include "kithd-hub.h"
+#include "kithd-mailer.h"
+#include "kithd-throttle.h"
 
 G_BEGIN_DECLS
 
-/* The REST API of docs/protocol.md and the socket upgrade: a
- * KithdHttpHandler, with the KithdServer as @user_data. */
+/*
+ * The REST API of docs/protocol.md and the socket upgrade. The routes see
+ * kithd through this context only: the db worker for every store call,
+ * the hub for what sockets must learn, the mailer, the throttle and the
+ * settings. The server owns all of them, fills the context before it
+ * listens and sets @hub to NULL when the hub is gone (shutdown).
+ */
+typedef struct {
+  KithdDb           *db;
+  KithdHub          *hub;
+  KithdMailer       *mailer;
+  KithdThrottle     *throttle;
+  const KithdConfig *config;
+} KithdRouteContext;
+
+/* A KithdHttpHandler, with the KithdRouteContext as @user_data. */
 void kithd_routes_handle (KithdRequest *request,
                           gpointer      user_data);
 

@@ -28,6 +28,9 @@ struct _KithdServer
   KithdThrottle *throttle;
   KithdHttp     *http;
   guint16        port;
+
+  /* What the routes see of all this: borrowed from the fields above. */
+  KithdRouteContext routes;
 };
 
 G_DEFINE_FINAL_TYPE (KithdServer, kithd_server, G_TYPE_OBJECT)
@@ -40,6 +43,7 @@ kithd_server_dispose (GObject *object)
   /* The hub first: its sockets belong to the HTTP layer. */
   g_clear_object (&self->hub);
   g_clear_pointer (&self->http, kithd_http_free);
+  self->routes = (KithdRouteContext) { 0 };
   g_clear_object (&self->mailer);
   if (self->db)
     kithd_db_flush (self->db);
@@ -115,6 +119,12 @@ kithd_server_new (KithdConfig  *config,
   kithd_mailer_set_retry_interval (self->mailer, config->mail_retry_interval);
   self->hub = kithd_hub_new (self->db, self->mailer, config);
 
+  self->routes.db = self->db;
+  self->routes.hub = self->hub;
+  self->routes.mailer = self->mailer;
+  self->routes.throttle = self->throttle;
+  self->routes.config = self->config;
+
   return g_steal_pointer (&self);
 }
 
@@ -142,7 +152,7 @@ kithd_server_listen (KithdServer  *self,
   options.server_header = "kithd/" PACKAGE_VERSION;
   options.trusted_proxies = (const char * const *) config->trusted_proxies;
 
-  self->http = kithd_http_new (&options, kithd_routes_handle, self, error);
+  self->http = kithd_http_new (&options, kithd_routes_handle, &self->routes, error);
   if (!self->http)
     return FALSE;
   self->port = kithd_http_get_port (self->http);
@@ -206,36 +216,15 @@ kithd_server_shutdown (KithdServer *self)
   /* The hub goes first (what is still open is cut): its sockets belong to
    * the HTTP layer, which then answers what waits and stops. */
   g_clear_object (&self->hub);
+  self->routes.hub = NULL;
   g_clear_pointer (&self->http, kithd_http_free);
   kithd_db_flush (self->db);
-}
-
-const KithdConfig *
-kithd_server_get_config (KithdServer *self)
-{
-  return self->config;
 }
 
 KithdDb *
 kithd_server_get_db (KithdServer *self)
 {
+  g_return_val_if_fail (KITHD_IS_SERVER (self), NULL);
+
   return self->db;
-}
-
-KithdHub *
-kithd_server_get_hub (KithdServer *self)
-{
-  return self->hub;
-}
-
-KithdMailer *
-kithd_server_get_mailer (KithdServer *self)
-{
-  return self->mailer;
-}
-
-KithdThrottle *
-kithd_server_get_throttle (KithdServer *self)
-{
-  return self->throttle;
 }

@@ -5,15 +5,13 @@
 
 #include "kithd-config.h"
 #include "kithd-db.h"
-#include "kithd-hub.h"
-#include "kithd-mailer.h"
-#include "kithd-throttle.h"
 
 G_BEGIN_DECLS
 
 /*
  * KithdServer: one running kithd. Owns the settings, the store and its db
- * worker, the mailer, the hub and the SoupServer with the REST routes.
+ * worker, the mailer, the hub, the throttle and the HTTP layer, whose
+ * requests go to the route table (kithd-routes.h) with a context of these.
  */
 
 #define KITHD_TYPE_SERVER (kithd_server_get_type ())
@@ -30,10 +28,7 @@ guint16        kithd_server_get_port     (KithdServer  *self);
  * listening and flushes the database worker. */
 void           kithd_server_shutdown     (KithdServer  *self);
 
-const KithdConfig *kithd_server_get_config   (KithdServer *self);
-KithdDb           *kithd_server_get_db       (KithdServer *self);
-KithdHub          *kithd_server_get_hub      (KithdServer *self);
-KithdMailer       *kithd_server_get_mailer   (KithdServer *self);
-KithdThrottle     *kithd_server_get_throttle (KithdServer *self);
+/* The db worker (tests wait for it: kithd_db_flush()). */
+KithdDb       *kithd_server_get_db       (KithdServer  *self);
 
 G_END_DECLS

@@ -104,6 +104,25 @@ kithd_contact_free (KithdContact *contact)
   g_free (contact);
 }
 
+KithdMail *
+kithd_mail_copy (const KithdMail *mail)
+{
+  KithdMail *copy;
+
+  if (mail == NULL)
+    return NULL;
+
+  copy = g_new0 (KithdMail, 1);
+  copy->id = mail->id;
+  copy->to_user_id = mail->to_user_id;
+  copy->to_address = g_strdup (mail->to_address);
+  copy->subject = g_strdup (mail->subject);
+  copy->body = g_strdup (mail->body);
+  copy->created_at = mail->created_at;
+
+  return copy;
+}
+
 void
 kithd_mail_free (KithdMail *mail)
 {

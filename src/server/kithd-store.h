@@ -66,7 +66,8 @@ typedef struct {
   gint64  created_at;
 } KithdMail;
 
-void          kithd_mail_free          (KithdMail *mail);
+KithdMail    *kithd_mail_copy          (const KithdMail *mail);
+void          kithd_mail_free          (KithdMail       *mail);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithdMail, kithd_mail_free)
 
 #define KITHD_TYPE_STORE (kithd_store_get_type ())

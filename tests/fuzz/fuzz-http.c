@@ -16,7 +16,9 @@
 #include "kith-fuzz.h"
 #include "kith-protocol.h"
 #include "kithd-crypto.h"
-#include "kithd-jobs.h"
+#include "kithd-db-accounts.h"
+#include "kithd-db-contacts.h"
+#include "kithd-db-messages.h"
 #include "kithd-server.h"
 
 /*
@@ -60,31 +62,35 @@ static char *password_hash;
 
 /* ---- the two accounts ---- */
 
+/* Waits for a db worker call of kithd's: its result, for the _finish. */
 typedef struct {
-  KithdJob *job;
-  gboolean  done;
-} JobWait;
+  GAsyncResult *result;
+  gboolean      done;
+} CallWait;
 
 static void
-on_job_done (KithdJob *job,
-             gpointer  user_data)
+on_call_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
 {
-  JobWait *wait = user_data;
+  CallWait *wait = user_data;
 
-  wait->job = kithd_job_ref (job);
+  wait->result = g_object_ref (result);
   wait->done = TRUE;
 }
 
-/* Runs @job (taken) on kithd's database worker; returns it with its results. */
-static KithdJob *
-run_job (KithdJob *job)
+static GAsyncResult *
+wait_call (CallWait *wait)
 {
-  JobWait wait = { NULL, FALSE };
-
-  kithd_job_submit (kithd_server_get_db (server), job, on_job_done, &wait);
-  if (!kith_fuzz_run_until (&wait.done, WAIT_MS))
+  if (!kith_fuzz_run_until (&wait->done, WAIT_MS))
     kith_fuzz_fail ("a database job did not finish");
-  return wait.job;
+  return wait->result;
+}
+
+static KithdDb *
+db (void)
+{
+  return kithd_server_get_db (server);
 }
 
 static gint64
@@ -93,71 +99,71 @@ ensure_account (const char *email,
                 const char *token)
 {
   g_autofree char *token_hash = kithd_crypto_token_hash (token);
-  g_autoptr (KithdJob) auth = NULL;
-  g_autoptr (KithdJob) lookup = NULL;
-  g_autoptr (KithdJob) create = NULL;
-  KithdJob *job;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KithdSession) session = NULL;
+  g_autoptr (KithdUser) user = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  CallWait auth = { NULL, FALSE };
+  CallWait lookup = { NULL, FALSE };
+  CallWait create = { NULL, FALSE };
 
-  job = kithd_job_new (KITHD_JOB_AUTH);
-  job->token_hash = g_strdup (token_hash);
-  auth = run_job (job);
-  if (!auth->error)
-    return auth->user_id;
+  kithd_db_authenticate_async (db (), token_hash, NULL, on_call_done, &auth);
+  result = wait_call (&auth);
+  session = kithd_db_authenticate_finish (db (), result, NULL, NULL);
+  if (session)
+    return session->user_id;
+  g_clear_object (&result);
 
-  job = kithd_job_new (KITHD_JOB_USER_BY_EMAIL);
-  job->email = g_strdup (email);
-  lookup = run_job (job);
-  if (lookup->error) {
-    job = kithd_job_new (KITHD_JOB_SIGN_UP);
-    job->email = g_strdup (email);
-    job->password_hash = g_strdup (password_hash);
-    job->first_name = g_strdup (first_name);
-    job->last_name = g_strdup ("Fuzz");
-    job->token_hash = g_strdup (token_hash);
-    job->now = kithd_clock_now_ms ();
+  kithd_db_find_user_async (db (), email, NULL, on_call_done, &lookup);
+  result = wait_call (&lookup);
+  user = kithd_db_find_user_finish (db (), result, NULL);
+  g_clear_object (&result);
+  if (!user) {
+    kithd_db_sign_up_async (db (), email, password_hash, first_name, "Fuzz", token_hash,
+                            kithd_clock_now_ms (), NULL, on_call_done, &create);
+    result = wait_call (&create);
+    user = kithd_db_sign_up_finish (db (), result, &error);
   } else {
-    job = kithd_job_new (KITHD_JOB_SESSION_CREATE);
-    job->user_id = lookup->user->id;
-    job->token_hash = g_strdup (token_hash);
-    job->device_name = g_strdup ("fuzz");
-    job->device_kind = KITH_DEVICE_DESKTOP;
-    job->now = kithd_clock_now_ms ();
+    kithd_db_create_session_async (db (), user->id, token_hash, "fuzz", KITH_DEVICE_DESKTOP,
+                                   kithd_clock_now_ms (), NULL, on_call_done, &create);
+    result = wait_call (&create);
+    if (kithd_db_create_session_finish (db (), result, &error) <= 0)
+      g_clear_pointer (&user, kithd_user_free);
   }
-  create = run_job (job);
-  if (create->error)
-    kith_fuzz_fail ("cannot make the account %s: %s", email, create->error->message);
-  return create->user_id;
+  if (!user)
+    kith_fuzz_fail ("cannot make the account %s: %s", email, error->message);
+  return user->id;
 }
 
 static void
 make_contacts (gint64 alice,
                gint64 bob)
 {
-  g_autoptr (KithdJob) added = NULL;
-  g_autoptr (KithdJob) accepted = NULL;
-  g_autoptr (KithdJob) sent = NULL;
-  KithdJob *job;
+  g_autoptr (GAsyncResult) added = NULL;
+  g_autoptr (GAsyncResult) accepted = NULL;
+  g_autoptr (GAsyncResult) sent = NULL;
+  g_autoptr (KithdUser) added_user = NULL;
+  g_autoptr (KithdUser) accepted_user = NULL;
+  g_autoptr (KithMessageInfo) message = NULL;
+  CallWait add_wait = { NULL, FALSE };
+  CallWait accept_wait = { NULL, FALSE };
+  CallWait send_wait = { NULL, FALSE };
 
-  job = kithd_job_new (KITHD_JOB_CONTACT_ADD);
-  job->user_id = alice;
-  job->email = g_strdup ("bob@example.com");
-  job->now = kithd_clock_now_ms ();
-  added = run_job (job);
+  kithd_db_add_contact_async (db (), alice, "bob@example.com", kithd_clock_now_ms (),
+                              NULL, on_call_done, &add_wait);
+  added = wait_call (&add_wait);
+  added_user = kithd_db_add_contact_finish (db (), added, NULL, NULL, NULL);
 
-  job = kithd_job_new (KITHD_JOB_CONTACT_ACCEPT);
-  job->user_id = bob;
-  job->other_id = alice;
-  job->now = kithd_clock_now_ms ();
-  accepted = run_job (job);
+  kithd_db_accept_contact_async (db (), bob, alice, kithd_clock_now_ms (),
+                                 NULL, on_call_done, &accept_wait);
+  accepted = wait_call (&accept_wait);
+  accepted_user = kithd_db_accept_contact_finish (db (), accepted, NULL, NULL);
 
-  job = kithd_job_new (KITHD_JOB_MESSAGE_INSERT);
-  job->client_id = g_strdup ("fuzz-1");
-  job->user_id = alice;
-  job->other_id = bob;
-  job->body = g_strdup ("Hello, Bob");
-  job->now = kithd_clock_now_ms ();
-  sent = run_job (job);
-  if (added->error || accepted->error || sent->error)
+  kithd_db_store_message_async (db (), "fuzz-1", alice, bob, "Hello, Bob", kithd_clock_now_ms (),
+                                FALSE, NULL, on_call_done, &send_wait);
+  sent = wait_call (&send_wait);
+  message = kithd_db_store_message_finish (db (), sent, NULL, NULL, NULL, NULL);
+  if (!added_user || !accepted_user || !message)
     kith_fuzz_fail ("cannot make alice and bob contacts");
 }
 

@@ -39,16 +39,6 @@ struct _KithdTestServer
   GTlsDatabase *tls_database;  /* what the helper's clients trust (HTTPS only) */
 };
 
-struct _KithdTestTls
-{
-  char         *dir;
-  char         *ca_file;
-  char         *ca_key_file;
-  char         *certificate_file;
-  char         *key_file;
-  GTlsDatabase *database;
-};
-
 void
 kithd_test_user_free (KithdTestUser *user)
 {
@@ -450,8 +440,8 @@ kithd_test_server_restart (KithdTestServer *self)
   spawn (self);
 }
 
-static void
-remove_tree (const char *path)
+void
+kithd_test_remove_tree (const char *path)
 {
   g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
   const char *name;
@@ -461,7 +451,7 @@ remove_tree (const char *path)
       g_autofree char *child = g_build_filename (path, name, NULL);
 
       if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
+        kithd_test_remove_tree (child);
       else
         g_unlink (child);
     }
@@ -480,9 +470,9 @@ kithd_test_server_free (KithdTestServer *self)
     /* A clean shutdown (also no leak report under ASan). */
     g_assert_cmpint (status, ==, 0);
   }
-  remove_tree (self->data_dir);
+  kithd_test_remove_tree (self->data_dir);
   if (self->log_dir)
-    remove_tree (self->log_dir);
+    kithd_test_remove_tree (self->log_dir);
   g_free (self->log_dir);
   g_clear_object (&self->session);
   g_clear_object (&self->tls_database);
@@ -578,6 +568,39 @@ kithd_test_error_code (const char *json)
     return NULL;
   error = json_object_get_object_member (object, "error");
   return g_strdup (json_object_get_string_member (error, "code"));
+}
+
+char *
+kithd_test_server_call (KithdTestServer *self,
+                        const char      *method,
+                        const char      *path,
+                        const char      *token,
+                        const char      *body,
+                        guint            expected_status,
+                        const char      *expected_code)
+{
+  char *response = NULL;
+  guint status = kithd_test_server_request (self, method, path, token, body, &response, NULL);
+
+  if (status != expected_status)
+    g_error ("%s %s: expected %u, got %u: %s", method, path, expected_status, status, response);
+  if (expected_code) {
+    g_autofree char *code = kithd_test_error_code (response);
+
+    g_assert_cmpstr (code, ==, expected_code);
+  }
+  return response;
+}
+
+KithdTestUser *
+kithd_test_server_new_user (KithdTestServer *self,
+                            const char      *first)
+{
+  static guint counter;
+  g_autofree char *lower = g_ascii_strdown (first, -1);
+  g_autofree char *email = g_strdup_printf ("%s%u@example.com", lower, ++counter);
+
+  return kithd_test_server_sign_up (self, email, KITHD_TEST_PASSWORD, first, "Tester");
 }
 
 KithdTestUser *
@@ -835,173 +858,20 @@ kithd_test_non_loopback_address (void)
   return found;
 }
 
-/* ---- TLS: a certificate authority of the test's own ---- */
-
-static void
-run_openssl (const char *dir,
-             const char *first_arg,
-             ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  int status = 0;
-  va_list ap;
-
-  g_ptr_array_add (argv, "openssl");
-  va_start (ap, first_arg);
-  for (const char *arg = first_arg; arg; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-
-  /* The machine's openssl.cnf must not change what the test makes. */
-  {
-    g_auto (GStrv) envp = g_environ_setenv (g_get_environ (), "OPENSSL_CONF", "/dev/null", TRUE);
-
-    if (!g_spawn_sync (dir, (char **) argv->pdata, envp, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                       &out, &err, &status, &error))
-      g_error ("cannot run openssl (build-aux/deps.sh installs it): %s", error->message);
-  }
-  if (!g_spawn_check_wait_status (status, &error))
-    g_error ("openssl %s failed: %s\n%s", first_arg, error->message, err);
-}
-
-/* A P-256 key at @path, 0600. */
-static void
-make_key (const char *dir,
-          const char *path)
-{
-  run_openssl (dir, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-               "-out", path, NULL);
-  g_assert_cmpint (g_chmod (path, 0600), ==, 0);
-}
-
-KithdTestTls *
-kithd_test_tls_new (const char *extra_host)
-{
-  KithdTestTls *self = g_new0 (KithdTestTls, 1);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GString) san = g_string_new ("subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1");
-  g_autofree char *ext = NULL;
-  g_autofree char *ext_file = NULL;
-
-  self->dir = g_dir_make_tmp ("kithd-tls-XXXXXX", &error);
-  g_assert_no_error (error);
-  self->ca_file = g_build_filename (self->dir, "ca.pem", NULL);
-  self->ca_key_file = g_build_filename (self->dir, "ca-key.pem", NULL);
-  self->certificate_file = g_build_filename (self->dir, "server.pem", NULL);
-  self->key_file = g_build_filename (self->dir, "server-key.pem", NULL);
-
-  /* The authority: self-signed, for two days. */
-  make_key (self->dir, self->ca_key_file);
-  run_openssl (self->dir, "req", "-new", "-x509", "-key", self->ca_key_file, "-out", self->ca_file,
-               "-days", "2", "-subj", "/O=Kith tests/CN=Kith Test CA",
-               "-addext", "basicConstraints=critical,CA:TRUE",
-               "-addext", "keyUsage=critical,keyCertSign,cRLSign", NULL);
-
-  /* The server: 127.0.0.1, ::1 and localhost (and @extra_host), signed by it. */
-  if (extra_host)
-    g_string_append_printf (san, ",%s:%s", g_hostname_is_ip_address (extra_host) ? "IP" : "DNS", extra_host);
-  ext = g_strdup_printf ("%s\nbasicConstraints=critical,CA:FALSE\n"
-                         "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n", san->str);
-  ext_file = g_build_filename (self->dir, "server.ext", NULL);
-  g_file_set_contents (ext_file, ext, -1, &error);
-  g_assert_no_error (error);
-  make_key (self->dir, self->key_file);
-  run_openssl (self->dir, "req", "-new", "-key", self->key_file, "-out", "server.csr",
-               "-subj", "/O=Kith tests/CN=localhost", NULL);
-  run_openssl (self->dir, "x509", "-req", "-in", "server.csr", "-CA", self->ca_file,
-               "-CAkey", self->ca_key_file, "-CAcreateserial", "-days", "2",
-               "-extfile", ext_file, "-out", self->certificate_file, NULL);
-
-  self->database = g_tls_file_database_new (self->ca_file, &error);
-  g_assert_no_error (error);
-  return self;
-}
-
-const char *
-kithd_test_tls_get_dir (KithdTestTls *self)
-{
-  return self->dir;
-}
-
-const char *
-kithd_test_tls_get_ca_file (KithdTestTls *self)
-{
-  return self->ca_file;
-}
-
-const char *
-kithd_test_tls_get_certificate_file (KithdTestTls *self)
-{
-  return self->certificate_file;
-}
-
-const char *
-kithd_test_tls_get_key_file (KithdTestTls *self)
-{
-  return self->key_file;
-}
-
-GTlsDatabase *
-kithd_test_tls_get_database (KithdTestTls *self)
-{
-  return self->database;
-}
-
-char *
-kithd_test_tls_make_key (KithdTestTls *self,
-                         const char   *name)
-{
-  char *path = g_build_filename (self->dir, name, NULL);
-
-  make_key (self->dir, path);
-  return path;
-}
-
-char *
-kithd_test_tls_make_self_signed (KithdTestTls *self,
-                                 const char   *name,
-                                 const char   *key_file)
-{
-  char *path = g_build_filename (self->dir, name, NULL);
-
-  run_openssl (self->dir, "req", "-new", "-x509", "-key", key_file, "-out", path, "-days", "2",
-               "-subj", "/O=Kith tests/CN=localhost",
-               "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", NULL);
-  return path;
-}
-
-void
-kithd_test_tls_free (KithdTestTls *self)
-{
-  if (!self)
-    return;
-  remove_tree (self->dir);
-  g_clear_object (&self->database);
-  g_free (self->dir);
-  g_free (self->ca_file);
-  g_free (self->ca_key_file);
-  g_free (self->certificate_file);
-  g_free (self->key_file);
-  g_free (self);
-}
-
 static KithdTestServer *
 new_tls (KithdTestTls       *tls,
          const char * const *extra_args)
 {
   KithdTestServer *self = kithd_test_server_new (extra_args);
   g_autofree char *conf = g_strdup_printf ("[tls]\ncertificate=%s\nkey=%s\n",
-                                           tls->certificate_file, tls->key_file);
+                                           kithd_test_tls_get_certificate_file (tls),
+                                           kithd_test_tls_get_key_file (tls));
   g_autoptr (GError) error = NULL;
 
   self->tls_config = g_build_filename (self->data_dir, "kithd-tls.conf", NULL);
   g_file_set_contents (self->tls_config, conf, -1, &error);
   g_assert_no_error (error);
-  self->tls_database = g_object_ref (tls->database);
+  self->tls_database = g_object_ref (kithd_test_tls_get_database (tls));
   soup_session_set_tls_database (self->session, self->tls_database);
   return self;
 }
@@ -1033,525 +903,4 @@ kithd_test_server_start_tls_limited (KithdTestTls       *tls,
   self->nofile = nofile;
   spawn (self);
   return self;
-}
-
-/* ---- socket client ---- */
-
-struct _KithdTestSocket
-{
-  SoupSession              *session;
-  SoupWebsocketConnection  *conn;
-  GQueue                    frames;   /* JsonObject */
-  JsonObject               *welcome;
-  gboolean                  connect_done;
-  gboolean                  closed;
-  GError                   *error;
-};
-
-/* ---- a raw HTTP client ---- */
-
-int
-kithd_test_raw_open (KithdTestServer *self,
-                     const char      *from)
-{
-  struct sockaddr_in sa = { 0 };
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-  g_assert_cmpint (fd, >=, 0);
-  if (from) {
-    struct sockaddr_in local = { 0 };
-
-    local.sin_family = AF_INET;
-    g_assert_cmpint (inet_pton (AF_INET, from, &local.sin_addr), ==, 1);
-    g_assert_cmpint (bind (fd, (struct sockaddr *) &local, sizeof local), ==, 0);
-  }
-  sa.sin_family = AF_INET;
-  sa.sin_port = g_htons (self->port);
-  sa.sin_addr.s_addr = g_htonl (INADDR_LOOPBACK);
-  g_assert_cmpint (connect (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
-  return fd;
-}
-
-gboolean
-kithd_test_raw_send (int         fd,
-                     const void *data,
-                     gsize       len)
-{
-  const char *p = data;
-
-  while (len > 0) {
-    ssize_t n = send (fd, p, len, MSG_NOSIGNAL);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return FALSE;
-    p += n;
-    len -= n;
-  }
-  return TRUE;
-}
-
-gboolean
-kithd_test_raw_send_str (int         fd,
-                         const char *text)
-{
-  return kithd_test_raw_send (fd, text, strlen (text));
-}
-
-char *
-kithd_test_raw_request (const char *method,
-                        const char *path,
-                        const char *token,
-                        const char *body)
-{
-  GString *text = g_string_new (NULL);
-
-  g_string_append_printf (text, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n", method, path);
-  if (token)
-    g_string_append_printf (text, "Authorization: Bearer %s\r\n", token);
-  if (body)
-    g_string_append_printf (text, "Content-Type: application/json\r\nContent-Length: %zu\r\n",
-                            strlen (body));
-  g_string_append (text, "\r\n");
-  if (body)
-    g_string_append (text, body);
-  return g_string_free (text, FALSE);
-}
-
-/* Reads into @buf until @done says so, the peer closes or @timeout_ms
- * passes. Returns FALSE on timeout. */
-static gboolean
-raw_read_until (int          fd,
-                GString     *buf,
-                gboolean   (*done) (GString *buf),
-                gboolean    *closed,
-                guint        timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000LL;
-
-  *closed = FALSE;
-  while (!done (buf)) {
-    struct pollfd pfd = { fd, POLLIN, 0 };
-    gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
-    char chunk[4096];
-    ssize_t n;
-
-    if (left <= 0)
-      return FALSE;
-    if (poll (&pfd, 1, left) <= 0)
-      continue;
-    n = recv (fd, chunk, sizeof chunk, 0);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      *closed = TRUE;
-      return TRUE;
-    }
-    g_string_append_len (buf, chunk, n);
-  }
-  return TRUE;
-}
-
-static gboolean
-response_complete (GString *buf)
-{
-  const char *end = strstr (buf->str, "\r\n\r\n");
-  const char *cl;
-  gsize body_len = 0;
-
-  if (!end)
-    return FALSE;
-  cl = g_strstr_len (buf->str, end - buf->str, "\r\nContent-Length:");
-  if (!cl)
-    cl = g_strstr_len (buf->str, end - buf->str, "\r\ncontent-length:");
-  if (cl)
-    body_len = g_ascii_strtoull (cl + strlen ("\r\nContent-Length:"), NULL, 10);
-  return buf->len >= (gsize) (end + 4 - buf->str) + body_len;
-}
-
-static gboolean
-never_done (GString *buf)
-{
-  return FALSE;
-}
-
-guint
-kithd_test_raw_read_response (int     fd,
-                              guint   timeout_ms,
-                              char  **body,
-                              char  **headers)
-{
-  g_autoptr (GString) buf = g_string_new (NULL);
-  gboolean closed;
-  const char *end;
-
-  if (!raw_read_until (fd, buf, response_complete, &closed, timeout_ms) ||
-      !g_str_has_prefix (buf->str, "HTTP/1.") || buf->len < 12 || !response_complete (buf))
-    return 0;
-  end = strstr (buf->str, "\r\n\r\n");
-  if (body)
-    *body = g_strdup (end + 4);
-  if (headers)
-    *headers = g_strndup (buf->str, end - buf->str);
-  return g_ascii_strtoull (buf->str + 9, NULL, 10);
-}
-
-gboolean
-kithd_test_raw_wait_closed (int   fd,
-                            guint timeout_ms)
-{
-  g_autoptr (GString) buf = g_string_new (NULL);
-  gboolean closed;
-
-  raw_read_until (fd, buf, never_done, &closed, timeout_ms);
-  return closed;
-}
-
-GByteArray *
-kithd_test_ws_text_frame (const char *text)
-{
-  gsize len = strlen (text);
-  GByteArray *frame = g_byte_array_new ();
-  guint8 hdr[4] = { 0x81, 0, 0, 0 };
-  const guint8 mask[4] = { 0, 0, 0, 0 };
-
-  g_assert_cmpuint (len, <, 65536);
-  if (len < 126) {
-    hdr[1] = 0x80 | len;
-    g_byte_array_append (frame, hdr, 2);
-  } else {
-    hdr[1] = 0x80 | 126;
-    hdr[2] = len >> 8;
-    hdr[3] = len & 0xff;
-    g_byte_array_append (frame, hdr, 4);
-  }
-  g_byte_array_append (frame, mask, 4);
-  g_byte_array_append (frame, (const guint8 *) text, len);
-  return frame;
-}
-
-gboolean
-kithd_test_raw_ws_send (int         fd,
-                        const char *text)
-{
-  g_autoptr (GByteArray) frame = kithd_test_ws_text_frame (text);
-
-  return kithd_test_raw_send (fd, frame->data, frame->len);
-}
-
-static gboolean
-upgrade_done (GString *buf)
-{
-  return strstr (buf->str, "\r\n\r\n") != NULL;
-}
-
-int
-kithd_test_raw_ws_open (KithdTestServer *self,
-                        const char      *token,
-                        int              rcvbuf)
-{
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_in sa = { 0 };
-  g_autoptr (GString) buf = g_string_new (NULL);
-  g_autofree char *request = NULL;
-
-  g_assert_cmpint (fd, >=, 0);
-  if (rcvbuf > 0)
-    g_assert_cmpint (setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf), ==, 0);
-  sa.sin_family = AF_INET;
-  sa.sin_port = g_htons (self->port);
-  sa.sin_addr.s_addr = g_htonl (INADDR_LOOPBACK);
-  g_assert_cmpint (connect (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
-
-  request = g_strdup_printf ("GET /api/v1/socket HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
-                             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                             "Sec-WebSocket-Version: 13\r\n\r\n", self->port);
-  g_assert_true (kithd_test_raw_send_str (fd, request));
-  /* Byte by byte: nothing past the answer is taken from the socket. */
-  while (!upgrade_done (buf)) {
-    char c;
-    struct pollfd pfd = { fd, POLLIN, 0 };
-
-    g_assert_cmpint (poll (&pfd, 1, 20000), ==, 1);
-    g_assert_cmpint (recv (fd, &c, 1, 0), ==, 1);
-    g_string_append_c (buf, c);
-  }
-  g_assert_true (g_str_has_prefix (buf->str, "HTTP/1.1 101"));
-
-  if (token) {
-    g_autofree char *hello = g_strdup_printf ("{\"type\": \"hello\", \"token\": \"%s\"}", token);
-
-    g_assert_true (kithd_test_raw_ws_send (fd, hello));
-  }
-  return fd;
-}
-
-/* ---- the socket client ---- */
-
-static void
-on_socket_message (SoupWebsocketConnection *conn,
-                   int                      type,
-                   GBytes                  *message,
-                   gpointer                 user_data)
-{
-  KithdTestSocket *self = user_data;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) error = NULL;
-  gsize len;
-  const char *data = g_bytes_get_data (message, &len);
-
-  g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
-  json_parser_load_from_data (parser, data, len, &error);
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
-  g_queue_push_tail (&self->frames, json_object_ref (json_node_get_object (json_parser_get_root (parser))));
-}
-
-static void
-on_socket_closed (SoupWebsocketConnection *conn,
-                  gpointer                 user_data)
-{
-  KithdTestSocket *self = user_data;
-
-  self->closed = TRUE;
-}
-
-static void
-on_socket_connected (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  KithdTestSocket *self = user_data;
-
-  self->conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &self->error);
-  self->connect_done = TRUE;
-  if (self->conn) {
-    /* Frames up to a whole 64 KiB message and then some, for the size tests. */
-    soup_websocket_connection_set_max_incoming_payload_size (self->conn, 4 * 1024 * 1024);
-    soup_websocket_connection_set_keepalive_interval (self->conn, 0);
-    g_signal_connect (self->conn, "message", G_CALLBACK (on_socket_message), self);
-    g_signal_connect (self->conn, "closed", G_CALLBACK (on_socket_closed), self);
-  }
-}
-
-static gboolean
-socket_connect_done (gpointer data)
-{
-  return ((KithdTestSocket *) data)->connect_done;
-}
-
-KithdTestSocket *
-kithd_test_socket_connect (KithdTestServer *server,
-                           const char      *token,
-                           gint64           resume_after)
-{
-  KithdTestSocket *self = g_new0 (KithdTestSocket, 1);
-  g_autofree char *url = kithd_test_server_get_socket_url (server);
-  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
-
-  g_queue_init (&self->frames);
-  self->session = kithd_test_server_new_soup_session (server);
-  soup_session_websocket_connect_async (self->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
-                                        NULL, on_socket_connected, self);
-  g_assert_true (kithd_test_wait_until (socket_connect_done, self, 10000));
-  g_assert_no_error (self->error);
-
-  if (token) {
-    kithd_test_socket_send_printf (self, "{\"type\": \"hello\", \"token\": \"%s\", \"resume_after\": %" G_GINT64_FORMAT "}",
-                                   token, resume_after);
-    self->welcome = kithd_test_socket_wait_frame (self, "welcome", NULL, 0, 10000);
-    g_assert_nonnull (self->welcome);
-  }
-  return self;
-}
-
-JsonObject *
-kithd_test_socket_get_welcome (KithdTestSocket *self)
-{
-  return self->welcome;
-}
-
-void
-kithd_test_socket_send (KithdTestSocket *self,
-                        const char      *json)
-{
-  g_assert_nonnull (self->conn);
-  soup_websocket_connection_send_text (self->conn, json);
-}
-
-void
-kithd_test_socket_send_printf (KithdTestSocket *self,
-                               const char      *format,
-                               ...)
-{
-  g_autofree char *text = NULL;
-  va_list ap;
-
-  va_start (ap, format);
-  text = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  kithd_test_socket_send (self, text);
-}
-
-void
-kithd_test_socket_send_binary (KithdTestSocket *self,
-                               const void      *data,
-                               gsize            len)
-{
-  g_assert_nonnull (self->conn);
-  soup_websocket_connection_send_binary (self->conn, data, len);
-}
-
-typedef struct {
-  KithdTestSocket *self;
-  const char      *type;
-  const char      *member;
-  gint64           value;
-  GList           *found;
-} FrameWait;
-
-static gboolean
-frame_matches (JsonObject *frame,
-               FrameWait  *wait)
-{
-  if (g_strcmp0 (json_object_get_string_member_with_default (frame, "type", ""), wait->type) != 0)
-    return FALSE;
-  if (wait->member &&
-      (!json_object_has_member (frame, wait->member) ||
-       json_object_get_int_member (frame, wait->member) != wait->value))
-    return FALSE;
-  return TRUE;
-}
-
-static gboolean
-frame_arrived (gpointer data)
-{
-  FrameWait *wait = data;
-
-  for (GList *l = wait->self->frames.head; l; l = l->next) {
-    if (frame_matches (l->data, wait)) {
-      wait->found = l;
-      return TRUE;
-    }
-  }
-  return wait->self->closed;
-}
-
-JsonObject *
-kithd_test_socket_wait_frame (KithdTestSocket *self,
-                              const char      *type,
-                              const char      *member,
-                              gint64           value,
-                              guint            timeout_ms)
-{
-  FrameWait wait = { self, type, member, value, NULL };
-  JsonObject *frame;
-
-  kithd_test_wait_until (frame_arrived, &wait, timeout_ms);
-  if (!wait.found)
-    return NULL;
-  frame = wait.found->data;
-  g_queue_delete_link (&self->frames, wait.found);
-  return frame;
-}
-
-gboolean
-kithd_test_socket_await (KithdTestSocket *self,
-                         const char      *type,
-                         const char      *member,
-                         gint64           value,
-                         guint            timeout_ms)
-{
-  g_autoptr (JsonObject) frame = kithd_test_socket_wait_frame (self, type, member, value, timeout_ms);
-
-  return frame != NULL;
-}
-
-const char *
-kithd_test_socket_wait_presence (KithdTestSocket *self,
-                                 gint64           user_id,
-                                 guint            timeout_ms)
-{
-  g_autoptr (JsonObject) frame = kithd_test_socket_wait_frame (self, "presence", "user_id", user_id, timeout_ms);
-  static const char *statuses[] = { "offline", "online", "busy", "idle", "mobile" };
-  const char *status;
-
-  if (!frame)
-    return NULL;
-  status = json_object_get_string_member (frame, "status");
-  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++) {
-    if (g_strcmp0 (status, statuses[i]) == 0)
-      return statuses[i];
-  }
-  g_error ("unknown presence %s", status);
-  return NULL;
-}
-
-guint
-kithd_test_socket_count (KithdTestSocket *self,
-                         const char      *type)
-{
-  guint n = 0;
-
-  for (GList *l = self->frames.head; l; l = l->next) {
-    if (g_strcmp0 (json_object_get_string_member_with_default (l->data, "type", ""), type) == 0)
-      n++;
-  }
-  return n;
-}
-
-void
-kithd_test_socket_sync (KithdTestSocket *self)
-{
-  g_autoptr (JsonObject) pong = NULL;
-
-  kithd_test_socket_send (self, "{\"type\": \"ping\"}");
-  pong = kithd_test_socket_wait_frame (self, "pong", NULL, 0, 10000);
-  g_assert_nonnull (pong);
-}
-
-void
-kithd_test_socket_clear (KithdTestSocket *self)
-{
-  g_queue_clear_full (&self->frames, (GDestroyNotify) json_object_unref);
-}
-
-static gboolean
-socket_closed (gpointer data)
-{
-  return ((KithdTestSocket *) data)->closed;
-}
-
-guint
-kithd_test_socket_wait_closed (KithdTestSocket *self,
-                               guint            timeout_ms)
-{
-  if (!kithd_test_wait_until (socket_closed, self, timeout_ms))
-    return 0;
-  return soup_websocket_connection_get_close_code (self->conn);
-}
-
-gboolean
-kithd_test_socket_is_open (KithdTestSocket *self)
-{
-  return !self->closed;
-}
-
-void
-kithd_test_socket_free (KithdTestSocket *self)
-{
-  if (!self)
-    return;
-  if (self->conn) {
-    g_signal_handlers_disconnect_by_data (self->conn, self);
-    if (soup_websocket_connection_get_state (self->conn) == SOUP_WEBSOCKET_STATE_OPEN)
-      soup_websocket_connection_close (self->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-    g_clear_object (&self->conn);
-  }
-  g_clear_pointer (&self->welcome, json_object_unref);
-  kithd_test_socket_clear (self);
-  g_clear_error (&self->error);
-  g_clear_object (&self->session);
-  g_free (self);
 }

@@ -14,6 +14,11 @@ G_BEGIN_DECLS
 
 typedef struct _KithdTestServer KithdTestServer;
 
+/* The password of kithd_test_server_new_user()'s accounts. */
+#define KITHD_TEST_PASSWORD "Secret#123"
+/* ms: the bound of a wait for something that must come */
+#define KITHD_TEST_WAIT_MS  10000
+
 typedef struct {
   gint64  id;
   char   *email;
@@ -21,6 +26,9 @@ typedef struct {
   char   *token;
 } KithdTestUser;
 
+/* Removes @path and everything below it (symbolic links, not what they
+ * point to). */
+void              kithd_test_remove_tree        (const char *path);
 void              kithd_test_user_free          (KithdTestUser *user);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithdTestUser, kithd_test_user_free)
 
@@ -131,11 +139,24 @@ guint             kithd_test_server_request     (KithdTestServer     *self,
                                                  const char          *body,
                                                  char               **response,
                                                  SoupMessageHeaders **response_headers);
+/* A REST call that must answer @expected_status and, for an error,
+ * @expected_code (NULL: any); aborts the test otherwise. Returns the body. */
+char             *kithd_test_server_call        (KithdTestServer     *self,
+                                                 const char          *method,
+                                                 const char          *path,
+                                                 const char          *token,
+                                                 const char          *body,
+                                                 guint                expected_status,
+                                                 const char          *expected_code);
 /* The JSON of a response, parsed (asserts it is an object). */
 JsonObject       *kithd_test_parse_object       (const char *json);
 /* The error code of an error body, or NULL. */
 char             *kithd_test_error_code         (const char *json);
 
+/* A new account: "first<N>@example.com" (N counting in the process),
+ * KITHD_TEST_PASSWORD, last name "Tester"; signed up as below. */
+KithdTestUser    *kithd_test_server_new_user    (KithdTestServer *self,
+                                                 const char      *first);
 /* Signs up (asserting 201) and returns the user with their token. */
 KithdTestUser    *kithd_test_server_sign_up     (KithdTestServer *self,
                                                  const char      *email,
@@ -252,6 +273,23 @@ gboolean          kithd_test_socket_await       (KithdTestSocket *self,
 const char       *kithd_test_socket_wait_presence (KithdTestSocket *self,
                                                    gint64           user_id,
                                                    guint            timeout_ms);
+/* The presence of @user_id comes within KITHD_TEST_WAIT_MS and is @expected. */
+void              kithd_test_socket_assert_presence    (KithdTestSocket *self,
+                                                        gint64           user_id,
+                                                        const char      *expected);
+/* After a round trip, no presence frame of @user_id is queued. */
+void              kithd_test_socket_assert_no_presence (KithdTestSocket *self,
+                                                        gint64           user_id);
+/* message.send with @id, @to and @body (put in JSON as it is). */
+void              kithd_test_socket_send_message       (KithdTestSocket *self,
+                                                        const char      *id,
+                                                        gint64           to,
+                                                        const char      *body);
+/* As above, and waits for its message.ack: its seq. */
+gint64            kithd_test_socket_send_message_acked (KithdTestSocket *self,
+                                                        const char      *id,
+                                                        gint64           to,
+                                                        const char      *body);
 /* Frames queued now of @type (no waiting). */
 guint             kithd_test_socket_count       (KithdTestSocket *self,
                                                  const char      *type);

@@ -8,6 +8,11 @@
 
 #include "kithd-store-sqlite.h"
 
+/* The KithdStore contract against the sqlite store, one test per group of
+ * operations, each case written out: a little over 1,000 lines, kept in one
+ * file so the whole contract a PostgreSQL store must meet reads in one
+ * place. */
+
 #define NOW 1700000000000
 
 typedef struct {
