@@ -119,10 +119,10 @@ svc_test_session_new (KithdTestServer *server,
                        NULL);
 }
 
-static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+void
+svc_test_store_result (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
 {
   GAsyncResult **out = user_data;
 
@@ -135,11 +135,46 @@ is_set (gpointer data)
   return *(gpointer *) data != NULL;
 }
 
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
+GAsyncResult *
+svc_test_wait_result (GAsyncResult **slot)
 {
   g_assert_true (kithd_test_wait_until (is_set, slot, 30000));
   return *slot;
+}
+
+KithMessageStore *
+svc_test_store_open (const char *path)
+{
+  g_autoptr (KithMessageStore) store = kith_message_store_new (path);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  kith_message_store_open_async (store, NULL, svc_test_store_result, &result);
+  g_assert_true (kith_message_store_finish (store, svc_test_wait_result (&result), &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&store);
+}
+
+void
+svc_test_store_close (KithMessageStore *store)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  kith_message_store_close_async (store, NULL, svc_test_store_result, &result);
+  g_assert_true (kith_message_store_finish (store, svc_test_wait_result (&result), &error));
+  g_assert_no_error (error);
+}
+
+KithApiClient *
+svc_test_api_new (KithdTestServer *server,
+                  const char      *token)
+{
+  g_autoptr (SoupSession) soup = soup_session_new ();
+  KithApiClient *api = kith_api_client_new (kithd_test_server_get_url (server), soup);
+
+  kith_api_client_set_token (api, token);
+  return api;
 }
 
 gboolean
@@ -152,8 +187,8 @@ svc_test_sign_in (KithSession  *session,
   g_autoptr (GAsyncResult) result = NULL;
 
   kith_session_sign_in_async (session, email, password, stay_signed_in, NULL,
-                              store_result, &result);
-  return kith_session_finish (session, wait_result (&result), error);
+                              svc_test_store_result, &result);
+  return kith_session_finish (session, svc_test_wait_result (&result), error);
 }
 
 gboolean
@@ -163,8 +198,8 @@ svc_test_restore (KithSession  *session,
 {
   g_autoptr (GAsyncResult) result = NULL;
 
-  kith_session_restore_async (session, email, NULL, store_result, &result);
-  return kith_session_finish (session, wait_result (&result), error);
+  kith_session_restore_async (session, email, NULL, svc_test_store_result, &result);
+  return kith_session_finish (session, svc_test_wait_result (&result), error);
 }
 
 void
@@ -173,8 +208,8 @@ svc_test_exit (KithSession *session)
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GError) error = NULL;
 
-  kith_session_exit_async (session, NULL, store_result, &result);
-  g_assert_true (kith_session_finish (session, wait_result (&result), &error));
+  kith_session_exit_async (session, NULL, svc_test_store_result, &result);
+  g_assert_true (kith_session_finish (session, svc_test_wait_result (&result), &error));
   g_assert_no_error (error);
 }
 
@@ -184,8 +219,8 @@ svc_test_log_out (KithSession *session)
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GError) error = NULL;
 
-  kith_session_log_out_async (session, NULL, store_result, &result);
-  g_assert_true (kith_session_finish (session, wait_result (&result), &error));
+  kith_session_log_out_async (session, NULL, svc_test_store_result, &result);
+  g_assert_true (kith_session_finish (session, svc_test_wait_result (&result), &error));
   g_assert_no_error (error);
 }
 
