@@ -10,27 +10,9 @@
 
 static char *test_root;
 
-/* Works around a bug in tests/server/kithd-test-helper.c (reported): its
- * port_file_ready() asks g_subprocess_get_if_exited() of a process that is
- * still running, which is a critical. Only that one message is let through;
- * every other warning stays fatal. */
-static gboolean
-on_fatal_log (const char     *log_domain,
-              GLogLevelFlags  log_level,
-              const char     *message,
-              gpointer        user_data)
-{
-  if (g_strcmp0 (log_domain, "GLib-GIO") == 0 &&
-      (strstr (message, "g_subprocess_get_if_exited: assertion") != NULL ||
-       strstr (message, "g_subprocess_get_if_signaled: assertion") != NULL))
-    return FALSE;
-  return TRUE;
-}
-
 void
 svc_test_init_env (void)
 {
-  g_test_log_set_fatal_handler (on_fatal_log, NULL);
   g_setenv ("KITH_BACKOFF_MIN_MS", "50", TRUE);
   g_setenv ("KITH_BACKOFF_MAX_MS", "400", TRUE);
   g_setenv ("KITH_PING_INTERVAL_MS", "1000", TRUE);
