@@ -27,29 +27,21 @@ forward_task (KithSession         *self,
   return task;
 }
 
+/* A call of the contact list's or of the account calls' that has no result. */
 static void
-on_account_call_done (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+on_call_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
 {
   g_autoptr (GTask) task = user_data;
   GError *error = NULL;
+  gboolean done;
 
-  if (kith_account_calls_finish (KITH_ACCOUNT_CALLS (source), result, &error))
-    g_task_return_boolean (task, TRUE);
+  if (KITH_IS_CONTACT_LIST (source))
+    done = kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error);
   else
-    g_task_return_error (task, error);
-}
-
-static void
-on_contact_call_done (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  GError *error = NULL;
-
-  if (kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error))
+    done = kith_account_calls_finish (KITH_ACCOUNT_CALLS (source), result, &error);
+  if (done)
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -140,7 +132,7 @@ kith_session_request_password_reset_async (KithSession         *self,
 
   kith_session_ensure_api (self);
   kith_account_calls_request_password_reset_async (self->account_calls, email, cancellable,
-                                                   on_account_call_done,
+                                                   on_call_done,
                                                    forward_task (self,
                                                                  kith_session_request_password_reset_async,
                                                                  cancellable, callback, user_data));
@@ -159,7 +151,7 @@ kith_session_update_profile_async (KithSession         *self,
 
   kith_account_calls_update_profile_async (self->account_calls, first_name, last_name,
                                            offline_email_notification, cancellable,
-                                           on_account_call_done,
+                                           on_call_done,
                                            forward_task (self, kith_session_update_profile_async,
                                                          cancellable, callback, user_data));
 }
@@ -176,7 +168,7 @@ kith_session_change_password_async (KithSession         *self,
   g_return_if_fail (current_password != NULL && new_password != NULL);
 
   kith_account_calls_change_password_async (self->account_calls, current_password, new_password,
-                                            cancellable, on_account_call_done,
+                                            cancellable, on_call_done,
                                             forward_task (self, kith_session_change_password_async,
                                                           cancellable, callback, user_data));
 }
@@ -193,7 +185,7 @@ kith_session_add_contact_async (KithSession         *self,
   g_return_if_fail (KITH_IS_SESSION (self));
   g_return_if_fail (email != NULL);
 
-  kith_contact_list_add_async (self->contact_list, email, cancellable, on_contact_call_done,
+  kith_contact_list_add_async (self->contact_list, email, cancellable, on_call_done,
                                forward_task (self, kith_session_add_contact_async,
                                              cancellable, callback, user_data));
 }
@@ -208,7 +200,7 @@ kith_session_accept_contact_async (KithSession         *self,
   g_return_if_fail (KITH_IS_SESSION (self));
   g_return_if_fail (KITH_IS_CONTACT (contact));
 
-  kith_contact_list_accept_async (self->contact_list, contact, cancellable, on_contact_call_done,
+  kith_contact_list_accept_async (self->contact_list, contact, cancellable, on_call_done,
                                   forward_task (self, kith_session_accept_contact_async,
                                                 cancellable, callback, user_data));
 }
@@ -223,7 +215,7 @@ kith_session_remove_contact_async (KithSession         *self,
   g_return_if_fail (KITH_IS_SESSION (self));
   g_return_if_fail (KITH_IS_CONTACT (contact));
 
-  kith_contact_list_remove_async (self->contact_list, contact, cancellable, on_contact_call_done,
+  kith_contact_list_remove_async (self->contact_list, contact, cancellable, on_call_done,
                                   forward_task (self, kith_session_remove_contact_async,
                                                 cancellable, callback, user_data));
 }
