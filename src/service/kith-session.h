@@ -24,7 +24,11 @@ typedef enum {
 G_DECLARE_FINAL_TYPE (KithSession, kith_session, KITH, SESSION, GObject)
 
 /*
- * Kith without a window. Properties:
+ * Kith without a window: the state machine, signing in and out, the socket.
+ * What it holds is its collaborators' (KithContactList, KithConversations,
+ * KithLocalAccount, KithAccountCalls, KithStatusManager); the calls below
+ * that are theirs forward to them (docs/service.md, "Its collaborators").
+ * Properties:
  *   server-url (string; settable while signed out),
  *   data-dir (string, construct; default g_get_user_data_dir()/kith),
  *   device-kind (KithDeviceKind, construct; default desktop),
