@@ -1,4 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * A little over 1,000 lines on purpose: each sqlite operation, run on the
+ * store's one worker thread (op_*), sits in the same file as the _async
+ * call that queues it, and the struct both touch stays private to it. If
+ * it grows, the open and the damaged-file recovery (open_database ()
+ * to op_open ()) are the part to move out, over a private header.
+ */
 #define G_LOG_DOMAIN "KithMessageStore"
 
 #include "config.h"

@@ -24,7 +24,11 @@ typedef enum {
 G_DECLARE_FINAL_TYPE (KithSession, kith_session, KITH, SESSION, GObject)
 
 /*
- * Kith without a window. Properties:
+ * Kith without a window: the state machine, signing in and out, the socket.
+ * What it holds is its collaborators' (KithContactList, KithConversations,
+ * KithLocalAccount, KithAccountCalls, KithStatusManager); the calls below
+ * that are theirs forward to them (docs/service.md, "Its collaborators").
+ * Properties:
  *   server-url (string; settable while signed out),
  *   data-dir (string, construct; default g_get_user_data_dir()/kith),
  *   device-kind (KithDeviceKind, construct; default desktop),
@@ -42,7 +46,6 @@ G_DECLARE_FINAL_TYPE (KithSession, kith_session, KITH, SESSION, GObject)
  *     token (missing or locked): stay-signed-in does not work this time.
  *   signed-out-remotely (): the token was revoked elsewhere (close 4001).
  *   contact-request (KithContact *contact): someone asked to be a contact.
- *   call-frame (KithFrame *frame): a call.* frame for the call manager.
  * Property outbox-length (guint): messages not yet acknowledged by kithd.
  * Property from-cache (gboolean, read-only): see kith_session_get_from_cache().
  * Property ca-file (string, nullable): a PEM file of certificate authorities
@@ -218,8 +221,5 @@ void             kith_session_set_chosen_status_async    (KithSession         *s
 
 /* Number of outbox entries not yet acknowledged (kith-cli waits for 0). */
 guint            kith_session_get_outbox_length      (KithSession *self);
-/* Sends a frame on the socket (for the call manager); FALSE when offline. */
-gboolean         kith_session_send_frame             (KithSession     *self,
-                                                      const KithFrame *frame);
 
 G_END_DECLS

@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "kith-api-client.h"
+#include "kith-message-store.h"
 #include "kith-session.h"
 #include "kithd-test-helper.h"
 
@@ -43,6 +45,18 @@ gboolean      svc_test_wait_presence     (KithContact  *contact,
 gboolean      svc_test_wait_state        (KithSession      *session,
                                           KithSessionState  state,
                                           guint             timeout_ms);
+/* A GAsyncReadyCallback that keeps the result in *(GAsyncResult **) @user_data
+ * (a reference), and waiting (30 s at most) until it is there. */
+void          svc_test_store_result      (GObject      *source,
+                                          GAsyncResult *result,
+                                          gpointer      user_data);
+GAsyncResult *svc_test_wait_result       (GAsyncResult **slot);
+/* A REST client of @server with @token (NULL: none). */
+KithApiClient *svc_test_api_new          (KithdTestServer *server,
+                                          const char      *token);
+/* A message store at @path, opened (asserting it opened); its close, awaited. */
+KithMessageStore *svc_test_store_open    (const char       *path);
+void          svc_test_store_close       (KithMessageStore *store);
 /* Runs the main context for @ms (only to let time pass in a scenario). */
 void          svc_test_run_for           (guint ms);
 

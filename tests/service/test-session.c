@@ -304,8 +304,25 @@ test_revoked_elsewhere (void)
 
 /* ---- presence ---- */
 
+/* The fake Mutter goes on a bus of the test's own, in a subprocess. On the
+ * session bus, which the test programs running alongside share, their
+ * sessions and kith-cli processes would take it as the desktop's: add
+ * watches to it (the newest of which this test would then fire, instead of
+ * its own) and go idle from its WatchFired signals. */
 static void
-test_presence (void)
+on_own_bus (void (*drill) (void))
+{
+  SvcPrivateBus *bus;
+
+  if (!svc_test_in_subprocess ())
+    return;
+  bus = svc_private_bus_new (SVC_KEYRING_NONE);
+  drill ();
+  svc_private_bus_free (bus);
+}
+
+static void
+presence_drill (void)
 {
   g_autoptr (KithdTestUser) ada = sign_up ("ada");
   g_autoptr (KithdTestUser) bob = sign_up ("bob");
@@ -399,7 +416,7 @@ watch_of_one_second (gpointer data)
 /* kith-cli (the demo bot) is headless: never Idle, even where the desktop
  * says it is, unless --idle-delay asks for it. */
 static void
-test_cli_never_idle (void)
+cli_never_idle_drill (void)
 {
   g_autoptr (KithdTestUser) ada = sign_up ("ada");
   g_autoptr (KithdTestUser) bot = sign_up ("bot");
@@ -462,6 +479,18 @@ test_cli_never_idle (void)
   svc_test_exit (a);
   g_signal_handlers_disconnect_by_data (a, inbox);
   svc_fake_mutter_free (mutter);
+}
+
+static void
+test_presence (void)
+{
+  on_own_bus (presence_drill);
+}
+
+static void
+test_cli_never_idle (void)
+{
+  on_own_bus (cli_never_idle_drill);
 }
 
 /* ---- start-up from the cache ---- */

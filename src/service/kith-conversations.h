@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "kith-api-client.h"
+#include "kith-contact-list.h"
+#include "kith-message-store.h"
+#include "kith-message.h"
+#include "kith-signalling.h"
+#include "kith-user.h"
+
+G_BEGIN_DECLS
+
+#define KITH_TYPE_CONVERSATIONS (kith_conversations_get_type ())
+
+G_DECLARE_FINAL_TYPE (KithConversations, kith_conversations, KITH, CONVERSATIONS, GObject)
+
+/*
+ * Every conversation of the signed-in user, owned by KithSession: one
+ * GListModel of KithMessage per contact, the outbox (docs/service.md,
+ * "Never losing a message"), incoming messages written to the store in
+ * batches with the last seq, acks and read marks, history pages.
+ * Property: outbox-length (guint, read-only): messages not yet acknowledged.
+ * Signal: message-received (KithContact *from, KithMessage *message): a new
+ *   incoming message from a listed contact (never a replay, nor history a
+ *   new device is given); one from someone not listed yet waits for
+ *   kith_conversations_announce_waiting().
+ */
+KithConversations *kith_conversations_new                (KithContactList *contacts);
+/* What the conversations work with: the signed-in user (NULL: signed out),
+ * the REST client (history) and the store (each may be NULL). */
+void               kith_conversations_attach             (KithConversations *self,
+                                                          KithUser          *user,
+                                                          KithApiClient     *api,
+                                                          KithMessageStore  *store);
+/* The socket messages go out on (NULL while there is none); its hello
+ * resumes after the last seq, kept up to date from here on. */
+void               kith_conversations_set_signalling     (KithConversations *self,
+                                                          KithSignalling    *signalling);
+/* Writes what was received but not stored yet, then forgets everything. */
+void               kith_conversations_clear              (KithConversations *self);
+
+/* Reads the last seq and the outbox from the attached store. */
+void               kith_conversations_load_async         (KithConversations   *self,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+gboolean           kith_conversations_load_finish        (KithConversations  *self,
+                                                          GAsyncResult       *result,
+                                                          GError            **error);
+gint64             kith_conversations_get_last_seq       (KithConversations *self);
+guint              kith_conversations_get_outbox_length  (KithConversations *self);
+
+/* A welcome on a new link (@welcome_seq: its seq): the outbox goes again. */
+void               kith_conversations_connected          (KithConversations *self,
+                                                          gint64             welcome_seq);
+/* The contact list is known: messages that came first are announced. */
+void               kith_conversations_announce_waiting   (KithConversations *self);
+
+/* The frames of kithd that are the conversations' (KithSession routes them here). */
+void               kith_conversations_handle_message     (KithConversations *self,
+                                                          const KithFrame   *frame);
+void               kith_conversations_handle_ack         (KithConversations *self,
+                                                          const KithFrame   *frame);
+void               kith_conversations_handle_read        (KithConversations *self,
+                                                          const KithFrame   *frame);
+/* An error frame: rate_limited for an outbox message holds the outbox. */
+void               kith_conversations_handle_error       (KithConversations *self,
+                                                          const KithFrame   *frame);
+
+/* The conversation with @contact, sorted by seq (pending last). The first
+ * call shows the newest page of the cache, then fills from the server. */
+GListModel        *kith_conversations_get                (KithConversations *self,
+                                                          KithContact       *contact);
+/* Sends message.read up to the newest message and zeroes unread-count. */
+void               kith_conversations_mark_read          (KithConversations *self,
+                                                          KithContact       *contact);
+/* Finishes once the message is safely in the outbox (state PENDING). */
+void               kith_conversations_send_async         (KithConversations   *self,
+                                                          KithContact         *contact,
+                                                          const char          *body,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+KithMessage       *kith_conversations_send_finish        (KithConversations  *self,
+                                                          GAsyncResult       *result,
+                                                          GError            **error);
+/* Older messages (cache, then server); the number added. */
+void               kith_conversations_load_older_async   (KithConversations   *self,
+                                                          KithContact         *contact,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+int                kith_conversations_load_older_finish  (KithConversations  *self,
+                                                          GAsyncResult       *result,
+                                                          GError            **error);
+
+G_END_DECLS
