@@ -196,6 +196,30 @@ start_desktop (void)
                   &status, &error);
     g_assert_no_error (error);
   }
+  /* The daemon forks: its name may reach the bus after the command ends. */
+  {
+    g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    gboolean owned = FALSE;
+
+    g_assert_no_error (error);
+    while (!owned && g_get_monotonic_time () < deadline) {
+      g_autoptr (GVariant) reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus",
+                                                                "/org/freedesktop/DBus",
+                                                                "org.freedesktop.DBus",
+                                                                "NameHasOwner",
+                                                                g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                                                G_VARIANT_TYPE ("(b)"),
+                                                                G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+
+      g_assert_no_error (error);
+      g_variant_get (reply, "(b)", &owned);
+      if (!owned)
+        g_usleep (20000);
+    }
+    if (!owned)
+      g_error ("gnome-keyring-daemon did not appear on the session bus within 10 s");
+  }
 
   g_setenv ("GDK_BACKEND", "x11", TRUE);
   g_setenv ("GSK_RENDERER", "cairo", TRUE);
@@ -464,6 +488,9 @@ run_once (Display    *display,
   envp = g_environ_setenv (envp, "XDG_CACHE_HOME", cache, TRUE);
   envp = g_environ_setenv (envp, "KITH_SERVER_URL", kithd_test_server_get_url (world->server), TRUE);
   envp = g_environ_setenv (envp, "KITH_STARTUP_TRACE", "1", TRUE);
+  /* This build's schema, not one that an earlier install left in
+   * XDG_DATA_DIRS (an older one aborts Kith at its first new key). */
+  envp = g_environ_setenv (envp, "GSETTINGS_SCHEMA_DIR", KITH_BENCH_SCHEMA_DIR, TRUE);
 
   if (variant == VARIANT_EMPTY) {
     argv[0] = self_exe;
