@@ -308,6 +308,33 @@ on_name_lost (GDBusConnection *connection,
   set_registered (self, FALSE);
 }
 
+/* What the item and the menu say, said by the tray */
+
+static void
+on_item_activate (KithTray *self)
+{
+  g_signal_emit (self, signals[ACTIVATE], 0);
+}
+
+static void
+on_menu_status_selected (KithTray   *self,
+                    const char *status)
+{
+  g_signal_emit (self, signals[STATUS_SELECTED], 0, status);
+}
+
+static void
+on_menu_log_out (KithTray *self)
+{
+  g_signal_emit (self, signals[LOG_OUT], 0);
+}
+
+static void
+on_menu_exit (KithTray *self)
+{
+  g_signal_emit (self, signals[EXIT], 0);
+}
+
 /* GObject */
 
 static void
@@ -613,31 +640,6 @@ kith_tray_class_init (KithTrayClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
-}
-
-static void
-on_item_activate (KithTray *self)
-{
-  g_signal_emit (self, signals[ACTIVATE], 0);
-}
-
-static void
-on_menu_status_selected (KithTray   *self,
-                    const char *status)
-{
-  g_signal_emit (self, signals[STATUS_SELECTED], 0, status);
-}
-
-static void
-on_menu_log_out (KithTray *self)
-{
-  g_signal_emit (self, signals[LOG_OUT], 0);
-}
-
-static void
-on_menu_exit (KithTray *self)
-{
-  g_signal_emit (self, signals[EXIT], 0);
 }
 
 static void
