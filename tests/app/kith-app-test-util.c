@@ -113,3 +113,40 @@ kith_test_find_by_type (GtkWidget *root,
   }
   return NULL;
 }
+
+static void
+on_test_application_activate (GApplication *application,
+                              int          *status)
+{
+  KithApplication *app = KITH_APPLICATION (application);
+
+  /* Activated again (a second start): the tests run once. */
+  if (*status != -1)
+    return;
+  *status = 0;
+
+  KITH_WAIT_FOR (kith_application_get_window (app) != NULL &&
+                 gtk_widget_get_mapped (GTK_WIDGET (kith_application_get_window (app))));
+  kith_test_settle (GTK_WIDGET (kith_application_get_window (app)));
+
+  *status = g_test_run ();
+
+  g_application_quit (application);
+}
+
+int
+kith_test_run_application (KithApplication *application,
+                           const char      *argv0)
+{
+  const char *no_args[] = { argv0, NULL };
+  int status = -1;
+  gulong handler;
+
+  g_application_set_flags (G_APPLICATION (application), G_APPLICATION_NON_UNIQUE);
+  handler = g_signal_connect_after (application, "activate",
+                                    G_CALLBACK (on_test_application_activate), &status);
+  g_application_run (G_APPLICATION (application), 1, (char **) no_args);
+  g_signal_handler_disconnect (application, handler);
+
+  return status;
+}

@@ -3,6 +3,8 @@
 
 #include <gtk/gtk.h>
 
+#include "kith-application.h"
+
 G_BEGIN_DECLS
 
 /* Iterate the default main context until @cond holds, for at most
@@ -35,5 +37,11 @@ GtkWidget *kith_test_find_by_type  (GtkWidget  *root,
  * current directory) as PNG; returns the path. */
 char    *kith_test_save_screenshot (GtkWidget  *window,
                                     const char *name);
+
+/* Runs @application (non-unique, no arguments, named @argv0) and, once its
+ * window is mapped and settled, the tests (g_test_run ()); then quits it.
+ * Returns g_test_run ()'s status. */
+int      kith_test_run_application (KithApplication *application,
+                                    const char      *argv0);
 
 G_END_DECLS

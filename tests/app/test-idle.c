@@ -20,7 +20,6 @@
  */
 
 static KithApplication *app;
-static int test_status;
 
 static KithStatusManager *
 status (void)
@@ -161,31 +160,12 @@ test_settings (void)
   KITH_WAIT_FOR (idle ());
 }
 
-static void
-on_activate (GApplication *application,
-             gpointer      user_data)
-{
-  static gboolean ran;
-  KithWindow *window = kith_application_get_window (app);
-
-  if (ran)
-    return;
-  ran = TRUE;
-
-  KITH_WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)));
-  kith_test_settle (GTK_WIDGET (window));
-
-  test_status = g_test_run ();
-
-  g_application_quit (application);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
   g_autoptr (KithApplication) application = NULL;
-  const char *no_args[] = { "test-idle", NULL };
+  int status;
 
   g_test_init (&argc, &argv, NULL);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
@@ -203,10 +183,8 @@ main (int   argc,
 
   application = kith_application_new ();
   app = application;
-  g_application_set_flags (G_APPLICATION (application), G_APPLICATION_NON_UNIQUE);
-  g_signal_connect_after (application, "activate", G_CALLBACK (on_activate), NULL);
-  g_application_run (G_APPLICATION (application), 1, (char **) no_args);
+  status = kith_test_run_application (application, "test-idle");
   app = NULL;
 
-  return test_status;
+  return status;
 }

@@ -14,7 +14,6 @@
  */
 
 static KithApplication *app;
-static int test_status;
 
 static KithWindow *
 window (void)
@@ -51,30 +50,12 @@ test_status_menu_before_main_page (void)
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window ())), ==, "Kith");
 }
 
-static void
-on_activate (GApplication *application,
-             gpointer      user_data)
-{
-  static gboolean ran;
-
-  if (ran)
-    return;
-  ran = TRUE;
-
-  KITH_WAIT_FOR (window () != NULL && gtk_widget_get_mapped (GTK_WIDGET (window ())));
-  kith_test_settle (GTK_WIDGET (window ()));
-
-  test_status = g_test_run ();
-
-  g_application_quit (application);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
   g_autoptr (KithApplication) application = NULL;
-  const char *no_args[] = { "test-window", NULL };
+  int status;
 
   g_test_init (&argc, &argv, NULL);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
@@ -89,10 +70,8 @@ main (int   argc,
 
   application = kith_application_new ();
   app = application;
-  g_application_set_flags (G_APPLICATION (application), G_APPLICATION_NON_UNIQUE);
-  g_signal_connect_after (application, "activate", G_CALLBACK (on_activate), NULL);
-  g_application_run (G_APPLICATION (application), 1, (char **) no_args);
+  status = kith_test_run_application (application, "test-window");
   app = NULL;
 
-  return test_status;
+  return status;
 }
