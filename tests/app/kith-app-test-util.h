@@ -38,6 +38,11 @@ GtkWidget *kith_test_find_by_type  (GtkWidget  *root,
 char    *kith_test_save_screenshot (GtkWidget  *window,
                                     const char *name);
 
+/* g_test_init (), GSettings in memory, and GTK on the X server of $DISPLAY
+ * (tests/app/with-own-display); FALSE, the test skipped, when there is
+ * none: main () then returns 77. */
+gboolean kith_test_init_x11        (int             *argc,
+                                    char          ***argv);
 /* Runs @application (non-unique, no arguments, named @argv0) and, once its
  * window is mapped and settled, the tests (g_test_run ()); then quits it.
  * Returns g_test_run ()'s status. */

@@ -167,15 +167,9 @@ main (int   argc,
   g_autoptr (KithApplication) application = NULL;
   int status;
 
-  g_test_init (&argc, &argv, NULL);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-
   /* XTest and MIT-SCREEN-SAVER need the X server. */
-  if (g_getenv ("DISPLAY") == NULL || *g_getenv ("DISPLAY") == '\0') {
-    g_test_skip ("No X display (run under xvfb-run)");
+  if (!kith_test_init_x11 (&argc, &argv))
     return 77;
-  }
-  g_setenv ("GDK_BACKEND", "x11", TRUE);
 
   g_test_add_func ("/idle/x11", test_x11);
   g_test_add_func ("/idle/app-input", test_app_input);

@@ -338,13 +338,8 @@ main (int   argc,
   int status;
   g_autofree char *config_home = NULL;
 
-  g_test_init (&argc, &argv, NULL);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  if (g_getenv ("DISPLAY") == NULL || *g_getenv ("DISPLAY") == '\0') {
-    g_test_skip ("No X display (run under xvfb-run)");
+  if (!kith_test_init_x11 (&argc, &argv))
     return 77;
-  }
-  g_setenv ("GDK_BACKEND", "x11", TRUE);
 
   /* Before GLib reads it: the autostart file goes to a directory of ours. */
   config_home = g_dir_make_tmp ("kith-test-preferences-XXXXXX", NULL);

@@ -57,13 +57,8 @@ main (int   argc,
   g_autoptr (KithApplication) application = NULL;
   int status;
 
-  g_test_init (&argc, &argv, NULL);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  if (g_getenv ("DISPLAY") == NULL || *g_getenv ("DISPLAY") == '\0') {
-    g_test_skip ("No X display (run under xvfb-run)");
+  if (!kith_test_init_x11 (&argc, &argv))
     return 77;
-  }
-  g_setenv ("GDK_BACKEND", "x11", TRUE);
 
   g_test_add_func ("/window/pages-made-when-shown", test_pages_made_when_shown);
   g_test_add_func ("/window/status-menu-before-main-page", test_status_menu_before_main_page);
