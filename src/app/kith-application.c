@@ -8,7 +8,7 @@
 #include "kith-application.h"
 #include "kith-login-page.h"
 #include "kith-preferences-window.h"
-#include "kith-status-menu.h"
+#include "kith-shown-presence.h"
 #ifdef HAVE_KITH_X11_IDLE
 # include "kith-x11-idle-source.h"
 #endif
@@ -95,7 +95,7 @@ sync_status (KithApplication *self)
     return;
 
   kith_tray_set_signed_in (self->tray, session_signed_in (self));
-  kith_tray_set_presence (self->tray, kith_presence_name_for_session (self->session));
+  kith_tray_set_presence (self->tray, kith_shown_presence_for_session (self->session));
   kith_tray_set_chosen_status (self->tray, chosen);
   kith_tray_set_unread (self->tray, session_signed_in (self) ? count_unread (self) : 0);
 }

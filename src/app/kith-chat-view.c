@@ -8,8 +8,8 @@
 
 #include "kith-chat-view.h"
 #include "kith-contact-actions.h"
-#include "kith-contact-row.h"
 #include "kith-message-row.h"
+#include "kith-shown-presence.h"
 
 /* How close to the top (px) scrolling loads older messages, and to the
  * bottom counts as "at the bottom". */
@@ -27,9 +27,8 @@ struct _KithChatView
   GCancellable  *cancellable;
   GtkWindow     *window;          /* watched for is-active while mapped */
   AdwLeaflet    *leaflet;         /* the ancestor leaflet, if any */
-  GBinding      *back_binding;
-  GBinding      *name_binding;
-  GBinding      *avatar_binding;
+  GBindingGroup *leaflet_bindings; /* its folded: the back button, while mapped */
+  GSignalGroup  *contact_signals;
 
   /* scrolling */
   gboolean       at_bottom;
@@ -47,14 +46,8 @@ struct _KithChatView
   guint          day_timeout_id;
   guint          headers_day;     /* the Julian day they were worked out on, while mapped */
 
-  GtkWidget     *header_bar;
   GtkWidget     *back_button;
   GtkWidget     *menu_button;
-  GtkWidget     *title_box;
-  GtkWidget     *avatar;
-  GtkWidget     *name_label;
-  GtkWidget     *presence_dot;
-  GtkWidget     *presence_label;
   GtkWidget     *stack;
   GtkWidget     *request_page;
   GtkWidget     *accept_button;
@@ -66,7 +59,6 @@ struct _KithChatView
   GtkWidget     *composer_box;
   GtkWidget     *composer;
   GtkWidget     *composer_placeholder;
-  GtkWidget     *send_button;
 };
 
 enum {
@@ -139,40 +131,55 @@ update_menu (KithChatView *self)
   gtk_widget_set_visible (self->menu_button, model != NULL);
 }
 
-static void
-update_header (KithChatView *self)
+/* The header's expressions (kith-chat-view.ui): they follow :contact, its
+ * state and presence, and the session's state. */
+
+static gboolean
+header_has_contact (KithChatView *self,
+                    KithContact  *contact)
 {
-  KithPresence presence;
-  const char *css;
+  return contact != NULL;
+}
 
-  update_menu (self);
-  gtk_widget_set_visible (self->title_box, self->contact != NULL);
-  if (self->contact == NULL)
-    return;
+static gboolean
+header_dot_visible (KithChatView     *self,
+                    KithContactState  state)
+{
+  return state == KITH_CONTACT_ACCEPTED;
+}
 
-  presence = kith_contact_get_presence (self->contact);
-  for (int p = KITH_PRESENCE_OFFLINE; p <= KITH_PRESENCE_MOBILE; p++)
-    gtk_widget_remove_css_class (self->presence_dot, kith_contact_row_presence_css (p));
+static GStrv
+header_dot_classes (KithChatView     *self,
+                    KithContactState  state,
+                    KithPresence      presence,
+                    KithSessionState  session_state)
+{
+  const char *name = NULL;
 
-  gtk_widget_remove_css_class (self->presence_dot, kith_contact_row_unknown_presence_css ());
+  if (state == KITH_CONTACT_ACCEPTED && session_state != KITH_SESSION_ONLINE)
+    name = KITH_SHOWN_PRESENCE_UNKNOWN_NAME;   /* the last status heard, as unknown */
+  else if (state == KITH_CONTACT_ACCEPTED)
+    name = kith_shown_presence_get_name (kith_shown_presence_from_presence (presence));
 
-  if (kith_contact_get_state (self->contact) == KITH_CONTACT_ACCEPTED &&
-      kith_session_get_state (self->session) != KITH_SESSION_ONLINE) {
-    /* Not connected: the last status heard, as unknown. */
-    gtk_widget_add_css_class (self->presence_dot, kith_contact_row_unknown_presence_css ());
-    gtk_widget_set_visible (self->presence_dot, TRUE);
-    gtk_label_set_label (GTK_LABEL (self->presence_label),
-                         kith_contact_row_unknown_presence_label (presence));
-  } else if (kith_contact_get_state (self->contact) == KITH_CONTACT_ACCEPTED) {
-    css = kith_contact_row_presence_css (presence);
-    gtk_widget_add_css_class (self->presence_dot, css);
-    gtk_widget_set_visible (self->presence_dot, TRUE);
-    gtk_label_set_label (GTK_LABEL (self->presence_label), kith_contact_row_presence_label (presence));
-  } else {
-    gtk_widget_set_visible (self->presence_dot, FALSE);
-    gtk_label_set_label (GTK_LABEL (self->presence_label),
-                         kith_contact_get_state (self->contact) == KITH_CONTACT_INCOMING
-                           ? _("Wants to be your contact") : _("Request sent"));
+  return g_strdupv ((char *[]) { (char *) "kith-presence-dot", (char *) name, NULL });
+}
+
+static char *
+header_presence_text (KithChatView     *self,
+                      KithContactState  state,
+                      KithPresence      presence,
+                      KithSessionState  session_state)
+{
+  switch (state) {
+  case KITH_CONTACT_INCOMING:
+    return g_strdup (_("Wants to be your contact"));
+  case KITH_CONTACT_OUTGOING:
+    return g_strdup (_("Request sent"));
+  case KITH_CONTACT_ACCEPTED:
+  default:
+    if (session_state != KITH_SESSION_ONLINE)
+      return g_strdup (kith_shown_presence_get_unknown_label (presence));
+    return g_strdup (kith_shown_presence_get_label (kith_shown_presence_from_presence (presence)));
   }
 }
 
@@ -442,11 +449,6 @@ on_edge_overshot (KithChatView    *self,
     load_older (self);
 }
 
-static void
-on_contact_notify (KithChatView *self,
-                   GParamSpec   *pspec,
-                   KithContact  *contact);
-
 /* No chat open: "Select a contact", or nothing at all while there are no
  * contacts (the list's "Add your first contact" is the one empty state). */
 static void
@@ -479,7 +481,7 @@ show_contact (KithChatView *self)
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), FALSE);
   gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
 
-  update_header (self);
+  update_menu (self);
   self->focus_composer = FALSE;
 
   if (self->contact == NULL) {
@@ -531,22 +533,6 @@ show_contact (KithChatView *self)
     self->focus_composer = TRUE;
 }
 
-static void
-on_contact_notify (KithChatView *self,
-                   GParamSpec   *pspec,
-                   KithContact  *contact)
-{
-  const char *name = g_param_spec_get_name (pspec);
-
-  if (g_str_equal (name, "state")) {
-    show_contact (self);
-  } else if (g_str_equal (name, "unread-count")) {
-    maybe_mark_read (self);
-  } else {
-    update_header (self);
-  }
-}
-
 /* ---- the window around us ---- */
 
 static void
@@ -580,8 +566,7 @@ kith_chat_view_map (GtkWidget *widget)
   leaflet = gtk_widget_get_ancestor (widget, ADW_TYPE_LEAFLET);
   if (leaflet != NULL && self->leaflet == NULL) {
     self->leaflet = ADW_LEAFLET (leaflet);
-    self->back_binding = g_object_bind_property (leaflet, "folded", self->back_button, "visible",
-                                                 G_BINDING_SYNC_CREATE);
+    g_binding_group_set_source (self->leaflet_bindings, leaflet);
   }
   check_day (self);
   maybe_mark_read (self);
@@ -601,7 +586,7 @@ kith_chat_view_unmap (GtkWidget *widget)
     g_signal_handlers_disconnect_by_func (self->window, on_window_active, self);
     self->window = NULL;
   }
-  g_clear_pointer (&self->back_binding, g_binding_unbind);
+  g_binding_group_set_source (self->leaflet_bindings, NULL);
   self->leaflet = NULL;
   g_clear_handle_id (&self->day_timeout_id, g_source_remove);
 
@@ -711,13 +696,6 @@ on_contacts_changed (KithChatView *self)
   update_none (self);
 }
 
-/* Online or not: the header's presence is live or unknown. */
-static void
-on_session_state (KithChatView *self)
-{
-  update_header (self);
-}
-
 static gboolean
 on_composer_key_pressed (GtkEventControllerKey *controller,
                          guint                  keyval,
@@ -785,8 +763,6 @@ kith_chat_view_constructed (GObject *object)
   g_assert (KITH_IS_SESSION (self->session));
   g_signal_connect_object (kith_session_get_contacts (self->session), "items-changed",
                            G_CALLBACK (on_contacts_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->session, "notify::state",
-                           G_CALLBACK (on_session_state), self, G_CONNECT_SWAPPED);
   update_none (self);
 }
 
@@ -799,13 +775,9 @@ kith_chat_view_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->load_cancellable);
   g_clear_handle_id (&self->day_timeout_id, g_source_remove);
-  if (self->contact != NULL) {
-    g_signal_handlers_disconnect_by_func (self->contact, on_contact_notify, self);
-    g_signal_handlers_disconnect_by_func (self->contact, update_placeholder, self);
-    g_clear_pointer (&self->name_binding, g_binding_unbind);
-    g_clear_pointer (&self->avatar_binding, g_binding_unbind);
-    g_clear_object (&self->contact);
-  }
+  if (self->contact_signals != NULL)
+    g_signal_group_set_target (self->contact_signals, NULL);
+  g_clear_object (&self->contact_signals);
   if (self->messages != NULL) {
     g_signal_handlers_disconnect_by_func (self->messages, on_messages_changed, self);
     if (self->message_list != NULL)
@@ -816,11 +788,13 @@ kith_chat_view_dispose (GObject *object)
     g_signal_handlers_disconnect_by_func (self->window, on_window_active, self);
     self->window = NULL;
   }
-  g_clear_pointer (&self->back_binding, g_binding_unbind);
+  g_clear_object (&self->leaflet_bindings);
+  /* The header's expressions go with the template, before what they watch. */
   gtk_widget_dispose_template (GTK_WIDGET (self), KITH_TYPE_CHAT_VIEW);
   /* The template's unnamed top child too. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
+  g_clear_object (&self->contact);
   g_clear_object (&self->session);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->load_cancellable);
@@ -849,18 +823,14 @@ kith_chat_view_class_init (KithChatViewClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (KITH_TYPE_CONTACT);
+  g_type_ensure (KITH_TYPE_SESSION);
   g_type_ensure (ADW_TYPE_AVATAR);
   g_type_ensure (ADW_TYPE_HEADER_BAR);
   g_type_ensure (ADW_TYPE_STATUS_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-chat-view.ui");
-  gtk_widget_class_bind_template_child (widget_class, KithChatView, header_bar);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, back_button);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, menu_button);
-  gtk_widget_class_bind_template_child (widget_class, KithChatView, title_box);
-  gtk_widget_class_bind_template_child (widget_class, KithChatView, avatar);
-  gtk_widget_class_bind_template_child (widget_class, KithChatView, name_label);
-  gtk_widget_class_bind_template_child (widget_class, KithChatView, presence_dot);
-  gtk_widget_class_bind_template_child (widget_class, KithChatView, presence_label);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, stack);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, request_page);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, accept_button);
@@ -872,9 +842,12 @@ kith_chat_view_class_init (KithChatViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KithChatView, composer_box);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, composer);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, composer_placeholder);
-  gtk_widget_class_bind_template_child (widget_class, KithChatView, send_button);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_edge_overshot);
+  gtk_widget_class_bind_template_callback (widget_class, header_has_contact);
+  gtk_widget_class_bind_template_callback (widget_class, header_dot_visible);
+  gtk_widget_class_bind_template_callback (widget_class, header_dot_classes);
+  gtk_widget_class_bind_template_callback (widget_class, header_presence_text);
 
   gtk_widget_class_install_action (widget_class, "chat.send", NULL, chat_send_action);
   gtk_widget_class_install_action (widget_class, "chat.accept", NULL, chat_accept_action);
@@ -895,6 +868,20 @@ kith_chat_view_init (KithChatView *self)
   self->load_cancellable = g_cancellable_new ();
   self->at_bottom = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Folded, the ancestor leaflet shows a back button (set while mapped). */
+  self->leaflet_bindings = g_binding_group_new ();
+  g_binding_group_bind (self->leaflet_bindings, "folded", self->back_button, "visible",
+                        G_BINDING_SYNC_CREATE);
+
+  /* What of the open contact changes more than the header. */
+  self->contact_signals = g_signal_group_new (KITH_TYPE_CONTACT);
+  g_signal_group_connect_swapped (self->contact_signals, "notify::state",
+                                  G_CALLBACK (show_contact), self);
+  g_signal_group_connect_swapped (self->contact_signals, "notify::unread-count",
+                                  G_CALLBACK (maybe_mark_read), self);
+  g_signal_group_connect_swapped (self->contact_signals, "notify::display-name",
+                                  G_CALLBACK (update_placeholder), self);
   {
     g_autoptr (GDateTime) now = g_date_time_new_now_local ();
 
@@ -944,23 +931,8 @@ kith_chat_view_set_contact (KithChatView *self,
   if (self->contact == contact)
     return;
 
-  if (self->contact != NULL) {
-    g_signal_handlers_disconnect_by_func (self->contact, on_contact_notify, self);
-    g_signal_handlers_disconnect_by_func (self->contact, update_placeholder, self);
-    g_clear_pointer (&self->name_binding, g_binding_unbind);
-    g_clear_pointer (&self->avatar_binding, g_binding_unbind);
-  }
   g_set_object (&self->contact, contact);
-  if (contact != NULL) {
-    self->name_binding = g_object_bind_property (contact, "display-name", self->name_label, "label",
-                                                 G_BINDING_SYNC_CREATE);
-    self->avatar_binding = g_object_bind_property (contact, "display-name", self->avatar, "text",
-                                                   G_BINDING_SYNC_CREATE);
-    g_signal_connect_swapped (contact, "notify::state", G_CALLBACK (on_contact_notify), self);
-    g_signal_connect_swapped (contact, "notify::display-name", G_CALLBACK (update_placeholder), self);
-    g_signal_connect_swapped (contact, "notify::presence", G_CALLBACK (on_contact_notify), self);
-    g_signal_connect_swapped (contact, "notify::unread-count", G_CALLBACK (on_contact_notify), self);
-  }
+  g_signal_group_set_target (self->contact_signals, contact);
   show_contact (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACT]);

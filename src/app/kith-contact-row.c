@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "kith-contact-row.h"
+#include "kith-shown-presence.h"
 
 struct _KithContactRow
 {
@@ -39,13 +40,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (KithContactRow, kith_contact_row, GTK_TYPE_WIDGET)
-
-static const char * const presence_css[] = {
-  "offline", "online", "busy", "idle", "mobile",
-};
-
-/* The dot's class while presence is not known (not connected). */
-#define UNKNOWN_CSS "unknown"
 
 static GtkWidget *
 request_button (const char *icon_name,
@@ -109,9 +103,10 @@ update (KithContactRow *self)
   presence = kith_contact_get_presence (self->contact);
   unread = kith_contact_get_unread_count (self->contact);
 
-  for (guint i = 0; i < G_N_ELEMENTS (presence_css); i++)
-    gtk_widget_remove_css_class (self->presence_dot, presence_css[i]);
-  gtk_widget_remove_css_class (self->presence_dot, UNKNOWN_CSS);
+  for (KithPresence p = KITH_PRESENCE_OFFLINE; p <= KITH_PRESENCE_MOBILE; p++)
+    gtk_widget_remove_css_class (self->presence_dot,
+                                 kith_shown_presence_get_name (kith_shown_presence_from_presence (p)));
+  gtk_widget_remove_css_class (self->presence_dot, KITH_SHOWN_PRESENCE_UNKNOWN_NAME);
 
   switch (state) {
   case KITH_CONTACT_INCOMING:
@@ -125,11 +120,13 @@ update (KithContactRow *self)
   case KITH_CONTACT_ACCEPTED:
   default:
     if (self->presence_known) {
-      subtitle = kith_contact_row_presence_label (presence);
-      gtk_widget_add_css_class (self->presence_dot, kith_contact_row_presence_css (presence));
+      KithShownPresence shown = kith_shown_presence_from_presence (presence);
+
+      subtitle = kith_shown_presence_get_label (shown);
+      gtk_widget_add_css_class (self->presence_dot, kith_shown_presence_get_name (shown));
     } else {
-      subtitle = kith_contact_row_unknown_presence_label (presence);
-      gtk_widget_add_css_class (self->presence_dot, UNKNOWN_CSS);
+      subtitle = kith_shown_presence_get_unknown_label (presence);
+      gtk_widget_add_css_class (self->presence_dot, KITH_SHOWN_PRESENCE_UNKNOWN_NAME);
     }
     break;
   }
@@ -368,45 +365,4 @@ kith_contact_row_set_presence_known (KithContactRow *self,
   self->presence_known = presence_known;
   update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENCE_KNOWN]);
-}
-
-const char *
-kith_contact_row_presence_label (KithPresence presence)
-{
-  switch (presence) {
-  case KITH_PRESENCE_ONLINE:
-    return _("Online");
-  case KITH_PRESENCE_BUSY:
-    return _("Busy");
-  case KITH_PRESENCE_IDLE:
-    return _("Idle");
-  case KITH_PRESENCE_MOBILE:
-    return _("Mobile");
-  case KITH_PRESENCE_OFFLINE:
-  default:
-    return _("Offline");
-  }
-}
-
-const char *
-kith_contact_row_presence_css (KithPresence presence)
-{
-  if ((guint) presence < G_N_ELEMENTS (presence_css))
-    return presence_css[presence];
-  return "offline";
-}
-
-const char *
-kith_contact_row_unknown_presence_label (KithPresence presence)
-{
-  if (presence == KITH_PRESENCE_OFFLINE)
-    return _("Offline");
-  /* The last status heard is stale while Kith is not connected. */
-  return _("Last seen online");
-}
-
-const char *
-kith_contact_row_unknown_presence_css (void)
-{
-  return UNKNOWN_CSS;
 }

@@ -26,12 +26,4 @@ gboolean     kith_contact_row_get_presence_known (KithContactRow *self);
 void         kith_contact_row_set_presence_known (KithContactRow *self,
                                                   gboolean        presence_known);
 
-/* "Online", "Busy", … (translated) and the CSS class of the presence dot. */
-const char  *kith_contact_row_presence_label    (KithPresence    presence);
-const char  *kith_contact_row_presence_css      (KithPresence    presence);
-/* While presence is not known: "Last seen online" or "Offline", and the
- * dot's CSS class ("unknown"). */
-const char  *kith_contact_row_unknown_presence_label (KithPresence presence);
-const char  *kith_contact_row_unknown_presence_css   (void);
-
 G_END_DECLS

@@ -3,16 +3,13 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
-#include "kith-error.h"
+#include "kith-add-contact-dialog.h"
 #include "kith-contact-actions.h"
 #include "kith-contact-row.h"
 #include "kith-contacts-view.h"
-#include "kith-text-rules.h"
 
 struct _KithContactsView
 {
@@ -39,11 +36,7 @@ struct _KithContactsView
   GtkWidget          *empty_add_button;
   GtkWidget          *context_menu;  /* made on the first right click */
 
-  /* the Add Contact dialog while it is open */
-  AdwMessageDialog   *add_dialog;
-  GtkWidget          *add_entry;
-  GtkWidget          *add_error;
-  gboolean            add_busy;
+  GtkWindow          *add_dialog;    /* the Add Contact dialog while it exists */
 };
 
 enum {
@@ -540,172 +533,37 @@ on_search_activate (KithContactsView *self)
 /* ---- the Add Contact dialog ---- */
 
 static void
-on_add_entry_changed (KithContactsView *self)
+on_request_sent (KithContactsView *self)
 {
-  const char *text;
-
-  if (self->add_dialog == NULL)
-    return;
-  text = gtk_editable_get_text (GTK_EDITABLE (self->add_entry));
-  gtk_widget_set_visible (self->add_error, FALSE);
-  gtk_widget_remove_css_class (self->add_entry, "error");
-  adw_message_dialog_set_response_enabled (self->add_dialog, "add",
-                                           !self->add_busy && kith_email_is_valid (text));
-}
-
-static void
-set_add_error (KithContactsView *self,
-               const char       *message)
-{
-  gtk_label_set_label (GTK_LABEL (self->add_error), message);
-  gtk_widget_set_visible (self->add_error, TRUE);
-  gtk_widget_add_css_class (self->add_entry, "error");
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (self->add_entry),
-                                  GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, self->add_error, NULL,
-                                  -1);
-  gtk_widget_grab_focus (self->add_entry);
-}
-
-static void
-on_contact_added (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr (KithContactsView) self = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (!kith_session_finish (KITH_SESSION (source), result, &error)) {
-    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      return;
-    g_debug ("add contact failed: %s", error->message);
-    if (self->add_dialog == NULL)
-      return;
-    self->add_busy = FALSE;
-    gtk_editable_set_editable (GTK_EDITABLE (self->add_entry), TRUE);
-    on_add_entry_changed (self);
-    if (g_error_matches (error, KITH_ERROR, KITH_ERROR_NOT_FOUND))
-      set_add_error (self, _("No Kith account uses this email address."));
-    else if (g_error_matches (error, KITH_ERROR, KITH_ERROR_ALREADY_CONTACT))
-      set_add_error (self, _("This person is already one of your contacts."));
-    else if (g_error_matches (error, KITH_ERROR, KITH_ERROR_INVALID_EMAIL))
-      set_add_error (self, _("This is not a valid email address."));
-    else
-      set_add_error (self, error->message);
-    return;
-  }
-
-  if (self->add_dialog != NULL) {
-    self->add_busy = FALSE;
-    gtk_window_destroy (GTK_WINDOW (self->add_dialog));
-  }
   show_toast (GTK_WIDGET (self), _("Contact request sent"));
 }
 
 static void
-on_add_response (AdwMessageDialog *dialog,
-                 const char       *response,
-                 KithContactsView *self)
-{
-  g_autofree char *email = NULL;
-  KithContact *existing;
-  KithUser *user;
-
-  if (g_strcmp0 (response, "add") != 0) {
-    gtk_window_destroy (GTK_WINDOW (dialog));
-    return;
-  }
-
-  email = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->add_entry))));
-  existing = kith_session_find_contact_by_email (self->session, email);
-  user = kith_session_get_user (self->session);
-  if (user != NULL && g_ascii_strcasecmp (kith_user_get_email (user), email) == 0) {
-    set_add_error (self, _("This is your own email address."));
-    return;
-  }
-  if (existing != NULL) {
-    if (kith_contact_get_state (existing) == KITH_CONTACT_OUTGOING)
-      set_add_error (self, _("You have already sent this person a request."));
-    else
-      set_add_error (self, _("This person is already one of your contacts."));
-    return;
-  }
-
-  self->add_busy = TRUE;
-  gtk_editable_set_editable (GTK_EDITABLE (self->add_entry), FALSE);
-  adw_message_dialog_set_response_enabled (dialog, "add", FALSE);
-  kith_session_add_contact_async (self->session, email, self->cancellable,
-                                  on_contact_added, g_object_ref (self));
-}
-
-/* An AdwMessageDialog closes itself before it emits a response; this one
- * stays open until kithd answered, so that errors show in it. Connected
- * after the class handler, which emits the close response for Escape. */
-static gboolean
-on_add_close_request (GtkWindow        *dialog,
-                      KithContactsView *self)
-{
-  return TRUE;
-}
-
-static void
-on_add_destroy (KithContactsView *self)
+on_add_dialog_destroy (KithContactsView *self)
 {
   self->add_dialog = NULL;
-  self->add_entry = NULL;
-  self->add_error = NULL;
-  self->add_busy = FALSE;
 }
 
 void
 kith_contacts_view_add_contact (KithContactsView *self)
 {
-  GtkWidget *box;
   GtkRoot *root;
 
   g_return_if_fail (KITH_IS_CONTACTS_VIEW (self));
 
   if (self->add_dialog != NULL) {
-    gtk_window_present (GTK_WINDOW (self->add_dialog));
+    gtk_window_present (self->add_dialog);
     return;
   }
 
   root = gtk_widget_get_root (GTK_WIDGET (self));
-  self->add_dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                                                 _("Add Contact"),
-                                                                 _("Enter the email address of the person’s Kith account. They will see your request and can accept it.")));
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  self->add_entry = gtk_entry_new ();
-  gtk_entry_set_input_purpose (GTK_ENTRY (self->add_entry), GTK_INPUT_PURPOSE_EMAIL);
-  gtk_entry_set_placeholder_text (GTK_ENTRY (self->add_entry), _("name@example.com"));
-  gtk_entry_set_activates_default (GTK_ENTRY (self->add_entry), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->add_entry),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Email address"),
-                                  -1);
-  self->add_error = gtk_label_new (NULL);
-  gtk_label_set_wrap (GTK_LABEL (self->add_error), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (self->add_error), 0);
-  gtk_widget_add_css_class (self->add_error, "error");
-  gtk_widget_set_visible (self->add_error, FALSE);
-  gtk_box_append (GTK_BOX (box), self->add_entry);
-  gtk_box_append (GTK_BOX (box), self->add_error);
-  adw_message_dialog_set_extra_child (self->add_dialog, box);
-
-  adw_message_dialog_add_responses (self->add_dialog,
-                                    "cancel", _("_Cancel"),
-                                    "add", _("_Send Request"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (self->add_dialog, "add", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (self->add_dialog, "add");
-  adw_message_dialog_set_close_response (self->add_dialog, "cancel");
-  adw_message_dialog_set_response_enabled (self->add_dialog, "add", FALSE);
-
-  g_signal_connect_swapped (self->add_entry, "changed", G_CALLBACK (on_add_entry_changed), self);
-  g_signal_connect (self->add_dialog, "response", G_CALLBACK (on_add_response), self);
-  g_signal_connect_after (self->add_dialog, "close-request", G_CALLBACK (on_add_close_request), self);
-  g_signal_connect_swapped (self->add_dialog, "destroy", G_CALLBACK (on_add_destroy), self);
-
-  gtk_window_present (GTK_WINDOW (self->add_dialog));
-  gtk_widget_grab_focus (self->add_entry);
+  self->add_dialog = GTK_WINDOW (kith_add_contact_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                              self->session, self->cancellable));
+  g_signal_connect_object (self->add_dialog, "destroy", G_CALLBACK (on_add_dialog_destroy),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->add_dialog, "request-sent", G_CALLBACK (on_request_sent),
+                           self, G_CONNECT_SWAPPED);
+  gtk_window_present (self->add_dialog);
 }
 
 /* ---- actions ---- */
@@ -884,10 +742,8 @@ kith_contacts_view_dispose (GObject *object)
   GtkWidget *child;
 
   g_cancellable_cancel (self->cancellable);
-  if (self->add_dialog != NULL) {
-    self->add_busy = FALSE;
-    gtk_window_destroy (GTK_WINDOW (self->add_dialog));
-  }
+  if (self->add_dialog != NULL)
+    gtk_window_destroy (self->add_dialog);   /* on_add_dialog_destroy () clears it */
   g_clear_handle_id (&self->resort_id, g_source_remove);
   if (self->watched != NULL) {
     GHashTableIter iter;

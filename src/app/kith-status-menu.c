@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
+#include "kith-shown-presence.h"
 #include "kith-status-menu.h"
 
 struct _KithStatusMenu
@@ -30,7 +31,7 @@ struct _KithStatusMenu
 
   KithSession       *session;
   KithUser          *user;
-  const char        *presence_name;
+  KithShownPresence  presence;
 };
 
 enum {
@@ -43,26 +44,21 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (KithStatusMenu, kith_status_menu, GTK_TYPE_WIDGET)
 
-static const char * const presence_names[] = {
-  "online", "busy", "idle", "mobile", "hidden", "offline",
-};
-
 static void
 update_presence (KithStatusMenu *self)
 {
-  const char *name = kith_presence_name_for_session (self->session);
+  KithShownPresence presence = kith_shown_presence_for_session (self->session);
   g_autofree char *tooltip = NULL;
 
-  for (guint i = 0; i < G_N_ELEMENTS (presence_names); i++)
-    gtk_widget_remove_css_class (self->dot, presence_names[i]);
-  gtk_widget_add_css_class (self->dot, name);
-  self->presence_name = name;
+  gtk_widget_remove_css_class (self->dot, kith_shown_presence_get_name (self->presence));
+  gtk_widget_add_css_class (self->dot, kith_shown_presence_get_name (presence));
+  self->presence = presence;
 
-  gtk_widget_set_visible (self->idle_check, g_str_equal (name, "idle"));
-  gtk_widget_set_visible (self->mobile_check, g_str_equal (name, "mobile"));
+  gtk_widget_set_visible (self->idle_check, presence == KITH_SHOWN_PRESENCE_IDLE);
+  gtk_widget_set_visible (self->mobile_check, presence == KITH_SHOWN_PRESENCE_MOBILE);
 
   /* Translators: the tooltip of the avatar button, %s is a status such as "Busy" */
-  tooltip = g_strdup_printf (_("Status and account (%s)"), kith_presence_name_describe (name));
+  tooltip = g_strdup_printf (_("Status and account (%s)"), kith_shown_presence_get_label (presence));
   gtk_widget_set_tooltip_text (self->button, tooltip);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip,
@@ -349,7 +345,7 @@ kith_status_menu_init (KithStatusMenu *self)
 {
   GtkEventController *shortcuts;
 
-  self->presence_name = "offline";
+  self->presence = KITH_SHOWN_PRESENCE_OFFLINE;
   gtk_widget_init_template (GTK_WIDGET (self));
 
   g_signal_connect_after (self->popover, "show", G_CALLBACK (on_popover_show), self);
@@ -397,53 +393,5 @@ kith_status_menu_get_presence_name (KithStatusMenu *self)
 {
   g_return_val_if_fail (KITH_IS_STATUS_MENU (self), NULL);
 
-  return self->presence_name;
-}
-
-const char *
-kith_presence_name_for_session (KithSession *session)
-{
-  KithStatusManager *status;
-  KithSessionState state;
-
-  g_return_val_if_fail (KITH_IS_SESSION (session), "offline");
-
-  state = kith_session_get_state (session);
-  if (state != KITH_SESSION_ONLINE)
-    return "offline";
-
-  status = kith_session_get_status (session);
-  if (kith_status_manager_get_chosen (status) == KITH_CHOSEN_HIDDEN)
-    return "hidden";
-
-  switch (kith_status_manager_get_presence (status)) {
-  case KITH_PRESENCE_ONLINE:
-    return "online";
-  case KITH_PRESENCE_BUSY:
-    return "busy";
-  case KITH_PRESENCE_IDLE:
-    return "idle";
-  case KITH_PRESENCE_MOBILE:
-    return "mobile";
-  case KITH_PRESENCE_OFFLINE:
-  default:
-    return "offline";
-  }
-}
-
-const char *
-kith_presence_name_describe (const char *name)
-{
-  if (g_strcmp0 (name, "online") == 0)
-    return _("Online");
-  if (g_strcmp0 (name, "busy") == 0)
-    return _("Busy");
-  if (g_strcmp0 (name, "idle") == 0)
-    return _("Idle");
-  if (g_strcmp0 (name, "mobile") == 0)
-    return _("Mobile");
-  if (g_strcmp0 (name, "hidden") == 0)
-    return _("Hidden");
-
-  return _("Offline");
+  return kith_shown_presence_get_name (self->presence);
 }

@@ -24,10 +24,7 @@ GtkWidget  *kith_status_menu_new                  (KithSession *session);
 void        kith_status_menu_popup                (KithStatusMenu *self);
 void        kith_status_menu_popdown              (KithStatusMenu *self);
 /* "online", "busy", "idle", "mobile", "hidden" or "offline": the name of
- * the dot (CSS class .presence-dot.NAME) and of the tray icon. */
+ * the dot's CSS class (kith_shown_presence_get_name ()). */
 const char *kith_status_menu_get_presence_name    (KithStatusMenu *self);
-const char *kith_presence_name_for_session        (KithSession *session);
-/* The translated name of a presence name, e.g. "Busy". */
-const char *kith_presence_name_describe           (const char  *name);
 
 G_END_DECLS

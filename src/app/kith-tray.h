@@ -3,16 +3,22 @@
 
 #include <gio/gio.h>
 
+#include "kith-shown-presence.h"
+#include "kith-tray-item.h"
+#include "kith-tray-menu.h"
+
 G_BEGIN_DECLS
 
 /*
  * KithTray: Kith's icon in the system tray.
  *
- * A StatusNotifierItem (org.kde.StatusNotifierItem at /StatusNotifierItem)
- * with its menu exported as com.canonical.dbusmenu (at /MenuBar), both
- * plain GDBus. The item owns the bus name org.kde.StatusNotifierItem-PID-N
- * and registers it with org.kde.StatusNotifierWatcher whenever a watcher is
- * on the bus, again each time the watcher restarts.
+ * It owns the two objects on the bus, KithTrayItem (the
+ * org.kde.StatusNotifierItem at /StatusNotifierItem) and KithTrayMenu (its
+ * com.canonical.dbusmenu at /MenuBar), both gdbus-codegen skeletons of the
+ * XML in src/app/dbus; it owns the bus name
+ * org.kde.StatusNotifierItem-PID-N and registers it with
+ * org.kde.StatusNotifierWatcher whenever a watcher is on the bus, again each
+ * time the watcher restarts.
  *
  * No widgets here: the application binds the properties (presence, unread,
  * signed-in, chosen-status) and answers the signals (activate,
@@ -20,9 +26,6 @@ G_BEGIN_DECLS
  * shows the icon, that is whether closing the window may keep Kith running.
  * See docs/desktop.md.
  */
-
-#define KITH_TRAY_ITEM_PATH "/StatusNotifierItem"
-#define KITH_TRAY_MENU_PATH "/MenuBar"
 
 #define KITH_TYPE_TRAY (kith_tray_get_type ())
 
@@ -40,9 +43,9 @@ gboolean         kith_tray_get_registered      (KithTray         *self);
 gboolean         kith_tray_get_host_available  (KithTray         *self);
 gboolean         kith_tray_get_host_known      (KithTray         *self);
 
-const char      *kith_tray_get_presence        (KithTray         *self);
+KithShownPresence kith_tray_get_presence      (KithTray         *self);
 void             kith_tray_set_presence        (KithTray         *self,
-                                                const char       *presence);
+                                                KithShownPresence presence);
 guint            kith_tray_get_unread          (KithTray         *self);
 void             kith_tray_set_unread          (KithTray         *self,
                                                 guint             unread);

@@ -5,18 +5,11 @@
 
 #include <glib/gi18n.h>
 
+#include "kith-account-page.h"
 #include "kith-login-page.h"
-#include "kith-status-menu.h"
+#include "kith-main-page.h"
+#include "kith-signing-in-page.h"
 #include "kith-window.h"
-#ifdef HAVE_KITH_CONTACTS_VIEW
-# include "kith-contacts-view.h"
-#endif
-#ifdef HAVE_KITH_CHAT_VIEW
-# include "kith-chat-view.h"
-#endif
-#ifdef HAVE_KITH_ACCOUNT_PAGE
-# include "kith-account-page.h"
-#endif
 
 struct _KithWindow
 {
@@ -25,28 +18,16 @@ struct _KithWindow
   GtkWidget            *toast_overlay;
   GtkWidget            *stack;
   GtkWidget            *login_box;
-  GtkWidget            *signing_in_spinner;
-  GtkWidget            *leaflet;
-  GtkWidget            *sidebar;
-  GtkWidget            *sidebar_header;
-  GtkWidget            *sidebar_title;
-  GtkWidget            *sidebar_bin;
-  GtkWidget            *content;
-  GtkWidget            *content_header;
-  GtkWidget            *chat_title;
-  GtkWidget            *content_stack;
-  GtkWidget            *empty_status;
   GtkWidget            *account_box;
 
+  /* The pages but the first are made when first shown (HACKING.md). */
   GtkWidget            *login_page;
-  GtkWidget            *status_menu;
-  GtkWidget            *contacts_view;
-  GtkWidget            *chat_view;
+  GtkWidget            *signing_in_page;
+  GtkWidget            *main_page;
   GtkWidget            *account_page;
 
   KithSession          *session;
   GSettings            *settings;
-  KithContact          *chat_contact;
   char                 *pending_message;
   gboolean              restoring;
   gboolean              restoring_cached;   /* a last-account record: main page at once */
@@ -65,9 +46,8 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (KithWindow, kith_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static void ensure_main_content (KithWindow *self);
+static KithMainPage *ensure_main_page (KithWindow *self);
 static void ensure_account_page (KithWindow *self);
-
 static GtkWidget *ensure_login_page (KithWindow *self);
 static void ensure_signing_in_page (KithWindow *self);
 
@@ -83,7 +63,7 @@ set_page (KithWindow *self,
   if (g_str_equal (name, "signing-in"))
     ensure_signing_in_page (self);
   if (g_str_equal (name, "main") || g_str_equal (name, "account"))
-    ensure_main_content (self);
+    ensure_main_page (self);
   if (g_str_equal (name, "account"))
     ensure_account_page (self);
 
@@ -98,70 +78,9 @@ set_page (KithWindow *self,
 
   g_debug ("Page %s", name);
   gtk_stack_set_visible_child_full (GTK_STACK (self->stack), name, transition);
-  if (self->signing_in_spinner != NULL)
-    gtk_spinner_set_spinning (GTK_SPINNER (self->signing_in_spinner),
-                              g_str_equal (name, "signing-in"));
-}
-
-static void
-update_chat_title (KithWindow *self)
-{
-  g_autofree char *window_title = NULL;
-
-  if (self->chat_contact == NULL) {
-    if (self->chat_title != NULL) {
-      adw_window_title_set_title (ADW_WINDOW_TITLE (self->chat_title), "");
-      adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->chat_title), "");
-    }
-    gtk_window_set_title (GTK_WINDOW (self), _("Kith"));
-    return;
-  }
-
-  /* The window list and task switcher say whose chat is open. */
-  /* Translators: the window title while a chat is open: "Contact Name – Kith" */
-  window_title = g_strdup_printf (_("%s – Kith"), kith_contact_get_display_name (self->chat_contact));
-  gtk_window_set_title (GTK_WINDOW (self), window_title);
-  if (self->chat_title == NULL)
-    return;
-
-  adw_window_title_set_title (ADW_WINDOW_TITLE (self->chat_title),
-                              kith_contact_get_display_name (self->chat_contact));
-  if (kith_contact_get_is_request (self->chat_contact)) {
-    adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->chat_title), _("Contact request"));
-  } else {
-    const char *name = kith_presence_to_string (kith_contact_get_presence (self->chat_contact));
-
-    adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->chat_title),
-                                   kith_presence_name_describe (name));
-  }
-}
-
-static void
-set_chat_contact (KithWindow  *self,
-                  KithContact *contact)
-{
-  if (self->chat_contact == contact)
-    return;
-
-  if (self->chat_contact != NULL)
-    g_signal_handlers_disconnect_by_func (self->chat_contact, update_chat_title, self);
-  g_set_object (&self->chat_contact, contact);
-  if (contact != NULL)
-    g_signal_connect_object (contact, "notify", G_CALLBACK (update_chat_title),
-                             self, G_CONNECT_SWAPPED);
-  update_chat_title (self);
-}
-
-/* Shown from the cache (or offline for a moment): say so until online. */
-static void
-update_connecting (KithWindow *self)
-{
-  KithSessionState state = kith_session_get_state (self->session);
-  gboolean connecting = state == KITH_SESSION_SIGNING_IN || state == KITH_SESSION_RECONNECTING;
-
-  if (self->sidebar_title != NULL)
-    adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->sidebar_title),
-                                   connecting ? _("Connecting…") : "");
+  if (self->signing_in_page != NULL)
+    kith_signing_in_page_set_spinning (KITH_SIGNING_IN_PAGE (self->signing_in_page),
+                                       g_str_equal (name, "signing-in"));
 }
 
 static void
@@ -169,8 +88,6 @@ follow_session (KithWindow *self)
 {
   KithSessionState state = kith_session_get_state (self->session);
   const char *page = gtk_stack_get_visible_child_name (GTK_STACK (self->stack));
-
-  update_connecting (self);
 
   switch (state) {
   case KITH_SESSION_ONLINE:
@@ -189,14 +106,8 @@ follow_session (KithWindow *self)
     break;
 
   case KITH_SESSION_SIGNED_OUT:
-    set_chat_contact (self, NULL);
-#ifdef HAVE_KITH_CHAT_VIEW
-    if (self->chat_view != NULL)
-      kith_chat_view_set_contact (KITH_CHAT_VIEW (self->chat_view), NULL);
-#else
-    if (self->content_stack != NULL)
-      gtk_stack_set_visible_child_name (GTK_STACK (self->content_stack), "empty");
-#endif
+    if (self->main_page != NULL)
+      kith_main_page_close_chat (KITH_MAIN_PAGE (self->main_page));
     if (g_strcmp0 (page, "login") != 0 || self->pending_message != NULL) {
       kith_login_page_reset (KITH_LOGIN_PAGE (ensure_login_page (self)));
       if (self->pending_message != NULL) {
@@ -243,28 +154,6 @@ on_hide_account (GtkWidget  *widget,
 }
 
 static void
-on_back (GtkWidget  *widget,
-         const char *action_name,
-         GVariant   *parameter)
-{
-  KithWindow *self = KITH_WINDOW (widget);
-
-  if (self->leaflet != NULL)
-    adw_leaflet_navigate (ADW_LEAFLET (self->leaflet), ADW_NAVIGATION_DIRECTION_BACK);
-}
-
-#ifdef HAVE_KITH_CONTACTS_VIEW
-static void
-on_contact_activated (GtkWidget   *view,
-                      KithContact *contact,
-                      KithWindow  *self)
-{
-  kith_window_open_chat (self, contact);
-}
-#endif
-
-#ifdef HAVE_KITH_ACCOUNT_PAGE
-static void
 on_account_done (GtkWidget  *page,
                  KithWindow *self)
 {
@@ -288,32 +177,6 @@ on_account_deleted (GtkWidget  *page,
     self->pending_message = g_strdup (text);
   }
 }
-#endif
-
-#ifdef HAVE_KITH_CHAT_VIEW
-/* The chat pane closed its chat by itself (the contact was removed). */
-static void
-on_chat_view_contact (KithWindow *self)
-{
-  if (kith_chat_view_get_contact (KITH_CHAT_VIEW (self->chat_view)) == NULL)
-    set_chat_contact (self, NULL);
-}
-#endif
-
-#if !defined (HAVE_KITH_CONTACTS_VIEW) || !defined (HAVE_KITH_CHAT_VIEW) || !defined (HAVE_KITH_ACCOUNT_PAGE)
-static GtkWidget *
-placeholder (const char *icon_name,
-             const char *title,
-             const char *description)
-{
-  return g_object_new (ADW_TYPE_STATUS_PAGE,
-                       "icon-name", icon_name,
-                       "title", title,
-                       "description", description,
-                       "vexpand", TRUE,
-                       NULL);
-}
-#endif
 
 /* Built when first needed: a stay-signed-in start never shows it. */
 static GtkWidget *
@@ -327,127 +190,28 @@ ensure_login_page (KithWindow *self)
   return self->login_page;
 }
 
-/* One of the window's own UI files, built: failing is a bug. */
-static GtkBuilder *
-build_ui (const char *resource)
-{
-  g_autoptr (GError) error = NULL;
-  GtkBuilder *builder = gtk_builder_new ();
-
-  gtk_builder_set_translation_domain (builder, GETTEXT_PACKAGE);
-  if (!gtk_builder_add_from_resource (builder, resource, &error))
-    g_error ("%s: %s", resource, error->message);
-  return builder;
-}
-
-/* "Signing in…", from its own UI file the first time it is shown. */
+/* "Signing in…", the first time it is shown. */
 static void
 ensure_signing_in_page (KithWindow *self)
 {
-  g_autoptr (GtkBuilder) builder = NULL;
-
-  if (self->signing_in_spinner != NULL)
+  if (self->signing_in_page != NULL)
     return;
 
-  builder = build_ui ("/im/kith/Kith/kith-window-signing-in.ui");
-  self->signing_in_spinner = GTK_WIDGET (gtk_builder_get_object (builder, "signing_in_spinner"));
-  gtk_stack_add_named (GTK_STACK (self->stack),
-                       GTK_WIDGET (gtk_builder_get_object (builder, "signing_in_page")), "signing-in");
+  self->signing_in_page = kith_signing_in_page_new ();
+  gtk_stack_add_named (GTK_STACK (self->stack), self->signing_in_page, "signing-in");
 }
 
-/* The main page's frame: header bars, the sidebar and the chat pane's
- * place, from its own UI file the first time it is needed. */
-static void
+/* The main page, the first time it is needed (HACKING.md, "Code style"). */
+static KithMainPage *
 ensure_main_page (KithWindow *self)
 {
-  g_autoptr (GtkBuilder) builder = NULL;
-
-  if (self->leaflet != NULL)
-    return;
-
-  builder = build_ui ("/im/kith/Kith/kith-window-main.ui");
-#define MAIN_WIDGET(name) self->name = GTK_WIDGET (gtk_builder_get_object (builder, #name))
-  MAIN_WIDGET (leaflet);
-  MAIN_WIDGET (sidebar);
-  MAIN_WIDGET (sidebar_header);
-  MAIN_WIDGET (sidebar_title);
-  MAIN_WIDGET (sidebar_bin);
-  MAIN_WIDGET (content);
-  MAIN_WIDGET (content_header);
-  MAIN_WIDGET (chat_title);
-  MAIN_WIDGET (content_stack);
-  MAIN_WIDGET (empty_status);
-#undef MAIN_WIDGET
-  /* Folded, the content's header has the window buttons and a back button.
-   * (GBindings rather than the UI file's expression bindings: those warn
-   * when the window is destroyed, GTK 4.8 unwatching a finalized leaflet.) */
-  g_object_bind_property (self->leaflet, "folded", self->sidebar_header, "show-end-title-buttons",
-                          G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->leaflet, "folded", self->content_header, "show-start-title-buttons",
-                          G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->leaflet, "folded", gtk_builder_get_object (builder, "back_button"),
-                          "visible", G_BINDING_SYNC_CREATE);
-  gtk_stack_add_named (GTK_STACK (self->stack), self->leaflet, "main");
-
-  update_connecting (self);
-  update_chat_title (self);
-}
-
-/* The status menu's avatar is an SVG icon (librsvg): built with the main page. */
-static void
-ensure_status_menu (KithWindow *self)
-{
-  if (self->status_menu != NULL)
-    return;
-
-  self->status_menu = kith_status_menu_new (self->session);
-  adw_header_bar_pack_start (ADW_HEADER_BAR (self->sidebar_header), self->status_menu);
-}
-
-static void
-ensure_chat_view (KithWindow *self)
-{
-  if (self->chat_view != NULL)
-    return;
-
-  ensure_main_page (self);
-#ifdef HAVE_KITH_CHAT_VIEW
-  /* The chat view has its own header bar and empty state. */
-  self->chat_view = GTK_WIDGET (kith_chat_view_new (self->session));
-  g_signal_connect_object (self->chat_view, "notify::contact", G_CALLBACK (on_chat_view_contact),
-                           self, G_CONNECT_SWAPPED);
-  gtk_widget_set_visible (self->content_header, FALSE);
-#else
-  self->chat_view = placeholder ("user-available-symbolic", "", _("Chats come in a later version"));
-#endif
-  gtk_stack_add_named (GTK_STACK (self->content_stack), self->chat_view, "chat");
-#ifdef HAVE_KITH_CHAT_VIEW
-  gtk_stack_set_visible_child (GTK_STACK (self->content_stack), self->chat_view);
-#endif
-}
-
-/* The contacts first, so that a restore shows the list at once: the chat
- * pane and My Account come after the list is drawn (or when first needed). */
-static void
-ensure_main_content (KithWindow *self)
-{
-  if (self->contacts_view != NULL)
-    return;
-
-  ensure_main_page (self);
-  ensure_status_menu (self);
-  adw_status_page_set_icon_name (ADW_STATUS_PAGE (self->empty_status), "im.kith.Kith-symbolic");
-
-#ifdef HAVE_KITH_CONTACTS_VIEW
-  self->contacts_view = kith_contacts_view_new (self->session);
-  g_signal_connect_object (self->contacts_view, "contact-activated",
-                           G_CALLBACK (on_contact_activated), self, 0);
-#else
-  self->contacts_view = placeholder ("system-users-symbolic", _("Contacts"),
-                                     _("Your contacts will be listed here"));
-#endif
-  gtk_widget_set_vexpand (self->contacts_view, TRUE);
-  gtk_box_append (GTK_BOX (self->sidebar_bin), self->contacts_view);
+  if (self->main_page == NULL) {
+    self->main_page = kith_main_page_new (self->session);
+    /* The window list and task switcher say whose chat is open. */
+    g_object_bind_property (self->main_page, "title", self, "title", G_BINDING_SYNC_CREATE);
+    gtk_stack_add_named (GTK_STACK (self->stack), self->main_page, "main");
+  }
+  return KITH_MAIN_PAGE (self->main_page);
 }
 
 static void
@@ -456,28 +220,126 @@ ensure_account_page (KithWindow *self)
   if (self->account_page != NULL)
     return;
 
-#ifdef HAVE_KITH_ACCOUNT_PAGE
   self->account_page = GTK_WIDGET (kith_account_page_new (self->session));
   g_signal_connect_object (self->account_page, "done", G_CALLBACK (on_account_done), self, 0);
   g_signal_connect_object (self->account_page, "account-deleted",
                            G_CALLBACK (on_account_deleted), self, 0);
-#else
-  {
-    GtkWidget *header = adw_header_bar_new ();
-    GtkWidget *back = gtk_button_new_from_icon_name ("go-previous-symbolic");
-
-    gtk_actionable_set_action_name (GTK_ACTIONABLE (back), "win.hide-account");
-    gtk_widget_set_tooltip_text (back, _("Back"));
-    adw_header_bar_pack_start (ADW_HEADER_BAR (header), back);
-    adw_header_bar_set_title_widget (ADW_HEADER_BAR (header),
-                                     adw_window_title_new (_("My Account"), ""));
-    gtk_box_append (GTK_BOX (self->account_box), header);
-    self->account_page = placeholder ("avatar-default-symbolic", _("My Account"),
-                                      _("Your profile will be shown here"));
-  }
-#endif
   gtk_widget_set_vexpand (self->account_page, TRUE);
   gtk_box_append (GTK_BOX (self->account_box), self->account_page);
+}
+
+/* The contact list is on screen (the main page shown). */
+static gboolean
+contacts_mapped (KithWindow *self)
+{
+  return self->main_page != NULL &&
+         gtk_widget_get_mapped (kith_main_page_get_contacts_view (KITH_MAIN_PAGE (self->main_page)));
+}
+
+static gboolean
+chat_view_made (KithWindow *self)
+{
+  return self->main_page != NULL &&
+         kith_main_page_get_chat_view (KITH_MAIN_PAGE (self->main_page)) != NULL;
+}
+
+/* KITH_STARTUP_TRACE=1 (build-aux/bench startup): say on stderr when the
+ * first frame is drawn and when the contact list is first on screen.
+ * Checked after each frame is painted, and timed after an XSync, so that
+ * the X server has the frame's pixels. */
+static void
+on_trace_after_paint (GdkFrameClock *clock,
+                      KithWindow    *self)
+{
+  static gboolean first, shown;
+
+  if (!first) {
+    first = TRUE;
+    gdk_display_sync (gtk_widget_get_display (GTK_WIDGET (self)));
+    g_printerr ("kith-startup: first-frame %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
+  }
+  if (!contacts_mapped (self) ||
+      g_list_model_get_n_items (kith_session_get_contacts (self->session)) == 0)
+    return;
+
+  gdk_display_sync (gtk_widget_get_display (GTK_WIDGET (self)));
+  if (!shown) {
+    shown = TRUE;
+    g_printerr ("kith-startup: contacts-shown %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
+  }
+  if (gtk_stack_get_transition_running (GTK_STACK (self->stack))) {
+    /* The transition ends in the next frame's update: make sure there is one. */
+    gtk_widget_queue_draw (self->stack);
+    return;
+  }
+
+  g_printerr ("kith-startup: contacts-drawn %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
+  g_signal_handlers_disconnect_by_func (clock, on_trace_after_paint, self);
+}
+
+static void
+on_trace_realize (KithWindow *self)
+{
+  g_signal_connect_object (gtk_widget_get_frame_clock (GTK_WIDGET (self)), "after-paint",
+                           G_CALLBACK (on_trace_after_paint), self, 0);
+}
+
+/* One at a time, so that each is a short block of the main loop. */
+static gboolean
+build_rest_idle (gpointer user_data)
+{
+  KithWindow *self = user_data;
+
+  if (!chat_view_made (self)) {
+    kith_main_page_ensure_chat_view (ensure_main_page (self));
+    return G_SOURCE_CONTINUE;
+  }
+  ensure_account_page (self);
+
+  self->build_idle_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* The chat pane and My Account are built once the contact list has been
+ * drawn (or the session is online with an empty list), after that frame;
+ * or before, when first needed. */
+static void
+on_after_paint (GdkFrameClock *clock,
+                KithWindow    *self)
+{
+  if (chat_view_made (self) && self->account_page != NULL) {
+    g_clear_signal_handler (&self->after_paint_id, clock);
+    return;
+  }
+
+  if (!contacts_mapped (self))
+    return;
+  if (g_list_model_get_n_items (kith_session_get_contacts (self->session)) == 0 &&
+      kith_session_get_state (self->session) != KITH_SESSION_ONLINE)
+    return;
+
+  g_clear_signal_handler (&self->after_paint_id, clock);
+  if (self->build_idle_id == 0)
+    self->build_idle_id = g_idle_add_full (G_PRIORITY_LOW, build_rest_idle, self, NULL);
+}
+
+static void
+on_realize (KithWindow *self)
+{
+  if ((!chat_view_made (self) || self->account_page == NULL) && self->after_paint_id == 0)
+    self->after_paint_id = g_signal_connect_object (gtk_widget_get_frame_clock (GTK_WIDGET (self)),
+                                                    "after-paint", G_CALLBACK (on_after_paint),
+                                                    self, 0);
+}
+
+static void
+on_unrealize (KithWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  if (clock != NULL)
+    g_clear_signal_handler (&self->after_paint_id, clock);
+  self->after_paint_id = 0;
 }
 
 static void
@@ -546,9 +408,6 @@ kith_window_dispose (GObject *object)
   KithWindow *self = KITH_WINDOW (object);
 
   g_clear_handle_id (&self->build_idle_id, g_source_remove);
-  if (self->chat_contact != NULL)
-    g_signal_handlers_disconnect_by_func (self->chat_contact, update_chat_title, self);
-  g_clear_object (&self->chat_contact);
 
   G_OBJECT_CLASS (kith_window_parent_class)->dispose (object);
 }
@@ -593,111 +452,11 @@ kith_window_class_init (KithWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.show-account", NULL, on_show_account);
   gtk_widget_class_install_action (widget_class, "win.hide-account", NULL, on_hide_account);
-  gtk_widget_class_install_action (widget_class, "win.back", NULL, on_back);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
                                        "win.show-account", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0,
                                        "win.hide-account", NULL);
-}
-
-/* KITH_STARTUP_TRACE=1 (build-aux/bench startup): say on stderr when the
- * first frame is drawn and when the contact list is first on screen.
- * Checked after each frame is painted, and timed after an XSync, so that
- * the X server has the frame's pixels. */
-static void
-on_trace_after_paint (GdkFrameClock *clock,
-                      KithWindow    *self)
-{
-  static gboolean first, shown;
-
-  if (!first) {
-    first = TRUE;
-    gdk_display_sync (gtk_widget_get_display (GTK_WIDGET (self)));
-    g_printerr ("kith-startup: first-frame %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
-  }
-  if (self->contacts_view == NULL || !gtk_widget_get_mapped (self->contacts_view) ||
-      g_list_model_get_n_items (kith_session_get_contacts (self->session)) == 0)
-    return;
-
-  gdk_display_sync (gtk_widget_get_display (GTK_WIDGET (self)));
-  if (!shown) {
-    shown = TRUE;
-    g_printerr ("kith-startup: contacts-shown %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
-  }
-  if (gtk_stack_get_transition_running (GTK_STACK (self->stack))) {
-    /* The transition ends in the next frame's update: make sure there is one. */
-    gtk_widget_queue_draw (self->stack);
-    return;
-  }
-
-  g_printerr ("kith-startup: contacts-drawn %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
-  g_signal_handlers_disconnect_by_func (clock, on_trace_after_paint, self);
-}
-
-static void
-on_trace_realize (KithWindow *self)
-{
-  g_signal_connect_object (gtk_widget_get_frame_clock (GTK_WIDGET (self)), "after-paint",
-                           G_CALLBACK (on_trace_after_paint), self, 0);
-}
-
-/* One at a time, so that each is a short block of the main loop. */
-static gboolean
-build_rest_idle (gpointer user_data)
-{
-  KithWindow *self = user_data;
-
-  if (self->chat_view == NULL) {
-    ensure_chat_view (self);
-    return G_SOURCE_CONTINUE;
-  }
-  ensure_account_page (self);
-
-  self->build_idle_id = 0;
-  return G_SOURCE_REMOVE;
-}
-
-/* The chat pane and My Account are built once the contact list has been
- * drawn (or the session is online with an empty list), after that frame;
- * or before, when first needed. */
-static void
-on_after_paint (GdkFrameClock *clock,
-                KithWindow    *self)
-{
-  if (self->chat_view != NULL && self->account_page != NULL) {
-    g_clear_signal_handler (&self->after_paint_id, clock);
-    return;
-  }
-
-  if (self->contacts_view == NULL || !gtk_widget_get_mapped (self->contacts_view))
-    return;
-  if (g_list_model_get_n_items (kith_session_get_contacts (self->session)) == 0 &&
-      kith_session_get_state (self->session) != KITH_SESSION_ONLINE)
-    return;
-
-  g_clear_signal_handler (&self->after_paint_id, clock);
-  if (self->build_idle_id == 0)
-    self->build_idle_id = g_idle_add_full (G_PRIORITY_LOW, build_rest_idle, self, NULL);
-}
-
-static void
-on_realize (KithWindow *self)
-{
-  if ((self->chat_view == NULL || self->account_page == NULL) && self->after_paint_id == 0)
-    self->after_paint_id = g_signal_connect_object (gtk_widget_get_frame_clock (GTK_WIDGET (self)),
-                                                    "after-paint", G_CALLBACK (on_after_paint),
-                                                    self, 0);
-}
-
-static void
-on_unrealize (KithWindow *self)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-
-  if (clock != NULL)
-    g_clear_signal_handler (&self->after_paint_id, clock);
-  self->after_paint_id = 0;
 }
 
 static void
@@ -758,19 +517,9 @@ kith_window_open_chat (KithWindow  *self,
   g_return_if_fail (KITH_IS_WINDOW (self));
   g_return_if_fail (KITH_IS_CONTACT (contact));
 
-  ensure_main_content (self);
-  ensure_chat_view (self);
-  set_chat_contact (self, contact);
-#ifdef HAVE_KITH_CHAT_VIEW
-  kith_chat_view_set_contact (KITH_CHAT_VIEW (self->chat_view), contact);
-#else
-  adw_status_page_set_title (ADW_STATUS_PAGE (self->chat_view),
-                             kith_contact_get_display_name (contact));
-#endif
-  gtk_stack_set_visible_child_name (GTK_STACK (self->content_stack), "chat");
   if (g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), "account") == 0)
     set_page (self, "main");
-  adw_leaflet_set_visible_child (ADW_LEAFLET (self->leaflet), self->content);
+  kith_main_page_open_chat (ensure_main_page (self), contact);
 }
 
 void
@@ -816,14 +565,18 @@ kith_window_get_status_menu (KithWindow *self)
 {
   g_return_val_if_fail (KITH_IS_WINDOW (self), NULL);
 
-  ensure_status_menu (self);
-  return self->status_menu;
+  return kith_main_page_get_status_menu (ensure_main_page (self));
 }
 
 KithContact *
 kith_window_get_chat_contact (KithWindow *self)
 {
+  KithChatView *chat;
+
   g_return_val_if_fail (KITH_IS_WINDOW (self), NULL);
 
-  return self->chat_contact;
+  if (self->main_page == NULL)
+    return NULL;
+  chat = kith_main_page_get_chat_view (KITH_MAIN_PAGE (self->main_page));
+  return chat != NULL ? kith_chat_view_get_contact (chat) : NULL;
 }

@@ -14,11 +14,13 @@ G_DECLARE_FINAL_TYPE (KithWindow, kith_window, KITH, WINDOW, AdwApplicationWindo
 /*
  * The main window: an AdwToastOverlay over a GtkStack of
  *   "login"      KithLoginPage,
- *   "signing-in" (stay signed in: restoring the session),
- *   "main"       AdwLeaflet: sidebar (status menu + contacts), chat pane,
- *   "account"    My Account.
- * It follows KithSession:state. Its size is kept in GSettings.
- * Actions: win.show-account, win.hide-account, win.back.
+ *   "signing-in" KithSigningInPage (stay signed in: restoring the session),
+ *   "main"       KithMainPage: sidebar (status menu + contacts), chat pane,
+ *   "account"    KithAccountPage (My Account),
+ * each made the first time it is shown (the chat pane and My Account also
+ * once the contact list has been drawn). It follows KithSession:state; its
+ * title follows KithMainPage:title. Its size is kept in GSettings.
+ * Actions: win.show-account, win.hide-account.
  * Properties: session, settings (construct-only).
  */
 KithWindow *kith_window_new              (GtkApplication *application,
@@ -37,8 +39,9 @@ void        kith_window_set_restoring    (KithWindow  *self,
 /* "login", "signing-in", "main" or "account" */
 const char *kith_window_get_page         (KithWindow  *self);
 GtkWidget  *kith_window_get_login_page   (KithWindow  *self);
+/* Makes the main page if it was never shown. */
 GtkWidget  *kith_window_get_status_menu  (KithWindow  *self);
-/* The contact whose chat is shown, or NULL. */
+/* The chat view's contact, or NULL. */
 KithContact *kith_window_get_chat_contact (KithWindow *self);
 
 G_END_DECLS

@@ -170,3 +170,18 @@ kith_test_run_in_application (GtkApplication *application,
 
   return state.status;
 }
+
+gboolean
+kith_test_init_x11 (int    *argc,
+                    char ***argv)
+{
+  g_test_init (argc, argv, NULL);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+
+  if (g_getenv ("DISPLAY") == NULL || *g_getenv ("DISPLAY") == '\0') {
+    g_test_skip ("No X display (run under xvfb-run)");
+    return FALSE;
+  }
+  g_setenv ("GDK_BACKEND", "x11", TRUE);
+  return TRUE;
+}

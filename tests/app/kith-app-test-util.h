@@ -3,6 +3,8 @@
 
 #include <gtk/gtk.h>
 
+#include "kith-application.h"
+
 G_BEGIN_DECLS
 
 /* Iterate the default main context until @cond holds, for at most
@@ -41,6 +43,11 @@ GdkTexture *kith_test_render       (GtkWidget       *native,
 char    *kith_test_save_screenshot (GtkWidget  *window,
                                     const char *name);
 
+/* g_test_init (), GSettings in memory, and GTK on the X server of $DISPLAY
+ * (tests/app/with-own-display); FALSE, the test skipped, when there is
+ * none: main () then returns 77. */
+gboolean kith_test_init_x11        (int             *argc,
+                                    char          ***argv);
 /* Runs @application (non-unique, without command-line arguments) and, once
  * its window is mapped and focused with animations off, the tests added
  * with g_test_add_func(); then quits it. Returns g_test_run()'s status. */

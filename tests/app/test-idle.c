@@ -20,7 +20,6 @@
  */
 
 static KithApplication *app;
-static int test_status;
 
 static KithStatusManager *
 status (void)
@@ -166,16 +165,11 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr (KithApplication) application = NULL;
-
-  g_test_init (&argc, &argv, NULL);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  int status;
 
   /* XTest and MIT-SCREEN-SAVER need the X server. */
-  if (g_getenv ("DISPLAY") == NULL || *g_getenv ("DISPLAY") == '\0') {
-    g_test_skip ("No X display (run under xvfb-run)");
+  if (!kith_test_init_x11 (&argc, &argv))
     return 77;
-  }
-  g_setenv ("GDK_BACKEND", "x11", TRUE);
 
   g_test_add_func ("/idle/x11", test_x11);
   g_test_add_func ("/idle/app-input", test_app_input);
@@ -183,8 +177,8 @@ main (int   argc,
 
   application = kith_application_new ();
   app = application;
-  test_status = kith_test_run_in_application (GTK_APPLICATION (application), "test-idle");
+  status = kith_test_run_in_application (GTK_APPLICATION (application), "test-idle");
   app = NULL;
 
-  return test_status;
+  return status;
 }

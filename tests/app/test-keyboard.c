@@ -509,15 +509,9 @@ main (int   argc,
   g_autoptr (KithApplication) application = NULL;
   g_autofree char *shots = NULL;
 
-  g_test_init (&argc, &argv, NULL);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-
   /* XTest needs the X server. */
-  if (g_getenv ("DISPLAY") == NULL || *g_getenv ("DISPLAY") == '\0') {
-    g_test_skip ("No X display (run under xvfb-run)");
+  if (!kith_test_init_x11 (&argc, &argv))
     return 77;
-  }
-  g_setenv ("GDK_BACKEND", "x11", TRUE);
   /* The test AT context keeps the accessible properties (GTK_A11Y=none
    * keeps none), without needing an AT-SPI bus. */
   g_setenv ("GTK_A11Y", "test", TRUE);

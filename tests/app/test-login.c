@@ -589,12 +589,12 @@ test_signing_in_page (void)
   back_to_email_step ();
   assert_logo_icon (login_child ("logo"));
   g_assert_false (kith_session_has_last_account (kith_application_get_session (app)));
-  g_assert_null (kith_test_find_by_id (GTK_WIDGET (win), "signing_in_page"));
+  g_assert_null (kith_test_find_by_type (GTK_WIDGET (win), g_type_from_name ("KithSigningInPage")));
 
   kith_window_set_restoring (win, TRUE);
   g_assert_true (page_is ("signing-in"));
   kith_test_settle (GTK_WIDGET (win));
-  page = kith_test_find_by_id (GTK_WIDGET (win), "signing_in_page");
+  page = kith_test_find_by_type (GTK_WIDGET (win), g_type_from_name ("KithSigningInPage"));
   spinner = kith_test_find_by_id (page, "signing_in_spinner");
   g_assert_true (shown (page));
   g_assert_true (shown (spinner));

@@ -22,7 +22,6 @@
  */
 
 static KithApplication *app;
-static int test_status;
 
 /* ---- the fake Background portal ---- */
 
@@ -336,15 +335,11 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr (KithApplication) application = NULL;
+  int status;
   g_autofree char *config_home = NULL;
 
-  g_test_init (&argc, &argv, NULL);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  if (g_getenv ("DISPLAY") == NULL || *g_getenv ("DISPLAY") == '\0') {
-    g_test_skip ("No X display (run under xvfb-run)");
+  if (!kith_test_init_x11 (&argc, &argv))
     return 77;
-  }
-  g_setenv ("GDK_BACKEND", "x11", TRUE);
 
   /* Before GLib reads it: the autostart file goes to a directory of ours. */
   config_home = g_dir_make_tmp ("kith-test-preferences-XXXXXX", NULL);
@@ -358,7 +353,7 @@ main (int   argc,
 
   application = kith_application_new ();
   app = application;
-  test_status = kith_test_run_in_application (GTK_APPLICATION (application), "test-preferences");
+  status = kith_test_run_in_application (GTK_APPLICATION (application), "test-preferences");
   app = NULL;
 
   {
@@ -368,5 +363,5 @@ main (int   argc,
     g_rmdir (config_home);
   }
 
-  return test_status;
+  return status;
 }
