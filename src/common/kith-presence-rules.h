@@ -13,7 +13,7 @@ typedef struct {
 } KithDeviceState;
 
 /*
- * The presence rules of design.md, as one pure function:
+ * The presence rules (docs/protocol.md, frame reference), as one pure function:
  *  1. no connected device                 -> offline
  *  2. chosen hidden                       -> offline (messages and calls still arrive)
  *  3. in a call, or chosen busy           -> busy

@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (KithStatusManager, kith_status_manager, KITH, STATUS_MANAGER, GObject)
 
 /*
- * The user's own status (the "KithPresence" of design.md; named so as not to
+ * The user's own status (docs/architecture.md; not named KithPresence so as not to
  * clash with the KithPresence enum of src/common).
  * Properties:
  *   chosen (KithChosenStatus: online/busy/hidden, from the status menu),
