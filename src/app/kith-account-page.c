@@ -132,7 +132,7 @@ on_name_updated (GObject      *source,
   g_autoptr (KithAccountPage) self = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!kith_session_finish (KITH_SESSION (source), result, &error)) {
+  if (!kith_account_calls_finish (KITH_ACCOUNT_CALLS (source), result, &error)) {
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       return;
     show_toast (self, error->message);
@@ -154,12 +154,9 @@ apply_name (KithAccountPage *self,
     sync_user (self);
     return;
   }
-  kith_session_update_profile_async (self->session,
-                                     first ? name : NULL,
-                                     first ? NULL : name,
-                                     -1,
-                                     self->cancellable,
-                                     on_name_updated, g_object_ref (self));
+  kith_account_calls_update_profile_async (kith_session_get_account_calls (self->session),
+                                           first ? name : NULL, first ? NULL : name, -1,
+                                           self->cancellable, on_name_updated, g_object_ref (self));
 }
 
 static void
@@ -192,7 +189,7 @@ on_notification_updated (GObject      *source,
   g_autoptr (GError) error = NULL;
 
   g_free (data);
-  if (!kith_session_finish (KITH_SESSION (source), result, &error)) {
+  if (!kith_account_calls_finish (KITH_ACCOUNT_CALLS (source), result, &error)) {
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       return;
     show_toast (self, error->message);
@@ -218,8 +215,9 @@ on_notification_state_set (KithAccountPage *self,
   data = g_new0 (SwitchData, 1);
   data->self = g_object_ref (self);
   data->enabled = state;
-  kith_session_update_profile_async (self->session, NULL, NULL, state ? 1 : 0,
-                                     self->cancellable, on_notification_updated, data);
+  kith_account_calls_update_profile_async (kith_session_get_account_calls (self->session), NULL,
+                                           NULL, state ? 1 : 0, self->cancellable,
+                                           on_notification_updated, data);
   /* The state follows once kithd has it. */
   return TRUE;
 }

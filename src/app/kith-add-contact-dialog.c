@@ -73,7 +73,7 @@ on_contact_added (GObject      *source,
   g_autoptr (KithAddContactDialog) self = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!kith_session_finish (KITH_SESSION (source), result, &error)) {
+  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error)) {
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       return;
     g_debug ("add contact failed: %s", error->message);
@@ -132,8 +132,8 @@ on_response (KithAddContactDialog *self,
   self->busy = TRUE;
   gtk_editable_set_editable (GTK_EDITABLE (self->entry), FALSE);
   adw_message_dialog_set_response_enabled (dialog, "add", FALSE);
-  kith_session_add_contact_async (self->session, email, self->cancellable,
-                                  on_contact_added, g_object_ref (self));
+  kith_contact_list_add_async (kith_session_get_contact_list (self->session), email,
+                               self->cancellable, on_contact_added, g_object_ref (self));
 }
 
 /* An AdwMessageDialog closes itself before it emits a response; this one

@@ -107,7 +107,7 @@ on_password_changed (GObject      *source,
   g_autoptr (KithChangePasswordDialog) self = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!kith_session_finish (KITH_SESSION (source), result, &error)) {
+  if (!kith_account_calls_finish (KITH_ACCOUNT_CALLS (source), result, &error)) {
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       return;
     g_debug ("change password: %s", error->message);
@@ -141,11 +141,10 @@ on_response (KithChangePasswordDialog *self,
 
   set_busy (self, TRUE);
   gtk_widget_set_visible (self->error_label, FALSE);
-  kith_session_change_password_async (self->session,
-                                      text_of (self->current_row),
-                                      text_of (self->new_row),
-                                      self->cancellable,
-                                      on_password_changed, g_object_ref (self));
+  kith_account_calls_change_password_async (kith_session_get_account_calls (self->session),
+                                            text_of (self->current_row), text_of (self->new_row),
+                                            self->cancellable, on_password_changed,
+                                            g_object_ref (self));
 }
 
 /* AdwMessageDialog closes itself on every response; this one stays open

@@ -114,7 +114,7 @@ maybe_mark_read (KithChatView *self)
   if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || self->window == NULL ||
       !gtk_window_is_active (self->window))
     return;
-  kith_session_mark_read (self->session, self->contact);
+  kith_conversations_mark_read (kith_session_get_conversations (self->session), self->contact);
 }
 
 /* ---- the header and the page ---- */
@@ -383,7 +383,7 @@ on_older_loaded (GObject      *source,
   g_autoptr (GError) error = NULL;
   int added;
 
-  added = kith_session_load_older_messages_finish (KITH_SESSION (source), result, &error);
+  added = kith_conversations_load_older_finish (KITH_CONVERSATIONS (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self->loading_older = FALSE;
@@ -413,8 +413,9 @@ load_older (KithChatView *self)
   self->distance = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_value (adj);
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), TRUE);
   gtk_spinner_start (GTK_SPINNER (self->loading_spinner));
-  kith_session_load_older_messages_async (self->session, self->contact, self->load_cancellable,
-                                          on_older_loaded, g_object_ref (self));
+  kith_conversations_load_older_async (kith_session_get_conversations (self->session),
+                                       self->contact, self->load_cancellable, on_older_loaded,
+                                       g_object_ref (self));
 }
 
 static void
@@ -512,7 +513,8 @@ show_contact (KithChatView *self)
   empty = g_markup_printf_escaped (_("Say hello to %s!"), kith_contact_get_display_name (self->contact));
   adw_status_page_set_description (ADW_STATUS_PAGE (self->empty_page), empty);
 
-  self->messages = g_object_ref (kith_session_get_conversation (self->session, self->contact));
+  self->messages = g_object_ref (kith_conversations_get (kith_session_get_conversations (self->session),
+                                                         self->contact));
   self->at_bottom = TRUE;
   self->keep_distance = FALSE;
   gtk_list_box_bind_model (GTK_LIST_BOX (self->message_list), self->messages,
@@ -604,7 +606,7 @@ on_message_sent (GObject      *source,
   g_autoptr (KithMessage) message = NULL;
   g_autoptr (GError) error = NULL;
 
-  message = kith_session_send_message_finish (KITH_SESSION (source), result, &error);
+  message = kith_conversations_send_finish (KITH_CONVERSATIONS (source), result, &error);
   if (message == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     show_toast (GTK_WIDGET (self), error->message);
 }
@@ -629,8 +631,8 @@ chat_send_action (GtkWidget  *widget,
 
   self->at_bottom = TRUE;
   self->keep_distance = FALSE;
-  kith_session_send_message_async (self->session, self->contact, text, self->cancellable,
-                                   on_message_sent, g_object_ref (self));
+  kith_conversations_send_async (kith_session_get_conversations (self->session), self->contact,
+                                 text, self->cancellable, on_message_sent, g_object_ref (self));
   gtk_text_buffer_set_text (buffer, "", 0);
   gtk_widget_grab_focus (self->composer);
 }
@@ -643,7 +645,7 @@ on_accepted (GObject      *source,
   g_autoptr (KithChatView) self = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!kith_session_finish (KITH_SESSION (source), result, &error) &&
+  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     show_toast (GTK_WIDGET (self), error->message);
 }
@@ -657,8 +659,8 @@ chat_accept_action (GtkWidget  *widget,
 
   if (self->contact == NULL || kith_contact_get_state (self->contact) != KITH_CONTACT_INCOMING)
     return;
-  kith_session_accept_contact_async (self->session, self->contact, self->cancellable,
-                                     on_accepted, g_object_ref (self));
+  kith_contact_list_accept_async (kith_session_get_contact_list (self->session), self->contact,
+                                  self->cancellable, on_accepted, g_object_ref (self));
 }
 
 static void

@@ -71,7 +71,7 @@ on_removed (GObject      *source,
   g_autoptr (GError) error = NULL;
   g_autofree char *title = NULL;
 
-  if (!kith_session_finish (KITH_SESSION (source), result, &error)) {
+  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error)) {
     if (!is_cancelled (error))
       add_toast (request->widget, adw_toast_new (error->message));
     return;
@@ -94,8 +94,9 @@ on_remove_response (AdwMessageDialog *dialog,
   contact = kith_session_find_contact_by_email (request->session, request->email);
   if (contact == NULL)
     return;
-  kith_session_remove_contact_async (request->session, contact, NULL, on_removed,
-                                     contact_request_new (request->widget, request->session, contact));
+  kith_contact_list_remove_async (kith_session_get_contact_list (request->session), contact, NULL,
+                                  on_removed,
+                                  contact_request_new (request->widget, request->session, contact));
 }
 
 /* ---- withdrawing ---- */
@@ -108,7 +109,7 @@ on_request_sent_again (GObject      *source,
   g_autoptr (ContactRequest) request = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!kith_session_finish (KITH_SESSION (source), result, &error) && !is_cancelled (error))
+  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error) && !is_cancelled (error))
     add_toast (request->widget, adw_toast_new (error->message));
 }
 
@@ -122,8 +123,8 @@ on_undo_withdraw (AdwToast       *toast,
   again->session = g_object_ref (request->session);
   again->name = g_strdup (request->name);
   again->email = g_strdup (request->email);
-  kith_session_add_contact_async (request->session, request->email, NULL,
-                                  on_request_sent_again, again);
+  kith_contact_list_add_async (kith_session_get_contact_list (request->session), request->email,
+                               NULL, on_request_sent_again, again);
 }
 
 static void
@@ -137,7 +138,7 @@ on_withdrawn (GObject      *source,
   GtkWidget *widget = request->widget;
   AdwToast *toast;
 
-  if (!kith_session_finish (KITH_SESSION (source), result, &error)) {
+  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error)) {
     if (!is_cancelled (error))
       add_toast (widget, adw_toast_new (error->message));
     return;
@@ -206,7 +207,7 @@ kith_contact_actions_confirm_remove (GtkWidget   *widget,
   root = gtk_widget_get_root (widget);
   /* Translators: the heading of the confirmation; %s is the contact's name */
   heading = g_strdup_printf (_("Remove %s?"), kith_contact_get_display_name (contact));
-  /* What kith_session_remove_contact_async () does: kithd ends the
+  /* What kith_contact_list_remove_async (); does: kithd ends the
    * contact for both sides; the cache keeps the conversation (and kithd
    * its copy), shown again when the two are contacts again. */
   dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading,
@@ -239,6 +240,6 @@ kith_contact_actions_withdraw (GtkWidget   *widget,
 
   if (kith_contact_get_state (contact) != KITH_CONTACT_OUTGOING)
     return;
-  kith_session_remove_contact_async (session, contact, NULL, on_withdrawn,
-                                     contact_request_new (widget, session, contact));
+  kith_contact_list_remove_async (kith_session_get_contact_list (session), contact, NULL,
+                                  on_withdrawn, contact_request_new (widget, session, contact));
 }

@@ -576,7 +576,7 @@ on_accept_done (GObject      *source,
   g_autoptr (KithContactsView) self = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!kith_session_finish (KITH_SESSION (source), result, &error) &&
+  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     show_toast (GTK_WIDGET (self), error->message);
 }
@@ -599,8 +599,8 @@ contacts_accept_action (GtkWidget  *widget,
 
   if (contact == NULL)
     return;
-  kith_session_accept_contact_async (self->session, contact, self->cancellable,
-                                     on_accept_done, g_object_ref (self));
+  kith_contact_list_accept_async (kith_session_get_contact_list (self->session), contact,
+                                  self->cancellable, on_accept_done, g_object_ref (self));
 }
 
 static void
@@ -613,8 +613,8 @@ contacts_decline_action (GtkWidget  *widget,
 
   if (contact == NULL)
     return;
-  kith_session_remove_contact_async (self->session, contact, self->cancellable,
-                                     on_accept_done, g_object_ref (self));
+  kith_contact_list_remove_async (kith_session_get_contact_list (self->session), contact,
+                                  self->cancellable, on_accept_done, g_object_ref (self));
 }
 
 static void

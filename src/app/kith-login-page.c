@@ -410,7 +410,7 @@ on_reset_requested (GObject      *object,
   g_autofree char *email = g_object_steal_data (G_OBJECT (self), "reset-email");
   g_autofree char *text = NULL;
 
-  if (!kith_session_finish (KITH_SESSION (object), result, &error)) {
+  if (!kith_account_calls_finish (KITH_ACCOUNT_CALLS (object), result, &error)) {
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       return;
 
@@ -448,8 +448,9 @@ on_forgot_clicked (KithLoginPage *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  kith_session_request_password_reset_async (self->session, email, self->cancellable,
-                                             on_reset_requested, g_object_ref (self));
+  kith_account_calls_request_password_reset_async (kith_session_get_account_calls (self->session),
+                                                   email, self->cancellable, on_reset_requested,
+                                                   g_object_ref (self));
 }
 
 static void
@@ -613,7 +614,7 @@ on_server_info (GObject      *object,
   g_autoptr (KithServerInfo) info = NULL;
   gboolean google = FALSE;
 
-  info = kith_session_server_info_finish (KITH_SESSION (object), result, &error);
+  info = kith_account_calls_server_info_finish (KITH_ACCOUNT_CALLS (object), result, &error);
   if (info == NULL) {
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
       g_debug ("No server information: %s", error->message);
@@ -1021,8 +1022,9 @@ kith_login_page_refresh_server_info (KithLoginPage *self)
   g_cancellable_cancel (self->info_cancellable);
   g_clear_object (&self->info_cancellable);
   self->info_cancellable = g_cancellable_new ();
-  kith_session_server_info_async (self->session, self->info_cancellable,
-                                  on_server_info, g_object_ref (self));
+  kith_account_calls_server_info_async (kith_session_get_account_calls (self->session),
+                                        self->info_cancellable, on_server_info,
+                                        g_object_ref (self));
 }
 
 gboolean

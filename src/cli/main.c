@@ -146,7 +146,7 @@ on_accepted (GObject      *source,
 {
   g_autoptr (GError) error = NULL;
 
-  if (!kith_session_finish (KITH_SESSION (source), result, &error))
+  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error))
     g_printerr ("kith-cli: %s\n", error->message);
 }
 
@@ -157,7 +157,8 @@ on_contact_request (KithSession *session,
 {
   say ("contact-request %s", kith_contact_get_email (contact));
   if (cli->bot)
-    kith_session_accept_contact_async (session, contact, NULL, on_accepted, cli);
+    kith_contact_list_accept_async (kith_session_get_contact_list (session), contact, NULL,
+                                    on_accepted, cli);
 }
 
 static void
@@ -174,7 +175,8 @@ on_contacts_changed (GListModel *model,
     if (kith_contact_get_state (contact) == KITH_CONTACT_ACCEPTED)
       on_presence_changed (contact, NULL, cli);
     if (cli->bot && kith_contact_get_state (contact) == KITH_CONTACT_INCOMING)
-      kith_session_accept_contact_async (cli->session, contact, NULL, on_accepted, cli);
+      kith_contact_list_accept_async (kith_session_get_contact_list (cli->session), contact, NULL,
+                                      on_accepted, cli);
   }
 }
 
@@ -187,7 +189,7 @@ on_sent (GObject      *source,
   g_autoptr (GError) error = NULL;
   g_autoptr (KithMessage) message = NULL;
 
-  message = kith_session_send_message_finish (KITH_SESSION (source), result, &error);
+  message = kith_conversations_send_finish (KITH_CONVERSATIONS (source), result, &error);
   if (message == NULL) {
     if (cli->waiting_outbox)
       fail (cli, error);
@@ -209,8 +211,9 @@ on_message_received (KithSession *session,
   if (cli->bot && contact != NULL) {
     g_autofree char *reply = g_strdup_printf ("Echo: %s", kith_message_get_body (message));
 
-    kith_session_send_message_async (session, contact, reply, NULL, on_sent, cli);
-    kith_session_mark_read (session, contact);
+    kith_conversations_send_async (kith_session_get_conversations (session), contact, reply, NULL,
+                                   on_sent, cli);
+    kith_conversations_mark_read (kith_session_get_conversations (session), contact);
   }
 }
 
@@ -256,7 +259,7 @@ on_done (GObject      *source,
   Cli *cli = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!kith_session_finish (KITH_SESSION (source), result, &error)) {
+  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error)) {
     fail (cli, error);
     return;
   }
@@ -324,12 +327,14 @@ run_command (Cli *cli)
     }
     finish (cli, 0);
   } else if (g_str_equal (command, "add") && argc == 2) {
-    kith_session_add_contact_async (cli->session, cli->args[1], NULL, on_done, cli);
+    kith_contact_list_add_async (kith_session_get_contact_list (cli->session), cli->args[1], NULL,
+                                 on_done, cli);
   } else if (g_str_equal (command, "accept") && argc == 2) {
     KithContact *contact = find_contact (cli, cli->args[1]);
 
     if (contact != NULL)
-      kith_session_accept_contact_async (cli->session, contact, NULL, on_done, cli);
+      kith_contact_list_accept_async (kith_session_get_contact_list (cli->session), contact, NULL,
+                                      on_done, cli);
   } else if (g_str_equal (command, "send") && argc == 3) {
     KithContact *contact = find_contact (cli, cli->args[1]);
 
@@ -341,7 +346,8 @@ run_command (Cli *cli)
       g_autofree char *body = opt_count > 1 ? g_strdup_printf ("%s %u", cli->args[2], i)
                                             : g_strdup (cli->args[2]);
 
-      kith_session_send_message_async (cli->session, contact, body, NULL, on_sent, cli);
+      kith_conversations_send_async (kith_session_get_conversations (cli->session), contact, body,
+                                     NULL, on_sent, cli);
     }
   } else if ((g_str_equal (command, "listen") || g_str_equal (command, "bot")) && argc == 1) {
     say ("ready");

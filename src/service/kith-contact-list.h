@@ -63,7 +63,9 @@ void             kith_contact_list_accept_async    (KithContactList     *self,
                                                     GCancellable        *cancellable,
                                                     GAsyncReadyCallback  callback,
                                                     gpointer             user_data);
-/* Declines a request, withdraws ours, or removes a contact. */
+/* Declines a request, withdraws ours, or removes a contact. The
+ * conversation stays in the cache (and on kithd): it shows again if the two
+ * become contacts again. */
 void             kith_contact_list_remove_async    (KithContactList     *self,
                                                     KithContact         *contact,
                                                     GCancellable        *cancellable,

@@ -76,7 +76,8 @@ GListModel        *kith_conversations_get                (KithConversations *sel
 /* Sends message.read up to the newest message and zeroes unread-count. */
 void               kith_conversations_mark_read          (KithConversations *self,
                                                           KithContact       *contact);
-/* Finishes once the message is safely in the outbox (state PENDING). */
+/* Finishes once the message is safely in the outbox (state PENDING; SENT
+ * follows on message.ack). Works offline too. */
 void               kith_conversations_send_async         (KithConversations   *self,
                                                           KithContact         *contact,
                                                           const char          *body,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* Shared by kith-session.c, kith-session-sign-in.c and kith-session-calls.c
+/* Shared by kith-session.c and kith-session-sign-in.c
  * only: KithSession's fields and the steps one file takes for another. */
 
 #include <libsoup/soup.h>

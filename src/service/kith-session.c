@@ -4,8 +4,8 @@
  * this one is the object: its properties and signals, the state, the
  * collaborators it owns, tearing down and the frames it routes;
  * kith-session-sign-in.c goes online and back (sign in, sign up, restore,
- * log out, exit, delete the account); kith-session-calls.c forwards the
- * calls that are its collaborators'.
+ * log out, exit, delete the account). The calls that are a collaborator's
+ * are made on the collaborator (kith_session_get_account_calls () …).
  */
 #define G_LOG_DOMAIN "KithSession"
 
@@ -842,6 +842,54 @@ kith_session_get_contacts (KithSession *self)
 {
   g_return_val_if_fail (KITH_IS_SESSION (self), NULL);
   return kith_contact_list_get_model (self->contact_list);
+}
+
+KithContactList *
+kith_session_get_contact_list (KithSession *self)
+{
+  g_return_val_if_fail (KITH_IS_SESSION (self), NULL);
+  return self->contact_list;
+}
+
+KithConversations *
+kith_session_get_conversations (KithSession *self)
+{
+  g_return_val_if_fail (KITH_IS_SESSION (self), NULL);
+  return self->conversations;
+}
+
+KithAccountCalls *
+kith_session_get_account_calls (KithSession *self)
+{
+  g_return_val_if_fail (KITH_IS_SESSION (self), NULL);
+  /* Signed out there is no REST client yet: these calls need no sign-in. */
+  kith_session_ensure_api (self);
+  return self->account_calls;
+}
+
+void
+kith_session_set_chosen_status (KithSession      *self,
+                                KithChosenStatus  chosen)
+{
+  g_return_if_fail (KITH_IS_SESSION (self));
+  kith_status_manager_set_chosen (self->status, chosen);
+}
+
+void
+kith_session_set_chosen_status_async (KithSession         *self,
+                                      KithChosenStatus     chosen,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (KITH_IS_SESSION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kith_session_set_chosen_status_async);
+  kith_status_manager_set_chosen (self->status, chosen);
+  g_task_return_boolean (task, TRUE);
 }
 
 KithStatusManager *

@@ -3,7 +3,10 @@
 
 #include <gio/gio.h>
 
+#include "kith-account-calls.h"
 #include "kith-contact.h"
+#include "kith-contact-list.h"
+#include "kith-conversations.h"
 #include "kith-message.h"
 #include "kith-service-types.h"
 #include "kith-status-manager.h"
@@ -26,8 +29,9 @@ G_DECLARE_FINAL_TYPE (KithSession, kith_session, KITH, SESSION, GObject)
 /*
  * Kith without a window: the state machine, signing in and out, the socket.
  * What it holds is its collaborators' (KithContactList, KithConversations,
- * KithLocalAccount, KithAccountCalls, KithStatusManager); the calls below
- * that are theirs forward to them (docs/service.md, "Its collaborators").
+ * KithLocalAccount, KithAccountCalls, KithStatusManager): a caller asks the
+ * session for the collaborator and calls it (docs/service.md, "Its
+ * collaborators"; docs/architecture.md, "A request").
  * Properties:
  *   server-url (string; settable while signed out),
  *   data-dir (string, construct; default g_get_user_data_dir()/kith),
@@ -80,31 +84,24 @@ void             kith_session_set_allow_unencrypted  (KithSession *self,
 gboolean         kith_session_get_is_private         (KithSession *self);
 KithUser        *kith_session_get_user               (KithSession *self);
 GListModel      *kith_session_get_contacts           (KithSession *self);
+/* The collaborators, for their calls: the contact list (add, accept,
+ * remove), the conversations (send, load older, mark read, a conversation's
+ * model) and the account calls (server info, password reset, profile,
+ * password). The account calls get a REST client for the current server
+ * here when there is none (signed out: the login page asks what the server
+ * offers and for a reset link). */
+KithContactList *kith_session_get_contact_list       (KithSession *self);
+KithConversations *kith_session_get_conversations    (KithSession *self);
+KithAccountCalls *kith_session_get_account_calls     (KithSession *self);
 KithStatusManager *kith_session_get_status           (KithSession *self);
 gboolean         kith_session_get_stay_signed_in     (KithSession *self);
 KithContact     *kith_session_find_contact           (KithSession *self,
                                                       gint64       user_id);
 KithContact     *kith_session_find_contact_by_email  (KithSession *self,
                                                       const char  *email);
-/* The conversation with @contact: a GListModel of KithMessage sorted by
- * seq (pending last). Shows the cache at once and fills from the server. */
-GListModel      *kith_session_get_conversation       (KithSession *self,
-                                                      KithContact *contact);
-/* Sends message.read up to the newest message and zeroes unread-count. */
-void             kith_session_mark_read              (KithSession *self,
-                                                      KithContact *contact);
 /* Convenience for set_chosen on the status manager. */
 void             kith_session_set_chosen_status      (KithSession      *self,
                                                       KithChosenStatus  chosen);
-
-/* GET /server (login flows: "oidc:google" -> show "Sign in with Google"). */
-void             kith_session_server_info_async      (KithSession         *self,
-                                                      GCancellable        *cancellable,
-                                                      GAsyncReadyCallback  callback,
-                                                      gpointer             user_data);
-KithServerInfo  *kith_session_server_info_finish     (KithSession   *self,
-                                                      GAsyncResult  *result,
-                                                      GError       **error);
 
 /* Sign in / sign up; finishes once online (state ONLINE) or with an error
  * (state back to SIGNED_OUT). With @stay_signed_in the token goes to the keyring. */
@@ -149,69 +146,12 @@ gboolean         kith_session_finish                 (KithSession   *self,
                                                       GAsyncResult  *result,
                                                       GError       **error);
 
-void             kith_session_request_password_reset_async (KithSession         *self,
-                                                            const char          *email,
-                                                            GCancellable        *cancellable,
-                                                            GAsyncReadyCallback  callback,
-                                                            gpointer             user_data);
-/* NULL / negative = unchanged. */
-void             kith_session_update_profile_async   (KithSession         *self,
-                                                      const char          *first_name,
-                                                      const char          *last_name,
-                                                      int                  offline_email_notification,
-                                                      GCancellable        *cancellable,
-                                                      GAsyncReadyCallback  callback,
-                                                      gpointer             user_data);
-void             kith_session_change_password_async  (KithSession         *self,
-                                                      const char          *current_password,
-                                                      const char          *new_password,
-                                                      GCancellable        *cancellable,
-                                                      GAsyncReadyCallback  callback,
-                                                      gpointer             user_data);
 /* Deletes the account, then signs out (keyring entry removed). */
 void             kith_session_delete_account_async   (KithSession         *self,
                                                       const char          *confirm_email,
                                                       GCancellable        *cancellable,
                                                       GAsyncReadyCallback  callback,
                                                       gpointer             user_data);
-void             kith_session_add_contact_async      (KithSession         *self,
-                                                      const char          *email,
-                                                      GCancellable        *cancellable,
-                                                      GAsyncReadyCallback  callback,
-                                                      gpointer             user_data);
-void             kith_session_accept_contact_async   (KithSession         *self,
-                                                      KithContact         *contact,
-                                                      GCancellable        *cancellable,
-                                                      GAsyncReadyCallback  callback,
-                                                      gpointer             user_data);
-/* Declines a request, withdraws ours, or removes a contact. The
- * conversation stays in the cache (and on kithd): it shows again if the two
- * become contacts again. */
-void             kith_session_remove_contact_async   (KithSession         *self,
-                                                      KithContact         *contact,
-                                                      GCancellable        *cancellable,
-                                                      GAsyncReadyCallback  callback,
-                                                      gpointer             user_data);
-/* Finishes once the message is safely in the outbox (state PENDING; SENT
- * follows on message.ack). Works offline too. */
-void             kith_session_send_message_async     (KithSession         *self,
-                                                      KithContact         *contact,
-                                                      const char          *body,
-                                                      GCancellable        *cancellable,
-                                                      GAsyncReadyCallback  callback,
-                                                      gpointer             user_data);
-KithMessage     *kith_session_send_message_finish    (KithSession   *self,
-                                                      GAsyncResult  *result,
-                                                      GError       **error);
-/* Loads older messages of the conversation (cache, then server); the number added. */
-void             kith_session_load_older_messages_async  (KithSession         *self,
-                                                          KithContact         *contact,
-                                                          GCancellable        *cancellable,
-                                                          GAsyncReadyCallback  callback,
-                                                          gpointer             user_data);
-int              kith_session_load_older_messages_finish (KithSession   *self,
-                                                          GAsyncResult  *result,
-                                                          GError       **error);
 /* Sets the chosen status (and sends it when online). */
 void             kith_session_set_chosen_status_async    (KithSession         *self,
                                                           KithChosenStatus     chosen,

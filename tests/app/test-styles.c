@@ -359,7 +359,8 @@ test_every_page (void)
   KITH_WAIT_FOR ((contact = kith_session_find_contact_by_email (session, bob->email)) != NULL);
   KITH_WAIT_FOR (kith_session_find_contact_by_email (session, fay->email) != NULL);
   kith_window_open_chat (window (), contact);
-  kith_session_send_message_async (session, contact, "Yes, at the Italian place.", NULL, NULL, NULL);
+  kith_conversations_send_async (kith_session_get_conversations (session), contact,
+                                 "Yes, at the Italian place.", NULL, NULL, NULL);
   KITH_WAIT_FOR (kith_contact_get_unread_count (contact) == 0);
   check_both_styles (native, "main");
 

@@ -198,7 +198,7 @@ conversation_has (KithSession *session,
 
   if (contact == NULL)
     return FALSE;
-  model = kith_session_get_conversation (session, contact);
+  model = kith_conversations_get (kith_session_get_conversations (session), contact);
   for (guint i = 0; i < g_list_model_get_n_items (model); i++) {
     g_autoptr (KithMessage) message = g_list_model_get_item (model, i);
 
@@ -218,7 +218,7 @@ message_state (KithSession *session,
 
   if (contact == NULL)
     return -1;
-  model = kith_session_get_conversation (session, contact);
+  model = kith_conversations_get (kith_session_get_conversations (session), contact);
   for (guint i = 0; i < g_list_model_get_n_items (model); i++) {
     g_autoptr (KithMessage) message = g_list_model_get_item (model, i);
 
@@ -426,7 +426,8 @@ test_chat_receive (void)
   GtkWidget *row;
 
   g_assert_nonnull (alice);
-  kith_session_send_message_async (fx.bob_session, alice, "Sure, see you at noon!", NULL, NULL, NULL);
+  kith_conversations_send_async (kith_session_get_conversations (fx.bob_session), alice,
+                                 "Sure, see you at noon!", NULL, NULL, NULL);
   KITH_WAIT_FOR (find_widget (fx.chat_view, match_message_row, "Sure, see you at noon!") != NULL);
   row = find_widget (fx.chat_view, match_message_row, "Sure, see you at noon!");
   g_assert_true (gtk_widget_has_css_class (row, "incoming"));
@@ -592,11 +593,12 @@ test_main_screenshot (void)
   KITH_WAIT_FOR (kith_session_find_contact_by_email (fx.alice_session, "eve@example.com") != NULL &&
                  kith_contact_get_presence (kith_session_find_contact_by_email (fx.alice_session, "eve@example.com")) == KITH_PRESENCE_BUSY);
 
-  kith_session_send_message_async (fx.bob_session, bob, "I'll book a table at the Italian place.", NULL, NULL, NULL);
+  kith_conversations_send_async (kith_session_get_conversations (fx.bob_session), bob,
+                                 "I'll book a table at the Italian place.", NULL, NULL, NULL);
   KITH_WAIT_FOR (find_widget (fx.chat_view, match_message_row, "I'll book a table at the Italian place.") != NULL);
-  kith_session_send_message_async (fx.alice_session,
-                                   kith_session_find_contact_by_email (fx.alice_session, fx.bob->email),
-                                   "Perfect, thanks! See you there.", NULL, NULL, NULL);
+  kith_conversations_send_async (kith_session_get_conversations (fx.alice_session),
+                                 kith_session_find_contact_by_email (fx.alice_session, fx.bob->email),
+                                 "Perfect, thanks! See you there.", NULL, NULL, NULL);
   KITH_WAIT_FOR (conversation_has (fx.bob_session, fx.alice->email, "Perfect, thanks! See you there."));
   /* Dan wrote while Alice was chatting with Bob: an unread badge. */
   {
@@ -989,7 +991,9 @@ n_messages (KithSession *session,
 {
   KithContact *contact = kith_session_find_contact_by_email (session, peer_email);
 
-  return contact ? g_list_model_get_n_items (kith_session_get_conversation (session, contact)) : 0;
+  if (contact == NULL)
+    return 0;
+  return g_list_model_get_n_items (kith_conversations_get (kith_session_get_conversations (session), contact));
 }
 
 static gboolean

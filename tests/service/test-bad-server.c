@@ -254,7 +254,7 @@ test_history_garbage (void)
   g_assert_no_error (error);
   bob = svc_test_wait_contact (session, "bob@example.com");
   fake_kithd_set_rest (fake, "/api/v1/conversations/9/messages", FAKE_REST_NOT_JSON);
-  conversation = kith_session_get_conversation (session, bob);
+  conversation = kith_conversations_get (kith_session_get_conversations (session), bob);
   g_assert_true (wait_count (fake, "/api/v1/conversations/9/messages", 1));
   g_assert_cmpuint (g_list_model_get_n_items (conversation), ==, 0);
   g_assert_cmpint (kith_session_get_state (session), ==, KITH_SESSION_ONLINE);

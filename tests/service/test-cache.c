@@ -86,7 +86,7 @@ on_sent (GObject      *source,
   g_autoptr (KithMessage) message = NULL;
   g_autoptr (GError) error = NULL;
 
-  message = kith_session_send_message_finish (KITH_SESSION (source), result, &error);
+  message = kith_conversations_send_finish (KITH_CONVERSATIONS (source), result, &error);
   g_assert_no_error (error);
 }
 
@@ -329,7 +329,8 @@ run_drill (Damage damage)
   for (guint i = 0; i < HISTORY; i++) {
     g_autofree char *body = history_body (i);
 
-    kith_session_send_message_async (b, ada_for_bob, body, NULL, on_sent, NULL);
+    kith_conversations_send_async (kith_session_get_conversations (b), ada_for_bob, body, NULL,
+                                   on_sent, NULL);
   }
   g_assert_true (svc_inbox_wait (ada_inbox, HISTORY, 30000));
   g_assert_true (kithd_test_wait_until (outbox_empty, b, 10000));
@@ -375,7 +376,7 @@ run_drill (Damage damage)
 
   /* Contacts and the whole history come back from kithd. */
   bob_for_ada = svc_test_wait_contact (a, bob->email);
-  conversation = kith_session_get_conversation (a, bob_for_ada);
+  conversation = kith_conversations_get (kith_session_get_conversations (a), bob_for_ada);
   w.model = conversation;
   w.n = HISTORY;
   g_assert_true (kithd_test_wait_until (model_has, &w, 20000));
@@ -388,7 +389,8 @@ run_drill (Damage damage)
 
   /* The unsent message, if it could still be read, reaches Bob once. */
   g_assert_true (kithd_test_wait_until (outbox_empty, a, 10000));
-  kith_session_send_message_async (a, bob_for_ada, "after", NULL, on_sent, NULL);
+  kith_conversations_send_async (kith_session_get_conversations (a), bob_for_ada, "after", NULL,
+                                 on_sent, NULL);
   g_assert_true (kithd_test_wait_until (outbox_empty, a, 10000));
   while (count_bodies (bob_inbox, "after") == 0)
     g_assert_true (svc_inbox_wait (bob_inbox, bob_inbox->bodies->len + 1, 10000));

@@ -164,7 +164,8 @@ test_unencrypted_refused (void)
   g_assert_cmpuint (listener->n_connections, ==, 0);
 
   /* What carries no secret goes (the server's name and login flows). */
-  kith_session_server_info_async (session, NULL, on_done, &result);
+  kith_account_calls_server_info_async (kith_session_get_account_calls (session), NULL, on_done,
+                                        &result);
   g_assert_true (kithd_test_wait_until (result_set, &result, 30000));
   g_assert_cmpuint (listener->n_connections, ==, 1);
 
@@ -292,7 +293,8 @@ test_https_with_ca_file (void)
   g_assert_cmpstr (kithd_test_socket_wait_presence (friend_socket, user->id, 10000), ==, "online");
 
   contact = svc_test_wait_contact (session, friend_email);
-  kith_session_send_message_async (session, contact, "Sent over WSS", NULL, on_done, &result);
+  kith_conversations_send_async (kith_session_get_conversations (session), contact, "Sent over WSS",
+                                 NULL, on_done, &result);
   g_assert_true (kithd_test_wait_until (result_set, &result, 10000));
   g_clear_object (&result);
   frame = kithd_test_socket_wait_frame (friend_socket, "message", NULL, 0, 10000);

@@ -81,7 +81,8 @@ send_text (KithSession *session,
            KithContact *contact,
            const char  *text)
 {
-  kith_session_send_message_async (session, contact, text, NULL, NULL, NULL);
+  kith_conversations_send_async (kith_session_get_conversations (session), contact, text, NULL,
+                                 NULL, NULL);
 }
 
 static gboolean
@@ -207,7 +208,7 @@ on_message_sent (GObject      *source,
   KithMessage **out = user_data;
   g_autoptr (GError) error = NULL;
 
-  *out = kith_session_send_message_finish (KITH_SESSION (source), result, &error);
+  *out = kith_conversations_send_finish (KITH_CONVERSATIONS (source), result, &error);
   g_assert_no_error (error);
 }
 
@@ -231,13 +232,13 @@ test_offline_message (void)
   GListModel *conversation;
 
   pair_setup (&p);
-  conversation = kith_session_get_conversation (p.a, p.bob_for_ada);
+  conversation = kith_conversations_get (kith_session_get_conversations (p.a), p.bob_for_ada);
 
   kithd_test_server_stop (server);
   g_assert_true (svc_test_wait_state (p.a, KITH_SESSION_RECONNECTING, 5000));
 
-  kith_session_send_message_async (p.a, p.bob_for_ada, "typed while offline", NULL,
-                                   on_message_sent, &message);
+  kith_conversations_send_async (kith_session_get_conversations (p.a), p.bob_for_ada,
+                                 "typed while offline", NULL, on_message_sent, &message);
   g_assert_true (kithd_test_wait_until (is_set, &message, 5000));
   g_assert_cmpint (kith_message_get_state (message), ==, KITH_MESSAGE_PENDING);
   g_assert_cmpuint (kith_session_get_outbox_length (p.a), ==, 1);
@@ -282,7 +283,7 @@ test_history_survives_restart (void)
   send_text (p.a, p.bob_for_ada, "two");
   g_assert_true (svc_inbox_wait (p.inbox, 2, 10000));
   send_text (p.b, p.ada_for_bob, "three");
-  conversation = kith_session_get_conversation (p.a, p.bob_for_ada);
+  conversation = kith_conversations_get (kith_session_get_conversations (p.a), p.bob_for_ada);
   w = (WaitItems) { conversation, 3 };
   g_assert_true (kithd_test_wait_until (has_items, &w, 10000));
 
@@ -295,7 +296,7 @@ test_history_survives_restart (void)
 
   p.b = sign_in (p.bob, p.b_dir);
   ada = svc_test_wait_contact (p.b, p.ada->email);
-  conversation = kith_session_get_conversation (p.b, ada);
+  conversation = kith_conversations_get (kith_session_get_conversations (p.b), ada);
   w = (WaitItems) { conversation, 3 };
   g_assert_true (kithd_test_wait_until (has_items, &w, 10000));
   g_assert_cmpuint (g_list_model_get_n_items (conversation), ==, 3);
@@ -369,7 +370,7 @@ test_bot (void)
 
   a = sign_in (ada, dir);
   inbox = svc_inbox_new (a);
-  kith_session_add_contact_async (a, bot->email, NULL, NULL, NULL);
+  kith_contact_list_add_async (kith_session_get_contact_list (a), bot->email, NULL, NULL, NULL);
   contact = svc_test_wait_contact (a, bot->email);
   g_assert_true (svc_test_wait_presence (contact, KITH_PRESENCE_ONLINE, 10000));
   g_assert_cmpint (kith_contact_get_state (contact), ==, KITH_CONTACT_ACCEPTED);

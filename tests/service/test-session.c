@@ -460,7 +460,8 @@ cli_never_idle_drill (void)
   g_assert_cmpuint (svc_fake_mutter_wait_active_watch (mutter, 10000), !=, 0);
 
   /* Whatever the bot said about idle went out before its answer to this. */
-  kith_session_send_message_async (a, bot_seen, "still there?", NULL, NULL, NULL);
+  kith_conversations_send_async (kith_session_get_conversations (a), bot_seen, "still there?", NULL,
+                                 NULL, NULL);
   g_assert_true (svc_inbox_wait (inbox, 1, 10000));
   g_assert_cmpint (kith_contact_get_presence (bot_seen), ==, KITH_PRESENCE_ONLINE);
   svc_cli_terminate (cli);
