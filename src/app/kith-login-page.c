@@ -11,7 +11,9 @@
 #include "kith-error.h"
 #include "kith-login-page.h"
 #include "kith-password-checklist.h"
+#include "kith-scroll.h"
 #include "kith-text-rules.h"
+#include "kith-unencrypted-dialog.h"
 
 struct _KithLoginPage
 {
@@ -60,8 +62,6 @@ struct _KithLoginPage
   /* What to do again once the user accepted a server without encryption. */
   void         (*retry) (KithLoginPage *self);
   GtkWidget     *unencrypted_dialog;
-  gulong         scroll_handler;   /* the frame clock's after-paint, once:
-                                    brings the error into view */
 };
 
 enum {
@@ -142,55 +142,17 @@ step_fields (KithLoginPage *self)
   return gtk_widget_get_first_child (gtk_stack_get_visible_child (GTK_STACK (self->stack)));
 }
 
-/* Once laid out, scrolls the page (if it must) so that the error and the
- * fields above it are in view: on a short window the sign-up form's error
- * would be below the fold. */
-static void
-on_error_after_paint (GdkFrameClock *clock,
-                      KithLoginPage *self)
-{
-  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
-  GtkWidget *content = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (self->scroller));
-  GtkWidget *anchor = gtk_widget_get_prev_sibling (self->error_label);
-  graphene_rect_t error_bounds, anchor_bounds;
-  double value, page, top, bottom;
-
-  g_clear_signal_handler (&self->scroll_handler, clock);
-
-  /* Disposed meanwhile (the handler itself goes when the page is freed). */
-  if (self->error_label == NULL || !gtk_widget_get_mapped (self->error_label) || anchor == NULL ||
-      !gtk_widget_compute_bounds (self->error_label, content, &error_bounds) ||
-      !gtk_widget_compute_bounds (anchor, content, &anchor_bounds))
-    return;
-
-  value = gtk_adjustment_get_value (adjustment);
-  page = gtk_adjustment_get_page_size (adjustment);
-  bottom = error_bounds.origin.y + error_bounds.size.height + 12;
-  /* The fields' last rows and the error; the top of the fields if it fits. */
-  top = MAX (anchor_bounds.origin.y, bottom - page);
-  if (bottom > value + page)
-    gtk_adjustment_set_value (adjustment, bottom - page);
-  else if (top < value)
-    gtk_adjustment_set_value (adjustment, top);
-}
-
 static void
 show_error_after (KithLoginPage *self,
                   GtkWidget     *anchor,
                   const char    *error)
 {
-  GdkFrameClock *clock;
-
   place_error_after (self, anchor);
   gtk_label_set_label (GTK_LABEL (self->error_label), error != NULL ? error : "");
   gtk_widget_set_visible (self->error_label, error != NULL && *error != '\0');
-
-  clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-  if (!gtk_widget_get_visible (self->error_label) || clock == NULL || self->scroll_handler != 0)
-    return;
-  self->scroll_handler = g_signal_connect_object (clock, "after-paint",
-                                                  G_CALLBACK (on_error_after_paint), self, 0);
-  gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_LAYOUT);
+  /* On a short window the sign-up form's error would be below the fold. */
+  if (gtk_widget_get_visible (self->error_label))
+    kith_scroll_into_view (GTK_SCROLLED_WINDOW (self->scroller), anchor, self->error_label);
 }
 
 static void
@@ -508,34 +470,21 @@ on_sign_up (KithLoginPage *self)
 /* ---- a server without encryption: asked once per server ---- */
 
 static void
-on_unencrypted_response (AdwMessageDialog *dialog,
-                         const char       *response,
-                         KithLoginPage    *self)
+on_unencrypted_response (KithUnencryptedDialog *dialog,
+                         const char            *response,
+                         KithLoginPage         *self)
 {
-  const char *url = kith_session_get_server_url (self->session);
   g_autofree char *refusal = g_strdup (g_object_get_data (G_OBJECT (dialog), "refusal"));
 
   g_clear_weak_pointer (&self->unencrypted_dialog);
-  if (g_strcmp0 (response, "connect") != 0 || url == NULL) {
+  if (g_strcmp0 (response, "connect") != 0 ||
+      g_strcmp0 (kith_session_get_server_url (self->session),
+                 kith_unencrypted_dialog_get_server_url (dialog)) != 0) {
     kith_login_page_show_error (self, refusal);
     return;
   }
 
-  /* Remembered for this server (the application keeps the session's
-   * allow-unencrypted in step with the list), then the same again. */
-  {
-    g_auto (GStrv) servers = g_settings_get_strv (self->settings, "unencrypted-servers");
-
-    if (!g_strv_contains ((const char * const *) servers, url)) {
-      g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-      g_auto (GStrv) updated = NULL;
-
-      g_strv_builder_addv (builder, (const char **) servers);
-      g_strv_builder_add (builder, url);
-      updated = g_strv_builder_end (builder);
-      g_settings_set_strv (self->settings, "unencrypted-servers", (const char * const *) updated);
-    }
-  }
+  /* The dialog remembered the server; then the same again. */
   kith_session_set_allow_unencrypted (self->session, TRUE);
   if (self->retry != NULL)
     self->retry (self);
@@ -546,30 +495,13 @@ ask_unencrypted (KithLoginPage *self,
                  const GError  *error)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  g_autoptr (GUri) uri = g_uri_parse (kith_session_get_server_url (self->session), G_URI_FLAGS_NONE, NULL);
-  const char *host = uri != NULL && g_uri_get_host (uri) != NULL ? g_uri_get_host (uri) : "?";
-  g_autofree char *body = NULL;
   GtkWidget *dialog;
 
-  if (self->unencrypted_dialog != NULL)
+  if (self->unencrypted_dialog != NULL || kith_session_get_server_url (self->session) == NULL)
     return;
 
-  body = g_strdup_printf (_("The address of the server %s starts with http://, so the connection "
-                            "is not encrypted. Your password, and then your messages, would cross "
-                            "the network readable by anyone on the way, and someone there could "
-                            "pretend to be the server.\n\nConnect only if you trust every network "
-                            "between you and this server. Kith will not ask again for this server."),
-                          host);
-  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                   _("Connect Without Encryption?"), body);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "connect", _("Connect _Without Encryption"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "connect",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  dialog = kith_unencrypted_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                        self->settings, kith_session_get_server_url (self->session));
   g_object_set_data_full (G_OBJECT (dialog), "refusal", g_strdup (error->message), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_unencrypted_response), self, 0);
   g_set_weak_pointer (&self->unencrypted_dialog, dialog);
