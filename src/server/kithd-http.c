@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * KithdHttp: libmicrohttpd's daemon run from the main context, its
+ * connections with their deadlines and limits, and the queueing of answers.
+ * One request is kithd-request.c's (kithd-http-private.h).
+ */
 #define G_LOG_DOMAIN "KithdHttp"
 
 #include "config.h"
@@ -16,7 +21,7 @@
 #include <microhttpd.h>
 
 #include "kith-protocol.h"
-#include "kithd-http.h"
+#include "kithd-http-private.h"
 #include "kithd-tls-files.h"
 
 /* The kernel caps it at net.core.somaxconn (4096 on Debian 12). */
@@ -30,95 +35,9 @@
 /* Descriptors kept for everything that is not a connection (database,
  * log, epoll sets, mail being written, …), beyond those open at start. */
 #define RESERVED_DESCRIPTORS  32
-/* A body over the limit but declared at most this long is read and thrown
- * away before the 413, so that a client that sends it all before reading
- * sees the answer (closing with unread input would reset the connection). */
-#define DISCARD_MAX           (1024 * 1024)
 /* libmicrohttpd's own messages: at most this many per minute. */
 #define LOG_BURST             20
 
-typedef enum {
-  PHASE_IDLE,        /* no request in progress: idle deadline */
-  PHASE_REQUEST,     /* a request is arriving: request deadline */
-  PHASE_PROCESSING,  /* complete; kithd is answering: no deadline */
-  PHASE_UPGRADED,    /* handed over: the new protocol's own limits */
-} Phase;
-
-/* One connection, from accept to close. */
-typedef struct {
-  struct MHD_Connection *conn;
-  int                    fd;
-  char                  *address;
-  Phase                  phase;
-  gint64                 deadline;   /* monotonic µs, IDLE and REQUEST */
-  gboolean               shut;
-} ConnInfo;
-
-struct _KithdHttp
-{
-  struct MHD_Daemon *daemon;
-  KithdHttpHandler   handler;
-  gpointer           user_data;
-  char              *server_header;
-  gboolean           tls;
-  guint16            port;
-  gsize              max_body;
-  gint64             request_timeout_us;
-  gint64             idle_timeout_us;
-
-  guint              epoll_id;
-  GSource           *timer;       /* libmicrohttpd's own timeouts */
-  guint              sweep_id;    /* our deadlines */
-  guint              run_id;      /* an MHD_run soon */
-
-  GHashTable        *conns;       /* ConnInfo, all but upgraded ones */
-  GHashTable        *suspended;   /* KithdRequest waiting for an answer */
-  GHashTable        *upgrades;    /* KithdUpgrade not closed yet */
-  GStrv              trusted_proxies;
-  guint              n_open;
-  guint              max_connections;
-  gboolean           at_limit;
-  guint              calm_id;
-
-  gint64             log_window;
-  guint              log_count;
-  guint              log_dropped;
-};
-
-struct _KithdRequest
-{
-  gatomicrefcount        ref_count;
-  KithdHttp             *http;
-  struct MHD_Connection *conn;       /* NULL once the request is over */
-  ConnInfo              *info;
-  char                  *method;
-  char                  *path;
-  char                  *forwarded_for;  /* the client behind a trusted proxy */
-  GByteArray            *body;
-
-  guint                  status;
-  char                  *content_type;
-  char                  *answer;
-  gsize                  answer_len;
-  GPtrArray             *headers;    /* name, value, name, value, … */
-  KithdUpgradeFunc       upgrade_func;
-  gpointer               upgrade_data;
-
-  guint                  refused : 1;    /* body thrown away, then the answer */
-  guint                  started : 1;
-  guint                  dispatched : 1;
-  guint                  responded : 1;
-  guint                  queued : 1;
-  guint                  suspended : 1;
-};
-
-struct _KithdUpgrade
-{
-  KithdHttp                        *http;
-  struct MHD_UpgradeResponseHandle *urh;
-};
-
-static void schedule_run (KithdHttp *self);
 
 /* ---- running libmicrohttpd from the main context ---- */
 
@@ -177,8 +96,8 @@ on_run_soon (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-schedule_run (KithdHttp *self)
+void
+kithd_http_schedule_run (KithdHttp *self)
 {
   if (self->run_id == 0)
     self->run_id = g_idle_add (on_run_soon, self);
@@ -330,7 +249,7 @@ on_notify_connection (void                            *cls,
   note_below_limit (self);
   /* libmicrohttpd watches its listening socket again only from its next
    * run, and nothing else may wake it: a full listen queue would wait. */
-  schedule_run (self);
+  kithd_http_schedule_run (self);
 }
 
 /* A connection past its deadline is shut down; libmicrohttpd sees the end
@@ -356,28 +275,12 @@ on_sweep (gpointer user_data)
     any = TRUE;
   }
   if (any)
-    schedule_run (self);
+    kithd_http_schedule_run (self);
 
   return G_SOURCE_CONTINUE;
 }
 
 /* ---- requests ---- */
-
-static KithdRequest *
-request_new (KithdHttp             *self,
-             struct MHD_Connection *connection)
-{
-  KithdRequest *req = g_new0 (KithdRequest, 1);
-  const union MHD_ConnectionInfo *ci;
-
-  g_atomic_ref_count_init (&req->ref_count);
-  req->http = self;
-  req->conn = connection;
-  ci = MHD_get_connection_info (connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-  req->info = ci ? ci->socket_context : NULL;
-  req->headers = g_ptr_array_new_with_free_func (g_free);
-  return req;
-}
 
 static void *
 on_uri (void                  *cls,
@@ -385,7 +288,7 @@ on_uri (void                  *cls,
         struct MHD_Connection *connection)
 {
   KithdHttp *self = cls;
-  KithdRequest *req = request_new (self, connection);
+  KithdRequest *req = kithd_request_new (self, connection);
 
   set_phase (self, req->info, PHASE_REQUEST);
   return req;
@@ -468,70 +371,6 @@ queue_answer (KithdRequest *req)
   return ret;
 }
 
-static void
-respond_error (KithdRequest  *req,
-               KithErrorCode  code,
-               guint          status,
-               const char    *message)
-{
-  gsize len = 0;
-  char *json = kith_response_error (code, message, &len);
-
-  kithd_request_set_header (req, MHD_HTTP_HEADER_CONNECTION, "close");
-  kithd_request_respond (req, status, "application/json", json, len);
-}
-
-/* Behind a trusted proxy: the last address of X-Forwarded-For, which the
- * proxy itself wrote; NULL when the peer is not one, or the header has no
- * address there. */
-static char *
-forwarded_client (KithdRequest *req)
-{
-  KithdHttp *self = req->http;
-  const char *header;
-  const char *last;
-  g_autofree char *text = NULL;
-  g_autoptr (GInetAddress) address = NULL;
-
-  if (!self->trusted_proxies || !req->info ||
-      !g_strv_contains ((const char * const *) self->trusted_proxies, req->info->address))
-    return NULL;
-  header = MHD_lookup_connection_value (req->conn, MHD_HEADER_KIND, "X-Forwarded-For");
-  if (!header)
-    return NULL;
-  last = strrchr (header, ',');
-  text = g_strstrip (g_strdup (last ? last + 1 : header));
-  address = g_inet_address_new_from_string (text);
-  return address ? g_inet_address_to_string (address) : NULL;
-}
-
-/* Before the body: a body must have a length, and a length over the limit
- * is refused (at once when it is far over; else once it has been read and
- * thrown away). Nothing past the limit is ever kept. FALSE: answer now. */
-static gboolean
-check_framing (KithdRequest *req)
-{
-  KithdHttp *self = req->http;
-  const char *te = MHD_lookup_connection_value (req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-  const char *cl = MHD_lookup_connection_value (req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-  guint64 length = cl ? g_ascii_strtoull (cl, NULL, 10) : 0;
-
-  if (te) {
-    respond_error (req, KITH_ERROR_INVALID_FIELD, MHD_HTTP_LENGTH_REQUIRED,
-                   "A request body needs a Content-Length");
-    return FALSE;
-  }
-  if (length <= self->max_body)
-    return TRUE;
-  if (length <= DISCARD_MAX) {
-    req->refused = TRUE;
-    return TRUE;
-  }
-  respond_error (req, KITH_ERROR_PAYLOAD_TOO_LARGE, kith_error_code_http_status (KITH_ERROR_PAYLOAD_TOO_LARGE),
-                 "The request body is over 64 KiB");
-  return FALSE;
-}
-
 static enum MHD_Result
 on_access (void                  *cls,
            struct MHD_Connection *connection,
@@ -546,16 +385,13 @@ on_access (void                  *cls,
   KithdRequest *req = *con_cls;
 
   if (!req) {
-    req = request_new (self, connection);
+    req = kithd_request_new (self, connection);
     *con_cls = req;
   }
 
   if (!req->started) {
     req->started = TRUE;
-    req->method = g_strdup (method);
-    req->path = g_strdup (url);
-    req->forwarded_for = forwarded_client (req);
-    if (!check_framing (req))
+    if (!kithd_request_start (req, method, url))
       return queue_answer (req);
     return MHD_YES;
   }
@@ -579,8 +415,7 @@ on_access (void                  *cls,
   }
 
   if (req->refused && !req->responded)
-    respond_error (req, KITH_ERROR_PAYLOAD_TOO_LARGE, kith_error_code_http_status (KITH_ERROR_PAYLOAD_TOO_LARGE),
-                   "The request body is over 64 KiB");
+    kithd_request_refuse_too_large (req);
 
   if (!req->dispatched && !req->responded) {
     req->dispatched = TRUE;
@@ -807,8 +642,8 @@ kithd_http_free (KithdHttp *self)
 
       g_hash_table_iter_init (&iter, self->suspended);
       if (g_hash_table_iter_next (&iter, (gpointer *) &req, NULL)) {
-        respond_error (req, KITH_ERROR_INTERNAL, MHD_HTTP_SERVICE_UNAVAILABLE,
-                       "The server is shutting down; please try again");
+        kithd_request_respond_error (req, KITH_ERROR_INTERNAL, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                     "The server is shutting down; please try again");
       }
     }
     /* Let the answers in flight go out. */
@@ -870,153 +705,13 @@ kithd_http_get_max_connections (KithdHttp *self)
   return self->max_connections;
 }
 
-KithdRequest *
-kithd_request_ref (KithdRequest *request)
-{
-  g_atomic_ref_count_inc (&request->ref_count);
-  return request;
-}
-
-void
-kithd_request_unref (KithdRequest *request)
-{
-  if (!g_atomic_ref_count_dec (&request->ref_count))
-    return;
-  g_free (request->method);
-  g_free (request->path);
-  g_free (request->forwarded_for);
-  g_clear_pointer (&request->body, g_byte_array_unref);
-  g_free (request->content_type);
-  g_free (request->answer);
-  g_ptr_array_unref (request->headers);
-  g_free (request);
-}
-
-const char *
-kithd_request_get_method (KithdRequest *request)
-{
-  return request->method;
-}
-
-const char *
-kithd_request_get_path (KithdRequest *request)
-{
-  return request->path;
-}
-
-const char *
-kithd_request_get_query (KithdRequest *request,
-                         const char   *name)
-{
-  if (!request->conn)
-    return NULL;
-  return MHD_lookup_connection_value (request->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-const char *
-kithd_request_get_header (KithdRequest *request,
-                          const char   *name)
-{
-  if (!request->conn)
-    return NULL;
-  return MHD_lookup_connection_value (request->conn, MHD_HEADER_KIND, name);
-}
-
-const char *
-kithd_request_get_address (KithdRequest *request)
-{
-  if (request->forwarded_for)
-    return request->forwarded_for;
-  return request->info ? request->info->address : "unknown";
-}
-
-const char *
-kithd_request_get_body (KithdRequest *request,
-                        gsize        *len)
-{
-  *len = request->body ? request->body->len : 0;
-  return request->body ? (const char *) request->body->data : "";
-}
-
-gboolean
-kithd_request_is_tls (KithdRequest *request)
-{
-  return request->http && request->http->tls;
-}
-
-void
-kithd_request_set_header (KithdRequest *request,
-                          const char   *name,
-                          const char   *value)
-{
-  g_return_if_fail (!request->responded);
-
-  for (guint i = 0; i + 1 < request->headers->len; i += 2) {
-    if (g_ascii_strcasecmp (request->headers->pdata[i], name) == 0) {
-      g_free (request->headers->pdata[i + 1]);
-      request->headers->pdata[i + 1] = g_strdup (value);
-      return;
-    }
-  }
-  g_ptr_array_add (request->headers, g_strdup (name));
-  g_ptr_array_add (request->headers, g_strdup (value));
-}
-
-static void
-resume (KithdRequest *request)
-{
-  KithdHttp *self = request->http;
-
-  if (!request->suspended)
-    return;
-  request->suspended = FALSE;
-  g_hash_table_remove (self->suspended, request);
-  if (request->conn) {
-    MHD_resume_connection (request->conn);
-    schedule_run (self);
-  }
-}
-
-void
-kithd_request_respond (KithdRequest *request,
-                       guint         status,
-                       const char   *content_type,
-                       char         *body,
-                       gsize         len)
-{
-  if (request->responded) {
-    g_critical ("A request was answered twice (%s %s)", request->method, request->path);
-    g_free (body);
-    return;
-  }
-  request->responded = TRUE;
-  request->status = status;
-  request->content_type = g_strdup (content_type);
-  request->answer = body;
-  request->answer_len = len;
-  resume (request);
-}
-
-void
-kithd_request_upgrade (KithdRequest     *request,
-                       KithdUpgradeFunc  func,
-                       gpointer          user_data)
-{
-  g_return_if_fail (func != NULL);
-
-  kithd_request_set_header (request, MHD_HTTP_HEADER_CONNECTION, "Upgrade");
-  request->upgrade_func = func;
-  request->upgrade_data = user_data;
-  kithd_request_respond (request, MHD_HTTP_SWITCHING_PROTOCOLS, NULL, NULL, 0);
-}
-
 void
 kithd_upgrade_close (KithdUpgrade *upgrade)
 {
   if (upgrade->http) {
     g_hash_table_remove (upgrade->http->upgrades, upgrade);
     MHD_upgrade_action (upgrade->urh, MHD_UPGRADE_ACTION_CLOSE);
-    schedule_run (upgrade->http);
+    kithd_http_schedule_run (upgrade->http);
   }
   g_free (upgrade);
 }
