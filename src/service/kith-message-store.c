@@ -4,7 +4,7 @@
  * store's one worker thread (op_*), sits in the same file as the _async
  * call that queues it, and the struct both touch stays private to it. If
  * it grows, the open and the damaged-file recovery (open_database ()
- * to op_open ()) are the part to move out, over a private header.
+ * to kith_store_op_open ()) are the part to move out, over a private header.
  */
 #define G_LOG_DOMAIN "KithMessageStore"
 
@@ -19,19 +19,7 @@
 
 #include <glib/gstdio.h>
 
-#include "kith-message-store.h"
-#include "kith-private-file.h"
-
-struct _KithMessageStore
-{
-  GObject      parent_instance;
-
-  char        *path;
-  GThreadPool *worker;   /* one thread: every sqlite call, in order */
-  sqlite3     *db;       /* touched only on the worker thread */
-  char        *aside;    /* where a damaged file was moved (set by the open) */
-  guint        salvaged; /* outbox entries read back from it */
-};
+#include "kith-message-store-private.h"
 
 enum {
   PROP_0,
@@ -42,22 +30,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (KithMessageStore, kith_message_store, G_TYPE_OBJECT)
-
-typedef gboolean (*OpFunc) (KithMessageStore *self,
-                            GTask            *task,
-                            gpointer          op,
-                            GError          **error);
-
-typedef struct {
-  OpFunc           func;
-  GPtrArray       *items;
-  KithMessageInfo *message;
-  char            *id;
-  gint64           a;
-  gint64           b;
-  gint64           c;
-  guint            limit;
-} Op;
 
 static void
 op_free (gpointer data)
@@ -70,41 +42,12 @@ op_free (gpointer data)
   g_free (op);
 }
 
-/* The schema, one step per version; user_version is the step reached. */
-static const char *migrations[] = {
-  /* 1: messages, outbox, state */
-  "CREATE TABLE messages ("
-  "  id TEXT NOT NULL,"
-  "  sender INTEGER NOT NULL,"
-  "  recipient INTEGER NOT NULL,"
-  "  seq INTEGER NOT NULL DEFAULT 0,"
-  "  body TEXT NOT NULL,"
-  "  sent_at INTEGER NOT NULL,"
-  "  PRIMARY KEY (sender, id));"
-  "CREATE TABLE outbox ("
-  "  ordinal INTEGER PRIMARY KEY AUTOINCREMENT,"
-  "  id TEXT NOT NULL UNIQUE,"
-  "  sender INTEGER NOT NULL,"
-  "  recipient INTEGER NOT NULL,"
-  "  body TEXT NOT NULL,"
-  "  created_at INTEGER NOT NULL);"
-  "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
-  /* 2: contacts cache, conversation index */
-  "CREATE TABLE contacts ("
-  "  user_id INTEGER PRIMARY KEY,"
-  "  email TEXT NOT NULL,"
-  "  first_name TEXT NOT NULL DEFAULT '',"
-  "  last_name TEXT NOT NULL DEFAULT '',"
-  "  state TEXT NOT NULL);"
-  "CREATE INDEX messages_by_pair ON messages (sender, recipient, seq);",
-};
+static gboolean op_close (KithMessageStore *self, GTask *task, gpointer data, GError **error);
 
-G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == KITH_MESSAGE_STORE_VERSION);
-
-static gboolean
-set_sqlite_error (sqlite3  *db,
-                  GError  **error,
-                  const char *what)
+gboolean
+kith_store_sqlite_error (sqlite3  *db,
+                         GError  **error,
+                         const char *what)
 {
   g_debug ("%s: %s", what, db ? sqlite3_errmsg (db) : "no database");
   g_set_error (error, KITH_ERROR, KITH_ERROR_STORAGE,
@@ -112,39 +55,49 @@ set_sqlite_error (sqlite3  *db,
   return FALSE;
 }
 
-static gboolean
-exec (sqlite3     *db,
-      const char  *sql,
-      GError     **error)
+gboolean
+kith_store_exec (sqlite3     *db,
+                 const char  *sql,
+                 GError     **error)
 {
   char *errmsg = NULL;
 
   if (sqlite3_exec (db, sql, NULL, NULL, &errmsg) != SQLITE_OK) {
     g_debug ("sqlite: %s", errmsg ? errmsg : "?");
     sqlite3_free (errmsg);
-    return set_sqlite_error (db, error, "query failed");
+    return kith_store_sqlite_error (db, error, "query failed");
   }
   return TRUE;
 }
 
-static sqlite3_stmt *
-prepare (sqlite3     *db,
-         const char  *sql,
-         GError     **error)
+sqlite3_stmt *
+kith_store_prepare (sqlite3     *db,
+                    const char  *sql,
+                    GError     **error)
 {
   sqlite3_stmt *stmt = NULL;
 
   if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-    set_sqlite_error (db, error, "bad query");
+    kith_store_sqlite_error (db, error, "bad query");
     return NULL;
   }
   return stmt;
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
-static gboolean op_open  (KithMessageStore *self, GTask *task, gpointer data, GError **error);
-static gboolean op_close (KithMessageStore *self, GTask *task, gpointer data, GError **error);
+KithMessageInfo *
+kith_store_message_from_row (sqlite3_stmt *stmt)
+{
+  KithMessageInfo *m = kith_message_info_new ();
+
+  m->id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  m->from = sqlite3_column_int64 (stmt, 1);
+  m->to = sqlite3_column_int64 (stmt, 2);
+  m->seq = sqlite3_column_int64 (stmt, 3);
+  m->body = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+  m->sent_at = sqlite3_column_int64 (stmt, 5);
+  return m;
+}
 
 static void
 worker_func (gpointer data,
@@ -159,7 +112,7 @@ worker_func (gpointer data,
     g_object_unref (task);
     return;
   }
-  if (self->db == NULL && op->func != op_open && op->func != op_close) {
+  if (self->db == NULL && op->func != kith_store_op_open && op->func != op_close) {
     g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_STORAGE,
                              "The local message store is not open.");
   } else if (!op->func (self, task, op, &error)) {
@@ -192,313 +145,6 @@ queue_op (KithMessageStore    *self,
 
 /* ---- operations (worker thread) ---- */
 
-static KithMessageInfo *
-message_from_row (sqlite3_stmt *stmt)
-{
-  KithMessageInfo *m = kith_message_info_new ();
-
-  m->id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  m->from = sqlite3_column_int64 (stmt, 1);
-  m->to = sqlite3_column_int64 (stmt, 2);
-  m->seq = sqlite3_column_int64 (stmt, 3);
-  m->body = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
-  m->sent_at = sqlite3_column_int64 (stmt, 5);
-  return m;
-}
-
-/* SQLITE_CORRUPT, SQLITE_NOTADB: the file is not a sound database (as
- * opposed to a full disk, a lock or a newer version). */
-static gboolean
-is_damage (int rc)
-{
-  rc &= 0xff;
-  return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB;
-}
-
-static void
-close_db (KithMessageStore *self)
-{
-  g_clear_pointer (&self->db, sqlite3_close);
-}
-
-/* Closes @db leaving the file and its write-ahead log as they are: sqlite
- * otherwise checkpoints the log into the file on close and deletes it,
- * even when the file is not a database. */
-static void
-close_untouched (sqlite3 *db)
-{
-  int persist = 1;
-
-  if (db == NULL)
-    return;
-  sqlite3_db_config (db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-  sqlite3_file_control (db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-  sqlite3_close (db);
-}
-
-/* Opens self->path, checks it, and brings it to the current version.
- * *damaged says whether a failure is the file's (then it can be set aside),
- * and *why what sqlite found. */
-static gboolean
-open_database (KithMessageStore  *self,
-               gboolean          *damaged,
-               char             **why,
-               GError           **error)
-{
-  g_autoptr (sqlite3_stmt) stmt = NULL;
-  const char *check;
-  int version;
-  int rc;
-
-  *damaged = FALSE;
-  kith_make_database_private (self->path);
-  rc = sqlite3_open_v2 (self->path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK) {
-    set_sqlite_error (self->db, error, "cannot open");
-    goto fail;
-  }
-  sqlite3_busy_timeout (self->db, 5000);
-  sqlite3_extended_result_codes (self->db, 1);
-
-  if (!exec (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", error))
-    goto fail_checked;
-
-  stmt = prepare (self->db, "PRAGMA user_version", error);
-  if (stmt == NULL)
-    goto fail_checked;
-  if (sqlite3_step (stmt) != SQLITE_ROW) {
-    set_sqlite_error (self->db, error, "cannot read the version");
-    goto fail_checked;
-  }
-  version = sqlite3_column_int (stmt, 0);
-  g_clear_pointer (&stmt, sqlite3_finalize);
-
-  if (version > KITH_MESSAGE_STORE_VERSION) {
-    g_set_error (error, KITH_ERROR, KITH_ERROR_STORAGE,
-                 "The message store was written by a newer Kith (version %d).", version);
-    goto fail;
-  }
-
-  /* Every page is read once (on the worker thread; about 2 ms per 10,000
-   * messages when the file is in the page cache): a damaged table is found
-   * now, not halfway through a session. */
-  stmt = prepare (self->db, "PRAGMA quick_check", error);
-  if (stmt == NULL)
-    goto fail_checked;
-  rc = sqlite3_step (stmt);
-  check = rc == SQLITE_ROW ? (const char *) sqlite3_column_text (stmt, 0) : NULL;
-  if (g_strcmp0 (check, "ok") != 0) {
-    const char *found = check ? check : sqlite3_errmsg (self->db);
-
-    g_debug ("quick_check: %s", found);
-    *damaged = TRUE;
-    /* Its first finding says enough ("*** in database main ***" is a title). */
-    if (g_str_has_prefix (found, "*** ") && strchr (found, '\n') != NULL)
-      found = strchr (found, '\n') + 1;
-    *why = g_strndup (found, strcspn (found, "\n"));
-    set_sqlite_error (self->db, error, "damaged");
-    goto fail;
-  }
-  g_clear_pointer (&stmt, sqlite3_finalize);
-
-  for (; version < KITH_MESSAGE_STORE_VERSION; version++) {
-    g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d;", version + 1);
-
-    g_debug ("migrating %s to version %d", self->path, version + 1);
-    if (!exec (self->db, "BEGIN IMMEDIATE;", error))
-      goto fail_checked;
-    if (!exec (self->db, migrations[version], error) ||
-        !exec (self->db, bump, error) ||
-        !exec (self->db, "COMMIT;", error)) {
-      *damaged = is_damage (sqlite3_extended_errcode (self->db));
-      if (*damaged)
-        *why = g_strdup (sqlite3_errmsg (self->db));
-      exec (self->db, "ROLLBACK;", NULL);
-      goto fail;
-    }
-  }
-  return TRUE;
-
-fail_checked:
-  *damaged = is_damage (sqlite3_extended_errcode (self->db));
-  if (*damaged)
-    *why = g_strdup (sqlite3_errmsg (self->db));
-fail:
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  /* Refused or damaged: left as found, for the next Kith or for a look. */
-  close_untouched (g_steal_pointer (&self->db));
-  return FALSE;
-}
-
-/* The outbox rows that can still be read from the damaged file at @path
- * (its header may even claim pages the file no longer has): unsent
- * messages, kept when at all possible. */
-static GPtrArray *
-salvage_outbox (const char *path)
-{
-  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_message_info_free);
-  g_autoptr (sqlite3_stmt) stmt = NULL;
-  sqlite3 *db = NULL;
-  int rc;
-
-  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-    goto out;
-  sqlite3_exec (db, "PRAGMA writable_schema=ON;", NULL, NULL, NULL);
-  if (sqlite3_prepare_v2 (db, "SELECT id, sender, recipient, 0, body, created_at FROM outbox "
-                              "ORDER BY ordinal", -1, &stmt, NULL) != SQLITE_OK)
-    goto out;
-  /* Row by row, until the first that cannot be read. */
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-    KithMessageInfo *m;
-
-    if (sqlite3_column_type (stmt, 0) != SQLITE_TEXT || sqlite3_column_type (stmt, 4) != SQLITE_TEXT ||
-        sqlite3_column_int64 (stmt, 1) <= 0 || sqlite3_column_int64 (stmt, 2) <= 0)
-      continue;
-    m = message_from_row (stmt);
-    if (*m->id == '\0' || !g_utf8_validate (m->body, -1, NULL)) {
-      kith_message_info_free (m);
-      continue;
-    }
-    g_ptr_array_add (list, m);
-  }
-  if (rc != SQLITE_DONE)
-    g_debug ("salvaging the outbox stopped: %s", sqlite3_errmsg (db));
-
-out:
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  close_untouched (db);
-  return list;
-}
-
-static gboolean
-restore_outbox (KithMessageStore  *self,
-                GPtrArray         *outbox,
-                GError           **error)
-{
-  if (outbox->len == 0)
-    return TRUE;
-  if (!exec (self->db, "BEGIN IMMEDIATE;", error))
-    return FALSE;
-  for (guint i = 0; i < outbox->len; i++) {
-    const KithMessageInfo *m = g_ptr_array_index (outbox, i);
-    g_autoptr (sqlite3_stmt) stmt = NULL;
-
-    stmt = prepare (self->db,
-                    "INSERT OR IGNORE INTO outbox (id, sender, recipient, body, created_at) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5)", error);
-    if (stmt == NULL)
-      goto fail;
-    sqlite3_bind_text (stmt, 1, m->id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64 (stmt, 2, m->from);
-    sqlite3_bind_int64 (stmt, 3, m->to);
-    sqlite3_bind_text (stmt, 4, m->body, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64 (stmt, 5, m->sent_at);
-    if (sqlite3_step (stmt) != SQLITE_DONE) {
-      set_sqlite_error (self->db, error, "cannot restore the outbox");
-      goto fail;
-    }
-  }
-  return exec (self->db, "COMMIT;", error);
-
-fail:
-  exec (self->db, "ROLLBACK;", NULL);
-  return FALSE;
-}
-
-/* The damaged file (with its write-ahead log and index, which belong to
- * it) goes aside under a name of its own, for whoever wants to look. */
-static char *
-move_aside (KithMessageStore  *self,
-            GError           **error)
-{
-  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
-  g_autofree char *aside = NULL;
-  const char *suffixes[] = { "-wal", "-shm" };
-
-  for (guint n = 0; aside == NULL || g_file_test (aside, G_FILE_TEST_EXISTS); n++) {
-    g_free (aside);
-    aside = n == 0 ? g_strdup_printf ("%s.broken-%s", self->path, stamp)
-                   : g_strdup_printf ("%s.broken-%s-%u", self->path, stamp, n);
-  }
-  if (g_rename (self->path, aside) != 0) {
-    int saved = errno;
-
-    g_set_error (error, KITH_ERROR, KITH_ERROR_STORAGE,
-                 "The local message store %s is damaged and cannot be moved aside (%s).",
-                 self->path, g_strerror (saved));
-    return NULL;
-  }
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++) {
-    g_autofree char *from = g_strconcat (self->path, suffixes[i], NULL);
-    g_autofree char *to = g_strconcat (aside, suffixes[i], NULL);
-
-    /* Never applied to the new file: it is the old one's. */
-    if (g_rename (from, to) != 0 && errno != ENOENT)
-      g_unlink (from);
-  }
-  return g_steal_pointer (&aside);
-}
-
-static gboolean
-op_open (KithMessageStore  *self,
-         GTask             *task,
-         gpointer           data,
-         GError           **error)
-{
-  g_autofree char *dir = g_path_get_dirname (self->path);
-  g_autoptr (GError) damage = NULL;
-  g_autoptr (GPtrArray) outbox = NULL;
-  g_autofree char *aside = NULL;
-  g_autofree char *why = NULL;
-  gboolean damaged;
-
-  if (self->db != NULL) {
-    g_task_return_boolean (task, TRUE);
-    return TRUE;
-  }
-
-  if (g_mkdir_with_parents (dir, 0700) != 0) {
-    g_set_error (error, KITH_ERROR, KITH_ERROR_STORAGE,
-                 "Cannot create the folder %s for the message store.", dir);
-    return FALSE;
-  }
-  if (open_database (self, &damaged, &why, &damage)) {
-    g_task_return_boolean (task, TRUE);
-    return TRUE;
-  }
-  if (!damaged) {
-    g_propagate_error (error, g_steal_pointer (&damage));
-    return FALSE;
-  }
-
-  /* Damaged (not a database, cut short, a broken table): it is only a
-   * cache. The unsent messages that can still be read are kept; the file
-   * is kept aside; a new one starts empty, and the session fills it again
-   * from the server (history replayed from seq 0). */
-  outbox = salvage_outbox (self->path);
-  aside = move_aside (self, error);
-  if (aside == NULL)
-    return FALSE;
-  g_message ("The local message store %s is damaged (%s). It was moved to %s; "
-             "a new one is made, and the history comes again from the server "
-             "(%u unsent message%s kept).",
-             self->path, why, aside, outbox->len, outbox->len == 1 ? "" : "s");
-
-  g_clear_pointer (&why, g_free);
-  if (!open_database (self, &damaged, &why, error))
-    return FALSE;
-  if (!restore_outbox (self, outbox, error)) {
-    close_db (self);
-    return FALSE;
-  }
-  self->aside = g_steal_pointer (&aside);
-  self->salvaged = outbox->len;
-  g_task_return_boolean (task, TRUE);
-  return TRUE;
-}
-
 static gboolean
 save_message (sqlite3                *db,
               const KithMessageInfo  *m,
@@ -506,11 +152,11 @@ save_message (sqlite3                *db,
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
 
-  stmt = prepare (db,
-                  "INSERT INTO messages (id, sender, recipient, seq, body, sent_at) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                  "ON CONFLICT (sender, id) DO UPDATE SET seq = excluded.seq, "
-                  "sent_at = excluded.sent_at WHERE excluded.seq > 0", error);
+  stmt = kith_store_prepare (db,
+                             "INSERT INTO messages (id, sender, recipient, seq, body, sent_at) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                             "ON CONFLICT (sender, id) DO UPDATE SET seq = excluded.seq, "
+                             "sent_at = excluded.sent_at WHERE excluded.seq > 0", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, m->id, -1, SQLITE_TRANSIENT);
@@ -520,7 +166,7 @@ save_message (sqlite3                *db,
   sqlite3_bind_text (stmt, 5, m->body ? m->body : "", -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 6, m->sent_at);
   if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_sqlite_error (db, error, "cannot save a message");
+    return kith_store_sqlite_error (db, error, "cannot save a message");
   return TRUE;
 }
 
@@ -531,14 +177,14 @@ save_last_seq (sqlite3  *db,
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
 
-  stmt = prepare (db,
-                  "INSERT INTO state (key, value) VALUES ('last_seq', ?1) "
-                  "ON CONFLICT (key) DO UPDATE SET value = MAX (value, excluded.value)", error);
+  stmt = kith_store_prepare (db,
+                             "INSERT INTO state (key, value) VALUES ('last_seq', ?1) "
+                             "ON CONFLICT (key) DO UPDATE SET value = MAX (value, excluded.value)", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, seq);
   if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_sqlite_error (db, error, "cannot save the last seq");
+    return kith_store_sqlite_error (db, error, "cannot save the last seq");
   return TRUE;
 }
 
@@ -550,7 +196,7 @@ op_save_messages (KithMessageStore  *self,
 {
   Op *op = data;
 
-  if (!exec (self->db, "BEGIN IMMEDIATE;", error))
+  if (!kith_store_exec (self->db, "BEGIN IMMEDIATE;", error))
     return FALSE;
   for (guint i = 0; op->items && i < op->items->len; i++) {
     if (!save_message (self->db, g_ptr_array_index (op->items, i), error))
@@ -558,13 +204,13 @@ op_save_messages (KithMessageStore  *self,
   }
   if (op->a > 0 && !save_last_seq (self->db, op->a, error))
     goto fail;
-  if (!exec (self->db, "COMMIT;", error))
+  if (!kith_store_exec (self->db, "COMMIT;", error))
     goto fail;
   g_task_return_boolean (task, TRUE);
   return TRUE;
 
 fail:
-  exec (self->db, "ROLLBACK;", NULL);
+  kith_store_exec (self->db, "ROLLBACK;", NULL);
   return FALSE;
 }
 
@@ -577,9 +223,9 @@ op_outbox_add (KithMessageStore  *self,
   Op *op = data;
   g_autoptr (sqlite3_stmt) stmt = NULL;
 
-  stmt = prepare (self->db,
-                  "INSERT OR IGNORE INTO outbox (id, sender, recipient, body, created_at) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5)", error);
+  stmt = kith_store_prepare (self->db,
+                             "INSERT OR IGNORE INTO outbox (id, sender, recipient, body, created_at) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5)", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, op->message->id, -1, SQLITE_TRANSIENT);
@@ -588,7 +234,7 @@ op_outbox_add (KithMessageStore  *self,
   sqlite3_bind_text (stmt, 4, op->message->body ? op->message->body : "", -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 5, op->message->sent_at);
   if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_sqlite_error (self->db, error, "cannot add to the outbox");
+    return kith_store_sqlite_error (self->db, error, "cannot add to the outbox");
   g_task_return_boolean (task, TRUE);
   return TRUE;
 }
@@ -602,10 +248,10 @@ op_outbox_ack (KithMessageStore  *self,
   Op *op = data;
   g_autoptr (sqlite3_stmt) stmt = NULL;
 
-  if (!exec (self->db, "BEGIN IMMEDIATE;", error))
+  if (!kith_store_exec (self->db, "BEGIN IMMEDIATE;", error))
     return FALSE;
 
-  stmt = prepare (self->db, "SELECT sender, recipient, body FROM outbox WHERE id = ?1", error);
+  stmt = kith_store_prepare (self->db, "SELECT sender, recipient, body FROM outbox WHERE id = ?1", error);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_text (stmt, 1, op->id, -1, SQLITE_TRANSIENT);
@@ -623,24 +269,24 @@ op_outbox_ack (KithMessageStore  *self,
   }
   g_clear_pointer (&stmt, sqlite3_finalize);
 
-  stmt = prepare (self->db, "DELETE FROM outbox WHERE id = ?1", error);
+  stmt = kith_store_prepare (self->db, "DELETE FROM outbox WHERE id = ?1", error);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_text (stmt, 1, op->id, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) != SQLITE_DONE) {
-    set_sqlite_error (self->db, error, "cannot remove from the outbox");
+    kith_store_sqlite_error (self->db, error, "cannot remove from the outbox");
     goto fail;
   }
   g_clear_pointer (&stmt, sqlite3_finalize);
 
-  if (!exec (self->db, "COMMIT;", error))
+  if (!kith_store_exec (self->db, "COMMIT;", error))
     goto fail;
   g_task_return_boolean (task, TRUE);
   return TRUE;
 
 fail:
   g_clear_pointer (&stmt, sqlite3_finalize);
-  exec (self->db, "ROLLBACK;", NULL);
+  kith_store_exec (self->db, "ROLLBACK;", NULL);
   return FALSE;
 }
 
@@ -654,15 +300,15 @@ op_outbox_list (KithMessageStore  *self,
   g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_message_info_free);
   int rc;
 
-  stmt = prepare (self->db,
-                  "SELECT id, sender, recipient, 0, body, created_at FROM outbox ORDER BY ordinal",
-                  error);
+  stmt = kith_store_prepare (self->db,
+                             "SELECT id, sender, recipient, 0, body, created_at FROM outbox ORDER BY ordinal",
+                             error);
   if (stmt == NULL)
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (list, message_from_row (stmt));
+    g_ptr_array_add (list, kith_store_message_from_row (stmt));
   if (rc != SQLITE_DONE)
-    return set_sqlite_error (self->db, error, "cannot read the outbox");
+    return kith_store_sqlite_error (self->db, error, "cannot read the outbox");
   g_task_return_pointer (task, g_steal_pointer (&list), (GDestroyNotify) g_ptr_array_unref);
   return TRUE;
 }
@@ -678,10 +324,10 @@ op_load_messages (KithMessageStore  *self,
   g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_message_info_free);
   int rc;
 
-  stmt = prepare (self->db,
-                  "SELECT id, sender, recipient, seq, body, sent_at FROM messages "
-                  "WHERE ((sender = ?1 AND recipient = ?2) OR (sender = ?2 AND recipient = ?1)) "
-                  "AND seq > 0 AND (?3 <= 0 OR seq < ?3) ORDER BY seq DESC LIMIT ?4", error);
+  stmt = kith_store_prepare (self->db,
+                             "SELECT id, sender, recipient, seq, body, sent_at FROM messages "
+                             "WHERE ((sender = ?1 AND recipient = ?2) OR (sender = ?2 AND recipient = ?1)) "
+                             "AND seq > 0 AND (?3 <= 0 OR seq < ?3) ORDER BY seq DESC LIMIT ?4", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, op->a);
@@ -689,9 +335,9 @@ op_load_messages (KithMessageStore  *self,
   sqlite3_bind_int64 (stmt, 3, op->c);
   sqlite3_bind_int (stmt, 4, op->limit ? op->limit : 50);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_insert (list, 0, message_from_row (stmt));
+    g_ptr_array_insert (list, 0, kith_store_message_from_row (stmt));
   if (rc != SQLITE_DONE)
-    return set_sqlite_error (self->db, error, "cannot read messages");
+    return kith_store_sqlite_error (self->db, error, "cannot read messages");
   g_task_return_pointer (task, g_steal_pointer (&list), (GDestroyNotify) g_ptr_array_unref);
   return TRUE;
 }
@@ -705,11 +351,11 @@ op_save_contacts (KithMessageStore  *self,
   Op *op = data;
   g_autoptr (sqlite3_stmt) stmt = NULL;
 
-  if (!exec (self->db, "BEGIN IMMEDIATE; DELETE FROM contacts;", error))
+  if (!kith_store_exec (self->db, "BEGIN IMMEDIATE; DELETE FROM contacts;", error))
     return FALSE;
-  stmt = prepare (self->db,
-                  "INSERT OR REPLACE INTO contacts (user_id, email, first_name, last_name, state) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5)", error);
+  stmt = kith_store_prepare (self->db,
+                             "INSERT OR REPLACE INTO contacts (user_id, email, first_name, last_name, state) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5)", error);
   if (stmt == NULL)
     goto fail;
   for (guint i = 0; op->items && i < op->items->len; i++) {
@@ -724,19 +370,19 @@ op_save_contacts (KithMessageStore  *self,
     sqlite3_bind_text (stmt, 4, c->user->last_name ? c->user->last_name : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_text (stmt, 5, kith_contact_state_to_string (c->state), -1, SQLITE_STATIC);
     if (sqlite3_step (stmt) != SQLITE_DONE) {
-      set_sqlite_error (self->db, error, "cannot save contacts");
+      kith_store_sqlite_error (self->db, error, "cannot save contacts");
       goto fail;
     }
   }
   g_clear_pointer (&stmt, sqlite3_finalize);
-  if (!exec (self->db, "COMMIT;", error))
+  if (!kith_store_exec (self->db, "COMMIT;", error))
     goto fail;
   g_task_return_boolean (task, TRUE);
   return TRUE;
 
 fail:
   g_clear_pointer (&stmt, sqlite3_finalize);
-  exec (self->db, "ROLLBACK;", NULL);
+  kith_store_exec (self->db, "ROLLBACK;", NULL);
   return FALSE;
 }
 
@@ -750,9 +396,9 @@ op_load_contacts (KithMessageStore  *self,
   g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_contact_info_free);
   int rc;
 
-  stmt = prepare (self->db,
-                  "SELECT user_id, email, first_name, last_name, state FROM contacts "
-                  "ORDER BY user_id", error);
+  stmt = kith_store_prepare (self->db,
+                             "SELECT user_id, email, first_name, last_name, state FROM contacts "
+                             "ORDER BY user_id", error);
   if (stmt == NULL)
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
@@ -768,7 +414,7 @@ op_load_contacts (KithMessageStore  *self,
     g_ptr_array_add (list, c);
   }
   if (rc != SQLITE_DONE)
-    return set_sqlite_error (self->db, error, "cannot read contacts");
+    return kith_store_sqlite_error (self->db, error, "cannot read contacts");
   g_task_return_pointer (task, g_steal_pointer (&list), (GDestroyNotify) g_ptr_array_unref);
   return TRUE;
 }
@@ -783,14 +429,14 @@ op_get_last_seq (KithMessageStore  *self,
   gint64 seq = 0;
   int rc;
 
-  stmt = prepare (self->db, "SELECT value FROM state WHERE key = 'last_seq'", error);
+  stmt = kith_store_prepare (self->db, "SELECT value FROM state WHERE key = 'last_seq'", error);
   if (stmt == NULL)
     return FALSE;
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     seq = sqlite3_column_int64 (stmt, 0);
   else if (rc != SQLITE_DONE)
-    return set_sqlite_error (self->db, error, "cannot read the last seq");
+    return kith_store_sqlite_error (self->db, error, "cannot read the last seq");
   g_task_return_int (task, seq);
   return TRUE;
 }
@@ -925,7 +571,7 @@ kith_message_store_open_async (KithMessageStore    *self,
                                gpointer             user_data)
 {
   g_return_if_fail (KITH_IS_MESSAGE_STORE (self));
-  queue_op (self, op_new (op_open), kith_message_store_open_async,
+  queue_op (self, op_new (kith_store_op_open), kith_message_store_open_async,
             cancellable, callback, user_data);
 }
 
