@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <adwaita.h>
+
 #include "kith-app-test-util.h"
 
 gboolean
@@ -184,4 +186,25 @@ kith_test_init_x11 (int    *argc,
   }
   g_setenv ("GDK_BACKEND", "x11", TRUE);
   return TRUE;
+}
+
+GtkWidget *
+kith_test_find_toplevel (GType       type,
+                         const char *heading)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
+    g_autoptr (GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+    if (!G_TYPE_CHECK_INSTANCE_TYPE (toplevel, type))
+      continue;
+    if (heading != NULL &&
+        (!ADW_IS_MESSAGE_DIALOG (toplevel) ||
+         g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (toplevel)), heading) != 0))
+      continue;
+    /* The list holds it: borrowed. */
+    return toplevel;
+  }
+  return NULL;
 }

@@ -33,6 +33,10 @@ GtkWidget *kith_test_find_by_id    (GtkWidget  *root,
 /* The first widget of @type under @root (or @root), depth first. */
 GtkWidget *kith_test_find_by_type  (GtkWidget  *root,
                                     GType       type);
+/* The first toplevel of @type (borrowed); with @heading, an AdwMessageDialog
+ * with that heading. */
+GtkWidget *kith_test_find_toplevel (GType       type,
+                                    const char *heading);
 /* Renders @native (a window, a popover) as drawn; @bounds: the rendered
  * area in @native's surface (it starts at the surface's shadow, not at the
  * widget's 0,0: see gtk_native_get_surface_transform()). */

@@ -500,20 +500,6 @@ match_label (GtkWidget  *widget,
   return FALSE;
 }
 
-static GtkWidget *
-find_delete_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
-    g_autoptr (GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
-
-    if (KITH_IS_DELETE_ACCOUNT_DIALOG (toplevel))
-      return toplevel;
-  }
-  return NULL;
-}
-
 /* "Delete my account" through the real window: the login page says the
  * account was deleted, with an empty email field, and nothing else (kithd
  * ends the account's sessions before it answers: that is not "signed out
@@ -534,13 +520,13 @@ test_account_deleted (void)
   page = kith_test_find_by_type (GTK_WIDGET (window ()), KITH_TYPE_ACCOUNT_PAGE);
   g_assert_nonnull (page);
   g_assert_true (gtk_widget_activate_action (page, "account.delete", NULL));
-  dialog = find_delete_dialog ();
+  dialog = kith_test_find_toplevel (KITH_TYPE_DELETE_ACCOUNT_DIALOG, NULL);
   g_assert_nonnull (dialog);
   gtk_editable_set_text (GTK_EDITABLE (kith_test_find_by_type (dialog, GTK_TYPE_ENTRY)), user->email);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "delete");
 
   KITH_WAIT_FOR (page_is ("login") && shown (login_child ("message_box")));
-  KITH_WAIT_FOR (find_delete_dialog () == NULL);
+  KITH_WAIT_FOR (kith_test_find_toplevel (KITH_TYPE_DELETE_ACCOUNT_DIALOG, NULL) == NULL);
   g_assert_cmpint (kith_session_get_state (session), ==, KITH_SESSION_SIGNED_OUT);
   kith_test_settle (GTK_WIDGET (window ()));
   g_free (kith_test_save_screenshot (GTK_WIDGET (window ()), "login-account-deleted.png"));
@@ -656,22 +642,6 @@ test_google_button_follows_server (void)
 
 /* ---- a server without encryption ---- */
 
-static GtkWidget *
-find_unencrypted_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
-    g_autoptr (GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
-
-    if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_widget_get_visible (toplevel) &&
-        g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (toplevel)),
-                   "Connect Without Encryption?") == 0)
-      return toplevel;
-  }
-  return NULL;
-}
-
 /* The dialog's button for @label, as a person clicks it (AdwMessageDialog
  * closes itself, then emits the response). */
 static GtkWidget *
@@ -722,7 +692,7 @@ test_unencrypted_server (void)
 
   /* The first time: asked, and nothing is sent. */
   sign_in_as (email, PASSWORD);
-  dialog = find_unencrypted_dialog ();
+  dialog = kith_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Connect Without Encryption?");
   g_assert_nonnull (dialog);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (window ()));
   g_assert_true (gtk_window_get_modal (GTK_WINDOW (dialog)));
@@ -740,7 +710,7 @@ test_unencrypted_server (void)
 
   /* Cancel: signed out, said why, nothing remembered. */
   click (find_button (dialog, "_Cancel"));
-  KITH_WAIT_FOR (find_unencrypted_dialog () == NULL);
+  KITH_WAIT_FOR (kith_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Connect Without Encryption?") == NULL);
   g_assert_true (page_is ("login"));
   g_assert_cmpint (kith_session_get_state (session), ==, KITH_SESSION_SIGNED_OUT);
   g_assert_true (gtk_widget_get_visible (login_child ("error_label")));
@@ -752,11 +722,11 @@ test_unencrypted_server (void)
 
   /* Asked again; accepted: signed in, and remembered for this server. */
   sign_in_as (email, PASSWORD);
-  dialog = find_unencrypted_dialog ();
+  dialog = kith_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Connect Without Encryption?");
   g_assert_nonnull (dialog);
   click (find_button (dialog, "Connect _Without Encryption"));
   KITH_WAIT_FOR (page_is ("main"));
-  g_assert_null (find_unencrypted_dialog ());
+  g_assert_null (kith_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Connect Without Encryption?"));
   g_assert_cmpint (kith_session_get_state (session), ==, KITH_SESSION_ONLINE);
   g_assert_cmpint (kithd_test_server_db_count (plain, "sessions", NULL), ==, 2);
   accepted = g_settings_get_strv (settings, "unencrypted-servers");
@@ -767,7 +737,7 @@ test_unencrypted_server (void)
   /* Not asked again for it. */
   sign_in_as (email, PASSWORD);
   KITH_WAIT_FOR (page_is ("main"));
-  g_assert_null (find_unencrypted_dialog ());
+  g_assert_null (kith_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Connect Without Encryption?"));
   log_out ();
 
   /* The loopback server is never asked about, and the acceptance stays

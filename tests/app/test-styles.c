@@ -290,20 +290,6 @@ type_into (const char *id,
   gtk_editable_set_text (GTK_EDITABLE (login_child (id)), text);
 }
 
-static GtkWidget *
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
-    g_autoptr (GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
-
-    if (G_TYPE_CHECK_INSTANCE_TYPE (toplevel, type) && gtk_widget_get_visible (toplevel))
-      return toplevel;
-  }
-  return NULL;
-}
-
 static gboolean
 page_is (const char *name)
 {
@@ -380,7 +366,7 @@ test_every_page (void)
   account = kith_test_find_by_type (native, g_type_from_name ("KithAccountPage"));
   g_assert_nonnull (account);
   g_assert_true (gtk_widget_activate_action (account, "account.change-password", NULL));
-  KITH_WAIT_FOR ((dialog = find_toplevel (g_type_from_name ("KithChangePasswordDialog"))) != NULL);
+  KITH_WAIT_FOR ((dialog = kith_test_find_toplevel (g_type_from_name ("KithChangePasswordDialog"), NULL)) != NULL);
   KITH_WAIT_FOR (gtk_widget_get_mapped (dialog));
   check_both_styles (dialog, "change-password");
   /* Closed as Escape does (it once read a freed row on the way). */
@@ -388,7 +374,7 @@ test_every_page (void)
 
   /* Preferences. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
-  KITH_WAIT_FOR ((dialog = find_toplevel (g_type_from_name ("KithPreferencesWindow"))) != NULL);
+  KITH_WAIT_FOR ((dialog = kith_test_find_toplevel (g_type_from_name ("KithPreferencesWindow"), NULL)) != NULL);
   KITH_WAIT_FOR (gtk_widget_get_mapped (dialog));
   check_both_styles (dialog, "preferences");
   gtk_window_close (GTK_WINDOW (dialog));

@@ -259,20 +259,6 @@ get_me (const char *token)
 }
 
 static GtkWidget *
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
-    g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
-
-    if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
-      return window;
-  }
-  return NULL;
-}
-
-static GtkWidget *
 new_window (int width,
             int height)
 {
@@ -629,21 +615,6 @@ match_status_page (GtkWidget     *widget,
          g_strcmp0 (adw_status_page_get_title (ADW_STATUS_PAGE (widget)), data) == 0;
 }
 
-static GtkWidget *
-find_add_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
-    g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
-
-    if (ADW_IS_MESSAGE_DIALOG (window) &&
-        g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (window)), "Add Contact") == 0)
-      return window;
-  }
-  return NULL;
-}
-
 /* A new account: "Add your first contact" with the add button; adding by email
  * shows unknown emails and existing contacts in the dialog. */
 static void
@@ -665,7 +636,7 @@ test_add_contact (void)
   g_assert_nonnull (find_widget (view, match_action, "contacts.add"));
 
   g_assert_true (gtk_widget_activate_action (view, "contacts.add", NULL));
-  dialog = find_add_dialog ();
+  dialog = kith_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Add Contact");
   g_assert_nonnull (dialog);
   entry = find_type (dialog, GTK_TYPE_ENTRY);
   g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "add"));
@@ -675,12 +646,12 @@ test_add_contact (void)
   g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "add"));
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "add");
   KITH_WAIT_FOR (find_widget (dialog, match_error_label, "No Kith account uses this email address.") != NULL);
-  g_assert_true (find_add_dialog () == dialog);
+  g_assert_true (kith_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Add Contact") == dialog);
 
   /* Bob does: a request, shown as "Request sent". */
   gtk_editable_set_text (GTK_EDITABLE (entry), fx.bob->email);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "add");
-  KITH_WAIT_FOR (find_add_dialog () == NULL);
+  KITH_WAIT_FOR (kith_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Add Contact") == NULL);
   KITH_WAIT_FOR (has_contact_in_state (session, fx.bob->email, KITH_CONTACT_OUTGOING));
   KITH_WAIT_FOR (find_widget (view, match_contact_row, fx.bob->email) != NULL);
   kith_test_settle (window);
@@ -688,13 +659,13 @@ test_add_contact (void)
 
   /* Asking again: said in the dialog, nothing sent. */
   g_assert_true (gtk_widget_activate_action (view, "contacts.add", NULL));
-  dialog = find_add_dialog ();
+  dialog = kith_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Add Contact");
   entry = find_type (dialog, GTK_TYPE_ENTRY);
   gtk_editable_set_text (GTK_EDITABLE (entry), "BOB@example.com");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "add");
   g_assert_nonnull (find_widget (dialog, match_error_label, "You have already sent this person a request."));
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_assert_null (find_add_dialog ());
+  g_assert_null (kith_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Add Contact"));
 
   /* Search filters the list. */
   gtk_editable_set_text (GTK_EDITABLE (find_type (view, GTK_TYPE_SEARCH_ENTRY)), "zzz");
@@ -769,21 +740,6 @@ test_request_rows_fit (void)
 }
 
 /* ---- removing a contact, withdrawing a request ---- */
-
-static GtkWidget *
-find_message_dialog (const char *heading)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
-    g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
-
-    if (ADW_IS_MESSAGE_DIALOG (window) &&
-        g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (window)), heading) == 0)
-      return window;
-  }
-  return NULL;
-}
 
 static gboolean
 match_button_label (GtkWidget     *widget,
@@ -914,7 +870,7 @@ test_remove_and_withdraw (void)
 
   /* It asks first; Cancel keeps him. */
   activate_menu_item (popover, view);
-  dialog = find_message_dialog ("Remove Oscar Wilde?");
+  dialog = kith_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Remove Oscar Wilde?");
   g_assert_nonnull (dialog);
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
                             "Your conversation stays on this computer."));
@@ -925,7 +881,7 @@ test_remove_and_withdraw (void)
   g_free (kith_test_save_screenshot (dialog, "contacts-remove-dialog.png"));
   /* A click on the button: the dialog closes itself then. */
   g_signal_emit_by_name (find_widget (dialog, match_button_label, "_Cancel"), "clicked");
-  KITH_WAIT_FOR (find_message_dialog ("Remove Oscar Wilde?") == NULL);
+  KITH_WAIT_FOR (kith_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Remove Oscar Wilde?") == NULL);
   kith_test_settle (window);
   g_assert_true (has_contact_in_state (session, "oscar@example.com", KITH_CONTACT_ACCEPTED));
 
@@ -945,12 +901,12 @@ test_remove_and_withdraw (void)
   g_assert_cmpstr (label, ==, "_Remove Contact…");
   g_free (kith_test_save_screenshot (window, "chat-header-menu.png"));
   activate_menu_item (popover, chat);
-  dialog = find_message_dialog ("Remove Oscar Wilde?");
+  dialog = kith_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Remove Oscar Wilde?");
   g_assert_nonnull (dialog);
   kith_test_settle (dialog);
   g_signal_emit_by_name (find_widget (dialog, match_button_label, "_Remove"), "clicked");
   KITH_WAIT_FOR (kith_session_find_contact_by_email (session, "oscar@example.com") == NULL);
-  KITH_WAIT_FOR (find_message_dialog ("Remove Oscar Wilde?") == NULL);
+  KITH_WAIT_FOR (kith_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Remove Oscar Wilde?") == NULL);
   g_assert_false (server_lists (oscar, "nia@example.com"));
   g_assert_null (kith_chat_view_get_contact (KITH_CHAT_VIEW (chat)));
   kith_test_settle (window);
@@ -1183,7 +1139,7 @@ test_account_change_password (void)
 
   g_assert_true (gtk_widget_activate_action (page, "account.change-password", NULL));
   type = g_type_from_name ("KithChangePasswordDialog");
-  dialog = find_toplevel (type);
+  dialog = kith_test_find_toplevel (type, NULL);
   g_assert_nonnull (dialog);
   g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "change"));
   kith_test_settle (dialog);
@@ -1211,7 +1167,7 @@ test_account_change_password (void)
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "change");
   KITH_WAIT_FOR (find_widget (dialog, match_error_label, "The current password is not correct.") != NULL);
   g_free (kith_test_save_screenshot (dialog, "change-password-error.png"));
-  g_assert_true (find_toplevel (type) == dialog);
+  g_assert_true (kith_test_find_toplevel (type, NULL) == dialog);
   kith_test_settle (dialog);
   g_assert_cmpint (gtk_widget_get_width (dialog), ==, width);
 
@@ -1231,7 +1187,7 @@ test_account_change_password (void)
 
   gtk_editable_set_text (GTK_EDITABLE (find_widget (dialog, match_password_title, "Current Password")), PASSWORD);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "change");
-  KITH_WAIT_FOR (find_toplevel (type) == NULL);
+  KITH_WAIT_FOR (kith_test_find_toplevel (type, NULL) == NULL);
 
   /* kithd takes the new password, not the old one. */
   token = kithd_test_server_log_in (fx.server, "ivy@example.com", "N3w-Secret-Pass", "desktop");
@@ -1254,7 +1210,7 @@ open_delete_dialog (GtkWidget *page)
   GtkWidget *dialog;
 
   g_assert_true (gtk_widget_activate_action (page, "account.delete", NULL));
-  dialog = find_toplevel (KITH_TYPE_DELETE_ACCOUNT_DIALOG);
+  dialog = kith_test_find_toplevel (KITH_TYPE_DELETE_ACCOUNT_DIALOG, NULL);
   g_assert_nonnull (dialog);
   kith_test_settle (dialog);
   return dialog;
@@ -1281,7 +1237,7 @@ test_account_delete (void)
   /* A wrong email cannot be confirmed, even when asked to. */
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "delete");
   kith_test_settle (dialog);
-  g_assert_true (find_toplevel (KITH_TYPE_DELETE_ACCOUNT_DIALOG) == dialog);
+  g_assert_true (kith_test_find_toplevel (KITH_TYPE_DELETE_ACCOUNT_DIALOG, NULL) == dialog);
   g_assert_cmpint (kithd_test_server_db_count (fx.server, "users", "email = 'gus@example.com'"), ==, 1);
 
   /* The right one, in any case. */
@@ -1289,7 +1245,7 @@ test_account_delete (void)
   g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "delete"));
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "delete");
   KITH_WAIT_FOR (deleted);
-  g_assert_null (find_toplevel (KITH_TYPE_DELETE_ACCOUNT_DIALOG));
+  g_assert_null (kith_test_find_toplevel (KITH_TYPE_DELETE_ACCOUNT_DIALOG, NULL));
   g_assert_cmpint (kithd_test_server_db_count (fx.server, "users", "email = 'gus@example.com'"), ==, 0);
   g_assert_cmpint (kithd_test_server_db_count_user_rows (fx.server, gus->id), ==, 0);
   KITH_WAIT_FOR (kith_session_get_state (session) == KITH_SESSION_SIGNED_OUT);
@@ -1334,7 +1290,7 @@ test_account_delete_paid (void)
   g_assert_cmpint (kith_session_get_state (session), ==, KITH_SESSION_ONLINE);
 
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_assert_null (find_toplevel (KITH_TYPE_DELETE_ACCOUNT_DIALOG));
+  g_assert_null (kith_test_find_toplevel (KITH_TYPE_DELETE_ACCOUNT_DIALOG, NULL));
   gtk_window_destroy (GTK_WINDOW (window));
   sign_out (session);
 }
@@ -1620,10 +1576,10 @@ test_empty_states (void)
   button = find_widget (page, match_suggested_add, NULL);
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
-  KITH_WAIT_FOR (find_add_dialog () != NULL);
-  dialog = find_add_dialog ();
+  KITH_WAIT_FOR (kith_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Add Contact") != NULL);
+  dialog = kith_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Add Contact");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  KITH_WAIT_FOR (find_add_dialog () == NULL);
+  KITH_WAIT_FOR (kith_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, "Add Contact") == NULL);
 
   /* A contact, none chosen: "Select a contact", quiet (no large icon). */
   kithd_test_server_make_contacts (fx.server, zoe, yul);
