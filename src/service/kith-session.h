@@ -140,8 +140,8 @@ void             kith_session_exit_async             (KithSession         *self,
                                                       GCancellable        *cancellable,
                                                       GAsyncReadyCallback  callback,
                                                       gpointer             user_data);
-/* Finish for sign_in, sign_up, restore, log_out, exit and every action
- * below that has no result. */
+/* Finish for sign_in, sign_up, restore, log_out, exit, delete_account and
+ * set_chosen_status. The collaborators' calls finish on the collaborator. */
 gboolean         kith_session_finish                 (KithSession   *self,
                                                       GAsyncResult  *result,
                                                       GError       **error);
