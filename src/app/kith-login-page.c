@@ -10,8 +10,9 @@
 
 #include "kith-error.h"
 #include "kith-login-page.h"
-#include "kith-password-checklist.h"
+#include "kith-login-password-step.h"
 #include "kith-scroll.h"
+#include "kith-sign-up-form.h"
 #include "kith-text-rules.h"
 #include "kith-unencrypted-dialog.h"
 
@@ -31,21 +32,9 @@ struct _KithLoginPage
   GtkWidget     *google_button;
   GtkWidget     *forgot_button;
   GtkWidget     *sign_up_link;
-  /* The password step and the sign-up form: built when first shown. */
-  GtkWidget     *email_summary_row;
-  GtkWidget     *change_email_button;
-  GtkWidget     *password_row;
-  GtkWidget     *stay_check;
-  GtkWidget     *sign_in_button;
-  GtkWidget     *forgot_button2;
-  GtkWidget     *first_name_row;
-  GtkWidget     *last_name_row;
-  GtkWidget     *sign_up_email_row;
-  GtkWidget     *sign_up_password_row;
-  GtkWidget     *checklist;
-  GtkWidget     *sign_up_stay_check;
-  GtkWidget     *sign_up_button;
-  GtkWidget     *have_account_button;
+  /* Made the first time they are shown. */
+  GtkWidget     *password_step;   /* KithLoginPasswordStep */
+  GtkWidget     *sign_up_form;    /* KithSignUpForm */
   GtkWidget     *spinner;
   GtkWidget     *error_label;
   GtkWidget     *scroller;
@@ -201,8 +190,9 @@ update_forgot (KithLoginPage *self)
   /* The help article: the email address is typed first, then the option
    * to click on "Forgot password?" appears. */
   gtk_widget_set_visible (self->forgot_button, *email != '\0');
-  if (self->forgot_button2 != NULL)
-    gtk_widget_set_visible (self->forgot_button2, *email != '\0');
+  if (self->password_step != NULL)
+    kith_login_password_step_set_forgot_visible (KITH_LOGIN_PASSWORD_STEP (self->password_step),
+                                                 *email != '\0');
 }
 
 static void ensure_step (KithLoginPage *self,
@@ -223,13 +213,13 @@ show_step (KithLoginPage *self,
     gtk_label_set_label (GTK_LABEL (self->title_label), _("Create a Kith Account"));
     gtk_label_set_label (GTK_LABEL (self->subtitle_label),
                          _("Your email address will be your Kith ID"));
-    gtk_widget_grab_focus (self->first_name_row);
+    kith_sign_up_form_focus_first (KITH_SIGN_UP_FORM (self->sign_up_form));
   } else {
     gtk_label_set_label (GTK_LABEL (self->title_label), _("Log in to Kith"));
     gtk_label_set_label (GTK_LABEL (self->subtitle_label),
                          _("Chat with your contacts and see who is online"));
     if (g_str_equal (step, "password"))
-      gtk_widget_grab_focus (self->password_row);
+      kith_login_password_step_focus_password (KITH_LOGIN_PASSWORD_STEP (self->password_step));
     else
       gtk_widget_grab_focus (self->email_row);
   }
@@ -265,7 +255,7 @@ on_continue (KithLoginPage *self)
   }
 
   ensure_step (self, "password");
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->email_summary_row), email);
+  kith_login_password_step_set_email (KITH_LOGIN_PASSWORD_STEP (self->password_step), email);
   show_step (self, "password");
 }
 
@@ -283,8 +273,7 @@ on_show_sign_up (KithLoginPage *self)
 
   hide_notices (self);
   ensure_step (self, "sign-up");
-  if (*row_text (self->sign_up_email_row) == '\0' && *email != '\0')
-    gtk_editable_set_text (GTK_EDITABLE (self->sign_up_email_row), email);
+  kith_sign_up_form_suggest_email (KITH_SIGN_UP_FORM (self->sign_up_form), email);
   show_step (self, "sign-up");
 }
 
@@ -292,10 +281,10 @@ on_show_sign_up (KithLoginPage *self)
 static void
 forget_passwords (KithLoginPage *self)
 {
-  if (self->password_row != NULL)
-    gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
-  if (self->sign_up_password_row != NULL)
-    gtk_editable_set_text (GTK_EDITABLE (self->sign_up_password_row), "");
+  if (self->password_step != NULL)
+    kith_login_password_step_clear_password (KITH_LOGIN_PASSWORD_STEP (self->password_step));
+  if (self->sign_up_form != NULL)
+    kith_sign_up_form_clear_password (KITH_SIGN_UP_FORM (self->sign_up_form));
 }
 
 static void ask_unencrypted (KithLoginPage *self,
@@ -326,7 +315,7 @@ on_signed_in (GObject      *object,
       kith_login_page_show_error (self, text);
     }
     if (g_str_equal (kith_login_page_get_step (self), "password"))
-      gtk_widget_grab_focus (self->password_row);
+      kith_login_password_step_focus_password (KITH_LOGIN_PASSWORD_STEP (self->password_step));
     return;
   }
 
@@ -338,7 +327,8 @@ static void
 on_sign_in (KithLoginPage *self)
 {
   g_autofree char *email = row_text_stripped (self->email_row);
-  const char *password = row_text (self->password_row);
+  KithLoginPasswordStep *step = KITH_LOGIN_PASSWORD_STEP (self->password_step);
+  const char *password = kith_login_password_step_get_password (step);
 
   if (self->busy)
     return;
@@ -347,7 +337,7 @@ on_sign_in (KithLoginPage *self)
 
   if (*password == '\0') {
     kith_login_page_show_error (self, _("Type your password."));
-    gtk_widget_grab_focus (self->password_row);
+    kith_login_password_step_focus_password (step);
     return;
   }
 
@@ -358,7 +348,7 @@ on_sign_in (KithLoginPage *self)
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   kith_session_sign_in_async (self->session, email, password,
-                              gtk_check_button_get_active (GTK_CHECK_BUTTON (self->stay_check)),
+                              kith_login_password_step_get_stay_signed_in (step),
                               self->cancellable, on_signed_in, g_object_ref (self));
 }
 
@@ -424,33 +414,15 @@ on_google_clicked (KithLoginPage *self)
   gtk_image_set_from_icon_name (GTK_IMAGE (self->message_icon), "dialog-information-symbolic");
 }
 
-static gboolean
-sign_up_ready (KithLoginPage *self)
-{
-  g_autofree char *first = row_text_stripped (self->first_name_row);
-  g_autofree char *last = row_text_stripped (self->last_name_row);
-  g_autofree char *email = row_text_stripped (self->sign_up_email_row);
-
-  return *first != '\0' && *last != '\0' && kith_email_is_valid (email) &&
-         kith_password_checklist_get_valid (KITH_PASSWORD_CHECKLIST (self->checklist));
-}
-
-static void
-on_sign_up_changed (KithLoginPage *self)
-{
-  kith_password_checklist_set_password (KITH_PASSWORD_CHECKLIST (self->checklist),
-                                        row_text (self->sign_up_password_row));
-  gtk_widget_set_sensitive (self->sign_up_button, sign_up_ready (self));
-}
-
 static void
 on_sign_up (KithLoginPage *self)
 {
-  g_autofree char *first = row_text_stripped (self->first_name_row);
-  g_autofree char *last = row_text_stripped (self->last_name_row);
-  g_autofree char *email = row_text_stripped (self->sign_up_email_row);
+  KithSignUpForm *form = KITH_SIGN_UP_FORM (self->sign_up_form);
+  g_autofree char *first = kith_sign_up_form_dup_first_name (form);
+  g_autofree char *last = kith_sign_up_form_dup_last_name (form);
+  g_autofree char *email = kith_sign_up_form_dup_email (form);
 
-  if (self->busy || !sign_up_ready (self))
+  if (self->busy || !kith_sign_up_form_get_ready (form))
     return;
 
   hide_notices (self);
@@ -461,9 +433,8 @@ on_sign_up (KithLoginPage *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  kith_session_sign_up_async (self->session, email, row_text (self->sign_up_password_row),
-                              first, last,
-                              gtk_check_button_get_active (GTK_CHECK_BUTTON (self->sign_up_stay_check)),
+  kith_session_sign_up_async (self->session, email, kith_sign_up_form_get_password (form),
+                              first, last, kith_sign_up_form_get_stay_signed_in (form),
                               self->cancellable, on_signed_in, g_object_ref (self));
 }
 
@@ -506,34 +477,6 @@ ask_unencrypted (KithLoginPage *self,
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_unencrypted_response), self, 0);
   g_set_weak_pointer (&self->unencrypted_dialog, dialog);
   gtk_window_present (GTK_WINDOW (dialog));
-}
-
-/* Enter in a sign-up field moves to the next empty one, then signs up. */
-static void
-on_sign_up_next (KithLoginPage *self)
-{
-  GtkWidget *rows[] = {
-    self->first_name_row, self->last_name_row, self->sign_up_email_row, self->sign_up_password_row,
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
-    g_autofree char *text = row_text_stripped (rows[i]);
-
-    if (*text == '\0') {
-      gtk_widget_grab_focus (rows[i]);
-      return;
-    }
-  }
-
-  if (sign_up_ready (self)) {
-    on_sign_up (self);
-    return;
-  }
-
-  if (!kith_password_checklist_get_valid (KITH_PASSWORD_CHECKLIST (self->checklist)))
-    gtk_widget_grab_focus (self->sign_up_password_row);
-  else
-    gtk_widget_grab_focus (self->sign_up_email_row);
 }
 
 static void
@@ -621,74 +564,39 @@ on_session_state_changed (KithLoginPage *self)
     forget_passwords (self);
 }
 
-/* ---- the steps built when first shown ----
+/* ---- the steps made when first shown ----
  *
  * Only the first step (the email address) is in the template: the password
- * step and the sign-up form come from their own UI files the first time they
- * are shown, which keeps the login page's first frame short. */
-
-static GtkBuilder *
-build_step (KithLoginPage *self,
-            const char    *resource)
-{
-  g_autoptr (GtkBuilderScope) scope = gtk_builder_cscope_new ();
-  g_autoptr (GError) error = NULL;
-  GtkBuilder *builder = gtk_builder_new ();
-
-  gtk_builder_cscope_add_callback_symbols (GTK_BUILDER_CSCOPE (scope),
-                                           "on_show_email", G_CALLBACK (on_show_email),
-                                           "on_sign_in", G_CALLBACK (on_sign_in),
-                                           "on_forgot_clicked", G_CALLBACK (on_forgot_clicked),
-                                           "on_sign_up_changed", G_CALLBACK (on_sign_up_changed),
-                                           "on_sign_up_next", G_CALLBACK (on_sign_up_next),
-                                           "on_sign_up", G_CALLBACK (on_sign_up),
-                                           NULL);
-  gtk_builder_set_scope (builder, scope);
-  gtk_builder_set_translation_domain (builder, GETTEXT_PACKAGE);
-  gtk_builder_set_current_object (builder, G_OBJECT (self));
-  if (!gtk_builder_add_from_resource (builder, resource, &error))
-    g_error ("%s: %s", resource, error->message);   /* our own resource: a bug */
-  return builder;
-}
-
-#define STEP_WIDGET(builder, name) GTK_WIDGET (gtk_builder_get_object ((builder), (name)))
+ * step and the sign-up form are widgets of their own, made the first time
+ * they are shown, which keeps the login page's first frame short. */
 
 static void
 ensure_step (KithLoginPage *self,
              const char    *step)
 {
-  g_autoptr (GtkBuilder) builder = NULL;
-
-  if (g_str_equal (step, "password") && self->password_row == NULL) {
-    builder = build_step (self, "/im/kith/Kith/kith-login-password.ui");
-    self->email_summary_row = STEP_WIDGET (builder, "email_summary_row");
-    self->change_email_button = STEP_WIDGET (builder, "change_email_button");
-    self->password_row = STEP_WIDGET (builder, "password_row");
-    self->stay_check = STEP_WIDGET (builder, "stay_check");
-    self->sign_in_button = STEP_WIDGET (builder, "sign_in_button");
-    self->forgot_button2 = STEP_WIDGET (builder, "forgot_button2");
-    g_settings_bind (self->settings, "stay-signed-in", self->stay_check, "active",
+  if (g_str_equal (step, "password") && self->password_step == NULL) {
+    self->password_step = kith_login_password_step_new ();
+    g_settings_bind (self->settings, "stay-signed-in", self->password_step, "stay-signed-in",
                      G_SETTINGS_BIND_DEFAULT);
-    gtk_stack_add_named (GTK_STACK (self->stack), STEP_WIDGET (builder, "password_page"), "password");
+    g_signal_connect_object (self->password_step, "sign-in", G_CALLBACK (on_sign_in), self,
+                             G_CONNECT_SWAPPED);
+    g_signal_connect_object (self->password_step, "change-email", G_CALLBACK (on_show_email), self,
+                             G_CONNECT_SWAPPED);
+    g_signal_connect_object (self->password_step, "forgot", G_CALLBACK (on_forgot_clicked), self,
+                             G_CONNECT_SWAPPED);
+    gtk_stack_add_named (GTK_STACK (self->stack), self->password_step, "password");
     update_forgot (self);
-  } else if (g_str_equal (step, "sign-up") && self->sign_up_button == NULL) {
-    g_type_ensure (KITH_TYPE_PASSWORD_CHECKLIST);
-    builder = build_step (self, "/im/kith/Kith/kith-login-sign-up.ui");
-    self->first_name_row = STEP_WIDGET (builder, "first_name_row");
-    self->last_name_row = STEP_WIDGET (builder, "last_name_row");
-    self->sign_up_email_row = STEP_WIDGET (builder, "sign_up_email_row");
-    self->sign_up_password_row = STEP_WIDGET (builder, "sign_up_password_row");
-    self->checklist = STEP_WIDGET (builder, "checklist");
-    self->sign_up_stay_check = STEP_WIDGET (builder, "sign_up_stay_check");
-    self->sign_up_button = STEP_WIDGET (builder, "sign_up_button");
-    self->have_account_button = STEP_WIDGET (builder, "have_account_button");
-    g_settings_bind (self->settings, "stay-signed-in", self->sign_up_stay_check, "active",
+  } else if (g_str_equal (step, "sign-up") && self->sign_up_form == NULL) {
+    self->sign_up_form = kith_sign_up_form_new ();
+    g_settings_bind (self->settings, "stay-signed-in", self->sign_up_form, "stay-signed-in",
                      G_SETTINGS_BIND_DEFAULT);
-    gtk_stack_add_named (GTK_STACK (self->stack), STEP_WIDGET (builder, "sign_up_page"), "sign-up");
+    g_signal_connect_object (self->sign_up_form, "submit", G_CALLBACK (on_sign_up), self,
+                             G_CONNECT_SWAPPED);
+    g_signal_connect_object (self->sign_up_form, "have-account", G_CALLBACK (on_show_email), self,
+                             G_CONNECT_SWAPPED);
+    gtk_stack_add_named (GTK_STACK (self->stack), self->sign_up_form, "sign-up");
   }
 }
-
-#undef STEP_WIDGET
 
 static gboolean
 refresh_info_idle (gpointer user_data)
@@ -797,13 +705,8 @@ kith_login_page_dispose (GObject *object)
   /* The template's unnamed top child too. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
-  /* The steps built later went with the template's stack. */
-  self->email_summary_row = self->change_email_button = self->password_row = NULL;
-  self->stay_check = self->sign_in_button = self->forgot_button2 = NULL;
-  self->first_name_row = self->last_name_row = self->sign_up_email_row = NULL;
-  self->sign_up_password_row = self->checklist = self->sign_up_stay_check = NULL;
-  self->sign_up_button = self->have_account_button = NULL;
-  self->server_row = NULL;
+  /* The steps made later went with the template's stack. */
+  self->password_step = self->sign_up_form = self->server_row = NULL;
 
   G_OBJECT_CLASS (kith_login_page_parent_class)->dispose (object);
 }
@@ -921,8 +824,8 @@ kith_login_page_forget_email (KithLoginPage *self)
 
   g_settings_set_string (self->settings, "last-email", "");
   gtk_editable_set_text (GTK_EDITABLE (self->email_row), "");
-  if (self->sign_up_email_row != NULL)
-    gtk_editable_set_text (GTK_EDITABLE (self->sign_up_email_row), "");
+  if (self->sign_up_form != NULL)
+    kith_sign_up_form_set_email (KITH_SIGN_UP_FORM (self->sign_up_form), "");
   kith_login_page_reset (self);
 }
 
