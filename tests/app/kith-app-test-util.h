@@ -33,6 +33,27 @@ GtkWidget *kith_test_find_by_id    (GtkWidget  *root,
 /* The first widget of @type under @root (or @root), depth first. */
 GtkWidget *kith_test_find_by_type  (GtkWidget  *root,
                                     GType       type);
+/* Does @widget match @data? What kith_test_find () looks for. */
+typedef gboolean (*KithTestMatch) (GtkWidget     *widget,
+                                   gconstpointer  data);
+/* The first widget under @root (or @root) that @match accepts with @data,
+ * depth first. */
+GtkWidget *kith_test_find          (GtkWidget     *root,
+                                    KithTestMatch  match,
+                                    gconstpointer  data);
+/* Matches for kith_test_find (): an actionable whose action is @data; a
+ * label that says @data, shown with all its ancestors (visible_label), or
+ * shown itself with the "error" style class (error_label); the mapped
+ * AdwStatusPage titled @data (mapped: a stack's other pages are visible
+ * too). */
+gboolean kith_test_match_action        (GtkWidget     *widget,
+                                        gconstpointer  data);
+gboolean kith_test_match_visible_label (GtkWidget     *widget,
+                                        gconstpointer  data);
+gboolean kith_test_match_error_label   (GtkWidget     *widget,
+                                        gconstpointer  data);
+gboolean kith_test_match_status_page   (GtkWidget     *widget,
+                                        gconstpointer  data);
 /* The first toplevel of @type (borrowed); with @heading, an AdwMessageDialog
  * with that heading. */
 GtkWidget *kith_test_find_toplevel (GType       type,
