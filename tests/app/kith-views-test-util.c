@@ -75,6 +75,26 @@ kith_views_new_window (int width,
   return window;
 }
 
+GtkWidget *
+kith_views_panes_new (KithSession  *session,
+                      int           contacts_width,
+                      GtkWidget   **contacts_view,
+                      GtkWidget   **chat_view)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *view = kith_contacts_view_new (session);
+  GtkWidget *chat = kith_chat_view_new (session);
+
+  gtk_widget_set_size_request (view, contacts_width, -1);
+  gtk_widget_set_hexpand (chat, TRUE);
+  gtk_box_append (GTK_BOX (box), view);
+  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_box_append (GTK_BOX (box), chat);
+  *contacts_view = view;
+  *chat_view = chat;
+  return box;
+}
+
 static void
 on_contact_activated (KithContactsView *view,
                       KithContact      *contact,

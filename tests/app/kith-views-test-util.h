@@ -47,6 +47,12 @@ gboolean     kith_views_has_contact   (KithSession      *session,
 /* A window titled "Kith" of @width × @height. */
 GtkWidget   *kith_views_new_window    (int             width,
                                        int             height);
+/* @session's contacts pane (@contacts_width wide) beside its chat pane,
+ * in a new horizontal box; the panes in *@contacts_view and *@chat_view. */
+GtkWidget   *kith_views_panes_new     (KithSession    *session,
+                                       int             contacts_width,
+                                       GtkWidget     **contacts_view,
+                                       GtkWidget     **chat_view);
 /* A contact activated in @contacts_view opens its chat in @chat_view, as
  * the main page does. */
 void         kith_views_open_chats_in (GtkWidget      *contacts_view,

@@ -29,26 +29,8 @@ static struct {
 
 /* ---- helpers ---- */
 
-static gboolean
-conversation_has (KithSession *session,
-                  const char  *peer_email,
-                  const char  *body)
-{
-  KithContact *contact = kith_session_find_contact_by_email (session, peer_email);
-  GListModel *model;
-
-  if (contact == NULL)
-    return FALSE;
-  model = kith_conversations_get (kith_session_get_conversations (session), contact);
-  for (guint i = 0; i < g_list_model_get_n_items (model); i++) {
-    g_autoptr (KithMessage) message = g_list_model_get_item (model, i);
-
-    if (g_strcmp0 (kith_message_get_body (message), body) == 0)
-      return TRUE;
-  }
-  return FALSE;
-}
-
+/* The state of the message with @body in @session's conversation with
+ * @peer_email; -1: there is none. */
 static int
 message_state (KithSession *session,
                const char  *peer_email,
@@ -67,6 +49,14 @@ message_state (KithSession *session,
       return kith_message_get_state (message);
   }
   return -1;
+}
+
+static gboolean
+conversation_has (KithSession *session,
+                  const char  *peer_email,
+                  const char  *body)
+{
+  return message_state (session, peer_email, body) != -1;
 }
 
 static gboolean
@@ -522,14 +512,7 @@ test_empty_states (void)
   yul = kithd_test_server_sign_up (fx.server, "yul@example.com", KITH_VIEWS_PASSWORD, "Yul", "Brynner");
   session = kith_views_sign_in (&fx, fx.server, "zoe@example.com");
   window = kith_views_new_window (900, 560);
-  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  view = kith_contacts_view_new (session);
-  gtk_widget_set_size_request (view, 300, -1);
-  chat = kith_chat_view_new (session);
-  gtk_widget_set_hexpand (chat, TRUE);
-  gtk_box_append (GTK_BOX (box), view);
-  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  gtk_box_append (GTK_BOX (box), chat);
+  box = kith_views_panes_new (session, 300, &view, &chat);
   gtk_window_set_child (GTK_WINDOW (window), box);
   gtk_window_present (GTK_WINDOW (window));
   kith_test_settle (window);

@@ -241,14 +241,7 @@ test_remove_and_withdraw (void)
 
   window = kith_views_new_window (980, 640);
   overlay = adw_toast_overlay_new ();
-  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  view = kith_contacts_view_new (session);
-  gtk_widget_set_size_request (view, 330, -1);
-  chat = kith_chat_view_new (session);
-  gtk_widget_set_hexpand (chat, TRUE);
-  gtk_box_append (GTK_BOX (box), view);
-  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  gtk_box_append (GTK_BOX (box), chat);
+  box = kith_views_panes_new (session, 330, &view, &chat);
   adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (overlay), box);
   gtk_window_set_titlebar (GTK_WINDOW (window), gtk_label_new (NULL));
   gtk_widget_set_visible (gtk_window_get_titlebar (GTK_WINDOW (window)), FALSE);
@@ -515,14 +508,7 @@ test_presence_unknown_offline (void)
 
   session = kith_views_sign_in (&fx, server, "uma@example.com");
   window = kith_views_new_window (900, 500);
-  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  view = kith_contacts_view_new (session);
-  gtk_widget_set_size_request (view, 300, -1);
-  chat = kith_chat_view_new (session);
-  gtk_widget_set_hexpand (chat, TRUE);
-  gtk_box_append (GTK_BOX (box), view);
-  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  gtk_box_append (GTK_BOX (box), chat);
+  box = kith_views_panes_new (session, 300, &view, &chat);
   gtk_window_set_child (GTK_WINDOW (window), box);
   gtk_window_present (GTK_WINDOW (window));
   KITH_WAIT_FOR (kith_session_find_contact_by_email (session, "vic@example.com") != NULL);
