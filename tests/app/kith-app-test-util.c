@@ -124,6 +124,57 @@ kith_test_find_by_type (GtkWidget *root,
   return NULL;
 }
 
+GtkWidget *
+kith_test_find (GtkWidget     *root,
+                KithTestMatch  match,
+                gconstpointer  data)
+{
+  if (match (root, data))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkWidget *found = kith_test_find (child, match, data);
+
+    if (found != NULL)
+      return found;
+  }
+  return NULL;
+}
+
+gboolean
+kith_test_match_action (GtkWidget     *widget,
+                        gconstpointer  data)
+{
+  return GTK_IS_ACTIONABLE (widget) &&
+         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), data) == 0;
+}
+
+gboolean
+kith_test_match_visible_label (GtkWidget     *widget,
+                               gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_is_visible (widget) &&
+         g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), data) == 0;
+}
+
+gboolean
+kith_test_match_error_label (GtkWidget     *widget,
+                             gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "error") &&
+         gtk_widget_get_visible (widget) &&
+         g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), data) == 0;
+}
+
+gboolean
+kith_test_match_status_page (GtkWidget     *widget,
+                             gconstpointer  data)
+{
+  return ADW_IS_STATUS_PAGE (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (adw_status_page_get_title (ADW_STATUS_PAGE (widget)), data) == 0;
+}
+
 typedef struct {
   gboolean ran;
   int      status;
@@ -173,12 +224,39 @@ kith_test_run_in_application (GtkApplication *application,
   return state.status;
 }
 
+int
+kith_test_run_in_new_application (KithApplication **app,
+                                  const char       *name)
+{
+  g_autoptr (KithApplication) application = kith_application_new ();
+  int status;
+
+  *app = application;
+  status = kith_test_run_in_application (GTK_APPLICATION (application), name);
+  *app = NULL;
+
+  return status;
+}
+
+void
+kith_test_init (int    *argc,
+                char ***argv)
+{
+  g_test_init (argc, argv, NULL);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+
+  if (g_getenv ("KITH_SCREENSHOT_DIR") == NULL) {
+    g_autofree char *shots = g_build_filename (g_get_current_dir (), "screenshots", NULL);
+
+    g_setenv ("KITH_SCREENSHOT_DIR", shots, TRUE);
+  }
+}
+
 gboolean
 kith_test_init_x11 (int    *argc,
                     char ***argv)
 {
-  g_test_init (argc, argv, NULL);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  kith_test_init (argc, argv);
 
   if (g_getenv ("DISPLAY") == NULL || *g_getenv ("DISPLAY") == '\0') {
     g_test_skip ("No X display (run under xvfb-run)");
@@ -207,4 +285,67 @@ kith_test_find_toplevel (GType       type,
     return toplevel;
   }
   return NULL;
+}
+
+GDBusConnection *
+kith_test_new_bus_connection (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *address = NULL;
+  GDBusConnection *connection;
+
+  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+
+  connection = g_dbus_connection_new_for_address_sync (address,
+                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                       NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_set_exit_on_close (connection, FALSE);
+
+  return connection;
+}
+
+static void
+on_fake_service_name_acquired (GDBusConnection *connection,
+                               const char      *name,
+                               gpointer         user_data)
+{
+  KithFakeService *service = user_data;
+
+  service->owned = TRUE;
+}
+
+void
+kith_fake_service_start (KithFakeService            *service,
+                         GDBusConnection            *connection,
+                         const char                 *xml,
+                         const char                 *path,
+                         const char                 *name,
+                         const GDBusInterfaceVTable *vtable,
+                         gpointer                    user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  service->connection = g_object_ref (connection);
+  service->owned = FALSE;
+  service->info = g_dbus_node_info_new_for_xml (xml, &error);
+  g_assert_no_error (error);
+  service->registration_id =
+    g_dbus_connection_register_object (connection, path, service->info->interfaces[0], vtable,
+                                       user_data, NULL, &error);
+  g_assert_no_error (error);
+  service->owner_id = g_bus_own_name_on_connection (connection, name, G_BUS_NAME_OWNER_FLAGS_NONE,
+                                                    on_fake_service_name_acquired, NULL,
+                                                    service, NULL);
+}
+
+void
+kith_fake_service_stop (KithFakeService *service)
+{
+  g_bus_unown_name (service->owner_id);
+  g_dbus_connection_unregister_object (service->connection, service->registration_id);
+  g_clear_pointer (&service->info, g_dbus_node_info_unref);
+  g_clear_object (&service->connection);
 }

@@ -33,6 +33,27 @@ GtkWidget *kith_test_find_by_id    (GtkWidget  *root,
 /* The first widget of @type under @root (or @root), depth first. */
 GtkWidget *kith_test_find_by_type  (GtkWidget  *root,
                                     GType       type);
+/* Does @widget match @data? What kith_test_find () looks for. */
+typedef gboolean (*KithTestMatch) (GtkWidget     *widget,
+                                   gconstpointer  data);
+/* The first widget under @root (or @root) that @match accepts with @data,
+ * depth first. */
+GtkWidget *kith_test_find          (GtkWidget     *root,
+                                    KithTestMatch  match,
+                                    gconstpointer  data);
+/* Matches for kith_test_find (): an actionable whose action is @data; a
+ * label that says @data, shown with all its ancestors (visible_label), or
+ * shown itself with the "error" style class (error_label); the mapped
+ * AdwStatusPage titled @data (mapped: a stack's other pages are visible
+ * too). */
+gboolean kith_test_match_action        (GtkWidget     *widget,
+                                        gconstpointer  data);
+gboolean kith_test_match_visible_label (GtkWidget     *widget,
+                                        gconstpointer  data);
+gboolean kith_test_match_error_label   (GtkWidget     *widget,
+                                        gconstpointer  data);
+gboolean kith_test_match_status_page   (GtkWidget     *widget,
+                                        gconstpointer  data);
 /* The first toplevel of @type (borrowed); with @heading, an AdwMessageDialog
  * with that heading. */
 GtkWidget *kith_test_find_toplevel (GType       type,
@@ -47,7 +68,11 @@ GdkTexture *kith_test_render       (GtkWidget       *native,
 char    *kith_test_save_screenshot (GtkWidget  *window,
                                     const char *name);
 
-/* g_test_init (), GSettings in memory, and GTK on the X server of $DISPLAY
+/* g_test_init (), GSettings in memory, and screenshots in ./screenshots
+ * unless $KITH_SCREENSHOT_DIR names a directory (meson test does). */
+void     kith_test_init            (int             *argc,
+                                    char          ***argv);
+/* kith_test_init (), and GTK on the X server of $DISPLAY
  * (tests/app/with-own-display); FALSE, the test skipped, when there is
  * none: main () then returns 77. */
 gboolean kith_test_init_x11        (int             *argc,
@@ -57,5 +82,34 @@ gboolean kith_test_init_x11        (int             *argc,
  * with g_test_add_func(); then quits it. Returns g_test_run()'s status. */
 int      kith_test_run_in_application (GtkApplication *application,
                                        const char     *name);
+/* The same in a new KithApplication, which *@app points at meanwhile: NULL
+ * again, and the application freed, when it returns. */
+int      kith_test_run_in_new_application (KithApplication **app,
+                                           const char       *name);
+
+/* A connection of its own to the session bus, as another process would
+ * have (not closing the process when it closes). */
+GDBusConnection *kith_test_new_bus_connection (void);
+
+/* A fake desktop service on the test's bus: @xml's first interface at
+ * @path, its calls answered by @vtable with @user_data, and the bus name
+ * @name asked for; @owned once the bus gave it. */
+typedef struct {
+  GDBusConnection *connection;
+  GDBusNodeInfo   *info;
+  guint            registration_id;
+  guint            owner_id;
+  gboolean         owned;
+} KithFakeService;
+
+void     kith_fake_service_start   (KithFakeService            *service,
+                                    GDBusConnection            *connection,
+                                    const char                 *xml,
+                                    const char                 *path,
+                                    const char                 *name,
+                                    const GDBusInterfaceVTable *vtable,
+                                    gpointer                    user_data);
+/* Lets go of the name and the object. */
+void     kith_fake_service_stop    (KithFakeService            *service);
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "kith-app-test-util.h"
 #include "kith-fake-watcher.h"
 
 #define WATCHER_NAME  "org.kde.StatusNotifierWatcher"
@@ -142,18 +143,10 @@ kith_fake_watcher_new (gboolean host_registered)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply = NULL;
-  g_autofree char *address = NULL;
   KithFakeWatcher *watcher = g_new0 (KithFakeWatcher, 1);
   guint32 result;
 
-  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
-  watcher->connection = g_dbus_connection_new_for_address_sync (address,
-                                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                                NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_dbus_connection_set_exit_on_close (watcher->connection, FALSE);
+  watcher->connection = kith_test_new_bus_connection ();
 
   watcher->items = g_ptr_array_new_with_free_func (g_free);
   watcher->senders = g_ptr_array_new_with_free_func (g_free);

@@ -11,6 +11,7 @@
 #include <X11/Xlib.h>
 #include <X11/Xatom.h>
 
+#include "kith-app-test-util.h"
 #include "kith-credentials.h"
 #include "kith-fake-watcher.h"
 #include "kithd-test-helper.h"
@@ -28,23 +29,6 @@
 #define ITEM_IFACE    "org.kde.StatusNotifierItem"
 #define MENU_PATH     "/MenuBar"
 #define MENU_IFACE    "com.canonical.dbusmenu"
-
-static gboolean
-on_tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-#define WAIT_FOR(cond) G_STMT_START { \
-    gint64 wait_deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC; \
-    guint wait_tick = g_timeout_add (20, on_tick, NULL); \
-    while (!(cond)) { \
-      if (g_get_monotonic_time () > wait_deadline) \
-        g_error ("Timed out waiting for %s", #cond); \
-      g_main_context_iteration (NULL, TRUE); \
-    } \
-    g_source_remove (wait_tick); \
-  } G_STMT_END
 
 /* ---- the fake notification server ---- */
 
@@ -70,11 +54,8 @@ static const char notifications_xml[] =
   "</node>";
 
 typedef struct {
-  GDBusNodeInfo *info;
-  guint          registration_id;
-  guint          owner_id;
-  gboolean       owned;
-  GPtrArray     *summaries;
+  KithFakeService  service;
+  GPtrArray       *summaries;
 } FakeNotifications;
 
 static void
@@ -112,45 +93,22 @@ static const GDBusInterfaceVTable notifications_vtable = {
   notifications_method_call, NULL, NULL, { 0 }
 };
 
-static void
-on_notifications_name_acquired (GDBusConnection *connection,
-                                const char      *name,
-                                gpointer         user_data)
-{
-  FakeNotifications *notifications = user_data;
-
-  notifications->owned = TRUE;
-}
-
 static FakeNotifications *
 fake_notifications_new (GDBusConnection *connection)
 {
-  g_autoptr (GError) error = NULL;
   FakeNotifications *notifications = g_new0 (FakeNotifications, 1);
 
   notifications->summaries = g_ptr_array_new_with_free_func (g_free);
-  notifications->info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
-  g_assert_no_error (error);
-  notifications->registration_id =
-    g_dbus_connection_register_object (connection, "/org/freedesktop/Notifications",
-                                       notifications->info->interfaces[0], &notifications_vtable,
-                                       notifications, NULL, &error);
-  g_assert_no_error (error);
-  notifications->owner_id = g_bus_own_name_on_connection (connection, "org.freedesktop.Notifications",
-                                                          G_BUS_NAME_OWNER_FLAGS_NONE,
-                                                          on_notifications_name_acquired, NULL,
-                                                          notifications, NULL);
-
+  kith_fake_service_start (&notifications->service, connection, notifications_xml,
+                           "/org/freedesktop/Notifications", "org.freedesktop.Notifications",
+                           &notifications_vtable, notifications);
   return notifications;
 }
 
 static void
-fake_notifications_free (FakeNotifications *notifications,
-                         GDBusConnection   *connection)
+fake_notifications_free (FakeNotifications *notifications)
 {
-  g_bus_unown_name (notifications->owner_id);
-  g_dbus_connection_unregister_object (connection, notifications->registration_id);
-  g_dbus_node_info_unref (notifications->info);
+  kith_fake_service_stop (&notifications->service);
   g_ptr_array_unref (notifications->summaries);
   g_free (notifications);
 }
@@ -366,7 +324,7 @@ run_kith (Fixture    *f,
   GPid pid = spawn_kith (f, extra_arg);
 
   g_child_watch_add (pid, on_other_exit, &status);
-  WAIT_FOR (status != -1);
+  KITH_WAIT_FOR (status != -1);
 
   return status;
 }
@@ -399,7 +357,7 @@ fixture_setup (Fixture       *f,
   token = kithd_test_server_log_in (f->server, f->user->email, PASSWORD, "desktop");
   kith_credentials_store_async (credentials, kithd_test_server_get_url (f->server),
                                 f->user->email, token, NULL, on_stored, &stored);
-  WAIT_FOR (stored);
+  KITH_WAIT_FOR (stored);
 
   f->home = g_dir_make_tmp ("kith-app-process-XXXXXX", &error);
   g_assert_no_error (error);
@@ -426,7 +384,7 @@ fixture_setup (Fixture       *f,
 
   f->watcher = kith_fake_watcher_new (TRUE);
   f->notifications = fake_notifications_new (f->watcher->connection);
-  WAIT_FOR (f->notifications->owned);
+  KITH_WAIT_FOR (f->notifications->service.owned);
 }
 
 static void
@@ -435,9 +393,9 @@ fixture_teardown (Fixture       *f,
 {
   if (f->pid != 0 && !f->exited) {
     kill (f->pid, SIGTERM);
-    WAIT_FOR (f->exited);
+    KITH_WAIT_FOR (f->exited);
   }
-  fake_notifications_free (f->notifications, f->watcher->connection);
+  fake_notifications_free (f->notifications);
   g_clear_pointer (&f->watcher, kith_fake_watcher_free);
   g_clear_pointer (&f->friend_socket, kithd_test_socket_free);
   g_clear_pointer (&f->user, kithd_test_user_free);
@@ -454,23 +412,42 @@ fixture_teardown (Fixture       *f,
 
 static const char *child_item (Fixture *f);
 
+/* The friend hears that Ada is @presence (other updates may come first),
+ * each within @timeout_ms. */
 static void
-start_kith (Fixture *f)
+assert_friend_sees (Fixture    *f,
+                    const char *presence,
+                    guint       timeout_ms)
 {
   const char *status;
 
+  do {
+    status = kithd_test_socket_wait_presence (f->friend_socket, f->user->id, timeout_ms);
+  } while (status != NULL && g_strcmp0 (status, presence) != 0);
+  g_assert_cmpstr (status, ==, presence);
+}
+
+/* The kith child exits, with status 0. */
+static void
+assert_clean_exit (Fixture *f)
+{
+  KITH_WAIT_FOR (f->exited);
+  g_assert_true (WIFEXITED (f->status));
+  g_assert_cmpint (WEXITSTATUS (f->status), ==, 0);
+}
+
+static void
+start_kith (Fixture *f)
+{
   f->pid = spawn_kith (f, NULL);
   g_child_watch_add (f->pid, on_child_exit, f);
 
   /* The tray item registers, the window is up, and the stored session
    * signs in without asking: the friend sees Ada online. */
-  WAIT_FOR (child_item (f) != NULL || f->exited);
+  KITH_WAIT_FOR (child_item (f) != NULL || f->exited);
   g_assert_false (f->exited);
-  WAIT_FOR (find_viewable_window (f->pid) != None);
-  do {
-    status = kithd_test_socket_wait_presence (f->friend_socket, f->user->id, 20000);
-  } while (status != NULL && g_strcmp0 (status, "online") != 0);
-  g_assert_cmpstr (status, ==, "online");
+  KITH_WAIT_FOR (find_viewable_window (f->pid) != None);
+  assert_friend_sees (f, "online", 20000);
 }
 
 /* The item that the kith child registered (other Kith processes of the
@@ -554,10 +531,10 @@ test_close_activate_second_launch (Fixture       *f,
   /* Closing the window while a tray shows Kith only hides it. */
   window = find_viewable_window (f->pid);
   send_delete_window (window);
-  WAIT_FOR (find_viewable_window (f->pid) == None);
+  KITH_WAIT_FOR (find_viewable_window (f->pid) == None);
   g_assert_false (f->exited);
   /* …once saying so. */
-  WAIT_FOR (has_notification (f->notifications, "Kith is still running"));
+  KITH_WAIT_FOR (has_notification (f->notifications, "Kith is still running"));
   /* Ada stays online for her contacts. */
   kithd_test_socket_sync (f->friend_socket);
   for (const char *status = kithd_test_socket_wait_presence (f->friend_socket, f->user->id, 200);
@@ -567,14 +544,14 @@ test_close_activate_second_launch (Fixture       *f,
 
   /* A click on the tray icon brings it back. */
   reply = call_item (f, ITEM_PATH, ITEM_IFACE, "Activate", g_variant_new ("(ii)", 0, 0));
-  WAIT_FOR (find_viewable_window (f->pid) != None);
+  KITH_WAIT_FOR (find_viewable_window (f->pid) != None);
 
   /* Hidden again, a second launch presents the first window and exits. */
   send_delete_window (find_viewable_window (f->pid));
-  WAIT_FOR (find_viewable_window (f->pid) == None);
+  KITH_WAIT_FOR (find_viewable_window (f->pid) == None);
   g_assert_cmpuint (f->notifications->summaries->len, ==, 1);
   g_assert_cmpint (run_kith (f, NULL), ==, 0);
-  WAIT_FOR (find_viewable_window (f->pid) != None);
+  KITH_WAIT_FOR (find_viewable_window (f->pid) != None);
   g_assert_false (f->exited);
 }
 
@@ -586,7 +563,6 @@ test_tray_exit (Fixture       *f,
   g_autoptr (GVariant) root = NULL;
   g_autoptr (GVariant) reply = NULL;
   const char *no_properties[] = { NULL };
-  const char *status;
   guint revision;
   int exit_id;
 
@@ -601,33 +577,21 @@ test_tray_exit (Fixture       *f,
   /* Right-click on the icon, Exit: signed out and closed. */
   reply = call_item (f, MENU_PATH, MENU_IFACE, "Event",
                      g_variant_new ("(isvu)", exit_id, "clicked", g_variant_new_int32 (0), 0));
-  WAIT_FOR (f->exited);
-  g_assert_true (WIFEXITED (f->status));
-  g_assert_cmpint (WEXITSTATUS (f->status), ==, 0);
+  assert_clean_exit (f);
 
-  do {
-    status = kithd_test_socket_wait_presence (f->friend_socket, f->user->id, 10000);
-  } while (status != NULL && g_strcmp0 (status, "offline") != 0);
-  g_assert_cmpstr (status, ==, "offline");
+  assert_friend_sees (f, "offline", 10000);
 }
 
 static void
 test_command_line_exit (Fixture       *f,
                         gconstpointer  data)
 {
-  const char *status;
-
   start_kith (f);
 
   /* The desktop file's Exit action: `kith --exit`. */
   g_assert_cmpint (run_kith (f, "--exit"), ==, 0);
-  WAIT_FOR (f->exited);
-  g_assert_true (WIFEXITED (f->status));
-  g_assert_cmpint (WEXITSTATUS (f->status), ==, 0);
-  do {
-    status = kithd_test_socket_wait_presence (f->friend_socket, f->user->id, 10000);
-  } while (status != NULL && g_strcmp0 (status, "offline") != 0);
-  g_assert_cmpstr (status, ==, "offline");
+  assert_clean_exit (f);
+  assert_friend_sees (f, "offline", 10000);
 
   /* With nothing running, `kith --exit` does nothing and succeeds. */
   g_assert_cmpint (run_kith (f, "--exit"), ==, 0);
@@ -646,12 +610,12 @@ test_message_notification (Fixture       *f,
   g_assert_true (window_title_is (f->pid, "Kith"));
 
   send_delete_window (find_viewable_window (f->pid));
-  WAIT_FOR (find_viewable_window (f->pid) == None);
+  KITH_WAIT_FOR (find_viewable_window (f->pid) == None);
 
   kithd_test_socket_send_printf (f->friend_socket,
                                  "{\"type\": \"message.send\", \"id\": \"n1\", \"to\": %" G_GINT64_FORMAT
                                  ", \"body\": \"Are you there?\"}", f->user->id);
-  WAIT_FOR (has_notification (f->notifications, "Charles Babbage"));
+  KITH_WAIT_FOR (has_notification (f->notifications, "Charles Babbage"));
   id = notification_id (f->notifications, "Charles Babbage");
   g_assert_false (f->exited);
   g_assert_true (find_viewable_window (f->pid) == None);
@@ -661,7 +625,7 @@ test_message_notification (Fixture       *f,
                                  "org.freedesktop.Notifications", "ActionInvoked",
                                  g_variant_new ("(us)", id, "default"), &error);
   g_assert_no_error (error);
-  WAIT_FOR (window_title_is (f->pid, "Charles Babbage – Kith"));
+  KITH_WAIT_FOR (window_title_is (f->pid, "Charles Babbage – Kith"));
 }
 
 /* The window closed in the moment after start-up when the tray is still
@@ -675,12 +639,12 @@ test_close_before_tray_answers (Fixture       *f,
   start_kith (f);
 
   send_delete_window (find_viewable_window (f->pid));
-  WAIT_FOR (find_viewable_window (f->pid) == None || f->exited);
+  KITH_WAIT_FOR (find_viewable_window (f->pid) == None || f->exited);
   g_assert_false (f->exited);
 
   /* The tray answers: a host shows Kith, so it keeps running there. */
   kith_fake_watcher_hold_host_answers (f->watcher, FALSE);
-  WAIT_FOR (has_notification (f->notifications, "Kith is still running") || f->exited);
+  KITH_WAIT_FOR (has_notification (f->notifications, "Kith is still running") || f->exited);
   g_assert_false (f->exited);
   g_assert_true (find_viewable_window (f->pid) == None);
 }
@@ -706,31 +670,21 @@ static void
 test_close_without_tray (Fixture       *f,
                          gconstpointer  data)
 {
-  const char *status;
-
   kith_fake_watcher_release_name (f->watcher);
-  WAIT_FOR (!name_has_owner (f->watcher->connection, WATCHER_NAME));
+  KITH_WAIT_FOR (!name_has_owner (f->watcher->connection, WATCHER_NAME));
 
   f->pid = spawn_kith (f, NULL);
   g_child_watch_add (f->pid, on_child_exit, f);
-  WAIT_FOR (find_viewable_window (f->pid) != None || f->exited);
+  KITH_WAIT_FOR (find_viewable_window (f->pid) != None || f->exited);
   g_assert_false (f->exited);
-  do {
-    status = kithd_test_socket_wait_presence (f->friend_socket, f->user->id, 20000);
-  } while (status != NULL && g_strcmp0 (status, "online") != 0);
-  g_assert_cmpstr (status, ==, "online");
+  assert_friend_sees (f, "online", 20000);
   /* Other tests' apps may share the bus; this one found no tray to join. */
   g_assert_null (child_item (f));
 
   send_delete_window (find_viewable_window (f->pid));
-  WAIT_FOR (f->exited);
-  g_assert_true (WIFEXITED (f->status));
-  g_assert_cmpint (WEXITSTATUS (f->status), ==, 0);
+  assert_clean_exit (f);
 
-  do {
-    status = kithd_test_socket_wait_presence (f->friend_socket, f->user->id, 10000);
-  } while (status != NULL && g_strcmp0 (status, "offline") != 0);
-  g_assert_cmpstr (status, ==, "offline");
+  assert_friend_sees (f, "offline", 10000);
 }
 
 /* `kith --hidden` (the autostart command) with a tray: signed in, the
@@ -740,20 +694,15 @@ test_hidden_with_tray (Fixture       *f,
                        gconstpointer  data)
 {
   g_autoptr (GVariant) reply = NULL;
-  const char *status;
-
   f->pid = spawn_kith (f, "--hidden");
   g_child_watch_add (f->pid, on_child_exit, f);
-  WAIT_FOR (child_item (f) != NULL || f->exited);
+  KITH_WAIT_FOR (child_item (f) != NULL || f->exited);
   g_assert_false (f->exited);
-  do {
-    status = kithd_test_socket_wait_presence (f->friend_socket, f->user->id, 20000);
-  } while (status != NULL && g_strcmp0 (status, "online") != 0);
-  g_assert_cmpstr (status, ==, "online");
+  assert_friend_sees (f, "online", 20000);
 
   /* The tray said a host shows Kith; a round trip on the same connection
    * after that answer, and the window has not come. */
-  WAIT_FOR (f->watcher->host_queries > 0);
+  KITH_WAIT_FOR (f->watcher->host_queries > 0);
   reply = call_item (f, ITEM_PATH, "org.freedesktop.DBus.Properties", "Get",
                      g_variant_new ("(ss)", ITEM_IFACE, "Status"));
   g_clear_pointer (&reply, g_variant_unref);
@@ -762,7 +711,7 @@ test_hidden_with_tray (Fixture       *f,
 
   /* A click on the icon shows it. */
   reply = call_item (f, ITEM_PATH, ITEM_IFACE, "Activate", g_variant_new ("(ii)", 0, 0));
-  WAIT_FOR (find_viewable_window (f->pid) != None);
+  KITH_WAIT_FOR (find_viewable_window (f->pid) != None);
 }
 
 /* `kith --hidden` without a tray: nothing would lead to a hidden window,
@@ -772,11 +721,11 @@ test_hidden_without_tray (Fixture       *f,
                           gconstpointer  data)
 {
   kith_fake_watcher_release_name (f->watcher);
-  WAIT_FOR (!name_has_owner (f->watcher->connection, WATCHER_NAME));
+  KITH_WAIT_FOR (!name_has_owner (f->watcher->connection, WATCHER_NAME));
 
   f->pid = spawn_kith (f, "--hidden");
   g_child_watch_add (f->pid, on_child_exit, f);
-  WAIT_FOR (find_viewable_window (f->pid) != None || f->exited);
+  KITH_WAIT_FOR (find_viewable_window (f->pid) != None || f->exited);
   g_assert_false (f->exited);
   g_assert_null (child_item (f));
 }

@@ -164,7 +164,6 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr (KithApplication) application = NULL;
   int status;
 
   /* XTest and MIT-SCREEN-SAVER need the X server. */
@@ -175,10 +174,7 @@ main (int   argc,
   g_test_add_func ("/idle/app-input", test_app_input);
   g_test_add_func ("/idle/settings", test_settings);
 
-  application = kith_application_new ();
-  app = application;
-  status = kith_test_run_in_application (GTK_APPLICATION (application), "test-idle");
-  app = NULL;
+  status = kith_test_run_in_new_application (&app, "test-idle");
 
   return status;
 }

@@ -167,23 +167,6 @@ editable_text (GtkWidget *widget)
   return gtk_editable_get_text (GTK_EDITABLE (widget));
 }
 
-static GtkWidget *
-find_type (GtkWidget *root,
-           GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child)) {
-    GtkWidget *found = find_type (child, type);
-
-    if (found != NULL)
-      return found;
-  }
-  return NULL;
-}
-
 /* The contact of the focused row of the contacts list, or NULL. */
 static KithContact *
 focused_contact (void)
@@ -193,7 +176,7 @@ focused_contact (void)
 
   if (focus == NULL)
     return NULL;
-  row = GTK_IS_LIST_VIEW (focus) ? NULL : find_type (focus, KITH_TYPE_CONTACT_ROW);
+  row = GTK_IS_LIST_VIEW (focus) ? NULL : kith_test_find_by_type (focus, KITH_TYPE_CONTACT_ROW);
   if (row == NULL)
     row = gtk_widget_get_ancestor (focus, KITH_TYPE_CONTACT_ROW);
   return row != NULL ? kith_contact_row_get_contact (KITH_CONTACT_ROW (row)) : NULL;
@@ -313,7 +296,7 @@ test_login_status_chat (void)
   /* Ctrl+F: the contacts search; Down: into the list, on the first
    * contact (Charles is online, so before Alan); Down, Up move between the
    * contacts; Enter opens the chat, with the focus in the composer. */
-  contacts = find_type (GTK_WIDGET (window ()), KITH_TYPE_CONTACTS_VIEW);
+  contacts = kith_test_find_by_type (GTK_WIDGET (window ()), KITH_TYPE_CONTACTS_VIEW);
   g_assert_nonnull (contacts);
   search = template_child (contacts, KITH_TYPE_CONTACTS_VIEW, "search_entry");
   list = template_child (contacts, KITH_TYPE_CONTACTS_VIEW, "list_view");
@@ -329,7 +312,7 @@ test_login_status_chat (void)
   KITH_WAIT_FOR (focused_contact () == kith_session_find_contact (session, friend->id));
   press (XK_Return);
   KITH_WAIT_FOR (kith_window_get_chat_contact (window ()) == kith_session_find_contact (session, friend->id));
-  chat = find_type (GTK_WIDGET (window ()), KITH_TYPE_CHAT_VIEW);
+  chat = kith_test_find_by_type (GTK_WIDGET (window ()), KITH_TYPE_CHAT_VIEW);
   g_assert_nonnull (chat);
   composer = template_child (chat, KITH_TYPE_CHAT_VIEW, "composer");
   KITH_WAIT_FOR (gtk_widget_has_focus (composer));
@@ -482,9 +465,9 @@ test_accessible_names (void)
 {
   GtkWidget *login = kith_window_get_login_page (window ());
   GtkWidget *menu = kith_window_get_status_menu (window ());
-  GtkWidget *contacts = find_type (GTK_WIDGET (window ()), g_type_from_name ("KithContactsView"));
-  GtkWidget *chat = find_type (GTK_WIDGET (window ()), g_type_from_name ("KithChatView"));
-  GtkWidget *account = find_type (GTK_WIDGET (window ()), g_type_from_name ("KithAccountPage"));
+  GtkWidget *contacts = kith_test_find_by_type (GTK_WIDGET (window ()), g_type_from_name ("KithContactsView"));
+  GtkWidget *chat = kith_test_find_by_type (GTK_WIDGET (window ()), g_type_from_name ("KithChatView"));
+  GtkWidget *account = kith_test_find_by_type (GTK_WIDGET (window ()), g_type_from_name ("KithAccountPage"));
 
   /* After the keyboard test: signed in, all pages built. */
   g_assert_nonnull (contacts);
@@ -506,9 +489,6 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr (KithApplication) application = NULL;
-  g_autofree char *shots = NULL;
-
   /* XTest needs the X server. */
   if (!kith_test_init_x11 (&argc, &argv))
     return 77;
@@ -516,22 +496,13 @@ main (int   argc,
    * keeps none), without needing an AT-SPI bus. */
   g_setenv ("GTK_A11Y", "test", TRUE);
 
-  if (g_getenv ("KITH_SCREENSHOT_DIR") == NULL) {
-    shots = g_build_filename (g_get_current_dir (), "screenshots", NULL);
-    g_setenv ("KITH_SCREENSHOT_DIR", shots, TRUE);
-  }
-
   server = kithd_test_server_startv (NULL);
   g_setenv ("KITH_SERVER_URL", kithd_test_server_get_url (server), TRUE);
 
   g_test_add_func ("/keyboard/login-status", test_login_status_chat);
   g_test_add_func ("/a11y/accessible-names", test_accessible_names);
 
-  application = kith_application_new ();
-  app = application;
-  test_status = kith_test_run_in_application (GTK_APPLICATION (application), "test-keyboard");
-
-  app = NULL;
+  test_status = kith_test_run_in_new_application (&app, "test-keyboard");
   kithd_test_server_free (server);
 
   return test_status;

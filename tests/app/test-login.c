@@ -932,16 +932,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr (KithApplication) application = NULL;
-  g_autofree char *shots = NULL;
-
-  g_test_init (&argc, &argv, NULL);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-
-  if (g_getenv ("KITH_SCREENSHOT_DIR") == NULL) {
-    shots = g_build_filename (g_get_current_dir (), "screenshots", NULL);
-    g_setenv ("KITH_SCREENSHOT_DIR", shots, TRUE);
-  }
+  kith_test_init (&argc, &argv);
 
   /* /login/keyring-absent runs in a subprocess (the only test that does):
    * a private session bus with no Secret Service, set up before anything
@@ -976,12 +967,7 @@ main (int   argc,
   g_test_add_func ("/login/sign-in-error-before-window", test_sign_in_error_before_window);
   g_test_add_func ("/login/keyring-absent", test_keyring_absent);
 
-  application = kith_application_new ();
-  app = application;
-  test_status = kith_test_run_in_application (GTK_APPLICATION (application), "test-login");
-
-  app = NULL;
-  g_clear_object (&application);
+  test_status = kith_test_run_in_new_application (&app, "test-login");
   g_clear_pointer (&keyring_user, kithd_test_user_free);
   kithd_test_server_free (server);
   /* The application held the bus: it goes down now. */

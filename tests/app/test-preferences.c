@@ -37,14 +37,11 @@ static const char portal_xml[] =
   "</node>";
 
 typedef struct {
-  GDBusNodeInfo *info;
-  guint          registration_id;
-  guint          owner_id;
-  gboolean       owned;
-  guint          calls;
-  gboolean       autostart;
-  char          *commandline;
-  gboolean       dbus_activatable;
+  KithFakeService service;
+  guint           calls;
+  gboolean        autostart;
+  char           *commandline;
+  gboolean        dbus_activatable;
 } FakePortal;
 
 static void
@@ -90,43 +87,20 @@ static const GDBusInterfaceVTable portal_vtable = {
   portal_method_call, NULL, NULL, { 0 }
 };
 
-static void
-on_portal_name_acquired (GDBusConnection *connection,
-                         const char      *name,
-                         gpointer         user_data)
-{
-  FakePortal *portal = user_data;
-
-  portal->owned = TRUE;
-}
-
 static FakePortal *
 fake_portal_new (GDBusConnection *connection)
 {
-  g_autoptr (GError) error = NULL;
   FakePortal *portal = g_new0 (FakePortal, 1);
 
-  portal->info = g_dbus_node_info_new_for_xml (portal_xml, &error);
-  g_assert_no_error (error);
-  portal->registration_id =
-    g_dbus_connection_register_object (connection, "/org/freedesktop/portal/desktop",
-                                       portal->info->interfaces[0], &portal_vtable,
-                                       portal, NULL, &error);
-  g_assert_no_error (error);
-  portal->owner_id = g_bus_own_name_on_connection (connection, "org.freedesktop.portal.Desktop",
-                                                   G_BUS_NAME_OWNER_FLAGS_NONE,
-                                                   on_portal_name_acquired, NULL, portal, NULL);
-
+  kith_fake_service_start (&portal->service, connection, portal_xml, "/org/freedesktop/portal/desktop",
+                           "org.freedesktop.portal.Desktop", &portal_vtable, portal);
   return portal;
 }
 
 static void
-fake_portal_free (FakePortal      *portal,
-                  GDBusConnection *connection)
+fake_portal_free (FakePortal *portal)
 {
-  g_bus_unown_name (portal->owner_id);
-  g_dbus_connection_unregister_object (connection, portal->registration_id);
-  g_dbus_node_info_unref (portal->info);
+  kith_fake_service_stop (&portal->service);
   g_free (portal->commandline);
   g_free (portal);
 }
@@ -307,7 +281,7 @@ test_autostart_portal (void)
 
   g_assert_nonnull (connection);
   portal = fake_portal_new (connection);
-  KITH_WAIT_FOR (portal->owned);
+  KITH_WAIT_FOR (portal->service.owned);
 
   preferences = open_preferences ();
   sw = autostart_switch (preferences);
@@ -327,14 +301,13 @@ test_autostart_portal (void)
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 
   close_preferences ();
-  fake_portal_free (portal, connection);
+  fake_portal_free (portal);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr (KithApplication) application = NULL;
   int status;
   g_autofree char *config_home = NULL;
 
@@ -351,10 +324,7 @@ main (int   argc,
   g_test_add_func ("/preferences/autostart-file", test_autostart_file);
   g_test_add_func ("/preferences/autostart-portal", test_autostart_portal);
 
-  application = kith_application_new ();
-  app = application;
-  status = kith_test_run_in_application (GTK_APPLICATION (application), "test-preferences");
-  app = NULL;
+  status = kith_test_run_in_new_application (&app, "test-preferences");
 
   {
     g_autofree char *dir = g_build_filename (config_home, "autostart", NULL);

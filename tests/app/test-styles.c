@@ -384,25 +384,13 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr (KithApplication) application = NULL;
-  g_autofree char *shots = NULL;
-
-  g_test_init (&argc, &argv, NULL);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  if (g_getenv ("KITH_SCREENSHOT_DIR") == NULL) {
-    shots = g_build_filename (g_get_current_dir (), "screenshots", NULL);
-    g_setenv ("KITH_SCREENSHOT_DIR", shots, TRUE);
-  }
-
+  kith_test_init (&argc, &argv);
   server = kithd_test_server_startv (NULL);
   g_setenv ("KITH_SERVER_URL", kithd_test_server_get_url (server), TRUE);
 
   g_test_add_func ("/styles/every-page", test_every_page);
 
-  application = kith_application_new ();
-  app = application;
-  test_status = kith_test_run_in_application (GTK_APPLICATION (application), "test-styles");
-  app = NULL;
+  test_status = kith_test_run_in_new_application (&app, "test-styles");
 
   kithd_test_server_free (server);
   return test_status;

@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "kith-app-test-util.h"
 #include "kith-fake-watcher.h"
 #include "kith-tray.h"
 
@@ -20,43 +21,8 @@
 #define ITEM_IFACE    "org.kde.StatusNotifierItem"
 #define MENU_IFACE    "com.canonical.dbusmenu"
 
-static gboolean
-on_tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
 /* Iterate the main loop until @cond holds, for at most 10 s. */
-#define WAIT_FOR(cond) G_STMT_START { \
-    gint64 wait_deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC; \
-    guint wait_tick = g_timeout_add (50, on_tick, NULL); \
-    while (!(cond)) { \
-      if (g_get_monotonic_time () > wait_deadline) \
-        g_error ("Timed out waiting for %s", #cond); \
-      g_main_context_iteration (NULL, TRUE); \
-    } \
-    g_source_remove (wait_tick); \
-  } G_STMT_END
-
-static GDBusConnection *
-new_bus_connection (void)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *address = NULL;
-  GDBusConnection *connection;
-
-  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
-
-  connection = g_dbus_connection_new_for_address_sync (address,
-                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                       NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_dbus_connection_set_exit_on_close (connection, FALSE);
-
-  return connection;
-}
+#define WAIT_FOR(cond) KITH_WAIT_FOR_SECONDS (cond, 10)
 
 /* A round trip to the bus daemon: messages sent before it on this
  * connection (AddMatch, signals) have been processed by the bus. */
@@ -164,8 +130,8 @@ fixture_setup (Fixture       *f,
   f->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (f->bus);
 
-  f->app_connection = new_bus_connection ();
-  f->host_connection = new_bus_connection ();
+  f->app_connection = kith_test_new_bus_connection ();
+  f->host_connection = kith_test_new_bus_connection ();
   f->statuses_selected = g_ptr_array_new_with_free_func (g_free);
   f->bus_signals = g_ptr_array_new_with_free_func (g_free);
   f->new_statuses = g_ptr_array_new_with_free_func (g_free);
@@ -494,6 +460,19 @@ test_register (Fixture       *f,
   g_assert_false (kith_tray_get_registered (f->tray));
 }
 
+/* A watcher appears (the desktop starts its tray): the tray's item, and
+ * only it, registers, and the tray sees a host. */
+static KithFakeWatcher *
+start_watcher (Fixture *f)
+{
+  KithFakeWatcher *watcher = kith_fake_watcher_new (TRUE);
+
+  WAIT_FOR (watcher->items->len == 1);
+  WAIT_FOR (kith_tray_get_host_available (f->tray));
+  g_assert_cmpstr (g_ptr_array_index (watcher->items, 0), ==, kith_tray_get_bus_name (f->tray));
+  return watcher;
+}
+
 static void
 test_watcher_restart (Fixture       *f,
                       gconstpointer  data)
@@ -508,10 +487,7 @@ test_watcher_restart (Fixture       *f,
   g_assert_false (kith_tray_get_registered (f->tray));
 
   /* A watcher appears (the desktop starts its tray): the item registers */
-  watcher = kith_fake_watcher_new (TRUE);
-  WAIT_FOR (watcher->items->len == 1);
-  WAIT_FOR (kith_tray_get_host_available (f->tray));
-  g_assert_cmpstr (g_ptr_array_index (watcher->items, 0), ==, kith_tray_get_bus_name (f->tray));
+  watcher = start_watcher (f);
 
   /* The watcher dies … */
   kith_fake_watcher_free (watcher);
@@ -519,10 +495,7 @@ test_watcher_restart (Fixture       *f,
   g_assert_false (kith_tray_get_registered (f->tray));
 
   /* … and comes back: the item registers again */
-  watcher = kith_fake_watcher_new (TRUE);
-  WAIT_FOR (watcher->items->len == 1);
-  WAIT_FOR (kith_tray_get_host_available (f->tray));
-  g_assert_cmpstr (g_ptr_array_index (watcher->items, 0), ==, kith_tray_get_bus_name (f->tray));
+  watcher = start_watcher (f);
   kith_fake_watcher_free (watcher);
 
   WAIT_FOR (!kith_tray_get_host_available (f->tray));

@@ -54,7 +54,6 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr (KithApplication) application = NULL;
   int status;
 
   if (!kith_test_init_x11 (&argc, &argv))
@@ -63,10 +62,7 @@ main (int   argc,
   g_test_add_func ("/window/pages-made-when-shown", test_pages_made_when_shown);
   g_test_add_func ("/window/status-menu-before-main-page", test_status_menu_before_main_page);
 
-  application = kith_application_new ();
-  app = application;
-  status = kith_test_run_in_application (GTK_APPLICATION (application), "test-window");
-  app = NULL;
+  status = kith_test_run_in_new_application (&app, "test-window");
 
   return status;
 }

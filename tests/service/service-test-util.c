@@ -19,6 +19,14 @@ svc_test_init_env (void)
   g_setenv ("KITH_DEAD_TIMEOUT_MS", "3000", TRUE);
 }
 
+void
+svc_test_init (int    *argc,
+               char ***argv)
+{
+  g_test_init (argc, argv, NULL);
+  svc_test_init_env ();
+}
+
 char *
 svc_test_make_dir (const char *prefix)
 {
@@ -61,6 +69,17 @@ svc_test_cleanup (void)
   if (test_root != NULL)
     remove_tree (test_root);
   g_clear_pointer (&test_root, g_free);
+}
+
+int
+svc_test_run (KithdTestServer *server)
+{
+  int ret = g_test_run ();
+
+  if (server != NULL)
+    kithd_test_server_free (server);
+  svc_test_cleanup ();
+  return ret;
 }
 
 guint16
@@ -171,6 +190,29 @@ svc_test_sign_in (KithSession  *session,
   kith_session_sign_in_async (session, email, password, stay_signed_in, NULL,
                               svc_test_store_result, &result);
   return kith_session_finish (session, svc_test_wait_result (&result), error);
+}
+
+KithdTestUser *
+svc_test_sign_up (KithdTestServer *server,
+                  const char      *name)
+{
+  static guint user_counter;
+  g_autofree char *email = g_strdup_printf ("%s%u@example.com", name, ++user_counter);
+
+  return kithd_test_server_sign_up (server, email, PASSWORD, name, "Tester");
+}
+
+KithSession *
+svc_test_session_signed_in (KithdTestServer *server,
+                            KithdTestUser   *user,
+                            const char      *dir)
+{
+  KithSession *session = svc_test_session_new (server, dir, KITH_DEVICE_DESKTOP);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (svc_test_sign_in (session, user->email, PASSWORD, FALSE, &error));
+  g_assert_no_error (error);
+  return session;
 }
 
 gboolean

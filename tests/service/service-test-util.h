@@ -14,6 +14,12 @@ G_BEGIN_DECLS
 
 /* Short reconnect timings for every session (and kith-cli) of the test. */
 void          svc_test_init_env          (void);
+/* g_test_init () and svc_test_init_env (): how a test's main () begins. */
+void          svc_test_init              (int    *argc,
+                                          char ***argv);
+/* g_test_run (); then @server (NULL: none) freed and svc_test_cleanup ():
+ * how a test's main () ends. Returns g_test_run ()'s result. */
+int           svc_test_run               (KithdTestServer *server);
 /* A fresh directory under the test's temporary root (removed at exit). */
 char         *svc_test_make_dir          (const char *prefix);
 void          svc_test_cleanup           (void);
@@ -30,6 +36,15 @@ gboolean      svc_test_sign_in           (KithSession  *session,
                                           const char   *password,
                                           gboolean      stay_signed_in,
                                           GError      **error);
+/* A new account on @server, "@name<N>@example.com" (N counts up in the
+ * process), password PASSWORD, named @name Tester. */
+KithdTestUser *svc_test_sign_up          (KithdTestServer *server,
+                                          const char      *name);
+/* A desktop session of @user on @server with its data in @dir, signed in
+ * (asserting it signed in). */
+KithSession  *svc_test_session_signed_in (KithdTestServer *server,
+                                          KithdTestUser   *user,
+                                          const char      *dir);
 gboolean      svc_test_restore           (KithSession  *session,
                                           const char   *email,
                                           GError      **error);

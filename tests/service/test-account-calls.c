@@ -136,10 +136,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  int ret;
-
-  g_test_init (&argc, &argv, NULL);
-  svc_test_init_env ();
+  svc_test_init (&argc, &argv);
 
   g_test_add_func ("/account-calls/refused", test_refused);
   g_test_add_func ("/account-calls/server-info", test_server_info);
@@ -147,8 +144,5 @@ main (int   argc,
   g_test_add_func ("/account-calls/delete-account", test_delete_account);
 
   server = svc_test_server_start ();
-  ret = g_test_run ();
-  kithd_test_server_free (server);
-  svc_test_cleanup ();
-  return ret;
+  return svc_test_run (server);
 }

@@ -411,10 +411,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  int ret;
-
-  g_test_init (&argc, &argv, NULL);
-  svc_test_init_env ();
+  svc_test_init (&argc, &argv);
 
   g_test_add_func ("/bad-server/log-in/not-json", test_log_in_not_json);
   g_test_add_func ("/bad-server/log-in/wrong-shape", test_log_in_wrong_shape);
@@ -437,7 +434,5 @@ main (int   argc,
   g_test_add_func ("/bad-server/socket/unknown-frame-type", test_unknown_frame_type);
   g_test_add_func ("/bad-server/cli", test_cli);
 
-  ret = g_test_run ();
-  svc_test_cleanup ();
-  return ret;
+  return svc_test_run (NULL);
 }

@@ -29,7 +29,6 @@ typedef enum {
 } Damage;
 
 static KithdTestServer *server;
-static guint user_counter;
 static GPtrArray *store_log;   /* what KithMessageStore logged at message level */
 
 static GLogWriterOutput
@@ -56,26 +55,6 @@ log_writer (GLogLevelFlags   level,
     g_mutex_unlock (&lock);
   }
   return g_log_writer_default (level, fields, n_fields, user_data);
-}
-
-static KithdTestUser *
-sign_up (const char *name)
-{
-  g_autofree char *email = g_strdup_printf ("%s%u@example.com", name, ++user_counter);
-
-  return kithd_test_server_sign_up (server, email, PASSWORD, name, "Tester");
-}
-
-static KithSession *
-sign_in (KithdTestUser *user,
-         const char    *dir)
-{
-  KithSession *session = svc_test_session_new (server, dir, KITH_DEVICE_DESKTOP);
-  g_autoptr (GError) error = NULL;
-
-  g_assert_true (svc_test_sign_in (session, user->email, PASSWORD, FALSE, &error));
-  g_assert_no_error (error);
-  return session;
 }
 
 static void
@@ -286,8 +265,8 @@ model_has (gpointer data)
 static void
 run_drill (Damage damage)
 {
-  g_autoptr (KithdTestUser) ada = sign_up ("ada");
-  g_autoptr (KithdTestUser) bob = sign_up ("bob");
+  g_autoptr (KithdTestUser) ada = svc_test_sign_up (server, "ada");
+  g_autoptr (KithdTestUser) bob = svc_test_sign_up (server, "bob");
   g_autofree char *a_dir = svc_test_make_dir ("ada");
   g_autofree char *b_dir = svc_test_make_dir ("bob");
   g_autofree char *db_name = g_strdup_printf ("%" G_GINT64_FORMAT ".db", ada->id);
@@ -321,8 +300,8 @@ run_drill (Damage damage)
   wal = g_strconcat (path, "-wal", NULL);
 
   /* Ada's cache knows Bob and their history. */
-  a = sign_in (ada, a_dir);
-  b = sign_in (bob, b_dir);
+  a = svc_test_session_signed_in (server, ada, a_dir);
+  b = svc_test_session_signed_in (server, bob, b_dir);
   ada_inbox = svc_inbox_new (a);
   bob_for_ada = svc_test_wait_contact (a, bob->email);
   ada_for_bob = svc_test_wait_contact (b, ada->email);
@@ -442,8 +421,7 @@ main (int   argc,
 
   g_log_set_writer_func (log_writer, NULL, NULL);
   store_log = g_ptr_array_new_with_free_func (g_free);
-  g_test_init (&argc, &argv, NULL);
-  svc_test_init_env ();
+  svc_test_init (&argc, &argv);
   server = svc_test_server_start ();
 
   g_test_add_func ("/cache/garbage", test_garbage);

@@ -249,18 +249,12 @@ int
 main (int   argc,
       char *argv[])
 {
-  int ret;
-
-  g_test_init (&argc, &argv, NULL);
-  svc_test_init_env ();
+  svc_test_init (&argc, &argv);
 
   g_test_add_func ("/contact-list/frames", test_frames);
   g_test_add_func ("/contact-list/cache", test_cache);
   g_test_add_func ("/contact-list/rest", test_rest);
 
   server = svc_test_server_start ();
-  ret = g_test_run ();
-  kithd_test_server_free (server);
-  svc_test_cleanup ();
-  return ret;
+  return svc_test_run (server);
 }

@@ -348,10 +348,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  int ret;
-
-  g_test_init (&argc, &argv, NULL);
-  svc_test_init_env ();
+  svc_test_init (&argc, &argv);
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
@@ -362,7 +359,5 @@ main (int   argc,
   ADD ("/conversations/history-from-cache", test_history_from_cache);
 #undef ADD
 
-  ret = g_test_run ();
-  svc_test_cleanup ();
-  return ret;
+  return svc_test_run (NULL);
 }

@@ -489,8 +489,7 @@ main (int   argc,
 {
   int status;
 
-  g_test_init (&argc, &argv, NULL);
-  svc_test_init_env ();
+  svc_test_init (&argc, &argv);
   tls = kithd_test_tls_new (NULL);
 
   g_test_add_func ("/encryption/unencrypted-refused", test_unencrypted_refused);

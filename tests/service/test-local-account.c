@@ -208,8 +208,6 @@ int
 main (int   argc,
       char *argv[])
 {
-  int ret;
-
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/local-account/record", test_record);
@@ -217,7 +215,5 @@ main (int   argc,
   g_test_add_func ("/local-account/cache-dropped", test_cache_dropped);
   g_test_add_func ("/local-account/delete-files", test_delete_files);
 
-  ret = g_test_run ();
-  svc_test_cleanup ();
-  return ret;
+  return svc_test_run (NULL);
 }

@@ -9,7 +9,6 @@
  * the sender killed, messages typed offline, history after a restart. */
 
 static KithdTestServer *server;
-static guint user_counter;
 
 typedef struct {
   KithdTestUser *ada;
@@ -23,36 +22,16 @@ typedef struct {
   char          *b_dir;
 } Pair;
 
-static KithdTestUser *
-sign_up (const char *name)
-{
-  g_autofree char *email = g_strdup_printf ("%s%u@example.com", name, ++user_counter);
-
-  return kithd_test_server_sign_up (server, email, PASSWORD, name, "Tester");
-}
-
-static KithSession *
-sign_in (KithdTestUser *user,
-         const char    *dir)
-{
-  KithSession *session = svc_test_session_new (server, dir, KITH_DEVICE_DESKTOP);
-  g_autoptr (GError) error = NULL;
-
-  g_assert_true (svc_test_sign_in (session, user->email, PASSWORD, FALSE, &error));
-  g_assert_no_error (error);
-  return session;
-}
-
 static void
 pair_setup (Pair *p)
 {
-  p->ada = sign_up ("ada");
-  p->bob = sign_up ("bob");
+  p->ada = svc_test_sign_up (server, "ada");
+  p->bob = svc_test_sign_up (server, "bob");
   kithd_test_server_make_contacts (server, p->ada, p->bob);
   p->a_dir = svc_test_make_dir ("ada");
   p->b_dir = svc_test_make_dir ("bob");
-  p->a = sign_in (p->ada, p->a_dir);
-  p->b = sign_in (p->bob, p->b_dir);
+  p->a = svc_test_session_signed_in (server, p->ada, p->a_dir);
+  p->b = svc_test_session_signed_in (server, p->bob, p->b_dir);
   p->inbox = svc_inbox_new (p->b);
   p->bob_for_ada = svc_test_wait_contact (p->a, p->bob->email);
   p->ada_for_bob = svc_test_wait_contact (p->b, p->ada->email);
@@ -294,7 +273,7 @@ test_history_survives_restart (void)
   kithd_test_server_stop (server);
   kithd_test_server_restart (server);
 
-  p.b = sign_in (p.bob, p.b_dir);
+  p.b = svc_test_session_signed_in (server, p.bob, p.b_dir);
   ada = svc_test_wait_contact (p.b, p.ada->email);
   conversation = kith_conversations_get (kith_session_get_conversations (p.b), ada);
   w = (WaitItems) { conversation, 3 };
@@ -351,8 +330,8 @@ test_rate_limited_burst (void)
 static void
 test_bot (void)
 {
-  g_autoptr (KithdTestUser) ada = sign_up ("ada");
-  g_autoptr (KithdTestUser) bot = sign_up ("bot");
+  g_autoptr (KithdTestUser) ada = svc_test_sign_up (server, "ada");
+  g_autoptr (KithdTestUser) bot = svc_test_sign_up (server, "bot");
   g_autofree char *dir = svc_test_make_dir ("ada");
   g_autofree char *bot_dir = svc_test_make_dir ("bot");
   g_autofree char *server_arg = g_strdup_printf ("--server=%s", kithd_test_server_get_url (server));
@@ -368,7 +347,7 @@ test_bot (void)
                        "bot", NULL);
   g_assert_true (svc_cli_wait_line (cli, "ready", 20000));
 
-  a = sign_in (ada, dir);
+  a = svc_test_session_signed_in (server, ada, dir);
   inbox = svc_inbox_new (a);
   kith_contact_list_add_async (kith_session_get_contact_list (a), bot->email, NULL, NULL, NULL);
   contact = svc_test_wait_contact (a, bot->email);
@@ -389,10 +368,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  int ret;
-
-  g_test_init (&argc, &argv, NULL);
-  svc_test_init_env ();
+  svc_test_init (&argc, &argv);
   server = svc_test_server_start ();
 
   g_test_add_func ("/messaging/kithd-killed-mid-burst", test_kithd_killed_mid_burst);
@@ -403,8 +379,5 @@ main (int   argc,
   g_test_add_func ("/messaging/bot", test_bot);
   g_test_add_func ("/messaging/rate-limited-burst", test_rate_limited_burst);
 
-  ret = g_test_run ();
-  kithd_test_server_free (server);
-  svc_test_cleanup ();
-  return ret;
+  return svc_test_run (server);
 }

@@ -671,10 +671,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  int ret;
-
-  g_test_init (&argc, &argv, NULL);
-  svc_test_init_env ();
+  svc_test_init (&argc, &argv);
   server = svc_test_server_start ();
 
   g_test_add_func ("/session/sign-in", test_sign_in);
@@ -690,8 +687,5 @@ main (int   argc,
   g_test_add_func ("/session/presence-mobile", test_presence_mobile);
   g_test_add_func ("/session/cli-never-idle", test_cli_never_idle);
 
-  ret = g_test_run ();
-  kithd_test_server_free (server);
-  svc_test_cleanup ();
-  return ret;
+  return svc_test_run (server);
 }

@@ -100,16 +100,11 @@ int
 main (int   argc,
       char *argv[])
 {
-  int ret;
-
-  g_test_init (&argc, &argv, NULL);
-  svc_test_init_env ();
+  svc_test_init (&argc, &argv);
 
   g_test_add_func ("/shown-presence/names", test_names);
   g_test_add_func ("/shown-presence/from-presence", test_from_presence);
   g_test_add_func ("/shown-presence/for-session", test_for_session);
 
-  ret = g_test_run ();
-  svc_test_cleanup ();
-  return ret;
+  return svc_test_run (NULL);
 }
