@@ -904,11 +904,7 @@ int
 main (int    argc,
       char **argv)
 {
-  int ret;
-
   g_test_init (&argc, &argv, NULL);
-
-  server = kithd_test_server_startv (NULL);
 
   g_test_add_func ("/rest/server-info", test_server_info);
   g_test_add_func ("/rest/server-info-oidc", test_server_info_oidc);
@@ -929,8 +925,6 @@ main (int    argc,
   g_test_add_func ("/rest/delete-paid-account", test_delete_paid_account);
   g_test_add_func ("/rest/keep-alive", test_keep_alive);
 
-  ret = g_test_run ();
-  kithd_test_server_free (server);
-  return ret;
+  return kithd_test_run_with_server (&server);
 }
 
