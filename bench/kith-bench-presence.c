@@ -46,6 +46,7 @@
 #include <libsoup/soup.h>
 
 #include "kith-protocol.h"
+#include "kithd-ws.h"
 #include "presence-floor.h"
 
 #define BENCH_PASSWORD       "Bench-pass-1!"
@@ -1419,26 +1420,12 @@ conn_process_frames (Conn *conn)
     guint8 *p = conn->in->data + off;
     gsize avail = conn->in->len - off;
     guint64 plen;
-    gsize hlen = 2;
+    gsize hlen;
     gboolean masked;
 
-    if (avail < 2)
+    if (!kithd_ws_frame_length (p, avail, &plen, &hlen))
       break;
     masked = (p[1] & 0x80) != 0;
-    plen = p[1] & 0x7f;
-    if (plen == 126) {
-      if (avail < 4)
-        break;
-      plen = ((guint64) p[2] << 8) | p[3];
-      hlen = 4;
-    } else if (plen == 127) {
-      if (avail < 10)
-        break;
-      plen = 0;
-      for (int i = 0; i < 8; i++)
-        plen = (plen << 8) | p[2 + i];
-      hlen = 10;
-    }
     if (masked)
       hlen += 4;
     if (plen > MAX_IN_FRAME) {

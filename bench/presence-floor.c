@@ -40,6 +40,7 @@
 #include <glib/gstdio.h>
 
 #include "kith-protocol.h"
+#include "kithd-ws.h"
 #include "presence-floor.h"
 
 #define WS_GUID        "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -328,7 +329,7 @@ floor_frames (Floor     *f,
     guint8 *p = c->in->data + off;
     gsize avail = c->in->len - off;
     guint64 plen;
-    gsize hlen = 2;
+    gsize hlen;
     guint8 opcode;
 
     if (avail < 2)
@@ -338,20 +339,8 @@ floor_frames (Floor     *f,
       break;
     }
     opcode = p[0] & 0x0f;
-    plen = p[1] & 0x7f;
-    if (plen == 126) {
-      if (avail < 4)
-        break;
-      plen = ((guint64) p[2] << 8) | p[3];
-      hlen = 4;
-    } else if (plen == 127) {
-      if (avail < 10)
-        break;
-      plen = 0;
-      for (int i = 0; i < 8; i++)
-        plen = (plen << 8) | p[2 + i];
-      hlen = 10;
-    }
+    if (!kithd_ws_frame_length (p, avail, &plen, &hlen))
+      break;
     if (plen > MAX_IN) {
       keep = FALSE;
       break;

@@ -287,14 +287,23 @@ get_pool (void)
   return pool;
 }
 
+/* Queues @op on @password (and @hash, to verify) on the pool, in a task
+ * tagged @source_tag: the one place both async calls start. */
 static void
-push_job (CryptoJob           *job,
+push_job (Op                   op,
+          const char          *password,
+          const char          *hash,
           gpointer             source_tag,
           GCancellable        *cancellable,
           GAsyncReadyCallback  callback,
           gpointer             user_data)
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  CryptoJob *job = g_new0 (CryptoJob, 1);
+
+  job->op = op;
+  job->password = g_strdup (password);
+  job->hash = g_strdup (hash);
 
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, job, (GDestroyNotify) crypto_job_free);
@@ -307,15 +316,9 @@ kithd_crypto_hash_password_async (const char          *password,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  CryptoJob *job;
-
   g_return_if_fail (password != NULL);
 
-  job = g_new0 (CryptoJob, 1);
-  job->op = OP_HASH;
-  job->password = g_strdup (password);
-
-  push_job (job, kithd_crypto_hash_password_async, cancellable, callback, user_data);
+  push_job (OP_HASH, password, NULL, kithd_crypto_hash_password_async, cancellable, callback, user_data);
 }
 
 char *
@@ -335,16 +338,9 @@ kithd_crypto_verify_password_async (const char          *password,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  CryptoJob *job;
-
   g_return_if_fail (password != NULL);
 
-  job = g_new0 (CryptoJob, 1);
-  job->op = OP_VERIFY;
-  job->password = g_strdup (password);
-  job->hash = g_strdup (hash);
-
-  push_job (job, kithd_crypto_verify_password_async, cancellable, callback, user_data);
+  push_job (OP_VERIFY, password, hash, kithd_crypto_verify_password_async, cancellable, callback, user_data);
 }
 
 gboolean

@@ -223,43 +223,43 @@ static const char * const user_delete_sql[] = {
   "DELETE FROM users WHERE id = ?1",
 };
 
+/* Deletes every row of @id (user_delete_sql), inside a transaction. */
 static gboolean
-kithd_store_sqlite_user_delete (KithdStore  *store,
-                                gint64       id,
-                                GError     **error)
+delete_user_rows (KithdStoreSqlite  *self,
+                  gint64             id,
+                  GError           **error)
 {
-  KithdStoreSqlite *self = KITHD_STORE_SQLITE (store);
-  g_autoptr (KithdUser) user = NULL;
+  g_autoptr (KithdUser) user = kithd_store_sqlite_user_get (KITHD_STORE (self), id, error);
 
-  if (!begin (self, error))
-    return FALSE;
-
-  user = kithd_store_sqlite_user_get (store, id, error);
   if (user == NULL)
-    goto fail;
+    return FALSE;
 
   for (guint i = 0; i < G_N_ELEMENTS (user_delete_sql); i++) {
     g_autoptr (Stmt) stmt = prepare (self, user_delete_sql[i], error);
 
     if (stmt == NULL)
-      goto fail;
+      return FALSE;
 
     sqlite3_bind_int64 (stmt, 1, id);
     if (sqlite3_bind_parameter_count (stmt) >= 2)
       bind_text (stmt, 2, user->email);
 
     if (!run (self, stmt, error))
-      goto fail;
+      return FALSE;
   }
 
-  if (!commit (self, error))
-    goto fail;
-
   return TRUE;
+}
 
-fail:
-  rollback (self);
-  return FALSE;
+static gboolean
+kithd_store_sqlite_user_delete (KithdStore  *store,
+                                gint64       id,
+                                GError     **error)
+{
+  KithdStoreSqlite *self = KITHD_STORE_SQLITE (store);
+
+  return begin (self, error) &&
+         end_transaction (self, delete_user_rows (self, id, error), error);
 }
 
 /* ---- sessions ---- */

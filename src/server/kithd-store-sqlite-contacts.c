@@ -61,6 +61,40 @@ set_contact_state (KithdStoreSqlite  *self,
   return run_insert (self, stmt, error);
 }
 
+/* @from asks @to, inside a transaction: the state as @from sees it in @result. */
+static gboolean
+request_contact (KithdStoreSqlite  *self,
+                 gint64             from,
+                 gint64             to,
+                 gint64             now,
+                 KithContactState  *result,
+                 GError           **error)
+{
+  KithContactState current = KITH_CONTACT_ACCEPTED;
+  gboolean found = FALSE;
+
+  if (!contact_state (self, from, to, &found, &current, error))
+    return FALSE;
+
+  if (found && current != KITH_CONTACT_INCOMING) {
+    g_set_error (error, KITH_ERROR, KITH_ERROR_ALREADY_CONTACT,
+                 current == KITH_CONTACT_ACCEPTED ? "Already a contact"
+                                                  : "A contact request was already sent");
+    return FALSE;
+  }
+
+  if (found) {
+    /* they had asked us: asking back accepts */
+    *result = KITH_CONTACT_ACCEPTED;
+    return set_contact_state (self, from, to, KITH_CONTACT_ACCEPTED, now, error) &&
+           set_contact_state (self, to, from, KITH_CONTACT_ACCEPTED, now, error);
+  }
+
+  *result = KITH_CONTACT_OUTGOING;
+  return set_contact_state (self, from, to, KITH_CONTACT_OUTGOING, now, error) &&
+         set_contact_state (self, to, from, KITH_CONTACT_INCOMING, now, error);
+}
+
 static gboolean
 kithd_store_sqlite_contact_request (KithdStore        *store,
                                     gint64             from,
@@ -70,9 +104,7 @@ kithd_store_sqlite_contact_request (KithdStore        *store,
                                     GError           **error)
 {
   KithdStoreSqlite *self = KITHD_STORE_SQLITE (store);
-  KithContactState current = KITH_CONTACT_ACCEPTED;
-  KithContactState result;
-  gboolean found = FALSE;
+  KithContactState result = KITH_CONTACT_ACCEPTED;
 
   if (from == to) {
     g_set_error (error, KITH_ERROR, KITH_ERROR_INVALID_FIELD,
@@ -80,43 +112,35 @@ kithd_store_sqlite_contact_request (KithdStore        *store,
     return FALSE;
   }
 
-  if (!begin (self, error))
+  if (!begin (self, error) ||
+      !end_transaction (self, request_contact (self, from, to, now, &result, error), error))
     return FALSE;
-
-  if (!contact_state (self, from, to, &found, &current, error))
-    goto fail;
-
-  if (found && current != KITH_CONTACT_INCOMING) {
-    g_set_error (error, KITH_ERROR, KITH_ERROR_ALREADY_CONTACT,
-                 current == KITH_CONTACT_ACCEPTED ? "Already a contact"
-                                                  : "A contact request was already sent");
-    goto fail;
-  }
-
-  if (found) {
-    /* they had asked us: asking back accepts */
-    result = KITH_CONTACT_ACCEPTED;
-    if (!set_contact_state (self, from, to, KITH_CONTACT_ACCEPTED, now, error) ||
-        !set_contact_state (self, to, from, KITH_CONTACT_ACCEPTED, now, error))
-      goto fail;
-  } else {
-    result = KITH_CONTACT_OUTGOING;
-    if (!set_contact_state (self, from, to, KITH_CONTACT_OUTGOING, now, error) ||
-        !set_contact_state (self, to, from, KITH_CONTACT_INCOMING, now, error))
-      goto fail;
-  }
-
-  if (!commit (self, error))
-    goto fail;
 
   if (state != NULL)
     *state = result;
 
   return TRUE;
+}
 
-fail:
-  rollback (self);
-  return FALSE;
+/* @user accepts @requester's request, inside a transaction. */
+static gboolean
+accept_request (KithdStoreSqlite  *self,
+                gint64             user,
+                gint64             requester,
+                gint64             now,
+                GError           **error)
+{
+  KithContactState current = KITH_CONTACT_ACCEPTED;
+  gboolean found = FALSE;
+
+  if (!contact_state (self, user, requester, &found, &current, error))
+    return FALSE;
+
+  if (!found || current != KITH_CONTACT_INCOMING)
+    return not_found (error, "No contact request from this user");
+
+  return set_contact_state (self, user, requester, KITH_CONTACT_ACCEPTED, now, error) &&
+         set_contact_state (self, requester, user, KITH_CONTACT_ACCEPTED, now, error);
 }
 
 static gboolean
@@ -127,32 +151,9 @@ kithd_store_sqlite_contact_accept (KithdStore  *store,
                                    GError     **error)
 {
   KithdStoreSqlite *self = KITHD_STORE_SQLITE (store);
-  KithContactState current = KITH_CONTACT_ACCEPTED;
-  gboolean found = FALSE;
 
-  if (!begin (self, error))
-    return FALSE;
-
-  if (!contact_state (self, user, requester, &found, &current, error))
-    goto fail;
-
-  if (!found || current != KITH_CONTACT_INCOMING) {
-    not_found (error, "No contact request from this user");
-    goto fail;
-  }
-
-  if (!set_contact_state (self, user, requester, KITH_CONTACT_ACCEPTED, now, error) ||
-      !set_contact_state (self, requester, user, KITH_CONTACT_ACCEPTED, now, error))
-    goto fail;
-
-  if (!commit (self, error))
-    goto fail;
-
-  return TRUE;
-
-fail:
-  rollback (self);
-  return FALSE;
+  return begin (self, error) &&
+         end_transaction (self, accept_request (self, user, requester, now, error), error);
 }
 
 static gboolean

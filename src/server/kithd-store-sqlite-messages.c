@@ -208,6 +208,61 @@ kithd_store_sqlite_message_last_seq (KithdStore  *store,
 
 /* ---- offline notices ---- */
 
+/* The statement @sql with (user, sender, now) bound to ?1, ?2, ?3: both
+ * of notice_touch's statements take those. */
+static Stmt *
+prepare_notice (KithdStoreSqlite  *self,
+                const char        *sql,
+                gint64             user,
+                gint64             sender,
+                gint64             now,
+                GError           **error)
+{
+  Stmt *stmt = prepare (self, sql, error);
+
+  if (stmt == NULL)
+    return NULL;
+
+  sqlite3_bind_int64 (stmt, 1, user);
+  sqlite3_bind_int64 (stmt, 2, sender);
+  sqlite3_bind_int64 (stmt, 3, now);
+
+  return stmt;
+}
+
+/* Opens (user, sender)'s notice or moves its last_at, inside a transaction:
+ * TRUE in @is_new when it opened one. */
+static gboolean
+touch_notice (KithdStoreSqlite  *self,
+              gint64             user,
+              gint64             sender,
+              gint64             now,
+              gboolean          *is_new,
+              GError           **error)
+{
+  {
+    g_autoptr (Stmt) insert = prepare_notice (self,
+                                              "INSERT OR IGNORE INTO offline_notices (user_id, sender_id, opened_at, last_at) "
+                                              "VALUES (?1, ?2, ?3, ?3)", user, sender, now, error);
+
+    if (insert == NULL || !run_insert (self, insert, error))
+      return FALSE;
+
+    *is_new = sqlite3_changes (self->db) > 0;
+  }
+
+  if (!*is_new) {
+    g_autoptr (Stmt) update = prepare_notice (self,
+                                              "UPDATE offline_notices SET last_at = ?3 "
+                                              "WHERE user_id = ?1 AND sender_id = ?2", user, sender, now, error);
+
+    if (update == NULL || !run (self, update, error))
+      return FALSE;
+  }
+
+  return TRUE;
+}
+
 static gboolean
 kithd_store_sqlite_notice_touch (KithdStore  *store,
                                  gint64       user,
@@ -217,56 +272,16 @@ kithd_store_sqlite_notice_touch (KithdStore  *store,
                                  GError     **error)
 {
   KithdStoreSqlite *self = KITHD_STORE_SQLITE (store);
-  gboolean is_new;
+  gboolean is_new = FALSE;
 
-  if (!begin (self, error))
+  if (!begin (self, error) ||
+      !end_transaction (self, touch_notice (self, user, sender, now, &is_new, error), error))
     return FALSE;
-
-  {
-    g_autoptr (Stmt) insert = prepare (self,
-                                       "INSERT OR IGNORE INTO offline_notices (user_id, sender_id, opened_at, last_at) "
-                                       "VALUES (?1, ?2, ?3, ?3)", error);
-
-    if (insert == NULL)
-      goto fail;
-
-    sqlite3_bind_int64 (insert, 1, user);
-    sqlite3_bind_int64 (insert, 2, sender);
-    sqlite3_bind_int64 (insert, 3, now);
-
-    if (!run_insert (self, insert, error))
-      goto fail;
-
-    is_new = sqlite3_changes (self->db) > 0;
-  }
-
-  if (!is_new) {
-    g_autoptr (Stmt) update = prepare (self,
-                                       "UPDATE offline_notices SET last_at = ?3 "
-                                       "WHERE user_id = ?1 AND sender_id = ?2", error);
-
-    if (update == NULL)
-      goto fail;
-
-    sqlite3_bind_int64 (update, 1, user);
-    sqlite3_bind_int64 (update, 2, sender);
-    sqlite3_bind_int64 (update, 3, now);
-
-    if (!run (self, update, error))
-      goto fail;
-  }
-
-  if (!commit (self, error))
-    goto fail;
 
   if (opened != NULL)
     *opened = is_new;
 
   return TRUE;
-
-fail:
-  rollback (self);
-  return FALSE;
 }
 
 static gboolean

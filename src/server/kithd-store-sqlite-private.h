@@ -134,6 +134,20 @@ rollback (KithdStoreSqlite *self)
     exec (self, "ROLLBACK", NULL);
 }
 
+/* Ends the transaction begin () opened: COMMIT when @ok, else (and when
+ * COMMIT fails) ROLLBACK. TRUE when the change was committed. */
+static inline gboolean
+end_transaction (KithdStoreSqlite  *self,
+                 gboolean           ok,
+                 GError           **error)
+{
+  if (ok && commit (self, error))
+    return TRUE;
+
+  rollback (self);
+  return FALSE;
+}
+
 static inline void
 bind_text (Stmt       *stmt,
            int         index,

@@ -606,7 +606,7 @@ parse_frames (KithdWsConn *self)
     gboolean fin;
     guint8 opcode;
     guint64 plen;
-    gsize hdr = 2;
+    gsize hdr;
     guint8 *mask;
     guint8 *payload;
 
@@ -624,23 +624,11 @@ parse_frames (KithdWsConn *self)
       break;
     }
 
-    plen = p[1] & 0x7f;
-    if (plen == 126) {
-      if (avail < 4)
-        break;
-      plen = ((guint64) p[2] << 8) | p[3];
-      hdr = 4;
-    } else if (plen == 127) {
-      if (avail < 10)
-        break;
-      plen = 0;
-      for (int i = 0; i < 8; i++)
-        plen = (plen << 8) | p[2 + i];
-      hdr = 10;
-      if (plen >> 63) {
-        protocol_close (self, KITHD_WS_CLOSE_PROTOCOL_ERROR, "bad length");
-        break;
-      }
+    if (!kithd_ws_frame_length (p, avail, &plen, &hdr))
+      break;
+    if (plen >> 63) {
+      protocol_close (self, KITHD_WS_CLOSE_PROTOCOL_ERROR, "bad length");
+      break;
     }
 
     if (opcode >= 0x8) {
@@ -865,6 +853,37 @@ kithd_ws_abort_lingering (void)
 
     conn_abort (self, self->close_code);
   }
+}
+
+gboolean
+kithd_ws_frame_length (const guint8 *data,
+                       gsize         len,
+                       guint64      *payload_len,
+                       gsize        *header_len)
+{
+  guint64 plen;
+
+  if (len < 2)
+    return FALSE;
+
+  plen = data[1] & 0x7f;
+  *header_len = 2;
+  if (plen == 126) {
+    if (len < 4)
+      return FALSE;
+    plen = ((guint64) data[2] << 8) | data[3];
+    *header_len = 4;
+  } else if (plen == 127) {
+    if (len < 10)
+      return FALSE;
+    plen = 0;
+    for (int i = 0; i < 8; i++)
+      plen = (plen << 8) | data[2 + i];
+    *header_len = 10;
+  }
+
+  *payload_len = plen;
+  return TRUE;
 }
 
 char *

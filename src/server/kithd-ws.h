@@ -82,6 +82,15 @@ gint64       kithd_ws_conn_get_last_seen (KithdWsConn          *conn);
 guint        kithd_ws_get_n_lingering  (void);
 void         kithd_ws_abort_lingering  (void);
 
+/* The payload length of the frame whose header starts at @data (@len bytes
+ * at hand), and the length of that header before the mask: 2, 4 or 10
+ * (RFC 6455, 5.2). FALSE while @len does not hold the whole length field.
+ * kithd's reader and the benchmark's clients and floor server read it here. */
+gboolean     kithd_ws_frame_length     (const guint8           *data,
+                                        gsize                   len,
+                                        guint64                *payload_len,
+                                        gsize                  *header_len);
+
 /* Sec-WebSocket-Accept for a client's Sec-WebSocket-Key; NULL when the key
  * is not 16 bytes in base64 (RFC 6455, 4.2.1). */
 char        *kithd_ws_accept_key       (const char             *client_key);

@@ -20,6 +20,7 @@
 #include "kithd-db-contacts.h"
 #include "kithd-db-messages.h"
 #include "kithd-server.h"
+#include "kithd-ws.h"
 
 /*
  * kithd's HTTP handling end to end: one KithdServer per process, on
@@ -179,25 +180,14 @@ check_ws_output (const guint8 *p,
 
   while (len >= 2) {
     guint8 opcode = p[0] & 0x0f;
-    guint64 plen = p[1] & 0x7f;
-    gsize hdr = 2;
+    guint64 plen;
+    gsize hdr;
 
     kith_fuzz_check (!closed, "a frame after kithd's close frame");
     kith_fuzz_check ((p[0] & 0xf0) == 0x80 && !(p[1] & 0x80),
                      "a server frame without FIN, with reserved bits or masked");
-    if (plen == 126) {
-      if (len < 4)
-        return;
-      plen = ((guint64) p[2] << 8) | p[3];
-      hdr = 4;
-    } else if (plen == 127) {
-      if (len < 10)
-        return;
-      plen = 0;
-      for (int i = 0; i < 8; i++)
-        plen = (plen << 8) | p[2 + i];
-      hdr = 10;
-    }
+    if (!kithd_ws_frame_length (p, len, &plen, &hdr))
+      return;
     if (len - hdr < plen)
       return;
 

@@ -82,104 +82,55 @@ fuzz_session (const char *data,
   check_same ("a session answer", json, len, json_again, len_again);
 }
 
+typedef gpointer (*AnswerParse) (const char *data, gsize size, GError **error);
+typedef char *(*AnswerWrite) (gconstpointer value, gsize *len);
+
+/* An answer that is one record or one list: its parser, its writer and
+ * its free function, called through untyped pointers (as GLib calls a
+ * GDestroyNotify) so that one round trip checks them all. */
+typedef struct {
+  const char     *what;
+  AnswerParse     parse;
+  AnswerWrite     write;
+  GDestroyNotify  free;
+} Answer;
+
+static const Answer answers[] = {
+  { "a user", (AnswerParse) kith_response_parse_user, (AnswerWrite) kith_response_user,
+    (GDestroyNotify) kith_user_info_free },
+  { "a contact list", (AnswerParse) kith_response_parse_contacts, (AnswerWrite) kith_response_contacts,
+    (GDestroyNotify) g_ptr_array_unref },
+  { "a message list", (AnswerParse) kith_response_parse_messages, (AnswerWrite) kith_response_messages,
+    (GDestroyNotify) g_ptr_array_unref },
+  { "a server answer", (AnswerParse) kith_response_parse_server_info, (AnswerWrite) kith_response_server_info,
+    (GDestroyNotify) kith_server_info_free },
+};
+
 static void
-fuzz_user (const char *data,
-           gsize       size)
+fuzz_answer (const Answer *answer,
+             const char   *data,
+             gsize         size)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (KithUserInfo) user = kith_response_parse_user (data, size, &error);
-  g_autoptr (KithUserInfo) user_again = NULL;
+  gpointer value = answer->parse (data, size, &error);
+  gpointer value_again = NULL;
   g_autofree char *json = NULL;
   g_autofree char *json_again = NULL;
   gsize len, len_again;
 
-  if (!user) {
+  if (!value) {
     check_refusal (error);
     return;
   }
-  json = kith_response_user (user, &len);
-  user_again = kith_response_parse_user (json, len, &error);
-  kith_fuzz_check (user_again != NULL, "a user written again is refused: %s\n%s",
-                   error ? error->message : "", json);
-  json_again = kith_response_user (user_again, &len_again);
-  check_same ("a user", json, len, json_again, len_again);
-}
+  json = answer->write (value, &len);
+  value_again = answer->parse (json, len, &error);
+  kith_fuzz_check (value_again != NULL, "%s written again is refused: %s\n%s",
+                   answer->what, error ? error->message : "", json);
+  json_again = answer->write (value_again, &len_again);
+  check_same (answer->what, json, len, json_again, len_again);
 
-static void
-fuzz_contacts (const char *data,
-               gsize       size)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) list = kith_response_parse_contacts (data, size, &error);
-  g_autoptr (GPtrArray) list_again = NULL;
-  g_autofree char *json = NULL;
-  g_autofree char *json_again = NULL;
-  gsize len, len_again;
-
-  if (!list) {
-    check_refusal (error);
-    return;
-  }
-  json = kith_response_contacts (list, &len);
-  list_again = kith_response_parse_contacts (json, len, &error);
-  kith_fuzz_check (list_again != NULL, "a contact list written again is refused: %s\n%s",
-                   error ? error->message : "", json);
-  json_again = kith_response_contacts (list_again, &len_again);
-  check_same ("a contact list", json, len, json_again, len_again);
-}
-
-static void
-fuzz_messages (const char *data,
-               gsize       size)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) list = kith_response_parse_messages (data, size, &error);
-  g_autoptr (GPtrArray) list_again = NULL;
-  g_autofree char *json = NULL;
-  g_autofree char *json_again = NULL;
-  gsize len, len_again;
-
-  if (!list) {
-    check_refusal (error);
-    return;
-  }
-  json = kith_response_messages (list, &len);
-  list_again = kith_response_parse_messages (json, len, &error);
-  kith_fuzz_check (list_again != NULL, "a message list written again is refused: %s\n%s",
-                   error ? error->message : "", json);
-  json_again = kith_response_messages (list_again, &len_again);
-  check_same ("a message list", json, len, json_again, len_again);
-}
-
-static void
-fuzz_server_info (const char *data,
-                  gsize       size)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KithServerInfo) info = kith_response_parse_server_info (data, size, &error);
-  g_autoptr (KithServerInfo) info_again = NULL;
-  g_autofree char *json = NULL;
-  g_autofree char *json_again = NULL;
-  gsize len, len_again;
-
-  if (!info) {
-    check_refusal (error);
-    return;
-  }
-  json = kith_response_server_info (info, &len);
-  info_again = kith_response_parse_server_info (json, len, &error);
-  kith_fuzz_check (info_again != NULL, "a server answer written again is refused: %s\n%s",
-                   error ? error->message : "", json);
-  json_again = kith_response_server_info (info_again, &len_again);
-  check_same ("a server answer", json, len, json_again, len_again);
-}
-
-int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
-{
-  kith_fuzz_init_logging ();
-  return 0;
+  answer->free (value);
+  answer->free (value_again);
 }
 
 int
@@ -190,10 +141,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   fuzz_error (copy, size);
   fuzz_session (copy, size);
-  fuzz_user (copy, size);
-  fuzz_contacts (copy, size);
-  fuzz_messages (copy, size);
-  fuzz_server_info (copy, size);
+  for (guint i = 0; i < G_N_ELEMENTS (answers); i++)
+    fuzz_answer (&answers[i], copy, size);
 
   return 0;
 }

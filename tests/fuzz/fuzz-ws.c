@@ -125,27 +125,16 @@ check_output (const guint8 *p,
 
   while (len >= 2) {
     guint8 opcode = p[0] & 0x0f;
-    guint64 plen = p[1] & 0x7f;
-    gsize hdr = 2;
+    guint64 plen;
+    gsize hdr;
 
     kith_fuzz_check (!closed, "a frame after kithd's close frame");
     kith_fuzz_check ((p[0] & 0xf0) == 0x80, "a server frame without FIN or with reserved bits");
     kith_fuzz_check (!(p[1] & 0x80), "a masked server frame");
-    if (plen == 126) {
-      if (len < 4)
-        break;
-      plen = ((guint64) p[2] << 8) | p[3];
-      kith_fuzz_check (plen >= 126, "a 16-bit length for a short frame");
-      hdr = 4;
-    } else if (plen == 127) {
-      if (len < 10)
-        break;
-      plen = 0;
-      for (int i = 0; i < 8; i++)
-        plen = (plen << 8) | p[2 + i];
-      kith_fuzz_check (plen > G_MAXUINT16 && !(plen >> 63), "a bad 64-bit length");
-      hdr = 10;
-    }
+    if (!kithd_ws_frame_length (p, len, &plen, &hdr))
+      break;
+    kith_fuzz_check (hdr != 4 || plen >= 126, "a 16-bit length for a short frame");
+    kith_fuzz_check (hdr != 10 || (plen > G_MAXUINT16 && !(plen >> 63)), "a bad 64-bit length");
     if (len - hdr < plen)
       break;
 
@@ -278,14 +267,6 @@ run_pending (void)
 {
   while (g_main_context_iteration (NULL, FALSE))
     ;
-}
-
-int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
-{
-  kith_fuzz_init_logging ();
-  return 0;
 }
 
 int

@@ -40,6 +40,17 @@ kith_fuzz_init_logging (void)
   g_log_set_writer_func (log_writer, NULL, NULL);
 }
 
+/* Weak: the default for a target that needs no more than its logging set
+ * up; a target that keeps a server or a directory defines its own (and
+ * calls kith_fuzz_init_logging () there). */
+__attribute__ ((weak)) int
+LLVMFuzzerInitialize (int    *argc,
+                      char ***argv)
+{
+  kith_fuzz_init_logging ();
+  return 0;
+}
+
 void
 kith_fuzz_remove_tree (const char *path)
 {

@@ -10,10 +10,11 @@ G_BEGIN_DECLS
 
 /*
  * What every libFuzzer target of tests/fuzz shares. A target defines
- * LLVMFuzzerTestOneInput (and LLVMFuzzerInitialize when it keeps a server
- * or a directory for the whole process) and checks what a client or an
- * operator would observe with kith_fuzz_check(): a broken invariant is a
- * crash to the fuzzer, like a sanitizer report.
+ * LLVMFuzzerTestOneInput, and LLVMFuzzerInitialize when it keeps a server
+ * or a directory for the whole process (kith-fuzz.c's default only calls
+ * kith_fuzz_init_logging ()). It checks what a client or an operator would
+ * observe with kith_fuzz_check(): a broken invariant is a crash to the
+ * fuzzer, like a sanitizer report.
  */
 
 int  LLVMFuzzerInitialize   (int            *argc,

@@ -386,25 +386,6 @@ wait_process (KithdTestServer *self)
 }
 
 int
-kithd_test_server_stop (KithdTestServer *self)
-{
-  int status = -1;
-
-  if (!self->process)
-    return 0;
-  g_subprocess_send_signal (self->process, SIGTERM);
-  wait_process (self);
-  if (g_subprocess_get_if_exited (self->process))
-    status = g_subprocess_get_exit_status (self->process);
-  if (status != 0)
-    dump_log (self);
-  g_clear_object (&self->process);
-  /* Connections to the old process are gone. */
-  soup_session_abort (self->session);
-  return status;
-}
-
-int
 kithd_test_server_wait_exit (KithdTestServer *self)
 {
   int status = -1;
@@ -417,8 +398,17 @@ kithd_test_server_wait_exit (KithdTestServer *self)
   if (status != 0)
     dump_log (self);
   g_clear_object (&self->process);
+  /* Connections to the old process are gone. */
   soup_session_abort (self->session);
   return status;
+}
+
+int
+kithd_test_server_stop (KithdTestServer *self)
+{
+  if (self->process)
+    g_subprocess_send_signal (self->process, SIGTERM);
+  return kithd_test_server_wait_exit (self);
 }
 
 void
@@ -485,6 +475,17 @@ kithd_test_server_free (KithdTestServer *self)
   g_free (self->log_file);
   g_free (self->url);
   g_free (self);
+}
+
+int
+kithd_test_run_with_server (KithdTestServer **server)
+{
+  int ret;
+
+  *server = kithd_test_server_startv (NULL);
+  ret = g_test_run ();
+  g_clear_pointer (server, kithd_test_server_free);
+  return ret;
 }
 
 void

@@ -87,6 +87,10 @@ void              kithd_test_server_kill9       (KithdTestServer *self);
 void              kithd_test_server_restart     (KithdTestServer *self);
 /* Stops kithd if running, removes the data directory, frees @self. */
 void              kithd_test_server_free        (KithdTestServer *self);
+/* For main (), after g_test_init () and g_test_add*(): starts one kithd
+ * (no extra arguments) into *@server, which the tests share (and may
+ * replace), runs them, frees the server; g_test_run ()'s result. */
+int               kithd_test_run_with_server    (KithdTestServer **server);
 /* Moves kithd's clock by @seconds (read by kithd every time it takes the time). */
 void              kithd_test_server_set_clock_offset (KithdTestServer *self,
                                                       gint64           seconds);

@@ -3,10 +3,9 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
-
 #include "kithd-db.h"
 #include "kithd-store-sqlite.h"
+#include "kithd-test-dir.h"
 
 #define N_JOBS 200
 
@@ -32,26 +31,12 @@ fixture_setup (Fixture       *fixture,
 }
 
 static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *path = g_build_filename (dir, name, NULL);
-
-    g_assert_cmpint (g_remove (path), ==, 0);
-  }
-  g_assert_cmpint (g_rmdir (dir), ==, 0);
-}
-
-static void
 fixture_teardown (Fixture       *fixture,
                   gconstpointer  data)
 {
   g_assert_finalize_object (fixture->db);
   g_assert_finalize_object (fixture->store);
-  remove_dir (fixture->dir);
+  kithd_test_remove_dir (fixture->dir);
   g_free (fixture->dir);
 }
 

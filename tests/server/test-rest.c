@@ -449,6 +449,28 @@ reset_token_from_mail (const char *path)
   return g_strndup (start, end - start);
 }
 
+/* How many mails kithd's outbox holds now. */
+static guint
+outbox_count (void)
+{
+  g_autoptr (GPtrArray) files = kithd_test_server_outbox_files (server);
+
+  return files->len;
+}
+
+/* Waits until the outbox holds @n mails (asserted), then the reset token
+ * in the mail at @index. */
+static char *
+wait_reset_token (guint n,
+                  guint index)
+{
+  g_autoptr (GPtrArray) files = NULL;
+
+  g_assert_cmpuint (kithd_test_server_wait_outbox (server, n, 10000), ==, n);
+  files = kithd_test_server_outbox_files (server);
+  return reset_token_from_mail (g_ptr_array_index (files, index));
+}
+
 static void
 test_password_reset (void)
 {
@@ -458,21 +480,13 @@ test_password_reset (void)
   g_autofree char *confirm = NULL;
   g_autofree char *token2 = NULL;
   g_autofree char *confirm2 = NULL;
-  g_autoptr (GPtrArray) files = NULL;
-  guint before;
-
-  files = kithd_test_server_outbox_files (server);
-  before = files->len;
-  g_clear_pointer (&files, g_ptr_array_unref);
+  guint before = outbox_count ();
 
   /* No hint whether an account exists: 202 either way, no mail for nobody. */
   CALL ("POST", "/api/v1/password-reset", NULL, "{\"email\": \"nobody@example.com\"}", 202, NULL);
   CALL ("POST", "/api/v1/password-reset", NULL, "{\"email\": 1}", 400, "invalid_field");
   CALL ("POST", "/api/v1/password-reset", NULL, request, 202, NULL);
-  g_assert_cmpuint (kithd_test_server_wait_outbox (server, before + 1, 10000), ==, before + 1);
-
-  files = kithd_test_server_outbox_files (server);
-  token = reset_token_from_mail (g_ptr_array_index (files, files->len - 1));
+  token = wait_reset_token (before + 1, before);
   g_assert_cmpuint (strlen (token), >=, 43);
   /* Stored hashed: the token itself is nowhere in the database. */
   {
@@ -498,10 +512,7 @@ test_password_reset (void)
 
   /* A link older than 24 hours is dead. */
   CALL ("POST", "/api/v1/password-reset", NULL, request, 202, NULL);
-  g_assert_cmpuint (kithd_test_server_wait_outbox (server, before + 2, 10000), ==, before + 2);
-  g_clear_pointer (&files, g_ptr_array_unref);
-  files = kithd_test_server_outbox_files (server);
-  token2 = reset_token_from_mail (g_ptr_array_index (files, files->len - 1));
+  token2 = wait_reset_token (before + 2, before + 1);
   g_assert_cmpstr (token2, !=, token);
   confirm2 = g_strdup_printf ("{\"token\": \"%s\", \"password\": \"Later#7890\"}", token2);
   kithd_test_server_set_clock_offset (server, 24 * 3600 + 60);
@@ -573,21 +584,12 @@ test_reset_hygiene (void)
   g_autofree char *second = NULL;
   g_autofree char *third = NULL;
   g_autofree char *body = NULL;
-  g_autoptr (GPtrArray) files = NULL;
-  guint before;
-
-  files = kithd_test_server_outbox_files (server);
-  before = files->len;
-  g_clear_pointer (&files, g_ptr_array_unref);
+  guint before = outbox_count ();
 
   CALL ("POST", "/api/v1/password-reset", NULL, request, 202, NULL);
-  g_assert_cmpuint (kithd_test_server_wait_outbox (server, before + 1, 10000), ==, before + 1);
+  first = wait_reset_token (before + 1, before);
   CALL ("POST", "/api/v1/password-reset", NULL, request, 202, NULL);
-  g_assert_cmpuint (kithd_test_server_wait_outbox (server, before + 2, 10000), ==, before + 2);
-  files = kithd_test_server_outbox_files (server);
-  first = reset_token_from_mail (g_ptr_array_index (files, before));
-  second = reset_token_from_mail (g_ptr_array_index (files, before + 1));
-  g_clear_pointer (&files, g_ptr_array_unref);
+  second = wait_reset_token (before + 2, before + 1);
 
   body = g_strdup_printf ("{\"token\": \"%s\", \"password\": \"Reset#7890\"}", first);
   CALL ("POST", "/api/v1/password-reset/confirm", NULL, body, 400, "invalid_reset_token");
@@ -599,9 +601,7 @@ test_reset_hygiene (void)
   g_free (ada->token);
   ada->token = kithd_test_server_log_in (server, ada->email, "Reset#7890", NULL);
   CALL ("POST", "/api/v1/password-reset", NULL, request, 202, NULL);
-  g_assert_cmpuint (kithd_test_server_wait_outbox (server, before + 3, 10000), ==, before + 3);
-  files = kithd_test_server_outbox_files (server);
-  third = reset_token_from_mail (g_ptr_array_index (files, before + 2));
+  third = wait_reset_token (before + 3, before + 2);
   CALL ("PUT", "/api/v1/me/password", ada->token,
         "{\"current_password\": \"Reset#7890\", \"new_password\": \"Changed#7890\"}", 204, NULL);
   g_free (body);
@@ -904,11 +904,7 @@ int
 main (int    argc,
       char **argv)
 {
-  int ret;
-
   g_test_init (&argc, &argv, NULL);
-
-  server = kithd_test_server_startv (NULL);
 
   g_test_add_func ("/rest/server-info", test_server_info);
   g_test_add_func ("/rest/server-info-oidc", test_server_info_oidc);
@@ -929,8 +925,6 @@ main (int    argc,
   g_test_add_func ("/rest/delete-paid-account", test_delete_paid_account);
   g_test_add_func ("/rest/keep-alive", test_keep_alive);
 
-  ret = g_test_run ();
-  kithd_test_server_free (server);
-  return ret;
+  return kithd_test_run_with_server (&server);
 }
 

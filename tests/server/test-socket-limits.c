@@ -648,11 +648,7 @@ int
 main (int    argc,
       char **argv)
 {
-  int ret;
-
   g_test_init (&argc, &argv, NULL);
-
-  server = kithd_test_server_startv (NULL);
 
   g_test_add_func ("/socket/slow-reader", test_slow_reader);
   g_test_add_func ("/socket/dead-peer", test_dead_peer);
@@ -663,7 +659,5 @@ main (int    argc,
   g_test_add_func ("/socket/message-rate", test_message_rate);
   g_test_add_func ("/socket/logins-do-not-stall", test_logins_do_not_stall);
 
-  ret = g_test_run ();
-  kithd_test_server_free (server);
-  return ret;
+  return kithd_test_run_with_server (&server);
 }

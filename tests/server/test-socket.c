@@ -839,11 +839,7 @@ int
 main (int    argc,
       char **argv)
 {
-  int ret;
-
   g_test_init (&argc, &argv, NULL);
-
-  server = kithd_test_server_startv (NULL);
 
   g_test_add_func ("/socket/presence-contacts-only", test_presence_contacts_only);
   g_test_add_func ("/socket/hidden", test_hidden);
@@ -862,7 +858,5 @@ main (int    argc,
   g_test_add_func ("/socket/revoked-session", test_revoked_session);
   g_test_add_func ("/socket/contact-frames", test_contact_frames);
 
-  ret = g_test_run ();
-  kithd_test_server_free (server);
-  return ret;
+  return kithd_test_run_with_server (&server);
 }
