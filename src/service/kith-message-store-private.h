@@ -39,6 +39,7 @@ struct _Op {
   OpFunc           func;
   WriteFunc        write;
   GPtrArray       *items;
+  GArray          *counts;    /* KithUnreadCount */
   KithMessageInfo *message;
   char            *id;
   gint64           a;

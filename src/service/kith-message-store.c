@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * A little over 1,000 lines on purpose: each sqlite operation, run on the
- * store's one worker thread (op_*, and the write_* parts that op_write ()
- * runs in a transaction), sits in the same file as the _async
- * call that queues it, and the struct both touch stays private to it. If
- * it grows, the open and the damaged-file recovery (open_database ()
- * to kith_store_op_open ()) are the part to move out, over a private header.
+ * Each sqlite operation, run on the store's one worker thread (op_*, and
+ * the write_* parts that op_write () runs in a transaction), sits in the
+ * same file as the _async call that queues it. The open, the migrations
+ * and the damaged-file recovery are in kith-message-store-open.c.
  */
 #define G_LOG_DOMAIN "KithMessageStore"
 
@@ -38,6 +36,7 @@ op_free (gpointer data)
   Op *op = data;
 
   g_clear_pointer (&op->items, g_ptr_array_unref);
+  g_clear_pointer (&op->counts, g_array_unref);
   g_clear_pointer (&op->message, kith_message_info_free);
   g_free (op->id);
   g_free (op);
@@ -416,6 +415,60 @@ op_load_contacts (KithMessageStore  *self,
 }
 
 static gboolean
+write_unread (KithMessageStore  *self,
+              Op                *op,
+              GError           **error)
+{
+  g_autoptr (sqlite3_stmt) set = NULL;
+  g_autoptr (sqlite3_stmt) drop = NULL;
+
+  set = kith_store_prepare (self->db,
+                            "INSERT OR REPLACE INTO unread (peer_id, count) VALUES (?1, ?2)", error);
+  drop = set != NULL ? kith_store_prepare (self->db, "DELETE FROM unread WHERE peer_id = ?1", error) : NULL;
+  if (drop == NULL)
+    return FALSE;
+  for (guint i = 0; i < op->counts->len; i++) {
+    const KithUnreadCount *c = &g_array_index (op->counts, KithUnreadCount, i);
+    sqlite3_stmt *stmt = c->count > 0 ? set : drop;
+
+    sqlite3_reset (stmt);
+    sqlite3_bind_int64 (stmt, 1, c->peer_id);
+    if (c->count > 0)
+      sqlite3_bind_int64 (stmt, 2, c->count);
+    if (sqlite3_step (stmt) != SQLITE_DONE)
+      return kith_store_sqlite_error (self->db, error, "cannot save the unread counts");
+  }
+  return TRUE;
+}
+
+static gboolean
+op_load_unread (KithMessageStore  *self,
+                GTask             *task,
+                gpointer           data,
+                GError           **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GArray) counts = g_array_new (FALSE, FALSE, sizeof (KithUnreadCount));
+  int rc;
+
+  stmt = kith_store_prepare (self->db, "SELECT peer_id, count FROM unread WHERE count > 0", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    KithUnreadCount c = {
+      .peer_id = sqlite3_column_int64 (stmt, 0),
+      .count = (guint) CLAMP (sqlite3_column_int64 (stmt, 1), 0, G_MAXUINT),
+    };
+
+    g_array_append_val (counts, c);
+  }
+  if (rc != SQLITE_DONE)
+    return kith_store_sqlite_error (self->db, error, "cannot read the unread counts");
+  g_task_return_pointer (task, g_steal_pointer (&counts), (GDestroyNotify) g_array_unref);
+  return TRUE;
+}
+
+static gboolean
 op_get_last_seq (KithMessageStore  *self,
                  GTask             *task,
                  gpointer           data,
@@ -732,6 +785,44 @@ GPtrArray *
 kith_message_store_contacts_finish (KithMessageStore  *self,
                                     GAsyncResult      *result,
                                     GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+kith_message_store_save_unread_async (KithMessageStore      *self,
+                                      const KithUnreadCount *counts,
+                                      guint                  n_counts,
+                                      GCancellable          *cancellable,
+                                      GAsyncReadyCallback    callback,
+                                      gpointer               user_data)
+{
+  Op *op = op_new_write (write_unread);
+
+  g_return_if_fail (KITH_IS_MESSAGE_STORE (self));
+  g_return_if_fail (counts != NULL || n_counts == 0);
+
+  op->counts = g_array_sized_new (FALSE, FALSE, sizeof (KithUnreadCount), n_counts);
+  g_array_append_vals (op->counts, counts, n_counts);
+  queue_op (self, op, kith_message_store_save_unread_async, cancellable, callback, user_data);
+}
+
+void
+kith_message_store_load_unread_async (KithMessageStore    *self,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_return_if_fail (KITH_IS_MESSAGE_STORE (self));
+  queue_op (self, op_new (op_load_unread), kith_message_store_load_unread_async,
+            cancellable, callback, user_data);
+}
+
+GArray *
+kith_message_store_unread_finish (KithMessageStore  *self,
+                                  GAsyncResult      *result,
+                                  GError           **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
