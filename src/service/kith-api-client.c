@@ -344,6 +344,54 @@ protocol_error_new (GError *parse_error)
                               kith_error_code_describe (KITH_ERROR_PROTOCOL));
 }
 
+/* One of src/common's kith_response_parse_* readers of an answer's body. */
+typedef gpointer (*ParseFunc) (const char *data, gsize size, GError **error);
+
+/* The one ending of a call whose answer is one thing: what @parse reads from
+ * the body, or the request's error. A body @parse cannot read is a protocol
+ * error, worded as @bad_answer if set. */
+static gpointer
+api_request_parse (KithApiClient  *self,
+                   GAsyncResult   *result,
+                   ParseFunc       parse,
+                   const char     *bad_answer,
+                   GError        **error)
+{
+  g_autoptr (GBytes) bytes = api_request_finish (self, result, error);
+  g_autoptr (GError) local_error = NULL;
+  gpointer parsed;
+  const char *data;
+  gsize size;
+
+  if (bytes == NULL)
+    return NULL;
+  data = g_bytes_get_data (bytes, &size);
+  parsed = parse (data, size, &local_error);
+  if (parsed == NULL && bad_answer != NULL)
+    g_propagate_error (error, g_error_new_literal (KITH_ERROR, KITH_ERROR_PROTOCOL, bad_answer));
+  else if (parsed == NULL)
+    g_propagate_error (error, protocol_error_new (local_error));
+  return parsed;
+}
+
+/* A ParseFunc for an answer that is a single CONTACT: it goes through the
+ * list codec. */
+static KithContactInfo *
+parse_one_contact (const char  *data,
+                   gsize        size,
+                   GError     **error)
+{
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GString) wrapped = g_string_new ("{\"contacts\": [");
+
+  g_string_append_len (wrapped, data, size);
+  g_string_append (wrapped, "]}");
+  list = kith_response_parse_contacts (wrapped->str, wrapped->len, error);
+  if (list == NULL || list->len != 1)
+    return NULL;
+  return g_ptr_array_steal_index (list, 0);
+}
+
 static void
 kith_api_client_get_property (GObject    *object,
                               guint       prop_id,
@@ -638,20 +686,8 @@ kith_api_client_server_info_finish (KithApiClient  *self,
                                     GAsyncResult   *result,
                                     GError        **error)
 {
-  g_autoptr (GBytes) bytes = api_request_finish (self, result, error);
-  g_autoptr (GError) local_error = NULL;
-  KithServerInfo *info;
-  gsize size;
-  const char *data;
-
-  if (bytes == NULL)
-    return NULL;
-  data = g_bytes_get_data (bytes, &size);
-  info = kith_response_parse_server_info (data, size, &local_error);
-  if (info == NULL)
-    g_propagate_error (error, g_error_new_literal (KITH_ERROR, KITH_ERROR_PROTOCOL,
-                                                   _("This is not a Kith server.")));
-  return info;
+  return api_request_parse (self, result, (ParseFunc) kith_response_parse_server_info,
+                            _("This is not a Kith server."), error);
 }
 
 void
@@ -786,19 +822,7 @@ kith_api_client_user_finish (KithApiClient  *self,
                              GAsyncResult   *result,
                              GError        **error)
 {
-  g_autoptr (GBytes) bytes = api_request_finish (self, result, error);
-  g_autoptr (GError) local_error = NULL;
-  KithUserInfo *user;
-  const char *data;
-  gsize size;
-
-  if (bytes == NULL)
-    return NULL;
-  data = g_bytes_get_data (bytes, &size);
-  user = kith_response_parse_user (data, size, &local_error);
-  if (user == NULL)
-    g_propagate_error (error, protocol_error_new (local_error));
-  return user;
+  return api_request_parse (self, result, (ParseFunc) kith_response_parse_user, NULL, error);
 }
 
 void
@@ -892,19 +916,7 @@ kith_api_client_list_contacts_finish (KithApiClient  *self,
                                       GAsyncResult   *result,
                                       GError        **error)
 {
-  g_autoptr (GBytes) bytes = api_request_finish (self, result, error);
-  g_autoptr (GError) local_error = NULL;
-  GPtrArray *contacts;
-  const char *data;
-  gsize size;
-
-  if (bytes == NULL)
-    return NULL;
-  data = g_bytes_get_data (bytes, &size);
-  contacts = kith_response_parse_contacts (data, size, &local_error);
-  if (contacts == NULL)
-    g_propagate_error (error, protocol_error_new (local_error));
-  return contacts;
+  return api_request_parse (self, result, (ParseFunc) kith_response_parse_contacts, NULL, error);
 }
 
 void
@@ -942,27 +954,7 @@ kith_api_client_contact_finish (KithApiClient  *self,
                                 GAsyncResult   *result,
                                 GError        **error)
 {
-  g_autoptr (GBytes) bytes = api_request_finish (self, result, error);
-  g_autoptr (GError) local_error = NULL;
-  g_autoptr (GPtrArray) list = NULL;
-  g_autoptr (GString) wrapped = NULL;
-  const char *data;
-  gsize size;
-
-  if (bytes == NULL)
-    return NULL;
-
-  /* A single CONTACT: parse it through the list codec. */
-  data = g_bytes_get_data (bytes, &size);
-  wrapped = g_string_new ("{\"contacts\": [");
-  g_string_append_len (wrapped, data, size);
-  g_string_append (wrapped, "]}");
-  list = kith_response_parse_contacts (wrapped->str, wrapped->len, &local_error);
-  if (list == NULL || list->len != 1) {
-    g_propagate_error (error, protocol_error_new (local_error));
-    return NULL;
-  }
-  return g_ptr_array_steal_index (list, 0);
+  return api_request_parse (self, result, (ParseFunc) parse_one_contact, NULL, error);
 }
 
 void
@@ -991,17 +983,5 @@ kith_api_client_history_finish (KithApiClient  *self,
                                 GAsyncResult   *result,
                                 GError        **error)
 {
-  g_autoptr (GBytes) bytes = api_request_finish (self, result, error);
-  g_autoptr (GError) local_error = NULL;
-  GPtrArray *messages;
-  const char *data;
-  gsize size;
-
-  if (bytes == NULL)
-    return NULL;
-  data = g_bytes_get_data (bytes, &size);
-  messages = kith_response_parse_messages (data, size, &local_error);
-  if (messages == NULL)
-    g_propagate_error (error, protocol_error_new (local_error));
-  return messages;
+  return api_request_parse (self, result, (ParseFunc) kith_response_parse_messages, NULL, error);
 }

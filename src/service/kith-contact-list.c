@@ -126,19 +126,23 @@ new_call (KithContactList     *self,
   return task;
 }
 
+/* The cached contacts and their unread counts, read one after the other
+ * (the store's calls run in order): the contacts enter the model with
+ * their counts. */
 static void
-on_cache_read (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_unread_read (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   g_autoptr (GTask) task = user_data;
   KithContactList *self = g_task_get_source_object (task);
-  g_autoptr (GPtrArray) list = NULL;
+  GPtrArray *list = g_task_get_task_data (task);
+  g_autoptr (GArray) unread = NULL;
   g_autoptr (GPtrArray) added = NULL;
   GError *error = NULL;
 
-  list = kith_message_store_contacts_finish (KITH_MESSAGE_STORE (source), result, &error);
-  if (list == NULL) {
+  unread = kith_message_store_unread_finish (KITH_MESSAGE_STORE (source), result, &error);
+  if (unread == NULL) {
     g_task_return_error (task, error);
     return;
   }
@@ -169,10 +173,41 @@ on_cache_read (GObject      *source,
     g_hash_table_insert (self->by_id, int64_key (info->user->id), contact);
     g_ptr_array_add (added, contact);
   }
+  for (guint i = 0; i < unread->len; i++) {
+    const KithUnreadCount *c = &g_array_index (unread, KithUnreadCount, i);
+    KithContact *contact = g_hash_table_lookup (self->by_id, &c->peer_id);
+
+    /* A count that came while the cache was read is newer. */
+    if (contact != NULL && kith_contact_get_unread_count (contact) == 0)
+      kith_contact_set_unread_count (contact, c->count);
+  }
   g_list_store_splice (self->contacts, g_list_model_get_n_items (G_LIST_MODEL (self->contacts)), 0,
                        added->pdata, added->len);
-  g_debug ("%u contacts from the cache", list->len);
+  g_debug ("%u contacts from the cache, %u with unread messages", list->len, unread->len);
   g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_cache_read (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GCancellable *cancellable;
+  GPtrArray *list;
+  GError *error = NULL;
+
+  list = kith_message_store_contacts_finish (KITH_MESSAGE_STORE (source), result, &error);
+  if (list == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  g_task_set_task_data (task, list, (GDestroyNotify) g_ptr_array_unref);
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  cancellable = g_task_get_cancellable (task);
+  kith_message_store_load_unread_async (KITH_MESSAGE_STORE (source), cancellable,
+                                        on_unread_read, g_steal_pointer (&task));
 }
 
 static void

@@ -40,9 +40,10 @@ void             kith_contact_list_attach          (KithContactList  *self,
 /* Empties the model (signed out, or another account's cache). */
 void             kith_contact_list_clear           (KithContactList *self);
 
-/* Reads @store's contacts cache into the model, all offline until the
- * socket says (one items-changed for the new ones). Finishes FALSE, with
- * no change, when cancelled or when @store is no longer the attached one. */
+/* Reads @store's contacts cache into the model with their unread counts,
+ * all offline until the socket says (one items-changed for the new ones).
+ * Finishes FALSE, with no change, when cancelled or when @store is no
+ * longer the attached one. */
 void             kith_contact_list_load_async      (KithContactList     *self,
                                                     KithMessageStore    *store,
                                                     GCancellable        *cancellable,

@@ -17,6 +17,8 @@ typedef struct {
   GListStore *messages;       /* KithMessage, sorted by kith_message_compare() */
   GHashTable *by_id;          /* id -> KithMessage (borrowed) */
   gboolean    loaded;
+  gboolean    open;           /* shown (kith_conversations_get): nothing is forgotten */
+  gboolean    trimmed;        /* older messages were forgotten: the store has them */
 } Conversation;
 
 typedef struct {
@@ -45,6 +47,7 @@ struct _KithConversations
   guint              link;            /* welcomes so far: the current link */
 
   GPtrArray         *incoming_batch;  /* KithMessageInfo waiting for the store */
+  GHashTable        *unread_dirty;    /* gint64 peer ids whose unread count the store lacks */
   GPtrArray         *unannounced;     /* KithMessage from contacts not listed yet */
   guint              batch_source;
   gint64             last_seq;
@@ -117,12 +120,43 @@ get_conversation (KithConversations *self,
   return conv;
 }
 
+/* Forgets all but the newest @keep messages (they stay in the store and
+ * come back as older pages). Never an unsent one: they sort last. */
+static void
+conversation_trim (Conversation *conv,
+                   guint         keep)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (conv->messages));
+
+  if (n <= keep)
+    return;
+  for (guint i = 0; i < n - keep; i++) {
+    g_autoptr (KithMessage) message = g_list_model_get_item (G_LIST_MODEL (conv->messages), i);
+
+    g_hash_table_remove (conv->by_id, kith_message_get_id (message));
+  }
+  g_list_store_splice (conv->messages, 0, n - keep, NULL, 0);
+  conv->trimmed = TRUE;
+}
+
 static void
 conversation_add (Conversation *conv,
                   KithMessage  *message)
 {
   g_hash_table_insert (conv->by_id, g_strdup (kith_message_get_id (message)), message);
   g_list_store_insert_sorted (conv->messages, message, kith_message_compare, NULL);
+  /* A conversation nobody shows keeps its newest page only. */
+  if (!conv->open)
+    conversation_trim (conv, PAGE_SIZE);
+}
+
+/* The oldest seq still in memory (0: none). */
+static gint64
+conversation_oldest_seq (Conversation *conv)
+{
+  g_autoptr (KithMessage) first = g_list_model_get_item (G_LIST_MODEL (conv->messages), 0);
+
+  return first != NULL ? kith_message_get_seq (first) : 0;
 }
 
 /* Moves @message to its place after its seq changed. */
@@ -208,6 +242,32 @@ set_last_seq (KithConversations *self,
 
 /* ---- incoming ---- */
 
+/* The unread counts that changed go to the store (after the messages
+ * queued before them: the store's calls run in order). */
+static void
+save_unread (KithConversations *self)
+{
+  g_autoptr (GArray) counts = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  if (g_hash_table_size (self->unread_dirty) == 0)
+    return;
+  counts = g_array_new (FALSE, FALSE, sizeof (KithUnreadCount));
+  g_hash_table_iter_init (&iter, self->unread_dirty);
+  while (g_hash_table_iter_next (&iter, &key, NULL)) {
+    gint64 peer_id = *(gint64 *) key;
+    KithContact *contact = kith_contact_list_find (self->contacts, peer_id);
+    KithUnreadCount c = { peer_id, contact != NULL ? kith_contact_get_unread_count (contact) : 0 };
+
+    g_array_append_val (counts, c);
+  }
+  g_hash_table_remove_all (self->unread_dirty);
+  if (self->store != NULL)
+    kith_message_store_save_unread_async (self->store, (KithUnreadCount *) counts->data, counts->len,
+                                          NULL, NULL, NULL);
+}
+
 static void
 save_batch (KithConversations *self)
 {
@@ -215,6 +275,23 @@ save_batch (KithConversations *self)
     kith_message_store_save_messages_async (self->store, self->incoming_batch,
                                             self->last_seq, NULL, NULL, NULL);
   g_ptr_array_set_size (self->incoming_batch, 0);
+  save_unread (self);
+}
+
+/* Sets @contact's unread count, kept in the store with the next batch
+ * (at once when @now: read). */
+static void
+set_unread (KithConversations *self,
+            KithContact       *contact,
+            guint              count,
+            gboolean           now)
+{
+  if (kith_contact_get_unread_count (contact) == count)
+    return;
+  kith_contact_set_unread_count (contact, count);
+  g_hash_table_add (self->unread_dirty, int64_key (kith_contact_get_id (contact)));
+  if (now)
+    save_unread (self);
 }
 
 static gboolean
@@ -232,7 +309,9 @@ announce (KithConversations *self,
           KithContact       *contact,
           KithMessage       *message)
 {
-  kith_contact_set_unread_count (contact, kith_contact_get_unread_count (contact) + 1);
+  set_unread (self, contact, kith_contact_get_unread_count (contact) + 1, FALSE);
+  if (self->batch_source == 0)
+    self->batch_source = g_timeout_add (BATCH_MS, on_batch_timeout, self);
   g_signal_emit (self, signals[MESSAGE_RECEIVED], 0, contact, message);
 }
 
@@ -537,6 +616,7 @@ kith_conversations_finalize (GObject *object)
   g_hash_table_unref (self->conversations);
   g_hash_table_unref (self->outbox_by_id);
   g_ptr_array_unref (self->incoming_batch);
+  g_hash_table_unref (self->unread_dirty);
   g_ptr_array_unref (self->unannounced);
 
   G_OBJECT_CLASS (kith_conversations_parent_class)->finalize (object);
@@ -569,6 +649,7 @@ kith_conversations_init (KithConversations *self)
                                                conversation_free);
   self->outbox_by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->incoming_batch = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_message_info_free);
+  self->unread_dirty = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->unannounced = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&self->outbox);
 }
@@ -757,6 +838,10 @@ kith_conversations_handle_message (KithConversations *self,
     conversation_acked (conv, known, frame->seq, frame->sent_at);
     return;
   }
+  /* Older than what is left of a conversation that forgot its past: the
+   * store has it, and it comes back with the page it belongs to. */
+  if (conv->trimmed && frame->seq > 0 && frame->seq < conversation_oldest_seq (conv))
+    return;
 
   message = kith_message_new (frame->id,
                               outgoing ? KITH_MESSAGE_OUTGOING : KITH_MESSAGE_INCOMING,
@@ -804,7 +889,7 @@ kith_conversations_handle_read (KithConversations *self,
     KithContact *contact = kith_contact_list_find (self->contacts, frame->to);
 
     if (contact != NULL)
-      kith_contact_set_unread_count (contact, 0);
+      set_unread (self, contact, 0, TRUE);
     return;
   }
 
@@ -846,6 +931,7 @@ kith_conversations_get (KithConversations *self,
   g_return_val_if_fail (KITH_IS_CONTACT (contact), NULL);
 
   conv = get_conversation (self, kith_contact_get_id (contact));
+  conv->open = TRUE;
   if (!conv->loaded && self->store != NULL) {
     conv->loaded = TRUE;
     if (self->cancellable == NULL)
@@ -854,6 +940,45 @@ kith_conversations_get (KithConversations *self,
                self->cancellable, NULL, NULL);
   }
   return G_LIST_MODEL (conv->messages);
+}
+
+void
+kith_conversations_close (KithConversations *self,
+                          KithContact       *contact)
+{
+  Conversation *conv;
+
+  g_return_if_fail (KITH_IS_CONVERSATIONS (self));
+  g_return_if_fail (KITH_IS_CONTACT (contact));
+
+  conv = g_hash_table_lookup (self->conversations, &(gint64) { kith_contact_get_id (contact) });
+  if (conv == NULL)
+    return;
+  conv->open = FALSE;
+  conversation_trim (conv, PAGE_SIZE);
+}
+
+void
+kith_conversations_forget_older (KithConversations *self,
+                                 KithContact       *contact,
+                                 guint              keep)
+{
+  Conversation *conv;
+
+  g_return_if_fail (KITH_IS_CONVERSATIONS (self));
+  g_return_if_fail (KITH_IS_CONTACT (contact));
+
+  conv = g_hash_table_lookup (self->conversations, &(gint64) { kith_contact_get_id (contact) });
+  if (conv != NULL)
+    conversation_trim (conv, MAX (keep, 1));
+}
+
+guint
+kith_conversations_get_page_size (KithConversations *self)
+{
+  g_return_val_if_fail (KITH_IS_CONVERSATIONS (self), 0);
+
+  return PAGE_SIZE;
 }
 
 void
@@ -867,7 +992,7 @@ kith_conversations_mark_read (KithConversations *self,
   g_return_if_fail (KITH_IS_CONVERSATIONS (self));
   g_return_if_fail (KITH_IS_CONTACT (contact));
 
-  kith_contact_set_unread_count (contact, 0);
+  set_unread (self, contact, 0, TRUE);
   conv = get_conversation (self, kith_contact_get_id (contact));
   n = g_list_model_get_n_items (G_LIST_MODEL (conv->messages));
   for (guint i = n; i > 0; i--) {

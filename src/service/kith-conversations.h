@@ -69,11 +69,27 @@ void               kith_conversations_handle_read        (KithConversations *sel
 void               kith_conversations_handle_error       (KithConversations *self,
                                                           const KithFrame   *frame);
 
-/* The conversation with @contact, sorted by seq (pending last). The first
- * call shows the newest page of the cache, then fills from the server. */
+/* The conversation with @contact, sorted by seq (pending last), for
+ * showing: it keeps what it is given until kith_conversations_close (). The
+ * first call shows the newest page of the cache, then fills from the server.
+ *
+ * Memory stays flat (docs/service.md, "Conversations that forget"): a
+ * conversation nobody shows keeps its newest page only; the rest is in
+ * the store and comes back with kith_conversations_load_older_async (). */
 GListModel        *kith_conversations_get                (KithConversations *self,
                                                           KithContact       *contact);
-/* Sends message.read up to the newest message and zeroes unread-count. */
+/* Not shown any more: the conversation keeps its newest page only. */
+void               kith_conversations_close              (KithConversations *self,
+                                                          KithContact       *contact);
+/* A long-open conversation forgets all but its newest @keep messages
+ * (the view calls it while it shows the newest). */
+void               kith_conversations_forget_older       (KithConversations *self,
+                                                          KithContact       *contact,
+                                                          guint              keep);
+/* How many messages a page holds (the newest page, an older page). */
+guint              kith_conversations_get_page_size      (KithConversations *self);
+/* Sends message.read up to the newest message and zeroes unread-count.
+ * (Unread counts are kept in the store: they survive a restart.) */
 void               kith_conversations_mark_read          (KithConversations *self,
                                                           KithContact       *contact);
 /* Finishes once the message is safely in the outbox (state PENDING; SENT

@@ -43,6 +43,10 @@ static const char *migrations[] = {
   "  last_name TEXT NOT NULL DEFAULT '',"
   "  state TEXT NOT NULL);"
   "CREATE INDEX messages_by_pair ON messages (sender, recipient, seq);",
+  /* 3: the unread counts, which survive a restart (a contact without a row: 0) */
+  "CREATE TABLE unread ("
+  "  peer_id INTEGER PRIMARY KEY,"
+  "  count INTEGER NOT NULL);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == KITH_MESSAGE_STORE_VERSION);

@@ -28,16 +28,25 @@ typedef gboolean (*OpFunc) (KithMessageStore *self,
                             gpointer          op,
                             GError          **error);
 
-typedef struct {
+typedef struct _Op Op;
+
+/* A write, run by the op_write () op in one transaction. */
+typedef gboolean (*WriteFunc) (KithMessageStore *self,
+                               Op               *op,
+                               GError          **error);
+
+struct _Op {
   OpFunc           func;
+  WriteFunc        write;
   GPtrArray       *items;
+  GArray          *counts;    /* KithUnreadCount */
   KithMessageInfo *message;
   char            *id;
   gint64           a;
   gint64           b;
   gint64           c;
   guint            limit;
-} Op;
+};
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 

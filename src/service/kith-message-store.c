@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * A little over 1,000 lines on purpose: each sqlite operation, run on the
- * store's one worker thread (op_*), sits in the same file as the _async
- * call that queues it, and the struct both touch stays private to it. If
- * it grows, the open and the damaged-file recovery (open_database ()
- * to kith_store_op_open ()) are the part to move out, over a private header.
+ * Each sqlite operation, run on the store's one worker thread (op_*, and
+ * the write_* parts that op_write () runs in a transaction), sits in the
+ * same file as the _async call that queues it. The open, the migrations
+ * and the damaged-file recovery are in kith-message-store-open.c.
  */
 #define G_LOG_DOMAIN "KithMessageStore"
 
@@ -37,6 +36,7 @@ op_free (gpointer data)
   Op *op = data;
 
   g_clear_pointer (&op->items, g_ptr_array_unref);
+  g_clear_pointer (&op->counts, g_array_unref);
   g_clear_pointer (&op->message, kith_message_info_free);
   g_free (op->id);
   g_free (op);
@@ -145,6 +145,57 @@ queue_op (KithMessageStore    *self,
 
 /* ---- operations (worker thread) ---- */
 
+/* The op of every write_* part: it runs op->write in one transaction,
+ * committed when it succeeds and rolled back when it fails. */
+static gboolean
+op_write (KithMessageStore  *self,
+          GTask             *task,
+          gpointer           data,
+          GError           **error)
+{
+  Op *op = data;
+
+  if (!kith_store_exec (self->db, "BEGIN IMMEDIATE;", error))
+    return FALSE;
+  if (!op->write (self, op, error) || !kith_store_exec (self->db, "COMMIT;", error)) {
+    kith_store_exec (self->db, "ROLLBACK;", NULL);
+    return FALSE;
+  }
+  g_task_return_boolean (task, TRUE);
+  return TRUE;
+}
+
+/* Makes a list's item of the row @stmt stands on. */
+typedef gpointer (*RowFunc) (sqlite3_stmt *stmt);
+
+/* What the reading ops share: steps @stmt to its end, each row made into an
+ * item by @from_row and added at the end of a list (at its start if
+ * @prepend), which @task returns. */
+static gboolean
+return_rows (KithMessageStore  *self,
+             GTask             *task,
+             sqlite3_stmt      *stmt,
+             RowFunc            from_row,
+             GDestroyNotify     free_func,
+             gboolean           prepend,
+             const char        *what,
+             GError           **error)
+{
+  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func (free_func);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    if (prepend)
+      g_ptr_array_insert (list, 0, from_row (stmt));
+    else
+      g_ptr_array_add (list, from_row (stmt));
+  }
+  if (rc != SQLITE_DONE)
+    return kith_store_sqlite_error (self->db, error, what);
+  g_task_return_pointer (task, g_steal_pointer (&list), (GDestroyNotify) g_ptr_array_unref);
+  return TRUE;
+}
+
 static gboolean
 save_message (sqlite3                *db,
               const KithMessageInfo  *m,
@@ -188,30 +239,17 @@ save_last_seq (sqlite3  *db,
   return TRUE;
 }
 
+/* The writing ops' part, run by op_write () in one transaction. */
 static gboolean
-op_save_messages (KithMessageStore  *self,
-                  GTask             *task,
-                  gpointer           data,
-                  GError           **error)
+write_messages (KithMessageStore  *self,
+                Op                *op,
+                GError           **error)
 {
-  Op *op = data;
-
-  if (!kith_store_exec (self->db, "BEGIN IMMEDIATE;", error))
-    return FALSE;
   for (guint i = 0; op->items && i < op->items->len; i++) {
     if (!save_message (self->db, g_ptr_array_index (op->items, i), error))
-      goto fail;
+      return FALSE;
   }
-  if (op->a > 0 && !save_last_seq (self->db, op->a, error))
-    goto fail;
-  if (!kith_store_exec (self->db, "COMMIT;", error))
-    goto fail;
-  g_task_return_boolean (task, TRUE);
-  return TRUE;
-
-fail:
-  kith_store_exec (self->db, "ROLLBACK;", NULL);
-  return FALSE;
+  return op->a <= 0 || save_last_seq (self->db, op->a, error);
 }
 
 static gboolean
@@ -240,20 +278,15 @@ op_outbox_add (KithMessageStore  *self,
 }
 
 static gboolean
-op_outbox_ack (KithMessageStore  *self,
-               GTask             *task,
-               gpointer           data,
-               GError           **error)
+write_outbox_ack (KithMessageStore  *self,
+                  Op                *op,
+                  GError           **error)
 {
-  Op *op = data;
   g_autoptr (sqlite3_stmt) stmt = NULL;
-
-  if (!kith_store_exec (self->db, "BEGIN IMMEDIATE;", error))
-    return FALSE;
 
   stmt = kith_store_prepare (self->db, "SELECT sender, recipient, body FROM outbox WHERE id = ?1", error);
   if (stmt == NULL)
-    goto fail;
+    return FALSE;
   sqlite3_bind_text (stmt, 1, op->id, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) == SQLITE_ROW) {
     g_autoptr (KithMessageInfo) m = kith_message_info_new ();
@@ -265,29 +298,17 @@ op_outbox_ack (KithMessageStore  *self,
     m->seq = op->a;
     m->sent_at = op->b;
     if (!save_message (self->db, m, error))
-      goto fail;
+      return FALSE;
   }
   g_clear_pointer (&stmt, sqlite3_finalize);
 
   stmt = kith_store_prepare (self->db, "DELETE FROM outbox WHERE id = ?1", error);
   if (stmt == NULL)
-    goto fail;
+    return FALSE;
   sqlite3_bind_text (stmt, 1, op->id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE) {
-    kith_store_sqlite_error (self->db, error, "cannot remove from the outbox");
-    goto fail;
-  }
-  g_clear_pointer (&stmt, sqlite3_finalize);
-
-  if (!kith_store_exec (self->db, "COMMIT;", error))
-    goto fail;
-  g_task_return_boolean (task, TRUE);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return kith_store_sqlite_error (self->db, error, "cannot remove from the outbox");
   return TRUE;
-
-fail:
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  kith_store_exec (self->db, "ROLLBACK;", NULL);
-  return FALSE;
 }
 
 static gboolean
@@ -297,20 +318,13 @@ op_outbox_list (KithMessageStore  *self,
                 GError           **error)
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
-  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_message_info_free);
-  int rc;
 
   stmt = kith_store_prepare (self->db,
                              "SELECT id, sender, recipient, 0, body, created_at FROM outbox ORDER BY ordinal",
                              error);
-  if (stmt == NULL)
-    return FALSE;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (list, kith_store_message_from_row (stmt));
-  if (rc != SQLITE_DONE)
-    return kith_store_sqlite_error (self->db, error, "cannot read the outbox");
-  g_task_return_pointer (task, g_steal_pointer (&list), (GDestroyNotify) g_ptr_array_unref);
-  return TRUE;
+  return stmt != NULL &&
+         return_rows (self, task, stmt, (RowFunc) kith_store_message_from_row,
+                      (GDestroyNotify) kith_message_info_free, FALSE, "cannot read the outbox", error);
 }
 
 static gboolean
@@ -321,8 +335,6 @@ op_load_messages (KithMessageStore  *self,
 {
   Op *op = data;
   g_autoptr (sqlite3_stmt) stmt = NULL;
-  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_message_info_free);
-  int rc;
 
   stmt = kith_store_prepare (self->db,
                              "SELECT id, sender, recipient, seq, body, sent_at FROM messages "
@@ -334,30 +346,24 @@ op_load_messages (KithMessageStore  *self,
   sqlite3_bind_int64 (stmt, 2, op->b);
   sqlite3_bind_int64 (stmt, 3, op->c);
   sqlite3_bind_int (stmt, 4, op->limit ? op->limit : 50);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_insert (list, 0, kith_store_message_from_row (stmt));
-  if (rc != SQLITE_DONE)
-    return kith_store_sqlite_error (self->db, error, "cannot read messages");
-  g_task_return_pointer (task, g_steal_pointer (&list), (GDestroyNotify) g_ptr_array_unref);
-  return TRUE;
+  return return_rows (self, task, stmt, (RowFunc) kith_store_message_from_row,
+                      (GDestroyNotify) kith_message_info_free, TRUE, "cannot read messages", error);
 }
 
 static gboolean
-op_save_contacts (KithMessageStore  *self,
-                  GTask             *task,
-                  gpointer           data,
-                  GError           **error)
+write_contacts (KithMessageStore  *self,
+                Op                *op,
+                GError           **error)
 {
-  Op *op = data;
   g_autoptr (sqlite3_stmt) stmt = NULL;
 
-  if (!kith_store_exec (self->db, "BEGIN IMMEDIATE; DELETE FROM contacts;", error))
+  if (!kith_store_exec (self->db, "DELETE FROM contacts;", error))
     return FALSE;
   stmt = kith_store_prepare (self->db,
                              "INSERT OR REPLACE INTO contacts (user_id, email, first_name, last_name, state) "
                              "VALUES (?1, ?2, ?3, ?4, ?5)", error);
   if (stmt == NULL)
-    goto fail;
+    return FALSE;
   for (guint i = 0; op->items && i < op->items->len; i++) {
     const KithContactInfo *c = g_ptr_array_index (op->items, i);
 
@@ -369,21 +375,27 @@ op_save_contacts (KithMessageStore  *self,
     sqlite3_bind_text (stmt, 3, c->user->first_name ? c->user->first_name : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_text (stmt, 4, c->user->last_name ? c->user->last_name : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_text (stmt, 5, kith_contact_state_to_string (c->state), -1, SQLITE_STATIC);
-    if (sqlite3_step (stmt) != SQLITE_DONE) {
-      kith_store_sqlite_error (self->db, error, "cannot save contacts");
-      goto fail;
-    }
+    if (sqlite3_step (stmt) != SQLITE_DONE)
+      return kith_store_sqlite_error (self->db, error, "cannot save contacts");
   }
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  if (!kith_store_exec (self->db, "COMMIT;", error))
-    goto fail;
-  g_task_return_boolean (task, TRUE);
   return TRUE;
+}
 
-fail:
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  kith_store_exec (self->db, "ROLLBACK;", NULL);
-  return FALSE;
+
+/* user_id, email, first_name, last_name, state */
+static KithContactInfo *
+contact_from_row (sqlite3_stmt *stmt)
+{
+  KithContactInfo *c = kith_contact_info_new ();
+
+  c->user = kith_user_info_new ();
+  c->user->id = sqlite3_column_int64 (stmt, 0);
+  c->user->email = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  c->user->first_name = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  c->user->last_name = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+  kith_contact_state_from_string ((const char *) sqlite3_column_text (stmt, 4), &c->state);
+  c->presence = KITH_PRESENCE_OFFLINE;
+  return c;
 }
 
 static gboolean
@@ -393,29 +405,66 @@ op_load_contacts (KithMessageStore  *self,
                   GError           **error)
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
-  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_contact_info_free);
-  int rc;
 
   stmt = kith_store_prepare (self->db,
                              "SELECT user_id, email, first_name, last_name, state FROM contacts "
                              "ORDER BY user_id", error);
+  return stmt != NULL &&
+         return_rows (self, task, stmt, (RowFunc) contact_from_row,
+                      (GDestroyNotify) kith_contact_info_free, FALSE, "cannot read contacts", error);
+}
+
+static gboolean
+write_unread (KithMessageStore  *self,
+              Op                *op,
+              GError           **error)
+{
+  g_autoptr (sqlite3_stmt) set = NULL;
+  g_autoptr (sqlite3_stmt) drop = NULL;
+
+  set = kith_store_prepare (self->db,
+                            "INSERT OR REPLACE INTO unread (peer_id, count) VALUES (?1, ?2)", error);
+  drop = set != NULL ? kith_store_prepare (self->db, "DELETE FROM unread WHERE peer_id = ?1", error) : NULL;
+  if (drop == NULL)
+    return FALSE;
+  for (guint i = 0; i < op->counts->len; i++) {
+    const KithUnreadCount *c = &g_array_index (op->counts, KithUnreadCount, i);
+    sqlite3_stmt *stmt = c->count > 0 ? set : drop;
+
+    sqlite3_reset (stmt);
+    sqlite3_bind_int64 (stmt, 1, c->peer_id);
+    if (c->count > 0)
+      sqlite3_bind_int64 (stmt, 2, c->count);
+    if (sqlite3_step (stmt) != SQLITE_DONE)
+      return kith_store_sqlite_error (self->db, error, "cannot save the unread counts");
+  }
+  return TRUE;
+}
+
+static gboolean
+op_load_unread (KithMessageStore  *self,
+                GTask             *task,
+                gpointer           data,
+                GError           **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GArray) counts = g_array_new (FALSE, FALSE, sizeof (KithUnreadCount));
+  int rc;
+
+  stmt = kith_store_prepare (self->db, "SELECT peer_id, count FROM unread WHERE count > 0", error);
   if (stmt == NULL)
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-    KithContactInfo *c = kith_contact_info_new ();
+    KithUnreadCount c = {
+      .peer_id = sqlite3_column_int64 (stmt, 0),
+      .count = (guint) CLAMP (sqlite3_column_int64 (stmt, 1), 0, G_MAXUINT),
+    };
 
-    c->user = kith_user_info_new ();
-    c->user->id = sqlite3_column_int64 (stmt, 0);
-    c->user->email = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-    c->user->first_name = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-    c->user->last_name = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-    kith_contact_state_from_string ((const char *) sqlite3_column_text (stmt, 4), &c->state);
-    c->presence = KITH_PRESENCE_OFFLINE;
-    g_ptr_array_add (list, c);
+    g_array_append_val (counts, c);
   }
   if (rc != SQLITE_DONE)
-    return kith_store_sqlite_error (self->db, error, "cannot read contacts");
-  g_task_return_pointer (task, g_steal_pointer (&list), (GDestroyNotify) g_ptr_array_unref);
+    return kith_store_sqlite_error (self->db, error, "cannot read the unread counts");
+  g_task_return_pointer (task, g_steal_pointer (&counts), (GDestroyNotify) g_array_unref);
   return TRUE;
 }
 
@@ -564,6 +613,15 @@ op_new (OpFunc func)
   return op;
 }
 
+static Op *
+op_new_write (WriteFunc write)
+{
+  Op *op = op_new (op_write);
+
+  op->write = write;
+  return op;
+}
+
 void
 kith_message_store_open_async (KithMessageStore    *self,
                                GCancellable        *cancellable,
@@ -602,7 +660,7 @@ kith_message_store_save_messages_async (KithMessageStore    *self,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
 {
-  Op *op = op_new (op_save_messages);
+  Op *op = op_new_write (write_messages);
 
   g_return_if_fail (KITH_IS_MESSAGE_STORE (self));
 
@@ -636,7 +694,7 @@ kith_message_store_outbox_ack_async (KithMessageStore    *self,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
-  Op *op = op_new (op_outbox_ack);
+  Op *op = op_new_write (write_outbox_ack);
 
   g_return_if_fail (KITH_IS_MESSAGE_STORE (self));
   g_return_if_fail (id != NULL);
@@ -695,7 +753,7 @@ kith_message_store_save_contacts_async (KithMessageStore    *self,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
 {
-  Op *op = op_new (op_save_contacts);
+  Op *op = op_new_write (write_contacts);
 
   g_return_if_fail (KITH_IS_MESSAGE_STORE (self));
 
@@ -727,6 +785,44 @@ GPtrArray *
 kith_message_store_contacts_finish (KithMessageStore  *self,
                                     GAsyncResult      *result,
                                     GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+kith_message_store_save_unread_async (KithMessageStore      *self,
+                                      const KithUnreadCount *counts,
+                                      guint                  n_counts,
+                                      GCancellable          *cancellable,
+                                      GAsyncReadyCallback    callback,
+                                      gpointer               user_data)
+{
+  Op *op = op_new_write (write_unread);
+
+  g_return_if_fail (KITH_IS_MESSAGE_STORE (self));
+  g_return_if_fail (counts != NULL || n_counts == 0);
+
+  op->counts = g_array_sized_new (FALSE, FALSE, sizeof (KithUnreadCount), n_counts);
+  g_array_append_vals (op->counts, counts, n_counts);
+  queue_op (self, op, kith_message_store_save_unread_async, cancellable, callback, user_data);
+}
+
+void
+kith_message_store_load_unread_async (KithMessageStore    *self,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_return_if_fail (KITH_IS_MESSAGE_STORE (self));
+  queue_op (self, op_new (op_load_unread), kith_message_store_load_unread_async,
+            cancellable, callback, user_data);
+}
+
+GArray *
+kith_message_store_unread_finish (KithMessageStore  *self,
+                                  GAsyncResult      *result,
+                                  GError           **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

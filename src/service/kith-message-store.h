@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-#define KITH_MESSAGE_STORE_VERSION 2
+#define KITH_MESSAGE_STORE_VERSION 3
 
 #define KITH_TYPE_MESSAGE_STORE (kith_message_store_get_type ())
 
@@ -19,6 +19,8 @@ G_DECLARE_FINAL_TYPE (KithMessageStore, kith_message_store, KITH, MESSAGE_STORE,
  * sqlite call runs on one worker thread fed by a queue, in order; results
  * come back on the caller's main context. Schema versions are kept in
  * PRAGMA user_version and migrated on open.
+ *
+ * Unread counts are kept per contact (KithUnreadCount).
  *
  * Messages are KithMessageInfo (from, to, seq, id, body, sent_at). Outbox
  * entries are KithMessageInfo with seq 0 (from = own id, sent_at = typing time).
@@ -101,6 +103,27 @@ void              kith_message_store_load_contacts_async (KithMessageStore    *s
                                                           GAsyncReadyCallback  callback,
                                                           gpointer             user_data);
 GPtrArray        *kith_message_store_contacts_finish     (KithMessageStore  *self,
+                                                          GAsyncResult      *result,
+                                                          GError           **error);
+
+/* Unread counts: save sets the count of each contact given (0 removes it);
+ * load -> GArray of KithUnreadCount, every contact with a count above 0. */
+typedef struct {
+  gint64 peer_id;
+  guint  count;
+} KithUnreadCount;
+
+void              kith_message_store_save_unread_async   (KithMessageStore      *self,
+                                                          const KithUnreadCount *counts,
+                                                          guint                  n_counts,
+                                                          GCancellable          *cancellable,
+                                                          GAsyncReadyCallback    callback,
+                                                          gpointer               user_data);
+void              kith_message_store_load_unread_async   (KithMessageStore    *self,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+GArray           *kith_message_store_unread_finish       (KithMessageStore  *self,
                                                           GAsyncResult      *result,
                                                           GError           **error);
 

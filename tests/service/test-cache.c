@@ -262,6 +262,23 @@ model_has (gpointer data)
   return g_list_model_get_n_items (w->model) >= w->n;
 }
 
+/* Older messages of @contact's conversation: how many came. */
+static int
+load_older (KithSession *session,
+            KithContact *contact)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  int added;
+
+  kith_conversations_load_older_async (kith_session_get_conversations (session), contact, NULL,
+                                       svc_test_store_result, &result);
+  added = kith_conversations_load_older_finish (kith_session_get_conversations (session),
+                                                svc_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  return added;
+}
+
 static void
 run_drill (Damage damage)
 {
@@ -353,12 +370,16 @@ run_drill (Damage damage)
   g_assert_true (logged);
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
 
-  /* Contacts and the whole history come back from kithd. */
+  /* Contacts and the whole history come back from kithd: the newest page
+   * shown, the older ones as the chat is scrolled up. */
   bob_for_ada = svc_test_wait_contact (a, bob->email);
   conversation = kith_conversations_get (kith_session_get_conversations (a), bob_for_ada);
   w.model = conversation;
-  w.n = HISTORY;
+  w.n = MIN (HISTORY, kith_conversations_get_page_size (kith_session_get_conversations (a)));
   g_assert_true (kithd_test_wait_until (model_has, &w, 20000));
+  while (load_older (a, bob_for_ada) > 0)
+    ;
+  g_assert_cmpuint (g_list_model_get_n_items (conversation), >=, HISTORY);
   for (guint i = 0; i < HISTORY; i++) {
     g_autoptr (KithMessage) message = g_list_model_get_item (conversation, i);
     g_autofree char *body = history_body (i);

@@ -344,6 +344,220 @@ test_history_from_cache (Fixture       *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 60);
 }
 
+static int
+load_older (Fixture *fixture,
+            gint64   peer)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  int added;
+
+  kith_conversations_load_older_async (fixture->conversations,
+                                       kith_contact_list_find (fixture->contacts, peer), NULL,
+                                       svc_test_store_result, &result);
+  added = kith_conversations_load_older_finish (fixture->conversations,
+                                                svc_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  return added;
+}
+
+static gint64
+seq_at (GListModel *model,
+        guint       position)
+{
+  g_autoptr (KithMessage) message = g_list_model_get_item (model, position);
+
+  g_assert_nonnull (message);
+  return kith_message_get_seq (message);
+}
+
+static gboolean
+stored_up_to (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return stored_last_seq (fixture->store) == GPOINTER_TO_INT (g_object_get_data (G_OBJECT (fixture->store), "want"));
+}
+
+static void
+wait_stored (Fixture *fixture,
+             gint64   seq)
+{
+  g_object_set_data (G_OBJECT (fixture->store), "want", GINT_TO_POINTER ((int) seq));
+  g_assert_true (kithd_test_wait_until (stored_up_to, fixture, 10000));
+}
+
+/* Memory stays flat: a conversation nobody shows keeps its newest page;
+ * older pages come back from the store when asked for, and go again when
+ * the conversation is closed. */
+static void
+test_forget (Fixture       *fixture,
+             gconstpointer  data)
+{
+  KithContact *bob = kith_contact_list_find (fixture->contacts, BOB);
+  guint page = kith_conversations_get_page_size (fixture->conversations);
+  /* A server out of reach: older pages come from the store alone. */
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", svc_test_free_port ());
+  g_autoptr (SoupSession) soup = soup_session_new ();
+  g_autoptr (KithApiClient) api = kith_api_client_new (url, soup);
+  GListModel *model;
+
+  g_assert_cmpuint (page, ==, 50);
+  kith_conversations_attach (fixture->conversations, fixture->user, api, fixture->store);
+  for (gint64 seq = 1; seq <= 120; seq++) {
+    g_autoptr (KithFrame) frame = message_frame (seq, BOB, ADA, "hello");
+
+    kith_conversations_handle_message (fixture->conversations, frame);
+  }
+  /* Every message was counted and announced, and is in the store. */
+  g_assert_cmpuint (fixture->received->len, ==, 120);
+  g_assert_cmpuint (kith_contact_get_unread_count (bob), ==, 120);
+  wait_stored (fixture, 120);
+
+  model = conversation_with (fixture, BOB);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, page);
+  g_assert_cmpint (seq_at (model, 0), ==, 71);
+  g_assert_cmpint (seq_at (model, page - 1), ==, 120);
+
+  /* Shown: older pages come back from the store, and stay. */
+  g_assert_cmpint (load_older (fixture, BOB), ==, 50);
+  g_assert_cmpint (load_older (fixture, BOB), ==, 20);
+  g_assert_cmpint (load_older (fixture, BOB), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 120);
+  for (guint i = 0; i < 120; i++)
+    g_assert_cmpint (seq_at (model, i), ==, i + 1);
+
+  /* Closed: the newest page again. A replay of a forgotten message does
+   * not come back into the model out of its place. */
+  kith_conversations_close (fixture->conversations, bob);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, page);
+  g_assert_cmpint (seq_at (model, 0), ==, 71);
+  {
+    g_autoptr (KithFrame) replay = message_frame (5, BOB, ADA, "hello");
+
+    kith_conversations_handle_message (fixture->conversations, replay);
+  }
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, page);
+  g_assert_cmpint (seq_at (model, 0), ==, 71);
+
+  /* Shown again, a long-open chat: nothing is dropped until the view asks. */
+  model = conversation_with (fixture, BOB);
+  for (gint64 seq = 121; seq <= 130; seq++) {
+    g_autoptr (KithFrame) frame = message_frame (seq, BOB, ADA, "more");
+
+    kith_conversations_handle_message (fixture->conversations, frame);
+  }
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, page + 10);
+  kith_conversations_forget_older (fixture->conversations, bob, 10);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 10);
+  g_assert_cmpint (seq_at (model, 0), ==, 121);
+  g_assert_cmpint (seq_at (model, 9), ==, 130);
+  /* …and what it dropped comes back in order. */
+  g_assert_cmpint (load_older (fixture, BOB), ==, 50);
+  g_assert_cmpint (seq_at (model, 0), ==, 71);
+  g_assert_cmpint (seq_at (model, 59), ==, 130);
+}
+
+static guint
+stored_unread (KithMessageStore *store,
+               gint64            peer)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) counts = NULL;
+
+  kith_message_store_load_unread_async (store, NULL, svc_test_store_result, &result);
+  counts = kith_message_store_unread_finish (store, svc_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < counts->len; i++) {
+    if (g_array_index (counts, KithUnreadCount, i).peer_id == peer)
+      return g_array_index (counts, KithUnreadCount, i).count;
+  }
+  return 0;
+}
+
+typedef struct {
+  Fixture *fixture;
+  gint64   peer;
+  guint    count;
+} WaitUnread;
+
+static gboolean
+unread_stored (gpointer data)
+{
+  WaitUnread *w = data;
+
+  return stored_unread (w->fixture->store, w->peer) == w->count;
+}
+
+static guint
+cached_unread (Fixture *fixture,
+               gint64   peer)
+{
+  g_autoptr (KithContactList) contacts = kith_contact_list_new ();
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  kith_contact_list_attach (contacts, fixture->user, NULL, fixture->store);
+  kith_contact_list_load_async (contacts, fixture->store, NULL, svc_test_store_result, &result);
+  g_assert_true (kith_contact_list_finish (contacts, svc_test_wait_result (&result), &error));
+  g_assert_no_error (error);
+  return kith_contact_get_unread_count (kith_contact_list_find (contacts, peer));
+}
+
+/* Unread counts are kept in the store: the contacts cache read at the
+ * next start has them; reading (here or on another device) zeroes them. */
+static void
+test_unread_kept (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  KithContact *bob = kith_contact_list_find (fixture->contacts, BOB);
+  g_autoptr (GPtrArray) cache = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_contact_info_free);
+  KithContactInfo *info = kith_contact_info_new ();
+  WaitUnread w = { fixture, BOB, 3 };
+
+  /* The contacts cache knows Bob. */
+  info->user = kith_user_info_new ();
+  info->user->id = BOB;
+  info->user->email = g_strdup ("bob@example.com");
+  info->state = KITH_CONTACT_ACCEPTED;
+  g_ptr_array_add (cache, info);
+  kith_message_store_save_contacts_async (fixture->store, cache, NULL, NULL, NULL);
+
+  for (gint64 seq = 1; seq <= 3; seq++) {
+    g_autoptr (KithFrame) frame = message_frame (seq, BOB, ADA, "hello");
+
+    kith_conversations_handle_message (fixture->conversations, frame);
+  }
+  g_assert_cmpuint (kith_contact_get_unread_count (bob), ==, 3);
+  g_assert_true (kithd_test_wait_until (unread_stored, &w, 10000));
+  g_assert_cmpuint (cached_unread (fixture, BOB), ==, 3);
+
+  /* Read here. */
+  kith_conversations_mark_read (fixture->conversations, bob);
+  g_assert_cmpuint (stored_unread (fixture->store, BOB), ==, 0);
+  g_assert_cmpuint (cached_unread (fixture, BOB), ==, 0);
+
+  /* Two more, then read on another device of Ada's. */
+  for (gint64 seq = 4; seq <= 5; seq++) {
+    g_autoptr (KithFrame) frame = message_frame (seq, BOB, ADA, "hello");
+
+    kith_conversations_handle_message (fixture->conversations, frame);
+  }
+  w.count = 2;
+  g_assert_true (kithd_test_wait_until (unread_stored, &w, 10000));
+  {
+    g_autoptr (KithFrame) read = kith_frame_new (KITH_FRAME_MESSAGE_READ);
+
+    read->from = ADA;
+    read->to = BOB;
+    read->up_to = 5;
+    kith_conversations_handle_read (fixture->conversations, read);
+  }
+  g_assert_cmpuint (kith_contact_get_unread_count (bob), ==, 0);
+  g_assert_cmpuint (cached_unread (fixture, BOB), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -355,6 +569,8 @@ main (int   argc,
   ADD ("/conversations/incoming", test_incoming);
   ADD ("/conversations/announce-waiting", test_announce_waiting);
   ADD ("/conversations/history-not-news", test_history_not_news);
+  ADD ("/conversations/forget", test_forget);
+  ADD ("/conversations/unread-kept", test_unread_kept);
   ADD ("/conversations/outbox", test_outbox);
   ADD ("/conversations/history-from-cache", test_history_from_cache);
 #undef ADD
