@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "kith-contact-actions.h"
+#include "kith-toast.h"
 
 /* What a removal, a withdrawal or its undo needs once kithd answers. */
 typedef struct {
@@ -42,18 +43,6 @@ contact_request_free (ContactRequest *request)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ContactRequest, contact_request_free)
 
-static void
-add_toast (GtkWidget *widget,
-           AdwToast  *toast)
-{
-  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
-
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
-  else
-    g_debug ("no toast overlay for: %s", adw_toast_get_title (toast));
-}
-
 static gboolean
 is_cancelled (GError *error)
 {
@@ -73,12 +62,12 @@ on_removed (GObject      *source,
 
   if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error)) {
     if (!is_cancelled (error))
-      add_toast (request->widget, adw_toast_new (error->message));
+      kith_toast_show (request->widget, error->message);
     return;
   }
   /* Translators: a toast; %s is the contact's name */
   title = g_strdup_printf (_("%s was removed from your contacts"), request->name);
-  add_toast (request->widget, adw_toast_new (title));
+  kith_toast_show (request->widget, title);
 }
 
 static void
@@ -110,7 +99,7 @@ on_request_sent_again (GObject      *source,
   g_autoptr (GError) error = NULL;
 
   if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error) && !is_cancelled (error))
-    add_toast (request->widget, adw_toast_new (error->message));
+    kith_toast_show (request->widget, error->message);
 }
 
 static void
@@ -140,7 +129,7 @@ on_withdrawn (GObject      *source,
 
   if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error)) {
     if (!is_cancelled (error))
-      add_toast (widget, adw_toast_new (error->message));
+      kith_toast_show (widget, error->message);
     return;
   }
   /* Translators: a toast with an Undo button; %s is the person's name */
@@ -150,7 +139,7 @@ on_withdrawn (GObject      *source,
   /* The toast keeps the request (and with it @widget) for its Undo. */
   g_signal_connect_data (toast, "button-clicked", G_CALLBACK (on_undo_withdraw),
                          g_steal_pointer (&request), (GClosureNotify) contact_request_free, 0);
-  add_toast (widget, toast);
+  kith_toast_add (widget, toast);
 }
 
 /* ---- public API ---- */

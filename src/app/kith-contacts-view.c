@@ -10,6 +10,7 @@
 #include "kith-contact-actions.h"
 #include "kith-contact-row.h"
 #include "kith-contacts-view.h"
+#include "kith-toast.h"
 
 struct _KithContactsView
 {
@@ -54,18 +55,6 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (KithContactsView, kith_contacts_view, GTK_TYPE_WIDGET)
-
-static void
-show_toast (GtkWidget  *widget,
-            const char *title)
-{
-  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
-
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
-  else
-    g_debug ("no toast overlay for: %s", title);
-}
 
 /* ---- sorting and filtering ---- */
 
@@ -535,7 +524,7 @@ on_search_activate (KithContactsView *self)
 static void
 on_request_sent (KithContactsView *self)
 {
-  show_toast (GTK_WIDGET (self), _("Contact request sent"));
+  kith_toast_show (GTK_WIDGET (self), _("Contact request sent"));
 }
 
 static void
@@ -578,7 +567,7 @@ on_accept_done (GObject      *source,
 
   if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_toast (GTK_WIDGET (self), error->message);
+    kith_toast_show (GTK_WIDGET (self), error->message);
 }
 
 static void
