@@ -627,19 +627,6 @@ chat_send_action (GtkWidget  *widget,
 }
 
 static void
-on_accepted (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr (KithChatView) self = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    kith_toast_show (GTK_WIDGET (self), error->message);
-}
-
-static void
 chat_accept_action (GtkWidget  *widget,
                     const char *action_name,
                     GVariant   *parameter)
@@ -648,8 +635,7 @@ chat_accept_action (GtkWidget  *widget,
 
   if (self->contact == NULL || kith_contact_get_state (self->contact) != KITH_CONTACT_INCOMING)
     return;
-  kith_contact_list_accept_async (kith_session_get_contact_list (self->session), self->contact,
-                                  self->cancellable, on_accepted, g_object_ref (self));
+  kith_contact_actions_answer (widget, self->session, self->contact, TRUE, self->cancellable);
 }
 
 static void

@@ -49,6 +49,21 @@ is_cancelled (GError *error)
   return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* Ends a contact-list call that says nothing when it works (accepting,
+ * declining, asking again): an error shows as a toast. @user_data is a
+ * reference to the widget that asked. */
+static void
+on_answered (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr (GtkWidget) widget = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error) && !is_cancelled (error))
+    kith_toast_show (widget, error->message);
+}
+
 /* ---- removing ---- */
 
 static void
@@ -91,29 +106,11 @@ on_remove_response (AdwMessageDialog *dialog,
 /* ---- withdrawing ---- */
 
 static void
-on_request_sent_again (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr (ContactRequest) request = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error) && !is_cancelled (error))
-    kith_toast_show (request->widget, error->message);
-}
-
-static void
 on_undo_withdraw (AdwToast       *toast,
                   ContactRequest *request)
 {
-  ContactRequest *again = g_new0 (ContactRequest, 1);
-
-  again->widget = g_object_ref (request->widget);
-  again->session = g_object_ref (request->session);
-  again->name = g_strdup (request->name);
-  again->email = g_strdup (request->email);
   kith_contact_list_add_async (kith_session_get_contact_list (request->session), request->email,
-                               NULL, on_request_sent_again, again);
+                               NULL, on_answered, g_object_ref (request->widget));
 }
 
 static void
@@ -143,6 +140,26 @@ on_withdrawn (GObject      *source,
 }
 
 /* ---- public API ---- */
+
+void
+kith_contact_actions_answer (GtkWidget    *widget,
+                             KithSession  *session,
+                             KithContact  *contact,
+                             gboolean      accept,
+                             GCancellable *cancellable)
+{
+  KithContactList *list;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (KITH_IS_SESSION (session));
+  g_return_if_fail (KITH_IS_CONTACT (contact));
+
+  list = kith_session_get_contact_list (session);
+  if (accept)
+    kith_contact_list_accept_async (list, contact, cancellable, on_answered, g_object_ref (widget));
+  else
+    kith_contact_list_remove_async (list, contact, cancellable, on_answered, g_object_ref (widget));
+}
 
 GMenuModel *
 kith_contact_actions_menu (KithContact *contact,
