@@ -10,6 +10,7 @@
 #include "kith-contact-actions.h"
 #include "kith-message-row.h"
 #include "kith-shown-presence.h"
+#include "kith-toast.h"
 
 /* How close to the top (px) scrolling loads older messages, and to the
  * bottom counts as "at the bottom". */
@@ -71,18 +72,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (KithChatView, kith_chat_view, GTK_TYPE_WIDGET)
-
-static void
-show_toast (GtkWidget  *widget,
-            const char *title)
-{
-  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
-
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
-  else
-    g_debug ("no toast overlay for: %s", title);
-}
 
 static GtkAdjustment *
 get_vadjustment (KithChatView *self)
@@ -608,7 +597,7 @@ on_message_sent (GObject      *source,
 
   message = kith_conversations_send_finish (KITH_CONVERSATIONS (source), result, &error);
   if (message == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_toast (GTK_WIDGET (self), error->message);
+    kith_toast_show (GTK_WIDGET (self), error->message);
 }
 
 static void
@@ -638,19 +627,6 @@ chat_send_action (GtkWidget  *widget,
 }
 
 static void
-on_accepted (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr (KithChatView) self = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_toast (GTK_WIDGET (self), error->message);
-}
-
-static void
 chat_accept_action (GtkWidget  *widget,
                     const char *action_name,
                     GVariant   *parameter)
@@ -659,8 +635,7 @@ chat_accept_action (GtkWidget  *widget,
 
   if (self->contact == NULL || kith_contact_get_state (self->contact) != KITH_CONTACT_INCOMING)
     return;
-  kith_contact_list_accept_async (kith_session_get_contact_list (self->session), self->contact,
-                                  self->cancellable, on_accepted, g_object_ref (self));
+  kith_contact_actions_answer (widget, self->session, self->contact, TRUE, self->cancellable);
 }
 
 static void

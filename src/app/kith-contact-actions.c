@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "kith-contact-actions.h"
+#include "kith-toast.h"
 
 /* What a removal, a withdrawal or its undo needs once kithd answers. */
 typedef struct {
@@ -42,22 +43,25 @@ contact_request_free (ContactRequest *request)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ContactRequest, contact_request_free)
 
-static void
-add_toast (GtkWidget *widget,
-           AdwToast  *toast)
-{
-  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
-
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
-  else
-    g_debug ("no toast overlay for: %s", adw_toast_get_title (toast));
-}
-
 static gboolean
 is_cancelled (GError *error)
 {
   return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* Ends a contact-list call that says nothing when it works (accepting,
+ * declining, asking again): an error shows as a toast. @user_data is a
+ * reference to the widget that asked. */
+static void
+on_answered (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr (GtkWidget) widget = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error) && !is_cancelled (error))
+    kith_toast_show (widget, error->message);
 }
 
 /* ---- removing ---- */
@@ -73,12 +77,12 @@ on_removed (GObject      *source,
 
   if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error)) {
     if (!is_cancelled (error))
-      add_toast (request->widget, adw_toast_new (error->message));
+      kith_toast_show (request->widget, error->message);
     return;
   }
   /* Translators: a toast; %s is the contact's name */
   title = g_strdup_printf (_("%s was removed from your contacts"), request->name);
-  add_toast (request->widget, adw_toast_new (title));
+  kith_toast_show (request->widget, title);
 }
 
 static void
@@ -102,29 +106,11 @@ on_remove_response (AdwMessageDialog *dialog,
 /* ---- withdrawing ---- */
 
 static void
-on_request_sent_again (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr (ContactRequest) request = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error) && !is_cancelled (error))
-    add_toast (request->widget, adw_toast_new (error->message));
-}
-
-static void
 on_undo_withdraw (AdwToast       *toast,
                   ContactRequest *request)
 {
-  ContactRequest *again = g_new0 (ContactRequest, 1);
-
-  again->widget = g_object_ref (request->widget);
-  again->session = g_object_ref (request->session);
-  again->name = g_strdup (request->name);
-  again->email = g_strdup (request->email);
   kith_contact_list_add_async (kith_session_get_contact_list (request->session), request->email,
-                               NULL, on_request_sent_again, again);
+                               NULL, on_answered, g_object_ref (request->widget));
 }
 
 static void
@@ -140,7 +126,7 @@ on_withdrawn (GObject      *source,
 
   if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error)) {
     if (!is_cancelled (error))
-      add_toast (widget, adw_toast_new (error->message));
+      kith_toast_show (widget, error->message);
     return;
   }
   /* Translators: a toast with an Undo button; %s is the person's name */
@@ -150,10 +136,30 @@ on_withdrawn (GObject      *source,
   /* The toast keeps the request (and with it @widget) for its Undo. */
   g_signal_connect_data (toast, "button-clicked", G_CALLBACK (on_undo_withdraw),
                          g_steal_pointer (&request), (GClosureNotify) contact_request_free, 0);
-  add_toast (widget, toast);
+  kith_toast_add (widget, toast);
 }
 
 /* ---- public API ---- */
+
+void
+kith_contact_actions_answer (GtkWidget    *widget,
+                             KithSession  *session,
+                             KithContact  *contact,
+                             gboolean      accept,
+                             GCancellable *cancellable)
+{
+  KithContactList *list;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (KITH_IS_SESSION (session));
+  g_return_if_fail (KITH_IS_CONTACT (contact));
+
+  list = kith_session_get_contact_list (session);
+  if (accept)
+    kith_contact_list_accept_async (list, contact, cancellable, on_answered, g_object_ref (widget));
+  else
+    kith_contact_list_remove_async (list, contact, cancellable, on_answered, g_object_ref (widget));
+}
 
 GMenuModel *
 kith_contact_actions_menu (KithContact *contact,

@@ -8,11 +8,21 @@
 G_BEGIN_DECLS
 
 /*
- * Removing a contact and withdrawing a request, shared by the contacts
- * list's context menu and the chat header's menu. @widget is the widget
- * asking: the confirmation is transient for its window, and toasts go to
- * its AdwToastOverlay ancestor.
+ * Answering a request, removing a contact and withdrawing a request,
+ * shared by the contacts list (its rows and context menu) and the chat
+ * view (its request page and header menu). @widget is the widget asking:
+ * the confirmation is transient for its window, and toasts go to its
+ * AdwToastOverlay ancestor.
  */
+
+/* Accepts @contact's request when @accept, else declines it (kithd
+ * removes it); only an error shows, as a toast. @cancellable is the
+ * asking widget's. */
+void        kith_contact_actions_answer         (GtkWidget    *widget,
+                                                 KithSession  *session,
+                                                 KithContact  *contact,
+                                                 gboolean      accept,
+                                                 GCancellable *cancellable);
 
 /* The menu for @contact: "Remove Contact…" (PREFIX.remove-contact) for a
  * contact, "Withdraw Request" (PREFIX.withdraw-request) for a request we

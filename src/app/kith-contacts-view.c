@@ -10,6 +10,7 @@
 #include "kith-contact-actions.h"
 #include "kith-contact-row.h"
 #include "kith-contacts-view.h"
+#include "kith-toast.h"
 
 struct _KithContactsView
 {
@@ -54,18 +55,6 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (KithContactsView, kith_contacts_view, GTK_TYPE_WIDGET)
-
-static void
-show_toast (GtkWidget  *widget,
-            const char *title)
-{
-  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
-
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
-  else
-    g_debug ("no toast overlay for: %s", title);
-}
 
 /* ---- sorting and filtering ---- */
 
@@ -535,7 +524,7 @@ on_search_activate (KithContactsView *self)
 static void
 on_request_sent (KithContactsView *self)
 {
-  show_toast (GTK_WIDGET (self), _("Contact request sent"));
+  kith_toast_show (GTK_WIDGET (self), _("Contact request sent"));
 }
 
 static void
@@ -569,19 +558,6 @@ kith_contacts_view_add_contact (KithContactsView *self)
 /* ---- actions ---- */
 
 static void
-on_accept_done (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr (KithContactsView) self = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_toast (GTK_WIDGET (self), error->message);
-}
-
-static void
 contacts_add_action (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *parameter)
@@ -589,8 +565,9 @@ contacts_add_action (GtkWidget  *widget,
   kith_contacts_view_add_contact (KITH_CONTACTS_VIEW (widget));
 }
 
+/* contacts.accept and contacts.decline, on the request row's buttons. */
 static void
-contacts_accept_action (GtkWidget  *widget,
+contacts_answer_action (GtkWidget  *widget,
                         const char *action_name,
                         GVariant   *parameter)
 {
@@ -599,22 +576,8 @@ contacts_accept_action (GtkWidget  *widget,
 
   if (contact == NULL)
     return;
-  kith_contact_list_accept_async (kith_session_get_contact_list (self->session), contact,
-                                  self->cancellable, on_accept_done, g_object_ref (self));
-}
-
-static void
-contacts_decline_action (GtkWidget  *widget,
-                         const char *action_name,
-                         GVariant   *parameter)
-{
-  KithContactsView *self = KITH_CONTACTS_VIEW (widget);
-  KithContact *contact = kith_session_find_contact (self->session, g_variant_get_int64 (parameter));
-
-  if (contact == NULL)
-    return;
-  kith_contact_list_remove_async (kith_session_get_contact_list (self->session), contact,
-                                  self->cancellable, on_accept_done, g_object_ref (self));
+  kith_contact_actions_answer (widget, self->session, contact,
+                               g_str_equal (action_name, "contacts.accept"), self->cancellable);
 }
 
 static void
@@ -812,8 +775,8 @@ kith_contacts_view_class_init (KithContactsViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_list_activate);
 
   gtk_widget_class_install_action (widget_class, "contacts.add", NULL, contacts_add_action);
-  gtk_widget_class_install_action (widget_class, "contacts.accept", "x", contacts_accept_action);
-  gtk_widget_class_install_action (widget_class, "contacts.decline", "x", contacts_decline_action);
+  gtk_widget_class_install_action (widget_class, "contacts.accept", "x", contacts_answer_action);
+  gtk_widget_class_install_action (widget_class, "contacts.decline", "x", contacts_answer_action);
   gtk_widget_class_install_action (widget_class, "contacts.remove-contact", "x",
                                    contacts_remove_contact_action);
   gtk_widget_class_install_action (widget_class, "contacts.withdraw-request", "x",
