@@ -902,15 +902,22 @@ void
 kith_chat_view_set_contact (KithChatView *self,
                             KithContact  *contact)
 {
+  g_autoptr (KithContact) previous = NULL;
+
   g_return_if_fail (KITH_IS_CHAT_VIEW (self));
   g_return_if_fail (contact == NULL || KITH_IS_CONTACT (contact));
 
   if (self->contact == contact)
     return;
 
+  previous = self->contact != NULL ? g_object_ref (self->contact) : NULL;
   g_set_object (&self->contact, contact);
   g_signal_group_set_target (self->contact_signals, contact);
   show_contact (self);
+  /* The chat left keeps its newest page only (docs/service.md,
+   * "Conversations that forget"). */
+  if (previous != NULL)
+    kith_conversations_close (kith_session_get_conversations (self->session), previous);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACT]);
 }

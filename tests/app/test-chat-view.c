@@ -268,6 +268,24 @@ n_messages (KithSession *session,
 }
 
 static gboolean
+newest_is (KithSession *session,
+           const char  *peer_email,
+           const char  *body)
+{
+  KithContact *contact = kith_session_find_contact_by_email (session, peer_email);
+  GListModel *model;
+  guint n;
+  g_autoptr (KithMessage) newest = NULL;
+
+  if (contact == NULL)
+    return FALSE;
+  model = kith_conversations_get (kith_session_get_conversations (session), contact);
+  n = g_list_model_get_n_items (model);
+  newest = n > 0 ? g_list_model_get_item (model, n - 1) : NULL;
+  return newest != NULL && g_strcmp0 (kith_message_get_body (newest), body) == 0;
+}
+
+static gboolean
 at_bottom (GtkAdjustment *adj)
 {
   return gtk_adjustment_get_value (adj) >=
@@ -304,7 +322,9 @@ test_chat_history (void)
    * Kim's Kith shows the newest page and has older ones to load. */
   session = kith_views_sign_in (&fx, fx.server, "kim@example.com");
   KITH_WAIT_FOR (kith_views_has_contact (session, "lee@example.com", KITH_CONTACT_ACCEPTED));
-  KITH_WAIT_FOR (n_messages (session, "lee@example.com") == 120);
+  /* All received (in order: the newest is the last); a conversation
+   * nobody shows keeps its newest page, the store has them all. */
+  KITH_WAIT_FOR (newest_is (session, "lee@example.com", "Message number 120"));
   kith_views_sign_out (session);
   g_clear_object (&session);
   session = kith_views_sign_in (&fx, fx.server, "kim@example.com");
@@ -347,6 +367,20 @@ test_chat_history (void)
   KITH_WAIT_FOR (kith_test_find (chat, kith_views_match_message_row, "And one more") != NULL);
   kith_test_settle (window);
   g_assert_true (at_bottom (adj));
+
+  /* The chat left keeps its newest page only; the rest is in the store. */
+  {
+    KithConversations *conversations = kith_session_get_conversations (session);
+    KithContact *lee_contact = kith_session_find_contact_by_email (session, "lee@example.com");
+    GListModel *model = kith_conversations_get (conversations, lee_contact);
+    g_autoptr (KithMessage) newest = NULL;
+
+    g_assert_cmpuint (g_list_model_get_n_items (model), >, kith_conversations_get_page_size (conversations));
+    kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), NULL);
+    g_assert_cmpuint (g_list_model_get_n_items (model), ==, kith_conversations_get_page_size (conversations));
+    newest = g_list_model_get_item (model, g_list_model_get_n_items (model) - 1);
+    g_assert_cmpstr (kith_message_get_body (newest), ==, "And one more");
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
   kith_views_sign_out (session);
