@@ -5,21 +5,12 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "kith-conversations.h"
+#include "kith-conversations-private.h"
 #include "kith-service-enums.h"
 
-#define PAGE_SIZE 50
 /* Incoming messages go to the store every BATCH_MS, or at BATCH_SIZE. */
 #define BATCH_MS 20
 #define BATCH_SIZE 200
-
-typedef struct {
-  GListStore *messages;       /* KithMessage, sorted by kith_message_compare() */
-  GHashTable *by_id;          /* id -> KithMessage (borrowed) */
-  gboolean    loaded;
-  gboolean    open;           /* shown (kith_conversations_get): nothing is forgotten */
-  gboolean    trimmed;        /* older messages were forgotten: the store has them */
-} Conversation;
 
 typedef struct {
   KithMessage     *message;
@@ -27,32 +18,6 @@ typedef struct {
   gboolean         persisted;  /* in the outbox table: may be sent */
   guint            sent_link;  /* the link it was last sent on (0: not sent) */
 } OutboxEntry;
-
-struct _KithConversations
-{
-  GObject            parent_instance;
-
-  KithContactList   *contacts;
-  KithUser          *user;
-  KithApiClient     *api;
-  KithMessageStore  *store;
-  KithSignalling    *signalling;
-  GCancellable      *cancellable;     /* the pages loaded for kith_conversations_get() */
-
-  GHashTable        *conversations;   /* gint64* -> Conversation */
-
-  GQueue             outbox;          /* OutboxEntry, typing order */
-  GHashTable        *outbox_by_id;    /* id -> OutboxEntry (borrowed) */
-  guint              outbox_hold_source; /* kithd asked us to wait (rate_limited) */
-  guint              link;            /* welcomes so far: the current link */
-
-  GPtrArray         *incoming_batch;  /* KithMessageInfo waiting for the store */
-  GHashTable        *unread_dirty;    /* gint64 peer ids whose unread count the store lacks */
-  GPtrArray         *unannounced;     /* KithMessage from contacts not listed yet */
-  guint              batch_source;
-  gint64             last_seq;
-  gint64             history_upto;    /* a new device: older messages are history, not news */
-};
 
 enum {
   PROP_0,
@@ -99,15 +64,15 @@ outbox_entry_free (gpointer data)
   g_free (entry);
 }
 
-static gint64
-my_id (KithConversations *self)
+gint64
+kith_conversations_my_id (KithConversations *self)
 {
   return self->user != NULL ? kith_user_get_id (self->user) : 0;
 }
 
-static Conversation *
-get_conversation (KithConversations *self,
-                  gint64             peer_id)
+Conversation *
+kith_conversations_find_or_add (KithConversations *self,
+                                gint64             peer_id)
 {
   Conversation *conv = g_hash_table_lookup (self->conversations, &peer_id);
 
@@ -120,25 +85,6 @@ get_conversation (KithConversations *self,
   return conv;
 }
 
-/* Forgets all but the newest @keep messages (they stay in the store and
- * come back as older pages). Never an unsent one: they sort last. */
-static void
-conversation_trim (Conversation *conv,
-                   guint         keep)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (conv->messages));
-
-  if (n <= keep)
-    return;
-  for (guint i = 0; i < n - keep; i++) {
-    g_autoptr (KithMessage) message = g_list_model_get_item (G_LIST_MODEL (conv->messages), i);
-
-    g_hash_table_remove (conv->by_id, kith_message_get_id (message));
-  }
-  g_list_store_splice (conv->messages, 0, n - keep, NULL, 0);
-  conv->trimmed = TRUE;
-}
-
 static void
 conversation_add (Conversation *conv,
                   KithMessage  *message)
@@ -147,19 +93,9 @@ conversation_add (Conversation *conv,
   g_list_store_insert_sorted (conv->messages, message, kith_message_compare, NULL);
   /* A conversation nobody shows keeps its newest page only. */
   if (!conv->open)
-    conversation_trim (conv, PAGE_SIZE);
+    kith_conversation_trim (conv, PAGE_SIZE);
 }
 
-/* The oldest seq still in memory (0: none). */
-static gint64
-conversation_oldest_seq (Conversation *conv)
-{
-  g_autoptr (KithMessage) first = g_list_model_get_item (G_LIST_MODEL (conv->messages), 0);
-
-  return first != NULL ? kith_message_get_seq (first) : 0;
-}
-
-/* Moves @message to its place after its seq changed. */
 static void
 conversation_resort (Conversation *conv,
                      KithMessage  *message)
@@ -200,13 +136,12 @@ conversation_acked (Conversation *conv,
   conversation_resort (conv, message);
 }
 
-/* Adds messages from the cache or the server; returns how many were new. */
-static guint
-conversation_merge (KithConversations *self,
-                    Conversation      *conv,
-                    GPtrArray         *infos)
+guint
+kith_conversations_merge (KithConversations *self,
+                          Conversation      *conv,
+                          GPtrArray         *infos)
 {
-  gint64 me = my_id (self);
+  gint64 me = kith_conversations_my_id (self);
   guint added = 0;
 
   for (guint i = 0; infos && i < infos->len; i++) {
@@ -331,7 +266,7 @@ ack (KithConversations *self,
   g_queue_remove (&self->outbox, entry);
 
   kith_message_set_acked (entry->message, seq, sent_at);
-  conv = get_conversation (self, kith_message_get_peer_id (entry->message));
+  conv = kith_conversations_find_or_add (self, kith_message_get_peer_id (entry->message));
   conversation_resort (conv, entry->message);
 
   if (self->store != NULL)
@@ -400,7 +335,7 @@ outbox_push (KithConversations *self,
              gboolean           persisted)
 {
   OutboxEntry *entry = g_new0 (OutboxEntry, 1);
-  Conversation *conv = get_conversation (self, info->to);
+  Conversation *conv = kith_conversations_find_or_add (self, info->to);
   KithMessage *known = g_hash_table_lookup (conv->by_id, info->id);
 
   entry->info = info;
@@ -487,93 +422,6 @@ on_outbox_added (GObject      *source,
     flush_outbox (self);
   }
   g_task_return_pointer (task, g_object_ref (message), g_object_unref);
-}
-
-/* ---- history ---- */
-
-typedef struct {
-  gint64 peer_id;
-  gint64 before;
-  guint  added;
-} LoadData;
-
-static void
-on_history_fetched (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  KithConversations *self = g_task_get_source_object (task);
-  LoadData *d = g_task_get_task_data (task);
-  g_autoptr (GPtrArray) list = NULL;
-  g_autoptr (GError) error = NULL;
-
-  list = kith_api_client_history_finish (KITH_API_CLIENT (source), result, &error);
-  if (list == NULL) {
-    /* Offline: the cache is what there is. */
-    g_debug ("history: %s", error->message);
-    g_task_return_int (task, d->added);
-    return;
-  }
-  if (self->user != NULL) {
-    d->added += conversation_merge (self, get_conversation (self, d->peer_id), list);
-    if (self->store != NULL)
-      kith_message_store_save_messages_async (self->store, list, 0, NULL, NULL, NULL);
-  }
-  g_task_return_int (task, d->added);
-}
-
-static void
-on_history_cached (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  KithConversations *self = g_task_get_source_object (task);
-  LoadData *d = g_task_get_task_data (task);
-  g_autoptr (GPtrArray) list = NULL;
-  g_autoptr (GError) error = NULL;
-
-  list = kith_message_store_messages_finish (KITH_MESSAGE_STORE (source), result, &error);
-  if (self->user == NULL || self->api == NULL) {
-    g_task_return_int (task, 0);
-    return;
-  }
-  if (list != NULL)
-    d->added += conversation_merge (self, get_conversation (self, d->peer_id), list);
-
-  kith_api_client_history_async (self->api, d->peer_id, d->before, PAGE_SIZE,
-                                 g_task_get_cancellable (task), on_history_fetched,
-                                 g_object_ref (task));
-}
-
-/* A page of the conversation with @peer_id before seq @before (0: the
- * newest): the cache's at once, then the server's. */
-static void
-load_page (KithConversations   *self,
-           gint64               peer_id,
-           gint64               before,
-           gpointer             source_tag,
-           GCancellable        *cancellable,
-           GAsyncReadyCallback  callback,
-           gpointer             user_data)
-{
-  g_autoptr (GTask) task = NULL;
-  LoadData *d;
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, source_tag);
-  if (self->store == NULL || self->user == NULL) {
-    g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_UNAUTHORIZED, _("You are not signed in."));
-    return;
-  }
-  d = g_new0 (LoadData, 1);
-  d->peer_id = peer_id;
-  d->before = before;
-  g_task_set_task_data (task, d, g_free);
-  kith_message_store_load_messages_async (self->store, my_id (self), peer_id,
-                                          before, PAGE_SIZE, cancellable, on_history_cached,
-                                          g_steal_pointer (&task));
 }
 
 /* ---- GObject ---- */
@@ -810,7 +658,7 @@ kith_conversations_handle_message (KithConversations *self,
   g_return_if_fail (KITH_IS_CONVERSATIONS (self));
   g_return_if_fail (frame != NULL && frame->type == KITH_FRAME_MESSAGE);
 
-  outgoing = frame->from == my_id (self);
+  outgoing = frame->from == kith_conversations_my_id (self);
   peer = outgoing ? frame->to : frame->from;
   if (outgoing && g_hash_table_contains (self->outbox_by_id, frame->id))
     ack (self, frame->id, frame->seq, frame->sent_at);
@@ -832,7 +680,7 @@ kith_conversations_handle_message (KithConversations *self,
   else if (self->batch_source == 0)
     self->batch_source = g_timeout_add (BATCH_MS, on_batch_timeout, self);
 
-  conv = get_conversation (self, peer);
+  conv = kith_conversations_find_or_add (self, peer);
   known = g_hash_table_lookup (conv->by_id, frame->id);
   if (known != NULL) {
     conversation_acked (conv, known, frame->seq, frame->sent_at);
@@ -840,7 +688,7 @@ kith_conversations_handle_message (KithConversations *self,
   }
   /* Older than what is left of a conversation that forgot its past: the
    * store has it, and it comes back with the page it belongs to. */
-  if (conv->trimmed && frame->seq > 0 && frame->seq < conversation_oldest_seq (conv))
+  if (conv->trimmed && frame->seq > 0 && frame->seq < kith_conversation_oldest_seq (conv))
     return;
 
   message = kith_message_new (frame->id,
@@ -884,7 +732,7 @@ kith_conversations_handle_read (KithConversations *self,
   g_return_if_fail (KITH_IS_CONVERSATIONS (self));
   g_return_if_fail (frame != NULL && frame->type == KITH_FRAME_MESSAGE_READ);
 
-  if (frame->from == my_id (self)) {
+  if (frame->from == kith_conversations_my_id (self)) {
     /* Read on another device of ours. */
     KithContact *contact = kith_contact_list_find (self->contacts, frame->to);
 
@@ -893,7 +741,7 @@ kith_conversations_handle_read (KithConversations *self,
     return;
   }
 
-  conv = get_conversation (self, frame->from);
+  conv = kith_conversations_find_or_add (self, frame->from);
   n = g_list_model_get_n_items (G_LIST_MODEL (conv->messages));
   for (guint i = 0; i < n; i++) {
     g_autoptr (KithMessage) message = g_list_model_get_item (G_LIST_MODEL (conv->messages), i);
@@ -921,66 +769,6 @@ kith_conversations_handle_error (KithConversations *self,
     outbox_hold (self, entry, frame->retry_after_ms);
 }
 
-GListModel *
-kith_conversations_get (KithConversations *self,
-                        KithContact       *contact)
-{
-  Conversation *conv;
-
-  g_return_val_if_fail (KITH_IS_CONVERSATIONS (self), NULL);
-  g_return_val_if_fail (KITH_IS_CONTACT (contact), NULL);
-
-  conv = get_conversation (self, kith_contact_get_id (contact));
-  conv->open = TRUE;
-  if (!conv->loaded && self->store != NULL) {
-    conv->loaded = TRUE;
-    if (self->cancellable == NULL)
-      self->cancellable = g_cancellable_new ();
-    load_page (self, kith_contact_get_id (contact), 0, kith_conversations_get,
-               self->cancellable, NULL, NULL);
-  }
-  return G_LIST_MODEL (conv->messages);
-}
-
-void
-kith_conversations_close (KithConversations *self,
-                          KithContact       *contact)
-{
-  Conversation *conv;
-
-  g_return_if_fail (KITH_IS_CONVERSATIONS (self));
-  g_return_if_fail (KITH_IS_CONTACT (contact));
-
-  conv = g_hash_table_lookup (self->conversations, &(gint64) { kith_contact_get_id (contact) });
-  if (conv == NULL)
-    return;
-  conv->open = FALSE;
-  conversation_trim (conv, PAGE_SIZE);
-}
-
-void
-kith_conversations_forget_older (KithConversations *self,
-                                 KithContact       *contact,
-                                 guint              keep)
-{
-  Conversation *conv;
-
-  g_return_if_fail (KITH_IS_CONVERSATIONS (self));
-  g_return_if_fail (KITH_IS_CONTACT (contact));
-
-  conv = g_hash_table_lookup (self->conversations, &(gint64) { kith_contact_get_id (contact) });
-  if (conv != NULL)
-    conversation_trim (conv, MAX (keep, 1));
-}
-
-guint
-kith_conversations_get_page_size (KithConversations *self)
-{
-  g_return_val_if_fail (KITH_IS_CONVERSATIONS (self), 0);
-
-  return PAGE_SIZE;
-}
-
 void
 kith_conversations_mark_read (KithConversations *self,
                               KithContact       *contact)
@@ -993,7 +781,7 @@ kith_conversations_mark_read (KithConversations *self,
   g_return_if_fail (KITH_IS_CONTACT (contact));
 
   set_unread (self, contact, 0, TRUE);
-  conv = get_conversation (self, kith_contact_get_id (contact));
+  conv = kith_conversations_find_or_add (self, kith_contact_get_id (contact));
   n = g_list_model_get_n_items (G_LIST_MODEL (conv->messages));
   for (guint i = n; i > 0; i--) {
     g_autoptr (KithMessage) message = g_list_model_get_item (G_LIST_MODEL (conv->messages), i - 1);
@@ -1044,7 +832,7 @@ kith_conversations_send_async (KithConversations   *self,
 
   info = kith_message_info_new ();
   info->id = g_uuid_string_random ();
-  info->from = my_id (self);
+  info->from = kith_conversations_my_id (self);
   info->to = kith_contact_get_id (contact);
   info->body = g_strdup (body);
   info->sent_at = g_get_real_time () / 1000;
@@ -1062,42 +850,4 @@ kith_conversations_send_finish (KithConversations  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-void
-kith_conversations_load_older_async (KithConversations   *self,
-                                     KithContact         *contact,
-                                     GCancellable        *cancellable,
-                                     GAsyncReadyCallback  callback,
-                                     gpointer             user_data)
-{
-  Conversation *conv;
-  gint64 before = 0;
-  guint n;
-
-  g_return_if_fail (KITH_IS_CONVERSATIONS (self));
-  g_return_if_fail (KITH_IS_CONTACT (contact));
-
-  conv = get_conversation (self, kith_contact_get_id (contact));
-  n = g_list_model_get_n_items (G_LIST_MODEL (conv->messages));
-  for (guint i = 0; i < n; i++) {
-    g_autoptr (KithMessage) message = g_list_model_get_item (G_LIST_MODEL (conv->messages), i);
-
-    if (kith_message_get_seq (message) > 0) {
-      before = kith_message_get_seq (message);
-      break;
-    }
-  }
-  conv->loaded = TRUE;
-  load_page (self, kith_contact_get_id (contact), before,
-             kith_conversations_load_older_async, cancellable, callback, user_data);
-}
-
-int
-kith_conversations_load_older_finish (KithConversations  *self,
-                                      GAsyncResult       *result,
-                                      GError            **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), -1);
-  return g_task_propagate_int (G_TASK (result), error);
 }
