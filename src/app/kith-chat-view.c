@@ -16,6 +16,10 @@
  * bottom counts as "at the bottom". */
 #define LOAD_OLDER_THRESHOLD 200
 #define BOTTOM_THRESHOLD 24
+/* A chat left open at its newest message: past this many pages in memory,
+ * it keeps KEEP_PAGES. */
+#define FORGET_ABOVE_PAGES 4
+#define KEEP_PAGES 2
 
 struct _KithChatView
 {
@@ -41,6 +45,7 @@ struct _KithChatView
   gboolean       loading_older;
   gboolean       focus_composer;   /* a chat was opened while unmapped */
   gboolean       no_older;
+  guint          forget_id;       /* idle: the long-open chat drops what is far above */
 
   /* day separators: "Today" becomes "Yesterday" at midnight */
   KithChatViewClock now_func;
@@ -330,6 +335,37 @@ update_header_func (GtkListBoxRow *row,
   gtk_list_box_row_set_header (row, header);
 }
 
+/* A long-open chat shown at its newest message keeps two pages: what is far
+ * above comes back from the store when scrolled to (docs/service.md,
+ * "Conversations that forget"). Not from inside items-changed: the list
+ * is still taking the change in. */
+static gboolean
+forget_far_above (gpointer user_data)
+{
+  KithChatView *self = user_data;
+  guint page = kith_conversations_get_page_size (kith_session_get_conversations (self->session));
+
+  self->forget_id = 0;
+  if (self->contact == NULL || self->messages == NULL || !self->at_bottom || self->loading_older)
+    return G_SOURCE_REMOVE;
+  if (g_list_model_get_n_items (self->messages) > FORGET_ABOVE_PAGES * page) {
+    kith_conversations_forget_older (kith_session_get_conversations (self->session), self->contact,
+                                     KEEP_PAGES * page);
+    self->no_older = FALSE;
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_forget (KithChatView *self)
+{
+  guint page = kith_conversations_get_page_size (kith_session_get_conversations (self->session));
+
+  if (self->forget_id == 0 && self->at_bottom && self->messages != NULL &&
+      g_list_model_get_n_items (self->messages) > FORGET_ABOVE_PAGES * page)
+    self->forget_id = g_idle_add (forget_far_above, self);
+}
+
 static void
 on_messages_changed (KithChatView *self,
                      guint         position,
@@ -347,6 +383,7 @@ on_messages_changed (KithChatView *self,
   }
   update_empty (self);
   maybe_mark_read (self);
+  schedule_forget (self);
 }
 
 static void
@@ -752,6 +789,7 @@ kith_chat_view_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->load_cancellable);
   g_clear_handle_id (&self->day_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->forget_id, g_source_remove);
   if (self->contact_signals != NULL)
     g_signal_group_set_target (self->contact_signals, NULL);
   g_clear_object (&self->contact_signals);

@@ -368,6 +368,19 @@ test_chat_history (void)
   kith_test_settle (window);
   g_assert_true (at_bottom (adj));
 
+  /* Left open at the newest message, a long chat forgets what is far above:
+   * never more than four pages in memory, the newest in view. */
+  for (int i = 1; i <= 110; i++)
+    kithd_test_socket_send_printf (lee_socket,
+                                   "{\"type\": \"message.send\", \"id\": \"lee-burst-%d\", \"to\": %" G_GINT64_FORMAT ", \"body\": \"Burst %d\"}",
+                                   i, kim->id, i);
+  KITH_WAIT_FOR (kith_test_find (chat, kith_views_match_message_row, "Burst 110") != NULL);
+  kith_test_settle (window);
+  g_assert_true (at_bottom (adj));
+  g_assert_cmpuint (n_messages (session, "lee@example.com"), <=,
+                    4 * kith_conversations_get_page_size (kith_session_get_conversations (session)));
+  g_assert_null (kith_test_find (chat, kith_views_match_message_row, "Message number 21"));
+
   /* The chat left keeps its newest page only; the rest is in the store. */
   {
     KithConversations *conversations = kith_session_get_conversations (session);
@@ -379,7 +392,7 @@ test_chat_history (void)
     kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), NULL);
     g_assert_cmpuint (g_list_model_get_n_items (model), ==, kith_conversations_get_page_size (conversations));
     newest = g_list_model_get_item (model, g_list_model_get_n_items (model) - 1);
-    g_assert_cmpstr (kith_message_get_body (newest), ==, "And one more");
+    g_assert_cmpstr (kith_message_get_body (newest), ==, "Burst 110");
   }
 
   gtk_window_destroy (GTK_WINDOW (window));
