@@ -46,6 +46,7 @@ struct _KithChatView
   gboolean       focus_composer;   /* a chat was opened while unmapped */
   gboolean       no_older;
   guint          forget_id;       /* idle: the long-open chat drops what is far above */
+  guint          stick_tick_id;   /* the next frame lays the list out at its bottom again */
 
   /* day separators: "Today" becomes "Yesterday" at midnight */
   KithChatViewClock now_func;
@@ -386,6 +387,25 @@ on_messages_changed (KithChatView *self,
   schedule_forget (self);
 }
 
+/* The value set while the viewport is being allocated (notify::upper comes
+ * from its allocation) is not applied to the list until something else
+ * allocates it again: a new message stood one row short of the bottom.
+ * The frame after, the list is laid out again at the bottom. */
+static gboolean
+stick_to_bottom (GtkWidget     *widget,
+                 GdkFrameClock *clock,
+                 gpointer       user_data)
+{
+  KithChatView *self = KITH_CHAT_VIEW (widget);
+
+  self->stick_tick_id = 0;
+  if (self->at_bottom) {
+    scroll_to_bottom (self);
+    gtk_widget_queue_allocate (gtk_widget_get_parent (self->message_list));
+  }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_upper_changed (KithChatView *self)
 {
@@ -393,6 +413,8 @@ on_upper_changed (KithChatView *self)
 
   if (self->at_bottom) {
     scroll_to_bottom (self);
+    if (self->stick_tick_id == 0)
+      self->stick_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stick_to_bottom, NULL, NULL);
   } else if (self->keep_distance) {
     self->adjusting = TRUE;
     gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - self->distance);
@@ -790,6 +812,10 @@ kith_chat_view_dispose (GObject *object)
   g_cancellable_cancel (self->load_cancellable);
   g_clear_handle_id (&self->day_timeout_id, g_source_remove);
   g_clear_handle_id (&self->forget_id, g_source_remove);
+  if (self->stick_tick_id != 0) {
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->stick_tick_id);
+    self->stick_tick_id = 0;
+  }
   if (self->contact_signals != NULL)
     g_signal_group_set_target (self->contact_signals, NULL);
   g_clear_object (&self->contact_signals);

@@ -606,6 +606,65 @@ test_empty_states (void)
   kith_views_sign_out (session);
 }
 
+/* The newest message of a chat shown at its bottom is whole in view, each
+ * time one comes, long or short, while the window is drawn. */
+static void
+test_chat_newest_visible (void)
+{
+  g_autoptr (KithdTestUser) mo = NULL;
+  g_autoptr (KithdTestUser) ned = NULL;
+  g_autoptr (KithdTestSocket) ned_socket = NULL;
+  g_autoptr (KithSession) session = NULL;
+  GtkWidget *window;
+  GtkWidget *chat;
+  GtkWidget *scroller;
+
+  mo = kithd_test_server_sign_up (fx.server, "mo@example.com", KITH_VIEWS_PASSWORD, "Mo", "Farah");
+  ned = kithd_test_server_sign_up (fx.server, "ned@example.com", KITH_VIEWS_PASSWORD, "Ned", "Kelly");
+  kithd_test_server_make_contacts (fx.server, mo, ned);
+  ned_socket = kithd_test_socket_connect (fx.server, ned->token, 0);
+  session = kith_views_sign_in (&fx, fx.server, "mo@example.com");
+  KITH_WAIT_FOR (kith_views_has_contact (session, "ned@example.com", KITH_CONTACT_ACCEPTED));
+  window = kith_views_new_window (600, 400);
+  chat = kith_chat_view_new (session);
+  gtk_window_set_child (GTK_WINDOW (window), chat);
+  gtk_window_present (GTK_WINDOW (window));
+  kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), kith_session_find_contact_by_email (session, "ned@example.com"));
+  kith_test_settle (window);
+
+  for (int i = 1; i <= 12; i++) {
+    g_autofree char *body = i % 3 == 0
+      ? g_strdup_printf ("Long message %d: %s", i,
+                         "a line that wraps, and wraps again, because it goes on and on about "
+                         "nothing in particular until the row is three or four lines tall")
+      : g_strdup_printf ("Short %d", i);
+    GtkWidget *row;
+    graphene_rect_t bounds;
+    double view_height;
+
+    kithd_test_socket_send_printf (ned_socket,
+                                   "{\"type\": \"message.send\", \"id\": \"ned-%d\", \"to\": %" G_GINT64_FORMAT ", \"body\": \"%s\"}",
+                                   i, mo->id, body);
+    KITH_WAIT_FOR ((row = kith_test_find (chat, kith_views_match_message_row, body)) != NULL);
+    kith_test_settle (window);
+    /* The row, in its scrolled window's coordinates: all of it inside. */
+    scroller = gtk_widget_get_ancestor (row, GTK_TYPE_SCROLLED_WINDOW);
+    g_assert_nonnull (scroller);
+    g_assert_true (gtk_widget_compute_bounds (row, scroller, &bounds));
+    view_height = gtk_widget_get_height (scroller);
+    g_test_message ("%s: top %.1f bottom %.1f of %.1f (value %.1f upper %.1f page %.1f)", body,
+                    bounds.origin.y, bounds.origin.y + bounds.size.height, view_height,
+                    gtk_adjustment_get_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller))),
+                    gtk_adjustment_get_upper (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller))),
+                    gtk_adjustment_get_page_size (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller))));
+    g_assert_cmpfloat (bounds.origin.y, >=, 0);
+    g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, view_height + 0.5);
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  kith_views_sign_out (session);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -617,6 +676,7 @@ main (int   argc,
   g_test_add_func ("/views/chat/receive", test_chat_receive);
   g_test_add_func ("/views/chat/day-change", test_chat_day_change);
   g_test_add_func ("/views/chat/history", test_chat_history);
+  g_test_add_func ("/views/chat/newest-visible", test_chat_newest_visible);
   g_test_add_func ("/views/contacts/accept-request", test_accept_request);
   g_test_add_func ("/views/main/screenshot", test_main_screenshot);
   g_test_add_func ("/views/main/empty-states", test_empty_states);
