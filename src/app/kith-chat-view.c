@@ -47,6 +47,7 @@ struct _KithChatView
   gboolean       no_older;
   guint          forget_id;       /* idle: the long-open chat drops what is far above */
   guint          stick_tick_id;   /* the next frame lays the list out at its bottom again */
+  guint          new_count;       /* incoming messages that came while scrolled up */
 
   /* day separators: "Today" becomes "Yesterday" at midnight */
   KithChatViewClock now_func;
@@ -62,6 +63,9 @@ struct _KithChatView
   GtkWidget     *loading_revealer;
   GtkWidget     *loading_spinner;
   GtkWidget     *scroller;
+  GtkWidget     *new_messages_revealer;
+  GtkWidget     *new_messages_button;
+  GtkWidget     *jump_revealer;
   GtkWidget     *message_list;
   GtkWidget     *composer_box;
   GtkWidget     *composer;
@@ -336,6 +340,33 @@ update_header_func (GtkListBoxRow *row,
   gtk_list_box_row_set_header (row, header);
 }
 
+/* Scrolled up: "N new messages" once some came, else, a page or more above
+ * the newest, a button that jumps to it. */
+static void
+update_jump (KithChatView *self)
+{
+  GtkAdjustment *adj = get_vadjustment (self);
+  double below = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) -
+                 gtk_adjustment_get_value (adj);
+  gboolean up = self->messages != NULL && !self->at_bottom;
+
+  if (!up)
+    self->new_count = 0;
+  if (self->new_count > 0) {
+    /* Translators: a button over the chat while it is scrolled up */
+    g_autofree char *label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new message",
+                                                           "%u new messages", self->new_count),
+                                              self->new_count);
+
+    gtk_button_set_label (GTK_BUTTON (self->new_messages_button), label);
+  }
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->new_messages_revealer),
+                                 up && self->new_count > 0);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->jump_revealer),
+                                 up && self->new_count == 0 &&
+                                 below > gtk_adjustment_get_page_size (adj));
+}
+
 /* A long-open chat shown at its newest message keeps two pages: what is far
  * above comes back from the store when scrolled to (docs/service.md,
  * "Conversations that forget"). Not from inside items-changed: the list
@@ -382,9 +413,22 @@ on_messages_changed (KithChatView *self,
     self->keep_distance = TRUE;
     self->distance = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_value (adj);
   }
+  /* New ones at the end while scrolled up: counted, and the view stays
+   * where it is (it keeps its distance to the top, not to the bottom). */
+  if (!self->at_bottom && added > 0 && position + added == n) {
+    if (!self->loading_older)
+      self->keep_distance = FALSE;
+    for (guint i = position; i < n; i++) {
+      g_autoptr (KithMessage) message = g_list_model_get_item (model, i);
+
+      if (kith_message_get_direction (message) == KITH_MESSAGE_INCOMING)
+        self->new_count++;
+    }
+  }
   update_empty (self);
   maybe_mark_read (self);
   schedule_forget (self);
+  update_jump (self);
 }
 
 /* The value set while the viewport is being allocated (notify::upper comes
@@ -486,8 +530,22 @@ on_value_changed (KithChatView *self)
     return;
   self->keep_distance = FALSE;
   self->at_bottom = value >= bottom - BOTTOM_THRESHOLD;
+  update_jump (self);
   if (value < LOAD_OLDER_THRESHOLD && bottom > 0)
     load_older (self);
+}
+
+/* "N new messages" or the jump button: to the newest, and stay there. */
+static void
+on_jump_to_newest (KithChatView *self)
+{
+  self->at_bottom = TRUE;
+  self->keep_distance = FALSE;
+  scroll_to_bottom (self);
+  gtk_widget_queue_allocate (gtk_widget_get_parent (self->message_list));
+  update_jump (self);
+  maybe_mark_read (self);
+  gtk_widget_grab_focus (self->composer);
 }
 
 static void
@@ -527,7 +585,10 @@ show_contact (KithChatView *self)
   self->load_cancellable = g_cancellable_new ();
   self->loading_older = FALSE;
   self->no_older = FALSE;
+  self->new_count = 0;
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), FALSE);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->new_messages_revealer), FALSE);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->jump_revealer), FALSE);
   gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
 
   update_menu (self);
@@ -879,12 +940,16 @@ kith_chat_view_class_init (KithChatViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KithChatView, loading_revealer);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, new_messages_revealer);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, new_messages_button);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, jump_revealer);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, message_list);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, composer_box);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, composer);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, composer_placeholder);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_edge_overshot);
+  gtk_widget_class_bind_template_callback (widget_class, on_jump_to_newest);
   gtk_widget_class_bind_template_callback (widget_class, header_has_contact);
   gtk_widget_class_bind_template_callback (widget_class, header_dot_visible);
   gtk_widget_class_bind_template_callback (widget_class, header_dot_classes);

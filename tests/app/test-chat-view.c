@@ -286,6 +286,16 @@ newest_is (KithSession *session,
 }
 
 static gboolean
+revealed (GtkWidget  *chat,
+          const char *revealer_id)
+{
+  GtkWidget *revealer = kith_test_find_by_id (chat, revealer_id);
+
+  g_assert_nonnull (revealer);
+  return gtk_revealer_get_reveal_child (GTK_REVEALER (revealer));
+}
+
+static gboolean
 at_bottom (GtkAdjustment *adj)
 {
   return gtk_adjustment_get_value (adj) >=
@@ -305,6 +315,7 @@ test_chat_history (void)
   GtkWidget *window, *chat, *scroller, *first_row;
   GtkAdjustment *adj;
   graphene_rect_t before_bounds, after_bounds;
+  double value;
   guint n;
 
   kim = kithd_test_server_sign_up (fx.server, "kim@example.com", KITH_VIEWS_PASSWORD, "Kim", "Wilde");
@@ -357,6 +368,37 @@ test_chat_history (void)
   g_assert_true (gtk_widget_compute_bounds (first_row, kith_test_find_by_type (chat, GTK_TYPE_LIST_BOX), &after_bounds));
   after_bounds.origin.y -= gtk_adjustment_get_value (adj);
   g_assert_cmpfloat (ABS (after_bounds.origin.y - before_bounds.origin.y), <, 2);
+
+  /* Far above the newest, a button jumps back; a message that comes
+   * meanwhile does not move the view: "1 new message" says it, and takes
+   * the reader down to it. */
+  KITH_WAIT_FOR (revealed (chat, "jump_revealer"));
+  g_assert_false (revealed (chat, "new_messages_revealer"));
+  value = gtk_adjustment_get_value (adj);
+  kithd_test_socket_send_printf (lee_socket,
+                                 "{\"type\": \"message.send\", \"id\": \"lee-up\", \"to\": %" G_GINT64_FORMAT ", \"body\": \"While you were up\"}",
+                                 kim->id);
+  KITH_WAIT_FOR (revealed (chat, "new_messages_revealer"));
+  kith_test_settle (window);
+  g_assert_cmpfloat (ABS (gtk_adjustment_get_value (adj) - value), <, 1);
+  g_assert_false (at_bottom (adj));
+  g_assert_false (revealed (chat, "jump_revealer"));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (kith_test_find_by_id (chat, "new_messages_button"))),
+                   ==, "1 new message");
+  g_signal_emit_by_name (kith_test_find_by_id (chat, "new_messages_button"), "clicked");
+  kith_test_settle (window);
+  g_assert_true (at_bottom (adj));
+  g_assert_false (revealed (chat, "new_messages_revealer"));
+  g_assert_false (revealed (chat, "jump_revealer"));
+  {
+    GtkWidget *row = kith_test_find (chat, kith_views_match_message_row, "While you were up");
+    graphene_rect_t bounds;
+
+    g_assert_nonnull (row);
+    g_assert_true (gtk_widget_compute_bounds (row, scroller, &bounds));
+    g_assert_cmpfloat (bounds.origin.y, >=, 0);
+    g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (scroller) + 0.5);
+  }
 
   /* Back at the bottom, a new message keeps it there. */
   gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
