@@ -122,6 +122,25 @@ on_session_user (KithAccountPage *self)
   set_user (self, kith_session_get_user (self->session));
 }
 
+/* Ends a call of the account's (a name, the offline notification): TRUE
+ * when it worked. A failure shows as a toast and the rows go back to what
+ * the account says; a cancelled call (the page is going) does nothing. */
+static gboolean
+finish_account_call (KithAccountPage *self,
+                     GObject         *source,
+                     GAsyncResult    *result)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (kith_account_calls_finish (KITH_ACCOUNT_CALLS (source), result, &error))
+    return TRUE;
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    show_toast (self, error->message);
+    sync_user (self);
+  }
+  return FALSE;
+}
+
 /* ---- name ---- */
 
 static void
@@ -130,15 +149,9 @@ on_name_updated (GObject      *source,
                  gpointer      user_data)
 {
   g_autoptr (KithAccountPage) self = user_data;
-  g_autoptr (GError) error = NULL;
 
-  if (!kith_account_calls_finish (KITH_ACCOUNT_CALLS (source), result, &error)) {
-    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      return;
-    show_toast (self, error->message);
-    sync_user (self);
+  if (!finish_account_call (self, source, result))
     return;
-  }
   show_toast (self, _("Name changed"));
 }
 
@@ -186,16 +199,10 @@ on_notification_updated (GObject      *source,
   SwitchData *data = user_data;
   g_autoptr (KithAccountPage) self = data->self;
   gboolean enabled = data->enabled;
-  g_autoptr (GError) error = NULL;
 
   g_free (data);
-  if (!kith_account_calls_finish (KITH_ACCOUNT_CALLS (source), result, &error)) {
-    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      return;
-    show_toast (self, error->message);
-    sync_user (self);
+  if (!finish_account_call (self, source, result))
     return;
-  }
   self->syncing = TRUE;
   gtk_switch_set_state (GTK_SWITCH (self->notification_switch), enabled);
   self->syncing = FALSE;
@@ -244,27 +251,23 @@ get_window (KithAccountPage *self)
   return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
 }
 
+/* account.change-password and account.delete: the dialog, over the
+ * window; the page hears when it is done ("changed", "deleted"). */
 static void
-account_change_password_action (GtkWidget  *widget,
-                                const char *action_name,
-                                GVariant   *parameter)
-{
-  KithAccountPage *self = KITH_ACCOUNT_PAGE (widget);
-  GtkWidget *dialog = kith_change_password_dialog_new (get_window (self), self->session);
-
-  g_signal_connect_object (dialog, "changed", G_CALLBACK (on_password_changed), self, G_CONNECT_SWAPPED);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-account_delete_action (GtkWidget  *widget,
+account_dialog_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
 {
   KithAccountPage *self = KITH_ACCOUNT_PAGE (widget);
-  GtkWidget *dialog = kith_delete_account_dialog_new (get_window (self), self->session);
+  GtkWidget *dialog;
 
-  g_signal_connect_object (dialog, "deleted", G_CALLBACK (on_account_deleted), self, G_CONNECT_SWAPPED);
+  if (g_str_equal (action_name, "account.change-password")) {
+    dialog = kith_change_password_dialog_new (get_window (self), self->session);
+    g_signal_connect_object (dialog, "changed", G_CALLBACK (on_password_changed), self, G_CONNECT_SWAPPED);
+  } else {
+    dialog = kith_delete_account_dialog_new (get_window (self), self->session);
+    g_signal_connect_object (dialog, "deleted", G_CALLBACK (on_account_deleted), self, G_CONNECT_SWAPPED);
+  }
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -396,8 +399,8 @@ kith_account_page_class_init (KithAccountPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_notification_state_set);
 
   gtk_widget_class_install_action (widget_class, "account.done", NULL, account_done_action);
-  gtk_widget_class_install_action (widget_class, "account.change-password", NULL, account_change_password_action);
-  gtk_widget_class_install_action (widget_class, "account.delete", NULL, account_delete_action);
+  gtk_widget_class_install_action (widget_class, "account.change-password", NULL, account_dialog_action);
+  gtk_widget_class_install_action (widget_class, "account.delete", NULL, account_dialog_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "account.done", NULL);
 
   gtk_widget_class_set_css_name (widget_class, "kithaccountpage");

@@ -9,6 +9,7 @@
 
 #include "kith-add-contact-dialog.h"
 #include "kith-error.h"
+#include "kith-error-label.h"
 #include "kith-text-rules.h"
 
 struct _KithAddContactDialog
@@ -56,12 +57,8 @@ static void
 set_error (KithAddContactDialog *self,
            const char           *message)
 {
-  gtk_label_set_label (GTK_LABEL (self->error_label), message);
-  gtk_widget_set_visible (self->error_label, TRUE);
+  kith_error_label_show (self->error_label, self->entry, message);
   gtk_widget_add_css_class (self->entry, "error");
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (self->entry),
-                                  GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, self->error_label, NULL,
-                                  -1);
   gtk_widget_grab_focus (self->entry);
 }
 

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "kith-error.h"
+#include "kith-error-label.h"
 #include "kith-change-password-dialog.h"
 #include "kith-password-checklist.h"
 
@@ -90,12 +91,8 @@ show_error (KithChangePasswordDialog *self,
             GtkWidget                *row,
             const char               *message)
 {
-  gtk_label_set_label (GTK_LABEL (self->error_label), message);
-  gtk_widget_set_visible (self->error_label, TRUE);
+  kith_error_label_show (self->error_label, row, message);
   gtk_widget_add_css_class (row, "error");
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (row),
-                                  GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, self->error_label, NULL,
-                                  -1);
   gtk_widget_grab_focus (row);
 }
 

@@ -43,25 +43,33 @@ contact_request_free (ContactRequest *request)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ContactRequest, contact_request_free)
 
+/* Ends a contact-list call: TRUE when it worked; else its error (not a
+ * cancellation) shows as a toast on @widget. */
 static gboolean
-is_cancelled (GError *error)
+finish_call (GObject      *source,
+             GAsyncResult *result,
+             GtkWidget    *widget)
 {
-  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_autoptr (GError) error = NULL;
+
+  if (kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error))
+    return TRUE;
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    kith_toast_show (widget, error->message);
+  return FALSE;
 }
 
 /* Ends a contact-list call that says nothing when it works (accepting,
- * declining, asking again): an error shows as a toast. @user_data is a
- * reference to the widget that asked. */
+ * declining, asking again). @user_data is a reference to the widget that
+ * asked. */
 static void
 on_answered (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
   g_autoptr (GtkWidget) widget = user_data;
-  g_autoptr (GError) error = NULL;
 
-  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error) && !is_cancelled (error))
-    kith_toast_show (widget, error->message);
+  finish_call (source, result, widget);
 }
 
 /* ---- removing ---- */
@@ -72,14 +80,10 @@ on_removed (GObject      *source,
             gpointer      user_data)
 {
   g_autoptr (ContactRequest) request = user_data;
-  g_autoptr (GError) error = NULL;
   g_autofree char *title = NULL;
 
-  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error)) {
-    if (!is_cancelled (error))
-      kith_toast_show (request->widget, error->message);
+  if (!finish_call (source, result, request->widget))
     return;
-  }
   /* Translators: a toast; %s is the contact's name */
   title = g_strdup_printf (_("%s was removed from your contacts"), request->name);
   kith_toast_show (request->widget, title);
@@ -119,16 +123,12 @@ on_withdrawn (GObject      *source,
               gpointer      user_data)
 {
   g_autoptr (ContactRequest) request = user_data;
-  g_autoptr (GError) error = NULL;
   g_autofree char *title = NULL;
   GtkWidget *widget = request->widget;
   AdwToast *toast;
 
-  if (!kith_contact_list_finish (KITH_CONTACT_LIST (source), result, &error)) {
-    if (!is_cancelled (error))
-      kith_toast_show (widget, error->message);
+  if (!finish_call (source, result, widget))
     return;
-  }
   /* Translators: a toast with an Undo button; %s is the person's name */
   title = g_strdup_printf (_("Request to %s withdrawn"), request->name);
   toast = adw_toast_new (title);

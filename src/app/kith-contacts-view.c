@@ -357,6 +357,20 @@ popup_context_menu (KithContactsView *self,
   gtk_popover_popup (GTK_POPOVER (self->context_menu));
 }
 
+/* A right click or a long press on a row (@gesture's widget): the
+ * gesture is claimed and the row's context menu opens at (@x, @y). */
+static void
+popup_for_gesture (KithContactsView *self,
+                   GtkGesture       *gesture,
+                   double            x,
+                   double            y)
+{
+  GtkWidget *row = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+
+  gtk_gesture_set_state (gesture, GTK_EVENT_SEQUENCE_CLAIMED);
+  popup_context_menu (self, KITH_CONTACT_ROW (row), x, y);
+}
+
 static void
 on_row_pressed (GtkGestureClick  *gesture,
                 int               n_press,
@@ -364,10 +378,7 @@ on_row_pressed (GtkGestureClick  *gesture,
                 double            y,
                 KithContactsView *self)
 {
-  GtkWidget *row = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
-
-  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-  popup_context_menu (self, KITH_CONTACT_ROW (row), x, y);
+  popup_for_gesture (self, GTK_GESTURE (gesture), x, y);
 }
 
 static void
@@ -376,10 +387,7 @@ on_row_long_pressed (GtkGestureLongPress *gesture,
                      double               y,
                      KithContactsView    *self)
 {
-  GtkWidget *row = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
-
-  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-  popup_context_menu (self, KITH_CONTACT_ROW (row), x, y);
+  popup_for_gesture (self, GTK_GESTURE (gesture), x, y);
 }
 
 /* ---- the list ---- */
@@ -565,45 +573,29 @@ contacts_add_action (GtkWidget  *widget,
   kith_contacts_view_add_contact (KITH_CONTACTS_VIEW (widget));
 }
 
-/* contacts.accept and contacts.decline, on the request row's buttons. */
+/* The actions on one contact, its id as target: contacts.accept and
+ * contacts.decline (a request row's buttons), contacts.remove-contact and
+ * contacts.withdraw-request (the context menu). A contact gone meanwhile
+ * is left alone. */
 static void
-contacts_answer_action (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *parameter)
+contacts_contact_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
 {
   KithContactsView *self = KITH_CONTACTS_VIEW (widget);
   KithContact *contact = kith_session_find_contact (self->session, g_variant_get_int64 (parameter));
 
   if (contact == NULL)
     return;
-  kith_contact_actions_answer (widget, self->session, contact,
-                               g_str_equal (action_name, "contacts.accept"), self->cancellable);
-}
-
-static void
-contacts_remove_contact_action (GtkWidget  *widget,
-                                const char *action_name,
-                                GVariant   *parameter)
-{
-  KithContactsView *self = KITH_CONTACTS_VIEW (widget);
-  KithContact *contact = kith_session_find_contact (self->session, g_variant_get_int64 (parameter));
-
-  if (contact == NULL || kith_contact_get_state (contact) != KITH_CONTACT_ACCEPTED)
-    return;
-  kith_contact_actions_confirm_remove (widget, self->session, contact);
-}
-
-static void
-contacts_withdraw_request_action (GtkWidget  *widget,
-                                  const char *action_name,
-                                  GVariant   *parameter)
-{
-  KithContactsView *self = KITH_CONTACTS_VIEW (widget);
-  KithContact *contact = kith_session_find_contact (self->session, g_variant_get_int64 (parameter));
-
-  if (contact == NULL)
-    return;
-  kith_contact_actions_withdraw (widget, self->session, contact);
+  if (g_str_equal (action_name, "contacts.remove-contact")) {
+    if (kith_contact_get_state (contact) == KITH_CONTACT_ACCEPTED)
+      kith_contact_actions_confirm_remove (widget, self->session, contact);
+  } else if (g_str_equal (action_name, "contacts.withdraw-request")) {
+    kith_contact_actions_withdraw (widget, self->session, contact);
+  } else {
+    kith_contact_actions_answer (widget, self->session, contact,
+                                 g_str_equal (action_name, "contacts.accept"), self->cancellable);
+  }
 }
 
 /* Menu or Shift+F10: the context menu of the row with the keyboard focus. */
@@ -775,12 +767,10 @@ kith_contacts_view_class_init (KithContactsViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_list_activate);
 
   gtk_widget_class_install_action (widget_class, "contacts.add", NULL, contacts_add_action);
-  gtk_widget_class_install_action (widget_class, "contacts.accept", "x", contacts_answer_action);
-  gtk_widget_class_install_action (widget_class, "contacts.decline", "x", contacts_answer_action);
-  gtk_widget_class_install_action (widget_class, "contacts.remove-contact", "x",
-                                   contacts_remove_contact_action);
-  gtk_widget_class_install_action (widget_class, "contacts.withdraw-request", "x",
-                                   contacts_withdraw_request_action);
+  gtk_widget_class_install_action (widget_class, "contacts.accept", "x", contacts_contact_action);
+  gtk_widget_class_install_action (widget_class, "contacts.decline", "x", contacts_contact_action);
+  gtk_widget_class_install_action (widget_class, "contacts.remove-contact", "x", contacts_contact_action);
+  gtk_widget_class_install_action (widget_class, "contacts.withdraw-request", "x", contacts_contact_action);
   gtk_widget_class_install_action (widget_class, "contacts.context-menu", NULL,
                                    contacts_context_menu_action);
 

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "kith-error.h"
+#include "kith-error-label.h"
 #include "kith-delete-account-dialog.h"
 
 struct _KithDeleteAccountDialog
@@ -72,11 +73,7 @@ static void
 show_error (KithDeleteAccountDialog *self,
             const char              *message)
 {
-  gtk_label_set_label (GTK_LABEL (self->error_label), message);
-  gtk_widget_set_visible (self->error_label, TRUE);
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (self->email_entry),
-                                  GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, self->error_label, NULL,
-                                  -1);
+  kith_error_label_show (self->error_label, self->email_entry, message);
 }
 
 static void
