@@ -48,11 +48,6 @@ struct _KithChatView
   guint          forget_id;       /* idle: the long-open chat drops what is far above */
   guint          stick_tick_id;   /* the next frame lays the list out at its bottom again */
   guint          new_count;       /* incoming messages that came while scrolled up */
-  GHashTable    *positions;       /* gint64 contact id -> Position of a chat left scrolled up */
-  char          *restore_id;      /* the message to bring back where it was, once laid out */
-  double         restore_offset;
-  guint          restore_tick_id;
-  guint          restore_frames;
 
   /* day separators: "Today" becomes "Yesterday" at midnight */
   KithChatViewClock now_func;
@@ -573,121 +568,6 @@ update_none (KithChatView *self)
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), no_contacts ? "no-contacts" : "none");
 }
 
-/* ---- where each chat was left ---- */
-
-/* A chat left scrolled up: the message at the top of the view and how far
- * it stood below the top (by message, not pixels: rows come and go). A chat
- * left at its newest opens there again. */
-typedef struct {
-  char   *id;
-  double  offset;
-} Position;
-
-static void
-position_free (gpointer data)
-{
-  Position *position = data;
-
-  g_free (position->id);
-  g_free (position);
-}
-
-static void
-save_position (KithChatView *self)
-{
-  GtkAdjustment *adj = get_vadjustment (self);
-  GtkListBoxRow *row;
-  graphene_point_t top;
-  Position *position;
-  gint64 key = kith_contact_get_id (self->contact);
-
-  g_hash_table_remove (self->positions, &key);
-  if (self->at_bottom || self->messages == NULL)
-    return;
-  row = gtk_list_box_get_row_at_y (GTK_LIST_BOX (self->message_list),
-                                   (int) gtk_adjustment_get_value (adj));
-  if (row == NULL || !KITH_IS_MESSAGE_ROW (row) ||
-      !gtk_widget_compute_point (GTK_WIDGET (row), self->message_list, &GRAPHENE_POINT_INIT (0, 0), &top))
-    return;
-  position = g_new0 (Position, 1);
-  position->id = g_strdup (kith_message_get_id (kith_message_row_get_message (KITH_MESSAGE_ROW (row))));
-  position->offset = top.y - gtk_adjustment_get_value (adj);
-  g_hash_table_insert (self->positions, g_memdup2 (&key, sizeof key), position);
-}
-
-/* Once the rows are laid out: the remembered message where it stood. */
-static gboolean
-restore_position (GtkWidget     *widget,
-                  GdkFrameClock *clock,
-                  gpointer       user_data)
-{
-  KithChatView *self = KITH_CHAT_VIEW (widget);
-  GtkAdjustment *adj = get_vadjustment (self);
-  guint n = self->messages != NULL ? g_list_model_get_n_items (self->messages) : 0;
-  GtkListBoxRow *row = NULL;
-  graphene_point_t top;
-
-  for (guint i = n; i > 0 && row == NULL; i--) {
-    g_autoptr (KithMessage) message = g_list_model_get_item (self->messages, i - 1);
-
-    if (g_strcmp0 (kith_message_get_id (message), self->restore_id) == 0)
-      row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->message_list), i - 1);
-  }
-  if (row == NULL || self->at_bottom) {
-    self->restore_tick_id = 0;
-    g_clear_pointer (&self->restore_id, g_free);
-    return G_SOURCE_REMOVE;
-  }
-  /* Not laid out yet: the next frame. */
-  if ((gtk_widget_get_height (GTK_WIDGET (row)) == 0 ||
-       gtk_adjustment_get_upper (adj) <= gtk_adjustment_get_page_size (adj)) &&
-      ++self->restore_frames < 10)
-    return G_SOURCE_CONTINUE;
-  if (gtk_widget_compute_point (GTK_WIDGET (row), self->message_list, &GRAPHENE_POINT_INIT (0, 0), &top))
-    gtk_adjustment_set_value (adj, top.y - self->restore_offset);
-  self->restore_tick_id = 0;
-  g_clear_pointer (&self->restore_id, g_free);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-cancel_restore (KithChatView *self)
-{
-  if (self->restore_tick_id != 0)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->restore_tick_id);
-  self->restore_tick_id = 0;
-  g_clear_pointer (&self->restore_id, g_free);
-}
-
-/* Opens where the chat was left, if its message is still loaded (a chat
- * left keeps its newest page: further up, it opens at its newest). */
-static void
-schedule_restore (KithChatView *self)
-{
-  gint64 key = kith_contact_get_id (self->contact);
-  Position *position = g_hash_table_lookup (self->positions, &key);
-  guint n = g_list_model_get_n_items (self->messages);
-
-  cancel_restore (self);
-  if (position == NULL)
-    return;
-  /* Once: the chat is shown again, the place is the view's to keep. */
-  for (guint i = 0; i < n; i++) {
-    g_autoptr (KithMessage) message = g_list_model_get_item (self->messages, i);
-
-    if (g_strcmp0 (kith_message_get_id (message), position->id) == 0) {
-      self->at_bottom = FALSE;
-      self->restore_id = g_strdup (position->id);
-      self->restore_offset = position->offset;
-      self->restore_frames = 0;
-      self->restore_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), restore_position,
-                                                            NULL, NULL);
-      break;
-    }
-  }
-  g_hash_table_remove (self->positions, &key);
-}
-
 static void
 show_contact (KithChatView *self)
 {
@@ -755,7 +635,6 @@ show_contact (KithChatView *self)
   update_empty (self);
   update_send_enabled (self);
   scroll_to_bottom (self);
-  schedule_restore (self);
   maybe_mark_read (self);
   /* The user chose this chat: let them type at once. Shown later (a folded
    * leaflet slides the chat in after this): on map. */
@@ -994,8 +873,6 @@ kith_chat_view_dispose (GObject *object)
   g_cancellable_cancel (self->load_cancellable);
   g_clear_handle_id (&self->day_timeout_id, g_source_remove);
   g_clear_handle_id (&self->forget_id, g_source_remove);
-  cancel_restore (self);
-  g_clear_pointer (&self->positions, g_hash_table_unref);
   if (self->stick_tick_id != 0) {
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->stick_tick_id);
     self->stick_tick_id = 0;
@@ -1093,8 +970,6 @@ kith_chat_view_init (KithChatView *self)
   GtkEventController *keys;
   GtkAdjustment *adj;
 
-  self->positions = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, position_free);
-
   self->cancellable = g_cancellable_new ();
   self->load_cancellable = g_cancellable_new ();
   self->at_bottom = TRUE;
@@ -1165,9 +1040,6 @@ kith_chat_view_set_contact (KithChatView *self,
     return;
 
   previous = self->contact != NULL ? g_object_ref (self->contact) : NULL;
-  if (previous != NULL)
-    save_position (self);
-  cancel_restore (self);
   g_set_object (&self->contact, contact);
   g_signal_group_set_target (self->contact_signals, contact);
   show_contact (self);

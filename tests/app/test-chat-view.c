@@ -703,36 +703,6 @@ test_chat_newest_visible (void)
     g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, view_height + 0.5);
   }
 
-  /* Left scrolled up, the chat opens where it was left: the message at
-   * the top of the view stands where it stood. */
-  {
-    GtkWidget *list = kith_test_find_by_type (chat, GTK_TYPE_LIST_BOX);
-    GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
-    GtkListBoxRow *top_row;
-    g_autofree char *top_body = NULL;
-    graphene_rect_t before, after;
-    GtkWidget *row;
-
-    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) - 150);
-    kith_test_settle (window);
-    g_assert_false (at_bottom (adj));
-    top_row = gtk_list_box_get_row_at_y (GTK_LIST_BOX (list), (int) gtk_adjustment_get_value (adj) + 1);
-    g_assert_true (KITH_IS_MESSAGE_ROW (top_row));
-    top_body = g_strdup (kith_message_get_body (kith_message_row_get_message (KITH_MESSAGE_ROW (top_row))));
-    g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (top_row), scroller, &before));
-
-    kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), NULL);
-    kith_test_settle (window);
-    kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), kith_session_find_contact_by_email (session, "ned@example.com"));
-    kith_test_settle (window);
-    row = kith_test_find (chat, kith_views_match_message_row, top_body);
-    g_assert_nonnull (row);
-    g_assert_true (gtk_widget_compute_bounds (row, scroller, &after));
-    g_test_message ("%s: at %.1f before, %.1f after", top_body, before.origin.y, after.origin.y);
-    g_assert_cmpfloat (ABS (after.origin.y - before.origin.y), <, 2);
-    g_assert_false (at_bottom (adj));
-  }
-
   gtk_window_destroy (GTK_WINDOW (window));
   kith_views_sign_out (session);
 }
