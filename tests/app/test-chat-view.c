@@ -210,14 +210,31 @@ set_fake_now (GDateTime *base)
   fake_set_at = g_get_monotonic_time ();
 }
 
+static gboolean
+match_row_of (GtkWidget     *widget,
+              gconstpointer  message)
+{
+  return KITH_IS_MESSAGE_ROW (widget) && kith_message_row_get_message (KITH_MESSAGE_ROW (widget)) == message;
+}
+
+/* The row of the first message of the open chat's list (asserted to be
+ * there: a short chat has all its rows). */
+static KithMessageRow *
+first_message_row (void)
+{
+  GtkWidget *list = kith_test_find_by_type (ui.chat_view, GTK_TYPE_LIST_VIEW);
+  g_autoptr (KithMessage) first = g_list_model_get_item (G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list))), 0);
+  GtkWidget *row = kith_test_find (list, match_row_of, first);
+
+  g_assert_nonnull (row);
+  return KITH_MESSAGE_ROW (row);
+}
+
 /* The first message's day separator. */
 static const char *
 first_day_separator (void)
 {
-  GtkWidget *list = kith_test_find_by_type (ui.chat_view, GTK_TYPE_LIST_BOX);
-  GtkWidget *header = gtk_list_box_row_get_header (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0));
-
-  return GTK_IS_LABEL (header) ? gtk_label_get_label (GTK_LABEL (header)) : NULL;
+  return kith_message_row_get_day (first_message_row ());
 }
 
 /* "Today" turns into "Yesterday" at midnight with the chat open, and a
@@ -225,8 +242,7 @@ first_day_separator (void)
 static void
 test_chat_day_change (void)
 {
-  GtkWidget *list = kith_test_find_by_type (ui.chat_view, GTK_TYPE_LIST_BOX);
-  KithMessageRow *first = KITH_MESSAGE_ROW (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0));
+  KithMessageRow *first = first_message_row ();
   g_autoptr (GDateTime) sent = g_date_time_to_local (kith_message_get_sent_at (kith_message_row_get_message (first)));
   g_autoptr (GDateTime) day = g_date_time_new_local (g_date_time_get_year (sent), g_date_time_get_month (sent),
                                                      g_date_time_get_day_of_month (sent), 0, 0, 0);
@@ -348,25 +364,33 @@ test_chat_history (void)
   KITH_WAIT_FOR (kith_test_find (chat, kith_views_match_message_row, "Message number 120") != NULL);
   kith_test_settle (window);
 
-  scroller = gtk_widget_get_ancestor (kith_test_find_by_type (chat, GTK_TYPE_LIST_BOX), GTK_TYPE_SCROLLED_WINDOW);
+  scroller = gtk_widget_get_ancestor (kith_test_find_by_type (chat, GTK_TYPE_LIST_VIEW), GTK_TYPE_SCROLLED_WINDOW);
   adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
   n = n_messages (session, "lee@example.com");
   g_assert_cmpuint (n, <, 120);
   g_assert_true (at_bottom (adj));
 
-  /* To the top: older ones come in above, the oldest shown stays put. */
-  first_row = kith_test_find (chat, kith_views_match_message_row, "Message number 71");
+  /* To the top: older ones come in above, what was on screen stays put.
+   * The list view lays out only the rows in view: first just below where
+   * loading starts, where a row near the top is whole in view; its place
+   * in the list is where it shows plus the scroll offset. */
+  g_assert_nonnull (kith_test_find (chat, kith_views_match_message_row, "Message number 71"));
+  gtk_adjustment_set_value (adj, 250);
+  kith_test_settle (window);
+  g_assert_cmpuint (n_messages (session, "lee@example.com"), ==, n);
+  first_row = kith_test_find (chat, kith_views_match_message_row, "Message number 76");
   g_assert_nonnull (first_row);
+  g_assert_true (gtk_widget_compute_bounds (first_row, scroller, &before_bounds));
+  before_bounds.origin.y += gtk_adjustment_get_value (adj);
   gtk_adjustment_set_value (adj, 0);
-  /* Where it is on screen: its place in the list minus the scroll offset. */
-  g_assert_true (gtk_widget_compute_bounds (first_row, kith_test_find_by_type (chat, GTK_TYPE_LIST_BOX), &before_bounds));
   before_bounds.origin.y -= gtk_adjustment_get_value (adj);
   KITH_WAIT_FOR (n_messages (session, "lee@example.com") > n);
   KITH_WAIT_FOR (kith_test_find (chat, kith_views_match_message_row, "Message number 21") != NULL);
   kith_test_settle (window);
   g_assert_cmpfloat (gtk_adjustment_get_value (adj), >, 0);
-  g_assert_true (gtk_widget_compute_bounds (first_row, kith_test_find_by_type (chat, GTK_TYPE_LIST_BOX), &after_bounds));
-  after_bounds.origin.y -= gtk_adjustment_get_value (adj);
+  first_row = kith_test_find (chat, kith_views_match_message_row, "Message number 76");
+  g_assert_nonnull (first_row);
+  g_assert_true (gtk_widget_compute_bounds (first_row, scroller, &after_bounds));
   g_assert_cmpfloat (ABS (after_bounds.origin.y - before_bounds.origin.y), <, 2);
 
   /* Far above the newest, a button jumps back; a message that comes
