@@ -36,6 +36,9 @@ struct _KithChatView
   GHashTable    *positions;       /* contact id → id of the message at the top */
   char          *restore_id;      /* the message to scroll to, once it is loaded */
   guint          restore_loads;   /* older pages loaded to find it */
+  gboolean       rows_placed;     /* the list was laid out since its model was set */
+  gboolean       restore_laid_out; /* restore_tick () has let a frame lay the list out */
+  gboolean       stick_waited;    /* stick_to_bottom () has, for a new model */
   GCancellable  *load_cancellable;
   GCancellable  *cancellable;
   GtkWindow     *window;          /* watched for is-active while mapped */
@@ -98,19 +101,36 @@ get_vadjustment (KithChatView *self)
 }
 
 /* The newest message at the bottom of the view. The list view places its
- * rows from the row it is anchored to: the last one, aligned to the bottom
- * (GTK 4.8 ignores a value set while it configures the adjustment, as in
- * notify::upper; the anchor stays). */
+ * rows from the row it is anchored to, which it takes from the value when
+ * the value changes: at the bottom, the last row, aligned to the bottom.
+ * GTK 4.8 does not hear a value set while it configures the adjustment
+ * (as in notify::upper), so the value is moved even if it is already at
+ * the bottom (stick_to_bottom () does it again the next frame). */
+static gboolean stick_to_bottom (GtkWidget     *widget,
+                                 GdkFrameClock *clock,
+                                 gpointer       user_data);
+
 static void
 scroll_to_bottom (KithChatView *self)
 {
   GtkAdjustment *adj = get_vadjustment (self);
+  double bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
   guint n = self->messages != NULL ? g_list_model_get_n_items (self->messages) : 0;
 
+  /* A model the list has not laid out yet: the adjustment is still the
+   * last one's (a value past the new rows warns). Anchored to the last
+   * row if the list can, and at the bottom once it has laid them out. */
+  if (!self->rows_placed) {
+    if (n > 0)
+      gtk_widget_activate_action (self->message_list, "list.scroll-to-item", "u", n - 1);
+    if (self->stick_tick_id == 0)
+      self->stick_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stick_to_bottom, NULL, NULL);
+    return;
+  }
   self->adjusting = TRUE;
-  if (n > 0)
-    gtk_widget_activate_action (self->message_list, "list.scroll-to-item", "u", n - 1);
-  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  if (bottom > 0 && gtk_adjustment_get_value (adj) >= bottom)
+    gtk_adjustment_set_value (adj, bottom - 1);
+  gtk_adjustment_set_value (adj, bottom);
   self->adjusting = FALSE;
 }
 
@@ -492,6 +512,9 @@ on_messages_changed (KithChatView *self,
                                                              NULL, NULL);
 }
 
+static void restore_position (KithChatView *self);
+static void restore_later    (KithChatView *self);
+
 /* The value set while the viewport is being allocated (notify::upper comes
  * from its allocation) is not applied to the list until something else
  * allocates it again: a new message stood one row short of the bottom.
@@ -503,6 +526,13 @@ stick_to_bottom (GtkWidget     *widget,
 {
   KithChatView *self = KITH_CHAT_VIEW (widget);
 
+  /* A new model: a frame to lay its rows out first (ticks come before a
+   * frame's layout). */
+  if (!self->rows_placed && !self->stick_waited) {
+    self->stick_waited = TRUE;
+    return G_SOURCE_CONTINUE;
+  }
+  self->rows_placed = TRUE;
   self->stick_tick_id = 0;
   if (self->at_bottom) {
     scroll_to_bottom (self);
@@ -514,14 +544,15 @@ stick_to_bottom (GtkWidget     *widget,
 static void
 on_upper_changed (KithChatView *self)
 {
+  self->rows_placed = TRUE;
+  if (self->restore_id != NULL && !self->loading_older && self->restore_tick_id == 0)
+    restore_later (self);
   if (self->at_bottom) {
     scroll_to_bottom (self);
     if (self->stick_tick_id == 0)
       self->stick_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stick_to_bottom, NULL, NULL);
   }
 }
-
-static void restore_position (KithChatView *self);
 
 static void
 on_older_loaded (GObject      *source,
@@ -630,8 +661,9 @@ find_message (GListModel *model,
   return GTK_INVALID_LIST_POSITION;
 }
 
-/* The frame after: the list has laid its rows out, so it knows where the
- * message is and puts it at the top. */
+/* Two frames on (ticks come before a frame's layout): the list has laid
+ * its rows out, so it knows where the message is and puts it at the top
+ * (asked earlier, GTK 4.8 warns and does nothing). */
 static gboolean
 restore_tick (GtkWidget     *widget,
               GdkFrameClock *clock,
@@ -640,6 +672,10 @@ restore_tick (GtkWidget     *widget,
   KithChatView *self = KITH_CHAT_VIEW (widget);
   guint position;
 
+  if (!self->restore_laid_out && self->restore_id != NULL && self->messages != NULL) {
+    self->restore_laid_out = TRUE;
+    return G_SOURCE_CONTINUE;
+  }
   self->restore_tick_id = 0;
   if (self->restore_id == NULL || self->messages == NULL)
     return G_SOURCE_REMOVE;
@@ -655,16 +691,21 @@ restore_tick (GtkWidget     *widget,
  * pages until it is there (a closed chat keeps its newest page only);
  * not found, the chat opens at its newest message. */
 static void
+restore_later (KithChatView *self)
+{
+  self->restore_laid_out = FALSE;
+  self->restore_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), restore_tick, NULL, NULL);
+}
+
+static void
 restore_position (KithChatView *self)
 {
   if (self->messages == NULL || self->loading_older)
     return;
   if (find_message (self->messages, self->restore_id) != GTK_INVALID_LIST_POSITION) {
     self->at_bottom = FALSE;
-    gtk_widget_activate_action (self->message_list, "list.scroll-to-item", "u",
-                                find_message (self->messages, self->restore_id));
-    if (self->restore_tick_id == 0)
-      self->restore_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), restore_tick, NULL, NULL);
+    if (self->rows_placed && self->restore_tick_id == 0)
+      restore_later (self);
     return;
   }
   if (self->no_older || self->restore_loads >= RESTORE_MAX_PAGES) {
@@ -806,6 +847,8 @@ show_contact (KithChatView *self)
     g_autoptr (GtkNoSelection) selection = gtk_no_selection_new (g_object_ref (self->messages));
 
     gtk_list_view_set_model (GTK_LIST_VIEW (self->message_list), GTK_SELECTION_MODEL (selection));
+    self->rows_placed = FALSE;
+    self->stick_waited = FALSE;
   }
   /* After the list's own handler: it has taken the change in. */
   g_signal_connect_object (self->messages, "items-changed", G_CALLBACK (on_messages_changed),
