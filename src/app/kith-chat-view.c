@@ -20,6 +20,9 @@
  * it keeps KEEP_PAGES. */
 #define FORGET_ABOVE_PAGES 4
 #define KEEP_PAGES 2
+/* Coming back to a chat left scrolled up: at most this many older pages are
+ * loaded to find the message it showed at the top. */
+#define RESTORE_MAX_PAGES 4
 
 struct _KithChatView
 {
@@ -28,6 +31,14 @@ struct _KithChatView
   KithSession   *session;
   KithContact   *contact;
   GListModel    *messages;
+  gint64         messages_contact_id; /* whose conversation messages is */
+  GHashTable    *bound_items;     /* the GtkListItems bound to a message now */
+  GHashTable    *positions;       /* contact id → id of the message at the top */
+  char          *restore_id;      /* the message to scroll to, once it is loaded */
+  guint          restore_loads;   /* older pages loaded to find it */
+  gboolean       rows_placed;     /* the list was laid out since its model was set */
+  gboolean       restore_laid_out; /* restore_tick () has let a frame lay the list out */
+  gboolean       stick_waited;    /* stick_to_bottom () has, for a new model */
   GCancellable  *load_cancellable;
   GCancellable  *cancellable;
   GtkWindow     *window;          /* watched for is-active while mapped */
@@ -39,14 +50,14 @@ struct _KithChatView
   gboolean       at_bottom;
   double         last_upper;
   double         last_page_size;
-  gboolean       keep_distance;   /* keep the distance to the bottom (older loaded above) */
-  double         distance;
   gboolean       adjusting;
   gboolean       loading_older;
   gboolean       focus_composer;   /* a chat was opened while unmapped */
   gboolean       no_older;
   guint          forget_id;       /* idle: the long-open chat drops what is far above */
   guint          stick_tick_id;   /* the next frame lays the list out at its bottom again */
+  guint          separators_tick_id; /* the next frame redoes the bound rows' day separators */
+  guint          restore_tick_id; /* the next frame scrolls to restore_id */
   guint          new_count;       /* incoming messages that came while scrolled up */
 
   /* day separators: "Today" becomes "Yesterday" at midnight */
@@ -89,13 +100,37 @@ get_vadjustment (KithChatView *self)
   return gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
 }
 
+/* The newest message at the bottom of the view. The list view places its
+ * rows from the row it is anchored to, which it takes from the value when
+ * the value changes: at the bottom, the last row, aligned to the bottom.
+ * GTK 4.8 does not hear a value set while it configures the adjustment
+ * (as in notify::upper), so the value is moved even if it is already at
+ * the bottom (stick_to_bottom () does it again the next frame). */
+static gboolean stick_to_bottom (GtkWidget     *widget,
+                                 GdkFrameClock *clock,
+                                 gpointer       user_data);
+
 static void
 scroll_to_bottom (KithChatView *self)
 {
   GtkAdjustment *adj = get_vadjustment (self);
+  double bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+  guint n = self->messages != NULL ? g_list_model_get_n_items (self->messages) : 0;
 
+  /* A model the list has not laid out yet: the adjustment is still the
+   * last one's (a value past the new rows warns). Anchored to the last
+   * row if the list can, and at the bottom once it has laid them out. */
+  if (!self->rows_placed) {
+    if (n > 0)
+      gtk_widget_activate_action (self->message_list, "list.scroll-to-item", "u", n - 1);
+    if (self->stick_tick_id == 0)
+      self->stick_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stick_to_bottom, NULL, NULL);
+    return;
+  }
   self->adjusting = TRUE;
-  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  if (bottom > 0 && gtk_adjustment_get_value (adj) >= bottom)
+    gtk_adjustment_set_value (adj, bottom - 1);
+  gtk_adjustment_set_value (adj, bottom);
   self->adjusting = FALSE;
 }
 
@@ -225,16 +260,6 @@ update_send_enabled (KithChatView *self)
   update_placeholder (self);
 }
 
-static GtkWidget *
-create_message_row (gpointer item,
-                    gpointer user_data)
-{
-  KithChatView *self = user_data;
-
-  return kith_message_row_new (KITH_MESSAGE (item),
-                               self->contact ? kith_contact_get_display_name (self->contact) : NULL);
-}
-
 static GDateTime *
 now_local (KithChatView *self)
 {
@@ -252,6 +277,7 @@ julian_day (GDateTime *time)
 }
 
 static void schedule_day_change (KithChatView *self);
+static void refresh_separators  (KithChatView *self);
 
 /* A new day: the separators say "Today", "Yesterday" and weekdays anew. */
 static void
@@ -260,7 +286,7 @@ refresh_days (KithChatView *self)
   g_autoptr (GDateTime) now = now_local (self);
 
   self->headers_day = julian_day (now);
-  gtk_list_box_invalidate_headers (GTK_LIST_BOX (self->message_list));
+  refresh_separators (self);
 }
 
 static gboolean
@@ -303,41 +329,100 @@ check_day (KithChatView *self)
   schedule_day_change (self);
 }
 
-static void
-update_header_func (GtkListBoxRow *row,
-                    GtkListBoxRow *before,
-                    gpointer       user_data)
+static gboolean
+same_day (GDateTime *a,
+          GDateTime *b)
 {
-  KithChatView *self = user_data;
+  return g_date_time_get_year (a) == g_date_time_get_year (b) &&
+         g_date_time_get_day_of_year (a) == g_date_time_get_day_of_year (b);
+}
+
+/* The row draws the day separator above its message when the message
+ * before it in the model is of another day (or there is none). */
+static void
+update_separator (KithChatView *self,
+                  GtkListItem  *item)
+{
+  KithMessageRow *row = KITH_MESSAGE_ROW (gtk_list_item_get_child (item));
+  KithMessage *message = gtk_list_item_get_item (item);
+  guint position = gtk_list_item_get_position (item);
+  g_autoptr (KithMessage) before = NULL;
   g_autoptr (GDateTime) now = NULL;
-  GDateTime *day = kith_message_get_sent_at (kith_message_row_get_message (KITH_MESSAGE_ROW (row)));
-  GDateTime *prev = NULL;
-  GtkWidget *header;
   g_autofree char *text = NULL;
+  GDateTime *day;
 
-  if (before != NULL)
-    prev = kith_message_get_sent_at (kith_message_row_get_message (KITH_MESSAGE_ROW (before)));
-
+  if (message == NULL || self->messages == NULL)
+    return;
+  day = kith_message_get_sent_at (message);
+  if (position != GTK_INVALID_LIST_POSITION && position > 0)
+    before = g_list_model_get_item (self->messages, position - 1);
   if (day == NULL ||
-      (prev != NULL &&
-       g_date_time_get_year (prev) == g_date_time_get_year (day) &&
-       g_date_time_get_day_of_year (prev) == g_date_time_get_day_of_year (day))) {
-    gtk_list_box_row_set_header (row, NULL);
+      (before != NULL && kith_message_get_sent_at (before) != NULL &&
+       same_day (kith_message_get_sent_at (before), day))) {
+    kith_message_row_set_day (row, NULL);
     return;
   }
-
   now = now_local (self);
   text = kith_message_row_format_day (day, now);
-  header = gtk_list_box_row_get_header (row);
-  if (header != NULL && GTK_IS_LABEL (header)) {
-    gtk_label_set_label (GTK_LABEL (header), text);
-    return;
-  }
-  header = gtk_label_new (text);
-  gtk_widget_add_css_class (header, "kith-day-separator");
-  gtk_widget_add_css_class (header, "caption-heading");
-  gtk_widget_add_css_class (header, "dim-label");
-  gtk_list_box_row_set_header (row, header);
+  kith_message_row_set_day (row, text);
+}
+
+/* The rows on screen (and the margin GtkListView keeps): a new day, or
+ * messages added or dropped before them. */
+static void
+refresh_separators (KithChatView *self)
+{
+  GHashTableIter iter;
+  gpointer item;
+
+  g_hash_table_iter_init (&iter, self->bound_items);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    update_separator (self, item);
+}
+
+/* After items-changed, once the list has moved its rows (not from inside the
+ * signal: the list view may take the change in after us). */
+static gboolean
+refresh_separators_tick (GtkWidget     *widget,
+                         GdkFrameClock *clock,
+                         gpointer       user_data)
+{
+  KithChatView *self = KITH_CHAT_VIEW (widget);
+
+  self->separators_tick_id = 0;
+  refresh_separators (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_row_setup (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              KithChatView             *self)
+{
+  gtk_list_item_set_activatable (item, FALSE);
+  gtk_list_item_set_selectable (item, FALSE);
+  gtk_list_item_set_child (item, kith_message_row_new ());
+}
+
+static void
+on_row_bind (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             KithChatView             *self)
+{
+  kith_message_row_set_message (KITH_MESSAGE_ROW (gtk_list_item_get_child (item)),
+                                gtk_list_item_get_item (item),
+                                self->contact ? kith_contact_get_display_name (self->contact) : NULL);
+  g_hash_table_add (self->bound_items, item);
+  update_separator (self, item);
+}
+
+static void
+on_row_unbind (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               KithChatView             *self)
+{
+  g_hash_table_remove (self->bound_items, item);
+  kith_message_row_set_message (KITH_MESSAGE_ROW (gtk_list_item_get_child (item)), NULL, NULL);
 }
 
 /* Scrolled up: "N new messages" once some came, else, a page or more above
@@ -406,18 +491,11 @@ on_messages_changed (KithChatView *self,
                      GListModel   *model)
 {
   guint n = g_list_model_get_n_items (model);
-  GtkAdjustment *adj = get_vadjustment (self);
 
-  /* Older messages came in above: keep what is on screen where it is. */
-  if (position == 0 && added > 0 && n > added && !self->at_bottom) {
-    self->keep_distance = TRUE;
-    self->distance = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_value (adj);
-  }
-  /* New ones at the end while scrolled up: counted, and the view stays
-   * where it is (it keeps its distance to the top, not to the bottom). */
-  if (!self->at_bottom && added > 0 && position + added == n) {
-    if (!self->loading_older)
-      self->keep_distance = FALSE;
+  /* Older messages above, or new ones at the end while scrolled up: the
+   * list view keeps the row it is anchored to where it is on screen, so
+   * the view does not move. New ones are counted. */
+  if (!self->at_bottom && added > 0 && position + added == n && n > added) {
     for (guint i = position; i < n; i++) {
       g_autoptr (KithMessage) message = g_list_model_get_item (model, i);
 
@@ -429,7 +507,13 @@ on_messages_changed (KithChatView *self,
   maybe_mark_read (self);
   schedule_forget (self);
   update_jump (self);
+  if (self->separators_tick_id == 0)
+    self->separators_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), refresh_separators_tick,
+                                                             NULL, NULL);
 }
+
+static void restore_position (KithChatView *self);
+static void restore_later    (KithChatView *self);
 
 /* The value set while the viewport is being allocated (notify::upper comes
  * from its allocation) is not applied to the list until something else
@@ -442,10 +526,17 @@ stick_to_bottom (GtkWidget     *widget,
 {
   KithChatView *self = KITH_CHAT_VIEW (widget);
 
+  /* A new model: a frame to lay its rows out first (ticks come before a
+   * frame's layout). */
+  if (!self->rows_placed && !self->stick_waited) {
+    self->stick_waited = TRUE;
+    return G_SOURCE_CONTINUE;
+  }
+  self->rows_placed = TRUE;
   self->stick_tick_id = 0;
   if (self->at_bottom) {
     scroll_to_bottom (self);
-    gtk_widget_queue_allocate (gtk_widget_get_parent (self->message_list));
+    gtk_widget_queue_allocate (self->message_list);
   }
   return G_SOURCE_REMOVE;
 }
@@ -453,16 +544,13 @@ stick_to_bottom (GtkWidget     *widget,
 static void
 on_upper_changed (KithChatView *self)
 {
-  GtkAdjustment *adj = get_vadjustment (self);
-
+  self->rows_placed = TRUE;
+  if (self->restore_id != NULL && !self->loading_older && self->restore_tick_id == 0)
+    restore_later (self);
   if (self->at_bottom) {
     scroll_to_bottom (self);
     if (self->stick_tick_id == 0)
       self->stick_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stick_to_bottom, NULL, NULL);
-  } else if (self->keep_distance) {
-    self->adjusting = TRUE;
-    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - self->distance);
-    self->adjusting = FALSE;
   }
 }
 
@@ -481,19 +569,17 @@ on_older_loaded (GObject      *source,
   self->loading_older = FALSE;
   gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), FALSE);
-  if (error != NULL) {
-    g_debug ("loading older messages: %s", error->message);
-    return;
-  }
-  if (added <= 0)
+  if (error == NULL && added <= 0)
     self->no_older = TRUE;
+  if (error != NULL)
+    g_debug ("loading older messages: %s", error->message);
+  if (self->restore_id != NULL)
+    restore_position (self);
 }
 
 static void
 load_older (KithChatView *self)
 {
-  GtkAdjustment *adj = get_vadjustment (self);
-
   if (self->contact == NULL || self->messages == NULL || self->loading_older || self->no_older)
     return;
   if (kith_contact_get_state (self->contact) != KITH_CONTACT_ACCEPTED)
@@ -501,13 +587,137 @@ load_older (KithChatView *self)
 
   self->loading_older = TRUE;
   self->at_bottom = FALSE;
-  self->keep_distance = TRUE;
-  self->distance = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_value (adj);
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), TRUE);
   gtk_spinner_start (GTK_SPINNER (self->loading_spinner));
   kith_conversations_load_older_async (kith_session_get_conversations (self->session),
                                        self->contact, self->load_cancellable, on_older_loaded,
                                        g_object_ref (self));
+}
+
+/* ---- where each chat was left ----
+ *
+ * A chat left scrolled up is remembered by the message at the top of its
+ * view (its id: the conversation forgets rows and makes new objects for
+ * them when they come back from the store), and shown from there when
+ * opened again; one left at its bottom opens at its newest message. */
+
+/* The message whose row is the first one whole at the top of the view. */
+static KithMessage *
+top_message (KithChatView *self)
+{
+  KithMessage *top = NULL;
+  double top_y = G_MAXDOUBLE;
+  int height = gtk_widget_get_height (self->message_list);
+
+  /* The list view's children are its rows (GtkListItem's widget), placed
+   * where they are on screen, the ones in its margin outside. */
+  for (GtkWidget *child = gtk_widget_get_first_child (self->message_list);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkWidget *row = gtk_widget_get_first_child (child);
+    graphene_rect_t bounds;
+
+    /* Rows in the margin are not child-visible (their place is stale). */
+    if (!gtk_widget_get_child_visible (child) || row == NULL || !KITH_IS_MESSAGE_ROW (row) ||
+        kith_message_row_get_message (KITH_MESSAGE_ROW (row)) == NULL ||
+        !gtk_widget_compute_bounds (child, self->message_list, &bounds))
+      continue;
+    if (bounds.origin.y >= -0.5 && bounds.origin.y < height && bounds.origin.y < top_y) {
+      top_y = bounds.origin.y;
+      top = kith_message_row_get_message (KITH_MESSAGE_ROW (row));
+    }
+  }
+  return top;
+}
+
+/* The chat being left: where it was, or nothing if at its bottom. */
+static void
+remember_position (KithChatView *self)
+{
+  KithMessage *top;
+
+  if (self->messages == NULL)
+    return;
+  top = self->at_bottom ? NULL : top_message (self);
+  if (top != NULL && kith_message_get_id (top) != NULL)
+    g_hash_table_replace (self->positions, g_memdup2 (&self->messages_contact_id, sizeof (gint64)),
+                          g_strdup (kith_message_get_id (top)));
+  else
+    g_hash_table_remove (self->positions, &self->messages_contact_id);
+}
+
+static guint
+find_message (GListModel *model,
+              const char *id)
+{
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = n; i > 0; i--) {
+    g_autoptr (KithMessage) message = g_list_model_get_item (model, i - 1);
+
+    if (g_strcmp0 (kith_message_get_id (message), id) == 0)
+      return i - 1;
+  }
+  return GTK_INVALID_LIST_POSITION;
+}
+
+/* Two frames on (ticks come before a frame's layout): the list has laid
+ * its rows out, so it knows where the message is and puts it at the top
+ * (asked earlier, GTK 4.8 warns and does nothing). */
+static gboolean
+restore_tick (GtkWidget     *widget,
+              GdkFrameClock *clock,
+              gpointer       user_data)
+{
+  KithChatView *self = KITH_CHAT_VIEW (widget);
+  guint position;
+
+  if (!self->restore_laid_out && self->restore_id != NULL && self->messages != NULL) {
+    self->restore_laid_out = TRUE;
+    return G_SOURCE_CONTINUE;
+  }
+  self->restore_tick_id = 0;
+  if (self->restore_id == NULL || self->messages == NULL)
+    return G_SOURCE_REMOVE;
+  position = find_message (self->messages, self->restore_id);
+  g_clear_pointer (&self->restore_id, g_free);
+  if (position != GTK_INVALID_LIST_POSITION)
+    gtk_widget_activate_action (self->message_list, "list.scroll-to-item", "u", position);
+  update_jump (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Opening a chat left scrolled up: scroll to its message, loading older
+ * pages until it is there (a closed chat keeps its newest page only);
+ * not found, the chat opens at its newest message. */
+static void
+restore_later (KithChatView *self)
+{
+  self->restore_laid_out = FALSE;
+  self->restore_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), restore_tick, NULL, NULL);
+}
+
+static void
+restore_position (KithChatView *self)
+{
+  if (self->messages == NULL || self->loading_older)
+    return;
+  if (find_message (self->messages, self->restore_id) != GTK_INVALID_LIST_POSITION) {
+    self->at_bottom = FALSE;
+    if (self->rows_placed && self->restore_tick_id == 0)
+      restore_later (self);
+    return;
+  }
+  if (self->no_older || self->restore_loads >= RESTORE_MAX_PAGES) {
+    g_clear_pointer (&self->restore_id, g_free);
+    self->at_bottom = TRUE;
+    scroll_to_bottom (self);
+    gtk_widget_queue_allocate (self->message_list);
+    update_jump (self);
+    return;
+  }
+  self->restore_loads++;
+  load_older (self);
 }
 
 static void
@@ -528,7 +738,11 @@ on_value_changed (KithChatView *self)
    * scroll to the top would load older pages and unstick the bottom. */
   if (self->adjusting || layout_changed)
     return;
-  self->keep_distance = FALSE;
+  /* At the bottom with the next frame to lay the list out there: the list
+   * view is still placing its rows (in GTK 4.8 it puts back the value of
+   * the row it was anchored to, overriding one set during its allocation). */
+  if (self->at_bottom && self->stick_tick_id != 0)
+    return;
   self->at_bottom = value >= bottom - BOTTOM_THRESHOLD;
   update_jump (self);
   if (value < LOAD_OLDER_THRESHOLD && bottom > 0)
@@ -540,9 +754,9 @@ static void
 on_jump_to_newest (KithChatView *self)
 {
   self->at_bottom = TRUE;
-  self->keep_distance = FALSE;
+  g_clear_pointer (&self->restore_id, g_free);
   scroll_to_bottom (self);
-  gtk_widget_queue_allocate (gtk_widget_get_parent (self->message_list));
+  gtk_widget_queue_allocate (self->message_list);
   update_jump (self);
   maybe_mark_read (self);
   gtk_widget_grab_focus (self->composer);
@@ -576,10 +790,13 @@ show_contact (KithChatView *self)
   g_autofree char *empty = NULL;
 
   if (self->messages != NULL) {
+    remember_position (self);
     g_signal_handlers_disconnect_by_func (self->messages, on_messages_changed, self);
-    gtk_list_box_bind_model (GTK_LIST_BOX (self->message_list), NULL, NULL, NULL, NULL);
+    gtk_list_view_set_model (GTK_LIST_VIEW (self->message_list), NULL);
     g_clear_object (&self->messages);
   }
+  g_clear_pointer (&self->restore_id, g_free);
+  self->restore_loads = 0;
   g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
   self->load_cancellable = g_cancellable_new ();
@@ -624,17 +841,27 @@ show_contact (KithChatView *self)
 
   self->messages = g_object_ref (kith_conversations_get (kith_session_get_conversations (self->session),
                                                          self->contact));
+  self->messages_contact_id = kith_contact_get_id (self->contact);
   self->at_bottom = TRUE;
-  self->keep_distance = FALSE;
-  gtk_list_box_bind_model (GTK_LIST_BOX (self->message_list), self->messages,
-                           create_message_row, self, NULL);
+  {
+    g_autoptr (GtkNoSelection) selection = gtk_no_selection_new (g_object_ref (self->messages));
+
+    gtk_list_view_set_model (GTK_LIST_VIEW (self->message_list), GTK_SELECTION_MODEL (selection));
+    self->rows_placed = FALSE;
+    self->stick_waited = FALSE;
+  }
+  /* After the list's own handler: it has taken the change in. */
   g_signal_connect_object (self->messages, "items-changed", G_CALLBACK (on_messages_changed),
                            self, G_CONNECT_SWAPPED);
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "chat");
   gtk_widget_set_visible (self->composer_box, TRUE);
   update_empty (self);
   update_send_enabled (self);
-  scroll_to_bottom (self);
+  self->restore_id = g_strdup (g_hash_table_lookup (self->positions, &self->messages_contact_id));
+  if (self->restore_id != NULL)
+    restore_position (self);
+  else
+    scroll_to_bottom (self);
   maybe_mark_read (self);
   /* The user chose this chat: let them type at once. Shown later (a folded
    * leaflet slides the chat in after this): on map. */
@@ -739,7 +966,7 @@ chat_send_action (GtkWidget  *widget,
     return;
 
   self->at_bottom = TRUE;
-  self->keep_distance = FALSE;
+  g_clear_pointer (&self->restore_id, g_free);
   kith_conversations_send_async (kith_session_get_conversations (self->session), self->contact,
                                  text, self->cancellable, on_message_sent, g_object_ref (self));
   gtk_text_buffer_set_text (buffer, "", 0);
@@ -877,13 +1104,21 @@ kith_chat_view_dispose (GObject *object)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->stick_tick_id);
     self->stick_tick_id = 0;
   }
+  if (self->separators_tick_id != 0) {
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->separators_tick_id);
+    self->separators_tick_id = 0;
+  }
+  if (self->restore_tick_id != 0) {
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->restore_tick_id);
+    self->restore_tick_id = 0;
+  }
   if (self->contact_signals != NULL)
     g_signal_group_set_target (self->contact_signals, NULL);
   g_clear_object (&self->contact_signals);
   if (self->messages != NULL) {
     g_signal_handlers_disconnect_by_func (self->messages, on_messages_changed, self);
     if (self->message_list != NULL)
-      gtk_list_box_bind_model (GTK_LIST_BOX (self->message_list), NULL, NULL, NULL, NULL);
+      gtk_list_view_set_model (GTK_LIST_VIEW (self->message_list), NULL);
     g_clear_object (&self->messages);
   }
   if (self->window != NULL) {
@@ -900,6 +1135,9 @@ kith_chat_view_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->load_cancellable);
+  g_clear_pointer (&self->restore_id, g_free);
+  g_clear_pointer (&self->positions, g_hash_table_unref);
+  g_clear_pointer (&self->bound_items, g_hash_table_unref);
 
   G_OBJECT_CLASS (kith_chat_view_parent_class)->dispose (object);
 }
@@ -969,8 +1207,11 @@ kith_chat_view_init (KithChatView *self)
 {
   GtkEventController *keys;
   GtkAdjustment *adj;
+  g_autoptr (GtkListItemFactory) factory = NULL;
 
   self->cancellable = g_cancellable_new ();
+  self->bound_items = g_hash_table_new (NULL, NULL);
+  self->positions = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->load_cancellable = g_cancellable_new ();
   self->at_bottom = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -994,7 +1235,11 @@ kith_chat_view_init (KithChatView *self)
     self->headers_day = julian_day (now);
   }
 
-  gtk_list_box_set_header_func (GTK_LIST_BOX (self->message_list), update_header_func, self, NULL);
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (on_row_setup), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (on_row_bind), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (on_row_unbind), self);
+  gtk_list_view_set_factory (GTK_LIST_VIEW (self->message_list), factory);
 
   keys = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);

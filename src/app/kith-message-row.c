@@ -9,28 +9,35 @@
 
 struct _KithMessageRow
 {
-  GtkListBoxRow  parent_instance;
+  GtkWidget    parent_instance;
 
-  KithMessage   *message;
-  char          *sender_name;
+  KithMessage *message;
+  char        *sender_name;
 
-  GtkWidget     *bubble;
-  GtkWidget     *body_label;
-  GtkWidget     *time_label;
-  GtkWidget     *state_image;
+  GtkWidget   *day_label;      /* the day separator, hidden unless set */
+  GtkWidget   *box;
+  GtkWidget   *bubble;
+  GtkWidget   *body_label;
+  GtkWidget   *time_label;
+  GtkWidget   *state_image;
 };
 
-G_DEFINE_FINAL_TYPE (KithMessageRow, kith_message_row, GTK_TYPE_LIST_BOX_ROW)
+G_DEFINE_FINAL_TYPE (KithMessageRow, kith_message_row, GTK_TYPE_WIDGET)
 
 static void
 update (KithMessageRow *self)
 {
-  GDateTime *sent_at = kith_message_get_sent_at (self->message);
-  gboolean outgoing = kith_message_get_direction (self->message) == KITH_MESSAGE_OUTGOING;
+  GDateTime *sent_at;
+  gboolean outgoing;
   g_autofree char *time = NULL;
   g_autofree char *a11y = NULL;
   const char *state_text = NULL;
 
+  if (self->message == NULL)
+    return;
+
+  sent_at = kith_message_get_sent_at (self->message);
+  outgoing = kith_message_get_direction (self->message) == KITH_MESSAGE_OUTGOING;
   time = sent_at ? g_date_time_format (sent_at, "%H:%M") : g_strdup ("");
   gtk_label_set_label (GTK_LABEL (self->time_label), time);
 
@@ -81,12 +88,11 @@ static void
 kith_message_row_dispose (GObject *object)
 {
   KithMessageRow *self = KITH_MESSAGE_ROW (object);
+  GtkWidget *child;
 
-  if (self->message != NULL)
-    g_signal_handlers_disconnect_by_func (self->message, update, self);
-  g_clear_object (&self->message);
-  g_clear_pointer (&self->sender_name, g_free);
-  gtk_widget_dispose_template (GTK_WIDGET (self), KITH_TYPE_MESSAGE_ROW);
+  kith_message_row_set_message (self, NULL, NULL);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (kith_message_row_parent_class)->dispose (object);
 }
@@ -99,45 +105,68 @@ kith_message_row_class_init (KithMessageRowClass *klass)
 
   object_class->dispose = kith_message_row_dispose;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-message-row.ui");
-  gtk_widget_class_bind_template_child (widget_class, KithMessageRow, bubble);
-  gtk_widget_class_bind_template_child (widget_class, KithMessageRow, body_label);
-  gtk_widget_class_bind_template_child (widget_class, KithMessageRow, time_label);
-  gtk_widget_class_bind_template_child (widget_class, KithMessageRow, state_image);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "kithmessagerow");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
+/* Built in code rather than from a template: rows are made as a chat
+ * scrolls (GtkBuilder would parse the XML for each). */
 static void
 kith_message_row_init (KithMessageRow *self)
 {
-  gtk_widget_init_template (GTK_WIDGET (self));
+  GtkWidget *meta;
+
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
+                                  GTK_ORIENTATION_VERTICAL);
+
+  self->day_label = gtk_label_new (NULL);
+  gtk_widget_set_visible (self->day_label, FALSE);
+  gtk_widget_add_css_class (self->day_label, "kith-day-separator");
+  gtk_widget_add_css_class (self->day_label, "caption-heading");
+  gtk_widget_add_css_class (self->day_label, "dim-label");
+  gtk_widget_set_parent (self->day_label, GTK_WIDGET (self));
+
+  self->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_set_margin_start (self->box, 12);
+  gtk_widget_set_margin_end (self->box, 12);
+  gtk_widget_set_margin_top (self->box, 2);
+  gtk_widget_set_margin_bottom (self->box, 2);
+  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+
+  self->bubble = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  gtk_widget_add_css_class (self->bubble, "kith-bubble");
+  gtk_box_append (GTK_BOX (self->box), self->bubble);
+
+  /* The text can be selected and copied (not focused: Tab goes by). */
+  self->body_label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->body_label), 0);
+  gtk_label_set_wrap (GTK_LABEL (self->body_label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (self->body_label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_max_width_chars (GTK_LABEL (self->body_label), 48);
+  gtk_label_set_selectable (GTK_LABEL (self->body_label), TRUE);
+  gtk_widget_set_focusable (self->body_label, FALSE);
+  gtk_widget_add_css_class (self->body_label, "kith-bubble-body");
+  gtk_box_append (GTK_BOX (self->bubble), self->body_label);
+
+  meta = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  gtk_widget_set_halign (meta, GTK_ALIGN_END);
+  gtk_box_append (GTK_BOX (self->bubble), meta);
+  self->time_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->time_label, "caption");
+  gtk_widget_add_css_class (self->time_label, "kith-bubble-meta");
+  gtk_box_append (GTK_BOX (meta), self->time_label);
+  self->state_image = gtk_image_new ();
+  gtk_widget_set_visible (self->state_image, FALSE);
+  gtk_image_set_pixel_size (GTK_IMAGE (self->state_image), 12);
+  gtk_widget_add_css_class (self->state_image, "kith-bubble-meta");
+  gtk_box_append (GTK_BOX (meta), self->state_image);
 }
 
 GtkWidget *
-kith_message_row_new (KithMessage *message,
-                      const char  *sender_name)
+kith_message_row_new (void)
 {
-  KithMessageRow *self;
-  gboolean outgoing;
-
-  g_return_val_if_fail (KITH_IS_MESSAGE (message), NULL);
-
-  self = g_object_new (KITH_TYPE_MESSAGE_ROW, NULL);
-  self->message = g_object_ref (message);
-  self->sender_name = g_strdup (sender_name);
-  outgoing = kith_message_get_direction (message) == KITH_MESSAGE_OUTGOING;
-
-  gtk_label_set_label (GTK_LABEL (self->body_label), kith_message_get_body (message));
-  /* The box is the row's child (not bound: GtkListBoxRow disposes it). */
-  gtk_widget_set_halign (gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (self)),
-                         outgoing ? GTK_ALIGN_END : GTK_ALIGN_START);
-  gtk_widget_add_css_class (self->bubble, outgoing ? "outgoing" : "incoming");
-  gtk_widget_add_css_class (GTK_WIDGET (self), outgoing ? "outgoing" : "incoming");
-
-  g_signal_connect_swapped (message, "notify::state", G_CALLBACK (update), self);
-  g_signal_connect_swapped (message, "notify::sent-at", G_CALLBACK (update), self);
-  update (self);
-
-  return GTK_WIDGET (self);
+  return g_object_new (KITH_TYPE_MESSAGE_ROW, NULL);
 }
 
 KithMessage *
@@ -146,6 +175,58 @@ kith_message_row_get_message (KithMessageRow *self)
   g_return_val_if_fail (KITH_IS_MESSAGE_ROW (self), NULL);
 
   return self->message;
+}
+
+void
+kith_message_row_set_message (KithMessageRow *self,
+                              KithMessage    *message,
+                              const char     *sender_name)
+{
+  gboolean outgoing;
+
+  g_return_if_fail (KITH_IS_MESSAGE_ROW (self));
+  g_return_if_fail (message == NULL || KITH_IS_MESSAGE (message));
+
+  if (self->message != NULL)
+    g_signal_handlers_disconnect_by_func (self->message, update, self);
+  g_set_object (&self->message, message);
+  g_free (self->sender_name);
+  self->sender_name = g_strdup (sender_name);
+  if (message == NULL)
+    return;
+
+  outgoing = kith_message_get_direction (message) == KITH_MESSAGE_OUTGOING;
+  gtk_label_set_label (GTK_LABEL (self->body_label), kith_message_get_body (message));
+  gtk_widget_set_halign (self->box, outgoing ? GTK_ALIGN_END : GTK_ALIGN_START);
+  gtk_widget_remove_css_class (self->bubble, outgoing ? "incoming" : "outgoing");
+  gtk_widget_add_css_class (self->bubble, outgoing ? "outgoing" : "incoming");
+  gtk_widget_remove_css_class (GTK_WIDGET (self), outgoing ? "incoming" : "outgoing");
+  gtk_widget_add_css_class (GTK_WIDGET (self), outgoing ? "outgoing" : "incoming");
+
+  g_signal_connect_swapped (message, "notify::state", G_CALLBACK (update), self);
+  g_signal_connect_swapped (message, "notify::sent-at", G_CALLBACK (update), self);
+  update (self);
+}
+
+const char *
+kith_message_row_get_day (KithMessageRow *self)
+{
+  g_return_val_if_fail (KITH_IS_MESSAGE_ROW (self), NULL);
+
+  if (!gtk_widget_get_visible (self->day_label))
+    return NULL;
+  return gtk_label_get_label (GTK_LABEL (self->day_label));
+}
+
+void
+kith_message_row_set_day (KithMessageRow *self,
+                          const char     *day)
+{
+  g_return_if_fail (KITH_IS_MESSAGE_ROW (self));
+
+  if (day != NULL && g_strcmp0 (gtk_label_get_label (GTK_LABEL (self->day_label)), day) != 0)
+    gtk_label_set_label (GTK_LABEL (self->day_label), day);
+  gtk_widget_set_visible (self->day_label, day != NULL);
 }
 
 char *

@@ -144,8 +144,13 @@ gboolean
 kith_views_match_message_row (GtkWidget     *widget,
                               gconstpointer  data)
 {
-  return KITH_IS_MESSAGE_ROW (widget) &&
-         g_strcmp0 (kith_message_get_body (kith_message_row_get_message (KITH_MESSAGE_ROW (widget))), data) == 0;
+  KithMessage *message;
+
+  /* The chat's list view keeps rows it has unbound (no message). */
+  if (!KITH_IS_MESSAGE_ROW (widget))
+    return FALSE;
+  message = kith_message_row_get_message (KITH_MESSAGE_ROW (widget));
+  return message != NULL && g_strcmp0 (kith_message_get_body (message), data) == 0;
 }
 
 void

@@ -62,7 +62,8 @@ void         kith_views_open_chats_in (GtkWidget      *contacts_view,
 void         kith_views_activate_contact (GtkWidget  *contacts_view,
                                           const char *email);
 /* Matches for kith_test_find (): the mapped KithContactRow of the contact
- * with email @data; the KithMessageRow of the message with body @data. */
+ * with email @data; the KithMessageRow bound to the message with body @data
+ * (the chat's list view has rows only for what is on screen and a margin). */
 gboolean     kith_views_match_contact_row (GtkWidget     *widget,
                                            gconstpointer  data);
 gboolean     kith_views_match_message_row (GtkWidget     *widget,

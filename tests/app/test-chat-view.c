@@ -210,14 +210,31 @@ set_fake_now (GDateTime *base)
   fake_set_at = g_get_monotonic_time ();
 }
 
+static gboolean
+match_row_of (GtkWidget     *widget,
+              gconstpointer  message)
+{
+  return KITH_IS_MESSAGE_ROW (widget) && kith_message_row_get_message (KITH_MESSAGE_ROW (widget)) == message;
+}
+
+/* The row of the first message of the open chat's list (asserted to be
+ * there: a short chat has all its rows). */
+static KithMessageRow *
+first_message_row (void)
+{
+  GtkWidget *list = kith_test_find_by_type (ui.chat_view, GTK_TYPE_LIST_VIEW);
+  g_autoptr (KithMessage) first = g_list_model_get_item (G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list))), 0);
+  GtkWidget *row = kith_test_find (list, match_row_of, first);
+
+  g_assert_nonnull (row);
+  return KITH_MESSAGE_ROW (row);
+}
+
 /* The first message's day separator. */
 static const char *
 first_day_separator (void)
 {
-  GtkWidget *list = kith_test_find_by_type (ui.chat_view, GTK_TYPE_LIST_BOX);
-  GtkWidget *header = gtk_list_box_row_get_header (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0));
-
-  return GTK_IS_LABEL (header) ? gtk_label_get_label (GTK_LABEL (header)) : NULL;
+  return kith_message_row_get_day (first_message_row ());
 }
 
 /* "Today" turns into "Yesterday" at midnight with the chat open, and a
@@ -225,8 +242,7 @@ first_day_separator (void)
 static void
 test_chat_day_change (void)
 {
-  GtkWidget *list = kith_test_find_by_type (ui.chat_view, GTK_TYPE_LIST_BOX);
-  KithMessageRow *first = KITH_MESSAGE_ROW (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0));
+  KithMessageRow *first = first_message_row ();
   g_autoptr (GDateTime) sent = g_date_time_to_local (kith_message_get_sent_at (kith_message_row_get_message (first)));
   g_autoptr (GDateTime) day = g_date_time_new_local (g_date_time_get_year (sent), g_date_time_get_month (sent),
                                                      g_date_time_get_day_of_month (sent), 0, 0, 0);
@@ -348,25 +364,33 @@ test_chat_history (void)
   KITH_WAIT_FOR (kith_test_find (chat, kith_views_match_message_row, "Message number 120") != NULL);
   kith_test_settle (window);
 
-  scroller = gtk_widget_get_ancestor (kith_test_find_by_type (chat, GTK_TYPE_LIST_BOX), GTK_TYPE_SCROLLED_WINDOW);
+  scroller = gtk_widget_get_ancestor (kith_test_find_by_type (chat, GTK_TYPE_LIST_VIEW), GTK_TYPE_SCROLLED_WINDOW);
   adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
   n = n_messages (session, "lee@example.com");
   g_assert_cmpuint (n, <, 120);
   g_assert_true (at_bottom (adj));
 
-  /* To the top: older ones come in above, the oldest shown stays put. */
-  first_row = kith_test_find (chat, kith_views_match_message_row, "Message number 71");
+  /* To the top: older ones come in above, what was on screen stays put.
+   * The list view lays out only the rows in view: first just below where
+   * loading starts, where a row near the top is whole in view; its place
+   * in the list is where it shows plus the scroll offset. */
+  g_assert_nonnull (kith_test_find (chat, kith_views_match_message_row, "Message number 71"));
+  gtk_adjustment_set_value (adj, 250);
+  kith_test_settle (window);
+  g_assert_cmpuint (n_messages (session, "lee@example.com"), ==, n);
+  first_row = kith_test_find (chat, kith_views_match_message_row, "Message number 76");
   g_assert_nonnull (first_row);
+  g_assert_true (gtk_widget_compute_bounds (first_row, scroller, &before_bounds));
+  before_bounds.origin.y += gtk_adjustment_get_value (adj);
   gtk_adjustment_set_value (adj, 0);
-  /* Where it is on screen: its place in the list minus the scroll offset. */
-  g_assert_true (gtk_widget_compute_bounds (first_row, kith_test_find_by_type (chat, GTK_TYPE_LIST_BOX), &before_bounds));
   before_bounds.origin.y -= gtk_adjustment_get_value (adj);
   KITH_WAIT_FOR (n_messages (session, "lee@example.com") > n);
   KITH_WAIT_FOR (kith_test_find (chat, kith_views_match_message_row, "Message number 21") != NULL);
   kith_test_settle (window);
   g_assert_cmpfloat (gtk_adjustment_get_value (adj), >, 0);
-  g_assert_true (gtk_widget_compute_bounds (first_row, kith_test_find_by_type (chat, GTK_TYPE_LIST_BOX), &after_bounds));
-  after_bounds.origin.y -= gtk_adjustment_get_value (adj);
+  first_row = kith_test_find (chat, kith_views_match_message_row, "Message number 76");
+  g_assert_nonnull (first_row);
+  g_assert_true (gtk_widget_compute_bounds (first_row, scroller, &after_bounds));
   g_assert_cmpfloat (ABS (after_bounds.origin.y - before_bounds.origin.y), <, 2);
 
   /* Far above the newest, a button jumps back; a message that comes
@@ -707,6 +731,146 @@ test_chat_newest_visible (void)
   kith_views_sign_out (session);
 }
 
+/* The body of the message whose row is the first whole one at the top of
+ * @chat's view (rows outside the view are not child-visible). */
+static const char *
+top_message_body (GtkWidget *chat)
+{
+  GtkWidget *list = kith_test_find_by_type (chat, GTK_TYPE_LIST_VIEW);
+  const char *body = NULL;
+  double top = G_MAXDOUBLE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkWidget *row = gtk_widget_get_first_child (child);
+    graphene_rect_t bounds;
+
+    if (!gtk_widget_get_child_visible (child) || row == NULL || !KITH_IS_MESSAGE_ROW (row) ||
+        kith_message_row_get_message (KITH_MESSAGE_ROW (row)) == NULL ||
+        !gtk_widget_compute_bounds (child, list, &bounds))
+      continue;
+    if (bounds.origin.y >= -0.5 && bounds.origin.y < top) {
+      top = bounds.origin.y;
+      body = kith_message_get_body (kith_message_row_get_message (KITH_MESSAGE_ROW (row)));
+    }
+  }
+  return body;
+}
+
+static guint
+message_position (GListModel *model,
+                  const char *body)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++) {
+    g_autoptr (KithMessage) message = g_list_model_get_item (model, i);
+
+    if (g_strcmp0 (kith_message_get_body (message), body) == 0)
+      return i;
+  }
+  g_assert_not_reached ();
+}
+
+/* Each chat opens where it was left: scrolled up, with the message that
+ * was at the top of the view at the top again (found by its id, older
+ * pages loaded again if the chat forgot them when closed); left at its
+ * bottom, at its newest message, whole in view. */
+static void
+test_chat_remember_position (void)
+{
+  g_autoptr (KithdTestUser) pia = NULL;
+  g_autoptr (KithdTestUser) quinn = NULL;
+  g_autoptr (KithdTestUser) ray = NULL;
+  g_autoptr (KithdTestSocket) quinn_socket = NULL;
+  g_autoptr (KithdTestSocket) ray_socket = NULL;
+  g_autoptr (KithSession) session = NULL;
+  g_autofree char *top = NULL;
+  KithContact *quinn_contact, *ray_contact;
+  GListModel *model;
+  GtkWidget *window, *chat, *list, *scroller, *row;
+  GtkAdjustment *adj;
+  graphene_rect_t bounds;
+  guint page;
+
+  pia = kithd_test_server_sign_up (fx.server, "pia@example.com", KITH_VIEWS_PASSWORD, "Pia", "Zadora");
+  quinn = kithd_test_server_sign_up (fx.server, "quinn@example.com", KITH_VIEWS_PASSWORD, "Quinn", "Fabray");
+  ray = kithd_test_server_sign_up (fx.server, "ray@example.com", KITH_VIEWS_PASSWORD, "Ray", "Charles");
+  kithd_test_server_make_contacts (fx.server, pia, quinn);
+  kithd_test_server_make_contacts (fx.server, pia, ray);
+  quinn_socket = kithd_test_socket_connect (fx.server, quinn->token, 0);
+  for (int i = 1; i <= 120; i++)
+    kithd_test_socket_send_printf (quinn_socket,
+                                   "{\"type\": \"message.send\", \"id\": \"quinn-%d\", \"to\": %" G_GINT64_FORMAT ", \"body\": \"Quinn says %d\"}",
+                                   i, pia->id, i);
+  for (int i = 1; i <= 120; i++)
+    g_assert_true (kithd_test_socket_await (quinn_socket, "message.ack", NULL, 0, 5000));
+  ray_socket = kithd_test_socket_connect (fx.server, ray->token, 0);
+  kithd_test_socket_send_printf (ray_socket,
+                                 "{\"type\": \"message.send\", \"id\": \"ray-1\", \"to\": %" G_GINT64_FORMAT ", \"body\": \"Hi from Ray\"}",
+                                 pia->id);
+
+  session = kith_views_sign_in (&fx, fx.server, "pia@example.com");
+  KITH_WAIT_FOR (kith_views_has_contact (session, "quinn@example.com", KITH_CONTACT_ACCEPTED));
+  KITH_WAIT_FOR (kith_views_has_contact (session, "ray@example.com", KITH_CONTACT_ACCEPTED));
+  KITH_WAIT_FOR (newest_is (session, "quinn@example.com", "Quinn says 120"));
+  KITH_WAIT_FOR (newest_is (session, "ray@example.com", "Hi from Ray"));
+  quinn_contact = kith_session_find_contact_by_email (session, "quinn@example.com");
+  ray_contact = kith_session_find_contact_by_email (session, "ray@example.com");
+  page = kith_conversations_get_page_size (kith_session_get_conversations (session));
+
+  window = kith_views_new_window (600, 500);
+  chat = kith_chat_view_new (session);
+  gtk_window_set_child (GTK_WINDOW (window), chat);
+  gtk_window_present (GTK_WINDOW (window));
+  kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), quinn_contact);
+  KITH_WAIT_FOR (kith_test_find (chat, kith_views_match_message_row, "Quinn says 120") != NULL);
+  kith_test_settle (window);
+  list = kith_test_find_by_type (chat, GTK_TYPE_LIST_VIEW);
+  scroller = gtk_widget_get_ancestor (list, GTK_TYPE_SCROLLED_WINDOW);
+  adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  model = kith_conversations_get (kith_session_get_conversations (session), quinn_contact);
+
+  /* Up to the top: an older page comes in; then a message of it at the
+   * top of the view, beyond the page the chat keeps when closed. */
+  gtk_adjustment_set_value (adj, 0);
+  KITH_WAIT_FOR (g_list_model_get_n_items (model) > page);
+  kith_test_settle (window);
+  gtk_widget_activate_action (list, "list.scroll-to-item", "u", message_position (model, "Quinn says 40"));
+  kith_test_settle (window);
+  top = g_strdup (top_message_body (chat));
+  g_assert_nonnull (top);
+  g_test_message ("left at %s", top);
+  g_assert_false (at_bottom (adj));
+
+  /* Another chat, and back: the same message at the top. */
+  kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), ray_contact);
+  KITH_WAIT_FOR (kith_test_find (chat, kith_views_match_message_row, "Hi from Ray") != NULL);
+  kith_test_settle (window);
+  kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), quinn_contact);
+  KITH_WAIT_FOR (g_strcmp0 (top_message_body (chat), top) == 0);
+  kith_test_settle (window);
+  g_assert_cmpstr (top_message_body (chat), ==, top);
+  g_assert_false (at_bottom (adj));
+  g_assert_true (revealed (chat, "jump_revealer"));
+
+  /* Down to the newest (the jump button), away and back: the newest,
+   * whole in view. */
+  g_signal_emit_by_name (kith_test_find_by_id (chat, "jump_button"), "clicked");
+  kith_test_settle (window);
+  g_assert_true (at_bottom (adj));
+  kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), ray_contact);
+  kith_test_settle (window);
+  kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), quinn_contact);
+  KITH_WAIT_FOR ((row = kith_test_find (chat, kith_views_match_message_row, "Quinn says 120")) != NULL);
+  kith_test_settle (window);
+  g_assert_true (at_bottom (adj));
+  g_assert_true (gtk_widget_compute_bounds (row, scroller, &bounds));
+  g_assert_cmpfloat (bounds.origin.y, >=, 0);
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (scroller) + 0.5);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  kith_views_sign_out (session);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -719,6 +883,7 @@ main (int   argc,
   g_test_add_func ("/views/chat/day-change", test_chat_day_change);
   g_test_add_func ("/views/chat/history", test_chat_history);
   g_test_add_func ("/views/chat/newest-visible", test_chat_newest_visible);
+  g_test_add_func ("/views/chat/remember-position", test_chat_remember_position);
   g_test_add_func ("/views/contacts/accept-request", test_accept_request);
   g_test_add_func ("/views/main/screenshot", test_main_screenshot);
   g_test_add_func ("/views/main/empty-states", test_empty_states);
