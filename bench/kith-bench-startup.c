@@ -30,7 +30,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,9 +38,7 @@
 #include <X11/Xlib.h>
 #include <X11/extensions/Xdamage.h>
 
-#include "kith-credentials.h"
-#include "kith-message-store.h"
-#include "kithd-test-helper.h"
+#include "kith-bench-desktop.h"
 
 #define PASSWORD "Corr3ct-Horse!"
 
@@ -100,135 +97,6 @@ run_empty_window (void)
   return g_application_run (G_APPLICATION (app), 0, NULL);
 }
 
-/* ---- the headless desktop: Xvfb, a session bus, gnome-keyring ---- */
-
-static GPid xvfb_pid, bus_pid;
-static char *keyring_dir;
-
-static void
-child_setup (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static char *
-read_line_from_fd (int fd)
-{
-  GString *line = g_string_new (NULL);
-  char c;
-
-  while (read (fd, &c, 1) == 1 && c != '\n')
-    g_string_append_c (line, c);
-  close (fd);
-
-  return g_string_free (line, FALSE);
-}
-
-static void
-start_desktop (void)
-{
-  g_autoptr (GError) error = NULL;
-  int fds[2];
-
-  /* Xvfb sometimes exits at once without a display (seen right after an
-   * earlier run's Xvfb ended): try again a few times. */
-  for (int attempt = 0; attempt < 5 && g_getenv ("DISPLAY") == NULL; attempt++) {
-    g_autofree char *fd_arg = NULL;
-    g_autofree char *number = NULL;
-    g_autofree char *display = NULL;
-
-    if (attempt > 0)
-      g_usleep (200000);
-    g_assert (pipe (fds) == 0);
-    fd_arg = g_strdup_printf ("%d", fds[1]);
-    {
-      const char *argv[] = { "Xvfb", "-displayfd", fd_arg, "-screen", "0", "1280x800x24",
-                             "-nolisten", "tcp", NULL };
-
-      if (!g_spawn_async_with_pipes_and_fds (NULL, argv, NULL,
-                                             G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-                                             G_SPAWN_STDERR_TO_DEV_NULL,
-                                             child_setup, NULL, -1, -1, -1, &fds[1], &fds[1], 1,
-                                             &xvfb_pid, NULL, NULL, NULL, &error))
-        g_error ("Cannot start Xvfb: %s", error->message);
-    }
-    close (fds[1]);
-    number = read_line_from_fd (fds[0]);
-    if (*number == '\0') {
-      waitpid (xvfb_pid, NULL, 0);
-      xvfb_pid = 0;
-      continue;
-    }
-    display = g_strdup_printf (":%s", number);
-    g_setenv ("DISPLAY", display, TRUE);
-  }
-
-  g_assert (pipe (fds) == 0);
-  {
-    g_autofree char *fd_arg = g_strdup_printf ("--print-address=%d", fds[1]);
-    const char *argv[] = { "dbus-daemon", "--session", "--nofork", fd_arg, NULL };
-    g_autofree char *address = NULL;
-
-    if (!g_spawn_async_with_pipes_and_fds (NULL, argv, NULL,
-                                           G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-                                           G_SPAWN_STDERR_TO_DEV_NULL,
-                                           child_setup, NULL, -1, -1, -1, &fds[1], &fds[1], 1,
-                                           &bus_pid, NULL, NULL, NULL, &error))
-      g_error ("Cannot start dbus-daemon: %s", error->message);
-    close (fds[1]);
-    address = read_line_from_fd (fds[0]);
-    g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
-  }
-
-  /* A keyring of its own: with the user's (or another test session's)
-   * login.keyring, unlocking with our password would fail. */
-  keyring_dir = g_dir_make_tmp ("kith-bench-keyring-XXXXXX", &error);
-  g_assert_no_error (error);
-  {
-    g_autofree char *command = g_strdup_printf ("printf bench | HOME=%s XDG_DATA_HOME=%s/data "
-                                                "XDG_RUNTIME_DIR=%s gnome-keyring-daemon --unlock "
-                                                "--components=secrets >/dev/null 2>&1",
-                                                keyring_dir, keyring_dir, keyring_dir);
-    const char *argv[] = { "sh", "-c", command, NULL };
-    int status = 0;
-
-    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
-                  &status, &error);
-    g_assert_no_error (error);
-  }
-  /* The daemon forks: its name may reach the bus after the command ends. */
-  {
-    g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
-    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-    gboolean owned = FALSE;
-
-    g_assert_no_error (error);
-    while (!owned && g_get_monotonic_time () < deadline) {
-      g_autoptr (GVariant) reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus",
-                                                                "/org/freedesktop/DBus",
-                                                                "org.freedesktop.DBus",
-                                                                "NameHasOwner",
-                                                                g_variant_new ("(s)", "org.freedesktop.secrets"),
-                                                                G_VARIANT_TYPE ("(b)"),
-                                                                G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-
-      g_assert_no_error (error);
-      g_variant_get (reply, "(b)", &owned);
-      if (!owned)
-        g_usleep (20000);
-    }
-    if (!owned)
-      g_error ("gnome-keyring-daemon did not appear on the session bus within 10 s");
-  }
-
-  g_setenv ("GDK_BACKEND", "x11", TRUE);
-  g_setenv ("GSK_RENDERER", "cairo", TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "keyfile", TRUE);
-  g_unsetenv ("G_MESSAGES_DEBUG");
-}
-
 /* ---- the signed-in user's world ---- */
 
 typedef struct {
@@ -238,46 +106,12 @@ typedef struct {
 } World;
 
 static void
-on_done (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  gboolean *done = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (KITH_IS_MESSAGE_STORE (object))
-    kith_message_store_finish (KITH_MESSAGE_STORE (object), result, &error);
-  else
-    kith_credentials_store_finish (KITH_CREDENTIALS (object), result, &error);
-  if (error != NULL)
-    g_error ("Preparing the cache: %s", error->message);
-  *done = TRUE;
-}
-
-static void
-wait_done (gboolean *done)
-{
-  while (!*done)
-    g_main_context_iteration (NULL, TRUE);
-  *done = FALSE;
-}
-
-static void
 prepare_world (World *world)
 {
-  g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) contacts = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_contact_info_free);
   g_autoptr (GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_message_info_free);
-  g_autoptr (KithMessageStore) store = NULL;
-  g_autoptr (KithCredentials) credentials = kith_credentials_new ();
-  g_autoptr (GUri) uri = NULL;
-  g_autofree char *token = NULL;
-  g_autofree char *host = NULL;
-  g_autofree char *db = NULL;
-  g_autofree char *file = NULL;
   gint64 start = g_get_monotonic_time ();
   gint64 now_ms = g_get_real_time () / 1000;
-  gboolean done = FALSE;
   GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify) kithd_test_user_free);
   const char *first_names[] = { "Ada", "Grace", "Alan", "Katherine", "Edsger", "Barbara", "Donald", "Frances" };
   const char *last_names[] = { "Lovelace", "Hopper", "Turing", "Johnson", "Dijkstra", "Liskov", "Knuth", "Allen" };
@@ -287,20 +121,12 @@ prepare_world (World *world)
 
   for (int i = 0; i < opt_contacts; i++) {
     g_autofree char *email = g_strdup_printf ("contact%d@bench.example", i);
-    KithdTestUser *peer = kithd_test_server_sign_up (world->server, email, PASSWORD,
-                                                     first_names[i % G_N_ELEMENTS (first_names)],
-                                                     last_names[(i / 8) % G_N_ELEMENTS (last_names)]);
-    KithContactInfo *info = kith_contact_info_new ();
+    const char *first = first_names[i % G_N_ELEMENTS (first_names)];
+    const char *last = last_names[(i / 8) % G_N_ELEMENTS (last_names)];
+    KithdTestUser *peer = kithd_test_server_sign_up (world->server, email, PASSWORD, first, last);
 
     kithd_test_server_make_contacts (world->server, world->user, peer);
-    info->user = kith_user_info_new ();
-    info->user->id = peer->id;
-    info->user->email = g_strdup (peer->email);
-    info->user->first_name = g_strdup (first_names[i % G_N_ELEMENTS (first_names)]);
-    info->user->last_name = g_strdup (last_names[(i / 8) % G_N_ELEMENTS (last_names)]);
-    info->state = KITH_CONTACT_ACCEPTED;
-    info->presence = KITH_PRESENCE_OFFLINE;
-    g_ptr_array_add (contacts, info);
+    g_ptr_array_add (contacts, kith_bench_contact_info (peer, first, last));
     g_ptr_array_add (peers, peer);
   }
 
@@ -319,40 +145,8 @@ prepare_world (World *world)
   }
   g_ptr_array_unref (peers);
 
-  /* The client's cache, where KithSession keeps it: DATA/kith/HOST_PORT/ID.db */
-  world->cache_dir = g_dir_make_tmp ("kith-bench-cache-XXXXXX", &error);
-  g_assert_no_error (error);
-  uri = g_uri_parse (kithd_test_server_get_url (world->server), G_URI_FLAGS_NONE, &error);
-  g_assert_no_error (error);
-  host = g_strdup_printf ("%s_%d", g_uri_get_host (uri), g_uri_get_port (uri));
-  file = g_strdup_printf ("%" G_GINT64_FORMAT ".db", world->user->id);
-  db = g_build_filename (world->cache_dir, "kith", host, file, NULL);
-  store = kith_message_store_new (db);
-  kith_message_store_open_async (store, NULL, on_done, &done);
-  wait_done (&done);
-  kith_message_store_save_contacts_async (store, contacts, NULL, on_done, &done);
-  wait_done (&done);
-  kith_message_store_save_messages_async (store, messages, 0, NULL, on_done, &done);
-  wait_done (&done);
-  kith_message_store_close_async (store, NULL, on_done, &done);
-  wait_done (&done);
-
-  /* The record a stay-signed-in session writes when it first comes online:
-   * with it, the next start shows this account's cached contacts at once. */
-  {
-    g_autofree char *record = g_build_filename (world->cache_dir, "kith", host, "last-account", NULL);
-    g_autofree char *contents = g_strdup_printf ("[account]\nid=%" G_GINT64_FORMAT "\nemail=%s\n",
-                                                 world->user->id, world->user->email);
-
-    g_file_set_contents (record, contents, -1, &error);
-    g_assert_no_error (error);
-  }
-
-  /* "Stay signed in": the token in the keyring. */
-  token = kithd_test_server_log_in (world->server, world->user->email, PASSWORD, "desktop");
-  kith_credentials_store_async (credentials, kithd_test_server_get_url (world->server),
-                                world->user->email, token, NULL, on_done, &done);
-  wait_done (&done);
+  world->cache_dir = kith_bench_write_cache (world->server, world->user, contacts, messages, 0);
+  kith_bench_store_token (world->server, world->user, PASSWORD);
 
   g_print ("   prepared %d contacts and %d cached messages in %.1f s\n", opt_contacts, opt_messages,
            (g_get_monotonic_time () - start) / 1e6);
@@ -413,34 +207,6 @@ read_trace (int    fd,
   }
 }
 
-static double
-read_pss_mb (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/smaps_rollup", (int) pid);
-  g_autofree char *contents = NULL;
-  const char *line;
-
-  if (!g_file_get_contents (path, &contents, NULL, NULL))
-    return -1;
-  line = strstr (contents, "\nPss:");
-  if (line == NULL)
-    return -1;
-
-  return g_ascii_strtod (line + 5, NULL) / 1024.0;
-}
-
-static void
-write_file (const char *path,
-            const char *contents)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autoptr (GError) error = NULL;
-
-  g_mkdir_with_parents (dir, 0700);
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-}
-
 static Sample
 run_once (Display    *display,
           int         damage_event,
@@ -449,12 +215,10 @@ run_once (Display    *display,
           const char *self_exe)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *home = g_dir_make_tmp ("kith-bench-home-XXXXXX", &error);
-  g_autofree char *config = g_build_filename (home, ".config", NULL);
-  g_autofree char *data = g_build_filename (home, ".local", "share", NULL);
-  g_autofree char *cache = g_build_filename (home, ".cache", NULL);
-  g_autofree char *path = NULL;
   g_auto (GStrv) envp = g_get_environ ();
+  g_autofree char *home = kith_bench_make_home (world->server,
+                                                variant == VARIANT_SIGNED_IN ? world->user : NULL,
+                                                world->cache_dir, KITH_BENCH_SCHEMA_DIR, &envp);
   const char *argv[3] = { NULL, NULL, NULL };
   Sample sample = { -1, -1, -1, -1, -1, -1 };
   Window top = None;
@@ -465,32 +229,7 @@ run_once (Display    *display,
   GPid pid;
   int status;
 
-  path = g_build_filename (config, "gtk-4.0", "settings.ini", NULL);
-  write_file (path, "[Settings]\ngtk-cursor-blink=false\n");
-  g_clear_pointer (&path, g_free);
-  g_mkdir_with_parents (data, 0700);
-
-  if (variant == VARIANT_SIGNED_IN) {
-    g_autofree char *contents = g_strdup_printf ("[im/kith/Kith]\nstay-signed-in=true\nlast-email='%s'\n",
-                                                 world->user->email);
-    g_autofree char *from = g_build_filename (world->cache_dir, "kith", NULL);
-    const char *cp[] = { "cp", "-a", from, data, NULL };
-
-    path = g_build_filename (config, "glib-2.0", "settings", "keyfile", NULL);
-    write_file (path, contents);
-    g_spawn_sync (NULL, (char **) cp, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, &error);
-    g_assert_no_error (error);
-  }
-
-  envp = g_environ_setenv (envp, "HOME", home, TRUE);
-  envp = g_environ_setenv (envp, "XDG_CONFIG_HOME", config, TRUE);
-  envp = g_environ_setenv (envp, "XDG_DATA_HOME", data, TRUE);
-  envp = g_environ_setenv (envp, "XDG_CACHE_HOME", cache, TRUE);
-  envp = g_environ_setenv (envp, "KITH_SERVER_URL", kithd_test_server_get_url (world->server), TRUE);
   envp = g_environ_setenv (envp, "KITH_STARTUP_TRACE", "1", TRUE);
-  /* This build's schema, not one that an earlier install left in
-   * XDG_DATA_DIRS (an older one aborts Kith at its first new key). */
-  envp = g_environ_setenv (envp, "GSETTINGS_SCHEMA_DIR", KITH_BENCH_SCHEMA_DIR, TRUE);
 
   if (variant == VARIANT_EMPTY) {
     argv[0] = self_exe;
@@ -505,8 +244,8 @@ run_once (Display    *display,
   XSync (display, True);
 
   t0 = g_get_monotonic_time ();
-  if (!g_spawn_async_with_pipes (NULL, (char **) argv, envp, G_SPAWN_DO_NOT_REAP_CHILD, child_setup,
-                                 NULL, &pid, NULL, NULL, &err_fd, &error))
+  if (!g_spawn_async_with_pipes (NULL, (char **) argv, envp, G_SPAWN_DO_NOT_REAP_CHILD,
+                                 kith_bench_child_setup, NULL, &pid, NULL, NULL, &err_fd, &error))
     g_error ("%s", error->message);
   g_unix_set_fd_nonblocking (err_fd, TRUE, NULL);
 
@@ -566,7 +305,7 @@ run_once (Display    *display,
       sample.shown_ms = (trace.shown - t0) / 1000.0;
     if (trace.drawn != 0)
       sample.drawn_ms = (trace.drawn - t0) / 1000.0;
-    sample.pss_mb = read_pss_mb (pid);
+    sample.pss_mb = kith_bench_read_pss_mb (pid);
   }
 
   kill (pid, SIGTERM);
@@ -576,11 +315,7 @@ run_once (Display    *display,
   XSelectInput (display, DefaultRootWindow (display), NoEventMask);
   XSync (display, True);
 
-  {
-    const char *rm[] = { "rm", "-rf", home, NULL };
-
-    g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-  }
+  kithd_test_remove_tree (home);
 
   return sample;
 }
@@ -630,13 +365,13 @@ main (int   argc,
   self_exe = g_file_read_link ("/proc/self/exe", NULL);
   g_setenv ("KITHD", KITH_BENCH_KITHD, FALSE);
 
-  start_desktop ();
+  kith_bench_desktop_start ();
   /* Xvfb can refuse the very first connection for a moment after -displayfd. */
   for (int i = 0; i < 250 && (display = XOpenDisplay (NULL)) == NULL; i++)
     g_usleep (20000);
   if (display == NULL || !XDamageQueryExtension (display, &damage_event, &damage_error))
     g_error ("No X server with the DAMAGE extension at %s (Xvfb %s)", g_getenv ("DISPLAY"),
-             xvfb_pid != 0 && kill (xvfb_pid, 0) == 0 ? "running" : "not running");
+             kith_bench_desktop_xvfb_running () ? "running" : "not running");
 
   g_print ("== startup: %d runs each, GSK_RENDERER=cairo, Xvfb %s\n", opt_runs, g_getenv ("DISPLAY"));
   prepare_world (&world);
@@ -705,24 +440,9 @@ main (int   argc,
   XCloseDisplay (display);
   kithd_test_server_free (world.server);
   kithd_test_user_free (world.user);
-  {
-    const char *rm[] = { "rm", "-rf", world.cache_dir, NULL };
-
-    g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-  }
+  kithd_test_remove_tree (world.cache_dir);
   g_free (world.cache_dir);
-  if (bus_pid != 0)
-    kill (bus_pid, SIGTERM);
-  if (keyring_dir != NULL) {
-    const char *rm[] = { "rm", "-rf", keyring_dir, NULL };
-
-    g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-    g_free (keyring_dir);
-  }
-  if (xvfb_pid != 0) {
-    kill (xvfb_pid, SIGTERM);
-    waitpid (xvfb_pid, NULL, 0);
-  }
+  kith_bench_desktop_stop ();
 
   return 0;
 }

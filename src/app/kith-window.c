@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "kith-account-page.h"
+#include "kith-bench-trace.h"
 #include "kith-login-page.h"
 #include "kith-main-page.h"
 #include "kith-signing-in-page.h"
@@ -399,6 +400,8 @@ kith_window_constructed (GObject *object)
   g_signal_connect_object (self->session, "state-changed", G_CALLBACK (on_state_changed), self, 0);
   g_signal_connect_object (self->session, "notify::from-cache", G_CALLBACK (follow_session),
                            self, G_CONNECT_SWAPPED);
+  if (g_strcmp0 (g_getenv ("KITH_BENCH_TRACE"), "1") == 0)
+    kith_bench_trace_attach (self, self->session);
   follow_session (self);
 }
 
