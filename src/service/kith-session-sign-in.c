@@ -31,15 +31,32 @@ online_data_free (gpointer data)
   g_free (d);
 }
 
-/* A step of going online failed: the sign-in ends with @error. */
-static void
-fail_going_online (KithSession *self,
-                   GTask       *task,
-                   GError      *error)
+/* The _finish () of a step's call: a collaborator's, on its @source. */
+typedef gboolean (*StepFinish) (gpointer      source,
+                                GAsyncResult *result,
+                                GError      **error);
+
+/* Ends a step of going online with @finish: TRUE if the next step may
+ * start; FALSE if the sign-in was cancelled or has ended with the step's
+ * error. */
+static gboolean
+online_step_done (KithSession  *self,
+                  GTask        *task,
+                  StepFinish    finish,
+                  GObject      *source,
+                  GAsyncResult *result)
 {
-  kith_session_abandon_fresh_token (self);
-  kith_session_teardown (self, NULL);
-  g_task_return_error (task, error);
+  GError *error = NULL;
+
+  if (g_task_return_error_if_cancelled (task))
+    return FALSE;
+  if (!finish (source, result, &error)) {
+    kith_session_abandon_fresh_token (self);
+    kith_session_teardown (self, NULL);
+    g_task_return_error (task, error);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static void
@@ -64,14 +81,9 @@ on_conversations_loaded (GObject      *source,
 {
   g_autoptr (GTask) task = user_data;
   KithSession *self = g_task_get_source_object (task);
-  GError *error = NULL;
 
-  if (g_task_return_error_if_cancelled (task))
+  if (!online_step_done (self, task, (StepFinish) kith_conversations_load_finish, source, result))
     return;
-  if (!kith_conversations_load_finish (KITH_CONVERSATIONS (source), result, &error)) {
-    fail_going_online (self, task, error);
-    return;
-  }
   kith_contact_list_load_async (self->contact_list,
                                 kith_local_account_get_store (self->local_account),
                                 g_task_get_cancellable (task), on_cached_contacts,
@@ -85,14 +97,9 @@ on_store_opened (GObject      *source,
 {
   g_autoptr (GTask) task = user_data;
   KithSession *self = g_task_get_source_object (task);
-  GError *error = NULL;
 
-  if (g_task_return_error_if_cancelled (task))
+  if (!online_step_done (self, task, (StepFinish) kith_local_account_open_finish, source, result))
     return;
-  if (!kith_local_account_open_finish (KITH_LOCAL_ACCOUNT (source), result, &error)) {
-    fail_going_online (self, task, error);
-    return;
-  }
   kith_conversations_load_async (self->conversations, g_task_get_cancellable (task),
                                  on_conversations_loaded, g_object_ref (task));
 }
@@ -157,18 +164,33 @@ open_store (KithSession *self,
   kith_session_attach_collaborators (self);
 }
 
-static gboolean
-begin_signing_in (KithSession *self,
-                  GTask       *task)
+/* The start that sign in, sign up and restore share: their task, or NULL
+ * when the session cannot start signing in (the task has returned why). */
+static GTask *
+begin_signing_in (KithSession         *self,
+                  gpointer             source_tag,
+                  gboolean             stay_signed_in,
+                  gboolean             store_in_keyring,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
 {
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  OnlineData *d = g_new0 (OnlineData, 1);
+
+  g_task_set_source_tag (task, source_tag);
+  d->stay_signed_in = stay_signed_in;
+  d->store_in_keyring = store_in_keyring;
+  g_task_set_task_data (task, d, online_data_free);
+
   if (self->state != KITH_SESSION_SIGNED_OUT) {
     g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_INVALID_FIELD, _("Already signed in."));
-    return FALSE;
+    return NULL;
   }
   if (self->server_url == NULL) {
     g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_NETWORK,
                              _("No server address is set."));
-    return FALSE;
+    return NULL;
   }
 
   /* A CA file set while signed in counts from now: a new soup session. */
@@ -179,7 +201,7 @@ begin_signing_in (KithSession *self,
   kith_session_reset_api (self, TRUE);
   self->cancellable = g_cancellable_new ();
   kith_session_set_state (self, KITH_SESSION_SIGNING_IN);
-  return TRUE;
+  return g_steal_pointer (&task);
 }
 
 static void
@@ -274,24 +296,6 @@ on_restore_lookup (GObject      *source,
                                 g_steal_pointer (&task));
 }
 
-static GTask *
-new_sign_in_task (KithSession         *self,
-                  gpointer             source_tag,
-                  gboolean             stay_signed_in,
-                  gboolean             store_in_keyring,
-                  GCancellable        *cancellable,
-                  GAsyncReadyCallback  callback,
-                  gpointer             user_data)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  OnlineData *d = g_new0 (OnlineData, 1);
-
-  g_task_set_source_tag (task, source_tag);
-  d->stay_signed_in = stay_signed_in;
-  d->store_in_keyring = store_in_keyring;
-  g_task_set_task_data (task, d, online_data_free);
-  return task;
-}
 
 /* ---- leaving ---- */
 
@@ -323,20 +327,33 @@ finish_leaving (KithSession *self,
   kith_message_store_close_async (store, NULL, on_store_closed_for_leave, g_object_ref (task));
 }
 
+/* Ends a step of leaving with @finish, then takes the next with @task (whose
+ * reference it takes): a failure is only logged, as @what. */
+static void
+leave_step_done (GTask         *task,
+                 StepFinish     finish,
+                 GObject       *source,
+                 GAsyncResult  *result,
+                 const char    *what,
+                 void         (*next) (KithSession *self, GTask *task))
+{
+  g_autoptr (GTask) owned = task;
+  g_autoptr (GError) error = NULL;
+
+  if (!finish (source, result, &error))
+    g_debug ("%s: %s", what, error->message);
+  next (g_task_get_source_object (owned), owned);
+}
+
 static void
 on_cleared_for_leave (GObject      *source,
                       GAsyncResult *result,
                       gpointer      user_data)
 {
-  g_autoptr (GTask) task = user_data;
-  KithSession *self = g_task_get_source_object (task);
-  g_autoptr (GError) error = NULL;
-
   /* The token is revoked already: an entry left in a locked keyring is
    * dead, and the next restore removes it. */
-  if (!kith_credentials_clear_finish (KITH_CREDENTIALS (source), result, &error))
-    g_debug ("the token stays in the keyring: %s", error->message);
-  finish_leaving (self, task);
+  leave_step_done (user_data, (StepFinish) kith_credentials_clear_finish, source, result,
+                   "the token stays in the keyring", finish_leaving);
 }
 
 /* Log out also removes the token from the keyring, before finishing. */
@@ -360,13 +377,8 @@ on_revoked_for_leave (GObject      *source,
                       GAsyncResult *result,
                       gpointer      user_data)
 {
-  g_autoptr (GTask) task = user_data;
-  KithSession *self = g_task_get_source_object (task);
-  g_autoptr (GError) error = NULL;
-
-  if (!kith_api_client_call_finish (KITH_API_CLIENT (source), result, &error))
-    g_debug ("revoking the token failed: %s", error->message);
-  clear_keyring_and_finish (self, task);
+  leave_step_done (user_data, (StepFinish) kith_api_client_call_finish, source, result,
+                   "revoking the token failed", clear_keyring_and_finish);
 }
 
 static void
@@ -450,9 +462,9 @@ kith_session_sign_in_async (KithSession         *self,
   g_return_if_fail (KITH_IS_SESSION (self));
   g_return_if_fail (email != NULL && password != NULL);
 
-  task = new_sign_in_task (self, kith_session_sign_in_async, stay_signed_in, TRUE,
+  task = begin_signing_in (self, kith_session_sign_in_async, stay_signed_in, TRUE,
                            cancellable, callback, user_data);
-  if (!begin_signing_in (self, task))
+  if (task == NULL)
     return;
   kith_api_client_log_in_async (self->api, email, password, self->device_name,
                                 self->device_kind, cancellable,
@@ -475,9 +487,9 @@ kith_session_sign_up_async (KithSession         *self,
   g_return_if_fail (KITH_IS_SESSION (self));
   g_return_if_fail (email != NULL && password != NULL);
 
-  task = new_sign_in_task (self, kith_session_sign_up_async, stay_signed_in, TRUE,
+  task = begin_signing_in (self, kith_session_sign_up_async, stay_signed_in, TRUE,
                            cancellable, callback, user_data);
-  if (!begin_signing_in (self, task))
+  if (task == NULL)
     return;
   kith_api_client_sign_up_async (self->api, email, password, first_name, last_name,
                                  cancellable, on_session_created, g_steal_pointer (&task));
@@ -494,9 +506,9 @@ kith_session_restore_async (KithSession         *self,
 
   g_return_if_fail (KITH_IS_SESSION (self));
 
-  task = new_sign_in_task (self, kith_session_restore_async, TRUE, FALSE,
+  task = begin_signing_in (self, kith_session_restore_async, TRUE, FALSE,
                            cancellable, callback, user_data);
-  if (!begin_signing_in (self, task))
+  if (task == NULL)
     return;
   kith_credentials_lookup_async (self->credentials, self->server_url, email, cancellable,
                                  on_restore_lookup, g_steal_pointer (&task));
