@@ -146,33 +146,36 @@ op_done (GTask *task)
   return op->returned;
 }
 
+/* What the op_return_* share: FALSE if @task has answered already;
+ * otherwise it is marked answered, its time-out and prompt stopped. */
+static gboolean
+op_begin_return (GTask *task)
+{
+  Op *op = g_task_get_task_data (task);
+
+  if (op->returned)
+    return FALSE;
+  op->returned = TRUE;
+  g_clear_handle_id (&op->timeout_source, g_source_remove);
+  stop_prompt (op);
+  return TRUE;
+}
+
 static void
 op_return_error (GTask        *task,
                  const GError *error,
                  Problem       problem)
 {
-  Op *op = g_task_get_task_data (task);
-
-  if (op->returned)
-    return;
-  op->returned = TRUE;
-  g_clear_handle_id (&op->timeout_source, g_source_remove);
-  stop_prompt (op);
-  g_task_return_error (task, keyring_error_new (op, error, problem));
+  if (op_begin_return (task))
+    g_task_return_error (task, keyring_error_new (g_task_get_task_data (task), error, problem));
 }
 
 static void
 op_return_boolean (GTask    *task,
                    gboolean  value)
 {
-  Op *op = g_task_get_task_data (task);
-
-  if (op->returned)
-    return;
-  op->returned = TRUE;
-  g_clear_handle_id (&op->timeout_source, g_source_remove);
-  stop_prompt (op);
-  g_task_return_boolean (task, value);
+  if (op_begin_return (task))
+    g_task_return_boolean (task, value);
 }
 
 static void
@@ -180,17 +183,10 @@ op_return_pointer (GTask          *task,
                    gpointer        value,
                    GDestroyNotify  destroy)
 {
-  Op *op = g_task_get_task_data (task);
-
-  if (op->returned) {
-    if (value != NULL && destroy != NULL)
-      destroy (value);
-    return;
-  }
-  op->returned = TRUE;
-  g_clear_handle_id (&op->timeout_source, g_source_remove);
-  stop_prompt (op);
-  g_task_return_pointer (task, value, destroy);
+  if (op_begin_return (task))
+    g_task_return_pointer (task, value, destroy);
+  else if (value != NULL && destroy != NULL)
+    destroy (value);
 }
 
 static gboolean
@@ -538,25 +534,53 @@ load_secret (GTask *task)
   secret_item_load_secret (item, op->cancellable, on_secret_loaded, g_object_ref (task));
 }
 
+/* Searches for @task's entries (those of its server and email), for a
+ * lookup or a clear; @done ends it with search_done (). */
+static void
+search (GTask               *task,
+        SecretSearchFlags    flags,
+        GAsyncReadyCallback  done)
+{
+  Op *op = g_task_get_task_data (task);
+
+  secret_service_search (op->service, get_schema (), op->attributes, flags,
+                         op->cancellable, done, g_object_ref (task));
+}
+
+/* Ends the search of a lookup or a clear: FALSE if @task has answered
+ * (before, or now with the search's error); otherwise @items holds what it
+ * found, a list to free. */
+static gboolean
+search_done (GTask         *task,
+             GObject       *source,
+             GAsyncResult  *result,
+             GList        **items)
+{
+  g_autoptr (GError) error = NULL;
+
+  *items = secret_service_search_finish (SECRET_SERVICE (source), result, &error);
+  if (op_done (task)) {
+    g_list_free_full (g_steal_pointer (items), g_object_unref);
+    return FALSE;
+  }
+  if (error != NULL) {
+    op_return_error (task, error, PROBLEM_OTHER);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static void
 on_searched (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
   g_autoptr (GTask) task = user_data;
-  g_autoptr (GError) error = NULL;
   GList *items;
   SecretItem *item;
 
-  items = secret_service_search_finish (SECRET_SERVICE (source), result, &error);
-  if (op_done (task)) {
-    g_list_free_full (items, g_object_unref);
+  if (!search_done (task, source, result, &items))
     return;
-  }
-  if (error != NULL) {
-    op_return_error (task, error, PROBLEM_OTHER);
-    return;
-  }
   if (items == NULL) {
     op_return_pointer (task, NULL, NULL);
     return;
@@ -574,10 +598,7 @@ on_searched (GObject      *source,
 static void
 lookup_with_service (GTask *task)
 {
-  Op *op = g_task_get_task_data (task);
-
-  secret_service_search (op->service, get_schema (), op->attributes, SECRET_SEARCH_NONE,
-                         op->cancellable, on_searched, g_object_ref (task));
+  search (task, SECRET_SEARCH_NONE, on_searched);
 }
 
 /* ---- clear ---- */
@@ -619,18 +640,10 @@ on_searched_for_clear (GObject      *source,
 {
   g_autoptr (GTask) task = user_data;
   Op *op = g_task_get_task_data (task);
-  g_autoptr (GError) error = NULL;
   GList *items;
 
-  items = secret_service_search_finish (SECRET_SERVICE (source), result, &error);
-  if (op_done (task)) {
-    g_list_free_full (items, g_object_unref);
+  if (!search_done (task, source, result, &items))
     return;
-  }
-  if (error != NULL) {
-    op_return_error (task, error, PROBLEM_OTHER);
-    return;
-  }
 
   op->pending = 1;
   for (GList *l = items; l != NULL; l = l->next) {
@@ -650,10 +663,7 @@ on_searched_for_clear (GObject      *source,
 static void
 clear_with_service (GTask *task)
 {
-  Op *op = g_task_get_task_data (task);
-
-  secret_service_search (op->service, get_schema (), op->attributes, SECRET_SEARCH_ALL,
-                         op->cancellable, on_searched_for_clear, g_object_ref (task));
+  search (task, SECRET_SEARCH_ALL, on_searched_for_clear);
 }
 
 /* ---- GObject ---- */
