@@ -235,7 +235,7 @@ try_screensaver (KithIdleMonitor *self)
 
 /* ---- the app's source (X11) ---- */
 
-static gboolean on_source_timer (gpointer user_data);
+static gboolean on_timer (gpointer user_data);
 
 /* Asks the source, then asks again when idle-delay could have passed at the
  * earliest (or, while idle, every second, to see input come back). */
@@ -255,17 +255,7 @@ poll_source (KithIdleMonitor *self)
 
   set_raw_idle (self, idle_ms >= delay_ms);
   next_ms = self->raw_idle ? SOURCE_IDLE_POLL_MS : delay_ms - idle_ms;
-  self->timer = g_timeout_add ((guint) MIN (next_ms, G_MAXUINT32), on_source_timer, self);
-}
-
-static gboolean
-on_source_timer (gpointer user_data)
-{
-  KithIdleMonitor *self = user_data;
-
-  self->timer = 0;
-  poll_source (self);
-  return G_SOURCE_REMOVE;
+  self->timer = g_timeout_add ((guint) MIN (next_ms, G_MAXUINT32), on_timer, self);
 }
 
 static void
@@ -283,8 +273,6 @@ try_source (KithIdleMonitor *self)
 
 /* ---- the app ---- */
 
-static gboolean on_app_timer (gpointer user_data);
-
 /* Idle once idle-delay has passed since the last input the app reported;
  * until then a timer waits for that moment. Input only moves last_input,
  * so that a burst of pointer motion costs no timer churn. */
@@ -297,18 +285,9 @@ check_app_input (KithIdleMonitor *self)
   g_clear_handle_id (&self->timer, g_source_remove);
   set_raw_idle (self, quiet_us >= delay_us);
   if (!self->raw_idle)
-    self->timer = g_timeout_add ((guint) ((delay_us - quiet_us) / 1000 + 1), on_app_timer, self);
+    self->timer = g_timeout_add ((guint) ((delay_us - quiet_us) / 1000 + 1), on_timer, self);
 }
 
-static gboolean
-on_app_timer (gpointer user_data)
-{
-  KithIdleMonitor *self = user_data;
-
-  self->timer = 0;
-  check_app_input (self);
-  return G_SOURCE_REMOVE;
-}
 
 static void
 start_app_backend (KithIdleMonitor *self)
@@ -317,6 +296,31 @@ start_app_backend (KithIdleMonitor *self)
   set_backend (self, KITH_IDLE_BACKEND_APP);
   self->last_input = g_get_monotonic_time ();
   check_app_input (self);
+}
+
+/* Looks again with the backend in use: after a new idle-delay, and when the
+ * timer of the source's or the app's backend is up. */
+static void
+check_again (KithIdleMonitor *self)
+{
+  if (self->backend == KITH_IDLE_BACKEND_MUTTER)
+    mutter_add_idle_watch (self);
+  else if (self->backend == KITH_IDLE_BACKEND_SOURCE)
+    poll_source (self);
+  else if (self->backend == KITH_IDLE_BACKEND_APP)
+    check_app_input (self);
+}
+
+/* The timer that poll_source () and check_app_input () set: one at a time,
+ * cleared whenever the backend changes. */
+static gboolean
+on_timer (gpointer user_data)
+{
+  KithIdleMonitor *self = user_data;
+
+  self->timer = 0;
+  check_again (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -498,13 +502,7 @@ kith_idle_monitor_set_idle_delay (KithIdleMonitor *self,
     return;
   self->idle_delay = seconds;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_DELAY]);
-
-  if (self->backend == KITH_IDLE_BACKEND_MUTTER)
-    mutter_add_idle_watch (self);
-  else if (self->backend == KITH_IDLE_BACKEND_SOURCE)
-    poll_source (self);
-  else if (self->backend == KITH_IDLE_BACKEND_APP)
-    check_app_input (self);
+  check_again (self);
 }
 
 gboolean
