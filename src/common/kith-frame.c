@@ -25,9 +25,19 @@ static const KithFieldSpec no_fields[] = {
   FIELD_END
 };
 
+static const KithFieldSpec call_claim_fields[] = {
+  KITH_FIELD (KithCallClaim, "call_id", KIND_STRING, REQ_NONEMPTY, KITH_MAX_ID_BYTES, call_id, 0),
+  KITH_FIELD (KithCallClaim, "peer",    KIND_ID,     REQ,          0,                 peer,    0),
+  KITH_FIELD (KithCallClaim, "caller",  KIND_BOOL,   REQ,          0,                 caller,  0),
+  KITH_FIELD (KithCallClaim, "video",   KIND_BOOL,   REQ,          0,                 video,   0),
+  KITH_FIELD (KithCallClaim, "elapsed", KIND_INT,    F_NONE,       0,                 elapsed, 0),
+  FIELD_END
+};
+
 static const KithFieldSpec hello_fields[] = {
   FRAME_FIELD ("token",        KIND_STRING, REQ_NONEMPTY, KITH_MAX_TOKEN_BYTES, token),
   FRAME_FIELD ("resume_after", KIND_INT,    F_NONE,       0,                    resume_after),
+  KITH_OBJECT_FIELD (KithFrame, "call", F_NONE, claim, call_claim_fields, KithCallClaim),
   FIELD_END
 };
 
@@ -67,6 +77,8 @@ static const KithFieldSpec message_frame_fields[] = {
   FRAME_FIELD ("to",      KIND_ID,     REQ,          0,                           to),
   FRAME_FIELD ("body",    KIND_STRING, REQ_NONEMPTY, KITH_MAX_MESSAGE_BODY_BYTES, body),
   FRAME_FIELD ("sent_at", KIND_INT,    REQ,          0,                           sent_at),
+  FRAME_FIELD ("kind",    KIND_STRING, F_NONEMPTY,   KITH_MAX_KIND_BYTES,         kind),
+  KITH_OBJECT_FIELD (KithFrame, "call", F_NONE, call, kith_call_info_fields, KithCallInfo),
   FIELD_END
 };
 
@@ -167,6 +179,22 @@ static const FrameSpec frame_specs[] = {
 
 G_STATIC_ASSERT (G_N_ELEMENTS (frame_specs) == KITH_FRAME_LAST + 1);
 
+KithCallClaim *
+kith_call_claim_new (void)
+{
+  return g_new0 (KithCallClaim, 1);
+}
+
+void
+kith_call_claim_free (KithCallClaim *claim)
+{
+  if (claim == NULL)
+    return;
+
+  kith_fields_free (call_claim_fields, claim);
+  g_free (claim);
+}
+
 KithFrame *
 kith_frame_new (KithFrameType type)
 {
@@ -187,6 +215,9 @@ kith_frame_free (KithFrame *frame)
     return;
 
   g_free (frame->token);
+  g_clear_pointer (&frame->claim, kith_call_claim_free);
+  g_free (frame->kind);
+  g_clear_pointer (&frame->call, kith_call_info_free);
   g_clear_pointer (&frame->user, kith_user_info_free);
   g_free (frame->id);
   g_free (frame->body);

@@ -25,19 +25,43 @@ typedef enum {
   KITH_CLOSE_DEAD_PEER    = 4002,   /* no frame or pong for too long */
 } KithCloseCode;
 
+/* The "reason" of a call.hangup or call.reject that kithd sends, or that
+ * clients send and kithd reads (docs/protocol.md, "Calls"). Clients may
+ * send other reasons; kithd relays them as they are. */
+#define KITH_CALL_REASON_BUSY               "busy"               /* C: reject, in another call */
+#define KITH_CALL_REASON_DECLINED           "declined"           /* C: reject */
+#define KITH_CALL_REASON_DISCONNECTED       "disconnected"       /* S: the peer's device went away */
+#define KITH_CALL_REASON_ANSWERED_ELSEWHERE "answered-elsewhere" /* S: another device of the callee answered */
+#define KITH_CALL_REASON_DECLINED_ELSEWHERE "declined-elsewhere" /* S: another device of the callee declined */
+#define KITH_CALL_REASON_UNREACHABLE        "unreachable"        /* S: the callee has no device connected */
+#define KITH_CALL_REASON_MISSED             "missed"             /* S: not answered in time */
+
+/* hello's "call": the answered call this device is in, when it connects
+ * again (kithd restarted, or the socket dropped). */
+typedef struct {
+  char     *call_id;
+  gint64    peer;                   /* the other party's user id */
+  gboolean  caller;                 /* this user placed the call */
+  gboolean  video;
+  gint64    elapsed;                /* seconds since the call was answered */
+} KithCallClaim;
+
+KithCallClaim *kith_call_claim_new  (void);
+void           kith_call_claim_free (KithCallClaim *claim);
+
 typedef enum {
   KITH_ORIGIN_CLIENT,               /* client -> kithd */
   KITH_ORIGIN_SERVER,               /* kithd -> client */
 } KithOrigin;
 
 typedef enum {
-  KITH_FRAME_HELLO,                 /* "hello"          C: token, resume_after? */
+  KITH_FRAME_HELLO,                 /* "hello"          C: token, resume_after?, call? */
   KITH_FRAME_WELCOME,               /* "welcome"        S: user, seq */
   KITH_FRAME_PRESENCE_SET,          /* "presence.set"   C: status (chosen) */
   KITH_FRAME_PRESENCE,              /* "presence"       S: user_id, status (presence) */
   KITH_FRAME_ACTIVITY,              /* "activity"       C: idle */
   KITH_FRAME_MESSAGE_SEND,          /* "message.send"   C: id, to, body */
-  KITH_FRAME_MESSAGE,               /* "message"        S: seq, id, from, to, body, sent_at */
+  KITH_FRAME_MESSAGE,               /* "message"        S: seq, id, from, to, body, sent_at, kind?, call? */
   KITH_FRAME_MESSAGE_ACK,           /* "message.ack"    S: id, seq, sent_at */
   KITH_FRAME_MESSAGE_READ,          /* "message.read"   C: to, up_to   S: from, to, up_to */
   KITH_FRAME_PROFILE,               /* "profile"        S: user */
@@ -67,6 +91,7 @@ typedef struct {
 
   char             *token;          /* hello */
   gint64            resume_after;   /* hello (optional, default 0) */
+  KithCallClaim    *claim;          /* hello (optional): "call" */
   KithUserInfo     *user;           /* welcome, profile, contact.request, contact.accepted */
   gint64            seq;            /* welcome (last seq of the user's stream), message, message.ack */
 
@@ -81,6 +106,8 @@ typedef struct {
   char             *body;           /* message.send, message */
   gint64            sent_at;        /* message, message.ack */
   gint64            up_to;          /* message.read */
+  char             *kind;           /* message (optional): KITH_MESSAGE_KIND_CALL */
+  KithCallInfo     *call;           /* message (optional): a call event's */
 
   char             *call_id;        /* call.* */
   gboolean          video;          /* call.invite */
@@ -129,5 +156,6 @@ char         *kith_frame_error_json        (KithErrorCode  code,
                                             gsize         *length);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithFrame, kith_frame_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithCallClaim, kith_call_claim_free)
 
 G_END_DECLS

@@ -20,6 +20,17 @@
 #define FIELD_BOOL(base, field) ((gboolean *) FIELD_PTR (base, field))
 #define FIELD_ENUM(base, field) ((int *) FIELD_PTR (base, field))
 #define FIELD_USER(base, field) ((KithUserInfo **) FIELD_PTR (base, field))
+#define FIELD_OBJECT(base, field) ((gpointer *) FIELD_PTR (base, field))
+
+static void
+free_object (const KithFieldSpec *f,
+             gpointer            *slot)
+{
+  if (*slot == NULL)
+    return;
+  kith_fields_free (f->sub, *slot);
+  g_clear_pointer (slot, g_free);
+}
 
 void
 kith_fields_free (const KithFieldSpec *fields,
@@ -30,6 +41,8 @@ kith_fields_free (const KithFieldSpec *fields,
       g_clear_pointer (FIELD_STRING (base, f), g_free);
     else if (f->kind == KIND_USER)
       g_clear_pointer (FIELD_USER (base, f), kith_user_info_free);
+    else if (f->kind == KIND_OBJECT)
+      free_object (f, FIELD_OBJECT (base, f));
   }
 }
 
@@ -140,7 +153,7 @@ kith_fields_write (GString             *out,
 
       if ((f->flags & F_GATED) && !given)
         continue;
-      if (f->kind == KIND_STRING) {
+      if (f->kind == KIND_STRING || f->kind == KIND_OBJECT) {
         if (*FIELD_STRING (base, f) == NULL)
           continue;
       } else if (f->present_flag != 0 && !given) {
@@ -171,6 +184,12 @@ kith_fields_write (GString             *out,
       break;
     case KIND_ERROR_CODE:
       kith_json_append_string (out, kith_error_code_to_string ((KithErrorCode) *FIELD_ENUM (base, f)));
+      break;
+    case KIND_OBJECT:
+      if (*FIELD_OBJECT (base, f) == NULL)
+        g_string_append (out, "null");
+      else
+        kith_fields_write_object (out, f->sub, *FIELD_OBJECT (base, f));
       break;
     default:
       g_assert_not_reached ();
@@ -343,6 +362,26 @@ parse_field (JsonNode             *node,
     /* Forward compatible: a code this build does not know is "internal". */
     kith_error_code_from_string (json_node_get_string (node), &code);
     *FIELD_ENUM (base, f) = code;
+    return TRUE;
+  }
+
+  case KIND_OBJECT: {
+    g_autofree char *path = NULL;
+    gpointer object;
+
+    if (!JSON_NODE_HOLDS_OBJECT (node))
+      return kith_fields_type_error (error, prefix, f->name, _("an object"));
+
+    path = field_path (prefix, f->name);
+    object = g_malloc0 (f->sub_size);
+    if (!kith_fields_parse (json_node_get_object (node), f->sub, object, path, NULL, error)) {
+      kith_fields_free (f->sub, object);
+      g_free (object);
+      return FALSE;
+    }
+
+    free_object (f, FIELD_OBJECT (base, f));
+    *FIELD_OBJECT (base, f) = object;
     return TRUE;
   }
 

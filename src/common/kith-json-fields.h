@@ -25,6 +25,7 @@ typedef enum {
   KIND_USER,           /* KithUserInfo * */
   KIND_ENUM,           /* an enum of kith-wire-enums.h as its string (KithFieldSpec.wire) */
   KIND_ERROR_CODE,     /* KithErrorCode as its string; an unknown one reads as "internal" */
+  KIND_OBJECT,         /* a pointer to a struct of KithFieldSpec.sub (sub_size bytes); NULL: absent */
 } KithFieldKind;
 
 typedef enum {
@@ -38,7 +39,9 @@ typedef enum {
   F_SKIP_0   = 1 << 6, /* integers, optional: not written when 0 */
 } KithFieldFlags;
 
-typedef struct {
+typedef struct _KithFieldSpec KithFieldSpec;
+
+struct _KithFieldSpec {
   const char         *name;
   KithFieldKind       kind;
   KithFieldFlags      flags;
@@ -46,14 +49,19 @@ typedef struct {
   gsize               offset;         /* into the struct being parsed or written */
   guint               present_flag;   /* set in *present when the member is given */
   const KithWireEnum *wire;           /* KIND_ENUM: the enum's names */
-} KithFieldSpec;
+  const KithFieldSpec *sub;           /* KIND_OBJECT: the nested object's fields */
+  gsize               sub_size;       /* KIND_OBJECT: the size of its struct */
+};
 
-#define FIELD_END { NULL, 0, 0, 0, 0, 0, NULL }
+#define FIELD_END { NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
 
 #define KITH_FIELD(type, name, kind, flags, max, member, present) \
-  { name, kind, flags, max, G_STRUCT_OFFSET (type, member), present, NULL }
+  { name, kind, flags, max, G_STRUCT_OFFSET (type, member), present, NULL, NULL, 0 }
 #define KITH_ENUM_FIELD(type, name, wire, flags, member, present) \
-  { name, KIND_ENUM, flags, 0, G_STRUCT_OFFSET (type, member), present, wire }
+  { name, KIND_ENUM, flags, 0, G_STRUCT_OFFSET (type, member), present, wire, NULL, 0 }
+/* @member points to a @subtype read and written with @sub. */
+#define KITH_OBJECT_FIELD(type, name, flags, member, sub, subtype) \
+  { name, KIND_OBJECT, flags, 0, G_STRUCT_OFFSET (type, member), 0, NULL, sub, sizeof (subtype) }
 
 #define REQ F_REQUIRED
 #define REQ_NONEMPTY (F_REQUIRED | F_NONEMPTY)
@@ -62,6 +70,7 @@ typedef struct {
  * (kith-objects.c). */
 extern const KithFieldSpec kith_contact_fields[];
 extern const KithFieldSpec kith_message_fields[];
+extern const KithFieldSpec kith_call_info_fields[];
 
 /* @prefix: the path of @object in error messages (NULL at the root). */
 KithUserInfo *kith_user_info_parse (JsonObject          *object,
@@ -71,7 +80,7 @@ KithUserInfo *kith_user_info_parse (JsonObject          *object,
 void          kith_user_info_write (GString             *out,
                                     const KithUserInfo  *user);
 
-/* Frees the strings and users that @fields name in @base (not @base). */
+/* Frees the strings, users and objects that @fields name in @base (not @base). */
 void      kith_fields_free         (const KithFieldSpec  *fields,
                                     gpointer              base);
 

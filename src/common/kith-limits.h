@@ -19,4 +19,9 @@
 #define KITH_MAX_ID_BYTES            64           /* client message ids, call ids */
 #define KITH_MAX_TOKEN_BYTES         128
 #define KITH_MAX_REASON_BYTES        64
+#define KITH_MAX_KIND_BYTES          32           /* a message's "kind", a call event's "outcome" */
 #define KITH_MAX_HISTORY_LIMIT       200          /* ?limit= of the history call */
+#define KITH_MAX_ICE_SERVERS         8            /* entries of "ice_servers" */
+#define KITH_MAX_ICE_URLS            8            /* URIs of one entry */
+#define KITH_MAX_ICE_URL_BYTES       512
+#define KITH_MAX_ICE_SECRET_BYTES    256          /* a TURN username or credential */

@@ -32,6 +32,13 @@ static const KithFieldSpec user_fields[] = {
   FIELD_END
 };
 
+const KithFieldSpec kith_call_info_fields[] = {
+  KITH_FIELD (KithCallInfo, "video",    KIND_BOOL,   REQ,          0,                   video,    0),
+  KITH_FIELD (KithCallInfo, "outcome",  KIND_STRING, REQ_NONEMPTY, KITH_MAX_KIND_BYTES, outcome,  0),
+  KITH_FIELD (KithCallInfo, "duration", KIND_INT,    F_NONE,       0,                   duration, 0),
+  FIELD_END
+};
+
 const KithFieldSpec kith_message_fields[] = {
   MESSAGE_FIELD ("seq",     KIND_INT,    REQ,          0,                           seq),
   MESSAGE_FIELD ("id",      KIND_STRING, REQ_NONEMPTY, KITH_MAX_ID_BYTES,           id),
@@ -39,6 +46,8 @@ const KithFieldSpec kith_message_fields[] = {
   MESSAGE_FIELD ("to",      KIND_ID,     REQ,          0,                           to),
   MESSAGE_FIELD ("body",    KIND_STRING, REQ_NONEMPTY, KITH_MAX_MESSAGE_BODY_BYTES, body),
   MESSAGE_FIELD ("sent_at", KIND_INT,    REQ,          0,                           sent_at),
+  MESSAGE_FIELD ("kind",    KIND_STRING, F_NONEMPTY,   KITH_MAX_KIND_BYTES,         kind),
+  KITH_OBJECT_FIELD (KithMessageInfo, "call", F_NONE, call, kith_call_info_fields, KithCallInfo),
   FIELD_END
 };
 
@@ -184,6 +193,8 @@ kith_message_info_copy (const KithMessageInfo *info)
   copy->to = info->to;
   copy->body = g_strdup (info->body);
   copy->sent_at = info->sent_at;
+  copy->kind = g_strdup (info->kind);
+  copy->call = kith_call_info_copy (info->call);
 
   return copy;
 }
@@ -198,6 +209,56 @@ kith_message_info_free (KithMessageInfo *info)
   g_free (info);
 }
 
+KithCallInfo *
+kith_call_info_new (void)
+{
+  return g_new0 (KithCallInfo, 1);
+}
+
+KithCallInfo *
+kith_call_info_copy (const KithCallInfo *info)
+{
+  KithCallInfo *copy;
+
+  if (info == NULL)
+    return NULL;
+
+  copy = kith_call_info_new ();
+  copy->video = info->video;
+  copy->outcome = g_strdup (info->outcome);
+  copy->duration = info->duration;
+
+  return copy;
+}
+
+void
+kith_call_info_free (KithCallInfo *info)
+{
+  if (info == NULL)
+    return;
+
+  kith_fields_free (kith_call_info_fields, info);
+  g_free (info);
+}
+
+KithIceServer *
+kith_ice_server_new (void)
+{
+  return g_new0 (KithIceServer, 1);
+}
+
+void
+kith_ice_server_free (KithIceServer *server)
+{
+  if (server == NULL)
+    return;
+
+  g_strfreev (server->urls);
+  g_free (server->username);
+  g_free (server->credential);
+  g_free (server);
+}
+
 KithServerInfo *
 kith_server_info_new (void)
 {
@@ -205,6 +266,7 @@ kith_server_info_new (void)
 
   info->protocol = KITH_PROTOCOL_VERSION;
   info->password_min_length = KITH_PASSWORD_MIN_LENGTH;
+  info->ice_servers = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_ice_server_free);
 
   return info;
 }
@@ -218,5 +280,6 @@ kith_server_info_free (KithServerInfo *info)
   g_free (info->name);
   g_free (info->version);
   g_strfreev (info->login_flows);
+  g_clear_pointer (&info->ice_servers, g_ptr_array_unref);
   g_free (info);
 }

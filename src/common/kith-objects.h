@@ -50,6 +50,23 @@ typedef struct {
 KithContactInfo *kith_contact_info_new  (void);
 void             kith_contact_info_free (KithContactInfo *info);
 
+/* A message's "kind" (docs/protocol.md, "Objects"): absent for what a
+ * person wrote; "call" for a call event, which has "call" too. */
+#define KITH_MESSAGE_KIND_CALL       "call"
+
+/* A call event's "call": how the call went. "outcome" stays a string on
+ * the wire so that an outcome a client does not know yet still parses
+ * (kith_call_outcome_from_string() tells); the client shows the body then. */
+typedef struct {
+  gboolean  video;
+  char     *outcome;                /* KithCallOutcome's wire name */
+  gint64    duration;               /* seconds; "ended" only, else 0 */
+} KithCallInfo;
+
+KithCallInfo    *kith_call_info_new     (void);
+KithCallInfo    *kith_call_info_copy    (const KithCallInfo *info);
+void             kith_call_info_free    (KithCallInfo       *info);
+
 typedef struct {
   gint64  seq;                      /* server's order; 0 while unacknowledged */
   char   *id;                       /* the sender's client id (idempotency) */
@@ -57,11 +74,25 @@ typedef struct {
   gint64  to;
   char   *body;
   gint64  sent_at;                  /* ms since epoch, set by kithd */
+  char   *kind;                     /* NULL: text; KITH_MESSAGE_KIND_CALL: a call event */
+  KithCallInfo *call;               /* a call event's; else NULL */
 } KithMessageInfo;
 
 KithMessageInfo *kith_message_info_new  (void);
 KithMessageInfo *kith_message_info_copy (const KithMessageInfo *info);
 void             kith_message_info_free (KithMessageInfo       *info);
+
+/* One entry of "ice_servers" (GET /server, GET /ice-servers): STUN or
+ * TURN URIs, and for TURN, from GET /ice-servers only, the time-limited
+ * username and credential. */
+typedef struct {
+  char  **urls;
+  char   *username;                 /* NULL: none */
+  char   *credential;               /* NULL: none */
+} KithIceServer;
+
+KithIceServer   *kith_ice_server_new    (void);
+void             kith_ice_server_free   (KithIceServer *server);
 
 typedef struct {
   char   *name;
@@ -69,6 +100,7 @@ typedef struct {
   gint64  protocol;                 /* KITH_PROTOCOL_VERSION */
   char  **login_flows;              /* KITH_LOGIN_FLOW_PASSWORD, KITH_LOGIN_FLOW_OIDC_GOOGLE */
   gint64  password_min_length;
+  GPtrArray *ice_servers;           /* KithIceServer, URIs only; empty when none */
 } KithServerInfo;
 
 KithServerInfo *kith_server_info_new  (void);
@@ -78,5 +110,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithUserInfo, kith_user_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithContactInfo, kith_contact_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithMessageInfo, kith_message_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithServerInfo, kith_server_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithCallInfo, kith_call_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithIceServer, kith_ice_server_free)
 
 G_END_DECLS

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "kith-json-fields.h"
@@ -290,6 +292,173 @@ kith_response_parse_messages (const char  *data,
                              message_item_new, message_item_free, error);
 }
 
+/* "ice_servers": [...], with the TURN credentials when @credentials. */
+static void
+write_ice_servers (GString   *out,
+                   GPtrArray *servers,
+                   gboolean   credentials)
+{
+  g_string_append (out, "\"ice_servers\":[");
+  for (guint i = 0; servers != NULL && i < servers->len; i++) {
+    KithIceServer *server = g_ptr_array_index (servers, i);
+
+    if (i > 0)
+      g_string_append_c (out, ',');
+    g_string_append (out, "{\"urls\":[");
+    for (guint j = 0; server->urls != NULL && server->urls[j] != NULL; j++) {
+      if (j > 0)
+        g_string_append_c (out, ',');
+      kith_json_append_string (out, server->urls[j]);
+    }
+    g_string_append_c (out, ']');
+    if (credentials && server->username != NULL && server->credential != NULL) {
+      g_string_append (out, ",\"username\":");
+      kith_json_append_string (out, server->username);
+      g_string_append (out, ",\"credential\":");
+      kith_json_append_string (out, server->credential);
+    }
+    g_string_append_c (out, '}');
+  }
+  g_string_append_c (out, ']');
+}
+
+typedef struct {
+  char *username;
+  char *credential;
+} IceSecrets;
+
+static const KithFieldSpec ice_secret_fields[] = {
+  KITH_FIELD (IceSecrets, "username",   KIND_STRING, F_NONE, KITH_MAX_ICE_SECRET_BYTES, username,   0),
+  KITH_FIELD (IceSecrets, "credential", KIND_STRING, F_NONE, KITH_MAX_ICE_SECRET_BYTES, credential, 0),
+  FIELD_END
+};
+
+static KithIceServer *
+parse_ice_server (JsonNode    *node,
+                  const char  *prefix,
+                  GError     **error)
+{
+  g_autoptr (KithIceServer) server = kith_ice_server_new ();
+  g_autoptr (GStrvBuilder) urls = g_strv_builder_new ();
+  g_autofree char *urls_path = g_strconcat (prefix, ".urls", NULL);
+  IceSecrets secrets = { NULL, NULL };
+  JsonObject *object;
+  JsonNode *urls_node;
+  JsonArray *array;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node)) {
+    kith_fields_type_error (error, NULL, prefix, _("an object"));
+    return NULL;
+  }
+  object = json_node_get_object (node);
+
+  urls_node = json_object_get_member (object, "urls");
+  if (urls_node == NULL || !JSON_NODE_HOLDS_ARRAY (urls_node) ||
+      json_array_get_length (json_node_get_array (urls_node)) == 0 ||
+      json_array_get_length (json_node_get_array (urls_node)) > KITH_MAX_ICE_URLS) {
+    kith_fields_type_error (error, NULL, urls_path, _("an array of 1 to 8 URIs"));
+    return NULL;
+  }
+  array = json_node_get_array (urls_node);
+  for (guint i = 0; i < json_array_get_length (array); i++) {
+    JsonNode *element = json_array_get_element (array, i);
+    const char *url;
+
+    if (!kith_json_node_holds (element, G_TYPE_STRING) ||
+        *(url = json_node_get_string (element)) == '\0' ||
+        strlen (url) > KITH_MAX_ICE_URL_BYTES || !g_utf8_validate (url, -1, NULL)) {
+      kith_fields_type_error (error, NULL, urls_path, _("an array of 1 to 8 URIs"));
+      return NULL;
+    }
+    g_strv_builder_add (urls, url);
+  }
+  server->urls = g_strv_builder_end (urls);
+
+  if (!kith_fields_parse (object, ice_secret_fields, &secrets, prefix, NULL, error)) {
+    kith_fields_free (ice_secret_fields, &secrets);
+    return NULL;
+  }
+  server->username = secrets.username;
+  server->credential = secrets.credential;
+
+  return g_steal_pointer (&server);
+}
+
+/* "ice_servers" of @object: an array (missing: empty) of at most
+ * KITH_MAX_ICE_SERVERS entries. */
+static GPtrArray *
+parse_ice_servers (JsonObject  *object,
+                   GError     **error)
+{
+  g_autoptr (GPtrArray) servers = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_ice_server_free);
+  JsonNode *node = json_object_get_member (object, "ice_servers");
+  JsonArray *array;
+
+  if (node == NULL)
+    return g_steal_pointer (&servers);
+  if (!JSON_NODE_HOLDS_ARRAY (node) ||
+      json_array_get_length (json_node_get_array (node)) > KITH_MAX_ICE_SERVERS) {
+    kith_fields_type_error (error, NULL, "ice_servers", _("an array of at most 8 servers"));
+    return NULL;
+  }
+
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++) {
+    g_autofree char *prefix = g_strdup_printf ("ice_servers[%u]", i);
+    KithIceServer *server = parse_ice_server (json_array_get_element (array, i), prefix, error);
+
+    if (server == NULL)
+      return NULL;
+    g_ptr_array_add (servers, server);
+  }
+
+  return g_steal_pointer (&servers);
+}
+
+char *
+kith_response_ice_servers (GPtrArray *servers,
+                           gint64     ttl,
+                           gsize     *length)
+{
+  GString *out = g_string_sized_new (256);
+
+  g_string_append_c (out, '{');
+  write_ice_servers (out, servers, TRUE);
+  g_string_append (out, ",\"ttl\":");
+  kith_json_append_int (out, ttl);
+  g_string_append_c (out, '}');
+
+  return kith_json_finish (out, length);
+}
+
+typedef struct {
+  gint64 ttl;
+} IceServersHead;
+
+static const KithFieldSpec ice_servers_head_fields[] = {
+  KITH_FIELD (IceServersHead, "ttl", KIND_INT, REQ, 0, ttl, 0),
+  FIELD_END
+};
+
+GPtrArray *
+kith_response_parse_ice_servers (const char  *data,
+                                 gsize        length,
+                                 gint64      *ttl,
+                                 GError     **error)
+{
+  g_autoptr (JsonNode) root = NULL;
+  IceServersHead head = { 0 };
+  JsonObject *object;
+
+  object = parse_response_object (data, length, &root, error);
+  if (object == NULL || !kith_fields_parse (object, ice_servers_head_fields, &head, NULL, NULL, error))
+    return NULL;
+  if (ttl != NULL)
+    *ttl = head.ttl;
+
+  return parse_ice_servers (object, error);
+}
+
 char *
 kith_response_server_info (const KithServerInfo *info,
                            gsize                *length)
@@ -319,7 +488,9 @@ kith_response_server_info (const KithServerInfo *info,
       g_string_append_c (out, ',');
     kith_json_append_string (out, password_rule_names[i]);
   }
-  g_string_append (out, "]}}");
+  g_string_append (out, "]},");
+  write_ice_servers (out, info->ice_servers, FALSE);
+  g_string_append_c (out, '}');
 
   return kith_json_finish (out, length);
 }
@@ -400,6 +571,11 @@ kith_response_parse_server_info (const char  *data,
       info->password_min_length = json_node_get_int (min_node);
     }
   }
+
+  g_clear_pointer (&info->ice_servers, g_ptr_array_unref);
+  info->ice_servers = parse_ice_servers (object, error);
+  if (info->ice_servers == NULL)
+    return NULL;
 
   return g_steal_pointer (&info);
 }

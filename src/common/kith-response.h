@@ -55,11 +55,23 @@ GPtrArray    *kith_response_parse_messages (const char     *data,
                                             GError        **error);
 
 /* GET /server: {"name", "version", "protocol", "login_flows": [...],
- *               "password_policy": {"min_length": 8, "rules": ["length","upper","lower","digit","symbol"]}} */
+ *               "password_policy": {"min_length": 8, "rules": ["length","upper","lower","digit","symbol"]},
+ *               "ice_servers": [{"urls": [...]}]} (URIs only) */
 char           *kith_response_server_info       (const KithServerInfo *info,
                                                  gsize                *length);
 KithServerInfo *kith_response_parse_server_info (const char     *data,
                                                  gsize           length,
                                                  GError        **error);
+
+/* GET /ice-servers: {"ice_servers": [{"urls": [...], "username"?, "credential"?}],
+ * "ttl": seconds the credentials are good for}. At most
+ * KITH_MAX_ICE_SERVERS entries of at most KITH_MAX_ICE_URLS URIs each. */
+char         *kith_response_ice_servers       (GPtrArray      *servers, /* KithIceServer */
+                                               gint64          ttl,
+                                               gsize          *length);
+GPtrArray    *kith_response_parse_ice_servers (const char     *data,
+                                               gsize           length,
+                                               gint64         *ttl,
+                                               GError        **error);
 
 G_END_DECLS

@@ -39,6 +39,15 @@ static const GEnumValue contact_state_values[] = {
   { 0, NULL, NULL }
 };
 
+static const GEnumValue call_outcome_values[] = {
+  { KITH_CALL_OUTCOME_MISSED,      "KITH_CALL_OUTCOME_MISSED",      "missed" },
+  { KITH_CALL_OUTCOME_DECLINED,    "KITH_CALL_OUTCOME_DECLINED",    "declined" },
+  { KITH_CALL_OUTCOME_BUSY,        "KITH_CALL_OUTCOME_BUSY",        "busy" },
+  { KITH_CALL_OUTCOME_UNREACHABLE, "KITH_CALL_OUTCOME_UNREACHABLE", "unreachable" },
+  { KITH_CALL_OUTCOME_ENDED,       "KITH_CALL_OUTCOME_ENDED",       "ended" },
+  { 0, NULL, NULL }
+};
+
 static GType
 register_once (const KithWireEnum *wire,
                gsize              *type_id)
@@ -94,6 +103,8 @@ KITH_DEFINE_WIRE_ENUM (KithDeviceKind, kith_device_kind, device_kind_values,
                        N_("“desktop” or “mobile”"))
 KITH_DEFINE_WIRE_ENUM (KithContactState, kith_contact_state, contact_state_values,
                        N_("one of “accepted”, “incoming” or “outgoing”"))
+KITH_DEFINE_WIRE_ENUM (KithCallOutcome, kith_call_outcome, call_outcome_values,
+                       N_("one of “missed”, “declined”, “busy”, “unreachable” or “ended”"))
 
 const char *
 kith_wire_enum_to_string (const KithWireEnum *wire,

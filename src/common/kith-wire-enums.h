@@ -48,10 +48,22 @@ typedef enum {
   KITH_CONTACT_OUTGOING,            /* "outgoing": we asked them */
 } KithContactState;
 
+/* How a call ended, as its event in the conversation tells
+ * (docs/protocol.md, "Call events"). Wire: "missed" | "declined" | "busy" |
+ * "unreachable" | "ended". */
+typedef enum {
+  KITH_CALL_OUTCOME_MISSED,         /* not answered: it rang out, or the caller gave up */
+  KITH_CALL_OUTCOME_DECLINED,       /* the callee declined */
+  KITH_CALL_OUTCOME_BUSY,           /* the callee was in another call */
+  KITH_CALL_OUTCOME_UNREACHABLE,    /* the callee had no device connected */
+  KITH_CALL_OUTCOME_ENDED,          /* answered, then ended (with a duration) */
+} KithCallOutcome;
+
 extern const KithWireEnum kith_chosen_status_wire;
 extern const KithWireEnum kith_presence_wire;
 extern const KithWireEnum kith_device_kind_wire;
 extern const KithWireEnum kith_contact_state_wire;
+extern const KithWireEnum kith_call_outcome_wire;
 
 /* The wire name of @value; a value out of range gives the first name. */
 const char *kith_wire_enum_to_string        (const KithWireEnum *wire,
@@ -73,6 +85,9 @@ gboolean    kith_device_kind_from_string    (const char        *str,
 const char *kith_contact_state_to_string    (KithContactState   state);
 gboolean    kith_contact_state_from_string  (const char        *str,
                                              KithContactState  *state);
+const char *kith_call_outcome_to_string     (KithCallOutcome    outcome);
+gboolean    kith_call_outcome_from_string   (const char        *str,
+                                             KithCallOutcome   *outcome);
 
 /* GTypes, so that GObjects can carry these enums as properties
  * (KithContact:presence, :state, …). */
@@ -80,10 +95,12 @@ gboolean    kith_contact_state_from_string  (const char        *str,
 #define KITH_TYPE_CHOSEN_STATUS (kith_chosen_status_get_type ())
 #define KITH_TYPE_DEVICE_KIND   (kith_device_kind_get_type ())
 #define KITH_TYPE_CONTACT_STATE (kith_contact_state_get_type ())
+#define KITH_TYPE_CALL_OUTCOME  (kith_call_outcome_get_type ())
 
 GType kith_presence_get_type      (void) G_GNUC_CONST;
 GType kith_chosen_status_get_type (void) G_GNUC_CONST;
 GType kith_device_kind_get_type   (void) G_GNUC_CONST;
 GType kith_contact_state_get_type (void) G_GNUC_CONST;
+GType kith_call_outcome_get_type  (void) G_GNUC_CONST;
 
 G_END_DECLS

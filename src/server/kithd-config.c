@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 
 #include "kith-error.h"
+#include "kith-limits.h"
 #include "kithd-config.h"
 
 #define DEFAULT_HOST "127.0.0.1"
@@ -67,6 +68,9 @@ kithd_config_new (void)
   config->hello_timeout_ms = 10 * 1000;
   config->ping_interval_ms = 15 * 1000;
   config->dead_after_ms = 45 * 1000;
+  config->call_ring_timeout = 60;
+  config->call_reconnect_timeout = 30;
+  config->turn_credential_lifetime = 24 * 3600;
 
   return config;
 }
@@ -89,6 +93,9 @@ kithd_config_free (KithdConfig *config)
   g_strfreev (config->trusted_proxies);
   g_free (config->tls_certificate);
   g_free (config->tls_key);
+  g_strfreev (config->stun_servers);
+  g_strfreev (config->turn_servers);
+  g_free (config->turn_secret);
   g_free (config->test_clock_file);
   g_free (config);
 }
@@ -199,6 +206,94 @@ get_uint (GKeyFile    *kf,
     return FALSE;
   }
   *out = value;
+  return TRUE;
+}
+
+/* [calls] stun-servers / turn-servers: ;-separated URIs, each of
+ * @schemes, at most KITH_MAX_ICE_URLS, each at most KITH_MAX_ICE_URL_BYTES
+ * and without white space. An empty list unsets. */
+static gboolean
+get_ice_urls (GKeyFile            *kf,
+              const char          *key,
+              const char * const  *schemes,
+              GStrv               *out,
+              GError             **error)
+{
+  g_autoptr (GError) list_error = NULL;
+  g_auto (GStrv) urls = NULL;
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  guint n = 0;
+
+  if (!g_key_file_has_key (kf, "calls", key, NULL))
+    return TRUE;
+  urls = g_key_file_get_string_list (kf, "calls", key, NULL, &list_error);
+  if (!urls) {
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                 "[calls] %s: %s", key, list_error->message);
+    return FALSE;
+  }
+
+  for (guint i = 0; urls[i]; i++) {
+    const char *url = g_strstrip (urls[i]);
+    gboolean known = FALSE;
+
+    if (!*url)
+      continue;
+    for (guint j = 0; schemes[j] && !known; j++)
+      known = g_str_has_prefix (url, schemes[j]) && url[strlen (schemes[j])] != '\0';
+    if (!known || strlen (url) > KITH_MAX_ICE_URL_BYTES || strpbrk (url, " \t\"\\") ||
+        !g_utf8_validate (url, -1, NULL)) {
+      g_autofree char *shown = g_utf8_make_valid (url, -1);
+
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[calls] %s: “%s” is not a %s URI", key, shown, schemes[0]);
+      return FALSE;
+    }
+    if (++n > KITH_MAX_ICE_URLS) {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[calls] %s: at most %d URIs", key, KITH_MAX_ICE_URLS);
+      return FALSE;
+    }
+    g_strv_builder_add (builder, url);
+  }
+
+  g_strfreev (*out);
+  *out = n > 0 ? g_strv_builder_end (builder) : NULL;
+  return TRUE;
+}
+
+static gboolean
+load_calls (GKeyFile     *kf,
+            KithdConfig  *config,
+            GError      **error)
+{
+  static const char * const stun_schemes[] = { "stun:", "stuns:", NULL };
+  static const char * const turn_schemes[] = { "turn:", "turns:", NULL };
+  guint64 v;
+
+  v = config->call_ring_timeout;
+  if (!get_uint (kf, "calls", "ring-timeout", 1, 600, &v, error))
+    return FALSE;
+  config->call_ring_timeout = v;
+  v = config->call_reconnect_timeout;
+  if (!get_uint (kf, "calls", "reconnect-timeout", 1, 600, &v, error))
+    return FALSE;
+  config->call_reconnect_timeout = v;
+  v = config->turn_credential_lifetime;
+  if (!get_uint (kf, "calls", "turn-credential-lifetime", 60, 7 * 24 * 3600, &v, error))
+    return FALSE;
+  config->turn_credential_lifetime = v;
+
+  if (!get_ice_urls (kf, "stun-servers", stun_schemes, &config->stun_servers, error) ||
+      !get_ice_urls (kf, "turn-servers", turn_schemes, &config->turn_servers, error) ||
+      !get_string (kf, "calls", "turn-secret", TRUE, &config->turn_secret, error))
+    return FALSE;
+
+  if (!config->turn_servers != !config->turn_secret) {
+    g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                         "[calls] needs both turn-servers and turn-secret, or neither");
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -327,6 +422,9 @@ kithd_config_load_file (KithdConfig  *config,
   if (!get_uint (kf, "limits", "dead-peer-timeout", 2, 3 * 3600, &v, error))
     return FALSE;
   config->dead_after_ms = v * 1000;
+
+  if (!load_calls (kf, config, error))
+    return FALSE;
 
   if (!config->tls_certificate != !config->tls_key) {
     g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,

@@ -47,6 +47,13 @@ typedef struct {
   guint     ping_interval_ms;
   guint     dead_after_ms;
 
+  guint     call_ring_timeout;         /* seconds a call rings before it is missed */
+  guint     call_reconnect_timeout;    /* seconds a call waits for a device to come back */
+  GStrv     stun_servers;              /* stun:/stuns: URIs; NULL: none */
+  GStrv     turn_servers;              /* turn:/turns: URIs; NULL: none */
+  char     *turn_secret;               /* coturn's static-auth-secret; NULL: no TURN */
+  guint     turn_credential_lifetime;  /* seconds a TURN credential is good for */
+
   /* test hooks: honoured only with KITHD_ENABLE_TEST_HOOKS=1 */
   gboolean  test_hooks;
   char     *test_clock_file;

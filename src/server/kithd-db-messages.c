@@ -309,3 +309,57 @@ kithd_db_store_message_finish (KithdDb       *self,
     *notice_from = g_steal_pointer (&call->notice_from);
   return g_steal_pointer (&call->message);
 }
+
+/* ---- call events ---- */
+
+typedef struct {
+  KithMessageInfo *message;   /* in: id, from, to, body, call; out: seq, sent_at */
+  gint64           now;
+} StoreCallEvent;
+
+static void
+store_call_event_free (StoreCallEvent *call)
+{
+  g_clear_pointer (&call->message, kith_message_info_free);
+  g_free (call);
+}
+
+static gpointer
+store_call_event_run (KithdStore  *store,
+                      gpointer     data,
+                      GError     **error)
+{
+  StoreCallEvent *call = data;
+  KithMessageInfo *msg = call->message;
+
+  return kithd_db_call_return (kithd_store_call_event_insert (store, msg->id, msg->from, msg->to, msg->body,
+                                                              msg->call, call->now, &msg->seq,
+                                                              &msg->sent_at, error),
+                               call, error);
+}
+
+void
+kithd_db_store_call_event_async (KithdDb             *self,
+                                 KithMessageInfo     *event,
+                                 gint64               now,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  StoreCallEvent *call = g_new0 (StoreCallEvent, 1);
+
+  call->message = event;
+  call->now = now;
+  kithd_db_call_async (self, store_call_event_run, call, (GDestroyNotify) store_call_event_free,
+                       kithd_db_store_call_event_async, cancellable, callback, user_data);
+}
+
+KithMessageInfo *
+kithd_db_store_call_event_finish (KithdDb       *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  StoreCallEvent *call = kithd_db_call_finish (self, result, kithd_db_store_call_event_async, error);
+
+  return call ? g_steal_pointer (&call->message) : NULL;
+}

@@ -76,4 +76,17 @@ KithMessageInfo *kithd_db_store_message_finish  (KithdDb              *self,
                                                  KithdUser           **notice_from,
                                                  GError              **error);
 
+/* Stores a call event (@event: id, from, to, body, kind and call set;
+ * taken) as a message of the two users' conversation: the message as
+ * stored, with its seq and sent_at. */
+void             kithd_db_store_call_event_async  (KithdDb              *self,
+                                                   KithMessageInfo      *event,
+                                                   gint64                now,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+KithMessageInfo *kithd_db_store_call_event_finish (KithdDb              *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+
 G_END_DECLS

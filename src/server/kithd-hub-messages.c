@@ -20,6 +20,23 @@ typedef struct {
   char    *client_id;
 } SendCtx;
 
+GBytes *
+kithd_hub_message_bytes (const KithMessageInfo *msg)
+{
+  KithFrame frame = { 0, };
+
+  frame.type = KITH_FRAME_MESSAGE;
+  frame.seq = msg->seq;
+  frame.id = msg->id;
+  frame.from = msg->from;
+  frame.to = msg->to;
+  frame.body = msg->body;
+  frame.sent_at = msg->sent_at;
+  frame.kind = msg->kind;
+  frame.call = msg->call;
+  return kithd_hub_frame_bytes (&frame);
+}
+
 static void
 on_message_stored (GObject      *source,
                    GAsyncResult *result,
@@ -52,16 +69,7 @@ on_message_stored (GObject      *source,
   }
 
   if (!duplicate && self) {
-    g_autoptr (KithFrame) frame = kith_frame_new (KITH_FRAME_MESSAGE);
-    g_autoptr (GBytes) bytes = NULL;
-
-    frame->seq = msg->seq;
-    frame->id = g_steal_pointer (&msg->id);
-    frame->from = msg->from;
-    frame->to = msg->to;
-    frame->body = g_steal_pointer (&msg->body);
-    frame->sent_at = msg->sent_at;
-    bytes = kithd_hub_frame_bytes (frame);
+    g_autoptr (GBytes) bytes = kithd_hub_message_bytes (msg);
 
     /* The recipient's devices, and the sender's other devices. */
     kithd_hub_publish_one (self, msg->to, bytes);
@@ -83,9 +91,9 @@ out:
  * message until a second's worth has refilled, so that what it refuses is
  * the tail of what the client sent, and the client, told when, sends it
  * again in order. FALSE: refused (and the sender told). */
-static gboolean
-conn_take_message (HubConn    *conn,
-                   const char *id)
+gboolean
+kithd_hub_conn_take_message (HubConn    *conn,
+                             const char *id)
 {
   const KithdConfig *config = conn->hub->config;
   gdouble rate = config->messages_per_second;
@@ -135,7 +143,7 @@ kithd_hub_message_send (HubConn   *conn,
                                "Messages go to accepted contacts only", frame->id);
     return;
   }
-  if (!conn_take_message (conn, frame->id))
+  if (!kithd_hub_conn_take_message (conn, frame->id))
     return;
 
   peer = kithd_hub_user_get (self, frame->to);

@@ -88,19 +88,13 @@ on_replay_done (GObject      *source,
 
   for (guint i = 0; i < messages->len; i++) {
     KithMessageInfo *msg = g_ptr_array_index (messages, i);
-    g_autoptr (KithFrame) frame = NULL;
+    g_autoptr (GBytes) bytes = NULL;
 
     /* Newer messages reach this connection live. */
     if (msg->seq > conn->welcome_seq)
       break;
-    frame = kith_frame_new (KITH_FRAME_MESSAGE);
-    frame->seq = msg->seq;
-    frame->id = g_strdup (msg->id);
-    frame->from = msg->from;
-    frame->to = msg->to;
-    frame->body = g_strdup (msg->body);
-    frame->sent_at = msg->sent_at;
-    kithd_hub_conn_send_frame (conn, frame);
+    bytes = kithd_hub_message_bytes (msg);
+    kithd_hub_conn_send (conn, bytes);
     last = msg->seq;
   }
 
@@ -170,12 +164,19 @@ on_hello_done (GObject      *source,
   welcome->seq = last_seq;
   kithd_hub_conn_send_frame (conn, welcome);
 
-  if (conn->resume_after < last_seq) {
+  /* What the call frames of the claim bring waits for the replay too. */
+  if (conn->resume_after < last_seq)
     conn->held = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-    conn_replay_page (conn, conn->resume_after);
-  } else {
-    conn_finish_sign_in (conn);
+  {
+    g_autoptr (KithCallClaim) claim = g_steal_pointer (&conn->claim);
+
+    kithd_hub_call_claim (conn, claim);
   }
+
+  if (conn->held != NULL)
+    conn_replay_page (conn, conn->resume_after);
+  else
+    conn_finish_sign_in (conn);
 
 out:
   kithd_hub_conn_unref (conn);
@@ -189,5 +190,13 @@ kithd_hub_sign_in (HubConn         *conn,
 
   conn->hello_pending = TRUE;
   conn->resume_after = MAX (hello->resume_after, 0);
+  if (hello->claim) {
+    conn->claim = kith_call_claim_new ();
+    conn->claim->call_id = g_strdup (hello->claim->call_id);
+    conn->claim->peer = hello->claim->peer;
+    conn->claim->caller = hello->claim->caller;
+    conn->claim->video = hello->claim->video;
+    conn->claim->elapsed = hello->claim->elapsed;
+  }
   kithd_db_hello_async (conn->hub->db, token_hash, NULL, on_hello_done, kithd_hub_conn_ref (conn));
 }

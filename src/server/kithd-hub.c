@@ -48,6 +48,7 @@ kithd_hub_conn_unref (HubConn *conn)
   if (--conn->ref_count > 0)
     return;
   g_clear_pointer (&conn->held, g_ptr_array_unref);
+  g_clear_pointer (&conn->claim, kith_call_claim_free);
   g_clear_pointer (&conn->ws, kithd_ws_conn_unref);
   g_free (conn);
 }
@@ -156,10 +157,42 @@ kithd_hub_publish_one (KithdHub *self,
   self->publish (self, &user_id, 1, 0, frame);
 }
 
+void
+kithd_hub_publish_device (KithdHub *self,
+                          gint64    user_id,
+                          guint64   conn_id,
+                          GBytes   *frame)
+{
+  HubUser *user = kithd_hub_user_get (self, user_id);
+
+  for (guint i = 0; user && i < user->conns->len; i++) {
+    HubConn *conn = g_ptr_array_index (user->conns, i);
+
+    if (conn->id != conn_id)
+      continue;
+    if (conn->held != NULL)
+      g_ptr_array_add (conn->held, g_bytes_ref (frame));
+    else
+      kithd_hub_conn_send (conn, frame);
+    return;
+  }
+}
+
+void
+kithd_hub_user_forget_if_gone (KithdHub *self,
+                               HubUser  *user)
+{
+  if (user->pinned == 0 && user->conns->len == 0 && g_hash_table_size (user->calls) == 0)
+    g_hash_table_remove (self->users, &user->id);
+}
+
 /* ---- connections ---- */
 
+/* @code: the socket's close code; a revoked session's calls end at once,
+ * others wait for the device to come back. */
 static void
-hub_conn_detach_user (HubConn *conn)
+hub_conn_detach_user (HubConn *conn,
+                      guint16  code)
 {
   KithdHub *self = conn->hub;
   HubUser *user = conn->user;
@@ -169,13 +202,11 @@ hub_conn_detach_user (HubConn *conn)
   conn->user = NULL;
   g_ptr_array_remove (user->conns, conn);
 
-  if (user->conns->len == 0) {
-    kithd_hub_user_end_calls (self, user);
-    kithd_hub_user_update_presence (self, user);
-    g_hash_table_remove (self->users, &user->id);
-  } else {
-    kithd_hub_user_update_presence (self, user);
-  }
+  user->pinned++;
+  kithd_hub_conn_leave_calls (self, user, conn, code == KITHD_WS_CLOSE_UNAUTHORIZED);
+  kithd_hub_user_update_presence (self, user);
+  user->pinned--;
+  kithd_hub_user_forget_if_gone (self, user);
 }
 
 void
@@ -193,7 +224,7 @@ kithd_hub_conn_drop (HubConn *conn,
   last->index = conn->index;
   g_ptr_array_remove_index_fast (self->conns, conn->index);
 
-  hub_conn_detach_user (conn);
+  hub_conn_detach_user (conn, code);
 
   if (conn->ws)
     kithd_ws_conn_close (conn->ws, code, NULL);
@@ -363,6 +394,7 @@ kithd_hub_dispose (GObject *object)
 {
   KithdHub *self = (KithdHub *) object;
 
+  self->disposed = TRUE;
   g_clear_handle_id (&self->tick_id, g_source_remove);
   G_OBJECT_CLASS (kithd_hub_parent_class)->dispose (object);
 }
@@ -415,6 +447,7 @@ kithd_hub_init (KithdHub *self)
                                        (GDestroyNotify) hub_user_free);
   self->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                        (GDestroyNotify) kithd_hub_call_free);
+  self->started_at = g_get_monotonic_time ();
   self->publish = local_publish;
 }
 

@@ -34,6 +34,8 @@ kithd_route_server_info (KithdRouteCall *call)
   info->protocol = KITH_PROTOCOL_VERSION;
   info->login_flows = g_strv_builder_end (flows);
   info->password_min_length = KITH_PASSWORD_MIN_LENGTH;
+  g_clear_pointer (&info->ice_servers, g_ptr_array_unref);
+  info->ice_servers = kithd_routes_ice_servers (config, 0);
   json = kith_response_server_info (info, &len);
   kithd_route_call_respond (call, 200, json, len);
 }

@@ -11,7 +11,7 @@ G_BEGIN_DECLS
  * Between the route table (kithd-routes.c), the request a route works on
  * (KithdRouteCall, kithd-route-call.c) and the handlers, one file per
  * domain: kithd-routes-accounts.c, -sessions.c, -contacts.c,
- * -conversations.c, -socket.c.
+ * -conversations.c, -socket.c, -calls.c.
  */
 
 typedef struct _KithdRouteCall KithdRouteCall;
@@ -133,5 +133,12 @@ void kithd_route_history         (KithdRouteCall *call);
 
 /* kithd-routes-socket.c */
 void kithd_route_socket          (KithdRouteCall *call);
+
+/* kithd-routes-calls.c */
+void kithd_route_ice_servers     (KithdRouteCall *call);
+/* kithd.conf's STUN and TURN servers (KithIceServer); with @user_id > 0,
+ * TURN credentials for that user. */
+GPtrArray *kithd_routes_ice_servers (const KithdConfig *config,
+                                     gint64             user_id);
 
 G_END_DECLS

@@ -40,6 +40,7 @@ static const KithdRoute routes[] = {
   { "POST",   "/contacts/{id}/accept",        KITHD_ROUTE_SIGNED_IN, NO_BODY,                           kithd_route_contact_accept },
   { "GET",    "/conversations/{id}/messages", KITHD_ROUTE_SIGNED_IN, NO_BODY,                           kithd_route_history },
   { "GET",    "/socket",                      KITHD_ROUTE_PUBLIC,    NO_BODY,                           kithd_route_socket },
+  { "GET",    "/ice-servers",                 KITHD_ROUTE_SIGNED_IN, NO_BODY,                           kithd_route_ice_servers },
 };
 
 gboolean

@@ -8,7 +8,7 @@
 /* The sqlite store's messages (one seq over the whole store) and offline
  * notification batches. */
 
-#define MESSAGE_COLUMNS "seq, client_id, from_id, to_id, body, sent_at"
+#define MESSAGE_COLUMNS "seq, client_id, from_id, to_id, body, sent_at, call_outcome, call_video, call_duration"
 
 static KithMessageInfo *
 message_from_row (Stmt *stmt)
@@ -21,6 +21,13 @@ message_from_row (Stmt *stmt)
   info->to = sqlite3_column_int64 (stmt, 3);
   info->body = column_dup (stmt, 4);
   info->sent_at = sqlite3_column_int64 (stmt, 5);
+  if (sqlite3_column_type (stmt, 6) != SQLITE_NULL) {
+    info->kind = g_strdup (KITH_MESSAGE_KIND_CALL);
+    info->call = kith_call_info_new ();
+    info->call->outcome = g_strdup (kith_call_outcome_to_string (sqlite3_column_int (stmt, 6)));
+    info->call->video = sqlite3_column_int (stmt, 7) != 0;
+    info->call->duration = sqlite3_column_int64 (stmt, 8);
+  }
 
   return info;
 }
@@ -100,6 +107,60 @@ kithd_store_sqlite_message_insert (KithdStore  *store,
     *duplicate = TRUE;
 
   return TRUE;
+}
+
+static gboolean
+kithd_store_sqlite_call_event_insert (KithdStore          *store,
+                                      const char          *client_id,
+                                      gint64               from,
+                                      gint64               to,
+                                      const char          *body,
+                                      const KithCallInfo  *call,
+                                      gint64               now,
+                                      gint64              *seq,
+                                      gint64              *sent_at,
+                                      GError             **error)
+{
+  KithdStoreSqlite *self = KITHD_STORE_SQLITE (store);
+  g_autoptr (Stmt) insert = NULL;
+  KithCallOutcome outcome;
+  int rc;
+
+  if (!kith_call_outcome_from_string (call->outcome, &outcome)) {
+    g_set_error (error, KITH_ERROR, KITH_ERROR_INVALID_FIELD, "Unknown call outcome");
+    return FALSE;
+  }
+
+  insert = prepare (self,
+                    "INSERT INTO messages (client_id, from_id, to_id, body, sent_at,"
+                    "                      call_outcome, call_video, call_duration) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                    "RETURNING seq, sent_at", error);
+  if (insert == NULL)
+    return FALSE;
+
+  bind_text (insert, 1, client_id);
+  sqlite3_bind_int64 (insert, 2, from);
+  sqlite3_bind_int64 (insert, 3, to);
+  bind_text (insert, 4, body);
+  sqlite3_bind_int64 (insert, 5, now);
+  sqlite3_bind_int (insert, 6, outcome);
+  sqlite3_bind_int (insert, 7, call->video ? 1 : 0);
+  sqlite3_bind_int64 (insert, 8, call->duration);
+
+  rc = sqlite3_step (insert);
+  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+    return not_found (error, "No such user");
+  if (rc != SQLITE_ROW) {
+    set_db_error (self, error);
+    return FALSE;
+  }
+  if (seq != NULL)
+    *seq = sqlite3_column_int64 (insert, 0);
+  if (sent_at != NULL)
+    *sent_at = sqlite3_column_int64 (insert, 1);
+
+  return step (self, insert, error) == SQLITE_DONE;
 }
 
 static GPtrArray *
@@ -308,6 +369,7 @@ kithd_store_sqlite_messages_init (KithdStoreInterface *iface)
   iface->message_list_after = kithd_store_sqlite_message_list_after;
   iface->message_history = kithd_store_sqlite_message_history;
   iface->message_last_seq = kithd_store_sqlite_message_last_seq;
+  iface->call_event_insert = kithd_store_sqlite_call_event_insert;
   iface->notice_touch = kithd_store_sqlite_notice_touch;
   iface->notice_clear = kithd_store_sqlite_notice_clear;
 }

@@ -448,6 +448,28 @@ kithd_store_message_last_seq (KithdStore  *self,
 }
 
 gboolean
+kithd_store_call_event_insert (KithdStore          *self,
+                               const char          *client_id,
+                               gint64               from,
+                               gint64               to,
+                               const char          *body,
+                               const KithCallInfo  *call,
+                               gint64               now,
+                               gint64              *seq,
+                               gint64              *sent_at,
+                               GError             **error)
+{
+  g_return_val_if_fail (KITHD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (client_id != NULL, FALSE);
+  g_return_val_if_fail (body != NULL, FALSE);
+  g_return_val_if_fail (call != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return KITHD_STORE_GET_IFACE (self)->call_event_insert (self, client_id, from, to, body, call, now,
+                                                          seq, sent_at, error);
+}
+
+gboolean
 kithd_store_notice_touch (KithdStore  *self,
                           gint64       user,
                           gint64       sender,

@@ -137,6 +137,11 @@ struct _KithdStoreInterface
   GPtrArray  *(*message_history)      (KithdStore *self, gint64 user, gint64 peer, gint64 before,
                                        guint limit, GError **error);   /* KithMessageInfo */
   gint64      (*message_last_seq)     (KithdStore *self, gint64 user, GError **error);
+  /* Inserts the event of a call from @from to @to (kind "call"), with
+   * @client_id kithd's own; fills @seq and @sent_at. */
+  gboolean    (*call_event_insert)    (KithdStore *self, const char *client_id, gint64 from, gint64 to,
+                                       const char *body, const KithCallInfo *call, gint64 now,
+                                       gint64 *seq, gint64 *sent_at, GError **error);
 
   /* offline email notification batches: one open notice per (user, sender) */
   /* TRUE in @opened when this call opened a new batch (a mail is due). */
@@ -190,6 +195,9 @@ GPtrArray    *kithd_store_message_list_after   (KithdStore *self, gint64 user, g
 GPtrArray    *kithd_store_message_history      (KithdStore *self, gint64 user, gint64 peer, gint64 before,
                                                 guint limit, GError **error);
 gint64        kithd_store_message_last_seq     (KithdStore *self, gint64 user, GError **error);
+gboolean      kithd_store_call_event_insert    (KithdStore *self, const char *client_id, gint64 from, gint64 to,
+                                                const char *body, const KithCallInfo *call, gint64 now,
+                                                gint64 *seq, gint64 *sent_at, GError **error);
 gboolean      kithd_store_notice_touch         (KithdStore *self, gint64 user, gint64 sender, gint64 now,
                                                 gboolean *opened, GError **error);
 gboolean      kithd_store_notice_clear         (KithdStore *self, gint64 user, GError **error);

@@ -82,6 +82,31 @@ fuzz_session (const char *data,
   check_same ("a session answer", json, len, json_again, len_again);
 }
 
+static void
+fuzz_ice_servers (const char *data,
+                  gsize       size)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) servers = NULL;
+  g_autoptr (GPtrArray) servers_again = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *json_again = NULL;
+  gint64 ttl = 0, ttl_again = 0;
+  gsize len, len_again;
+
+  servers = kith_response_parse_ice_servers (data, size, &ttl, &error);
+  if (!servers) {
+    check_refusal (error);
+    return;
+  }
+  json = kith_response_ice_servers (servers, ttl, &len);
+  servers_again = kith_response_parse_ice_servers (json, len, &ttl_again, &error);
+  kith_fuzz_check (servers_again != NULL, "an ICE servers answer written again is refused: %s\n%s",
+                   error ? error->message : "", json);
+  json_again = kith_response_ice_servers (servers_again, ttl_again, &len_again);
+  check_same ("an ICE servers answer", json, len, json_again, len_again);
+}
+
 typedef gpointer (*AnswerParse) (const char *data, gsize size, GError **error);
 typedef char *(*AnswerWrite) (gconstpointer value, gsize *len);
 
@@ -141,6 +166,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   fuzz_error (copy, size);
   fuzz_session (copy, size);
+  fuzz_ice_servers (copy, size);
   for (guint i = 0; i < G_N_ELEMENTS (answers); i++)
     fuzz_answer (&answers[i], copy, size);
 

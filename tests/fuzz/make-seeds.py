@@ -34,12 +34,16 @@ message = {"seq": 42, "id": "c-1", "from": 7, "to": 9, "body": "hi \u00e9\U0001F
 frames = {
     "hello": {"type": "hello", "token": "AliceFuzzToken_0123456789abcdefghijklmnopqr", "resume_after": 3},
     "hello-bare": {"type": "hello", "token": "t"},
+    "hello-call": {"type": "hello", "token": "t", "resume_after": 3,
+                   "call": {"call_id": "k-1", "peer": 9, "caller": True, "video": False, "elapsed": 252}},
     "welcome": {"type": "welcome", "user": own, "seq": 42},
     "presence-set": {"type": "presence.set", "status": "busy"},
     "presence": {"type": "presence", "user_id": 9, "status": "idle"},
     "activity": {"type": "activity", "idle": True},
     "message-send": {"type": "message.send", "id": "c-1", "to": 2, "body": "Hello"},
     "message": dict(message, type="message"),
+    "message-call": dict(message, type="message", id="call:0f3b", body="Video call, 4:12", kind="call",
+                         call={"video": True, "outcome": "ended", "duration": 252}),
     "message-ack": {"type": "message.ack", "id": "c-1", "seq": 42, "sent_at": 1700000000000},
     "message-read-client": {"type": "message.read", "to": 9, "up_to": 42},
     "message-read-server": {"type": "message.read", "from": 7, "to": 9, "up_to": 42},
@@ -96,7 +100,14 @@ responses = {
                               {"user": dict(user, id=9), "state": "incoming", "presence": "offline"}]},
     "messages": {"messages": [message, dict(message, seq=43, id="c-2", **{"from": 9, "to": 7})]},
     "server": {"name": "Kith", "version": "0.1.0", "protocol": 1, "login_flows": ["password", "oidc:google"],
-               "password_policy": {"min_length": 8, "rules": ["length", "upper", "lower", "digit", "symbol"]}},
+               "password_policy": {"min_length": 8, "rules": ["length", "upper", "lower", "digit", "symbol"]},
+               "ice_servers": [{"urls": ["stun:stun.example.org:3478"]},
+                               {"urls": ["turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349"]}]},
+    "ice-servers": {"ice_servers": [{"urls": ["stun:stun.example.org"]},
+                                    {"urls": ["turn:turn.example.org"], "username": "1700086400:7",
+                                     "credential": "3N6Vd2R0Pq1c0x4yV0XQb4oS2zE="}], "ttl": 86400},
+    "messages-call": {"messages": [message, dict(message, seq=43, id="call:1", kind="call", body="Missed call",
+                                                 call={"video": False, "outcome": "missed", "duration": 0})]},
 }
 for name, body in responses.items():
     write("response", name, j(body))
@@ -110,6 +121,10 @@ write("config", "short", "127.0.0.1:0\n[server]\nlisten=[::1]:8480\ndata-dir=/tm
 write("config", "tls", ":8480\n[tls]\ncertificate=/etc/kithd/cert.pem\nkey=/etc/kithd/key.pem\n"
       "[mail]\nfrom=Kith <a@b.c>\nsmtp-url=smtp://127.0.0.1:25\n[oidc]\ngoogle-client-id=x\n")
 write("config", "bad-number", "[limits]\nrequest-timeout=0x10\nidle-timeout=-1\n")
+write("config", "calls", "[calls]\nring-timeout=60\nreconnect-timeout=30\n"
+      "stun-servers=stun:stun.example.org:3478;stuns:stun.example.org\n"
+      "turn-servers=turn:turn.example.org:3478?transport=udp;turns:turn.example.org:5349\n"
+      "turn-secret=s3cret\nturn-credential-lifetime=86400\n")
 
 
 # ---- WebSocket framing (fuzz-ws: one options byte, then client bytes) ----

@@ -16,7 +16,7 @@ test_table (void)
   guint n = 0;
   const KithdRoute *routes = kithd_routes_get_table (&n);
 
-  g_assert_cmpuint (n, ==, 16);
+  g_assert_cmpuint (n, ==, 17);
   for (guint i = 0; i < n; i++) {
     const KithdRoute *route = &routes[i];
 

@@ -426,9 +426,11 @@ test_close_codes (void)
   }
 }
 
-/* Thousands of invites to a contact who is offline: kithd keeps a few
- * calls per caller and refuses the rest at once, so ending them all when
- * the caller goes is cheap, and everyone else is served meanwhile. */
+/* Thousands of invites to a contact: kithd keeps a few calls per caller
+ * and refuses the rest at once, so ending them all when the caller goes is
+ * cheap, and everyone else is served meanwhile. To a contact who is
+ * offline, each invite is answered "unreachable" and stored as a call
+ * event: those count against the socket's message rate. */
 static void
 test_call_flood (void)
 {
@@ -436,12 +438,15 @@ test_call_flood (void)
   g_autoptr (KithdTestUser) bob = kithd_test_server_new_user (server, "Bob");
   g_autoptr (KithdTestUser) cyd = kithd_test_server_new_user (server, "Cyd");
   g_autoptr (KithdTestSocket) a = NULL;
+  g_autoptr (KithdTestSocket) b = NULL;
   g_autoptr (KithdTestSocket) c = NULL;
   const guint n = 3000;
   guint refused = 0;
+  guint unreachable = 0;
 
   kithd_test_server_make_contacts (server, ada, bob);
   a = connect_user (ada);
+  b = connect_user (bob);
   c = connect_user (cyd);
 
   for (guint i = 0; i < n; i++)
@@ -459,10 +464,37 @@ test_call_flood (void)
   }
   g_test_message ("%u invites: %u refused", n, refused);
   g_assert_cmpuint (refused, ==, n - 8);
+  kithd_test_socket_sync (b);
+  g_assert_cmpuint (kithd_test_socket_count (b, "call.invite"), ==, 8);
 
   /* Ada's calls end with her socket; Cyd is answered all along. */
   g_clear_pointer (&a, kithd_test_socket_free);
+  for (guint i = 0; i < 8; i++)
+    g_assert_true (kithd_test_socket_await (b, "call.hangup", "from", ada->id, WAIT));
   kithd_test_socket_sync (c);
+
+  /* Bob offline: each invite that the message rate lets through is
+   * unreachable at once; the rest are refused. */
+  g_clear_pointer (&b, kithd_test_socket_free);
+  a = connect_user (ada);
+  refused = 0;
+  for (guint i = 0; i < n; i++)
+    kithd_test_socket_send_printf (a, "{\"type\": \"call.invite\", \"call_id\": \"gone-%u\", \"to\": %"
+                                   G_GINT64_FORMAT ", \"video\": false, \"sdp\": \"v=0\"}", i, bob->id);
+  kithd_test_socket_sync (a);
+  for (;;) {
+    g_autoptr (JsonObject) error = kithd_test_socket_wait_frame (a, "error", NULL, 0, 0);
+
+    if (!error)
+      break;
+    g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "rate_limited");
+    refused++;
+  }
+  unreachable = kithd_test_socket_count (a, "call.hangup");
+  g_test_message ("%u invites to someone offline: %u unreachable, %u refused", n, unreachable, refused);
+  g_assert_cmpuint (unreachable + refused, ==, n);   /* the rate's bound: test_message_rate */
+  g_clear_pointer (&a, kithd_test_socket_free);
+
   a = connect_user (ada);
   kithd_test_socket_send_printf (a, "{\"type\": \"call.invite\", \"call_id\": \"again\", \"to\": %"
                                  G_GINT64_FORMAT ", \"video\": false, \"sdp\": \"v=0\"}", bob->id);
@@ -549,8 +581,30 @@ test_message_rate (void)
   g_usleep (retry_ms * 1000);
   kithd_test_socket_send_message_acked (a, "r-later", bob->id, "hi");
 
-  g_clear_pointer (&a, kithd_test_socket_free);
+  /* Invites count too: each may store a call event ("unreachable" to Bob,
+   * offline now), so a flood of them stores no more than messages would. */
   g_clear_pointer (&b, kithd_test_socket_free);
+  g_clear_pointer (&a, kithd_test_socket_free);
+  a = kithd_test_socket_connect (own, ada->token, 0);
+  refused = 0;
+  for (guint i = 0; i < 50; i++)
+    kithd_test_socket_send_printf (a, "{\"type\": \"call.invite\", \"call_id\": \"u-%u\", \"to\": %"
+                                   G_GINT64_FORMAT ", \"video\": false, \"sdp\": \"v=0\"}", i, bob->id);
+  kithd_test_socket_sync (a);
+  while (TRUE) {
+    g_autoptr (JsonObject) err = kithd_test_socket_wait_frame (a, "error", NULL, 0, 0);
+
+    if (!err)
+      break;
+    g_assert_cmpstr (json_object_get_string_member (err, "code"), ==, "rate_limited");
+    refused++;
+  }
+  g_test_message ("50 invites to someone offline: %u unreachable, %u refused",
+                  kithd_test_socket_count (a, "call.hangup"), refused);
+  g_assert_cmpuint (kithd_test_socket_count (a, "call.hangup") + refused, ==, 50);
+  g_assert_cmpuint (refused, >, 20);
+
+  g_clear_pointer (&a, kithd_test_socket_free);
   kithd_test_server_free (own);
   g_unlink (conf);
   g_rmdir (dir);

@@ -171,7 +171,6 @@ test_busy_in_call (void)
   g_autoptr (KithdTestSocket) a = NULL;
   g_autoptr (KithdTestSocket) b = NULL;
   g_autoptr (KithdTestSocket) c = NULL;
-  g_autoptr (JsonObject) hangup = NULL;
   g_autoptr (JsonObject) candidate = NULL;
 
   kithd_test_server_make_contacts (server, ada, bob);
@@ -208,21 +207,8 @@ test_busy_in_call (void)
   kithd_test_socket_assert_presence (c, ada->id, "online");
   kithd_test_socket_assert_presence (c, bob->id, "online");
 
-  /* A call ended by a disconnect: the peer is told, busy goes. */
-  kithd_test_socket_send_printf (a, "{\"type\": \"call.invite\", \"call_id\": \"call-2\", \"to\": %" G_GINT64_FORMAT
-                                 ", \"video\": false, \"sdp\": \"v=0\"}", bob->id);
-  g_assert_true (kithd_test_socket_await (b, "call.invite", "from", ada->id, WAIT));
-  kithd_test_socket_send_printf (b, "{\"type\": \"call.answer\", \"call_id\": \"call-2\", \"to\": %" G_GINT64_FORMAT
-                                 ", \"sdp\": \"v=0\"}", ada->id);
-  kithd_test_socket_assert_presence (c, ada->id, "busy");
-  kithd_test_socket_assert_presence (c, bob->id, "busy");
-  g_clear_pointer (&b, kithd_test_socket_free);
-  hangup = kithd_test_socket_wait_frame (a, "call.hangup", "from", bob->id, WAIT);
-  g_assert_nonnull (hangup);
-  g_assert_cmpstr (json_object_get_string_member (hangup, "reason"), ==, "disconnected");
-  g_assert_cmpstr (json_object_get_string_member (hangup, "call_id"), ==, "call-2");
-  kithd_test_socket_assert_presence (c, ada->id, "online");
-  kithd_test_socket_assert_presence (c, bob->id, "offline");
+  /* A call whose device goes away, multi-device calls, ringing, call
+   * events and reconnection: test-calls.c. */
 
   /* Calls go to accepted contacts only. */
   {
