@@ -18,6 +18,9 @@
  * cut the value at the NUL (a body, an id, a password that then matches on
  * its prefix). The check notes where each one is, named as the codec
  * names a field ("user.first_name", "messages[2].body"). */
+/* A field named in an error: at most this many characters of its path. */
+#define MAX_NAMED_PATH_CHARS 40
+
 typedef struct {
   const char *key;            /* the member name as written, or NULL: an array element */
   gsize       key_len;
@@ -410,11 +413,19 @@ kith_json_parse_object (const char  *data,
     *nul_paths = g_steal_pointer (&nuls);
   } else if (nuls != NULL) {
     const char *path = g_ptr_array_index (nuls, 0);
+    g_autofree char *shown = NULL;
 
+    /* The name is the sender's: cut short, an error frame naming it stays
+     * within its limit (KITH_MAX_ERROR_MESSAGE_BYTES). */
+    if (g_utf8_strlen (path, -1) > MAX_NAMED_PATH_CHARS) {
+      g_autofree char *start = g_utf8_substring (path, 0, MAX_NAMED_PATH_CHARS);
+
+      shown = g_strconcat (start, "…", NULL);
+    }
     /* Translators: %s is a field name; \u0000 is the JSON escape of a NUL character */
     g_set_error (error, KITH_ERROR, KITH_ERROR_INVALID_FIELD,
                  _("The field “%s” contains a NUL character (\\u0000), which is not allowed."),
-                 path);
+                 shown != NULL ? shown : path);
     return NULL;
   }
 

@@ -715,6 +715,25 @@ test_frame_nul (void)
     g_assert_cmpstr (ref, ==, refs[i].ref);
   }
 
+  /* A long member name with a \u0000: the error names it cut short, so
+   * that kithd's error frame stays within what a client takes (1,024 bytes
+   * of message; the whole name made it 3 kB, found by fuzz-frame). */
+  {
+    g_autoptr (GString) json = g_string_new ("{\"type\":\"ping\",\"");
+    g_autoptr (GError) error = NULL;
+    g_autoptr (KithFrame) frame = NULL;
+
+    for (guint i = 0; i < 500; i++)
+      g_string_append (json, "abab");
+    g_string_append (json, "\\u0000\":1}");
+    frame = kith_frame_parse (json->str, json->len, C, &error);
+    g_assert_null (frame);
+    g_assert_error (error, KITH_ERROR, KITH_ERROR_INVALID_FIELD);
+    g_assert_nonnull (strstr (error->message, "“abab"));
+    g_assert_nonnull (strstr (error->message, "…”"));
+    g_assert_cmpuint (strlen (error->message), <=, 200);
+  }
+
   /* JSON checks come first: broken JSON with a \u0000 is still invalid_json */
   {
     const char *unterminated = "{\"type\":\"ping\",\"x\":\"\\u0000\"";
