@@ -6,10 +6,42 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
-#include "kith-chat-view-private.h"
+#include "kith-chat-view.h"
+#include "kith-chat-history.h"
 #include "kith-contact-actions.h"
 #include "kith-shown-presence.h"
 #include "kith-toast.h"
+
+struct _KithChatView
+{
+  GtkWidget      parent_instance;
+
+  KithSession   *session;
+  KithContact   *contact;
+  KithChatHistory *history;       /* the chat shown, first in histories */
+  GHashTable    *positions;       /* contact id → id of the message at the top */
+  GCancellable  *cancellable;
+  GtkWindow     *window;          /* watched for is-active while mapped */
+  AdwLeaflet    *leaflet;         /* the ancestor leaflet, if any */
+  GBindingGroup *leaflet_bindings; /* its folded: the back button, while mapped */
+  GSignalGroup  *contact_signals;
+  gboolean       focus_composer;   /* a chat was opened while unmapped */
+  KithChatViewClock now_func;
+
+  GtkWidget     *back_button;
+  GtkWidget     *menu_button;
+  GtkWidget     *stack;
+  GtkWidget     *request_page;
+  GtkWidget     *accept_button;
+  GtkWidget     *histories;
+  GtkWidget     *composer_box;
+  GtkWidget     *composer;
+  GtkWidget     *composer_placeholder;
+};
+
+/* The histories kept: the chat shown and the last chats left at their
+ * newest message (going back to one makes no row; docs/desktop.md). */
+#define MAX_KEPT_HISTORIES 3
 
 enum {
   PROP_0,
@@ -24,10 +56,10 @@ G_DEFINE_FINAL_TYPE (KithChatView, kith_chat_view, GTK_TYPE_WIDGET)
 
 /* ---- reading ---- */
 
-void
-kith_chat_view_maybe_mark_read (KithChatView *self)
+static void
+maybe_mark_read (KithChatView *self)
 {
-  if (self->contact == NULL || self->messages == NULL)
+  if (self->contact == NULL || self->history == NULL)
     return;
   if (kith_contact_get_state (self->contact) != KITH_CONTACT_ACCEPTED)
     return;
@@ -105,14 +137,6 @@ header_presence_text (KithChatView     *self,
   }
 }
 
-void
-kith_chat_view_update_empty (KithChatView *self)
-{
-  gboolean empty = self->messages == NULL || g_list_model_get_n_items (self->messages) == 0;
-
-  gtk_widget_set_visible (self->empty_page, self->messages != NULL && empty);
-}
-
 /* "Message NAME" while the composer is empty (also what a screen reader
  * says of the empty field). */
 static void
@@ -148,6 +172,111 @@ update_send_enabled (KithChatView *self)
   update_placeholder (self);
 }
 
+/* ---- the histories ---- */
+
+static void
+drop_history (KithChatView    *self,
+              KithChatHistory *history)
+{
+  gtk_box_remove (GTK_BOX (self->histories), GTK_WIDGET (history));
+}
+
+/* The chat shown is left: where it was is remembered; kept (hidden) only
+ * if left at its newest message and still a contact's. */
+static void
+leave_history (KithChatView *self)
+{
+  KithChatHistory *history = self->history;
+  KithContact *contact;
+  g_autofree char *top = NULL;
+  gint64 id;
+
+  if (history == NULL)
+    return;
+  self->history = NULL;
+  g_signal_handlers_disconnect_by_data (history, self);
+  contact = kith_chat_history_get_contact (history);
+  id = kith_contact_get_id (contact);
+  top = kith_chat_history_leave (history);
+  gtk_widget_set_visible (GTK_WIDGET (history), FALSE);
+  if (top != NULL)
+    g_hash_table_replace (self->positions, g_memdup2 (&id, sizeof id), g_steal_pointer (&top));
+  else
+    g_hash_table_remove (self->positions, &id);
+  if (g_hash_table_contains (self->positions, &id) ||
+      kith_contact_get_state (contact) != KITH_CONTACT_ACCEPTED ||
+      kith_session_find_contact (self->session, id) != contact)
+    drop_history (self, history);
+}
+
+static KithChatHistory *
+find_kept (KithChatView *self,
+           KithContact  *contact)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (self->histories); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (kith_chat_history_get_contact (KITH_CHAT_HISTORY (child)) == contact)
+      return KITH_CHAT_HISTORY (child);
+  return NULL;
+}
+
+static void
+on_jumped_to_newest (KithChatView *self)
+{
+  maybe_mark_read (self);
+  gtk_widget_grab_focus (self->composer);
+}
+
+/* The open contact's history: kept from before, or made at the message it
+ * was left at (or its newest). Shown first; the oldest kept past
+ * MAX_KEPT_HISTORIES go. */
+static void
+open_history (KithChatView *self)
+{
+  KithChatHistory *history = find_kept (self, self->contact);
+  gint64 id = kith_contact_get_id (self->contact);
+  GtkWidget *last;
+  guint kept = 0;
+
+  if (history != NULL) {
+    gtk_box_reorder_child_after (GTK_BOX (self->histories), GTK_WIDGET (history), NULL);
+    gtk_widget_set_visible (GTK_WIDGET (history), TRUE);
+    kith_chat_history_show_again (history);
+  } else {
+    history = kith_chat_history_new (self->session, self->contact,
+                                     g_hash_table_lookup (self->positions, &id), self->now_func);
+    gtk_widget_set_vexpand (GTK_WIDGET (history), TRUE);
+    gtk_box_prepend (GTK_BOX (self->histories), GTK_WIDGET (history));
+  }
+  self->history = history;
+  g_signal_connect_swapped (history, "messages-changed", G_CALLBACK (maybe_mark_read), self);
+  g_signal_connect_swapped (history, "jumped-to-newest", G_CALLBACK (on_jumped_to_newest), self);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (self->histories); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    kept++;
+  while (kept-- > MAX_KEPT_HISTORIES && (last = gtk_widget_get_last_child (self->histories)) != NULL &&
+         last != GTK_WIDGET (history))
+    drop_history (self, KITH_CHAT_HISTORY (last));
+}
+
+/* Kept histories of contacts that are gone (removed, signed out) go. */
+static void
+drop_gone_histories (KithChatView *self)
+{
+  GtkWidget *child = gtk_widget_get_first_child (self->histories);
+
+  while (child != NULL) {
+    GtkWidget *next = gtk_widget_get_next_sibling (child);
+    KithContact *contact = kith_chat_history_get_contact (KITH_CHAT_HISTORY (child));
+
+    if (child != GTK_WIDGET (self->history) &&
+        kith_session_find_contact (self->session, kith_contact_get_id (contact)) != contact)
+      drop_history (self, KITH_CHAT_HISTORY (child));
+    child = next;
+  }
+}
+
 /* No chat open: "Select a contact", or nothing at all while there are no
  * contacts (the list's "Add your first contact" is the one empty state). */
 static void
@@ -165,9 +294,8 @@ show_contact (KithChatView *self)
 {
   KithContactState state;
   g_autofree char *description = NULL;
-  g_autofree char *empty = NULL;
 
-  kith_chat_view_history_leave (self);
+  leave_history (self);
 
   update_menu (self);
   self->focus_composer = FALSE;
@@ -175,7 +303,6 @@ show_contact (KithChatView *self)
   if (self->contact == NULL) {
     update_none (self);
     gtk_widget_set_visible (self->composer_box, FALSE);
-    kith_chat_view_update_empty (self);
     update_send_enabled (self);
     return;
   }
@@ -192,20 +319,15 @@ show_contact (KithChatView *self)
     adw_status_page_set_description (ADW_STATUS_PAGE (self->request_page), description);
     gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "request");
     gtk_widget_set_visible (self->composer_box, FALSE);
-    kith_chat_view_update_empty (self);
     update_send_enabled (self);
     return;
   }
 
-  empty = g_markup_printf_escaped (_("Say hello to %s!"), kith_contact_get_display_name (self->contact));
-  adw_status_page_set_description (ADW_STATUS_PAGE (self->empty_page), empty);
-
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "chat");
   gtk_widget_set_visible (self->composer_box, TRUE);
-  kith_chat_view_history_open (self);
-  kith_chat_view_update_empty (self);
+  open_history (self);
   update_send_enabled (self);
-  kith_chat_view_maybe_mark_read (self);
+  maybe_mark_read (self);
   /* The user chose this chat: let them type at once. Shown later (a folded
    * leaflet slides the chat in after this): on map. */
   if (gtk_widget_get_mapped (GTK_WIDGET (self)))
@@ -219,8 +341,9 @@ show_contact (KithChatView *self)
 static void
 on_window_active (KithChatView *self)
 {
-  kith_chat_view_days_check (self);
-  kith_chat_view_maybe_mark_read (self);
+  if (self->history != NULL)
+    kith_chat_history_check_day (self->history);
+  maybe_mark_read (self);
 }
 
 static void
@@ -249,8 +372,9 @@ kith_chat_view_map (GtkWidget *widget)
     self->leaflet = ADW_LEAFLET (leaflet);
     g_binding_group_set_source (self->leaflet_bindings, leaflet);
   }
-  kith_chat_view_days_check (self);
-  kith_chat_view_maybe_mark_read (self);
+  if (self->history != NULL)
+    kith_chat_history_check_day (self->history);
+  maybe_mark_read (self);
   if (self->focus_composer) {
     self->focus_composer = FALSE;
     if (gtk_widget_get_visible (self->composer_box))
@@ -269,7 +393,6 @@ kith_chat_view_unmap (GtkWidget *widget)
   }
   g_binding_group_set_source (self->leaflet_bindings, NULL);
   self->leaflet = NULL;
-  g_clear_handle_id (&self->day_timeout_id, g_source_remove);
 
   GTK_WIDGET_CLASS (kith_chat_view_parent_class)->unmap (widget);
 }
@@ -308,7 +431,8 @@ chat_send_action (GtkWidget  *widget,
   if (*text == '\0')
     return;
 
-  kith_chat_view_history_follow (self);
+  if (self->history != NULL)
+    kith_chat_history_follow (self->history);
   kith_conversations_send_async (kith_session_get_conversations (self->session), self->contact,
                                  text, self->cancellable, on_message_sent, g_object_ref (self));
   gtk_text_buffer_set_text (buffer, "", 0);
@@ -359,6 +483,7 @@ on_contacts_changed (KithChatView *self)
   if (self->contact != NULL &&
       kith_session_find_contact (self->session, kith_contact_get_id (self->contact)) != self->contact)
     kith_chat_view_set_contact (self, NULL);
+  drop_gone_histories (self);
   update_none (self);
 }
 
@@ -439,8 +564,6 @@ kith_chat_view_dispose (GObject *object)
   GtkWidget *child;
 
   g_cancellable_cancel (self->cancellable);
-  kith_chat_view_history_dispose (self);
-  kith_chat_view_days_dispose (self);
   if (self->contact_signals != NULL)
     g_signal_group_set_target (self->contact_signals, NULL);
   g_clear_object (&self->contact_signals);
@@ -457,7 +580,7 @@ kith_chat_view_dispose (GObject *object)
   g_clear_object (&self->contact);
   g_clear_object (&self->session);
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->bound_items, g_hash_table_unref);
+  g_clear_pointer (&self->positions, g_hash_table_unref);
 
   G_OBJECT_CLASS (kith_chat_view_parent_class)->dispose (object);
 }
@@ -494,19 +617,11 @@ kith_chat_view_class_init (KithChatViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KithChatView, stack);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, request_page);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, accept_button);
-  gtk_widget_class_bind_template_child (widget_class, KithChatView, empty_page);
-  gtk_widget_class_bind_template_child (widget_class, KithChatView, loading_revealer);
-  gtk_widget_class_bind_template_child (widget_class, KithChatView, loading_spinner);
-  gtk_widget_class_bind_template_child (widget_class, KithChatView, scroller);
-  gtk_widget_class_bind_template_child (widget_class, KithChatView, new_messages_revealer);
-  gtk_widget_class_bind_template_child (widget_class, KithChatView, new_messages_button);
-  gtk_widget_class_bind_template_child (widget_class, KithChatView, jump_revealer);
-  gtk_widget_class_bind_template_child (widget_class, KithChatView, message_list);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, histories);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, composer_box);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, composer);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, composer_placeholder);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
-  kith_chat_view_history_class_init (widget_class);
   gtk_widget_class_bind_template_callback (widget_class, header_has_contact);
   gtk_widget_class_bind_template_callback (widget_class, header_dot_visible);
   gtk_widget_class_bind_template_callback (widget_class, header_dot_classes);
@@ -528,8 +643,7 @@ kith_chat_view_init (KithChatView *self)
 
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
-  kith_chat_view_days_init (self);
-  kith_chat_view_history_init (self);
+  self->positions = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 
   /* Folded, the ancestor leaflet shows a back button (set while mapped). */
   self->leaflet_bindings = g_binding_group_new ();
@@ -541,7 +655,7 @@ kith_chat_view_init (KithChatView *self)
   g_signal_group_connect_swapped (self->contact_signals, "notify::state",
                                   G_CALLBACK (show_contact), self);
   g_signal_group_connect_swapped (self->contact_signals, "notify::unread-count",
-                                  G_CALLBACK (kith_chat_view_maybe_mark_read), self);
+                                  G_CALLBACK (maybe_mark_read), self);
   g_signal_group_connect_swapped (self->contact_signals, "notify::display-name",
                                   G_CALLBACK (update_placeholder), self);
 
@@ -602,6 +716,9 @@ kith_chat_view_set_clock (KithChatView      *self,
   g_return_if_fail (KITH_IS_CHAT_VIEW (self));
 
   self->now_func = now_func;
-  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
-    kith_chat_view_days_check (self);
+  for (GtkWidget *child = gtk_widget_get_first_child (self->histories); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    kith_chat_history_set_clock (KITH_CHAT_HISTORY (child), now_func);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)) && self->history != NULL)
+    kith_chat_history_check_day (self->history);
 }

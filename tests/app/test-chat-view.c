@@ -786,7 +786,7 @@ test_chat_remember_position (void)
   g_autofree char *top = NULL;
   KithContact *quinn_contact, *ray_contact;
   GListModel *model;
-  GtkWidget *window, *chat, *list, *scroller, *row;
+  GtkWidget *window, *chat, *list, *scroller, *row, *kept_row = NULL;
   GtkAdjustment *adj;
   graphene_rect_t bounds;
   guint page;
@@ -848,6 +848,9 @@ test_chat_remember_position (void)
   kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), quinn_contact);
   KITH_WAIT_FOR (g_strcmp0 (top_message_body (chat), top) == 0);
   kith_test_settle (window);
+  /* (A chat left scrolled up is made again: its list is a new one.) */
+  scroller = gtk_widget_get_ancestor (kith_test_find_by_type (chat, GTK_TYPE_LIST_VIEW), GTK_TYPE_SCROLLED_WINDOW);
+  adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
   g_assert_cmpstr (top_message_body (chat), ==, top);
   g_assert_false (at_bottom (adj));
   g_assert_true (revealed (chat, "jump_revealer"));
@@ -857,12 +860,19 @@ test_chat_remember_position (void)
   g_signal_emit_by_name (kith_test_find_by_id (chat, "jump_button"), "clicked");
   kith_test_settle (window);
   g_assert_true (at_bottom (adj));
+  row = kith_test_find (chat, kith_views_match_message_row, "Quinn says 120");
+  g_assert_nonnull (row);
+  g_object_add_weak_pointer (G_OBJECT (row), (gpointer *) &kept_row);
+  kept_row = row;
   kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), ray_contact);
   kith_test_settle (window);
   kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), quinn_contact);
   KITH_WAIT_FOR ((row = kith_test_find (chat, kith_views_match_message_row, "Quinn says 120")) != NULL);
   kith_test_settle (window);
   g_assert_true (at_bottom (adj));
+  /* A chat left at its newest is kept: going back made no row again. */
+  g_assert_true (row == kept_row);
+  g_object_remove_weak_pointer (G_OBJECT (row), (gpointer *) &kept_row);
   g_assert_true (gtk_widget_compute_bounds (row, scroller, &bounds));
   g_assert_cmpfloat (bounds.origin.y, >=, 0);
   g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (scroller) + 0.5);

@@ -1,0 +1,850 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithChatHistory"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <adwaita.h>
+
+#include "kith-chat-history.h"
+#include "kith-message-row.h"
+
+/*
+ * One chat's messages in the chat pane: a GtkListView of KithMessageRows
+ * (built in code, bound as the chat scrolls; each draws the day separator
+ * above its message when the one before is of another day: GTK 4.8 has no
+ * list headers), held at the newest message while there, older pages loaded
+ * when scrolled to the top, what is far above forgotten while at the bottom,
+ * and, scrolled up, the "N new messages" pill or the jump button. The chat
+ * view keeps the histories of the last chats left at their bottom, so going
+ * back to one makes no row (docs/desktop.md, "The chat pane's list").
+ */
+
+/* How close to the top (px) scrolling loads older messages, and to the
+ * bottom counts as "at the bottom". */
+#define LOAD_OLDER_THRESHOLD 200
+#define BOTTOM_THRESHOLD 24
+/* A chat left open at its newest message: past this many pages in memory,
+ * it keeps KEEP_PAGES. */
+#define FORGET_ABOVE_PAGES 4
+#define KEEP_PAGES 2
+/* Coming back to a chat left scrolled up: at most this many older pages are
+ * loaded to find the message it showed at the top. */
+#define RESTORE_MAX_PAGES 4
+
+struct _KithChatHistory
+{
+  GtkWidget      parent_instance;
+
+  KithSession   *session;
+  KithContact   *contact;
+  GListModel    *messages;
+  GHashTable    *bound_items;     /* the GtkListItems bound to a message now */
+  char          *restore_id;      /* the message to scroll to, once it is loaded */
+  guint          restore_loads;   /* older pages loaded to find it */
+  gboolean       rows_placed;     /* the list was laid out since its model was set */
+  gboolean       restore_laid_out; /* restore_tick () has let a frame lay the list out */
+  gboolean       stick_waited;    /* stick_to_bottom () has, for a new model */
+  GCancellable  *load_cancellable;
+
+  /* scrolling */
+  gboolean       at_bottom;
+  double         last_upper;
+  double         last_page_size;
+  gboolean       adjusting;
+  gboolean       loading_older;
+  gboolean       no_older;
+  guint          forget_id;       /* idle: the long-open chat drops what is far above */
+  guint          stick_tick_id;   /* the next frame lays the list out at its bottom again */
+  guint          separators_tick_id; /* the next frame redoes the bound rows' day separators */
+  guint          restore_tick_id; /* the next frame scrolls to restore_id */
+  guint          new_count;       /* incoming messages that came while scrolled up */
+
+  /* day separators: "Today" becomes "Yesterday" at midnight */
+  KithChatViewClock now_func;
+  guint          day_timeout_id;
+  guint          headers_day;     /* the Julian day they were worked out on */
+
+  GtkWidget     *empty_page;
+  GtkWidget     *loading_revealer;
+  GtkWidget     *loading_spinner;
+  GtkWidget     *scroller;
+  GtkWidget     *new_messages_revealer;
+  GtkWidget     *new_messages_button;
+  GtkWidget     *jump_revealer;
+  GtkWidget     *message_list;
+};
+
+enum {
+  MESSAGES_CHANGED,
+  JUMPED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (KithChatHistory, kith_chat_history, GTK_TYPE_WIDGET)
+
+static void
+update_empty (KithChatHistory *self)
+{
+  gboolean empty = self->messages == NULL || g_list_model_get_n_items (self->messages) == 0;
+
+  gtk_widget_set_visible (self->empty_page, self->messages != NULL && empty);
+}
+
+static void refresh_separators_later (KithChatHistory *self);
+
+static GDateTime *
+now_local (KithChatHistory *self)
+{
+  return self->now_func != NULL ? self->now_func () : g_date_time_new_now_local ();
+}
+
+static guint
+julian_day (GDateTime *time)
+{
+  g_autoptr (GDate) date = g_date_new_dmy (g_date_time_get_day_of_month (time),
+                                           g_date_time_get_month (time),
+                                           g_date_time_get_year (time));
+
+  return g_date_get_julian (date);
+}
+
+static void schedule_day_change (KithChatHistory *self);
+static void refresh_separators  (KithChatHistory *self);
+
+/* A new day: the separators say "Today", "Yesterday" and weekdays anew. */
+static void
+refresh_days (KithChatHistory *self)
+{
+  g_autoptr (GDateTime) now = now_local (self);
+
+  self->headers_day = julian_day (now);
+  refresh_separators (self);
+}
+
+static gboolean
+on_day_changed (gpointer user_data)
+{
+  KithChatHistory *self = user_data;
+
+  self->day_timeout_id = 0;
+  refresh_days (self);
+  schedule_day_change (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A timeout for just after the next local midnight. (Timeouts stand still
+ * while the machine sleeps: map and window activation check the day too.) */
+static void
+schedule_day_change (KithChatHistory *self)
+{
+  g_autoptr (GDateTime) now = now_local (self);
+  g_autoptr (GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (now),
+                                                          g_date_time_get_month (now),
+                                                          g_date_time_get_day_of_month (now),
+                                                          0, 0, 0);
+  g_autoptr (GDateTime) next = g_date_time_add_days (midnight, 1);
+  GTimeSpan until = g_date_time_difference (next, now);
+
+  g_clear_handle_id (&self->day_timeout_id, g_source_remove);
+  self->day_timeout_id = g_timeout_add_seconds (MAX (until / G_TIME_SPAN_SECOND, 0) + 1,
+                                                on_day_changed, self);
+}
+
+/* Mapped, or the window active again: separators of another day are redone. */
+void
+kith_chat_history_check_day (KithChatHistory *self)
+{
+  g_autoptr (GDateTime) now = now_local (self);
+
+  if (julian_day (now) != self->headers_day)
+    refresh_days (self);
+  schedule_day_change (self);
+}
+
+static gboolean
+same_day (GDateTime *a,
+          GDateTime *b)
+{
+  return g_date_time_get_year (a) == g_date_time_get_year (b) &&
+         g_date_time_get_day_of_year (a) == g_date_time_get_day_of_year (b);
+}
+
+/* The row draws the day separator above its message when the message
+ * before it in the model is of another day (or there is none). */
+static void
+update_separator (KithChatHistory *self,
+                  GtkListItem  *item)
+{
+  KithMessageRow *row = KITH_MESSAGE_ROW (gtk_list_item_get_child (item));
+  KithMessage *message = gtk_list_item_get_item (item);
+  guint position = gtk_list_item_get_position (item);
+  g_autoptr (KithMessage) before = NULL;
+  g_autoptr (GDateTime) now = NULL;
+  g_autofree char *text = NULL;
+  GDateTime *day;
+
+  if (message == NULL || self->messages == NULL)
+    return;
+  day = kith_message_get_sent_at (message);
+  if (position != GTK_INVALID_LIST_POSITION && position > 0)
+    before = g_list_model_get_item (self->messages, position - 1);
+  if (day == NULL ||
+      (before != NULL && kith_message_get_sent_at (before) != NULL &&
+       same_day (kith_message_get_sent_at (before), day))) {
+    kith_message_row_set_day (row, NULL);
+    return;
+  }
+  now = now_local (self);
+  text = kith_message_row_format_day (day, now);
+  kith_message_row_set_day (row, text);
+}
+
+/* The rows on screen (and the margin GtkListView keeps): a new day, or
+ * messages added or dropped before them. */
+static void
+refresh_separators (KithChatHistory *self)
+{
+  GHashTableIter iter;
+  gpointer item;
+
+  g_hash_table_iter_init (&iter, self->bound_items);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    update_separator (self, item);
+}
+
+/* After items-changed, once the list has moved its rows (not from inside the
+ * signal: the list view may take the change in after us). */
+static gboolean
+refresh_separators_tick (GtkWidget     *widget,
+                         GdkFrameClock *clock,
+                         gpointer       user_data)
+{
+  KithChatHistory *self = KITH_CHAT_HISTORY (widget);
+
+  self->separators_tick_id = 0;
+  refresh_separators (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_row_setup (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              KithChatHistory             *self)
+{
+  gtk_list_item_set_activatable (item, FALSE);
+  gtk_list_item_set_selectable (item, FALSE);
+  gtk_list_item_set_child (item, kith_message_row_new ());
+}
+
+static void
+on_row_bind (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             KithChatHistory             *self)
+{
+  kith_message_row_set_message (KITH_MESSAGE_ROW (gtk_list_item_get_child (item)),
+                                gtk_list_item_get_item (item),
+                                self->contact ? kith_contact_get_display_name (self->contact) : NULL);
+  g_hash_table_add (self->bound_items, item);
+  update_separator (self, item);
+}
+
+static void
+on_row_unbind (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               KithChatHistory             *self)
+{
+  g_hash_table_remove (self->bound_items, item);
+  kith_message_row_set_message (KITH_MESSAGE_ROW (gtk_list_item_get_child (item)), NULL, NULL);
+}
+
+static GtkAdjustment *
+get_vadjustment (KithChatHistory *self)
+{
+  return gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
+}
+
+/* The newest message at the bottom of the view. The list view places its
+ * rows from the row it is anchored to, which it takes from the value when
+ * the value changes: at the bottom, the last row, aligned to the bottom.
+ * GTK 4.8 does not hear a value set while it configures the adjustment
+ * (as in notify::upper), so the value is moved even if it is already at
+ * the bottom (stick_to_bottom () does it again the next frame). */
+static gboolean stick_to_bottom (GtkWidget     *widget,
+                                 GdkFrameClock *clock,
+                                 gpointer       user_data);
+
+static void
+scroll_to_bottom (KithChatHistory *self)
+{
+  GtkAdjustment *adj = get_vadjustment (self);
+  double bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+  guint n = self->messages != NULL ? g_list_model_get_n_items (self->messages) : 0;
+
+  /* A model the list has not laid out yet: the adjustment is still the
+   * last one's (a value past the new rows warns). Anchored to the last
+   * row if the list can, and at the bottom once it has laid them out. */
+  if (!self->rows_placed) {
+    if (n > 0)
+      gtk_widget_activate_action (self->message_list, "list.scroll-to-item", "u", n - 1);
+    if (self->stick_tick_id == 0)
+      self->stick_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stick_to_bottom, NULL, NULL);
+    return;
+  }
+  self->adjusting = TRUE;
+  if (bottom > 0 && gtk_adjustment_get_value (adj) >= bottom)
+    gtk_adjustment_set_value (adj, bottom - 1);
+  gtk_adjustment_set_value (adj, bottom);
+  self->adjusting = FALSE;
+}
+/* Scrolled up: "N new messages" once some came, else, a page or more above
+ * the newest, a button that jumps to it. */
+static void
+update_jump (KithChatHistory *self)
+{
+  GtkAdjustment *adj = get_vadjustment (self);
+  double below = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) -
+                 gtk_adjustment_get_value (adj);
+  gboolean up = self->messages != NULL && !self->at_bottom;
+
+  if (!up)
+    self->new_count = 0;
+  if (self->new_count > 0) {
+    /* Translators: a button over the chat while it is scrolled up */
+    g_autofree char *label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new message",
+                                                           "%u new messages", self->new_count),
+                                              self->new_count);
+
+    gtk_button_set_label (GTK_BUTTON (self->new_messages_button), label);
+  }
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->new_messages_revealer),
+                                 up && self->new_count > 0);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->jump_revealer),
+                                 up && self->new_count == 0 &&
+                                 below > gtk_adjustment_get_page_size (adj));
+}
+
+/* A long-open chat shown at its newest message keeps two pages: what is far
+ * above comes back from the store when scrolled to (docs/service.md,
+ * "Conversations that forget"). Not from inside items-changed: the list
+ * is still taking the change in. */
+static gboolean
+forget_far_above (gpointer user_data)
+{
+  KithChatHistory *self = user_data;
+  guint page = kith_conversations_get_page_size (kith_session_get_conversations (self->session));
+
+  self->forget_id = 0;
+  if (self->contact == NULL || self->messages == NULL || !self->at_bottom || self->loading_older)
+    return G_SOURCE_REMOVE;
+  if (g_list_model_get_n_items (self->messages) > FORGET_ABOVE_PAGES * page) {
+    kith_conversations_forget_older (kith_session_get_conversations (self->session), self->contact,
+                                     KEEP_PAGES * page);
+    self->no_older = FALSE;
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_forget (KithChatHistory *self)
+{
+  guint page = kith_conversations_get_page_size (kith_session_get_conversations (self->session));
+
+  if (self->forget_id == 0 && self->at_bottom && self->messages != NULL &&
+      g_list_model_get_n_items (self->messages) > FORGET_ABOVE_PAGES * page)
+    self->forget_id = g_idle_add (forget_far_above, self);
+}
+
+static void
+on_messages_changed (KithChatHistory *self,
+                     guint         position,
+                     guint         removed,
+                     guint         added,
+                     GListModel   *model)
+{
+  guint n = g_list_model_get_n_items (model);
+
+  /* Older messages above, or new ones at the end while scrolled up: the
+   * list view keeps the row it is anchored to where it is on screen, so
+   * the view does not move. New ones are counted. */
+  if (!self->at_bottom && added > 0 && position + added == n && n > added) {
+    for (guint i = position; i < n; i++) {
+      g_autoptr (KithMessage) message = g_list_model_get_item (model, i);
+
+      if (kith_message_get_direction (message) == KITH_MESSAGE_INCOMING)
+        self->new_count++;
+    }
+  }
+  update_empty (self);
+  g_signal_emit (self, signals[MESSAGES_CHANGED], 0);
+  schedule_forget (self);
+  update_jump (self);
+  refresh_separators_later (self);
+}
+
+static void restore_position (KithChatHistory *self);
+static void restore_later    (KithChatHistory *self);
+
+/* The value set while the viewport is being allocated (notify::upper comes
+ * from its allocation) is not applied to the list until something else
+ * allocates it again: a new message stood one row short of the bottom.
+ * The frame after, the list is laid out again at the bottom. */
+static gboolean
+stick_to_bottom (GtkWidget     *widget,
+                 GdkFrameClock *clock,
+                 gpointer       user_data)
+{
+  KithChatHistory *self = KITH_CHAT_HISTORY (widget);
+
+  /* A new model: a frame to lay its rows out first (ticks come before a
+   * frame's layout). */
+  if (!self->rows_placed && !self->stick_waited) {
+    self->stick_waited = TRUE;
+    return G_SOURCE_CONTINUE;
+  }
+  self->rows_placed = TRUE;
+  self->stick_tick_id = 0;
+  if (self->at_bottom) {
+    scroll_to_bottom (self);
+    gtk_widget_queue_allocate (self->message_list);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_upper_changed (KithChatHistory *self)
+{
+  self->rows_placed = TRUE;
+  if (self->restore_id != NULL && !self->loading_older && self->restore_tick_id == 0)
+    restore_later (self);
+  if (self->at_bottom) {
+    scroll_to_bottom (self);
+    if (self->stick_tick_id == 0)
+      self->stick_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stick_to_bottom, NULL, NULL);
+  }
+}
+
+static void
+on_older_loaded (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (KithChatHistory) self = user_data;
+  g_autoptr (GError) error = NULL;
+  int added;
+
+  added = kith_conversations_load_older_finish (KITH_CONVERSATIONS (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self->loading_older = FALSE;
+  gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), FALSE);
+  if (error == NULL && added <= 0)
+    self->no_older = TRUE;
+  if (error != NULL)
+    g_debug ("loading older messages: %s", error->message);
+  if (self->restore_id != NULL)
+    restore_position (self);
+}
+
+static void
+load_older (KithChatHistory *self)
+{
+  if (self->contact == NULL || self->messages == NULL || self->loading_older || self->no_older)
+    return;
+  if (kith_contact_get_state (self->contact) != KITH_CONTACT_ACCEPTED)
+    return;
+
+  self->loading_older = TRUE;
+  self->at_bottom = FALSE;
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), TRUE);
+  gtk_spinner_start (GTK_SPINNER (self->loading_spinner));
+  kith_conversations_load_older_async (kith_session_get_conversations (self->session),
+                                       self->contact, self->load_cancellable, on_older_loaded,
+                                       g_object_ref (self));
+}
+
+/* ---- where each chat was left ----
+ *
+ * A chat left scrolled up is remembered by the message at the top of its
+ * view (its id: the conversation forgets rows and makes new objects for
+ * them when they come back from the store), and shown from there when
+ * opened again; one left at its bottom opens at its newest message. */
+
+/* The message whose row is the first one whole at the top of the view. */
+static KithMessage *
+top_message (KithChatHistory *self)
+{
+  KithMessage *top = NULL;
+  double top_y = G_MAXDOUBLE;
+  int height = gtk_widget_get_height (self->message_list);
+
+  /* The list view's children are its rows (GtkListItem's widget), placed
+   * where they are on screen, the ones in its margin outside. */
+  for (GtkWidget *child = gtk_widget_get_first_child (self->message_list);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkWidget *row = gtk_widget_get_first_child (child);
+    graphene_rect_t bounds;
+
+    /* Rows in the margin are not child-visible (their place is stale). */
+    if (!gtk_widget_get_child_visible (child) || row == NULL || !KITH_IS_MESSAGE_ROW (row) ||
+        kith_message_row_get_message (KITH_MESSAGE_ROW (row)) == NULL ||
+        !gtk_widget_compute_bounds (child, self->message_list, &bounds))
+      continue;
+    if (bounds.origin.y >= -0.5 && bounds.origin.y < height && bounds.origin.y < top_y) {
+      top_y = bounds.origin.y;
+      top = kith_message_row_get_message (KITH_MESSAGE_ROW (row));
+    }
+  }
+  return top;
+}
+
+
+static guint
+find_message (GListModel *model,
+              const char *id)
+{
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = n; i > 0; i--) {
+    g_autoptr (KithMessage) message = g_list_model_get_item (model, i - 1);
+
+    if (g_strcmp0 (kith_message_get_id (message), id) == 0)
+      return i - 1;
+  }
+  return GTK_INVALID_LIST_POSITION;
+}
+
+/* Two frames on (ticks come before a frame's layout): the list has laid
+ * its rows out, so it knows where the message is and puts it at the top
+ * (asked earlier, GTK 4.8 warns and does nothing). */
+static gboolean
+restore_tick (GtkWidget     *widget,
+              GdkFrameClock *clock,
+              gpointer       user_data)
+{
+  KithChatHistory *self = KITH_CHAT_HISTORY (widget);
+  guint position;
+
+  if (!self->restore_laid_out && self->restore_id != NULL && self->messages != NULL) {
+    self->restore_laid_out = TRUE;
+    return G_SOURCE_CONTINUE;
+  }
+  self->restore_tick_id = 0;
+  if (self->restore_id == NULL || self->messages == NULL)
+    return G_SOURCE_REMOVE;
+  position = find_message (self->messages, self->restore_id);
+  g_clear_pointer (&self->restore_id, g_free);
+  if (position != GTK_INVALID_LIST_POSITION)
+    gtk_widget_activate_action (self->message_list, "list.scroll-to-item", "u", position);
+  update_jump (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Opening a chat left scrolled up: scroll to its message, loading older
+ * pages until it is there (a closed chat keeps its newest page only);
+ * not found, the chat opens at its newest message. */
+static void
+restore_later (KithChatHistory *self)
+{
+  self->restore_laid_out = FALSE;
+  self->restore_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), restore_tick, NULL, NULL);
+}
+
+static void
+restore_position (KithChatHistory *self)
+{
+  if (self->messages == NULL || self->loading_older)
+    return;
+  if (find_message (self->messages, self->restore_id) != GTK_INVALID_LIST_POSITION) {
+    self->at_bottom = FALSE;
+    if (self->rows_placed && self->restore_tick_id == 0)
+      restore_later (self);
+    return;
+  }
+  if (self->no_older || self->restore_loads >= RESTORE_MAX_PAGES) {
+    g_clear_pointer (&self->restore_id, g_free);
+    self->at_bottom = TRUE;
+    scroll_to_bottom (self);
+    gtk_widget_queue_allocate (self->message_list);
+    update_jump (self);
+    return;
+  }
+  self->restore_loads++;
+  load_older (self);
+}
+
+static void
+on_value_changed (KithChatHistory *self)
+{
+  GtkAdjustment *adj = get_vadjustment (self);
+  double value = gtk_adjustment_get_value (adj);
+  double upper = gtk_adjustment_get_upper (adj);
+  double page_size = gtk_adjustment_get_page_size (adj);
+  double bottom = upper - page_size;
+  gboolean layout_changed = upper != self->last_upper || page_size != self->last_page_size;
+
+  self->last_upper = upper;
+  self->last_page_size = page_size;
+  /* A value that moved because the content grew or the view was resized is
+   * layout, not the user scrolling: GTK may report it before notify::upper
+   * reaches on_upper_changed (seen on slow machines), and taking it for a
+   * scroll to the top would load older pages and unstick the bottom. */
+  if (self->adjusting || layout_changed)
+    return;
+  /* At the bottom with the next frame to lay the list out there: the list
+   * view is still placing its rows (in GTK 4.8 it puts back the value of
+   * the row it was anchored to, overriding one set during its allocation). */
+  if (self->at_bottom && self->stick_tick_id != 0)
+    return;
+  self->at_bottom = value >= bottom - BOTTOM_THRESHOLD;
+  update_jump (self);
+  if (value < LOAD_OLDER_THRESHOLD && bottom > 0)
+    load_older (self);
+}
+
+/* "N new messages" or the jump button: to the newest, and stay there. */
+static void
+on_jump_to_newest (KithChatHistory *self)
+{
+  self->at_bottom = TRUE;
+  g_clear_pointer (&self->restore_id, g_free);
+  scroll_to_bottom (self);
+  gtk_widget_queue_allocate (self->message_list);
+  update_jump (self);
+  g_signal_emit (self, signals[JUMPED], 0);
+}
+
+static void
+on_edge_overshot (KithChatHistory *self,
+                  GtkPositionType  pos)
+{
+  if (pos == GTK_POS_TOP)
+    load_older (self);
+}
+
+/* The messages before the bound rows changed: their separators are redone
+ * the next frame, once the list has moved its rows. */
+static void
+refresh_separators_later (KithChatHistory *self)
+{
+  if (self->separators_tick_id == 0)
+    self->separators_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), refresh_separators_tick,
+                                                             NULL, NULL);
+}
+
+static void
+remove_tick (KithChatHistory *self,
+             guint           *id)
+{
+  if (*id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), *id);
+  *id = 0;
+}
+
+/* ---- GObject ---- */
+
+static void
+kith_chat_history_dispose (GObject *object)
+{
+  KithChatHistory *self = KITH_CHAT_HISTORY (object);
+  GtkWidget *child;
+
+  g_cancellable_cancel (self->load_cancellable);
+  g_clear_handle_id (&self->forget_id, g_source_remove);
+  g_clear_handle_id (&self->day_timeout_id, g_source_remove);
+  remove_tick (self, &self->stick_tick_id);
+  remove_tick (self, &self->restore_tick_id);
+  remove_tick (self, &self->separators_tick_id);
+  if (self->messages != NULL) {
+    g_signal_handlers_disconnect_by_func (self->messages, on_messages_changed, self);
+    if (self->message_list != NULL)
+      gtk_list_view_set_model (GTK_LIST_VIEW (self->message_list), NULL);
+    g_clear_object (&self->messages);
+  }
+  gtk_widget_dispose_template (GTK_WIDGET (self), KITH_TYPE_CHAT_HISTORY);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+  g_clear_object (&self->load_cancellable);
+  g_clear_object (&self->contact);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->restore_id, g_free);
+  g_clear_pointer (&self->bound_items, g_hash_table_unref);
+
+  G_OBJECT_CLASS (kith_chat_history_parent_class)->dispose (object);
+}
+
+static void
+kith_chat_history_class_init (KithChatHistoryClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = kith_chat_history_dispose;
+
+  /* Its messages changed (the chat view marks them read if it may). */
+  signals[MESSAGES_CHANGED] = g_signal_new ("messages-changed", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* The pill or the jump button took the reader to the newest message. */
+  signals[JUMPED] = g_signal_new ("jumped-to-newest", G_TYPE_FROM_CLASS (klass),
+                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-chat-history.ui");
+  gtk_widget_class_bind_template_child (widget_class, KithChatHistory, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, KithChatHistory, loading_revealer);
+  gtk_widget_class_bind_template_child (widget_class, KithChatHistory, loading_spinner);
+  gtk_widget_class_bind_template_child (widget_class, KithChatHistory, scroller);
+  gtk_widget_class_bind_template_child (widget_class, KithChatHistory, new_messages_revealer);
+  gtk_widget_class_bind_template_child (widget_class, KithChatHistory, new_messages_button);
+  gtk_widget_class_bind_template_child (widget_class, KithChatHistory, jump_revealer);
+  gtk_widget_class_bind_template_child (widget_class, KithChatHistory, message_list);
+  gtk_widget_class_bind_template_callback (widget_class, on_edge_overshot);
+  gtk_widget_class_bind_template_callback (widget_class, on_jump_to_newest);
+  gtk_widget_class_set_css_name (widget_class, "kithchathistory");
+}
+
+static void
+kith_chat_history_init (KithChatHistory *self)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  GtkAdjustment *adj;
+
+  self->bound_items = g_hash_table_new (NULL, NULL);
+  self->load_cancellable = g_cancellable_new ();
+  self->at_bottom = TRUE;
+  self->headers_day = julian_day (now);
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect (factory, "setup", G_CALLBACK (on_row_setup), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (on_row_bind), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (on_row_unbind), self);
+  gtk_list_view_set_factory (GTK_LIST_VIEW (self->message_list), factory);
+
+  adj = get_vadjustment (self);
+  g_signal_connect_object (adj, "value-changed", G_CALLBACK (on_value_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (adj, "notify::upper", G_CALLBACK (on_upper_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (adj, "notify::page-size", G_CALLBACK (on_upper_changed), self, G_CONNECT_SWAPPED);
+}
+
+/* ---- API ---- */
+
+KithChatHistory *
+kith_chat_history_new (KithSession       *session,
+                       KithContact       *contact,
+                       const char        *restore_id,
+                       KithChatViewClock  now_func)
+{
+  KithChatHistory *self;
+
+  g_return_val_if_fail (KITH_IS_SESSION (session), NULL);
+  g_return_val_if_fail (KITH_IS_CONTACT (contact), NULL);
+
+  self = g_object_new (KITH_TYPE_CHAT_HISTORY, NULL);
+  self->session = g_object_ref (session);
+  self->contact = g_object_ref (contact);
+  self->now_func = now_func;
+  self->messages = g_object_ref (kith_conversations_get (kith_session_get_conversations (session),
+                                                         contact));
+  {
+    g_autoptr (GtkNoSelection) selection = gtk_no_selection_new (g_object_ref (self->messages));
+
+    gtk_list_view_set_model (GTK_LIST_VIEW (self->message_list), GTK_SELECTION_MODEL (selection));
+  }
+  /* After the list's own handler: it has taken the change in. */
+  g_signal_connect_object (self->messages, "items-changed", G_CALLBACK (on_messages_changed),
+                           self, G_CONNECT_SWAPPED);
+  {
+    g_autofree char *empty = g_markup_printf_escaped (_("Say hello to %s!"),
+                                                      kith_contact_get_display_name (contact));
+
+    adw_status_page_set_description (ADW_STATUS_PAGE (self->empty_page), empty);
+  }
+  update_empty (self);
+  self->restore_id = g_strdup (restore_id);
+  if (self->restore_id != NULL)
+    restore_position (self);
+  else
+    scroll_to_bottom (self);
+  return self;
+}
+
+KithContact *
+kith_chat_history_get_contact (KithChatHistory *self)
+{
+  g_return_val_if_fail (KITH_IS_CHAT_HISTORY (self), NULL);
+
+  return self->contact;
+}
+
+/* Shown again (kept by the chat view while hidden, at its bottom): the
+ * conversation is open again, at its newest message; the rows are there. */
+void
+kith_chat_history_show_again (KithChatHistory *self)
+{
+  g_return_if_fail (KITH_IS_CHAT_HISTORY (self));
+
+  kith_conversations_get (kith_session_get_conversations (self->session), self->contact);
+  self->no_older = FALSE;
+  self->at_bottom = TRUE;
+  self->new_count = 0;
+  scroll_to_bottom (self);
+  if (self->stick_tick_id == 0)
+    self->stick_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stick_to_bottom, NULL, NULL);
+  update_empty (self);
+  update_jump (self);
+  kith_chat_history_check_day (self);
+}
+
+/* Left: the message at the top of the view, to open it there again (NULL
+ * at the bottom). Loading older pages stops; the midnight timeout too. */
+char *
+kith_chat_history_leave (KithChatHistory *self)
+{
+  KithMessage *top;
+
+  g_return_val_if_fail (KITH_IS_CHAT_HISTORY (self), NULL);
+
+  g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  self->load_cancellable = g_cancellable_new ();
+  self->loading_older = FALSE;
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), FALSE);
+  gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
+  g_clear_handle_id (&self->day_timeout_id, g_source_remove);
+  g_clear_pointer (&self->restore_id, g_free);
+
+  top = self->at_bottom ? NULL : top_message (self);
+  return top != NULL ? g_strdup (kith_message_get_id (top)) : NULL;
+}
+
+gboolean
+kith_chat_history_is_at_bottom (KithChatHistory *self)
+{
+  g_return_val_if_fail (KITH_IS_CHAT_HISTORY (self), FALSE);
+
+  return self->at_bottom && self->restore_id == NULL;
+}
+
+/* Sending: the chat follows its newest message again. */
+void
+kith_chat_history_follow (KithChatHistory *self)
+{
+  g_return_if_fail (KITH_IS_CHAT_HISTORY (self));
+
+  self->at_bottom = TRUE;
+  g_clear_pointer (&self->restore_id, g_free);
+}
+
+void
+kith_chat_history_set_clock (KithChatHistory   *self,
+                             KithChatViewClock  now_func)
+{
+  g_return_if_fail (KITH_IS_CHAT_HISTORY (self));
+
+  self->now_func = now_func;
+}
