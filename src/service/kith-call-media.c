@@ -23,7 +23,6 @@
  * state disconnected (the peer sends audio all the time, silence too). */
 #define STALL_SECONDS        5
 
-
 enum {
   PROP_0,
   PROP_VIDEO,
@@ -66,7 +65,6 @@ set_state (KithCallMedia      *self,
   g_signal_emit (self, signals[STATE_CHANGED], 0, state, old);
 }
 
-
 static void
 emit_error (KithCallMedia *self,
             const char    *message)
@@ -76,7 +74,6 @@ emit_error (KithCallMedia *self,
   g_debug ("error: %s", message);
   g_signal_emit (self, signals[ERROR], 0, error);
 }
-
 
 /* ---- the main context ---- */
 
@@ -142,11 +139,13 @@ on_connection_state_message (KithCallMedia                *self,
 {
   g_debug ("webrtcbin connection state %d", state);
 
+  if (self->state == KITH_CALL_MEDIA_FAILED)
+    return;   /* failed is final until the next start */
+
   switch (state) {
   case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTING:
     self->link_connected = FALSE;
-    if (self->state != KITH_CALL_MEDIA_FAILED)
-      set_state (self, KITH_CALL_MEDIA_CONNECTING);
+    set_state (self, KITH_CALL_MEDIA_CONNECTING);
     break;
   case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
     self->link_connected = TRUE;
@@ -204,7 +203,8 @@ on_bus_message (GstBus     *bus,
                 GstMessage *message,
                 gpointer    user_data)
 {
-  KithCallMedia *self = user_data;
+  /* A handler may stop the call or drop the object: it lives to the end. */
+  g_autoptr (KithCallMedia) self = g_object_ref (user_data);
   g_autoptr (GError) error = NULL;
   g_autofree char *debug = NULL;
   g_autofree char *text = NULL;
@@ -217,7 +217,7 @@ on_bus_message (GstBus     *bus,
   case GST_MESSAGE_ERROR:
     gst_message_parse_error (message, &error, &debug);
     g_debug ("error from %s: %s (%s)", GST_MESSAGE_SRC_NAME (message), error->message, debug);
-    if (self->failed)
+    if (self->failed || self->pipeline == NULL)
       break;
     self->failed = TRUE;
     sentence = kith_call_media_source_error (self, GST_MESSAGE_SRC (message));
@@ -262,7 +262,6 @@ on_stall_tick (gpointer user_data)
 
   return G_SOURCE_CONTINUE;
 }
-
 
 /* ---- GObject ---- */
 
@@ -498,7 +497,8 @@ kith_call_media_create_offer (KithCallMedia *self)
     return;
   }
 
-  set_state (self, KITH_CALL_MEDIA_CONNECTING);
+  if (self->state == KITH_CALL_MEDIA_NEW)
+    set_state (self, KITH_CALL_MEDIA_CONNECTING);
   kith_call_media_webrtc_offer (self->webrtc);
 }
 
@@ -534,7 +534,8 @@ kith_call_media_set_remote_description (KithCallMedia *self,
     return;
   }
 
-  set_state (self, KITH_CALL_MEDIA_CONNECTING);
+  if (self->state == KITH_CALL_MEDIA_NEW)
+    set_state (self, KITH_CALL_MEDIA_CONNECTING);
   description = gst_webrtc_session_description_new (sdp_type, message);
   kith_call_media_webrtc_set_remote (self->webrtc, description);
   gst_webrtc_session_description_free (description);
