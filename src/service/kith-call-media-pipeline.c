@@ -796,6 +796,11 @@ kith_call_media_build (KithCallMedia  *self,
   static guint probe_serial;
   gboolean echo_cancel = !self->echo && g_strcmp0 (g_getenv ("KITH_CALL_ECHO_CANCEL"), "0") != 0;
 
+  if (!gst_is_initialized ()) {
+    set_missing_error (error, "GStreamer");
+    return FALSE;
+  }
+
   self->pipeline = gst_object_ref_sink (gst_pipeline_new ("kith-call"));
   self->webrtc = gst_element_factory_make ("webrtcbin", "webrtc");
   if (self->webrtc == NULL) {

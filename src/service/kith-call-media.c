@@ -75,6 +75,19 @@ emit_error (KithCallMedia *self,
   g_signal_emit (self, signals[ERROR], 0, error);
 }
 
+/* A counter the streaming threads write. */
+static guint64
+read_counter (KithCallMedia *self,
+              guint64       *counter)
+{
+  guint64 value;
+
+  g_mutex_lock (&self->lock);
+  value = *counter;
+  g_mutex_unlock (&self->lock);
+  return value;
+}
+
 /* ---- the main context ---- */
 
 typedef struct {
@@ -386,7 +399,14 @@ kith_call_media_class_init (KithCallMediaClass *klass)
     g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 
-  gst_init (NULL, NULL);
+  {
+    g_autoptr (GError) error = NULL;
+
+    /* Not gst_init (), which exits the process when GStreamer cannot start:
+     * then start () says that a part is missing. */
+    if (!gst_init_check (NULL, NULL, &error))
+      g_debug ("GStreamer: %s", error->message);
+  }
 }
 
 static void
@@ -661,40 +681,25 @@ kith_call_media_stop (KithCallMedia *self)
 guint64
 kith_call_media_get_audio_buffers (KithCallMedia *self)
 {
-  guint64 count;
-
   g_return_val_if_fail (KITH_IS_CALL_MEDIA (self), 0);
 
-  g_mutex_lock (&self->lock);
-  count = self->audio_buffers;
-  g_mutex_unlock (&self->lock);
-  return count;
+  return read_counter (self, &self->audio_buffers);
 }
 
 guint64
 kith_call_media_get_audible_audio_buffers (KithCallMedia *self)
 {
-  guint64 count;
-
   g_return_val_if_fail (KITH_IS_CALL_MEDIA (self), 0);
 
-  g_mutex_lock (&self->lock);
-  count = self->audible_buffers;
-  g_mutex_unlock (&self->lock);
-  return count;
+  return read_counter (self, &self->audible_buffers);
 }
 
 guint64
 kith_call_media_get_video_frames (KithCallMedia *self)
 {
-  guint64 count;
-
   g_return_val_if_fail (KITH_IS_CALL_MEDIA (self), 0);
 
-  g_mutex_lock (&self->lock);
-  count = self->video_frames;
-  g_mutex_unlock (&self->lock);
-  return count;
+  return read_counter (self, &self->video_frames);
 }
 
 GstElement *
