@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <errno.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,9 +37,16 @@ read_line_from_fd (int fd)
 {
   GString *line = g_string_new (NULL);
   char c;
+  ssize_t n;
 
-  while (read (fd, &c, 1) == 1 && c != '\n')
+  /* A signal (an Xvfb tried before and gone) may interrupt the read. */
+  while ((n = read (fd, &c, 1)) == 1 || (n < 0 && errno == EINTR)) {
+    if (n < 0)
+      continue;
+    if (c == '\n')
+      break;
     g_string_append_c (line, c);
+  }
   close (fd);
 
   return g_string_free (line, FALSE);
