@@ -447,6 +447,21 @@ test_chat_history (void)
                     4 * kith_conversations_get_page_size (kith_session_get_conversations (session)));
   g_assert_null (kith_test_find (chat, kith_views_match_message_row, "Message number 21"));
 
+  /* …and goes on forgetting, burst after burst, at the bottom. */
+  for (int round = 1; round <= 3; round++) {
+    g_autofree char *last = g_strdup_printf ("Flood %d-150", round);
+
+    for (int i = 1; i <= 150; i++)
+      kithd_test_socket_send_printf (lee_socket,
+                                     "{\"type\": \"message.send\", \"id\": \"lee-flood-%d-%d\", \"to\": %" G_GINT64_FORMAT ", \"body\": \"Flood %d-%d\"}",
+                                     round, i, kim->id, round, i);
+    KITH_WAIT_FOR (kith_test_find (chat, kith_views_match_message_row, last) != NULL);
+    kith_test_settle (window);
+    g_assert_true (at_bottom (adj));
+    g_assert_cmpuint (n_messages (session, "lee@example.com"), <=,
+                      4 * kith_conversations_get_page_size (kith_session_get_conversations (session)));
+  }
+
   /* The chat left keeps its newest page only; the rest is in the store. */
   {
     KithConversations *conversations = kith_session_get_conversations (session);
@@ -458,7 +473,7 @@ test_chat_history (void)
     kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), NULL);
     g_assert_cmpuint (g_list_model_get_n_items (model), ==, kith_conversations_get_page_size (conversations));
     newest = g_list_model_get_item (model, g_list_model_get_n_items (model) - 1);
-    g_assert_cmpstr (kith_message_get_body (newest), ==, "Burst 110");
+    g_assert_cmpstr (kith_message_get_body (newest), ==, "Flood 3-150");
   }
 
   gtk_window_destroy (GTK_WINDOW (window));
