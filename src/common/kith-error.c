@@ -47,6 +47,7 @@ static const KithErrorInfo error_table[] = {
   [KITH_ERROR_PROTOCOL]              = { "protocol",              500 },
   [KITH_ERROR_CERTIFICATE]           = { "certificate",           500 },
   [KITH_ERROR_UNENCRYPTED]           = { "unencrypted",           500 },
+  [KITH_ERROR_MEDIA]                 = { "media",                 500 },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (error_table) == KITH_ERROR_LAST + 1);
@@ -149,6 +150,8 @@ kith_error_code_describe (KithErrorCode code)
     return _("The server’s certificate is not valid, so Kith cannot know it is talking to the real server.");
   case KITH_ERROR_UNENCRYPTED:
     return _("The connection to this server is not encrypted: your password would cross the network unencrypted, readable by anyone on the way.");
+  case KITH_ERROR_MEDIA:
+    return _("The call’s sound or video could not be set up.");
   case KITH_ERROR_INTERNAL:
   default:
     return _("The server had a problem. Please try again later.");

@@ -43,9 +43,10 @@ typedef enum {
   KITH_ERROR_PROTOCOL,              /* protocol              server broke the protocol */
   KITH_ERROR_CERTIFICATE,           /* certificate           (client only) TLS certificate not valid */
   KITH_ERROR_UNENCRYPTED,           /* unencrypted           (client only) would send a secret over plain HTTP */
+  KITH_ERROR_MEDIA,                 /* media                 (client only) a call's microphone, camera or media failed */
 } KithErrorCode;
 
-#define KITH_ERROR_LAST KITH_ERROR_UNENCRYPTED
+#define KITH_ERROR_LAST KITH_ERROR_MEDIA
 
 GQuark        kith_error_quark             (void);
 const char   *kith_error_code_to_string    (KithErrorCode  code);

@@ -100,6 +100,7 @@ test_error_http_status (void)
     { KITH_ERROR_PROTOCOL,              "protocol",              500 },
     { KITH_ERROR_CERTIFICATE,           "certificate",           500 },
     { KITH_ERROR_UNENCRYPTED,           "unencrypted",           500 },
+    { KITH_ERROR_MEDIA,                 "media",                 500 },
   };
 
   g_assert_cmpuint (G_N_ELEMENTS (table), ==, KITH_ERROR_LAST + 1);

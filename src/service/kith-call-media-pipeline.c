@@ -1,0 +1,832 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithCallMedia"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <gst/app/app.h>
+#include <gst/video/video.h>
+
+#include "kith-call-media-private.h"
+#include "kith-error.h"
+
+/*
+ * KithCallMedia's pipeline: how it is built, and what runs on GStreamer's
+ * threads (webrtcbin's callbacks and promises, pad probes, appsinks). That
+ * code touches the object only through its counters and frame slots, under
+ * `lock`; everything else it has to say is an application message on the
+ * bus (kith_call_media_post), which kith-call-media.c's watch turns into
+ * signals on the object's main context.
+ *
+ *   audio source ─ audio-send ─────────────────────────┐
+ *   video source ─ video-send ─┬───────────────────────┤ webrtcbin ─ remote audio ─ audio-play ─ sink
+ *                              └ self-view appsink     │           └ remote video ─ appsink (+ KITH_VIDEOSINK)
+ *
+ * In echo mode there is no source and no sink: the decoded remote audio and
+ * video leave by an appsink and come back into echo-audio / echo-video by an
+ * appsrc, then a queue that holds them delay_ms.
+ */
+
+#define AUDIO_PAYLOAD        111
+#define VIDEO_PAYLOAD        96
+#define OPUS_BITRATE         32000
+#define OPUS_LOSS_PERCENTAGE 10
+#define VP8_BITRATE          800000
+#define VP8_KEYFRAME_MAX     60        /* frames: 2 s at 30 fps */
+#define VP8_CPU_USED         8
+/* A decoded audio buffer with a sample above this (-40 dBFS) is audible. */
+#define AUDIBLE_PEAK         328
+
+#define AUDIO_RAW_CAPS "audio/x-raw,format=S16LE,rate=48000,channels=1"
+#define AUDIO_RTP_CAPS "application/x-rtp,media=audio,encoding-name=OPUS,payload=111," \
+                       "clock-rate=48000,useinbandfec=(string)1"
+#define VIDEO_RAW_CAPS "video/x-raw,format=I420,width=[16,640],height=[16,480]," \
+                       "framerate=[1/1,30/1],pixel-aspect-ratio=1/1"
+#define VIDEO_ECHO_CAPS "video/x-raw,format=I420,width=[16,640],height=[16,480]"
+#define VIDEO_RTP_CAPS "application/x-rtp,media=video,encoding-name=VP8,payload=96," \
+                       "clock-rate=90000,rtcp-fb-nack-pli=(boolean)true"
+#define RGBA_CAPS      "video/x-raw,format=RGBA"
+
+/* After the raw audio is 48 kHz mono S16: mute, then Opus. */
+#define OPUS_SEND_DESC \
+  "volume name=mute mute=%s ! " \
+  "opusenc audio-type=voice bitrate=" G_STRINGIFY (OPUS_BITRATE) " inband-fec=true " \
+  "packet-loss-percentage=" G_STRINGIFY (OPUS_LOSS_PERCENTAGE) " dtx=false ! " \
+  "rtpopuspay pt=" G_STRINGIFY (AUDIO_PAYLOAD) " ! capsfilter caps=\"" AUDIO_RTP_CAPS "\""
+
+/* After the raw video is I420 at most 640×480 at 30 fps: VP8 for real time. */
+#define VP8_SEND_DESC \
+  "queue leaky=downstream max-size-buffers=2 max-size-bytes=0 max-size-time=0 ! " \
+  "vp8enc deadline=1 lag-in-frames=0 error-resilient=default " \
+  "cpu-used=" G_STRINGIFY (VP8_CPU_USED) " keyframe-max-dist=" G_STRINGIFY (VP8_KEYFRAME_MAX) " " \
+  "target-bitrate=" G_STRINGIFY (VP8_BITRATE) " threads=2 ! " \
+  "rtpvp8pay pt=" G_STRINGIFY (VIDEO_PAYLOAD) " ! capsfilter caps=\"" VIDEO_RTP_CAPS "\""
+
+#define VIDEO_SCALE_DESC \
+  "videoconvert ! videoscale ! videorate drop-only=true ! " \
+  "capsfilter name=raw caps=\"" VIDEO_RAW_CAPS "\""
+
+#define RGBA_SINK_DESC(name) \
+  "queue leaky=downstream max-size-buffers=1 max-size-bytes=0 max-size-time=0 ! " \
+  "videoconvert ! capsfilter caps=" RGBA_CAPS " ! " \
+  "appsink name=" name " max-buffers=1 drop=true sync=false"
+
+/* Echo mode: decoded remote media leave by an appsink and come back in by
+ * an appsrc that stamps them with the time they arrived; the queue holds
+ * them for the delay. */
+#define ECHO_SINK_DESC "appsink name=echo sync=false"
+#define ECHO_SRC_DESC \
+  "appsrc name=echo is-live=true format=time do-timestamp=true " \
+  "max-buffers=%u max-bytes=0 leaky-type=downstream ! " \
+  "queue max-size-buffers=0 max-size-bytes=0 max-size-time=%" G_GUINT64_FORMAT " " \
+  "min-threshold-time=%" G_GUINT64_FORMAT " leaky=downstream"
+
+/* The remote streams, from webrtcbin's src pad to a ghost src pad. */
+#define AUDIO_RECV_DESC "rtpopusdepay ! opusdec name=dec use-inband-fec=true"
+#define VIDEO_RECV_DESC \
+  "rtpvp8depay wait-for-keyframe=true request-keyframe=true ! vp8dec name=dec ! " \
+  "tee name=t t. ! " RGBA_SINK_DESC ("frames")
+
+void
+kith_call_media_post (GstElement   *element,
+                      GstStructure *structure)
+{
+  gst_element_post_message (element, gst_message_new_application (GST_OBJECT (element), structure));
+}
+
+void
+kith_call_media_post_error (GstElement *element,
+                            const char *message)
+{
+  kith_call_media_post (element, gst_structure_new ("kith-error", "message", G_TYPE_STRING, message, NULL));
+}
+
+
+static const char *
+env_or (const char *name,
+        const char *fallback)
+{
+  const char *value = g_getenv (name);
+
+  return value != NULL && *value != '\0' ? value : fallback;
+}
+
+static void
+set_missing_error (GError     **error,
+                   const char  *what)
+{
+  g_set_error (error, KITH_ERROR, KITH_ERROR_MEDIA,
+               _("A GStreamer part that calls need is missing (%s): install "
+                 "gstreamer1.0-plugins-good, gstreamer1.0-plugins-bad and gstreamer1.0-nice."),
+               what);
+}
+
+static GstElement *
+parse_bin (const char  *description,
+           GError     **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  GstElement *bin;
+
+  bin = gst_parse_bin_from_description_full (description, TRUE, NULL,
+                                             GST_PARSE_FLAG_FATAL_ERRORS, &local_error);
+  if (bin == NULL) {
+    set_missing_error (error, local_error->message);
+    return NULL;
+  }
+  return bin;
+}
+
+static gboolean
+element_is_in (GstObject  *object,
+               GstElement *bin)
+{
+  return bin != NULL && (object == GST_OBJECT (bin) || gst_object_has_as_ancestor (object, GST_OBJECT (bin)));
+}
+
+/* The sentence for a source that could not be made or started. */
+const char *
+kith_call_media_source_error (KithCallMedia *self,
+                              GstObject     *failing)
+{
+  if (element_is_in (failing, self->audio_src))
+    return _("No microphone found");
+  if (element_is_in (failing, self->video_src))
+    return _("No camera found");
+  return NULL;
+}
+
+/* A source bin in READY: the auto sources have picked a device, or fallen
+ * back to a test source because there is none. */
+static GstElement *
+make_source (KithCallMedia  *self,
+             const char     *variable,
+             const char     *fallback,
+             const char     *sentence,
+             GError        **error)
+{
+  const char *description = env_or (variable, fallback);
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GstElement) bin = NULL;
+  g_autoptr (GstIterator) iter = NULL;
+  GValue item = G_VALUE_INIT;
+  gboolean fake = FALSE;
+
+  bin = gst_parse_bin_from_description_full (description, TRUE, NULL,
+                                             GST_PARSE_FLAG_FATAL_ERRORS, &local_error);
+  if (bin == NULL) {
+    g_debug ("%s “%s”: %s", variable, description, local_error->message);
+    g_set_error_literal (error, KITH_ERROR, KITH_ERROR_MEDIA, sentence);
+    return NULL;
+  }
+  gst_object_ref_sink (bin);
+
+  if (gst_element_set_state (bin, GST_STATE_READY) == GST_STATE_CHANGE_FAILURE) {
+    g_debug ("%s “%s” does not start", variable, description);
+    gst_element_set_state (bin, GST_STATE_NULL);
+    g_set_error_literal (error, KITH_ERROR, KITH_ERROR_MEDIA, sentence);
+    return NULL;
+  }
+
+  /* autoaudiosrc/autovideosrc fall back to a test source when no device
+   * works; a test source the user did not ask for is no device. */
+  if (g_getenv (variable) == NULL || *g_getenv (variable) == '\0') {
+    iter = gst_bin_iterate_recurse (GST_BIN (bin));
+    while (gst_iterator_next (iter, &item) == GST_ITERATOR_OK) {
+      GstElementFactory *factory = gst_element_get_factory (g_value_get_object (&item));
+      const char *name = factory != NULL ? GST_OBJECT_NAME (factory) : "";
+
+      if (g_str_equal (name, "videotestsrc") || g_str_equal (name, "audiotestsrc") ||
+          g_str_equal (name, "fakesrc"))
+        fake = TRUE;
+      g_value_reset (&item);
+    }
+    g_value_unset (&item);
+  }
+  if (fake) {
+    g_debug ("%s: only a test source", variable);
+    gst_element_set_state (bin, GST_STATE_NULL);
+    g_set_error_literal (error, KITH_ERROR, KITH_ERROR_MEDIA, sentence);
+    return NULL;
+  }
+
+  return g_steal_pointer (&bin);
+}
+
+/* Parts of our own that do not fit: a bug or a broken GStreamer install. */
+static void
+set_link_error (GError    **error,
+                GstObject  *upstream,
+                GstObject  *downstream)
+{
+  g_debug ("%s cannot feed %s", GST_OBJECT_NAME (upstream), GST_OBJECT_NAME (downstream));
+  g_set_error_literal (error, KITH_ERROR, KITH_ERROR_MEDIA,
+                       _("The call’s sound or video could not be set up."));
+}
+
+static gboolean
+add_and_link (GstElement  *pipeline,
+              GstElement  *upstream,
+              GstElement  *downstream,
+              GError     **error)
+{
+  if (GST_OBJECT_PARENT (upstream) == NULL)
+    gst_bin_add (GST_BIN (pipeline), upstream);
+  if (GST_OBJECT_PARENT (downstream) == NULL)
+    gst_bin_add (GST_BIN (pipeline), downstream);
+  if (!gst_element_link (upstream, downstream)) {
+    set_link_error (error, GST_OBJECT (upstream), GST_OBJECT (downstream));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+
+/* ---- streaming threads ---- */
+
+static GstPadProbeReturn
+on_audio_decoded (GstPad          *pad,
+                  GstPadProbeInfo *info,
+                  gpointer         user_data)
+{
+  KithCallMedia *self = user_data;
+  GstBuffer *buffer = gst_pad_probe_info_get_buffer (info);
+  GstMapInfo map;
+  gboolean audible = FALSE;
+  gboolean first;
+
+  if (buffer != NULL && gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+    const gint16 *samples = (const gint16 *) (gpointer) map.data;   /* opusdec: S16LE */
+
+    for (gsize i = 0; i < map.size / 2 && !audible; i++)
+      audible = ABS ((int) samples[i]) > AUDIBLE_PEAK;
+    gst_buffer_unmap (buffer, &map);
+  }
+
+  g_mutex_lock (&self->lock);
+  self->audio_buffers++;
+  if (audible)
+    self->audible_buffers++;
+  first = !self->first_audio;
+  self->first_audio = TRUE;
+  g_mutex_unlock (&self->lock);
+
+  if (first) {
+    g_autoptr (GstElement) decoder = gst_pad_get_parent_element (pad);
+
+    kith_call_media_post (decoder, gst_structure_new_empty ("kith-first-audio"));
+  }
+
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+on_video_decoded (GstPad          *pad,
+                  GstPadProbeInfo *info,
+                  gpointer         user_data)
+{
+  KithCallMedia *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  self->video_frames++;
+  g_mutex_unlock (&self->lock);
+
+  return GST_PAD_PROBE_OK;
+}
+
+/* Camera off: the frames sent are black (same size and rate, so the peer's
+ * decoder goes on and its view turns black at once). */
+static GstPadProbeReturn
+on_camera_frame (GstPad          *pad,
+                 GstPadProbeInfo *info,
+                 gpointer         user_data)
+{
+  KithCallMedia *self = user_data;
+  g_autoptr (GstCaps) caps = NULL;
+  GstVideoInfo video_info;
+  GstVideoFrame frame;
+  GstBuffer *buffer;
+
+  if (!g_atomic_int_get (&self->camera_off))
+    return GST_PAD_PROBE_OK;
+
+  caps = gst_pad_get_current_caps (pad);
+  if (caps == NULL || !gst_video_info_from_caps (&video_info, caps))
+    return GST_PAD_PROBE_OK;
+
+  buffer = gst_buffer_make_writable (gst_pad_probe_info_get_buffer (info));
+  GST_PAD_PROBE_INFO_DATA (info) = buffer;
+  if (!gst_video_frame_map (&frame, &video_info, buffer, GST_MAP_WRITE))
+    return GST_PAD_PROBE_OK;
+
+  for (guint plane = 0; plane < GST_VIDEO_FRAME_N_PLANES (&frame); plane++) {
+    guint8 *data = GST_VIDEO_FRAME_PLANE_DATA (&frame, plane);
+    int stride = GST_VIDEO_FRAME_PLANE_STRIDE (&frame, plane);
+    int rows = GST_VIDEO_FRAME_COMP_HEIGHT (&frame, plane);
+
+    memset (data, plane == 0 ? 16 : 128, (gsize) stride * rows);   /* I420 black */
+  }
+  gst_video_frame_unmap (&frame);
+
+  return GST_PAD_PROBE_OK;
+}
+
+/* Keeps the newest frame; at most one message waits on the bus per slot,
+ * so a slow main loop drops frames instead of queueing them. */
+static GstFlowReturn
+keep_frame (KithCallMedia *self,
+            GstAppSink    *appsink,
+            FrameSlot     *slot,
+            const char    *message)
+{
+  GstSample *sample = gst_app_sink_pull_sample (appsink);
+  gboolean post_it;
+
+  if (sample == NULL)
+    return GST_FLOW_EOS;
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&slot->sample, gst_sample_unref);
+  slot->sample = sample;
+  post_it = !slot->posted;
+  slot->posted = TRUE;
+  g_mutex_unlock (&self->lock);
+
+  if (post_it)
+    kith_call_media_post (GST_ELEMENT (appsink), gst_structure_new_empty (message));
+
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+on_remote_sample (GstAppSink *appsink,
+                  gpointer    user_data)
+{
+  KithCallMedia *self = user_data;
+
+  return keep_frame (self, appsink, &self->remote_frame, "kith-video-frame");
+}
+
+static GstFlowReturn
+on_self_sample (GstAppSink *appsink,
+                gpointer    user_data)
+{
+  KithCallMedia *self = user_data;
+
+  if (g_atomic_int_get (&self->camera_off)) {
+    gst_sample_unref (gst_app_sink_pull_sample (appsink));
+    return GST_FLOW_OK;
+  }
+  return keep_frame (self, appsink, &self->self_frame, "kith-self-video-frame");
+}
+
+/* Echo mode: what was decoded goes back out through the send side's appsrc,
+ * stamped anew there (an appsink/appsrc pair: a direct link would make a
+ * loop of the pipeline's graph through webrtcbin). */
+static GstFlowReturn
+on_echo_sample (GstAppSink *appsink,
+                gpointer    user_data)
+{
+  GstAppSrc *appsrc = user_data;
+  g_autoptr (GstSample) sample = gst_app_sink_pull_sample (appsink);
+  g_autoptr (GstCaps) current = NULL;
+  GstBuffer *buffer;
+
+  if (sample == NULL)
+    return GST_FLOW_EOS;
+
+  current = gst_app_src_get_caps (appsrc);
+  if (current == NULL || !gst_caps_is_equal (current, gst_sample_get_caps (sample)))
+    gst_app_src_set_caps (appsrc, gst_sample_get_caps (sample));
+
+  buffer = gst_buffer_copy (gst_sample_get_buffer (sample));
+  GST_BUFFER_PTS (buffer) = GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
+  gst_app_src_push_buffer (appsrc, buffer);
+
+  return GST_FLOW_OK;
+}
+
+static void
+watch_appsink (KithCallMedia *self,
+               GstElement    *bin,
+               const char    *name,
+               GstFlowReturn (*on_sample) (GstAppSink *, gpointer),
+               gpointer       user_data)
+{
+  g_autoptr (GstElement) appsink = gst_bin_get_by_name (GST_BIN (bin), name);
+  GstAppSinkCallbacks callbacks = { .new_sample = on_sample };
+
+  gst_app_sink_set_callbacks (GST_APP_SINK (appsink), &callbacks, user_data, NULL);
+}
+
+static void
+add_probe (GstElement         *bin,
+           const char         *name,
+           const char         *pad_name,
+           GstPadProbeCallback callback,
+           gpointer            user_data)
+{
+  g_autoptr (GstElement) element = gst_bin_get_by_name (GST_BIN (bin), name);
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (element, pad_name);
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, callback, user_data, NULL);
+}
+
+/* A remote stream arrived: decode it, count it, and send it on to the
+ * playback (or, in echo mode, back to the peer). */
+static void
+on_pad_added (GstElement *webrtc,
+              GstPad     *pad,
+              gpointer    user_data)
+{
+  KithCallMedia *self = user_data;
+  g_autoptr (GstCaps) caps = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *description = NULL;
+  g_autoptr (GstElement) video_sink = NULL;
+  g_autoptr (GstPad) sink_pad = NULL;
+  GstElement *target = NULL;
+  GstElement *bin;
+  const char *media;
+
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+
+  caps = gst_pad_get_current_caps (pad);
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  media = gst_structure_get_string (gst_caps_get_structure (caps, 0), "media");
+
+  if (g_strcmp0 (media, "audio") == 0) {
+    description = g_strdup (self->echo ? AUDIO_RECV_DESC " ! " ECHO_SINK_DESC : AUDIO_RECV_DESC);
+    target = self->audio_play;
+  } else if (g_strcmp0 (media, "video") == 0) {
+    const char *sink = g_getenv ("KITH_VIDEOSINK");
+
+    if (self->echo) {
+      description = g_strdup (VIDEO_RECV_DESC " t. ! queue ! " ECHO_SINK_DESC);
+    } else if (sink != NULL && *sink != '\0') {
+      description = g_strdup (VIDEO_RECV_DESC " t. ! queue leaky=downstream max-size-buffers=2 ! videoconvert");
+      video_sink = gst_parse_bin_from_description_full (sink, TRUE, NULL,
+                                                        GST_PARSE_FLAG_FATAL_ERRORS, &error);
+      if (video_sink == NULL)
+        goto failed;
+      gst_object_ref_sink (video_sink);
+      target = video_sink;
+    } else {
+      description = g_strdup (VIDEO_RECV_DESC);
+    }
+  } else {
+    g_debug ("a remote stream of media “%s”: ignored", media);
+    return;
+  }
+
+  bin = parse_bin (description, &error);
+  if (bin == NULL)
+    goto failed;
+  gst_bin_add (GST_BIN (self->pipeline), bin);
+
+  if (g_strcmp0 (media, "audio") == 0) {
+    add_probe (bin, "dec", "src", on_audio_decoded, self);
+  } else {
+    add_probe (bin, "dec", "src", on_video_decoded, self);
+    watch_appsink (self, bin, "frames", on_remote_sample, self);
+  }
+  if (self->echo) {
+    watch_appsink (self, bin, "echo", on_echo_sample,
+                   g_strcmp0 (media, "audio") == 0 ? self->audio_echo : self->video_echo);
+  }
+  if (target != NULL && !add_and_link (self->pipeline, bin, target, &error))
+    goto failed;
+  if (video_sink != NULL)
+    gst_element_sync_state_with_parent (video_sink);
+  gst_element_sync_state_with_parent (bin);
+
+  sink_pad = gst_element_get_static_pad (bin, "sink");
+  if (gst_pad_link (pad, sink_pad) != GST_PAD_LINK_OK) {
+    set_link_error (&error, GST_OBJECT (pad), GST_OBJECT (bin));
+    goto failed;
+  }
+  g_debug ("remote %s linked", media);
+  return;
+
+failed:
+  kith_call_media_post_error (webrtc, error->message);
+}
+
+static void
+on_ice_candidate (GstElement *webrtc,
+                  guint       mline,
+                  const char *candidate,
+                  gpointer    user_data)
+{
+  kith_call_media_post (webrtc, gst_structure_new ("kith-local-candidate",
+                                   "mline", G_TYPE_UINT, mline,
+                                   "candidate", G_TYPE_STRING, candidate,
+                                   NULL));
+}
+
+static void
+on_connection_state (GstElement *webrtc,
+                     GParamSpec *pspec,
+                     gpointer    user_data)
+{
+  GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+
+  g_object_get (webrtc, "connection-state", &state, NULL);
+  kith_call_media_post (webrtc, gst_structure_new ("kith-connection-state", "state", G_TYPE_INT, (int) state, NULL));
+}
+
+static void
+post_promise_error (GstElement *webrtc,
+                    GstPromise *promise)
+{
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  g_autoptr (GError) error = NULL;
+
+  if (reply != NULL)
+    gst_structure_get (reply, "error", G_TYPE_ERROR, &error, NULL);
+  g_debug ("webrtcbin: %s", error != NULL ? error->message : "no reply");
+  kith_call_media_post_error (webrtc, _("The other side sent a call description Kith cannot use."));
+}
+
+/* create-offer / create-answer replied: hand the description out first,
+ * then set it (which starts gathering: candidates follow on the bus). */
+static void
+on_description_created (GstPromise *promise,
+                        gpointer    user_data)
+{
+  GstElement *webrtc = user_data;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  GstWebRTCSessionDescription *description = NULL;
+  const char *type = NULL;
+  g_autofree char *sdp = NULL;
+
+  if (reply != NULL && gst_structure_has_field (reply, "offer"))
+    type = "offer";
+  else if (reply != NULL && gst_structure_has_field (reply, "answer"))
+    type = "answer";
+
+  if (type == NULL ||
+      !gst_structure_get (reply, type, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &description, NULL)) {
+    post_promise_error (webrtc, promise);
+    gst_promise_unref (promise);
+    return;
+  }
+
+  sdp = gst_sdp_message_as_text (description->sdp);
+  kith_call_media_post (webrtc, gst_structure_new ("kith-local-description",
+                                   "type", G_TYPE_STRING, type,
+                                   "sdp", G_TYPE_STRING, sdp,
+                                   NULL));
+  g_signal_emit_by_name (webrtc, "set-local-description", description, NULL);
+  gst_webrtc_session_description_free (description);
+  gst_promise_unref (promise);
+}
+
+static void
+on_remote_offer_set (GstPromise *promise,
+                     gpointer    user_data)
+{
+  GstElement *webrtc = user_data;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+
+  if (reply != NULL && gst_structure_has_field (reply, "error")) {
+    post_promise_error (webrtc, promise);
+  } else {
+    GstPromise *answer = gst_promise_new_with_change_func (on_description_created,
+                                                           gst_object_ref (webrtc),
+                                                           gst_object_unref);
+
+    g_signal_emit_by_name (webrtc, "create-answer", NULL, answer);
+  }
+  gst_promise_unref (promise);
+}
+
+static void
+on_remote_answer_set (GstPromise *promise,
+                      gpointer    user_data)
+{
+  GstElement *webrtc = user_data;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+
+  if (reply != NULL && gst_structure_has_field (reply, "error"))
+    post_promise_error (webrtc, promise);
+  gst_promise_unref (promise);
+}
+
+/* Each promise holds webrtcbin, so that a reply after stop finds it. */
+void
+kith_call_media_webrtc_offer (GstElement *webrtc)
+{
+  GstPromise *promise = gst_promise_new_with_change_func (on_description_created,
+                                                          gst_object_ref (webrtc), gst_object_unref);
+
+  g_signal_emit_by_name (webrtc, "create-offer", NULL, promise);
+}
+
+void
+kith_call_media_webrtc_set_remote (GstElement                  *webrtc,
+                                   GstWebRTCSessionDescription *description)
+{
+  GstPromise *promise;
+
+  promise = gst_promise_new_with_change_func (description->type == GST_WEBRTC_SDP_TYPE_OFFER
+                                                ? on_remote_offer_set : on_remote_answer_set,
+                                              gst_object_ref (webrtc), gst_object_unref);
+  g_signal_emit_by_name (webrtc, "set-remote-description", description, promise);
+}
+
+
+/* ---- building ---- */
+
+static void
+apply_ice_servers (KithCallMedia *self)
+{
+  gboolean have_stun = FALSE;
+
+  for (guint i = 0; self->ice_servers != NULL && self->ice_servers[i] != NULL; i++) {
+    const char *server = self->ice_servers[i];
+    gboolean added = FALSE;
+
+    if (g_str_has_prefix (server, "stun://") && !have_stun) {
+      g_object_set (self->webrtc, "stun-server", server, NULL);
+      have_stun = TRUE;
+    } else if (g_str_has_prefix (server, "turn://") || g_str_has_prefix (server, "turns://")) {
+      g_signal_emit_by_name (self->webrtc, "add-turn-server", server, &added);
+      if (!added)
+        g_debug ("TURN server not taken (its address is not logged: it holds a password)");
+    } else {
+      g_debug ("ICE server ignored: not stun:// or turn://, or a second STUN server");
+    }
+  }
+}
+
+static gboolean
+link_to_webrtc (KithCallMedia  *self,
+                GstElement     *bin,
+                GError        **error)
+{
+  g_autoptr (GstPad) src = gst_element_get_static_pad (bin, "src");
+  g_autoptr (GstPad) sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
+
+  if (sink == NULL || gst_pad_link (src, sink) != GST_PAD_LINK_OK) {
+    set_link_error (error, GST_OBJECT (bin), GST_OBJECT (self->webrtc));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+build_audio (KithCallMedia  *self,
+             gboolean        echo_cancel,
+             GError        **error)
+{
+  g_autofree char *send = NULL;
+  GstElement *bin;
+
+  if (self->echo) {
+    send = g_strdup_printf (ECHO_SRC_DESC " ! audioconvert ! audioresample ! "
+                            "capsfilter caps=\"" AUDIO_RAW_CAPS "\" ! " OPUS_SEND_DESC,
+                            100,   /* 2 s of 20 ms buffers */
+                            (self->echo_delay_ms + 1000) * GST_MSECOND,
+                            (guint64) self->echo_delay_ms * GST_MSECOND, "false");
+  } else {
+    send = g_strdup_printf ("audioconvert ! audioresample ! capsfilter caps=\"" AUDIO_RAW_CAPS "\" ! "
+                            "%s%s%s" OPUS_SEND_DESC,
+                            echo_cancel ? "webrtcdsp probe=" : "",
+                            echo_cancel ? self->probe_name : "",
+                            echo_cancel ? " ! " : "",
+                            self->muted ? "true" : "false");
+  }
+
+  bin = parse_bin (send, error);
+  if (bin == NULL)
+    return FALSE;
+  gst_bin_add (GST_BIN (self->pipeline), bin);
+  self->volume = gst_bin_get_by_name (GST_BIN (bin), "mute");
+  if (!link_to_webrtc (self, bin, error))
+    return FALSE;
+
+  if (self->echo) {
+    self->audio_echo = gst_bin_get_by_name (GST_BIN (bin), "echo");
+    return TRUE;
+  }
+
+  self->audio_src = make_source (self, "KITH_AUDIOSRC", "autoaudiosrc", _("No microphone found"), error);
+  if (self->audio_src == NULL || !add_and_link (self->pipeline, self->audio_src, bin, error))
+    return FALSE;
+
+  /* The playback exists from the start: webrtcdsp needs its probe when it
+   * starts, long before the remote audio arrives. */
+  {
+    g_autofree char *play = NULL;
+    g_autoptr (GstElement) sink = NULL;
+
+    play = g_strdup_printf ("audioconvert ! audioresample%s%s ! audioconvert ! audioresample",
+                            echo_cancel ? " ! capsfilter caps=\"" AUDIO_RAW_CAPS "\" ! webrtcechoprobe name=" : "",
+                            echo_cancel ? self->probe_name : "");
+    bin = parse_bin (play, error);
+    if (bin == NULL)
+      return FALSE;
+    gst_bin_add (GST_BIN (self->pipeline), bin);
+    self->audio_play = gst_object_ref (bin);
+
+    sink = gst_parse_bin_from_description_full (env_or ("KITH_AUDIOSINK", "autoaudiosink"), TRUE, NULL,
+                                                GST_PARSE_FLAG_FATAL_ERRORS, NULL);
+    if (sink == NULL) {
+      g_set_error_literal (error, KITH_ERROR, KITH_ERROR_MEDIA, _("No speakers found"));
+      return FALSE;
+    }
+    gst_object_ref_sink (sink);
+    if (!add_and_link (self->pipeline, bin, sink, error))
+      return FALSE;
+  }
+
+  return TRUE;
+}
+
+static gboolean
+build_video (KithCallMedia  *self,
+             GError        **error)
+{
+  g_autofree char *send = NULL;
+  g_autoptr (GstElement) raw = NULL;
+  g_autoptr (GstPad) raw_src = NULL;
+  GstElement *bin;
+
+  if (self->echo) {
+    /* Decoded RTP video has no fixed frame rate (0/1): no videorate here. */
+    send = g_strdup_printf (ECHO_SRC_DESC " ! videoconvert ! videoscale ! "
+                            "capsfilter caps=\"" VIDEO_ECHO_CAPS "\" ! " VP8_SEND_DESC,
+                            30,    /* 1 s at 30 fps */
+                            (self->echo_delay_ms + 1000) * GST_MSECOND,
+                            (guint64) self->echo_delay_ms * GST_MSECOND);
+  } else {
+    send = g_strdup (VIDEO_SCALE_DESC " ! tee name=t t. ! " VP8_SEND_DESC " t. ! " RGBA_SINK_DESC ("self"));
+  }
+
+  bin = parse_bin (send, error);
+  if (bin == NULL)
+    return FALSE;
+  gst_bin_add (GST_BIN (self->pipeline), bin);
+  if (!link_to_webrtc (self, bin, error))
+    return FALSE;
+
+  if (self->echo) {
+    self->video_echo = gst_bin_get_by_name (GST_BIN (bin), "echo");
+    return TRUE;
+  }
+
+  raw = gst_bin_get_by_name (GST_BIN (bin), "raw");
+  raw_src = gst_element_get_static_pad (raw, "src");
+  gst_pad_add_probe (raw_src, GST_PAD_PROBE_TYPE_BUFFER, on_camera_frame, self, NULL);
+  watch_appsink (self, bin, "self", on_self_sample, self);
+
+  self->video_src = make_source (self, "KITH_VIDEOSRC", "autovideosrc", _("No camera found"), error);
+  return self->video_src != NULL && add_and_link (self->pipeline, self->video_src, bin, error);
+}
+
+gboolean
+kith_call_media_build (KithCallMedia  *self,
+                       GError        **error)
+{
+  static guint probe_serial;
+  gboolean echo_cancel = !self->echo && g_strcmp0 (g_getenv ("KITH_CALL_ECHO_CANCEL"), "0") != 0;
+
+  self->pipeline = gst_object_ref_sink (gst_pipeline_new ("kith-call"));
+  self->webrtc = gst_element_factory_make ("webrtcbin", "webrtc");
+  if (self->webrtc == NULL) {
+    set_missing_error (error, "webrtcbin");
+    return FALSE;
+  }
+  gst_object_ref (self->webrtc);
+  gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
+  gst_util_set_object_arg (G_OBJECT (self->webrtc), "bundle-policy", "max-bundle");
+  apply_ice_servers (self);
+
+  {
+    g_autoptr (GObject) ice = NULL;
+    g_autoptr (GObject) agent = NULL;
+    gboolean added = FALSE;
+
+    /* No UPnP port mapping on the user's router (STUN and TURN are for
+     * that); it also warns through g_warning when its port is taken. */
+    g_object_get (self->webrtc, "ice-agent", &ice, NULL);
+    g_object_get (ice, "agent", &agent, NULL);
+    g_object_set (agent, "upnp", FALSE, NULL);
+    /* libnice leaves loopback out; with an address given it uses only those. */
+    if (self->loopback)
+      g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &added);
+  }
+
+  g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
+  g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self);
+  g_signal_connect (self->webrtc, "notify::connection-state", G_CALLBACK (on_connection_state), self);
+
+  g_free (self->probe_name);
+  self->probe_name = g_strdup_printf ("kith-echo-probe-%u", g_atomic_int_add (&probe_serial, 1));
+
+  return build_audio (self, echo_cancel, error) && (!self->video || build_video (self, error));
+}
+

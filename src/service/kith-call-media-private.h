@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#ifndef GST_USE_UNSTABLE_API
+#define GST_USE_UNSTABLE_API   /* gst/webrtc: "unstable" in 1.22 */
+#endif
+#include <gst/gst.h>
+#include <gst/webrtc/webrtc.h>
+
+#include "kith-call-media.h"
+
+G_BEGIN_DECLS
+
+/*
+ * What kith-call-media.c (the object: state, signals, public API, the bus
+ * watch on its main context) and kith-call-media-pipeline.c (building the
+ * pipeline, and everything that runs on GStreamer's threads) share.
+ */
+
+/* The newest decoded frame, waiting for the main context. */
+typedef struct {
+  GstSample *sample;
+  gboolean   posted;     /* a message for it is on the bus */
+} FrameSlot;
+
+struct _KithCallMedia
+{
+  GObject             parent_instance;
+
+  GMainContext       *context;
+  gboolean            video;
+  char              **ice_servers;
+  gboolean            loopback;
+  gboolean            echo;
+  guint               echo_delay_ms;
+  gboolean            muted;
+  gint                camera_off;      /* atomic: read by the camera probe */
+
+  KithCallMediaState  state;
+  gboolean            link_connected;  /* webrtcbin says connected */
+  gboolean            failed;          /* an error was emitted since start */
+  guint               stall_ticks;
+  guint64             stall_last_count;
+
+  GstElement         *pipeline;
+  GstElement         *webrtc;
+  GstElement         *volume;
+  GstElement         *audio_src;       /* the source bins, to name a failing source */
+  GstElement         *video_src;
+  GstElement         *audio_play;      /* where remote audio goes: audio-play */
+  GstElement         *audio_echo;      /* echo mode: the appsrc of echo-audio */
+  GstElement         *video_echo;      /* echo mode: the appsrc of echo-video */
+  GSource            *bus_watch;
+  GSource            *stall_timer;
+  char               *probe_name;
+
+  GMutex              lock;            /* the fields below, shared with streaming threads */
+  guint64             audio_buffers;
+  guint64             audible_buffers;
+  guint64             video_frames;
+  gboolean            first_audio;
+  FrameSlot           remote_frame;
+  FrameSlot           self_frame;
+};
+
+/* kith-call-media-pipeline.c */
+gboolean    kith_call_media_build               (KithCallMedia                *self,
+                                                 GError                      **error);
+/* "No microphone found" / "No camera found" when @failing is in a source, else NULL. */
+const char *kith_call_media_source_error        (KithCallMedia                *self,
+                                                 GstObject                    *failing);
+/* An application message for the bus watch; callable from any thread. */
+void        kith_call_media_post                (GstElement                   *element,
+                                                 GstStructure                 *structure);
+void        kith_call_media_post_error          (GstElement                   *element,
+                                                 const char                   *message);
+/* create-offer, then hands the offer out and sets it as local. */
+void        kith_call_media_webrtc_offer        (GstElement                   *webrtc);
+/* set-remote-description; for an offer, then the answer as above. */
+void        kith_call_media_webrtc_set_remote   (GstElement                   *webrtc,
+                                                 GstWebRTCSessionDescription  *description);
+
+/* For tests and benchmarks only: the running pipeline (NULL when stopped),
+ * to watch its elements being finalized. No reference is given. */
+GstElement *kith_call_media_get_pipeline        (KithCallMedia                *self);
+
+G_END_DECLS

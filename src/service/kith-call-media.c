@@ -1,0 +1,706 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithCallMedia"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
+
+#include "kith-call-media-private.h"
+#include "kith-error.h"
+#include "kith-service-enums.h"
+
+/*
+ * KithCallMedia: its state, signals and public API, and the bus watch that
+ * turns what the pipeline's threads kith_call_media_post (kith-call-media-pipeline.c) into
+ * signals on the main context the object was made in. Stop removes the
+ * watch before the pipeline goes to NULL, so nothing stale is emitted after.
+ * docs/service.md, "Call media".
+ */
+
+/* Seconds without a decoded audio buffer, once connected, that make the
+ * state disconnected (the peer sends audio all the time, silence too). */
+#define STALL_SECONDS        5
+
+
+enum {
+  PROP_0,
+  PROP_VIDEO,
+  PROP_STATE,
+  PROP_MUTED,
+  PROP_CAMERA,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  LOCAL_DESCRIPTION,
+  LOCAL_CANDIDATE,
+  STATE_CHANGED,
+  FIRST_AUDIO,
+  VIDEO_FRAME,
+  SELF_VIDEO_FRAME,
+  ERROR,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (KithCallMedia, kith_call_media, G_TYPE_OBJECT)
+
+/* ---- helpers ---- */
+
+static void
+set_state (KithCallMedia      *self,
+           KithCallMediaState  state)
+{
+  KithCallMediaState old = self->state;
+
+  if (old == state)
+    return;
+  self->state = state;
+  g_debug ("state %d -> %d", old, state);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  g_signal_emit (self, signals[STATE_CHANGED], 0, state, old);
+}
+
+
+static void
+emit_error (KithCallMedia *self,
+            const char    *message)
+{
+  g_autoptr (GError) error = g_error_new_literal (KITH_ERROR, KITH_ERROR_MEDIA, message);
+
+  g_debug ("error: %s", message);
+  g_signal_emit (self, signals[ERROR], 0, error);
+}
+
+
+/* ---- the main context ---- */
+
+typedef struct {
+  GstBuffer  *buffer;
+  GstMapInfo  map;
+} MappedFrame;
+
+static void
+mapped_frame_free (gpointer data)
+{
+  MappedFrame *frame = data;
+
+  gst_buffer_unmap (frame->buffer, &frame->map);
+  gst_buffer_unref (frame->buffer);
+  g_free (frame);
+}
+
+/* The GBytes keeps the buffer mapped until the last texture lets go of it:
+ * no copy of the pixels. */
+static void
+emit_frame (KithCallMedia *self,
+            FrameSlot     *slot,
+            guint          signal)
+{
+  g_autoptr (GstSample) sample = NULL;
+  g_autoptr (GBytes) pixels = NULL;
+  MappedFrame *frame;
+  GstVideoInfo info;
+  gsize offset, size;
+
+  g_mutex_lock (&self->lock);
+  sample = g_steal_pointer (&slot->sample);
+  slot->posted = FALSE;
+  g_mutex_unlock (&self->lock);
+
+  if (sample == NULL || !gst_video_info_from_caps (&info, gst_sample_get_caps (sample)))
+    return;
+
+  frame = g_new0 (MappedFrame, 1);
+  frame->buffer = gst_buffer_ref (gst_sample_get_buffer (sample));
+  if (!gst_buffer_map (frame->buffer, &frame->map, GST_MAP_READ)) {
+    gst_buffer_unref (frame->buffer);
+    g_free (frame);
+    return;
+  }
+  offset = GST_VIDEO_INFO_PLANE_OFFSET (&info, 0);
+  size = (gsize) GST_VIDEO_INFO_PLANE_STRIDE (&info, 0) * GST_VIDEO_INFO_HEIGHT (&info);
+  if (offset + size > frame->map.size) {
+    mapped_frame_free (frame);
+    return;
+  }
+  pixels = g_bytes_new_with_free_func (frame->map.data + offset, size, mapped_frame_free, frame);
+
+  g_signal_emit (self, signals[signal], 0, pixels,
+                 GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info),
+                 GST_VIDEO_INFO_PLANE_STRIDE (&info, 0));
+}
+
+static void
+on_connection_state_message (KithCallMedia                *self,
+                             GstWebRTCPeerConnectionState  state)
+{
+  g_debug ("webrtcbin connection state %d", state);
+
+  switch (state) {
+  case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTING:
+    self->link_connected = FALSE;
+    if (self->state != KITH_CALL_MEDIA_FAILED)
+      set_state (self, KITH_CALL_MEDIA_CONNECTING);
+    break;
+  case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
+    self->link_connected = TRUE;
+    self->stall_ticks = 0;
+    set_state (self, KITH_CALL_MEDIA_CONNECTED);
+    break;
+  case GST_WEBRTC_PEER_CONNECTION_STATE_DISCONNECTED:
+    self->link_connected = FALSE;
+    if (self->state == KITH_CALL_MEDIA_CONNECTED)
+      set_state (self, KITH_CALL_MEDIA_DISCONNECTED);
+    break;
+  case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:
+    self->link_connected = FALSE;
+    set_state (self, KITH_CALL_MEDIA_FAILED);
+    break;
+  case GST_WEBRTC_PEER_CONNECTION_STATE_NEW:
+  case GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED:
+  default:
+    break;
+  }
+}
+
+static void
+on_application_message (KithCallMedia      *self,
+                        const GstStructure *s)
+{
+  const char *name = gst_structure_get_name (s);
+
+  if (g_str_equal (name, "kith-local-description")) {
+    g_signal_emit (self, signals[LOCAL_DESCRIPTION], 0,
+                   gst_structure_get_string (s, "type"), gst_structure_get_string (s, "sdp"));
+  } else if (g_str_equal (name, "kith-local-candidate")) {
+    guint mline = 0;
+
+    gst_structure_get_uint (s, "mline", &mline);
+    g_signal_emit (self, signals[LOCAL_CANDIDATE], 0, mline, gst_structure_get_string (s, "candidate"));
+  } else if (g_str_equal (name, "kith-connection-state")) {
+    int state = 0;
+
+    gst_structure_get_int (s, "state", &state);
+    on_connection_state_message (self, state);
+  } else if (g_str_equal (name, "kith-first-audio")) {
+    g_signal_emit (self, signals[FIRST_AUDIO], 0);
+  } else if (g_str_equal (name, "kith-video-frame")) {
+    emit_frame (self, &self->remote_frame, VIDEO_FRAME);
+  } else if (g_str_equal (name, "kith-self-video-frame")) {
+    emit_frame (self, &self->self_frame, SELF_VIDEO_FRAME);
+  } else if (g_str_equal (name, "kith-error")) {
+    emit_error (self, gst_structure_get_string (s, "message"));
+  }
+}
+
+static gboolean
+on_bus_message (GstBus     *bus,
+                GstMessage *message,
+                gpointer    user_data)
+{
+  KithCallMedia *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *debug = NULL;
+  g_autofree char *text = NULL;
+  const char *sentence;
+
+  switch (GST_MESSAGE_TYPE (message)) {
+  case GST_MESSAGE_APPLICATION:
+    on_application_message (self, gst_message_get_structure (message));
+    break;
+  case GST_MESSAGE_ERROR:
+    gst_message_parse_error (message, &error, &debug);
+    g_debug ("error from %s: %s (%s)", GST_MESSAGE_SRC_NAME (message), error->message, debug);
+    if (self->failed)
+      break;
+    self->failed = TRUE;
+    sentence = kith_call_media_source_error (self, GST_MESSAGE_SRC (message));
+    if (sentence == NULL) {
+      text = g_strdup_printf (_("The call’s sound or video stopped working: %s"), error->message);
+      sentence = text;
+    }
+    set_state (self, KITH_CALL_MEDIA_FAILED);
+    emit_error (self, sentence);
+    break;
+  case GST_MESSAGE_WARNING:
+    gst_message_parse_warning (message, &error, &debug);
+    g_debug ("warning from %s: %s (%s)", GST_MESSAGE_SRC_NAME (message), error->message, debug);
+    break;
+  default:
+    break;
+  }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* Connected, yet no audio for STALL_SECONDS: the peer or the path is gone
+ * (ICE in GStreamer 1.22 does not notice). Audio coming back reconnects. */
+static gboolean
+on_stall_tick (gpointer user_data)
+{
+  KithCallMedia *self = user_data;
+  guint64 count = kith_call_media_get_audio_buffers (self);
+
+  if (!self->link_connected)
+    return G_SOURCE_CONTINUE;
+
+  if (count != self->stall_last_count) {
+    self->stall_last_count = count;
+    self->stall_ticks = 0;
+    if (self->state == KITH_CALL_MEDIA_DISCONNECTED)
+      set_state (self, KITH_CALL_MEDIA_CONNECTED);
+  } else if (++self->stall_ticks >= STALL_SECONDS && self->state == KITH_CALL_MEDIA_CONNECTED) {
+    g_debug ("no audio for %u s", self->stall_ticks);
+    set_state (self, KITH_CALL_MEDIA_DISCONNECTED);
+  }
+
+  return G_SOURCE_CONTINUE;
+}
+
+
+/* ---- GObject ---- */
+
+static void
+kith_call_media_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  KithCallMedia *self = KITH_CALL_MEDIA (object);
+
+  switch (prop_id) {
+  case PROP_VIDEO:
+    g_value_set_boolean (value, self->video);
+    break;
+  case PROP_STATE:
+    g_value_set_enum (value, self->state);
+    break;
+  case PROP_MUTED:
+    g_value_set_boolean (value, self->muted);
+    break;
+  case PROP_CAMERA:
+    g_value_set_boolean (value, kith_call_media_get_camera (self));
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_call_media_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  KithCallMedia *self = KITH_CALL_MEDIA (object);
+
+  switch (prop_id) {
+  case PROP_VIDEO:
+    self->video = g_value_get_boolean (value);
+    break;
+  case PROP_MUTED:
+    kith_call_media_set_muted (self, g_value_get_boolean (value));
+    break;
+  case PROP_CAMERA:
+    kith_call_media_set_camera (self, g_value_get_boolean (value));
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+kith_call_media_dispose (GObject *object)
+{
+  KithCallMedia *self = KITH_CALL_MEDIA (object);
+
+  kith_call_media_stop (self);
+
+  G_OBJECT_CLASS (kith_call_media_parent_class)->dispose (object);
+}
+
+static void
+kith_call_media_finalize (GObject *object)
+{
+  KithCallMedia *self = KITH_CALL_MEDIA (object);
+
+  g_strfreev (self->ice_servers);
+  g_free (self->probe_name);
+  g_mutex_clear (&self->lock);
+  g_main_context_unref (self->context);
+
+  G_OBJECT_CLASS (kith_call_media_parent_class)->finalize (object);
+}
+
+static void
+kith_call_media_class_init (KithCallMediaClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = kith_call_media_get_property;
+  object_class->set_property = kith_call_media_set_property;
+  object_class->dispose = kith_call_media_dispose;
+  object_class->finalize = kith_call_media_finalize;
+
+  properties[PROP_VIDEO] =
+    g_param_spec_boolean ("video", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, KITH_TYPE_CALL_MEDIA_STATE, KITH_CALL_MEDIA_NEW,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MUTED] =
+    g_param_spec_boolean ("muted", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CAMERA] =
+    g_param_spec_boolean ("camera", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[LOCAL_DESCRIPTION] =
+    g_signal_new ("local-description", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[LOCAL_CANDIDATE] =
+    g_signal_new ("local-candidate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+  signals[STATE_CHANGED] =
+    g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  KITH_TYPE_CALL_MEDIA_STATE, KITH_TYPE_CALL_MEDIA_STATE);
+  signals[FIRST_AUDIO] =
+    g_signal_new ("first-audio", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[VIDEO_FRAME] =
+    g_signal_new ("video-frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 4,
+                  G_TYPE_BYTES, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT);
+  signals[SELF_VIDEO_FRAME] =
+    g_signal_new ("self-video-frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 4,
+                  G_TYPE_BYTES, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT);
+  signals[ERROR] =
+    g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+
+  gst_init (NULL, NULL);
+}
+
+static void
+kith_call_media_init (KithCallMedia *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+  g_mutex_init (&self->lock);
+}
+
+KithCallMedia *
+kith_call_media_new (gboolean            video,
+                     const char * const *ice_servers)
+{
+  KithCallMedia *self = g_object_new (KITH_TYPE_CALL_MEDIA, "video", video, NULL);
+
+  self->ice_servers = g_strdupv ((char **) ice_servers);
+  return self;
+}
+
+/* ---- public API ---- */
+
+void
+kith_call_media_set_loopback (KithCallMedia *self,
+                              gboolean       loopback)
+{
+  g_return_if_fail (KITH_IS_CALL_MEDIA (self));
+
+  self->loopback = loopback;
+}
+
+void
+kith_call_media_set_echo (KithCallMedia *self,
+                          guint          delay_ms)
+{
+  g_return_if_fail (KITH_IS_CALL_MEDIA (self));
+  g_return_if_fail (self->pipeline == NULL);
+
+  self->echo = TRUE;
+  self->echo_delay_ms = delay_ms;
+}
+
+gboolean
+kith_call_media_start (KithCallMedia  *self,
+                       GError        **error)
+{
+  g_autoptr (GstBus) bus = NULL;
+  g_autoptr (GstMessage) message = NULL;
+  GstStateChangeReturn ret;
+
+  g_return_val_if_fail (KITH_IS_CALL_MEDIA (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->pipeline != NULL)
+    return TRUE;
+
+  g_mutex_lock (&self->lock);
+  self->audio_buffers = self->audible_buffers = self->video_frames = 0;
+  self->first_audio = FALSE;
+  g_mutex_unlock (&self->lock);
+  self->failed = FALSE;
+  self->link_connected = FALSE;
+  self->stall_ticks = 0;
+  self->stall_last_count = 0;
+  set_state (self, KITH_CALL_MEDIA_NEW);
+
+  if (!kith_call_media_build (self, error)) {
+    kith_call_media_stop (self);
+    return FALSE;
+  }
+
+  bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
+  self->bus_watch = gst_bus_create_watch (bus);
+  g_source_set_callback (self->bus_watch, G_SOURCE_FUNC (on_bus_message), self, NULL);
+  g_source_attach (self->bus_watch, self->context);
+
+  self->stall_timer = g_timeout_source_new_seconds (1);
+  g_source_set_callback (self->stall_timer, on_stall_tick, self, NULL);
+  g_source_attach (self->stall_timer, self->context);
+
+  ret = gst_element_set_state (self->pipeline, GST_STATE_PLAYING);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  if (ret == GST_STATE_CHANGE_FAILURE || message != NULL) {
+    const char *sentence = message != NULL ? kith_call_media_source_error (self, GST_MESSAGE_SRC (message)) : NULL;
+
+    if (message != NULL) {
+      g_autoptr (GError) gst_error = NULL;
+
+      gst_message_parse_error (message, &gst_error, NULL);
+      g_debug ("start: %s: %s", GST_MESSAGE_SRC_NAME (message), gst_error->message);
+    }
+    g_set_error_literal (error, KITH_ERROR, KITH_ERROR_MEDIA,
+                         sentence != NULL ? sentence : _("The call’s sound or video could not be set up."));
+    kith_call_media_stop (self);
+    return FALSE;
+  }
+
+  g_debug ("started (%s%s)", self->video ? "video" : "audio", self->echo ? ", echo" : "");
+  return TRUE;
+}
+
+void
+kith_call_media_create_offer (KithCallMedia *self)
+{
+  g_return_if_fail (KITH_IS_CALL_MEDIA (self));
+
+  if (self->webrtc == NULL) {
+    g_debug ("create_offer: not started");
+    return;
+  }
+
+  set_state (self, KITH_CALL_MEDIA_CONNECTING);
+  kith_call_media_webrtc_offer (self->webrtc);
+}
+
+void
+kith_call_media_set_remote_description (KithCallMedia *self,
+                                        const char    *type,
+                                        const char    *sdp)
+{
+  GstSDPMessage *message = NULL;
+  GstWebRTCSessionDescription *description;
+  GstWebRTCSDPType sdp_type;
+
+  g_return_if_fail (KITH_IS_CALL_MEDIA (self));
+
+  if (self->webrtc == NULL) {
+    g_debug ("set_remote_description: not started");
+    return;
+  }
+
+  if (g_strcmp0 (type, "offer") == 0) {
+    sdp_type = GST_WEBRTC_SDP_TYPE_OFFER;
+  } else if (g_strcmp0 (type, "answer") == 0) {
+    sdp_type = GST_WEBRTC_SDP_TYPE_ANSWER;
+  } else {
+    kith_call_media_post_error (self->webrtc, _("The other side sent a call description Kith cannot use."));
+    return;
+  }
+
+  if (sdp == NULL || gst_sdp_message_new_from_text (sdp, &message) != GST_SDP_OK ||
+      gst_sdp_message_medias_len (message) == 0) {
+    g_clear_pointer (&message, gst_sdp_message_free);
+    kith_call_media_post_error (self->webrtc, _("The other side sent a call description Kith cannot use."));
+    return;
+  }
+
+  set_state (self, KITH_CALL_MEDIA_CONNECTING);
+  description = gst_webrtc_session_description_new (sdp_type, message);
+  kith_call_media_webrtc_set_remote (self->webrtc, description);
+  gst_webrtc_session_description_free (description);
+}
+
+void
+kith_call_media_add_remote_candidate (KithCallMedia *self,
+                                      guint          mline,
+                                      const char    *candidate)
+{
+  g_return_if_fail (KITH_IS_CALL_MEDIA (self));
+
+  if (self->webrtc == NULL) {
+    g_debug ("remote candidate: not started");
+    return;
+  }
+  if (candidate == NULL || (*candidate != '\0' && !g_str_has_prefix (candidate, "candidate:")) ||
+      mline > 1) {
+    g_debug ("remote candidate: not one, ignored");
+    return;
+  }
+
+  g_signal_emit_by_name (self->webrtc, "add-ice-candidate", mline, candidate);
+}
+
+gboolean
+kith_call_media_get_muted (KithCallMedia *self)
+{
+  g_return_val_if_fail (KITH_IS_CALL_MEDIA (self), FALSE);
+
+  return self->muted;
+}
+
+void
+kith_call_media_set_muted (KithCallMedia *self,
+                           gboolean       muted)
+{
+  g_return_if_fail (KITH_IS_CALL_MEDIA (self));
+
+  muted = !!muted;
+  if (self->muted == muted)
+    return;
+  self->muted = muted;
+  if (self->volume != NULL)
+    g_object_set (self->volume, "mute", muted, NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MUTED]);
+}
+
+gboolean
+kith_call_media_get_camera (KithCallMedia *self)
+{
+  g_return_val_if_fail (KITH_IS_CALL_MEDIA (self), FALSE);
+
+  return !g_atomic_int_get (&self->camera_off);
+}
+
+void
+kith_call_media_set_camera (KithCallMedia *self,
+                            gboolean       on)
+{
+  g_return_if_fail (KITH_IS_CALL_MEDIA (self));
+
+  if (kith_call_media_get_camera (self) == !!on)
+    return;
+  g_atomic_int_set (&self->camera_off, !on);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAMERA]);
+}
+
+gboolean
+kith_call_media_get_video (KithCallMedia *self)
+{
+  g_return_val_if_fail (KITH_IS_CALL_MEDIA (self), FALSE);
+
+  return self->video;
+}
+
+KithCallMediaState
+kith_call_media_get_state (KithCallMedia *self)
+{
+  g_return_val_if_fail (KITH_IS_CALL_MEDIA (self), KITH_CALL_MEDIA_NEW);
+
+  return self->state;
+}
+
+void
+kith_call_media_stop (KithCallMedia *self)
+{
+  g_return_if_fail (KITH_IS_CALL_MEDIA (self));
+
+  if (self->bus_watch != NULL)
+    g_source_destroy (self->bus_watch);
+  g_clear_pointer (&self->bus_watch, g_source_unref);
+  if (self->stall_timer != NULL)
+    g_source_destroy (self->stall_timer);
+  g_clear_pointer (&self->stall_timer, g_source_unref);
+
+  if (self->pipeline == NULL)
+    return;
+
+  /* Joins every streaming thread: nothing touches self after this. */
+  gst_element_set_state (self->pipeline, GST_STATE_NULL);
+  if (self->webrtc != NULL)
+    g_signal_handlers_disconnect_by_data (self->webrtc, self);
+  g_clear_object (&self->volume);
+  g_clear_object (&self->audio_src);
+  g_clear_object (&self->video_src);
+  g_clear_object (&self->audio_play);
+  g_clear_object (&self->audio_echo);
+  g_clear_object (&self->video_echo);
+  g_clear_object (&self->webrtc);
+  g_clear_object (&self->pipeline);
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->remote_frame.sample, gst_sample_unref);
+  g_clear_pointer (&self->self_frame.sample, gst_sample_unref);
+  self->remote_frame.posted = self->self_frame.posted = FALSE;
+  g_mutex_unlock (&self->lock);
+
+  self->link_connected = FALSE;
+  g_debug ("stopped");
+}
+
+guint64
+kith_call_media_get_audio_buffers (KithCallMedia *self)
+{
+  guint64 count;
+
+  g_return_val_if_fail (KITH_IS_CALL_MEDIA (self), 0);
+
+  g_mutex_lock (&self->lock);
+  count = self->audio_buffers;
+  g_mutex_unlock (&self->lock);
+  return count;
+}
+
+guint64
+kith_call_media_get_audible_audio_buffers (KithCallMedia *self)
+{
+  guint64 count;
+
+  g_return_val_if_fail (KITH_IS_CALL_MEDIA (self), 0);
+
+  g_mutex_lock (&self->lock);
+  count = self->audible_buffers;
+  g_mutex_unlock (&self->lock);
+  return count;
+}
+
+guint64
+kith_call_media_get_video_frames (KithCallMedia *self)
+{
+  guint64 count;
+
+  g_return_val_if_fail (KITH_IS_CALL_MEDIA (self), 0);
+
+  g_mutex_lock (&self->lock);
+  count = self->video_frames;
+  g_mutex_unlock (&self->lock);
+  return count;
+}
+
+GstElement *
+kith_call_media_get_pipeline (KithCallMedia *self)
+{
+  g_return_val_if_fail (KITH_IS_CALL_MEDIA (self), NULL);
+
+  return self->pipeline;
+}
+

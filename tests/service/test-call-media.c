@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithTestCallMedia"
+
+#include "config.h"
+
+#include "kith-call-media-pair.h"
+#include "kith-call-media-private.h"
+#include "kith-error.h"
+
+/*
+ * Real pipelines (test sources, fake sinks) of two KithCallMedia in this
+ * process, wired by kith-call-media-pair.c. Waits are generous: the machine's
+ * CPU is shared, and a video call encodes and decodes twice here.
+ */
+
+#define WAIT_MS 60000
+
+/* Under AddressSanitizer (CI's second pass): stacks unwound in full, so that
+ * LeakSanitizer can match build-aux/lsan.supp against libraries built
+ * without frame pointers (GLib's first quark block, which GStreamer's quarks
+ * outgrow; GStreamer's webrtcdsp and OpenSSL in the DTLS threads). Unused
+ * without the sanitizer. */
+const char *__asan_default_options (void);
+
+const char *
+__asan_default_options (void)
+{
+  return "fast_unwind_on_malloc=0";
+}
+
+static guint64
+audible (KithCallMedia *media)
+{
+  return kith_call_media_get_audible_audio_buffers (media);
+}
+
+static guint64
+buffers (KithCallMedia *media)
+{
+  return kith_call_media_get_audio_buffers (media);
+}
+
+/* ---- conditions ---- */
+
+static guint64 mark;   /* a count a condition compares with */
+
+static gboolean
+both_audible (KithCallMediaPair *pair)
+{
+  return kith_call_media_pair_hearing (pair) && audible (pair->caller) > 10 && audible (pair->callee) > 10;
+}
+
+static gboolean
+callee_buffers_past_mark (KithCallMediaPair *pair)
+{
+  return buffers (pair->callee) >= mark;
+}
+
+static gboolean
+callee_audible_past_mark (KithCallMediaPair *pair)
+{
+  return audible (pair->callee) > mark;
+}
+
+static gboolean
+caller_audible_past_mark (KithCallMediaPair *pair)
+{
+  return audible (pair->caller) > mark;
+}
+
+static gboolean
+both_see_video (KithCallMediaPair *pair)
+{
+  return pair->frames[0] >= 10 && pair->frames[1] >= 10 &&
+         pair->self_frames[0] > 0 && pair->self_frames[1] > 0;
+}
+
+static gboolean
+callee_frames_past_mark (KithCallMediaPair *pair)
+{
+  return pair->frames[1] >= mark;
+}
+
+static gboolean
+callee_black_past_mark (KithCallMediaPair *pair)
+{
+  return pair->black_frames[1] > mark;
+}
+
+static gboolean
+caller_frames_past_mark (KithCallMediaPair *pair)
+{
+  return pair->frames[0] > mark;
+}
+
+static gboolean
+described_both_ways (KithCallMediaPair *pair)
+{
+  return pair->descriptions[0] > 0 && pair->descriptions[1] > 0 &&
+         pair->candidates[0] > 0 && pair->candidates[1] > 0;
+}
+
+static gboolean
+callee_errored (KithCallMediaPair *pair)
+{
+  return pair->errors[1] >= mark;
+}
+
+static gboolean
+caller_disconnected (KithCallMediaPair *pair)
+{
+  return kith_call_media_get_state (pair->caller) == KITH_CALL_MEDIA_DISCONNECTED;
+}
+
+static gboolean
+never (KithCallMediaPair *pair)
+{
+  return FALSE;
+}
+
+static void
+connect_pair (KithCallMediaPair *pair)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (kith_call_media_pair_connect (pair, &error));
+  g_assert_no_error (error);
+}
+
+/* ---- tests ---- */
+
+static void
+test_audio_call (void)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (FALSE);
+
+  connect_pair (pair);
+  g_assert_true (kith_call_media_pair_wait (pair, both_audible, WAIT_MS));
+
+  g_assert_cmpint (kith_call_media_get_state (pair->caller), ==, KITH_CALL_MEDIA_CONNECTED);
+  g_assert_cmpint (kith_call_media_get_state (pair->callee), ==, KITH_CALL_MEDIA_CONNECTED);
+  g_assert_cmpuint (pair->first_audio[0], ==, 1);
+  g_assert_cmpuint (pair->first_audio[1], ==, 1);
+  g_assert_cmpuint (pair->frames[0] + pair->frames[1], ==, 0);
+  g_assert_cmpuint (pair->self_frames[0] + pair->self_frames[1], ==, 0);
+  g_assert_cmpuint (kith_call_media_get_video_frames (pair->caller), ==, 0);
+  g_assert_cmpuint (pair->errors[0] + pair->errors[1], ==, 0);
+}
+
+/* Mute: what the callee decodes turns silent (the stream goes on), and
+ * audible again after unmute. */
+static void
+test_mute (void)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (FALSE);
+  guint64 after_mute;
+
+  connect_pair (pair);
+  g_assert_true (kith_call_media_pair_wait (pair, both_audible, WAIT_MS));
+
+  kith_call_media_set_muted (pair->caller, TRUE);
+  g_assert_true (kith_call_media_get_muted (pair->caller));
+  /* 3 s of 20 ms buffers: what was on the way when muting has arrived. */
+  mark = buffers (pair->callee) + 150;
+  g_assert_true (kith_call_media_pair_wait (pair, callee_buffers_past_mark, WAIT_MS));
+  after_mute = audible (pair->callee);
+  mark = buffers (pair->callee) + 100;
+  g_assert_true (kith_call_media_pair_wait (pair, callee_buffers_past_mark, WAIT_MS));
+  g_assert_cmpuint (audible (pair->callee), ==, after_mute);
+  /* The caller still hears the callee. */
+  g_assert_cmpuint (audible (pair->caller), >, 100);
+
+  kith_call_media_set_muted (pair->caller, FALSE);
+  mark = audible (pair->callee) + 10;
+  g_assert_true (kith_call_media_pair_wait (pair, callee_audible_past_mark, WAIT_MS));
+  g_assert_cmpint (kith_call_media_get_state (pair->callee), ==, KITH_CALL_MEDIA_CONNECTED);
+}
+
+static void
+test_video_call (void)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (TRUE);
+
+  connect_pair (pair);
+  g_assert_true (kith_call_media_pair_wait (pair, both_see_video, WAIT_MS));
+  g_assert_true (kith_call_media_pair_wait (pair, kith_call_media_pair_hearing, WAIT_MS));
+
+  /* videotestsrc's 320×240, RGBA rows; the test pattern is not black. */
+  for (int side = 0; side < 2; side++) {
+    g_assert_cmpint (pair->width[side], ==, 320);
+    g_assert_cmpint (pair->height[side], ==, 240);
+    g_assert_cmpint (pair->stride[side], >=, 320 * 4);
+    g_assert_cmpuint (pair->black_frames[side], ==, 0);
+  }
+  g_assert_cmpuint (kith_call_media_get_video_frames (pair->caller), >=, pair->frames[0]);
+  g_assert_cmpuint (kith_call_media_get_video_frames (pair->callee), >=, pair->frames[1]);
+
+  /* Camera off: the callee's picture turns black; on: the pattern is back. */
+  kith_call_media_set_camera (pair->caller, FALSE);
+  g_assert_false (kith_call_media_get_camera (pair->caller));
+  mark = 0;
+  g_assert_true (kith_call_media_pair_wait (pair, callee_black_past_mark, WAIT_MS));
+
+  kith_call_media_set_camera (pair->caller, TRUE);
+  mark = pair->frames[1] + 30;
+  g_assert_true (kith_call_media_pair_wait (pair, callee_frames_past_mark, WAIT_MS));
+  {
+    guint black = pair->black_frames[1];
+
+    mark = pair->frames[1] + 10;
+    g_assert_true (kith_call_media_pair_wait (pair, callee_frames_past_mark, WAIT_MS));
+    g_assert_cmpuint (pair->black_frames[1], ==, black);
+  }
+  g_assert_cmpuint (pair->errors[0] + pair->errors[1], ==, 0);
+}
+
+/* The callee plays back what it receives: the caller hears its own tone
+ * and sees its own pattern, with nothing of the callee's own. */
+static void
+test_echo (void)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (TRUE);
+
+  kith_call_media_set_echo (pair->callee, 500);
+  connect_pair (pair);
+  g_assert_true (kith_call_media_pair_wait (pair, kith_call_media_pair_hearing, WAIT_MS));
+  mark = 10;
+  g_assert_true (kith_call_media_pair_wait (pair, caller_audible_past_mark, WAIT_MS));
+  g_assert_true (kith_call_media_pair_wait (pair, caller_frames_past_mark, WAIT_MS));
+  g_assert_cmpint (pair->width[0], ==, 320);
+  /* The echo side has no camera: no preview. */
+  g_assert_cmpuint (pair->self_frames[1], ==, 0);
+  g_assert_cmpuint (pair->errors[0] + pair->errors[1], ==, 0);
+}
+
+/* Descriptions that are not SDP, have no media, or are of an unknown type:
+ * the error signal each time, and the call can still be set up after. */
+static void
+test_bad_sdp (void)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (FALSE);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (kith_call_media_start (pair->callee, &error));
+  kith_call_media_set_remote_description (pair->callee, "offer", "garbage\r\n\x01");
+  kith_call_media_set_remote_description (pair->callee, "offer", "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n");
+  kith_call_media_set_remote_description (pair->callee, "pranswer", "v=0\r\n");
+  kith_call_media_set_remote_description (pair->callee, NULL, NULL);
+  mark = 4;
+  g_assert_true (kith_call_media_pair_wait (pair, callee_errored, WAIT_MS));
+  g_assert_error (pair->last_error[1], KITH_ERROR, KITH_ERROR_MEDIA);
+  /* An answer to no offer: webrtcbin refuses it. */
+  kith_call_media_set_remote_description (pair->callee, "answer",
+                                          "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+                                          "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n"
+                                          "a=rtpmap:111 OPUS/48000/2\r\na=mid:0\r\n");
+  mark = 5;
+  g_assert_true (kith_call_media_pair_wait (pair, callee_errored, WAIT_MS));
+  kith_call_media_add_remote_candidate (pair->callee, 7, "candidate:garbage");
+  kith_call_media_add_remote_candidate (pair->callee, 0, "not a candidate");
+  kith_call_media_stop (pair->callee);
+
+  /* The same objects still make a call. */
+  connect_pair (pair);
+  g_assert_true (kith_call_media_pair_wait (pair, kith_call_media_pair_hearing, WAIT_MS));
+  g_assert_cmpuint (pair->errors[0], ==, 0);
+  g_assert_cmpuint (pair->errors[1], ==, 5);
+}
+
+/* Candidates never cross: descriptions do, and the media never connects
+ * (the call's own time limit is KithCall's). */
+static void
+test_no_candidates (void)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (FALSE);
+
+  pair->pass_candidates = FALSE;
+  connect_pair (pair);
+  g_assert_true (kith_call_media_pair_wait (pair, described_both_ways, WAIT_MS));
+  kith_call_media_pair_wait (pair, never, 3000);
+
+  g_assert_cmpint (kith_call_media_get_state (pair->caller), ==, KITH_CALL_MEDIA_CONNECTING);
+  g_assert_cmpint (kith_call_media_get_state (pair->callee), ==, KITH_CALL_MEDIA_CONNECTING);
+  g_assert_cmpuint (buffers (pair->caller) + buffers (pair->callee), ==, 0);
+  g_assert_cmpuint (pair->first_audio[0] + pair->first_audio[1], ==, 0);
+}
+
+/* The peer goes away without a word: the media says disconnected once its
+ * audio has stopped for a few seconds. */
+static void
+test_peer_gone (void)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (FALSE);
+
+  connect_pair (pair);
+  g_assert_true (kith_call_media_pair_wait (pair, kith_call_media_pair_hearing, WAIT_MS));
+  kith_call_media_stop (pair->callee);
+  g_assert_true (kith_call_media_pair_wait (pair, caller_disconnected, WAIT_MS));
+}
+
+static void
+weak_notify (gpointer  data,
+             GObject  *where_the_object_was)
+{
+  guint *alive = data;
+
+  (*alive)--;
+}
+
+static void
+watch_finalize (GObject *object,
+                guint   *alive)
+{
+  (*alive)++;
+  g_object_weak_ref (object, weak_notify, alive);
+}
+
+/* Every element of a running pipeline, the pipeline and the object. */
+static void
+watch_pipeline (KithCallMedia *media,
+                guint         *alive)
+{
+  GstElement *pipeline = kith_call_media_get_pipeline (media);
+  g_autoptr (GstIterator) iter = NULL;
+  GValue item = G_VALUE_INIT;
+
+  g_assert_nonnull (pipeline);
+  watch_finalize (G_OBJECT (pipeline), alive);
+  iter = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  while (gst_iterator_next (iter, &item) == GST_ITERATOR_OK) {
+    watch_finalize (g_value_get_object (&item), alive);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+}
+
+static guint *alive_count;
+
+static gboolean
+all_finalized (KithCallMediaPair *pair)
+{
+  return *alive_count == 0;
+}
+
+/* Ten calls in a row: each time every element and both objects are
+ * finalized once stopped and dropped; stop twice is harmless. */
+static void
+test_stop_releases (void)
+{
+  for (int i = 0; i < 10; i++) {
+    g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (i % 2 == 1);
+    KithCallMedia *caller = pair->caller;
+    KithCallMedia *callee = pair->callee;
+    guint pipeline_alive = 0;
+    guint objects_alive = 0;
+
+    kith_call_media_stop (caller);   /* before start: nothing to do */
+    connect_pair (pair);
+    g_assert_true (kith_call_media_pair_wait (pair, kith_call_media_pair_hearing, WAIT_MS));
+    watch_pipeline (caller, &pipeline_alive);
+    watch_pipeline (callee, &pipeline_alive);
+    g_assert_cmpuint (pipeline_alive, >, 20);
+
+    kith_call_media_stop (caller);
+    kith_call_media_stop (caller);
+    kith_call_media_stop (callee);
+    g_assert_null (kith_call_media_get_pipeline (caller));
+    alive_count = &pipeline_alive;
+    g_assert_true (kith_call_media_pair_wait (pair, all_finalized, WAIT_MS));
+
+    watch_finalize (G_OBJECT (caller), &objects_alive);
+    watch_finalize (G_OBJECT (callee), &objects_alive);
+    g_clear_pointer (&pair, kith_call_media_pair_free);
+    g_assert_cmpuint (objects_alive, ==, 0);
+  }
+}
+
+/* Dropping a running call without stop: dispose stops it. */
+static void
+test_dispose_stops (void)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (FALSE);
+  guint alive = 0;
+
+  connect_pair (pair);
+  g_assert_true (kith_call_media_pair_wait (pair, kith_call_media_pair_hearing, WAIT_MS));
+  watch_pipeline (pair->caller, &alive);
+  watch_pipeline (pair->callee, &alive);
+  g_signal_handlers_disconnect_by_data (pair->caller, pair);
+  g_signal_handlers_disconnect_by_data (pair->callee, pair);
+  g_clear_object (&pair->caller);
+  g_clear_object (&pair->callee);
+  g_assert_cmpuint (alive, ==, 0);
+}
+
+/* A source that cannot be made or opened: start says which, and leaves
+ * nothing running. Each in a subprocess: the variables are the process's. */
+static void
+test_no_source (void)
+{
+  if (g_test_subprocess ()) {
+    g_autoptr (KithCallMedia) audio = kith_call_media_new (FALSE, NULL);
+    g_autoptr (KithCallMedia) video = kith_call_media_new (TRUE, NULL);
+    g_autoptr (GError) error = NULL;
+
+    g_setenv ("KITH_AUDIOSRC", "no-such-element", TRUE);
+    g_assert_false (kith_call_media_start (audio, &error));
+    g_assert_error (error, KITH_ERROR, KITH_ERROR_MEDIA);
+    g_assert_cmpstr (error->message, ==, "No microphone found");
+    g_assert_null (kith_call_media_get_pipeline (audio));
+    g_clear_error (&error);
+
+    g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
+    g_setenv ("KITH_VIDEOSRC", "v4l2src device=/dev/no-such-camera", TRUE);
+    g_assert_false (kith_call_media_start (video, &error));
+    g_assert_error (error, KITH_ERROR, KITH_ERROR_MEDIA);
+    g_assert_cmpstr (error->message, ==, "No camera found");
+    g_assert_null (kith_call_media_get_pipeline (video));
+    return;
+  }
+
+  g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
+  g_setenv ("KITH_VIDEOSRC", "videotestsrc is-live=true", TRUE);
+  g_setenv ("KITH_AUDIOSINK", "fakesink", TRUE);
+  g_unsetenv ("KITH_VIDEOSINK");
+  g_unsetenv ("KITH_CALL_ECHO_CANCEL");
+
+  g_test_add_func ("/call-media/audio", test_audio_call);
+  g_test_add_func ("/call-media/mute", test_mute);
+  g_test_add_func ("/call-media/video", test_video_call);
+  g_test_add_func ("/call-media/echo", test_echo);
+  g_test_add_func ("/call-media/bad-sdp", test_bad_sdp);
+  g_test_add_func ("/call-media/no-candidates", test_no_candidates);
+  g_test_add_func ("/call-media/peer-gone", test_peer_gone);
+  g_test_add_func ("/call-media/stop-releases", test_stop_releases);
+  g_test_add_func ("/call-media/dispose-stops", test_dispose_stops);
+  g_test_add_func ("/call-media/no-source", test_no_source);
+
+  return g_test_run ();
+}
