@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Calls through the service layer: KithCallManager and KithCall of real
+ * sessions (two or three users, one process) against a real kithd, with
+ * real pipelines (test sources, fake sinks, loopback ICE).
+ */
+#define G_LOG_DOMAIN "KithTestCalls"
+
+#include "config.h"
+
+#include "kith-call-private.h"
+#include "service-test-util.h"
+
+#define WAIT_MS 30000
+
+static KithdTestServer *server;
+
+typedef struct {
+  KithdTestUser   *user;
+  gboolean         owns_user;
+  KithSession     *session;
+  KithCallManager *calls;
+  KithCall        *incoming;     /* the last incoming-call */
+  guint            incoming_count;
+} Side;
+
+static void
+on_incoming_call (KithCallManager *calls,
+                  KithCall        *call,
+                  Side            *side)
+{
+  g_set_object (&side->incoming, call);
+  side->incoming_count++;
+}
+
+static Side *
+side_new_for (KithdTestUser *user)
+{
+  Side *side = g_new0 (Side, 1);
+  g_autofree char *dir = svc_test_make_dir ("data");
+
+  side->user = user;
+  side->session = svc_test_session_signed_in (server, user, dir);
+  side->calls = kith_session_get_calls (side->session);
+  kith_call_manager_set_loopback (side->calls, TRUE);
+  g_signal_connect (side->calls, "incoming-call", G_CALLBACK (on_incoming_call), side);
+  return side;
+}
+
+static Side *
+side_new (const char *name)
+{
+  Side *side = side_new_for (svc_test_sign_up (server, name));
+
+  side->owns_user = TRUE;
+  return side;
+}
+
+static void
+side_free (Side *side)
+{
+  g_signal_handlers_disconnect_by_data (side->calls, side);
+  g_clear_object (&side->incoming);
+  svc_test_exit (side->session);
+  g_clear_object (&side->session);
+  if (side->owns_user)
+    kithd_test_user_free (side->user);
+  g_free (side);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Side, side_free)
+
+static void
+befriend (Side *a,
+          Side *b)
+{
+  kithd_test_server_make_contacts (server, a->user, b->user);
+  svc_test_wait_contact (a->session, b->user->email);
+  svc_test_wait_contact (b->session, a->user->email);
+}
+
+static KithContact *
+contact_of (Side *side,
+            Side *other)
+{
+  return kith_session_find_contact_by_email (side->session, other->user->email);
+}
+
+static KithCall *
+place (Side     *from,
+       Side     *to,
+       gboolean  video)
+{
+  g_autoptr (GError) error = NULL;
+  KithCall *call = kith_call_manager_place (from->calls, contact_of (from, to), video, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (call);
+  g_assert_cmpint (kith_call_get_state (call), ==, KITH_CALL_RINGING_OUT);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (from->calls)), ==, 1);
+  return call;
+}
+
+static gboolean
+has_incoming (gpointer data)
+{
+  Side *side = data;
+
+  return side->incoming != NULL && kith_call_get_state (side->incoming) == KITH_CALL_RINGING_IN;
+}
+
+static KithCall *
+wait_incoming (Side *side)
+{
+  g_assert_true (kithd_test_wait_until (has_incoming, side, WAIT_MS));
+  return g_object_ref (side->incoming);
+}
+
+typedef struct {
+  KithCall      *call;
+  KithCallState  state;
+} WaitState;
+
+static gboolean
+in_state (gpointer data)
+{
+  WaitState *w = data;
+
+  return kith_call_get_state (w->call) == w->state;
+}
+
+static void
+wait_state (KithCall      *call,
+            KithCallState  state)
+{
+  WaitState w = { call, state };
+
+  if (!kithd_test_wait_until (in_state, &w, WAIT_MS))
+    g_error ("call %s: state %d, not %d", kith_call_get_id (call), kith_call_get_state (call), state);
+}
+
+typedef struct {
+  KithCall *call;
+  guint64   audio;
+  guint64   video;
+} WaitMedia;
+
+static gboolean
+received (gpointer data)
+{
+  WaitMedia *w = data;
+
+  return kith_call_get_audio_buffers (w->call) >= w->audio &&
+         kith_call_get_video_frames (w->call) >= w->video;
+}
+
+static void
+wait_received (KithCall *call,
+               guint64   audio,
+               guint64   video)
+{
+  WaitMedia w = { call, audio, video };
+
+  g_assert_true (kithd_test_wait_until (received, &w, WAIT_MS));
+}
+
+/* Placed by @a, answered by @b, both active. */
+static void
+connect_call (Side      *a,
+              Side      *b,
+              gboolean   video,
+              KithCall **out_a,
+              KithCall **out_b)
+{
+  g_autoptr (KithCall) caller = place (a, b, video);
+  g_autoptr (KithCall) callee = wait_incoming (b);
+
+  g_assert_cmpstr (kith_call_get_id (callee), ==, kith_call_get_id (caller));
+  g_assert_true (kith_call_get_video (callee) == video);
+  g_assert_true (kith_call_get_peer (callee) == contact_of (b, a));
+  kith_call_answer (callee);
+  wait_state (callee, KITH_CALL_ACTIVE);
+  wait_state (caller, KITH_CALL_ACTIVE);
+  *out_a = g_steal_pointer (&caller);
+  *out_b = g_steal_pointer (&callee);
+}
+
+/* Counts video-frame signals of a call. */
+static void
+on_frame (KithCall *call,
+          GBytes   *pixels,
+          int       width,
+          int       height,
+          int       stride,
+          guint    *count)
+{
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+  g_assert_cmpuint (g_bytes_get_size (pixels), >=, (gsize) stride * height);
+  (*count)++;
+}
+
+typedef struct {
+  KithSession *session;
+  KithContact *contact;
+  gboolean     video;
+} WaitEvent;
+
+static gboolean
+has_call_event (gpointer data)
+{
+  WaitEvent *w = data;
+  GListModel *model = kith_conversations_get (kith_session_get_conversations (w->session), w->contact);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++) {
+    g_autoptr (KithMessage) message = g_list_model_get_item (model, i);
+
+    if (g_str_has_prefix (kith_message_get_body (message), w->video ? "Video call, " : "Call, "))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* ---- the calls ---- */
+
+static void
+test_audio (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b = side_new ("bob");
+  g_autoptr (Side) c = side_new ("cy");
+  g_autoptr (KithCall) caller = NULL;
+  g_autoptr (KithCall) callee = NULL;
+  KithContact *a_seen, *b_seen;
+  WaitEvent event_a = { NULL }, event_b = { NULL };
+
+  befriend (a, b);
+  befriend (c, a);
+  befriend (c, b);
+  a_seen = contact_of (c, a);
+  b_seen = contact_of (c, b);
+  g_assert_true (svc_test_wait_presence (a_seen, KITH_PRESENCE_ONLINE, WAIT_MS));
+  g_assert_true (svc_test_wait_presence (b_seen, KITH_PRESENCE_ONLINE, WAIT_MS));
+
+  connect_call (a, b, FALSE, &caller, &callee);
+  g_assert_cmpint (kith_call_get_direction (caller), ==, KITH_CALL_OUTGOING);
+  g_assert_cmpint (kith_call_get_direction (callee), ==, KITH_CALL_INCOMING);
+  /* Audio both ways, counted at each end. */
+  wait_received (caller, 50, 0);
+  wait_received (callee, 50, 0);
+  g_assert_cmpuint (kith_call_get_video_frames (caller), ==, 0);
+
+  /* A third user sees both Busy for the call. */
+  g_assert_true (svc_test_wait_presence (a_seen, KITH_PRESENCE_BUSY, WAIT_MS));
+  g_assert_true (svc_test_wait_presence (b_seen, KITH_PRESENCE_BUSY, WAIT_MS));
+  g_assert_true (kith_status_manager_get_in_call (kith_session_get_status (a->session)));
+
+  kith_call_hang_up (caller);
+  g_assert_cmpint (kith_call_get_state (caller), ==, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_HUNG_UP);
+  wait_state (callee, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (callee), ==, KITH_CALL_END_HUNG_UP);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (a->calls)), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (b->calls)), ==, 0);
+  /* What was received stays readable; the pipeline is gone. */
+  g_assert_cmpuint (kith_call_get_audio_buffers (caller), >=, 50);
+
+  /* And their chosen status again after it. */
+  g_assert_true (svc_test_wait_presence (a_seen, KITH_PRESENCE_ONLINE, WAIT_MS));
+  g_assert_true (svc_test_wait_presence (b_seen, KITH_PRESENCE_ONLINE, WAIT_MS));
+  g_assert_false (kith_status_manager_get_in_call (kith_session_get_status (a->session)));
+
+  /* The call's event in both users' conversations. */
+  event_a = (WaitEvent) { a->session, contact_of (a, b), FALSE };
+  event_b = (WaitEvent) { b->session, contact_of (b, a), FALSE };
+  g_assert_true (kithd_test_wait_until (has_call_event, &event_a, WAIT_MS));
+  g_assert_true (kithd_test_wait_until (has_call_event, &event_b, WAIT_MS));
+}
+
+static void
+test_video (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b = side_new ("bob");
+  g_autoptr (KithCall) caller = NULL;
+  g_autoptr (KithCall) callee = NULL;
+  guint frames_a = 0, frames_b = 0;
+
+  befriend (a, b);
+  connect_call (a, b, TRUE, &caller, &callee);
+  g_signal_connect (caller, "video-frame", G_CALLBACK (on_frame), &frames_a);
+  g_signal_connect (callee, "video-frame", G_CALLBACK (on_frame), &frames_b);
+  wait_received (caller, 20, 10);
+  wait_received (callee, 20, 10);
+  g_assert_cmpuint (frames_a, >, 0);
+  g_assert_cmpuint (frames_b, >, 0);
+
+  kith_call_hang_up (callee);
+  wait_state (caller, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_HUNG_UP);
+  g_signal_handlers_disconnect_by_data (caller, &frames_a);
+  g_signal_handlers_disconnect_by_data (callee, &frames_b);
+}
+
+static void
+test_decline (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b = side_new ("bob");
+  g_autoptr (KithCall) caller = NULL;
+  g_autoptr (KithCall) callee = NULL;
+
+  befriend (a, b);
+  caller = place (a, b, FALSE);
+  callee = wait_incoming (b);
+  kith_call_decline (callee);
+  g_assert_cmpint (kith_call_get_end_reason (callee), ==, KITH_CALL_END_DECLINED);
+  wait_state (caller, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_DECLINED);
+  g_assert_cmpstr (kith_call_end_reason_to_string (KITH_CALL_END_DECLINED), ==, "Declined");
+  g_assert_cmpuint (kith_call_get_duration (caller), ==, 0);
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b = side_new ("bob");
+  g_autoptr (KithCall) caller = NULL;
+  g_autoptr (KithCall) callee = NULL;
+
+  befriend (a, b);
+  caller = place (a, b, FALSE);
+  callee = wait_incoming (b);
+  kith_call_hang_up (caller);
+  wait_state (callee, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (callee), ==, KITH_CALL_END_MISSED);
+  g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_HUNG_UP);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (b->calls)), ==, 0);
+}
+
+static void
+test_unreachable (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (KithdTestUser) offline = svc_test_sign_up (server, "otto");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KithCall) call = NULL;
+  KithContact *contact;
+
+  kithd_test_server_make_contacts (server, a->user, offline);
+  contact = svc_test_wait_contact (a->session, offline->email);
+  call = kith_call_manager_place (a->calls, contact, FALSE, &error);
+  g_assert_no_error (error);
+  wait_state (call, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (call), ==, KITH_CALL_END_UNREACHABLE);
+  g_assert_cmpstr (kith_call_end_reason_to_string (KITH_CALL_END_UNREACHABLE), ==, "Not reachable");
+}
+
+static void
+test_busy (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b = side_new ("bob");
+  g_autoptr (Side) c = side_new ("cy");
+  g_autoptr (KithCall) caller = NULL;
+  g_autoptr (KithCall) callee = NULL;
+  g_autoptr (KithCall) third = NULL;
+  g_autoptr (GError) error = NULL;
+
+  befriend (a, b);
+  befriend (c, b);
+  connect_call (a, b, FALSE, &caller, &callee);
+
+  /* Placing a second call while in one is refused here. */
+  g_assert_null (kith_call_manager_place (a->calls, contact_of (a, b), FALSE, &error));
+  g_assert_error (error, KITH_ERROR, KITH_ERROR_FORBIDDEN);
+
+  third = place (c, b, FALSE);
+  wait_state (third, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (third), ==, KITH_CALL_END_BUSY);
+  g_assert_cmpuint (b->incoming_count, ==, 1);
+  /* The call under way goes on. */
+  g_assert_cmpint (kith_call_get_state (callee), ==, KITH_CALL_ACTIVE);
+  kith_call_hang_up (caller);
+  wait_state (callee, KITH_CALL_ENDED);
+}
+
+static void
+test_hidden (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b = side_new ("bob");
+  g_autoptr (KithCall) caller = NULL;
+  g_autoptr (KithCall) callee = NULL;
+
+  befriend (a, b);
+  kith_session_set_chosen_status (b->session, KITH_CHOSEN_HIDDEN);
+  g_assert_true (svc_test_wait_presence (contact_of (a, b), KITH_PRESENCE_OFFLINE, WAIT_MS));
+
+  caller = place (a, b, FALSE);
+  callee = wait_incoming (b);
+  g_assert_cmpint (kith_call_get_state (caller), ==, KITH_CALL_RINGING_OUT);
+  kith_call_hang_up (caller);
+  wait_state (callee, KITH_CALL_ENDED);
+}
+
+static void
+test_two_devices (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b1 = side_new ("bob");
+  g_autoptr (Side) b2 = side_new_for (b1->user);
+  g_autoptr (KithCall) caller = NULL;
+  g_autoptr (KithCall) ring1 = NULL;
+  g_autoptr (KithCall) ring2 = NULL;
+
+  befriend (a, b1);
+  svc_test_wait_contact (b2->session, a->user->email);
+
+  /* It rings on both of Bob's devices; one answers, the other stops. */
+  caller = place (a, b1, FALSE);
+  ring1 = wait_incoming (b1);
+  ring2 = wait_incoming (b2);
+  kith_call_answer (ring1);
+  wait_state (ring2, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (ring2), ==, KITH_CALL_END_ANSWERED_ELSEWHERE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (b2->calls)), ==, 0);
+  wait_state (ring1, KITH_CALL_ACTIVE);
+  wait_state (caller, KITH_CALL_ACTIVE);
+  wait_received (caller, 20, 0);
+  wait_received (ring1, 20, 0);
+  /* The other device is free: not in the call. */
+  g_assert_false (kith_status_manager_get_in_call (kith_session_get_status (b2->session)));
+  kith_call_hang_up (ring1);
+  wait_state (caller, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_HUNG_UP);
+}
+
+static void
+test_ice_fails (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b = side_new ("bob");
+  g_autoptr (KithCall) caller = NULL;
+  g_autoptr (KithCall) callee = NULL;
+
+  befriend (a, b);
+  /* No candidate crosses: ICE never connects. */
+  kith_call_manager_set_drop_candidates (a->calls, TRUE);
+  kith_call_manager_set_drop_candidates (b->calls, TRUE);
+  kith_call_manager_set_connect_timeout (a->calls, 3000);
+  kith_call_manager_set_connect_timeout (b->calls, 3000);
+
+  caller = place (a, b, FALSE);
+  callee = wait_incoming (b);
+  kith_call_answer (callee);
+  wait_state (callee, KITH_CALL_ENDED);
+  wait_state (caller, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (callee), ==, KITH_CALL_END_FAILED);
+  /* Whichever side's limit came first, the other hears its hang-up. */
+  g_assert_true (kith_call_get_end_reason (caller) == KITH_CALL_END_FAILED ||
+                 kith_call_get_end_reason (caller) == KITH_CALL_END_HUNG_UP);
+  g_assert_cmpuint (kith_call_get_audio_buffers (callee), ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  svc_test_init (&argc, &argv);
+  g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
+  g_setenv ("KITH_VIDEOSRC", "videotestsrc is-live=true", TRUE);
+  g_setenv ("KITH_AUDIOSINK", "fakesink", TRUE);
+  g_unsetenv ("KITH_VIDEOSINK");
+  g_setenv ("KITH_CALL_ECHO_CANCEL", "0", TRUE);
+
+  server = svc_test_server_start ();
+
+  g_test_add_func ("/calls/audio", test_audio);
+  g_test_add_func ("/calls/video", test_video);
+  g_test_add_func ("/calls/decline", test_decline);
+  g_test_add_func ("/calls/cancel", test_cancel);
+  g_test_add_func ("/calls/unreachable", test_unreachable);
+  g_test_add_func ("/calls/busy", test_busy);
+  g_test_add_func ("/calls/hidden", test_hidden);
+  g_test_add_func ("/calls/two-devices", test_two_devices);
+  g_test_add_func ("/calls/ice-fails", test_ice_fails);
+
+  return svc_test_run (server);
+}
