@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "kith-call-private.h"
 #include "service-test-util.h"
 
@@ -464,6 +466,112 @@ test_ice_fails (void)
   g_assert_cmpuint (kith_call_get_audio_buffers (callee), ==, 0);
 }
 
+/* ---- kith-cli ---- */
+
+static SvcCli *
+spawn_cli (KithdTestUser *user,
+           const char    *first,
+           ...) G_GNUC_NULL_TERMINATED;
+
+static SvcCli *
+spawn_cli (KithdTestUser *user,
+           const char    *first,
+           ...)
+{
+  g_autofree char *server_arg = g_strdup_printf ("--server=%s", kithd_test_server_get_url (server));
+  g_autofree char *email_arg = g_strdup_printf ("--email=%s", user->email);
+  g_autofree char *dir = svc_test_make_dir ("cli");
+  g_autofree char *dir_arg = g_strdup_printf ("--data-dir=%s", dir);
+  const char *args[8] = { NULL };
+  guint n = 0;
+  va_list ap;
+
+  va_start (ap, first);
+  for (const char *arg = first; arg != NULL && n < G_N_ELEMENTS (args) - 1; arg = va_arg (ap, const char *))
+    args[n++] = arg;
+  va_end (ap);
+  return svc_cli_spawn (PASSWORD "\n", server_arg, email_arg, dir_arg, "--password-stdin",
+                        args[0], args[1], args[2], args[3], args[4], args[5], args[6], NULL);
+}
+
+static guint64
+media_count (const char *output,
+             const char *what)
+{
+  const char *line = strstr (output, "media audio-buffers ");
+  const char *at;
+
+  g_assert_nonnull (line);
+  at = strstr (line, what);
+  g_assert_nonnull (at);
+  return g_ascii_strtoull (at + strlen (what) + 1, NULL, 10);
+}
+
+/* kith-cli call against kith-cli bot: the bot answers with its tone and
+ * pattern (and, with --echo, with what it heard); the caller prints each
+ * state, then what it received, and succeeds only when media flowed. */
+static void
+cli_call_bot (gboolean echo,
+              gboolean video)
+{
+  g_autoptr (KithdTestUser) ada = svc_test_sign_up (server, "ada");
+  g_autoptr (KithdTestUser) bot = svc_test_sign_up (server, "bot");
+  g_autoptr (SvcCli) bot_cli = NULL;
+  g_autoptr (SvcCli) caller = NULL;
+  const char *output;
+
+  kithd_test_server_make_contacts (server, ada, bot);
+  bot_cli = spawn_cli (bot, "bot", echo ? "--echo" : NULL, NULL);
+  g_assert_true (svc_cli_wait_line (bot_cli, "ready", WAIT_MS));
+
+  caller = spawn_cli (ada, "call", bot->email, "--duration=4", video ? "--video" : NULL, NULL);
+  g_assert_cmpint (svc_cli_wait_exit (caller, 60000), ==, 0);
+  output = svc_cli_get_output (caller);
+  g_assert_nonnull (strstr (output, "call ringing-out\n"));
+  g_assert_nonnull (strstr (output, "call active\n"));
+  g_assert_nonnull (strstr (output, "call ended hung-up\n"));
+  g_assert_cmpuint (media_count (output, "audio-buffers"), >, 0);
+  if (video)
+    g_assert_cmpuint (media_count (output, "video-frames"), >, 0);
+  else
+    g_assert_cmpuint (media_count (output, "video-frames"), ==, 0);
+
+  /* The bot heard the call, and its end. */
+  g_assert_true (svc_cli_wait_line (bot_cli, "call from ", WAIT_MS));
+  g_assert_true (svc_cli_wait_line (bot_cli, "call ended hung-up", WAIT_MS));
+  svc_cli_terminate (bot_cli);
+  g_assert_cmpint (svc_cli_wait_exit (bot_cli, WAIT_MS), ==, 0);
+}
+
+static void
+test_cli_bot (void)
+{
+  cli_call_bot (FALSE, FALSE);
+}
+
+static void
+test_cli_bot_echo_video (void)
+{
+  cli_call_bot (TRUE, TRUE);
+}
+
+/* No answer: the call does not succeed. */
+static void
+test_cli_unreachable (void)
+{
+  g_autoptr (KithdTestUser) ada = svc_test_sign_up (server, "ada");
+  g_autoptr (KithdTestUser) otto = svc_test_sign_up (server, "otto");
+  g_autoptr (SvcCli) caller = NULL;
+  const char *output;
+
+  kithd_test_server_make_contacts (server, ada, otto);
+  caller = spawn_cli (ada, "call", otto->email, NULL);
+  g_assert_cmpint (svc_cli_wait_exit (caller, WAIT_MS), ==, 1);
+  output = svc_cli_get_output (caller);
+  g_assert_nonnull (strstr (output, "call ended unreachable\n"));
+  g_assert_nonnull (strstr (output, "media audio-buffers 0 video-frames 0\n"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -474,6 +582,8 @@ main (int   argc,
   g_setenv ("KITH_AUDIOSINK", "fakesink", TRUE);
   g_unsetenv ("KITH_VIDEOSINK");
   g_setenv ("KITH_CALL_ECHO_CANCEL", "0", TRUE);
+  /* kith-cli's calls too. */
+  g_setenv ("KITH_CALL_LOOPBACK", "1", TRUE);
 
   server = svc_test_server_start ();
 
@@ -486,6 +596,9 @@ main (int   argc,
   g_test_add_func ("/calls/hidden", test_hidden);
   g_test_add_func ("/calls/two-devices", test_two_devices);
   g_test_add_func ("/calls/ice-fails", test_ice_fails);
+  g_test_add_func ("/calls/cli-bot", test_cli_bot);
+  g_test_add_func ("/calls/cli-bot-echo-video", test_cli_bot_echo_video);
+  g_test_add_func ("/calls/cli-unreachable", test_cli_unreachable);
 
   return svc_test_run (server);
 }
