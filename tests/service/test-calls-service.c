@@ -22,6 +22,7 @@ typedef struct {
   gboolean         owns_user;
   KithSession     *session;
   KithCallManager *calls;
+  char            *dir;          /* its data-dir */
   KithCall        *incoming;     /* the last incoming-call */
   guint            incoming_count;
 } Side;
@@ -39,10 +40,10 @@ static Side *
 side_new_for (KithdTestUser *user)
 {
   Side *side = g_new0 (Side, 1);
-  g_autofree char *dir = svc_test_make_dir ("data");
 
   side->user = user;
-  side->session = svc_test_session_signed_in (server, user, dir);
+  side->dir = svc_test_make_dir ("data");
+  side->session = svc_test_session_signed_in (server, user, side->dir);
   side->calls = kith_session_get_calls (side->session);
   kith_call_manager_set_loopback (side->calls, TRUE);
   g_signal_connect (side->calls, "incoming-call", G_CALLBACK (on_incoming_call), side);
@@ -59,12 +60,22 @@ side_new (const char *name)
 }
 
 static void
-side_free (Side *side)
+side_exit (Side *side)
 {
+  if (side->session == NULL)
+    return;
   g_signal_handlers_disconnect_by_data (side->calls, side);
-  g_clear_object (&side->incoming);
+  side->calls = NULL;
   svc_test_exit (side->session);
   g_clear_object (&side->session);
+}
+
+static void
+side_free (Side *side)
+{
+  g_clear_object (&side->incoming);
+  side_exit (side);
+  g_free (side->dir);
   if (side->owns_user)
     kithd_test_user_free (side->user);
   g_free (side);
@@ -217,10 +228,44 @@ has_call_event (gpointer data)
   for (guint i = 0; i < g_list_model_get_n_items (model); i++) {
     g_autoptr (KithMessage) message = g_list_model_get_item (model, i);
 
-    if (g_str_has_prefix (kith_message_get_body (message), w->video ? "Video call, " : "Call, "))
+    if (kith_message_get_is_call (message) &&
+        kith_message_get_call_outcome (message) == KITH_CALL_OUTCOME_ENDED &&
+        kith_message_get_call_video (message) == w->video &&
+        g_str_has_prefix (kith_message_get_body (message), w->video ? "Video call, " : "Call, "))
       return TRUE;
   }
   return FALSE;
+}
+
+/* The call event as the side's store keeps it (the session is gone). */
+static void
+assert_stored_event (Side *side,
+                     Side *peer)
+{
+  g_autoptr (GUri) uri = g_uri_parse (kithd_test_server_get_url (server), G_URI_FLAGS_NONE, NULL);
+  g_autofree char *host = g_strdup_printf ("%s_%d", g_uri_get_host (uri), g_uri_get_port (uri));
+  g_autofree char *file = g_strdup_printf ("%" G_GINT64_FORMAT ".db", side->user->id);
+  g_autofree char *path = g_build_filename (side->dir, host, file, NULL);
+  KithMessageStore *store = svc_test_store_open (path);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GPtrArray) messages = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean found = FALSE;
+
+  kith_message_store_load_messages_async (store, side->user->id, peer->user->id, 0, 50, NULL,
+                                          svc_test_store_result, &result);
+  messages = kith_message_store_messages_finish (store, svc_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < messages->len; i++) {
+    const KithMessageInfo *info = g_ptr_array_index (messages, i);
+
+    if (g_strcmp0 (info->kind, KITH_MESSAGE_KIND_CALL) == 0 && info->call != NULL &&
+        g_strcmp0 (info->call->outcome, "ended") == 0 && !info->call->video &&
+        info->from == peer->user->id)
+      found = TRUE;
+  }
+  g_assert_true (found);
+  svc_test_store_close (store);
 }
 
 /* ---- the calls ---- */
@@ -277,6 +322,10 @@ test_audio (void)
   event_b = (WaitEvent) { b->session, contact_of (b, a), FALSE };
   g_assert_true (kithd_test_wait_until (has_call_event, &event_a, WAIT_MS));
   g_assert_true (kithd_test_wait_until (has_call_event, &event_b, WAIT_MS));
+
+  /* Kept in the cache: the callee's store has the caller's call event. */
+  side_exit (b);
+  assert_stored_event (b, a);
 }
 
 static void
