@@ -345,9 +345,14 @@ on_incoming_call (KithCallManager *calls,
                   Cli             *cli)
 {
   KithContact *peer = kith_call_get_peer (call);
+  /* The echo test: asked for, or the bot's account is named for it. */
+  gboolean echo = cli->bot &&
+                  (opt_echo ||
+                   g_strcmp0 (kith_user_get_display_name (kith_session_get_user (cli->session)),
+                              "Echo Test") == 0);
 
-  say ("call from %s%s", peer ? kith_contact_get_email (peer) : "?",
-       kith_call_get_video (call) ? " video" : "");
+  say ("call from %s%s%s", peer ? kith_contact_get_email (peer) : "?",
+       kith_call_get_video (call) ? " video" : "", echo ? " echo" : "");
   if (!cli->bot)
     return;
   if (cli->call != NULL) {
@@ -356,7 +361,7 @@ on_incoming_call (KithCallManager *calls,
   }
   cli->call = g_object_ref (call);
   g_signal_connect (call, "state-changed", G_CALLBACK (on_call_state_changed), cli);
-  if (opt_echo)
+  if (echo)
     kith_call_set_echo (call, 2000);
   kith_call_answer (call);
 }

@@ -561,10 +561,15 @@ media_count (const char *output,
  * state, then what it received, and succeeds only when media flowed. */
 static void
 cli_call_bot (gboolean echo,
-              gboolean video)
+              gboolean video,
+              gboolean named)
 {
+  static guint echo_bots;
+  g_autofree char *echo_email = g_strdup_printf ("echo%u@example.com", ++echo_bots);
   g_autoptr (KithdTestUser) ada = svc_test_sign_up (server, "ada");
-  g_autoptr (KithdTestUser) bot = svc_test_sign_up (server, "bot");
+  g_autoptr (KithdTestUser) bot = named ? kithd_test_server_sign_up (server, echo_email, PASSWORD,
+                                                                     "Echo", "Test")
+                                        : svc_test_sign_up (server, "bot");
   g_autoptr (SvcCli) bot_cli = NULL;
   g_autoptr (SvcCli) caller = NULL;
   const char *output;
@@ -587,6 +592,7 @@ cli_call_bot (gboolean echo,
 
   /* The bot heard the call, and its end. */
   g_assert_true (svc_cli_wait_line (bot_cli, "call from ", WAIT_MS));
+  g_assert_true ((strstr (svc_cli_get_output (bot_cli), " echo\n") != NULL) == (echo || named));
   g_assert_true (svc_cli_wait_line (bot_cli, "call ended hung-up", WAIT_MS));
   svc_cli_terminate (bot_cli);
   g_assert_cmpint (svc_cli_wait_exit (bot_cli, WAIT_MS), ==, 0);
@@ -595,13 +601,20 @@ cli_call_bot (gboolean echo,
 static void
 test_cli_bot (void)
 {
-  cli_call_bot (FALSE, FALSE);
+  cli_call_bot (FALSE, FALSE, FALSE);
 }
 
 static void
 test_cli_bot_echo_video (void)
 {
-  cli_call_bot (TRUE, TRUE);
+  cli_call_bot (TRUE, TRUE, FALSE);
+}
+
+/* A bot account named "Echo Test" is the echo test without --echo. */
+static void
+test_cli_bot_named_echo (void)
+{
+  cli_call_bot (FALSE, FALSE, TRUE);
 }
 
 /* No answer: the call does not succeed. */
@@ -647,6 +660,7 @@ main (int   argc,
   g_test_add_func ("/calls/ice-fails", test_ice_fails);
   g_test_add_func ("/calls/cli-bot", test_cli_bot);
   g_test_add_func ("/calls/cli-bot-echo-video", test_cli_bot_echo_video);
+  g_test_add_func ("/calls/cli-bot-named-echo", test_cli_bot_named_echo);
   g_test_add_func ("/calls/cli-unreachable", test_cli_unreachable);
 
   return svc_test_run (server);
