@@ -515,6 +515,124 @@ test_ice_fails (void)
   g_assert_cmpuint (kith_call_get_audio_buffers (callee), ==, 0);
 }
 
+/* Both call each other at once: the lower call_id goes on at both ends,
+ * answered by itself; the other ends; nobody is shown a ringing call. */
+static void
+test_glare (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b = side_new ("bob");
+  g_autoptr (KithCall) from_a = NULL;
+  g_autoptr (KithCall) from_b = NULL;
+  KithCall *winner, *loser;
+  g_autoptr (KithCall) a_call = NULL;
+  g_autoptr (KithCall) b_call = NULL;
+
+  befriend (a, b);
+  /* Both placed before either invite is out (the ICE servers come first). */
+  from_a = place (a, b, FALSE);
+  from_b = place (b, a, FALSE);
+  if (strcmp (kith_call_get_id (from_a), kith_call_get_id (from_b)) < 0) {
+    winner = from_a;
+    loser = from_b;
+  } else {
+    winner = from_b;
+    loser = from_a;
+  }
+
+  wait_state (winner, KITH_CALL_ACTIVE);
+  g_assert_cmpint (kith_call_get_state (loser), ==, KITH_CALL_ENDED);
+  g_assert_nonnull (kith_call_manager_get_current (a->calls));
+  g_assert_nonnull (kith_call_manager_get_current (b->calls));
+  a_call = g_object_ref (kith_call_manager_get_current (a->calls));
+  b_call = g_object_ref (kith_call_manager_get_current (b->calls));
+  g_assert_cmpstr (kith_call_get_id (a_call), ==, kith_call_get_id (winner));
+  g_assert_cmpstr (kith_call_get_id (b_call), ==, kith_call_get_id (winner));
+  wait_state (a_call, KITH_CALL_ACTIVE);
+  wait_state (b_call, KITH_CALL_ACTIVE);
+  wait_received (a_call, 20, 0);
+  wait_received (b_call, 20, 0);
+  g_assert_cmpuint (a->incoming_count + b->incoming_count, ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (a->calls)), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (b->calls)), ==, 1);
+
+  kith_call_hang_up (a_call);
+  wait_state (b_call, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (b_call), ==, KITH_CALL_END_HUNG_UP);
+}
+
+/* Signing out hangs up: the peer hears it at once (not kithd's 30 s). */
+static void
+test_sign_out (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b = side_new ("bob");
+  g_autoptr (KithCall) caller = NULL;
+  g_autoptr (KithCall) callee = NULL;
+
+  befriend (a, b);
+  connect_call (a, b, FALSE, &caller, &callee);
+  g_signal_handlers_disconnect_by_data (a->calls, a);
+  svc_test_log_out (a->session);
+  g_assert_cmpint (kith_call_get_state (caller), ==, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_HUNG_UP);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (a->calls)), ==, 0);
+  wait_state (callee, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (callee), ==, KITH_CALL_END_HUNG_UP);
+  g_clear_object (&a->session);
+  a->calls = NULL;
+}
+
+typedef struct {
+  KithCall *call;
+  guint64   above;
+} WaitMore;
+
+static gboolean
+received_more (gpointer data)
+{
+  WaitMore *w = data;
+
+  return kith_call_get_audio_buffers (w->call) > w->above;
+}
+
+/* kithd restarted mid-call: the media, which does not pass through it,
+ * keeps flowing; both sockets come back claiming the call, which goes on
+ * (Busy again for a third user), and a hang-up still reaches the peer. */
+static void
+test_kithd_restart (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b = side_new ("bob");
+  g_autoptr (Side) c = side_new ("cy");
+  g_autoptr (KithCall) caller = NULL;
+  g_autoptr (KithCall) callee = NULL;
+  WaitMore more = { NULL };
+  KithContact *a_seen;
+
+  befriend (a, b);
+  befriend (c, a);
+  a_seen = contact_of (c, a);
+  connect_call (a, b, FALSE, &caller, &callee);
+  g_assert_true (svc_test_wait_presence (a_seen, KITH_PRESENCE_BUSY, WAIT_MS));
+
+  kithd_test_server_restart (server);
+  wait_state (caller, KITH_CALL_RECONNECTING);
+  more = (WaitMore) { caller, kith_call_get_audio_buffers (caller) + 50 };
+  g_assert_true (kithd_test_wait_until (received_more, &more, WAIT_MS));
+
+  g_assert_true (svc_test_wait_state (a->session, KITH_SESSION_ONLINE, WAIT_MS));
+  g_assert_true (svc_test_wait_state (b->session, KITH_SESSION_ONLINE, WAIT_MS));
+  wait_state (caller, KITH_CALL_ACTIVE);
+  wait_state (callee, KITH_CALL_ACTIVE);
+  g_assert_true (svc_test_wait_presence (a_seen, KITH_PRESENCE_BUSY, WAIT_MS));
+
+  kith_call_hang_up (callee);
+  wait_state (caller, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_HUNG_UP);
+  g_assert_true (svc_test_wait_presence (a_seen, KITH_PRESENCE_ONLINE, WAIT_MS));
+}
+
 /* ---- kith-cli ---- */
 
 static SvcCli *
@@ -658,10 +776,14 @@ main (int   argc,
   g_test_add_func ("/calls/hidden", test_hidden);
   g_test_add_func ("/calls/two-devices", test_two_devices);
   g_test_add_func ("/calls/ice-fails", test_ice_fails);
+  g_test_add_func ("/calls/glare", test_glare);
+  g_test_add_func ("/calls/sign-out", test_sign_out);
   g_test_add_func ("/calls/cli-bot", test_cli_bot);
   g_test_add_func ("/calls/cli-bot-echo-video", test_cli_bot_echo_video);
   g_test_add_func ("/calls/cli-bot-named-echo", test_cli_bot_named_echo);
   g_test_add_func ("/calls/cli-unreachable", test_cli_unreachable);
+  /* Last: it restarts the kithd every test shares. */
+  g_test_add_func ("/calls/kithd-restart", test_kithd_restart);
 
   return svc_test_run (server);
 }
