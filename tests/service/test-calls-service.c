@@ -633,6 +633,62 @@ test_kithd_restart (void)
   g_assert_true (svc_test_wait_presence (a_seen, KITH_PRESENCE_ONLINE, WAIT_MS));
 }
 
+/* The peer's side gone for good, without a word (its process ended): the
+ * media stops, and after lost-timeout the call ends as connection lost,
+ * before kithd's own 30 s. */
+static void
+test_peer_gone (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b = side_new ("bob");
+  g_autoptr (KithCall) caller = NULL;
+  g_autoptr (KithCall) callee = NULL;
+
+  befriend (a, b);
+  kith_call_manager_set_lost_timeout (a->calls, 2000);
+  connect_call (a, b, FALSE, &caller, &callee);
+  wait_received (caller, 20, 0);
+
+  /* Torn down, not signed out: no hang-up is sent. */
+  g_signal_handlers_disconnect_by_data (b->calls, b);
+  b->calls = NULL;
+  g_clear_object (&b->session);
+  g_assert_cmpint (kith_call_get_state (callee), ==, KITH_CALL_ENDED);
+
+  wait_state (caller, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_CONNECTION_LOST);
+  g_assert_cmpstr (kith_call_end_reason_to_string (KITH_CALL_END_CONNECTION_LOST), ==,
+                   "Connection lost");
+  g_assert_false (kith_status_manager_get_in_call (kith_session_get_status (a->session)));
+}
+
+/* No microphone: the call fails with the media's sentence; the session
+ * stays online, and the next call works. */
+static void
+test_no_microphone (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b = side_new ("bob");
+  g_autoptr (KithCall) failed = NULL;
+  g_autoptr (KithCall) caller = NULL;
+  g_autoptr (KithCall) callee = NULL;
+
+  befriend (a, b);
+  g_setenv ("KITH_AUDIOSRC", "no-such-element", TRUE);
+  failed = place (a, b, FALSE);
+  wait_state (failed, KITH_CALL_ENDED);
+  g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
+  g_assert_cmpint (kith_call_get_end_reason (failed), ==, KITH_CALL_END_FAILED);
+  g_assert_cmpstr (kith_call_get_error_message (failed), ==, "No microphone found");
+  g_assert_cmpint (kith_session_get_state (a->session), ==, KITH_SESSION_ONLINE);
+  /* Nothing rang at Bob's: the invite never left. */
+  g_assert_cmpuint (b->incoming_count, ==, 0);
+
+  connect_call (a, b, FALSE, &caller, &callee);
+  kith_call_hang_up (caller);
+  wait_state (callee, KITH_CALL_ENDED);
+}
+
 /* ---- kith-cli ---- */
 
 static SvcCli *
@@ -777,6 +833,8 @@ main (int   argc,
   g_test_add_func ("/calls/two-devices", test_two_devices);
   g_test_add_func ("/calls/ice-fails", test_ice_fails);
   g_test_add_func ("/calls/glare", test_glare);
+  g_test_add_func ("/calls/peer-gone", test_peer_gone);
+  g_test_add_func ("/calls/no-microphone", test_no_microphone);
   g_test_add_func ("/calls/sign-out", test_sign_out);
   g_test_add_func ("/calls/cli-bot", test_cli_bot);
   g_test_add_func ("/calls/cli-bot-echo-video", test_cli_bot_echo_video);
