@@ -38,12 +38,12 @@
 #define AUDIBLE_PEAK         328
 
 #define AUDIO_RAW_CAPS "audio/x-raw,format=S16LE,rate=48000,channels=1"
-#define AUDIO_RTP_CAPS "application/x-rtp,media=audio,encoding-name=OPUS,payload=111," \
+#define AUDIO_RTP_CAPS "application/x-rtp,media=audio,encoding-name=OPUS,payload=" G_STRINGIFY (AUDIO_PAYLOAD) "," \
                        "clock-rate=48000,useinbandfec=(string)1"
 #define VIDEO_RAW_CAPS "video/x-raw,format=I420,width=[16,640],height=[16,480]," \
                        "framerate=[1/1,30/1],pixel-aspect-ratio=1/1"
 #define VIDEO_ECHO_CAPS "video/x-raw,format=I420,width=[16,640],height=[16,480]"
-#define VIDEO_RTP_CAPS "application/x-rtp,media=video,encoding-name=VP8,payload=96," \
+#define VIDEO_RTP_CAPS "application/x-rtp,media=video,encoding-name=VP8,payload=" G_STRINGIFY (VIDEO_PAYLOAD) "," \
                        "clock-rate=90000,rtcp-fb-nack-pli=(boolean)true"
 #define RGBA_CAPS      "video/x-raw,format=RGBA"
 
@@ -100,7 +100,6 @@ kith_call_media_post_error (GstElement *element,
 {
   kith_call_media_post (element, gst_structure_new ("kith-error", "message", G_TYPE_STRING, message, NULL));
 }
-
 
 static const char *
 env_or (const char *name,
@@ -159,11 +158,10 @@ kith_call_media_source_error (KithCallMedia *self,
 /* A source bin in READY: the auto sources have picked a device, or fallen
  * back to a test source because there is none. */
 static GstElement *
-make_source (KithCallMedia  *self,
-             const char     *variable,
-             const char     *fallback,
-             const char     *sentence,
-             GError        **error)
+make_source (const char  *variable,
+             const char  *fallback,
+             const char  *sentence,
+             GError     **error)
 {
   const char *description = env_or (variable, fallback);
   g_autoptr (GError) local_error = NULL;
@@ -240,7 +238,6 @@ add_and_link (GstElement  *pipeline,
   }
   return TRUE;
 }
-
 
 /* ---- streaming threads ---- */
 
@@ -455,6 +452,8 @@ on_pad_added (GstElement *webrtc,
   caps = gst_pad_get_current_caps (pad);
   if (caps == NULL)
     caps = gst_pad_query_caps (pad, NULL);
+  if (gst_caps_is_empty (caps))
+    return;
   media = gst_structure_get_string (gst_caps_get_structure (caps, 0), "media");
 
   if (g_strcmp0 (media, "audio") == 0) {
@@ -539,7 +538,8 @@ on_connection_state (GstElement *webrtc,
 
 static void
 post_promise_error (GstElement *webrtc,
-                    GstPromise *promise)
+                    GstPromise *promise,
+                    const char *sentence)
 {
   const GstStructure *reply = gst_promise_get_reply (promise);
   g_autoptr (GError) error = NULL;
@@ -547,11 +547,14 @@ post_promise_error (GstElement *webrtc,
   if (reply != NULL)
     gst_structure_get (reply, "error", G_TYPE_ERROR, &error, NULL);
   g_debug ("webrtcbin: %s", error != NULL ? error->message : "no reply");
-  kith_call_media_post_error (webrtc, _("The other side sent a call description Kith cannot use."));
+  kith_call_media_post_error (webrtc, sentence);
 }
 
-/* create-offer / create-answer replied: hand the description out first,
- * then set it (which starts gathering: candidates follow on the bus). */
+/* create-offer / create-answer replied (on webrtcbin's thread): set the
+ * description, then hand it out. In that order: the peer's answer, which
+ * may come back at once, is queued after our offer is set; and the
+ * candidates, which setting it starts gathering, are webrtcbin tasks that
+ * run after this one, so they reach the bus after the description. */
 static void
 on_description_created (GstPromise *promise,
                         gpointer    user_data)
@@ -569,17 +572,17 @@ on_description_created (GstPromise *promise,
 
   if (type == NULL ||
       !gst_structure_get (reply, type, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &description, NULL)) {
-    post_promise_error (webrtc, promise);
+    post_promise_error (webrtc, promise, _("The call’s sound or video could not be set up."));
     gst_promise_unref (promise);
     return;
   }
 
   sdp = gst_sdp_message_as_text (description->sdp);
+  g_signal_emit_by_name (webrtc, "set-local-description", description, NULL);
   kith_call_media_post (webrtc, gst_structure_new ("kith-local-description",
                                    "type", G_TYPE_STRING, type,
                                    "sdp", G_TYPE_STRING, sdp,
                                    NULL));
-  g_signal_emit_by_name (webrtc, "set-local-description", description, NULL);
   gst_webrtc_session_description_free (description);
   gst_promise_unref (promise);
 }
@@ -592,7 +595,7 @@ on_remote_offer_set (GstPromise *promise,
   const GstStructure *reply = gst_promise_get_reply (promise);
 
   if (reply != NULL && gst_structure_has_field (reply, "error")) {
-    post_promise_error (webrtc, promise);
+    post_promise_error (webrtc, promise, _("The other side sent a call description Kith cannot use."));
   } else {
     GstPromise *answer = gst_promise_new_with_change_func (on_description_created,
                                                            gst_object_ref (webrtc),
@@ -611,7 +614,7 @@ on_remote_answer_set (GstPromise *promise,
   const GstStructure *reply = gst_promise_get_reply (promise);
 
   if (reply != NULL && gst_structure_has_field (reply, "error"))
-    post_promise_error (webrtc, promise);
+    post_promise_error (webrtc, promise, _("The other side sent a call description Kith cannot use."));
   gst_promise_unref (promise);
 }
 
@@ -636,7 +639,6 @@ kith_call_media_webrtc_set_remote (GstElement                  *webrtc,
                                               gst_object_ref (webrtc), gst_object_unref);
   g_signal_emit_by_name (webrtc, "set-remote-description", description, promise);
 }
-
 
 /* ---- building ---- */
 
@@ -713,7 +715,7 @@ build_audio (KithCallMedia  *self,
     return TRUE;
   }
 
-  self->audio_src = make_source (self, "KITH_AUDIOSRC", "autoaudiosrc", _("No microphone found"), error);
+  self->audio_src = make_source ("KITH_AUDIOSRC", "autoaudiosrc", _("No microphone found"), error);
   if (self->audio_src == NULL || !add_and_link (self->pipeline, self->audio_src, bin, error))
     return FALSE;
 
@@ -783,7 +785,7 @@ build_video (KithCallMedia  *self,
   gst_pad_add_probe (raw_src, GST_PAD_PROBE_TYPE_BUFFER, on_camera_frame, self, NULL);
   watch_appsink (self, bin, "self", on_self_sample, self);
 
-  self->video_src = make_source (self, "KITH_VIDEOSRC", "autovideosrc", _("No camera found"), error);
+  self->video_src = make_source ("KITH_VIDEOSRC", "autovideosrc", _("No camera found"), error);
   return self->video_src != NULL && add_and_link (self->pipeline, self->video_src, bin, error);
 }
 
@@ -793,6 +795,11 @@ kith_call_media_build (KithCallMedia  *self,
 {
   static guint probe_serial;
   gboolean echo_cancel = !self->echo && g_strcmp0 (g_getenv ("KITH_CALL_ECHO_CANCEL"), "0") != 0;
+
+  if (!gst_is_initialized ()) {
+    set_missing_error (error, "GStreamer");
+    return FALSE;
+  }
 
   self->pipeline = gst_object_ref_sink (gst_pipeline_new ("kith-call"));
   self->webrtc = gst_element_factory_make ("webrtcbin", "webrtc");

@@ -23,7 +23,6 @@
  * state disconnected (the peer sends audio all the time, silence too). */
 #define STALL_SECONDS        5
 
-
 enum {
   PROP_0,
   PROP_VIDEO,
@@ -66,7 +65,6 @@ set_state (KithCallMedia      *self,
   g_signal_emit (self, signals[STATE_CHANGED], 0, state, old);
 }
 
-
 static void
 emit_error (KithCallMedia *self,
             const char    *message)
@@ -77,6 +75,18 @@ emit_error (KithCallMedia *self,
   g_signal_emit (self, signals[ERROR], 0, error);
 }
 
+/* A counter the streaming threads write. */
+static guint64
+read_counter (KithCallMedia *self,
+              guint64       *counter)
+{
+  guint64 value;
+
+  g_mutex_lock (&self->lock);
+  value = *counter;
+  g_mutex_unlock (&self->lock);
+  return value;
+}
 
 /* ---- the main context ---- */
 
@@ -142,11 +152,13 @@ on_connection_state_message (KithCallMedia                *self,
 {
   g_debug ("webrtcbin connection state %d", state);
 
+  if (self->state == KITH_CALL_MEDIA_FAILED)
+    return;   /* failed is final until the next start */
+
   switch (state) {
   case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTING:
     self->link_connected = FALSE;
-    if (self->state != KITH_CALL_MEDIA_FAILED)
-      set_state (self, KITH_CALL_MEDIA_CONNECTING);
+    set_state (self, KITH_CALL_MEDIA_CONNECTING);
     break;
   case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
     self->link_connected = TRUE;
@@ -204,7 +216,8 @@ on_bus_message (GstBus     *bus,
                 GstMessage *message,
                 gpointer    user_data)
 {
-  KithCallMedia *self = user_data;
+  /* A handler may stop the call or drop the object: it lives to the end. */
+  g_autoptr (KithCallMedia) self = g_object_ref (user_data);
   g_autoptr (GError) error = NULL;
   g_autofree char *debug = NULL;
   g_autofree char *text = NULL;
@@ -217,7 +230,7 @@ on_bus_message (GstBus     *bus,
   case GST_MESSAGE_ERROR:
     gst_message_parse_error (message, &error, &debug);
     g_debug ("error from %s: %s (%s)", GST_MESSAGE_SRC_NAME (message), error->message, debug);
-    if (self->failed)
+    if (self->failed || self->pipeline == NULL)
       break;
     self->failed = TRUE;
     sentence = kith_call_media_source_error (self, GST_MESSAGE_SRC (message));
@@ -262,7 +275,6 @@ on_stall_tick (gpointer user_data)
 
   return G_SOURCE_CONTINUE;
 }
-
 
 /* ---- GObject ---- */
 
@@ -387,7 +399,14 @@ kith_call_media_class_init (KithCallMediaClass *klass)
     g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 
-  gst_init (NULL, NULL);
+  {
+    g_autoptr (GError) error = NULL;
+
+    /* Not gst_init (), which exits the process when GStreamer cannot start:
+     * then start () says that a part is missing. */
+    if (!gst_init_check (NULL, NULL, &error))
+      g_debug ("GStreamer: %s", error->message);
+  }
 }
 
 static void
@@ -498,7 +517,8 @@ kith_call_media_create_offer (KithCallMedia *self)
     return;
   }
 
-  set_state (self, KITH_CALL_MEDIA_CONNECTING);
+  if (self->state == KITH_CALL_MEDIA_NEW)
+    set_state (self, KITH_CALL_MEDIA_CONNECTING);
   kith_call_media_webrtc_offer (self->webrtc);
 }
 
@@ -534,7 +554,8 @@ kith_call_media_set_remote_description (KithCallMedia *self,
     return;
   }
 
-  set_state (self, KITH_CALL_MEDIA_CONNECTING);
+  if (self->state == KITH_CALL_MEDIA_NEW)
+    set_state (self, KITH_CALL_MEDIA_CONNECTING);
   description = gst_webrtc_session_description_new (sdp_type, message);
   kith_call_media_webrtc_set_remote (self->webrtc, description);
   gst_webrtc_session_description_free (description);
@@ -660,40 +681,25 @@ kith_call_media_stop (KithCallMedia *self)
 guint64
 kith_call_media_get_audio_buffers (KithCallMedia *self)
 {
-  guint64 count;
-
   g_return_val_if_fail (KITH_IS_CALL_MEDIA (self), 0);
 
-  g_mutex_lock (&self->lock);
-  count = self->audio_buffers;
-  g_mutex_unlock (&self->lock);
-  return count;
+  return read_counter (self, &self->audio_buffers);
 }
 
 guint64
 kith_call_media_get_audible_audio_buffers (KithCallMedia *self)
 {
-  guint64 count;
-
   g_return_val_if_fail (KITH_IS_CALL_MEDIA (self), 0);
 
-  g_mutex_lock (&self->lock);
-  count = self->audible_buffers;
-  g_mutex_unlock (&self->lock);
-  return count;
+  return read_counter (self, &self->audible_buffers);
 }
 
 guint64
 kith_call_media_get_video_frames (KithCallMedia *self)
 {
-  guint64 count;
-
   g_return_val_if_fail (KITH_IS_CALL_MEDIA (self), 0);
 
-  g_mutex_lock (&self->lock);
-  count = self->video_frames;
-  g_mutex_unlock (&self->lock);
-  return count;
+  return read_counter (self, &self->video_frames);
 }
 
 GstElement *

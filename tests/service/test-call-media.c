@@ -144,6 +144,14 @@ test_audio_call (void)
   g_assert_cmpuint (pair->frames[0] + pair->frames[1], ==, 0);
   g_assert_cmpuint (pair->self_frames[0] + pair->self_frames[1], ==, 0);
   g_assert_cmpuint (kith_call_media_get_video_frames (pair->caller), ==, 0);
+
+  /* The peer's end of candidates, and a candidate for an m-line this audio
+   * call does not have: nothing breaks, the call goes on. */
+  kith_call_media_add_remote_candidate (pair->callee, 0, "");
+  kith_call_media_add_remote_candidate (pair->callee, 1, "candidate:1 1 UDP 2013266431 127.0.0.1 9 typ host");
+  mark = buffers (pair->callee) + 50;
+  g_assert_true (kith_call_media_pair_wait (pair, callee_buffers_past_mark, WAIT_MS));
+  g_assert_cmpint (kith_call_media_get_state (pair->callee), ==, KITH_CALL_MEDIA_CONNECTED);
   g_assert_cmpuint (pair->errors[0] + pair->errors[1], ==, 0);
 }
 
@@ -298,48 +306,88 @@ test_peer_gone (void)
   g_assert_true (kith_call_media_pair_wait (pair, caller_disconnected, WAIT_MS));
 }
 
+/* Objects watched until finalized, by address, with their names (some
+ * are finalized on GStreamer's threads, hence the lock). */
+static GMutex alive_lock;
+static GHashTable *alive;
+
 static void
 weak_notify (gpointer  data,
              GObject  *where_the_object_was)
 {
-  guint *alive = data;
-
-  (*alive)--;
+  g_mutex_lock (&alive_lock);
+  g_hash_table_remove (alive, where_the_object_was);
+  g_mutex_unlock (&alive_lock);
 }
 
 static void
-watch_finalize (GObject *object,
-                guint   *alive)
+watch_finalize (GObject *object)
 {
-  (*alive)++;
-  g_object_weak_ref (object, weak_notify, alive);
+  g_mutex_lock (&alive_lock);
+  if (alive == NULL)
+    alive = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_hash_table_insert (alive, object,
+                       GST_IS_OBJECT (object) ? gst_object_get_name (GST_OBJECT (object))
+                                              : g_strdup (G_OBJECT_TYPE_NAME (object)));
+  g_mutex_unlock (&alive_lock);
+  g_object_weak_ref (object, weak_notify, NULL);
 }
 
-/* Every element of a running pipeline, the pipeline and the object. */
+static guint
+alive_count (void)
+{
+  guint count;
+
+  g_mutex_lock (&alive_lock);
+  count = alive != NULL ? g_hash_table_size (alive) : 0;
+  g_mutex_unlock (&alive_lock);
+  return count;
+}
+
+/* Says which are left, for a failure's log. */
 static void
-watch_pipeline (KithCallMedia *media,
-                guint         *alive)
+list_alive (void)
+{
+  GHashTableIter iter;
+  gpointer name;
+
+  g_mutex_lock (&alive_lock);
+  g_hash_table_iter_init (&iter, alive);
+  while (g_hash_table_iter_next (&iter, NULL, &name))
+    g_test_message ("still alive: %s", (const char *) name);
+  g_mutex_unlock (&alive_lock);
+}
+
+/* Every element of a running pipeline, and the pipeline. */
+static void
+watch_pipeline (KithCallMedia *media)
 {
   GstElement *pipeline = kith_call_media_get_pipeline (media);
   g_autoptr (GstIterator) iter = NULL;
   GValue item = G_VALUE_INIT;
 
   g_assert_nonnull (pipeline);
-  watch_finalize (G_OBJECT (pipeline), alive);
+  watch_finalize (G_OBJECT (pipeline));
   iter = gst_bin_iterate_recurse (GST_BIN (pipeline));
   while (gst_iterator_next (iter, &item) == GST_ITERATOR_OK) {
-    watch_finalize (g_value_get_object (&item), alive);
+    watch_finalize (g_value_get_object (&item));
     g_value_reset (&item);
   }
   g_value_unset (&item);
 }
 
-static guint *alive_count;
-
 static gboolean
 all_finalized (KithCallMediaPair *pair)
 {
-  return *alive_count == 0;
+  return alive_count () == 0;
+}
+
+static void
+assert_all_finalized (KithCallMediaPair *pair)
+{
+  if (!kith_call_media_pair_wait (pair, all_finalized, WAIT_MS))
+    list_alive ();
+  g_assert_cmpuint (alive_count (), ==, 0);
 }
 
 /* Ten calls in a row: each time every element and both objects are
@@ -351,27 +399,24 @@ test_stop_releases (void)
     g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (i % 2 == 1);
     KithCallMedia *caller = pair->caller;
     KithCallMedia *callee = pair->callee;
-    guint pipeline_alive = 0;
-    guint objects_alive = 0;
 
     kith_call_media_stop (caller);   /* before start: nothing to do */
     connect_pair (pair);
     g_assert_true (kith_call_media_pair_wait (pair, kith_call_media_pair_hearing, WAIT_MS));
-    watch_pipeline (caller, &pipeline_alive);
-    watch_pipeline (callee, &pipeline_alive);
-    g_assert_cmpuint (pipeline_alive, >, 20);
+    watch_pipeline (caller);
+    watch_pipeline (callee);
+    g_assert_cmpuint (alive_count (), >, 20);
 
     kith_call_media_stop (caller);
     kith_call_media_stop (caller);
     kith_call_media_stop (callee);
     g_assert_null (kith_call_media_get_pipeline (caller));
-    alive_count = &pipeline_alive;
-    g_assert_true (kith_call_media_pair_wait (pair, all_finalized, WAIT_MS));
+    assert_all_finalized (pair);
 
-    watch_finalize (G_OBJECT (caller), &objects_alive);
-    watch_finalize (G_OBJECT (callee), &objects_alive);
+    watch_finalize (G_OBJECT (caller));
+    watch_finalize (G_OBJECT (callee));
     g_clear_pointer (&pair, kith_call_media_pair_free);
-    g_assert_cmpuint (objects_alive, ==, 0);
+    g_assert_cmpuint (alive_count (), ==, 0);
   }
 }
 
@@ -380,17 +425,49 @@ static void
 test_dispose_stops (void)
 {
   g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (FALSE);
-  guint alive = 0;
 
   connect_pair (pair);
   g_assert_true (kith_call_media_pair_wait (pair, kith_call_media_pair_hearing, WAIT_MS));
-  watch_pipeline (pair->caller, &alive);
-  watch_pipeline (pair->callee, &alive);
+  watch_pipeline (pair->caller);
+  watch_pipeline (pair->callee);
+  watch_finalize (G_OBJECT (pair->caller));
+  watch_finalize (G_OBJECT (pair->callee));
   g_signal_handlers_disconnect_by_data (pair->caller, pair);
   g_signal_handlers_disconnect_by_data (pair->callee, pair);
   g_clear_object (&pair->caller);
   g_clear_object (&pair->callee);
-  g_assert_cmpuint (alive, ==, 0);
+  assert_all_finalized (pair);
+}
+
+static void
+on_first_audio_drop (KithCallMedia *media,
+                     gpointer       user_data)
+{
+  KithCallMediaPair *pair = user_data;
+
+  g_assert_true (media == pair->callee);
+  g_signal_handlers_disconnect_by_data (media, pair);
+  kith_call_media_stop (media);
+  g_clear_object (&pair->callee);
+}
+
+static gboolean
+callee_dropped (KithCallMediaPair *pair)
+{
+  return pair->callee == NULL && alive_count () == 0;
+}
+
+/* The owner stops the call and drops the object from inside one of its
+ * signals (as a call that ends on an error does). */
+static void
+test_drop_in_handler (void)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (FALSE);
+
+  watch_finalize (G_OBJECT (pair->callee));
+  g_signal_connect (pair->callee, "first-audio", G_CALLBACK (on_first_audio_drop), pair);
+  connect_pair (pair);
+  g_assert_true (kith_call_media_pair_wait (pair, callee_dropped, WAIT_MS));
 }
 
 /* A source that cannot be made or opened: start says which, and leaves
@@ -444,6 +521,7 @@ main (int   argc,
   g_test_add_func ("/call-media/peer-gone", test_peer_gone);
   g_test_add_func ("/call-media/stop-releases", test_stop_releases);
   g_test_add_func ("/call-media/dispose-stops", test_dispose_stops);
+  g_test_add_func ("/call-media/drop-in-handler", test_drop_in_handler);
   g_test_add_func ("/call-media/no-source", test_no_source);
 
   return g_test_run ();
