@@ -390,6 +390,27 @@ test_cancel (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (b->calls)), ==, 0);
 }
 
+/* Nobody answers: the caller's ring-timeout (shortened; kithd's 60 s is
+ * longer here) ends it as missed at both ends. */
+static void
+test_ring_timeout (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b = side_new ("bob");
+  g_autoptr (KithCall) caller = NULL;
+  g_autoptr (KithCall) callee = NULL;
+
+  befriend (a, b);
+  kith_call_manager_set_ring_timeout (a->calls, 2000);
+  caller = place (a, b, FALSE);
+  callee = wait_incoming (b);
+  wait_state (caller, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_MISSED);
+  g_assert_cmpstr (kith_call_end_reason_to_string (KITH_CALL_END_MISSED), ==, "No answer");
+  wait_state (callee, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (callee), ==, KITH_CALL_END_MISSED);
+}
+
 static void
 test_unreachable (void)
 {
@@ -827,6 +848,7 @@ main (int   argc,
   g_test_add_func ("/calls/video", test_video);
   g_test_add_func ("/calls/decline", test_decline);
   g_test_add_func ("/calls/cancel", test_cancel);
+  g_test_add_func ("/calls/ring-timeout", test_ring_timeout);
   g_test_add_func ("/calls/unreachable", test_unreachable);
   g_test_add_func ("/calls/busy", test_busy);
   g_test_add_func ("/calls/hidden", test_hidden);
