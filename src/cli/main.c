@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "kith-console.h"
+#include "kith-service-enums.h"
 #include "kith-session.h"
 
 /*
@@ -32,6 +33,9 @@ typedef struct {
   gboolean     leaving;
   guint        count;
   guint        queued;
+  KithCall    *call;         /* call: the one placed; bot: the one answered */
+  gboolean     call_active;  /* call: it reached active */
+  guint        hang_up_source;
 } Cli;
 
 static char *opt_server;
@@ -44,6 +48,9 @@ static gboolean opt_password_stdin;
 static gboolean opt_stay_signed_in;
 static int opt_count = 1;
 static int opt_idle_delay;
+static gboolean opt_video;
+static int opt_duration = 5;
+static gboolean opt_echo;
 
 static GOptionEntry entries[] = {
   { "server", 0, 0, G_OPTION_ARG_STRING, &opt_server, N_("Server URL (default $KITH_SERVER or http://127.0.0.1:8480)"), N_("URL") },
@@ -56,6 +63,9 @@ static GOptionEntry entries[] = {
   { "allow-unencrypted", 0, 0, G_OPTION_ARG_NONE, &opt_allow_unencrypted, N_("Send the password and token over plain http:// to a server that is not on this machine"), NULL },
   { "count", 0, 0, G_OPTION_ARG_INT, &opt_count, N_("send: send TEXT N times as “TEXT 1” … “TEXT N”"), N_("N") },
   { "idle-delay", 0, 0, G_OPTION_ARG_INT, &opt_idle_delay, N_("Become idle after SECONDS without input (without this option: never)"), N_("SECONDS") },
+  { "video", 0, 0, G_OPTION_ARG_NONE, &opt_video, N_("call: a video call"), NULL },
+  { "duration", 0, 0, G_OPTION_ARG_INT, &opt_duration, N_("call: hang up SECONDS after the call is up (default 5)"), N_("SECONDS") },
+  { "echo", 0, 0, G_OPTION_ARG_NONE, &opt_echo, N_("bot: answer calls as an echo test (what it hears comes back 2 s later)"), NULL },
   { NULL }
 };
 
@@ -267,6 +277,114 @@ on_done (GObject      *source,
   finish (cli, 0);
 }
 
+static KithContact *find_contact (Cli        *cli,
+                                  const char *email);
+
+/* ---- calls ---- */
+
+static const char *
+enum_nick (GType type,
+           int   value)
+{
+  g_autoptr (GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue *found = g_enum_get_value (klass, value);
+
+  return found ? found->value_nick : "?";
+}
+
+static gboolean
+on_hang_up_time (gpointer user_data)
+{
+  Cli *cli = user_data;
+
+  cli->hang_up_source = 0;
+  kith_call_hang_up (cli->call);
+  return G_SOURCE_REMOVE;
+}
+
+/* One line per state; at the end what came in. `call` succeeds when the
+ * call was up (active: the media connected both ways, ICE and DTLS) and
+ * audio (and video, for a video call) arrived here: this end can count
+ * only what it received, and active says the other end's path works too. */
+static void
+on_call_state_changed (KithCall      *call,
+                       KithCallState  state,
+                       KithCallState  old,
+                       Cli           *cli)
+{
+  guint64 audio = kith_call_get_audio_buffers (call);
+  guint64 video = kith_call_get_video_frames (call);
+  gboolean flowed;
+
+  if (state != KITH_CALL_ENDED) {
+    say ("call %s", enum_nick (KITH_TYPE_CALL_STATE, state));
+    if (state == KITH_CALL_ACTIVE && !cli->call_active && !cli->bot) {
+      cli->call_active = TRUE;
+      cli->hang_up_source = g_timeout_add_seconds (MAX (opt_duration, 1), on_hang_up_time, cli);
+    }
+    return;
+  }
+
+  say ("call ended %s", enum_nick (KITH_TYPE_CALL_END_REASON, kith_call_get_end_reason (call)));
+  if (kith_call_get_error_message (call) != NULL)
+    g_printerr ("kith-cli: %s\n", kith_call_get_error_message (call));
+  say ("media audio-buffers %" G_GUINT64_FORMAT " video-frames %" G_GUINT64_FORMAT, audio, video);
+  g_signal_handlers_disconnect_by_data (call, cli);
+  g_clear_handle_id (&cli->hang_up_source, g_source_remove);
+  g_clear_object (&cli->call);
+  if (cli->bot)
+    return;
+  flowed = cli->call_active && audio > 0 && (!kith_call_get_video (call) || video > 0);
+  finish (cli, flowed ? 0 : 1);
+}
+
+/* The bot answers every call: a test tone and pattern, or the echo test. */
+static void
+on_incoming_call (KithCallManager *calls,
+                  KithCall        *call,
+                  Cli             *cli)
+{
+  KithContact *peer = kith_call_get_peer (call);
+  /* The echo test: asked for, or the bot's account is named for it. */
+  gboolean echo = cli->bot &&
+                  (opt_echo ||
+                   g_strcmp0 (kith_user_get_display_name (kith_session_get_user (cli->session)),
+                              "Echo Test") == 0);
+
+  say ("call from %s%s%s", peer ? kith_contact_get_email (peer) : "?",
+       kith_call_get_video (call) ? " video" : "", echo ? " echo" : "");
+  if (!cli->bot)
+    return;
+  if (cli->call != NULL) {
+    g_signal_handlers_disconnect_by_data (cli->call, cli);
+    g_clear_object (&cli->call);
+  }
+  cli->call = g_object_ref (call);
+  g_signal_connect (call, "state-changed", G_CALLBACK (on_call_state_changed), cli);
+  if (echo)
+    kith_call_set_echo (call, 2000);
+  kith_call_answer (call);
+}
+
+static void
+place_call (Cli        *cli,
+            const char *email)
+{
+  KithContact *contact = find_contact (cli, email);
+  g_autoptr (GError) error = NULL;
+
+  if (contact == NULL)
+    return;
+  cli->call = kith_call_manager_place (kith_session_get_calls (cli->session), contact,
+                                       opt_video, &error);
+  if (cli->call == NULL) {
+    fail (cli, error);
+    return;
+  }
+  g_signal_connect (cli->call, "state-changed", G_CALLBACK (on_call_state_changed), cli);
+  say ("call %s", enum_nick (KITH_TYPE_CALL_STATE, kith_call_get_state (cli->call)));
+}
+
 static void
 on_logged_out (GObject      *source,
                GAsyncResult *result,
@@ -349,6 +467,8 @@ run_command (Cli *cli)
       kith_conversations_send_async (kith_session_get_conversations (cli->session), contact, body,
                                      NULL, on_sent, cli);
     }
+  } else if (g_str_equal (command, "call") && argc == 2) {
+    place_call (cli, cli->args[1]);
   } else if ((g_str_equal (command, "listen") || g_str_equal (command, "bot")) && argc == 1) {
     say ("ready");
   } else if (g_str_equal (command, "status") && argc == 2) {
@@ -420,7 +540,7 @@ main (int   argc,
 
   context = g_option_context_new ("login | logout | whoami | status online|busy|hidden | "
                                   "contacts | add EMAIL | accept EMAIL | send EMAIL TEXT | "
-                                  "listen | bot");
+                                  "listen | bot | call EMAIL");
   g_option_context_set_summary (context, _("Use a Kith account from the command line."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error)) {
@@ -453,6 +573,13 @@ main (int   argc,
   cli.session = session;
   cli.args = argv + 1;
   cli.bot = g_str_equal (argv[1], "bot");
+  /* The bot's call: a test tone and a test pattern, heard nowhere (unless
+   * the environment says otherwise: docs/service.md, "Call media"). */
+  if (cli.bot) {
+    g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true wave=sine freq=440 volume=0.3", FALSE);
+    g_setenv ("KITH_VIDEOSRC", "videotestsrc is-live=true pattern=smpte", FALSE);
+    g_setenv ("KITH_AUDIOSINK", "fakesink", FALSE);
+  }
 
   /* Headless: nobody's input to watch, so never Idle unless asked. */
   kith_status_manager_set_auto_idle (kith_session_get_status (session), opt_idle_delay > 0);
@@ -463,6 +590,8 @@ main (int   argc,
   g_signal_connect (session, "contact-request", G_CALLBACK (on_contact_request), &cli);
   g_signal_connect (session, "notify::outbox-length", G_CALLBACK (on_outbox_length), &cli);
   g_signal_connect (session, "keyring-error", G_CALLBACK (on_keyring_error), &cli);
+  g_signal_connect (kith_session_get_calls (session), "incoming-call",
+                    G_CALLBACK (on_incoming_call), &cli);
   if (g_str_equal (argv[1], "listen") || g_str_equal (argv[1], "bot") ||
       g_str_equal (argv[1], "status")) {
     g_signal_connect (session, "state-changed", G_CALLBACK (on_state_changed), &cli);
@@ -494,5 +623,10 @@ main (int   argc,
 
   g_signal_handlers_disconnect_by_data (session, &cli);
   g_signal_handlers_disconnect_by_data (kith_session_get_contacts (session), &cli);
+  g_signal_handlers_disconnect_by_data (kith_session_get_calls (session), &cli);
+  if (cli.call != NULL)
+    g_signal_handlers_disconnect_by_data (cli.call, &cli);
+  g_clear_handle_id (&cli.hang_up_source, g_source_remove);
+  g_clear_object (&cli.call);
   return cli.status;
 }

@@ -985,3 +985,30 @@ kith_api_client_history_finish (KithApiClient  *self,
 {
   return api_request_parse (self, result, (ParseFunc) kith_response_parse_messages, NULL, error);
 }
+
+static GPtrArray *
+parse_ice_servers (const char  *data,
+                   gsize        size,
+                   GError     **error)
+{
+  return kith_response_parse_ice_servers (data, size, NULL, error);
+}
+
+void
+kith_api_client_ice_servers_async (KithApiClient       *self,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+  api_request (self, "GET", "/api/v1/ice-servers", NULL,
+               kith_api_client_ice_servers_async, cancellable, callback, user_data);
+}
+
+GPtrArray *
+kith_api_client_ice_servers_finish (KithApiClient  *self,
+                                    GAsyncResult   *result,
+                                    GError        **error)
+{
+  return api_request_parse (self, result, (ParseFunc) parse_ice_servers, NULL, error);
+}

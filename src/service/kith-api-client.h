@@ -189,4 +189,14 @@ GPtrArray      *kith_api_client_history_finish           (KithApiClient  *self,
                                                           GAsyncResult   *result,
                                                           GError        **error);
 
+/* GET /api/v1/ice-servers -> GPtrArray of KithIceServer (a call's STUN and
+ * TURN servers; empty when kithd names none) */
+void            kith_api_client_ice_servers_async        (KithApiClient       *self,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+GPtrArray      *kith_api_client_ice_servers_finish       (KithApiClient  *self,
+                                                          GAsyncResult   *result,
+                                                          GError        **error);
+
 G_END_DECLS

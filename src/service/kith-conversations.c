@@ -201,6 +201,8 @@ kith_conversations_merge (KithConversations *self,
                                 outgoing ? info->to : info->from,
                                 info->body, info->sent_at, info->seq,
                                 info->seq > 0 ? KITH_MESSAGE_SENT : KITH_MESSAGE_PENDING);
+    if (info->kind != NULL)
+      kith_message_set_kind (message, info->kind, info->call);
     /* The same message twice in one answer: once. */
     g_hash_table_insert (conv->by_id, g_strdup (kith_message_get_id (message)), message);
     g_ptr_array_add (fresh, message);
@@ -717,6 +719,8 @@ kith_conversations_handle_message (KithConversations *self,
   info->to = frame->to;
   info->body = g_strdup (frame->body);
   info->sent_at = frame->sent_at;
+  info->kind = g_strdup (frame->kind);
+  info->call = kith_call_info_copy (frame->call);
   g_ptr_array_add (self->incoming_batch, info);
   if (self->incoming_batch->len >= BATCH_SIZE)
     on_batch_timeout (self);
@@ -738,6 +742,8 @@ kith_conversations_handle_message (KithConversations *self,
                               outgoing ? KITH_MESSAGE_OUTGOING : KITH_MESSAGE_INCOMING,
                               peer, frame->body, frame->sent_at, frame->seq,
                               KITH_MESSAGE_SENT);
+  if (frame->kind != NULL)
+    kith_message_set_kind (message, frame->kind, frame->call);
   conversation_add (conv, message);
 
   if (frame->seq <= self->history_upto)

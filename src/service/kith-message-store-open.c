@@ -47,6 +47,11 @@ static const char *migrations[] = {
   "CREATE TABLE unread ("
   "  peer_id INTEGER PRIMARY KEY,"
   "  count INTEGER NOT NULL);",
+  /* 4: call events (a message's kind, and its call: NULL outcome when none) */
+  "ALTER TABLE messages ADD COLUMN kind TEXT;"
+  "ALTER TABLE messages ADD COLUMN call_video INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE messages ADD COLUMN call_outcome TEXT;"
+  "ALTER TABLE messages ADD COLUMN call_duration INTEGER NOT NULL DEFAULT 0;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == KITH_MESSAGE_STORE_VERSION);

@@ -96,6 +96,17 @@ kith_store_message_from_row (sqlite3_stmt *stmt)
   m->seq = sqlite3_column_int64 (stmt, 3);
   m->body = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
   m->sent_at = sqlite3_column_int64 (stmt, 5);
+  /* A history row (the outbox has no kind): kind, call_video,
+   * call_outcome, call_duration. */
+  if (sqlite3_column_count (stmt) >= 10 && sqlite3_column_type (stmt, 6) != SQLITE_NULL) {
+    m->kind = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
+    if (sqlite3_column_type (stmt, 8) != SQLITE_NULL) {
+      m->call = kith_call_info_new ();
+      m->call->video = sqlite3_column_int (stmt, 7) != 0;
+      m->call->outcome = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
+      m->call->duration = sqlite3_column_int64 (stmt, 9);
+    }
+  }
   return m;
 }
 
@@ -204,8 +215,9 @@ save_message (sqlite3                *db,
   g_autoptr (sqlite3_stmt) stmt = NULL;
 
   stmt = kith_store_prepare (db,
-                             "INSERT INTO messages (id, sender, recipient, seq, body, sent_at) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                             "INSERT INTO messages (id, sender, recipient, seq, body, sent_at, "
+                             "kind, call_video, call_outcome, call_duration) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
                              "ON CONFLICT (sender, id) DO UPDATE SET seq = excluded.seq, "
                              "sent_at = excluded.sent_at WHERE excluded.seq > 0", error);
   if (stmt == NULL)
@@ -216,6 +228,16 @@ save_message (sqlite3                *db,
   sqlite3_bind_int64 (stmt, 4, m->seq);
   sqlite3_bind_text (stmt, 5, m->body ? m->body : "", -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 6, m->sent_at);
+  if (m->kind != NULL)
+    sqlite3_bind_text (stmt, 7, m->kind, -1, SQLITE_TRANSIENT);
+  if (m->call != NULL) {
+    sqlite3_bind_int (stmt, 8, m->call->video ? 1 : 0);
+    sqlite3_bind_text (stmt, 9, m->call->outcome ? m->call->outcome : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (stmt, 10, m->call->duration);
+  } else {
+    sqlite3_bind_int (stmt, 8, 0);
+    sqlite3_bind_int64 (stmt, 10, 0);
+  }
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return kith_store_sqlite_error (db, error, "cannot save a message");
   return TRUE;
@@ -337,7 +359,8 @@ op_load_messages (KithMessageStore  *self,
   g_autoptr (sqlite3_stmt) stmt = NULL;
 
   stmt = kith_store_prepare (self->db,
-                             "SELECT id, sender, recipient, seq, body, sent_at FROM messages "
+                             "SELECT id, sender, recipient, seq, body, sent_at, "
+                             "kind, call_video, call_outcome, call_duration FROM messages "
                              "WHERE ((sender = ?1 AND recipient = ?2) OR (sender = ?2 AND recipient = ?1)) "
                              "AND seq > 0 AND (?3 <= 0 OR seq < ?3) ORDER BY seq DESC LIMIT ?4", error);
   if (stmt == NULL)

@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-#define KITH_MESSAGE_STORE_VERSION 3
+#define KITH_MESSAGE_STORE_VERSION 4
 
 #define KITH_TYPE_MESSAGE_STORE (kith_message_store_get_type ())
 

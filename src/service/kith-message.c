@@ -19,6 +19,8 @@ struct _KithMessage
   GDateTime            *sent_at;
   KithMessageState      state;
   guint64               local_order;
+  char                 *kind;           /* NULL: what a person wrote */
+  KithCallInfo         *call;           /* a call event's, or NULL */
 };
 
 enum {
@@ -30,6 +32,11 @@ enum {
   PROP_BODY,
   PROP_SENT_AT,
   PROP_STATE,
+  PROP_KIND,
+  PROP_IS_CALL,
+  PROP_CALL_OUTCOME,
+  PROP_CALL_VIDEO,
+  PROP_CALL_DURATION,
   N_PROPS
 };
 
@@ -84,6 +91,21 @@ kith_message_get_property (GObject    *object,
   case PROP_STATE:
     g_value_set_enum (value, self->state);
     break;
+  case PROP_KIND:
+    g_value_set_string (value, self->kind);
+    break;
+  case PROP_IS_CALL:
+    g_value_set_boolean (value, kith_message_get_is_call (self));
+    break;
+  case PROP_CALL_OUTCOME:
+    g_value_set_enum (value, kith_message_get_call_outcome (self));
+    break;
+  case PROP_CALL_VIDEO:
+    g_value_set_boolean (value, kith_message_get_call_video (self));
+    break;
+  case PROP_CALL_DURATION:
+    g_value_set_int64 (value, kith_message_get_call_duration (self));
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -96,6 +118,8 @@ kith_message_finalize (GObject *object)
 
   g_free (self->id);
   g_free (self->body);
+  g_free (self->kind);
+  g_clear_pointer (&self->call, kith_call_info_free);
   g_clear_pointer (&self->sent_at, g_date_time_unref);
 
   G_OBJECT_CLASS (kith_message_parent_class)->finalize (object);
@@ -122,6 +146,14 @@ kith_message_class_init (KithMessageClass *klass)
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL, KITH_TYPE_MESSAGE_STATE, KITH_MESSAGE_PENDING, flags);
 
+  properties[PROP_KIND] = g_param_spec_string ("kind", NULL, NULL, NULL, flags);
+  properties[PROP_IS_CALL] = g_param_spec_boolean ("is-call", NULL, NULL, FALSE, flags);
+  properties[PROP_CALL_OUTCOME] =
+    g_param_spec_enum ("call-outcome", NULL, NULL, KITH_TYPE_CALL_OUTCOME,
+                       KITH_CALL_OUTCOME_MISSED, flags);
+  properties[PROP_CALL_VIDEO] = g_param_spec_boolean ("call-video", NULL, NULL, FALSE, flags);
+  properties[PROP_CALL_DURATION] =
+    g_param_spec_int64 ("call-duration", NULL, NULL, 0, G_MAXINT64, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -260,4 +292,59 @@ kith_message_compare (gconstpointer a,
   if (mb->seq != 0)
     return 1;
   return (ma->local_order > mb->local_order) - (ma->local_order < mb->local_order);
+}
+
+/* Set once, as the message is made (never changes after). */
+void
+kith_message_set_kind (KithMessage        *self,
+                       const char         *kind,
+                       const KithCallInfo *call)
+{
+  g_return_if_fail (KITH_IS_MESSAGE (self));
+
+  g_free (self->kind);
+  self->kind = g_strdup (kind);
+  g_clear_pointer (&self->call, kith_call_info_free);
+  self->call = kith_call_info_copy (call);
+}
+
+const char *
+kith_message_get_kind (KithMessage *self)
+{
+  g_return_val_if_fail (KITH_IS_MESSAGE (self), NULL);
+  return self->kind;
+}
+
+gboolean
+kith_message_get_is_call (KithMessage *self)
+{
+  g_return_val_if_fail (KITH_IS_MESSAGE (self), FALSE);
+  return g_strcmp0 (self->kind, KITH_MESSAGE_KIND_CALL) == 0 && self->call != NULL;
+}
+
+KithCallOutcome
+kith_message_get_call_outcome (KithMessage *self)
+{
+  KithCallOutcome outcome = KITH_CALL_OUTCOME_MISSED;
+
+  g_return_val_if_fail (KITH_IS_MESSAGE (self), KITH_CALL_OUTCOME_MISSED);
+
+  /* One this client does not know reads as missed (docs/protocol.md). */
+  if (self->call == NULL || !kith_call_outcome_from_string (self->call->outcome, &outcome))
+    return KITH_CALL_OUTCOME_MISSED;
+  return outcome;
+}
+
+gboolean
+kith_message_get_call_video (KithMessage *self)
+{
+  g_return_val_if_fail (KITH_IS_MESSAGE (self), FALSE);
+  return self->call != NULL && self->call->video;
+}
+
+gint64
+kith_message_get_call_duration (KithMessage *self)
+{
+  g_return_val_if_fail (KITH_IS_MESSAGE (self), 0);
+  return self->call != NULL ? MAX (self->call->duration, 0) : 0;
 }

@@ -27,7 +27,12 @@ G_DECLARE_FINAL_TYPE (KithMessage, kith_message, KITH, MESSAGE, GObject)
  *   id (client id, construct-only), seq (gint64, 0 while pending),
  *   direction (KithMessageDirection), peer-id (gint64), body,
  *   sent-at (GDateTime, local time; for a pending message the time it was
- *   typed), state (KithMessageState).
+ *   typed), state (KithMessageState),
+ *   kind (string: NULL for what a person wrote, KITH_MESSAGE_KIND_CALL for a
+ *   call event), is-call (gboolean: a call event with a call to show;
+ *   else the body is what to show), call-outcome (KithCallOutcome; one this
+ *   client does not know reads as missed), call-video (gboolean),
+ *   call-duration (gint64 seconds; "ended" only).
  */
 KithMessage          *kith_message_new           (const char           *id,
                                                   KithMessageDirection  direction,
@@ -45,6 +50,16 @@ const char           *kith_message_get_body      (KithMessage *self);
 GDateTime            *kith_message_get_sent_at   (KithMessage *self);
 gint64                kith_message_get_sent_at_ms(KithMessage *self);
 KithMessageState      kith_message_get_state     (KithMessage *self);
+
+/* A message's kind and call (a call event); set as it is made. */
+void                  kith_message_set_kind      (KithMessage        *self,
+                                                  const char         *kind,
+                                                  const KithCallInfo *call);
+const char           *kith_message_get_kind      (KithMessage *self);
+gboolean              kith_message_get_is_call   (KithMessage *self);
+KithCallOutcome       kith_message_get_call_outcome  (KithMessage *self);
+gboolean              kith_message_get_call_video    (KithMessage *self);
+gint64                kith_message_get_call_duration (KithMessage *self);
 
 void                  kith_message_set_acked     (KithMessage *self,
                                                   gint64       seq,

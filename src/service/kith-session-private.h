@@ -8,6 +8,7 @@
 
 #include "kith-account-calls.h"
 #include "kith-api-client.h"
+#include "kith-call-manager.h"
 #include "kith-contact-list.h"
 #include "kith-conversations.h"
 #include "kith-credentials.h"
@@ -44,6 +45,7 @@ struct _KithSession
   KithConversations *conversations;
   KithLocalAccount  *local_account;
   KithAccountCalls  *account_calls;
+  KithCallManager   *calls;
 
   KithUser          *user;
   guint              welcomes;        /* on this sign-in */

@@ -400,7 +400,9 @@ leave (KithSession         *self,
     return;
   }
 
-  /* The socket goes first, so contacts see us offline at once. */
+  /* The calls are hung up while the socket can still say so; then the
+   * socket goes, so contacts see us offline at once. */
+  kith_call_manager_hang_up_all (self->calls);
   if (self->signalling != NULL) {
     g_signal_handlers_disconnect_by_data (self->signalling, self);
     kith_signalling_stop (self->signalling);

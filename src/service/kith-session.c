@@ -82,6 +82,8 @@ kith_session_attach_collaborators (KithSession *self)
   kith_contact_list_attach (self->contact_list, self->user, self->api, store);
   kith_conversations_attach (self->conversations, self->user, self->api, store);
   kith_account_calls_attach (self->account_calls, self->user, self->api);
+  if (self->calls != NULL)
+    kith_call_manager_attach (self->calls, self->user, self->api);
 }
 
 /* Made on first use: creating a SoupSession loads GIO's proxy modules
@@ -176,6 +178,9 @@ kith_session_teardown (KithSession *self,
     g_clear_object (&self->signalling);
   }
   kith_conversations_set_signalling (self->conversations, NULL);
+  /* The socket is gone: the calls end here (leave () said goodbye first). */
+  kith_call_manager_set_signalling (self->calls, NULL);
+  kith_call_manager_hang_up_all (self->calls);
 
   if (self->pending_task != NULL) {
     GTask *task = g_steal_pointer (&self->pending_task);
@@ -337,6 +342,7 @@ on_frame (KithSignalling *signalling,
     g_debug ("kithd says: %s (%s)", kith_error_code_to_string (frame->code),
              frame->ref ? frame->ref : "-");
     kith_conversations_handle_error (self->conversations, frame);
+    kith_call_manager_handle_frame (self->calls, frame);
     break;
 
   case KITH_FRAME_CALL_INVITE:
@@ -345,8 +351,7 @@ on_frame (KithSignalling *signalling,
   case KITH_FRAME_CALL_CANDIDATE:
   case KITH_FRAME_CALL_HANGUP:
   case KITH_FRAME_CALL_REJECT:
-    /* Calls are not made yet: the call manager will own these. */
-    g_debug ("a call frame (%d) passed over", frame->type);
+    kith_call_manager_handle_frame (self->calls, frame);
     break;
 
   case KITH_FRAME_PONG:
@@ -471,6 +476,8 @@ kith_session_start_signalling (KithSession *self,
                                           kith_api_client_get_token (self->api));
   /* Its hello resumes after the conversations' last seq. */
   kith_conversations_set_signalling (self->conversations, self->signalling);
+  /* Its hello claims the answered call, if one outlived a sign-in. */
+  kith_call_manager_set_signalling (self->calls, self->signalling);
   g_signal_connect (self->signalling, "frame", G_CALLBACK (on_frame), self);
   g_signal_connect (self->signalling, "state-changed",
                     G_CALLBACK (on_signalling_state_changed), self);
@@ -589,6 +596,7 @@ kith_session_constructed (GObject *object)
   g_signal_connect (self->status, "send-frame", G_CALLBACK (on_status_send_frame), self);
   g_signal_connect_swapped (self->status, "notify::presence",
                             G_CALLBACK (on_status_presence), self);
+  self->calls = kith_call_manager_new (self->contact_list, self->status);
 
   self->local_account = kith_local_account_new (self->data_dir, self->contact_list);
   kith_local_account_set_server_url (self->local_account, self->server_url);
@@ -613,6 +621,7 @@ kith_session_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->contact_list, self);
   if (self->conversations != NULL)
     g_signal_handlers_disconnect_by_data (self->conversations, self);
+  g_clear_object (&self->calls);
   g_clear_object (&self->status);
   g_clear_object (&self->idle_monitor);
   g_clear_object (&self->conversations);
@@ -890,6 +899,13 @@ kith_session_set_chosen_status_async (KithSession         *self,
   g_task_set_source_tag (task, kith_session_set_chosen_status_async);
   kith_status_manager_set_chosen (self->status, chosen);
   g_task_return_boolean (task, TRUE);
+}
+
+KithCallManager *
+kith_session_get_calls (KithSession *self)
+{
+  g_return_val_if_fail (KITH_IS_SESSION (self), NULL);
+  return self->calls;
 }
 
 KithStatusManager *

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "kith-account-calls.h"
+#include "kith-call-manager.h"
 #include "kith-contact.h"
 #include "kith-contact-list.h"
 #include "kith-conversations.h"
@@ -29,7 +30,7 @@ G_DECLARE_FINAL_TYPE (KithSession, kith_session, KITH, SESSION, GObject)
 /*
  * Kith without a window: the state machine, signing in and out, the socket.
  * What it holds is its collaborators' (KithContactList, KithConversations,
- * KithLocalAccount, KithAccountCalls, KithStatusManager): a caller asks the
+ * KithLocalAccount, KithAccountCalls, KithStatusManager, KithCallManager): a caller asks the
  * session for the collaborator and calls it (docs/service.md, "Its
  * collaborators"; docs/architecture.md, "A request").
  * Properties:
@@ -94,6 +95,8 @@ KithContactList *kith_session_get_contact_list       (KithSession *self);
 KithConversations *kith_session_get_conversations    (KithSession *self);
 KithAccountCalls *kith_session_get_account_calls     (KithSession *self);
 KithStatusManager *kith_session_get_status           (KithSession *self);
+/* The calls: place one, the GListModel of those not ended, incoming-call. */
+KithCallManager *kith_session_get_calls              (KithSession *self);
 gboolean         kith_session_get_stay_signed_in     (KithSession *self);
 KithContact     *kith_session_find_contact           (KithSession *self,
                                                       gint64       user_id);

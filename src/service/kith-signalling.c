@@ -16,6 +16,8 @@ struct _KithSignalling
   char                    *url;
   char                    *token;
   gint64                   resume_after;
+  KithCallClaim           *claim;          /* the answered call the hello carries */
+  gint64                   claim_set_at;   /* monotonic µs */
 
   KithSignallingState      state;
   SoupWebsocketConnection *conn;
@@ -389,6 +391,16 @@ on_ws_connected (GObject      *source,
   hello = kith_frame_new (KITH_FRAME_HELLO);
   hello->token = g_strdup (self->token);
   hello->resume_after = self->resume_after;
+  if (self->claim != NULL) {
+    hello->claim = kith_call_claim_new ();
+    hello->claim->call_id = g_strdup (self->claim->call_id);
+    hello->claim->peer = self->claim->peer;
+    hello->claim->caller = self->claim->caller;
+    hello->claim->video = self->claim->video;
+    hello->claim->elapsed = self->claim->elapsed +
+                            (g_get_monotonic_time () - self->claim_set_at) / G_USEC_PER_SEC;
+    g_debug ("hello claims call %s", self->claim->call_id);
+  }
   g_debug ("hello, resume after %" G_GINT64_FORMAT, self->resume_after);
   send_raw (self, hello);
 
@@ -530,6 +542,7 @@ kith_signalling_finalize (GObject *object)
 
   g_free (self->url);
   g_free (self->token);
+  g_clear_pointer (&self->claim, kith_call_claim_free);
 
   G_OBJECT_CLASS (kith_signalling_parent_class)->finalize (object);
 }
@@ -613,6 +626,24 @@ kith_signalling_set_resume_after (KithSignalling *self,
 {
   g_return_if_fail (KITH_IS_SIGNALLING (self));
   self->resume_after = seq;
+}
+
+void
+kith_signalling_set_call_claim (KithSignalling      *self,
+                                const KithCallClaim *claim)
+{
+  g_return_if_fail (KITH_IS_SIGNALLING (self));
+
+  g_clear_pointer (&self->claim, kith_call_claim_free);
+  if (claim == NULL)
+    return;
+  self->claim = kith_call_claim_new ();
+  self->claim->call_id = g_strdup (claim->call_id);
+  self->claim->peer = claim->peer;
+  self->claim->caller = claim->caller;
+  self->claim->video = claim->video;
+  self->claim->elapsed = claim->elapsed;
+  self->claim_set_at = g_get_monotonic_time ();
 }
 
 void

@@ -59,6 +59,11 @@ void                 kith_signalling_stop      (KithSignalling *self);
 void                 kith_signalling_reconnect_now (KithSignalling *self);
 void                 kith_signalling_set_resume_after (KithSignalling *self,
                                                        gint64          seq);
+/* The answered call this device is in (NULL: none): every hello carries it
+ * (docs/protocol.md, "Reconnecting in a call"), its elapsed grown by the
+ * time since it was set. */
+void                 kith_signalling_set_call_claim (KithSignalling      *self,
+                                                     const KithCallClaim *claim);
 /* FALSE when not connected (nothing is queued: callers keep an outbox). */
 gboolean             kith_signalling_send      (KithSignalling  *self,
                                                 const KithFrame *frame);

@@ -287,6 +287,11 @@ test_migration_from_v1 (void)
   g_assert_cmpuint (list->len, ==, 1);
   g_assert_cmpstr (((KithMessageInfo *) list->pdata[0])->id, ==, "o1");
 
+  /* The row from version 1 has no kind (the columns version 4 added). */
+  list = load_messages (store, 1, 2, 0);
+  g_assert_null (((KithMessageInfo *) list->pdata[0])->kind);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
   /* The table version 2 added works. */
   RUN (store, kith_message_store_save_contacts_async, NULL);
   close_store (store);
@@ -452,6 +457,81 @@ test_message_sent_at (void)
   g_assert_cmpint (kith_message_get_sent_at_ms (message), ==, 1700000001999);
 }
 
+/* Call events keep their kind and call through the store (schema 4); an
+ * old row (migrated) and a text message have none. */
+static void
+test_call_events (void)
+{
+  g_autofree char *path = g_build_filename (tmp_dir, "calls.db", NULL);
+  KithMessageStore *store = open_store (path);
+  g_autoptr (GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_message_info_free);
+  g_autoptr (GPtrArray) list = NULL;
+  KithMessageInfo *event = make_message ("call:1", 7, 9, 20, "Video call, 4:12");
+  KithMessageInfo *odd = make_message ("call:2", 9, 7, 21, "Missed call");
+  const KithMessageInfo *got;
+
+  event->kind = g_strdup (KITH_MESSAGE_KIND_CALL);
+  event->call = kith_call_info_new ();
+  event->call->video = TRUE;
+  event->call->outcome = g_strdup ("ended");
+  event->call->duration = 252;
+  /* A kind this client does not know, without a call. */
+  odd->kind = g_strdup ("future");
+  g_ptr_array_add (batch, event);
+  g_ptr_array_add (batch, odd);
+  g_ptr_array_add (batch, make_message ("text", 7, 9, 22, "hi"));
+  RUN (store, kith_message_store_save_messages_async, batch, 22);
+  close_store (store);
+
+  store = open_store (path);
+  list = load_messages (store, 7, 9, 0);
+  g_assert_cmpuint (list->len, ==, 3);
+  got = list->pdata[0];
+  g_assert_cmpstr (got->kind, ==, KITH_MESSAGE_KIND_CALL);
+  g_assert_nonnull (got->call);
+  g_assert_true (got->call->video);
+  g_assert_cmpstr (got->call->outcome, ==, "ended");
+  g_assert_cmpint (got->call->duration, ==, 252);
+  got = list->pdata[1];
+  g_assert_cmpstr (got->kind, ==, "future");
+  g_assert_null (got->call);
+  got = list->pdata[2];
+  g_assert_null (got->kind);
+  g_assert_null (got->call);
+  close_store (store);
+}
+
+/* What a KithMessage says of a call event. */
+static void
+test_message_call_event (void)
+{
+  g_autoptr (KithMessage) message = kith_message_new ("call:1", KITH_MESSAGE_OUTGOING, 2, "Call, 0:07",
+                                                      1700000000123, 1, KITH_MESSAGE_SENT);
+  g_autoptr (KithMessage) text = kith_message_new ("m-1", KITH_MESSAGE_OUTGOING, 2, "hi",
+                                                   1700000000123, 2, KITH_MESSAGE_SENT);
+  g_autoptr (KithCallInfo) call = kith_call_info_new ();
+
+  call->outcome = g_strdup ("ended");
+  call->duration = 7;
+  kith_message_set_kind (message, KITH_MESSAGE_KIND_CALL, call);
+  g_assert_true (kith_message_get_is_call (message));
+  g_assert_cmpint (kith_message_get_call_outcome (message), ==, KITH_CALL_OUTCOME_ENDED);
+  g_assert_false (kith_message_get_call_video (message));
+  g_assert_cmpint (kith_message_get_call_duration (message), ==, 7);
+
+  /* An outcome from a newer kithd reads as missed. */
+  g_free (call->outcome);
+  call->outcome = g_strdup ("teleported");
+  kith_message_set_kind (message, KITH_MESSAGE_KIND_CALL, call);
+  g_assert_cmpint (kith_message_get_call_outcome (message), ==, KITH_CALL_OUTCOME_MISSED);
+
+  /* A call kind without a call is shown as its body. */
+  kith_message_set_kind (message, KITH_MESSAGE_KIND_CALL, NULL);
+  g_assert_false (kith_message_get_is_call (message));
+  g_assert_null (kith_message_get_kind (text));
+  g_assert_false (kith_message_get_is_call (text));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -470,7 +550,9 @@ main (int   argc,
   g_test_add_func ("/message-store/damaged-moved-aside", test_damaged_moved_aside);
   g_test_add_func ("/message-store/burst", test_not_on_main_thread);
   g_test_add_func ("/message-store/private-files", test_private_files);
+  g_test_add_func ("/message-store/call-events", test_call_events);
   g_test_add_func ("/message/sent-at", test_message_sent_at);
+  g_test_add_func ("/message/call-event", test_message_call_event);
 
   ret = g_test_run ();
   {
