@@ -826,10 +826,14 @@ test_cli_unreachable (void)
   g_autoptr (KithdTestUser) otto = svc_test_sign_up (server, "otto");
   g_autoptr (SvcCli) caller = NULL;
   const char *output;
+  int status;
 
   kithd_test_server_make_contacts (server, ada, otto);
   caller = spawn_cli (ada, "call", otto->email, NULL);
-  g_assert_cmpint (svc_cli_wait_exit (caller, WAIT_MS), ==, 1);
+  status = svc_cli_wait_exit (caller, WAIT_MS);
+  if (status != 1)
+    g_test_message ("kith-cli call: status %d, stderr:\n%s", status, svc_cli_get_errors (caller));
+  g_assert_cmpint (status, ==, 1);
   output = svc_cli_get_output (caller);
   g_assert_nonnull (strstr (output, "call ended unreachable\n"));
   g_assert_nonnull (strstr (output, "media audio-buffers 0 video-frames 0\n"));
