@@ -286,6 +286,7 @@ test_migration_from_v1 (void)
   list = list_outbox (store);
   g_assert_cmpuint (list->len, ==, 1);
   g_assert_cmpstr (((KithMessageInfo *) list->pdata[0])->id, ==, "o1");
+  g_clear_pointer (&list, g_ptr_array_unref);
 
   /* The row from version 1 has no kind (the columns version 4 added). */
   list = load_messages (store, 1, 2, 0);
