@@ -779,7 +779,8 @@ cli_call_bot (gboolean echo,
   caller = spawn_cli (ada, "call", bot->email, "--duration=4", video ? "--video" : NULL, NULL);
   status = svc_cli_wait_exit (caller, 60000);
   if (status != 0)
-    g_printerr ("kith-cli call said:\n%s%s", svc_cli_get_output (caller), svc_cli_get_errors (caller));
+    g_printerr ("kith-cli call said:\n%s%s\nkith-cli bot said:\n%s%s", svc_cli_get_output (caller),
+                svc_cli_get_errors (caller), svc_cli_get_output (bot_cli), svc_cli_get_errors (bot_cli));
   g_assert_cmpint (status, ==, 0);
   output = svc_cli_get_output (caller);
   g_assert_nonnull (strstr (output, "call ringing-out\n"));
