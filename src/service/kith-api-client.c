@@ -7,7 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "kith-api-client.h"
+#include "kith-api-client-private.h"
 #include "kith-password-policy.h"
 
 /* On a request's GTask: the new password it sends, so a password_too_weak
@@ -314,8 +314,8 @@ api_request_full (KithApiClient       *self,
 }
 
 /* Takes @body. */
-static void
-api_request (KithApiClient       *self,
+void
+kith_api_client_request (KithApiClient       *self,
              const char          *method,
              const char          *path,
              char                *body,
@@ -327,8 +327,8 @@ api_request (KithApiClient       *self,
   api_request_full (self, method, path, body, NULL, FALSE, source_tag, cancellable, callback, user_data);
 }
 
-static GBytes *
-api_request_finish (KithApiClient  *self,
+GBytes *
+kith_api_client_request_finish (KithApiClient  *self,
                     GAsyncResult   *result,
                     GError        **error)
 {
@@ -344,20 +344,17 @@ protocol_error_new (GError *parse_error)
                               kith_error_code_describe (KITH_ERROR_PROTOCOL));
 }
 
-/* One of src/common's kith_response_parse_* readers of an answer's body. */
-typedef gpointer (*ParseFunc) (const char *data, gsize size, GError **error);
-
 /* The one ending of a call whose answer is one thing: what @parse reads from
  * the body, or the request's error. A body @parse cannot read is a protocol
  * error, worded as @bad_answer if set. */
-static gpointer
-api_request_parse (KithApiClient  *self,
+gpointer
+kith_api_client_request_parse (KithApiClient  *self,
                    GAsyncResult   *result,
                    ParseFunc       parse,
                    const char     *bad_answer,
                    GError        **error)
 {
-  g_autoptr (GBytes) bytes = api_request_finish (self, result, error);
+  g_autoptr (GBytes) bytes = kith_api_client_request_finish (self, result, error);
   g_autoptr (GError) local_error = NULL;
   gpointer parsed;
   const char *data;
@@ -372,24 +369,6 @@ api_request_parse (KithApiClient  *self,
   else if (parsed == NULL)
     g_propagate_error (error, protocol_error_new (local_error));
   return parsed;
-}
-
-/* A ParseFunc for an answer that is a single CONTACT: it goes through the
- * list codec. */
-static KithContactInfo *
-parse_one_contact (const char  *data,
-                   gsize        size,
-                   GError     **error)
-{
-  g_autoptr (GPtrArray) list = NULL;
-  g_autoptr (GString) wrapped = g_string_new ("{\"contacts\": [");
-
-  g_string_append_len (wrapped, data, size);
-  g_string_append (wrapped, "]}");
-  list = kith_response_parse_contacts (wrapped->str, wrapped->len, error);
-  if (list == NULL || list->len != 1)
-    return NULL;
-  return g_ptr_array_steal_index (list, 0);
 }
 
 static void
@@ -677,7 +656,7 @@ kith_api_client_server_info_async (KithApiClient       *self,
                                    gpointer             user_data)
 {
   g_return_if_fail (KITH_IS_API_CLIENT (self));
-  api_request (self, "GET", "/api/v1/server", NULL, kith_api_client_server_info_async,
+  kith_api_client_request (self, "GET", "/api/v1/server", NULL, kith_api_client_server_info_async,
                cancellable, callback, user_data);
 }
 
@@ -686,7 +665,7 @@ kith_api_client_server_info_finish (KithApiClient  *self,
                                     GAsyncResult   *result,
                                     GError        **error)
 {
-  return api_request_parse (self, result, (ParseFunc) kith_response_parse_server_info,
+  return kith_api_client_request_parse (self, result, (ParseFunc) kith_response_parse_server_info,
                             _("This is not a Kith server."), error);
 }
 
@@ -745,7 +724,7 @@ kith_api_client_session_finish (KithApiClient  *self,
                                 KithUserInfo  **user,
                                 GError        **error)
 {
-  g_autoptr (GBytes) bytes = api_request_finish (self, result, error);
+  g_autoptr (GBytes) bytes = kith_api_client_request_finish (self, result, error);
   g_autoptr (GError) local_error = NULL;
   g_autofree char *t = NULL;
   g_autoptr (KithUserInfo) u = NULL;
@@ -773,7 +752,7 @@ kith_api_client_log_out_async (KithApiClient       *self,
                                gpointer             user_data)
 {
   g_return_if_fail (KITH_IS_API_CLIENT (self));
-  api_request (self, "DELETE", "/api/v1/sessions/current", NULL,
+  kith_api_client_request (self, "DELETE", "/api/v1/sessions/current", NULL,
                kith_api_client_log_out_async, cancellable, callback, user_data);
 }
 
@@ -784,7 +763,7 @@ kith_api_client_get_me_async (KithApiClient       *self,
                               gpointer             user_data)
 {
   g_return_if_fail (KITH_IS_API_CLIENT (self));
-  api_request (self, "GET", "/api/v1/me", NULL,
+  kith_api_client_request (self, "GET", "/api/v1/me", NULL,
                kith_api_client_get_me_async, cancellable, callback, user_data);
 }
 
@@ -813,7 +792,7 @@ kith_api_client_update_me_async (KithApiClient       *self,
     body->offline_email_notification = !!offline_email_notification;
     body->present |= KITH_FIELD_OFFLINE_EMAIL_NOTIFICATION;
   }
-  api_request (self, "PATCH", "/api/v1/me", kith_body_to_json (body, NULL),
+  kith_api_client_request (self, "PATCH", "/api/v1/me", kith_body_to_json (body, NULL),
                kith_api_client_update_me_async, cancellable, callback, user_data);
 }
 
@@ -822,7 +801,7 @@ kith_api_client_user_finish (KithApiClient  *self,
                              GAsyncResult   *result,
                              GError        **error)
 {
-  return api_request_parse (self, result, (ParseFunc) kith_response_parse_user, NULL, error);
+  return kith_api_client_request_parse (self, result, (ParseFunc) kith_response_parse_user, NULL, error);
 }
 
 void
@@ -856,7 +835,7 @@ kith_api_client_request_password_reset_async (KithApiClient       *self,
   g_return_if_fail (KITH_IS_API_CLIENT (self));
 
   body->email = g_strdup (email);
-  api_request (self, "POST", "/api/v1/password-reset", kith_body_to_json (body, NULL),
+  kith_api_client_request (self, "POST", "/api/v1/password-reset", kith_body_to_json (body, NULL),
                kith_api_client_request_password_reset_async, cancellable, callback, user_data);
 }
 
@@ -872,143 +851,6 @@ kith_api_client_delete_account_async (KithApiClient       *self,
   g_return_if_fail (KITH_IS_API_CLIENT (self));
 
   body->confirm_email = g_strdup (confirm_email);
-  api_request (self, "DELETE", "/api/v1/me", kith_body_to_json (body, NULL),
+  kith_api_client_request (self, "DELETE", "/api/v1/me", kith_body_to_json (body, NULL),
                kith_api_client_delete_account_async, cancellable, callback, user_data);
-}
-
-void
-kith_api_client_remove_contact_async (KithApiClient       *self,
-                                      gint64               user_id,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
-{
-  g_autofree char *path = g_strdup_printf ("/api/v1/contacts/%" G_GINT64_FORMAT, user_id);
-
-  g_return_if_fail (KITH_IS_API_CLIENT (self));
-  api_request (self, "DELETE", path, NULL,
-               kith_api_client_remove_contact_async, cancellable, callback, user_data);
-}
-
-gboolean
-kith_api_client_call_finish (KithApiClient  *self,
-                             GAsyncResult   *result,
-                             GError        **error)
-{
-  g_autoptr (GBytes) bytes = api_request_finish (self, result, error);
-
-  return bytes != NULL;
-}
-
-void
-kith_api_client_list_contacts_async (KithApiClient       *self,
-                                     GCancellable        *cancellable,
-                                     GAsyncReadyCallback  callback,
-                                     gpointer             user_data)
-{
-  g_return_if_fail (KITH_IS_API_CLIENT (self));
-  api_request (self, "GET", "/api/v1/contacts", NULL,
-               kith_api_client_list_contacts_async, cancellable, callback, user_data);
-}
-
-GPtrArray *
-kith_api_client_list_contacts_finish (KithApiClient  *self,
-                                      GAsyncResult   *result,
-                                      GError        **error)
-{
-  return api_request_parse (self, result, (ParseFunc) kith_response_parse_contacts, NULL, error);
-}
-
-void
-kith_api_client_add_contact_async (KithApiClient       *self,
-                                   const char          *email,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
-{
-  g_autoptr (KithBody) body = kith_body_new (KITH_BODY_CONTACT_ADD);
-
-  g_return_if_fail (KITH_IS_API_CLIENT (self));
-
-  body->email = g_strdup (email);
-  api_request (self, "POST", "/api/v1/contacts", kith_body_to_json (body, NULL),
-               kith_api_client_add_contact_async, cancellable, callback, user_data);
-}
-
-void
-kith_api_client_accept_contact_async (KithApiClient       *self,
-                                      gint64               user_id,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
-{
-  g_autofree char *path = g_strdup_printf ("/api/v1/contacts/%" G_GINT64_FORMAT "/accept", user_id);
-
-  g_return_if_fail (KITH_IS_API_CLIENT (self));
-  api_request (self, "POST", path, NULL,
-               kith_api_client_accept_contact_async, cancellable, callback, user_data);
-}
-
-KithContactInfo *
-kith_api_client_contact_finish (KithApiClient  *self,
-                                GAsyncResult   *result,
-                                GError        **error)
-{
-  return api_request_parse (self, result, (ParseFunc) parse_one_contact, NULL, error);
-}
-
-void
-kith_api_client_history_async (KithApiClient       *self,
-                               gint64               peer_id,
-                               gint64               before,
-                               guint                limit,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
-{
-  g_autoptr (GString) path = g_string_new (NULL);
-
-  g_return_if_fail (KITH_IS_API_CLIENT (self));
-
-  g_string_printf (path, "/api/v1/conversations/%" G_GINT64_FORMAT "/messages?limit=%u",
-                   peer_id, MIN (limit ? limit : 50, KITH_MAX_HISTORY_LIMIT));
-  if (before > 0)
-    g_string_append_printf (path, "&before=%" G_GINT64_FORMAT, before);
-  api_request (self, "GET", path->str, NULL,
-               kith_api_client_history_async, cancellable, callback, user_data);
-}
-
-GPtrArray *
-kith_api_client_history_finish (KithApiClient  *self,
-                                GAsyncResult   *result,
-                                GError        **error)
-{
-  return api_request_parse (self, result, (ParseFunc) kith_response_parse_messages, NULL, error);
-}
-
-static GPtrArray *
-parse_ice_servers (const char  *data,
-                   gsize        size,
-                   GError     **error)
-{
-  return kith_response_parse_ice_servers (data, size, NULL, error);
-}
-
-void
-kith_api_client_ice_servers_async (KithApiClient       *self,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
-{
-  g_return_if_fail (KITH_IS_API_CLIENT (self));
-  api_request (self, "GET", "/api/v1/ice-servers", NULL,
-               kith_api_client_ice_servers_async, cancellable, callback, user_data);
-}
-
-GPtrArray *
-kith_api_client_ice_servers_finish (KithApiClient  *self,
-                                    GAsyncResult   *result,
-                                    GError        **error)
-{
-  return api_request_parse (self, result, (ParseFunc) parse_ice_servers, NULL, error);
 }
