@@ -6,6 +6,7 @@
 
 #include "kith-call-manager.h"
 #include "kith-call.h"
+#include "kith-call-media.h"
 
 G_BEGIN_DECLS
 
@@ -38,6 +39,9 @@ void      kith_call_set_link_up      (KithCall          *self,
 gboolean  kith_call_get_answered     (KithCall          *self);
 /* When (monotonic µs). */
 gint64    kith_call_get_answered_at  (KithCall          *self);
+/* Tests and benchmarks only: the call's media while it runs (NULL before
+ * its start and once ended). No reference is given. */
+KithCallMedia *kith_call_get_media   (KithCall          *self);
 /* The manager lets go of the call (it ended, or the manager goes). */
 void      kith_call_detach           (KithCall          *self);
 

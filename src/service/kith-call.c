@@ -56,6 +56,7 @@ struct _KithCall
   guint               duration;         /* frozen at the end */
   guint64             audio_buffers;    /* frozen at the end */
   guint64             video_frames;
+  gint64              stage_time[KITH_CALL_N_STAGES];   /* monotonic µs, 0: not yet */
 
   guint               ring_source;
   guint               connect_source;
@@ -82,6 +83,7 @@ enum {
   STATE_CHANGED,
   VIDEO_FRAME,
   SELF_VIDEO_FRAME,
+  FIRST_AUDIO,
   N_SIGNALS
 };
 
@@ -108,6 +110,15 @@ candidate_new (guint       mline,
   candidate->mline = mline;
   candidate->candidate = g_strdup (text);
   return candidate;
+}
+
+/* The first time only: a stage is reached once. */
+static void
+reach_stage (KithCall      *self,
+             KithCallStage  stage)
+{
+  if (self->stage_time[stage] == 0)
+    self->stage_time[stage] = g_get_monotonic_time ();
 }
 
 static void
@@ -272,6 +283,7 @@ on_local_description (KithCallMedia *media,
   if (self->state == KITH_CALL_ENDED || self->description_sent)
     return;
 
+  reach_stage (self, KITH_CALL_STAGE_DESCRIPTION);
   if (self->direction == KITH_CALL_OUTGOING && g_strcmp0 (type, "offer") == 0) {
     frame = frame_new (self, KITH_FRAME_CALL_INVITE);
     frame->video = self->video;
@@ -287,6 +299,7 @@ on_local_description (KithCallMedia *media,
     return;
   }
   self->description_sent = TRUE;
+  reach_stage (self, KITH_CALL_STAGE_SENT);
   flush_local_candidates (self);
   if (self->direction == KITH_CALL_INCOMING)
     mark_answered (self);
@@ -318,6 +331,7 @@ on_media_state_changed (KithCallMedia      *media,
 
   switch (state) {
   case KITH_CALL_MEDIA_CONNECTED:
+    reach_stage (self, KITH_CALL_STAGE_CONNECTED);
     g_clear_handle_id (&self->lost_source, g_source_remove);
     break;
   case KITH_CALL_MEDIA_DISCONNECTED:
@@ -370,6 +384,23 @@ on_self_video_frame (KithCallMedia *media,
 }
 
 static void
+on_first_audio (KithCallMedia *media,
+                KithCall      *self)
+{
+  gint64 started = self->stage_time[KITH_CALL_STAGE_STARTED];
+
+  reach_stage (self, KITH_CALL_STAGE_FIRST_AUDIO);
+  g_debug ("call %s: first audio %.1f ms after the start (description %.1f, sent %.1f, "
+           "remote %.1f, connected %.1f)", self->id,
+           (self->stage_time[KITH_CALL_STAGE_FIRST_AUDIO] - started) / 1000.0,
+           (self->stage_time[KITH_CALL_STAGE_DESCRIPTION] - started) / 1000.0,
+           (self->stage_time[KITH_CALL_STAGE_SENT] - started) / 1000.0,
+           (self->stage_time[KITH_CALL_STAGE_REMOTE] - started) / 1000.0,
+           (self->stage_time[KITH_CALL_STAGE_CONNECTED] - started) / 1000.0);
+  g_signal_emit (self, signals[FIRST_AUDIO], 0);
+}
+
+static void
 drop_media (KithCall *self)
 {
   if (self->media == NULL)
@@ -402,6 +433,7 @@ start_media (KithCall           *self,
   g_signal_connect (self->media, "error", G_CALLBACK (on_media_error), self);
   g_signal_connect (self->media, "video-frame", G_CALLBACK (on_video_frame), self);
   g_signal_connect (self->media, "self-video-frame", G_CALLBACK (on_self_video_frame), self);
+  g_signal_connect (self->media, "first-audio", G_CALLBACK (on_first_audio), self);
 
   if (!kith_call_media_start (self->media, &error)) {
     g_debug ("call %s: the media did not start: %s", self->id, error->message);
@@ -431,6 +463,7 @@ on_ice_servers (GObject      *source,
     kith_call_media_set_remote_description (self->media, "offer", self->offer);
     g_clear_pointer (&self->offer, g_free);
     self->remote_set = TRUE;
+    reach_stage (self, KITH_CALL_STAGE_REMOTE);
     flush_remote_candidates (self);
   }
 }
@@ -607,6 +640,9 @@ kith_call_class_init (KithCallClass *klass)
     g_signal_new ("self-video-frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 4,
                   G_TYPE_BYTES, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT);
+  signals[FIRST_AUDIO] =
+    g_signal_new ("first-audio", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -647,6 +683,7 @@ void
 kith_call_place (KithCall *self)
 {
   g_return_if_fail (KITH_IS_CALL (self));
+  reach_stage (self, KITH_CALL_STAGE_STARTED);
   fetch_servers_and_start (self);
 }
 
@@ -679,6 +716,7 @@ kith_call_handle_frame (KithCall        *self,
       break;
     kith_call_media_set_remote_description (self->media, "answer", frame->sdp);
     self->remote_set = TRUE;
+    reach_stage (self, KITH_CALL_STAGE_REMOTE);
     flush_remote_candidates (self);
     start_connect_timer (self);
     mark_answered (self);
@@ -879,6 +917,24 @@ kith_call_get_video_frames (KithCall *self)
   return self->media ? kith_call_media_get_video_frames (self->media) : self->video_frames;
 }
 
+KithCallMedia *
+kith_call_get_media (KithCall *self)
+{
+  g_return_val_if_fail (KITH_IS_CALL (self), NULL);
+
+  return self->media;
+}
+
+gint64
+kith_call_get_stage_time (KithCall      *self,
+                          KithCallStage  stage)
+{
+  g_return_val_if_fail (KITH_IS_CALL (self), 0);
+  g_return_val_if_fail (stage < KITH_CALL_N_STAGES, 0);
+
+  return self->stage_time[stage];
+}
+
 gboolean
 kith_call_get_muted (KithCall *self)
 {
@@ -940,6 +996,7 @@ kith_call_answer (KithCall *self)
   if (self->state != KITH_CALL_RINGING_IN)
     return;
   g_clear_handle_id (&self->ring_source, g_source_remove);
+  reach_stage (self, KITH_CALL_STAGE_STARTED);
   set_state (self, KITH_CALL_CONNECTING);
   /* From the answer: the ICE servers, the media, ICE and DTLS within it. */
   start_connect_timer (self);

@@ -33,6 +33,17 @@ typedef enum {
   KITH_CALL_END_FAILED,               /* never connected, or the media failed (error-message) */
 } KithCallEndReason;
 
+/* How far the call's set-up got (kith_call_get_stage_time ()). */
+typedef enum {
+  KITH_CALL_STAGE_STARTED,       /* placed, or answered, here */
+  KITH_CALL_STAGE_DESCRIPTION,   /* our offer (the callee: our answer) made */
+  KITH_CALL_STAGE_SENT,          /* call.invite (call.answer) sent */
+  KITH_CALL_STAGE_REMOTE,        /* the peer's answer (offer) given to the media */
+  KITH_CALL_STAGE_CONNECTED,     /* the media connected: ICE and DTLS */
+  KITH_CALL_STAGE_FIRST_AUDIO,   /* the first decoded audio from the peer */
+  KITH_CALL_N_STAGES,
+} KithCallStage;
+
 #define KITH_TYPE_CALL (kith_call_get_type ())
 
 G_DECLARE_FINAL_TYPE (KithCall, kith_call, KITH, CALL, GObject)
@@ -55,6 +66,7 @@ G_DECLARE_FINAL_TYPE (KithCall, kith_call, KITH, CALL, GObject)
  *   video-frame (GBytes *pixels, int width, int height, int stride): the
  *     peer's picture, RGBA (GDK_MEMORY_R8G8B8A8)
  *   self-video-frame (same): the camera preview
+ *   first-audio (): the first decoded audio from the peer (set-up timing)
  */
 const char        *kith_call_get_id             (KithCall *self);
 KithContact       *kith_call_get_peer           (KithCall *self);
@@ -69,6 +81,10 @@ guint              kith_call_get_duration       (KithCall *self);
 /* Decoded audio buffers and video frames received so far (kept once ended). */
 guint64            kith_call_get_audio_buffers  (KithCall *self);
 guint64            kith_call_get_video_frames   (KithCall *self);
+/* When the call reached @stage (monotonic µs, as g_get_monotonic_time ()),
+ * or 0 if it did not (yet): the set-up's breakdown. */
+gint64             kith_call_get_stage_time     (KithCall      *self,
+                                                 KithCallStage  stage);
 gboolean           kith_call_get_muted          (KithCall *self);
 void               kith_call_set_muted          (KithCall *self,
                                                  gboolean  muted);

@@ -545,6 +545,27 @@ svc_cli_wait_line (SvcCli     *cli,
   return FALSE;
 }
 
+guint
+svc_cli_count_lines (SvcCli     *cli,
+                     const char *prefix)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < cli->lines->len; i++) {
+    if (g_str_has_prefix (g_ptr_array_index (cli->lines, i), prefix))
+      n++;
+  }
+  return n;
+}
+
+GPid
+svc_cli_get_pid (SvcCli *cli)
+{
+  const char *id = g_subprocess_get_identifier (cli->process);
+
+  return id != NULL ? (GPid) g_ascii_strtoll (id, NULL, 10) : 0;
+}
+
 static gboolean
 has_exited (gpointer data)
 {

@@ -99,6 +99,11 @@ gboolean      svc_cli_wait_line          (SvcCli      *cli,
 /* Waits for the exit; the exit status (-1 on signal). */
 int           svc_cli_wait_exit          (SvcCli      *cli,
                                           guint        timeout_ms);
+/* Lines starting with @prefix so far (no waiting). */
+guint         svc_cli_count_lines        (SvcCli      *cli,
+                                          const char  *prefix);
+/* Its process id (0 once it exited). */
+GPid          svc_cli_get_pid            (SvcCli      *cli);
 const char   *svc_cli_get_output         (SvcCli      *cli);
 /* What it wrote to standard error so far (read like stdout). */
 const char   *svc_cli_get_errors         (SvcCli      *cli);

@@ -1,0 +1,832 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * build-aux/bench call: what a call costs (issue 13; docs/performance.md,
+ * "Calls").
+ *
+ * 1. Set-up: from placing a call (KithCallManager, which fetches the ICE
+ *    servers, starts the media and sends call.invite) to the first decoded
+ *    remote audio buffer at the caller, through a real kithd on loopback,
+ *    the callee a `kith-cli bot` process that answers; against the floor,
+ *    two KithCallMedia in this process wired directly with no signalling
+ *    (tests/service/kith-call-media-pair.c), the two interleaved. Medians
+ *    and the stages: offer made, (invite sent,) answer in, ICE connected,
+ *    connected (ICE and DTLS), first audio.
+ * 2. Latency: ticks of the caller's audio test source (one every second)
+ *    found again at the callee's sink, both media in this process (the
+ *    pair) on one clock; the time the tick reaches the sink, and the time
+ *    the sink plays it (a fakesink that syncs, like a sound card's).
+ * 3. CPU of each side of a 640×480 30 fps video call (a `kith-cli call`
+ *    process calling the bot), and the bot's Pss before its first call,
+ *    during it, after it and after ten more.
+ */
+#define G_LOG_DOMAIN "KithBenchCall"
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kith-bench-desktop.h"
+#include "kith-call-media-pair.h"
+#include "kith-call-media-private.h"
+#include "kith-call-private.h"
+#include "service-test-util.h"
+
+#define WAIT_MS            20000
+#define TICK_INTERVAL_MS   1000
+/* A tick starts with a sample of QUIET_LEVEL or more after at least
+ * QUIET_MS below it (the ticks peak near 27,000, the noise of the path
+ * between them stays under 200). */
+#define QUIET_LEVEL        300
+#define QUIET_MS           200
+
+/* The caller's test sources; the video moves, as a camera's picture does
+ * (a still pattern costs VP8 next to nothing). */
+#define AUDIO_SOURCE  "audiotestsrc is-live=true wave=sine freq=440 volume=0.3"
+#define VIDEO_SOURCE  "videotestsrc is-live=true pattern=smpte horizontal-speed=4 ! " \
+                      "capsfilter caps=\"video/x-raw,width=640,height=480,framerate=30/1\""
+/* For the latency: ticks, and a sink that plays them on time. */
+#define TICK_SOURCE   "audiotestsrc is-live=true wave=ticks freq=1000 volume=0.8 " \
+                      "tick-interval=" G_STRINGIFY (TICK_INTERVAL_MS) "000000 sine-periods-per-tick=20 " \
+                      "samplesperbuffer=480 ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! " \
+                      "identity name=tick-out signal-handoffs=true"
+#define TICK_SINK     "audioconvert ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! " \
+                      "fakesink name=tick-in sync=true signal-handoffs=true"
+
+static int opt_calls = 10;
+static int opt_cpu_seconds = 20;
+static int opt_ticks = 10;
+
+static const GOptionEntry entries[] = {
+  { "calls", 'n', 0, G_OPTION_ARG_INT, &opt_calls, "Calls of each kind for the set-up and the memory (default 10)", "N" },
+  { "cpu-seconds", 0, 0, G_OPTION_ARG_INT, &opt_cpu_seconds, "Length of the video call measured for CPU (default 20)", "S" },
+  { "ticks", 0, 0, G_OPTION_ARG_INT, &opt_ticks, "Ticks timed for the latency (default 10)", "N" },
+  { NULL }
+};
+
+/* ---- one set-up, and its stages ---- */
+
+typedef enum {
+  STAGE_OFFER,
+  STAGE_SENT,
+  STAGE_ANSWER,
+  STAGE_ICE,
+  STAGE_CONNECTED,
+  STAGE_FIRST_AUDIO,
+  N_STAGES
+} Stage;
+
+static const char * const stage_names[N_STAGES] = {
+  "offer made", "invite sent", "answer in", "ICE connected", "connected (DTLS)", "first audio",
+};
+
+typedef struct {
+  gint64      start;              /* monotonic µs */
+  gint64      at[N_STAGES];       /* monotonic µs, 0: not reached */
+  GMutex      lock;               /* at[STAGE_ICE], written on webrtcbin's thread */
+  GstElement *webrtc;
+  gulong      ice_handler;
+} Setup;
+
+static void
+setup_reach (Setup *setup,
+             Stage  stage,
+             gint64 when)
+{
+  g_mutex_lock (&setup->lock);
+  if (setup->at[stage] == 0)
+    setup->at[stage] = when;
+  g_mutex_unlock (&setup->lock);
+}
+
+static void
+on_ice_connection_state (GObject    *webrtc,
+                         GParamSpec *pspec,
+                         Setup      *setup)
+{
+  GstWebRTCICEConnectionState state;
+
+  g_object_get (webrtc, "ice-connection-state", &state, NULL);
+  if (state == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED ||
+      state == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED)
+    setup_reach (setup, STAGE_ICE, g_get_monotonic_time ());
+}
+
+/* ICE's own state is webrtcbin's, which KithCallMedia does not pass on:
+ * watched on the running pipeline (before the peer's description is in,
+ * so that nothing is missed). */
+static void
+setup_watch_ice (Setup         *setup,
+                 KithCallMedia *media)
+{
+  GstElement *pipeline = media != NULL ? kith_call_media_get_pipeline (media) : NULL;
+
+  if (pipeline == NULL || setup->webrtc != NULL)
+    return;
+  setup->webrtc = gst_bin_get_by_name (GST_BIN (pipeline), "webrtc");
+  if (setup->webrtc == NULL)
+    return;
+  setup->ice_handler = g_signal_connect (setup->webrtc, "notify::ice-connection-state",
+                                         G_CALLBACK (on_ice_connection_state), setup);
+  on_ice_connection_state (G_OBJECT (setup->webrtc), NULL, setup);
+}
+
+static void
+setup_unwatch (Setup *setup)
+{
+  if (setup->webrtc != NULL)
+    g_clear_signal_handler (&setup->ice_handler, setup->webrtc);
+  g_clear_object (&setup->webrtc);
+}
+
+static double
+setup_ms (const Setup *setup,
+          Stage        stage)
+{
+  return setup->at[stage] > 0 ? (setup->at[stage] - setup->start) / 1000.0 : -1;
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+median (GArray *values)
+{
+  if (values->len == 0)
+    return -1;
+  g_array_sort (values, compare_doubles);
+  if (values->len % 2 == 1)
+    return g_array_index (values, double, values->len / 2);
+  return (g_array_index (values, double, values->len / 2 - 1) +
+          g_array_index (values, double, values->len / 2)) / 2;
+}
+
+/* The median of each stage over @setups (those that reached first audio). */
+static void
+stage_medians (GArray *setups,
+               double  out[N_STAGES],
+               guint  *complete)
+{
+  *complete = 0;
+  for (int stage = 0; stage < N_STAGES; stage++) {
+    g_autoptr (GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
+
+    for (guint i = 0; i < setups->len; i++) {
+      Setup *setup = &g_array_index (setups, Setup, i);
+      double ms = setup_ms (setup, stage);
+
+      if (setup_ms (setup, STAGE_FIRST_AUDIO) < 0)
+        continue;
+      if (stage == STAGE_FIRST_AUDIO)
+        (*complete)++;
+      if (ms >= 0)
+        g_array_append_val (values, ms);
+    }
+    out[stage] = median (values);
+  }
+}
+
+/* ---- the floor: two media wired directly ---- */
+
+static void
+on_floor_offer (KithCallMedia *media,
+                const char    *type,
+                const char    *sdp,
+                Setup         *setup)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  setup_reach (setup, STAGE_OFFER, now);
+  setup_reach (setup, STAGE_SENT, now);
+}
+
+static void
+on_floor_answer (KithCallMedia *media,
+                 const char    *type,
+                 const char    *sdp,
+                 Setup         *setup)
+{
+  setup_reach (setup, STAGE_ANSWER, g_get_monotonic_time ());
+}
+
+static void
+on_floor_state (KithCallMedia      *media,
+                KithCallMediaState  state,
+                KithCallMediaState  old,
+                Setup              *setup)
+{
+  if (state == KITH_CALL_MEDIA_CONNECTED)
+    setup_reach (setup, STAGE_CONNECTED, g_get_monotonic_time ());
+}
+
+static void
+on_floor_first_audio (KithCallMedia *media,
+                      Setup         *setup)
+{
+  setup_reach (setup, STAGE_FIRST_AUDIO, g_get_monotonic_time ());
+}
+
+static gboolean
+caller_heard (KithCallMediaPair *pair)
+{
+  return pair->first_audio[0] > 0 || pair->errors[0] > 0 || pair->errors[1] > 0;
+}
+
+static void
+run_floor (Setup *setup)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (FALSE);
+  g_autoptr (GError) error = NULL;
+
+  g_signal_connect (pair->caller, "local-description", G_CALLBACK (on_floor_offer), setup);
+  g_signal_connect (pair->callee, "local-description", G_CALLBACK (on_floor_answer), setup);
+  g_signal_connect (pair->caller, "state-changed", G_CALLBACK (on_floor_state), setup);
+  g_signal_connect (pair->caller, "first-audio", G_CALLBACK (on_floor_first_audio), setup);
+
+  setup->start = g_get_monotonic_time ();
+  if (!kith_call_media_pair_connect (pair, &error)) {
+    g_printerr ("floor: %s\n", error->message);
+    return;
+  }
+  setup_watch_ice (setup, pair->caller);
+  kith_call_media_pair_wait (pair, caller_heard, WAIT_MS);
+  setup_unwatch (setup);
+  g_signal_handlers_disconnect_by_data (pair->caller, setup);
+  g_signal_handlers_disconnect_by_data (pair->callee, setup);
+}
+
+/* ---- calls through kithd to the bot ---- */
+
+typedef struct {
+  KithdTestServer *server;
+  KithSession     *session;
+  KithContact     *bot;
+  SvcCli          *bot_cli;
+  guint            bot_calls;     /* calls the bot took so far */
+} Bench;
+
+typedef struct {
+  KithCall *call;
+  Setup    *setup;
+  gboolean  heard;
+} CallRun;
+
+static void
+on_call_state (KithCall      *call,
+               KithCallState  state,
+               KithCallState  old,
+               CallRun       *run)
+{
+  /* The answer is in: the caller's media has its peer's description now,
+   * and ICE can only begin. */
+  if (run->setup != NULL && state != KITH_CALL_ENDED)
+    setup_watch_ice (run->setup, kith_call_get_media (call));
+}
+
+static void
+on_call_first_audio (KithCall *call,
+                     CallRun  *run)
+{
+  run->heard = TRUE;
+}
+
+static gboolean
+call_heard_or_ended (gpointer data)
+{
+  CallRun *run = data;
+
+  return run->heard || kith_call_get_state (run->call) == KITH_CALL_ENDED;
+}
+
+static gboolean
+call_ended (gpointer data)
+{
+  return kith_call_get_state (((CallRun *) data)->call) == KITH_CALL_ENDED;
+}
+
+typedef struct {
+  Bench *bench;
+  guint  ended;
+} BotWait;
+
+static gboolean
+bot_ended_calls (gpointer data)
+{
+  BotWait *w = data;
+
+  return svc_cli_count_lines (w->bench->bot_cli, "call ended") >= w->ended;
+}
+
+/* Places a call to the bot, waits for its first audio (and, for @hold_ms,
+ * lets it run), hangs up and waits until the bot has ended it too. With a
+ * @setup, its stages. FALSE when the call did not get audio. */
+static gboolean
+run_call (Bench    *bench,
+          gboolean  video,
+          guint     hold_ms,
+          Setup    *setup)
+{
+  g_autoptr (GError) error = NULL;
+  CallRun run = { NULL, setup, FALSE };
+  BotWait bot = { bench, bench->bot_calls + 1 };
+  gboolean heard;
+  KithCallEndReason reason;
+
+  run.call = kith_call_manager_place (kith_session_get_calls (bench->session), bench->bot, video, &error);
+  if (run.call == NULL) {
+    g_printerr ("call: %s\n", error->message);
+    return FALSE;
+  }
+  g_signal_connect (run.call, "state-changed", G_CALLBACK (on_call_state), &run);
+  g_signal_connect (run.call, "first-audio", G_CALLBACK (on_call_first_audio), &run);
+  kithd_test_wait_until (call_heard_or_ended, &run, WAIT_MS);
+  heard = run.heard;
+
+  if (setup != NULL) {
+    setup->start = kith_call_get_stage_time (run.call, KITH_CALL_STAGE_STARTED);
+    setup_reach (setup, STAGE_OFFER, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_DESCRIPTION));
+    setup_reach (setup, STAGE_SENT, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_SENT));
+    setup_reach (setup, STAGE_ANSWER, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_REMOTE));
+    setup_reach (setup, STAGE_CONNECTED, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_CONNECTED));
+    setup_reach (setup, STAGE_FIRST_AUDIO, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_FIRST_AUDIO));
+    setup_unwatch (setup);
+  }
+  if (heard && hold_ms > 0)
+    svc_test_run_for (hold_ms);
+  if (heard && video && kith_call_get_video_frames (run.call) == 0)
+    g_printerr ("call: no video came\n");
+
+  kith_call_hang_up (run.call);
+  kithd_test_wait_until (call_ended, &run, WAIT_MS);
+  reason = kith_call_get_end_reason (run.call);
+  g_signal_handlers_disconnect_by_data (run.call, &run);
+  g_clear_object (&run.call);
+  if (!kithd_test_wait_until (bot_ended_calls, &bot, WAIT_MS))
+    g_printerr ("call: the bot did not end the call:\n%s", svc_cli_get_errors (bench->bot_cli));
+  bench->bot_calls = svc_cli_count_lines (bench->bot_cli, "call ended");
+  if (!heard)
+    g_printerr ("call: no audio came (%s)\n", kith_call_end_reason_to_string (reason));
+  return heard;
+}
+
+static void
+print_setups (const char *name,
+              GArray     *setups,
+              gboolean    has_sent)
+{
+  double medians[N_STAGES];
+  guint complete;
+
+  stage_medians (setups, medians, &complete);
+  printf ("  %-6s first audio  median %7.1f ms  (%u of %u calls)    runs:", name,
+          medians[STAGE_FIRST_AUDIO], complete, setups->len);
+  for (guint i = 0; i < setups->len; i++)
+    printf (" %.0f", setup_ms (&g_array_index (setups, Setup, i), STAGE_FIRST_AUDIO));
+  printf ("\n");
+  printf ("         stages (medians, ms from the start):");
+  for (int stage = 0; stage < N_STAGES; stage++) {
+    if (stage == STAGE_SENT && !has_sent)
+      continue;
+    printf ("  %s %.1f", stage_names[stage], medians[stage]);
+  }
+  printf ("\n");
+}
+
+static void
+measure_setup (Bench *bench)
+{
+  g_autoptr (GArray) calls = g_array_new (FALSE, TRUE, sizeof (Setup));
+  g_autoptr (GArray) floors = g_array_new (FALSE, TRUE, sizeof (Setup));
+  double call_medians[N_STAGES], floor_medians[N_STAGES];
+  guint complete;
+
+  g_array_set_size (calls, opt_calls);
+  g_array_set_size (floors, opt_calls);
+  for (int i = 0; i < opt_calls; i++) {
+    g_mutex_init (&g_array_index (calls, Setup, i).lock);
+    g_mutex_init (&g_array_index (floors, Setup, i).lock);
+    run_call (bench, FALSE, 0, &g_array_index (calls, Setup, i));
+    run_floor (&g_array_index (floors, Setup, i));
+  }
+
+  printf ("call set-up (placing the call -> first decoded remote audio at the caller), %d of each, interleaved:\n",
+          opt_calls);
+  print_setups ("kithd", calls, TRUE);
+  print_setups ("floor", floors, FALSE);
+  stage_medians (calls, call_medians, &complete);
+  stage_medians (floors, floor_medians, &complete);
+  printf ("  ratio                %.2fx the floor (target <= 1.2x)\n",
+          call_medians[STAGE_FIRST_AUDIO] / floor_medians[STAGE_FIRST_AUDIO]);
+  for (int i = 0; i < opt_calls; i++) {
+    g_mutex_clear (&g_array_index (calls, Setup, i).lock);
+    g_mutex_clear (&g_array_index (floors, Setup, i).lock);
+  }
+}
+
+/* ---- CPU and memory ---- */
+
+static SvcCli *
+spawn_cli (Bench         *bench,
+           KithdTestUser *user,
+           const char    *first,
+           ...) G_GNUC_NULL_TERMINATED;
+
+static SvcCli *
+spawn_cli (Bench         *bench,
+           KithdTestUser *user,
+           const char    *first,
+           ...)
+{
+  g_autofree char *server_arg = g_strdup_printf ("--server=%s", kithd_test_server_get_url (bench->server));
+  g_autofree char *email_arg = g_strdup_printf ("--email=%s", user->email);
+  g_autofree char *dir = svc_test_make_dir ("cli");
+  g_autofree char *dir_arg = g_strdup_printf ("--data-dir=%s", dir);
+  const char *args[8] = { NULL };
+  guint n = 0;
+  va_list ap;
+
+  va_start (ap, first);
+  for (const char *arg = first; arg != NULL && n < G_N_ELEMENTS (args) - 1; arg = va_arg (ap, const char *))
+    args[n++] = arg;
+  va_end (ap);
+  return svc_cli_spawn (PASSWORD "\n", server_arg, email_arg, dir_arg, "--password-stdin",
+                        args[0], args[1], args[2], args[3], args[4], args[5], args[6], NULL);
+}
+
+static void
+measure_cpu_and_memory (Bench         *bench,
+                        KithdTestUser *video_caller,
+                        const char    *bot_email)
+{
+  g_autofree char *duration = g_strdup_printf ("--duration=%d", opt_cpu_seconds);
+  g_autoptr (SvcCli) caller = NULL;
+  GPid bot_pid = svc_cli_get_pid (bench->bot_cli);
+  GPid caller_pid;
+  guint window_ms = MAX (opt_cpu_seconds - 2, 1) * 1000;
+  double pss_before, pss_during, pss_caller, pss_after, pss_after_2s, pss_after_n;
+  gint64 bot_cpu, caller_cpu, wall;
+  int status;
+  int good = 0;
+  BotWait bot = { bench, bench->bot_calls + 1 };
+
+  pss_before = kith_bench_read_pss_mb (bot_pid);
+
+  caller = spawn_cli (bench, video_caller, "call", bot_email, "--video", duration, NULL);
+  caller_pid = svc_cli_get_pid (caller);
+  if (!svc_cli_wait_line (caller, "call active", WAIT_MS)) {
+    g_printerr ("video call: not active:\n%s%s", svc_cli_get_output (caller), svc_cli_get_errors (caller));
+    return;
+  }
+  /* A second in, the encoders running; measured until a second before the
+   * caller hangs up. */
+  svc_test_run_for (1000);
+  bot_cpu = kith_bench_read_cpu_us (bot_pid);
+  caller_cpu = kith_bench_read_cpu_us (caller_pid);
+  wall = g_get_monotonic_time ();
+  svc_test_run_for (window_ms / 2);
+  pss_during = kith_bench_read_pss_mb (bot_pid);
+  pss_caller = kith_bench_read_pss_mb (caller_pid);
+  svc_test_run_for (window_ms - window_ms / 2);
+  bot_cpu = kith_bench_read_cpu_us (bot_pid) - bot_cpu;
+  caller_cpu = kith_bench_read_cpu_us (caller_pid) - caller_cpu;
+  wall = g_get_monotonic_time () - wall;
+
+  status = svc_cli_wait_exit (caller, WAIT_MS + opt_cpu_seconds * 1000);
+  kithd_test_wait_until (bot_ended_calls, &bot, WAIT_MS);
+  bench->bot_calls = svc_cli_count_lines (bench->bot_cli, "call ended");
+  pss_after = kith_bench_read_pss_mb (bot_pid);
+  svc_test_run_for (2000);
+  pss_after_2s = kith_bench_read_pss_mb (bot_pid);
+
+  printf ("video call, 640x480 30 fps both ways (a moving test pattern), CPU over %.1f s of it:\n",
+          wall / 1e6);
+  printf ("  caller (kith-cli call)   %5.1f %% of a core   Pss %.1f MB   (exit %d: %s)\n",
+          100.0 * caller_cpu / wall, pss_caller, status,
+          status == 0 ? "media both ways" : "media did not flow both ways");
+  printf ("  callee (kith-cli bot)    %5.1f %% of a core\n", 100.0 * bot_cpu / wall);
+
+  for (int i = 0; i < opt_calls; i++)
+    good += run_call (bench, TRUE, 2000, NULL);
+  svc_test_run_for (2000);
+  pss_after_n = kith_bench_read_pss_mb (bot_pid);
+
+  printf ("memory of the callee (kith-cli bot, Pss):\n");
+  printf ("  before its first call    %6.1f MB\n", pss_before);
+  printf ("  during the video call    %6.1f MB\n", pss_during);
+  printf ("  at its hang-up           %6.1f MB   2 s later %.1f MB   (%+.1f MB; target <= +10 MB)\n",
+          pss_after, pss_after_2s, pss_after_2s - pss_before);
+  printf ("  after %d more video calls %5.1f MB   (%d with media; %+.1f MB against after one call; target <= 0)\n",
+          opt_calls, pss_after_n, good, pss_after_n - pss_after_2s);
+}
+
+/* ---- latency: ticks through the pair ---- */
+
+typedef struct {
+  GMutex  lock;
+  GArray *sent;        /* GstClockTime of each tick's first sample at the caller's source */
+  GArray *arrived;     /* … at the callee's sink, as it arrives */
+  GArray *played;      /* … at the callee's sink, as it is played (synced) */
+  gint64  quiet_out, quiet_arrived, quiet_played;   /* samples below QUIET_LEVEL so far */
+} Ticks;
+
+/* The offset in samples of a tick starting in @buffer, or -1. */
+static int
+find_tick (GstBuffer *buffer,
+           gint64    *quiet)
+{
+  GstMapInfo map;
+  int found = -1;
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return -1;
+  for (gsize i = 0; i < map.size / 2; i++) {
+    int sample = ABS (((const gint16 *) map.data)[i]);
+
+    if (sample >= QUIET_LEVEL && *quiet >= QUIET_MS * 48 && found < 0)
+      found = (int) i;
+    if (sample < QUIET_LEVEL)
+      (*quiet)++;
+    else
+      *quiet = 0;
+  }
+  gst_buffer_unmap (buffer, &map);
+  return found;
+}
+
+static void
+on_tick_out (GstElement *identity,
+             GstBuffer  *buffer,
+             Ticks      *ticks)
+{
+  int offset;
+
+  g_mutex_lock (&ticks->lock);
+  offset = find_tick (buffer, &ticks->quiet_out);
+  if (offset >= 0 && GST_BUFFER_PTS_IS_VALID (buffer)) {
+    GstClockTime at = gst_element_get_base_time (identity) + GST_BUFFER_PTS (buffer) +
+                      gst_util_uint64_scale (offset, GST_SECOND, 48000);
+
+    g_array_append_val (ticks->sent, at);
+  }
+  g_mutex_unlock (&ticks->lock);
+}
+
+static GstClockTime
+clock_now (GstElement *element)
+{
+  g_autoptr (GstClock) clock = gst_element_get_clock (element);
+
+  return clock != NULL ? gst_clock_get_time (clock) : GST_CLOCK_TIME_NONE;
+}
+
+/* Before the sink waits for the buffer's time: when it arrived. */
+static GstPadProbeReturn
+on_tick_arrives (GstPad          *pad,
+                 GstPadProbeInfo *info,
+                 Ticks           *ticks)
+{
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  g_autoptr (GstElement) sink = gst_pad_get_parent_element (pad);
+  int offset;
+
+  g_mutex_lock (&ticks->lock);
+  offset = find_tick (buffer, &ticks->quiet_arrived);
+  if (offset >= 0) {
+    GstClockTime at = clock_now (sink) + gst_util_uint64_scale (offset, GST_SECOND, 48000);
+
+    g_array_append_val (ticks->arrived, at);
+  }
+  g_mutex_unlock (&ticks->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* After the wait: when it is played. */
+static void
+on_tick_in (GstElement *sink,
+            GstBuffer  *buffer,
+            GstPad     *pad,
+            Ticks      *ticks)
+{
+  int offset;
+
+  g_mutex_lock (&ticks->lock);
+  offset = find_tick (buffer, &ticks->quiet_played);
+  if (offset >= 0) {
+    GstClockTime at = clock_now (sink) + gst_util_uint64_scale (offset, GST_SECOND, 48000);
+
+    g_array_append_val (ticks->played, at);
+  }
+  g_mutex_unlock (&ticks->lock);
+}
+
+static gboolean
+enough_ticks (KithCallMediaPair *pair)
+{
+  Ticks *ticks = g_object_get_data (G_OBJECT (pair->caller), "kith-bench-ticks");
+  gboolean done;
+
+  g_mutex_lock (&ticks->lock);
+  done = ticks->played->len >= (guint) opt_ticks;
+  g_mutex_unlock (&ticks->lock);
+  return done;
+}
+
+/* For each tick found at the sink, the time since the newest tick sent
+ * before it (ms); the ticks are a second apart. */
+static GArray *
+tick_delays (GArray *sent,
+             GArray *found)
+{
+  GArray *delays = g_array_new (FALSE, FALSE, sizeof (double));
+
+  for (guint i = 0; i < found->len; i++) {
+    GstClockTime at = g_array_index (found, GstClockTime, i);
+    GstClockTime from = GST_CLOCK_TIME_NONE;
+
+    for (guint j = 0; j < sent->len; j++) {
+      if (g_array_index (sent, GstClockTime, j) <= at)
+        from = g_array_index (sent, GstClockTime, j);
+    }
+    if (GST_CLOCK_TIME_IS_VALID (from)) {
+      double ms = (double) (at - from) / GST_MSECOND;
+
+      g_array_append_val (delays, ms);
+    }
+  }
+  return delays;
+}
+
+static void
+print_delays (const char *what,
+              GArray     *delays)
+{
+  double low = 0, high = 0;
+
+  for (guint i = 0; i < delays->len; i++) {
+    double ms = g_array_index (delays, double, i);
+
+    low = i == 0 ? ms : MIN (low, ms);
+    high = i == 0 ? ms : MAX (high, ms);
+  }
+  printf ("  %-30s median %6.1f ms  (min %.1f, max %.1f; %u ticks)\n", what, median (delays),
+          low, high, delays->len);
+}
+
+/* @jitter_ms: webrtcbin's jitter buffer (its "latency"), 0 for Kith's own
+ * setting. */
+static void
+measure_latency (guint jitter_ms)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) out = NULL;
+  g_autoptr (GstElement) in = NULL;
+  g_autoptr (GstPad) in_pad = NULL;
+  g_autoptr (GArray) arrived = NULL;
+  g_autoptr (GArray) played = NULL;
+  Ticks ticks = { 0 };
+  guint latency = 0;
+
+  g_mutex_init (&ticks.lock);
+  ticks.sent = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  ticks.arrived = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  ticks.played = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  g_object_set_data (G_OBJECT (pair->caller), "kith-bench-ticks", &ticks);
+
+  if (!kith_call_media_pair_connect (pair, &error)) {
+    g_printerr ("latency: %s\n", error->message);
+    goto out;
+  }
+  {
+    GstElement *caller = kith_call_media_get_pipeline (pair->caller);
+    GstElement *callee = kith_call_media_get_pipeline (pair->callee);
+    g_autoptr (GstElement) webrtc = gst_bin_get_by_name (GST_BIN (callee), "webrtc");
+
+    if (jitter_ms > 0)
+      g_object_set (webrtc, "latency", jitter_ms, NULL);
+    g_object_get (webrtc, "latency", &latency, NULL);
+    out = gst_bin_get_by_name (GST_BIN (caller), "tick-out");
+    in = gst_bin_get_by_name (GST_BIN (callee), "tick-in");
+  }
+  if (out == NULL || in == NULL) {
+    g_printerr ("latency: the tick source or sink is not there\n");
+    goto out;
+  }
+  g_signal_connect (out, "handoff", G_CALLBACK (on_tick_out), &ticks);
+  g_signal_connect (in, "handoff", G_CALLBACK (on_tick_in), &ticks);
+  in_pad = gst_element_get_static_pad (in, "sink");
+  gst_pad_add_probe (in_pad, GST_PAD_PROBE_TYPE_BUFFER, (GstPadProbeCallback) on_tick_arrives, &ticks, NULL);
+
+  kith_call_media_pair_wait (pair, enough_ticks, (opt_ticks + 5) * TICK_INTERVAL_MS + WAIT_MS);
+  g_signal_handlers_disconnect_by_data (out, &ticks);
+  g_signal_handlers_disconnect_by_data (in, &ticks);
+  kith_call_media_stop (pair->caller);
+  kith_call_media_stop (pair->callee);
+
+  g_debug ("ticks: %u sent, %u arrived, %u played", ticks.sent->len, ticks.arrived->len, ticks.played->len);
+  arrived = tick_delays (ticks.sent, ticks.arrived);
+  played = tick_delays (ticks.sent, ticks.played);
+  printf ("latency, a tick at the caller's source to the callee's sink (jitter buffer %u ms%s), "
+          "two media in one process, loopback:\n", latency, jitter_ms > 0 ? ", set by the bench" : ", Kith's");
+  print_delays ("arrives at the sink", arrived);
+  print_delays ("played (sink synced)", played);
+  if (jitter_ms == 0)
+    printf ("  target: played <= 100 ms\n");
+
+out:
+  g_array_unref (ticks.sent);
+  g_array_unref (ticks.arrived);
+  g_array_unref (ticks.played);
+  g_mutex_clear (&ticks.lock);
+}
+
+/* ---- main ---- */
+
+static double
+load_average (void)
+{
+  double load = -1;
+  FILE *f = fopen ("/proc/loadavg", "r");
+
+  if (f != NULL) {
+    if (fscanf (f, "%lf", &load) != 1)
+      load = -1;
+    fclose (f);
+  }
+  return load;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr (GOptionContext) context = g_option_context_new ("- what a call costs");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KithdTestUser) caller = NULL;
+  g_autoptr (KithdTestUser) video_caller = NULL;
+  g_autoptr (KithdTestUser) bot_user = NULL;
+  g_autoptr (KithSession) session = NULL;
+  g_autofree char *dir = NULL;
+  Bench bench = { NULL };
+
+  setlocale (LC_ALL, "");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error)) {
+    g_printerr ("%s\n", error->message);
+    return 2;
+  }
+  opt_calls = MAX (opt_calls, 1);
+  opt_ticks = MAX (opt_ticks, 1);
+
+  g_setenv ("KITHD", KITH_BENCH_KITHD, FALSE);
+  g_setenv ("KITH_BUILD_ROOT", KITH_BENCH_BUILD_ROOT, FALSE);
+  g_setenv ("KITH_CALL_LOOPBACK", "1", TRUE);
+  printf ("load average %.2f at the start (%u cores)\n", load_average (), g_get_num_processors ());
+
+  /* Ticks first, alone in the process: the sources are read at start. */
+  g_setenv ("KITH_AUDIOSRC", TICK_SOURCE, TRUE);
+  g_setenv ("KITH_AUDIOSINK", TICK_SINK, TRUE);
+  measure_latency (0);
+  measure_latency (40);
+
+  g_setenv ("KITH_AUDIOSRC", AUDIO_SOURCE, TRUE);
+  g_setenv ("KITH_VIDEOSRC", VIDEO_SOURCE, TRUE);
+  g_setenv ("KITH_AUDIOSINK", "fakesink", TRUE);
+
+  bench.server = kithd_test_server_startv (NULL);
+  caller = kithd_test_server_sign_up (bench.server, "caller@bench.example", PASSWORD, "Carl", "Caller");
+  video_caller = kithd_test_server_sign_up (bench.server, "video@bench.example", PASSWORD, "Vera", "Video");
+  bot_user = kithd_test_server_sign_up (bench.server, "bot@bench.example", PASSWORD, "Kith", "Bot");
+  kithd_test_server_make_contacts (bench.server, caller, bot_user);
+  kithd_test_server_make_contacts (bench.server, video_caller, bot_user);
+
+  bench.bot_cli = spawn_cli (&bench, bot_user, "bot", NULL);
+  if (!svc_cli_wait_line (bench.bot_cli, "ready", WAIT_MS)) {
+    g_printerr ("the bot did not start:\n%s", svc_cli_get_errors (bench.bot_cli));
+    return 1;
+  }
+  dir = svc_test_make_dir ("caller");
+  session = svc_test_session_signed_in (bench.server, caller, dir);
+  bench.session = session;
+  bench.bot = svc_test_wait_contact (session, bot_user->email);
+  if (!svc_test_wait_presence (bench.bot, KITH_PRESENCE_ONLINE, WAIT_MS))
+    g_printerr ("the bot does not show online\n");
+
+  measure_cpu_and_memory (&bench, video_caller, bot_user->email);
+  measure_setup (&bench);
+  printf ("load average %.2f at the end\n", load_average ());
+
+  svc_test_exit (session);
+  svc_cli_terminate (bench.bot_cli);
+  svc_cli_free (bench.bot_cli);
+  kithd_test_server_free (bench.server);
+  svc_test_cleanup ();
+  return 0;
+}
