@@ -460,6 +460,45 @@ spawn_cli (Bench         *bench,
                         args[0], args[1], args[2], args[3], args[4], args[5], args[6], NULL);
 }
 
+/* Pss_Anon and Pss_File of @pid in MB (heap against mapped libraries). */
+static void
+read_pss_split (GPid    pid,
+                double *anon,
+                double *file)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/smaps_rollup", (int) pid);
+  g_autofree char *contents = NULL;
+  const char *line;
+
+  *anon = *file = -1;
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return;
+  if ((line = strstr (contents, "\nPss_Anon:")) != NULL)
+    *anon = g_ascii_strtod (line + 10, NULL) / 1024.0;
+  if ((line = strstr (contents, "\nPss_File:")) != NULL)
+    *file = g_ascii_strtod (line + 10, NULL) / 1024.0;
+}
+
+/* Threads and open descriptors of @pid: a pipeline left behind keeps both. */
+static void
+read_threads_fds (GPid   pid,
+                  guint *threads,
+                  guint *fds)
+{
+  g_autofree char *status_path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  g_autofree char *fd_path = g_strdup_printf ("/proc/%d/fd", (int) pid);
+  g_autofree char *status = NULL;
+  g_autoptr (GDir) dir = g_dir_open (fd_path, 0, NULL);
+  const char *line;
+
+  *threads = *fds = 0;
+  if (g_file_get_contents (status_path, &status, NULL, NULL) &&
+      (line = strstr (status, "\nThreads:")) != NULL)
+    *threads = (guint) g_ascii_strtoull (line + 9, NULL, 10);
+  while (dir != NULL && g_dir_read_name (dir) != NULL)
+    (*fds)++;
+}
+
 static void
 measure_cpu_and_memory (Bench         *bench,
                         KithdTestUser *video_caller,
@@ -471,12 +510,16 @@ measure_cpu_and_memory (Bench         *bench,
   GPid caller_pid;
   guint window_ms = MAX (opt_cpu_seconds - 2, 1) * 1000;
   double pss_before, pss_during, pss_caller, pss_after, pss_after_2s, pss_after_n;
+  guint threads[3], fds[3];
+  double anon[3], file[3];
   gint64 bot_cpu, caller_cpu, wall;
   int status;
   int good = 0;
   BotWait bot = { bench, bench->bot_calls + 1 };
 
   pss_before = kith_bench_read_pss_mb (bot_pid);
+  read_threads_fds (bot_pid, &threads[0], &fds[0]);
+  read_pss_split (bot_pid, &anon[0], &file[0]);
 
   caller = spawn_cli (bench, video_caller, "call", bot_email, "--video", duration, NULL);
   caller_pid = svc_cli_get_pid (caller);
@@ -504,6 +547,8 @@ measure_cpu_and_memory (Bench         *bench,
   pss_after = kith_bench_read_pss_mb (bot_pid);
   svc_test_run_for (2000);
   pss_after_2s = kith_bench_read_pss_mb (bot_pid);
+  read_threads_fds (bot_pid, &threads[1], &fds[1]);
+  read_pss_split (bot_pid, &anon[1], &file[1]);
 
   printf ("video call, 640x480 30 fps both ways (a moving test pattern), CPU over %.1f s of it:\n",
           wall / 1e6);
@@ -516,6 +561,8 @@ measure_cpu_and_memory (Bench         *bench,
     good += run_call (bench, TRUE, 2000, NULL);
   svc_test_run_for (2000);
   pss_after_n = kith_bench_read_pss_mb (bot_pid);
+  read_threads_fds (bot_pid, &threads[2], &fds[2]);
+  read_pss_split (bot_pid, &anon[2], &file[2]);
 
   printf ("memory of the callee (kith-cli bot, Pss):\n");
   printf ("  before its first call    %6.1f MB\n", pss_before);
@@ -524,6 +571,10 @@ measure_cpu_and_memory (Bench         *bench,
           pss_after, pss_after_2s, pss_after_2s - pss_before);
   printf ("  after %d more video calls %5.1f MB   (%d with media; %+.1f MB against after one call; target <= 0)\n",
           opt_calls, pss_after_n, good, pss_after_n - pss_after_2s);
+  printf ("  of which heap / files      %.1f / %.1f MB before, %.1f / %.1f after one call, %.1f / %.1f after %d more\n",
+          anon[0], file[0], anon[1], file[1], anon[2], file[2], opt_calls);
+  printf ("  threads / open files      %u / %u before, %u / %u after one call, %u / %u after %d more\n",
+          threads[0], fds[0], threads[1], fds[1], threads[2], fds[2], opt_calls);
 }
 
 /* ---- latency: ticks through the pair ---- */

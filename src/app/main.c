@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "kith-application.h"
+#include "kith-call.h"
 
 int
 main (int   argc,
@@ -15,6 +16,7 @@ main (int   argc,
 {
   g_autoptr (KithApplication) app = NULL;
 
+  kith_call_prepare_process ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

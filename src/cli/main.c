@@ -532,6 +532,7 @@ main (int   argc,
   KithDeviceKind kind = KITH_DEVICE_DESKTOP;
   Cli cli = { 0 };
 
+  kith_call_prepare_process ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

@@ -11,6 +11,9 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "kith-call-media.h"
 #include "kith-call-private.h"
@@ -410,6 +413,11 @@ drop_media (KithCall *self)
   g_signal_handlers_disconnect_by_data (self->media, self);
   kith_call_media_stop (self->media);
   g_clear_object (&self->media);
+#ifdef __GLIBC__
+  /* What the pipeline's threads freed stays in glibc's arenas: give it
+   * back now (with the arenas capped in class_init, below). */
+  malloc_trim (0);
+#endif
 }
 
 /* The pipeline, with the servers fetched; FALSE when it cannot start
@@ -915,6 +923,19 @@ kith_call_get_video_frames (KithCall *self)
 {
   g_return_val_if_fail (KITH_IS_CALL (self), 0);
   return self->media ? kith_call_media_get_video_frames (self->media) : self->video_frames;
+}
+
+void
+kith_call_prepare_process (void)
+{
+#ifdef __GLIBC__
+  /* A call's streaming threads malloc in arenas of their own (glibc makes
+   * up to 8 per core), each keeping what they freed: the process grew by
+   * ~17 MB with every video call, call after call. Two arenas, set before
+   * any thread but the main one exists, keep it flat (build-aux/bench
+   * call, docs/performance.md, "Calls"). */
+  mallopt (M_ARENA_MAX, 2);
+#endif
 }
 
 KithCallMedia *

@@ -104,6 +104,11 @@ void               kith_call_decline            (KithCall *self);
 /* Ends the call (declines it when it rings here). Harmless once ended. */
 void               kith_call_hang_up            (KithCall *self);
 
+/* First thing in main (), before any thread starts: sets what the
+ * process's memory allocator needs for calls to leave no memory behind
+ * (glibc: two malloc arenas). */
+void               kith_call_prepare_process    (void);
+
 /* What a person reads for @reason: "No answer", "Declined", "Busy", … */
 const char        *kith_call_end_reason_to_string (KithCallEndReason reason);
 
