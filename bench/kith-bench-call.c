@@ -718,6 +718,7 @@ static void
 print_delays (const char *what,
               GArray     *delays)
 {
+  g_autoptr (GArray) sorted = g_array_copy (delays);
   double low = 0, high = 0;
 
   for (guint i = 0; i < delays->len; i++) {
@@ -726,8 +727,11 @@ print_delays (const char *what,
     low = i == 0 ? ms : MIN (low, ms);
     high = i == 0 ? ms : MAX (high, ms);
   }
-  printf ("  %-30s median %6.1f ms  (min %.1f, max %.1f; %u ticks)\n", what, median (delays),
-          low, high, delays->len);
+  printf ("  %-22s median %6.1f ms  (min %.1f, max %.1f; %u ticks)   in order:", what,
+          median (sorted), low, high, delays->len);
+  for (guint i = 0; i < MIN (delays->len, 12); i++)
+    printf (" %.0f", g_array_index (delays, double, i));
+  printf ("%s\n", delays->len > 12 ? " …" : "");
 }
 
 /* @jitter_ms: webrtcbin's jitter buffer (its "latency"), 0 for Kith's own
