@@ -200,6 +200,29 @@ connect_call (Side      *a,
   *out_b = g_steal_pointer (&callee);
 }
 
+/* Every set-up stage reached, in the order a call goes through them. */
+static void
+assert_stages (KithCall *call)
+{
+  gint64 at[KITH_CALL_N_STAGES];
+
+  for (int stage = 0; stage < KITH_CALL_N_STAGES; stage++) {
+    at[stage] = kith_call_get_stage_time (call, stage);
+    g_assert_cmpint (at[stage], >, 0);
+  }
+  if (kith_call_get_direction (call) == KITH_CALL_OUTGOING) {
+    g_assert_cmpint (at[KITH_CALL_STAGE_STARTED], <=, at[KITH_CALL_STAGE_DESCRIPTION]);
+    g_assert_cmpint (at[KITH_CALL_STAGE_DESCRIPTION], <=, at[KITH_CALL_STAGE_SENT]);
+    g_assert_cmpint (at[KITH_CALL_STAGE_SENT], <=, at[KITH_CALL_STAGE_REMOTE]);
+  } else {
+    g_assert_cmpint (at[KITH_CALL_STAGE_STARTED], <=, at[KITH_CALL_STAGE_REMOTE]);
+    g_assert_cmpint (at[KITH_CALL_STAGE_REMOTE], <=, at[KITH_CALL_STAGE_DESCRIPTION]);
+    g_assert_cmpint (at[KITH_CALL_STAGE_DESCRIPTION], <=, at[KITH_CALL_STAGE_SENT]);
+  }
+  g_assert_cmpint (at[KITH_CALL_STAGE_REMOTE], <=, at[KITH_CALL_STAGE_CONNECTED]);
+  g_assert_cmpint (at[KITH_CALL_STAGE_SENT], <=, at[KITH_CALL_STAGE_FIRST_AUDIO]);
+}
+
 /* Counts video-frame signals of a call. */
 static void
 on_frame (KithCall *call,
@@ -298,6 +321,9 @@ test_audio (void)
   wait_received (caller, 50, 0);
   wait_received (callee, 50, 0);
   g_assert_cmpuint (kith_call_get_video_frames (caller), ==, 0);
+  /* The set-up's stages, as build-aux/bench call prints them. */
+  assert_stages (caller);
+  assert_stages (callee);
 
   /* A third user sees both Busy for the call. */
   g_assert_true (svc_test_wait_presence (a_seen, KITH_PRESENCE_BUSY, WAIT_MS));
