@@ -432,34 +432,6 @@ measure_setup (Bench *bench)
 
 /* ---- CPU and memory ---- */
 
-static SvcCli *
-spawn_cli (Bench         *bench,
-           KithdTestUser *user,
-           const char    *first,
-           ...) G_GNUC_NULL_TERMINATED;
-
-static SvcCli *
-spawn_cli (Bench         *bench,
-           KithdTestUser *user,
-           const char    *first,
-           ...)
-{
-  g_autofree char *server_arg = g_strdup_printf ("--server=%s", kithd_test_server_get_url (bench->server));
-  g_autofree char *email_arg = g_strdup_printf ("--email=%s", user->email);
-  g_autofree char *dir = svc_test_make_dir ("cli");
-  g_autofree char *dir_arg = g_strdup_printf ("--data-dir=%s", dir);
-  const char *args[8] = { NULL };
-  guint n = 0;
-  va_list ap;
-
-  va_start (ap, first);
-  for (const char *arg = first; arg != NULL && n < G_N_ELEMENTS (args) - 1; arg = va_arg (ap, const char *))
-    args[n++] = arg;
-  va_end (ap);
-  return svc_cli_spawn (PASSWORD "\n", server_arg, email_arg, dir_arg, "--password-stdin",
-                        args[0], args[1], args[2], args[3], args[4], args[5], args[6], NULL);
-}
-
 /* Pss_Anon and Pss_File of @pid in MB (heap against mapped libraries). */
 static void
 read_pss_split (GPid    pid,
@@ -521,7 +493,7 @@ measure_cpu_and_memory (Bench         *bench,
   read_threads_fds (bot_pid, &threads[0], &fds[0]);
   read_pss_split (bot_pid, &anon[0], &file[0]);
 
-  caller = spawn_cli (bench, video_caller, "call", bot_email, "--video", duration, NULL);
+  caller = svc_cli_spawn_as (bench->server, video_caller, "call", bot_email, "--video", duration, NULL);
   caller_pid = svc_cli_get_pid (caller);
   if (!svc_cli_wait_line (caller, "call active", WAIT_MS)) {
     g_printerr ("video call: not active:\n%s%s", svc_cli_get_output (caller), svc_cli_get_errors (caller));
@@ -862,7 +834,7 @@ main (int   argc,
   kithd_test_server_make_contacts (bench.server, caller, bot_user);
   kithd_test_server_make_contacts (bench.server, video_caller, bot_user);
 
-  bench.bot_cli = spawn_cli (&bench, bot_user, "bot", NULL);
+  bench.bot_cli = svc_cli_spawn_as (bench.server, bot_user, "bot", NULL);
   if (!svc_cli_wait_line (bench.bot_cli, "ready", WAIT_MS)) {
     g_printerr ("the bot did not start:\n%s", svc_cli_get_errors (bench.bot_cli));
     return 1;

@@ -469,23 +469,18 @@ read_errors (SvcCli *cli)
                              G_PRIORITY_DEFAULT, cli->cancellable, on_errors, cli);
 }
 
-SvcCli *
-svc_cli_spawn (const char *stdin_text,
-               const char *first_arg,
-               ...)
+/* @argv: the arguments after kith-cli's path, NULL-terminated (taken). */
+static SvcCli *
+cli_spawnv (const char *stdin_text,
+            GPtrArray  *args)
 {
-  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) argv = args;
   g_autoptr (GError) error = NULL;
   const char *root = g_getenv ("KITH_BUILD_ROOT");
   SvcCli *cli = g_new0 (SvcCli, 1);
-  va_list ap;
 
   g_assert_nonnull (root);
-  g_ptr_array_add (argv, g_build_filename (root, "src", "cli", "kith-cli", NULL));
-  va_start (ap, first_arg);
-  for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, g_strdup (arg));
-  va_end (ap);
+  g_ptr_array_insert (argv, 0, g_build_filename (root, "src", "cli", "kith-cli", NULL));
   g_ptr_array_add (argv, NULL);
 
   cli->process = g_subprocess_newv ((const char * const *) argv->pdata,
@@ -511,6 +506,42 @@ svc_cli_spawn (const char *stdin_text,
   read_next_line (cli);
   read_errors (cli);
   return cli;
+}
+
+SvcCli *
+svc_cli_spawn (const char *stdin_text,
+               const char *first_arg,
+               ...)
+{
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+  va_list ap;
+
+  va_start (ap, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (ap);
+  return cli_spawnv (stdin_text, argv);
+}
+
+SvcCli *
+svc_cli_spawn_as (KithdTestServer *server,
+                  KithdTestUser   *user,
+                  const char      *first_arg,
+                  ...)
+{
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *dir = svc_test_make_dir ("cli");
+  va_list ap;
+
+  g_ptr_array_add (argv, g_strdup_printf ("--server=%s", kithd_test_server_get_url (server)));
+  g_ptr_array_add (argv, g_strdup_printf ("--email=%s", user->email));
+  g_ptr_array_add (argv, g_strdup_printf ("--data-dir=%s", dir));
+  g_ptr_array_add (argv, g_strdup ("--password-stdin"));
+  va_start (ap, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (ap);
+  return cli_spawnv (PASSWORD "\n", argv);
 }
 
 typedef struct {

@@ -92,6 +92,13 @@ typedef struct _SvcCli SvcCli;
 SvcCli       *svc_cli_spawn              (const char  *stdin_text,
                                           const char  *first_arg,
                                           ...) G_GNUC_NULL_TERMINATED;
+/* kith-cli as @user on @server, signed in with PASSWORD on stdin, with a
+ * data folder of its own, then the arguments given up to the first NULL
+ * (so an optional last one can be NULL). */
+SvcCli       *svc_cli_spawn_as           (KithdTestServer *server,
+                                          KithdTestUser   *user,
+                                          const char      *first_arg,
+                                          ...) G_GNUC_NULL_TERMINATED;
 /* Waits for a line starting with @prefix; TRUE when it came. */
 gboolean      svc_cli_wait_line          (SvcCli      *cli,
                                           const char  *prefix,

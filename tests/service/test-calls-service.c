@@ -750,11 +750,7 @@ spawn_cli (KithdTestUser *user,
            const char    *first,
            ...)
 {
-  g_autofree char *server_arg = g_strdup_printf ("--server=%s", kithd_test_server_get_url (server));
-  g_autofree char *email_arg = g_strdup_printf ("--email=%s", user->email);
-  g_autofree char *dir = svc_test_make_dir ("cli");
-  g_autofree char *dir_arg = g_strdup_printf ("--data-dir=%s", dir);
-  const char *args[8] = { NULL };
+  const char *args[6] = { NULL };
   guint n = 0;
   va_list ap;
   SvcCli *cli;
@@ -768,8 +764,7 @@ spawn_cli (KithdTestUser *user,
    * ASan a caller's media set-up held its main loop longer than that, and
    * its socket was dropped while the call rang (CI, three times). */
   g_setenv ("KITH_DEAD_TIMEOUT_MS", "25000", TRUE);
-  cli = svc_cli_spawn (PASSWORD "\n", server_arg, email_arg, dir_arg, "--password-stdin",
-                       args[0], args[1], args[2], args[3], args[4], args[5], args[6], NULL);
+  cli = svc_cli_spawn_as (server, user, args[0], args[1], args[2], args[3], args[4], NULL);
   if (dead != NULL)
     g_setenv ("KITH_DEAD_TIMEOUT_MS", dead, TRUE);
   else
