@@ -7,6 +7,7 @@
 
 #include "kith-account-page.h"
 #include "kith-bench-trace.h"
+#include "kith-call-banner.h"
 #include "kith-login-page.h"
 #include "kith-main-page.h"
 #include "kith-signing-in-page.h"
@@ -17,6 +18,7 @@ struct _KithWindow
   AdwApplicationWindow  parent_instance;
 
   GtkWidget            *toast_overlay;
+  GtkWidget            *content_box;
   GtkWidget            *stack;
   GtkWidget            *login_box;
   GtkWidget            *account_box;
@@ -26,6 +28,7 @@ struct _KithWindow
   GtkWidget            *signing_in_page;
   GtkWidget            *main_page;
   GtkWidget            *account_page;
+  GtkWidget            *call_banner;        /* made when a call first rings */
 
   KithSession          *session;
   GSettings            *settings;
@@ -343,6 +346,19 @@ on_unrealize (KithWindow *self)
   self->after_paint_id = 0;
 }
 
+/* The incoming-call banner, above every page; it follows the calls itself. */
+static void
+ensure_call_banner (KithWindow *self)
+{
+  KithCall *current = kith_call_manager_get_current (kith_session_get_calls (self->session));
+
+  if (self->call_banner != NULL || current == NULL ||
+      kith_call_get_state (current) != KITH_CALL_RINGING_IN)
+    return;
+  self->call_banner = kith_call_banner_new (kith_session_get_calls (self->session));
+  gtk_box_prepend (GTK_BOX (self->content_box), self->call_banner);
+}
+
 static void
 kith_window_get_property (GObject    *object,
                           guint       prop_id,
@@ -400,9 +416,12 @@ kith_window_constructed (GObject *object)
   g_signal_connect_object (self->session, "state-changed", G_CALLBACK (on_state_changed), self, 0);
   g_signal_connect_object (self->session, "notify::from-cache", G_CALLBACK (follow_session),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (kith_session_get_calls (self->session), "incoming-call",
+                           G_CALLBACK (ensure_call_banner), self, G_CONNECT_SWAPPED);
   if (g_strcmp0 (g_getenv ("KITH_BENCH_TRACE"), "1") == 0)
     kith_bench_trace_attach (self, self->session);
   follow_session (self);
+  ensure_call_banner (self);
 }
 
 static void
@@ -449,6 +468,7 @@ kith_window_class_init (KithWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KithWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, content_box);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, login_box);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, account_box);
