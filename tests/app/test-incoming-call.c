@@ -8,6 +8,7 @@
 #include "kith-app-test-util.h"
 #include "kith-application.h"
 #include "kith-call-banner.h"
+#include "kith-fake-notifications.h"
 #include "kith-fake-watcher.h"
 #include "kith-message-row.h"
 #include "kith-tray-item.h"
@@ -37,153 +38,7 @@ static KithApplication *app;
 static KithFakeWatcher *watcher;
 static int test_status;
 
-/* ---- the fake notification server ---- */
-
-static const char notifications_xml[] =
-  "<node>"
-  "  <interface name='org.freedesktop.Notifications'>"
-  "    <method name='Notify'>"
-  "      <arg type='s' direction='in'/><arg type='u' direction='in'/>"
-  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
-  "      <arg type='s' direction='in'/><arg type='as' direction='in'/>"
-  "      <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
-  "      <arg type='u' direction='out'/>"
-  "    </method>"
-  "    <method name='CloseNotification'><arg type='u' direction='in'/></method>"
-  "    <method name='GetCapabilities'><arg type='as' direction='out'/></method>"
-  "    <method name='GetServerInformation'>"
-  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
-  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
-  "    </method>"
-  "    <signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
-  "    <signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
-  "  </interface>"
-  "</node>";
-
-typedef struct {
-  guint     id;
-  char     *summary;
-  char     *body;
-  GStrv     actions;     /* key, label, key, label, … */
-  guchar    urgency;
-  gboolean  closed;
-} Note;
-
-static void
-note_free (Note *note)
-{
-  g_free (note->summary);
-  g_free (note->body);
-  g_strfreev (note->actions);
-  g_free (note);
-}
-
-typedef struct {
-  KithFakeService  service;
-  GPtrArray       *notes;
-} FakeNotifications;
-
-static FakeNotifications notifications;
-
-static Note *
-note_by_id (guint id)
-{
-  for (guint i = 0; i < notifications.notes->len; i++) {
-    Note *note = g_ptr_array_index (notifications.notes, i);
-
-    if (note->id == id)
-      return note;
-  }
-  return NULL;
-}
-
-static void
-notifications_method_call (GDBusConnection       *connection,
-                           const char            *sender,
-                           const char            *object_path,
-                           const char            *interface_name,
-                           const char            *method_name,
-                           GVariant              *parameters,
-                           GDBusMethodInvocation *invocation,
-                           gpointer               user_data)
-{
-  if (g_str_equal (method_name, "Notify")) {
-    Note *note = g_new0 (Note, 1);
-    g_autoptr (GVariant) hints = NULL;
-    guint replaces;
-
-    g_variant_get (parameters, "(&su&s&s&s^as@a{sv}i)", NULL, &replaces, NULL,
-                   NULL, NULL, &note->actions, &hints, NULL);
-    g_variant_get_child (parameters, 3, "s", &note->summary);
-    g_variant_get_child (parameters, 4, "s", &note->body);
-    g_variant_lookup (hints, "urgency", "y", &note->urgency);
-    note->id = replaces != 0 ? replaces : notifications.notes->len + 1;
-    if (replaces != 0 && note_by_id (replaces) != NULL)
-      g_ptr_array_remove (notifications.notes, note_by_id (replaces));
-    g_ptr_array_add (notifications.notes, note);
-    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", note->id));
-  } else if (g_str_equal (method_name, "CloseNotification")) {
-    guint id;
-    Note *note;
-
-    g_variant_get (parameters, "(u)", &id);
-    if ((note = note_by_id (id)) != NULL)
-      note->closed = TRUE;
-    g_dbus_method_invocation_return_value (invocation, NULL);
-  } else if (g_str_equal (method_name, "GetCapabilities")) {
-    const char *caps[] = { "body", "actions", NULL };
-
-    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
-  } else {
-    g_dbus_method_invocation_return_value (invocation,
-                                           g_variant_new ("(ssss)", "fake", "kith", "1", "1.2"));
-  }
-}
-
-static const GDBusInterfaceVTable notifications_vtable = {
-  notifications_method_call, NULL, NULL, { 0 }
-};
-
-/* The newest notification (shown, or @closed too) titled @summary. */
-static Note *
-find_note (const char *summary,
-           gboolean    closed)
-{
-  for (guint i = notifications.notes->len; i > 0; i--) {
-    Note *note = g_ptr_array_index (notifications.notes, i - 1);
-
-    if (g_str_equal (note->summary, summary) && (closed || !note->closed))
-      return note;
-  }
-  return NULL;
-}
-
-/* The action key of @note's button @label. */
-static const char *
-note_action (Note       *note,
-             const char *label)
-{
-  for (guint i = 0; note->actions[i] != NULL && note->actions[i + 1] != NULL; i += 2) {
-    if (g_str_equal (note->actions[i + 1], label))
-      return note->actions[i];
-  }
-  return NULL;
-}
-
-/* The user clicks @label on @note, as the server tells the application. */
-static void
-click_note (Note       *note,
-            const char *label)
-{
-  const char *key = note_action (note, label);
-  g_autoptr (GError) error = NULL;
-
-  g_assert_nonnull (key);
-  g_dbus_connection_emit_signal (notifications.service.connection, NULL,
-                                 "/org/freedesktop/Notifications", "org.freedesktop.Notifications",
-                                 "ActionInvoked", g_variant_new ("(us)", note->id, key), &error);
-  g_assert_no_error (error);
-}
+static KithFakeNotifications *notifications;
 
 /* ---- the tray, as a host reads it ---- */
 
@@ -397,7 +252,7 @@ set_do_not_disturb (gboolean on)
 }
 
 /* Everything says a call rings from @caller; @ring: with the ring tone. */
-static Note *
+static KithFakeNote *
 assert_ringing (Caller   *caller,
                 gboolean  ring)
 {
@@ -405,7 +260,7 @@ assert_ringing (Caller   *caller,
   g_autofree char *title = g_strdup_printf ("%s is calling", caller->name);
   g_autofree char *banner_title = g_strdup_printf ("%s is calling…", caller->name);
   g_autofree char *menu = g_strdup_printf ("Answer call from %s|Decline call|-|Open Kith", caller->name);
-  Note *note;
+  KithFakeNote *note;
 
   /* The banner, with the caller's name and both buttons. */
   KITH_WAIT_FOR (banner_shows ());
@@ -414,10 +269,10 @@ assert_ringing (Caller   *caller,
   g_assert_nonnull (kith_test_find (GTK_WIDGET (banner ()), kith_test_match_action, "call-banner.decline"));
 
   /* The notification, with its buttons; urgent unless Do Not Disturb. */
-  KITH_WAIT_FOR ((note = find_note (title, FALSE)) != NULL);
-  g_assert_nonnull (note_action (note, "Answer"));
-  g_assert_nonnull (note_action (note, "Decline"));
-  g_assert_true (g_str_has_prefix (note_action (note, "Answer"), "app.answer-call"));
+  KITH_WAIT_FOR ((note = kith_fake_notifications_find (notifications, title, FALSE)) != NULL);
+  g_assert_nonnull (kith_fake_note_action (note, "Answer"));
+  g_assert_nonnull (kith_fake_note_action (note, "Decline"));
+  g_assert_true (g_str_has_prefix (kith_fake_note_action (note, "Answer"), "app.answer-call"));
   g_assert_cmpuint (note->urgency, ==, ring ? 2 : 1);
 
   /* The tray needs attention, and offers to answer. */
@@ -435,7 +290,7 @@ assert_ringing (Caller   *caller,
 
 /* Nothing rings any more, anywhere. */
 static void
-assert_not_ringing (Note *note)
+assert_not_ringing (KithFakeNote *note)
 {
   KITH_WAIT_FOR (!banner_shows ());
   KITH_WAIT_FOR (note->closed);
@@ -453,12 +308,12 @@ static void
 test_answer_from_notification (void)
 {
   g_autoptr (Caller) caller = caller_calls ("Ada", FALSE);
-  Note *note = assert_ringing (caller, TRUE);
+  KithFakeNote *note = assert_ringing (caller, TRUE);
 
   kith_test_settle (GTK_WIDGET (window ()));
   g_free (kith_test_save_screenshot (GTK_WIDGET (window ()), "incoming-call-banner.png"));
 
-  click_note (note, "Answer");
+  kith_fake_notifications_click (notifications, note, "Answer");
   assert_cli_said (caller, "call active");
   assert_not_ringing (note);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window ())));
@@ -472,7 +327,7 @@ static void
 test_answer_from_tray (void)
 {
   g_autoptr (Caller) caller = caller_calls ("Cy", FALSE);
-  Note *note = assert_ringing (caller, TRUE);
+  KithFakeNote *note = assert_ringing (caller, TRUE);
 
   click_tray_item (0);
   assert_cli_said (caller, "call active");
@@ -486,7 +341,7 @@ test_decline_from_banner (void)
 {
   g_autoptr (Caller) caller = caller_calls ("Bo", TRUE);
   g_autoptr (KithCall) call = NULL;
-  Note *note = assert_ringing (caller, TRUE);
+  KithFakeNote *note = assert_ringing (caller, TRUE);
   GtkWidget *button;
 
   g_assert_nonnull (kith_test_find (GTK_WIDGET (banner ()), kith_test_match_visible_label, "Video call"));
@@ -512,7 +367,7 @@ test_caller_gives_up (void)
   g_autoptr (Caller) caller = NULL;
   g_autofree char *missed_title = NULL;
   KithContact *contact;
-  Note *note, *missed;
+  KithFakeNote *note, *missed;
   GtkWidget *row, *line;
 
   set_do_not_disturb (TRUE);
@@ -524,7 +379,7 @@ test_caller_gives_up (void)
   set_do_not_disturb (FALSE);
 
   missed_title = g_strdup_printf ("Missed call from %s", caller->name);
-  KITH_WAIT_FOR ((missed = find_note (missed_title, FALSE)) != NULL);
+  KITH_WAIT_FOR ((missed = kith_fake_notifications_find (notifications, missed_title, FALSE)) != NULL);
   g_assert_cmpstr (missed->body, ==, "Audio call");
   g_assert_cmpuint (g_strv_length (missed->actions), ==, 2);   /* the default action only */
 
@@ -646,7 +501,7 @@ on_ready (void)
 static void
 test_setup (void)
 {
-  KITH_WAIT_FOR (notifications.service.owned);
+  KITH_WAIT_FOR (notifications->service.owned);
   on_ready ();
 }
 
@@ -668,11 +523,8 @@ main (int   argc,
   me = kithd_test_server_sign_up (server, "me@example.org", PASSWORD, "Grace", "Hopper");
 
   watcher = kith_fake_watcher_new (TRUE);
-  notifications.notes = g_ptr_array_new_with_free_func ((GDestroyNotify) note_free);
   notifications_bus = kith_test_new_bus_connection ();
-  kith_fake_service_start (&notifications.service, notifications_bus, notifications_xml,
-                           "/org/freedesktop/Notifications", "org.freedesktop.Notifications",
-                           &notifications_vtable, NULL);
+  notifications = kith_fake_notifications_new (notifications_bus);
 
   g_test_add_func ("/incoming-call/setup", test_setup);
   g_test_add_func ("/incoming-call/event-rows", test_event_rows);
@@ -684,8 +536,7 @@ main (int   argc,
   test_status = kith_test_run_in_new_application (&app, "test-incoming-call");
 
   g_clear_object (&ringing_call);
-  kith_fake_service_stop (&notifications.service);
-  g_ptr_array_unref (notifications.notes);
+  kith_fake_notifications_free (notifications);
   kith_fake_watcher_free (watcher);
   kithd_test_user_free (me);
   kithd_test_server_free (server);
