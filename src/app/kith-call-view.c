@@ -441,6 +441,7 @@ kith_call_view_class_init (KithCallViewClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (ADW_TYPE_AVATAR);
+  g_type_ensure (ADW_TYPE_CLAMP);
   g_type_ensure (ADW_TYPE_HEADER_BAR);
   g_type_ensure (ADW_TYPE_WINDOW_TITLE);
   gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-call-view.ui");

@@ -295,6 +295,7 @@ leave_call (KithWindow *self)
 {
   g_autoptr (KithCall) call = g_steal_pointer (&self->shown_call);
   KithContact *peer = call != NULL ? kith_call_get_peer (call) : NULL;
+  KithSessionState state;
 
   g_clear_handle_id (&self->call_close_id, g_source_remove);
   g_signal_group_set_target (self->shown_call_signals, NULL);
@@ -304,7 +305,11 @@ leave_call (KithWindow *self)
   if (g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), "call") != 0)
     return;
 
-  follow_session (self);
+  state = kith_session_get_state (self->session);
+  if (state == KITH_SESSION_ONLINE || state == KITH_SESSION_RECONNECTING)
+    set_page (self, "main");
+  else
+    follow_session (self);
   if (peer != NULL && self->main_page != NULL &&
       g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), "main") == 0 &&
       kith_session_find_contact (self->session, kith_contact_get_id (peer)) == peer)
