@@ -18,8 +18,8 @@ G_DECLARE_FINAL_TYPE (KithWindow, kith_window, KITH, WINDOW, AdwApplicationWindo
  *   "main"       KithMainPage: sidebar (status menu + contacts), chat pane,
  *   "account"    KithAccountPage (My Account),
  *   "call"       KithCallView: the call placed or answered, until it has
- *                ended and its end has been shown (docs/desktop.md, "Calls");
- *                the session is kept from idling and suspending meanwhile,
+ *                ended and its end has been shown (docs/desktop.md, "Calls";
+ *                idle and suspend are inhibited while it is answered),
  * each made the first time it is shown (the chat pane and My Account also
  * once the contact list has been drawn). It follows KithSession:state; its
  * title follows KithMainPage:title. Its size is kept in GSettings.
