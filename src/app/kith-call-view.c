@@ -221,20 +221,25 @@ on_state_changed (KithCallView  *self,
     gtk_widget_grab_focus (self->close_button);
 }
 
-static GdkTexture *
-texture_new (GBytes *pixels,
-             int     width,
-             int     height,
-             int     stride)
+/* A frame (RGBA) into @picture, in place of the last, which goes with its
+ * texture; FALSE when its sizes do not fit its bytes. */
+static gboolean
+show_frame (GtkWidget *picture,
+            GBytes    *pixels,
+            int        width,
+            int        height,
+            int        stride)
 {
+  g_autoptr (GdkTexture) texture = NULL;
+
   if (width <= 0 || height <= 0 || stride < width * 4 ||
       g_bytes_get_size (pixels) < (gsize) stride * (height - 1) + width * 4)
-    return NULL;
-  return gdk_memory_texture_new (width, height, GDK_MEMORY_R8G8B8A8, pixels, stride);
+    return FALSE;
+  texture = gdk_memory_texture_new (width, height, GDK_MEMORY_R8G8B8A8, pixels, stride);
+  gtk_picture_set_paintable (GTK_PICTURE (picture), GDK_PAINTABLE (texture));
+  return TRUE;
 }
 
-/* A frame of the peer's video: the picture shows it, in place of the last
- * (which goes with its texture). */
 static void
 on_video_frame (KithCallView *self,
                 GBytes       *pixels,
@@ -242,11 +247,8 @@ on_video_frame (KithCallView *self,
                 int           height,
                 int           stride)
 {
-  g_autoptr (GdkTexture) texture = NULL;
-
-  if (call_ended (self) || (texture = texture_new (pixels, width, height, stride)) == NULL)
+  if (call_ended (self) || !show_frame (self->picture, pixels, width, height, stride))
     return;
-  gtk_picture_set_paintable (GTK_PICTURE (self->picture), GDK_PAINTABLE (texture));
   if (!self->has_video) {
     self->has_video = TRUE;
     update_layout (self);
@@ -260,12 +262,9 @@ on_self_video_frame (KithCallView *self,
                      int           height,
                      int           stride)
 {
-  g_autoptr (GdkTexture) texture = NULL;
-
   if (call_ended (self) || !kith_call_get_camera (self->call) ||
-      (texture = texture_new (pixels, width, height, stride)) == NULL)
+      !show_frame (self->self_picture, pixels, width, height, stride))
     return;
-  gtk_picture_set_paintable (GTK_PICTURE (self->self_picture), GDK_PAINTABLE (texture));
   if (!self->has_self_video) {
     self->has_self_video = TRUE;
     update_layout (self);

@@ -139,6 +139,25 @@ header_presence_text (KithChatView     *self,
   }
 }
 
+/* One call button: its action, its tooltip (what it does, or why it
+ * cannot), its accessible label and description. */
+static void
+update_call_button (KithChatView *self,
+                    GtkWidget    *button,
+                    const char   *action,
+                    const char   *label,
+                    const char   *tooltip,
+                    const char   *why)
+{
+  gtk_widget_set_visible (button, self->contact != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), action, self->contact != NULL && why == NULL);
+  gtk_widget_set_tooltip_text (button, why != NULL ? why : tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label != NULL ? label : "",
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, why != NULL ? why : "",
+                                  -1);
+}
+
 /* The call buttons: shown with a contact; insensitive, with a tooltip
  * saying why, when a call cannot be placed to it now. */
 static void
@@ -148,40 +167,26 @@ update_call_buttons (KithChatView *self)
   g_autofree char *why = NULL;
   g_autofree char *audio_label = NULL;
   g_autofree char *video_label = NULL;
-  const char *name;
+  const char *name = NULL;
 
-  gtk_widget_set_visible (self->audio_call_button, self->contact != NULL);
-  gtk_widget_set_visible (self->video_call_button, self->contact != NULL);
-  if (self->contact == NULL) {
-    gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.call-audio", FALSE);
-    gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.call-video", FALSE);
-    return;
+  if (self->contact != NULL) {
+    name = kith_contact_get_display_name (self->contact);
+    audio_label = g_strdup_printf (_("Start audio call with %s"), name);
+    video_label = g_strdup_printf (_("Start video call with %s"), name);
+    if (kith_session_get_state (self->session) != KITH_SESSION_ONLINE)
+      why = g_strdup (_("Kith is not connected to the server"));
+    else if (kith_contact_get_state (self->contact) != KITH_CONTACT_ACCEPTED)
+      why = g_strdup_printf (_("%s is not your contact yet"), name);
+    else if (kith_call_manager_get_current (calls) != NULL)
+      why = g_strdup (_("You are already in a call"));
+    else if (kith_contact_get_presence (self->contact) == KITH_PRESENCE_OFFLINE)
+      why = g_strdup_printf (_("%s is offline"), name);
   }
 
-  name = kith_contact_get_display_name (self->contact);
-  if (kith_session_get_state (self->session) != KITH_SESSION_ONLINE)
-    why = g_strdup (_("Kith is not connected to the server"));
-  else if (kith_contact_get_state (self->contact) != KITH_CONTACT_ACCEPTED)
-    why = g_strdup_printf (_("%s is not your contact yet"), name);
-  else if (kith_call_manager_get_current (calls) != NULL)
-    why = g_strdup (_("You are already in a call"));
-  else if (kith_contact_get_presence (self->contact) == KITH_PRESENCE_OFFLINE)
-    why = g_strdup_printf (_("%s is offline"), name);
-
-  audio_label = g_strdup_printf (_("Start audio call with %s"), name);
-  video_label = g_strdup_printf (_("Start video call with %s"), name);
-  gtk_widget_set_tooltip_text (self->audio_call_button, why != NULL ? why : _("Start Audio Call"));
-  gtk_widget_set_tooltip_text (self->video_call_button, why != NULL ? why : _("Start Video Call"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->audio_call_button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, audio_label,
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, why != NULL ? why : "",
-                                  -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->video_call_button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, video_label,
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, why != NULL ? why : "",
-                                  -1);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.call-audio", why == NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.call-video", why == NULL);
+  update_call_button (self, self->audio_call_button, "chat.call-audio", audio_label,
+                      _("Start Audio Call"), why);
+  update_call_button (self, self->video_call_button, "chat.call-video", video_label,
+                      _("Start Video Call"), why);
 }
 
 /* "Message NAME" while the composer is empty (also what a screen reader

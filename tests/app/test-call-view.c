@@ -467,6 +467,56 @@ test_video_call (void)
   KITH_WAIT_FOR (gtk_widget_is_sensitive (find ("video_call_button")));
 }
 
+/* A kith-cli of @user on the test's kithd, with a data directory of its
+ * own (another device of the user). */
+static SvcCli *
+spawn_cli (KithdTestUser *user,
+           const char    *command,
+           const char    *arg1,
+           const char    *arg2)
+{
+  g_autofree char *server_arg = g_strdup_printf ("--server=%s", kithd_test_server_get_url (server));
+  g_autofree char *email_arg = g_strdup_printf ("--email=%s", user->email);
+  g_autofree char *dir = svc_test_make_dir ("cli");
+  g_autofree char *dir_arg = g_strdup_printf ("--data-dir=%s", dir);
+
+  return svc_cli_spawn (PASSWORD "\n", server_arg, email_arg, dir_arg, "--password-stdin",
+                        command, arg1, arg2, NULL);
+}
+
+/* Olga calls: while it rings here the window stays on the chat (the
+ * incoming call's banner asks); answered, the call page shows; the caller
+ * hangs up: the end, then Olga's chat. */
+static void
+test_incoming_answered (void)
+{
+  g_autoptr (SvcCli) caller = NULL;
+  g_autoptr (KithCall) call = NULL;
+
+  sign_in ();
+  open_chat (bot_user);
+  caller = spawn_cli (olga, "call", ada->email, "--duration=3");
+  KITH_WAIT_FOR_SECONDS (current_call () != NULL, WAIT_SECONDS);
+  call = g_object_ref (current_call ());
+  g_assert_cmpint (kith_call_get_state (call), ==, KITH_CALL_RINGING_IN);
+  g_assert_true (page_is ("main"));
+
+  kith_call_answer (call);
+  KITH_WAIT_FOR (page_is ("call"));
+  g_assert_true (kith_call_view_get_call (call_view ()) == call);
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (view_child ("name_label"))), ==, "Olga Offline");
+  KITH_WAIT_FOR_SECONDS (kith_call_get_state (call) == KITH_CALL_ACTIVE, WAIT_SECONDS);
+  KITH_WAIT_FOR (inhibited_flags () != 0);
+
+  KITH_WAIT_FOR_SECONDS (kith_call_get_state (call) == KITH_CALL_ENDED, WAIT_SECONDS);
+  g_assert_cmpint (kith_call_get_end_reason (call), ==, KITH_CALL_END_HUNG_UP);
+  KITH_WAIT_FOR (page_is ("main"));
+  g_assert_true (kith_window_get_chat_contact (window ()) == contact (olga));
+  KITH_WAIT_FOR (inhibited_flags () == 0);
+  /* Media flowed both ways, as the caller judged. */
+  g_assert_cmpint (svc_cli_wait_exit (caller, WAIT_SECONDS * 1000), ==, 0);
+}
+
 /* An audio call: the avatar, no camera; the window closed to the tray
  * does not end it, and shows it again when opened; Close leaves the
  * ended call's view at once. */
@@ -548,22 +598,13 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr (KithFakeWatcher) watcher = NULL;
-  g_autofree char *server_arg = NULL;
-  g_autofree char *email_arg = NULL;
-  g_autofree char *dir_arg = NULL;
-  g_autofree char *dir = NULL;
   int status;
 
   if (!kith_test_init_x11 (&argc, &argv))
     return 77;
 
   /* Both ends: test sources, fake sinks, media on 127.0.0.1. */
-  g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
-  g_setenv ("KITH_VIDEOSRC", "videotestsrc is-live=true", TRUE);
-  g_setenv ("KITH_AUDIOSINK", "fakesink", TRUE);
-  g_unsetenv ("KITH_VIDEOSINK");
-  g_setenv ("KITH_CALL_ECHO_CANCEL", "0", TRUE);
-  g_setenv ("KITH_CALL_LOOPBACK", "1", TRUE);
+  svc_test_init_call_env ();
 
   server = kithd_test_server_startv (NULL);
   g_setenv ("KITH_SERVER_URL", kithd_test_server_get_url (server), TRUE);
@@ -573,11 +614,7 @@ main (int   argc,
   kithd_test_server_make_contacts (server, ada, bot_user);
   kithd_test_server_make_contacts (server, ada, olga);
 
-  dir = svc_test_make_dir ("bot");
-  server_arg = g_strdup_printf ("--server=%s", kithd_test_server_get_url (server));
-  email_arg = g_strdup_printf ("--email=%s", bot_user->email);
-  dir_arg = g_strdup_printf ("--data-dir=%s", dir);
-  bot = svc_cli_spawn (PASSWORD "\n", server_arg, email_arg, dir_arg, "--password-stdin", "bot", NULL);
+  bot = spawn_cli (bot_user, "bot", NULL, NULL);
   g_assert_true (svc_cli_wait_line (bot, "ready", WAIT_SECONDS * 1000));
 
   watcher = kith_fake_watcher_new (TRUE);
@@ -586,6 +623,7 @@ main (int   argc,
   g_test_add_func ("/call-view/format-duration", test_format_duration);
   g_test_add_func ("/call-view/buttons", test_buttons);
   g_test_add_func ("/call-view/video-call", test_video_call);
+  g_test_add_func ("/call-view/incoming-answered", test_incoming_answered);
   g_test_add_func ("/call-view/audio-call-closed-window", test_audio_call_closed_window);
 
   status = kith_test_run_in_new_application (&app, "test-call-view");
