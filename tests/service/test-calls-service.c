@@ -929,13 +929,7 @@ main (int   argc,
 {
   unwind_fully_under_asan (argv);
   svc_test_init (&argc, &argv);
-  g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
-  g_setenv ("KITH_VIDEOSRC", "videotestsrc is-live=true", TRUE);
-  g_setenv ("KITH_AUDIOSINK", "fakesink", TRUE);
-  g_unsetenv ("KITH_VIDEOSINK");
-  g_setenv ("KITH_CALL_ECHO_CANCEL", "0", TRUE);
-  /* kith-cli's calls too. */
-  g_setenv ("KITH_CALL_LOOPBACK", "1", TRUE);
+  svc_test_init_call_env ();
 
   server = svc_test_server_start ();
 
