@@ -12,6 +12,7 @@
 #include "kith-application.h"
 #include "kith-call-view.h"
 #include "kith-chat-view.h"
+#include "kith-fake-notifications.h"
 #include "kith-fake-watcher.h"
 #include "kith-tray.h"
 #include "kith-window.h"
@@ -598,6 +599,8 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr (KithFakeWatcher) watcher = NULL;
+  g_autoptr (GDBusConnection) notifications_bus = NULL;
+  KithFakeNotifications *notifications;
   int status;
 
   if (!kith_test_init_x11 (&argc, &argv))
@@ -618,6 +621,9 @@ main (int   argc,
   g_assert_true (svc_cli_wait_line (bot, "ready", WAIT_SECONDS * 1000));
 
   watcher = kith_fake_watcher_new (TRUE);
+  /* An incoming call notifies (test-incoming-call checks what). */
+  notifications_bus = kith_test_new_bus_connection ();
+  notifications = kith_fake_notifications_new (notifications_bus);
   session_manager_start ();
 
   g_test_add_func ("/call-view/format-duration", test_format_duration);
@@ -632,6 +638,7 @@ main (int   argc,
   svc_cli_wait_exit (bot, WAIT_SECONDS * 1000);
   g_clear_pointer (&bot, svc_cli_free);
   session_manager_stop ();
+  kith_fake_notifications_free (notifications);
   g_clear_pointer (&ada, kithd_test_user_free);
   g_clear_pointer (&bot_user, kithd_test_user_free);
   g_clear_pointer (&olga, kithd_test_user_free);

@@ -523,10 +523,7 @@ main (int   argc,
   g_autoptr (GDBusConnection) notifications_bus = NULL;
 
   kith_test_init (&argc, &argv);
-  g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
-  g_setenv ("KITH_VIDEOSRC", "videotestsrc is-live=true", TRUE);
-  g_setenv ("KITH_AUDIOSINK", "fakesink", TRUE);
-  g_setenv ("KITH_CALL_LOOPBACK", "1", TRUE);
+  svc_test_init_call_env ();
   g_setenv ("KITH_RINGSINK", "fakesink sync=true", TRUE);
 
   server = kithd_test_server_startv (NULL);
