@@ -687,6 +687,30 @@ test_empty_states (void)
   kith_views_sign_out (session);
 }
 
+static gboolean
+match_body_label (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "kith-bubble-body");
+}
+
+/* The message's text has the room the label itself asks for at the width
+ * it was given (the row measures it on its own): no line cut off, no
+ * line too many, and not narrower than the label can be. */
+static void
+assert_body_fits (GtkWidget *row)
+{
+  GtkWidget *label = kith_test_find (row, match_body_label, NULL);
+  int min_width, min_height, nat_height;
+
+  g_assert_nonnull (label);
+  gtk_widget_measure (label, GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL, NULL, NULL);
+  gtk_widget_measure (label, GTK_ORIENTATION_VERTICAL, gtk_widget_get_width (label),
+                      &min_height, &nat_height, NULL, NULL);
+  g_assert_cmpint (gtk_widget_get_width (label), >=, min_width);
+  g_assert_cmpint (gtk_widget_get_height (label), ==, nat_height);
+}
+
 /* The newest message of a chat shown at its bottom is whole in view, each
  * time one comes, long or short, while the window is drawn. */
 static void
@@ -740,7 +764,9 @@ test_chat_newest_visible (void)
                     gtk_adjustment_get_page_size (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller))));
     g_assert_cmpfloat (bounds.origin.y, >=, 0);
     g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, view_height + 0.5);
+    assert_body_fits (row);
   }
+  g_free (kith_test_save_screenshot (window, "chat-wrapping.png"));
 
   gtk_window_destroy (GTK_WINDOW (window));
   kith_views_sign_out (session);
