@@ -28,6 +28,9 @@
  * it keeps KEEP_PAGES. */
 #define FORGET_ABOVE_PAGES 4
 #define KEEP_PAGES 2
+/* Past this many pages, messages come faster than frames are drawn (a
+ * flood keeps the main loop busy): forgotten without waiting for one. */
+#define FLOOD_PAGES 8
 /* Coming back to a chat left scrolled up: at most this many older pages are
  * loaded to find the message it showed at the top. */
 #define RESTORE_MAX_PAGES 4
@@ -416,13 +419,42 @@ done:
   return G_SOURCE_REMOVE;
 }
 
+/* Messages coming faster than frames are drawn: a socket that always has
+ * more is read on and on without a frame (nor an idle) in between, and
+ * the chat held thousands until the flood ended; what the process took
+ * then stays taken. So from items-changed, once the list view has taken
+ * the new message in (its handler comes first): the list is anchored to
+ * the newest message (it lays the rows around it out at the next frame),
+ * then all but the two newest pages go. */
+static void
+forget_in_flood (KithChatHistory *self)
+{
+  guint page = kith_conversations_get_page_size (kith_session_get_conversations (self->session));
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+  guint n = g_list_model_get_n_items (self->messages);
+
+  if (n <= FLOOD_PAGES * page || self->contact == NULL || !self->at_bottom || self->loading_older ||
+      !self->rows_placed || clock == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+  gtk_widget_activate_action (self->message_list, "list.scroll-to-item", "u", n - 1);
+  self->adjusting = TRUE;
+  kith_conversations_forget_older (kith_session_get_conversations (self->session), self->contact,
+                                   KEEP_PAGES * page);
+  self->adjusting = FALSE;
+  self->no_older = FALSE;
+  /* Not the bottom held by value before the next frame has laid it out. */
+  self->forgot_frame = gdk_frame_clock_get_frame_counter (clock) + 1;
+}
+
 static void
 schedule_forget (KithChatHistory *self)
 {
   guint page = kith_conversations_get_page_size (kith_session_get_conversations (self->session));
+  guint n = self->messages != NULL ? g_list_model_get_n_items (self->messages) : 0;
 
-  if (self->forget_id == 0 && self->at_bottom && self->messages != NULL &&
-      g_list_model_get_n_items (self->messages) > FORGET_ABOVE_PAGES * page)
+  if (!self->at_bottom)
+    return;
+  if (self->forget_id == 0 && n > FORGET_ABOVE_PAGES * page)
     self->forget_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), forget_far_above, NULL, NULL);
 }
 
@@ -449,6 +481,8 @@ on_messages_changed (KithChatHistory *self,
   }
   update_empty (self);
   g_signal_emit (self, signals[MESSAGES_CHANGED], 0);
+  if (added > 0 && position + added == n)
+    forget_in_flood (self);
   schedule_forget (self);
   update_jump (self);
   refresh_separators_later (self);
