@@ -26,6 +26,8 @@ struct _KithChatView
   GBindingGroup *leaflet_bindings; /* its folded: the back button, while mapped */
   GSignalGroup  *contact_signals;
   gboolean       focus_composer;   /* a chat was opened while unmapped */
+  guint          read_interval_id; /* a read marker went: the next waits for this */
+  gboolean       read_again;       /* messages were read meanwhile */
   KithChatViewClock now_func;
 
   GtkWidget     *back_button;
@@ -44,6 +46,9 @@ struct _KithChatView
 /* The histories kept: the chat shown and the last chats left at their
  * newest message (going back to one makes no row; docs/desktop.md). */
 #define MAX_KEPT_HISTORIES 3
+/* Read markers go at most this often (ms): the first at once, the
+ * messages read meanwhile in one at its end. */
+#define READ_INTERVAL_MS 250
 
 enum {
   PROP_0,
@@ -58,6 +63,25 @@ G_DEFINE_FINAL_TYPE (KithChatView, kith_chat_view, GTK_TYPE_WIDGET)
 
 /* ---- reading ---- */
 
+static void maybe_mark_read (KithChatView *self);
+
+static gboolean
+on_read_interval (gpointer user_data)
+{
+  KithChatView *self = user_data;
+
+  self->read_interval_id = 0;
+  if (self->read_again) {
+    self->read_again = FALSE;
+    maybe_mark_read (self);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* Messages shown in the active window are read. Not a read marker for
+ * each message of a flood (a thousand a second: each one a frame for the
+ * server and the unread count saved, queued faster than they went): one
+ * at once, then one per READ_INTERVAL_MS for those that came meanwhile. */
 static void
 maybe_mark_read (KithChatView *self)
 {
@@ -70,7 +94,23 @@ maybe_mark_read (KithChatView *self)
   if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || self->window == NULL ||
       !gtk_window_is_active (self->window))
     return;
+  if (self->read_interval_id != 0) {
+    self->read_again = TRUE;
+    return;
+  }
   kith_conversations_mark_read (kith_session_get_conversations (self->session), self->contact);
+  self->read_interval_id = g_timeout_add (READ_INTERVAL_MS, on_read_interval, self);
+}
+
+/* Another chat, or none: what was read in this one goes now. */
+static void
+flush_mark_read (KithChatView *self)
+{
+  g_clear_handle_id (&self->read_interval_id, g_source_remove);
+  if (self->read_again) {
+    self->read_again = FALSE;
+    maybe_mark_read (self);
+  }
 }
 
 /* ---- the header and the page ---- */
@@ -653,6 +693,7 @@ kith_chat_view_dispose (GObject *object)
   GtkWidget *child;
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->read_interval_id, g_source_remove);
   if (self->contact_signals != NULL)
     g_signal_group_set_target (self->contact_signals, NULL);
   g_clear_object (&self->contact_signals);
@@ -794,6 +835,7 @@ kith_chat_view_set_contact (KithChatView *self,
   if (self->contact == contact)
     return;
 
+  flush_mark_read (self);
   previous = self->contact != NULL ? g_object_ref (self->contact) : NULL;
   g_set_object (&self->contact, contact);
   g_signal_group_set_target (self->contact_signals, contact);

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kith-message-body.h"
 #include "kith-message-row.h"
 
 struct _KithMessageRow
@@ -17,7 +18,7 @@ struct _KithMessageRow
   GtkWidget   *day_label;      /* the day separator, hidden unless set */
   GtkWidget   *box;
   GtkWidget   *bubble;
-  GtkWidget   *body_label;
+  GtkWidget   *body;           /* KithMessageBody: the text, measured once per width */
   GtkWidget   *time_label;
   GtkWidget   *state_image;
 
@@ -266,16 +267,9 @@ kith_message_row_init (KithMessageRow *self)
   gtk_widget_add_css_class (self->bubble, "kith-bubble");
   gtk_box_append (GTK_BOX (self->box), self->bubble);
 
-  /* The text can be selected and copied (not focused: Tab goes by). */
-  self->body_label = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->body_label), 0);
-  gtk_label_set_wrap (GTK_LABEL (self->body_label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (self->body_label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_max_width_chars (GTK_LABEL (self->body_label), 48);
-  gtk_label_set_selectable (GTK_LABEL (self->body_label), TRUE);
-  gtk_widget_set_focusable (self->body_label, FALSE);
-  gtk_widget_add_css_class (self->body_label, "kith-bubble-body");
-  gtk_box_append (GTK_BOX (self->bubble), self->body_label);
+  /* The text: selectable, wrapping at 48 characters. */
+  self->body = kith_message_body_new ();
+  gtk_box_append (GTK_BOX (self->bubble), self->body);
 
   meta = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
   gtk_widget_set_halign (meta, GTK_ALIGN_END);
@@ -328,7 +322,7 @@ kith_message_row_set_message (KithMessageRow *self,
     return;
 
   outgoing = kith_message_get_direction (message) == KITH_MESSAGE_OUTGOING;
-  gtk_label_set_label (GTK_LABEL (self->body_label), kith_message_get_body (message));
+  kith_message_body_set_text (KITH_MESSAGE_BODY (self->body), kith_message_get_body (message));
   gtk_widget_set_halign (self->box, outgoing ? GTK_ALIGN_END : GTK_ALIGN_START);
   gtk_widget_remove_css_class (self->bubble, outgoing ? "incoming" : "outgoing");
   gtk_widget_add_css_class (self->bubble, outgoing ? "outgoing" : "incoming");
