@@ -381,8 +381,11 @@ drop_media (KithCall *self)
   g_clear_object (&self->media);
 }
 
-/* The pipeline, with the servers fetched; FALSE when it cannot start
- * (the call has ended, failed, with the reason). */
+/* The pipeline, with the servers fetched; FALSE when calls cannot work
+ * here at all (the call has ended, failed, with the reason). The pipeline
+ * is made on the media's worker thread: "No microphone found" comes later,
+ * as its error signal; the offer, the peer's description and candidates
+ * given meanwhile wait in the media. */
 static gboolean
 start_media (KithCall           *self,
              const char * const *ice_servers)
