@@ -476,6 +476,15 @@ test_hidden (void)
   caller = place (a, b, FALSE);
   callee = wait_incoming (b);
   g_assert_cmpint (kith_call_get_state (caller), ==, KITH_CALL_RINGING_OUT);
+
+  /* Answered, the call connects; hidden still shows offline, not Busy
+   * (the presence rules: hidden comes before in a call). */
+  kith_call_answer (callee);
+  wait_state (caller, KITH_CALL_ACTIVE);
+  wait_state (callee, KITH_CALL_ACTIVE);
+  g_assert_true (kith_status_manager_get_in_call (kith_session_get_status (b->session)));
+  g_assert_true (svc_test_wait_presence (contact_of (b, a), KITH_PRESENCE_BUSY, WAIT_MS));
+  g_assert_cmpint (kith_contact_get_presence (contact_of (a, b)), ==, KITH_PRESENCE_OFFLINE);
   kith_call_hang_up (caller);
   wait_state (callee, KITH_CALL_ENDED);
 }
@@ -705,13 +714,16 @@ test_kithd_restart (void)
   g_autoptr (KithCall) caller = NULL;
   g_autoptr (KithCall) callee = NULL;
   WaitMore more = { NULL };
-  KithContact *a_seen;
+  KithContact *a_seen, *b_seen;
 
   befriend (a, b);
   befriend (c, a);
+  befriend (c, b);
   a_seen = contact_of (c, a);
+  b_seen = contact_of (c, b);
   connect_call (a, b, FALSE, &caller, &callee);
   g_assert_true (svc_test_wait_presence (a_seen, KITH_PRESENCE_BUSY, WAIT_MS));
+  g_assert_true (svc_test_wait_presence (b_seen, KITH_PRESENCE_BUSY, WAIT_MS));
 
   kithd_test_server_restart (server);
   wait_state (caller, KITH_CALL_RECONNECTING);
@@ -723,11 +735,13 @@ test_kithd_restart (void)
   wait_state (caller, KITH_CALL_ACTIVE);
   wait_state (callee, KITH_CALL_ACTIVE);
   g_assert_true (svc_test_wait_presence (a_seen, KITH_PRESENCE_BUSY, WAIT_MS));
+  g_assert_true (svc_test_wait_presence (b_seen, KITH_PRESENCE_BUSY, WAIT_MS));
 
   kith_call_hang_up (callee);
   wait_state (caller, KITH_CALL_ENDED);
   g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_HUNG_UP);
   g_assert_true (svc_test_wait_presence (a_seen, KITH_PRESENCE_ONLINE, WAIT_MS));
+  g_assert_true (svc_test_wait_presence (b_seen, KITH_PRESENCE_ONLINE, WAIT_MS));
 }
 
 /* The peer's side gone for good, without a word (its process ended): the
