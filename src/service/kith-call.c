@@ -19,8 +19,6 @@
 /* Remote candidates kept until the media can take them: a peer cannot grow
  * this beyond it (the rest are dropped, logged). */
 #define MAX_QUEUED_CANDIDATES 64
-/* Why a call that never connected failed, on both sides. */
-#define NOT_CONNECTED_TEXT    _("The call could not connect.")
 
 typedef struct {
   guint  mline;
@@ -110,6 +108,13 @@ candidate_new (guint       mline,
   candidate->mline = mline;
   candidate->candidate = g_strdup (text);
   return candidate;
+}
+
+/* Why a call that never connected failed, on both sides. */
+static const char *
+not_connected_text (void)
+{
+  return _("The call could not connect.");
 }
 
 static void
@@ -224,7 +229,7 @@ on_connect_timeout (gpointer user_data)
 
   self->connect_source = 0;
   g_debug ("call %s did not connect in time", self->id);
-  kith_call_end (self, KITH_CALL_END_FAILED, NOT_CONNECTED_TEXT, TRUE);
+  kith_call_end (self, KITH_CALL_END_FAILED, not_connected_text (), TRUE);
   return G_SOURCE_REMOVE;
 }
 
@@ -332,7 +337,7 @@ on_media_state_changed (KithCallMedia      *media,
     if (self->was_active)
       kith_call_end (self, KITH_CALL_END_CONNECTION_LOST, NULL, TRUE);
     else
-      kith_call_end (self, KITH_CALL_END_FAILED, NOT_CONNECTED_TEXT, TRUE);
+      kith_call_end (self, KITH_CALL_END_FAILED, not_connected_text (), TRUE);
     return;
   case KITH_CALL_MEDIA_NEW:
   case KITH_CALL_MEDIA_CONNECTING:
@@ -707,7 +712,7 @@ kith_call_handle_frame (KithCall        *self,
     KithCallEndReason reason = reason_of_hangup (self, frame->reason);
 
     kith_call_end (self, reason,
-                   reason == KITH_CALL_END_FAILED ? NOT_CONNECTED_TEXT : NULL, FALSE);
+                   reason == KITH_CALL_END_FAILED ? not_connected_text () : NULL, FALSE);
     break;
   }
 
