@@ -410,15 +410,16 @@ on_started (GObject      *source,
   guint serial = GPOINTER_TO_UINT (g_task_get_task_data (G_TASK (result)));
   g_autoptr (GError) error = NULL;
   gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
+  /* Only the task holds it: its owner let go while it started. */
+  gboolean dropped = G_OBJECT (self)->ref_count == 1;
 
   self->worker_busy = FALSE;
 
-  /* Stopped meanwhile, or dropped by its owner (the task holds the last
-   * reference): the result goes. */
-  if (serial != self->start_serial || G_OBJECT (self)->ref_count == 1) {
+  /* Stopped meanwhile, or dropped: the result goes. */
+  if (serial != self->start_serial || dropped) {
     g_debug ("started after stop: torn down");
     release (self);
-    if (self->restart) {
+    if (self->restart && !dropped) {
       self->restart = FALSE;
       start_worker (self);
     }
