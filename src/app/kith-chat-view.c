@@ -30,6 +30,8 @@ struct _KithChatView
 
   GtkWidget     *back_button;
   GtkWidget     *menu_button;
+  GtkWidget     *audio_call_button;
+  GtkWidget     *video_call_button;
   GtkWidget     *stack;
   GtkWidget     *request_page;
   GtkWidget     *accept_button;
@@ -135,6 +137,56 @@ header_presence_text (KithChatView     *self,
       return g_strdup (kith_shown_presence_get_unknown_label (presence));
     return g_strdup (kith_shown_presence_get_label (kith_shown_presence_from_presence (presence)));
   }
+}
+
+/* One call button: its action, its tooltip (what it does, or why it
+ * cannot), its accessible label and description. */
+static void
+update_call_button (KithChatView *self,
+                    GtkWidget    *button,
+                    const char   *action,
+                    const char   *label,
+                    const char   *tooltip,
+                    const char   *why)
+{
+  gtk_widget_set_visible (button, self->contact != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), action, self->contact != NULL && why == NULL);
+  gtk_widget_set_tooltip_text (button, why != NULL ? why : tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label != NULL ? label : "",
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, why != NULL ? why : "",
+                                  -1);
+}
+
+/* The call buttons: shown with a contact; insensitive, with a tooltip
+ * saying why, when a call cannot be placed to it now. */
+static void
+update_call_buttons (KithChatView *self)
+{
+  KithCallManager *calls = kith_session_get_calls (self->session);
+  g_autofree char *why = NULL;
+  g_autofree char *audio_label = NULL;
+  g_autofree char *video_label = NULL;
+  const char *name = NULL;
+
+  if (self->contact != NULL) {
+    name = kith_contact_get_display_name (self->contact);
+    audio_label = g_strdup_printf (_("Start audio call with %s"), name);
+    video_label = g_strdup_printf (_("Start video call with %s"), name);
+    if (kith_session_get_state (self->session) != KITH_SESSION_ONLINE)
+      why = g_strdup (_("Kith is not connected to the server"));
+    else if (kith_contact_get_state (self->contact) != KITH_CONTACT_ACCEPTED)
+      why = g_strdup_printf (_("%s is not your contact yet"), name);
+    else if (kith_call_manager_get_current (calls) != NULL)
+      why = g_strdup (_("You are already in a call"));
+    else if (kith_contact_get_presence (self->contact) == KITH_PRESENCE_OFFLINE)
+      why = g_strdup_printf (_("%s is offline"), name);
+  }
+
+  update_call_button (self, self->audio_call_button, "chat.call-audio", audio_label,
+                      _("Start Audio Call"), why);
+  update_call_button (self, self->video_call_button, "chat.call-video", video_label,
+                      _("Start Video Call"), why);
 }
 
 /* "Message NAME" while the composer is empty (also what a screen reader
@@ -298,6 +350,7 @@ show_contact (KithChatView *self)
   leave_history (self);
 
   update_menu (self);
+  update_call_buttons (self);
   self->focus_composer = FALSE;
 
   if (self->contact == NULL) {
@@ -439,6 +492,37 @@ chat_send_action (GtkWidget  *widget,
   gtk_widget_grab_focus (self->composer);
 }
 
+/* The window shows the call (docs/desktop.md, "Calls"). */
+static void
+place_call (KithChatView *self,
+            gboolean      video)
+{
+  g_autoptr (KithCall) call = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (self->contact == NULL)
+    return;
+  call = kith_call_manager_place (kith_session_get_calls (self->session), self->contact, video, &error);
+  if (call == NULL)
+    kith_toast_show (GTK_WIDGET (self), error->message);
+}
+
+static void
+chat_call_audio_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  place_call (KITH_CHAT_VIEW (widget), FALSE);
+}
+
+static void
+chat_call_video_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  place_call (KITH_CHAT_VIEW (widget), TRUE);
+}
+
 static void
 chat_accept_action (GtkWidget  *widget,
                     const char *action_name,
@@ -554,7 +638,12 @@ kith_chat_view_constructed (GObject *object)
   g_assert (KITH_IS_SESSION (self->session));
   g_signal_connect_object (kith_session_get_contacts (self->session), "items-changed",
                            G_CALLBACK (on_contacts_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::state",
+                           G_CALLBACK (update_call_buttons), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (kith_session_get_calls (self->session), "notify::current",
+                           G_CALLBACK (update_call_buttons), self, G_CONNECT_SWAPPED);
   update_none (self);
+  update_call_buttons (self);
 }
 
 static void
@@ -614,6 +703,8 @@ kith_chat_view_class_init (KithChatViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-chat-view.ui");
   gtk_widget_class_bind_template_child (widget_class, KithChatView, back_button);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, menu_button);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, audio_call_button);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, video_call_button);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, stack);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, request_page);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, accept_button);
@@ -629,6 +720,8 @@ kith_chat_view_class_init (KithChatViewClass *klass)
 
   gtk_widget_class_install_action (widget_class, "chat.send", NULL, chat_send_action);
   gtk_widget_class_install_action (widget_class, "chat.accept", NULL, chat_accept_action);
+  gtk_widget_class_install_action (widget_class, "chat.call-audio", NULL, chat_call_audio_action);
+  gtk_widget_class_install_action (widget_class, "chat.call-video", NULL, chat_call_video_action);
   gtk_widget_class_install_action (widget_class, "chat.remove-contact", NULL, chat_remove_contact_action);
   gtk_widget_class_install_action (widget_class, "chat.withdraw-request", NULL,
                                    chat_withdraw_request_action);
@@ -658,6 +751,10 @@ kith_chat_view_init (KithChatView *self)
                                   G_CALLBACK (maybe_mark_read), self);
   g_signal_group_connect_swapped (self->contact_signals, "notify::display-name",
                                   G_CALLBACK (update_placeholder), self);
+  g_signal_group_connect_swapped (self->contact_signals, "notify::display-name",
+                                  G_CALLBACK (update_call_buttons), self);
+  g_signal_group_connect_swapped (self->contact_signals, "notify::presence",
+                                  G_CALLBACK (update_call_buttons), self);
 
   keys = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);

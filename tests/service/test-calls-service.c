@@ -393,6 +393,58 @@ test_cancel (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (b->calls)), ==, 0);
 }
 
+typedef struct {
+  KithSession *session;
+  KithContact *contact;
+  const char  *body;
+} WaitBody;
+
+static gboolean
+has_body (gpointer data)
+{
+  WaitBody *w = data;
+  GListModel *model = kith_conversations_get (kith_session_get_conversations (w->session), w->contact);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++) {
+    g_autoptr (KithMessage) message = g_list_model_get_item (model, i);
+
+    if (g_strcmp0 (kith_message_get_body (message), w->body) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* A call event is shown in the chat but is not an unread message: the
+ * missed call below leaves the callee's unread count at what the text
+ * after it makes, one (it was two before call events were left out). */
+static void
+test_event_not_unread (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b = side_new ("bob");
+  g_autoptr (KithCall) caller = NULL;
+  g_autoptr (KithCall) callee = NULL;
+  KithContact *ada_at_bob;
+  WaitBody missed = { NULL }, text = { NULL };
+
+  befriend (a, b);
+  ada_at_bob = contact_of (b, a);
+  caller = place (a, b, FALSE);
+  callee = wait_incoming (b);
+  kith_call_hang_up (caller);
+  wait_state (callee, KITH_CALL_ENDED);
+
+  missed = (WaitBody) { b->session, ada_at_bob, "Missed call" };
+  g_assert_true (kithd_test_wait_until (has_body, &missed, WAIT_MS));
+  /* The text comes after the event (seq order): once it is here, the
+   * event was counted, or not, before it. */
+  kith_conversations_send_async (kith_session_get_conversations (a->session), contact_of (a, b),
+                                 "after the call", NULL, NULL, NULL);
+  text = (WaitBody) { b->session, ada_at_bob, "after the call" };
+  g_assert_true (kithd_test_wait_until (has_body, &text, WAIT_MS));
+  g_assert_cmpuint (kith_contact_get_unread_count (ada_at_bob), ==, 1);
+}
+
 /* Nobody answers: the caller's ring-timeout (shortened; kithd's 60 s is
  * longer here) ends it as missed at both ends. */
 static void
@@ -965,13 +1017,7 @@ main (int   argc,
 {
   unwind_fully_under_asan (argv);
   svc_test_init (&argc, &argv);
-  g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
-  g_setenv ("KITH_VIDEOSRC", "videotestsrc is-live=true", TRUE);
-  g_setenv ("KITH_AUDIOSINK", "fakesink", TRUE);
-  g_unsetenv ("KITH_VIDEOSINK");
-  g_setenv ("KITH_CALL_ECHO_CANCEL", "0", TRUE);
-  /* kith-cli's calls too. */
-  g_setenv ("KITH_CALL_LOOPBACK", "1", TRUE);
+  svc_test_init_call_env ();
 
   server = svc_test_server_start ();
 
@@ -979,6 +1025,7 @@ main (int   argc,
   g_test_add_func ("/calls/video", test_video);
   g_test_add_func ("/calls/decline", test_decline);
   g_test_add_func ("/calls/cancel", test_cancel);
+  g_test_add_func ("/calls/event-not-unread", test_event_not_unread);
   g_test_add_func ("/calls/ring-timeout", test_ring_timeout);
   g_test_add_func ("/calls/unreachable", test_unreachable);
   g_test_add_func ("/calls/busy", test_busy);
