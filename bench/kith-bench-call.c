@@ -205,6 +205,9 @@ on_floor_offer (KithCallMedia *media,
 
   setup_reach (setup, STAGE_OFFER, now);
   setup_reach (setup, STAGE_SENT, now);
+  /* The pipeline runs (the media starts off the main loop), and the
+   * answer, without which ICE cannot connect, is not in yet. */
+  setup_watch_ice (setup, media);
 }
 
 static void
@@ -255,7 +258,6 @@ run_floor (Setup *setup)
     g_printerr ("floor: %s\n", error->message);
     return;
   }
-  setup_watch_ice (setup, pair->caller);
   kith_call_media_pair_wait (pair, caller_heard, WAIT_MS);
   setup_unwatch (setup);
   g_signal_handlers_disconnect_by_data (pair->caller, setup);
@@ -650,6 +652,14 @@ on_tick_in (GstElement *sink,
 }
 
 static gboolean
+pipelines_running (KithCallMediaPair *pair)
+{
+  return (kith_call_media_get_pipeline (pair->caller) != NULL &&
+          kith_call_media_get_pipeline (pair->callee) != NULL) ||
+         pair->errors[0] > 0 || pair->errors[1] > 0;
+}
+
+static gboolean
 enough_ticks (KithCallMediaPair *pair)
 {
   Ticks *ticks = g_object_get_data (G_OBJECT (pair->caller), "kith-bench-ticks");
@@ -729,6 +739,12 @@ measure_latency (guint jitter_ms)
 
   if (!kith_call_media_pair_connect (pair, &error)) {
     g_printerr ("latency: %s\n", error->message);
+    goto out;
+  }
+  /* The media start off the main loop: their pipelines come a little later
+   * (and the jitter buffer's setting must be in before the remote stream). */
+  if (!kith_call_media_pair_wait (pair, pipelines_running, WAIT_MS) || pair->errors[0] + pair->errors[1] > 0) {
+    g_printerr ("latency: the media did not start\n");
     goto out;
   }
   {

@@ -37,6 +37,10 @@ struct _KithApplication
   guint           close_wait_id;    /* the window closed before the tray knew of a host */
   gulong          close_wait_handler;
   GListModel     *toplevels;        /* every window, for the idle monitor's app input */
+  KithRinger     *ringer;
+  KithCall       *ringing;          /* the call that rings here, while it rings */
+  GSettings      *desktop_notifications;  /* GNOME's, for Do Not Disturb; NULL: none */
+  GHashTable     *missed_notified;  /* call ids whose missed call was notified */
 };
 
 /* How long a closed window waits for the tray to learn whether a host
@@ -128,6 +132,166 @@ on_contacts_changed (GListModel      *contacts,
   sync_status (self);
 }
 
+/* ---- incoming calls (docs/desktop.md, "Incoming calls") ---- */
+
+#define CALL_NOTIFICATION "call"
+
+/* GNOME's Do Not Disturb: notification banners off. No such schema (not
+ * GNOME, or gsettings-desktop-schemas missing): not on. */
+static gboolean
+do_not_disturb (KithApplication *self)
+{
+  return self->desktop_notifications != NULL &&
+         !g_settings_get_boolean (self->desktop_notifications, "show-banners");
+}
+
+static const char *
+caller_name (KithCall *call)
+{
+  KithContact *peer = kith_call_get_peer (call);
+
+  return peer != NULL ? kith_contact_get_display_name (peer) : _("Someone");
+}
+
+/* The ring tone and the tray follow the ringing call and the desktop's
+ * Do Not Disturb, which may change while it rings. */
+static void
+sync_ringing (KithApplication *self)
+{
+  if (self->ringing != NULL && !do_not_disturb (self))
+    kith_ringer_start (self->ringer);
+  else
+    kith_ringer_stop (self->ringer);
+
+  if (self->tray != NULL)
+    kith_tray_set_caller (self->tray, self->ringing != NULL ? caller_name (self->ringing) : NULL);
+}
+
+/* Under Do Not Disturb the notification goes out at high rather than
+ * urgent priority: GNOME Shell then lists it without a banner or a sound,
+ * where an urgent one would break through. */
+static void
+send_call_notification (KithApplication *self,
+                        KithCall        *call)
+{
+  g_autoptr (GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+  GVariant *id = g_variant_new_string (kith_call_get_id (call));
+
+  /* Translators: an incoming call's notification; %s is the caller */
+  title = g_strdup_printf (_("%s is calling"), caller_name (call));
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, kith_call_get_video (call) ? _("Video call") : _("Audio call"));
+  g_notification_set_priority (notification, do_not_disturb (self) ? G_NOTIFICATION_PRIORITY_HIGH
+                                                                   : G_NOTIFICATION_PRIORITY_URGENT);
+  g_notification_set_default_action (notification, "app.show");
+  g_notification_add_button_with_target_value (notification, _("Decline"), "app.decline-call", id);
+  g_notification_add_button_with_target_value (notification, _("Answer"), "app.answer-call", id);
+  g_application_send_notification (G_APPLICATION (self), CALL_NOTIFICATION, notification);
+}
+
+/* Once per call: from the call that rang here, or from its call event
+ * when this device was not connected while it rang. */
+static void
+send_missed_notification (KithApplication *self,
+                          const char      *call_id,
+                          KithContact     *peer,
+                          gboolean         video)
+{
+  g_autoptr (GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *id = NULL;
+
+  if (!g_hash_table_add (self->missed_notified, g_strdup (call_id)))
+    return;
+
+  /* Translators: a missed call's notification; %s is the caller */
+  title = g_strdup_printf (_("Missed call from %s"),
+                           peer != NULL ? kith_contact_get_display_name (peer) : _("someone"));
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, video ? _("Video call") : _("Audio call"));
+  g_notification_set_category (notification, "im.received");
+  if (peer != NULL) {
+    g_notification_set_default_action_and_target_value (notification, "app.open-chat",
+                                                        g_variant_new_int64 (kith_contact_get_id (peer)));
+    id = g_strdup_printf ("missed-call-%" G_GINT64_FORMAT, kith_contact_get_id (peer));
+  } else {
+    g_notification_set_default_action (notification, "app.show");
+    id = g_strdup ("missed-call");
+  }
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
+static void
+on_ringing_call_state_changed (KithCall        *call,
+                               KithCallState    state,
+                               KithCallState    old_state,
+                               KithApplication *self)
+{
+  g_autoptr (KithCall) hold = g_object_ref (call);
+
+  if (state == KITH_CALL_RINGING_IN)
+    return;
+
+  /* Answered (here or elsewhere), declined, given up, missed: it rings no
+   * more, anywhere here. */
+  g_signal_handlers_disconnect_by_data (call, self);
+  g_clear_object (&self->ringing);
+  g_application_withdraw_notification (G_APPLICATION (self), CALL_NOTIFICATION);
+  sync_ringing (self);
+
+  if (state == KITH_CALL_ENDED && kith_call_get_end_reason (call) == KITH_CALL_END_MISSED)
+    send_missed_notification (self, kith_call_get_id (call), kith_call_get_peer (call),
+                              kith_call_get_video (call));
+}
+
+static void
+on_incoming_call (KithCallManager *calls,
+                  KithCall        *call,
+                  KithApplication *self)
+{
+  if (self->ringing != NULL)
+    g_signal_handlers_disconnect_by_data (self->ringing, self);
+  g_set_object (&self->ringing, call);
+  g_signal_connect_object (call, "state-changed", G_CALLBACK (on_ringing_call_state_changed), self, 0);
+
+  g_debug ("A call rings%s", do_not_disturb (self) ? " (Do Not Disturb: no ring tone)" : "");
+  send_call_notification (self, call);
+  sync_ringing (self);
+}
+
+/* A call event came in: a call missed while this device was away says so
+ * (one that rang here did already). Call events notify nothing else. */
+static void
+on_call_event (KithApplication *self,
+               KithContact     *contact,
+               KithMessage     *message)
+{
+  const char *id = kith_message_get_id (message);
+
+  if (kith_message_get_direction (message) != KITH_MESSAGE_INCOMING ||
+      !kith_message_get_is_call (message) ||
+      kith_message_get_call_outcome (message) != KITH_CALL_OUTCOME_MISSED)
+    return;
+  /* kithd's id for a call event is "call:" and the call's id. */
+  if (g_str_has_prefix (id, "call:"))
+    id += strlen ("call:");
+  send_missed_notification (self, id, contact, kith_message_get_call_video (message));
+}
+
+/* The call that rings here with @parameter's id, or NULL. */
+static KithCall *
+find_ringing_call (KithApplication *self,
+                   GVariant        *parameter)
+{
+  KithCall *current = kith_call_manager_get_current (kith_session_get_calls (self->session));
+
+  if (current == NULL || kith_call_get_state (current) != KITH_CALL_RINGING_IN ||
+      g_strcmp0 (kith_call_get_id (current), g_variant_get_string (parameter, NULL)) != 0)
+    return NULL;
+  return current;
+}
+
 /* ---- notifications ---- */
 
 static gboolean
@@ -147,6 +311,10 @@ on_message_received (KithSession     *session,
   g_autoptr (GNotification) notification = NULL;
   g_autofree char *id = NULL;
 
+  if (g_strcmp0 (kith_message_get_kind (message), KITH_MESSAGE_KIND_CALL) == 0) {
+    on_call_event (self, contact, message);
+    return;
+  }
   if (window_in_view (self))
     return;
 
@@ -552,6 +720,36 @@ on_open_chat (GSimpleAction *action,
     kith_window_open_chat (self->window, contact);
 }
 
+/* A notification's Answer (the call's id): Kith comes up and answers; the
+ * window shows the call once it connects. Too late (it stopped ringing):
+ * the window all the same. */
+static void
+on_answer_call (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  KithApplication *self = KITH_APPLICATION (user_data);
+  KithCall *ringing = find_ringing_call (self, parameter);
+  g_autoptr (KithCall) call = ringing != NULL ? g_object_ref (ringing) : NULL;
+
+  present_window (self);
+  if (call != NULL)
+    kith_call_answer (call);
+}
+
+static void
+on_decline_call (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  KithApplication *self = KITH_APPLICATION (user_data);
+  KithCall *ringing = find_ringing_call (self, parameter);
+  g_autoptr (KithCall) call = ringing != NULL ? g_object_ref (ringing) : NULL;
+
+  if (call != NULL)
+    kith_call_decline (call);
+}
+
 static void
 on_preferences (GSimpleAction *action,
                 GVariant      *parameter,
@@ -579,6 +777,8 @@ static const GActionEntry app_actions[] = {
   { .name = "preferences", .activate = on_preferences },
   { .name = "set-status", .parameter_type = "s", .state = "'online'", .change_state = on_set_status },
   { .name = "open-chat", .activate = on_open_chat, .parameter_type = "x" },
+  { .name = "answer-call", .activate = on_answer_call, .parameter_type = "s" },
+  { .name = "decline-call", .activate = on_decline_call, .parameter_type = "s" },
 };
 
 /* ---- the tray ---- */
@@ -613,6 +813,30 @@ on_tray_exit (KithTray        *tray,
   kith_application_exit (self);
 }
 
+/* "Answer call from NAME" / "Decline call": the call that rings. */
+static void
+tray_call_action (KithApplication *self,
+                  const char      *action)
+{
+  if (self->ringing != NULL)
+    g_action_group_activate_action (G_ACTION_GROUP (self), action,
+                                    g_variant_new_string (kith_call_get_id (self->ringing)));
+}
+
+static void
+on_tray_answer_call (KithTray        *tray,
+                     KithApplication *self)
+{
+  tray_call_action (self, "answer-call");
+}
+
+static void
+on_tray_decline_call (KithTray        *tray,
+                      KithApplication *self)
+{
+  tray_call_action (self, "decline-call");
+}
+
 static void
 setup_tray (KithApplication *self)
 {
@@ -633,6 +857,8 @@ setup_tray (KithApplication *self)
   g_signal_connect_object (self->tray, "status-selected", G_CALLBACK (on_tray_status_selected), self, 0);
   g_signal_connect_object (self->tray, "log-out", G_CALLBACK (on_tray_log_out), self, 0);
   g_signal_connect_object (self->tray, "exit", G_CALLBACK (on_tray_exit), self, 0);
+  g_signal_connect_object (self->tray, "answer-call", G_CALLBACK (on_tray_answer_call), self, 0);
+  g_signal_connect_object (self->tray, "decline-call", G_CALLBACK (on_tray_decline_call), self, 0);
   hidden_wait_watch_tray (self);
 }
 
@@ -645,6 +871,7 @@ setup_tray_idle (gpointer user_data)
       g_application_get_is_registered (G_APPLICATION (self))) {
     setup_tray (self);
     sync_status (self);
+    sync_ringing (self);
   }
 
   return G_SOURCE_REMOVE;
@@ -733,6 +960,27 @@ setup_idle (KithApplication *self)
   on_toplevels_changed (self->toplevels, 0, 0, g_list_model_get_n_items (self->toplevels), self);
 }
 
+/* Incoming calls ring, notify and show in the tray; Do Not Disturb is
+ * read from GNOME's settings when they are installed. */
+static void
+setup_calls (KithApplication *self)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, "org.gnome.desktop.notifications", TRUE);
+  if (schema != NULL && g_settings_schema_has_key (schema, "show-banners")) {
+    self->desktop_notifications = g_settings_new_full (schema, NULL, NULL);
+    g_signal_connect_object (self->desktop_notifications, "changed::show-banners",
+                             G_CALLBACK (sync_ringing), self, G_CONNECT_SWAPPED);
+  }
+
+  self->ringer = kith_ringer_new ();
+  g_signal_connect_object (kith_session_get_calls (self->session), "incoming-call",
+                           G_CALLBACK (on_incoming_call), self, 0);
+}
+
 /* ---- GApplication ---- */
 
 static int
@@ -817,6 +1065,7 @@ kith_application_startup (GApplication *app)
   g_signal_connect_object (status, "notify::presence", G_CALLBACK (sync_status), self, G_CONNECT_SWAPPED);
   contacts = kith_session_get_contacts (self->session);
   g_signal_connect_object (contacts, "items-changed", G_CALLBACK (on_contacts_changed), self, 0);
+  setup_calls (self);
 
   /* The tray icon comes right after the window's first frame. */
   g_idle_add_full (G_PRIORITY_LOW, setup_tray_idle, g_object_ref (self), g_object_unref);
@@ -875,6 +1124,11 @@ kith_application_shutdown (GApplication *app)
   if (self->toplevels != NULL)
     g_signal_handlers_disconnect_by_data (self->toplevels, self);
   g_clear_object (&self->toplevels);
+  if (self->ringing != NULL)
+    g_signal_handlers_disconnect_by_data (self->ringing, self);
+  g_clear_object (&self->ringing);
+  if (self->ringer != NULL)
+    kith_ringer_stop (self->ringer);
 
   G_APPLICATION_CLASS (kith_application_parent_class)->shutdown (app);
 }
@@ -892,6 +1146,11 @@ kith_application_dispose (GObject *object)
   g_clear_object (&self->toplevels);
   if (self->watched_contacts != NULL)
     unwatch_contacts (self);
+  if (self->ringing != NULL)
+    g_signal_handlers_disconnect_by_data (self->ringing, self);
+  g_clear_object (&self->ringing);
+  g_clear_object (&self->ringer);
+  g_clear_object (&self->desktop_notifications);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
@@ -906,6 +1165,7 @@ kith_application_finalize (GObject *object)
   KithApplication *self = KITH_APPLICATION (object);
 
   g_clear_pointer (&self->watched_contacts, g_ptr_array_unref);
+  g_clear_pointer (&self->missed_notified, g_hash_table_unref);
 
   G_OBJECT_CLASS (kith_application_parent_class)->finalize (object);
 }
@@ -929,6 +1189,7 @@ static void
 kith_application_init (KithApplication *self)
 {
   self->watched_contacts = g_ptr_array_new_with_free_func (g_object_unref);
+  self->missed_notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
   g_application_add_main_option_entries (G_APPLICATION (self), app_options);
 }
@@ -973,6 +1234,14 @@ kith_application_get_window (KithApplication *self)
   g_return_val_if_fail (KITH_IS_APPLICATION (self), NULL);
 
   return self->window;
+}
+
+KithRinger *
+kith_application_get_ringer (KithApplication *self)
+{
+  g_return_val_if_fail (KITH_IS_APPLICATION (self), NULL);
+
+  return self->ringer;
 }
 
 void

@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "kith-ringer.h"
 #include "kith-session.h"
 #include "kith-tray.h"
 #include "kith-window.h"
@@ -31,6 +32,9 @@ KithSession     *kith_application_get_session  (KithApplication *self);
 GSettings       *kith_application_get_settings (KithApplication *self);
 KithTray        *kith_application_get_tray     (KithApplication *self);
 KithWindow      *kith_application_get_window   (KithApplication *self);
+/* The ring tone, which plays while a call rings here (not under Do Not
+ * Disturb). */
+KithRinger      *kith_application_get_ringer   (KithApplication *self);
 /* Why signing in by itself (the stay-signed-in restore) failed: shown on
  * the login page, or kept for it until the window is built. */
 void             kith_application_show_sign_in_error (KithApplication *self,

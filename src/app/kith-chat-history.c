@@ -28,6 +28,9 @@
  * it keeps KEEP_PAGES. */
 #define FORGET_ABOVE_PAGES 4
 #define KEEP_PAGES 2
+/* Past this many pages, messages come faster than frames are drawn (a
+ * flood keeps the main loop busy): forgotten without waiting for one. */
+#define FLOOD_PAGES 8
 /* Coming back to a chat left scrolled up: at most this many older pages are
  * loaded to find the message it showed at the top. */
 #define RESTORE_MAX_PAGES 4
@@ -54,7 +57,10 @@ struct _KithChatHistory
   gboolean       adjusting;
   gboolean       loading_older;
   gboolean       no_older;
-  guint          forget_id;       /* idle: the long-open chat drops what is far above */
+  guint          forget_id;       /* tick: the long-open chat drops what is far above */
+  gint64         forgot_frame;    /* the frame that did, last (its layout is yet to come) */
+  gboolean       rows_moved;      /* messages added or dropped since the last frame drawn */
+  GdkFrameClock *frame_clock;     /* realized: its after-paint clears rows_moved */
   guint          stick_tick_id;   /* the next frame lays the list out at its bottom again */
   guint          separators_tick_id; /* the next frame redoes the bound rows' day separators */
   guint          restore_tick_id; /* the next frame scrolls to restore_id */
@@ -326,35 +332,130 @@ update_jump (KithChatHistory *self)
                                  below > gtk_adjustment_get_page_size (adj));
 }
 
+/* The first message (its place in the model) whose row is on screen now;
+ * GTK_INVALID_LIST_POSITION: none is. The list view's anchor, the row it
+ * keeps in place as the list changes, is one of them. */
+static guint
+first_shown_position (KithChatHistory *self)
+{
+  int height = gtk_widget_get_height (self->message_list);
+  guint first = GTK_INVALID_LIST_POSITION;
+  GHashTableIter iter;
+  gpointer item;
+
+  g_hash_table_iter_init (&iter, self->bound_items);
+  while (g_hash_table_iter_next (&iter, &item, NULL)) {
+    GtkWidget *row = gtk_list_item_get_child (item);
+    GtkWidget *cell = row != NULL ? gtk_widget_get_parent (row) : NULL;
+    graphene_rect_t bounds;
+
+    /* Rows in the margin are not child-visible (their place is stale). */
+    if (cell == NULL || !gtk_widget_get_child_visible (cell) ||
+        !gtk_widget_compute_bounds (cell, self->message_list, &bounds))
+      continue;
+    if (bounds.origin.y + bounds.size.height > 0 && bounds.origin.y < height)
+      first = MIN (first, gtk_list_item_get_position (item));
+  }
+  return first;
+}
+
 /* A long-open chat shown at its newest message keeps two pages: what is far
  * above comes back from the store when scrolled to (docs/service.md,
- * "Conversations that forget"). Not from inside items-changed: the list
- * is still taking the change in. */
+ * "Conversations that forget"). In a frame, before its layout: not from
+ * inside items-changed (the list is still taking the change in), nor from
+ * an idle (a flood of messages keeps the main loop busy: the chat held
+ * thousands). Never a row on screen or below: the list view's anchor is
+ * there, and were it forgotten the list would jump to its top. Messages
+ * that came since the last layout are below the rows on screen, so a
+ * burst is forgotten over a few frames, as the list follows it down. */
 static gboolean
-forget_far_above (gpointer user_data)
+forget_far_above (GtkWidget     *widget,
+                  GdkFrameClock *clock,
+                  gpointer       user_data)
 {
-  KithChatHistory *self = user_data;
+  KithChatHistory *self = KITH_CHAT_HISTORY (widget);
   guint page = kith_conversations_get_page_size (kith_session_get_conversations (self->session));
+  gboolean moved = FALSE;
+  guint n, first, keep;
 
-  self->forget_id = 0;
-  if (self->contact == NULL || self->messages == NULL || !self->at_bottom || self->loading_older)
-    return G_SOURCE_REMOVE;
-  if (g_list_model_get_n_items (self->messages) > FORGET_ABOVE_PAGES * page) {
-    kith_conversations_forget_older (kith_session_get_conversations (self->session), self->contact,
-                                     KEEP_PAGES * page);
-    self->no_older = FALSE;
+  if (self->contact == NULL || self->messages == NULL || !self->at_bottom || self->loading_older ||
+      !gtk_widget_get_mapped (widget))
+    goto done;
+  n = g_list_model_get_n_items (self->messages);
+  if (n <= FORGET_ABOVE_PAGES * page)
+    goto done;
+  /* The bottom held first when it is due this frame: its value is set
+   * while the list's rows are still where they were laid out. */
+  if (self->stick_tick_id != 0) {
+    guint stick_id = self->stick_tick_id;
+
+    if (stick_to_bottom (widget, clock, NULL) == G_SOURCE_CONTINUE)
+      return G_SOURCE_CONTINUE;
+    gtk_widget_remove_tick_callback (widget, stick_id);
+    moved = TRUE;
   }
+  first = first_shown_position (self);
+  if (first == GTK_INVALID_LIST_POSITION)
+    goto done;
+  keep = MAX (KEEP_PAGES * page, n - first);
+  if (keep < n) {
+    /* The list moves the value by what went above its anchor at once
+     * (its upper only at the layout): not the reader scrolling. */
+    self->adjusting = TRUE;
+    kith_conversations_forget_older (kith_session_get_conversations (self->session), self->contact,
+                                     keep);
+    self->adjusting = FALSE;
+    self->no_older = FALSE;
+    self->forgot_frame = gdk_frame_clock_get_frame_counter (clock);
+    moved = TRUE;
+  }
+  /* More next frame, once the list has come down to the newest (with
+   * nothing moving, the next message schedules it again). */
+  if (moved && keep > FORGET_ABOVE_PAGES * page)
+    return G_SOURCE_CONTINUE;
+
+done:
+  self->forget_id = 0;
   return G_SOURCE_REMOVE;
+}
+
+/* Messages coming faster than frames are drawn: a socket that always has
+ * more is read on and on without a frame (nor an idle) in between, and
+ * the chat held thousands until the flood ended; what the process took
+ * then stays taken. So from items-changed, once the list view has taken
+ * the new message in (its handler comes first): the list is anchored to
+ * the newest message (it lays the rows around it out at the next frame),
+ * then all but the two newest pages go. */
+static void
+forget_in_flood (KithChatHistory *self)
+{
+  guint page = kith_conversations_get_page_size (kith_session_get_conversations (self->session));
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+  guint n = g_list_model_get_n_items (self->messages);
+
+  if (n <= FLOOD_PAGES * page || self->contact == NULL || !self->at_bottom || self->loading_older ||
+      !self->rows_placed || clock == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+  gtk_widget_activate_action (self->message_list, "list.scroll-to-item", "u", n - 1);
+  self->adjusting = TRUE;
+  kith_conversations_forget_older (kith_session_get_conversations (self->session), self->contact,
+                                   KEEP_PAGES * page);
+  self->adjusting = FALSE;
+  self->no_older = FALSE;
+  /* Not the bottom held by value before the next frame has laid it out. */
+  self->forgot_frame = gdk_frame_clock_get_frame_counter (clock) + 1;
 }
 
 static void
 schedule_forget (KithChatHistory *self)
 {
   guint page = kith_conversations_get_page_size (kith_session_get_conversations (self->session));
+  guint n = self->messages != NULL ? g_list_model_get_n_items (self->messages) : 0;
 
-  if (self->forget_id == 0 && self->at_bottom && self->messages != NULL &&
-      g_list_model_get_n_items (self->messages) > FORGET_ABOVE_PAGES * page)
-    self->forget_id = g_idle_add (forget_far_above, self);
+  if (!self->at_bottom)
+    return;
+  if (self->forget_id == 0 && n > FORGET_ABOVE_PAGES * page)
+    self->forget_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), forget_far_above, NULL, NULL);
 }
 
 static void
@@ -366,6 +467,7 @@ on_messages_changed (KithChatHistory *self,
 {
   guint n = g_list_model_get_n_items (model);
 
+  self->rows_moved = TRUE;
   /* Older messages above, or new ones at the end while scrolled up: the
    * list view keeps the row it is anchored to where it is on screen, so
    * the view does not move. New ones are counted. */
@@ -379,6 +481,8 @@ on_messages_changed (KithChatHistory *self,
   }
   update_empty (self);
   g_signal_emit (self, signals[MESSAGES_CHANGED], 0);
+  if (added > 0 && position + added == n)
+    forget_in_flood (self);
   schedule_forget (self);
   update_jump (self);
   refresh_separators_later (self);
@@ -404,6 +508,10 @@ stick_to_bottom (GtkWidget     *widget,
     self->stick_waited = TRUE;
     return G_SOURCE_CONTINUE;
   }
+  /* Rows forgotten this frame: the list has not placed what is left yet
+   * (a value set now is past its rows: it warns and ignores it). */
+  if (self->forgot_frame == gdk_frame_clock_get_frame_counter (clock))
+    return G_SOURCE_CONTINUE;
   self->rows_placed = TRUE;
   self->stick_tick_id = 0;
   if (self->at_bottom) {
@@ -595,11 +703,17 @@ on_value_changed (KithChatHistory *self)
    * scroll to the top would load older pages and unstick the bottom. */
   if (self->adjusting || layout_changed)
     return;
-  /* At the bottom with the next frame to lay the list out there: the list
+  /* At the bottom with the next frame to lay the list out there, or with
+   * messages added or forgotten that it has not laid out yet: the list
    * view is still placing its rows (in GTK 4.8 it puts back the value of
-   * the row it was anchored to, overriding one set during its allocation). */
-  if (self->at_bottom && self->stick_tick_id != 0)
+   * the row it was anchored to, overriding one set during its allocation;
+   * messages that came meanwhile are below that row, and forgotten ones
+   * above it move it up, while the list's height may stay the same). */
+  if (self->at_bottom && (self->stick_tick_id != 0 || self->rows_moved)) {
+    if (self->stick_tick_id == 0)
+      self->stick_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stick_to_bottom, NULL, NULL);
     return;
+  }
   self->at_bottom = value >= bottom - BOTTOM_THRESHOLD;
   update_jump (self);
   if (value < LOAD_OLDER_THRESHOLD && bottom > 0)
@@ -645,7 +759,39 @@ remove_tick (KithChatHistory *self,
   *id = 0;
 }
 
+/* A frame drawn: the list has laid out the messages added or forgotten
+ * before it. */
+static void
+on_after_paint (KithChatHistory *self)
+{
+  self->rows_moved = FALSE;
+}
+
 /* ---- GObject ---- */
+
+static void
+kith_chat_history_realize (GtkWidget *widget)
+{
+  KithChatHistory *self = KITH_CHAT_HISTORY (widget);
+
+  GTK_WIDGET_CLASS (kith_chat_history_parent_class)->realize (widget);
+
+  self->frame_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
+  g_signal_connect_object (self->frame_clock, "after-paint", G_CALLBACK (on_after_paint), self,
+                           G_CONNECT_SWAPPED);
+}
+
+static void
+kith_chat_history_unrealize (GtkWidget *widget)
+{
+  KithChatHistory *self = KITH_CHAT_HISTORY (widget);
+
+  if (self->frame_clock != NULL)
+    g_signal_handlers_disconnect_by_func (self->frame_clock, on_after_paint, self);
+  g_clear_object (&self->frame_clock);
+
+  GTK_WIDGET_CLASS (kith_chat_history_parent_class)->unrealize (widget);
+}
 
 static void
 kith_chat_history_dispose (GObject *object)
@@ -654,7 +800,7 @@ kith_chat_history_dispose (GObject *object)
   GtkWidget *child;
 
   g_cancellable_cancel (self->load_cancellable);
-  g_clear_handle_id (&self->forget_id, g_source_remove);
+  remove_tick (self, &self->forget_id);
   g_clear_handle_id (&self->day_timeout_id, g_source_remove);
   remove_tick (self, &self->stick_tick_id);
   remove_tick (self, &self->restore_tick_id);
@@ -684,6 +830,8 @@ kith_chat_history_class_init (KithChatHistoryClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = kith_chat_history_dispose;
+  widget_class->realize = kith_chat_history_realize;
+  widget_class->unrealize = kith_chat_history_unrealize;
 
   /* Its messages changed (the chat view marks them read if it may). */
   signals[MESSAGES_CHANGED] = g_signal_new ("messages-changed", G_TYPE_FROM_CLASS (klass),
@@ -715,6 +863,7 @@ kith_chat_history_init (KithChatHistory *self)
   GtkAdjustment *adj;
 
   self->bound_items = g_hash_table_new (NULL, NULL);
+  self->forgot_frame = -1;
   self->load_cancellable = g_cancellable_new ();
   self->at_bottom = TRUE;
   self->headers_day = julian_day (now);

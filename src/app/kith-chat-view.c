@@ -26,10 +26,14 @@ struct _KithChatView
   GBindingGroup *leaflet_bindings; /* its folded: the back button, while mapped */
   GSignalGroup  *contact_signals;
   gboolean       focus_composer;   /* a chat was opened while unmapped */
+  guint          read_interval_id; /* a read marker went: the next waits for this */
+  gboolean       read_again;       /* messages were read meanwhile */
   KithChatViewClock now_func;
 
   GtkWidget     *back_button;
   GtkWidget     *menu_button;
+  GtkWidget     *audio_call_button;
+  GtkWidget     *video_call_button;
   GtkWidget     *stack;
   GtkWidget     *request_page;
   GtkWidget     *accept_button;
@@ -42,6 +46,9 @@ struct _KithChatView
 /* The histories kept: the chat shown and the last chats left at their
  * newest message (going back to one makes no row; docs/desktop.md). */
 #define MAX_KEPT_HISTORIES 3
+/* Read markers go at most this often (ms): the first at once, the
+ * messages read meanwhile in one at its end. */
+#define READ_INTERVAL_MS 250
 
 enum {
   PROP_0,
@@ -56,6 +63,25 @@ G_DEFINE_FINAL_TYPE (KithChatView, kith_chat_view, GTK_TYPE_WIDGET)
 
 /* ---- reading ---- */
 
+static void maybe_mark_read (KithChatView *self);
+
+static gboolean
+on_read_interval (gpointer user_data)
+{
+  KithChatView *self = user_data;
+
+  self->read_interval_id = 0;
+  if (self->read_again) {
+    self->read_again = FALSE;
+    maybe_mark_read (self);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* Messages shown in the active window are read. Not a read marker for
+ * each message of a flood (a thousand a second: each one a frame for the
+ * server and the unread count saved, queued faster than they went): one
+ * at once, then one per READ_INTERVAL_MS for those that came meanwhile. */
 static void
 maybe_mark_read (KithChatView *self)
 {
@@ -68,7 +94,23 @@ maybe_mark_read (KithChatView *self)
   if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || self->window == NULL ||
       !gtk_window_is_active (self->window))
     return;
+  if (self->read_interval_id != 0) {
+    self->read_again = TRUE;
+    return;
+  }
   kith_conversations_mark_read (kith_session_get_conversations (self->session), self->contact);
+  self->read_interval_id = g_timeout_add (READ_INTERVAL_MS, on_read_interval, self);
+}
+
+/* Another chat, or none: what was read in this one goes now. */
+static void
+flush_mark_read (KithChatView *self)
+{
+  g_clear_handle_id (&self->read_interval_id, g_source_remove);
+  if (self->read_again) {
+    self->read_again = FALSE;
+    maybe_mark_read (self);
+  }
 }
 
 /* ---- the header and the page ---- */
@@ -135,6 +177,56 @@ header_presence_text (KithChatView     *self,
       return g_strdup (kith_shown_presence_get_unknown_label (presence));
     return g_strdup (kith_shown_presence_get_label (kith_shown_presence_from_presence (presence)));
   }
+}
+
+/* One call button: its action, its tooltip (what it does, or why it
+ * cannot), its accessible label and description. */
+static void
+update_call_button (KithChatView *self,
+                    GtkWidget    *button,
+                    const char   *action,
+                    const char   *label,
+                    const char   *tooltip,
+                    const char   *why)
+{
+  gtk_widget_set_visible (button, self->contact != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), action, self->contact != NULL && why == NULL);
+  gtk_widget_set_tooltip_text (button, why != NULL ? why : tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label != NULL ? label : "",
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, why != NULL ? why : "",
+                                  -1);
+}
+
+/* The call buttons: shown with a contact; insensitive, with a tooltip
+ * saying why, when a call cannot be placed to it now. */
+static void
+update_call_buttons (KithChatView *self)
+{
+  KithCallManager *calls = kith_session_get_calls (self->session);
+  g_autofree char *why = NULL;
+  g_autofree char *audio_label = NULL;
+  g_autofree char *video_label = NULL;
+  const char *name = NULL;
+
+  if (self->contact != NULL) {
+    name = kith_contact_get_display_name (self->contact);
+    audio_label = g_strdup_printf (_("Start audio call with %s"), name);
+    video_label = g_strdup_printf (_("Start video call with %s"), name);
+    if (kith_session_get_state (self->session) != KITH_SESSION_ONLINE)
+      why = g_strdup (_("Kith is not connected to the server"));
+    else if (kith_contact_get_state (self->contact) != KITH_CONTACT_ACCEPTED)
+      why = g_strdup_printf (_("%s is not your contact yet"), name);
+    else if (kith_call_manager_get_current (calls) != NULL)
+      why = g_strdup (_("You are already in a call"));
+    else if (kith_contact_get_presence (self->contact) == KITH_PRESENCE_OFFLINE)
+      why = g_strdup_printf (_("%s is offline"), name);
+  }
+
+  update_call_button (self, self->audio_call_button, "chat.call-audio", audio_label,
+                      _("Start Audio Call"), why);
+  update_call_button (self, self->video_call_button, "chat.call-video", video_label,
+                      _("Start Video Call"), why);
 }
 
 /* "Message NAME" while the composer is empty (also what a screen reader
@@ -298,6 +390,7 @@ show_contact (KithChatView *self)
   leave_history (self);
 
   update_menu (self);
+  update_call_buttons (self);
   self->focus_composer = FALSE;
 
   if (self->contact == NULL) {
@@ -439,6 +532,37 @@ chat_send_action (GtkWidget  *widget,
   gtk_widget_grab_focus (self->composer);
 }
 
+/* The window shows the call (docs/desktop.md, "Calls"). */
+static void
+place_call (KithChatView *self,
+            gboolean      video)
+{
+  g_autoptr (KithCall) call = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (self->contact == NULL)
+    return;
+  call = kith_call_manager_place (kith_session_get_calls (self->session), self->contact, video, &error);
+  if (call == NULL)
+    kith_toast_show (GTK_WIDGET (self), error->message);
+}
+
+static void
+chat_call_audio_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  place_call (KITH_CHAT_VIEW (widget), FALSE);
+}
+
+static void
+chat_call_video_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  place_call (KITH_CHAT_VIEW (widget), TRUE);
+}
+
 static void
 chat_accept_action (GtkWidget  *widget,
                     const char *action_name,
@@ -554,7 +678,12 @@ kith_chat_view_constructed (GObject *object)
   g_assert (KITH_IS_SESSION (self->session));
   g_signal_connect_object (kith_session_get_contacts (self->session), "items-changed",
                            G_CALLBACK (on_contacts_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::state",
+                           G_CALLBACK (update_call_buttons), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (kith_session_get_calls (self->session), "notify::current",
+                           G_CALLBACK (update_call_buttons), self, G_CONNECT_SWAPPED);
   update_none (self);
+  update_call_buttons (self);
 }
 
 static void
@@ -564,6 +693,7 @@ kith_chat_view_dispose (GObject *object)
   GtkWidget *child;
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->read_interval_id, g_source_remove);
   if (self->contact_signals != NULL)
     g_signal_group_set_target (self->contact_signals, NULL);
   g_clear_object (&self->contact_signals);
@@ -614,6 +744,8 @@ kith_chat_view_class_init (KithChatViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-chat-view.ui");
   gtk_widget_class_bind_template_child (widget_class, KithChatView, back_button);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, menu_button);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, audio_call_button);
+  gtk_widget_class_bind_template_child (widget_class, KithChatView, video_call_button);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, stack);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, request_page);
   gtk_widget_class_bind_template_child (widget_class, KithChatView, accept_button);
@@ -629,6 +761,8 @@ kith_chat_view_class_init (KithChatViewClass *klass)
 
   gtk_widget_class_install_action (widget_class, "chat.send", NULL, chat_send_action);
   gtk_widget_class_install_action (widget_class, "chat.accept", NULL, chat_accept_action);
+  gtk_widget_class_install_action (widget_class, "chat.call-audio", NULL, chat_call_audio_action);
+  gtk_widget_class_install_action (widget_class, "chat.call-video", NULL, chat_call_video_action);
   gtk_widget_class_install_action (widget_class, "chat.remove-contact", NULL, chat_remove_contact_action);
   gtk_widget_class_install_action (widget_class, "chat.withdraw-request", NULL,
                                    chat_withdraw_request_action);
@@ -658,6 +792,10 @@ kith_chat_view_init (KithChatView *self)
                                   G_CALLBACK (maybe_mark_read), self);
   g_signal_group_connect_swapped (self->contact_signals, "notify::display-name",
                                   G_CALLBACK (update_placeholder), self);
+  g_signal_group_connect_swapped (self->contact_signals, "notify::display-name",
+                                  G_CALLBACK (update_call_buttons), self);
+  g_signal_group_connect_swapped (self->contact_signals, "notify::presence",
+                                  G_CALLBACK (update_call_buttons), self);
 
   keys = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
@@ -697,6 +835,7 @@ kith_chat_view_set_contact (KithChatView *self,
   if (self->contact == contact)
     return;
 
+  flush_mark_read (self);
   previous = self->contact != NULL ? g_object_ref (self->contact) : NULL;
   g_set_object (&self->contact, contact);
   g_signal_group_set_target (self->contact_signals, contact);

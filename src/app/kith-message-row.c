@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kith-message-body.h"
 #include "kith-message-row.h"
 
 struct _KithMessageRow
@@ -17,9 +18,16 @@ struct _KithMessageRow
   GtkWidget   *day_label;      /* the day separator, hidden unless set */
   GtkWidget   *box;
   GtkWidget   *bubble;
-  GtkWidget   *body_label;
+  GtkWidget   *body;           /* KithMessageBody: the text, measured once per width */
   GtkWidget   *time_label;
   GtkWidget   *state_image;
+
+  /* A call event: a centred line instead of the bubble, made the first
+   * time the row shows one (call_event_*). */
+  GtkWidget   *call_line;
+  GtkWidget   *call_image;
+  GtkWidget   *call_label;
+  GtkWidget   *call_time_label;
 };
 
 G_DEFINE_FINAL_TYPE (KithMessageRow, kith_message_row, GTK_TYPE_WIDGET)
@@ -84,6 +92,127 @@ update (KithMessageRow *self)
                                   -1);
 }
 
+/* ---- call events: their own line, not a bubble ---- */
+
+/* "4:12", "1:02:03" */
+static char *
+format_duration (gint64 seconds)
+{
+  seconds = MAX (seconds, 0);
+  if (seconds >= 3600)
+    return g_strdup_printf ("%d:%02d:%02d", (int) (seconds / 3600), (int) (seconds / 60 % 60),
+                            (int) (seconds % 60));
+  return g_strdup_printf ("%d:%02d", (int) (seconds / 60), (int) (seconds % 60));
+}
+
+/* What the line says for @message and its icon; *@missed when it is a
+ * call the user did not take (shown in the error colour). */
+static char *
+call_event_text (KithMessage  *message,
+                 const char  **icon,
+                 gboolean     *missed)
+{
+  gboolean outgoing = kith_message_get_direction (message) == KITH_MESSAGE_OUTGOING;
+  gboolean video = kith_message_get_call_video (message);
+  g_autofree char *duration = NULL;
+
+  *missed = FALSE;
+  switch (kith_message_get_call_outcome (message)) {
+  case KITH_CALL_OUTCOME_ENDED:
+    *icon = video ? "camera-video-symbolic" : outgoing ? "call-outgoing-symbolic" : "call-incoming-symbolic";
+    duration = format_duration (kith_message_get_call_duration (message));
+    /* Translators: a call event in the chat; %s is its duration, "4:12" */
+    return g_strdup_printf (video ? _("Video call, %s") : _("Audio call, %s"), duration);
+
+  case KITH_CALL_OUTCOME_DECLINED:
+    *icon = "call-stop-symbolic";
+    return g_strdup (outgoing ? _("Call declined") : _("Declined call"));
+
+  case KITH_CALL_OUTCOME_BUSY:
+    *icon = outgoing ? "call-stop-symbolic" : "call-missed-symbolic";
+    *missed = !outgoing;
+    return g_strdup (outgoing ? _("Busy") : _("Missed call (busy)"));
+
+  case KITH_CALL_OUTCOME_UNREACHABLE:
+    *icon = outgoing ? "call-stop-symbolic" : "call-missed-symbolic";
+    *missed = !outgoing;
+    return g_strdup (outgoing ? _("Not reachable") : _("Missed call (offline)"));
+
+  case KITH_CALL_OUTCOME_MISSED:
+  default:
+    *icon = "call-missed-symbolic";
+    *missed = !outgoing;
+    if (outgoing)
+      return g_strdup (_("No answer"));
+    return g_strdup (video ? _("Missed video call") : _("Missed call"));
+  }
+}
+
+static void
+call_event_ensure (KithMessageRow *self)
+{
+  if (self->call_line != NULL)
+    return;
+
+  self->call_line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_halign (self->call_line, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (self->call_line, "kith-call-event");
+  gtk_widget_set_parent (self->call_line, GTK_WIDGET (self));
+
+  self->call_image = gtk_image_new ();
+  gtk_image_set_pixel_size (GTK_IMAGE (self->call_image), 16);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->call_image),
+                               GTK_ACCESSIBLE_STATE_HIDDEN, TRUE,
+                               -1);
+  gtk_box_append (GTK_BOX (self->call_line), self->call_image);
+  self->call_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->call_label, "kith-call-event-text");
+  gtk_box_append (GTK_BOX (self->call_line), self->call_label);
+  self->call_time_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->call_time_label, "caption");
+  gtk_widget_add_css_class (self->call_time_label, "dim-label");
+  gtk_box_append (GTK_BOX (self->call_line), self->call_time_label);
+}
+
+/* Shows @self's message, a call event, as its line; or hides the line. */
+static void
+call_event_update (KithMessageRow *self,
+                   gboolean        is_call)
+{
+  GDateTime *sent_at;
+  g_autofree char *text = NULL;
+  g_autofree char *time = NULL;
+  g_autofree char *a11y = NULL;
+  const char *icon = NULL;
+  gboolean missed;
+
+  gtk_widget_set_visible (self->box, !is_call);
+  if (!is_call) {
+    if (self->call_line != NULL)
+      gtk_widget_set_visible (self->call_line, FALSE);
+    return;
+  }
+
+  call_event_ensure (self);
+  gtk_widget_set_visible (self->call_line, TRUE);
+  text = call_event_text (self->message, &icon, &missed);
+  sent_at = kith_message_get_sent_at (self->message);
+  time = sent_at ? g_date_time_format (sent_at, "%H:%M") : g_strdup ("");
+  gtk_image_set_from_icon_name (GTK_IMAGE (self->call_image), icon);
+  gtk_label_set_label (GTK_LABEL (self->call_label), text);
+  gtk_label_set_label (GTK_LABEL (self->call_time_label), time);
+  if (missed)
+    gtk_widget_add_css_class (self->call_line, "missed");
+  else
+    gtk_widget_remove_css_class (self->call_line, "missed");
+
+  /* Translators: what a screen reader says for a call event: "Missed call, 14:05" */
+  a11y = g_strdup_printf (C_("call event row: what, time", "%s, %s"), text, time);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, a11y,
+                                  -1);
+}
+
 static void
 kith_message_row_dispose (GObject *object)
 {
@@ -138,16 +267,9 @@ kith_message_row_init (KithMessageRow *self)
   gtk_widget_add_css_class (self->bubble, "kith-bubble");
   gtk_box_append (GTK_BOX (self->box), self->bubble);
 
-  /* The text can be selected and copied (not focused: Tab goes by). */
-  self->body_label = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->body_label), 0);
-  gtk_label_set_wrap (GTK_LABEL (self->body_label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (self->body_label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_max_width_chars (GTK_LABEL (self->body_label), 48);
-  gtk_label_set_selectable (GTK_LABEL (self->body_label), TRUE);
-  gtk_widget_set_focusable (self->body_label, FALSE);
-  gtk_widget_add_css_class (self->body_label, "kith-bubble-body");
-  gtk_box_append (GTK_BOX (self->bubble), self->body_label);
+  /* The text: selectable, wrapping at 48 characters. */
+  self->body = kith_message_body_new ();
+  gtk_box_append (GTK_BOX (self->bubble), self->body);
 
   meta = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
   gtk_widget_set_halign (meta, GTK_ALIGN_END);
@@ -195,8 +317,12 @@ kith_message_row_set_message (KithMessageRow *self,
   if (message == NULL)
     return;
 
+  call_event_update (self, kith_message_get_is_call (message));
+  if (kith_message_get_is_call (message))
+    return;
+
   outgoing = kith_message_get_direction (message) == KITH_MESSAGE_OUTGOING;
-  gtk_label_set_label (GTK_LABEL (self->body_label), kith_message_get_body (message));
+  kith_message_body_set_text (KITH_MESSAGE_BODY (self->body), kith_message_get_body (message));
   gtk_widget_set_halign (self->box, outgoing ? GTK_ALIGN_END : GTK_ALIGN_START);
   gtk_widget_remove_css_class (self->bubble, outgoing ? "incoming" : "outgoing");
   gtk_widget_add_css_class (self->bubble, outgoing ? "outgoing" : "incoming");

@@ -17,6 +17,8 @@ G_DECLARE_FINAL_TYPE (KithMessageRow, kith_message_row, KITH, MESSAGE_ROW, GtkWi
  * (outgoing at the end, incoming at the start) with the body, the time
  * (HH:MM) and, for outgoing messages, the state (pending / sent / read) as
  * an icon; above it, the day separator when the message starts a day.
+ * A call event (kith_message_get_is_call ()) is a centred line instead:
+ * an icon, "Missed call", "Video call, 4:12", … and the time.
  */
 GtkWidget   *kith_message_row_new         (void);
 KithMessage *kith_message_row_get_message (KithMessageRow *self);

@@ -19,6 +19,7 @@ struct _KithTrayItem
   KithShownPresence           presence;
   guint                       unread;
   gboolean                    signed_in;
+  char                       *caller;      /* a call rings: who calls */
 };
 
 enum {
@@ -39,7 +40,7 @@ empty_pixmaps (void)
 static const char *
 get_status (KithTrayItem *self)
 {
-  return self->unread > 0 ? "NeedsAttention" : "Active";
+  return self->unread > 0 || self->caller != NULL ? "NeedsAttention" : "Active";
 }
 
 static char *
@@ -50,6 +51,10 @@ dup_tooltip_text (KithTrayItem *self)
 
   if (!self->signed_in)
     return g_strdup (_("Signed out"));
+
+  /* Translators: the tray icon's tooltip while a call rings; %s is the caller */
+  if (self->caller != NULL)
+    return g_strdup_printf (_("%s is calling"), self->caller);
 
   if (self->unread == 0)
     return g_strdup (label);
@@ -110,6 +115,7 @@ kith_tray_item_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->skeleton, self);
   }
   g_clear_object (&self->skeleton);
+  g_clear_pointer (&self->caller, g_free);
 
   G_OBJECT_CLASS (kith_tray_item_parent_class)->dispose (object);
 }
@@ -208,8 +214,29 @@ kith_tray_item_set_unread (KithTrayItem *self,
   if (self->unread == unread)
     return;
 
-  attention_changed = (self->unread > 0) != (unread > 0);
+  attention_changed = (self->unread > 0) != (unread > 0) && self->caller == NULL;
   self->unread = unread;
+  update_properties (self);
+
+  if (attention_changed)
+    kith_dbus_status_notifier_item_emit_new_status (self->skeleton, get_status (self));
+  kith_dbus_status_notifier_item_emit_new_tool_tip (self->skeleton);
+}
+
+void
+kith_tray_item_set_caller (KithTrayItem *self,
+                           const char   *caller)
+{
+  gboolean attention_changed;
+
+  g_return_if_fail (KITH_IS_TRAY_ITEM (self));
+
+  if (g_strcmp0 (self->caller, caller) == 0)
+    return;
+
+  attention_changed = (self->caller != NULL) != (caller != NULL) && self->unread == 0;
+  g_free (self->caller);
+  self->caller = g_strdup (caller);
   update_properties (self);
 
   if (attention_changed)

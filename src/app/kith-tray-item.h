@@ -29,6 +29,10 @@ void          kith_tray_item_set_presence        (KithTrayItem      *self,
                                                   KithShownPresence  presence);
 void          kith_tray_item_set_unread          (KithTrayItem      *self,
                                                   guint              unread);
+/* A call rings from @caller (a name), or none (NULL): the item needs
+ * attention while it rings, as while messages are unread. */
+void          kith_tray_item_set_caller          (KithTrayItem      *self,
+                                                  const char        *caller);
 void          kith_tray_item_set_signed_in       (KithTrayItem      *self,
                                                   gboolean           signed_in);
 void          kith_tray_item_set_icon_theme_path (KithTrayItem      *self,

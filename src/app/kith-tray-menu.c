@@ -19,6 +19,9 @@ typedef enum {
   MENU_SEPARATOR,
   MENU_LOG_OUT,
   MENU_EXIT,
+  MENU_ANSWER_CALL,
+  MENU_DECLINE_CALL,
+  MENU_CALL_SEPARATOR,
   N_MENU_ITEMS
 } MenuItemId;
 
@@ -29,18 +32,23 @@ typedef struct {
   gboolean    separator;
   gboolean    submenu;
   gboolean    signed_in;   /* shown only while signed in */
+  gboolean    call;        /* shown only while a call rings, above the rest */
 } MenuItem;
 
 static const MenuItem menu_items[N_MENU_ITEMS] = {
-  [MENU_ROOT]      = { -1,          NULL,            NULL,     FALSE, TRUE,  FALSE },
-  [MENU_OPEN]      = { MENU_ROOT,   N_("Open Kith"), NULL,     FALSE, FALSE, FALSE },
-  [MENU_STATUS]    = { MENU_ROOT,   N_("Status"),    NULL,     FALSE, TRUE,  TRUE  },
-  [MENU_ONLINE]    = { MENU_STATUS, N_("Online"),    "online", FALSE, FALSE, TRUE  },
-  [MENU_BUSY]      = { MENU_STATUS, N_("Busy"),      "busy",   FALSE, FALSE, TRUE  },
-  [MENU_HIDDEN]    = { MENU_STATUS, N_("Hidden"),    "hidden", FALSE, FALSE, TRUE  },
-  [MENU_SEPARATOR] = { MENU_ROOT,   NULL,            NULL,     TRUE,  FALSE, FALSE },
-  [MENU_LOG_OUT]   = { MENU_ROOT,   N_("Log out"),   NULL,     FALSE, FALSE, TRUE  },
-  [MENU_EXIT]      = { MENU_ROOT,   N_("Exit"),      NULL,     FALSE, FALSE, FALSE },
+  [MENU_ROOT]           = { -1,          NULL,               NULL,     FALSE, TRUE,  FALSE, FALSE },
+  [MENU_OPEN]           = { MENU_ROOT,   N_("Open Kith"),    NULL,     FALSE, FALSE, FALSE, FALSE },
+  [MENU_STATUS]         = { MENU_ROOT,   N_("Status"),       NULL,     FALSE, TRUE,  TRUE,  FALSE },
+  [MENU_ONLINE]         = { MENU_STATUS, N_("Online"),       "online", FALSE, FALSE, TRUE,  FALSE },
+  [MENU_BUSY]           = { MENU_STATUS, N_("Busy"),         "busy",   FALSE, FALSE, TRUE,  FALSE },
+  [MENU_HIDDEN]         = { MENU_STATUS, N_("Hidden"),       "hidden", FALSE, FALSE, TRUE,  FALSE },
+  [MENU_SEPARATOR]      = { MENU_ROOT,   NULL,               NULL,     TRUE,  FALSE, FALSE, FALSE },
+  [MENU_LOG_OUT]        = { MENU_ROOT,   N_("Log out"),      NULL,     FALSE, FALSE, TRUE,  FALSE },
+  [MENU_EXIT]           = { MENU_ROOT,   N_("Exit"),         NULL,     FALSE, FALSE, FALSE, FALSE },
+  /* While a call rings, first in the menu; the label says who calls. */
+  [MENU_ANSWER_CALL]    = { MENU_ROOT,   NULL,               NULL,     FALSE, FALSE, TRUE,  TRUE  },
+  [MENU_DECLINE_CALL]   = { MENU_ROOT,   N_("Decline call"), NULL,     FALSE, FALSE, TRUE,  TRUE  },
+  [MENU_CALL_SEPARATOR] = { MENU_ROOT,   NULL,               NULL,     TRUE,  FALSE, TRUE,  TRUE  },
 };
 
 struct _KithTrayMenu
@@ -49,6 +57,7 @@ struct _KithTrayMenu
 
   KithDBusMenu *skeleton;
   char         *chosen_status;
+  char         *caller;        /* a call rings: who calls */
   guint         revision;
   gboolean      signed_in;
 };
@@ -58,6 +67,8 @@ enum {
   STATUS_SELECTED,
   LOG_OUT,
   EXIT,
+  ANSWER_CALL,
+  DECLINE_CALL,
   N_SIGNALS
 };
 
@@ -85,7 +96,21 @@ static gboolean
 item_visible (KithTrayMenu *self,
               MenuItemId    id)
 {
+  if (menu_items[id].call && self->caller == NULL)
+    return FALSE;
   return !menu_items[id].signed_in || self->signed_in;
+}
+
+/* "Answer call from NAME", the name's underscores kept from being read as
+ * mnemonics. */
+static char *
+dup_answer_label (KithTrayMenu *self)
+{
+  g_auto (GStrv) parts = g_strsplit (self->caller != NULL ? self->caller : "", "_", -1);
+  g_autofree char *name = g_strjoinv ("__", parts);
+
+  /* Translators: the tray menu's first item while a call rings; %s is the caller */
+  return g_strdup_printf (_("Answer call from %s"), name);
 }
 
 static gboolean
@@ -110,6 +135,8 @@ item_properties (KithTrayMenu       *self,
 
   if (item->label != NULL && wants_property (names, "label"))
     g_variant_builder_add (&builder, "{sv}", "label", g_variant_new_string (_(item->label)));
+  if (id == MENU_ANSWER_CALL && wants_property (names, "label"))
+    g_variant_builder_add (&builder, "{sv}", "label", g_variant_new_take_string (dup_answer_label (self)));
 
   if (id != MENU_ROOT && wants_property (names, "enabled"))
     g_variant_builder_add (&builder, "{sv}", "enabled", g_variant_new_boolean (TRUE));
@@ -142,11 +169,17 @@ layout (KithTrayMenu       *self,
 
   g_variant_builder_init (&children, G_VARIANT_TYPE ("av"));
 
+  /* The call's items first, and only while it rings; then the others. */
   if (depth != 0) {
-    for (int child = 0; child < N_MENU_ITEMS; child++) {
-      if (menu_items[child].parent == (int) id)
+    for (int pass = 0; pass < 2; pass++) {
+      for (int child = 0; child < N_MENU_ITEMS; child++) {
+        if (menu_items[child].parent != (int) id || menu_items[child].call != (pass == 0))
+          continue;
+        if (menu_items[child].call && !item_visible (self, child))
+          continue;
         g_variant_builder_add (&children, "v",
                                layout (self, child, depth < 0 ? -1 : depth - 1, names));
+      }
     }
   }
 
@@ -207,9 +240,20 @@ item_clicked (KithTrayMenu *self,
     g_signal_emit (self, signals[EXIT], 0);
     break;
 
+  case MENU_ANSWER_CALL:
+    g_debug ("Menu: Answer call");
+    g_signal_emit (self, signals[ANSWER_CALL], 0);
+    break;
+
+  case MENU_DECLINE_CALL:
+    g_debug ("Menu: Decline call");
+    g_signal_emit (self, signals[DECLINE_CALL], 0);
+    break;
+
   case MENU_ROOT:
   case MENU_STATUS:
   case MENU_SEPARATOR:
+  case MENU_CALL_SEPARATOR:
   case N_MENU_ITEMS:
   default:
     break;
@@ -404,6 +448,7 @@ kith_tray_menu_finalize (GObject *object)
   KithTrayMenu *self = KITH_TRAY_MENU (object);
 
   g_free (self->chosen_status);
+  g_free (self->caller);
 
   G_OBJECT_CLASS (kith_tray_menu_parent_class)->finalize (object);
 }
@@ -427,6 +472,12 @@ kith_tray_menu_class_init (KithTrayMenuClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[EXIT] =
     g_signal_new ("exit", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[ANSWER_CALL] =
+    g_signal_new ("answer-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[DECLINE_CALL] =
+    g_signal_new ("decline-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
@@ -511,6 +562,23 @@ kith_tray_menu_set_chosen_status (KithTrayMenu *self,
   self->chosen_status = g_strdup (chosen_status);
 
   emit_properties_updated (self, changed, G_N_ELEMENTS (changed));
+}
+
+void
+kith_tray_menu_set_caller (KithTrayMenu *self,
+                           const char   *caller)
+{
+  static const MenuItemId changed[] = { MENU_ANSWER_CALL, MENU_DECLINE_CALL, MENU_CALL_SEPARATOR };
+
+  g_return_if_fail (KITH_IS_TRAY_MENU (self));
+
+  if (g_strcmp0 (self->caller, caller) == 0)
+    return;
+
+  g_free (self->caller);
+  self->caller = g_strdup (caller);
+  emit_properties_updated (self, changed, G_N_ELEMENTS (changed));
+  emit_layout_updated (self);
 }
 
 void

@@ -16,7 +16,7 @@ G_DECLARE_FINAL_TYPE (KithTrayMenu, kith_tray_menu, KITH, TRAY_MENU, GObject)
  * makes of dbus/com.canonical.dbusmenu.xml) at /MenuBar. Its items have
  * fixed ids (docs/desktop.md). KithTray owns it, exports it and forwards
  * its signals: activate ("Open Kith"), status-selected (s: "online",
- * "busy", "hidden"), log-out, exit.
+ * "busy", "hidden"), log-out, exit, answer-call, decline-call.
  */
 KithTrayMenu *kith_tray_menu_new                 (void);
 gboolean      kith_tray_menu_export              (KithTrayMenu     *self,
@@ -29,6 +29,10 @@ void          kith_tray_menu_set_signed_in       (KithTrayMenu     *self,
 /* The radio item that is on: "online", "busy", "hidden" or NULL. */
 void          kith_tray_menu_set_chosen_status   (KithTrayMenu     *self,
                                                   const char       *chosen_status);
+/* A call rings from @caller (a name): "Answer call from NAME" and
+ * "Decline" head the menu; NULL: no call rings, no such items. */
+void          kith_tray_menu_set_caller          (KithTrayMenu     *self,
+                                                  const char       *caller);
 void          kith_tray_menu_set_icon_theme_path (KithTrayMenu     *self,
                                                   const char       *icon_theme_path);
 

@@ -33,6 +33,7 @@ struct _KithTray
   KithShownPresence presence;
   char            *chosen_status;
   char            *icon_theme_path;
+  char            *caller;            /* a call rings: who calls */
   guint            unread;
 
   guint            exported : 1;
@@ -58,6 +59,7 @@ enum {
   PROP_SIGNED_IN,
   PROP_CHOSEN_STATUS,
   PROP_ICON_THEME_PATH,
+  PROP_CALLER,
   N_PROPS
 };
 
@@ -68,6 +70,8 @@ enum {
   STATUS_SELECTED,
   LOG_OUT,
   EXIT,
+  ANSWER_CALL,
+  DECLINE_CALL,
   N_SIGNALS
 };
 
@@ -335,6 +339,18 @@ on_menu_exit (KithTray *self)
   g_signal_emit (self, signals[EXIT], 0);
 }
 
+static void
+on_menu_answer_call (KithTray *self)
+{
+  g_signal_emit (self, signals[ANSWER_CALL], 0);
+}
+
+static void
+on_menu_decline_call (KithTray *self)
+{
+  g_signal_emit (self, signals[DECLINE_CALL], 0);
+}
+
 /* GObject */
 
 static void
@@ -386,6 +402,10 @@ kith_tray_get_property (GObject    *object,
     g_value_set_string (value, self->icon_theme_path);
     break;
 
+  case PROP_CALLER:
+    g_value_set_string (value, self->caller);
+    break;
+
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -422,6 +442,10 @@ kith_tray_set_property (GObject      *object,
 
   case PROP_ICON_THEME_PATH:
     kith_tray_set_icon_theme_path (self, g_value_get_string (value));
+    break;
+
+  case PROP_CALLER:
+    kith_tray_set_caller (self, g_value_get_string (value));
     break;
 
   default:
@@ -466,6 +490,7 @@ kith_tray_finalize (GObject *object)
   g_free (self->watcher_owner);
   g_free (self->chosen_status);
   g_free (self->icon_theme_path);
+  g_free (self->caller);
 
   G_OBJECT_CLASS (kith_tray_parent_class)->finalize (object);
 }
@@ -590,6 +615,17 @@ kith_tray_class_init (KithTrayClass *klass)
                          NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * KithTray:caller:
+   *
+   * Who calls, while a call rings here, else %NULL: the item needs
+   * attention, and "Answer call from NAME" and "Decline call" head the menu.
+   */
+  properties[PROP_CALLER] =
+    g_param_spec_string ("caller", NULL, NULL,
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -640,6 +676,30 @@ kith_tray_class_init (KithTrayClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
+
+  /**
+   * KithTray::answer-call:
+   *
+   * "Answer call from NAME" was chosen: show the window and answer.
+   */
+  signals[ANSWER_CALL] =
+    g_signal_new ("answer-call",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+
+  /**
+   * KithTray::decline-call:
+   *
+   * "Decline call" was chosen.
+   */
+  signals[DECLINE_CALL] =
+    g_signal_new ("decline-call",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 }
 
 static void
@@ -656,6 +716,10 @@ kith_tray_init (KithTray *self)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->menu, "log-out", G_CALLBACK (on_menu_log_out), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->menu, "exit", G_CALLBACK (on_menu_exit), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->menu, "answer-call", G_CALLBACK (on_menu_answer_call), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->menu, "decline-call", G_CALLBACK (on_menu_decline_call), self,
+                           G_CONNECT_SWAPPED);
 }
 
 /**
@@ -895,4 +959,26 @@ kith_tray_set_icon_theme_path (KithTray   *self,
   kith_tray_item_set_icon_theme_path (self->item, icon_theme_path);
   kith_tray_menu_set_icon_theme_path (self->menu, icon_theme_path);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ICON_THEME_PATH]);
+}
+
+const char *
+kith_tray_get_caller (KithTray *self)
+{
+  g_return_val_if_fail (KITH_IS_TRAY (self), NULL);
+
+  return self->caller;
+}
+
+void
+kith_tray_set_caller (KithTray   *self,
+                      const char *caller)
+{
+  g_return_if_fail (KITH_IS_TRAY (self));
+
+  if (!set_str (&self->caller, caller))
+    return;
+
+  kith_tray_item_set_caller (self->item, caller);
+  kith_tray_menu_set_caller (self->menu, caller);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALLER]);
 }

@@ -21,8 +21,8 @@ G_BEGIN_DECLS
  * time the watcher restarts.
  *
  * No widgets here: the application binds the properties (presence, unread,
- * signed-in, chosen-status) and answers the signals (activate,
- * status-selected, log-out, exit). :host-available tells it whether a tray
+ * signed-in, chosen-status, caller) and answers the signals (activate,
+ * status-selected, log-out, exit, answer-call, decline-call). :host-available tells it whether a tray
  * shows the icon, that is whether closing the window may keep Kith running.
  * See docs/desktop.md.
  */
@@ -55,6 +55,9 @@ void             kith_tray_set_signed_in       (KithTray         *self,
 const char      *kith_tray_get_chosen_status   (KithTray         *self);
 void             kith_tray_set_chosen_status   (KithTray         *self,
                                                 const char       *chosen_status);
+const char      *kith_tray_get_caller          (KithTray         *self);
+void             kith_tray_set_caller          (KithTray         *self,
+                                                const char       *caller);
 const char      *kith_tray_get_icon_theme_path (KithTray         *self);
 void             kith_tray_set_icon_theme_path (KithTray         *self,
                                                 const char       *icon_theme_path);

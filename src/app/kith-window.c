@@ -7,16 +7,22 @@
 
 #include "kith-account-page.h"
 #include "kith-bench-trace.h"
+#include "kith-call-banner.h"
+#include "kith-call-view.h"
 #include "kith-login-page.h"
 #include "kith-main-page.h"
 #include "kith-signing-in-page.h"
 #include "kith-window.h"
+
+/* How long an ended call's view stays, saying why it ended. */
+#define CALL_ENDED_SHOWN_MS 2000
 
 struct _KithWindow
 {
   AdwApplicationWindow  parent_instance;
 
   GtkWidget            *toast_overlay;
+  GtkWidget            *content_box;
   GtkWidget            *stack;
   GtkWidget            *login_box;
   GtkWidget            *account_box;
@@ -26,6 +32,16 @@ struct _KithWindow
   GtkWidget            *signing_in_page;
   GtkWidget            *main_page;
   GtkWidget            *account_page;
+  GtkWidget            *call_banner;        /* made when a call first rings */
+  GtkWidget            *call_view;
+
+  /* Calls (docs/desktop.md, "Calls"): the manager's current call, watched
+   * for its answer; the call shown, until its view is left. */
+  GSignalGroup         *current_call_signals;
+  GSignalGroup         *shown_call_signals;
+  KithCall             *shown_call;
+  guint                 call_close_id;
+  guint                 inhibit_cookie;
 
   KithSession          *session;
   GSettings            *settings;
@@ -94,7 +110,8 @@ follow_session (KithWindow *self)
   case KITH_SESSION_ONLINE:
   case KITH_SESSION_RECONNECTING:
     self->restoring = FALSE;
-    if (g_strcmp0 (page, "main") != 0 && g_strcmp0 (page, "account") != 0)
+    if (g_strcmp0 (page, "main") != 0 && g_strcmp0 (page, "account") != 0 &&
+        g_strcmp0 (page, "call") != 0)
       set_page (self, "main");
     break;
 
@@ -229,6 +246,120 @@ ensure_account_page (KithWindow *self)
   gtk_box_append (GTK_BOX (self->account_box), self->account_page);
 }
 
+/* ---- calls ---- */
+
+static gboolean
+call_answered (KithCall *call)
+{
+  KithCallState state = call != NULL ? kith_call_get_state (call) : KITH_CALL_ENDED;
+
+  return state == KITH_CALL_CONNECTING || state == KITH_CALL_ACTIVE || state == KITH_CALL_RECONNECTING;
+}
+
+/* The session stays awake while a call is answered. */
+static void
+update_inhibit (KithWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  gboolean answered = call_answered (self->shown_call);
+
+  if (app == NULL)
+    return;
+  if (answered && self->inhibit_cookie == 0) {
+    self->inhibit_cookie = gtk_application_inhibit (app, GTK_WINDOW (self),
+                                                    GTK_APPLICATION_INHIBIT_IDLE |
+                                                    GTK_APPLICATION_INHIBIT_SUSPEND,
+                                                    _("In a call"));
+    g_debug ("In a call: inhibited (%u)", self->inhibit_cookie);
+  } else if (!answered && self->inhibit_cookie != 0) {
+    gtk_application_uninhibit (app, self->inhibit_cookie);
+    self->inhibit_cookie = 0;
+  }
+}
+
+static void leave_call (KithWindow *self);
+
+static KithCallView *
+ensure_call_view (KithWindow *self)
+{
+  if (self->call_view == NULL) {
+    self->call_view = kith_call_view_new ();
+    g_signal_connect_object (self->call_view, "close", G_CALLBACK (leave_call), self,
+                             G_CONNECT_SWAPPED);
+    gtk_stack_add_named (GTK_STACK (self->stack), self->call_view, "call");
+  }
+  return KITH_CALL_VIEW (self->call_view);
+}
+
+/* The ended call's view is left: back to where the session is, with the
+ * peer's chat open. */
+static void
+leave_call (KithWindow *self)
+{
+  g_autoptr (KithCall) call = g_steal_pointer (&self->shown_call);
+  KithContact *peer = call != NULL ? kith_call_get_peer (call) : NULL;
+  KithSessionState state;
+
+  g_clear_handle_id (&self->call_close_id, g_source_remove);
+  g_signal_group_set_target (self->shown_call_signals, NULL);
+  if (self->call_view != NULL)
+    kith_call_view_set_call (KITH_CALL_VIEW (self->call_view), NULL);
+  update_inhibit (self);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), "call") != 0)
+    return;
+
+  state = kith_session_get_state (self->session);
+  if (state == KITH_SESSION_ONLINE || state == KITH_SESSION_RECONNECTING)
+    set_page (self, "main");
+  else
+    follow_session (self);
+  if (peer != NULL && self->main_page != NULL &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), "main") == 0 &&
+      kith_session_find_contact (self->session, kith_contact_get_id (peer)) == peer)
+    kith_main_page_open_chat (KITH_MAIN_PAGE (self->main_page), peer);
+}
+
+static gboolean
+on_call_close_timeout (gpointer user_data)
+{
+  KithWindow *self = user_data;
+
+  self->call_close_id = 0;
+  leave_call (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_shown_call_state_changed (KithWindow    *self,
+                             KithCallState  state)
+{
+  if (state == KITH_CALL_ENDED && self->call_close_id == 0)
+    self->call_close_id = g_timeout_add (CALL_ENDED_SHOWN_MS, on_call_close_timeout, self);
+  update_inhibit (self);
+}
+
+/* The call page shows the current call from when it is placed or
+ * answered (a call still ringing here is not shown: it rings elsewhere),
+ * and an ended one for CALL_ENDED_SHOWN_MS or until its Close. */
+static void
+follow_calls (KithWindow *self)
+{
+  KithCall *current = kith_call_manager_get_current (kith_session_get_calls (self->session));
+  gboolean shows = current != NULL &&
+                   (kith_call_get_state (current) == KITH_CALL_RINGING_OUT || call_answered (current));
+
+  g_signal_group_set_target (self->current_call_signals, current);
+
+  if (shows && current != self->shown_call) {
+    g_clear_handle_id (&self->call_close_id, g_source_remove);
+    g_set_object (&self->shown_call, current);
+    g_signal_group_set_target (self->shown_call_signals, current);
+    kith_call_view_set_call (ensure_call_view (self), current);
+    set_page (self, "call");
+    update_inhibit (self);
+  }
+}
+
 /* The contact list is on screen (the main page shown). */
 static gboolean
 contacts_mapped (KithWindow *self)
@@ -343,6 +474,19 @@ on_unrealize (KithWindow *self)
   self->after_paint_id = 0;
 }
 
+/* The incoming-call banner, above every page; it follows the calls itself. */
+static void
+ensure_call_banner (KithWindow *self)
+{
+  KithCall *current = kith_call_manager_get_current (kith_session_get_calls (self->session));
+
+  if (self->call_banner != NULL || current == NULL ||
+      kith_call_get_state (current) != KITH_CALL_RINGING_IN)
+    return;
+  self->call_banner = kith_call_banner_new (kith_session_get_calls (self->session));
+  gtk_box_prepend (GTK_BOX (self->content_box), self->call_banner);
+}
+
 static void
 kith_window_get_property (GObject    *object,
                           guint       prop_id,
@@ -400,9 +544,15 @@ kith_window_constructed (GObject *object)
   g_signal_connect_object (self->session, "state-changed", G_CALLBACK (on_state_changed), self, 0);
   g_signal_connect_object (self->session, "notify::from-cache", G_CALLBACK (follow_session),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (kith_session_get_calls (self->session), "incoming-call",
+                           G_CALLBACK (ensure_call_banner), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (kith_session_get_calls (self->session), "notify::current",
+                           G_CALLBACK (follow_calls), self, G_CONNECT_SWAPPED);
   if (g_strcmp0 (g_getenv ("KITH_BENCH_TRACE"), "1") == 0)
     kith_bench_trace_attach (self, self->session);
   follow_session (self);
+  follow_calls (self);
+  ensure_call_banner (self);
 }
 
 static void
@@ -411,6 +561,17 @@ kith_window_dispose (GObject *object)
   KithWindow *self = KITH_WINDOW (object);
 
   g_clear_handle_id (&self->build_idle_id, g_source_remove);
+  g_clear_handle_id (&self->call_close_id, g_source_remove);
+  if (self->inhibit_cookie != 0 && gtk_window_get_application (GTK_WINDOW (self)) != NULL)
+    gtk_application_uninhibit (gtk_window_get_application (GTK_WINDOW (self)), self->inhibit_cookie);
+  self->inhibit_cookie = 0;
+  if (self->current_call_signals != NULL)
+    g_signal_group_set_target (self->current_call_signals, NULL);
+  if (self->shown_call_signals != NULL)
+    g_signal_group_set_target (self->shown_call_signals, NULL);
+  g_clear_object (&self->current_call_signals);
+  g_clear_object (&self->shown_call_signals);
+  g_clear_object (&self->shown_call);
 
   G_OBJECT_CLASS (kith_window_parent_class)->dispose (object);
 }
@@ -449,6 +610,7 @@ kith_window_class_init (KithWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/im/kith/Kith/kith-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KithWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, content_box);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, login_box);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, account_box);
@@ -469,6 +631,14 @@ kith_window_init (KithWindow *self)
 
   g_signal_connect (self, "realize", G_CALLBACK (on_realize), NULL);
   g_signal_connect (self, "unrealize", G_CALLBACK (on_unrealize), NULL);
+
+  /* The current call, for its answer; the call shown, for its end. */
+  self->current_call_signals = g_signal_group_new (KITH_TYPE_CALL);
+  g_signal_group_connect_swapped (self->current_call_signals, "state-changed",
+                                  G_CALLBACK (follow_calls), self);
+  self->shown_call_signals = g_signal_group_new (KITH_TYPE_CALL);
+  g_signal_group_connect_swapped (self->shown_call_signals, "state-changed",
+                                  G_CALLBACK (on_shown_call_state_changed), self);
   if (g_strcmp0 (g_getenv ("KITH_STARTUP_TRACE"), "1") == 0)
     g_signal_connect (self, "realize", G_CALLBACK (on_trace_realize), NULL);
 }
@@ -508,6 +678,9 @@ kith_window_show_account (KithWindow *self)
 
   state = kith_session_get_state (self->session);
   if (state != KITH_SESSION_ONLINE && state != KITH_SESSION_RECONNECTING)
+    return;
+  /* The call stays in view while it runs. */
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), "call") == 0)
     return;
 
   set_page (self, "account");
@@ -582,4 +755,12 @@ kith_window_get_chat_contact (KithWindow *self)
     return NULL;
   chat = kith_main_page_get_chat_view (KITH_MAIN_PAGE (self->main_page));
   return chat != NULL ? kith_chat_view_get_contact (chat) : NULL;
+}
+
+GtkWidget *
+kith_window_get_call_view (KithWindow *self)
+{
+  g_return_val_if_fail (KITH_IS_WINDOW (self), NULL);
+
+  return self->call_view;
 }

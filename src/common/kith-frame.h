@@ -35,6 +35,7 @@ typedef enum {
 #define KITH_CALL_REASON_DECLINED_ELSEWHERE "declined-elsewhere" /* S: another device of the callee declined */
 #define KITH_CALL_REASON_UNREACHABLE        "unreachable"        /* S: the callee has no device connected */
 #define KITH_CALL_REASON_MISSED             "missed"             /* S: not answered in time */
+#define KITH_CALL_REASON_FAILED             "failed"             /* C: hangup, the media never connected */
 
 /* hello's "call": the answered call this device is in, when it connects
  * again (kithd restarted, or the socket dropped). */

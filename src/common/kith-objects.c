@@ -247,6 +247,17 @@ kith_ice_server_new (void)
   return g_new0 (KithIceServer, 1);
 }
 
+KithIceServer *
+kith_ice_server_copy (const KithIceServer *server)
+{
+  KithIceServer *copy = kith_ice_server_new ();
+
+  copy->urls = g_strdupv (server->urls);
+  copy->username = g_strdup (server->username);
+  copy->credential = g_strdup (server->credential);
+  return copy;
+}
+
 void
 kith_ice_server_free (KithIceServer *server)
 {

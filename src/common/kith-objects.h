@@ -92,7 +92,8 @@ typedef struct {
 } KithIceServer;
 
 KithIceServer   *kith_ice_server_new    (void);
-void             kith_ice_server_free   (KithIceServer *server);
+KithIceServer   *kith_ice_server_copy   (const KithIceServer *server);
+void             kith_ice_server_free   (KithIceServer       *server);
 
 typedef struct {
   char   *name;

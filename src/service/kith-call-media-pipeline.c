@@ -707,7 +707,7 @@ build_audio (KithCallMedia  *self,
                             echo_cancel ? "webrtcdsp probe=" : "",
                             echo_cancel ? self->probe_name : "",
                             echo_cancel ? " ! " : "",
-                            self->muted ? "true" : "false");
+                            self->start_muted ? "true" : "false");
   }
 
   bin = parse_bin (send, error);
@@ -798,16 +798,28 @@ build_video (KithCallMedia  *self,
 }
 
 gboolean
-kith_call_media_build (KithCallMedia  *self,
-                       GError        **error)
+kith_call_media_check_parts (GError **error)
 {
-  static guint probe_serial;
-  gboolean echo_cancel = !self->echo && g_strcmp0 (g_getenv ("KITH_CALL_ECHO_CANCEL"), "0") != 0;
+  g_autoptr (GstElementFactory) webrtcbin = NULL;
 
   if (!gst_is_initialized ()) {
     set_missing_error (error, "GStreamer");
     return FALSE;
   }
+  webrtcbin = gst_element_factory_find ("webrtcbin");
+  if (webrtcbin == NULL) {
+    set_missing_error (error, "webrtcbin");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+build (KithCallMedia  *self,
+       GError        **error)
+{
+  static guint probe_serial;
+  gboolean echo_cancel = !self->echo && g_strcmp0 (g_getenv ("KITH_CALL_ECHO_CANCEL"), "0") != 0;
 
   self->pipeline = gst_object_ref_sink (gst_pipeline_new ("kith-call"));
   self->webrtc = gst_element_factory_make ("webrtcbin", "webrtc");
@@ -845,3 +857,81 @@ kith_call_media_build (KithCallMedia  *self,
   return build_audio (self, echo_cancel, error) && (!self->video || build_video (self, error));
 }
 
+
+/* The first error on @bus, if any; the other messages stay, in order, for
+ * the watch (a frame's message taken away would leave its slot waiting). */
+static GstMessage *
+pop_error (GstBus *bus)
+{
+  g_autoptr (GPtrArray) others = g_ptr_array_new ();
+  GstMessage *error = NULL;
+  GstMessage *message;
+
+  while ((message = gst_bus_pop (bus)) != NULL) {
+    if (error == NULL && GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
+      error = message;
+    else
+      g_ptr_array_add (others, message);
+  }
+  for (guint i = 0; i < others->len; i++)
+    gst_bus_post (bus, g_ptr_array_index (others, i));
+  return error;
+}
+
+/* The slow part of a start, on the worker thread: parsing the sources and
+ * sinks, making the elements, the auto sources' device probing and every
+ * state change up to PLAYING. Messages posted meanwhile wait on the bus
+ * for the watch the main context attaches afterwards. */
+gboolean
+kith_call_media_build_and_play (KithCallMedia  *self,
+                                GError        **error)
+{
+  g_autoptr (GstBus) bus = NULL;
+  g_autoptr (GstMessage) message = NULL;
+  GstStateChangeReturn ret;
+
+  if (!build (self, error)) {
+    kith_call_media_release (self);
+    return FALSE;
+  }
+
+  bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
+  ret = gst_element_set_state (self->pipeline, GST_STATE_PLAYING);
+  message = pop_error (bus);
+  if (ret == GST_STATE_CHANGE_FAILURE || message != NULL) {
+    const char *sentence = message != NULL ? kith_call_media_source_error (self, GST_MESSAGE_SRC (message)) : NULL;
+
+    if (message != NULL) {
+      g_autoptr (GError) gst_error = NULL;
+
+      gst_message_parse_error (message, &gst_error, NULL);
+      g_debug ("start: %s: %s", GST_MESSAGE_SRC_NAME (message), gst_error->message);
+    }
+    g_set_error_literal (error, KITH_ERROR, KITH_ERROR_MEDIA,
+                         sentence != NULL ? sentence : _("The call’s sound or video could not be set up."));
+    kith_call_media_release (self);
+    return FALSE;
+  }
+
+  return TRUE;
+}
+
+void
+kith_call_media_release (KithCallMedia *self)
+{
+  if (self->pipeline == NULL)
+    return;
+
+  /* Joins every streaming thread: nothing touches self after this. */
+  gst_element_set_state (self->pipeline, GST_STATE_NULL);
+  if (self->webrtc != NULL)
+    g_signal_handlers_disconnect_by_data (self->webrtc, self);
+  g_clear_object (&self->volume);
+  g_clear_object (&self->audio_src);
+  g_clear_object (&self->video_src);
+  g_clear_object (&self->audio_play);
+  g_clear_object (&self->audio_echo);
+  g_clear_object (&self->video_echo);
+  g_clear_object (&self->webrtc);
+  g_clear_object (&self->pipeline);
+}

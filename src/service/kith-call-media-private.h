@@ -54,6 +54,16 @@ struct _KithCallMedia
   GSource            *stall_timer;
   char               *probe_name;
 
+  /* Start-up (kith-call-media.c): a worker thread builds the pipeline and
+   * sets it to PLAYING. While worker_busy, the worker owns the fields from
+   * pipeline to probe_name above: the main context reads none of them. */
+  gboolean            starting;        /* start () called, the worker's result awaited */
+  gboolean            worker_busy;     /* a worker runs (this start's, or a stopped one's) */
+  gboolean            restart;         /* start () again once the stopped worker returns */
+  guint               start_serial;    /* start and stop bump it: a worker's result is for this one? */
+  gboolean            start_muted;     /* muted when the worker began: what it builds */
+  GQueue              pending;         /* PendingOp: the owner's calls made while starting */
+
   GMutex              lock;            /* the fields below, shared with streaming threads */
   guint64             audio_buffers;
   guint64             audible_buffers;
@@ -64,8 +74,14 @@ struct _KithCallMedia
 };
 
 /* kith-call-media-pipeline.c */
-gboolean    kith_call_media_build               (KithCallMedia                *self,
+/* Cheap: GStreamer and webrtcbin are there (on the main context, before the worker). */
+gboolean    kith_call_media_check_parts         (GError                      **error);
+/* On the worker thread: builds the pipeline and sets it to PLAYING; on
+ * failure (error set) nothing is left of it. */
+gboolean    kith_call_media_build_and_play      (KithCallMedia                *self,
                                                  GError                      **error);
+/* The pipeline to NULL (joining its streaming threads) and every part let go. */
+void        kith_call_media_release             (KithCallMedia                *self);
 /* "No microphone found" / "No camera found" when @failing is in a source, else NULL. */
 const char *kith_call_media_source_error        (KithCallMedia                *self,
                                                  GstObject                    *failing);

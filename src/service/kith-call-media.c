@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
@@ -16,12 +17,34 @@
  * turns what the pipeline's threads kith_call_media_post (kith-call-media-pipeline.c) into
  * signals on the main context the object was made in. Stop removes the
  * watch before the pipeline goes to NULL, so nothing stale is emitted after.
- * docs/service.md, "Call media".
+ *
+ * Start hands the pipeline's making to a worker thread (GTask): parsing,
+ * device probing and the state changes to PLAYING take seconds on a busy
+ * machine, which the main loop (and the socket it keeps alive) must not
+ * wait for. What the owner asks meanwhile (the offer, the peer's
+ * description, its candidates) waits in `pending` and is done in order
+ * once the pipeline is installed. docs/service.md, "Call media".
  */
 
 /* Seconds without a decoded audio buffer, once connected, that make the
  * state disconnected (the peer sends audio all the time, silence too). */
 #define STALL_SECONDS        5
+/* The owner's calls kept while starting (KithCall keeps at most 64
+ * candidates itself; this only bounds a careless owner). */
+#define MAX_PENDING          256
+
+typedef enum {
+  PENDING_OFFER,
+  PENDING_REMOTE_DESCRIPTION,
+  PENDING_REMOTE_CANDIDATE,
+} PendingKind;
+
+typedef struct {
+  PendingKind  kind;
+  char        *type;         /* a description's */
+  char        *text;         /* its SDP, or the candidate */
+  guint        mline;
+} PendingOp;
 
 enum {
   PROP_0,
@@ -86,6 +109,48 @@ read_counter (KithCallMedia *self,
   value = *counter;
   g_mutex_unlock (&self->lock);
   return value;
+}
+
+static void
+pending_op_free (gpointer data)
+{
+  PendingOp *op = data;
+
+  g_free (op->type);
+  g_free (op->text);
+  g_free (op);
+}
+
+/* TRUE (and @kind kept) while the worker makes the pipeline. */
+static gboolean
+keep_while_starting (KithCallMedia *self,
+                     PendingKind    kind,
+                     const char    *type,
+                     const char    *text,
+                     guint          mline)
+{
+  PendingOp *op;
+
+  if (!self->starting)
+    return FALSE;
+  if (self->pending.length >= MAX_PENDING) {
+    g_debug ("starting: too many calls kept, one dropped");
+    return TRUE;
+  }
+  op = g_new0 (PendingOp, 1);
+  op->kind = kind;
+  op->type = g_strdup (type);
+  op->text = g_strdup (text);
+  op->mline = mline;
+  g_queue_push_tail (&self->pending, op);
+  return TRUE;
+}
+
+/* The pipeline's parts are the main context's to read: no worker has them. */
+static gboolean
+is_running (KithCallMedia *self)
+{
+  return !self->worker_busy && self->pipeline != NULL;
 }
 
 /* ---- the main context ---- */
@@ -276,6 +341,131 @@ on_stall_tick (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ---- starting ---- */
+
+static void start_worker (KithCallMedia *self);
+
+/* The pipeline goes, and the frames it left waiting. */
+static void
+release (KithCallMedia *self)
+{
+  kith_call_media_release (self);
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->remote_frame.sample, gst_sample_unref);
+  g_clear_pointer (&self->self_frame.sample, gst_sample_unref);
+  self->remote_frame.posted = self->self_frame.posted = FALSE;
+  g_mutex_unlock (&self->lock);
+
+  self->link_connected = FALSE;
+}
+
+/* The pipeline is PLAYING: the bus watch and the stall timer on the main
+ * context, then what the owner asked meanwhile, in order. */
+static void
+install (KithCallMedia *self)
+{
+  g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
+  guint serial = self->start_serial;
+  PendingOp *op;
+
+  self->bus_watch = gst_bus_create_watch (bus);
+  g_source_set_callback (self->bus_watch, G_SOURCE_FUNC (on_bus_message), self, NULL);
+  g_source_attach (self->bus_watch, self->context);
+
+  self->stall_timer = g_timeout_source_new_seconds (1);
+  g_source_set_callback (self->stall_timer, on_stall_tick, self, NULL);
+  g_source_attach (self->stall_timer, self->context);
+
+  if (self->volume != NULL && self->muted != self->start_muted)
+    g_object_set (self->volume, "mute", self->muted, NULL);
+
+  g_debug ("started (%s%s)", self->video ? "video" : "audio", self->echo ? ", echo" : "");
+
+  /* A handler of a state change may stop (or drop) us: stop clears the queue. */
+  while (serial == self->start_serial && (op = g_queue_pop_head (&self->pending)) != NULL) {
+    switch (op->kind) {
+    case PENDING_OFFER:
+      kith_call_media_create_offer (self);
+      break;
+    case PENDING_REMOTE_DESCRIPTION:
+      kith_call_media_set_remote_description (self, op->type, op->text);
+      break;
+    case PENDING_REMOTE_CANDIDATE:
+      kith_call_media_add_remote_candidate (self, op->mline, op->text);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+    pending_op_free (op);
+  }
+}
+
+static void
+on_started (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  KithCallMedia *self = KITH_CALL_MEDIA (source);
+  guint serial = GPOINTER_TO_UINT (g_task_get_task_data (G_TASK (result)));
+  g_autoptr (GError) error = NULL;
+  gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
+  /* Only the task holds it: its owner let go while it started. */
+  gboolean dropped = G_OBJECT (self)->ref_count == 1;
+
+  self->worker_busy = FALSE;
+
+  /* Stopped meanwhile, or dropped: the result goes. */
+  if (serial != self->start_serial || dropped) {
+    g_debug ("started after stop: torn down");
+    release (self);
+    if (self->restart && !dropped) {
+      self->restart = FALSE;
+      start_worker (self);
+    }
+    return;
+  }
+
+  self->starting = FALSE;
+  if (!ok) {
+    g_queue_clear_full (&self->pending, pending_op_free);
+    /* The sentence first: the owner ends its call with it. A handler may
+     * stop us; then nothing more is said. */
+    emit_error (self, error->message);
+    if (serial == self->start_serial)
+      set_state (self, KITH_CALL_MEDIA_FAILED);
+    return;
+  }
+
+  install (self);
+}
+
+static void
+start_in_thread (GTask        *task,
+                 gpointer      source,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (kith_call_media_build_and_play (KITH_CALL_MEDIA (source), &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+start_worker (KithCallMedia *self)
+{
+  g_autoptr (GTask) task = g_task_new (self, NULL, on_started, NULL);
+
+  g_task_set_source_tag (task, kith_call_media_start);
+  g_task_set_task_data (task, GUINT_TO_POINTER (self->start_serial), NULL);
+  self->start_muted = self->muted;
+  self->worker_busy = TRUE;
+  g_task_run_in_thread (task, start_in_thread);
+}
+
 /* ---- GObject ---- */
 
 static void
@@ -342,6 +532,7 @@ kith_call_media_finalize (GObject *object)
 {
   KithCallMedia *self = KITH_CALL_MEDIA (object);
 
+  g_queue_clear_full (&self->pending, pending_op_free);
   g_strfreev (self->ice_servers);
   g_free (self->probe_name);
   g_mutex_clear (&self->lock);
@@ -414,6 +605,7 @@ kith_call_media_init (KithCallMedia *self)
 {
   self->context = g_main_context_ref_thread_default ();
   g_mutex_init (&self->lock);
+  g_queue_init (&self->pending);
 }
 
 KithCallMedia *
@@ -442,7 +634,7 @@ kith_call_media_set_echo (KithCallMedia *self,
                           guint          delay_ms)
 {
   g_return_if_fail (KITH_IS_CALL_MEDIA (self));
-  g_return_if_fail (self->pipeline == NULL);
+  g_return_if_fail (!self->starting && !self->worker_busy && self->pipeline == NULL);
 
   self->echo = TRUE;
   self->echo_delay_ms = delay_ms;
@@ -452,15 +644,13 @@ gboolean
 kith_call_media_start (KithCallMedia  *self,
                        GError        **error)
 {
-  g_autoptr (GstBus) bus = NULL;
-  g_autoptr (GstMessage) message = NULL;
-  GstStateChangeReturn ret;
-
   g_return_val_if_fail (KITH_IS_CALL_MEDIA (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (self->pipeline != NULL)
+  if (self->starting || is_running (self))
     return TRUE;
+  if (!kith_call_media_check_parts (error))
+    return FALSE;
 
   g_mutex_lock (&self->lock);
   self->audio_buffers = self->audible_buffers = self->video_frames = 0;
@@ -472,38 +662,14 @@ kith_call_media_start (KithCallMedia  *self,
   self->stall_last_count = 0;
   set_state (self, KITH_CALL_MEDIA_NEW);
 
-  if (!kith_call_media_build (self, error)) {
-    kith_call_media_stop (self);
-    return FALSE;
-  }
-
-  bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
-  self->bus_watch = gst_bus_create_watch (bus);
-  g_source_set_callback (self->bus_watch, G_SOURCE_FUNC (on_bus_message), self, NULL);
-  g_source_attach (self->bus_watch, self->context);
-
-  self->stall_timer = g_timeout_source_new_seconds (1);
-  g_source_set_callback (self->stall_timer, on_stall_tick, self, NULL);
-  g_source_attach (self->stall_timer, self->context);
-
-  ret = gst_element_set_state (self->pipeline, GST_STATE_PLAYING);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  if (ret == GST_STATE_CHANGE_FAILURE || message != NULL) {
-    const char *sentence = message != NULL ? kith_call_media_source_error (self, GST_MESSAGE_SRC (message)) : NULL;
-
-    if (message != NULL) {
-      g_autoptr (GError) gst_error = NULL;
-
-      gst_message_parse_error (message, &gst_error, NULL);
-      g_debug ("start: %s: %s", GST_MESSAGE_SRC_NAME (message), gst_error->message);
-    }
-    g_set_error_literal (error, KITH_ERROR, KITH_ERROR_MEDIA,
-                         sentence != NULL ? sentence : _("The call’s sound or video could not be set up."));
-    kith_call_media_stop (self);
-    return FALSE;
-  }
-
-  g_debug ("started (%s%s)", self->video ? "video" : "audio", self->echo ? ", echo" : "");
+  self->starting = TRUE;
+  self->start_serial++;
+  /* A stopped start's worker still has the pipeline's fields: this one
+   * begins when it returns. */
+  if (self->worker_busy)
+    self->restart = TRUE;
+  else
+    start_worker (self);
   return TRUE;
 }
 
@@ -512,14 +678,15 @@ kith_call_media_create_offer (KithCallMedia *self)
 {
   g_return_if_fail (KITH_IS_CALL_MEDIA (self));
 
-  if (self->webrtc == NULL) {
+  if (!self->starting && !is_running (self)) {
     g_debug ("create_offer: not started");
     return;
   }
 
   if (self->state == KITH_CALL_MEDIA_NEW)
     set_state (self, KITH_CALL_MEDIA_CONNECTING);
-  kith_call_media_webrtc_offer (self->webrtc);
+  if (!keep_while_starting (self, PENDING_OFFER, NULL, NULL, 0))
+    kith_call_media_webrtc_offer (self->webrtc);
 }
 
 void
@@ -533,7 +700,9 @@ kith_call_media_set_remote_description (KithCallMedia *self,
 
   g_return_if_fail (KITH_IS_CALL_MEDIA (self));
 
-  if (self->webrtc == NULL) {
+  if (keep_while_starting (self, PENDING_REMOTE_DESCRIPTION, type, sdp, 0))
+    return;
+  if (!is_running (self)) {
     g_debug ("set_remote_description: not started");
     return;
   }
@@ -568,7 +737,9 @@ kith_call_media_add_remote_candidate (KithCallMedia *self,
 {
   g_return_if_fail (KITH_IS_CALL_MEDIA (self));
 
-  if (self->webrtc == NULL) {
+  if (keep_while_starting (self, PENDING_REMOTE_CANDIDATE, NULL, candidate, mline))
+    return;
+  if (!is_running (self)) {
     g_debug ("remote candidate: not started");
     return;
   }
@@ -599,7 +770,7 @@ kith_call_media_set_muted (KithCallMedia *self,
   if (self->muted == muted)
     return;
   self->muted = muted;
-  if (self->volume != NULL)
+  if (is_running (self) && self->volume != NULL)
     g_object_set (self->volume, "mute", muted, NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MUTED]);
 }
@@ -652,29 +823,17 @@ kith_call_media_stop (KithCallMedia *self)
     g_source_destroy (self->stall_timer);
   g_clear_pointer (&self->stall_timer, g_source_unref);
 
-  if (self->pipeline == NULL)
+  /* A start under way: its worker's result is torn down when it returns. */
+  g_queue_clear_full (&self->pending, pending_op_free);
+  self->start_serial++;
+  self->starting = FALSE;
+  self->restart = FALSE;
+  if (self->worker_busy)
     return;
 
-  /* Joins every streaming thread: nothing touches self after this. */
-  gst_element_set_state (self->pipeline, GST_STATE_NULL);
-  if (self->webrtc != NULL)
-    g_signal_handlers_disconnect_by_data (self->webrtc, self);
-  g_clear_object (&self->volume);
-  g_clear_object (&self->audio_src);
-  g_clear_object (&self->video_src);
-  g_clear_object (&self->audio_play);
-  g_clear_object (&self->audio_echo);
-  g_clear_object (&self->video_echo);
-  g_clear_object (&self->webrtc);
-  g_clear_object (&self->pipeline);
-
-  g_mutex_lock (&self->lock);
-  g_clear_pointer (&self->remote_frame.sample, gst_sample_unref);
-  g_clear_pointer (&self->self_frame.sample, gst_sample_unref);
-  self->remote_frame.posted = self->self_frame.posted = FALSE;
-  g_mutex_unlock (&self->lock);
-
-  self->link_connected = FALSE;
+  if (self->pipeline == NULL)
+    return;
+  release (self);
   g_debug ("stopped");
 }
 
@@ -707,6 +866,6 @@ kith_call_media_get_pipeline (KithCallMedia *self)
 {
   g_return_val_if_fail (KITH_IS_CALL_MEDIA (self), NULL);
 
-  return self->pipeline;
+  return is_running (self) ? self->pipeline : NULL;
 }
 

@@ -35,7 +35,16 @@ G_DECLARE_FINAL_TYPE (KithCallMedia, kith_call_media, KITH, CALL_MEDIA, GObject)
  *   video-frame (GBytes *pixels, int width, int height, int stride)
  *                              decoded remote video, RGBA (GDK_MEMORY_R8G8B8A8)
  *   self-video-frame (same)    the local camera preview (video calls only)
- *   error (GError *error)      KITH_ERROR: something failed mid-call
+ *   error (GError *error)      KITH_ERROR: something failed mid-call, or the
+ *                              pipeline could not start ("No microphone found")
+ *
+ * start returns at once: a worker thread makes the pipeline and starts it
+ * (seconds on a busy machine), and a failure there is the error signal,
+ * then the state failed. create_offer, set_remote_description and
+ * add_remote_candidate called meanwhile wait and are done in order once
+ * it runs. start fails (FALSE) only when GStreamer or webrtcbin is missing.
+ * stop (or dropping the object) during start-up is safe: the worker's
+ * pipeline is torn down when it returns, and nothing is emitted.
  */
 KithCallMedia      *kith_call_media_new                      (gboolean             video,
                                                               const char * const  *ice_servers);

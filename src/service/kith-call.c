@@ -124,6 +124,13 @@ reach_stage (KithCall      *self,
     self->stage_time[stage] = g_get_monotonic_time ();
 }
 
+/* Why a call that never connected failed, on both sides. */
+static const char *
+not_connected_text (void)
+{
+  return _("The call could not connect.");
+}
+
 static void
 set_state (KithCall      *self,
            KithCallState  state)
@@ -236,7 +243,7 @@ on_connect_timeout (gpointer user_data)
 
   self->connect_source = 0;
   g_debug ("call %s did not connect in time", self->id);
-  kith_call_end (self, KITH_CALL_END_FAILED, _("The call could not connect."), TRUE);
+  kith_call_end (self, KITH_CALL_END_FAILED, not_connected_text (), TRUE);
   return G_SOURCE_REMOVE;
 }
 
@@ -344,8 +351,10 @@ on_media_state_changed (KithCallMedia      *media,
     }
     break;
   case KITH_CALL_MEDIA_FAILED:
-    kith_call_end (self, self->was_active ? KITH_CALL_END_CONNECTION_LOST : KITH_CALL_END_FAILED,
-                   NULL, TRUE);
+    if (self->was_active)
+      kith_call_end (self, KITH_CALL_END_CONNECTION_LOST, NULL, TRUE);
+    else
+      kith_call_end (self, KITH_CALL_END_FAILED, not_connected_text (), TRUE);
     return;
   case KITH_CALL_MEDIA_NEW:
   case KITH_CALL_MEDIA_CONNECTING:
@@ -420,8 +429,11 @@ drop_media (KithCall *self)
 #endif
 }
 
-/* The pipeline, with the servers fetched; FALSE when it cannot start
- * (the call has ended, failed, with the reason). */
+/* The pipeline, with the servers fetched; FALSE when calls cannot work
+ * here at all (the call has ended, failed, with the reason). The pipeline
+ * is made on the media's worker thread: "No microphone found" comes later,
+ * as its error signal; the offer, the peer's description and candidates
+ * given meanwhile wait in the media. */
 static gboolean
 start_media (KithCall           *self,
              const char * const *ice_servers)
@@ -498,6 +510,8 @@ reason_of_hangup (KithCall   *self,
     return KITH_CALL_END_MISSED;
   if (g_strcmp0 (reason, KITH_CALL_REASON_BUSY) == 0)
     return KITH_CALL_END_BUSY;
+  if (g_strcmp0 (reason, KITH_CALL_REASON_FAILED) == 0)
+    return KITH_CALL_END_FAILED;
   /* The caller's device went away, or gave up, while it rang here. */
   if (self->state == KITH_CALL_RINGING_IN)
     return KITH_CALL_END_MISSED;
@@ -740,9 +754,13 @@ kith_call_handle_frame (KithCall        *self,
       g_debug ("call %s: too many early candidates, one dropped", self->id);
     break;
 
-  case KITH_FRAME_CALL_HANGUP:
-    kith_call_end (self, reason_of_hangup (self, frame->reason), NULL, FALSE);
+  case KITH_FRAME_CALL_HANGUP: {
+    KithCallEndReason reason = reason_of_hangup (self, frame->reason);
+
+    kith_call_end (self, reason,
+                   reason == KITH_CALL_END_FAILED ? not_connected_text () : NULL, FALSE);
     break;
+  }
 
   case KITH_FRAME_CALL_REJECT:
     if (self->direction != KITH_CALL_OUTGOING)
@@ -779,7 +797,12 @@ kith_call_end (KithCall          *self,
                                                              : KITH_CALL_REASON_DECLINED);
       send_frame (self, frame);
     } else if (self->direction == KITH_CALL_INCOMING || self->description_sent) {
-      send_frame (self, frame_new (self, KITH_FRAME_CALL_HANGUP));
+      KithFrame *frame = frame_new (self, KITH_FRAME_CALL_HANGUP);
+
+      /* Never connected: the peer ends it as failed too, not hung up. */
+      if (reason == KITH_CALL_END_FAILED && !self->was_active)
+        frame->reason = g_strdup (KITH_CALL_REASON_FAILED);
+      send_frame (self, frame);
     }
   }
 

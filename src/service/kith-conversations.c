@@ -284,12 +284,16 @@ on_batch_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A new incoming message: one more unread, unless it is a call event
+ * (the chat shows it, the missed call's own notification says it; it
+ * is not a message waiting to be read). */
 static void
 announce (KithConversations *self,
           KithContact       *contact,
           KithMessage       *message)
 {
-  set_unread (self, contact, kith_contact_get_unread_count (contact) + 1, FALSE);
+  if (g_strcmp0 (kith_message_get_kind (message), KITH_MESSAGE_KIND_CALL) != 0)
+    set_unread (self, contact, kith_contact_get_unread_count (contact) + 1, FALSE);
   if (self->batch_source == 0)
     self->batch_source = g_timeout_add (BATCH_MS, on_batch_timeout, self);
   g_signal_emit (self, signals[MESSAGE_RECEIVED], 0, contact, message);

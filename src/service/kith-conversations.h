@@ -25,7 +25,8 @@ G_DECLARE_FINAL_TYPE (KithConversations, kith_conversations, KITH, CONVERSATIONS
  * Signal: message-received (KithContact *from, KithMessage *message): a new
  *   incoming message from a listed contact (never a replay, nor history a
  *   new device is given); one from someone not listed yet waits for
- *   kith_conversations_announce_waiting().
+ *   kith_conversations_announce_waiting(). Call events (kind "call", the
+ *   callee's incoming ones) are announced too, but never count as unread.
  */
 KithConversations *kith_conversations_new                (KithContactList *contacts);
 /* What the conversations work with: the signed-in user (NULL: signed out),

@@ -15,6 +15,8 @@ server_info_copy (KithServerInfo *info)
   copy->protocol = info->protocol;
   copy->login_flows = g_strdupv (info->login_flows);
   copy->password_min_length = info->password_min_length;
+  for (guint i = 0; info->ice_servers != NULL && i < info->ice_servers->len; i++)
+    g_ptr_array_add (copy->ice_servers, kith_ice_server_copy (g_ptr_array_index (info->ice_servers, i)));
 
   return copy;
 }

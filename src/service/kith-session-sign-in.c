@@ -356,12 +356,28 @@ on_cleared_for_leave (GObject      *source,
                    "the token stays in the keyring", finish_leaving);
 }
 
+/* What leaving does, decided when it begins. */
+typedef struct {
+  char     *email;      /* log out: the keyring entry to remove; else NULL */
+  gboolean  revoke;     /* log out, or exit without stay-signed-in */
+} Leaving;
+
+static void
+leaving_free (gpointer data)
+{
+  Leaving *leaving = data;
+
+  g_free (leaving->email);
+  g_free (leaving);
+}
+
 /* Log out also removes the token from the keyring, before finishing. */
 static void
 clear_keyring_and_finish (KithSession *self,
                           GTask       *task)
 {
-  const char *email = g_task_get_task_data (task);
+  Leaving *leaving = g_task_get_task_data (task);
+  const char *email = leaving->email;
 
   if (email != NULL && self->stay_signed_in)
     kith_local_account_forget (self->local_account);
@@ -381,6 +397,30 @@ on_revoked_for_leave (GObject      *source,
                    "revoking the token failed", clear_keyring_and_finish);
 }
 
+/* The token goes (log out, or exit without stay-signed-in), then the
+ * keyring entry, then the rest. */
+static void
+revoke_and_finish (KithSession *self,
+                   GTask       *task)
+{
+  Leaving *leaving = g_task_get_task_data (task);
+
+  if (leaving->revoke && self->api != NULL && kith_api_client_get_token (self->api) != NULL) {
+    kith_api_client_log_out_async (self->api, NULL, on_revoked_for_leave, g_object_ref (task));
+    return;
+  }
+  clear_keyring_and_finish (self, task);
+}
+
+static void
+on_socket_closed_for_leave (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  leave_step_done (user_data, (StepFinish) kith_signalling_stop_finish, source, result,
+                   "closing the socket", revoke_and_finish);
+}
+
 static void
 leave (KithSession         *self,
        gboolean             exiting,
@@ -390,7 +430,7 @@ leave (KithSession         *self,
        gpointer             user_data)
 {
   g_autoptr (GTask) task = NULL;
-  gboolean revoke;
+  Leaving *leaving;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
@@ -400,25 +440,27 @@ leave (KithSession         *self,
     return;
   }
 
+  leaving = g_new0 (Leaving, 1);
+  leaving->revoke = !exiting || !self->stay_signed_in;
+  leaving->email = !exiting ? g_strdup (self->keyring_email) : NULL;
+  g_task_set_task_data (task, leaving, leaving_free);
+
   /* The calls are hung up while the socket can still say so; then the
-   * socket goes, so contacts see us offline at once. */
+   * socket closes, so contacts see us offline at once. The token is
+   * revoked only once kithd has answered the close: it has then read the
+   * hang-ups (a revoked session's socket is closed by kithd, which would
+   * end its calls as disconnected, and kithd may read the two
+   * connections in either order). */
   kith_call_manager_hang_up_all (self->calls);
   if (self->signalling != NULL) {
     g_signal_handlers_disconnect_by_data (self->signalling, self);
-    kith_signalling_stop (self->signalling);
-  }
-  kith_session_set_state (self, KITH_SESSION_SIGNING_OUT);
-
-  revoke = !exiting || !self->stay_signed_in;
-  if (!exiting && self->keyring_email != NULL)
-    g_task_set_task_data (task, g_strdup (self->keyring_email), g_free);
-
-  if (revoke && self->api != NULL && kith_api_client_get_token (self->api) != NULL) {
-    kith_api_client_log_out_async (self->api, NULL, on_revoked_for_leave,
-                                   g_steal_pointer (&task));
+    kith_signalling_stop_async (self->signalling, NULL, on_socket_closed_for_leave,
+                                g_object_ref (task));
+    kith_session_set_state (self, KITH_SESSION_SIGNING_OUT);
     return;
   }
-  clear_keyring_and_finish (self, task);
+  kith_session_set_state (self, KITH_SESSION_SIGNING_OUT);
+  revoke_and_finish (self, task);
 }
 
 /* ---- deleting the account ---- */

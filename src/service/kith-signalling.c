@@ -8,6 +8,9 @@
 #include "kith-service-enums.h"
 #include "kith-signalling.h"
 
+/* How long stop_async waits for the server to answer the close. */
+#define STOP_CLOSE_WAIT_MS 3000
+
 struct _KithSignalling
 {
   GObject                  parent_instance;
@@ -678,6 +681,94 @@ kith_signalling_stop (KithSignalling *self)
   g_clear_handle_id (&self->tick_source, g_source_remove);
   drop_connection (self, TRUE);
   set_state (self, KITH_SIGNALLING_DISCONNECTED);
+}
+
+typedef struct {
+  SoupWebsocketConnection *conn;
+  gulong                   closed_handler;
+  guint                    timeout_source;
+} Closing;
+
+static void
+closing_free (gpointer data)
+{
+  Closing *closing = data;
+
+  g_clear_signal_handler (&closing->closed_handler, closing->conn);
+  g_clear_handle_id (&closing->timeout_source, g_source_remove);
+  g_clear_object (&closing->conn);
+  g_free (closing);
+}
+
+/* The server answered the close, or did not in time: either returns the
+ * task and removes the other. */
+static void
+stop_done (GTask *task)
+{
+  Closing *closing = g_task_get_task_data (task);
+
+  g_clear_signal_handler (&closing->closed_handler, closing->conn);
+  g_clear_handle_id (&closing->timeout_source, g_source_remove);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_stop_closed (SoupWebsocketConnection *conn,
+                gpointer                 user_data)
+{
+  stop_done (user_data);
+}
+
+static gboolean
+on_stop_timeout (gpointer user_data)
+{
+  Closing *closing = g_task_get_task_data (user_data);
+
+  g_debug ("the server did not answer the close in time");
+  closing->timeout_source = 0;
+  stop_done (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+kith_signalling_stop_async (KithSignalling      *self,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  Closing *closing;
+
+  g_return_if_fail (KITH_IS_SIGNALLING (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kith_signalling_stop_async);
+
+  if (self->conn == NULL ||
+      soup_websocket_connection_get_state (self->conn) != SOUP_WEBSOCKET_STATE_OPEN) {
+    kith_signalling_stop (self);
+    g_task_return_boolean (task, TRUE);
+    return;
+  }
+
+  closing = g_new0 (Closing, 1);
+  closing->conn = g_object_ref (self->conn);
+  g_task_set_task_data (task, closing, closing_free);
+  kith_signalling_stop (self);
+  closing->closed_handler = g_signal_connect_data (closing->conn, "closed", G_CALLBACK (on_stop_closed),
+                                                   g_object_ref (task), (GClosureNotify) g_object_unref, 0);
+  closing->timeout_source = g_timeout_add_full (G_PRIORITY_DEFAULT, STOP_CLOSE_WAIT_MS, on_stop_timeout,
+                                                g_object_ref (task), g_object_unref);
+}
+
+gboolean
+kith_signalling_stop_finish (KithSignalling  *self,
+                             GAsyncResult    *result,
+                             GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void

@@ -55,6 +55,16 @@ KithSignallingState  kith_signalling_get_state (KithSignalling *self);
 void                 kith_signalling_start     (KithSignalling *self);
 /* Closes at once (normal closure) and stops reconnecting. */
 void                 kith_signalling_stop      (KithSignalling *self);
+/* Stops as above, then completes once the server has answered the close
+ * (so it has read every frame sent before), or after a few seconds, or at
+ * once when the socket was not open. */
+void                 kith_signalling_stop_async  (KithSignalling      *self,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean             kith_signalling_stop_finish (KithSignalling      *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
 /* Drop the current link and reconnect now (used on network-back). */
 void                 kith_signalling_reconnect_now (KithSignalling *self);
 void                 kith_signalling_set_resume_after (KithSignalling *self,

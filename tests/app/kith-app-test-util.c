@@ -49,19 +49,24 @@ GdkTexture *
 kith_test_render (GtkWidget       *native,
                   graphene_rect_t *bounds)
 {
-  g_autoptr (GdkPaintable) paintable = NULL;
-  g_autoptr (GtkSnapshot) snapshot = NULL;
   g_autoptr (GskRenderNode) node = NULL;
   GdkTexture *texture;
 
-  kith_test_settle (native);
+  /* What was drawn last; a widget that redraws all the time (a call's
+   * video) may have asked for a new frame since, and has nothing to give
+   * until it is drawn: then again after the next frames. */
+  for (guint attempt = 0; attempt < 20 && node == NULL; attempt++) {
+    g_autoptr (GdkPaintable) paintable = NULL;
+    g_autoptr (GtkSnapshot) snapshot = NULL;
 
-  paintable = gtk_widget_paintable_new (native);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot),
-                          gdk_paintable_get_intrinsic_width (paintable),
-                          gdk_paintable_get_intrinsic_height (paintable));
-  node = gtk_snapshot_to_node (snapshot);
+    kith_test_settle (native);
+    paintable = gtk_widget_paintable_new (native);
+    snapshot = gtk_snapshot_new ();
+    gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot),
+                            gdk_paintable_get_intrinsic_width (paintable),
+                            gdk_paintable_get_intrinsic_height (paintable));
+    node = gtk_snapshot_to_node (snapshot);
+  }
   g_assert_nonnull (node);
 
   gsk_render_node_get_bounds (node, bounds);

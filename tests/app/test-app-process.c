@@ -13,6 +13,7 @@
 
 #include "kith-app-test-util.h"
 #include "kith-credentials.h"
+#include "kith-fake-notifications.h"
 #include "kith-fake-watcher.h"
 #include "kithd-test-helper.h"
 
@@ -29,113 +30,6 @@
 #define ITEM_IFACE    "org.kde.StatusNotifierItem"
 #define MENU_PATH     "/MenuBar"
 #define MENU_IFACE    "com.canonical.dbusmenu"
-
-/* ---- the fake notification server ---- */
-
-static const char notifications_xml[] =
-  "<node>"
-  "  <interface name='org.freedesktop.Notifications'>"
-  "    <method name='Notify'>"
-  "      <arg type='s' direction='in'/><arg type='u' direction='in'/>"
-  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
-  "      <arg type='s' direction='in'/><arg type='as' direction='in'/>"
-  "      <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
-  "      <arg type='u' direction='out'/>"
-  "    </method>"
-  "    <method name='CloseNotification'><arg type='u' direction='in'/></method>"
-  "    <method name='GetCapabilities'><arg type='as' direction='out'/></method>"
-  "    <method name='GetServerInformation'>"
-  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
-  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
-  "    </method>"
-  "    <signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
-  "    <signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
-  "  </interface>"
-  "</node>";
-
-typedef struct {
-  KithFakeService  service;
-  GPtrArray       *summaries;
-} FakeNotifications;
-
-static void
-notifications_method_call (GDBusConnection       *connection,
-                           const char            *sender,
-                           const char            *object_path,
-                           const char            *interface_name,
-                           const char            *method_name,
-                           GVariant              *parameters,
-                           GDBusMethodInvocation *invocation,
-                           gpointer               user_data)
-{
-  FakeNotifications *notifications = user_data;
-
-  if (g_str_equal (method_name, "Notify")) {
-    const char *summary;
-
-    g_variant_get_child (parameters, 3, "&s", &summary);
-    g_ptr_array_add (notifications->summaries, g_strdup (summary));
-    g_dbus_method_invocation_return_value (invocation,
-                                           g_variant_new ("(u)", notifications->summaries->len));
-  } else if (g_str_equal (method_name, "GetCapabilities")) {
-    const char *caps[] = { "body", "actions", NULL };
-
-    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
-  } else if (g_str_equal (method_name, "GetServerInformation")) {
-    g_dbus_method_invocation_return_value (invocation,
-                                           g_variant_new ("(ssss)", "fake", "kith", "1", "1.2"));
-  } else {
-    g_dbus_method_invocation_return_value (invocation, NULL);
-  }
-}
-
-static const GDBusInterfaceVTable notifications_vtable = {
-  notifications_method_call, NULL, NULL, { 0 }
-};
-
-static FakeNotifications *
-fake_notifications_new (GDBusConnection *connection)
-{
-  FakeNotifications *notifications = g_new0 (FakeNotifications, 1);
-
-  notifications->summaries = g_ptr_array_new_with_free_func (g_free);
-  kith_fake_service_start (&notifications->service, connection, notifications_xml,
-                           "/org/freedesktop/Notifications", "org.freedesktop.Notifications",
-                           &notifications_vtable, notifications);
-  return notifications;
-}
-
-static void
-fake_notifications_free (FakeNotifications *notifications)
-{
-  kith_fake_service_stop (&notifications->service);
-  g_ptr_array_unref (notifications->summaries);
-  g_free (notifications);
-}
-
-/* The id the fake server gave the notification with @summary, or 0. */
-static guint32
-notification_id (FakeNotifications *notifications,
-                 const char        *summary)
-{
-  for (guint i = 0; i < notifications->summaries->len; i++) {
-    if (g_str_equal (g_ptr_array_index (notifications->summaries, i), summary))
-      return i + 1;
-  }
-  return 0;
-}
-
-static gboolean
-has_notification (FakeNotifications *notifications,
-                  const char        *summary)
-{
-  for (guint i = 0; i < notifications->summaries->len; i++) {
-    if (g_str_equal (g_ptr_array_index (notifications->summaries, i), summary))
-      return TRUE;
-  }
-
-  return FALSE;
-}
 
 /* ---- X11: the child's top-level windows ---- */
 
@@ -249,7 +143,7 @@ typedef struct {
   KithdTestUser   *friend;
   KithdTestSocket *friend_socket;
   KithFakeWatcher *watcher;
-  FakeNotifications *notifications;
+  KithFakeNotifications *notifications;
   char            *home;
   char           **envp;
   GPid             pid;
@@ -383,7 +277,7 @@ fixture_setup (Fixture       *f,
     f->envp = g_environ_unsetenv (f->envp, "G_MESSAGES_DEBUG");
 
   f->watcher = kith_fake_watcher_new (TRUE);
-  f->notifications = fake_notifications_new (f->watcher->connection);
+  f->notifications = kith_fake_notifications_new (f->watcher->connection);
   KITH_WAIT_FOR (f->notifications->service.owned);
 }
 
@@ -395,7 +289,7 @@ fixture_teardown (Fixture       *f,
     kill (f->pid, SIGTERM);
     KITH_WAIT_FOR (f->exited);
   }
-  fake_notifications_free (f->notifications);
+  kith_fake_notifications_free (f->notifications);
   g_clear_pointer (&f->watcher, kith_fake_watcher_free);
   g_clear_pointer (&f->friend_socket, kithd_test_socket_free);
   g_clear_pointer (&f->user, kithd_test_user_free);
@@ -534,7 +428,7 @@ test_close_activate_second_launch (Fixture       *f,
   KITH_WAIT_FOR (find_viewable_window (f->pid) == None);
   g_assert_false (f->exited);
   /* …once saying so. */
-  KITH_WAIT_FOR (has_notification (f->notifications, "Kith is still running"));
+  KITH_WAIT_FOR (kith_fake_notifications_find (f->notifications, "Kith is still running", TRUE) != NULL);
   /* Ada stays online for her contacts. */
   kithd_test_socket_sync (f->friend_socket);
   for (const char *status = kithd_test_socket_wait_presence (f->friend_socket, f->user->id, 200);
@@ -549,7 +443,7 @@ test_close_activate_second_launch (Fixture       *f,
   /* Hidden again, a second launch presents the first window and exits. */
   send_delete_window (find_viewable_window (f->pid));
   KITH_WAIT_FOR (find_viewable_window (f->pid) == None);
-  g_assert_cmpuint (f->notifications->summaries->len, ==, 1);
+  g_assert_cmpuint (f->notifications->notes->len, ==, 1);
   g_assert_cmpint (run_kith (f, NULL), ==, 0);
   KITH_WAIT_FOR (find_viewable_window (f->pid) != None);
   g_assert_false (f->exited);
@@ -603,8 +497,7 @@ static void
 test_message_notification (Fixture       *f,
                            gconstpointer  data)
 {
-  g_autoptr (GError) error = NULL;
-  guint32 id;
+  KithFakeNote *note;
 
   start_kith (f);
   g_assert_true (window_title_is (f->pid, "Kith"));
@@ -615,16 +508,13 @@ test_message_notification (Fixture       *f,
   kithd_test_socket_send_printf (f->friend_socket,
                                  "{\"type\": \"message.send\", \"id\": \"n1\", \"to\": %" G_GINT64_FORMAT
                                  ", \"body\": \"Are you there?\"}", f->user->id);
-  KITH_WAIT_FOR (has_notification (f->notifications, "Charles Babbage"));
-  id = notification_id (f->notifications, "Charles Babbage");
+  KITH_WAIT_FOR (kith_fake_notifications_find (f->notifications, "Charles Babbage", TRUE) != NULL);
+  note = kith_fake_notifications_find (f->notifications, "Charles Babbage", TRUE);
   g_assert_false (f->exited);
   g_assert_true (find_viewable_window (f->pid) == None);
 
   /* The notification server says the user clicked it. */
-  g_dbus_connection_emit_signal (f->watcher->connection, NULL, "/org/freedesktop/Notifications",
-                                 "org.freedesktop.Notifications", "ActionInvoked",
-                                 g_variant_new ("(us)", id, "default"), &error);
-  g_assert_no_error (error);
+  kith_fake_notifications_click (f->notifications, note, "default");
   KITH_WAIT_FOR (window_title_is (f->pid, "Charles Babbage – Kith"));
 }
 
@@ -644,7 +534,7 @@ test_close_before_tray_answers (Fixture       *f,
 
   /* The tray answers: a host shows Kith, so it keeps running there. */
   kith_fake_watcher_hold_host_answers (f->watcher, FALSE);
-  KITH_WAIT_FOR (has_notification (f->notifications, "Kith is still running") || f->exited);
+  KITH_WAIT_FOR (kith_fake_notifications_find (f->notifications, "Kith is still running", TRUE) != NULL || f->exited);
   g_assert_false (f->exited);
   g_assert_true (find_viewable_window (f->pid) == None);
 }

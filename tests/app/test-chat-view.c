@@ -687,6 +687,30 @@ test_empty_states (void)
   kith_views_sign_out (session);
 }
 
+static gboolean
+match_body_label (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "kith-bubble-body");
+}
+
+/* The message's text has the room the label itself asks for at the width
+ * it was given (the row measures it on its own): no line cut off, no
+ * line too many, and not narrower than the label can be. */
+static void
+assert_body_fits (GtkWidget *row)
+{
+  GtkWidget *label = kith_test_find (row, match_body_label, NULL);
+  int min_width, min_height, nat_height;
+
+  g_assert_nonnull (label);
+  gtk_widget_measure (label, GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL, NULL, NULL);
+  gtk_widget_measure (label, GTK_ORIENTATION_VERTICAL, gtk_widget_get_width (label),
+                      &min_height, &nat_height, NULL, NULL);
+  g_assert_cmpint (gtk_widget_get_width (label), >=, min_width);
+  g_assert_cmpint (gtk_widget_get_height (label), ==, nat_height);
+}
+
 /* The newest message of a chat shown at its bottom is whole in view, each
  * time one comes, long or short, while the window is drawn. */
 static void
@@ -740,7 +764,112 @@ test_chat_newest_visible (void)
                     gtk_adjustment_get_page_size (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller))));
     g_assert_cmpfloat (bounds.origin.y, >=, 0);
     g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, view_height + 0.5);
+    assert_body_fits (row);
   }
+  g_free (kith_test_save_screenshot (window, "chat-wrapping.png"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  kith_views_sign_out (session);
+}
+
+/* The most messages the open chat's model held since the counter was
+ * reset (a flood's peak). */
+static guint flood_peak;
+
+#define FLOOD_WINDOW 100
+
+static void
+on_flood_items_changed (GListModel *model,
+                        guint       position,
+                        guint       removed,
+                        guint       added)
+{
+  flood_peak = MAX (flood_peak, g_list_model_get_n_items (model));
+}
+
+static void
+send_flood_message (KithdTestSocket *socket,
+                    KithdTestUser   *to,
+                    int              i)
+{
+  kithd_test_socket_send_printf (socket,
+                                 "{\"type\": \"message.send\", \"id\": \"flood-%d\", \"to\": %" G_GINT64_FORMAT ", \"body\": \"Flood %d\"}",
+                                 i, to->id, i);
+}
+
+/* A flood into the open chat at its bottom, thousands of messages as fast
+ * as the server hands them on: the chat goes on forgetting what is far
+ * above (at most four pages once the flood is over) and stays at its
+ * newest message, whole in view, without the reader doing anything. */
+static void
+test_chat_flood (void)
+{
+  g_autoptr (KithdTestUser) uma = NULL;
+  g_autoptr (KithdTestUser) vic = NULL;
+  g_autoptr (KithdTestSocket) vic_socket = NULL;
+  g_autoptr (KithSession) session = NULL;
+  GtkWidget *window, *chat, *scroller, *row;
+  GtkAdjustment *adj;
+  GListModel *model;
+  graphene_rect_t bounds;
+  guint page;
+  const int flood = 3000;
+  g_autofree char *last = g_strdup_printf ("Flood %d", flood);
+
+  uma = kithd_test_server_sign_up (fx.server, "uma@example.com", KITH_VIEWS_PASSWORD, "Uma", "Thurman");
+  vic = kithd_test_server_sign_up (fx.server, "vic@example.com", KITH_VIEWS_PASSWORD, "Vic", "Reeves");
+  kithd_test_server_make_contacts (fx.server, uma, vic);
+  vic_socket = kithd_test_socket_connect (fx.server, vic->token, 0);
+  session = kith_views_sign_in (&fx, fx.server, "uma@example.com");
+  KITH_WAIT_FOR (kith_views_has_contact (session, "vic@example.com", KITH_CONTACT_ACCEPTED));
+  page = kith_conversations_get_page_size (kith_session_get_conversations (session));
+  window = kith_views_new_window (600, 500);
+  chat = kith_chat_view_new (session);
+  gtk_window_set_child (GTK_WINDOW (window), chat);
+  gtk_window_present (GTK_WINDOW (window));
+  kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), kith_session_find_contact_by_email (session, "vic@example.com"));
+  kith_test_settle (window);
+  scroller = gtk_widget_get_ancestor (kith_test_find_by_type (chat, GTK_TYPE_LIST_VIEW), GTK_TYPE_SCROLLED_WINDOW);
+  adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  model = kith_conversations_get (kith_session_get_conversations (session),
+                                  kith_session_find_contact_by_email (session, "vic@example.com"));
+  flood_peak = 0;
+  g_signal_connect (model, "items-changed", G_CALLBACK (on_flood_items_changed), NULL);
+
+  /* Half sent a hundred ahead of what the chat has received, as a busy
+   * sender's messages come: frames are drawn between them. */
+  for (int i = 1; i <= flood / 2; i += FLOOD_WINDOW) {
+    g_autofree char *newest = g_strdup_printf ("Flood %d", i + FLOOD_WINDOW - 1);
+
+    for (int j = i; j < i + FLOOD_WINDOW && j <= flood / 2; j++)
+      send_flood_message (vic_socket, uma, j);
+    KITH_WAIT_FOR (conversation_has (session, "vic@example.com", newest));
+    /* Nobody scrolled: no "N new messages". */
+    g_assert_false (revealed (chat, "new_messages_revealer"));
+  }
+  /* The other half at once: the socket always has more, no frame is
+   * drawn until they are all in. */
+  for (int j = flood / 2 + 1; j <= flood; j++)
+    send_flood_message (vic_socket, uma, j);
+  KITH_WAIT_FOR (newest_is (session, "vic@example.com", last));
+  kith_test_settle (window);
+  g_test_message ("after %d messages: %u in the model (at most %u on the way), value %.1f of %.1f",
+                  flood, g_list_model_get_n_items (model), flood_peak, gtk_adjustment_get_value (adj),
+                  gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  g_signal_handlers_disconnect_by_func (model, on_flood_items_changed, NULL);
+
+  /* Forgetting kept up with the flood, not only once it was over (the
+   * chat held thousands on the way when it waited for the main loop to
+   * be idle, or for a frame). */
+  g_assert_cmpuint (flood_peak, <=, 10 * page);
+  g_assert_true (at_bottom (adj));
+  g_assert_false (revealed (chat, "new_messages_revealer"));
+  g_assert_cmpuint (g_list_model_get_n_items (model), <=, 4 * page);
+  row = kith_test_find (chat, kith_views_match_message_row, last);
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_compute_bounds (row, scroller, &bounds));
+  g_assert_cmpfloat (bounds.origin.y, >=, 0);
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (scroller) + 0.5);
 
   gtk_window_destroy (GTK_WINDOW (window));
   kith_views_sign_out (session);
@@ -908,6 +1037,7 @@ main (int   argc,
   g_test_add_func ("/views/chat/day-change", test_chat_day_change);
   g_test_add_func ("/views/chat/history", test_chat_history);
   g_test_add_func ("/views/chat/newest-visible", test_chat_newest_visible);
+  g_test_add_func ("/views/chat/flood", test_chat_flood);
   g_test_add_func ("/views/chat/remember-position", test_chat_remember_position);
   g_test_add_func ("/views/contacts/accept-request", test_accept_request);
   g_test_add_func ("/views/main/screenshot", test_main_screenshot);

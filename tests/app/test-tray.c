@@ -52,6 +52,8 @@ typedef struct {
   guint            n_activate;
   guint            n_exit;
   guint            n_log_out;
+  guint            n_answer_call;
+  guint            n_decline_call;
   GPtrArray       *statuses_selected;
 
   GPtrArray       *bus_signals;      /* "Member" of each signal heard, in order */
@@ -104,6 +106,20 @@ on_tray_log_out (KithTray *tray,
 }
 
 static void
+on_tray_answer_call (KithTray *tray,
+                     Fixture  *f)
+{
+  f->n_answer_call++;
+}
+
+static void
+on_tray_decline_call (KithTray *tray,
+                      Fixture  *f)
+{
+  f->n_decline_call++;
+}
+
+static void
 on_tray_status_selected (KithTray   *tray,
                          const char *status,
                          Fixture    *f)
@@ -148,6 +164,8 @@ fixture_setup (Fixture       *f,
   g_signal_connect (f->tray, "exit", G_CALLBACK (on_tray_exit), f);
   g_signal_connect (f->tray, "log-out", G_CALLBACK (on_tray_log_out), f);
   g_signal_connect (f->tray, "status-selected", G_CALLBACK (on_tray_status_selected), f);
+  g_signal_connect (f->tray, "answer-call", G_CALLBACK (on_tray_answer_call), f);
+  g_signal_connect (f->tray, "decline-call", G_CALLBACK (on_tray_decline_call), f);
 }
 
 static void
@@ -803,6 +821,73 @@ test_attention (Fixture       *f,
   g_assert_cmpstr (status, ==, "Active");
 }
 
+/* A call rings: the item needs attention (as with unread messages, and
+ * still while they are), says who calls, and the menu starts with
+ * answering and declining; it all goes when the call stops ringing. */
+static void
+test_call (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr (GVariant) layout = NULL;
+  g_autoptr (GVariant) tooltip = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *labels = NULL;
+  const char *text;
+  guint revision;
+
+  kith_tray_set_signed_in (f->tray, TRUE);
+  kith_tray_set_presence (f->tray, KITH_SHOWN_PRESENCE_ONLINE);
+  export_tray (f);
+  layout = get_layout (f, 0, 1, &revision);
+  labels = child_labels (layout);
+  g_assert_cmpstr (labels, ==, "Open Kith|Status|-|Log out|Exit");
+
+  kith_tray_set_caller (f->tray, "Ada_Lovelace");
+  WAIT_FOR (f->new_statuses->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f->new_statuses, 0), ==, "NeedsAttention");
+  status = get_item_string (f, "Status");
+  g_assert_cmpstr (status, ==, "NeedsAttention");
+  tooltip = get_tray_property (f, NULL, KITH_TRAY_ITEM_PATH, ITEM_IFACE, "ToolTip");
+  g_variant_get_child (tooltip, 3, "&s", &text);
+  g_assert_cmpstr (text, ==, "Ada_Lovelace is calling");
+
+  WAIT_FOR (f->last_layout_revision > revision);
+  g_clear_pointer (&layout, g_variant_unref);
+  g_clear_pointer (&labels, g_free);
+  layout = get_layout (f, 0, 1, &revision);
+  labels = child_labels (layout);
+  /* A mnemonic's underscore doubled: the host shows the name as it is. */
+  g_assert_cmpstr (labels, ==, "Answer call from Ada__Lovelace|Decline call|-|Open Kith|Status|-|Log out|Exit");
+
+  send_event (f, item_id (layout, "Decline call"), "clicked");
+  g_assert_cmpuint (f->n_decline_call, ==, 1);
+  send_event (f, item_id (layout, "Answer call from Ada__Lovelace"), "clicked");
+  g_assert_cmpuint (f->n_answer_call, ==, 1);
+  g_assert_cmpuint (f->n_activate, ==, 0);
+
+  /* Unread messages meanwhile: still one NewStatus. */
+  kith_tray_set_unread (f->tray, 2);
+  kith_tray_set_caller (f->tray, NULL);
+  WAIT_FOR (f->last_layout_revision > revision);
+  g_assert_cmpuint (f->new_statuses->len, ==, 1);
+  g_clear_pointer (&status, g_free);
+  status = get_item_string (f, "Status");
+  g_assert_cmpstr (status, ==, "NeedsAttention");
+  g_clear_pointer (&layout, g_variant_unref);
+  g_clear_pointer (&labels, g_free);
+  layout = get_layout (f, 0, 1, &revision);
+  labels = child_labels (layout);
+  g_assert_cmpstr (labels, ==, "Open Kith|Status|-|Log out|Exit");
+
+  /* The call's items are gone: a click on one (a host's stale menu) does nothing. */
+  send_event (f, 9, "clicked");
+  g_assert_cmpuint (f->n_answer_call, ==, 1);
+
+  kith_tray_set_unread (f->tray, 0);
+  WAIT_FOR (f->new_statuses->len == 2);
+  g_assert_cmpstr (g_ptr_array_index (f->new_statuses, 1), ==, "Active");
+}
+
 static void
 test_presence (Fixture       *f,
                gconstpointer  data)
@@ -871,6 +956,7 @@ main (int   argc,
   ADD_TEST ("/tray/menu/errors", test_menu_errors);
   ADD_TEST ("/tray/menu/events", test_menu_events);
   ADD_TEST ("/tray/attention", test_attention);
+  ADD_TEST ("/tray/call", test_call);
   ADD_TEST ("/tray/presence", test_presence);
 
   return g_test_run ();

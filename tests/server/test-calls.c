@@ -287,6 +287,31 @@ test_multi_device (void)
   assert_call_event (b2, ada->id, "missed", FALSE);
 }
 
+/* A side whose media never connected hangs up with "failed": kithd relays
+ * the reason as it is, so that the peer ends the call as failed too, and
+ * stores the call as ended. */
+static void
+test_hangup_failed (void)
+{
+  g_autoptr (KithdTestUser) ada = kithd_test_server_new_user (server, "Ada");
+  g_autoptr (KithdTestUser) bob = kithd_test_server_new_user (server, "Bob");
+  g_autoptr (KithdTestSocket) a = NULL;
+  g_autoptr (KithdTestSocket) b = NULL;
+
+  kithd_test_server_make_contacts (server, ada, bob);
+  a = connect_user (ada);
+  b = connect_user (bob);
+  invite (a, "hf-1", bob->id, FALSE);
+  g_assert_true (kithd_test_socket_await (b, "call.invite", "from", ada->id, WAIT));
+  send_call (b, "call.answer", "hf-1", ada->id, ", \"sdp\": \"v=0 answer\"");
+  g_assert_true (kithd_test_socket_await (a, "call.answer", "from", bob->id, WAIT));
+
+  send_call (b, "call.hangup", "hf-1", ada->id, ", \"reason\": \"failed\"");
+  assert_hangup (a, bob->id, "hf-1", "failed");
+  assert_call_event (a, ada->id, "ended", FALSE);
+  assert_call_event (b, ada->id, "ended", FALSE);
+}
+
 /* ---- no device, no answer ---- */
 
 static void
@@ -681,6 +706,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/calls/multi-device", test_multi_device);
+  g_test_add_func ("/calls/hangup-failed", test_hangup_failed);
   g_test_add_func ("/calls/unreachable", test_unreachable);
   g_test_add_func ("/calls/ring-timeout", test_ring_timeout);
   g_test_add_func ("/calls/device-away", test_device_away);

@@ -32,7 +32,8 @@ typedef gboolean (*KithCallMediaPairCheck) (KithCallMediaPair *pair);
 
 /* Both made with loopback on; set echo, mute, … on them before connecting. */
 KithCallMediaPair *kith_call_media_pair_new        (gboolean                video);
-/* Starts both, wires them and has the caller offer. */
+/* Starts both (each made on a worker thread) and has the caller offer (done
+ * once the caller's pipeline runs); returns before either runs. */
 gboolean           kith_call_media_pair_connect    (KithCallMediaPair      *pair,
                                                     GError                **error);
 /* Runs the main context until check (pair) or timeout_ms; returns check's last answer. */

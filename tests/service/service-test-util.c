@@ -20,6 +20,17 @@ svc_test_init_env (void)
 }
 
 void
+svc_test_init_call_env (void)
+{
+  g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
+  g_setenv ("KITH_VIDEOSRC", "videotestsrc is-live=true", TRUE);
+  g_setenv ("KITH_AUDIOSINK", "fakesink", TRUE);
+  g_unsetenv ("KITH_VIDEOSINK");
+  g_setenv ("KITH_CALL_ECHO_CANCEL", "0", TRUE);
+  g_setenv ("KITH_CALL_LOOPBACK", "1", TRUE);
+}
+
+void
 svc_test_init (int    *argc,
                char ***argv)
 {

@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 
 /* Short reconnect timings for every session (and kith-cli) of the test. */
 void          svc_test_init_env          (void);
+/* Calls in this process and its kith-cli ones: test sources, fake sinks,
+ * no echo cancelling, media on 127.0.0.1. */
+void          svc_test_init_call_env     (void);
 /* g_test_init () and svc_test_init_env (): how a test's main () begins. */
 void          svc_test_init              (int    *argc,
                                           char ***argv);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "kith-account-calls.h"
+#include "kith-service-types.h"
 #include "service-test-util.h"
 
 static KithdTestServer *server;
@@ -76,6 +77,48 @@ test_server_info (void)
   g_assert_true (g_strv_contains ((const char * const *) info->login_flows, "password"));
 }
 
+/* KithServerInfo as a boxed type (a GValue, a property) copies all of it,
+ * the ICE servers too, each its own copy. */
+static void
+test_server_info_copy (void)
+{
+  g_autoptr (KithServerInfo) info = kith_server_info_new ();
+  g_autoptr (KithServerInfo) copy = NULL;
+  KithIceServer *stun = kith_ice_server_new ();
+  KithIceServer *turn = kith_ice_server_new ();
+  const KithIceServer *copied;
+  const char *stun_urls[] = { "stun:stun.example.com:3478", NULL };
+  const char *turn_urls[] = { "turn:turn.example.com:3478?transport=udp", "turns:turn.example.com:5349", NULL };
+
+  info->name = g_strdup ("kithd");
+  info->protocol = KITH_PROTOCOL_VERSION;
+  stun->urls = g_strdupv ((char **) stun_urls);
+  turn->urls = g_strdupv ((char **) turn_urls);
+  turn->username = g_strdup ("1700000000:ada");
+  turn->credential = g_strdup ("c2VjcmV0");
+  g_ptr_array_add (info->ice_servers, stun);
+  g_ptr_array_add (info->ice_servers, turn);
+
+  copy = g_boxed_copy (KITH_TYPE_SERVER_INFO, info);
+  g_assert_cmpstr (copy->name, ==, "kithd");
+  g_assert_cmpint (copy->protocol, ==, KITH_PROTOCOL_VERSION);
+  g_assert_nonnull (copy->ice_servers);
+  g_assert_cmpuint (copy->ice_servers->len, ==, 2);
+  copied = g_ptr_array_index (copy->ice_servers, 0);
+  g_assert_true (copied != stun);
+  g_assert_cmpstrv (copied->urls, stun_urls);
+  g_assert_null (copied->username);
+  g_assert_null (copied->credential);
+  copied = g_ptr_array_index (copy->ice_servers, 1);
+  g_assert_cmpstrv (copied->urls, turn_urls);
+  g_assert_cmpstr (copied->username, ==, "1700000000:ada");
+  g_assert_cmpstr (copied->credential, ==, "c2VjcmV0");
+
+  /* The copy outlives the original. */
+  g_clear_pointer (&info, kith_server_info_free);
+  g_assert_cmpstr (copied->urls[1], ==, "turns:turn.example.com:5349");
+}
+
 /* The profile: kithd's answer is the user's new properties. */
 static void
 test_profile_and_password (void)
@@ -140,6 +183,7 @@ main (int   argc,
 
   g_test_add_func ("/account-calls/refused", test_refused);
   g_test_add_func ("/account-calls/server-info", test_server_info);
+  g_test_add_func ("/account-calls/server-info-copy", test_server_info_copy);
   g_test_add_func ("/account-calls/profile-and-password", test_profile_and_password);
   g_test_add_func ("/account-calls/delete-account", test_delete_account);
 

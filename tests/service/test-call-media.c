@@ -14,6 +14,12 @@
  */
 
 #define WAIT_MS 60000
+/* How long the slow source below takes to open. */
+#define SLOW_START_MS 1500
+/* The longest the main loop may stall while a call starts (it was the
+ * whole start, SLOW_START_MS and more, when start built the pipeline on it;
+ * now ~20 ms, ~120 ms under AddressSanitizer on a busy machine). */
+#define MAX_STALL_MS 400
 
 /* Under AddressSanitizer (CI's second pass): stacks unwound in full, so that
  * LeakSanitizer can match build-aux/lsan.supp against libraries built
@@ -26,6 +32,69 @@ const char *
 __asan_default_options (void)
 {
   return "fast_unwind_on_malloc=0";
+}
+
+/* A microphone slow to open, as under load or with a device that takes its
+ * time: a bin around a live audiotestsrc that takes SLOW_START_MS to go
+ * from NULL to READY (the sleep is what is measured, not a wait for
+ * something), and counts its instances. */
+typedef struct {
+  GstBin parent_instance;
+} KithTestSlowSrc;
+
+typedef struct {
+  GstBinClass parent_class;
+} KithTestSlowSrcClass;
+
+static gint slow_sources;   /* atomic: made and finalized on GStreamer's threads */
+
+static GType kith_test_slow_src_get_type (void);
+G_DEFINE_TYPE (KithTestSlowSrc, kith_test_slow_src, GST_TYPE_BIN)
+
+static GstStaticPadTemplate slow_src_template =
+  GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+static GstStateChangeReturn
+kith_test_slow_src_change_state (GstElement     *element,
+                                 GstStateChange  transition)
+{
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY)
+    g_usleep (SLOW_START_MS * 1000);
+  return GST_ELEMENT_CLASS (kith_test_slow_src_parent_class)->change_state (element, transition);
+}
+
+static void
+kith_test_slow_src_finalize (GObject *object)
+{
+  g_atomic_int_add (&slow_sources, -1);
+  G_OBJECT_CLASS (kith_test_slow_src_parent_class)->finalize (object);
+}
+
+static void
+kith_test_slow_src_class_init (KithTestSlowSrcClass *klass)
+{
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = kith_test_slow_src_finalize;
+  element_class->change_state = kith_test_slow_src_change_state;
+  gst_element_class_add_static_pad_template (element_class, &slow_src_template);
+  gst_element_class_set_static_metadata (element_class, "Slow test source", "Source/Audio",
+                                         "A live test tone that is slow to open", "Kith");
+}
+
+static void
+kith_test_slow_src_init (KithTestSlowSrc *self)
+{
+  GstElement *tone = gst_element_factory_make ("audiotestsrc", NULL);
+  g_autoptr (GstPad) pad = NULL;
+
+  g_object_set (tone, "is-live", TRUE, NULL);
+  gst_bin_add (GST_BIN (self), tone);
+  pad = gst_element_get_static_pad (tone, "src");
+  gst_element_add_pad (GST_ELEMENT (self),
+                       gst_ghost_pad_new_from_template ("src", pad,
+                                                        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "src")));
+  g_atomic_int_inc (&slow_sources);
 }
 
 static guint64
@@ -116,6 +185,24 @@ static gboolean
 never (KithCallMediaPair *pair)
 {
   return FALSE;
+}
+
+static gboolean
+slow_source_opening (KithCallMediaPair *pair)
+{
+  return g_atomic_int_get (&slow_sources) > 0;
+}
+
+static gboolean
+slow_sources_gone (KithCallMediaPair *pair)
+{
+  return g_atomic_int_get (&slow_sources) == 0;
+}
+
+static gboolean
+callee_failed (KithCallMediaPair *pair)
+{
+  return kith_call_media_get_state (pair->callee) == KITH_CALL_MEDIA_FAILED;
 }
 
 static void
@@ -470,29 +557,39 @@ test_drop_in_handler (void)
   g_assert_true (kith_call_media_pair_wait (pair, callee_dropped, WAIT_MS));
 }
 
-/* A source that cannot be made or opened: start says which, and leaves
- * nothing running. Each in a subprocess: the variables are the process's. */
+/* A source that cannot be made or opened: the error signal says which
+ * (the pipeline is made on a worker thread), the state is failed, and
+ * nothing is left running. Each in a subprocess: the variables are the
+ * process's. */
+static void
+assert_start_fails (KithCallMediaPair *pair,
+                    const char        *sentence)
+{
+  g_autoptr (GError) error = NULL;
+
+  pair->errors[1] = 0;
+  g_assert_true (kith_call_media_start (pair->callee, &error));
+  g_assert_no_error (error);
+  g_assert_true (kith_call_media_pair_wait (pair, callee_failed, WAIT_MS));
+  g_assert_cmpuint (pair->errors[1], ==, 1);
+  g_assert_error (pair->last_error[1], KITH_ERROR, KITH_ERROR_MEDIA);
+  g_assert_cmpstr (pair->last_error[1]->message, ==, sentence);
+  g_assert_null (kith_call_media_get_pipeline (pair->callee));
+}
+
 static void
 test_no_source (void)
 {
   if (g_test_subprocess ()) {
-    g_autoptr (KithCallMedia) audio = kith_call_media_new (FALSE, NULL);
-    g_autoptr (KithCallMedia) video = kith_call_media_new (TRUE, NULL);
-    g_autoptr (GError) error = NULL;
+    g_autoptr (KithCallMediaPair) audio = kith_call_media_pair_new (FALSE);
+    g_autoptr (KithCallMediaPair) video = kith_call_media_pair_new (TRUE);
 
     g_setenv ("KITH_AUDIOSRC", "no-such-element", TRUE);
-    g_assert_false (kith_call_media_start (audio, &error));
-    g_assert_error (error, KITH_ERROR, KITH_ERROR_MEDIA);
-    g_assert_cmpstr (error->message, ==, "No microphone found");
-    g_assert_null (kith_call_media_get_pipeline (audio));
-    g_clear_error (&error);
+    assert_start_fails (audio, "No microphone found");
 
     g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
     g_setenv ("KITH_VIDEOSRC", "v4l2src device=/dev/no-such-camera", TRUE);
-    g_assert_false (kith_call_media_start (video, &error));
-    g_assert_error (error, KITH_ERROR, KITH_ERROR_MEDIA);
-    g_assert_cmpstr (error->message, ==, "No camera found");
-    g_assert_null (kith_call_media_get_pipeline (video));
+    assert_start_fails (video, "No camera found");
     return;
   }
 
@@ -500,11 +597,137 @@ test_no_source (void)
   g_test_trap_assert_passed ();
 }
 
+/* The longest gap between two runs of a 10 ms timeout: how long the main
+ * loop was held by something else. */
+typedef struct {
+  gint64 last;
+  gint64 longest;
+} StallWatch;
+
+static gboolean
+on_stall_watch_tick (gpointer user_data)
+{
+  StallWatch *watch = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (watch->last != 0)
+    watch->longest = MAX (watch->longest, now - watch->last);
+  watch->last = now;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Both sides' microphones take SLOW_START_MS to open: the call still sets
+ * up, and the main loop is never held for more than MAX_STALL_MS meanwhile
+ * (the pipeline is made and started on a worker thread; what the owner
+ * asks meanwhile, the offer and the peer's description and candidates,
+ * waits and is done in order). */
+static void
+test_start_off_main_loop (void)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (FALSE);
+  StallWatch watch = { 0 };
+  guint tick;
+  gint64 started = g_get_monotonic_time ();
+
+  g_setenv ("KITH_AUDIOSRC", "kithslowaudiosrc", TRUE);
+  tick = g_timeout_add (10, on_stall_watch_tick, &watch);
+  watch.last = g_get_monotonic_time ();   /* start itself counts */
+  connect_pair (pair);
+  g_assert_null (kith_call_media_get_pipeline (pair->caller));   /* still being made */
+  g_assert_true (kith_call_media_pair_wait (pair, both_audible, WAIT_MS));
+  g_source_remove (tick);
+
+  g_test_message ("call set up in %" G_GINT64_FORMAT " ms; longest main-loop stall %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - started) / 1000, watch.longest / 1000);
+  g_assert_cmpint (g_get_monotonic_time () - started, >=, SLOW_START_MS * 1000);
+  g_assert_cmpint (watch.longest, <, MAX_STALL_MS * 1000);
+  g_assert_cmpuint (pair->errors[0] + pair->errors[1], ==, 0);
+
+  kith_call_media_pair_free (g_steal_pointer (&pair));
+  g_assert_true (slow_sources_gone (NULL));
+  g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
+}
+
+static void
+on_notify_count (GObject    *object,
+                 GParamSpec *pspec,
+                 guint      *count)
+{
+  (*count)++;
+}
+
+static void
+on_state_count (KithCallMedia      *media,
+                KithCallMediaState  state,
+                KithCallMediaState  old,
+                guint              *count)
+{
+  (*count)++;
+}
+
+static gboolean
+callee_gone (KithCallMediaPair *pair)
+{
+  return alive_count () == 0 && slow_sources_gone (pair);
+}
+
+/* Stop while the worker makes the pipeline: stop returns at once, nothing
+ * is emitted after it, and the worker's pipeline is torn down when it
+ * returns. A start right after a stop waits for the old worker, then sets
+ * up the call. Dropping the object while it starts is as safe. */
+static void
+test_stop_while_starting (void)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (FALSE);
+  g_autoptr (GError) error = NULL;
+  guint emitted = 0;
+
+  g_setenv ("KITH_AUDIOSRC", "kithslowaudiosrc", TRUE);
+
+  g_assert_true (kith_call_media_start (pair->callee, &error));
+  kith_call_media_add_remote_candidate (pair->callee, 0, "candidate:1 1 UDP 2013266431 127.0.0.1 9 typ host");
+  g_assert_true (kith_call_media_pair_wait (pair, slow_source_opening, WAIT_MS));
+  kith_call_media_stop (pair->callee);
+  g_assert_null (kith_call_media_get_pipeline (pair->callee));
+  g_signal_connect (pair->callee, "notify", G_CALLBACK (on_notify_count), &emitted);
+  g_signal_connect (pair->callee, "state-changed", G_CALLBACK (on_state_count), &emitted);
+  g_assert_true (kith_call_media_pair_wait (pair, slow_sources_gone, WAIT_MS));
+  g_assert_null (kith_call_media_get_pipeline (pair->callee));
+  g_assert_cmpint (kith_call_media_get_state (pair->callee), ==, KITH_CALL_MEDIA_NEW);
+  g_assert_cmpuint (emitted, ==, 0);
+  g_assert_cmpuint (pair->errors[1] + pair->descriptions[1] + pair->candidates[1], ==, 0);
+  g_signal_handlers_disconnect_by_data (pair->callee, &emitted);
+
+  /* Stopped and started again before the first worker is back. */
+  g_assert_true (kith_call_media_start (pair->callee, &error));
+  g_assert_true (kith_call_media_pair_wait (pair, slow_source_opening, WAIT_MS));
+  kith_call_media_stop (pair->callee);
+  connect_pair (pair);
+  g_assert_true (kith_call_media_pair_wait (pair, kith_call_media_pair_hearing, WAIT_MS));
+  g_assert_cmpuint (pair->errors[0] + pair->errors[1], ==, 0);
+  g_clear_pointer (&pair, kith_call_media_pair_free);
+  g_assert_true (kith_call_media_pair_wait (pair, slow_sources_gone, WAIT_MS));
+
+  /* Dropped while starting, without stop. */
+  pair = kith_call_media_pair_new (FALSE);
+  g_assert_true (kith_call_media_start (pair->callee, &error));
+  kith_call_media_set_remote_description (pair->callee, "offer", "v=0\r\n");
+  g_assert_true (kith_call_media_pair_wait (pair, slow_source_opening, WAIT_MS));
+  watch_finalize (G_OBJECT (pair->callee));
+  g_signal_handlers_disconnect_by_data (pair->callee, pair);
+  g_clear_object (&pair->callee);
+  g_assert_true (kith_call_media_pair_wait (pair, callee_gone, WAIT_MS));
+
+  g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  gst_init (&argc, &argv);
+  gst_element_register (NULL, "kithslowaudiosrc", GST_RANK_NONE, kith_test_slow_src_get_type ());
 
   g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
   g_setenv ("KITH_VIDEOSRC", "videotestsrc is-live=true", TRUE);
@@ -523,6 +746,8 @@ main (int   argc,
   g_test_add_func ("/call-media/dispose-stops", test_dispose_stops);
   g_test_add_func ("/call-media/drop-in-handler", test_drop_in_handler);
   g_test_add_func ("/call-media/no-source", test_no_source);
+  g_test_add_func ("/call-media/start-off-main-loop", test_start_off_main_loop);
+  g_test_add_func ("/call-media/stop-while-starting", test_stop_while_starting);
 
   return g_test_run ();
 }

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -418,6 +419,58 @@ test_cancel (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (b->calls)), ==, 0);
 }
 
+typedef struct {
+  KithSession *session;
+  KithContact *contact;
+  const char  *body;
+} WaitBody;
+
+static gboolean
+has_body (gpointer data)
+{
+  WaitBody *w = data;
+  GListModel *model = kith_conversations_get (kith_session_get_conversations (w->session), w->contact);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++) {
+    g_autoptr (KithMessage) message = g_list_model_get_item (model, i);
+
+    if (g_strcmp0 (kith_message_get_body (message), w->body) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* A call event is shown in the chat but is not an unread message: the
+ * missed call below leaves the callee's unread count at what the text
+ * after it makes, one (it was two before call events were left out). */
+static void
+test_event_not_unread (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b = side_new ("bob");
+  g_autoptr (KithCall) caller = NULL;
+  g_autoptr (KithCall) callee = NULL;
+  KithContact *ada_at_bob;
+  WaitBody missed = { NULL }, text = { NULL };
+
+  befriend (a, b);
+  ada_at_bob = contact_of (b, a);
+  caller = place (a, b, FALSE);
+  callee = wait_incoming (b);
+  kith_call_hang_up (caller);
+  wait_state (callee, KITH_CALL_ENDED);
+
+  missed = (WaitBody) { b->session, ada_at_bob, "Missed call" };
+  g_assert_true (kithd_test_wait_until (has_body, &missed, WAIT_MS));
+  /* The text comes after the event (seq order): once it is here, the
+   * event was counted, or not, before it. */
+  kith_conversations_send_async (kith_session_get_conversations (a->session), contact_of (a, b),
+                                 "after the call", NULL, NULL, NULL);
+  text = (WaitBody) { b->session, ada_at_bob, "after the call" };
+  g_assert_true (kithd_test_wait_until (has_body, &text, WAIT_MS));
+  g_assert_cmpuint (kith_contact_get_unread_count (ada_at_bob), ==, 1);
+}
+
 /* Nobody answers: the caller's ring-timeout (shortened; kithd's 60 s is
  * longer here) ends it as missed at both ends. */
 static void
@@ -501,6 +554,15 @@ test_hidden (void)
   caller = place (a, b, FALSE);
   callee = wait_incoming (b);
   g_assert_cmpint (kith_call_get_state (caller), ==, KITH_CALL_RINGING_OUT);
+
+  /* Answered, the call connects; hidden still shows offline, not Busy
+   * (the presence rules: hidden comes before in a call). */
+  kith_call_answer (callee);
+  wait_state (caller, KITH_CALL_ACTIVE);
+  wait_state (callee, KITH_CALL_ACTIVE);
+  g_assert_true (kith_status_manager_get_in_call (kith_session_get_status (b->session)));
+  g_assert_true (svc_test_wait_presence (contact_of (b, a), KITH_PRESENCE_BUSY, WAIT_MS));
+  g_assert_cmpint (kith_contact_get_presence (contact_of (a, b)), ==, KITH_PRESENCE_OFFLINE);
   kith_call_hang_up (caller);
   wait_state (callee, KITH_CALL_ENDED);
 }
@@ -537,6 +599,10 @@ test_two_devices (void)
   g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_HUNG_UP);
 }
 
+/* ICE never connects: the side whose connect-timeout comes first (the
+ * caller's 3 s; the callee's is longer than this test waits) ends the call
+ * as failed and tells the peer so (call.hangup "failed"): both end failed,
+ * "The call could not connect." */
 static void
 test_ice_fails (void)
 {
@@ -550,18 +616,19 @@ test_ice_fails (void)
   kith_call_manager_set_drop_candidates (a->calls, TRUE);
   kith_call_manager_set_drop_candidates (b->calls, TRUE);
   kith_call_manager_set_connect_timeout (a->calls, 3000);
-  kith_call_manager_set_connect_timeout (b->calls, 3000);
+  kith_call_manager_set_connect_timeout (b->calls, 10 * WAIT_MS);
 
   caller = place (a, b, FALSE);
   callee = wait_incoming (b);
   kith_call_answer (callee);
-  wait_state (callee, KITH_CALL_ENDED);
   wait_state (caller, KITH_CALL_ENDED);
+  wait_state (callee, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_FAILED);
+  g_assert_cmpstr (kith_call_get_error_message (caller), ==, "The call could not connect.");
   g_assert_cmpint (kith_call_get_end_reason (callee), ==, KITH_CALL_END_FAILED);
-  /* Whichever side's limit came first, the other hears its hang-up. */
-  g_assert_true (kith_call_get_end_reason (caller) == KITH_CALL_END_FAILED ||
-                 kith_call_get_end_reason (caller) == KITH_CALL_END_HUNG_UP);
+  g_assert_cmpstr (kith_call_get_error_message (callee), ==, "The call could not connect.");
   g_assert_cmpuint (kith_call_get_audio_buffers (callee), ==, 0);
+  g_assert_false (kith_status_manager_get_in_call (kith_session_get_status (b->session)));
 }
 
 /* Both call each other at once: the lower call_id goes on at both ends,
@@ -610,24 +677,92 @@ test_glare (void)
   g_assert_cmpint (kith_call_get_end_reason (b_call), ==, KITH_CALL_END_HUNG_UP);
 }
 
-/* Signing out hangs up: the peer hears it at once (not kithd's 30 s). */
+/* Signing out hangs up: the peer hears it as a hang-up at once, well
+ * before its own lost-timeout (10 s) or kithd's 30 s for a device to come
+ * back. Sign-out waits for the socket's close handshake before it revokes
+ * the token: the hang-up is then surely at kithd, and a revoked session's
+ * socket (closed by kithd, ending its calls as disconnected) cannot come
+ * first. Three times, as the loss was a race. */
 static void
 test_sign_out (void)
+{
+  for (guint i = 0; i < 3; i++) {
+    g_autoptr (Side) a = side_new ("ada");
+    g_autoptr (Side) b = side_new ("bob");
+    g_autoptr (KithCall) caller = NULL;
+    g_autoptr (KithCall) callee = NULL;
+    gint64 signed_out;
+
+    befriend (a, b);
+    connect_call (a, b, FALSE, &caller, &callee);
+    g_signal_handlers_disconnect_by_data (a->calls, a);
+    svc_test_log_out (a->session);
+    signed_out = g_get_monotonic_time ();
+    g_assert_cmpint (kith_call_get_state (caller), ==, KITH_CALL_ENDED);
+    g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_HUNG_UP);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (a->calls)), ==, 0);
+    wait_state (callee, KITH_CALL_ENDED);
+    g_test_message ("the peer's call ended %" G_GINT64_FORMAT " ms after sign-out",
+                    (g_get_monotonic_time () - signed_out) / 1000);
+    g_assert_cmpint (kith_call_get_end_reason (callee), ==, KITH_CALL_END_HUNG_UP);
+    g_assert_cmpint (g_get_monotonic_time () - signed_out, <, 3 * G_USEC_PER_SEC);
+    g_clear_object (&a->session);
+    a->calls = NULL;
+  }
+}
+
+static gboolean
+on_paused_long_enough (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+has_result (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+/* Signing out while kithd is paused (a busy server): the hang-up and the
+ * close wait in kithd's socket; the token's revocation, which would make
+ * kithd close the socket and end the call as disconnected, is not sent
+ * before kithd has answered the close, so signing out waits for kithd.
+ * Once kithd runs again the peer sees the call hung up at once. */
+static void
+test_sign_out_kithd_paused (void)
 {
   g_autoptr (Side) a = side_new ("ada");
   g_autoptr (Side) b = side_new ("bob");
   g_autoptr (KithCall) caller = NULL;
   g_autoptr (KithCall) callee = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  GPid kithd = kithd_test_server_get_pid (server);
+  gboolean paused_long_enough = FALSE;
+  gint64 resumed;
 
   befriend (a, b);
   connect_call (a, b, FALSE, &caller, &callee);
   g_signal_handlers_disconnect_by_data (a->calls, a);
-  svc_test_log_out (a->session);
-  g_assert_cmpint (kith_call_get_state (caller), ==, KITH_CALL_ENDED);
+
+  g_assert_no_errno (kill (kithd, SIGSTOP));
+  kith_session_log_out_async (a->session, NULL, svc_test_store_result, &result);
   g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_HUNG_UP);
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (a->calls)), ==, 0);
+  /* Half a second in which a revocation would have gone out. */
+  g_timeout_add (500, on_paused_long_enough, &paused_long_enough);
+  while (!paused_long_enough)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (result);
+  g_assert_no_errno (kill (kithd, SIGCONT));
+  resumed = g_get_monotonic_time ();
+
+  g_assert_true (kithd_test_wait_until (has_result, &result, WAIT_MS));
+  g_assert_true (kith_session_finish (a->session, result, &error));
+  g_assert_no_error (error);
   wait_state (callee, KITH_CALL_ENDED);
   g_assert_cmpint (kith_call_get_end_reason (callee), ==, KITH_CALL_END_HUNG_UP);
+  g_assert_cmpint (g_get_monotonic_time () - resumed, <, 3 * G_USEC_PER_SEC);
   g_clear_object (&a->session);
   a->calls = NULL;
 }
@@ -657,13 +792,16 @@ test_kithd_restart (void)
   g_autoptr (KithCall) caller = NULL;
   g_autoptr (KithCall) callee = NULL;
   WaitMore more = { NULL };
-  KithContact *a_seen;
+  KithContact *a_seen, *b_seen;
 
   befriend (a, b);
   befriend (c, a);
+  befriend (c, b);
   a_seen = contact_of (c, a);
+  b_seen = contact_of (c, b);
   connect_call (a, b, FALSE, &caller, &callee);
   g_assert_true (svc_test_wait_presence (a_seen, KITH_PRESENCE_BUSY, WAIT_MS));
+  g_assert_true (svc_test_wait_presence (b_seen, KITH_PRESENCE_BUSY, WAIT_MS));
 
   kithd_test_server_restart (server);
   wait_state (caller, KITH_CALL_RECONNECTING);
@@ -675,11 +813,13 @@ test_kithd_restart (void)
   wait_state (caller, KITH_CALL_ACTIVE);
   wait_state (callee, KITH_CALL_ACTIVE);
   g_assert_true (svc_test_wait_presence (a_seen, KITH_PRESENCE_BUSY, WAIT_MS));
+  g_assert_true (svc_test_wait_presence (b_seen, KITH_PRESENCE_BUSY, WAIT_MS));
 
   kith_call_hang_up (callee);
   wait_state (caller, KITH_CALL_ENDED);
   g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_HUNG_UP);
   g_assert_true (svc_test_wait_presence (a_seen, KITH_PRESENCE_ONLINE, WAIT_MS));
+  g_assert_true (svc_test_wait_presence (b_seen, KITH_PRESENCE_ONLINE, WAIT_MS));
 }
 
 /* The peer's side gone for good, without a word (its process ended): the
@@ -898,13 +1038,7 @@ main (int   argc,
 {
   unwind_fully_under_asan (argv);
   svc_test_init (&argc, &argv);
-  g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
-  g_setenv ("KITH_VIDEOSRC", "videotestsrc is-live=true", TRUE);
-  g_setenv ("KITH_AUDIOSINK", "fakesink", TRUE);
-  g_unsetenv ("KITH_VIDEOSINK");
-  g_setenv ("KITH_CALL_ECHO_CANCEL", "0", TRUE);
-  /* kith-cli's calls too. */
-  g_setenv ("KITH_CALL_LOOPBACK", "1", TRUE);
+  svc_test_init_call_env ();
 
   server = svc_test_server_start ();
 
@@ -912,6 +1046,7 @@ main (int   argc,
   g_test_add_func ("/calls/video", test_video);
   g_test_add_func ("/calls/decline", test_decline);
   g_test_add_func ("/calls/cancel", test_cancel);
+  g_test_add_func ("/calls/event-not-unread", test_event_not_unread);
   g_test_add_func ("/calls/ring-timeout", test_ring_timeout);
   g_test_add_func ("/calls/unreachable", test_unreachable);
   g_test_add_func ("/calls/busy", test_busy);
@@ -922,6 +1057,7 @@ main (int   argc,
   g_test_add_func ("/calls/peer-gone", test_peer_gone);
   g_test_add_func ("/calls/no-microphone", test_no_microphone);
   g_test_add_func ("/calls/sign-out", test_sign_out);
+  g_test_add_func ("/calls/sign-out-kithd-paused", test_sign_out_kithd_paused);
   g_test_add_func ("/calls/cli-bot", test_cli_bot);
   g_test_add_func ("/calls/cli-bot-echo-video", test_cli_bot_echo_video);
   g_test_add_func ("/calls/cli-bot-named-echo", test_cli_bot_named_echo);
