@@ -25,6 +25,7 @@ struct _KithCallView
   GtkWidget    *overlay;
   GtkWidget    *picture;
   GtkWidget    *header_bar;
+  GtkWidget    *back_button;
   GtkWidget    *peer_box;
   GtkWidget    *avatar;
   GtkWidget    *name_label;
@@ -47,6 +48,7 @@ static GParamSpec *properties[N_PROPS];
 
 enum {
   CLOSE,
+  BACK,
   N_SIGNALS
 };
 
@@ -73,30 +75,7 @@ call_ended (KithCallView *self)
 static char *
 status_text (KithCallView *self)
 {
-  const char *message;
-
-  if (self->call == NULL)
-    return g_strdup ("");
-
-  switch (kith_call_get_state (self->call)) {
-  case KITH_CALL_RINGING_OUT:
-    return g_strdup (_("Calling…"));
-  case KITH_CALL_RINGING_IN:
-    return g_strdup (_("Incoming call…"));
-  case KITH_CALL_CONNECTING:
-    return g_strdup (_("Connecting…"));
-  case KITH_CALL_ACTIVE:
-    return kith_call_view_format_duration (kith_call_get_duration (self->call));
-  case KITH_CALL_RECONNECTING:
-    return g_strdup (_("Reconnecting…"));
-  case KITH_CALL_ENDED:
-  default:
-    /* "No microphone found" says more than "Call failed". */
-    message = kith_call_get_error_message (self->call);
-    if (kith_call_get_end_reason (self->call) == KITH_CALL_END_FAILED && message != NULL)
-      return g_strdup (message);
-    return g_strdup (kith_call_end_reason_to_string (kith_call_get_end_reason (self->call)));
-  }
+  return self->call != NULL ? kith_call_view_describe_state (self->call) : g_strdup ("");
 }
 
 static void
@@ -177,10 +156,12 @@ update_layout (KithCallView *self)
   gtk_widget_set_visible (self->camera_button, video && !ended);
   gtk_widget_set_visible (self->hang_up_button, !ended);
   gtk_widget_set_visible (self->close_button, ended && self->call != NULL);
+  gtk_widget_set_visible (self->back_button, !ended);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.toggle-mute", !ended);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.toggle-camera", video && !ended);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.hang-up", !ended);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.close", ended && self->call != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.back", !ended);
 }
 
 static void
@@ -340,6 +321,14 @@ call_close_action (GtkWidget  *widget,
   g_signal_emit (widget, signals[CLOSE], 0);
 }
 
+static void
+call_back_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  g_signal_emit (widget, signals[BACK], 0);
+}
+
 /* Shown: the focus on the first button (mute), never on hang-up, so that
  * a stray Enter or Space does not end the call. */
 static void
@@ -438,6 +427,9 @@ kith_call_view_class_init (KithCallViewClass *klass)
   signals[CLOSE] =
     g_signal_new ("close", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[BACK] =
+    g_signal_new ("back", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (ADW_TYPE_AVATAR);
   g_type_ensure (ADW_TYPE_CLAMP);
@@ -447,6 +439,7 @@ kith_call_view_class_init (KithCallViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KithCallView, overlay);
   gtk_widget_class_bind_template_child (widget_class, KithCallView, picture);
   gtk_widget_class_bind_template_child (widget_class, KithCallView, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, KithCallView, back_button);
   gtk_widget_class_bind_template_child (widget_class, KithCallView, peer_box);
   gtk_widget_class_bind_template_child (widget_class, KithCallView, avatar);
   gtk_widget_class_bind_template_child (widget_class, KithCallView, name_label);
@@ -464,6 +457,7 @@ kith_call_view_class_init (KithCallViewClass *klass)
   gtk_widget_class_install_action (widget_class, "call.toggle-camera", NULL, call_toggle_camera_action);
   gtk_widget_class_install_action (widget_class, "call.hang-up", NULL, call_hang_up_action);
   gtk_widget_class_install_action (widget_class, "call.close", NULL, call_close_action);
+  gtk_widget_class_install_action (widget_class, "call.back", NULL, call_back_action);
 
   /* As in the web's meeting apps; M alone, since nothing here takes text.
    * Escape is left alone: it must never end a call. */
@@ -558,4 +552,32 @@ kith_call_view_format_duration (guint seconds)
   if (seconds >= 3600)
     return g_strdup_printf ("%u:%02u:%02u", seconds / 3600, seconds / 60 % 60, seconds % 60);
   return g_strdup_printf ("%u:%02u", seconds / 60, seconds % 60);
+}
+
+char *
+kith_call_view_describe_state (KithCall *call)
+{
+  const char *message;
+
+  g_return_val_if_fail (KITH_IS_CALL (call), NULL);
+
+  switch (kith_call_get_state (call)) {
+  case KITH_CALL_RINGING_OUT:
+    return g_strdup (_("Calling…"));
+  case KITH_CALL_RINGING_IN:
+    return g_strdup (_("Incoming call…"));
+  case KITH_CALL_CONNECTING:
+    return g_strdup (_("Connecting…"));
+  case KITH_CALL_ACTIVE:
+    return kith_call_view_format_duration (kith_call_get_duration (call));
+  case KITH_CALL_RECONNECTING:
+    return g_strdup (_("Reconnecting…"));
+  case KITH_CALL_ENDED:
+  default:
+    /* "No microphone found" says more than "Call failed". */
+    message = kith_call_get_error_message (call);
+    if (kith_call_get_end_reason (call) == KITH_CALL_END_FAILED && message != NULL)
+      return g_strdup (message);
+    return g_strdup (kith_call_end_reason_to_string (kith_call_get_end_reason (call)));
+  }
 }

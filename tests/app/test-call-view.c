@@ -468,6 +468,115 @@ test_video_call (void)
   KITH_WAIT_FOR (gtk_widget_is_sensitive (find ("video_call_button")));
 }
 
+/* The bar over the chats: revealed, and its label ("In a call with
+ * NAME · 1:23") with the duration in @seconds. */
+static gboolean
+call_bar_says_duration (guint *seconds)
+{
+  GtkWidget *bar = find ("call_bar");
+  g_autofree char *prefix = g_strdup_printf ("In a call with %s · ",
+                                             kith_contact_get_display_name (contact (bot_user)));
+  const char *text = gtk_label_get_label (GTK_LABEL (find ("call_bar_label")));
+  guint minutes = 0, secs = 0;
+  char end;
+
+  if (!gtk_revealer_get_reveal_child (GTK_REVEALER (bar)) || !shown (find ("call_bar_button")) ||
+      !g_str_has_prefix (text, prefix) ||
+      sscanf (text + strlen (prefix), "%u:%u%c", &minutes, &secs, &end) != 2)
+    return FALSE;
+  *seconds = minutes * 60 + secs;
+  return TRUE;
+}
+
+static gboolean
+call_bar_hidden (void)
+{
+  return !gtk_revealer_get_reveal_child (GTK_REVEALER (find ("call_bar"))) &&
+         !gtk_widget_get_mapped (find ("call_bar_button"));
+}
+
+/* Back to the chats during a call (the view's back button): the main page
+ * with a bar that says the call goes on, counting; a message sent in a
+ * chat meanwhile; the bar leads back to the same call view, its video
+ * still coming. A chat opened from a message notification during the call
+ * shows the chats with the bar; the call ended out of sight takes the bar
+ * away and leaves the chats as they are. */
+static void
+test_back_to_chats (void)
+{
+  g_autoptr (KithCall) call = NULL;
+  g_autofree char *text = NULL;
+  GtkWidget *view, *picture, *composer;
+  GdkPaintable *frame;
+  guint seconds = 0, later = 0;
+
+  sign_in ();
+  open_chat (bot_user);
+  KITH_WAIT_FOR (gtk_widget_is_sensitive (find ("video_call_button")));
+  click (find ("video_call_button"));
+  KITH_WAIT_FOR (page_is ("call"));
+  view = GTK_WIDGET (call_view ());
+  call = g_object_ref (kith_call_view_get_call (call_view ()));
+  picture = GTK_WIDGET (kith_call_view_get_picture (call_view ()));
+  KITH_WAIT_FOR_SECONDS (kith_call_get_state (call) == KITH_CALL_ACTIVE && paintable (picture) != NULL,
+                         WAIT_SECONDS);
+  g_assert_true (call_bar_hidden ());
+
+  /* Back: the chats, the bar counting the call's time, the focus on it. */
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (view_child ("back_button")), ==, "Back to Chats");
+  click (view_child ("back_button"));
+  g_assert_true (page_is ("main"));
+  g_assert_cmpint (kith_call_get_state (call), ==, KITH_CALL_ACTIVE);
+  g_assert_true (kith_window_get_chat_contact (window ()) == contact (bot_user));
+  KITH_WAIT_FOR (call_bar_says_duration (&seconds));
+  g_assert_true (gtk_widget_has_css_class (find ("call_bar_button"), "kith-call-bar"));
+  g_assert_true (gtk_widget_has_focus (find ("call_bar_button")));
+  KITH_WAIT_FOR_SECONDS (call_bar_says_duration (&later) && later >= seconds + 2, WAIT_SECONDS);
+  KITH_WAIT_FOR (inhibited_flags () != 0);
+
+  /* A message to Olga meanwhile, typed and sent as ever. */
+  open_chat (olga);
+  composer = find ("composer");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (composer)), "Back in a minute", -1);
+  click (find ("send_button"));
+  KITH_WAIT_FOR (kith_test_find (GTK_WIDGET (window ()), kith_test_match_visible_label,
+                                 "Back in a minute") != NULL);
+  g_assert_true (call_bar_says_duration (&seconds));
+  kith_test_settle (GTK_WIDGET (window ()));
+  g_free (kith_test_save_screenshot (GTK_WIDGET (window ()), "call-bar.png"));
+
+  /* The bar (a button: Tab reaches it, Enter presses it) leads back to the
+   * same view of the same call, the bot's video still coming. */
+  frame = g_object_ref (paintable (picture));
+  click (find ("call_bar_button"));
+  g_assert_true (page_is ("call"));
+  g_assert_true (kith_window_get_call_view (window ()) == view);
+  g_assert_true (kith_call_view_get_call (call_view ()) == call);
+  KITH_WAIT_FOR (call_bar_hidden ());
+  KITH_WAIT_FOR (shown (picture) && paintable (picture) != frame);
+  g_object_unref (frame);
+
+  /* A message notification's chat during the call: the chats, with the bar. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "open-chat",
+                                  g_variant_new_int64 (kith_contact_get_id (contact (bot_user))));
+  KITH_WAIT_FOR (page_is ("main") && kith_window_get_chat_contact (window ()) == contact (bot_user));
+  KITH_WAIT_FOR (call_bar_says_duration (&seconds));
+
+  /* Ended out of sight: the bar goes, the chat stays, nothing inhibited. */
+  kith_call_hang_up (call);
+  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (find ("call_bar"))));
+  KITH_WAIT_FOR (call_bar_hidden ());
+  g_assert_true (page_is ("main"));
+  g_assert_true (kith_window_get_chat_contact (window ()) == contact (bot_user));
+  g_assert_null (kith_call_view_get_call (call_view ()));
+  KITH_WAIT_FOR (inhibited_flags () == 0);
+  KITH_WAIT_FOR (gtk_widget_is_sensitive (find ("video_call_button")));
+  /* A toast says so. */
+  text = g_strdup_printf ("Call with %s: Call ended", kith_contact_get_display_name (contact (bot_user)));
+  KITH_WAIT_FOR (kith_test_find (GTK_WIDGET (window ()), kith_test_match_visible_label, text) != NULL);
+  KITH_WAIT_FOR (bot_calls_ended ("hung-up") == 2);
+}
+
 /* A kith-cli of @user on the test's kithd, with a data directory of its
  * own (another device of the user). */
 static SvcCli *
@@ -629,6 +738,7 @@ main (int   argc,
   g_test_add_func ("/call-view/format-duration", test_format_duration);
   g_test_add_func ("/call-view/buttons", test_buttons);
   g_test_add_func ("/call-view/video-call", test_video_call);
+  g_test_add_func ("/call-view/back-to-chats", test_back_to_chats);
   g_test_add_func ("/call-view/incoming-answered", test_incoming_answered);
   g_test_add_func ("/call-view/audio-call-closed-window", test_audio_call_closed_window);
 
