@@ -10,6 +10,14 @@
 /* How often the duration is read while the call runs: a second would
  * drift against the call's own count and skip a number now and then. */
 #define TICK_MS 250
+/* The peer's camera off: the media sends black frames (docs/service.md,
+ * "Call media"); after this long of them the avatar shows instead. */
+#define BLACK_MS 1000
+/* A sampled channel above this is picture, not black (VP8 leaves a little
+ * noise on black; a dark room is still well above it somewhere). */
+#define BLACK_LEVEL 24
+/* Samples per side of the grid a frame is checked on: cheap at 30 fps. */
+#define BLACK_GRID 16
 
 struct _KithCallView
 {
@@ -19,6 +27,8 @@ struct _KithCallView
   GSignalGroup *call_signals;
   guint         tick_id;
   gboolean      has_video;        /* a frame of the peer's video came */
+  gint64        black_since;      /* monotonic µs of the first of the black frames now, or 0 */
+  gboolean      peer_camera_off;  /* black for BLACK_MS: the peer's camera is off */
   gboolean      has_self_video;   /* a frame of the camera came (since it was last off) */
   char         *status_text;
 
@@ -136,7 +146,7 @@ update_layout (KithCallView *self)
 {
   gboolean ended = call_ended (self);
   gboolean video = self->call != NULL && kith_call_get_video (self->call);
-  gboolean showing_video = video && self->has_video && !ended;
+  gboolean showing_video = video && self->has_video && !self->peer_camera_off && !ended;
   gboolean camera = video && kith_call_get_camera (self->call);
 
   gtk_widget_set_visible (self->picture, showing_video);
@@ -202,6 +212,27 @@ on_state_changed (KithCallView  *self,
     gtk_widget_grab_focus (self->close_button);
 }
 
+/* Every sample of a BLACK_GRID × BLACK_GRID grid over the frame (RGBA,
+ * its sizes checked) is black. */
+static gboolean
+frame_is_black (const guint8 *data,
+                int           width,
+                int           height,
+                int           stride)
+{
+  for (int i = 0; i < BLACK_GRID; i++) {
+    const guint8 *row = data + (gsize) stride * (height * (2 * i + 1) / (2 * BLACK_GRID));
+
+    for (int j = 0; j < BLACK_GRID; j++) {
+      const guint8 *p = row + 4 * (gsize) (width * (2 * j + 1) / (2 * BLACK_GRID));
+
+      if (p[0] > BLACK_LEVEL || p[1] > BLACK_LEVEL || p[2] > BLACK_LEVEL)
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 /* A frame (RGBA) into @picture, in place of the last, which goes with its
  * texture; FALSE when its sizes do not fit its bytes. */
 static gboolean
@@ -228,10 +259,19 @@ on_video_frame (KithCallView *self,
                 int           height,
                 int           stride)
 {
+  gint64 now = g_get_monotonic_time ();
+  gboolean camera_off;
+
   if (call_ended (self) || !show_frame (self->picture, pixels, width, height, stride))
     return;
-  if (!self->has_video) {
+  if (!frame_is_black (g_bytes_get_data (pixels, NULL), width, height, stride))
+    self->black_since = 0;
+  else if (self->black_since == 0)
+    self->black_since = now;
+  camera_off = self->black_since != 0 && now - self->black_since >= BLACK_MS * 1000;
+  if (!self->has_video || camera_off != self->peer_camera_off) {
     self->has_video = TRUE;
+    self->peer_camera_off = camera_off;
     update_layout (self);
   }
 }
@@ -514,6 +554,8 @@ kith_call_view_set_call (KithCallView *self,
 
   g_signal_group_set_target (self->call_signals, call);
   self->has_video = FALSE;
+  self->black_since = 0;
+  self->peer_camera_off = FALSE;
   self->has_self_video = FALSE;
   gtk_picture_set_paintable (GTK_PICTURE (self->picture), NULL);
   gtk_picture_set_paintable (GTK_PICTURE (self->self_picture), NULL);

@@ -39,6 +39,7 @@ static KithApplication *app;
 static KithdTestUser *ada;
 static KithdTestUser *bot_user;
 static KithdTestUser *olga;   /* a contact who is never online */
+static KithdTestUser *echo_user;   /* "Echo Test": the bot sends back what it got, 2 s later */
 static SvcCli *bot;
 
 /* ---- a fake org.gnome.SessionManager on a thread ---- */
@@ -594,6 +595,77 @@ spawn_cli (KithdTestUser *user,
                         command, arg1, arg2, NULL);
 }
 
+/* Every pixel of the texture is dark: what a camera that is off sends. */
+static gboolean
+texture_is_black (GdkPaintable *paintable)
+{
+  GdkTexture *texture = GDK_TEXTURE (paintable);
+  int width = gdk_texture_get_width (texture);
+  int height = gdk_texture_get_height (texture);
+  g_autofree guint8 *data = g_malloc ((gsize) width * height * 4);
+
+  gdk_texture_download (texture, data, (gsize) width * 4);
+  for (gsize i = 0; i < (gsize) width * height * 4; i++) {
+    /* Cairo's BGRA; the alpha byte is 255 everywhere. */
+    if (i % 4 != 3 && data[i] > 40)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+peer_video_shown (GtkWidget *picture)
+{
+  return shown (picture) && !gtk_widget_get_visible (view_child ("avatar"));
+}
+
+/* The peer's camera off: black frames come (the echo bot sends back ours,
+ * and ours turn black with the camera off); after a second of them the
+ * peer's avatar shows instead of the black picture, and the video comes
+ * back with the camera. */
+static void
+test_peer_camera_off (void)
+{
+  g_autoptr (SvcCli) echo_bot = spawn_cli (echo_user, "bot", NULL, NULL);
+  g_autoptr (KithCall) call = NULL;
+  GtkWidget *picture;
+  gint64 off_at;
+
+  g_assert_true (svc_cli_wait_line (echo_bot, "ready", WAIT_SECONDS * 1000));
+  sign_in ();
+  KITH_WAIT_FOR (kith_contact_get_presence (contact (echo_user)) == KITH_PRESENCE_ONLINE);
+  open_chat (echo_user);
+  KITH_WAIT_FOR (gtk_widget_is_sensitive (find ("video_call_button")));
+  click (find ("video_call_button"));
+  KITH_WAIT_FOR (page_is ("call"));
+  call = g_object_ref (kith_call_view_get_call (call_view ()));
+  picture = GTK_WIDGET (kith_call_view_get_picture (call_view ()));
+  /* Our own test pattern, back from the bot. */
+  KITH_WAIT_FOR_SECONDS (peer_video_shown (picture) && !texture_is_black (paintable (picture)), WAIT_SECONDS);
+
+  /* Our camera off: black comes back 2 s later, then the avatar after 1 s
+   * of it. The picture showed black, not a frozen frame. */
+  click (view_child ("camera_button"));
+  off_at = g_get_monotonic_time ();
+  KITH_WAIT_FOR_SECONDS (shown (view_child ("avatar")), WAIT_SECONDS);
+  g_assert_cmpint (g_get_monotonic_time () - off_at, >=, G_USEC_PER_SEC);
+  g_assert_false (gtk_widget_get_visible (picture));
+  g_assert_true (texture_is_black (paintable (picture)));
+  g_assert_cmpint (kith_call_get_state (call), ==, KITH_CALL_ACTIVE);
+  kith_test_settle (GTK_WIDGET (window ()));
+  g_free (kith_test_save_screenshot (GTK_WIDGET (window ()), "call-view-peer-camera-off.png"));
+
+  /* The camera on: the picture again at its first frame that is not black. */
+  click (view_child ("camera_button"));
+  KITH_WAIT_FOR_SECONDS (peer_video_shown (picture), WAIT_SECONDS);
+  g_assert_false (texture_is_black (paintable (picture)));
+
+  click (view_child ("hang_up_button"));
+  KITH_WAIT_FOR (page_is ("main"));
+  svc_cli_terminate (echo_bot);
+  svc_cli_wait_exit (echo_bot, WAIT_SECONDS * 1000);
+}
+
 /* Olga calls: while it rings here the window stays on the chat (the
  * incoming call's banner asks); answered, the call page shows; the caller
  * hangs up: the end, then Olga's chat. */
@@ -725,6 +797,8 @@ main (int   argc,
   olga = kithd_test_server_sign_up (server, "olga@example.com", PASSWORD, "Olga", "Offline");
   kithd_test_server_make_contacts (server, ada, bot_user);
   kithd_test_server_make_contacts (server, ada, olga);
+  echo_user = kithd_test_server_sign_up (server, "echo@example.com", PASSWORD, "Echo", "Test");
+  kithd_test_server_make_contacts (server, ada, echo_user);
 
   bot = spawn_cli (bot_user, "bot", NULL, NULL);
   g_assert_true (svc_cli_wait_line (bot, "ready", WAIT_SECONDS * 1000));
@@ -739,6 +813,7 @@ main (int   argc,
   g_test_add_func ("/call-view/buttons", test_buttons);
   g_test_add_func ("/call-view/video-call", test_video_call);
   g_test_add_func ("/call-view/back-to-chats", test_back_to_chats);
+  g_test_add_func ("/call-view/peer-camera-off", test_peer_camera_off);
   g_test_add_func ("/call-view/incoming-answered", test_incoming_answered);
   g_test_add_func ("/call-view/audio-call-closed-window", test_audio_call_closed_window);
 
@@ -752,6 +827,7 @@ main (int   argc,
   g_clear_pointer (&ada, kithd_test_user_free);
   g_clear_pointer (&bot_user, kithd_test_user_free);
   g_clear_pointer (&olga, kithd_test_user_free);
+  g_clear_pointer (&echo_user, kithd_test_user_free);
   kithd_test_server_free (server);
   svc_test_cleanup ();
   return status;
