@@ -334,6 +334,18 @@ status_is_duration (guint *seconds)
   return TRUE;
 }
 
+/* A video call to @user placed with the chat header's button: the call
+ * page shows it. */
+static KithCall *
+place_video_call (KithdTestUser *user)
+{
+  open_chat (user);
+  KITH_WAIT_FOR (gtk_widget_is_sensitive (find ("video_call_button")));
+  click (find ("video_call_button"));
+  KITH_WAIT_FOR (page_is ("call"));
+  return g_object_ref (kith_call_view_get_call (call_view ()));
+}
+
 /* ---- the tests ---- */
 
 /* Offline or not a contact: the buttons are there, insensitive, and say
@@ -374,12 +386,7 @@ test_video_call (void)
   guint started = 0, seconds = 0;
 
   sign_in ();
-  open_chat (bot_user);
-  KITH_WAIT_FOR (gtk_widget_is_sensitive (find ("video_call_button")));
-  click (find ("video_call_button"));
-
-  KITH_WAIT_FOR (page_is ("call"));
-  call = g_object_ref (kith_call_view_get_call (call_view ()));
+  call = place_video_call (bot_user);
   g_assert_true (call == current_call ());
   g_assert_true (kith_call_get_video (call));
   g_assert_true (kith_call_get_peer (call) == contact (bot_user));
@@ -512,12 +519,8 @@ test_back_to_chats (void)
   guint seconds = 0, later = 0;
 
   sign_in ();
-  open_chat (bot_user);
-  KITH_WAIT_FOR (gtk_widget_is_sensitive (find ("video_call_button")));
-  click (find ("video_call_button"));
-  KITH_WAIT_FOR (page_is ("call"));
+  call = place_video_call (bot_user);
   view = GTK_WIDGET (call_view ());
-  call = g_object_ref (kith_call_view_get_call (call_view ()));
   picture = GTK_WIDGET (kith_call_view_get_picture (call_view ()));
   KITH_WAIT_FOR_SECONDS (kith_call_get_state (call) == KITH_CALL_ACTIVE && paintable (picture) != NULL,
                          WAIT_SECONDS);
@@ -634,11 +637,7 @@ test_peer_camera_off (void)
   g_assert_true (svc_cli_wait_line (echo_bot, "ready", WAIT_SECONDS * 1000));
   sign_in ();
   KITH_WAIT_FOR (kith_contact_get_presence (contact (echo_user)) == KITH_PRESENCE_ONLINE);
-  open_chat (echo_user);
-  KITH_WAIT_FOR (gtk_widget_is_sensitive (find ("video_call_button")));
-  click (find ("video_call_button"));
-  KITH_WAIT_FOR (page_is ("call"));
-  call = g_object_ref (kith_call_view_get_call (call_view ()));
+  call = place_video_call (echo_user);
   picture = GTK_WIDGET (kith_call_view_get_picture (call_view ()));
   /* Our own test pattern, back from the bot. */
   KITH_WAIT_FOR_SECONDS (peer_video_shown (picture) && !texture_is_black (paintable (picture)), WAIT_SECONDS);

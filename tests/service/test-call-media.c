@@ -6,7 +6,7 @@
 #include "kith-call-media-pair.h"
 #include "kith-call-media-private.h"
 #include "kith-error.h"
-#include "kith-test-unplug-src.h"
+#include "kith-test-sources.h"
 
 /*
  * Real pipelines (test sources, fake sinks) of two KithCallMedia in this
@@ -86,15 +86,7 @@ kith_test_slow_src_class_init (KithTestSlowSrcClass *klass)
 static void
 kith_test_slow_src_init (KithTestSlowSrc *self)
 {
-  GstElement *tone = gst_element_factory_make ("audiotestsrc", NULL);
-  g_autoptr (GstPad) pad = NULL;
-
-  g_object_set (tone, "is-live", TRUE, NULL);
-  gst_bin_add (GST_BIN (self), tone);
-  pad = gst_element_get_static_pad (tone, "src");
-  gst_element_add_pad (GST_ELEMENT (self),
-                       gst_ghost_pad_new_from_template ("src", pad,
-                                                        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "src")));
+  kith_test_add_live_tone (GST_BIN (self));
   g_atomic_int_inc (&slow_sources);
 }
 

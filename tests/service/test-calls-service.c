@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "kith-call-private.h"
-#include "kith-test-unplug-src.h"
+#include "kith-test-sources.h"
 #include "service-test-util.h"
 
 #define WAIT_MS 30000

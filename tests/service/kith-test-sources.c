@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "KithTestUnplugSrc"
+#define G_LOG_DOMAIN "KithTestSources"
 
 #include "config.h"
 
-#include "kith-test-unplug-src.h"
+#include "kith-test-sources.h"
 
 typedef struct {
   GstBin parent_instance;
@@ -62,19 +62,26 @@ kith_test_unplug_src_class_init (KithTestUnplugSrcClass *klass)
 static void
 kith_test_unplug_src_init (KithTestUnplugSrc *self)
 {
+  gst_pad_add_probe (kith_test_add_live_tone (GST_BIN (self)), GST_PAD_PROBE_TYPE_BUFFER,
+                     on_buffer, self, NULL);
+  g_mutex_lock (&instances_lock);
+  g_ptr_array_add (instances, self);
+  g_mutex_unlock (&instances_lock);
+}
+
+GstPad *
+kith_test_add_live_tone (GstBin *bin)
+{
   GstElement *tone = gst_element_factory_make ("audiotestsrc", NULL);
   g_autoptr (GstPad) pad = NULL;
 
   g_object_set (tone, "is-live", TRUE, NULL);
-  gst_bin_add (GST_BIN (self), tone);
+  gst_bin_add (bin, tone);
   pad = gst_element_get_static_pad (tone, "src");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_buffer, self, NULL);
-  gst_element_add_pad (GST_ELEMENT (self),
+  gst_element_add_pad (GST_ELEMENT (bin),
                        gst_ghost_pad_new_from_template ("src", pad,
-                                                        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "src")));
-  g_mutex_lock (&instances_lock);
-  g_ptr_array_add (instances, self);
-  g_mutex_unlock (&instances_lock);
+                                                        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (bin), "src")));
+  return pad;   /* the tone holds it */
 }
 
 void
