@@ -10,6 +10,14 @@
 /* How often the duration is read while the call runs: a second would
  * drift against the call's own count and skip a number now and then. */
 #define TICK_MS 250
+/* The peer's camera off: the media sends black frames (docs/service.md,
+ * "Call media"); after this long of them the avatar shows instead. */
+#define BLACK_MS 1000
+/* A sampled channel above this is picture, not black (VP8 leaves a little
+ * noise on black; a dark room is still well above it somewhere). */
+#define BLACK_LEVEL 24
+/* Samples per side of the grid a frame is checked on: cheap at 30 fps. */
+#define BLACK_GRID 16
 
 struct _KithCallView
 {
@@ -19,12 +27,15 @@ struct _KithCallView
   GSignalGroup *call_signals;
   guint         tick_id;
   gboolean      has_video;        /* a frame of the peer's video came */
+  gint64        black_since;      /* monotonic µs of the first of the black frames now, or 0 */
+  gboolean      peer_camera_off;  /* black for BLACK_MS: the peer's camera is off */
   gboolean      has_self_video;   /* a frame of the camera came (since it was last off) */
   char         *status_text;
 
   GtkWidget    *overlay;
   GtkWidget    *picture;
   GtkWidget    *header_bar;
+  GtkWidget    *back_button;
   GtkWidget    *peer_box;
   GtkWidget    *avatar;
   GtkWidget    *name_label;
@@ -47,6 +58,7 @@ static GParamSpec *properties[N_PROPS];
 
 enum {
   CLOSE,
+  BACK,
   N_SIGNALS
 };
 
@@ -73,30 +85,7 @@ call_ended (KithCallView *self)
 static char *
 status_text (KithCallView *self)
 {
-  const char *message;
-
-  if (self->call == NULL)
-    return g_strdup ("");
-
-  switch (kith_call_get_state (self->call)) {
-  case KITH_CALL_RINGING_OUT:
-    return g_strdup (_("Calling…"));
-  case KITH_CALL_RINGING_IN:
-    return g_strdup (_("Incoming call…"));
-  case KITH_CALL_CONNECTING:
-    return g_strdup (_("Connecting…"));
-  case KITH_CALL_ACTIVE:
-    return kith_call_view_format_duration (kith_call_get_duration (self->call));
-  case KITH_CALL_RECONNECTING:
-    return g_strdup (_("Reconnecting…"));
-  case KITH_CALL_ENDED:
-  default:
-    /* "No microphone found" says more than "Call failed". */
-    message = kith_call_get_error_message (self->call);
-    if (kith_call_get_end_reason (self->call) == KITH_CALL_END_FAILED && message != NULL)
-      return g_strdup (message);
-    return g_strdup (kith_call_end_reason_to_string (kith_call_get_end_reason (self->call)));
-  }
+  return self->call != NULL ? kith_call_view_describe_state (self->call) : g_strdup ("");
 }
 
 static void
@@ -157,7 +146,7 @@ update_layout (KithCallView *self)
 {
   gboolean ended = call_ended (self);
   gboolean video = self->call != NULL && kith_call_get_video (self->call);
-  gboolean showing_video = video && self->has_video && !ended;
+  gboolean showing_video = video && self->has_video && !self->peer_camera_off && !ended;
   gboolean camera = video && kith_call_get_camera (self->call);
 
   gtk_widget_set_visible (self->picture, showing_video);
@@ -177,10 +166,12 @@ update_layout (KithCallView *self)
   gtk_widget_set_visible (self->camera_button, video && !ended);
   gtk_widget_set_visible (self->hang_up_button, !ended);
   gtk_widget_set_visible (self->close_button, ended && self->call != NULL);
+  gtk_widget_set_visible (self->back_button, !ended);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.toggle-mute", !ended);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.toggle-camera", video && !ended);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.hang-up", !ended);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.close", ended && self->call != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.back", !ended);
 }
 
 static void
@@ -221,6 +212,27 @@ on_state_changed (KithCallView  *self,
     gtk_widget_grab_focus (self->close_button);
 }
 
+/* Every sample of a BLACK_GRID × BLACK_GRID grid over the frame (RGBA,
+ * its sizes checked) is black. */
+static gboolean
+frame_is_black (const guint8 *data,
+                int           width,
+                int           height,
+                int           stride)
+{
+  for (int i = 0; i < BLACK_GRID; i++) {
+    const guint8 *row = data + (gsize) stride * (height * (2 * i + 1) / (2 * BLACK_GRID));
+
+    for (int j = 0; j < BLACK_GRID; j++) {
+      const guint8 *p = row + 4 * (gsize) (width * (2 * j + 1) / (2 * BLACK_GRID));
+
+      if (p[0] > BLACK_LEVEL || p[1] > BLACK_LEVEL || p[2] > BLACK_LEVEL)
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 /* A frame (RGBA) into @picture, in place of the last, which goes with its
  * texture; FALSE when its sizes do not fit its bytes. */
 static gboolean
@@ -247,10 +259,19 @@ on_video_frame (KithCallView *self,
                 int           height,
                 int           stride)
 {
+  gint64 now = g_get_monotonic_time ();
+  gboolean camera_off;
+
   if (call_ended (self) || !show_frame (self->picture, pixels, width, height, stride))
     return;
-  if (!self->has_video) {
+  if (!frame_is_black (g_bytes_get_data (pixels, NULL), width, height, stride))
+    self->black_since = 0;
+  else if (self->black_since == 0)
+    self->black_since = now;
+  camera_off = self->black_since != 0 && now - self->black_since >= BLACK_MS * 1000;
+  if (!self->has_video || camera_off != self->peer_camera_off) {
     self->has_video = TRUE;
+    self->peer_camera_off = camera_off;
     update_layout (self);
   }
 }
@@ -338,6 +359,14 @@ call_close_action (GtkWidget  *widget,
                    GVariant   *parameter)
 {
   g_signal_emit (widget, signals[CLOSE], 0);
+}
+
+static void
+call_back_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  g_signal_emit (widget, signals[BACK], 0);
 }
 
 /* Shown: the focus on the first button (mute), never on hang-up, so that
@@ -438,6 +467,9 @@ kith_call_view_class_init (KithCallViewClass *klass)
   signals[CLOSE] =
     g_signal_new ("close", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[BACK] =
+    g_signal_new ("back", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (ADW_TYPE_AVATAR);
   g_type_ensure (ADW_TYPE_CLAMP);
@@ -447,6 +479,7 @@ kith_call_view_class_init (KithCallViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KithCallView, overlay);
   gtk_widget_class_bind_template_child (widget_class, KithCallView, picture);
   gtk_widget_class_bind_template_child (widget_class, KithCallView, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, KithCallView, back_button);
   gtk_widget_class_bind_template_child (widget_class, KithCallView, peer_box);
   gtk_widget_class_bind_template_child (widget_class, KithCallView, avatar);
   gtk_widget_class_bind_template_child (widget_class, KithCallView, name_label);
@@ -464,6 +497,7 @@ kith_call_view_class_init (KithCallViewClass *klass)
   gtk_widget_class_install_action (widget_class, "call.toggle-camera", NULL, call_toggle_camera_action);
   gtk_widget_class_install_action (widget_class, "call.hang-up", NULL, call_hang_up_action);
   gtk_widget_class_install_action (widget_class, "call.close", NULL, call_close_action);
+  gtk_widget_class_install_action (widget_class, "call.back", NULL, call_back_action);
 
   /* As in the web's meeting apps; M alone, since nothing here takes text.
    * Escape is left alone: it must never end a call. */
@@ -520,6 +554,8 @@ kith_call_view_set_call (KithCallView *self,
 
   g_signal_group_set_target (self->call_signals, call);
   self->has_video = FALSE;
+  self->black_since = 0;
+  self->peer_camera_off = FALSE;
   self->has_self_video = FALSE;
   gtk_picture_set_paintable (GTK_PICTURE (self->picture), NULL);
   gtk_picture_set_paintable (GTK_PICTURE (self->self_picture), NULL);
@@ -558,4 +594,32 @@ kith_call_view_format_duration (guint seconds)
   if (seconds >= 3600)
     return g_strdup_printf ("%u:%02u:%02u", seconds / 3600, seconds / 60 % 60, seconds % 60);
   return g_strdup_printf ("%u:%02u", seconds / 60, seconds % 60);
+}
+
+char *
+kith_call_view_describe_state (KithCall *call)
+{
+  const char *message;
+
+  g_return_val_if_fail (KITH_IS_CALL (call), NULL);
+
+  switch (kith_call_get_state (call)) {
+  case KITH_CALL_RINGING_OUT:
+    return g_strdup (_("Calling…"));
+  case KITH_CALL_RINGING_IN:
+    return g_strdup (_("Incoming call…"));
+  case KITH_CALL_CONNECTING:
+    return g_strdup (_("Connecting…"));
+  case KITH_CALL_ACTIVE:
+    return kith_call_view_format_duration (kith_call_get_duration (call));
+  case KITH_CALL_RECONNECTING:
+    return g_strdup (_("Reconnecting…"));
+  case KITH_CALL_ENDED:
+  default:
+    /* "No microphone found" says more than "Call failed". */
+    message = kith_call_get_error_message (call);
+    if (kith_call_get_end_reason (call) == KITH_CALL_END_FAILED && message != NULL)
+      return g_strdup (message);
+    return g_strdup (kith_call_end_reason_to_string (kith_call_get_end_reason (call)));
+  }
 }

@@ -21,11 +21,14 @@ G_DECLARE_FINAL_TYPE (KithCallView, kith_call_view, KITH, CALL_VIEW, GtkWidget)
  * Keys: Ctrl+D and M mute, Ctrl+E turns the camera off; Escape does nothing.
  *
  * Property: call (KithCall, nullable).
- * Signal: close (): the user closed the view of an ended call.
- * Actions: call.toggle-mute, call.toggle-camera, call.hang-up, call.close.
+ * Signals: close (): the user closed the view of an ended call; back (): the
+ * user went back to the chats from a call that goes on (the header's back
+ * button).
+ * Actions: call.toggle-mute, call.toggle-camera, call.hang-up, call.close,
+ * call.back.
  * Children for tests (kith_test_find_by_id): "picture", "self_picture",
  * "avatar", "name_label", "status_label", "mute_button", "camera_button",
- * "hang_up_button", "close_button".
+ * "hang_up_button", "close_button", "back_button".
  */
 GtkWidget  *kith_call_view_new              (void);
 KithCall   *kith_call_view_get_call         (KithCallView *self);
@@ -39,5 +42,8 @@ const char *kith_call_view_get_status_text  (KithCallView *self);
 
 /* "4:12", or "1:02:03" from an hour on. */
 char       *kith_call_view_format_duration  (guint         seconds);
+/* What the state line says for @call ("Calling…", "4:12", "Call ended",
+ * the error's sentence for a failure): the view's and the window's bar's. */
+char       *kith_call_view_describe_state   (KithCall     *call);
 
 G_END_DECLS

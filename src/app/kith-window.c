@@ -14,6 +14,8 @@
 #include "kith-signing-in-page.h"
 #include "kith-window.h"
 
+/* How often the call bar reads the duration (as the call view does). */
+#define CALL_BAR_TICK_MS 250
 /* How long an ended call's view stays, saying why it ended. */
 #define CALL_ENDED_SHOWN_MS 2000
 
@@ -26,6 +28,9 @@ struct _KithWindow
   GtkWidget            *stack;
   GtkWidget            *login_box;
   GtkWidget            *account_box;
+  GtkWidget            *call_bar;
+  GtkWidget            *call_bar_button;
+  GtkWidget            *call_bar_label;
 
   /* The pages but the first are made when first shown (HACKING.md). */
   GtkWidget            *login_page;
@@ -41,6 +46,7 @@ struct _KithWindow
   GSignalGroup         *shown_call_signals;
   KithCall             *shown_call;
   guint                 call_close_id;
+  guint                 call_bar_tick_id;
   guint                 inhibit_cookie;
 
   KithSession          *session;
@@ -279,12 +285,101 @@ update_inhibit (KithWindow *self)
 
 static void leave_call (KithWindow *self);
 
+/* The shown call goes on while its view is out of sight (the user went
+ * back to the chats): the bar over the main page says so, with the
+ * duration, and leads back. */
+static gboolean
+call_out_of_sight (KithWindow *self)
+{
+  const char *page = gtk_stack_get_visible_child_name (GTK_STACK (self->stack));
+
+  return self->shown_call != NULL && kith_call_get_state (self->shown_call) != KITH_CALL_ENDED &&
+         (g_strcmp0 (page, "main") == 0 || g_strcmp0 (page, "account") == 0);
+}
+
+static const char *
+shown_peer_name (KithWindow *self)
+{
+  KithContact *peer = kith_call_get_peer (self->shown_call);
+
+  return peer != NULL ? kith_contact_get_display_name (peer) : _("Unknown contact");
+}
+
+static void
+update_call_bar_text (KithWindow *self)
+{
+  const char *name = shown_peer_name (self);
+  g_autofree char *state = kith_call_view_describe_state (self->shown_call);
+  g_autofree char *text = NULL;
+  g_autofree char *label = NULL;
+
+  if (kith_call_get_state (self->shown_call) == KITH_CALL_RINGING_OUT)
+    text = g_strdup_printf (_("Calling %s…"), name);
+  else
+    text = g_strdup_printf (_("In a call with %s · %s"), name, state);
+  if (g_strcmp0 (text, gtk_label_get_label (GTK_LABEL (self->call_bar_label))) == 0)
+    return;
+  gtk_label_set_label (GTK_LABEL (self->call_bar_label), text);
+  label = g_strdup_printf (_("Return to the call with %s, %s"), name, state);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->call_bar_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  -1);
+}
+
+static gboolean
+on_call_bar_tick (gpointer user_data)
+{
+  update_call_bar_text (KITH_WINDOW (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+update_call_bar (KithWindow *self)
+{
+  gboolean shows = call_out_of_sight (self);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.return-to-call", shows);
+  if (shows) {
+    update_call_bar_text (self);
+    if (self->call_bar_tick_id == 0)
+      self->call_bar_tick_id = g_timeout_add (CALL_BAR_TICK_MS, on_call_bar_tick, self);
+  } else {
+    g_clear_handle_id (&self->call_bar_tick_id, g_source_remove);
+  }
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->call_bar), shows);
+}
+
+/* The call view's back button: the chats, the call going on. */
+static void
+on_call_back (KithWindow *self)
+{
+  KithSessionState state = kith_session_get_state (self->session);
+
+  if (state != KITH_SESSION_ONLINE && state != KITH_SESSION_RECONNECTING)
+    return;
+  set_page (self, "main");
+  gtk_widget_grab_focus (self->call_bar_button);
+}
+
+static void
+on_return_to_call (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  KithWindow *self = KITH_WINDOW (widget);
+
+  if (call_out_of_sight (self))
+    set_page (self, "call");
+}
+
 static KithCallView *
 ensure_call_view (KithWindow *self)
 {
   if (self->call_view == NULL) {
     self->call_view = kith_call_view_new ();
     g_signal_connect_object (self->call_view, "close", G_CALLBACK (leave_call), self,
+                             G_CONNECT_SWAPPED);
+    g_signal_connect_object (self->call_view, "back", G_CALLBACK (on_call_back), self,
                              G_CONNECT_SWAPPED);
     gtk_stack_add_named (GTK_STACK (self->stack), self->call_view, "call");
   }
@@ -305,6 +400,7 @@ leave_call (KithWindow *self)
   if (self->call_view != NULL)
     kith_call_view_set_call (KITH_CALL_VIEW (self->call_view), NULL);
   update_inhibit (self);
+  update_call_bar (self);
   if (g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), "call") != 0)
     return;
 
@@ -333,9 +429,21 @@ static void
 on_shown_call_state_changed (KithWindow    *self,
                              KithCallState  state)
 {
+  const char *page = gtk_stack_get_visible_child_name (GTK_STACK (self->stack));
+
+  /* Ended out of sight: a toast says why, and the chats stay. */
+  if (state == KITH_CALL_ENDED && g_strcmp0 (page, "call") != 0) {
+    g_autofree char *why = kith_call_view_describe_state (self->shown_call);
+    g_autofree char *text = g_strdup_printf (_("Call with %s: %s"), shown_peer_name (self), why);
+
+    kith_window_add_toast (self, text);
+    leave_call (self);
+    return;
+  }
   if (state == KITH_CALL_ENDED && self->call_close_id == 0)
     self->call_close_id = g_timeout_add (CALL_ENDED_SHOWN_MS, on_call_close_timeout, self);
   update_inhibit (self);
+  update_call_bar (self);
 }
 
 /* The call page shows the current call from when it is placed or
@@ -357,6 +465,7 @@ follow_calls (KithWindow *self)
     kith_call_view_set_call (ensure_call_view (self), current);
     set_page (self, "call");
     update_inhibit (self);
+    update_call_bar (self);
   }
 }
 
@@ -614,9 +723,13 @@ kith_window_class_init (KithWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KithWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, login_box);
   gtk_widget_class_bind_template_child (widget_class, KithWindow, account_box);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, call_bar);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, call_bar_button);
+  gtk_widget_class_bind_template_child (widget_class, KithWindow, call_bar_label);
 
   gtk_widget_class_install_action (widget_class, "win.show-account", NULL, on_show_account);
   gtk_widget_class_install_action (widget_class, "win.hide-account", NULL, on_hide_account);
+  gtk_widget_class_install_action (widget_class, "win.return-to-call", NULL, on_return_to_call);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
                                        "win.show-account", NULL);
@@ -631,6 +744,9 @@ kith_window_init (KithWindow *self)
 
   g_signal_connect (self, "realize", G_CALLBACK (on_realize), NULL);
   g_signal_connect (self, "unrealize", G_CALLBACK (on_unrealize), NULL);
+  g_signal_connect_object (self->stack, "notify::visible-child-name",
+                           G_CALLBACK (update_call_bar), self, G_CONNECT_SWAPPED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.return-to-call", FALSE);
 
   /* The current call, for its answer; the call shown, for its end. */
   self->current_call_signals = g_signal_group_new (KITH_TYPE_CALL);
@@ -690,9 +806,19 @@ void
 kith_window_open_chat (KithWindow  *self,
                        KithContact *contact)
 {
+  const char *page;
+
   g_return_if_fail (KITH_IS_WINDOW (self));
   g_return_if_fail (KITH_IS_CONTACT (contact));
 
+  page = gtk_stack_get_visible_child_name (GTK_STACK (self->stack));
+  /* During a call: the chats, the bar leading back to it; an ended
+   * call's view is left. */
+  if (g_strcmp0 (page, "call") == 0 && self->shown_call != NULL &&
+      kith_call_get_state (self->shown_call) != KITH_CALL_ENDED)
+    set_page (self, "main");
+  else if (g_strcmp0 (page, "call") == 0)
+    leave_call (self);
   if (g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), "account") == 0)
     set_page (self, "main");
   kith_main_page_open_chat (ensure_main_page (self), contact);

@@ -287,6 +287,7 @@ on_bus_message (GstBus     *bus,
   g_autofree char *debug = NULL;
   g_autofree char *text = NULL;
   const char *sentence;
+  guint serial;
 
   switch (GST_MESSAGE_TYPE (message)) {
   case GST_MESSAGE_APPLICATION:
@@ -303,8 +304,13 @@ on_bus_message (GstBus     *bus,
       text = g_strdup_printf (_("The call’s sound or video stopped working: %s"), error->message);
       sentence = text;
     }
-    set_state (self, KITH_CALL_MEDIA_FAILED);
+    /* The sentence first, as when start fails: the owner ends its call
+     * with it (a device unplugged mid-call: "No microphone found"). A
+     * handler may stop us; then nothing more is said. */
+    serial = self->start_serial;
     emit_error (self, sentence);
+    if (serial == self->start_serial)
+      set_state (self, KITH_CALL_MEDIA_FAILED);
     break;
   case GST_MESSAGE_WARNING:
     gst_message_parse_warning (message, &error, &debug);

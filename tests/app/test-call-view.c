@@ -39,6 +39,7 @@ static KithApplication *app;
 static KithdTestUser *ada;
 static KithdTestUser *bot_user;
 static KithdTestUser *olga;   /* a contact who is never online */
+static KithdTestUser *echo_user;   /* "Echo Test": the bot sends back what it got, 2 s later */
 static SvcCli *bot;
 
 /* ---- a fake org.gnome.SessionManager on a thread ---- */
@@ -333,6 +334,18 @@ status_is_duration (guint *seconds)
   return TRUE;
 }
 
+/* A video call to @user placed with the chat header's button: the call
+ * page shows it. */
+static KithCall *
+place_video_call (KithdTestUser *user)
+{
+  open_chat (user);
+  KITH_WAIT_FOR (gtk_widget_is_sensitive (find ("video_call_button")));
+  click (find ("video_call_button"));
+  KITH_WAIT_FOR (page_is ("call"));
+  return g_object_ref (kith_call_view_get_call (call_view ()));
+}
+
 /* ---- the tests ---- */
 
 /* Offline or not a contact: the buttons are there, insensitive, and say
@@ -373,12 +386,7 @@ test_video_call (void)
   guint started = 0, seconds = 0;
 
   sign_in ();
-  open_chat (bot_user);
-  KITH_WAIT_FOR (gtk_widget_is_sensitive (find ("video_call_button")));
-  click (find ("video_call_button"));
-
-  KITH_WAIT_FOR (page_is ("call"));
-  call = g_object_ref (kith_call_view_get_call (call_view ()));
+  call = place_video_call (bot_user);
   g_assert_true (call == current_call ());
   g_assert_true (kith_call_get_video (call));
   g_assert_true (kith_call_get_peer (call) == contact (bot_user));
@@ -468,6 +476,111 @@ test_video_call (void)
   KITH_WAIT_FOR (gtk_widget_is_sensitive (find ("video_call_button")));
 }
 
+/* The bar over the chats: revealed, and its label ("In a call with
+ * NAME · 1:23") with the duration in @seconds. */
+static gboolean
+call_bar_says_duration (guint *seconds)
+{
+  GtkWidget *bar = find ("call_bar");
+  g_autofree char *prefix = g_strdup_printf ("In a call with %s · ",
+                                             kith_contact_get_display_name (contact (bot_user)));
+  const char *text = gtk_label_get_label (GTK_LABEL (find ("call_bar_label")));
+  guint minutes = 0, secs = 0;
+  char end;
+
+  if (!gtk_revealer_get_reveal_child (GTK_REVEALER (bar)) || !shown (find ("call_bar_button")) ||
+      !g_str_has_prefix (text, prefix) ||
+      sscanf (text + strlen (prefix), "%u:%u%c", &minutes, &secs, &end) != 2)
+    return FALSE;
+  *seconds = minutes * 60 + secs;
+  return TRUE;
+}
+
+static gboolean
+call_bar_hidden (void)
+{
+  return !gtk_revealer_get_reveal_child (GTK_REVEALER (find ("call_bar"))) &&
+         !gtk_widget_get_mapped (find ("call_bar_button"));
+}
+
+/* Back to the chats during a call (the view's back button): the main page
+ * with a bar that says the call goes on, counting; a message sent in a
+ * chat meanwhile; the bar leads back to the same call view, its video
+ * still coming. A chat opened from a message notification during the call
+ * shows the chats with the bar; the call ended out of sight takes the bar
+ * away and leaves the chats as they are. */
+static void
+test_back_to_chats (void)
+{
+  g_autoptr (KithCall) call = NULL;
+  g_autofree char *text = NULL;
+  GtkWidget *view, *picture, *composer;
+  GdkPaintable *frame;
+  guint seconds = 0, later = 0;
+
+  sign_in ();
+  call = place_video_call (bot_user);
+  view = GTK_WIDGET (call_view ());
+  picture = GTK_WIDGET (kith_call_view_get_picture (call_view ()));
+  KITH_WAIT_FOR_SECONDS (kith_call_get_state (call) == KITH_CALL_ACTIVE && paintable (picture) != NULL,
+                         WAIT_SECONDS);
+  g_assert_true (call_bar_hidden ());
+
+  /* Back: the chats, the bar counting the call's time, the focus on it. */
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (view_child ("back_button")), ==, "Back to Chats");
+  click (view_child ("back_button"));
+  g_assert_true (page_is ("main"));
+  g_assert_cmpint (kith_call_get_state (call), ==, KITH_CALL_ACTIVE);
+  g_assert_true (kith_window_get_chat_contact (window ()) == contact (bot_user));
+  KITH_WAIT_FOR (call_bar_says_duration (&seconds));
+  g_assert_true (gtk_widget_has_css_class (find ("call_bar_button"), "kith-call-bar"));
+  g_assert_true (gtk_widget_has_focus (find ("call_bar_button")));
+  KITH_WAIT_FOR_SECONDS (call_bar_says_duration (&later) && later >= seconds + 2, WAIT_SECONDS);
+  KITH_WAIT_FOR (inhibited_flags () != 0);
+
+  /* A message to Olga meanwhile, typed and sent as ever. */
+  open_chat (olga);
+  composer = find ("composer");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (composer)), "Back in a minute", -1);
+  click (find ("send_button"));
+  KITH_WAIT_FOR (kith_test_find (GTK_WIDGET (window ()), kith_test_match_visible_label,
+                                 "Back in a minute") != NULL);
+  g_assert_true (call_bar_says_duration (&seconds));
+  kith_test_settle (GTK_WIDGET (window ()));
+  g_free (kith_test_save_screenshot (GTK_WIDGET (window ()), "call-bar.png"));
+
+  /* The bar (a button: Tab reaches it, Enter presses it) leads back to the
+   * same view of the same call, the bot's video still coming. */
+  frame = g_object_ref (paintable (picture));
+  click (find ("call_bar_button"));
+  g_assert_true (page_is ("call"));
+  g_assert_true (kith_window_get_call_view (window ()) == view);
+  g_assert_true (kith_call_view_get_call (call_view ()) == call);
+  KITH_WAIT_FOR (call_bar_hidden ());
+  KITH_WAIT_FOR (shown (picture) && paintable (picture) != frame);
+  g_object_unref (frame);
+
+  /* A message notification's chat during the call: the chats, with the bar. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "open-chat",
+                                  g_variant_new_int64 (kith_contact_get_id (contact (bot_user))));
+  KITH_WAIT_FOR (page_is ("main") && kith_window_get_chat_contact (window ()) == contact (bot_user));
+  KITH_WAIT_FOR (call_bar_says_duration (&seconds));
+
+  /* Ended out of sight: the bar goes, the chat stays, nothing inhibited. */
+  kith_call_hang_up (call);
+  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (find ("call_bar"))));
+  KITH_WAIT_FOR (call_bar_hidden ());
+  g_assert_true (page_is ("main"));
+  g_assert_true (kith_window_get_chat_contact (window ()) == contact (bot_user));
+  g_assert_null (kith_call_view_get_call (call_view ()));
+  KITH_WAIT_FOR (inhibited_flags () == 0);
+  KITH_WAIT_FOR (gtk_widget_is_sensitive (find ("video_call_button")));
+  /* A toast says so. */
+  text = g_strdup_printf ("Call with %s: Call ended", kith_contact_get_display_name (contact (bot_user)));
+  KITH_WAIT_FOR (kith_test_find (GTK_WIDGET (window ()), kith_test_match_visible_label, text) != NULL);
+  KITH_WAIT_FOR (bot_calls_ended ("hung-up") == 2);
+}
+
 /* A kith-cli of @user on the test's kithd, with a data directory of its
  * own (another device of the user). */
 static SvcCli *
@@ -483,6 +596,73 @@ spawn_cli (KithdTestUser *user,
 
   return svc_cli_spawn (PASSWORD "\n", server_arg, email_arg, dir_arg, "--password-stdin",
                         command, arg1, arg2, NULL);
+}
+
+/* Every pixel of the texture is dark: what a camera that is off sends. */
+static gboolean
+texture_is_black (GdkPaintable *paintable)
+{
+  GdkTexture *texture = GDK_TEXTURE (paintable);
+  int width = gdk_texture_get_width (texture);
+  int height = gdk_texture_get_height (texture);
+  g_autofree guint8 *data = g_malloc ((gsize) width * height * 4);
+
+  gdk_texture_download (texture, data, (gsize) width * 4);
+  for (gsize i = 0; i < (gsize) width * height * 4; i++) {
+    /* Cairo's BGRA; the alpha byte is 255 everywhere. */
+    if (i % 4 != 3 && data[i] > 40)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+peer_video_shown (GtkWidget *picture)
+{
+  return shown (picture) && !gtk_widget_get_visible (view_child ("avatar"));
+}
+
+/* The peer's camera off: black frames come (the echo bot sends back ours,
+ * and ours turn black with the camera off); after a second of them the
+ * peer's avatar shows instead of the black picture, and the video comes
+ * back with the camera. */
+static void
+test_peer_camera_off (void)
+{
+  g_autoptr (SvcCli) echo_bot = spawn_cli (echo_user, "bot", NULL, NULL);
+  g_autoptr (KithCall) call = NULL;
+  GtkWidget *picture;
+  gint64 off_at;
+
+  g_assert_true (svc_cli_wait_line (echo_bot, "ready", WAIT_SECONDS * 1000));
+  sign_in ();
+  KITH_WAIT_FOR (kith_contact_get_presence (contact (echo_user)) == KITH_PRESENCE_ONLINE);
+  call = place_video_call (echo_user);
+  picture = GTK_WIDGET (kith_call_view_get_picture (call_view ()));
+  /* Our own test pattern, back from the bot. */
+  KITH_WAIT_FOR_SECONDS (peer_video_shown (picture) && !texture_is_black (paintable (picture)), WAIT_SECONDS);
+
+  /* Our camera off: black comes back 2 s later, then the avatar after 1 s
+   * of it. The picture showed black, not a frozen frame. */
+  click (view_child ("camera_button"));
+  off_at = g_get_monotonic_time ();
+  KITH_WAIT_FOR_SECONDS (shown (view_child ("avatar")), WAIT_SECONDS);
+  g_assert_cmpint (g_get_monotonic_time () - off_at, >=, G_USEC_PER_SEC);
+  g_assert_false (gtk_widget_get_visible (picture));
+  g_assert_true (texture_is_black (paintable (picture)));
+  g_assert_cmpint (kith_call_get_state (call), ==, KITH_CALL_ACTIVE);
+  kith_test_settle (GTK_WIDGET (window ()));
+  g_free (kith_test_save_screenshot (GTK_WIDGET (window ()), "call-view-peer-camera-off.png"));
+
+  /* The camera on: the picture again at its first frame that is not black. */
+  click (view_child ("camera_button"));
+  KITH_WAIT_FOR_SECONDS (peer_video_shown (picture), WAIT_SECONDS);
+  g_assert_false (texture_is_black (paintable (picture)));
+
+  click (view_child ("hang_up_button"));
+  KITH_WAIT_FOR (page_is ("main"));
+  svc_cli_terminate (echo_bot);
+  svc_cli_wait_exit (echo_bot, WAIT_SECONDS * 1000);
 }
 
 /* Olga calls: while it rings here the window stays on the chat (the
@@ -616,6 +796,8 @@ main (int   argc,
   olga = kithd_test_server_sign_up (server, "olga@example.com", PASSWORD, "Olga", "Offline");
   kithd_test_server_make_contacts (server, ada, bot_user);
   kithd_test_server_make_contacts (server, ada, olga);
+  echo_user = kithd_test_server_sign_up (server, "echo@example.com", PASSWORD, "Echo", "Test");
+  kithd_test_server_make_contacts (server, ada, echo_user);
 
   bot = spawn_cli (bot_user, "bot", NULL, NULL);
   g_assert_true (svc_cli_wait_line (bot, "ready", WAIT_SECONDS * 1000));
@@ -629,6 +811,8 @@ main (int   argc,
   g_test_add_func ("/call-view/format-duration", test_format_duration);
   g_test_add_func ("/call-view/buttons", test_buttons);
   g_test_add_func ("/call-view/video-call", test_video_call);
+  g_test_add_func ("/call-view/back-to-chats", test_back_to_chats);
+  g_test_add_func ("/call-view/peer-camera-off", test_peer_camera_off);
   g_test_add_func ("/call-view/incoming-answered", test_incoming_answered);
   g_test_add_func ("/call-view/audio-call-closed-window", test_audio_call_closed_window);
 
@@ -642,6 +826,7 @@ main (int   argc,
   g_clear_pointer (&ada, kithd_test_user_free);
   g_clear_pointer (&bot_user, kithd_test_user_free);
   g_clear_pointer (&olga, kithd_test_user_free);
+  g_clear_pointer (&echo_user, kithd_test_user_free);
   kithd_test_server_free (server);
   svc_test_cleanup ();
   return status;

@@ -6,6 +6,7 @@
 #include "kith-call-media-pair.h"
 #include "kith-call-media-private.h"
 #include "kith-error.h"
+#include "kith-test-sources.h"
 
 /*
  * Real pipelines (test sources, fake sinks) of two KithCallMedia in this
@@ -85,15 +86,7 @@ kith_test_slow_src_class_init (KithTestSlowSrcClass *klass)
 static void
 kith_test_slow_src_init (KithTestSlowSrc *self)
 {
-  GstElement *tone = gst_element_factory_make ("audiotestsrc", NULL);
-  g_autoptr (GstPad) pad = NULL;
-
-  g_object_set (tone, "is-live", TRUE, NULL);
-  gst_bin_add (GST_BIN (self), tone);
-  pad = gst_element_get_static_pad (tone, "src");
-  gst_element_add_pad (GST_ELEMENT (self),
-                       gst_ghost_pad_new_from_template ("src", pad,
-                                                        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "src")));
+  kith_test_add_live_tone (GST_BIN (self));
   g_atomic_int_inc (&slow_sources);
 }
 
@@ -721,6 +714,72 @@ test_stop_while_starting (void)
   g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
 }
 
+/* The microphone unplugged mid-call: the error signal comes first, with
+ * the sentence, while the state is still connected (the owner ends its
+ * call with that sentence); then the state is failed. A handler that stops
+ * the media hears nothing more. */
+static void
+on_error_note_state (KithCallMedia      *media,
+                     GError             *error,
+                     KithCallMediaState *state)
+{
+  *state = kith_call_media_get_state (media);
+}
+
+static void
+on_error_stop (KithCallMedia *media,
+               GError        *error,
+               gpointer       user_data)
+{
+  kith_call_media_stop (media);
+}
+
+static void
+unplug_callee_microphone (KithCallMediaPair *pair)
+{
+  g_autoptr (GstElement) microphone = NULL;
+
+  g_assert_true (kith_call_media_pair_wait (pair, both_audible, WAIT_MS));
+  microphone = kith_test_unplug_src_find (kith_call_media_get_pipeline (pair->callee));
+  g_assert_nonnull (microphone);
+  kith_test_unplug_src_unplug (microphone);
+  mark = 1;
+  g_assert_true (kith_call_media_pair_wait (pair, callee_errored, WAIT_MS));
+  g_assert_cmpuint (pair->errors[1], ==, 1);
+  g_assert_error (pair->last_error[1], KITH_ERROR, KITH_ERROR_MEDIA);
+  g_assert_cmpstr (pair->last_error[1]->message, ==, "No microphone found");
+}
+
+static void
+test_unplugged (void)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (FALSE);
+  KithCallMediaState state_at_error = KITH_CALL_MEDIA_NEW;
+  guint changes = 0;
+
+  g_setenv ("KITH_AUDIOSRC", "kithunplugaudiosrc", TRUE);
+  g_signal_connect (pair->callee, "error", G_CALLBACK (on_error_note_state), &state_at_error);
+  connect_pair (pair);
+  unplug_callee_microphone (pair);
+  g_assert_cmpint (state_at_error, ==, KITH_CALL_MEDIA_CONNECTED);
+  g_assert_cmpint (kith_call_media_get_state (pair->callee), ==, KITH_CALL_MEDIA_FAILED);
+  g_assert_cmpuint (pair->errors[0], ==, 0);
+  g_clear_pointer (&pair, kith_call_media_pair_free);
+
+  /* Stopped by the error's handler, as a call that ends on it: no state after. */
+  pair = kith_call_media_pair_new (FALSE);
+  g_signal_connect (pair->callee, "error", G_CALLBACK (on_error_stop), NULL);
+  connect_pair (pair);
+  g_assert_true (kith_call_media_pair_wait (pair, both_audible, WAIT_MS));
+  g_signal_connect (pair->callee, "state-changed", G_CALLBACK (on_state_count), &changes);
+  unplug_callee_microphone (pair);
+  g_assert_cmpuint (changes, ==, 0);
+  g_assert_cmpint (kith_call_media_get_state (pair->callee), ==, KITH_CALL_MEDIA_CONNECTED);
+  g_assert_null (kith_call_media_get_pipeline (pair->callee));
+
+  g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -728,6 +787,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   gst_init (&argc, &argv);
   gst_element_register (NULL, "kithslowaudiosrc", GST_RANK_NONE, kith_test_slow_src_get_type ());
+  kith_test_unplug_src_register ();
 
   g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
   g_setenv ("KITH_VIDEOSRC", "videotestsrc is-live=true", TRUE);
@@ -748,6 +808,7 @@ main (int   argc,
   g_test_add_func ("/call-media/no-source", test_no_source);
   g_test_add_func ("/call-media/start-off-main-loop", test_start_off_main_loop);
   g_test_add_func ("/call-media/stop-while-starting", test_stop_while_starting);
+  g_test_add_func ("/call-media/unplugged", test_unplugged);
 
   return g_test_run ();
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "kith-call-private.h"
+#include "kith-test-sources.h"
 #include "service-test-util.h"
 
 #define WAIT_MS 30000
@@ -878,6 +879,34 @@ test_no_microphone (void)
   wait_state (callee, KITH_CALL_ENDED);
 }
 
+/* The caller's microphone unplugged mid-call: the call ends failed with
+ * the media's sentence (what the call view shows), the peer's as hung up
+ * (the call had been active), and the session stays online. */
+static void
+test_unplugged (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b = side_new ("bob");
+  g_autoptr (KithCall) caller = NULL;
+  g_autoptr (KithCall) callee = NULL;
+
+  befriend (a, b);
+  g_setenv ("KITH_AUDIOSRC", "kithunplugaudiosrc", TRUE);
+  connect_call (a, b, FALSE, &caller, &callee);
+  wait_received (caller, 20, 0);
+  wait_received (callee, 20, 0);
+  /* The caller's media started first: its microphone is the oldest. */
+  g_assert_true (kith_test_unplug_src_unplug_oldest ());
+  wait_state (caller, KITH_CALL_ENDED);
+  g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
+  g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_FAILED);
+  g_assert_cmpstr (kith_call_get_error_message (caller), ==, "No microphone found");
+  wait_state (callee, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (callee), ==, KITH_CALL_END_HUNG_UP);
+  g_assert_null (kith_call_get_error_message (callee));
+  g_assert_cmpint (kith_session_get_state (a->session), ==, KITH_SESSION_ONLINE);
+}
+
 /* ---- kith-cli ---- */
 
 static SvcCli *
@@ -1039,6 +1068,8 @@ main (int   argc,
   unwind_fully_under_asan (argv);
   svc_test_init (&argc, &argv);
   svc_test_init_call_env ();
+  gst_init (&argc, &argv);
+  kith_test_unplug_src_register ();
 
   server = svc_test_server_start ();
 
@@ -1056,6 +1087,7 @@ main (int   argc,
   g_test_add_func ("/calls/glare", test_glare);
   g_test_add_func ("/calls/peer-gone", test_peer_gone);
   g_test_add_func ("/calls/no-microphone", test_no_microphone);
+  g_test_add_func ("/calls/unplugged", test_unplugged);
   g_test_add_func ("/calls/sign-out", test_sign_out);
   g_test_add_func ("/calls/sign-out-kithd-paused", test_sign_out_kithd_paused);
   g_test_add_func ("/calls/cli-bot", test_cli_bot);
