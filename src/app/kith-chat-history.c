@@ -62,6 +62,7 @@ struct _KithChatHistory
   gboolean       rows_moved;      /* messages added or dropped since the last frame drawn */
   GdkFrameClock *frame_clock;     /* realized: its after-paint clears rows_moved */
   guint          stick_tick_id;   /* the next frame lays the list out at its bottom again */
+  gboolean       stick_in_layout; /* this frame's layout, once more, lays it out at its bottom */
   guint          separators_tick_id; /* the next frame redoes the bound rows' day separators */
   guint          restore_tick_id; /* the next frame scrolls to restore_id */
   guint          new_count;       /* incoming messages that came while scrolled up */
@@ -521,6 +522,42 @@ stick_to_bottom (GtkWidget     *widget,
   return G_SOURCE_REMOVE;
 }
 
+/* The list laid out in this frame (notify::upper comes from inside its
+ * allocation, where the value it is given is not heard): once that layout
+ * is done, the value is set again, and the frame clock lays the window out
+ * once more before it paints (it repeats its layout phase while one is
+ * requested), so a new message costs one frame, not two. The next frame's
+ * tick does it instead when this frame forgot rows (the list has not
+ * placed what is left) or the list has no rows placed yet. */
+static void
+stick_after_layout (KithChatHistory *self)
+{
+  if (self->stick_tick_id != 0)
+    return;
+  if (self->frame_clock == NULL || !self->rows_placed ||
+      self->forgot_frame >= gdk_frame_clock_get_frame_counter (self->frame_clock)) {
+    self->stick_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stick_to_bottom, NULL, NULL);
+    return;
+  }
+  self->stick_in_layout = TRUE;
+  gdk_frame_clock_request_phase (self->frame_clock, GDK_FRAME_CLOCK_PHASE_LAYOUT);
+}
+
+/* The frame clock's layout phase, each time it runs: the window's own
+ * layout may come before or after this, and the phase runs again when
+ * stick_after_layout () asked during the window's. */
+static void
+on_layout (KithChatHistory *self)
+{
+  if (!self->stick_in_layout)
+    return;
+  self->stick_in_layout = FALSE;
+  if (self->stick_tick_id != 0 || !self->at_bottom)
+    return;
+  scroll_to_bottom (self);
+  gtk_widget_queue_allocate (self->message_list);
+}
+
 static void
 on_upper_changed (KithChatHistory *self)
 {
@@ -529,8 +566,7 @@ on_upper_changed (KithChatHistory *self)
     restore_later (self);
   if (self->at_bottom) {
     scroll_to_bottom (self);
-    if (self->stick_tick_id == 0)
-      self->stick_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stick_to_bottom, NULL, NULL);
+    stick_after_layout (self);
   }
 }
 
@@ -709,7 +745,7 @@ on_value_changed (KithChatHistory *self)
    * the row it was anchored to, overriding one set during its allocation;
    * messages that came meanwhile are below that row, and forgotten ones
    * above it move it up, while the list's height may stay the same). */
-  if (self->at_bottom && (self->stick_tick_id != 0 || self->rows_moved)) {
+  if (self->at_bottom && (self->stick_tick_id != 0 || self->stick_in_layout || self->rows_moved)) {
     if (self->stick_tick_id == 0)
       self->stick_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stick_to_bottom, NULL, NULL);
     return;
@@ -779,6 +815,8 @@ kith_chat_history_realize (GtkWidget *widget)
   self->frame_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
   g_signal_connect_object (self->frame_clock, "after-paint", G_CALLBACK (on_after_paint), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->frame_clock, "layout", G_CALLBACK (on_layout), self,
+                           G_CONNECT_SWAPPED);
 }
 
 static void
@@ -786,8 +824,11 @@ kith_chat_history_unrealize (GtkWidget *widget)
 {
   KithChatHistory *self = KITH_CHAT_HISTORY (widget);
 
-  if (self->frame_clock != NULL)
+  if (self->frame_clock != NULL) {
     g_signal_handlers_disconnect_by_func (self->frame_clock, on_after_paint, self);
+    g_signal_handlers_disconnect_by_func (self->frame_clock, on_layout, self);
+  }
+  self->stick_in_layout = FALSE;
   g_clear_object (&self->frame_clock);
 
   GTK_WIDGET_CLASS (kith_chat_history_parent_class)->unrealize (widget);
