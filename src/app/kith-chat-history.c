@@ -8,6 +8,7 @@
 
 #include "kith-chat-history.h"
 #include "kith-message-row.h"
+#include "kith-reveal-model.h"
 
 /*
  * One chat's messages in the chat pane: a GtkListView of KithMessageRows
@@ -34,6 +35,9 @@
 /* Coming back to a chat left scrolled up: at most this many older pages are
  * loaded to find the message it showed at the top. */
 #define RESTORE_MAX_PAGES 4
+/* An older page comes into the list this many messages a frame: the list
+ * makes and measures the rows of all it is given at once. */
+#define REVEAL_PER_FRAME 10
 
 struct _KithChatHistory
 {
@@ -41,7 +45,9 @@ struct _KithChatHistory
 
   KithSession   *session;
   KithContact   *contact;
-  GListModel    *messages;
+  GListModel    *messages;        /* reveal, over the conversation's model */
+  KithRevealModel *reveal;
+  guint          reveal_tick_id;  /* an older page coming into the list, a few a frame */
   GHashTable    *bound_items;     /* the GtkListItems bound to a message now */
   char          *restore_id;      /* the message to scroll to, once it is loaded */
   guint          restore_loads;   /* older pages loaded to find it */
@@ -570,6 +576,40 @@ on_upper_changed (KithChatHistory *self)
   }
 }
 
+static void load_older  (KithChatHistory *self);
+static void remove_tick (KithChatHistory *self,
+                         guint           *id);
+
+/* An older page is in the list (or none came). */
+static void
+older_loaded (KithChatHistory *self)
+{
+  GtkAdjustment *adj = get_vadjustment (self);
+
+  self->loading_older = FALSE;
+  gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), FALSE);
+  if (self->restore_id != NULL)
+    restore_position (self);
+  else if (!self->at_bottom && gtk_adjustment_get_value (adj) < LOAD_OLDER_THRESHOLD &&
+           gtk_adjustment_get_upper (adj) > gtk_adjustment_get_page_size (adj))
+    load_older (self);
+}
+
+static gboolean
+reveal_older (GtkWidget     *widget,
+              GdkFrameClock *clock,
+              gpointer       user_data)
+{
+  KithChatHistory *self = KITH_CHAT_HISTORY (widget);
+
+  if (kith_reveal_model_reveal (self->reveal, REVEAL_PER_FRAME) > 0)
+    return G_SOURCE_CONTINUE;
+  self->reveal_tick_id = 0;
+  older_loaded (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_older_loaded (GObject      *source,
                  GAsyncResult *result,
@@ -582,15 +622,20 @@ on_older_loaded (GObject      *source,
   added = kith_conversations_load_older_finish (KITH_CONVERSATIONS (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  self->loading_older = FALSE;
-  gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
-  gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), FALSE);
   if (error == NULL && added <= 0)
     self->no_older = TRUE;
   if (error != NULL)
     g_debug ("loading older messages: %s", error->message);
-  if (self->restore_id != NULL)
-    restore_position (self);
+  kith_reveal_model_set_holding (self->reveal, FALSE);
+  /* The page comes into the list a few messages a frame, above the rows
+   * on screen (the list keeps them where they are). */
+  if (kith_reveal_model_get_hidden (self->reveal) > 0 && gtk_widget_get_mapped (GTK_WIDGET (self))) {
+    if (self->reveal_tick_id == 0)
+      self->reveal_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), reveal_older, NULL, NULL);
+    return;
+  }
+  kith_reveal_model_reveal (self->reveal, G_MAXUINT);
+  older_loaded (self);
 }
 
 static void
@@ -603,6 +648,8 @@ load_older (KithChatHistory *self)
 
   self->loading_older = TRUE;
   self->at_bottom = FALSE;
+  /* Opening where the chat was left: the page at once, to find the message. */
+  kith_reveal_model_set_holding (self->reveal, self->restore_id == NULL);
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), TRUE);
   gtk_spinner_start (GTK_SPINNER (self->loading_spinner));
   kith_conversations_load_older_async (kith_session_get_conversations (self->session),
@@ -846,6 +893,7 @@ kith_chat_history_dispose (GObject *object)
   remove_tick (self, &self->stick_tick_id);
   remove_tick (self, &self->restore_tick_id);
   remove_tick (self, &self->separators_tick_id);
+  remove_tick (self, &self->reveal_tick_id);
   if (self->messages != NULL) {
     g_signal_handlers_disconnect_by_func (self->messages, on_messages_changed, self);
     if (self->message_list != NULL)
@@ -938,8 +986,9 @@ kith_chat_history_new (KithSession       *session,
   self->session = g_object_ref (session);
   self->contact = g_object_ref (contact);
   self->now_func = now_func;
-  self->messages = g_object_ref (kith_conversations_get (kith_session_get_conversations (session),
-                                                         contact));
+  self->reveal = kith_reveal_model_new (kith_conversations_get (kith_session_get_conversations (session),
+                                                                contact));
+  self->messages = G_LIST_MODEL (self->reveal);
   {
     g_autoptr (GtkNoSelection) selection = gtk_no_selection_new (g_object_ref (self->messages));
 
@@ -1003,6 +1052,9 @@ kith_chat_history_leave (KithChatHistory *self)
   g_clear_object (&self->load_cancellable);
   self->load_cancellable = g_cancellable_new ();
   self->loading_older = FALSE;
+  remove_tick (self, &self->reveal_tick_id);
+  kith_reveal_model_set_holding (self->reveal, FALSE);
+  kith_reveal_model_reveal (self->reveal, G_MAXUINT);
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), FALSE);
   gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
   g_clear_handle_id (&self->day_timeout_id, g_source_remove);
