@@ -37,7 +37,7 @@
 #define RESTORE_MAX_PAGES 4
 /* An older page comes into the list this many messages a frame: the list
  * makes and measures the rows of all it is given at once. */
-#define REVEAL_PER_FRAME 10
+#define REVEAL_PER_FRAME 5
 
 struct _KithChatHistory
 {
