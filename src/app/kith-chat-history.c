@@ -15,7 +15,8 @@
  * (built in code, bound as the chat scrolls; each draws the day separator
  * above its message when the one before is of another day: GTK 4.8 has no
  * list headers), held at the newest message while there, older pages loaded
- * when scrolled to the top, what is far above forgotten while at the bottom,
+ * when scrolled to the top (and given to the list a few a frame, through a
+ * KithRevealModel), what is far above forgotten while at the bottom,
  * and, scrolled up, the "N new messages" pill or the jump button. The chat
  * view keeps the histories of the last chats left at their bottom, so going
  * back to one makes no row (docs/desktop.md, "The chat pane's list").
