@@ -8,13 +8,15 @@
 
 #include "kith-chat-history.h"
 #include "kith-message-row.h"
+#include "kith-reveal-model.h"
 
 /*
  * One chat's messages in the chat pane: a GtkListView of KithMessageRows
  * (built in code, bound as the chat scrolls; each draws the day separator
  * above its message when the one before is of another day: GTK 4.8 has no
  * list headers), held at the newest message while there, older pages loaded
- * when scrolled to the top, what is far above forgotten while at the bottom,
+ * when scrolled to the top (and given to the list a few a frame, through a
+ * KithRevealModel), what is far above forgotten while at the bottom,
  * and, scrolled up, the "N new messages" pill or the jump button. The chat
  * view keeps the histories of the last chats left at their bottom, so going
  * back to one makes no row (docs/desktop.md, "The chat pane's list").
@@ -34,6 +36,9 @@
 /* Coming back to a chat left scrolled up: at most this many older pages are
  * loaded to find the message it showed at the top. */
 #define RESTORE_MAX_PAGES 4
+/* An older page comes into the list this many messages a frame: the list
+ * makes and measures the rows of all it is given at once. */
+#define REVEAL_PER_FRAME 5
 
 struct _KithChatHistory
 {
@@ -41,7 +46,9 @@ struct _KithChatHistory
 
   KithSession   *session;
   KithContact   *contact;
-  GListModel    *messages;
+  GListModel    *messages;        /* reveal, over the conversation's model */
+  KithRevealModel *reveal;
+  guint          reveal_tick_id;  /* an older page coming into the list, a few a frame */
   GHashTable    *bound_items;     /* the GtkListItems bound to a message now */
   char          *restore_id;      /* the message to scroll to, once it is loaded */
   guint          restore_loads;   /* older pages loaded to find it */
@@ -62,6 +69,7 @@ struct _KithChatHistory
   gboolean       rows_moved;      /* messages added or dropped since the last frame drawn */
   GdkFrameClock *frame_clock;     /* realized: its after-paint clears rows_moved */
   guint          stick_tick_id;   /* the next frame lays the list out at its bottom again */
+  gboolean       stick_in_layout; /* this frame's layout, once more, lays it out at its bottom */
   guint          separators_tick_id; /* the next frame redoes the bound rows' day separators */
   guint          restore_tick_id; /* the next frame scrolls to restore_id */
   guint          new_count;       /* incoming messages that came while scrolled up */
@@ -521,6 +529,42 @@ stick_to_bottom (GtkWidget     *widget,
   return G_SOURCE_REMOVE;
 }
 
+/* The list laid out in this frame (notify::upper comes from inside its
+ * allocation, where the value it is given is not heard): once that layout
+ * is done, the value is set again, and the frame clock lays the window out
+ * once more before it paints (it repeats its layout phase while one is
+ * requested), so a new message costs one frame, not two. The next frame's
+ * tick does it instead when this frame forgot rows (the list has not
+ * placed what is left) or the list has no rows placed yet. */
+static void
+stick_after_layout (KithChatHistory *self)
+{
+  if (self->stick_tick_id != 0)
+    return;
+  if (self->frame_clock == NULL || !self->rows_placed ||
+      self->forgot_frame >= gdk_frame_clock_get_frame_counter (self->frame_clock)) {
+    self->stick_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stick_to_bottom, NULL, NULL);
+    return;
+  }
+  self->stick_in_layout = TRUE;
+  gdk_frame_clock_request_phase (self->frame_clock, GDK_FRAME_CLOCK_PHASE_LAYOUT);
+}
+
+/* The frame clock's layout phase, each time it runs: the window's own
+ * layout may come before or after this, and the phase runs again when
+ * stick_after_layout () asked during the window's. */
+static void
+on_layout (KithChatHistory *self)
+{
+  if (!self->stick_in_layout)
+    return;
+  self->stick_in_layout = FALSE;
+  if (self->stick_tick_id != 0 || !self->at_bottom)
+    return;
+  scroll_to_bottom (self);
+  gtk_widget_queue_allocate (self->message_list);
+}
+
 static void
 on_upper_changed (KithChatHistory *self)
 {
@@ -529,9 +573,42 @@ on_upper_changed (KithChatHistory *self)
     restore_later (self);
   if (self->at_bottom) {
     scroll_to_bottom (self);
-    if (self->stick_tick_id == 0)
-      self->stick_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stick_to_bottom, NULL, NULL);
+    stick_after_layout (self);
   }
+}
+
+static void load_older  (KithChatHistory *self);
+static void remove_tick (KithChatHistory *self,
+                         guint           *id);
+
+/* An older page is in the list (or none came). */
+static void
+older_loaded (KithChatHistory *self)
+{
+  GtkAdjustment *adj = get_vadjustment (self);
+
+  self->loading_older = FALSE;
+  gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), FALSE);
+  if (self->restore_id != NULL)
+    restore_position (self);
+  else if (!self->at_bottom && gtk_adjustment_get_value (adj) < LOAD_OLDER_THRESHOLD &&
+           gtk_adjustment_get_upper (adj) > gtk_adjustment_get_page_size (adj))
+    load_older (self);
+}
+
+static gboolean
+reveal_older (GtkWidget     *widget,
+              GdkFrameClock *clock,
+              gpointer       user_data)
+{
+  KithChatHistory *self = KITH_CHAT_HISTORY (widget);
+
+  if (kith_reveal_model_reveal (self->reveal, REVEAL_PER_FRAME) > 0)
+    return G_SOURCE_CONTINUE;
+  self->reveal_tick_id = 0;
+  older_loaded (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -546,15 +623,20 @@ on_older_loaded (GObject      *source,
   added = kith_conversations_load_older_finish (KITH_CONVERSATIONS (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  self->loading_older = FALSE;
-  gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
-  gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), FALSE);
   if (error == NULL && added <= 0)
     self->no_older = TRUE;
   if (error != NULL)
     g_debug ("loading older messages: %s", error->message);
-  if (self->restore_id != NULL)
-    restore_position (self);
+  kith_reveal_model_set_holding (self->reveal, FALSE);
+  /* The page comes into the list a few messages a frame, above the rows
+   * on screen (the list keeps them where they are). */
+  if (kith_reveal_model_get_hidden (self->reveal) > 0 && gtk_widget_get_mapped (GTK_WIDGET (self))) {
+    if (self->reveal_tick_id == 0)
+      self->reveal_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), reveal_older, NULL, NULL);
+    return;
+  }
+  kith_reveal_model_reveal (self->reveal, G_MAXUINT);
+  older_loaded (self);
 }
 
 static void
@@ -567,6 +649,8 @@ load_older (KithChatHistory *self)
 
   self->loading_older = TRUE;
   self->at_bottom = FALSE;
+  /* Opening where the chat was left: the page at once, to find the message. */
+  kith_reveal_model_set_holding (self->reveal, self->restore_id == NULL);
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), TRUE);
   gtk_spinner_start (GTK_SPINNER (self->loading_spinner));
   kith_conversations_load_older_async (kith_session_get_conversations (self->session),
@@ -709,7 +793,7 @@ on_value_changed (KithChatHistory *self)
    * the row it was anchored to, overriding one set during its allocation;
    * messages that came meanwhile are below that row, and forgotten ones
    * above it move it up, while the list's height may stay the same). */
-  if (self->at_bottom && (self->stick_tick_id != 0 || self->rows_moved)) {
+  if (self->at_bottom && (self->stick_tick_id != 0 || self->stick_in_layout || self->rows_moved)) {
     if (self->stick_tick_id == 0)
       self->stick_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), stick_to_bottom, NULL, NULL);
     return;
@@ -779,6 +863,8 @@ kith_chat_history_realize (GtkWidget *widget)
   self->frame_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
   g_signal_connect_object (self->frame_clock, "after-paint", G_CALLBACK (on_after_paint), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->frame_clock, "layout", G_CALLBACK (on_layout), self,
+                           G_CONNECT_SWAPPED);
 }
 
 static void
@@ -786,8 +872,11 @@ kith_chat_history_unrealize (GtkWidget *widget)
 {
   KithChatHistory *self = KITH_CHAT_HISTORY (widget);
 
-  if (self->frame_clock != NULL)
+  if (self->frame_clock != NULL) {
     g_signal_handlers_disconnect_by_func (self->frame_clock, on_after_paint, self);
+    g_signal_handlers_disconnect_by_func (self->frame_clock, on_layout, self);
+  }
+  self->stick_in_layout = FALSE;
   g_clear_object (&self->frame_clock);
 
   GTK_WIDGET_CLASS (kith_chat_history_parent_class)->unrealize (widget);
@@ -805,6 +894,7 @@ kith_chat_history_dispose (GObject *object)
   remove_tick (self, &self->stick_tick_id);
   remove_tick (self, &self->restore_tick_id);
   remove_tick (self, &self->separators_tick_id);
+  remove_tick (self, &self->reveal_tick_id);
   if (self->messages != NULL) {
     g_signal_handlers_disconnect_by_func (self->messages, on_messages_changed, self);
     if (self->message_list != NULL)
@@ -897,8 +987,9 @@ kith_chat_history_new (KithSession       *session,
   self->session = g_object_ref (session);
   self->contact = g_object_ref (contact);
   self->now_func = now_func;
-  self->messages = g_object_ref (kith_conversations_get (kith_session_get_conversations (session),
-                                                         contact));
+  self->reveal = kith_reveal_model_new (kith_conversations_get (kith_session_get_conversations (session),
+                                                                contact));
+  self->messages = G_LIST_MODEL (self->reveal);
   {
     g_autoptr (GtkNoSelection) selection = gtk_no_selection_new (g_object_ref (self->messages));
 
@@ -962,6 +1053,9 @@ kith_chat_history_leave (KithChatHistory *self)
   g_clear_object (&self->load_cancellable);
   self->load_cancellable = g_cancellable_new ();
   self->loading_older = FALSE;
+  remove_tick (self, &self->reveal_tick_id);
+  kith_reveal_model_set_holding (self->reveal, FALSE);
+  kith_reveal_model_reveal (self->reveal, G_MAXUINT);
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->loading_revealer), FALSE);
   gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
   g_clear_handle_id (&self->day_timeout_id, g_source_remove);

@@ -25,6 +25,7 @@ struct _KithMessageBody
 
   GtkWidget   *label;
   PangoLayout *layout;    /* the text as measured here (the label has its own to draw) */
+  guint        context_serial; /* of the label's Pango context when measured */
   Shape        one_line;
   Shape        wrapped;   /* the last width asked for that wraps; wrap_width 0: none */
 };
@@ -60,11 +61,17 @@ char_width (KithMessageBody *self)
 static void
 ensure_layout (KithMessageBody *self)
 {
+  /* Its font or font options changed since (the context of the label
+   * says so: it follows the label's style and the settings). */
+  if (self->layout != NULL &&
+      pango_context_get_serial (pango_layout_get_context (self->layout)) != self->context_serial)
+    g_clear_object (&self->layout);
   if (self->layout != NULL)
     return;
   /* The label's Pango context: its font, as the label draws it. */
   self->layout = gtk_widget_create_pango_layout (self->label, gtk_label_get_text (GTK_LABEL (self->label)));
   pango_layout_set_wrap (self->layout, gtk_label_get_wrap_mode (GTK_LABEL (self->label)));
+  self->context_serial = pango_context_get_serial (pango_layout_get_context (self->layout));
   pango_layout_get_size (self->layout, &self->one_line.width, &self->one_line.height);
   self->one_line.wrap_width = -1;
   self->wrapped.wrap_width = 0;
@@ -143,15 +150,6 @@ kith_message_body_get_request_mode (GtkWidget *widget)
   return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
 }
 
-/* Another font, or other font settings: measured again. */
-static void
-kith_message_body_css_changed (GtkWidget         *widget,
-                               GtkCssStyleChange *change)
-{
-  GTK_WIDGET_CLASS (kith_message_body_parent_class)->css_changed (widget, change);
-  forget_layout (KITH_MESSAGE_BODY (widget));
-}
-
 static void
 kith_message_body_system_setting_changed (GtkWidget        *widget,
                                           GtkSystemSetting  setting)
@@ -181,7 +179,6 @@ kith_message_body_class_init (KithMessageBodyClass *klass)
   widget_class->measure = kith_message_body_measure;
   widget_class->size_allocate = kith_message_body_size_allocate;
   widget_class->get_request_mode = kith_message_body_get_request_mode;
-  widget_class->css_changed = kith_message_body_css_changed;
   widget_class->system_setting_changed = kith_message_body_system_setting_changed;
   gtk_widget_class_set_css_name (widget_class, "kithmessagebody");
 }

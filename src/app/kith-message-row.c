@@ -14,6 +14,12 @@ struct _KithMessageRow
 
   KithMessage *message;
   char        *sender_name;
+  /* The message the widgets show, kept after an unbind: GTK 4.8's signal
+   * factory unbinds and binds again every row whose position moved (all
+   * of them, when a page comes in or goes above), mostly to the same
+   * message; then only what may have changed is set again. */
+  KithMessage *shown;
+  char        *a11y;           /* the label given to the accessible, last */
 
   GtkWidget   *day_label;      /* the day separator, hidden unless set */
   GtkWidget   *box;
@@ -32,6 +38,32 @@ struct _KithMessageRow
 
 G_DEFINE_FINAL_TYPE (KithMessageRow, kith_message_row, GTK_TYPE_WIDGET)
 
+/* Takes @label. */
+static void
+set_a11y_label (KithMessageRow *self,
+                char           *label)
+{
+  if (g_strcmp0 (label, self->a11y) == 0) {
+    g_free (label);
+    return;
+  }
+  g_free (self->a11y);
+  self->a11y = label;
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  -1);
+}
+
+/* Only when it changes: a label given its own text again lays it out
+ * again. */
+static void
+set_label (GtkWidget  *label,
+           const char *text)
+{
+  if (g_strcmp0 (gtk_label_get_label (GTK_LABEL (label)), text) != 0)
+    gtk_label_set_label (GTK_LABEL (label), text);
+}
+
 static void
 update (KithMessageRow *self)
 {
@@ -47,7 +79,7 @@ update (KithMessageRow *self)
   sent_at = kith_message_get_sent_at (self->message);
   outgoing = kith_message_get_direction (self->message) == KITH_MESSAGE_OUTGOING;
   time = sent_at ? g_date_time_format (sent_at, "%H:%M") : g_strdup ("");
-  gtk_label_set_label (GTK_LABEL (self->time_label), time);
+  set_label (self->time_label, time);
 
   if (outgoing) {
     const char *icon;
@@ -67,11 +99,13 @@ update (KithMessageRow *self)
       state_text = _("Sent");
       break;
     }
-    gtk_image_set_from_icon_name (GTK_IMAGE (self->state_image), icon);
-    gtk_widget_set_tooltip_text (self->state_image, state_text);
-    gtk_accessible_update_property (GTK_ACCESSIBLE (self->state_image),
-                                    GTK_ACCESSIBLE_PROPERTY_LABEL, state_text,
-                                    -1);
+    if (g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (self->state_image)), icon) != 0) {
+      gtk_image_set_from_icon_name (GTK_IMAGE (self->state_image), icon);
+      gtk_widget_set_tooltip_text (self->state_image, state_text);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->state_image),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, state_text,
+                                      -1);
+    }
     if (kith_message_get_state (self->message) == KITH_MESSAGE_READ)
       gtk_widget_add_css_class (self->state_image, "read");
     else
@@ -87,9 +121,7 @@ update (KithMessageRow *self)
     a11y = g_strdup_printf (C_("message row: sender, time, body", "%s, %s: %s"),
                             self->sender_name ? self->sender_name : "", time,
                             kith_message_get_body (self->message));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, a11y,
-                                  -1);
+  set_a11y_label (self, g_steal_pointer (&a11y));
 }
 
 /* ---- call events: their own line, not a bubble ---- */
@@ -199,8 +231,8 @@ call_event_update (KithMessageRow *self,
   sent_at = kith_message_get_sent_at (self->message);
   time = sent_at ? g_date_time_format (sent_at, "%H:%M") : g_strdup ("");
   gtk_image_set_from_icon_name (GTK_IMAGE (self->call_image), icon);
-  gtk_label_set_label (GTK_LABEL (self->call_label), text);
-  gtk_label_set_label (GTK_LABEL (self->call_time_label), time);
+  set_label (self->call_label, text);
+  set_label (self->call_time_label, time);
   if (missed)
     gtk_widget_add_css_class (self->call_line, "missed");
   else
@@ -208,9 +240,7 @@ call_event_update (KithMessageRow *self,
 
   /* Translators: what a screen reader says for a call event: "Missed call, 14:05" */
   a11y = g_strdup_printf (C_("call event row: what, time", "%s, %s"), text, time);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, a11y,
-                                  -1);
+  set_a11y_label (self, g_steal_pointer (&a11y));
 }
 
 static void
@@ -220,6 +250,8 @@ kith_message_row_dispose (GObject *object)
   GtkWidget *child;
 
   kith_message_row_set_message (self, NULL, NULL);
+  g_clear_object (&self->shown);
+  g_clear_pointer (&self->a11y, g_free);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
 
@@ -316,6 +348,20 @@ kith_message_row_set_message (KithMessageRow *self,
   self->sender_name = g_strdup (sender_name);
   if (message == NULL)
     return;
+
+  /* Bound again to the message it shows: its text, direction and kind do
+   * not change; its state and time may have. */
+  if (message == self->shown) {
+    if (kith_message_get_is_call (message)) {
+      call_event_update (self, TRUE);
+      return;
+    }
+    g_signal_connect_swapped (message, "notify::state", G_CALLBACK (update), self);
+    g_signal_connect_swapped (message, "notify::sent-at", G_CALLBACK (update), self);
+    update (self);
+    return;
+  }
+  g_set_object (&self->shown, message);
 
   call_event_update (self, kith_message_get_is_call (message));
   if (kith_message_get_is_call (message))
