@@ -13,39 +13,7 @@
 # include "kith-x11-idle-source.h"
 #endif
 
-#define EXIT_TIMEOUT_MS 5000
-
-struct _KithApplication
-{
-  AdwApplication  parent_instance;
-
-  GSettings      *settings;
-  KithSession    *session;
-  KithTray       *tray;
-  KithWindow     *window;
-  GPtrArray      *watched_contacts;
-  GCancellable   *cancellable;
-  guint           restore_timeout_id;
-  gboolean        restore_started;
-  char           *sign_in_error;    /* for the login page, until there is a window */
-  gboolean        exit_only;        /* `kith --exit`: no restore, no window */
-  gboolean        start_hidden;     /* `kith --hidden`: in the tray, if one shows Kith */
-  guint           hidden_wait_id;
-  gulong          hidden_wait_handler;
-  GtkWindow      *preferences;
-  gboolean        exiting;
-  guint           close_wait_id;    /* the window closed before the tray knew of a host */
-  gulong          close_wait_handler;
-  GListModel     *toplevels;        /* every window, for the idle monitor's app input */
-  KithRinger     *ringer;
-  KithCall       *ringing;          /* the call that rings here, while it rings */
-  GSettings      *desktop_notifications;  /* GNOME's, for Do Not Disturb; NULL: none */
-  GHashTable     *missed_notified;  /* call ids whose missed call was notified */
-};
-
-/* How long a closed window waits for the tray to learn whether a host
- * shows it (it asks right after start-up) before Kith quits. */
-#define TRAY_ANSWER_WAIT_MS 5000
+#include "kith-application-private.h"
 
 G_DEFINE_FINAL_TYPE (KithApplication, kith_application, ADW_TYPE_APPLICATION)
 
@@ -132,164 +100,12 @@ on_contacts_changed (GListModel      *contacts,
   sync_status (self);
 }
 
-/* ---- incoming calls (docs/desktop.md, "Incoming calls") ---- */
-
-#define CALL_NOTIFICATION "call"
-
-/* GNOME's Do Not Disturb: notification banners off. No such schema (not
- * GNOME, or gsettings-desktop-schemas missing): not on. */
-static gboolean
-do_not_disturb (KithApplication *self)
-{
-  return self->desktop_notifications != NULL &&
-         !g_settings_get_boolean (self->desktop_notifications, "show-banners");
-}
-
-static const char *
-caller_name (KithCall *call)
-{
-  KithContact *peer = kith_call_get_peer (call);
-
-  return peer != NULL ? kith_contact_get_display_name (peer) : _("Someone");
-}
-
-/* The ring tone and the tray follow the ringing call and the desktop's
- * Do Not Disturb, which may change while it rings. */
+/* The tray names the caller of the call that rings (KithCallAlerts). */
 static void
-sync_ringing (KithApplication *self)
+sync_caller (KithApplication *self)
 {
-  if (self->ringing != NULL && !do_not_disturb (self))
-    kith_ringer_start (self->ringer);
-  else
-    kith_ringer_stop (self->ringer);
-
-  if (self->tray != NULL)
-    kith_tray_set_caller (self->tray, self->ringing != NULL ? caller_name (self->ringing) : NULL);
-}
-
-/* Under Do Not Disturb the notification goes out at high rather than
- * urgent priority: GNOME Shell then lists it without a banner or a sound,
- * where an urgent one would break through. */
-static void
-send_call_notification (KithApplication *self,
-                        KithCall        *call)
-{
-  g_autoptr (GNotification) notification = NULL;
-  g_autofree char *title = NULL;
-  GVariant *id = g_variant_new_string (kith_call_get_id (call));
-
-  /* Translators: an incoming call's notification; %s is the caller */
-  title = g_strdup_printf (_("%s is calling"), caller_name (call));
-  notification = g_notification_new (title);
-  g_notification_set_body (notification, kith_call_get_video (call) ? _("Video call") : _("Audio call"));
-  g_notification_set_priority (notification, do_not_disturb (self) ? G_NOTIFICATION_PRIORITY_HIGH
-                                                                   : G_NOTIFICATION_PRIORITY_URGENT);
-  g_notification_set_default_action (notification, "app.show");
-  g_notification_add_button_with_target_value (notification, _("Decline"), "app.decline-call", id);
-  g_notification_add_button_with_target_value (notification, _("Answer"), "app.answer-call", id);
-  g_application_send_notification (G_APPLICATION (self), CALL_NOTIFICATION, notification);
-}
-
-/* Once per call: from the call that rang here, or from its call event
- * when this device was not connected while it rang. */
-static void
-send_missed_notification (KithApplication *self,
-                          const char      *call_id,
-                          KithContact     *peer,
-                          gboolean         video)
-{
-  g_autoptr (GNotification) notification = NULL;
-  g_autofree char *title = NULL;
-  g_autofree char *id = NULL;
-
-  if (!g_hash_table_add (self->missed_notified, g_strdup (call_id)))
-    return;
-
-  /* Translators: a missed call's notification; %s is the caller */
-  title = g_strdup_printf (_("Missed call from %s"),
-                           peer != NULL ? kith_contact_get_display_name (peer) : _("someone"));
-  notification = g_notification_new (title);
-  g_notification_set_body (notification, video ? _("Video call") : _("Audio call"));
-  g_notification_set_category (notification, "im.received");
-  if (peer != NULL) {
-    g_notification_set_default_action_and_target_value (notification, "app.open-chat",
-                                                        g_variant_new_int64 (kith_contact_get_id (peer)));
-    id = g_strdup_printf ("missed-call-%" G_GINT64_FORMAT, kith_contact_get_id (peer));
-  } else {
-    g_notification_set_default_action (notification, "app.show");
-    id = g_strdup ("missed-call");
-  }
-  g_application_send_notification (G_APPLICATION (self), id, notification);
-}
-
-static void
-on_ringing_call_state_changed (KithCall        *call,
-                               KithCallState    state,
-                               KithCallState    old_state,
-                               KithApplication *self)
-{
-  g_autoptr (KithCall) hold = g_object_ref (call);
-
-  if (state == KITH_CALL_RINGING_IN)
-    return;
-
-  /* Answered (here or elsewhere), declined, given up, missed: it rings no
-   * more, anywhere here. */
-  g_signal_handlers_disconnect_by_data (call, self);
-  g_clear_object (&self->ringing);
-  g_application_withdraw_notification (G_APPLICATION (self), CALL_NOTIFICATION);
-  sync_ringing (self);
-
-  if (state == KITH_CALL_ENDED && kith_call_get_end_reason (call) == KITH_CALL_END_MISSED)
-    send_missed_notification (self, kith_call_get_id (call), kith_call_get_peer (call),
-                              kith_call_get_video (call));
-}
-
-static void
-on_incoming_call (KithCallManager *calls,
-                  KithCall        *call,
-                  KithApplication *self)
-{
-  if (self->ringing != NULL)
-    g_signal_handlers_disconnect_by_data (self->ringing, self);
-  g_set_object (&self->ringing, call);
-  g_signal_connect_object (call, "state-changed", G_CALLBACK (on_ringing_call_state_changed), self, 0);
-
-  g_debug ("A call rings%s", do_not_disturb (self) ? " (Do Not Disturb: no ring tone)" : "");
-  send_call_notification (self, call);
-  sync_ringing (self);
-}
-
-/* A call event came in: a call missed while this device was away says so
- * (one that rang here did already). Call events notify nothing else. */
-static void
-on_call_event (KithApplication *self,
-               KithContact     *contact,
-               KithMessage     *message)
-{
-  const char *id = kith_message_get_id (message);
-
-  if (kith_message_get_direction (message) != KITH_MESSAGE_INCOMING ||
-      !kith_message_get_is_call (message) ||
-      kith_message_get_call_outcome (message) != KITH_CALL_OUTCOME_MISSED)
-    return;
-  /* kithd's id for a call event is "call:" and the call's id. */
-  if (g_str_has_prefix (id, "call:"))
-    id += strlen ("call:");
-  send_missed_notification (self, id, contact, kith_message_get_call_video (message));
-}
-
-/* The call that rings here with @parameter's id, or NULL. */
-static KithCall *
-find_ringing_call (KithApplication *self,
-                   GVariant        *parameter)
-{
-  KithCall *current = kith_call_manager_get_current (kith_session_get_calls (self->session));
-
-  if (current == NULL || kith_call_get_state (current) != KITH_CALL_RINGING_IN ||
-      g_strcmp0 (kith_call_get_id (current), g_variant_get_string (parameter, NULL)) != 0)
-    return NULL;
-  return current;
+  if (self->tray != NULL && self->call_alerts != NULL)
+    kith_tray_set_caller (self->tray, kith_call_alerts_get_caller (self->call_alerts));
 }
 
 /* ---- notifications ---- */
@@ -312,7 +128,7 @@ on_message_received (KithSession     *session,
   g_autofree char *id = NULL;
 
   if (g_strcmp0 (kith_message_get_kind (message), KITH_MESSAGE_KIND_CALL) == 0) {
-    on_call_event (self, contact, message);
+    kith_call_alerts_handle_call_event (self->call_alerts, contact, message);
     return;
   }
   if (window_in_view (self))
@@ -426,218 +242,6 @@ start_restore (KithApplication *self)
                               on_restored, g_object_ref (self));
 }
 
-/* ---- closing and exiting ---- */
-
-static void
-finish_exit (KithApplication *self)
-{
-  g_clear_handle_id (&self->restore_timeout_id, g_source_remove);
-  g_application_quit (G_APPLICATION (self));
-}
-
-static void
-on_exit_done (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr (KithApplication) self = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (!kith_session_finish (KITH_SESSION (object), result, &error))
-    g_debug ("Signing out on exit: %s", error->message);
-
-  finish_exit (self);
-}
-
-static gboolean
-on_exit_timeout (gpointer user_data)
-{
-  KithApplication *self = user_data;
-
-  g_debug ("Signing out took too long; quitting anyway");
-  self->restore_timeout_id = 0;
-  finish_exit (self);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void close_wait_end (KithApplication *self);
-
-static void
-kith_application_exit (KithApplication *self)
-{
-  if (self->exiting)
-    return;
-  self->exiting = TRUE;
-  close_wait_end (self);
-
-  g_debug ("Exit");
-  if (self->window != NULL)
-    gtk_widget_set_visible (GTK_WIDGET (self->window), FALSE);
-
-  if (kith_session_get_state (self->session) == KITH_SESSION_SIGNED_OUT) {
-    finish_exit (self);
-    return;
-  }
-
-  /* Exit signs out (contacts see offline at once) and quits. */
-  g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->restore_timeout_id, g_source_remove);
-  self->restore_timeout_id = g_timeout_add (EXIT_TIMEOUT_MS, on_exit_timeout, self);
-  kith_session_exit_async (self->session, NULL, on_exit_done, g_object_ref (self));
-}
-
-/* The window was closed: Kith hides in the tray when a tray shows it, else
- * it quits, which signs out like Exit. */
-static void
-hide_or_exit (KithApplication *self)
-{
-  if (self->tray != NULL && kith_tray_get_host_available (self->tray) &&
-      g_settings_get_boolean (self->settings, "close-to-tray")) {
-    gtk_widget_set_visible (GTK_WIDGET (self->window), FALSE);
-
-    if (!g_settings_get_boolean (self->settings, "tray-hint-shown")) {
-      g_autoptr (GNotification) notification = g_notification_new (_("Kith is still running"));
-
-      g_notification_set_body (notification,
-                               _("Kith keeps running in the system tray, so that messages and calls still reach you. "
-                                 "To quit, choose Exit in the menu of its tray icon."));
-      g_notification_set_default_action (notification, "app.show");
-      g_application_send_notification (G_APPLICATION (self), "tray-hint", notification);
-      g_settings_set_boolean (self->settings, "tray-hint-shown", TRUE);
-    }
-    return;
-  }
-
-  kith_application_exit (self);
-}
-
-static void
-close_wait_end (KithApplication *self)
-{
-  g_clear_handle_id (&self->close_wait_id, g_source_remove);
-  if (self->close_wait_handler != 0 && self->tray != NULL)
-    g_signal_handler_disconnect (self->tray, self->close_wait_handler);
-  self->close_wait_handler = 0;
-}
-
-/* The wait is over: unless the window was opened again meanwhile, decide. */
-static void
-close_wait_done (KithApplication *self)
-{
-  close_wait_end (self);
-  if (self->exiting || self->window == NULL || gtk_widget_get_visible (GTK_WIDGET (self->window)))
-    return;
-  hide_or_exit (self);
-}
-
-static void
-on_tray_host_known (KithTray        *tray,
-                    GParamSpec      *pspec,
-                    KithApplication *self)
-{
-  if (kith_tray_get_host_known (tray))
-    close_wait_done (self);
-}
-
-static gboolean
-on_close_wait_timeout (gpointer user_data)
-{
-  KithApplication *self = user_data;
-
-  g_debug ("The tray did not say whether it shows Kith");
-  self->close_wait_id = 0;
-  close_wait_done (self);
-
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_close_request (GtkWindow       *window,
-                  KithApplication *self)
-{
-  if (self->exiting)
-    return FALSE;
-
-  /* Closed in the moment after start-up when the tray is still asking
-   * whether a host shows it: hidden now, the rest once it knows. */
-  if (self->tray != NULL && !kith_tray_get_host_known (self->tray) &&
-      g_settings_get_boolean (self->settings, "close-to-tray")) {
-    gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
-    if (self->close_wait_id == 0) {
-      self->close_wait_handler = g_signal_connect (self->tray, "notify::host-known",
-                                                   G_CALLBACK (on_tray_host_known), self);
-      self->close_wait_id = g_timeout_add (TRAY_ANSWER_WAIT_MS, on_close_wait_timeout, self);
-    }
-    return TRUE;
-  }
-
-  hide_or_exit (self);
-  return TRUE;
-}
-
-/* ---- `kith --hidden`: the window waits in the tray ---- */
-
-static void
-hidden_wait_end (KithApplication *self)
-{
-  g_clear_handle_id (&self->hidden_wait_id, g_source_remove);
-  if (self->hidden_wait_handler != 0 && self->tray != NULL)
-    g_signal_handler_disconnect (self->tray, self->hidden_wait_handler);
-  self->hidden_wait_handler = 0;
-}
-
-/* Hidden when a tray shows Kith; else there would be no way back to the
- * window, so it opens. */
-static void
-hidden_wait_done (KithApplication *self)
-{
-  gboolean waiting = self->hidden_wait_id != 0;
-
-  hidden_wait_end (self);
-  if (!waiting || self->exiting || self->window == NULL)
-    return;
-  if (self->tray != NULL && kith_tray_get_host_available (self->tray)) {
-    g_debug ("Started hidden in the tray");
-    return;
-  }
-  gtk_window_present (GTK_WINDOW (self->window));
-}
-
-static void
-on_hidden_tray_host_known (KithTray        *tray,
-                           GParamSpec      *pspec,
-                           KithApplication *self)
-{
-  if (kith_tray_get_host_known (tray))
-    hidden_wait_done (self);
-}
-
-static gboolean
-on_hidden_wait_timeout (gpointer user_data)
-{
-  KithApplication *self = user_data;
-
-  g_debug ("The tray did not say whether it shows Kith: showing the window");
-  hidden_wait_done (self);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Called when the tray exists (now or at setup) during a hidden start. */
-static void
-hidden_wait_watch_tray (KithApplication *self)
-{
-  if (self->hidden_wait_id == 0 || self->tray == NULL || self->hidden_wait_handler != 0)
-    return;
-  if (kith_tray_get_host_known (self->tray)) {
-    hidden_wait_done (self);
-    return;
-  }
-  self->hidden_wait_handler = g_signal_connect (self->tray, "notify::host-known",
-                                                G_CALLBACK (on_hidden_tray_host_known), self);
-}
-
 /* ---- actions ---- */
 
 static void
@@ -729,7 +333,8 @@ on_answer_call (GSimpleAction *action,
                 gpointer       user_data)
 {
   KithApplication *self = KITH_APPLICATION (user_data);
-  KithCall *ringing = find_ringing_call (self, parameter);
+  KithCall *ringing = kith_call_alerts_find_ringing (self->call_alerts,
+                                                     g_variant_get_string (parameter, NULL));
   g_autoptr (KithCall) call = ringing != NULL ? g_object_ref (ringing) : NULL;
 
   present_window (self);
@@ -743,7 +348,8 @@ on_decline_call (GSimpleAction *action,
                  gpointer       user_data)
 {
   KithApplication *self = KITH_APPLICATION (user_data);
-  KithCall *ringing = find_ringing_call (self, parameter);
+  KithCall *ringing = kith_call_alerts_find_ringing (self->call_alerts,
+                                                     g_variant_get_string (parameter, NULL));
   g_autoptr (KithCall) call = ringing != NULL ? g_object_ref (ringing) : NULL;
 
   if (call != NULL)
@@ -818,9 +424,11 @@ static void
 tray_call_action (KithApplication *self,
                   const char      *action)
 {
-  if (self->ringing != NULL)
+  KithCall *ringing = kith_call_alerts_get_ringing (self->call_alerts);
+
+  if (ringing != NULL)
     g_action_group_activate_action (G_ACTION_GROUP (self), action,
-                                    g_variant_new_string (kith_call_get_id (self->ringing)));
+                                    g_variant_new_string (kith_call_get_id (ringing)));
 }
 
 static void
@@ -859,7 +467,7 @@ setup_tray (KithApplication *self)
   g_signal_connect_object (self->tray, "exit", G_CALLBACK (on_tray_exit), self, 0);
   g_signal_connect_object (self->tray, "answer-call", G_CALLBACK (on_tray_answer_call), self, 0);
   g_signal_connect_object (self->tray, "decline-call", G_CALLBACK (on_tray_decline_call), self, 0);
-  hidden_wait_watch_tray (self);
+  kith_application_hidden_wait_watch_tray (self);
 }
 
 static gboolean
@@ -871,7 +479,7 @@ setup_tray_idle (gpointer user_data)
       g_application_get_is_registered (G_APPLICATION (self))) {
     setup_tray (self);
     sync_status (self);
-    sync_ringing (self);
+    sync_caller (self);
   }
 
   return G_SOURCE_REMOVE;
@@ -960,25 +568,13 @@ setup_idle (KithApplication *self)
   on_toplevels_changed (self->toplevels, 0, 0, g_list_model_get_n_items (self->toplevels), self);
 }
 
-/* Incoming calls ring, notify and show in the tray; Do Not Disturb is
- * read from GNOME's settings when they are installed. */
+/* Incoming calls ring, notify and show in the tray. */
 static void
 setup_calls (KithApplication *self)
 {
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr (GSettingsSchema) schema = NULL;
-
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, "org.gnome.desktop.notifications", TRUE);
-  if (schema != NULL && g_settings_schema_has_key (schema, "show-banners")) {
-    self->desktop_notifications = g_settings_new_full (schema, NULL, NULL);
-    g_signal_connect_object (self->desktop_notifications, "changed::show-banners",
-                             G_CALLBACK (sync_ringing), self, G_CONNECT_SWAPPED);
-  }
-
-  self->ringer = kith_ringer_new ();
-  g_signal_connect_object (kith_session_get_calls (self->session), "incoming-call",
-                           G_CALLBACK (on_incoming_call), self, 0);
+  self->call_alerts = kith_call_alerts_new (G_APPLICATION (self), kith_session_get_calls (self->session));
+  g_signal_connect_object (self->call_alerts, "notify::caller", G_CALLBACK (sync_caller), self,
+                           G_CONNECT_SWAPPED);
 }
 
 /* ---- GApplication ---- */
@@ -1082,7 +678,7 @@ kith_application_activate (GApplication *app)
   if (self->window == NULL) {
     self->window = kith_window_new (GTK_APPLICATION (self), self->session, self->settings);
     g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
-    g_signal_connect_object (self->window, "close-request", G_CALLBACK (on_close_request), self, 0);
+    g_signal_connect_object (self->window, "close-request", G_CALLBACK (kith_application_close_request), self, 0);
     /* The restore started in startup, and is still on its way. */
     if (self->restore_started && kith_session_get_state (self->session) == KITH_SESSION_SIGNING_IN)
       kith_window_set_restoring (self->window, TRUE);
@@ -1097,12 +693,12 @@ kith_application_activate (GApplication *app)
   /* `kith --hidden`: the window is made, and shown only without a tray. */
   if (self->start_hidden) {
     self->start_hidden = FALSE;
-    self->hidden_wait_id = g_timeout_add (TRAY_ANSWER_WAIT_MS, on_hidden_wait_timeout, self);
-    hidden_wait_watch_tray (self);
+    self->hidden_wait_id = g_timeout_add (TRAY_ANSWER_WAIT_MS, kith_application_hidden_wait_timeout, self);
+    kith_application_hidden_wait_watch_tray (self);
     return;
   }
   /* Opened while a hidden start still waits for the tray. */
-  hidden_wait_end (self);
+  kith_application_hidden_wait_end (self);
 
   gtk_window_present (GTK_WINDOW (self->window));
 }
@@ -1114,8 +710,8 @@ kith_application_shutdown (GApplication *app)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->restore_timeout_id, g_source_remove);
-  close_wait_end (self);
-  hidden_wait_end (self);
+  kith_application_close_wait_end (self);
+  kith_application_hidden_wait_end (self);
   if (self->tray != NULL) {
     kith_tray_unexport (self->tray);
     g_clear_object (&self->tray);
@@ -1124,11 +720,8 @@ kith_application_shutdown (GApplication *app)
   if (self->toplevels != NULL)
     g_signal_handlers_disconnect_by_data (self->toplevels, self);
   g_clear_object (&self->toplevels);
-  if (self->ringing != NULL)
-    g_signal_handlers_disconnect_by_data (self->ringing, self);
-  g_clear_object (&self->ringing);
-  if (self->ringer != NULL)
-    kith_ringer_stop (self->ringer);
+  if (self->call_alerts != NULL)
+    kith_call_alerts_stop (self->call_alerts);
 
   G_APPLICATION_CLASS (kith_application_parent_class)->shutdown (app);
 }
@@ -1139,18 +732,14 @@ kith_application_dispose (GObject *object)
   KithApplication *self = KITH_APPLICATION (object);
 
   g_clear_handle_id (&self->restore_timeout_id, g_source_remove);
-  close_wait_end (self);
+  kith_application_close_wait_end (self);
   g_clear_object (&self->tray);
   if (self->toplevels != NULL)
     g_signal_handlers_disconnect_by_data (self->toplevels, self);
   g_clear_object (&self->toplevels);
   if (self->watched_contacts != NULL)
     unwatch_contacts (self);
-  if (self->ringing != NULL)
-    g_signal_handlers_disconnect_by_data (self->ringing, self);
-  g_clear_object (&self->ringing);
-  g_clear_object (&self->ringer);
-  g_clear_object (&self->desktop_notifications);
+  g_clear_object (&self->call_alerts);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
@@ -1165,7 +754,6 @@ kith_application_finalize (GObject *object)
   KithApplication *self = KITH_APPLICATION (object);
 
   g_clear_pointer (&self->watched_contacts, g_ptr_array_unref);
-  g_clear_pointer (&self->missed_notified, g_hash_table_unref);
 
   G_OBJECT_CLASS (kith_application_parent_class)->finalize (object);
 }
@@ -1189,7 +777,6 @@ static void
 kith_application_init (KithApplication *self)
 {
   self->watched_contacts = g_ptr_array_new_with_free_func (g_object_unref);
-  self->missed_notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
   g_application_add_main_option_entries (G_APPLICATION (self), app_options);
 }
@@ -1241,7 +828,7 @@ kith_application_get_ringer (KithApplication *self)
 {
   g_return_val_if_fail (KITH_IS_APPLICATION (self), NULL);
 
-  return self->ringer;
+  return self->call_alerts != NULL ? kith_call_alerts_get_ringer (self->call_alerts) : NULL;
 }
 
 void

@@ -6,9 +6,10 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
-#include "kith-chat-history.h"
 #include "kith-message-row.h"
 #include "kith-reveal-model.h"
+
+#include "kith-chat-history-private.h"
 
 /*
  * One chat's messages in the chat pane: a GtkListView of KithMessageRows
@@ -21,73 +22,6 @@
  * view keeps the histories of the last chats left at their bottom, so going
  * back to one makes no row (docs/desktop.md, "The chat pane's list").
  */
-
-/* How close to the top (px) scrolling loads older messages, and to the
- * bottom counts as "at the bottom". */
-#define LOAD_OLDER_THRESHOLD 200
-#define BOTTOM_THRESHOLD 24
-/* A chat left open at its newest message: past this many pages in memory,
- * it keeps KEEP_PAGES. */
-#define FORGET_ABOVE_PAGES 4
-#define KEEP_PAGES 2
-/* Past this many pages, messages come faster than frames are drawn (a
- * flood keeps the main loop busy): forgotten without waiting for one. */
-#define FLOOD_PAGES 8
-/* Coming back to a chat left scrolled up: at most this many older pages are
- * loaded to find the message it showed at the top. */
-#define RESTORE_MAX_PAGES 4
-/* An older page comes into the list this many messages a frame: the list
- * makes and measures the rows of all it is given at once. */
-#define REVEAL_PER_FRAME 5
-
-struct _KithChatHistory
-{
-  GtkWidget      parent_instance;
-
-  KithSession   *session;
-  KithContact   *contact;
-  GListModel    *messages;        /* reveal, over the conversation's model */
-  KithRevealModel *reveal;
-  guint          reveal_tick_id;  /* an older page coming into the list, a few a frame */
-  GHashTable    *bound_items;     /* the GtkListItems bound to a message now */
-  char          *restore_id;      /* the message to scroll to, once it is loaded */
-  guint          restore_loads;   /* older pages loaded to find it */
-  gboolean       rows_placed;     /* the list was laid out since its model was set */
-  gboolean       restore_laid_out; /* restore_tick () has let a frame lay the list out */
-  gboolean       stick_waited;    /* stick_to_bottom () has, for a new model */
-  GCancellable  *load_cancellable;
-
-  /* scrolling */
-  gboolean       at_bottom;
-  double         last_upper;
-  double         last_page_size;
-  gboolean       adjusting;
-  gboolean       loading_older;
-  gboolean       no_older;
-  guint          forget_id;       /* tick: the long-open chat drops what is far above */
-  gint64         forgot_frame;    /* the frame that did, last (its layout is yet to come) */
-  gboolean       rows_moved;      /* messages added or dropped since the last frame drawn */
-  GdkFrameClock *frame_clock;     /* realized: its after-paint clears rows_moved */
-  guint          stick_tick_id;   /* the next frame lays the list out at its bottom again */
-  gboolean       stick_in_layout; /* this frame's layout, once more, lays it out at its bottom */
-  guint          separators_tick_id; /* the next frame redoes the bound rows' day separators */
-  guint          restore_tick_id; /* the next frame scrolls to restore_id */
-  guint          new_count;       /* incoming messages that came while scrolled up */
-
-  /* day separators: "Today" becomes "Yesterday" at midnight */
-  KithChatViewClock now_func;
-  guint          day_timeout_id;
-  guint          headers_day;     /* the Julian day they were worked out on */
-
-  GtkWidget     *empty_page;
-  GtkWidget     *loading_revealer;
-  GtkWidget     *loading_spinner;
-  GtkWidget     *scroller;
-  GtkWidget     *new_messages_revealer;
-  GtkWidget     *new_messages_button;
-  GtkWidget     *jump_revealer;
-  GtkWidget     *message_list;
-};
 
 enum {
   MESSAGES_CHANGED,
@@ -105,142 +39,6 @@ update_empty (KithChatHistory *self)
   gboolean empty = self->messages == NULL || g_list_model_get_n_items (self->messages) == 0;
 
   gtk_widget_set_visible (self->empty_page, self->messages != NULL && empty);
-}
-
-static void refresh_separators_later (KithChatHistory *self);
-
-static GDateTime *
-now_local (KithChatHistory *self)
-{
-  return self->now_func != NULL ? self->now_func () : g_date_time_new_now_local ();
-}
-
-static guint
-julian_day (GDateTime *time)
-{
-  g_autoptr (GDate) date = g_date_new_dmy (g_date_time_get_day_of_month (time),
-                                           g_date_time_get_month (time),
-                                           g_date_time_get_year (time));
-
-  return g_date_get_julian (date);
-}
-
-static void schedule_day_change (KithChatHistory *self);
-static void refresh_separators  (KithChatHistory *self);
-
-/* A new day: the separators say "Today", "Yesterday" and weekdays anew. */
-static void
-refresh_days (KithChatHistory *self)
-{
-  g_autoptr (GDateTime) now = now_local (self);
-
-  self->headers_day = julian_day (now);
-  refresh_separators (self);
-}
-
-static gboolean
-on_day_changed (gpointer user_data)
-{
-  KithChatHistory *self = user_data;
-
-  self->day_timeout_id = 0;
-  refresh_days (self);
-  schedule_day_change (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* A timeout for just after the next local midnight. (Timeouts stand still
- * while the machine sleeps: map and window activation check the day too.) */
-static void
-schedule_day_change (KithChatHistory *self)
-{
-  g_autoptr (GDateTime) now = now_local (self);
-  g_autoptr (GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (now),
-                                                          g_date_time_get_month (now),
-                                                          g_date_time_get_day_of_month (now),
-                                                          0, 0, 0);
-  g_autoptr (GDateTime) next = g_date_time_add_days (midnight, 1);
-  GTimeSpan until = g_date_time_difference (next, now);
-
-  g_clear_handle_id (&self->day_timeout_id, g_source_remove);
-  self->day_timeout_id = g_timeout_add_seconds (MAX (until / G_TIME_SPAN_SECOND, 0) + 1,
-                                                on_day_changed, self);
-}
-
-/* Mapped, or the window active again: separators of another day are redone. */
-void
-kith_chat_history_check_day (KithChatHistory *self)
-{
-  g_autoptr (GDateTime) now = now_local (self);
-
-  if (julian_day (now) != self->headers_day)
-    refresh_days (self);
-  schedule_day_change (self);
-}
-
-static gboolean
-same_day (GDateTime *a,
-          GDateTime *b)
-{
-  return g_date_time_get_year (a) == g_date_time_get_year (b) &&
-         g_date_time_get_day_of_year (a) == g_date_time_get_day_of_year (b);
-}
-
-/* The row draws the day separator above its message when the message
- * before it in the model is of another day (or there is none). */
-static void
-update_separator (KithChatHistory *self,
-                  GtkListItem  *item)
-{
-  KithMessageRow *row = KITH_MESSAGE_ROW (gtk_list_item_get_child (item));
-  KithMessage *message = gtk_list_item_get_item (item);
-  guint position = gtk_list_item_get_position (item);
-  g_autoptr (KithMessage) before = NULL;
-  g_autoptr (GDateTime) now = NULL;
-  g_autofree char *text = NULL;
-  GDateTime *day;
-
-  if (message == NULL || self->messages == NULL)
-    return;
-  day = kith_message_get_sent_at (message);
-  if (position != GTK_INVALID_LIST_POSITION && position > 0)
-    before = g_list_model_get_item (self->messages, position - 1);
-  if (day == NULL ||
-      (before != NULL && kith_message_get_sent_at (before) != NULL &&
-       same_day (kith_message_get_sent_at (before), day))) {
-    kith_message_row_set_day (row, NULL);
-    return;
-  }
-  now = now_local (self);
-  text = kith_message_row_format_day (day, now);
-  kith_message_row_set_day (row, text);
-}
-
-/* The rows on screen (and the margin GtkListView keeps): a new day, or
- * messages added or dropped before them. */
-static void
-refresh_separators (KithChatHistory *self)
-{
-  GHashTableIter iter;
-  gpointer item;
-
-  g_hash_table_iter_init (&iter, self->bound_items);
-  while (g_hash_table_iter_next (&iter, &item, NULL))
-    update_separator (self, item);
-}
-
-/* After items-changed, once the list has moved its rows (not from inside the
- * signal: the list view may take the change in after us). */
-static gboolean
-refresh_separators_tick (GtkWidget     *widget,
-                         GdkFrameClock *clock,
-                         gpointer       user_data)
-{
-  KithChatHistory *self = KITH_CHAT_HISTORY (widget);
-
-  self->separators_tick_id = 0;
-  refresh_separators (self);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -262,7 +60,7 @@ on_row_bind (GtkSignalListItemFactory *factory,
                                 gtk_list_item_get_item (item),
                                 self->contact ? kith_contact_get_display_name (self->contact) : NULL);
   g_hash_table_add (self->bound_items, item);
-  update_separator (self, item);
+  kith_chat_history_update_separator (self, item);
 }
 
 static void
@@ -493,7 +291,7 @@ on_messages_changed (KithChatHistory *self,
     forget_in_flood (self);
   schedule_forget (self);
   update_jump (self);
-  refresh_separators_later (self);
+  kith_chat_history_refresh_separators_later (self);
 }
 
 static void restore_position (KithChatHistory *self);
@@ -694,7 +492,6 @@ top_message (KithChatHistory *self)
   return top;
 }
 
-
 static guint
 find_message (GListModel *model,
               const char *id)
@@ -824,16 +621,6 @@ on_edge_overshot (KithChatHistory *self,
     load_older (self);
 }
 
-/* The messages before the bound rows changed: their separators are redone
- * the next frame, once the list has moved its rows. */
-static void
-refresh_separators_later (KithChatHistory *self)
-{
-  if (self->separators_tick_id == 0)
-    self->separators_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), refresh_separators_tick,
-                                                             NULL, NULL);
-}
-
 static void
 remove_tick (KithChatHistory *self,
              guint           *id)
@@ -948,7 +735,6 @@ kith_chat_history_class_init (KithChatHistoryClass *klass)
 static void
 kith_chat_history_init (KithChatHistory *self)
 {
-  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
   g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
   GtkAdjustment *adj;
 
@@ -956,7 +742,7 @@ kith_chat_history_init (KithChatHistory *self)
   self->forgot_frame = -1;
   self->load_cancellable = g_cancellable_new ();
   self->at_bottom = TRUE;
-  self->headers_day = julian_day (now);
+  kith_chat_history_init_days (self);
   gtk_widget_init_template (GTK_WIDGET (self));
 
   g_signal_connect (factory, "setup", G_CALLBACK (on_row_setup), self);
@@ -1081,13 +867,4 @@ kith_chat_history_follow (KithChatHistory *self)
 
   self->at_bottom = TRUE;
   g_clear_pointer (&self->restore_id, g_free);
-}
-
-void
-kith_chat_history_set_clock (KithChatHistory   *self,
-                             KithChatViewClock  now_func)
-{
-  g_return_if_fail (KITH_IS_CHAT_HISTORY (self));
-
-  self->now_func = now_func;
 }

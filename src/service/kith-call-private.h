@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* Shared by kith-call.c and kith-call-manager.c only: how the manager
- * drives a call, and what a call asks of its manager. */
+/* Shared by kith-call.c, kith-call-media-link.c and kith-call-manager.c
+ * only: how the manager drives a call, what a call asks of its manager,
+ * and (the two call files only) the call's insides. */
 
 #include "kith-call-manager.h"
 #include "kith-call.h"
@@ -66,5 +67,87 @@ void      kith_call_manager_call_answered      (KithCallManager     *self,
 /* Tests: leave out every call.candidate (ICE that never connects). */
 void      kith_call_manager_set_drop_candidates (KithCallManager    *self,
                                                  gboolean            drop);
+
+/* ---- kith-call.c and kith-call-media-link.c only: the call's insides ---- */
+
+/* Remote candidates kept until the media can take them: a peer cannot grow
+ * this beyond it (the rest are dropped, logged). */
+#define MAX_QUEUED_CANDIDATES 64
+
+typedef struct {
+  guint  mline;
+  char  *candidate;
+} Candidate;
+
+struct _KithCall
+{
+  GObject             parent_instance;
+
+  KithCallManager    *manager;          /* not owned; NULL once detached */
+  char               *id;
+  KithContact        *peer;
+  gint64              peer_id;
+  gboolean            video;
+  KithCallDirection   direction;
+  KithCallState       state;
+  KithCallEndReason   end_reason;
+  char               *error_message;
+  gboolean            muted;
+  gboolean            camera;
+  guint               echo_delay;       /* ms; 0: a real call */
+
+  KithCallMedia      *media;            /* from the media's start to the call's end */
+  GCancellable       *cancellable;      /* the ICE servers' fetch */
+  char               *offer;            /* incoming: the peer's offer until answered */
+  gboolean            description_sent; /* invite / answer sent: candidates may follow */
+  gboolean            remote_set;       /* the peer's description is the media's */
+  GPtrArray          *local_candidates; /* Candidate, waiting for description_sent */
+  GPtrArray          *remote_candidates;/* Candidate, waiting for remote_set */
+  gboolean            answered;
+  gboolean            was_active;
+  gboolean            link_up;
+  gint64              answered_at;      /* monotonic µs */
+  guint               duration;         /* frozen at the end */
+  guint64             audio_buffers;    /* frozen at the end */
+  guint64             video_frames;
+  gint64              stage_time[KITH_CALL_N_STAGES];   /* monotonic µs, 0: not yet */
+
+  guint               ring_source;
+  guint               connect_source;
+  guint               lost_source;
+};
+
+Candidate     *kith_call_candidate_new            (guint          mline,
+                                                   const char    *text);
+/* The first time only: a stage is reached once. */
+void           kith_call_reach_stage              (KithCall      *self,
+                                                   KithCallStage  stage);
+/* Why a call that never connected failed, on both sides. */
+const char    *kith_call_not_connected_text       (void);
+KithFrame     *kith_call_frame_new                (KithCall      *self,
+                                                   KithFrameType  type);
+/* Sends (and frees) @frame; FALSE when it could not go. */
+gboolean       kith_call_send_frame               (KithCall      *self,
+                                                   KithFrame     *frame);
+void           kith_call_send_candidate           (KithCall        *self,
+                                                   const Candidate *candidate);
+void           kith_call_flush_local_candidates   (KithCall      *self);
+void           kith_call_flush_remote_candidates  (KithCall      *self);
+/* Answered: active, connecting or reconnecting, from the media and the link. */
+void           kith_call_update_connected_state   (KithCall      *self);
+void           kith_call_mark_answered            (KithCall      *self);
+void           kith_call_emit_video_frame         (KithCall      *self,
+                                                   gboolean       self_view,
+                                                   GBytes        *pixels,
+                                                   int            width,
+                                                   int            height,
+                                                   int            stride);
+void           kith_call_emit_first_audio         (KithCall      *self);
+
+/* kith-call-media-link.c */
+/* The ICE servers, then the media (and the offer, or the kept offer). */
+void           kith_call_fetch_servers_and_start  (KithCall      *self);
+/* The media goes; its counters are kept. */
+void           kith_call_drop_media               (KithCall      *self);
 
 G_END_DECLS

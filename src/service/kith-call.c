@@ -19,52 +19,6 @@
 #include "kith-call-private.h"
 #include "kith-service-enums.h"
 
-/* Remote candidates kept until the media can take them: a peer cannot grow
- * this beyond it (the rest are dropped, logged). */
-#define MAX_QUEUED_CANDIDATES 64
-
-typedef struct {
-  guint  mline;
-  char  *candidate;
-} Candidate;
-
-struct _KithCall
-{
-  GObject             parent_instance;
-
-  KithCallManager    *manager;          /* not owned; NULL once detached */
-  char               *id;
-  KithContact        *peer;
-  gint64              peer_id;
-  gboolean            video;
-  KithCallDirection   direction;
-  KithCallState       state;
-  KithCallEndReason   end_reason;
-  char               *error_message;
-  gboolean            muted;
-  gboolean            camera;
-  guint               echo_delay;       /* ms; 0: a real call */
-
-  KithCallMedia      *media;            /* from the media's start to the call's end */
-  GCancellable       *cancellable;      /* the ICE servers' fetch */
-  char               *offer;            /* incoming: the peer's offer until answered */
-  gboolean            description_sent; /* invite / answer sent: candidates may follow */
-  gboolean            remote_set;       /* the peer's description is the media's */
-  GPtrArray          *local_candidates; /* Candidate, waiting for description_sent */
-  GPtrArray          *remote_candidates;/* Candidate, waiting for remote_set */
-  gboolean            answered;
-  gboolean            was_active;
-  gboolean            link_up;
-  gint64              answered_at;      /* monotonic µs */
-  guint               duration;         /* frozen at the end */
-  guint64             audio_buffers;    /* frozen at the end */
-  guint64             video_frames;
-  gint64              stage_time[KITH_CALL_N_STAGES];   /* monotonic µs, 0: not yet */
-
-  guint               ring_source;
-  guint               connect_source;
-  guint               lost_source;
-};
 
 enum {
   PROP_0,
@@ -104,8 +58,8 @@ candidate_free (gpointer data)
   g_free (candidate);
 }
 
-static Candidate *
-candidate_new (guint       mline,
+Candidate *
+kith_call_candidate_new (guint       mline,
                const char *text)
 {
   Candidate *candidate = g_new0 (Candidate, 1);
@@ -116,8 +70,8 @@ candidate_new (guint       mline,
 }
 
 /* The first time only: a stage is reached once. */
-static void
-reach_stage (KithCall      *self,
+void
+kith_call_reach_stage (KithCall      *self,
              KithCallStage  stage)
 {
   if (self->stage_time[stage] == 0)
@@ -125,8 +79,8 @@ reach_stage (KithCall      *self,
 }
 
 /* Why a call that never connected failed, on both sides. */
-static const char *
-not_connected_text (void)
+const char *
+kith_call_not_connected_text (void)
 {
   return _("The call could not connect.");
 }
@@ -145,8 +99,8 @@ set_state (KithCall      *self,
   g_signal_emit (self, signals[STATE_CHANGED], 0, state, old);
 }
 
-static KithFrame *
-frame_new (KithCall      *self,
+KithFrame *
+kith_call_frame_new (KithCall      *self,
            KithFrameType  type)
 {
   KithFrame *frame = kith_frame_new (type);
@@ -156,8 +110,8 @@ frame_new (KithCall      *self,
   return frame;
 }
 
-static gboolean
-send_frame (KithCall  *self,
+gboolean
+kith_call_send_frame (KithCall  *self,
             KithFrame *frame)
 {
   g_autoptr (KithFrame) owned = frame;
@@ -167,27 +121,27 @@ send_frame (KithCall  *self,
   return kith_call_manager_send (self->manager, owned);
 }
 
-static void
-send_candidate (KithCall        *self,
+void
+kith_call_send_candidate (KithCall        *self,
                 const Candidate *candidate)
 {
-  KithFrame *frame = frame_new (self, KITH_FRAME_CALL_CANDIDATE);
+  KithFrame *frame = kith_call_frame_new (self, KITH_FRAME_CALL_CANDIDATE);
 
   frame->candidate = g_strdup (candidate->candidate);
   frame->sdp_mline_index = candidate->mline;
-  send_frame (self, frame);
+  kith_call_send_frame (self, frame);
 }
 
-static void
-flush_local_candidates (KithCall *self)
+void
+kith_call_flush_local_candidates (KithCall *self)
 {
   for (guint i = 0; i < self->local_candidates->len; i++)
-    send_candidate (self, g_ptr_array_index (self->local_candidates, i));
+    kith_call_send_candidate (self, g_ptr_array_index (self->local_candidates, i));
   g_ptr_array_set_size (self->local_candidates, 0);
 }
 
-static void
-flush_remote_candidates (KithCall *self)
+void
+kith_call_flush_remote_candidates (KithCall *self)
 {
   for (guint i = 0; self->media != NULL && i < self->remote_candidates->len; i++) {
     Candidate *candidate = g_ptr_array_index (self->remote_candidates, i);
@@ -206,8 +160,8 @@ media_connected (KithCall *self)
 
 /* Answered: active when the media flows and the socket is up; else
  * connecting (never active yet) or reconnecting. */
-static void
-update_connected_state (KithCall *self)
+void
+kith_call_update_connected_state (KithCall *self)
 {
   if (self->state == KITH_CALL_ENDED || !self->answered)
     return;
@@ -243,23 +197,12 @@ on_connect_timeout (gpointer user_data)
 
   self->connect_source = 0;
   g_debug ("call %s did not connect in time", self->id);
-  kith_call_end (self, KITH_CALL_END_FAILED, not_connected_text (), TRUE);
+  kith_call_end (self, KITH_CALL_END_FAILED, kith_call_not_connected_text (), TRUE);
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-on_lost_timeout (gpointer user_data)
-{
-  KithCall *self = user_data;
-
-  self->lost_source = 0;
-  g_debug ("call %s: the media stayed away", self->id);
-  kith_call_end (self, KITH_CALL_END_CONNECTION_LOST, NULL, TRUE);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-mark_answered (KithCall *self)
+void
+kith_call_mark_answered (KithCall *self)
 {
   if (self->answered)
     return;
@@ -268,7 +211,7 @@ mark_answered (KithCall *self)
   g_clear_handle_id (&self->ring_source, g_source_remove);
   if (self->manager != NULL)
     kith_call_manager_call_answered (self->manager, self);
-  update_connected_state (self);
+  kith_call_update_connected_state (self);
 }
 
 static void
@@ -280,221 +223,22 @@ start_connect_timer (KithCall *self)
   self->connect_source = g_timeout_add (ms, on_connect_timeout, self);
 }
 
-/* ---- the media's signals ---- */
-
-static void
-on_local_description (KithCallMedia *media,
-                      const char    *type,
-                      const char    *sdp,
-                      KithCall      *self)
+/* The media's frames and first audio, as the call's signals. */
+void
+kith_call_emit_video_frame (KithCall *self,
+                            gboolean  self_view,
+                            GBytes   *pixels,
+                            int       width,
+                            int       height,
+                            int       stride)
 {
-  KithFrame *frame;
-
-  if (self->state == KITH_CALL_ENDED || self->description_sent)
-    return;
-
-  reach_stage (self, KITH_CALL_STAGE_DESCRIPTION);
-  if (self->direction == KITH_CALL_OUTGOING && g_strcmp0 (type, "offer") == 0) {
-    frame = frame_new (self, KITH_FRAME_CALL_INVITE);
-    frame->video = self->video;
-  } else if (self->direction == KITH_CALL_INCOMING && g_strcmp0 (type, "answer") == 0) {
-    frame = frame_new (self, KITH_FRAME_CALL_ANSWER);
-  } else {
-    g_debug ("call %s: a local %s passed over", self->id, type);
-    return;
-  }
-  frame->sdp = g_strdup (sdp);
-  if (!send_frame (self, frame)) {
-    kith_call_end (self, KITH_CALL_END_FAILED, _("Kith is not connected to the server."), FALSE);
-    return;
-  }
-  self->description_sent = TRUE;
-  reach_stage (self, KITH_CALL_STAGE_SENT);
-  flush_local_candidates (self);
-  if (self->direction == KITH_CALL_INCOMING)
-    mark_answered (self);
+  g_signal_emit (self, signals[self_view ? SELF_VIDEO_FRAME : VIDEO_FRAME], 0, pixels, width, height, stride);
 }
 
-static void
-on_local_candidate (KithCallMedia *media,
-                    guint          mline,
-                    const char    *candidate,
-                    KithCall      *self)
+void
+kith_call_emit_first_audio (KithCall *self)
 {
-  Candidate now = { mline, (char *) candidate };
-
-  if (self->state == KITH_CALL_ENDED)
-    return;
-  if (!self->description_sent)
-    g_ptr_array_add (self->local_candidates, candidate_new (mline, candidate));
-  else
-    send_candidate (self, &now);
-}
-
-static void
-on_media_state_changed (KithCallMedia      *media,
-                        KithCallMediaState  state,
-                        KithCallMediaState  old,
-                        KithCall           *self)
-{
-  guint lost_ms;
-
-  switch (state) {
-  case KITH_CALL_MEDIA_CONNECTED:
-    reach_stage (self, KITH_CALL_STAGE_CONNECTED);
-    g_clear_handle_id (&self->lost_source, g_source_remove);
-    break;
-  case KITH_CALL_MEDIA_DISCONNECTED:
-    if (self->lost_source == 0 && self->manager != NULL) {
-      lost_ms = kith_call_manager_get_lost_timeout (self->manager);
-      self->lost_source = g_timeout_add (lost_ms, on_lost_timeout, self);
-    }
-    break;
-  case KITH_CALL_MEDIA_FAILED:
-    if (self->was_active)
-      kith_call_end (self, KITH_CALL_END_CONNECTION_LOST, NULL, TRUE);
-    else
-      kith_call_end (self, KITH_CALL_END_FAILED, not_connected_text (), TRUE);
-    return;
-  case KITH_CALL_MEDIA_NEW:
-  case KITH_CALL_MEDIA_CONNECTING:
-  default:
-    break;
-  }
-  update_connected_state (self);
-}
-
-static void
-on_media_error (KithCallMedia *media,
-                const GError  *error,
-                KithCall      *self)
-{
-  g_debug ("call %s: %s", self->id, error->message);
-  kith_call_end (self, KITH_CALL_END_FAILED, error->message, TRUE);
-}
-
-static void
-on_video_frame (KithCallMedia *media,
-                GBytes        *pixels,
-                int            width,
-                int            height,
-                int            stride,
-                KithCall      *self)
-{
-  g_signal_emit (self, signals[VIDEO_FRAME], 0, pixels, width, height, stride);
-}
-
-static void
-on_self_video_frame (KithCallMedia *media,
-                     GBytes        *pixels,
-                     int            width,
-                     int            height,
-                     int            stride,
-                     KithCall      *self)
-{
-  g_signal_emit (self, signals[SELF_VIDEO_FRAME], 0, pixels, width, height, stride);
-}
-
-static void
-on_first_audio (KithCallMedia *media,
-                KithCall      *self)
-{
-  gint64 started = self->stage_time[KITH_CALL_STAGE_STARTED];
-
-  reach_stage (self, KITH_CALL_STAGE_FIRST_AUDIO);
-  g_debug ("call %s: first audio %.1f ms after the start (description %.1f, sent %.1f, "
-           "remote %.1f, connected %.1f)", self->id,
-           (self->stage_time[KITH_CALL_STAGE_FIRST_AUDIO] - started) / 1000.0,
-           (self->stage_time[KITH_CALL_STAGE_DESCRIPTION] - started) / 1000.0,
-           (self->stage_time[KITH_CALL_STAGE_SENT] - started) / 1000.0,
-           (self->stage_time[KITH_CALL_STAGE_REMOTE] - started) / 1000.0,
-           (self->stage_time[KITH_CALL_STAGE_CONNECTED] - started) / 1000.0);
   g_signal_emit (self, signals[FIRST_AUDIO], 0);
-}
-
-static void
-drop_media (KithCall *self)
-{
-  if (self->media == NULL)
-    return;
-  self->audio_buffers = kith_call_media_get_audio_buffers (self->media);
-  self->video_frames = kith_call_media_get_video_frames (self->media);
-  g_signal_handlers_disconnect_by_data (self->media, self);
-  kith_call_media_stop (self->media);
-  g_clear_object (&self->media);
-#ifdef __GLIBC__
-  /* What the pipeline's threads freed stays in glibc's arenas: give it
-   * back now (with the arenas capped in class_init, below). */
-  malloc_trim (0);
-#endif
-}
-
-/* The pipeline, with the servers fetched; FALSE when calls cannot work
- * here at all (the call has ended, failed, with the reason). The pipeline
- * is made on the media's worker thread: "No microphone found" comes later,
- * as its error signal; the offer, the peer's description and candidates
- * given meanwhile wait in the media. */
-static gboolean
-start_media (KithCall           *self,
-             const char * const *ice_servers)
-{
-  g_autoptr (GError) error = NULL;
-
-  self->media = kith_call_media_new (self->video, ice_servers);
-  if (self->manager != NULL)
-    kith_call_media_set_loopback (self->media, kith_call_manager_get_loopback (self->manager));
-  if (self->echo_delay > 0)
-    kith_call_media_set_echo (self->media, self->echo_delay);
-  kith_call_media_set_muted (self->media, self->muted);
-  kith_call_media_set_camera (self->media, self->camera);
-  g_signal_connect (self->media, "local-description", G_CALLBACK (on_local_description), self);
-  g_signal_connect (self->media, "local-candidate", G_CALLBACK (on_local_candidate), self);
-  g_signal_connect (self->media, "state-changed", G_CALLBACK (on_media_state_changed), self);
-  g_signal_connect (self->media, "error", G_CALLBACK (on_media_error), self);
-  g_signal_connect (self->media, "video-frame", G_CALLBACK (on_video_frame), self);
-  g_signal_connect (self->media, "self-video-frame", G_CALLBACK (on_self_video_frame), self);
-  g_signal_connect (self->media, "first-audio", G_CALLBACK (on_first_audio), self);
-
-  if (!kith_call_media_start (self->media, &error)) {
-    g_debug ("call %s: the media did not start: %s", self->id, error->message);
-    /* The caller has sent nothing yet; the callee declines for it. */
-    kith_call_end (self, KITH_CALL_END_FAILED, error->message, self->direction == KITH_CALL_INCOMING);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static void
-on_ice_servers (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr (KithCall) self = user_data;
-  g_auto (GStrv) servers = kith_call_manager_ice_servers_finish (KITH_CALL_MANAGER (source), result);
-
-  if (self->state == KITH_CALL_ENDED || self->media != NULL)
-    return;
-  if (!start_media (self, (const char * const *) servers))
-    return;
-
-  if (self->direction == KITH_CALL_OUTGOING) {
-    kith_call_media_create_offer (self->media);
-  } else {
-    kith_call_media_set_remote_description (self->media, "offer", self->offer);
-    g_clear_pointer (&self->offer, g_free);
-    self->remote_set = TRUE;
-    reach_stage (self, KITH_CALL_STAGE_REMOTE);
-    flush_remote_candidates (self);
-  }
-}
-
-static void
-fetch_servers_and_start (KithCall *self)
-{
-  if (self->manager == NULL)
-    return;
-  kith_call_manager_ice_servers_async (self->manager, self->cancellable, on_ice_servers,
-                                       g_object_ref (self));
 }
 
 static KithCallEndReason
@@ -601,7 +345,7 @@ kith_call_dispose (GObject *object)
   g_clear_handle_id (&self->ring_source, g_source_remove);
   g_clear_handle_id (&self->connect_source, g_source_remove);
   g_clear_handle_id (&self->lost_source, g_source_remove);
-  drop_media (self);
+  kith_call_drop_media (self);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->peer);
 
@@ -705,8 +449,8 @@ void
 kith_call_place (KithCall *self)
 {
   g_return_if_fail (KITH_IS_CALL (self));
-  reach_stage (self, KITH_CALL_STAGE_STARTED);
-  fetch_servers_and_start (self);
+  kith_call_reach_stage (self, KITH_CALL_STAGE_STARTED);
+  kith_call_fetch_servers_and_start (self);
 }
 
 void
@@ -738,10 +482,10 @@ kith_call_handle_frame (KithCall        *self,
       break;
     kith_call_media_set_remote_description (self->media, "answer", frame->sdp);
     self->remote_set = TRUE;
-    reach_stage (self, KITH_CALL_STAGE_REMOTE);
-    flush_remote_candidates (self);
+    kith_call_reach_stage (self, KITH_CALL_STAGE_REMOTE);
+    kith_call_flush_remote_candidates (self);
     start_connect_timer (self);
-    mark_answered (self);
+    kith_call_mark_answered (self);
     break;
 
   case KITH_FRAME_CALL_CANDIDATE:
@@ -749,7 +493,7 @@ kith_call_handle_frame (KithCall        *self,
       kith_call_media_add_remote_candidate (self->media, frame->sdp_mline_index, frame->candidate);
     else if (self->remote_candidates->len < MAX_QUEUED_CANDIDATES)
       g_ptr_array_add (self->remote_candidates,
-                       candidate_new (frame->sdp_mline_index, frame->candidate));
+                       kith_call_candidate_new (frame->sdp_mline_index, frame->candidate));
     else
       g_debug ("call %s: too many early candidates, one dropped", self->id);
     break;
@@ -758,7 +502,7 @@ kith_call_handle_frame (KithCall        *self,
     KithCallEndReason reason = reason_of_hangup (self, frame->reason);
 
     kith_call_end (self, reason,
-                   reason == KITH_CALL_END_FAILED ? not_connected_text () : NULL, FALSE);
+                   reason == KITH_CALL_END_FAILED ? kith_call_not_connected_text () : NULL, FALSE);
     break;
   }
 
@@ -791,18 +535,18 @@ kith_call_end (KithCall          *self,
 
   if (tell_peer) {
     if (self->state == KITH_CALL_RINGING_IN) {
-      KithFrame *frame = frame_new (self, KITH_FRAME_CALL_REJECT);
+      KithFrame *frame = kith_call_frame_new (self, KITH_FRAME_CALL_REJECT);
 
       frame->reason = g_strdup (reason == KITH_CALL_END_BUSY ? KITH_CALL_REASON_BUSY
                                                              : KITH_CALL_REASON_DECLINED);
-      send_frame (self, frame);
+      kith_call_send_frame (self, frame);
     } else if (self->direction == KITH_CALL_INCOMING || self->description_sent) {
-      KithFrame *frame = frame_new (self, KITH_FRAME_CALL_HANGUP);
+      KithFrame *frame = kith_call_frame_new (self, KITH_FRAME_CALL_HANGUP);
 
       /* Never connected: the peer ends it as failed too, not hung up. */
       if (reason == KITH_CALL_END_FAILED && !self->was_active)
         frame->reason = g_strdup (KITH_CALL_REASON_FAILED);
-      send_frame (self, frame);
+      kith_call_send_frame (self, frame);
     }
   }
 
@@ -812,7 +556,7 @@ kith_call_end (KithCall          *self,
   g_clear_handle_id (&self->ring_source, g_source_remove);
   g_clear_handle_id (&self->connect_source, g_source_remove);
   g_clear_handle_id (&self->lost_source, g_source_remove);
-  drop_media (self);
+  kith_call_drop_media (self);
   g_ptr_array_set_size (self->local_candidates, 0);
   g_ptr_array_set_size (self->remote_candidates, 0);
   g_clear_pointer (&self->offer, g_free);
@@ -842,7 +586,7 @@ kith_call_set_link_up (KithCall *self,
     kith_call_end (self, KITH_CALL_END_CONNECTION_LOST, NULL, FALSE);
     return;
   }
-  update_connected_state (self);
+  kith_call_update_connected_state (self);
 }
 
 gboolean
@@ -1040,11 +784,11 @@ kith_call_answer (KithCall *self)
   if (self->state != KITH_CALL_RINGING_IN)
     return;
   g_clear_handle_id (&self->ring_source, g_source_remove);
-  reach_stage (self, KITH_CALL_STAGE_STARTED);
+  kith_call_reach_stage (self, KITH_CALL_STAGE_STARTED);
   set_state (self, KITH_CALL_CONNECTING);
   /* From the answer: the ICE servers, the media, ICE and DTLS within it. */
   start_connect_timer (self);
-  fetch_servers_and_start (self);
+  kith_call_fetch_servers_and_start (self);
 }
 
 void
