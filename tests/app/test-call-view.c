@@ -555,6 +555,9 @@ test_back_to_chats (void)
   click (find ("call_bar_button"));
   g_assert_true (page_is ("call"));
   g_assert_true (kith_window_get_call_view (window ()) == view);
+  /* Its duration current at once, not where it was left. */
+  g_assert_true (status_is_duration (&later));
+  g_assert_cmpuint (later, >=, seconds);
   g_assert_true (kith_call_view_get_call (call_view ()) == call);
   KITH_WAIT_FOR (call_bar_hidden ());
   KITH_WAIT_FOR (shown (picture) && paintable (picture) != frame);
