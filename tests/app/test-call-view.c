@@ -538,6 +538,16 @@ test_back_to_chats (void)
   KITH_WAIT_FOR_SECONDS (call_bar_says_duration (&later) && later >= seconds + 2, WAIT_SECONDS);
   KITH_WAIT_FOR (inhibited_flags () != 0);
 
+  /* Hidden a while (as in the tray), shown again: the bar counts on. */
+  gtk_widget_set_visible (GTK_WIDGET (window ()), FALSE);
+  seconds = kith_call_get_duration (call);
+  KITH_WAIT_FOR_SECONDS (kith_call_get_duration (call) >= seconds + 2, WAIT_SECONDS);
+  gtk_window_present (GTK_WINDOW (window ()));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window ())));
+  g_assert_true (call_bar_says_duration (&later));
+  g_assert_cmpuint (later, >=, seconds + 2);
+  KITH_WAIT_FOR (gtk_window_is_active (GTK_WINDOW (window ())));
+
   /* A message to Olga meanwhile, typed and sent as ever. */
   open_chat (olga);
   composer = find ("composer");
