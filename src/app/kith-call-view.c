@@ -107,10 +107,12 @@ on_tick (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The duration is read while it runs and shows: out of sight, the
+ * window's call bar counts it (and the view catches up on map). */
 static void
 update_tick (KithCallView *self)
 {
-  gboolean running = self->call != NULL &&
+  gboolean running = self->call != NULL && gtk_widget_get_mapped (GTK_WIDGET (self)) &&
                      (kith_call_get_state (self->call) == KITH_CALL_ACTIVE ||
                       kith_call_get_state (self->call) == KITH_CALL_RECONNECTING);
 
@@ -380,10 +382,20 @@ kith_call_view_map (GtkWidget *widget)
 
   GTK_WIDGET_CLASS (kith_call_view_parent_class)->map (widget);
 
+  update_status (self);
+  update_tick (self);
   root = gtk_widget_get_root (widget);
   focus = root != NULL ? gtk_root_get_focus (root) : NULL;
   if (focus == NULL || !gtk_widget_is_ancestor (focus, widget))
     gtk_widget_grab_focus (call_ended (self) ? self->close_button : self->mute_button);
+}
+
+static void
+kith_call_view_unmap (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (kith_call_view_parent_class)->unmap (widget);
+
+  update_tick (KITH_CALL_VIEW (widget));
 }
 
 /* ---- GObject ---- */
@@ -458,6 +470,7 @@ kith_call_view_class_init (KithCallViewClass *klass)
   object_class->dispose = kith_call_view_dispose;
   object_class->finalize = kith_call_view_finalize;
   widget_class->map = kith_call_view_map;
+  widget_class->unmap = kith_call_view_unmap;
 
   properties[PROP_CALL] =
     g_param_spec_object ("call", NULL, NULL, KITH_TYPE_CALL,

@@ -78,6 +78,14 @@ on_read_interval (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+has_unread_chat (KithChatView *self)
+{
+  return self->contact != NULL && self->history != NULL &&
+         kith_contact_get_state (self->contact) == KITH_CONTACT_ACCEPTED &&
+         kith_contact_get_unread_count (self->contact) > 0;
+}
+
 /* Messages shown in the active window are read. Not a read marker for
  * each message of a flood (a thousand a second: each one a frame for the
  * server and the unread count saved, queued faster than they went): one
@@ -85,11 +93,7 @@ on_read_interval (gpointer user_data)
 static void
 maybe_mark_read (KithChatView *self)
 {
-  if (self->contact == NULL || self->history == NULL)
-    return;
-  if (kith_contact_get_state (self->contact) != KITH_CONTACT_ACCEPTED)
-    return;
-  if (kith_contact_get_unread_count (self->contact) == 0)
+  if (!has_unread_chat (self))
     return;
   if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || self->window == NULL ||
       !gtk_window_is_active (self->window))
@@ -102,15 +106,16 @@ maybe_mark_read (KithChatView *self)
   self->read_interval_id = g_timeout_add (READ_INTERVAL_MS, on_read_interval, self);
 }
 
-/* Another chat, or none: what was read in this one goes now. */
+/* Another chat, or none, or the window hides (to the tray, or Kith exits,
+ * which signs out next): what was read in this one goes now. It was read
+ * while shown, so it goes whether or not the chat still is. */
 static void
 flush_mark_read (KithChatView *self)
 {
   g_clear_handle_id (&self->read_interval_id, g_source_remove);
-  if (self->read_again) {
-    self->read_again = FALSE;
-    maybe_mark_read (self);
-  }
+  if (self->read_again && has_unread_chat (self))
+    kith_conversations_mark_read (kith_session_get_conversations (self->session), self->contact);
+  self->read_again = FALSE;
 }
 
 /* ---- the header and the page ---- */
@@ -480,6 +485,7 @@ kith_chat_view_unmap (GtkWidget *widget)
 {
   KithChatView *self = KITH_CHAT_VIEW (widget);
 
+  flush_mark_read (self);
   if (self->window != NULL) {
     g_signal_handlers_disconnect_by_func (self->window, on_window_active, self);
     self->window = NULL;

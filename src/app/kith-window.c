@@ -339,8 +339,10 @@ update_call_bar (KithWindow *self)
   gboolean shows = call_out_of_sight (self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.return-to-call", shows);
-  if (shows) {
+  if (shows)
     update_call_bar_text (self);
+  /* Counting only while the window shows (not hidden in the tray). */
+  if (shows && gtk_widget_get_mapped (GTK_WIDGET (self))) {
     if (self->call_bar_tick_id == 0)
       self->call_bar_tick_id = g_timeout_add (CALL_BAR_TICK_MS, on_call_bar_tick, self);
   } else {
@@ -698,6 +700,22 @@ kith_window_finalize (GObject *object)
 }
 
 static void
+kith_window_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (kith_window_parent_class)->map (widget);
+
+  update_call_bar (KITH_WINDOW (widget));
+}
+
+static void
+kith_window_unmap (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (kith_window_parent_class)->unmap (widget);
+
+  update_call_bar (KITH_WINDOW (widget));
+}
+
+static void
 kith_window_class_init (KithWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -708,6 +726,8 @@ kith_window_class_init (KithWindowClass *klass)
   object_class->constructed = kith_window_constructed;
   object_class->dispose = kith_window_dispose;
   object_class->finalize = kith_window_finalize;
+  widget_class->map = kith_window_map;
+  widget_class->unmap = kith_window_unmap;
 
   properties[PROP_SESSION] =
     g_param_spec_object ("session", NULL, NULL, KITH_TYPE_SESSION,

@@ -538,6 +538,16 @@ test_back_to_chats (void)
   KITH_WAIT_FOR_SECONDS (call_bar_says_duration (&later) && later >= seconds + 2, WAIT_SECONDS);
   KITH_WAIT_FOR (inhibited_flags () != 0);
 
+  /* Hidden a while (as in the tray), shown again: the bar counts on. */
+  gtk_widget_set_visible (GTK_WIDGET (window ()), FALSE);
+  seconds = kith_call_get_duration (call);
+  KITH_WAIT_FOR_SECONDS (kith_call_get_duration (call) >= seconds + 2, WAIT_SECONDS);
+  gtk_window_present (GTK_WINDOW (window ()));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window ())));
+  g_assert_true (call_bar_says_duration (&later));
+  g_assert_cmpuint (later, >=, seconds + 2);
+  KITH_WAIT_FOR (gtk_window_is_active (GTK_WINDOW (window ())));
+
   /* A message to Olga meanwhile, typed and sent as ever. */
   open_chat (olga);
   composer = find ("composer");
@@ -555,6 +565,9 @@ test_back_to_chats (void)
   click (find ("call_bar_button"));
   g_assert_true (page_is ("call"));
   g_assert_true (kith_window_get_call_view (window ()) == view);
+  /* Its duration current at once, not where it was left. */
+  g_assert_true (status_is_duration (&later));
+  g_assert_cmpuint (later, >=, seconds);
   g_assert_true (kith_call_view_get_call (call_view ()) == call);
   KITH_WAIT_FOR (call_bar_hidden ());
   KITH_WAIT_FOR (shown (picture) && paintable (picture) != frame);

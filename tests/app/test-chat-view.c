@@ -192,6 +192,28 @@ test_chat_receive (void)
   g_assert_true (gtk_widget_has_css_class (row, "outgoing"));
 }
 
+/* Messages read while a read marker waits for the last one's interval
+ * (READ_INTERVAL_MS) are not lost when the window hides then (to the tray,
+ * or Kith exits and signs out): their marker goes as it hides. */
+static void
+test_chat_read_on_hide (void)
+{
+  KithContact *alice = kith_session_find_contact_by_email (fx.bob_session, fx.alice->email);
+  KithConversations *bobs = kith_session_get_conversations (fx.bob_session);
+
+  kith_conversations_send_async (bobs, alice, "Bring the umbrella", NULL, NULL, NULL);
+  kith_conversations_send_async (bobs, alice, "It looks like rain", NULL, NULL, NULL);
+  KITH_WAIT_FOR (kith_test_find (ui.chat_view, kith_views_match_message_row, "It looks like rain") != NULL);
+  gtk_widget_set_visible (ui.window, FALSE);
+
+  KITH_WAIT_FOR (message_state (fx.bob_session, fx.alice->email, "Bring the umbrella") == KITH_MESSAGE_READ);
+  KITH_WAIT_FOR (message_state (fx.bob_session, fx.alice->email, "It looks like rain") == KITH_MESSAGE_READ);
+  g_assert_cmpuint (kith_contact_get_unread_count (kith_session_find_contact_by_email (fx.alice_session, fx.bob->email)), ==, 0);
+
+  gtk_window_present (GTK_WINDOW (ui.window));
+  KITH_WAIT_FOR (gtk_window_is_active (GTK_WINDOW (ui.window)));
+}
+
 /* A clock for the chat's day separators that runs from a chosen moment. */
 static GDateTime *fake_base;
 static gint64     fake_set_at;
@@ -1034,6 +1056,7 @@ main (int   argc,
   kith_views_test_init (&fx, &argc, &argv);
   g_test_add_func ("/views/chat/send", test_chat_send);
   g_test_add_func ("/views/chat/receive", test_chat_receive);
+  g_test_add_func ("/views/chat/read-on-hide", test_chat_read_on_hide);
   g_test_add_func ("/views/chat/day-change", test_chat_day_change);
   g_test_add_func ("/views/chat/history", test_chat_history);
   g_test_add_func ("/views/chat/newest-visible", test_chat_newest_visible);
