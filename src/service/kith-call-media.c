@@ -460,6 +460,31 @@ start_in_thread (GTask        *task,
     g_task_return_error (task, error);
 }
 
+/* NULL when unset or empty. */
+static char *
+dup_env (const char *name)
+{
+  const char *value = g_getenv (name);
+
+  return value != NULL && *value != '\0' ? g_strdup (value) : NULL;
+}
+
+/* On the main context, before the worker begins: what it and the
+ * streaming threads read instead of the environment. */
+static void
+read_environment (KithCallMedia *self)
+{
+  g_free (self->env_audio_src);
+  g_free (self->env_video_src);
+  g_free (self->env_audio_sink);
+  g_free (self->env_video_sink);
+  self->env_audio_src = dup_env ("KITH_AUDIOSRC");
+  self->env_video_src = dup_env ("KITH_VIDEOSRC");
+  self->env_audio_sink = dup_env ("KITH_AUDIOSINK");
+  self->env_video_sink = dup_env ("KITH_VIDEOSINK");
+  self->echo_cancel = g_strcmp0 (g_getenv ("KITH_CALL_ECHO_CANCEL"), "0") != 0;
+}
+
 static void
 start_worker (KithCallMedia *self)
 {
@@ -468,6 +493,7 @@ start_worker (KithCallMedia *self)
   g_task_set_source_tag (task, kith_call_media_start);
   g_task_set_task_data (task, GUINT_TO_POINTER (self->start_serial), NULL);
   self->start_muted = self->muted;
+  read_environment (self);
   self->worker_busy = TRUE;
   g_task_run_in_thread (task, start_in_thread);
 }
@@ -541,6 +567,10 @@ kith_call_media_finalize (GObject *object)
   g_queue_clear_full (&self->pending, pending_op_free);
   g_strfreev (self->ice_servers);
   g_free (self->probe_name);
+  g_free (self->env_audio_src);
+  g_free (self->env_video_src);
+  g_free (self->env_audio_sink);
+  g_free (self->env_video_sink);
   g_mutex_clear (&self->lock);
   g_main_context_unref (self->context);
 
