@@ -440,17 +440,8 @@ read_pss_split (GPid    pid,
                 double *anon,
                 double *file)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%d/smaps_rollup", (int) pid);
-  g_autofree char *contents = NULL;
-  const char *line;
-
-  *anon = *file = -1;
-  if (!g_file_get_contents (path, &contents, NULL, NULL))
-    return;
-  if ((line = strstr (contents, "\nPss_Anon:")) != NULL)
-    *anon = g_ascii_strtod (line + 10, NULL) / 1024.0;
-  if ((line = strstr (contents, "\nPss_File:")) != NULL)
-    *file = g_ascii_strtod (line + 10, NULL) / 1024.0;
+  *anon = kith_bench_read_rollup_mb (pid, "Pss_Anon");
+  *file = kith_bench_read_rollup_mb (pid, "Pss_File");
 }
 
 /* Threads and open descriptors of @pid: a pipeline left behind keeps both. */

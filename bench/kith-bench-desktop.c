@@ -182,19 +182,27 @@ kith_bench_desktop_stop (void)
 }
 
 double
-kith_bench_read_pss_mb (GPid pid)
+kith_bench_read_rollup_mb (GPid        pid,
+                           const char *field)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%d/smaps_rollup", (int) pid);
+  g_autofree char *key = g_strdup_printf ("\n%s:", field);
   g_autofree char *contents = NULL;
   const char *line;
 
   if (!g_file_get_contents (path, &contents, NULL, NULL))
     return -1;
-  line = strstr (contents, "\nPss:");
+  line = strstr (contents, key);
   if (line == NULL)
     return -1;
 
-  return g_ascii_strtod (line + 5, NULL) / 1024.0;
+  return g_ascii_strtod (line + strlen (key), NULL) / 1024.0;
+}
+
+double
+kith_bench_read_pss_mb (GPid pid)
+{
+  return kith_bench_read_rollup_mb (pid, "Pss");
 }
 
 gint64

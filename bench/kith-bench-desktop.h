@@ -30,6 +30,9 @@ void    kith_bench_desktop_stop      (void);
 
 /* Pss of @pid in MB from /proc/PID/smaps_rollup, -1 if gone. */
 double  kith_bench_read_pss_mb       (GPid pid);
+/* Any of its fields ("Pss_Anon", …) in MB, -1 if gone. */
+double  kith_bench_read_rollup_mb    (GPid        pid,
+                                      const char *field);
 /* utime + stime of @pid in µs from /proc/PID/stat, -1 if gone. */
 gint64  kith_bench_read_cpu_us       (GPid pid);
 /* Writes @contents, making the folders above. */

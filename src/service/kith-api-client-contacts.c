@@ -40,7 +40,7 @@ kith_api_client_remove_contact_async (KithApiClient       *self,
 
   g_return_if_fail (KITH_IS_API_CLIENT (self));
   kith_api_client_request (self, "DELETE", path, NULL,
-               kith_api_client_remove_contact_async, cancellable, callback, user_data);
+                           kith_api_client_remove_contact_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -61,7 +61,7 @@ kith_api_client_list_contacts_async (KithApiClient       *self,
 {
   g_return_if_fail (KITH_IS_API_CLIENT (self));
   kith_api_client_request (self, "GET", "/api/v1/contacts", NULL,
-               kith_api_client_list_contacts_async, cancellable, callback, user_data);
+                           kith_api_client_list_contacts_async, cancellable, callback, user_data);
 }
 
 GPtrArray *
@@ -85,7 +85,7 @@ kith_api_client_add_contact_async (KithApiClient       *self,
 
   body->email = g_strdup (email);
   kith_api_client_request (self, "POST", "/api/v1/contacts", kith_body_to_json (body, NULL),
-               kith_api_client_add_contact_async, cancellable, callback, user_data);
+                           kith_api_client_add_contact_async, cancellable, callback, user_data);
 }
 
 void
@@ -99,7 +99,7 @@ kith_api_client_accept_contact_async (KithApiClient       *self,
 
   g_return_if_fail (KITH_IS_API_CLIENT (self));
   kith_api_client_request (self, "POST", path, NULL,
-               kith_api_client_accept_contact_async, cancellable, callback, user_data);
+                           kith_api_client_accept_contact_async, cancellable, callback, user_data);
 }
 
 KithContactInfo *
@@ -128,7 +128,7 @@ kith_api_client_history_async (KithApiClient       *self,
   if (before > 0)
     g_string_append_printf (path, "&before=%" G_GINT64_FORMAT, before);
   kith_api_client_request (self, "GET", path->str, NULL,
-               kith_api_client_history_async, cancellable, callback, user_data);
+                           kith_api_client_history_async, cancellable, callback, user_data);
 }
 
 GPtrArray *
@@ -155,7 +155,7 @@ kith_api_client_ice_servers_async (KithApiClient       *self,
 {
   g_return_if_fail (KITH_IS_API_CLIENT (self));
   kith_api_client_request (self, "GET", "/api/v1/ice-servers", NULL,
-               kith_api_client_ice_servers_async, cancellable, callback, user_data);
+                           kith_api_client_ice_servers_async, cancellable, callback, user_data);
 }
 
 GPtrArray *

@@ -316,21 +316,21 @@ api_request_full (KithApiClient       *self,
 /* Takes @body. */
 void
 kith_api_client_request (KithApiClient       *self,
-             const char          *method,
-             const char          *path,
-             char                *body,
-             gpointer             source_tag,
-             GCancellable        *cancellable,
-             GAsyncReadyCallback  callback,
-             gpointer             user_data)
+                         const char          *method,
+                         const char          *path,
+                         char                *body,
+                         gpointer             source_tag,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
 {
   api_request_full (self, method, path, body, NULL, FALSE, source_tag, cancellable, callback, user_data);
 }
 
 GBytes *
 kith_api_client_request_finish (KithApiClient  *self,
-                    GAsyncResult   *result,
-                    GError        **error)
+                                GAsyncResult   *result,
+                                GError        **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
@@ -349,10 +349,10 @@ protocol_error_new (GError *parse_error)
  * error, worded as @bad_answer if set. */
 gpointer
 kith_api_client_request_parse (KithApiClient  *self,
-                   GAsyncResult   *result,
-                   ParseFunc       parse,
-                   const char     *bad_answer,
-                   GError        **error)
+                               GAsyncResult   *result,
+                               ParseFunc       parse,
+                               const char     *bad_answer,
+                               GError        **error)
 {
   g_autoptr (GBytes) bytes = kith_api_client_request_finish (self, result, error);
   g_autoptr (GError) local_error = NULL;
@@ -657,7 +657,7 @@ kith_api_client_server_info_async (KithApiClient       *self,
 {
   g_return_if_fail (KITH_IS_API_CLIENT (self));
   kith_api_client_request (self, "GET", "/api/v1/server", NULL, kith_api_client_server_info_async,
-               cancellable, callback, user_data);
+                           cancellable, callback, user_data);
 }
 
 KithServerInfo *
@@ -666,7 +666,7 @@ kith_api_client_server_info_finish (KithApiClient  *self,
                                     GError        **error)
 {
   return kith_api_client_request_parse (self, result, (ParseFunc) kith_response_parse_server_info,
-                            _("This is not a Kith server."), error);
+                                        _("This is not a Kith server."), error);
 }
 
 void
@@ -753,7 +753,7 @@ kith_api_client_log_out_async (KithApiClient       *self,
 {
   g_return_if_fail (KITH_IS_API_CLIENT (self));
   kith_api_client_request (self, "DELETE", "/api/v1/sessions/current", NULL,
-               kith_api_client_log_out_async, cancellable, callback, user_data);
+                           kith_api_client_log_out_async, cancellable, callback, user_data);
 }
 
 void
@@ -764,7 +764,7 @@ kith_api_client_get_me_async (KithApiClient       *self,
 {
   g_return_if_fail (KITH_IS_API_CLIENT (self));
   kith_api_client_request (self, "GET", "/api/v1/me", NULL,
-               kith_api_client_get_me_async, cancellable, callback, user_data);
+                           kith_api_client_get_me_async, cancellable, callback, user_data);
 }
 
 void
@@ -793,7 +793,7 @@ kith_api_client_update_me_async (KithApiClient       *self,
     body->present |= KITH_FIELD_OFFLINE_EMAIL_NOTIFICATION;
   }
   kith_api_client_request (self, "PATCH", "/api/v1/me", kith_body_to_json (body, NULL),
-               kith_api_client_update_me_async, cancellable, callback, user_data);
+                           kith_api_client_update_me_async, cancellable, callback, user_data);
 }
 
 KithUserInfo *
@@ -836,7 +836,7 @@ kith_api_client_request_password_reset_async (KithApiClient       *self,
 
   body->email = g_strdup (email);
   kith_api_client_request (self, "POST", "/api/v1/password-reset", kith_body_to_json (body, NULL),
-               kith_api_client_request_password_reset_async, cancellable, callback, user_data);
+                           kith_api_client_request_password_reset_async, cancellable, callback, user_data);
 }
 
 void
@@ -852,5 +852,5 @@ kith_api_client_delete_account_async (KithApiClient       *self,
 
   body->confirm_email = g_strdup (confirm_email);
   kith_api_client_request (self, "DELETE", "/api/v1/me", kith_body_to_json (body, NULL),
-               kith_api_client_delete_account_async, cancellable, callback, user_data);
+                           kith_api_client_delete_account_async, cancellable, callback, user_data);
 }

@@ -171,7 +171,7 @@ kith_call_drop_media (KithCall *self)
   g_clear_object (&self->media);
 #ifdef __GLIBC__
   /* What the pipeline's threads freed stays in glibc's arenas: give it
-   * back now (with the arenas capped in class_init, below). */
+   * back now (the arenas are capped by kith_call_prepare_process ()). */
   malloc_trim (0);
 #endif
 }

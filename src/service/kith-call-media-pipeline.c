@@ -101,15 +101,6 @@ kith_call_media_post_error (GstElement *element,
   kith_call_media_post (element, gst_structure_new ("kith-error", "message", G_TYPE_STRING, message, NULL));
 }
 
-static const char *
-env_or (const char *name,
-        const char *fallback)
-{
-  const char *value = g_getenv (name);
-
-  return value != NULL && *value != '\0' ? value : fallback;
-}
-
 static void
 set_missing_error (GError     **error,
                    const char  *what)
@@ -156,14 +147,16 @@ kith_call_media_source_error (KithCallMedia *self,
 }
 
 /* A source bin in READY: the auto sources have picked a device, or fallen
- * back to a test source because there is none. */
+ * back to a test source because there is none. @chosen is @variable's
+ * value, NULL for @fallback. */
 static GstElement *
 make_source (const char  *variable,
+             const char  *chosen,
              const char  *fallback,
              const char  *sentence,
              GError     **error)
 {
-  const char *description = env_or (variable, fallback);
+  const char *description = chosen != NULL ? chosen : fallback;
   g_autoptr (GError) local_error = NULL;
   g_autoptr (GstElement) bin = NULL;
   g_autoptr (GstIterator) iter = NULL;
@@ -188,7 +181,7 @@ make_source (const char  *variable,
 
   /* autoaudiosrc/autovideosrc fall back to a test source when no device
    * works; a test source the user did not ask for is no device. */
-  if (g_getenv (variable) == NULL || *g_getenv (variable) == '\0') {
+  if (chosen == NULL) {
     iter = gst_bin_iterate_recurse (GST_BIN (bin));
     while (gst_iterator_next (iter, &item) == GST_ITERATOR_OK) {
       GstElementFactory *factory = gst_element_get_factory (g_value_get_object (&item));
@@ -460,11 +453,11 @@ on_pad_added (GstElement *webrtc,
     description = g_strdup (self->echo ? AUDIO_RECV_DESC " ! " ECHO_SINK_DESC : AUDIO_RECV_DESC);
     target = self->audio_play;
   } else if (g_strcmp0 (media, "video") == 0) {
-    const char *sink = g_getenv ("KITH_VIDEOSINK");
+    const char *sink = self->env_video_sink;
 
     if (self->echo) {
       description = g_strdup (VIDEO_RECV_DESC " t. ! queue ! " ECHO_SINK_DESC);
-    } else if (sink != NULL && *sink != '\0') {
+    } else if (sink != NULL) {
       description = g_strdup (VIDEO_RECV_DESC " t. ! queue leaky=downstream max-size-buffers=2 ! videoconvert");
       video_sink = gst_parse_bin_from_description_full (sink, TRUE, NULL,
                                                         GST_PARSE_FLAG_FATAL_ERRORS, &error);
@@ -723,7 +716,8 @@ build_audio (KithCallMedia  *self,
     return TRUE;
   }
 
-  self->audio_src = make_source ("KITH_AUDIOSRC", "autoaudiosrc", _("No microphone found"), error);
+  self->audio_src = make_source ("KITH_AUDIOSRC", self->env_audio_src, "autoaudiosrc",
+                                 _("No microphone found"), error);
   if (self->audio_src == NULL || !add_and_link (self->pipeline, self->audio_src, bin, error))
     return FALSE;
 
@@ -742,8 +736,8 @@ build_audio (KithCallMedia  *self,
     gst_bin_add (GST_BIN (self->pipeline), bin);
     self->audio_play = gst_object_ref (bin);
 
-    sink = gst_parse_bin_from_description_full (env_or ("KITH_AUDIOSINK", "autoaudiosink"), TRUE, NULL,
-                                                GST_PARSE_FLAG_FATAL_ERRORS, NULL);
+    sink = gst_parse_bin_from_description_full (self->env_audio_sink != NULL ? self->env_audio_sink : "autoaudiosink",
+                                                TRUE, NULL, GST_PARSE_FLAG_FATAL_ERRORS, NULL);
     if (sink == NULL) {
       g_set_error_literal (error, KITH_ERROR, KITH_ERROR_MEDIA, _("No speakers found"));
       return FALSE;
@@ -793,7 +787,8 @@ build_video (KithCallMedia  *self,
   gst_pad_add_probe (raw_src, GST_PAD_PROBE_TYPE_BUFFER, on_camera_frame, self, NULL);
   watch_appsink (self, bin, "self", on_self_sample, self);
 
-  self->video_src = make_source ("KITH_VIDEOSRC", "autovideosrc", _("No camera found"), error);
+  self->video_src = make_source ("KITH_VIDEOSRC", self->env_video_src, "autovideosrc",
+                                 _("No camera found"), error);
   return self->video_src != NULL && add_and_link (self->pipeline, self->video_src, bin, error);
 }
 
@@ -819,7 +814,7 @@ build (KithCallMedia  *self,
        GError        **error)
 {
   static guint probe_serial;
-  gboolean echo_cancel = !self->echo && g_strcmp0 (g_getenv ("KITH_CALL_ECHO_CANCEL"), "0") != 0;
+  gboolean echo_cancel = !self->echo && self->echo_cancel;
 
   self->pipeline = gst_object_ref_sink (gst_pipeline_new ("kith-call"));
   self->webrtc = gst_element_factory_make ("webrtcbin", "webrtc");

@@ -61,7 +61,18 @@ struct _KithCallMedia
   gboolean            worker_busy;     /* a worker runs (this start's, or a stopped one's) */
   gboolean            restart;         /* start () again once the stopped worker returns */
   guint               start_serial;    /* start and stop bump it: a worker's result is for this one? */
+  guint               worker_serial;   /* start_serial when the running worker began */
+  gboolean            dropped;         /* the owner let go while a worker runs (toggle ref) */
   gboolean            start_muted;     /* muted when the worker began: what it builds */
+  /* The environment's choices (KITH_AUDIOSRC, …; NULL when unset or
+   * empty), read on the main context when a worker begins: g_getenv ()
+   * on another thread races a setenv (). Read by the worker and, for the
+   * video sink, the streaming threads; set only while neither runs. */
+  char               *env_audio_src;
+  char               *env_video_src;
+  char               *env_audio_sink;
+  char               *env_video_sink;
+  gboolean            echo_cancel;     /* webrtcdsp on the microphone (KITH_CALL_ECHO_CANCEL != 0) */
   GQueue              pending;         /* PendingOp: the owner's calls made while starting */
 
   GMutex              lock;            /* the fields below, shared with streaming threads */

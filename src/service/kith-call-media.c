@@ -407,19 +407,24 @@ install (KithCallMedia *self)
   }
 }
 
+/* The worker holds the object by a toggle reference: told here when that
+ * is the last one (its owner let go while it started), or no longer. */
 static void
-on_started (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+on_toggle (gpointer  data,
+           GObject  *object,
+           gboolean  is_last_ref)
 {
-  KithCallMedia *self = KITH_CALL_MEDIA (source);
-  guint serial = GPOINTER_TO_UINT (g_task_get_task_data (G_TASK (result)));
-  g_autoptr (GError) error = NULL;
-  gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
-  /* Only the task holds it: its owner let go while it started. */
-  gboolean dropped = G_OBJECT (self)->ref_count == 1;
+  KITH_CALL_MEDIA (object)->dropped = is_last_ref;
+}
 
-  self->worker_busy = FALSE;
+/* The worker's result, on the main context. */
+static void
+finish_start (KithCallMedia *self,
+              gboolean       ok,
+              GError        *error)
+{
+  guint serial = self->worker_serial;
+  gboolean dropped = self->dropped;
 
   /* Stopped meanwhile, or dropped: the result goes. */
   if (serial != self->start_serial || dropped) {
@@ -447,6 +452,21 @@ on_started (GObject      *source,
 }
 
 static void
+on_started (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  KithCallMedia *self = user_data;
+  g_autoptr (GError) error = NULL;
+  gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
+
+  self->worker_busy = FALSE;
+  finish_start (self, ok, error);
+  /* Dropped meanwhile: this lets it go (dispose, finalize). */
+  g_object_remove_toggle_ref (G_OBJECT (self), on_toggle, NULL);
+}
+
+static void
 start_in_thread (GTask        *task,
                  gpointer      source,
                  gpointer      task_data,
@@ -454,21 +474,51 @@ start_in_thread (GTask        *task,
 {
   GError *error = NULL;
 
-  if (kith_call_media_build_and_play (KITH_CALL_MEDIA (source), &error))
+  if (kith_call_media_build_and_play (task_data, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
 }
 
+/* NULL when unset or empty. */
+static char *
+dup_env (const char *name)
+{
+  const char *value = g_getenv (name);
+
+  return value != NULL && *value != '\0' ? g_strdup (value) : NULL;
+}
+
+/* On the main context, before the worker begins: what it and the
+ * streaming threads read instead of the environment. */
+static void
+read_environment (KithCallMedia *self)
+{
+  g_free (self->env_audio_src);
+  g_free (self->env_video_src);
+  g_free (self->env_audio_sink);
+  g_free (self->env_video_sink);
+  self->env_audio_src = dup_env ("KITH_AUDIOSRC");
+  self->env_video_src = dup_env ("KITH_VIDEOSRC");
+  self->env_audio_sink = dup_env ("KITH_AUDIOSINK");
+  self->env_video_sink = dup_env ("KITH_VIDEOSINK");
+  self->echo_cancel = g_strcmp0 (g_getenv ("KITH_CALL_ECHO_CANCEL"), "0") != 0;
+}
+
 static void
 start_worker (KithCallMedia *self)
 {
-  g_autoptr (GTask) task = g_task_new (self, NULL, on_started, NULL);
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, on_started, self);
 
   g_task_set_source_tag (task, kith_call_media_start);
-  g_task_set_task_data (task, GUINT_TO_POINTER (self->start_serial), NULL);
+  g_task_set_task_data (task, self, NULL);
+  self->worker_serial = self->start_serial;
   self->start_muted = self->muted;
+  read_environment (self);
   self->worker_busy = TRUE;
+  /* Kept alive for the worker; on_toggle says whether the owner let go. */
+  self->dropped = FALSE;
+  g_object_add_toggle_ref (G_OBJECT (self), on_toggle, NULL);
   g_task_run_in_thread (task, start_in_thread);
 }
 
@@ -541,6 +591,10 @@ kith_call_media_finalize (GObject *object)
   g_queue_clear_full (&self->pending, pending_op_free);
   g_strfreev (self->ice_servers);
   g_free (self->probe_name);
+  g_free (self->env_audio_src);
+  g_free (self->env_video_src);
+  g_free (self->env_audio_sink);
+  g_free (self->env_video_sink);
   g_mutex_clear (&self->lock);
   g_main_context_unref (self->context);
 

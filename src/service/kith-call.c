@@ -60,7 +60,7 @@ candidate_free (gpointer data)
 
 Candidate *
 kith_call_candidate_new (guint       mline,
-               const char *text)
+                         const char *text)
 {
   Candidate *candidate = g_new0 (Candidate, 1);
 
@@ -72,7 +72,7 @@ kith_call_candidate_new (guint       mline,
 /* The first time only: a stage is reached once. */
 void
 kith_call_reach_stage (KithCall      *self,
-             KithCallStage  stage)
+                       KithCallStage  stage)
 {
   if (self->stage_time[stage] == 0)
     self->stage_time[stage] = g_get_monotonic_time ();
@@ -101,7 +101,7 @@ set_state (KithCall      *self,
 
 KithFrame *
 kith_call_frame_new (KithCall      *self,
-           KithFrameType  type)
+                     KithFrameType  type)
 {
   KithFrame *frame = kith_frame_new (type);
 
@@ -112,7 +112,7 @@ kith_call_frame_new (KithCall      *self,
 
 gboolean
 kith_call_send_frame (KithCall  *self,
-            KithFrame *frame)
+                      KithFrame *frame)
 {
   g_autoptr (KithFrame) owned = frame;
 
@@ -123,7 +123,7 @@ kith_call_send_frame (KithCall  *self,
 
 void
 kith_call_send_candidate (KithCall        *self,
-                const Candidate *candidate)
+                          const Candidate *candidate)
 {
   KithFrame *frame = kith_call_frame_new (self, KITH_FRAME_CALL_CANDIDATE);
 

@@ -689,13 +689,13 @@ typedef struct {
   guint                    timeout_source;
 } Closing;
 
+/* The handler and the timeout each hold the task: both are gone
+ * (stop_done) before it is freed. */
 static void
 closing_free (gpointer data)
 {
   Closing *closing = data;
 
-  g_clear_signal_handler (&closing->closed_handler, closing->conn);
-  g_clear_handle_id (&closing->timeout_source, g_source_remove);
   g_clear_object (&closing->conn);
   g_free (closing);
 }

@@ -96,8 +96,9 @@ SvcCli       *svc_cli_spawn              (const char  *stdin_text,
                                           const char  *first_arg,
                                           ...) G_GNUC_NULL_TERMINATED;
 /* kith-cli as @user on @server, signed in with PASSWORD on stdin, with a
- * data folder of its own, then the arguments given up to the first NULL
- * (so an optional last one can be NULL). */
+ * data folder of its own and the socket's usual dead timeout (25 s, not
+ * svc_test_init_env ()'s 3 s), then the arguments given up to the first
+ * NULL (so an optional last one can be NULL). */
 SvcCli       *svc_cli_spawn_as           (KithdTestServer *server,
                                           KithdTestUser   *user,
                                           const char      *first_arg,

@@ -909,38 +909,6 @@ test_unplugged (void)
 
 /* ---- kith-cli ---- */
 
-static SvcCli *
-spawn_cli (KithdTestUser *user,
-           const char    *first,
-           ...) G_GNUC_NULL_TERMINATED;
-
-static SvcCli *
-spawn_cli (KithdTestUser *user,
-           const char    *first,
-           ...)
-{
-  const char *args[6] = { NULL };
-  guint n = 0;
-  va_list ap;
-  SvcCli *cli;
-  g_autofree char *dead = g_strdup (g_getenv ("KITH_DEAD_TIMEOUT_MS"));
-
-  va_start (ap, first);
-  for (const char *arg = first; arg != NULL && n < G_N_ELEMENTS (args) - 1; arg = va_arg (ap, const char *))
-    args[n++] = arg;
-  va_end (ap);
-  /* kith-cli with the link's usual dead timeout, not the tests' 3 s: under
-   * ASan a caller's media set-up held its main loop longer than that, and
-   * its socket was dropped while the call rang (CI, three times). */
-  g_setenv ("KITH_DEAD_TIMEOUT_MS", "25000", TRUE);
-  cli = svc_cli_spawn_as (server, user, args[0], args[1], args[2], args[3], args[4], NULL);
-  if (dead != NULL)
-    g_setenv ("KITH_DEAD_TIMEOUT_MS", dead, TRUE);
-  else
-    g_unsetenv ("KITH_DEAD_TIMEOUT_MS");
-  return cli;
-}
-
 static guint64
 media_count (const char *output,
              const char *what)
@@ -974,10 +942,10 @@ cli_call_bot (gboolean echo,
   int status;
 
   kithd_test_server_make_contacts (server, ada, bot);
-  bot_cli = spawn_cli (bot, "bot", echo ? "--echo" : NULL, NULL);
+  bot_cli = svc_cli_spawn_as (server, bot, "bot", echo ? "--echo" : NULL, NULL);
   g_assert_true (svc_cli_wait_line (bot_cli, "ready", WAIT_MS));
 
-  caller = spawn_cli (ada, "call", bot->email, "--duration=4", video ? "--video" : NULL, NULL);
+  caller = svc_cli_spawn_as (server, ada, "call", bot->email, "--duration=4", video ? "--video" : NULL, NULL);
   status = svc_cli_wait_exit (caller, 60000);
   if (status != 0)
     g_printerr ("kith-cli call said:\n%s%s\nkith-cli bot said:\n%s%s", svc_cli_get_output (caller),
@@ -1031,7 +999,7 @@ test_cli_unreachable (void)
   int status;
 
   kithd_test_server_make_contacts (server, ada, otto);
-  caller = spawn_cli (ada, "call", otto->email, NULL);
+  caller = svc_cli_spawn_as (server, ada, "call", otto->email, NULL);
   status = svc_cli_wait_exit (caller, WAIT_MS);
   if (status != 1)
     g_test_message ("kith-cli call: status %d, stderr:\n%s", status, svc_cli_get_errors (caller));
