@@ -602,13 +602,7 @@ spawn_cli (KithdTestUser *user,
            const char    *arg1,
            const char    *arg2)
 {
-  g_autofree char *server_arg = g_strdup_printf ("--server=%s", kithd_test_server_get_url (server));
-  g_autofree char *email_arg = g_strdup_printf ("--email=%s", user->email);
-  g_autofree char *dir = svc_test_make_dir ("cli");
-  g_autofree char *dir_arg = g_strdup_printf ("--data-dir=%s", dir);
-
-  return svc_cli_spawn (PASSWORD "\n", server_arg, email_arg, dir_arg, "--password-stdin",
-                        command, arg1, arg2, NULL);
+  return svc_cli_spawn_as (server, user, command, arg1, arg2, NULL);
 }
 
 /* Every pixel of the texture is dark: what a camera that is off sends. */

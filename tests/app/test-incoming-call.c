@@ -199,21 +199,16 @@ caller_calls (const char *first,
   static guint n;
   Caller *caller = g_new0 (Caller, 1);
   g_autofree char *email = g_strdup_printf ("%s%u@example.org", first, ++n);
-  g_autofree char *server_arg = g_strdup_printf ("--server=%s", kithd_test_server_get_url (server));
-  g_autofree char *email_arg = NULL;
-  g_autofree char *dir = svc_test_make_dir ("cli");
-  g_autofree char *dir_arg = g_strdup_printf ("--data-dir=%s", dir);
   KithSession *session = kith_application_get_session (app);
 
   caller->user = kithd_test_server_sign_up (server, email, PASSWORD, first, "Caller");
   caller->name = g_strdup_printf ("%s Caller", first);
-  email_arg = g_strdup_printf ("--email=%s", email);
   kithd_test_server_make_contacts (server, me, caller->user);
   KITH_WAIT_FOR (kith_session_find_contact_by_email (session, email) != NULL);
 
   g_clear_object (&ringing_call);
-  caller->cli = svc_cli_spawn (PASSWORD "\n", server_arg, email_arg, dir_arg, "--password-stdin",
-                               "call", me->email, "--duration=4", video ? "--video" : NULL, NULL);
+  caller->cli = svc_cli_spawn_as (server, caller->user, "call", me->email, "--duration=4",
+                                  video ? "--video" : NULL, NULL);
   KITH_WAIT_FOR_SECONDS (ringing_call != NULL &&
                          kith_call_get_state (ringing_call) == KITH_CALL_RINGING_IN, 60);
   return caller;
