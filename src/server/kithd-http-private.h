@@ -74,6 +74,7 @@ struct _KithdRequest
   char                  *method;
   char                  *path;
   char                  *forwarded_for;  /* the client behind a trusted proxy */
+  gboolean               forwarded_https; /* a trusted proxy's X-Forwarded-Proto: https */
   GByteArray            *body;
 
   guint                  status;

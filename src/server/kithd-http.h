@@ -84,6 +84,10 @@ const char   *kithd_request_get_body         (KithdRequest           *request,
 void          kithd_request_set_header       (KithdRequest           *request,
                                               const char             *name,
                                               const char             *value);
+/* One more header of that name (Set-Cookie, once per cookie). */
+void          kithd_request_add_header       (KithdRequest           *request,
+                                              const char             *name,
+                                              const char             *value);
 /* Answers (once). @body (nullable) is taken. A request whose connection is
  * gone is answered into the void. */
 void          kithd_request_respond          (KithdRequest           *request,
@@ -97,6 +101,9 @@ void          kithd_request_upgrade          (KithdRequest           *request,
                                               KithdUpgradeFunc        func,
                                               gpointer                user_data);
 gboolean      kithd_request_is_tls           (KithdRequest           *request);
+/* Whether the client reached kithd over HTTPS: kithd's own TLS, or a
+ * trusted proxy whose X-Forwarded-Proto (its last value) is "https". */
+gboolean      kithd_request_is_https         (KithdRequest           *request);
 
 /* Ends an upgraded connection (its socket is closed for the receiver). */
 void          kithd_upgrade_close            (KithdUpgrade           *upgrade);

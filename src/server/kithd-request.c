@@ -42,20 +42,46 @@ kithd_request_respond_error (KithdRequest  *req,
   kithd_request_respond (req, status, "application/json", json, len);
 }
 
+static gboolean
+from_trusted_proxy (KithdRequest *req)
+{
+  KithdHttp *self = req->http;
+
+  return self->trusted_proxies && req->info &&
+         g_strv_contains ((const char * const *) self->trusted_proxies, req->info->address);
+}
+
+/* Behind a trusted proxy: whether the last value of X-Forwarded-Proto,
+ * the one the proxy itself wrote, is "https". */
+static gboolean
+forwarded_https (KithdRequest *req)
+{
+  const char *header;
+  const char *last;
+  g_autofree char *text = NULL;
+
+  if (!from_trusted_proxy (req))
+    return FALSE;
+  header = MHD_lookup_connection_value (req->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+  if (!header)
+    return FALSE;
+  last = strrchr (header, ',');
+  text = g_strstrip (g_strdup (last ? last + 1 : header));
+  return g_ascii_strcasecmp (text, "https") == 0;
+}
+
 /* Behind a trusted proxy: the last address of X-Forwarded-For, which the
  * proxy itself wrote; NULL when the peer is not one, or the header has no
  * address there. */
 static char *
 forwarded_client (KithdRequest *req)
 {
-  KithdHttp *self = req->http;
   const char *header;
   const char *last;
   g_autofree char *text = NULL;
   g_autoptr (GInetAddress) address = NULL;
 
-  if (!self->trusted_proxies || !req->info ||
-      !g_strv_contains ((const char * const *) self->trusted_proxies, req->info->address))
+  if (!from_trusted_proxy (req))
     return NULL;
   header = MHD_lookup_connection_value (req->conn, MHD_HEADER_KIND, "X-Forwarded-For");
   if (!header)
@@ -108,6 +134,7 @@ kithd_request_start (KithdRequest *req,
   req->method = g_strdup (method);
   req->path = g_strdup (url);
   req->forwarded_for = forwarded_client (req);
+  req->forwarded_https = forwarded_https (req);
   return check_framing (req);
 }
 
@@ -185,6 +212,12 @@ kithd_request_is_tls (KithdRequest *request)
   return request->http && request->http->tls;
 }
 
+gboolean
+kithd_request_is_https (KithdRequest *request)
+{
+  return kithd_request_is_tls (request) || request->forwarded_https;
+}
+
 void
 kithd_request_set_header (KithdRequest *request,
                           const char   *name,
@@ -199,6 +232,16 @@ kithd_request_set_header (KithdRequest *request,
       return;
     }
   }
+  kithd_request_add_header (request, name, value);
+}
+
+void
+kithd_request_add_header (KithdRequest *request,
+                          const char   *name,
+                          const char   *value)
+{
+  g_return_if_fail (!request->responded);
+
   g_ptr_array_add (request->headers, g_strdup (name));
   g_ptr_array_add (request->headers, g_strdup (value));
 }
