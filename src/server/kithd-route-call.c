@@ -67,7 +67,12 @@ kithd_route_call_respond (KithdRouteCall *call,
                           char           *json,   /* transfer full, nullable */
                           gsize           len)
 {
-  kithd_request_respond (call->http, status, json ? "application/json" : NULL, json, len);
+  if (call->answer) {
+    call->answer (call, status, json, len, call->answer_data);
+    g_free (json);
+  } else {
+    kithd_request_respond (call->http, status, json ? "application/json" : NULL, json, len);
+  }
   kithd_route_call_free (call);
 }
 

@@ -19,6 +19,15 @@ typedef struct _KithdRouteCall KithdRouteCall;
 /* Runs the route: answers @call (and so frees it), at once or later. */
 typedef void (*KithdRouteHandler) (KithdRouteCall *call);
 
+/* Hears a call's answer instead of its request (kithd's web pages, which
+ * run the API's handlers for their forms): the status and the JSON body
+ * (NULL for none). @call is freed after it returns. */
+typedef void (*KithdRouteAnswerFunc) (KithdRouteCall *call,
+                                      guint           status,
+                                      const char     *json,
+                                      gsize           len,
+                                      gpointer        user_data);
+
 typedef enum {
   KITHD_ROUTE_PUBLIC,
   KITHD_ROUTE_SIGNED_IN,      /* Authorization: Bearer TOKEN of a session */
@@ -66,6 +75,9 @@ struct _KithdRouteCall
   char                    *account_key;  /* log-in: account at address */
   gint64                   counted_at;   /* when an attempt was counted against a limit */
   gboolean                 hashing;      /* holds one of the throttle's hash slots */
+  KithdRouteHandler        next;         /* after kithd_route_check_password() */
+  KithdRouteAnswerFunc     answer;       /* NULL: the request gets the answer */
+  gpointer                 answer_data;
 };
 
 KithdRouteCall *kithd_route_call_new             (const KithdRouteContext *ctx,
@@ -121,6 +133,11 @@ void kithd_route_reset_confirm   (KithdRouteCall *call);
 /* kithd-routes-sessions.c */
 void kithd_route_log_in          (KithdRouteCall *call);
 void kithd_route_log_out         (KithdRouteCall *call);
+/* The log-in's check of the body's email and password, counted by the
+ * throttle as a log-in (docs/server.md, "Throttling"): @then runs with
+ * call->user when they are right; else @call is answered. */
+void kithd_route_check_password  (KithdRouteCall    *call,
+                                  KithdRouteHandler  then);
 
 /* kithd-routes-contacts.c */
 void kithd_route_contact_list    (KithdRouteCall *call);

@@ -9,7 +9,9 @@
 
 /*
  * /sessions: log-in (POST, counted by the throttle before any hashing)
- * and log-out (DELETE /sessions/current).
+ * and log-out (DELETE /sessions/current). The check of an email and
+ * password, kithd_route_check_password(), is also the web pages' log-in
+ * (kithd-web-pages-account.c), which then makes a web session instead.
  */
 
 static void
@@ -34,7 +36,6 @@ on_login_verified (GObject      *source,
 {
   KithdRouteCall *call = user_data;
   KithdThrottle *throttle = call->ctx->throttle;
-  g_autofree char *token_hash = NULL;
 
   kithd_route_call_end_hash (call);
   if (!kithd_crypto_verify_password_finish (result) || !call->user) {
@@ -46,6 +47,14 @@ on_login_verified (GObject      *source,
    * are forgotten. */
   kithd_throttle_uncount (throttle, KITHD_LIMIT_LOGIN_ADDRESS, call->address_key, call->counted_at);
   kithd_throttle_forget (throttle, KITHD_LIMIT_LOGIN_ACCOUNT_ADDRESS, call->account_key);
+  call->next (call);
+}
+
+/* The API's session, for a log-in whose password was right. */
+static void
+create_session (KithdRouteCall *call)
+{
+  g_autofree char *token_hash = NULL;
 
   call->token = kithd_crypto_new_token ();
   token_hash = kithd_crypto_token_hash (call->token);
@@ -78,10 +87,6 @@ void
 kithd_route_log_in (KithdRouteCall *call)
 {
   const KithdConfig *config = call->ctx->config;
-  KithdThrottle *throttle = call->ctx->throttle;
-  g_autofree char *account = NULL;
-  gint64 now;
-  guint retry;
 
   if (call->body->present & KITH_FIELD_OIDC || !(call->body->present & KITH_FIELD_PASSWORD) ||
       !call->body->email) {
@@ -91,6 +96,19 @@ kithd_route_log_in (KithdRouteCall *call)
                             : "This server offers sign-in with email and password only");
     return;
   }
+  kithd_route_check_password (call, create_session);
+}
+
+void
+kithd_route_check_password (KithdRouteCall    *call,
+                            KithdRouteHandler  then)
+{
+  KithdThrottle *throttle = call->ctx->throttle;
+  g_autofree char *account = NULL;
+  gint64 now;
+  guint retry;
+
+  call->next = then;
 
   /* Counted as a failure when it comes in, before any hashing: attempts
    * sent in parallel meet the limit as surely as attempts in a row. By
