@@ -11,8 +11,9 @@ G_BEGIN_DECLS
  * Inside KithdStoreSqlite, split per domain over this header:
  * kithd-store-sqlite.c (the object, opening, the migrations of
  * migrations/NNNN-*.sql), -accounts.c (users, sessions, reset links),
- * -contacts.c, -messages.c (messages, offline notices) and -mail.c (the
- * mail queue). Each domain fills its part of the KithdStoreInterface; the
+ * -contacts.c, -messages.c (messages, offline notices), -mail.c (the
+ * mail queue) and -web.c (the web pages' sessions, a reset link's
+ * check). Each domain fills its part of the KithdStoreInterface; the
  * statement helpers below are shared.
  *
  * Every statement is prepared once (SQLITE_PREPARE_PERSISTENT), kept in
@@ -34,6 +35,7 @@ void kithd_store_sqlite_accounts_init (KithdStoreInterface *iface);
 void kithd_store_sqlite_contacts_init (KithdStoreInterface *iface);
 void kithd_store_sqlite_messages_init (KithdStoreInterface *iface);
 void kithd_store_sqlite_mail_init     (KithdStoreInterface *iface);
+void kithd_store_sqlite_web_init      (KithdStoreInterface *iface);
 
 /* ---- statements ---- */
 

@@ -236,6 +236,7 @@ kithd_store_sqlite_iface_init (KithdStoreInterface *iface)
   kithd_store_sqlite_contacts_init (iface);
   kithd_store_sqlite_messages_init (iface);
   kithd_store_sqlite_mail_init (iface);
+  kithd_store_sqlite_web_init (iface);
 }
 
 static void

@@ -533,3 +533,71 @@ kithd_store_mail_delivered (KithdStore  *self,
 
   return KITHD_STORE_GET_IFACE (self)->mail_delivered (self, mail_id, error);
 }
+
+gboolean
+kithd_store_reset_check (KithdStore  *self,
+                         const char  *token_hash,
+                         gint64       now,
+                         GError     **error)
+{
+  g_return_val_if_fail (KITHD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (token_hash != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return KITHD_STORE_GET_IFACE (self)->reset_check (self, token_hash, now, error);
+}
+
+gint64
+kithd_store_web_session_create (KithdStore  *self,
+                                gint64       user_id,
+                                const char  *token_hash,
+                                gint64       now,
+                                GError     **error)
+{
+  g_return_val_if_fail (KITHD_IS_STORE (self), 0);
+  g_return_val_if_fail (token_hash != NULL, 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  return KITHD_STORE_GET_IFACE (self)->web_session_create (self, user_id, token_hash, now, error);
+}
+
+gint64
+kithd_store_web_session_touch (KithdStore  *self,
+                               const char  *token_hash,
+                               gint64       now,
+                               gint64       idle_cutoff,
+                               gint64       created_cutoff,
+                               gint64      *user_id,
+                               GError     **error)
+{
+  g_return_val_if_fail (KITHD_IS_STORE (self), 0);
+  g_return_val_if_fail (token_hash != NULL, 0);
+  g_return_val_if_fail (user_id != NULL, 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  return KITHD_STORE_GET_IFACE (self)->web_session_touch (self, token_hash, now, idle_cutoff,
+                                                         created_cutoff, user_id, error);
+}
+
+gboolean
+kithd_store_web_session_delete (KithdStore  *self,
+                                gint64       session_id,
+                                GError     **error)
+{
+  g_return_val_if_fail (KITHD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return KITHD_STORE_GET_IFACE (self)->web_session_delete (self, session_id, error);
+}
+
+gboolean
+kithd_store_web_session_sweep (KithdStore  *self,
+                               gint64       idle_cutoff,
+                               gint64       created_cutoff,
+                               GError     **error)
+{
+  g_return_val_if_fail (KITHD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return KITHD_STORE_GET_IFACE (self)->web_session_sweep (self, idle_cutoff, created_cutoff, error);
+}

@@ -154,6 +154,25 @@ struct _KithdStoreInterface
                                        const char *subject, const char *body, gint64 now, GError **error);
   GPtrArray  *(*mail_pending)         (KithdStore *self, guint limit, GError **error);   /* KithdMail */
   gboolean    (*mail_delivered)       (KithdStore *self, gint64 mail_id, GError **error);
+
+  /* A reset link looked at without spending it (the web page it opens):
+   * TRUE while it works, else INVALID_RESET_TOKEN as reset_consume(). */
+  gboolean    (*reset_check)          (KithdStore *self, const char *token_hash, gint64 now, GError **error);
+
+  /* web sessions: kithd's web pages' own (tokens stored as their SHA-256,
+   * hex), ended by any new password (user_set_password()) and with their
+   * user. One is expired when last used at or before @idle_cutoff, or made
+   * at or before @created_cutoff. */
+  gint64      (*web_session_create)   (KithdStore *self, gint64 user_id, const char *token_hash, gint64 now,
+                                       GError **error);                      /* returns id */
+  /* The session of @token_hash, not expired: its id and (@user_id) its
+   * user's, its last use set to @now. NOT_FOUND when unknown or expired
+   * (an expired one is deleted). */
+  gint64      (*web_session_touch)    (KithdStore *self, const char *token_hash, gint64 now, gint64 idle_cutoff,
+                                       gint64 created_cutoff, gint64 *user_id, GError **error);
+  gboolean    (*web_session_delete)   (KithdStore *self, gint64 session_id, GError **error);   /* NOT_FOUND */
+  /* Deletes every expired web session. */
+  gboolean    (*web_session_sweep)    (KithdStore *self, gint64 idle_cutoff, gint64 created_cutoff, GError **error);
 };
 
 /* The public wrappers (one per vfunc, same arguments) */
@@ -206,5 +225,14 @@ gint64        kithd_store_mail_enqueue         (KithdStore *self, gint64 to_user
                                                 GError **error);
 GPtrArray    *kithd_store_mail_pending         (KithdStore *self, guint limit, GError **error);
 gboolean      kithd_store_mail_delivered       (KithdStore *self, gint64 mail_id, GError **error);
+gboolean      kithd_store_reset_check          (KithdStore *self, const char *token_hash, gint64 now, GError **error);
+gint64        kithd_store_web_session_create   (KithdStore *self, gint64 user_id, const char *token_hash, gint64 now,
+                                                GError **error);
+gint64        kithd_store_web_session_touch    (KithdStore *self, const char *token_hash, gint64 now,
+                                                gint64 idle_cutoff, gint64 created_cutoff, gint64 *user_id,
+                                                GError **error);
+gboolean      kithd_store_web_session_delete   (KithdStore *self, gint64 session_id, GError **error);
+gboolean      kithd_store_web_session_sweep    (KithdStore *self, gint64 idle_cutoff, gint64 created_cutoff,
+                                                GError **error);
 
 G_END_DECLS
