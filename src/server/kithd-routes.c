@@ -8,6 +8,7 @@
 #include "kithd-crypto.h"
 #include "kithd-db-accounts.h"
 #include "kithd-routes-private.h"
+#include "kithd-web.h"
 
 /*
  * The route table: every REST call of docs/protocol.md and the socket, as
@@ -172,10 +173,17 @@ kithd_routes_handle (KithdRequest *http,
                      gpointer      user_data)
 {
   const KithdRouteContext *ctx = user_data;
-  KithdRouteCall *call = kithd_route_call_new (ctx, http);
+  KithdRouteCall *call;
   g_autofree char *allow = NULL;
   g_autofree char *token = NULL;
 
+  /* Outside /api/: the web pages (kithd-web.c). */
+  if (!g_str_has_prefix (kithd_request_get_path (http), "/api/")) {
+    kithd_web_handle (http, ctx);
+    return;
+  }
+
+  call = kithd_route_call_new (ctx, http);
   call->route = kithd_routes_match (kithd_request_get_path (http), call->method,
                                     &call->path_id, &allow);
   if (!call->route && !allow) {

@@ -51,6 +51,10 @@ main (int    argc,
    * numbers for people): help and messages in a UTF-8 terminal as written,
    * in ASCII elsewhere. */
   setlocale (LC_CTYPE, "");
+  /* The web pages choose their language per request (kithd-web-i18n.c);
+   * LANGUAGE would override that choice in glibc's gettext. Unset while
+   * kithd has one thread. */
+  g_unsetenv ("LANGUAGE");
   kith_console_init ();
 
   if (argc > 1 && strcmp (argv[1], "admin") == 0)
