@@ -15,6 +15,7 @@ KITH_BUILD_PACKAGES=(
 KITH_TEST_PACKAGES=(
   dbus dbus-x11 xvfb xauth x11-utils gnome-keyring libsecret-tools sqlite3
   python3-dbusmock libclang-rt-14-dev clang openssl gstreamer1.0-tools gsettings-desktop-schemas
+  locales-all
 )
 
 kith_missing_packages () {

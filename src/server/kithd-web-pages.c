@@ -130,10 +130,12 @@ kithd_web_page_checklist (KithdWebCall *call,
     } else if (call->missing & rules[i]) {
       kithd_html_add (html, "<li id=\"%s\" class=\"missing\"><span class=\"mark\" aria-hidden=\"true\">✗</span> "
                       "%s <span class=\"visually-hidden\">(%s)</span></li>",
+                      /* The password checklist, for screen readers: this rule is not met yet. */
                       rule_ids[i], describe, _("missing"));
     } else {
       kithd_html_add (html, "<li id=\"%s\" class=\"met\"><span class=\"mark\" aria-hidden=\"true\">✓</span> "
                       "%s <span class=\"visually-hidden\">(%s)</span></li>",
+                      /* The password checklist, for screen readers: this rule is met. */
                       rule_ids[i], describe, _("met"));
     }
   }

@@ -93,7 +93,7 @@ struct _KithdWebCall
   /* what the page says */
   KithErrorCode            error;
   gboolean                 has_error;
-  const char              *problem;       /* a sentence of the page's own (N_()) instead */
+  const char              *problem;       /* a sentence of the page's own, marked for translation */
   KithPasswordRules        missing;       /* rules the submitted password fails */
   gboolean                 checked;       /* ... after a submitted password */
   KithdWebNotice           notice;
