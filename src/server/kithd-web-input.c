@@ -222,10 +222,11 @@ kithd_web_parse_accept_language (const char *header)
   items = g_strsplit (header, ",", 64);
   for (guint i = 0; items[i] && wanted->len < KITHD_WEB_MAX_LANGUAGES; i++) {
     g_auto (GStrv) parts = g_strsplit (items[i], ";", 3);
-    char *range = g_strstrip (parts[0]);
+    char *range = parts[0] ? g_strstrip (parts[0]) : NULL;
     Wanted item = { NULL, 1000, i };
 
-    if (!is_language_range (range))
+    /* An empty item (",de") splits into no parts at all. */
+    if (!range || !is_language_range (range))
       continue;
     if (parts[1]) {
       char *param = g_strstrip (parts[1]);

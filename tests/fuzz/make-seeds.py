@@ -292,3 +292,11 @@ write("client", "other-user", lines(j({"type": "welcome", "user": dict(alice, id
                                     msg(1, "x", 2, 2), {"type": "message.read", "from": 2, "to": 2, "up_to": 1}))
 write("client", "refused", lines('{"type":"message","seq":1}', "{", '{"type":"hello","token":"t"}',
                                  '{"type":"message","seq":1,"id":"\\u0000","from":2,"to":1,"body":"x","sent_at":1}'))
+
+# ---- what a browser sends the web pages: a form, and headers ----
+write("web-input", "login", "csrf=0123abcd&email=ada%40example.com&password=Secret%23123")
+write("web-input", "profile", "csrf=x&first_name=Ada+Lovelace&last_name=%C3%89t%C3%A9&offline_email_notification=on")
+write("web-input", "cookie", "kith_csrf=yI1tEt_Tr0NO4M9YAdQORiotUhk6xb3YqYp4tehhsTg; "
+      "kith_session=Qmv6zlCPmSCaZJcE2nAOhSGpUzl0ZCyJnAhP7-aQ4sA")
+write("web-input", "accept-language", "fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5")
+write("web-input", "hostile-name", "<script>alert(\"x\")</script> O'Brien & \"Co\" \x01\x1b\u2028")

@@ -137,6 +137,8 @@ test_accept_language (void)
     { "de;x=1, en", "en" },
     { "d3, toolonglanguage, de-", "" },
     { "DE-at", "de-at" },
+    { ",scriptf", "scriptf" },
+    { "de,, ,en", "de en" },
     { "", "" },
     { NULL, "" },
   };
