@@ -150,10 +150,13 @@ profile_page (KithdWebCall *call,
   gboolean typed = call->form && g_hash_table_contains (call->form, "first_name");
   gboolean notify = typed ? g_hash_table_contains (call->form, "offline_email_notification")
                           : user->offline_email_notification;
+  /* What went wrong with a password shows at its form. */
+  gboolean password_sent = call->form && g_hash_table_contains (call->form, "current_password");
 
   kithd_html_add (html, "<h1>%s</h1>\n", _("Account Profile"));
   add_signed_in_bar (call, html);
-  kithd_web_page_messages (call, html);
+  if (!password_sent)
+    kithd_web_page_messages (call, html);
 
   kithd_html_add (html, "<form method=\"post\" action=\"/account/profile\" id=\"profile-form\" class=\"card\">\n");
   kithd_web_call_csrf_field (call, html);
@@ -186,6 +189,8 @@ profile_page (KithdWebCall *call,
   kithd_html_add (html, "<h2 id=\"password-heading\">%s</h2>\n"
                   "<form method=\"post\" action=\"/account/password\" id=\"password-form\" class=\"card\" "
                   "aria-labelledby=\"password-heading\">\n", _("Password"));
+  if (password_sent)
+    kithd_web_page_messages (call, html);
   kithd_web_call_csrf_field (call, html);
   kithd_html_add (html,
                   "<div class=\"field\"><label for=\"current-password\">%s</label>"

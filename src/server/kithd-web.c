@@ -197,6 +197,7 @@ static const char *
 error_page (KithdWebCall *call,
             KithdHtml    *html)
 {
+  kithd_html_add (html, "<h1>%s</h1>\n", _("Something went wrong"));
   kithd_web_page_messages (call, html);
   kithd_html_add (html, "<p><a href=\"/\">%s</a></p>", _("Go to the start page"));
   return _("Something went wrong");
@@ -371,6 +372,7 @@ static const char *
 forbidden_page (KithdWebCall *call,
                 KithdHtml    *html)
 {
+  kithd_html_add (html, "<h1>%s</h1>\n", _("The form was refused"));
   kithd_html_add (html, "<div class=\"message error\" role=\"alert\" id=\"error\"><p>%s</p></div>",
                   _("This form has expired, or it was not sent from this site’s own page. "
                     "Reload the page and try again. (Kith’s pages need cookies.)"));
@@ -467,6 +469,7 @@ static const char *
 not_found_page (KithdWebCall *call,
                 KithdHtml    *html)
 {
+  kithd_html_add (html, "<h1>%s</h1>\n", _("Page not found"));
   kithd_html_add (html, "<p id=\"not-found\">%s</p>", _("There is no such page on this server."));
   kithd_html_add (html, "<p><a href=\"/\">%s</a></p>", _("Go to the start page"));
   return _("Page not found");
@@ -522,7 +525,8 @@ kithd_web_handle (KithdRequest            *request,
   call->route = match (call, &allow);
   if (!call->route && allow) {
     kithd_request_set_header (request, "Allow", allow);
-    kithd_web_call_error (call, KITH_ERROR_METHOD_NOT_ALLOWED);
+    call->problem = N_("This page cannot be used that way.");
+    kithd_web_call_page (call, 405, error_page);
     return;
   }
   if (!call->route) {

@@ -428,6 +428,7 @@ test_not_found (void)
   put = browser_send (browser, msg, TRUE);
   g_assert_cmpuint (put->status, ==, 405);
   g_assert_cmpstr (soup_message_headers_get_one (put->headers, "Allow"), ==, "GET, POST");
+  assert_has (put, "This page cannot be used that way.");
 
   /* The API is still JSON. */
   api = kithd_test_server_call (server, "GET", "/api/v1/nothing", NULL, NULL, 404, "not_found");
@@ -666,6 +667,8 @@ test_password_change (void)
                         "new_password", "Better#456", "new_password_repeat", "Better#456", NULL);
   g_assert_cmpuint (wrong->status, ==, 401);
   assert_has (wrong, "The current password is not correct.");
+  /* At the password's form, not at the top of the page. */
+  g_assert_true (strstr (wrong->body, "id=\"error\"") > strstr (wrong->body, "id=\"password-form\""));
 
   /* The policy as a checklist, each rule met or not. */
   weak = browser_post (browser, "/account/password", "current_password", KITHD_TEST_PASSWORD,
