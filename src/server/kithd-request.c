@@ -42,53 +42,43 @@ kithd_request_respond_error (KithdRequest  *req,
   kithd_request_respond (req, status, "application/json", json, len);
 }
 
-static gboolean
-from_trusted_proxy (KithdRequest *req)
+/* The last value of @name (comma-separated), which a trusted proxy
+ * itself wrote; NULL when the peer is not one, or sent no such header.
+ * What the client sent before it is not believed. */
+static char *
+from_trusted_proxy (KithdRequest *req,
+                    const char   *name)
 {
   KithdHttp *self = req->http;
+  const char *header;
+  const char *last;
 
-  return self->trusted_proxies && req->info &&
-         g_strv_contains ((const char * const *) self->trusted_proxies, req->info->address);
+  if (!self->trusted_proxies || !req->info ||
+      !g_strv_contains ((const char * const *) self->trusted_proxies, req->info->address))
+    return NULL;
+  header = MHD_lookup_connection_value (req->conn, MHD_HEADER_KIND, name);
+  if (!header)
+    return NULL;
+  last = strrchr (header, ',');
+  return g_strstrip (g_strdup (last ? last + 1 : header));
 }
 
-/* Behind a trusted proxy: whether the last value of X-Forwarded-Proto,
- * the one the proxy itself wrote, is "https". */
+/* Behind a trusted proxy: whether the client came over HTTPS. */
 static gboolean
 forwarded_https (KithdRequest *req)
 {
-  const char *header;
-  const char *last;
-  g_autofree char *text = NULL;
+  g_autofree char *proto = from_trusted_proxy (req, "X-Forwarded-Proto");
 
-  if (!from_trusted_proxy (req))
-    return FALSE;
-  header = MHD_lookup_connection_value (req->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
-  if (!header)
-    return FALSE;
-  last = strrchr (header, ',');
-  text = g_strstrip (g_strdup (last ? last + 1 : header));
-  return g_ascii_strcasecmp (text, "https") == 0;
+  return proto && g_ascii_strcasecmp (proto, "https") == 0;
 }
 
-/* Behind a trusted proxy: the last address of X-Forwarded-For, which the
- * proxy itself wrote; NULL when the peer is not one, or the header has no
- * address there. */
+/* Behind a trusted proxy: the client's address; NULL when there is none. */
 static char *
 forwarded_client (KithdRequest *req)
 {
-  const char *header;
-  const char *last;
-  g_autofree char *text = NULL;
-  g_autoptr (GInetAddress) address = NULL;
+  g_autofree char *text = from_trusted_proxy (req, "X-Forwarded-For");
+  g_autoptr (GInetAddress) address = text ? g_inet_address_new_from_string (text) : NULL;
 
-  if (!from_trusted_proxy (req))
-    return NULL;
-  header = MHD_lookup_connection_value (req->conn, MHD_HEADER_KIND, "X-Forwarded-For");
-  if (!header)
-    return NULL;
-  last = strrchr (header, ',');
-  text = g_strstrip (g_strdup (last ? last + 1 : header));
-  address = g_inet_address_new_from_string (text);
   return address ? g_inet_address_to_string (address) : NULL;
 }
 

@@ -13,7 +13,7 @@
  * The account's pages: log in and out, the profile (name, offline email
  * notification, password) and deleting the account. Each form runs the
  * API's handler of the same action (log-in's password check, PATCH /me,
- * PUT /me/password, DELETE /me) through kithd_web_call_api().
+ * PUT /me/password, DELETE /me) through kithd_web_call_run_api().
  */
 
 /* ---- log in ---- */
@@ -83,6 +83,13 @@ on_login_checked (KithdRouteCall *api)
   kithd_web_call_sign_in (call, user_id, "/account/profile");
 }
 
+/* The log-in's check, as POST /sessions makes it. */
+static void
+check_password (KithdRouteCall *api)
+{
+  kithd_route_check_password (api, on_login_checked);
+}
+
 void
 kithd_web_page_login_post (KithdWebCall *call)
 {
@@ -91,12 +98,7 @@ kithd_web_page_login_post (KithdWebCall *call)
   body->email = g_strdup (kithd_web_call_field (call, "email"));
   body->password = g_strdup (kithd_web_call_field (call, "password"));
   body->present = KITH_FIELD_EMAIL | KITH_FIELD_PASSWORD;
-  body = kithd_web_call_body (call, body);
-  if (!body) {
-    kithd_web_call_page (call, 400, login_page);
-    return;
-  }
-  kithd_route_check_password (kithd_web_call_api (call, body, on_login_answer), on_login_checked);
+  kithd_web_call_run_api (call, body, check_password, on_login_answer, login_page);
 }
 
 /* ---- log out ---- */
@@ -254,12 +256,7 @@ kithd_web_page_profile_post (KithdWebCall *call)
   body->last_name = g_strdup (kithd_web_call_field (call, "last_name"));
   body->offline_email_notification = g_hash_table_contains (call->form, "offline_email_notification");
   body->present = KITH_FIELD_FIRST_NAME | KITH_FIELD_LAST_NAME | KITH_FIELD_OFFLINE_EMAIL_NOTIFICATION;
-  body = kithd_web_call_body (call, body);
-  if (!body) {
-    kithd_web_call_page (call, 400, profile_page);
-    return;
-  }
-  kithd_route_profile_update (kithd_web_call_api (call, body, on_profile_answer));
+  kithd_web_call_run_api (call, body, kithd_route_profile_update, on_profile_answer, profile_page);
 }
 
 /* ---- the password ---- */
@@ -274,9 +271,7 @@ on_password_answer (KithdWebCall  *call,
       call->problem = N_("The current password is not correct.");
     else
       kithd_web_call_set_error (call, code);
-    call->missing = kith_password_policy_check (kithd_web_call_field (call, "new_password"));
-    call->checked = TRUE;
-    kithd_web_call_page (call, status, profile_page);
+    kithd_web_call_password_page (call, kithd_web_call_field (call, "new_password"), status, profile_page);
     return;
   }
   /* The new password ended every web session, this one too: this
@@ -292,20 +287,13 @@ kithd_web_page_password_post (KithdWebCall *call)
 
   if (g_strcmp0 (password, kithd_web_call_field (call, "new_password_repeat")) != 0) {
     call->problem = N_("The new passwords do not match.");
-    call->missing = kith_password_policy_check (password);
-    call->checked = TRUE;
-    kithd_web_call_page (call, 400, profile_page);
+    kithd_web_call_password_page (call, password, 400, profile_page);
     return;
   }
   body = kith_body_new (KITH_BODY_PASSWORD_CHANGE);
   body->current_password = g_strdup (kithd_web_call_field (call, "current_password"));
   body->new_password = g_strdup (password);
-  body = kithd_web_call_body (call, body);
-  if (!body) {
-    kithd_web_call_page (call, 400, profile_page);
-    return;
-  }
-  kithd_route_password_change (kithd_web_call_api (call, body, on_password_answer));
+  kithd_web_call_run_api (call, body, kithd_route_password_change, on_password_answer, profile_page);
 }
 
 /* ---- delete the account ---- */
@@ -381,10 +369,5 @@ kithd_web_page_delete_post (KithdWebCall *call)
   KithBody *body = kith_body_new (KITH_BODY_DELETE_ACCOUNT);
 
   body->confirm_email = g_strstrip (g_strdup (kithd_web_call_field (call, "confirm_email")));
-  body = kithd_web_call_body (call, body);
-  if (!body) {
-    kithd_web_call_page (call, 400, delete_page);
-    return;
-  }
-  kithd_route_delete_account (kithd_web_call_api (call, body, on_delete_answer));
+  kithd_web_call_run_api (call, body, kithd_route_delete_account, on_delete_answer, delete_page);
 }

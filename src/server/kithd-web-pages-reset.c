@@ -248,12 +248,7 @@ kithd_web_page_reset_post (KithdWebCall *call)
 
   body->email = g_strstrip (g_strdup (kithd_web_call_field (call, "email")));
   body->present = KITH_FIELD_EMAIL;
-  body = kithd_web_call_body (call, body);
-  if (!body) {
-    kithd_web_call_page (call, 400, request_page);
-    return;
-  }
-  kithd_route_reset_request (kithd_web_call_api (call, body, on_request_answer));
+  kithd_web_call_run_api (call, body, kithd_route_reset_request, on_request_answer, request_page);
 }
 
 /* ---- POST: the new password ---- */
@@ -269,9 +264,7 @@ on_confirm_answer (KithdWebCall  *call,
   }
   if (status >= 400) {
     kithd_web_call_set_error (call, code);
-    call->missing = kith_password_policy_check (kithd_web_call_field (call, "password"));
-    call->checked = TRUE;
-    kithd_web_call_page (call, status, new_password_page);
+    kithd_web_call_password_page (call, kithd_web_call_field (call, "password"), status, new_password_page);
     return;
   }
   /* Every session ended with the old password, this browser's too. */
@@ -294,19 +287,12 @@ kithd_web_page_reset_new_post (KithdWebCall *call)
   }
   if (g_strcmp0 (password, kithd_web_call_field (call, "password_repeat")) != 0) {
     call->problem = N_("The new passwords do not match.");
-    call->missing = kith_password_policy_check (password);
-    call->checked = TRUE;
-    kithd_web_call_page (call, 400, new_password_page);
+    kithd_web_call_password_page (call, password, 400, new_password_page);
     return;
   }
   body = kith_body_new (KITH_BODY_RESET_CONFIRM);
   body->token = g_steal_pointer (&token);
   body->password = g_strdup (password);
   body->present = KITH_FIELD_PASSWORD;
-  body = kithd_web_call_body (call, body);
-  if (!body) {
-    kithd_web_call_page (call, 400, new_password_page);
-    return;
-  }
-  kithd_route_reset_confirm (kithd_web_call_api (call, body, on_confirm_answer));
+  kithd_web_call_run_api (call, body, kithd_route_reset_confirm, on_confirm_answer, new_password_page);
 }

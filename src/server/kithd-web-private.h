@@ -88,7 +88,7 @@ struct _KithdWebCall
   char                    *session_token; /* the browser's session cookie */
   gint64                   session_id;    /* its web session; 0: none */
   KithdUser               *user;          /* signed in */
-  KithdWebAnswer           api_answer;    /* hears the API's answer (kithd_web_call_api()) */
+  KithdWebAnswer           api_answer;    /* hears the API's answer (kithd_web_call_run_api()) */
 
   /* what the page says */
   KithErrorCode            error;
@@ -153,19 +153,24 @@ void         kithd_web_call_sign_in       (KithdWebCall     *call,
 
 /* ---- the API's handlers, for the forms ---- */
 
-/* @body (taken) as the API would read it (kith_body_parse(): names
- * trimmed and checked, emails checked): NULL and the page's error set
- * when it is not acceptable. */
-KithBody    *kithd_web_call_body          (KithdWebCall     *call,
-                                           KithBody         *body);
-/* A call of the API for this request (its address: the throttle counts
- * it as the API's own) with @body (taken) and the signed-in user, if any,
- * whose answer @answer hears instead of the browser; give it to the API's
- * handler (kithd-routes-private.h). Its session is none of the API's (id
- * 0): a password change keeps no API session. */
-KithdRouteCall *kithd_web_call_api        (KithdWebCall     *call,
-                                           KithBody         *body,
-                                           KithdWebAnswer    answer);
+/* Runs the API's @handler (kithd-routes-private.h) for this request (its
+ * address: the throttle counts it as the API's own) and the signed-in
+ * user, if any, on @draft (taken) as the API would read it
+ * (kith_body_parse(): names trimmed and checked, emails checked); @answer
+ * hears the API's answer instead of the browser. When the body is not
+ * acceptable, @page says why (400). The API's call holds no
+ * session of the API's (its id is 0): a password change keeps none. */
+void         kithd_web_call_run_api       (KithdWebCall      *call,
+                                           KithBody          *draft,
+                                           KithdRouteHandler  handler,
+                                           KithdWebAnswer     answer,
+                                           KithdWebPageFunc   page);
+/* @page with @status, for a @password that was refused: the checklist
+ * shows which rules it meets. */
+void         kithd_web_call_password_page (KithdWebCall      *call,
+                                           const char        *password,
+                                           guint              status,
+                                           KithdWebPageFunc   page);
 
 /* ---- pieces of pages (kithd-web-pages.c) ---- */
 

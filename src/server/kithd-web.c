@@ -21,7 +21,7 @@
  * session on the db worker (else the log-in page), then the handler. The
  * headers of every answer are set here, and so are cookies.
  *
- * A form's action runs the API's own handler (kithd_web_call_api()): the
+ * A form's action runs the API's own handler (kithd_web_call_run_api()): the
  * same checks, throttle, store calls and socket frames as the REST call,
  * with its answer turned into a page.
  */
@@ -275,29 +275,10 @@ on_api_answer (KithdRouteCall *api,
   call->api_answer (call, status, code);
 }
 
-KithdRouteCall *
-kithd_web_call_api (KithdWebCall   *call,
-                    KithBody       *body,
-                    KithdWebAnswer  answer)
-{
-  KithdRouteCall *api = kithd_route_call_new (call->ctx, call->http);
-
-  api->body = body;
-  if (call->user) {
-    api->user = kithd_user_copy (call->user);
-    api->session = g_new0 (KithdSession, 1);
-    api->session->user_id = call->user->id;
-    api->session->device_name = g_strdup ("web");
-  }
-  api->answer = on_api_answer;
-  api->answer_data = call;
-  call->api_answer = answer;
-  return api;
-}
-
-KithBody *
-kithd_web_call_body (KithdWebCall *call,
-                     KithBody     *draft)
+/* @draft (taken) as the API reads a body. */
+static KithBody *
+parse_body (KithdWebCall *call,
+            KithBody     *draft)
 {
   g_autoptr (KithBody) owned = draft;
   g_autoptr (GError) error = NULL;
@@ -310,6 +291,45 @@ kithd_web_call_body (KithdWebCall *call,
   if (!body)
     kithd_web_call_set_error (call, error->domain == KITH_ERROR ? error->code : KITH_ERROR_INVALID_FIELD);
   return body;
+}
+
+void
+kithd_web_call_run_api (KithdWebCall      *call,
+                        KithBody          *draft,
+                        KithdRouteHandler  handler,
+                        KithdWebAnswer     answer,
+                        KithdWebPageFunc   page)
+{
+  KithBody *body = parse_body (call, draft);
+  KithdRouteCall *api;
+
+  if (!body) {
+    kithd_web_call_page (call, 400, page);
+    return;
+  }
+  api = kithd_route_call_new (call->ctx, call->http);
+  api->body = body;
+  if (call->user) {
+    api->user = kithd_user_copy (call->user);
+    api->session = g_new0 (KithdSession, 1);
+    api->session->user_id = call->user->id;
+    api->session->device_name = g_strdup ("web");
+  }
+  api->answer = on_api_answer;
+  api->answer_data = call;
+  call->api_answer = answer;
+  handler (api);
+}
+
+void
+kithd_web_call_password_page (KithdWebCall     *call,
+                              const char       *password,
+                              guint             status,
+                              KithdWebPageFunc  page)
+{
+  call->missing = kith_password_policy_check (password);
+  call->checked = TRUE;
+  kithd_web_call_page (call, status, page);
 }
 
 /* ---- dispatch ---- */

@@ -329,6 +329,24 @@ outbox_count (KithdTestServer *on)
   return files->len;
 }
 
+/* Asks for a reset link for @email on @browser's form; the link of the
+ * mail, and in @page (nullable) the page that answered. */
+static char *
+request_reset_link (Browser     *browser,
+                    const char  *email,
+                    char       **page)
+{
+  guint before = outbox_count (server);
+  g_autoptr (Page) form = browser_get (browser, "/account/password-reset");
+  g_autoptr (Page) sent = browser_post (browser, "/account/password-reset", "email", email, NULL);
+
+  g_assert_cmpuint (sent->status, ==, 200);
+  assert_has (sent, "id=\"reset-requested\"");
+  if (page)
+    *page = g_strdup (sent->body);
+  return link_in_mail (server, before + 1, "open this link:");
+}
+
 /* The path (and query) of @url, one of kithd's own. */
 static const char *
 path_of (KithdTestServer *on,
@@ -713,7 +731,6 @@ test_reset (void)
   g_autoptr (Browser) browser = browser_new ();
   g_autoptr (Browser) signed_in = browser_new ();
   g_autoptr (Page) form = browser_get (browser, "/account/password-reset");
-  g_autoptr (Page) sent = NULL;
   g_autoptr (Page) unknown = NULL;
   g_autoptr (Page) opened = NULL;
   g_autoptr (Page) choose = NULL;
@@ -726,25 +743,19 @@ test_reset (void)
   g_autofree char *reset_cookie = NULL;
   g_autofree char *token = NULL;
   g_autofree char *sent_text = NULL;
-  g_autofree char *unknown_text = NULL;
-  guint before = outbox_count (server);
 
   browser_log_in (signed_in, ada->email, KITHD_TEST_PASSWORD);
 
   /* Without a link: the request form. */
   g_assert_cmpuint (form->status, ==, 200);
   assert_has (form, "id=\"reset-request-form\"");
-  sent = browser_post (browser, "/account/password-reset", "email", ada->email, NULL);
-  g_assert_cmpuint (sent->status, ==, 200);
-  assert_has (sent, "id=\"reset-requested\"");
+  link = request_reset_link (browser, ada->email, &sent_text);
   /* The same answer for an address without an account. */
   unknown = browser_post (browser, "/account/password-reset", "email", "nobody@example.com", NULL);
   g_assert_cmpuint (unknown->status, ==, 200);
-  sent_text = g_strdup (sent->body);
-  unknown_text = g_strdup (unknown->body);
   {
     g_autoptr (GString) a = g_string_new (sent_text);
-    g_autoptr (GString) b = g_string_new (unknown_text);
+    g_autoptr (GString) b = g_string_new (unknown->body);
 
     g_string_replace (a, ada->email, "EMAIL", 0);
     g_string_replace (b, "nobody@example.com", "EMAIL", 0);
@@ -753,7 +764,6 @@ test_reset (void)
 
   /* The mail's link: a page that holds the token in a cookie and moves on
    * to the same path without it. */
-  link = link_in_mail (server, before + 1, "open this link:");
   g_assert_true (g_str_has_prefix (path_of (server, link), "/account/password-reset?token="));
   opened = browser_get_full (browser, path_of (server, link), FALSE);
   g_assert_cmpuint (opened->status, ==, 200);
@@ -809,17 +819,11 @@ test_reset_expired (void)
   g_autoptr (KithdTestUser) ada = kithd_test_server_new_user (server, "Ada");
   g_autoptr (Browser) browser = browser_new ();
   g_autoptr (Browser) slow = browser_new ();
-  g_autoptr (Page) form = browser_get (browser, "/account/password-reset");
-  g_autoptr (Page) sent = NULL;
   g_autoptr (Page) expired = NULL;
   g_autoptr (Page) opened = NULL;
   g_autoptr (Page) late = NULL;
   g_autoptr (Page) nonsense = NULL;
-  g_autofree char *link = NULL;
-  guint before = outbox_count (server);
-
-  sent = browser_post (browser, "/account/password-reset", "email", ada->email, NULL);
-  link = link_in_mail (server, before + 1, "open this link:");
+  g_autofree char *link = request_reset_link (browser, ada->email, NULL);
 
   /* One browser opens the link in time, then both wait past 24 hours. */
   page_free (browser_get (slow, path_of (server, link)));
