@@ -235,6 +235,32 @@ test_audio_call (void)
   g_assert_cmpuint (pair->errors[0] + pair->errors[1], ==, 0);
 }
 
+/* What the callee's speakers wait past a packet's time: the jitter buffer
+ * (40 ms), one Opus packet that the decoder holds for its FEC (10 ms) and
+ * the sink's allowance (10 ms), never opusdec's own 120 ms or webrtcbin's
+ * 200 ms (docs/performance.md, "Calls"). */
+static void
+test_latency (void)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (FALSE);
+  g_autoptr (GstQuery) query = gst_query_new_latency ();
+  GstElement *callee;
+  GstClockTime min = 0, max = 0;
+  gboolean live = FALSE;
+
+  /* A sink that plays on time, as speakers do. */
+  g_setenv ("KITH_AUDIOSINK", "fakesink sync=true", TRUE);
+  connect_pair (pair);
+  g_assert_true (kith_call_media_pair_wait (pair, both_audible, WAIT_MS));
+  g_setenv ("KITH_AUDIOSINK", "fakesink", TRUE);
+  callee = kith_call_media_get_pipeline (pair->callee);
+  g_assert_nonnull (callee);
+  g_assert_true (gst_element_query (callee, query));
+  gst_query_parse_latency (query, &live, &min, &max);
+  g_assert_true (live);
+  g_assert_cmpuint (min, ==, 60 * GST_MSECOND);
+}
+
 /* Mute: what the callee decodes turns silent (the stream goes on), and
  * audible again after unmute. */
 static void
@@ -583,6 +609,9 @@ test_no_source (void)
     g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
     g_setenv ("KITH_VIDEOSRC", "v4l2src device=/dev/no-such-camera", TRUE);
     assert_start_fails (video, "No camera found");
+
+    g_setenv ("KITH_AUDIOSINK", "no-such-element", TRUE);
+    assert_start_fails (audio, "No speakers found");
     return;
   }
 
@@ -796,6 +825,7 @@ main (int   argc,
   g_unsetenv ("KITH_CALL_ECHO_CANCEL");
 
   g_test_add_func ("/call-media/audio", test_audio_call);
+  g_test_add_func ("/call-media/latency", test_latency);
   g_test_add_func ("/call-media/mute", test_mute);
   g_test_add_func ("/call-media/video", test_video_call);
   g_test_add_func ("/call-media/echo", test_echo);
