@@ -21,7 +21,10 @@
  *    without echo cancellation, to show what that weighs.
  * 3. CPU of each side of a 640×480 30 fps video call (a `kith-cli call`
  *    process calling the bot), and the bot's Pss before its first call,
- *    during it, after it and after ten more.
+ *    during it, after it and after ten more; the first call's cost in Rss
+ *    split into what GStreamer loads once (the registry, the plugins the
+ *    call loaded: measured in a child of this bench that loads the same
+ *    plugins and calls nothing) and what the call itself left.
  */
 #define G_LOG_DOMAIN "KithBenchCall"
 
@@ -30,6 +33,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gst/audio/audio.h>
 #include <gst/base/base.h>
@@ -65,12 +69,15 @@ static int opt_calls = 10;
 static int opt_cpu_seconds = 20;
 static int opt_ticks = 10;
 static gboolean opt_latency_only = FALSE;
+static char **opt_plugin_floor = NULL;
 
 static const GOptionEntry entries[] = {
   { "calls", 'n', 0, G_OPTION_ARG_INT, &opt_calls, "Calls of each kind for the set-up and the memory (default 10)", "N" },
   { "cpu-seconds", 0, 0, G_OPTION_ARG_INT, &opt_cpu_seconds, "Length of the video call measured for CPU (default 20)", "S" },
   { "ticks", 0, 0, G_OPTION_ARG_INT, &opt_ticks, "Ticks timed for the latency (default 10)", "N" },
   { "latency-only", 0, 0, G_OPTION_ARG_NONE, &opt_latency_only, "Only the latency (no kithd, no bot; ~30 s)", NULL },
+  /* The bench's own child for the memory floor (below). */
+  { "plugin-floor", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME_ARRAY, &opt_plugin_floor, NULL, NULL },
   { NULL }
 };
 
@@ -453,6 +460,19 @@ read_pss_split (GPid    pid,
   *file = kith_bench_read_rollup_mb (pid, "Pss_File");
 }
 
+/* Rss of @pid in MB as anonymous pages (its own memory: heap, stacks)
+ * and the rest (pages of mapped files: libraries' code and data). Rss,
+ * not Pss: a library's Pss is split with whoever else maps it (the caller,
+ * this bench), which changes from moment to moment. */
+static void
+read_rss_split (GPid    pid,
+                double *anon,
+                double *file)
+{
+  *anon = kith_bench_read_rollup_mb (pid, "Anonymous");
+  *file = kith_bench_read_rollup_mb (pid, "Rss") - *anon;
+}
+
 /* Threads and open descriptors of @pid: a pipeline left behind keeps both. */
 static void
 read_threads_fds (GPid   pid,
@@ -473,6 +493,93 @@ read_threads_fds (GPid   pid,
     (*fds)++;
 }
 
+/* ---- the memory floor: GStreamer and a call's plugins, no call ---- */
+
+/* The GStreamer plugins @pid has loaded (their files, each once). */
+static GPtrArray *
+loaded_plugins (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/maps", (int) pid);
+  g_autofree char *maps = NULL;
+  g_auto (GStrv) lines = NULL;
+  GPtrArray *plugins = g_ptr_array_new_with_free_func (g_free);
+
+  if (!g_file_get_contents (path, &maps, NULL, NULL))
+    return plugins;
+  lines = g_strsplit (maps, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    const char *file = strchr (lines[i], '/');
+
+    if (file != NULL && strstr (file, "/gstreamer-1.0/libgst") != NULL && g_str_has_suffix (file, ".so") &&
+        !g_ptr_array_find_with_equal_func (plugins, file, g_str_equal, NULL))
+      g_ptr_array_add (plugins, g_strdup (file));
+  }
+  return plugins;
+}
+
+/* The child (--plugin-floor FILE…): a process prepared as Kith's are,
+ * that starts GStreamer and loads the plugins a call loaded, and calls
+ * nothing. Prints its Rss (anonymous, files; MB) at the start, after
+ * gst_init (the registry) and with the plugins. */
+static int
+run_plugin_floor (void)
+{
+  g_autoptr (GError) error = NULL;
+  double anon[3], file[3];
+
+  read_rss_split (getpid (), &anon[0], &file[0]);
+  if (!gst_init_check (NULL, NULL, &error)) {
+    g_printerr ("%s\n", error->message);
+    return 1;
+  }
+  read_rss_split (getpid (), &anon[1], &file[1]);
+  for (guint i = 0; opt_plugin_floor[i] != NULL; i++) {
+    g_autoptr (GstPlugin) plugin = gst_plugin_load_file (opt_plugin_floor[i], &error);
+
+    if (plugin == NULL) {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  }
+  read_rss_split (getpid (), &anon[2], &file[2]);
+  printf ("%.2f %.2f %.2f %.2f %.2f %.2f\n", anon[0], file[0], anon[1], file[1], anon[2], file[2]);
+  return 0;
+}
+
+/* What @plugins weigh in a process of their own, Rss in MB, anonymous
+ * and files: [0] the registry (gst_init), [1] the plugins with their
+ * libraries. FALSE when the child failed. */
+static gboolean
+measure_plugin_floor (GPtrArray *plugins,
+                      double     anon[2],
+                      double     file[2])
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  double a[3], f[3];
+  int status = 0;
+
+  g_ptr_array_add (argv, g_file_read_link ("/proc/self/exe", NULL));
+  for (guint i = 0; i < plugins->len; i++) {
+    g_ptr_array_add (argv, g_strdup ("--plugin-floor"));
+    g_ptr_array_add (argv, g_strdup (g_ptr_array_index (plugins, i)));
+  }
+  g_ptr_array_add (argv, NULL);
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error) ||
+      !g_spawn_check_wait_status (status, &error) ||
+      sscanf (out, "%lf %lf %lf %lf %lf %lf", &a[0], &f[0], &a[1], &f[1], &a[2], &f[2]) != 6) {
+    g_printerr ("memory floor: %s%s\n", error != NULL ? error->message : "", err != NULL ? err : "");
+    return FALSE;
+  }
+  for (int i = 0; i < 2; i++) {
+    anon[i] = a[i + 1] - a[i];
+    file[i] = f[i + 1] - f[i];
+  }
+  return TRUE;
+}
+
 static void
 measure_cpu_and_memory (Bench         *bench,
                         KithdTestUser *video_caller,
@@ -484,6 +591,9 @@ measure_cpu_and_memory (Bench         *bench,
   GPid caller_pid;
   guint window_ms = MAX (opt_cpu_seconds - 2, 1) * 1000;
   double pss_before, pss_during, pss_caller, pss_after, pss_after_2s, pss_after_n;
+  double rss_anon[2], rss_file[2], floor_anon[2] = { 0 }, floor_file[2] = { 0 };
+  g_autoptr (GPtrArray) plugins = NULL;
+  gboolean floor_measured;
   guint threads[3], fds[3];
   double anon[3], file[3];
   gint64 bot_cpu, caller_cpu, wall;
@@ -492,6 +602,7 @@ measure_cpu_and_memory (Bench         *bench,
   BotWait bot = { bench, bench->bot_calls + 1 };
 
   pss_before = kith_bench_read_pss_mb (bot_pid);
+  read_rss_split (bot_pid, &rss_anon[0], &rss_file[0]);
   read_threads_fds (bot_pid, &threads[0], &fds[0]);
   read_pss_split (bot_pid, &anon[0], &file[0]);
 
@@ -521,6 +632,9 @@ measure_cpu_and_memory (Bench         *bench,
   pss_after = kith_bench_read_pss_mb (bot_pid);
   svc_test_run_for (2000);
   pss_after_2s = kith_bench_read_pss_mb (bot_pid);
+  read_rss_split (bot_pid, &rss_anon[1], &rss_file[1]);
+  plugins = loaded_plugins (bot_pid);
+  floor_measured = measure_plugin_floor (plugins, floor_anon, floor_file);
   read_threads_fds (bot_pid, &threads[1], &fds[1]);
   read_pss_split (bot_pid, &anon[1], &file[1]);
 
@@ -549,6 +663,17 @@ measure_cpu_and_memory (Bench         *bench,
           anon[0], file[0], anon[1], file[1], anon[2], file[2], opt_calls);
   printf ("  threads / open files      %u / %u before, %u / %u after one call, %u / %u after %d more\n",
           threads[0], fds[0], threads[1], fds[1], threads[2], fds[2], opt_calls);
+  if (floor_measured) {
+    double call_anon = rss_anon[1] - rss_anon[0], call_file = rss_file[1] - rss_file[0];
+
+    printf ("the callee's first call, Rss (anonymous / files, MB; files: libraries' pages, clean and shared):\n");
+    printf ("  the call's cost          %+5.1f / %+5.1f\n", call_anon, call_file);
+    printf ("  GStreamer's registry     %+5.1f / %+5.1f   (loaded once, at the first call; measured in a\n"
+            "  the %2u plugins it loaded %+5.1f / %+5.1f    process of its own that loads them and calls nothing)\n",
+            floor_anon[0], floor_file[0], plugins->len, floor_anon[1], floor_file[1]);
+    printf ("  what the call left       %+5.1f / %+5.1f   (target: its own memory <= +10 MB)\n",
+            call_anon - floor_anon[0] - floor_anon[1], call_file - floor_file[0] - floor_file[1]);
+  }
 }
 
 /* ---- latency: ticks through the pair ---- */
@@ -1079,6 +1204,10 @@ main (int   argc,
   if (!g_option_context_parse (context, &argc, &argv, &error)) {
     g_printerr ("%s\n", error->message);
     return 2;
+  }
+  if (opt_plugin_floor != NULL) {
+    kith_call_prepare_process ();
+    return run_plugin_floor ();
   }
   opt_calls = MAX (opt_calls, 1);
   opt_ticks = MAX (opt_ticks, 1);
