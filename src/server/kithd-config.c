@@ -326,6 +326,13 @@ parse_smtp_url (const char  *url,
   g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
   const char *path = uri ? g_uri_get_path (uri) : NULL;
 
+  /* said before the URL is quoted: it may hold a password */
+  if ((uri && g_uri_get_userinfo (uri)) || strchr (url, '@')) {
+    g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                         "[mail] smtp-url holds a user name or password: "
+                         "put them in smtp-username and smtp-password-file");
+    return FALSE;
+  }
   if (!uri ||
       (g_strcmp0 (g_uri_get_scheme (uri), "smtp") != 0 &&
        g_strcmp0 (g_uri_get_scheme (uri), "smtps") != 0) ||
@@ -335,12 +342,6 @@ parse_smtp_url (const char  *url,
     g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                  "[mail] smtp-url: “%s” is not an SMTP server's URL: use smtp://HOST:PORT "
                  "(STARTTLS, e.g. port 587) or smtps://HOST:PORT (TLS, e.g. port 465)", url);
-    return FALSE;
-  }
-  if (g_uri_get_userinfo (uri)) {
-    g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                         "[mail] smtp-url holds a user name or password: "
-                         "put them in smtp-username and smtp-password-file");
     return FALSE;
   }
   *host = g_strdup (g_uri_get_host (uri));

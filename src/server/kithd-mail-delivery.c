@@ -303,7 +303,7 @@ describe_failure (const SmtpSettings *smtp,
 
   switch (code) {
   case CURLE_LOGIN_DENIED:
-    why = g_strdup ("the server refused the user name or password (smtp-username, smtp-password-file)");
+    why = g_strdup ("the server refused the user name or password");
     break;
   case CURLE_USE_SSL_FAILED:
     why = g_strdup ("the server offers no STARTTLS, and smtp-starttls=required: nothing was sent");
