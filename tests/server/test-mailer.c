@@ -135,6 +135,16 @@ flush_mailer (KithdMailer  *mailer,
   return flush.ok;
 }
 
+/* A pass runs, and some mail is left for a retry. */
+static void
+assert_flush_waits (KithdMailer *mailer)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (flush_mailer (mailer, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
+}
+
 static gpointer
 pending_job (KithdStore  *store,
              gpointer     data,
@@ -838,7 +848,6 @@ test_smtp_retry (Fixture       *fixture,
                  gconstpointer  data)
 {
   g_autoptr (KithdMailer) mailer = NULL;
-  g_autoptr (GError) error = NULL;
   SmtpServer *server = smtp_server_new (1);
   gboolean delivered = FALSE;
 
@@ -849,8 +858,7 @@ test_smtp_retry (Fixture       *fixture,
   kithd_mailer_send (mailer, 0, "ada@example.com", "Retry", "Body\n");
 
   /* the first try meets a 421: the mail waits */
-  g_assert_false (flush_mailer (mailer, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
+  assert_flush_waits (mailer);
   g_assert_false (delivered);
   g_assert_cmpuint (queue_length (fixture), ==, 1);
 
@@ -879,9 +887,7 @@ test_smtp_recipient_refused (Fixture       *fixture,
 
   mailer = smtp_mailer_new (fixture, server->url);
   kithd_mailer_send (mailer, 0, "nobody@example.com", "Lost", "Nobody reads this\n");
-  g_assert_false (flush_mailer (mailer, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
-  g_clear_error (&error);
+  assert_flush_waits (mailer);
   g_assert_cmpuint (queue_length (fixture), ==, 1);
 
   kithd_mailer_send (mailer, 0, "ada@example.com", "Found", "Ada reads this\n");
@@ -919,7 +925,6 @@ test_smtp_new_mail_during_backoff (Fixture       *fixture,
                                    gconstpointer  data)
 {
   g_autoptr (KithdMailer) mailer = NULL;
-  g_autoptr (GError) error = NULL;
   SmtpServer *server = smtp_server_new (6);
   guint delivered = 0;
   gint64 start;
@@ -929,11 +934,8 @@ test_smtp_new_mail_during_backoff (Fixture       *fixture,
   kithd_mailer_send (mailer, 0, "ada@example.com", "First", "Body\n");
 
   /* six failed tries in a row: the next retry is 32 s away */
-  for (guint i = 0; i < 6; i++) {
-    g_assert_false (flush_mailer (mailer, &error));
-    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
-    g_clear_error (&error);
-  }
+  for (guint i = 0; i < 6; i++)
+    assert_flush_waits (mailer);
   g_assert_cmpuint (queue_length (fixture), ==, 1);
 
   g_signal_connect_swapped (mailer, "delivered", G_CALLBACK (on_delivered_count), &delivered);
@@ -966,9 +968,7 @@ test_restart (Fixture       *fixture,
   /* the relay is down: the mail stays queued */
   mailer = smtp_mailer_new (fixture, dead);
   kithd_mailer_send (mailer, 0, "ada@example.com", "Survives a restart", "Still here\n");
-  g_assert_false (flush_mailer (mailer, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
-  g_clear_error (&error);
+  assert_flush_waits (mailer);
   g_assert_finalize_object (g_steal_pointer (&mailer));
 
   /* kithd stops and starts again */

@@ -430,18 +430,77 @@ assert_mail (JsonObject *mail,
   g_assert_nonnull (strstr (data, subject_header));
 }
 
+#define RESET_SUBJECT "Reset your Kith password (link valid for 24 hours)"
+
+/* @user's reset mail arrives as the server's @n-th, and leaves the queue. */
+static JsonObject *
+assert_reset_arrives (SmtpServer          *smtp,
+                      Kithd               *k,
+                      const KithdTestUser *user,
+                      guint                n)
+{
+  JsonObject *mail;
+
+  wait_mails (smtp, n);
+  mail = smtp_server_mail (smtp, n);
+  assert_mail (mail, user->email, RESET_SUBJECT);
+  wait_queue_empty (k);
+  return mail;
+}
+
+/* The mail stays queued, and the server saw no login and no mail. */
+static void
+assert_kept_unsent (SmtpServer *smtp,
+                    Kithd      *k)
+{
+  g_assert_cmpuint (smtp_server_count_events (smtp, "connect"), >=, 2);
+  g_assert_cmpuint (smtp_server_count_events (smtp, "auth-ok") + smtp_server_count_events (smtp, "auth-fail"), ==, 0);
+  g_assert_cmpuint (smtp_server_count_mails (smtp), ==, 0);
+  g_assert_cmpint (queued (k), ==, 1);
+}
+
 /* ---- the cases ---- */
+
+/* An SMTP server, a kithd that mails through it, and Ada. */
+typedef struct {
+  SmtpServer    *smtp;
+  Kithd         *k;
+  KithdTestUser *ada;
+} Case;
+
+static Case *
+case_new (const char   *mode,
+          KithdTestTls *cert,
+          const char   *extra)
+{
+  Case *c = g_new0 (Case, 1);
+  g_autofree char *url = NULL;
+
+  c->smtp = smtp_server_new (mode, cert);
+  url = smtp_server_url (c->smtp);
+  c->k = kithd_start (url, extra);
+  c->ada = kithd_test_server_new_user (c->k->kithd, "Ada");
+  return c;
+}
+
+static void
+case_free (Case *c)
+{
+  kithd_test_user_free (c->ada);
+  kithd_free (c->k);
+  smtp_server_free (c->smtp);
+  g_free (c);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Case, case_free)
 
 /* The usual provider: STARTTLS, then AUTH. A reset mail arrives and its
  * link works; so does an offline notice. */
 static void
 test_starttls (void)
 {
-  SmtpServer *smtp = smtp_server_new ("starttls", tls);
-  g_autofree char *url = smtp_server_url (smtp);
-  Kithd *k = kithd_start (url, "smtp-starttls=required\n");
-  g_autoptr (KithdTestUser) ada = kithd_test_server_new_user (k->kithd, "Ada");
-  g_autoptr (KithdTestUser) bob = kithd_test_server_new_user (k->kithd, "Bob");
+  g_autoptr (Case) c = case_new ("starttls", tls, "smtp-starttls=required\n");
+  g_autoptr (KithdTestUser) bob = kithd_test_server_new_user (c->k->kithd, "Bob");
   g_autoptr (KithdTestSocket) socket = NULL;
   g_autoptr (JsonObject) reset = NULL;
   g_autoptr (JsonObject) notice = NULL;
@@ -449,57 +508,44 @@ test_starttls (void)
   g_autofree char *confirm = NULL;
   g_autofree char *ada_token = NULL;
 
-  kithd_test_server_make_contacts (k->kithd, ada, bob);
-  ask_reset (k, ada);
-  wait_mails (smtp, 1);
-  reset = smtp_server_mail (smtp, 1);
-  assert_mail (reset, ada->email, "Reset your Kith password (link valid for 24 hours)");
-  g_assert_cmpuint (smtp_server_count_events (smtp, "starttls"), >=, 1);
-  g_assert_cmpuint (smtp_server_count_events (smtp, "auth-fail"), ==, 0);
+  kithd_test_server_make_contacts (c->k->kithd, c->ada, bob);
+  ask_reset (c->k, c->ada);
+  reset = assert_reset_arrives (c->smtp, c->k, c->ada, 1);
+  g_assert_cmpuint (smtp_server_count_events (c->smtp, "starttls"), >=, 1);
+  g_assert_cmpuint (smtp_server_count_events (c->smtp, "auth-fail"), ==, 0);
 
   /* the link in the mail sets a new password */
-  token = reset_token (k, json_object_get_string_member (reset, "data"));
+  token = reset_token (c->k, json_object_get_string_member (reset, "data"));
   confirm = g_strdup_printf ("{\"token\": \"%s\", \"password\": \"" NEW_PASSWORD "\"}", token);
-  g_free (kithd_test_server_call (k->kithd, "POST", "/api/v1/password-reset/confirm", NULL, confirm, 204, NULL));
-  ada_token = kithd_test_server_log_in (k->kithd, ada->email, NEW_PASSWORD, NULL);
+  g_free (kithd_test_server_call (c->k->kithd, "POST", "/api/v1/password-reset/confirm", NULL, confirm, 204, NULL));
+  ada_token = kithd_test_server_log_in (c->k->kithd, c->ada->email, NEW_PASSWORD, NULL);
 
   /* Bob is signed out: Ada's message makes a notice, without the message */
-  socket = kithd_test_socket_connect (k->kithd, ada_token, 0);
+  socket = kithd_test_socket_connect (c->k->kithd, ada_token, 0);
   kithd_test_socket_send_message_acked (socket, "smtp-1", bob->id, "secret body");
-  wait_mails (smtp, 2);
-  notice = smtp_server_mail (smtp, 2);
+  wait_mails (c->smtp, 2);
+  notice = smtp_server_mail (c->smtp, 2);
   assert_mail (notice, bob->email, "New message on Kith from Ada Tester");
   g_assert_null (strstr (json_object_get_string_member (notice, "data"), "secret body"));
 
-  wait_queue_empty (k);
-  assert_log_clean (k);
+  wait_queue_empty (c->k);
+  assert_log_clean (c->k);
 
   g_clear_pointer (&socket, kithd_test_socket_free);
-  kithd_free (k);
-  smtp_server_free (smtp);
 }
 
 /* smtps://: TLS from the first byte (port 465 at a provider). */
 static void
 test_smtps (void)
 {
-  SmtpServer *smtp = smtp_server_new ("smtps", tls);
-  g_autofree char *url = smtp_server_url (smtp);
-  Kithd *k = kithd_start (url, NULL);
-  g_autoptr (KithdTestUser) ada = kithd_test_server_new_user (k->kithd, "Ada");
+  g_autoptr (Case) c = case_new ("smtps", tls, NULL);
   g_autoptr (JsonObject) mail = NULL;
   g_autofree char *token = NULL;
 
-  ask_reset (k, ada);
-  wait_mails (smtp, 1);
-  mail = smtp_server_mail (smtp, 1);
-  assert_mail (mail, ada->email, "Reset your Kith password (link valid for 24 hours)");
-  token = reset_token (k, json_object_get_string_member (mail, "data"));
-  wait_queue_empty (k);
-  assert_log_clean (k);
-
-  kithd_free (k);
-  smtp_server_free (smtp);
+  ask_reset (c->k, c->ada);
+  mail = assert_reset_arrives (c->smtp, c->k, c->ada, 1);
+  token = reset_token (c->k, json_object_get_string_member (mail, "data"));
+  assert_log_clean (c->k);
 }
 
 /* A wrong password: the server refuses the login, the mail waits in the
@@ -508,34 +554,25 @@ test_smtps (void)
 static void
 test_wrong_password (void)
 {
-  SmtpServer *smtp = smtp_server_new ("starttls", tls);
-  g_autofree char *url = smtp_server_url (smtp);
-  Kithd *k = kithd_start (url, "smtp-starttls=required\n");
-  g_autoptr (KithdTestUser) ada = kithd_test_server_new_user (k->kithd, "Ada");
-  g_autofree char *password_file = g_build_filename (k->dir, "smtp-password", NULL);
+  g_autoptr (Case) c = case_new ("starttls", tls, "smtp-starttls=required\n");
+  g_autofree char *password_file = g_build_filename (c->k->dir, "smtp-password", NULL);
   g_autoptr (JsonObject) mail = NULL;
   g_autofree char *log = NULL;
 
-  write_secret (smtp->password_file, "Another#Pass-0815");
-  ask_reset (k, ada);
-  log = wait_log (k->kithd, "the server refused the user name or password", 1);
+  write_secret (c->smtp->password_file, "Another#Pass-0815");
+  ask_reset (c->k, c->ada);
+  log = wait_log (c->k->kithd, "the server refused the user name or password", 1);
   g_assert_nonnull (strstr (log, "trying again in 1 s"));
   g_assert_null (strstr (log, "Another#Pass-0815"));
-  g_assert_cmpuint (smtp_server_count_events (smtp, "auth-fail"), >=, 1);
-  g_assert_cmpuint (smtp_server_count_mails (smtp), ==, 0);
-  g_assert_cmpint (queued (k), ==, 1);
-  assert_log_clean (k);
+  g_assert_cmpuint (smtp_server_count_events (c->smtp, "auth-fail"), >=, 1);
+  g_assert_cmpuint (smtp_server_count_mails (c->smtp), ==, 0);
+  g_assert_cmpint (queued (c->k), ==, 1);
+  assert_log_clean (c->k);
 
   /* fixed, and kithd restarted: the mail was kept, and goes */
   write_secret (password_file, "Another#Pass-0815");
-  kithd_test_server_restart (k->kithd);
-  wait_mails (smtp, 1);
-  mail = smtp_server_mail (smtp, 1);
-  assert_mail (mail, ada->email, "Reset your Kith password (link valid for 24 hours)");
-  wait_queue_empty (k);
-
-  kithd_free (k);
-  smtp_server_free (smtp);
+  kithd_test_server_restart (c->k->kithd);
+  mail = assert_reset_arrives (c->smtp, c->k, c->ada, 1);
 }
 
 /* A certificate kithd does not trust (a man in the middle, say): no
@@ -544,33 +581,21 @@ test_wrong_password (void)
 static void
 test_untrusted_certificate (void)
 {
-  SmtpServer *smtp = smtp_server_new ("starttls", rogue);
-  g_autofree char *url = smtp_server_url (smtp);
-  Kithd *k = kithd_start (url, "smtp-starttls=required\n");
-  g_autoptr (KithdTestUser) ada = kithd_test_server_new_user (k->kithd, "Ada");
+  g_autoptr (Case) c = case_new ("starttls", rogue, "smtp-starttls=required\n");
   g_autoptr (JsonObject) mail = NULL;
   g_autofree char *log = NULL;
 
-  ask_reset (k, ada);
-  log = wait_log (k->kithd, "the server's certificate is not trusted", 2);
+  ask_reset (c->k, c->ada);
+  log = wait_log (c->k->kithd, "the server's certificate is not trusted", 2);
   g_assert_nonnull (strstr (log, "trying again in 1 s"));
   g_assert_nonnull (strstr (log, "trying again in 2 s"));
-  g_assert_cmpuint (smtp_server_count_events (smtp, "connect"), >=, 2);
-  g_assert_cmpuint (smtp_server_count_events (smtp, "auth-ok") + smtp_server_count_events (smtp, "auth-fail"), ==, 0);
-  g_assert_cmpuint (smtp_server_count_mails (smtp), ==, 0);
-  g_assert_cmpint (queued (k), ==, 1);
+  assert_kept_unsent (c->smtp, c->k);
 
-  smtp_server_stop (smtp);
-  smtp->cert = tls;
-  smtp_server_start (smtp);
-  wait_mails (smtp, 1);
-  mail = smtp_server_mail (smtp, 1);
-  assert_mail (mail, ada->email, "Reset your Kith password (link valid for 24 hours)");
-  wait_queue_empty (k);
-  assert_log_clean (k);
-
-  kithd_free (k);
-  smtp_server_free (smtp);
+  smtp_server_stop (c->smtp);
+  c->smtp->cert = tls;
+  smtp_server_start (c->smtp);
+  mail = assert_reset_arrives (c->smtp, c->k, c->ada, 1);
+  assert_log_clean (c->k);
 }
 
 /* A server that offers no STARTTLS (one that would take the login and the
@@ -578,21 +603,12 @@ test_untrusted_certificate (void)
 static void
 test_no_starttls (void)
 {
-  SmtpServer *smtp = smtp_server_new ("plain", NULL);
-  g_autofree char *url = smtp_server_url (smtp);
-  Kithd *k = kithd_start (url, "smtp-starttls=required\n");
-  g_autoptr (KithdTestUser) ada = kithd_test_server_new_user (k->kithd, "Ada");
+  g_autoptr (Case) c = case_new ("plain", NULL, "smtp-starttls=required\n");
 
-  ask_reset (k, ada);
-  g_free (wait_log (k->kithd, "the server offers no STARTTLS", 2));
-  g_assert_cmpuint (smtp_server_count_events (smtp, "connect"), >=, 2);
-  g_assert_cmpuint (smtp_server_count_events (smtp, "auth-ok") + smtp_server_count_events (smtp, "auth-fail"), ==, 0);
-  g_assert_cmpuint (smtp_server_count_mails (smtp), ==, 0);
-  g_assert_cmpint (queued (k), ==, 1);
-  assert_log_clean (k);
-
-  kithd_free (k);
-  smtp_server_free (smtp);
+  ask_reset (c->k, c->ada);
+  g_free (wait_log (c->k->kithd, "the server offers no STARTTLS", 2));
+  assert_kept_unsent (c->smtp, c->k);
+  assert_log_clean (c->k);
 }
 
 /* A server that takes the connection and never says a word: kithd gives
@@ -651,48 +667,29 @@ test_silent_server (void)
 
 /* ---- refusing to start ---- */
 
-static void
-on_communicated (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static gboolean
-result_set (gpointer data)
-{
-  return *(GAsyncResult **) data != NULL;
-}
-
-/* kithd with @conf must exit @status at once, saying @expected on one
- * line, and nothing of the password. */
+/* kithd with @conf must exit @status at once (within 20 s: timeout(1)
+ * ends it otherwise, status 124), saying @expected on one line, and
+ * nothing of the password. */
 static void
 assert_refuses (const char *conf,
                 int         status,
                 const char *expected)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (GError) exit_error = NULL;
   g_autofree char *data = g_build_filename (g_get_tmp_dir (), "kithd-smtp-refused-XXXXXX", NULL);
-  g_autoptr (GSubprocess) kithd = NULL;
-  g_autoptr (GAsyncResult) result = NULL;
+  const char *argv[] = { "timeout", "20", g_getenv ("KITHD"), "--config", conf, "--data-dir", data,
+                         "--listen", "127.0.0.1:0", NULL };
   g_autofree char *err = NULL;
+  int wait_status = 0;
 
   g_assert_nonnull (g_mkdtemp (data));
-  kithd = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                            g_getenv ("KITHD"), "--config", conf, "--data-dir", data,
-                            "--listen", "127.0.0.1:0", NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8_async (kithd, NULL, NULL, on_communicated, &result);
-  if (!kithd_test_wait_until (result_set, &result, WAIT_MS)) {
-    g_subprocess_force_exit (kithd);
-    g_error ("kithd started; expected “%s”", expected);
-  }
-  g_subprocess_communicate_utf8_finish (kithd, result, NULL, &err, &error);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                NULL, NULL, NULL, &err, &wait_status, &error);
   g_assert_no_error (error);
   g_test_message ("%s", err);
-  g_assert_true (g_subprocess_get_if_exited (kithd));
-  g_assert_cmpint (g_subprocess_get_exit_status (kithd), ==, status);
+  g_assert_false (g_spawn_check_wait_status (wait_status, &exit_error));
+  g_assert_error (exit_error, G_SPAWN_EXIT_ERROR, status);
   g_assert_true (g_str_has_prefix (err, "kithd: "));
   g_assert_nonnull (strstr (err, expected));
   g_assert_null (strstr (err, SMTP_PASSWORD));
