@@ -21,6 +21,15 @@
  * touches the store or the main loop.
  */
 
+/* A reply as the log shows it: on one line, at most this many bytes. */
+#define REPLY_MAX 200
+
+/* The commands whose name is kept (AUTH's further lines carry the
+ * password: nothing else of what goes out is). */
+static const char * const smtp_verbs[] = {
+  "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "RSET", "QUIT", "NOOP",
+};
+
 void
 kithd_mail_delivery_init (void)
 {
@@ -187,15 +196,6 @@ write_outbox (const char       *outbox_dir,
 }
 
 /* ---- SMTP, with libcurl ---- */
-
-/* A reply as the log shows it: on one line, at most this many bytes. */
-#define REPLY_MAX 200
-
-/* The commands whose name is kept (AUTH's further lines carry the
- * password: nothing else of what goes out is). */
-static const char * const smtp_verbs[] = {
-  "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "RSET", "QUIT", "NOOP",
-};
 
 /* What a transfer said, from libcurl's debug callback: the last command
  * and the server's last reply, or the first refusal (libcurl may say QUIT

@@ -367,7 +367,6 @@ retry_at (KithdMailer *self,
           gint64       due)
 {
   gint64 now = g_get_monotonic_time ();
-
   GSource *source = g_timeout_source_new (due > now ? (due - now + 999) / 1000 : 0);
 
   g_clear_handle_id (&self->retry_id, g_source_remove);
@@ -417,9 +416,13 @@ end_pass (KithdMailer *self)
                        : self->retry_interval;
     self->last_failure = g_get_monotonic_time ();
     if (delay > 0) {
+      gint64 due = self->last_failure + (gint64) delay * G_USEC_PER_SEC;
+
       if (failure)
         g_message ("%s; trying again in %u s", failure, delay);
-      retry_at (self, self->last_failure + (gint64) delay * G_USEC_PER_SEC);
+      /* an earlier retry (for mail the database refused) stays */
+      if (self->retry_id == 0 || due < self->retry_due)
+        retry_at (self, due);
     } else if (failure) {
       g_message ("%s", failure);
     }
