@@ -11,6 +11,7 @@
 #include "kith-error.h"
 #include "kith-limits.h"
 #include "kithd-config.h"
+#include "kithd-tls-files.h"
 
 #define DEFAULT_HOST "127.0.0.1"
 #define DEFAULT_PORT 8480
@@ -54,6 +55,8 @@ kithd_config_new (void)
   config->name = g_strdup ("Kith");
   config->mail_from = g_strdup ("Kith <no-reply@localhost>");
   config->mail_retry_interval = 60;
+  config->smtp_starttls = TRUE;
+  config->smtp_timeout = 30;
   config->max_connections = 20000;
   config->connections_per_address = 256;
   config->request_timeout_ms = 10 * 1000;
@@ -89,6 +92,10 @@ kithd_config_free (KithdConfig *config)
   g_free (config->port_file);
   g_free (config->mail_from);
   g_free (config->smtp_url);
+  g_free (config->smtp_username);
+  g_clear_pointer (&config->smtp_password, kithd_secret_free);
+  g_free (config->smtp_password_file);
+  g_free (config->smtp_ca_file);
   g_free (config->oidc_google_client_id);
   g_strfreev (config->trusted_proxies);
   g_free (config->tls_certificate);
@@ -297,6 +304,116 @@ load_calls (GKeyFile     *kf,
   return TRUE;
 }
 
+/* A host that is this machine: "localhost" or a loopback address. */
+static gboolean
+host_is_loopback (const char *host)
+{
+  g_autoptr (GInetAddress) address = g_inet_address_new_from_string (host);
+
+  if (address)
+    return g_inet_address_get_is_loopback (address);
+  return g_ascii_strcasecmp (host, "localhost") == 0;
+}
+
+/* [mail] smtp-url: smtp://HOST[:PORT] or smtps://HOST[:PORT], nothing
+ * more (the user and password have keys of their own). */
+static gboolean
+parse_smtp_url (const char  *url,
+                char       **host,
+                gboolean    *smtps,
+                GError     **error)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  const char *path = uri ? g_uri_get_path (uri) : NULL;
+
+  /* said before the URL is quoted: it may hold a password */
+  if ((uri && g_uri_get_userinfo (uri)) || strchr (url, '@')) {
+    g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                         "[mail] smtp-url holds a user name or password: "
+                         "put them in smtp-username and smtp-password-file");
+    return FALSE;
+  }
+  if (!uri ||
+      (g_strcmp0 (g_uri_get_scheme (uri), "smtp") != 0 &&
+       g_strcmp0 (g_uri_get_scheme (uri), "smtps") != 0) ||
+      !g_uri_get_host (uri) || !*g_uri_get_host (uri) ||
+      (*path && strcmp (path, "/") != 0) ||
+      g_uri_get_query (uri) || g_uri_get_fragment (uri)) {
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                 "[mail] smtp-url: “%s” is not an SMTP server's URL: use smtp://HOST:PORT "
+                 "(STARTTLS, e.g. port 587) or smtps://HOST:PORT (TLS, e.g. port 465)", url);
+    return FALSE;
+  }
+  *host = g_strdup (g_uri_get_host (uri));
+  *smtps = strcmp (g_uri_get_scheme (uri), "smtps") == 0;
+  return TRUE;
+}
+
+/* [mail]'s SMTP settings, as far as the file tells (docs/server.md,
+ * "Mail"); the password file and the authorities are read at start. */
+static gboolean
+load_mail (GKeyFile     *kf,
+           KithdConfig  *config,
+           GError      **error)
+{
+  g_autofree char *starttls = NULL;
+  g_autofree char *host = NULL;
+  gboolean smtps = FALSE;
+  gboolean has_password;
+  guint64 v;
+
+  if (!get_string (kf, "mail", "smtp-username", TRUE, &config->smtp_username, error) ||
+      !get_string (kf, "mail", "smtp-password", TRUE, &config->smtp_password, error) ||
+      !get_string (kf, "mail", "smtp-password-file", TRUE, &config->smtp_password_file, error) ||
+      !get_string (kf, "mail", "smtp-ca-file", TRUE, &config->smtp_ca_file, error) ||
+      !get_string (kf, "mail", "smtp-starttls", TRUE, &starttls, error))
+    return FALSE;
+  v = config->smtp_timeout;
+  if (!get_uint (kf, "mail", "smtp-timeout", 1, 600, &v, error))
+    return FALSE;
+  config->smtp_timeout = v;
+
+  if (starttls && strcmp (starttls, "required") != 0 && strcmp (starttls, "no") != 0) {
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                 "[mail] smtp-starttls must be “required” or “no”, not “%s”", starttls);
+    return FALSE;
+  }
+  if (!config->smtp_url)
+    return TRUE;
+
+  has_password = config->smtp_password || config->smtp_password_file;
+  if (config->smtp_password && config->smtp_password_file) {
+    g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                         "[mail] has both smtp-password and smtp-password-file: keep one");
+    return FALSE;
+  }
+  if (!config->smtp_username != !has_password) {
+    g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                         config->smtp_username
+                         ? "[mail] smtp-username needs smtp-password-file (or smtp-password)"
+                         : "[mail] an SMTP password needs smtp-username");
+    return FALSE;
+  }
+  if (!parse_smtp_url (config->smtp_url, &host, &smtps, error))
+    return FALSE;
+
+  if (smtps && g_strcmp0 (starttls, "no") == 0) {
+    g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                         "[mail] smtp-starttls=no with an smtps:// URL: smtps is TLS from the start");
+    return FALSE;
+  }
+  /* Plain SMTP to this machine by default (a local relay); STARTTLS
+   * required to anywhere else. */
+  config->smtp_starttls = starttls ? strcmp (starttls, "required") == 0 : !host_is_loopback (host);
+  if (!smtps && !config->smtp_starttls && has_password && !host_is_loopback (host)) {
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                 "[mail] smtp-starttls=no would send the SMTP password unencrypted to %s: "
+                 "use smtp-starttls=required or an smtps:// URL", host);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 kithd_config_load_file (KithdConfig  *config,
                         const char   *path,
@@ -424,6 +541,9 @@ kithd_config_load_file (KithdConfig  *config,
   config->dead_after_ms = v * 1000;
 
   if (!load_calls (kf, config, error))
+    return FALSE;
+
+  if (!load_mail (kf, config, error))
     return FALSE;
 
   if (!config->tls_certificate != !config->tls_key) {

@@ -25,8 +25,14 @@ typedef struct {
   GStrv     trusted_proxies;           /* their X-Forwarded-For is believed */
 
   char     *mail_from;
-  char     *smtp_url;                  /* NULL: files in DATA_DIR/outbox */
-  guint     mail_retry_interval;       /* seconds between tries when mail fails */
+  char     *smtp_url;                  /* smtp:// or smtps://; NULL: files in DATA_DIR/outbox */
+  char     *smtp_username;             /* NULL: no AUTH */
+  char     *smtp_password;             /* smtp-password (zeroed when freed), or NULL */
+  char     *smtp_password_file;        /* smtp-password-file, read at start, or NULL */
+  gboolean  smtp_starttls;             /* smtp://: STARTTLS required (default unless loopback) */
+  char     *smtp_ca_file;              /* PEM authorities; NULL: the system's */
+  guint     smtp_timeout;              /* seconds to reach the server, and again to send a mail */
+  guint     mail_retry_interval;       /* seconds before the first retry when mail fails */
 
   char     *oidc_google_client_id;     /* NULL: "oidc:google" not offered */
 

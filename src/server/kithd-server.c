@@ -85,7 +85,6 @@ kithd_server_new (KithdConfig  *config,
 {
   g_autoptr (KithdServer) self = g_object_new (KITHD_TYPE_SERVER, NULL);
   g_autofree char *db_path = NULL;
-  g_autofree char *outbox = NULL;
 
   g_return_val_if_fail (config != NULL, NULL);
 
@@ -114,9 +113,9 @@ kithd_server_new (KithdConfig  *config,
     return NULL;
   self->db = kithd_db_new (self->store);
 
-  outbox = g_build_filename (config->data_dir, "outbox", NULL);
-  self->mailer = kithd_mailer_new (self->db, outbox, config->smtp_url, config->mail_from);
-  kithd_mailer_set_retry_interval (self->mailer, config->mail_retry_interval);
+  self->mailer = kithd_mailer_new_for_config (self->db, config, error);
+  if (!self->mailer)
+    return NULL;
   self->hub = kithd_hub_new (self->db, self->mailer, config);
 
   self->routes.db = self->db;

@@ -127,6 +127,75 @@ test_not_utf8 (void)
   g_assert_nonnull (strstr (message2, "kithd.conf: "));
 }
 
+/* [mail]'s SMTP server: STARTTLS required unless the host is this
+ * machine, and every setting the file gets wrong refused with what to do,
+ * never with the password in it. */
+static void
+test_mail (void)
+{
+  static const struct {
+    const char *url;
+    const char *extra;
+    gboolean    starttls;
+  } good[] = {
+    { "smtp://smtp.example.org:587", "", TRUE },
+    { "smtp://smtp.example.org", "smtp-starttls=required\n", TRUE },
+    { "smtp://127.0.0.1:25", "", FALSE },
+    { "smtp://localhost:25/", "", FALSE },
+    { "smtp://[::1]:25", "", FALSE },
+    { "smtp://127.0.0.1:587", "smtp-starttls=required\n", TRUE },
+    { "smtp://relay.lan:25", "smtp-starttls=no\n", FALSE },
+    { "smtps://smtp.example.org:465", "smtp-username=kithd\nsmtp-password-file=/etc/kithd/smtp\n", TRUE },
+    { "smtp://127.0.0.1:25", "smtp-starttls=no\nsmtp-username=kithd\nsmtp-password=Pass#1\n", FALSE },
+  };
+  static const struct {
+    const char *text;
+    const char *expected;
+  } bad[] = {
+    { "smtp-url=http://smtp.example.org\n", "“http://smtp.example.org” is not an SMTP server's URL" },
+    { "smtp-url=smtp://\n", "is not an SMTP server's URL" },
+    { "smtp-url=smtp://smtp.example.org/x\n", "is not an SMTP server's URL" },
+    { "smtp-url=smtp://smtp.example.org:587?x=1\n", "is not an SMTP server's URL" },
+    { "smtp-url=smtp://kithd:Pass#1@smtp.example.org:587\n", "holds a user name or password" },
+    { "smtp-url=http://kithd:Pass#1@smtp.example.org\n", "holds a user name or password" },
+    { "smtp-url=smtp://smtp.example.org\nsmtp-starttls=maybe\n",
+      "[mail] smtp-starttls must be “required” or “no”, not “maybe”" },
+    { "smtp-url=smtps://smtp.example.org\nsmtp-starttls=no\n", "smtps is TLS from the start" },
+    { "smtp-url=smtp://smtp.example.org\nsmtp-username=kithd\n",
+      "[mail] smtp-username needs smtp-password-file (or smtp-password)" },
+    { "smtp-url=smtp://smtp.example.org\nsmtp-password=Pass#1\n", "[mail] an SMTP password needs smtp-username" },
+    { "smtp-url=smtp://smtp.example.org\nsmtp-username=kithd\nsmtp-password=Pass#1\n"
+      "smtp-password-file=/etc/kithd/smtp\n", "has both smtp-password and smtp-password-file" },
+    { "smtp-url=smtp://smtp.example.org\nsmtp-starttls=no\nsmtp-username=kithd\nsmtp-password=Pass#1\n",
+      "smtp-starttls=no would send the SMTP password unencrypted to smtp.example.org" },
+    { "smtp-timeout=0\n", "[mail] smtp-timeout must be a number from 1 to 600" },
+    { "smtp-timeout=601\n", "[mail] smtp-timeout must be a number from 1 to 600" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++) {
+    g_autofree char *text = g_strdup_printf ("[mail]\nsmtp-url=%s\n%s", good[i].url, good[i].extra);
+    g_autoptr (KithdConfig) config = NULL;
+    g_autofree char *message = NULL;
+
+    g_test_message ("%s", text);
+    g_assert_true (load (text, -1, &config, &message));
+    g_assert_cmpstr (config->smtp_url, ==, good[i].url);
+    g_assert_cmpint (config->smtp_starttls, ==, good[i].starttls);
+    g_assert_cmpuint (config->smtp_timeout, ==, 30);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autofree char *text = g_strconcat ("[mail]\n", bad[i].text, NULL);
+    g_autoptr (KithdConfig) config = NULL;
+    g_autofree char *message = NULL;
+
+    g_assert_false (load (text, -1, &config, &message));
+    g_test_message ("%s", message);
+    g_assert_nonnull (strstr (message, bad[i].expected));
+    g_assert_null (strstr (message, "Pass#1"));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -137,6 +206,7 @@ main (int   argc,
   g_test_add_func ("/config/empty-value", test_empty_value);
   g_test_add_func ("/config/unset", test_unset);
   g_test_add_func ("/config/not-utf8", test_not_utf8);
+  g_test_add_func ("/config/mail", test_mail);
 
   return g_test_run ();
 }
