@@ -146,9 +146,8 @@ random_string (void)
   return g_steal_pointer (&b64);
 }
 
-/* base64url (no padding) of SHA-256 of @verifier: RFC 7636's S256. */
-static char *
-s256 (const char *verifier)
+char *
+kith_fake_oidc_s256 (const char *verifier)
 {
   guint8 digest[32];
   gsize len = sizeof digest;
@@ -344,7 +343,7 @@ on_authorize (SoupServer        *server,
     grant->client_id = g_strdup (self->client_id);
     grant->redirect_uri = g_strdup (redirect_uri);
     grant->code_challenge = self->fault == KITH_FAKE_OIDC_FAULT_WRONG_CHALLENGE
-                            ? s256 ("a verifier that the client never had, at least 43 characters")
+                            ? kith_fake_oidc_s256 ("a verifier that the client never had, at least 43 characters")
                             : g_strdup (g_hash_table_lookup (query, "code_challenge"));
     grant->nonce = g_strdup (g_hash_table_lookup (query, "nonce"));
     grant->sub = g_strdup (self->sub);
@@ -539,7 +538,7 @@ on_token (SoupServer        *server,
     goto out;
   }
   verifier = g_hash_table_lookup (form, "code_verifier");
-  challenge = verifier ? s256 (verifier) : NULL;
+  challenge = verifier ? kith_fake_oidc_s256 (verifier) : NULL;
   if (!challenge || !g_str_equal (challenge, grant->code_challenge)) {
     respond_oauth_error (self, msg, 400, "invalid_grant", "The PKCE code_verifier does not match the code_challenge");
     goto out;

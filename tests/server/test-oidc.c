@@ -28,26 +28,6 @@
 
 /* ---- helpers ---- */
 
-static char *
-s256 (const char *verifier)
-{
-  guint8 digest[32];
-  gsize len = sizeof digest;
-  g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  char *b64;
-  gsize n;
-
-  g_checksum_update (checksum, (const guchar *) verifier, strlen (verifier));
-  g_checksum_get_digest (checksum, digest, &len);
-  b64 = g_base64_encode (digest, len);
-  g_strdelimit (b64, "+", '-');
-  g_strdelimit (b64, "/", '_');
-  n = strlen (b64);
-  while (n > 0 && b64[n - 1] == '=')
-    b64[--n] = '\0';
-  return b64;
-}
-
 typedef struct {
   SoupMessage *msg;
   GBytes      *body;
@@ -151,7 +131,7 @@ test_fake_provider (void)
   g_autoptr (SoupSession) session = soup_session_new ();
   const char *issuer = kith_fake_oidc_get_issuer (fake);
   const char *verifier = "a-verifier-of-the-relying-party-0123456789-abcdef";
-  g_autofree char *challenge = s256 (verifier);
+  g_autofree char *challenge = kith_fake_oidc_s256 (verifier);
   g_autofree char *redirect = NULL;
   g_autofree char *url = NULL;
   g_autofree char *location = NULL;
@@ -314,7 +294,7 @@ app_new (void)
 
   app->verifier = g_strdup_printf ("app-verifier-%08x%08x-%u-0123456789abcdefghijklmnop",
                                    g_random_int (), g_random_int (), ++n);
-  app->challenge = s256 (app->verifier);
+  app->challenge = kith_fake_oidc_s256 (app->verifier);
   app->state = g_strdup_printf ("app-state.%u~%08x", n, g_random_int ());
   app->redirect_uri = g_strdup (listener_url);
   return app;
@@ -886,6 +866,28 @@ test_start_refusals (void)
   }
 }
 
+/* A provider that cannot be reached: a page saying so, at once. */
+static void
+test_unreachable (void)
+{
+  g_autoptr (SoupSession) browser = soup_session_new ();
+  g_autoptr (App) app = app_new ();
+  g_autofree char *dir = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *log = NULL;
+  KithdTestServer *own;
+
+  own = start_kithd ("\n[oidc:dead]\nname=Dead Provider\nissuer=http://127.0.0.1:1\n"
+                     "client-id=a\nclient-secret=b\n", &dir);
+  url = start_url (own, "dead", app);
+  assert_start_refused (browser, url, 502, "Dead Provider cannot be reached right now.");
+  log = kithd_test_server_get_log (own);
+  g_assert_nonnull (strstr (log, "OIDC dead: cannot use the discovery document of http://127.0.0.1:1"));
+  /* The other provider is not held up by it. */
+  json_object_unref (sign_in (own));
+  stop_kithd (own, g_steal_pointer (&dir));
+}
+
 /* Walks the browser's way by hand up to kithd's callback: its URL, which
  * the provider sent the browser to. */
 static char *
@@ -1044,6 +1046,7 @@ main (int    argc,
   g_test_add_func ("/oidc/refusals/redeem", test_redeem_refusals);
   g_test_add_func ("/oidc/refusals/start", test_start_refusals);
   g_test_add_func ("/oidc/refusals/state", test_state_refusals);
+  g_test_add_func ("/oidc/refusals/unreachable", test_unreachable);
   g_test_add_func ("/oidc/keys", test_keys);
   g_test_add_func ("/oidc/too-many-flows", test_too_many_flows);
 
