@@ -251,6 +251,16 @@ on_listener (SoupServer        *soup_server,
   soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, page, strlen (page));
 }
 
+/* As the fake provider does: libsoup 3.2's server keeps idle keep-alive
+ * connections their clients closed for ever. */
+static void
+on_listener_request (SoupServer        *soup_server,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+}
+
 static void
 listener_start (void)
 {
@@ -258,6 +268,7 @@ listener_start (void)
   GSList *uris;
 
   listener = soup_server_new (NULL, NULL);
+  g_signal_connect (listener, "request-started", G_CALLBACK (on_listener_request), NULL);
   soup_server_add_handler (listener, "/kith-signed-in", on_listener, NULL, NULL);
   soup_server_listen_local (listener, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
   g_assert_no_error (error);
