@@ -12,9 +12,10 @@ G_BEGIN_DECLS
  * (/jwks), the authorization endpoint (/authorize) and the token endpoint
  * (/token).
  *
- * It runs in the test's process, in a thread of its own with its own main
- * context, so that it answers while the test is blocked in a synchronous
- * call. It listens on 127.0.0.1 with a port it picks.
+ * It runs in the test's process, on GNU libmicrohttpd's own thread (no
+ * main context of the test's), so that it answers while the test is
+ * blocked in a synchronous call. It listens on 127.0.0.1 with a port it
+ * picks; every connection closes after its answer.
  *
  * The authorization endpoint consents at once, as a person clicking
  * Continue would: it answers 302 to the redirect_uri with a code and the

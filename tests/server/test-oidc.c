@@ -7,7 +7,11 @@
 
 #include <glib/gstdio.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <libsoup/soup.h>
+#include <microhttpd.h>
 
 #include "kith-fake-oidc.h"
 #include "kithd-test-helper.h"
@@ -233,48 +237,49 @@ test_fake_provider (void)
 
 static KithFakeOidc    *fake;
 static KithdTestServer *server;      /* kithd naming the fake provider */
-static SoupServer      *listener;    /* the app's redirect */
+static struct MHD_Daemon *listener;  /* the app's redirect */
 static char            *listener_url;
-static guint            listener_hits;
+static gint             listener_hits;
 
-static void
-on_listener (SoupServer        *soup_server,
-             SoupServerMessage *msg,
-             const char        *path,
-             GHashTable        *query,
-             gpointer           user_data)
+/* The app's loopback listener: one page for whatever comes (libmicrohttpd
+ * on its own thread, as the fake provider). */
+static enum MHD_Result
+on_listener (void                  *cls,
+             struct MHD_Connection *conn,
+             const char            *url,
+             const char            *method,
+             const char            *version,
+             const char            *upload_data,
+             size_t                *upload_data_size,
+             void                 **con_cls)
 {
-  const char *page = "<p>You are signed in to Kith. You can close this window.</p>";
+  static const char page[] = "<p>You are signed in to Kith. You can close this window.</p>";
+  struct MHD_Response *response;
+  enum MHD_Result ret;
 
-  listener_hits++;
-  soup_server_message_set_status (msg, 200, NULL);
-  soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, page, strlen (page));
-}
-
-/* As the fake provider does: libsoup 3.2's server keeps idle keep-alive
- * connections their clients closed for ever. */
-static void
-on_listener_request (SoupServer        *soup_server,
-                     SoupServerMessage *msg,
-                     gpointer           user_data)
-{
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+  g_atomic_int_inc (&listener_hits);
+  response = MHD_create_response_from_buffer (strlen (page), (void *) page, MHD_RESPMEM_PERSISTENT);
+  MHD_add_response_header (response, "Content-Type", "text/html");
+  MHD_add_response_header (response, "Connection", "close");
+  ret = MHD_queue_response (conn, 200, response);
+  MHD_destroy_response (response);
+  return ret;
 }
 
 static void
 listener_start (void)
 {
-  g_autoptr (GError) error = NULL;
-  GSList *uris;
+  struct sockaddr_in address = { 0 };
 
-  listener = soup_server_new (NULL, NULL);
-  g_signal_connect (listener, "request-started", G_CALLBACK (on_listener_request), NULL);
-  soup_server_add_handler (listener, "/kith-signed-in", on_listener, NULL, NULL);
-  soup_server_listen_local (listener, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (listener);
-  listener_url = g_strdup_printf ("http://127.0.0.1:%d/kith-signed-in", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  listener = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+                               on_listener, NULL,
+                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &address,
+                               MHD_OPTION_END);
+  g_assert_nonnull (listener);
+  listener_url = g_strdup_printf ("http://127.0.0.1:%u/kith-signed-in",
+                                  MHD_get_daemon_info (listener, MHD_DAEMON_INFO_BIND_PORT)->port);
 }
 
 /* What the app keeps for one sign-in. */
@@ -334,12 +339,12 @@ browse_sign_in (KithdTestServer *kithd,
   g_autofree char *url = start_url (kithd, "google", app);
   g_autofree char *final = NULL;
   g_autofree char *body = NULL;
-  guint hits = listener_hits;
+  gint hits = g_atomic_int_get (&listener_hits);
   GHashTable *params;
 
   g_assert_cmpuint (http_request (browser, "GET", url, NULL, FALSE, &final, NULL, &body), ==, 200);
   g_assert_true (g_str_has_prefix (final, app->redirect_uri));
-  g_assert_cmpuint (listener_hits, ==, hits + 1);
+  g_assert_cmpint (g_atomic_int_get (&listener_hits), ==, hits + 1);
   g_assert_nonnull (strstr (body, "You can close this window"));
   params = query_of (final);
   g_assert_cmpstr (g_hash_table_lookup (params, "state"), ==, app->state);
@@ -1068,7 +1073,7 @@ main (int    argc,
   status = g_test_run ();
 
   stop_kithd (server, g_steal_pointer (&dir));
-  g_clear_object (&listener);
+  MHD_stop_daemon (listener);
   g_free (listener_url);
   kith_fake_oidc_free (fake);
   return status;
