@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <libsoup/soup.h>
 
 #include "kith-fake-browser.h"
 #include "kithd-test-helper.h"
@@ -263,4 +264,58 @@ kith_fake_browser_query_param (const char *url,
     return NULL;
   params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
   return params != NULL ? g_strdup (g_hash_table_lookup (params, name)) : NULL;
+}
+
+static void
+on_fetched (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+guint
+kith_fake_browser_fetch (const char  *url,
+                         char       **page)
+{
+  g_autoptr (SoupSession) soup = soup_session_new ();
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+
+  g_assert_nonnull (msg);
+  soup_session_send_and_read_async (soup, msg, G_PRIORITY_DEFAULT, NULL, on_fetched, &result);
+  g_assert_true (kithd_test_wait_until (is_set, &result, 30000));
+  bytes = soup_session_send_and_read_finish (soup, result, NULL);
+  if (bytes == NULL)
+    return 0;
+  if (page != NULL)
+    *page = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  return soup_message_get_status (msg);
+}
+
+guint
+kith_fake_browser_redirect (const char  *start_url,
+                            const char  *rest,
+                            char       **page)
+{
+  g_autofree char *redirect_uri = kith_fake_browser_query_param (start_url, "redirect_uri");
+  g_autofree char *state = kith_fake_browser_query_param (start_url, "state");
+  g_autofree char *escaped = NULL;
+  g_autofree char *url = NULL;
+
+  g_assert_nonnull (redirect_uri);
+  g_assert_nonnull (state);
+  escaped = g_uri_escape_string (state, NULL, FALSE);
+  url = g_strdup_printf ("%s?state=%s%s%s", redirect_uri, escaped,
+                         rest != NULL ? "&" : "", rest != NULL ? rest : "");
+  return kith_fake_browser_fetch (url, page);
 }

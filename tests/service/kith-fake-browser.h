@@ -47,6 +47,17 @@ KithFakeBrowserVisit *kith_fake_browser_wait_followed (KithFakeBrowser *self,
 /* Removes the directory. */
 void                  kith_fake_browser_free          (KithFakeBrowser *self);
 
+/* GET @url as a browser would, in this process (iterating the default main
+ * context meanwhile, at most 30 s): its HTTP status (0: nobody answered)
+ * and, if @page is not NULL, the page. */
+guint                 kith_fake_browser_fetch         (const char      *url,
+                                                       char           **page);
+/* What the provider's redirect brings the app: a GET of @start_url's
+ * redirect_uri with its state and then @rest (e.g. "code=…" or
+ * "error=access_denied"). Its status, and the page. */
+guint                 kith_fake_browser_redirect      (const char      *start_url,
+                                                       const char      *rest,
+                                                       char           **page);
 /* The value of @name in @url's query (decoded), or NULL. */
 char                 *kith_fake_browser_query_param   (const char      *url,
                                                        const char      *name);
