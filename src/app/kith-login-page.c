@@ -437,6 +437,7 @@ on_google_state (KithLoginPage *self)
   if (!waiting && focus != NULL && gtk_widget_is_ancestor (focus, self->google_waiting_box))
     gtk_widget_grab_focus (self->google_button);
   gtk_widget_set_visible (self->google_waiting_box, waiting);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.cancel-google", waiting);
   gtk_spinner_set_spinning (GTK_SPINNER (self->google_spinner), waiting);
   if (waiting)
     gtk_widget_grab_focus (self->google_cancel_button);
@@ -504,25 +505,14 @@ on_google_clicked (KithLoginPage *self)
                                on_google_done, g_object_ref (self));
 }
 
+/* login.cancel-google: Cancel, or Escape, while the browser is open. */
 static void
-on_google_cancel (KithLoginPage *self)
+on_cancel_google (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
 {
   g_debug ("Signing in with Google cancelled");
-  stop_google (self);
-}
-
-/* Escape while the browser is open is Cancel. */
-static gboolean
-on_escape (GtkWidget *widget,
-           GVariant  *args,
-           gpointer   user_data)
-{
-  KithLoginPage *self = KITH_LOGIN_PAGE (widget);
-
-  if (self->google == NULL || kith_oidc_sign_in_get_state (self->google) != KITH_OIDC_SIGN_IN_WAITING)
-    return FALSE;
-  on_google_cancel (self);
-  return TRUE;
+  stop_google (KITH_LOGIN_PAGE (widget));
 }
 
 static void
@@ -892,10 +882,11 @@ kith_login_page_class_init (KithLoginPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_show_sign_up);
   gtk_widget_class_bind_template_callback (widget_class, on_forgot_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_google_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_google_cancel);
   gtk_widget_class_bind_template_callback (widget_class, on_advanced_expanded);
 
-  gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, on_escape, NULL);
+  gtk_widget_class_install_action (widget_class, "login.cancel-google", NULL, on_cancel_google);
+  /* Only while waiting: otherwise the action is off and Escape goes on. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "login.cancel-google", NULL);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "loginpage");
@@ -905,6 +896,7 @@ static void
 kith_login_page_init (KithLoginPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.cancel-google", FALSE);
 }
 
 GtkWidget *

@@ -156,9 +156,21 @@ test_wait_and_cancel (void)
   g_assert_cmpstr (again->url, ==, visit->url);
   g_assert_cmpint (kith_oidc_sign_in_get_state (google ()), ==, KITH_OIDC_SIGN_IN_WAITING);
 
+  /* The wait's own Cancel action (Escape) ends it too; then Google again. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (login_page ()), "login.cancel-google", NULL));
+  KITH_WAIT_FOR (!gtk_widget_get_visible (waiting));
+  g_assert_true (kithd_test_wait_until (nobody_listens, redirect_uri, 10000));
+  visit = click_google ();
+  g_clear_pointer (&redirect_uri, g_free);
+  redirect_uri = kith_fake_browser_query_param (visit->url, "redirect_uri");
+  KITH_WAIT_FOR (gtk_widget_get_visible (waiting));
+
   click (child ("google_cancel_button"));
   KITH_WAIT_FOR (!gtk_widget_get_visible (waiting));
   assert_page_usable ();
+  /* Cancel is the page's action, which Escape activates: off once idle, so
+   * that Escape goes on to others. */
+  g_assert_false (gtk_widget_get_sensitive (child ("google_cancel_button")));
   g_assert_false (gtk_widget_get_visible (child ("error_label")));
   g_assert_false (gtk_spinner_get_spinning (GTK_SPINNER (child ("google_spinner"))));
   g_assert_true (focus () == child ("google_button"));
