@@ -305,6 +305,30 @@ forget_passwords (KithLoginPage *self)
 static void ask_unencrypted (KithLoginPage *self,
                              const GError  *error);
 
+/* A sign-in (password or Google) failed: TRUE when the page shows why,
+ * FALSE when there is nothing to show (cancelled, or the question about
+ * a server without encryption is asked instead). */
+static gboolean
+sign_in_failed (KithLoginPage *self,
+                const GError  *error)
+{
+  g_autofree char *text = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;
+
+  set_busy (self, FALSE);
+  /* Nothing was sent: ask, and try again if the user says so. */
+  if (g_error_matches (error, KITH_ERROR, KITH_ERROR_UNENCRYPTED)) {
+    ask_unencrypted (self, error);
+    return FALSE;
+  }
+  text = describe_error (self, error);
+  g_debug ("Signing in failed: %s", error->message);
+  kith_login_page_show_error (self, text);
+  return TRUE;
+}
+
 static void
 on_signed_in (GObject      *object,
               GAsyncResult *result,
@@ -314,21 +338,8 @@ on_signed_in (GObject      *object,
   g_autoptr (GError) error = NULL;
 
   if (!kith_session_finish (KITH_SESSION (object), result, &error)) {
-    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    if (!sign_in_failed (self, error))
       return;
-
-    set_busy (self, FALSE);
-    /* Nothing was sent: ask, and try again if the user says so. */
-    if (g_error_matches (error, KITH_ERROR, KITH_ERROR_UNENCRYPTED)) {
-      ask_unencrypted (self, error);
-      return;
-    }
-    {
-      g_autofree char *text = describe_error (self, error);
-
-      g_debug ("Signing in failed: %s", error->message);
-      kith_login_page_show_error (self, text);
-    }
     if (g_str_equal (kith_login_page_get_step (self), "password"))
       kith_login_password_step_focus_password (KITH_LOGIN_PASSWORD_STEP (self->password_step));
     return;
@@ -457,19 +468,7 @@ on_google_done (GObject      *object,
   KithUser *user;
 
   if (!kith_oidc_sign_in_run_finish (KITH_OIDC_SIGN_IN (object), result, &error)) {
-    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      return;
-    set_busy (self, FALSE);
-    if (g_error_matches (error, KITH_ERROR, KITH_ERROR_UNENCRYPTED)) {
-      ask_unencrypted (self, error);
-      return;
-    }
-    {
-      g_autofree char *text = describe_error (self, error);
-
-      g_debug ("Signing in with Google failed: %s", error->message);
-      kith_login_page_show_error (self, text);
-    }
+    sign_in_failed (self, error);
     return;
   }
 

@@ -678,6 +678,25 @@ kith_api_client_server_info_finish (KithApiClient  *self,
                                         _("This is not a Kith server."), error);
 }
 
+/* POST /api/v1/sessions with @body (taken), which carries a secret. */
+static void
+post_session (KithApiClient       *self,
+              KithBody            *body,
+              const char          *device_name,
+              KithDeviceKind       device_kind,
+              gpointer             source_tag,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
+{
+  g_autoptr (KithBody) owned = body;
+
+  owned->device_name = g_strdup (device_name ? device_name : "Kith");
+  owned->device_kind = device_kind;
+  api_request_full (self, "POST", "/api/v1/sessions", kith_body_to_json (owned, NULL), NULL, TRUE,
+                    source_tag, cancellable, callback, user_data);
+}
+
 void
 kith_api_client_log_in_async (KithApiClient       *self,
                               const char          *email,
@@ -688,20 +707,20 @@ kith_api_client_log_in_async (KithApiClient       *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  g_autoptr (KithBody) body = kith_body_new (KITH_BODY_LOG_IN);
+  KithBody *body;
 
   g_return_if_fail (KITH_IS_API_CLIENT (self));
   g_return_if_fail (email != NULL && password != NULL);
 
+  body = kith_body_new (KITH_BODY_LOG_IN);
   body->email = g_strdup (email);
   body->password = g_strdup (password);
-  body->device_name = g_strdup (device_name ? device_name : "Kith");
-  body->device_kind = device_kind;
   body->present = KITH_FIELD_EMAIL | KITH_FIELD_PASSWORD;
-  api_request_full (self, "POST", "/api/v1/sessions", kith_body_to_json (body, NULL), NULL, TRUE,
-                    kith_api_client_log_in_async, cancellable, callback, user_data);
+  post_session (self, body, device_name, device_kind, kith_api_client_log_in_async,
+                cancellable, callback, user_data);
 }
 
+/* The code and its verifier make a session: as secret as a password. */
 void
 kith_api_client_log_in_oidc_async (KithApiClient       *self,
                                    const char          *code,
@@ -713,20 +732,18 @@ kith_api_client_log_in_oidc_async (KithApiClient       *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr (KithBody) body = kith_body_new (KITH_BODY_LOG_IN);
+  KithBody *body;
 
   g_return_if_fail (KITH_IS_API_CLIENT (self));
   g_return_if_fail (code != NULL && verifier != NULL && redirect_uri != NULL);
 
+  body = kith_body_new (KITH_BODY_LOG_IN);
   body->oidc_code = g_strdup (code);
   body->oidc_verifier = g_strdup (verifier);
   body->oidc_redirect_uri = g_strdup (redirect_uri);
-  body->device_name = g_strdup (device_name ? device_name : "Kith");
-  body->device_kind = device_kind;
   body->present = KITH_FIELD_OIDC;
-  /* The code and its verifier make a session: as secret as a password. */
-  api_request_full (self, "POST", "/api/v1/sessions", kith_body_to_json (body, NULL), NULL, TRUE,
-                    kith_api_client_log_in_oidc_async, cancellable, callback, user_data);
+  post_session (self, body, device_name, device_kind, kith_api_client_log_in_oidc_async,
+                cancellable, callback, user_data);
 }
 
 void
