@@ -95,6 +95,17 @@ KithIceServer   *kith_ice_server_new    (void);
 KithIceServer   *kith_ice_server_copy   (const KithIceServer *server);
 void             kith_ice_server_free   (KithIceServer       *server);
 
+/* One entry of "oidc_providers" (GET /server): a provider kithd signs
+ * in with, its flow being "oidc:" @id. */
+typedef struct {
+  char  *id;                        /* [a-z0-9-]{1,32} */
+  char  *name;                      /* shown on its button: "Google" */
+} KithOidcProviderInfo;
+
+KithOidcProviderInfo *kith_oidc_provider_info_new  (const char           *id,
+                                                    const char           *name);
+void                  kith_oidc_provider_info_free (KithOidcProviderInfo *info);
+
 typedef struct {
   char   *name;
   char   *version;
@@ -102,6 +113,7 @@ typedef struct {
   char  **login_flows;              /* KITH_LOGIN_FLOW_PASSWORD, KITH_LOGIN_FLOW_OIDC_GOOGLE */
   gint64  password_min_length;
   GPtrArray *ice_servers;           /* KithIceServer, URIs only; empty when none */
+  GPtrArray *oidc_providers;        /* KithOidcProviderInfo; empty when none */
 } KithServerInfo;
 
 KithServerInfo *kith_server_info_new  (void);
