@@ -268,8 +268,14 @@ on_redeemed (GObject      *source,
   g_autoptr (KithOidcSignIn) self = user_data;
   GError *error = NULL;
 
-  if (!kith_session_finish (KITH_SESSION (source), result, &error))
+  if (!kith_session_finish (KITH_SESSION (source), result, &error)) {
     g_debug ("Redeeming the code failed: %s", error->message);
+    if (g_error_matches (error, KITH_ERROR, KITH_ERROR_INVALID_OIDC_CODE)) {
+      g_clear_error (&error);
+      error = g_error_new_literal (KITH_OIDC_ERROR, KITH_OIDC_ERROR_EXPIRED,
+                                   kith_error_code_describe (KITH_ERROR_INVALID_OIDC_CODE));
+    }
+  }
   finish (self, error);
 }
 
