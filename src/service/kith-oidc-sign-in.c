@@ -367,7 +367,8 @@ listen_on_loopback (KithOidcSignIn  *self,
 
   for (guint i = 0; i < G_N_ELEMENTS (hosts); i++) {
     g_autoptr (GSocketAddress) address = g_inet_socket_address_new_from_string (hosts[i], 0);
-    g_autoslist (GUri) uris = NULL;
+    g_autoptr (GSocketAddress) bound = NULL;
+    g_autoptr (GSList) sockets = NULL;
     g_autofree char *host = NULL;
 
     g_clear_error (&local_error);
@@ -375,10 +376,16 @@ listen_on_loopback (KithOidcSignIn  *self,
       g_debug ("No listener on %s: %s", hosts[i], local_error->message);
       continue;
     }
-    uris = soup_server_get_uris (self->server);
-    g_assert (uris != NULL);
+    /* The port from the socket itself: libsoup 3.2's soup_server_get_uris ()
+     * leaks an address each time (fixed in 3.4). */
+    sockets = soup_server_get_listeners (self->server);
+    g_assert (sockets != NULL);
+    bound = g_socket_get_local_address (sockets->data, &local_error);
+    if (bound == NULL)
+      break;
     host = strchr (hosts[i], ':') != NULL ? g_strdup_printf ("[%s]", hosts[i]) : g_strdup (hosts[i]);
-    self->redirect_uri = g_strdup_printf ("http://%s:%d%s", host, g_uri_get_port (uris->data),
+    self->redirect_uri = g_strdup_printf ("http://%s:%u%s", host,
+                                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)),
                                           REDIRECT_PATH);
     return TRUE;
   }
