@@ -22,6 +22,7 @@ G_BEGIN_DECLS
 /* The login flows a server offers, "login_flows" of GET /server. */
 #define KITH_LOGIN_FLOW_PASSWORD     "password"
 #define KITH_LOGIN_FLOW_OIDC_GOOGLE  "oidc:google"
+#define KITH_LOGIN_FLOW_OIDC_PREFIX  "oidc:"        /* + a provider's id (GET /server's oidc_providers) */
 
 typedef struct {
   gint64    id;

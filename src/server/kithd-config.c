@@ -10,6 +10,7 @@
 
 #include "kith-error.h"
 #include "kith-limits.h"
+#include "kith-text-rules.h"
 #include "kithd-config.h"
 
 #define DEFAULT_HOST "127.0.0.1"
@@ -71,6 +72,7 @@ kithd_config_new (void)
   config->call_ring_timeout = 60;
   config->call_reconnect_timeout = 30;
   config->turn_credential_lifetime = 24 * 3600;
+  config->oidc_providers = g_ptr_array_new_with_free_func ((GDestroyNotify) kithd_oidc_provider_config_free);
 
   return config;
 }
@@ -89,7 +91,7 @@ kithd_config_free (KithdConfig *config)
   g_free (config->port_file);
   g_free (config->mail_from);
   g_free (config->smtp_url);
-  g_free (config->oidc_google_client_id);
+  g_clear_pointer (&config->oidc_providers, g_ptr_array_unref);
   g_strfreev (config->trusted_proxies);
   g_free (config->tls_certificate);
   g_free (config->tls_key);
@@ -297,6 +299,127 @@ load_calls (GKeyFile     *kf,
   return TRUE;
 }
 
+void
+kithd_oidc_provider_config_free (KithdOidcProviderConfig *provider)
+{
+  if (!provider)
+    return;
+  g_free (provider->id);
+  g_free (provider->name);
+  g_free (provider->issuer);
+  g_free (provider->client_id);
+  g_free (provider->client_secret);
+  g_free (provider);
+}
+
+static gboolean
+oidc_id_is_valid (const char *id)
+{
+  gsize len = strlen (id);
+
+  if (len < 1 || len > KITHD_OIDC_MAX_ID)
+    return FALSE;
+  for (gsize i = 0; i < len; i++) {
+    if (!g_ascii_islower (id[i]) && !g_ascii_isdigit (id[i]) && id[i] != '-')
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+kithd_config_url_is_https_or_loopback (const char *url)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  const char *scheme;
+  const char *host;
+
+  if (!uri || g_uri_get_query (uri) || g_uri_get_fragment (uri) || g_uri_get_userinfo (uri))
+    return FALSE;
+  scheme = g_uri_get_scheme (uri);
+  host = g_uri_get_host (uri);
+  if (!host || !*host || strpbrk (url, " \t\"\\"))
+    return FALSE;
+  if (g_str_equal (scheme, "https"))
+    return TRUE;
+  return g_str_equal (scheme, "http") && (g_str_equal (host, "127.0.0.1") || g_str_equal (host, "::1"));
+}
+
+/* [oidc:ID] groups; the old [oidc] google-client-id is refused with a word
+ * on what replaced it. */
+static gboolean
+load_oidc (GKeyFile     *kf,
+           KithdConfig  *config,
+           GError      **error)
+{
+  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
+  g_autoptr (GPtrArray) providers = g_ptr_array_new_with_free_func ((GDestroyNotify) kithd_oidc_provider_config_free);
+
+  if (g_key_file_has_group (kf, "oidc")) {
+    g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                         "[oidc] is no longer read: name each provider in a group of its own, "
+                         "[oidc:google] with name, issuer, client-id and client-secret (see kithd.conf.example)");
+    return FALSE;
+  }
+
+  for (guint i = 0; groups[i]; i++) {
+    g_autoptr (KithdOidcProviderConfig) provider = NULL;
+    const char *id;
+
+    if (!g_str_has_prefix (groups[i], "oidc:"))
+      continue;
+    id = groups[i] + strlen ("oidc:");
+    if (!oidc_id_is_valid (id)) {
+      g_autofree char *shown = g_utf8_make_valid (groups[i], -1);
+
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s]: a provider's id (after “oidc:”) is 1 to %d of a-z, 0-9 and -",
+                   shown, KITHD_OIDC_MAX_ID);
+      return FALSE;
+    }
+    if (providers->len == KITHD_OIDC_MAX_PROVIDERS) {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s]: at most %d [oidc:…] providers", groups[i], KITHD_OIDC_MAX_PROVIDERS);
+      return FALSE;
+    }
+
+    provider = g_new0 (KithdOidcProviderConfig, 1);
+    provider->id = g_strdup (id);
+    if (!get_string (kf, groups[i], "name", FALSE, &provider->name, error) ||
+        !get_string (kf, groups[i], "issuer", FALSE, &provider->issuer, error) ||
+        !get_string (kf, groups[i], "client-id", FALSE, &provider->client_id, error) ||
+        !get_string (kf, groups[i], "client-secret", FALSE, &provider->client_secret, error))
+      return FALSE;
+    if (!provider->name)
+      provider->name = g_strdup (id);
+    if (!provider->issuer || !provider->client_id || !provider->client_secret) {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s] needs issuer, client-id and client-secret",
+                   groups[i]);
+      return FALSE;
+    }
+    if (strlen (provider->name) > 64 || kith_text_has_control (provider->name)) {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s] name: at most 64 bytes, on one line", groups[i]);
+      return FALSE;
+    }
+    while (g_str_has_suffix (provider->issuer, "/"))
+      provider->issuer[strlen (provider->issuer) - 1] = '\0';
+    if (!kithd_config_url_is_https_or_loopback (provider->issuer)) {
+      g_autofree char *shown = g_utf8_make_valid (provider->issuer, -1);
+
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s] issuer: “%s” is not an https:// URL (http:// only on 127.0.0.1 or [::1])",
+                   groups[i], shown);
+      return FALSE;
+    }
+    g_ptr_array_add (providers, g_steal_pointer (&provider));
+  }
+
+  g_ptr_array_unref (config->oidc_providers);
+  config->oidc_providers = g_steal_pointer (&providers);
+  return TRUE;
+}
+
 gboolean
 kithd_config_load_file (KithdConfig  *config,
                         const char   *path,
@@ -328,7 +451,6 @@ kithd_config_load_file (KithdConfig  *config,
       !get_string (kf, "server", "name", FALSE, &config->name, error) ||
       !get_string (kf, "mail", "from", FALSE, &config->mail_from, error) ||
       !get_string (kf, "mail", "smtp-url", TRUE, &config->smtp_url, error) ||
-      !get_string (kf, "oidc", "google-client-id", TRUE, &config->oidc_google_client_id, error) ||
       !get_string (kf, "tls", "certificate", TRUE, &config->tls_certificate, error) ||
       !get_string (kf, "tls", "key", TRUE, &config->tls_key, error))
     return FALSE;
@@ -423,7 +545,8 @@ kithd_config_load_file (KithdConfig  *config,
     return FALSE;
   config->dead_after_ms = v * 1000;
 
-  if (!load_calls (kf, config, error))
+  if (!load_calls (kf, config, error) ||
+      !load_oidc (kf, config, error))
     return FALSE;
 
   if (!config->tls_certificate != !config->tls_key) {

@@ -26,6 +26,7 @@ struct _KithdServer
   KithdMailer   *mailer;
   KithdHub      *hub;
   KithdThrottle *throttle;
+  KithdOidc     *oidc;
   KithdHttp     *http;
   guint16        port;
 
@@ -44,6 +45,7 @@ kithd_server_dispose (GObject *object)
   g_clear_object (&self->hub);
   g_clear_pointer (&self->http, kithd_http_free);
   self->routes = (KithdRouteContext) { 0 };
+  g_clear_object (&self->oidc);
   g_clear_object (&self->mailer);
   if (self->db)
     kithd_db_flush (self->db);
@@ -118,12 +120,14 @@ kithd_server_new (KithdConfig  *config,
   self->mailer = kithd_mailer_new (self->db, outbox, config->smtp_url, config->mail_from);
   kithd_mailer_set_retry_interval (self->mailer, config->mail_retry_interval);
   self->hub = kithd_hub_new (self->db, self->mailer, config);
+  self->oidc = kithd_oidc_new (config, self->db);
 
   self->routes.db = self->db;
   self->routes.hub = self->hub;
   self->routes.mailer = self->mailer;
   self->routes.throttle = self->throttle;
   self->routes.config = self->config;
+  self->routes.oidc = self->oidc;
 
   return g_steal_pointer (&self);
 }

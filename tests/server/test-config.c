@@ -101,11 +101,11 @@ test_unset (void)
   g_autoptr (KithdConfig) config = NULL;
   g_autofree char *message = NULL;
 
-  g_assert_true (load ("[server]\nlisten=\npublic-url=\n[mail]\nsmtp-url=\n[oidc]\ngoogle-client-id=\n"
+  g_assert_true (load ("[server]\nlisten=\npublic-url=\n[mail]\nsmtp-url=\n"
                        "[tls]\ncertificate=\nkey=\n", -1, &config, &message));
   g_assert_null (config->public_url);
   g_assert_null (config->smtp_url);
-  g_assert_null (config->oidc_google_client_id);
+  g_assert_cmpuint (config->oidc_providers->len, ==, 0);
   g_assert_cmpstr (config->listen_host, ==, "127.0.0.1");
 }
 
@@ -127,6 +127,62 @@ test_not_utf8 (void)
   g_assert_nonnull (strstr (message2, "kithd.conf: "));
 }
 
+/* [oidc:ID]: a provider per group; each mistake one line naming it, and
+ * no provider taken from a file that has one. */
+static void
+test_oidc (void)
+{
+  static const struct {
+    const char *text;
+    const char *message;
+  } bad[] = {
+    { "[oidc]\ngoogle-client-id=abc\n", "[oidc:google] with name, issuer, client-id and client-secret" },
+    { "[oidc:Google]\nissuer=https://accounts.google.com\nclient-id=a\nclient-secret=b\n",
+      "[oidc:Google]: a provider's id (after “oidc:”) is 1 to 32 of a-z, 0-9 and -" },
+    { "[oidc:]\nissuer=https://accounts.google.com\nclient-id=a\nclient-secret=b\n", "[oidc:]: a provider's id" },
+    { "[oidc:google]\nissuer=https://accounts.google.com\nclient-id=a\n",
+      "[oidc:google] needs issuer, client-id and client-secret" },
+    { "[oidc:google]\nissuer=https://accounts.google.com\nclient-id=a\nclient-secret=\n",
+      "[oidc:google] client-secret is empty" },
+    { "[oidc:google]\nissuer=http://accounts.google.com\nclient-id=a\nclient-secret=b\n",
+      "[oidc:google] issuer: “http://accounts.google.com” is not an https:// URL (http:// only on 127.0.0.1 or [::1])" },
+    { "[oidc:google]\nissuer=https://accounts.google.com/?x=1\nclient-id=a\nclient-secret=b\n",
+      "[oidc:google] issuer: “https://accounts.google.com/?x=1” is not an https:// URL" },
+    { "[oidc:google]\nissuer=accounts.google.com\nclient-id=a\nclient-secret=b\n",
+      "is not an https:// URL" },
+  };
+  g_autoptr (KithdConfig) config = NULL;
+  g_autofree char *message = NULL;
+  const KithdOidcProviderConfig *provider;
+
+  g_assert_true (load ("[oidc:google]\nname=Google\nissuer=https://accounts.google.com/\n"
+                       "client-id=1234.apps.googleusercontent.com\nclient-secret=s3cret\n"
+                       "[oidc:test-idp]\nissuer=http://[::1]:9000\nclient-id=x\nclient-secret=y\n",
+                       -1, &config, &message));
+  g_assert_cmpuint (config->oidc_providers->len, ==, 2);
+  provider = config->oidc_providers->pdata[0];
+  g_assert_cmpstr (provider->id, ==, "google");
+  g_assert_cmpstr (provider->name, ==, "Google");
+  g_assert_cmpstr (provider->issuer, ==, "https://accounts.google.com");
+  g_assert_cmpstr (provider->client_id, ==, "1234.apps.googleusercontent.com");
+  g_assert_cmpstr (provider->client_secret, ==, "s3cret");
+  provider = config->oidc_providers->pdata[1];
+  g_assert_cmpstr (provider->id, ==, "test-idp");
+  g_assert_cmpstr (provider->name, ==, "test-idp");
+  g_assert_cmpstr (provider->issuer, ==, "http://[::1]:9000");
+  g_clear_pointer (&config, kithd_config_free);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_assert_false (load (bad[i].text, -1, &config, &message));
+    g_test_message ("%s", message);
+    g_assert_nonnull (strstr (message, bad[i].message));
+    g_assert_null (strchr (message, '\n'));
+    g_assert_cmpuint (config->oidc_providers->len, ==, 0);
+    g_clear_pointer (&config, kithd_config_free);
+    g_clear_pointer (&message, g_free);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -137,6 +193,7 @@ main (int   argc,
   g_test_add_func ("/config/empty-value", test_empty_value);
   g_test_add_func ("/config/unset", test_unset);
   g_test_add_func ("/config/not-utf8", test_not_utf8);
+  g_test_add_func ("/config/oidc", test_oidc);
 
   return g_test_run ();
 }
