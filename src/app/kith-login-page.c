@@ -1000,7 +1000,8 @@ kith_login_page_get_google_sign_in (KithLoginPage *self)
 
   if (self->google == NULL) {
     /* The provider id of the login flow "oidc:google". */
-    self->google = kith_oidc_sign_in_new (self->session, strchr (KITH_LOGIN_FLOW_OIDC_GOOGLE, ':') + 1,
+    self->google = kith_oidc_sign_in_new (self->session,
+                                          KITH_LOGIN_FLOW_OIDC_GOOGLE + strlen (KITH_LOGIN_FLOW_OIDC_PREFIX),
                                           "Google");
     g_settings_bind (self->settings, "stay-signed-in", self->google, "stay-signed-in",
                      G_SETTINGS_BIND_GET);
