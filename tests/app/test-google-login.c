@@ -7,7 +7,9 @@
 
 #include "kith-app-test-util.h"
 #include "kith-application.h"
+#include "kith-credentials.h"
 #include "kith-fake-browser.h"
+#include "kith-fake-oidc.h"
 #include "kith-login-page.h"
 #include "kith-window.h"
 #include "kithd-test-helper.h"
@@ -16,11 +18,12 @@
 /*
  * "Sign in with Google" in the real application window, under Xvfb: the
  * system's browser is a fake one (kith-fake-browser.c) that is opened
- * through GIO as any browser would be, against a real kithd that offers
- * Google.
+ * through GIO as any browser would be, against a real kithd whose Google
+ * is a fake provider (tests/server/kith-fake-oidc.c).
  */
 
 static KithdTestServer *server;
+static KithFakeOidc *provider;
 static KithFakeBrowser *browser;
 static KithApplication *app;
 
@@ -120,6 +123,22 @@ assert_page_usable (void)
   g_assert_true (usable (child ("continue_button")));
 }
 
+static char *
+keyring_token (const char *email)
+{
+  g_autoptr (KithCredentials) credentials = kith_credentials_new ();
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *found = NULL;
+  char *token = NULL;
+
+  kith_credentials_lookup_async (credentials, kithd_test_server_get_url (server), email, NULL,
+                                 svc_test_store_result, &result);
+  kith_credentials_lookup_finish (credentials, svc_test_wait_result (&result), &found, &token, &error);
+  g_assert_no_error (error);
+  return token;
+}
+
 /* While the browser is open the page says so, with Cancel; a second click
  * opens the browser again on the same sign-in; Cancel closes the listener
  * and leaves the page as it was. */
@@ -204,20 +223,116 @@ test_timeout (void)
   g_assert_true (kithd_test_wait_until (nobody_listens, redirect_uri, 10000));
 }
 
+/* The browser followed through kithd and the provider back to the app:
+ * the tab says it may be closed. */
+static void
+assert_tab_done (KithFakeBrowserVisit *visit)
+{
+  g_autofree char *redirect_uri = kith_fake_browser_query_param (visit->url, "redirect_uri");
+
+  g_assert_nonnull (kith_fake_browser_wait_followed (browser, kith_fake_browser_count_visits (browser),
+                                                     30000));
+  if (!g_str_has_prefix (visit->final_url, redirect_uri))
+    g_error ("The browser ended at %s (%u), not at the app", visit->final_url, visit->status);
+  g_assert_cmpuint (visit->status, ==, 200);
+  g_assert_nonnull (strstr (visit->page, "You can close this tab"));
+}
+
+static gboolean
+last_email_is (const char *email)
+{
+  g_autofree char *last = g_settings_get_string (kith_application_get_settings (app), "last-email");
+
+  return g_str_equal (last, email);
+}
+
+static void
+log_out (void)
+{
+  KithSession *session = kith_application_get_session (app);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  kith_session_log_out_async (session, NULL, svc_test_store_result, &result);
+  g_assert_true (kith_session_finish (session, svc_test_wait_result (&result), &error));
+  g_assert_no_error (error);
+  KITH_WAIT_FOR (g_strcmp0 (kith_window_get_page (window ()), "login") == 0);
+}
+
+/* The browser goes through Google and comes back: signed in, on the main
+ * page, as the account with Google's email address. The token is in the
+ * keyring only when Stay signed in was checked, which can be done while
+ * the browser is open. */
+static void
+test_signs_in (void)
+{
+  g_autofree char *email = g_strdup_printf ("katherine.%d@example.org", (int) getpid ());
+  GSettings *settings = kith_application_get_settings (app);
+  KithSession *session = kith_application_get_session (app);
+  g_autofree char *token = NULL;
+  KithFakeBrowserVisit *visit;
+
+  kith_fake_oidc_set_user (provider, email, email, TRUE, "Katherine", "Johnson");
+  g_settings_set_boolean (settings, "stay-signed-in", FALSE);
+
+  /* Not staying signed in. */
+  back_to_start ();
+  kith_fake_browser_set_follow (browser, TRUE);
+  visit = click_google ();
+  assert_tab_done (visit);
+  KITH_WAIT_FOR (g_strcmp0 (kith_window_get_page (window ()), "main") == 0);
+  g_assert_cmpint (kith_session_get_state (session), ==, KITH_SESSION_ONLINE);
+  g_assert_cmpstr (kith_person_get_email (KITH_PERSON (kith_session_get_user (session))), ==, email);
+  g_assert_cmpstr (kith_person_get_display_name (KITH_PERSON (kith_session_get_user (session))), ==,
+                   "Katherine Johnson");
+  /* The next log-in suggests that account (once the sign-in has finished,
+   * just after the session went online). */
+  KITH_WAIT_FOR (last_email_is (email));
+  g_assert_false (kith_login_page_get_busy (login_page ()));
+  token = keyring_token (email);
+  g_assert_null (token);
+  log_out ();
+
+  /* Staying signed in, checked while the browser is open; then the
+   * browser, opened again, goes through. */
+  back_to_start ();
+  kith_fake_browser_set_follow (browser, FALSE);
+  visit = click_google ();
+  KITH_WAIT_FOR (gtk_widget_get_visible (child ("google_waiting_box")));
+  kith_test_settle (GTK_WIDGET (window ()));
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (child ("google_stay_check"))));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (child ("google_stay_check")), TRUE);
+  g_assert_true (g_settings_get_boolean (settings, "stay-signed-in"));
+  kith_fake_browser_set_follow (browser, TRUE);
+  visit = click_google ();
+  assert_tab_done (visit);
+  KITH_WAIT_FOR (g_strcmp0 (kith_window_get_page (window ()), "main") == 0);
+  g_assert_true (kith_session_get_stay_signed_in (session));
+  token = keyring_token (email);
+  g_assert_nonnull (token);
+  g_assert_cmpstr (token, !=, "");
+  g_clear_pointer (&token, g_free);
+
+  /* Logging out removes it. */
+  log_out ();
+  token = keyring_token (email);
+  g_assert_null (token);
+  kith_fake_browser_set_follow (browser, FALSE);
+  g_settings_set_boolean (settings, "stay-signed-in", FALSE);
+}
+
 /* An error from the provider (an email address Google has not verified):
  * its sentence, where the page shows errors. */
 static void
 test_provider_error (void)
 {
-  KithFakeBrowserVisit *visit;
   GtkWidget *error_label = child ("error_label");
-  g_autofree char *page = NULL;
 
+  kith_fake_oidc_set_user (provider, "sub-unverified", "unverified@example.org", FALSE, "Un", "Verified");
   back_to_start ();
+  kith_fake_browser_set_follow (browser, TRUE);
+  assert_tab_done (click_google ());
   kith_fake_browser_set_follow (browser, FALSE);
-  visit = click_google ();
-  g_assert_cmpuint (kith_fake_browser_redirect (visit->url, "error=email_not_verified", &page), ==, 200);
-  g_assert_nonnull (strstr (page, "You can close this tab"));
   KITH_WAIT_FOR (gtk_widget_get_visible (error_label));
   g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (error_label)),
                             "email address of your Google account is not verified"));
@@ -232,10 +347,11 @@ start_server (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("kith-google-XXXXXX", NULL);
   g_autofree char *conf = g_build_filename (dir, "kithd.conf", NULL);
+  g_autofree char *text = kith_fake_oidc_write_config (provider, NULL);
   g_autoptr (GError) error = NULL;
   KithdTestServer *started;
 
-  g_file_set_contents (conf, "[oidc]\ngoogle-client-id=kith-test-client\n", -1, &error);
+  g_file_set_contents (conf, text, -1, &error);
   g_assert_no_error (error);
   started = kithd_test_server_start ("--config", conf, NULL);
   kithd_test_remove_tree (dir);
@@ -251,15 +367,18 @@ main (int   argc,
   /* Before GLib and GTK read XDG_DATA_DIRS. */
   browser = kith_fake_browser_new ();
   kith_test_init (&argc, &argv);
+  provider = kith_fake_oidc_new ("kith-test-client", "kith-test-secret");
   server = start_server ();
   g_setenv ("KITH_SERVER_URL", kithd_test_server_get_url (server), TRUE);
 
   g_test_add_func ("/google-login/wait-and-cancel", test_wait_and_cancel);
   g_test_add_func ("/google-login/timeout", test_timeout);
   g_test_add_func ("/google-login/provider-error", test_provider_error);
+  g_test_add_func ("/google-login/signs-in", test_signs_in);
 
   status = kith_test_run_in_new_application (&app, "test-google-login");
   kithd_test_server_free (server);
+  kith_fake_oidc_free (provider);
   kith_fake_browser_free (browser);
   return status;
 }

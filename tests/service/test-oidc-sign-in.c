@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kith-fake-browser.h"
+#include "kith-fake-oidc.h"
 #include "kith-oidc-sign-in.h"
 #include "service-test-util.h"
 
@@ -13,10 +14,13 @@
  * KithOidcSignIn against a real kithd, with the system's browser a fake one
  * (kith-fake-browser.c) that only writes down what it was opened on: the
  * test then plays what the provider's redirect brings to the listener, as
- * a browser would deliver it.
+ * a browser would deliver it. Following, the browser goes through a kithd
+ * that signs in with a fake Google (tests/server/kith-fake-oidc.c).
  */
 
-static KithdTestServer *server;
+static KithdTestServer *server;        /* no provider configured */
+static KithdTestServer *google_server; /* [oidc:google] is the fake provider */
+static KithFakeOidc *provider;
 static KithFakeBrowser *browser;
 
 typedef struct {
@@ -26,15 +30,14 @@ typedef struct {
   GAsyncResult   *result;
 } Flow;
 
+/* A sign-in of a new session of @on. */
 static Flow *
-flow_new_for (const char *server_url)
+flow_new_on (KithdTestServer *on)
 {
   Flow *flow = g_new0 (Flow, 1);
 
   flow->dir = svc_test_make_dir ("oidc");
-  flow->session = svc_test_session_new (server, flow->dir, KITH_DEVICE_DESKTOP);
-  if (server_url != NULL)
-    kith_session_set_server_url (flow->session, server_url);
+  flow->session = svc_test_session_new (on, flow->dir, KITH_DEVICE_DESKTOP);
   flow->sign_in = kith_oidc_sign_in_new (flow->session, "google", "Google");
   return flow;
 }
@@ -42,7 +45,7 @@ flow_new_for (const char *server_url)
 static Flow *
 flow_new (void)
 {
-  return flow_new_for (NULL);
+  return flow_new_on (server);
 }
 
 static void
@@ -317,16 +320,185 @@ test_code_refused (void)
 static void
 test_unencrypted (void)
 {
-  g_autoptr (Flow) flow = flow_new_for ("http://192.0.2.1:8080");
+  g_autoptr (Flow) flow = flow_new ();
   g_autoptr (GError) error = NULL;
   guint visits = kith_fake_browser_count_visits (browser);
 
+  kith_session_set_server_url (flow->session, "http://192.0.2.1:8080");
   kith_oidc_sign_in_run_async (flow->sign_in, NULL, NULL, svc_test_store_result, &flow->result);
   g_assert_false (flow_finish (flow, &error));
   g_assert_error (error, KITH_ERROR, KITH_ERROR_UNENCRYPTED);
   g_assert_nonnull (strstr (error->message, "192.0.2.1"));
   g_assert_cmpint (kith_oidc_sign_in_get_state (flow->sign_in), ==, KITH_OIDC_SIGN_IN_IDLE);
   g_assert_cmpuint (kith_fake_browser_count_visits (browser), ==, visits);
+}
+
+static KithdTestServer *
+start_google_server (void)
+{
+  g_autofree char *dir = svc_test_make_dir ("conf");
+  g_autofree char *conf = g_build_filename (dir, "kithd.conf", NULL);
+  g_autofree char *text = kith_fake_oidc_write_config (provider, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (conf, text, -1, &error));
+  g_assert_no_error (error);
+  return kithd_test_server_start ("--config", conf, NULL);
+}
+
+/* ---- through kithd and the fake provider: the browser follows ---- */
+
+/* The browser went through kithd and the provider and back to the
+ * listener (where the redirects ended is in the message otherwise), whose
+ * page says the tab may be closed. */
+static void
+assert_back_at_listener (KithFakeBrowserVisit *visit)
+{
+  g_autofree char *redirect_uri = kith_fake_browser_query_param (visit->url, "redirect_uri");
+  g_autofree char *prefix = g_strdup_printf ("%s?", redirect_uri);
+  g_autofree char *expected = g_strdup_printf ("200 %s", redirect_uri);
+  g_autofree char *end = NULL;
+
+  g_assert_nonnull (kith_fake_browser_wait_followed (browser, kith_fake_browser_count_visits (browser),
+                                                     30000));
+  end = g_strdup_printf ("%u %s", visit->status,
+                         g_str_has_prefix (visit->final_url, prefix) ? redirect_uri : visit->final_url);
+  g_assert_cmpstr (end, ==, expected);
+  g_assert_nonnull (strstr (visit->page, "You can close this tab"));
+}
+
+/* Signs in with Google as @email, the browser following every redirect;
+ * the session is online as that account, and the browser's tab says it
+ * may be closed. */
+static Flow *
+sign_in_through_provider (const char *email,
+                          gboolean    stay_signed_in)
+{
+  Flow *flow = flow_new_on (google_server);
+  g_autoptr (GError) error = NULL;
+  KithFakeBrowserVisit *visit;
+  KithUser *user;
+
+  kith_fake_oidc_set_user (provider, email, email, TRUE, "Grace", "Hopper");
+  kith_fake_browser_set_follow (browser, TRUE);
+  kith_oidc_sign_in_set_stay_signed_in (flow->sign_in, stay_signed_in);
+  visit = flow_start (flow, NULL);
+  assert_back_at_listener (visit);
+  g_assert_true (flow_finish (flow, &error));
+  g_assert_no_error (error);
+  kith_fake_browser_set_follow (browser, FALSE);
+
+  g_assert_cmpint (kith_session_get_state (flow->session), ==, KITH_SESSION_ONLINE);
+  g_assert_cmpint (kith_oidc_sign_in_get_state (flow->sign_in), ==, KITH_OIDC_SIGN_IN_IDLE);
+  user = kith_session_get_user (flow->session);
+  g_assert_cmpstr (kith_person_get_email (KITH_PERSON (user)), ==, email);
+  g_assert_cmpstr (kith_person_get_display_name (KITH_PERSON (user)), ==, "Grace Hopper");
+  g_assert_true (kith_session_get_stay_signed_in (flow->session) == stay_signed_in);
+  return flow;
+}
+
+/* Whether a new session opens signed in as @email from the keyring. */
+static gboolean
+restores (const char *email)
+{
+  g_autofree char *dir = svc_test_make_dir ("restore");
+  g_autoptr (KithSession) session = svc_test_session_new (google_server, dir, KITH_DEVICE_DESKTOP);
+  g_autoptr (GError) error = NULL;
+  gboolean restored = svc_test_restore (session, email, &error);
+
+  g_assert_no_error (error);
+  if (restored)
+    svc_test_log_out (session);
+  return restored;
+}
+
+/* Signed in as a password log-in is: the account Google names (made the
+ * first time), online; the keyring holds the token only with Stay signed
+ * in. */
+static void
+test_signs_in (void)
+{
+  g_autofree char *email = g_strdup_printf ("grace.%d@example.com", (int) getpid ());
+  g_autoptr (Flow) flow = NULL;
+
+  if (!svc_test_require_keyring ())
+    return;
+
+  flow = sign_in_through_provider (email, FALSE);
+  svc_test_exit (flow->session);
+  g_assert_false (restores (email));
+  g_clear_pointer (&flow, flow_free);
+
+  /* The same account again, staying signed in. */
+  flow = sign_in_through_provider (email, TRUE);
+  svc_test_exit (flow->session);
+  g_assert_true (restores (email));
+}
+
+/* What the provider or kithd refuse ends the sign-in with its sentence;
+ * the browser's tab is told to go back to Kith. */
+static void
+test_refused_through_provider (void)
+{
+  const struct {
+    KithFakeOidcFault fault;
+    gboolean          verified;
+    KithOidcError     error;
+  } cases[] = {
+    { KITH_FAKE_OIDC_FAULT_NONE, FALSE, KITH_OIDC_ERROR_EMAIL_NOT_VERIFIED },
+    { KITH_FAKE_OIDC_FAULT_DENIED, TRUE, KITH_OIDC_ERROR_DECLINED },
+    { KITH_FAKE_OIDC_FAULT_BAD_SIGNATURE, TRUE, KITH_OIDC_ERROR_NOT_VERIFIED },
+    { KITH_FAKE_OIDC_FAULT_TOKEN_ERROR, TRUE, KITH_OIDC_ERROR_PROVIDER },
+  };
+  g_autoptr (Flow) flow = flow_new_on (google_server);
+
+  kith_fake_browser_set_follow (browser, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    KithFakeBrowserVisit *visit;
+
+    kith_fake_oidc_set_user (provider, "sub-unverified", "unverified@example.com", cases[i].verified,
+                             "Un", "Verified");
+    kith_fake_oidc_set_fault (provider, cases[i].fault);
+    visit = flow_start (flow, NULL);
+    assert_back_at_listener (visit);
+    g_assert_false (flow_finish (flow, &error));
+    g_assert_error (error, KITH_OIDC_ERROR, (int) cases[i].error);
+    g_assert_cmpint (kith_session_get_state (flow->session), ==, KITH_SESSION_SIGNED_OUT);
+  }
+  kith_fake_oidc_set_fault (provider, KITH_FAKE_OIDC_FAULT_NONE);
+  kith_fake_browser_set_follow (browser, FALSE);
+}
+
+/* A code kithd does not know (made up, expired or used): "expired". */
+static void
+test_expired_code (void)
+{
+  g_autoptr (Flow) flow = flow_new_on (google_server);
+  g_autoptr (GError) error = NULL;
+  KithFakeBrowserVisit *visit = flow_start (flow, NULL);
+
+  g_assert_cmpuint (kith_fake_browser_redirect (visit->url, "code=made-up-code", NULL), ==, 200);
+  g_assert_false (flow_finish (flow, &error));
+  g_assert_error (error, KITH_OIDC_ERROR, KITH_OIDC_ERROR_EXPIRED);
+  g_assert_nonnull (strstr (error->message, "expired"));
+  g_assert_cmpint (kith_session_get_state (flow->session), ==, KITH_SESSION_SIGNED_OUT);
+}
+
+/* kithd gone when the code comes back: the server cannot be reached. */
+static void
+test_server_unreachable (void)
+{
+  KithdTestServer *gone = start_google_server ();
+  g_autoptr (Flow) flow = flow_new_on (gone);
+  g_autoptr (GError) error = NULL;
+  KithFakeBrowserVisit *visit = flow_start (flow, NULL);
+
+  kithd_test_server_stop (gone);
+  g_assert_cmpuint (kith_fake_browser_redirect (visit->url, "code=any", NULL), ==, 200);
+  g_assert_false (flow_finish (flow, &error));
+  g_assert_error (error, KITH_ERROR, KITH_ERROR_NETWORK);
+  kithd_test_server_free (gone);
 }
 
 int
@@ -339,6 +511,8 @@ main (int   argc,
   browser = kith_fake_browser_new ();
   svc_test_init (&argc, &argv);
   server = svc_test_server_start ();
+  provider = kith_fake_oidc_new ("kith-test-client", "kith-test-secret");
+  google_server = start_google_server ();
 
   g_test_add_func ("/oidc-sign-in/pkce", test_pkce);
   g_test_add_func ("/oidc-sign-in/start-url", test_start_url);
@@ -348,8 +522,14 @@ main (int   argc,
   g_test_add_func ("/oidc-sign-in/reopen", test_reopen);
   g_test_add_func ("/oidc-sign-in/code-refused", test_code_refused);
   g_test_add_func ("/oidc-sign-in/unencrypted", test_unencrypted);
+  g_test_add_func ("/oidc-sign-in/signs-in", test_signs_in);
+  g_test_add_func ("/oidc-sign-in/refused-through-provider", test_refused_through_provider);
+  g_test_add_func ("/oidc-sign-in/expired-code", test_expired_code);
+  g_test_add_func ("/oidc-sign-in/server-unreachable", test_server_unreachable);
 
   status = svc_test_run (server);
+  kithd_test_server_free (google_server);
+  kith_fake_oidc_free (provider);
   kith_fake_browser_free (browser);
   return status;
 }
