@@ -245,6 +245,33 @@ append_param (GString    *out,
   g_string_append (out, escaped);
 }
 
+/* The provider of @provider_id; NULL (and @task answered) when there is none. */
+static KithdOidcProvider *
+task_provider (KithdOidc  *self,
+               const char *provider_id,
+               GTask      *task)
+{
+  KithdOidcProvider *provider = provider_id ? g_hash_table_lookup (self->providers, provider_id) : NULL;
+
+  if (!provider)
+    g_task_return_new_error (task, KITHD_OIDC_ERROR, KITHD_OIDC_ERROR_UNKNOWN_PROVIDER,
+                             "This server does not sign in with this provider.");
+  return provider;
+}
+
+/* What start and callback hand their caller: a URL. */
+static char *
+propagate_url (KithdOidc     *self,
+               GAsyncResult  *result,
+               gpointer       source_tag,
+               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static char *
 callback_url (KithdOidc         *self,
               KithdOidcProvider *provider)
@@ -345,15 +372,13 @@ kithd_oidc_start_async (KithdOidc           *self,
                         gpointer             user_data)
 {
   g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
-  KithdOidcProvider *provider = provider_id ? g_hash_table_lookup (self->providers, provider_id) : NULL;
+  KithdOidcProvider *provider = NULL;
   StartCall *call;
 
   g_task_set_source_tag (task, kithd_oidc_start_async);
-  if (!provider) {
-    g_task_return_new_error (task, KITHD_OIDC_ERROR, KITHD_OIDC_ERROR_UNKNOWN_PROVIDER,
-                             "This server does not sign in with this provider.");
+  provider = task_provider (self, provider_id, task);
+  if (!provider)
     return;
-  }
   /* The redirect_uri is not trusted until it passes: no redirect before. */
   if (!redirect_uri_is_allowed (self, redirect_uri)) {
     g_task_return_new_error (task, KITHD_OIDC_ERROR, KITHD_OIDC_ERROR_BAD_REQUEST,
@@ -390,10 +415,7 @@ kithd_oidc_start_finish (KithdOidc     *self,
                          GAsyncResult  *result,
                          GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kithd_oidc_start_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return propagate_url (self, result, kithd_oidc_start_async, error);
 }
 
 /* ---- callback ---- */
@@ -675,7 +697,7 @@ kithd_oidc_callback_async (KithdOidc           *self,
                            gpointer             user_data)
 {
   g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
-  KithdOidcProvider *provider = provider_id ? g_hash_table_lookup (self->providers, provider_id) : NULL;
+  KithdOidcProvider *provider = NULL;
   const KithdOidcProviderConfig *config;
   g_autoptr (SoupMessage) msg = NULL;
   g_autoptr (GBytes) form = NULL;
@@ -685,11 +707,9 @@ kithd_oidc_callback_async (KithdOidc           *self,
   Flow *flow;
 
   g_task_set_source_tag (task, kithd_oidc_callback_async);
-  if (!provider) {
-    g_task_return_new_error (task, KITHD_OIDC_ERROR, KITHD_OIDC_ERROR_UNKNOWN_PROVIDER,
-                             "This server does not sign in with this provider.");
+  provider = task_provider (self, provider_id, task);
+  if (!provider)
     return;
-  }
   config = kithd_oidc_provider_get_config (provider);
 
   /* The state is spent by its first callback, whatever comes of it. */
@@ -737,10 +757,7 @@ kithd_oidc_callback_finish (KithdOidc     *self,
                             GAsyncResult  *result,
                             GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kithd_oidc_callback_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return propagate_url (self, result, kithd_oidc_callback_async, error);
 }
 
 /* ---- GObject ---- */

@@ -605,9 +605,7 @@ test_google_button_follows_server (void)
   GtkWidget *advanced = login_child ("advanced_row");
   GtkWidget *server_row;
 
-  /* Offered once configured; nobody signs in here, so the issuer need not
-   * answer (test-google-login signs in through a fake provider). */
-  g_file_set_contents (conf, "[oidc:google]\nname=Google\nissuer=http://127.0.0.1:9\n"
+  g_file_set_contents (conf, "[oidc:google]\nname=Google\nissuer=https://accounts.google.com\n"
                        "client-id=kith-test-client\nclient-secret=kith-test-secret\n", -1, &error);
   g_assert_no_error (error);
   google_server = kithd_test_server_start ("--config", conf, NULL);

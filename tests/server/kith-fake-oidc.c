@@ -6,22 +6,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
-#include <libsoup/soup.h>
+#include <microhttpd.h>
 #include <rhonabwy.h>
 
 #include "kith-fake-oidc.h"
 
 /*
- * The fake provider: a SoupServer in a thread of its own (its own main
- * context), its state behind one mutex. Keys are RSA 2048 made with
- * GnuTLS and handed to librhonabwy, which signs the ID tokens.
+ * The fake provider: GNU libmicrohttpd with a thread of its own (not
+ * libsoup's server, which in 3.2 never frees the sockets it accepted), its
+ * state behind one mutex. Every connection closes after its answer. Keys
+ * are RSA 2048 made with GnuTLS and handed to librhonabwy, which signs the
+ * ID tokens.
  */
 
 #define CODE_VALIDITY_US   (5 * G_USEC_PER_SEC * 60)
 #define CALLBACK_PATH      "/api/v1/oidc/google/callback"
 #define MAX_GRANTS         1000
+#define MAX_REQUEST_BODY   (64 * 1024)
+
+/* One request and its answer. */
+typedef struct {
+  struct MHD_Connection *conn;
+  const char            *method;
+  GString               *body;          /* a POST's */
+  guint                  status;
+  char                  *content_type;
+  char                  *response;
+  char                  *location;
+} Exchange;
 
 typedef struct {
   char    *client_id;
@@ -49,15 +66,9 @@ struct _KithFakeOidc
   char              *issuer;
   char              *public_url;
 
-  GThread           *thread;
-  GMainContext      *context;
-  GMainLoop         *loop;
-  SoupServer        *server;
+  struct MHD_Daemon *daemon;
 
   GMutex             mutex;
-  GCond              cond;
-  gboolean           ready;
-  char              *start_error;
 
   /* under the mutex */
   Key                key;           /* the one the JWKS lists */
@@ -146,9 +157,8 @@ random_string (void)
   return g_steal_pointer (&b64);
 }
 
-/* base64url (no padding) of SHA-256 of @verifier: RFC 7636's S256. */
-static char *
-s256 (const char *verifier)
+char *
+kith_fake_oidc_s256 (const char *verifier)
 {
   guint8 digest[32];
   gsize len = sizeof digest;
@@ -168,51 +178,56 @@ s256 (const char *verifier)
 }
 
 static void
-respond (SoupServerMessage *msg,
-         guint              status,
-         const char        *content_type,
-         char              *body)        /* transfer full */
+respond (Exchange   *ex,
+         guint       status,
+         const char *content_type,
+         char       *body)        /* transfer full */
 {
-  soup_server_message_set_status (msg, status, NULL);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control", "no-store");
-  soup_server_message_set_response (msg, content_type, SOUP_MEMORY_TAKE, body, strlen (body));
+  ex->status = status;
+  g_free (ex->content_type);
+  ex->content_type = g_strdup (content_type);
+  g_free (ex->response);
+  ex->response = body;
 }
 
 /* Takes @object. */
 static void
-respond_json (SoupServerMessage *msg,
-              guint              status,
-              json_t            *object)
+respond_json (Exchange *ex,
+              guint     status,
+              json_t   *object)
 {
   char *text = json_dumps (object, JSON_COMPACT);
 
   json_decref (object);
-  respond (msg, status, "application/json", g_strdup (text));
+  respond (ex, status, "application/json", g_strdup (text));
   free (text);
 }
 
 static void
-respond_oauth_error (KithFakeOidc      *self,
-                     SoupServerMessage *msg,
-                     guint              status,
-                     const char        *error,
-                     const char        *description)
+respond_oauth_error (KithFakeOidc *self,
+                     Exchange     *ex,
+                     guint         status,
+                     const char   *error,
+                     const char   *description)
 {
   g_free (self->token_error);
   self->token_error = g_strdup (description);
-  respond_json (msg, status, json_pack ("{ssss}", "error", error, "error_description", description));
+  respond_json (ex, status, json_pack ("{ssss}", "error", error, "error_description", description));
+}
+
+static const char *
+query (Exchange   *ex,
+       const char *name)
+{
+  return MHD_lookup_connection_value (ex->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 /* ---- discovery and JWKS ---- */
 
 static void
-on_discovery (SoupServer        *server,
-              SoupServerMessage *msg,
-              const char        *path,
-              GHashTable        *query,
-              gpointer           user_data)
+on_discovery (KithFakeOidc *self,
+             Exchange     *ex)
 {
-  KithFakeOidc *self = user_data;
   g_autofree char *authorize = g_strconcat (self->issuer, "/authorize", NULL);
   g_autofree char *token = g_strconcat (self->issuer, "/token", NULL);
   g_autofree char *jwks = g_strconcat (self->issuer, "/jwks", NULL);
@@ -221,7 +236,7 @@ on_discovery (SoupServer        *server,
   self->n_discovery++;
   g_mutex_unlock (&self->mutex);
 
-  respond_json (msg, 200,
+  respond_json (ex, 200,
                 json_pack ("{ss ss ss ss s[s] s[s] s[s]}",
                            "issuer", self->issuer,
                            "authorization_endpoint", authorize,
@@ -233,13 +248,9 @@ on_discovery (SoupServer        *server,
 }
 
 static void
-on_jwks (SoupServer        *server,
-         SoupServerMessage *msg,
-         const char        *path,
-         GHashTable        *query,
-         gpointer           user_data)
+on_jwks (KithFakeOidc *self,
+        Exchange     *ex)
 {
-  KithFakeOidc *self = user_data;
   g_autoptr (GString) out = g_string_new ("{\"keys\":[");
   char *key;
 
@@ -257,7 +268,7 @@ on_jwks (SoupServer        *server,
   }
   g_mutex_unlock (&self->mutex);
   g_string_append (out, "}");
-  respond (msg, 200, "application/json", g_string_free (g_steal_pointer (&out), FALSE));
+  respond (ex, 200, "application/json", g_string_free (g_steal_pointer (&out), FALSE));
 }
 
 /* ---- authorize ---- */
@@ -280,22 +291,18 @@ redirect_uri_is_registered (KithFakeOidc *self,
 }
 
 static void
-respond_page (SoupServerMessage *msg,
-              guint              status,
-              const char        *sentence)
+respond_page (Exchange   *ex,
+              guint       status,
+              const char *sentence)
 {
-  respond (msg, status, "text/html; charset=utf-8",
+  respond (ex, status, "text/html; charset=utf-8",
            g_strdup_printf ("<!DOCTYPE html><title>Fake provider</title><p>%s</p>", sentence));
 }
 
 static void
-on_authorize (SoupServer        *server,
-              SoupServerMessage *msg,
-              const char        *path,
-              GHashTable        *query,
-              gpointer           user_data)
+on_authorize (KithFakeOidc *self,
+             Exchange     *ex)
 {
-  KithFakeOidc *self = user_data;
   const char *want[] = { "response_type", "client_id", "redirect_uri", "scope", "state",
                          "nonce", "code_challenge", "code_challenge_method" };
   const char *redirect_uri;
@@ -308,30 +315,30 @@ on_authorize (SoupServer        *server,
   self->n_authorize++;
 
   for (guint i = 0; i < G_N_ELEMENTS (want); i++) {
-    if (!query || !g_hash_table_lookup (query, want[i])) {
+    if (!query (ex, want[i])) {
       g_autofree char *sentence = g_strdup_printf ("The request has no %s.", want[i]);
 
-      respond_page (msg, 400, sentence);
+      respond_page (ex, 400, sentence);
       goto out;
     }
   }
-  redirect_uri = g_hash_table_lookup (query, "redirect_uri");
-  if (!g_str_equal (g_hash_table_lookup (query, "client_id"), self->client_id)) {
-    respond_page (msg, 400, "The OAuth client was not found.");
+  redirect_uri = query (ex, "redirect_uri");
+  if (!g_str_equal (query (ex, "client_id"), self->client_id)) {
+    respond_page (ex, 400, "The OAuth client was not found.");
     goto out;
   }
   if (!redirect_uri_is_registered (self, redirect_uri)) {
-    respond_page (msg, 400, "The redirect_uri is not registered for this client.");
+    respond_page (ex, 400, "The redirect_uri is not registered for this client.");
     goto out;
   }
-  if (!g_str_equal (g_hash_table_lookup (query, "response_type"), "code") ||
-      !g_str_equal (g_hash_table_lookup (query, "code_challenge_method"), "S256") ||
-      !strstr (g_hash_table_lookup (query, "scope"), "openid")) {
-    respond_page (msg, 400, "The request is not an OpenID Connect code flow with PKCE.");
+  if (!g_str_equal (query (ex, "response_type"), "code") ||
+      !g_str_equal (query (ex, "code_challenge_method"), "S256") ||
+      !strstr (query (ex, "scope"), "openid")) {
+    respond_page (ex, 400, "The request is not an OpenID Connect code flow with PKCE.");
     goto out;
   }
 
-  state = g_uri_escape_string (g_hash_table_lookup (query, "state"), NULL, FALSE);
+  state = g_uri_escape_string (query (ex, "state"), NULL, FALSE);
   location = g_string_new (redirect_uri);
   if (self->fault == KITH_FAKE_OIDC_FAULT_DENIED) {
     g_string_append_printf (location, "?error=access_denied&state=%s", state);
@@ -344,9 +351,9 @@ on_authorize (SoupServer        *server,
     grant->client_id = g_strdup (self->client_id);
     grant->redirect_uri = g_strdup (redirect_uri);
     grant->code_challenge = self->fault == KITH_FAKE_OIDC_FAULT_WRONG_CHALLENGE
-                            ? s256 ("a verifier that the client never had, at least 43 characters")
-                            : g_strdup (g_hash_table_lookup (query, "code_challenge"));
-    grant->nonce = g_strdup (g_hash_table_lookup (query, "nonce"));
+                            ? kith_fake_oidc_s256 ("a verifier that the client never had, at least 43 characters")
+                            : g_strdup (query (ex, "code_challenge"));
+    grant->nonce = g_strdup (query (ex, "nonce"));
     grant->sub = g_strdup (self->sub);
     grant->email = g_strdup (self->email);
     grant->email_verified = self->email_verified;
@@ -357,7 +364,9 @@ on_authorize (SoupServer        *server,
     g_hash_table_insert (self->grants, g_strdup (code), grant);
     g_string_append_printf (location, "?code=%s&state=%s", code, state);
   }
-  soup_server_message_set_redirect (msg, 302, location->str);
+  ex->status = 302;
+  ex->location = g_strdup (location->str);
+  respond (ex, 302, "text/html", g_strdup ("<p>Redirecting</p>"));
 
 out:
   g_mutex_unlock (&self->mutex);
@@ -367,12 +376,11 @@ out:
 
 /* The client's id and secret: client_secret_basic or client_secret_post. */
 static gboolean
-client_is_authentic (KithFakeOidc      *self,
-                     SoupServerMessage *msg,
-                     GHashTable        *form)
+client_is_authentic (KithFakeOidc *self,
+                     Exchange     *ex,
+                     GHashTable   *form)
 {
-  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                   "Authorization");
+  const char *auth = MHD_lookup_connection_value (ex->conn, MHD_HEADER_KIND, "Authorization");
 
   if (auth && g_ascii_strncasecmp (auth, "Basic ", 6) == 0) {
     gsize len = 0;
@@ -479,14 +487,9 @@ sign_id_token (KithFakeOidc *self,
 }
 
 static void
-on_token (SoupServer        *server,
-          SoupServerMessage *msg,
-          const char        *path,
-          GHashTable        *query,
-          gpointer           user_data)
+on_token (KithFakeOidc *self,
+         Exchange     *ex)
 {
-  KithFakeOidc *self = user_data;
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autoptr (GHashTable) form = NULL;
   g_autofree char *id_token = NULL;
   g_autofree char *access_token = NULL;
@@ -498,36 +501,33 @@ on_token (SoupServer        *server,
   g_mutex_lock (&self->mutex);
   self->n_token++;
 
-  if (!g_str_equal (soup_server_message_get_method (msg), "POST")) {
-    respond_oauth_error (self, msg, 405, "invalid_request", "The token endpoint takes POST");
+  if (!g_str_equal (ex->method, "POST")) {
+    respond_oauth_error (self, ex, 405, "invalid_request", "The token endpoint takes POST");
     goto out;
   }
   if (self->fault == KITH_FAKE_OIDC_FAULT_TOKEN_ERROR) {
-    respond (msg, 500, "text/html", g_strdup ("<p>Internal error</p>"));
+    respond (ex, 500, "text/html", g_strdup ("<p>Internal error</p>"));
     goto out;
   }
-  {
-    g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
-    g_autofree char *text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-
-    form = soup_form_decode (text);
-  }
-  if (!client_is_authentic (self, msg, form)) {
-    respond_oauth_error (self, msg, 401, "invalid_client", "The client's id or secret is not right");
+  form = g_uri_parse_params (ex->body ? ex->body->str : "", -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
+  if (!form)
+    form = g_hash_table_new (g_str_hash, g_str_equal);
+  if (!client_is_authentic (self, ex, form)) {
+    respond_oauth_error (self, ex, 401, "invalid_client", "The client's id or secret is not right");
     goto out;
   }
   if (g_strcmp0 (g_hash_table_lookup (form, "grant_type"), "authorization_code") != 0) {
-    respond_oauth_error (self, msg, 400, "unsupported_grant_type", "Only authorization_code is supported");
+    respond_oauth_error (self, ex, 400, "unsupported_grant_type", "Only authorization_code is supported");
     goto out;
   }
   code = g_hash_table_lookup (form, "code");
   grant = code ? g_hash_table_lookup (self->grants, code) : NULL;
   if (!grant || grant->expires_at < g_get_monotonic_time ()) {
-    respond_oauth_error (self, msg, 400, "invalid_grant", "The code is unknown or expired");
+    respond_oauth_error (self, ex, 400, "invalid_grant", "The code is unknown or expired");
     goto out;
   }
   if (grant->used) {
-    respond_oauth_error (self, msg, 400, "invalid_grant", "The code was already used");
+    respond_oauth_error (self, ex, 400, "invalid_grant", "The code was already used");
     goto out;
   }
   /* A code is spent by its first redemption, good or bad (RFC 6749, 4.1.2). */
@@ -535,19 +535,19 @@ on_token (SoupServer        *server,
   g_free (self->last_code);
   self->last_code = g_strdup (code);
   if (g_strcmp0 (g_hash_table_lookup (form, "redirect_uri"), grant->redirect_uri) != 0) {
-    respond_oauth_error (self, msg, 400, "invalid_grant", "The redirect_uri is not the authorization request's");
+    respond_oauth_error (self, ex, 400, "invalid_grant", "The redirect_uri is not the authorization request's");
     goto out;
   }
   verifier = g_hash_table_lookup (form, "code_verifier");
-  challenge = verifier ? s256 (verifier) : NULL;
+  challenge = verifier ? kith_fake_oidc_s256 (verifier) : NULL;
   if (!challenge || !g_str_equal (challenge, grant->code_challenge)) {
-    respond_oauth_error (self, msg, 400, "invalid_grant", "The PKCE code_verifier does not match the code_challenge");
+    respond_oauth_error (self, ex, 400, "invalid_grant", "The PKCE code_verifier does not match the code_challenge");
     goto out;
   }
 
   id_token = sign_id_token (self, grant);
   access_token = random_string ();
-  respond_json (msg, 200,
+  respond_json (ex, 200,
                 json_pack ("{ss ss si ss ss}",
                            "access_token", access_token,
                            "token_type", "Bearer",
@@ -559,51 +559,85 @@ out:
   g_mutex_unlock (&self->mutex);
 }
 
-/* ---- the thread ---- */
+/* ---- HTTP ---- */
 
-static gpointer
-run_thread (gpointer data)
+static const struct {
+  const char *path;
+  void      (*handler) (KithFakeOidc *self, Exchange *ex);
+} endpoints[] = {
+  { "/.well-known/openid-configuration", on_discovery },
+  { "/jwks",                             on_jwks },
+  { "/authorize",                        on_authorize },
+  { "/token",                            on_token },
+};
+
+static void
+exchange_free (Exchange *ex)
 {
-  KithFakeOidc *self = data;
-  g_autoptr (GError) error = NULL;
-  GSList *uris;
-
-  g_main_context_push_thread_default (self->context);
-  self->server = soup_server_new ("server-header", "KithFakeOidc", NULL);
-  soup_server_add_handler (self->server, "/.well-known/openid-configuration", on_discovery, self, NULL);
-  soup_server_add_handler (self->server, "/jwks", on_jwks, self, NULL);
-  soup_server_add_handler (self->server, "/authorize", on_authorize, self, NULL);
-  soup_server_add_handler (self->server, "/token", on_token, self, NULL);
-
-  g_mutex_lock (&self->mutex);
-  if (soup_server_listen_local (self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error)) {
-    uris = soup_server_get_uris (self->server);
-    self->issuer = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-    g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  } else {
-    self->start_error = g_strdup (error->message);
-  }
-  self->ready = TRUE;
-  g_cond_signal (&self->cond);
-  g_mutex_unlock (&self->mutex);
-
-  if (!self->start_error)
-    g_main_loop_run (self->loop);
-
-  soup_server_disconnect (self->server);
-  g_clear_object (&self->server);
-  /* What the server's sockets left behind. */
-  while (g_main_context_iteration (self->context, FALSE))
-    ;
-  g_main_context_pop_thread_default (self->context);
-  return NULL;
+  if (ex->body)
+    g_string_free (ex->body, TRUE);
+  g_free (ex->content_type);
+  g_free (ex->response);
+  g_free (ex->location);
+  g_free (ex);
 }
 
-static gboolean
-quit_loop (gpointer data)
+static void
+on_completed (void                            *cls,
+              struct MHD_Connection           *conn,
+              void                           **con_cls,
+              enum MHD_RequestTerminationCode  toe)
 {
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
+  g_clear_pointer ((Exchange **) con_cls, exchange_free);
+}
+
+static enum MHD_Result
+on_access (void                  *cls,
+           struct MHD_Connection *conn,
+           const char            *url,
+           const char            *method,
+           const char            *version,
+           const char            *upload_data,
+           size_t                *upload_data_size,
+           void                 **con_cls)
+{
+  KithFakeOidc *self = cls;
+  Exchange *ex = *con_cls;
+  struct MHD_Response *response;
+  enum MHD_Result ret;
+
+  if (!ex) {
+    ex = g_new0 (Exchange, 1);
+    ex->conn = conn;
+    ex->method = method;
+    *con_cls = ex;
+    return MHD_YES;
+  }
+  if (*upload_data_size > 0) {
+    if (!ex->body)
+      ex->body = g_string_new (NULL);
+    if (ex->body->len + *upload_data_size <= MAX_REQUEST_BODY)
+      g_string_append_len (ex->body, upload_data, *upload_data_size);
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+
+  respond (ex, 404, "text/plain", g_strdup ("Not found"));
+  for (guint i = 0; i < G_N_ELEMENTS (endpoints); i++) {
+    if (g_str_equal (url, endpoints[i].path)) {
+      endpoints[i].handler (self, ex);
+      break;
+    }
+  }
+  response = MHD_create_response_from_buffer (strlen (ex->response), ex->response, MHD_RESPMEM_MUST_COPY);
+  MHD_add_response_header (response, "Content-Type", ex->content_type);
+  MHD_add_response_header (response, "Cache-Control", "no-store");
+  MHD_add_response_header (response, "Connection", "close");
+  if (ex->location)
+    MHD_add_response_header (response, "Location", ex->location);
+  ret = MHD_queue_response (conn, ex->status, response);
+  MHD_destroy_response (response);
+  return ret;
 }
 
 /* ---- public API ---- */
@@ -616,7 +650,6 @@ kith_fake_oidc_new (const char *client_id,
   g_autofree char *kid = NULL;
 
   g_mutex_init (&self->mutex);
-  g_cond_init (&self->cond);
   self->client_id = g_strdup (client_id);
   self->client_secret = g_strdup (client_secret);
   self->grants = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) grant_free);
@@ -624,15 +657,24 @@ kith_fake_oidc_new (const char *client_id,
   key_make (&self->key, kid);
   kith_fake_oidc_set_user (self, "fake-sub-1", "ada@example.com", TRUE, "Ada", "Lovelace");
 
-  self->context = g_main_context_new ();
-  self->loop = g_main_loop_new (self->context, FALSE);
-  self->thread = g_thread_new ("fake-oidc", run_thread, self);
-  g_mutex_lock (&self->mutex);
-  while (!self->ready)
-    g_cond_wait (&self->cond, &self->mutex);
-  g_mutex_unlock (&self->mutex);
-  if (self->start_error)
-    g_error ("The fake OIDC provider cannot listen: %s", self->start_error);
+  {
+    struct sockaddr_in address = { 0 };
+    const union MHD_DaemonInfo *info;
+
+    address.sin_family = AF_INET;
+    address.sin_port = 0;
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    self->daemon = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
+                                     NULL, NULL, on_access, self,
+                                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &address,
+                                     MHD_OPTION_NOTIFY_COMPLETED, on_completed, self,
+                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 30,
+                                     MHD_OPTION_END);
+    if (!self->daemon)
+      g_error ("The fake OIDC provider cannot listen on 127.0.0.1");
+    info = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    self->issuer = g_strdup_printf ("http://127.0.0.1:%u", info->port);
+  }
   return self;
 }
 
@@ -751,10 +793,7 @@ kith_fake_oidc_free (KithFakeOidc *self)
 {
   if (!self)
     return;
-  g_main_context_invoke (self->context, quit_loop, self->loop);
-  g_thread_join (self->thread);
-  g_main_loop_unref (self->loop);
-  g_main_context_unref (self->context);
+  MHD_stop_daemon (self->daemon);
   key_clear (&self->key);
   key_clear (&self->stray_key);
   g_hash_table_unref (self->grants);
@@ -769,6 +808,5 @@ kith_fake_oidc_free (KithFakeOidc *self)
   g_free (self->last_code);
   g_free (self->token_error);
   g_mutex_clear (&self->mutex);
-  g_cond_clear (&self->cond);
   g_free (self);
 }

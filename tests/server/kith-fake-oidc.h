@@ -12,9 +12,10 @@ G_BEGIN_DECLS
  * (/jwks), the authorization endpoint (/authorize) and the token endpoint
  * (/token).
  *
- * It runs in the test's process, in a thread of its own with its own main
- * context, so that it answers while the test is blocked in a synchronous
- * call. It listens on 127.0.0.1 with a port it picks.
+ * It runs in the test's process, on GNU libmicrohttpd's own thread (no
+ * main context of the test's), so that it answers while the test is
+ * blocked in a synchronous call. It listens on 127.0.0.1 with a port it
+ * picks; every connection closes after its answer.
  *
  * The authorization endpoint consents at once, as a person clicking
  * Continue would: it answers 302 to the redirect_uri with a code and the
@@ -82,6 +83,10 @@ char         *kith_fake_oidc_get_token_error  (KithFakeOidc      *self);
 char         *kith_fake_oidc_write_config     (KithFakeOidc      *self,
                                                const char        *public_url_or_null);
 void          kith_fake_oidc_free             (KithFakeOidc      *self);
+
+/* base64url (no padding) of SHA-256 of @verifier: PKCE's S256 (RFC 7636),
+ * for a test playing the client. */
+char         *kith_fake_oidc_s256             (const char        *verifier);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithFakeOidc, kith_fake_oidc_free)
 

@@ -61,6 +61,41 @@ load (const char   *text,
   return FALSE;
 }
 
+/* The example's [oidc:google], uncommented, is a provider. */
+static void
+test_example_oidc (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("KITH_SOURCE_ROOT"), "data",
+                                            "kithd.conf.example", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autoptr (KithdConfig) config = NULL;
+  g_autofree char *message = NULL;
+  g_auto (GStrv) lines = NULL;
+  gboolean in_group = FALSE;
+  const KithdOidcProviderConfig *provider;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i]; i++) {
+    if (g_str_equal (lines[i], "#[oidc:google]"))
+      in_group = TRUE;
+    else if (!*lines[i])
+      in_group = FALSE;
+    if (in_group && g_str_has_prefix (lines[i], "#") && !g_str_has_prefix (lines[i], "# "))
+      g_string_append (text, lines[i] + 1);
+    else
+      g_string_append (text, lines[i]);
+    g_string_append_c (text, '\n');
+  }
+  g_assert_true (load (text->str, -1, &config, &message));
+  g_assert_cmpuint (config->oidc_providers->len, ==, 1);
+  provider = config->oidc_providers->pdata[0];
+  g_assert_cmpstr (provider->id, ==, "google");
+  g_assert_cmpstr (provider->name, ==, "Google");
+  g_assert_cmpstr (provider->issuer, ==, "https://accounts.google.com");
+}
+
 static void
 test_example (void)
 {
@@ -194,6 +229,7 @@ main (int   argc,
   g_test_add_func ("/config/unset", test_unset);
   g_test_add_func ("/config/not-utf8", test_not_utf8);
   g_test_add_func ("/config/oidc", test_oidc);
+  g_test_add_func ("/config/example-oidc", test_example_oidc);
 
   return g_test_run ();
 }

@@ -7,7 +7,11 @@
 
 #include <glib/gstdio.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <libsoup/soup.h>
+#include <microhttpd.h>
 
 #include "kith-fake-oidc.h"
 #include "kithd-test-helper.h"
@@ -27,26 +31,6 @@
 #define WAIT_MS       KITHD_TEST_WAIT_MS
 
 /* ---- helpers ---- */
-
-static char *
-s256 (const char *verifier)
-{
-  guint8 digest[32];
-  gsize len = sizeof digest;
-  g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  char *b64;
-  gsize n;
-
-  g_checksum_update (checksum, (const guchar *) verifier, strlen (verifier));
-  g_checksum_get_digest (checksum, digest, &len);
-  b64 = g_base64_encode (digest, len);
-  g_strdelimit (b64, "+", '-');
-  g_strdelimit (b64, "/", '_');
-  n = strlen (b64);
-  while (n > 0 && b64[n - 1] == '=')
-    b64[--n] = '\0';
-  return b64;
-}
 
 typedef struct {
   SoupMessage *msg;
@@ -151,7 +135,7 @@ test_fake_provider (void)
   g_autoptr (SoupSession) session = soup_session_new ();
   const char *issuer = kith_fake_oidc_get_issuer (fake);
   const char *verifier = "a-verifier-of-the-relying-party-0123456789-abcdef";
-  g_autofree char *challenge = s256 (verifier);
+  g_autofree char *challenge = kith_fake_oidc_s256 (verifier);
   g_autofree char *redirect = NULL;
   g_autofree char *url = NULL;
   g_autofree char *location = NULL;
@@ -253,37 +237,49 @@ test_fake_provider (void)
 
 static KithFakeOidc    *fake;
 static KithdTestServer *server;      /* kithd naming the fake provider */
-static SoupServer      *listener;    /* the app's redirect */
+static struct MHD_Daemon *listener;  /* the app's redirect */
 static char            *listener_url;
-static guint            listener_hits;
+static gint             listener_hits;
 
-static void
-on_listener (SoupServer        *soup_server,
-             SoupServerMessage *msg,
-             const char        *path,
-             GHashTable        *query,
-             gpointer           user_data)
+/* The app's loopback listener: one page for whatever comes (libmicrohttpd
+ * on its own thread, as the fake provider). */
+static enum MHD_Result
+on_listener (void                  *cls,
+             struct MHD_Connection *conn,
+             const char            *url,
+             const char            *method,
+             const char            *version,
+             const char            *upload_data,
+             size_t                *upload_data_size,
+             void                 **con_cls)
 {
-  const char *page = "<p>You are signed in to Kith. You can close this window.</p>";
+  static const char page[] = "<p>You are signed in to Kith. You can close this window.</p>";
+  struct MHD_Response *response;
+  enum MHD_Result ret;
 
-  listener_hits++;
-  soup_server_message_set_status (msg, 200, NULL);
-  soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, page, strlen (page));
+  g_atomic_int_inc (&listener_hits);
+  response = MHD_create_response_from_buffer (strlen (page), (void *) page, MHD_RESPMEM_PERSISTENT);
+  MHD_add_response_header (response, "Content-Type", "text/html");
+  MHD_add_response_header (response, "Connection", "close");
+  ret = MHD_queue_response (conn, 200, response);
+  MHD_destroy_response (response);
+  return ret;
 }
 
 static void
 listener_start (void)
 {
-  g_autoptr (GError) error = NULL;
-  GSList *uris;
+  struct sockaddr_in address = { 0 };
 
-  listener = soup_server_new (NULL, NULL);
-  soup_server_add_handler (listener, "/kith-signed-in", on_listener, NULL, NULL);
-  soup_server_listen_local (listener, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (listener);
-  listener_url = g_strdup_printf ("http://127.0.0.1:%d/kith-signed-in", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  listener = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+                               on_listener, NULL,
+                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &address,
+                               MHD_OPTION_END);
+  g_assert_nonnull (listener);
+  listener_url = g_strdup_printf ("http://127.0.0.1:%u/kith-signed-in",
+                                  MHD_get_daemon_info (listener, MHD_DAEMON_INFO_BIND_PORT)->port);
 }
 
 /* What the app keeps for one sign-in. */
@@ -314,7 +310,7 @@ app_new (void)
 
   app->verifier = g_strdup_printf ("app-verifier-%08x%08x-%u-0123456789abcdefghijklmnop",
                                    g_random_int (), g_random_int (), ++n);
-  app->challenge = s256 (app->verifier);
+  app->challenge = kith_fake_oidc_s256 (app->verifier);
   app->state = g_strdup_printf ("app-state.%u~%08x", n, g_random_int ());
   app->redirect_uri = g_strdup (listener_url);
   return app;
@@ -343,12 +339,12 @@ browse_sign_in (KithdTestServer *kithd,
   g_autofree char *url = start_url (kithd, "google", app);
   g_autofree char *final = NULL;
   g_autofree char *body = NULL;
-  guint hits = listener_hits;
+  gint hits = g_atomic_int_get (&listener_hits);
   GHashTable *params;
 
   g_assert_cmpuint (http_request (browser, "GET", url, NULL, FALSE, &final, NULL, &body), ==, 200);
   g_assert_true (g_str_has_prefix (final, app->redirect_uri));
-  g_assert_cmpuint (listener_hits, ==, hits + 1);
+  g_assert_cmpint (g_atomic_int_get (&listener_hits), ==, hits + 1);
   g_assert_nonnull (strstr (body, "You can close this window"));
   params = query_of (final);
   g_assert_cmpstr (g_hash_table_lookup (params, "state"), ==, app->state);
@@ -886,6 +882,28 @@ test_start_refusals (void)
   }
 }
 
+/* A provider that cannot be reached: a page saying so, at once. */
+static void
+test_unreachable (void)
+{
+  g_autoptr (SoupSession) browser = soup_session_new ();
+  g_autoptr (App) app = app_new ();
+  g_autofree char *dir = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *log = NULL;
+  KithdTestServer *own;
+
+  own = start_kithd ("\n[oidc:dead]\nname=Dead Provider\nissuer=http://127.0.0.1:1\n"
+                     "client-id=a\nclient-secret=b\n", &dir);
+  url = start_url (own, "dead", app);
+  assert_start_refused (browser, url, 502, "Dead Provider cannot be reached right now.");
+  log = kithd_test_server_get_log (own);
+  g_assert_nonnull (strstr (log, "OIDC dead: cannot use the discovery document of http://127.0.0.1:1"));
+  /* The other provider is not held up by it. */
+  json_object_unref (sign_in (own));
+  stop_kithd (own, g_steal_pointer (&dir));
+}
+
 /* Walks the browser's way by hand up to kithd's callback: its URL, which
  * the provider sent the browser to. */
 static char *
@@ -1044,6 +1062,7 @@ main (int    argc,
   g_test_add_func ("/oidc/refusals/redeem", test_redeem_refusals);
   g_test_add_func ("/oidc/refusals/start", test_start_refusals);
   g_test_add_func ("/oidc/refusals/state", test_state_refusals);
+  g_test_add_func ("/oidc/refusals/unreachable", test_unreachable);
   g_test_add_func ("/oidc/keys", test_keys);
   g_test_add_func ("/oidc/too-many-flows", test_too_many_flows);
 
@@ -1054,7 +1073,7 @@ main (int    argc,
   status = g_test_run ();
 
   stop_kithd (server, g_steal_pointer (&dir));
-  g_clear_object (&listener);
+  MHD_stop_daemon (listener);
   g_free (listener_url);
   kith_fake_oidc_free (fake);
   return status;
