@@ -223,6 +223,7 @@ answer_page (SoupServerMessage *msg,
   g_autofree char *title_html = g_markup_escape_text (_("Kith"), -1);
   g_autofree char *page = NULL;
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  gsize length;
 
   page = g_strdup_printf ("<!DOCTYPE html>\n"
                           "<html><head><meta charset=\"utf-8\">"
@@ -236,8 +237,9 @@ answer_page (SoupServerMessage *msg,
   soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
   soup_message_headers_replace (headers, "Connection", "close");
   soup_server_message_set_status (msg, status, NULL);
+  length = strlen (page);
   soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_TAKE,
-                                    g_steal_pointer (&page), strlen (page));
+                                    g_steal_pointer (&page), length);
 }
 
 static void
