@@ -14,10 +14,17 @@
  * 2. Latency: ticks of the caller's audio test source (one every second)
  *    found again at the callee's sink, both media in this process (the
  *    pair) on one clock; the time the tick reaches the sink, and the time
- *    the sink plays it (a fakesink that syncs, like a sound card's).
+ *    the sink plays it (a fakesink that syncs, like a sound card's); where
+ *    the time goes, following the packet that carried each tick (its RTP
+ *    timestamp) from the payloader through webrtcbin's nicesink and nicesrc
+ *    to the callee's jitter buffer, and the callee's latency by part. Again
+ *    without echo cancellation, to show what that weighs.
  * 3. CPU of each side of a 640×480 30 fps video call (a `kith-cli call`
  *    process calling the bot), and the bot's Pss before its first call,
- *    during it, after it and after ten more.
+ *    during it, after it and after ten more; the first call's cost in Rss
+ *    split into what GStreamer loads once (the registry, the plugins the
+ *    call loaded: measured in a child of this bench that loads the same
+ *    plugins and calls nothing) and what the call itself left.
  */
 #define G_LOG_DOMAIN "KithBenchCall"
 
@@ -26,6 +33,10 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <gst/audio/audio.h>
+#include <gst/base/base.h>
 
 #include "kith-bench-desktop.h"
 #include "kith-call-media-pair.h"
@@ -57,11 +68,16 @@
 static int opt_calls = 10;
 static int opt_cpu_seconds = 20;
 static int opt_ticks = 10;
+static gboolean opt_latency_only = FALSE;
+static char **opt_plugin_floor = NULL;
 
 static const GOptionEntry entries[] = {
   { "calls", 'n', 0, G_OPTION_ARG_INT, &opt_calls, "Calls of each kind for the set-up and the memory (default 10)", "N" },
   { "cpu-seconds", 0, 0, G_OPTION_ARG_INT, &opt_cpu_seconds, "Length of the video call measured for CPU (default 20)", "S" },
   { "ticks", 0, 0, G_OPTION_ARG_INT, &opt_ticks, "Ticks timed for the latency (default 10)", "N" },
+  { "latency-only", 0, 0, G_OPTION_ARG_NONE, &opt_latency_only, "Only the latency (no kithd, no bot; ~30 s)", NULL },
+  /* The bench's own child for the memory floor (below). */
+  { "plugin-floor", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME_ARRAY, &opt_plugin_floor, NULL, NULL },
   { NULL }
 };
 
@@ -444,6 +460,19 @@ read_pss_split (GPid    pid,
   *file = kith_bench_read_rollup_mb (pid, "Pss_File");
 }
 
+/* Rss of @pid in MB as anonymous pages (its own memory: heap, stacks)
+ * and the rest (pages of mapped files: libraries' code and data). Rss,
+ * not Pss: a library's Pss is split with whoever else maps it (the caller,
+ * this bench), which changes from moment to moment. */
+static void
+read_rss_split (GPid    pid,
+                double *anon,
+                double *file)
+{
+  *anon = kith_bench_read_rollup_mb (pid, "Anonymous");
+  *file = kith_bench_read_rollup_mb (pid, "Rss") - *anon;
+}
+
 /* Threads and open descriptors of @pid: a pipeline left behind keeps both. */
 static void
 read_threads_fds (GPid   pid,
@@ -464,6 +493,93 @@ read_threads_fds (GPid   pid,
     (*fds)++;
 }
 
+/* ---- the memory floor: GStreamer and a call's plugins, no call ---- */
+
+/* The GStreamer plugins @pid has loaded (their files, each once). */
+static GPtrArray *
+loaded_plugins (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/maps", (int) pid);
+  g_autofree char *maps = NULL;
+  g_auto (GStrv) lines = NULL;
+  GPtrArray *plugins = g_ptr_array_new_with_free_func (g_free);
+
+  if (!g_file_get_contents (path, &maps, NULL, NULL))
+    return plugins;
+  lines = g_strsplit (maps, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    const char *file = strchr (lines[i], '/');
+
+    if (file != NULL && strstr (file, "/gstreamer-1.0/libgst") != NULL && g_str_has_suffix (file, ".so") &&
+        !g_ptr_array_find_with_equal_func (plugins, file, g_str_equal, NULL))
+      g_ptr_array_add (plugins, g_strdup (file));
+  }
+  return plugins;
+}
+
+/* The child (--plugin-floor FILE…): a process prepared as Kith's are,
+ * that starts GStreamer and loads the plugins a call loaded, and calls
+ * nothing. Prints its Rss (anonymous, files; MB) at the start, after
+ * gst_init (the registry) and with the plugins. */
+static int
+run_plugin_floor (void)
+{
+  g_autoptr (GError) error = NULL;
+  double anon[3], file[3];
+
+  read_rss_split (getpid (), &anon[0], &file[0]);
+  if (!gst_init_check (NULL, NULL, &error)) {
+    g_printerr ("%s\n", error->message);
+    return 1;
+  }
+  read_rss_split (getpid (), &anon[1], &file[1]);
+  for (guint i = 0; opt_plugin_floor[i] != NULL; i++) {
+    g_autoptr (GstPlugin) plugin = gst_plugin_load_file (opt_plugin_floor[i], &error);
+
+    if (plugin == NULL) {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  }
+  read_rss_split (getpid (), &anon[2], &file[2]);
+  printf ("%.2f %.2f %.2f %.2f %.2f %.2f\n", anon[0], file[0], anon[1], file[1], anon[2], file[2]);
+  return 0;
+}
+
+/* What @plugins weigh in a process of their own, Rss in MB, anonymous
+ * and files: [0] the registry (gst_init), [1] the plugins with their
+ * libraries. FALSE when the child failed. */
+static gboolean
+measure_plugin_floor (GPtrArray *plugins,
+                      double     anon[2],
+                      double     file[2])
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  double a[3], f[3];
+  int status = 0;
+
+  g_ptr_array_add (argv, g_file_read_link ("/proc/self/exe", NULL));
+  for (guint i = 0; i < plugins->len; i++) {
+    g_ptr_array_add (argv, g_strdup ("--plugin-floor"));
+    g_ptr_array_add (argv, g_strdup (g_ptr_array_index (plugins, i)));
+  }
+  g_ptr_array_add (argv, NULL);
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error) ||
+      !g_spawn_check_wait_status (status, &error) ||
+      sscanf (out, "%lf %lf %lf %lf %lf %lf", &a[0], &f[0], &a[1], &f[1], &a[2], &f[2]) != 6) {
+    g_printerr ("memory floor: %s%s\n", error != NULL ? error->message : "", err != NULL ? err : "");
+    return FALSE;
+  }
+  for (int i = 0; i < 2; i++) {
+    anon[i] = a[i + 1] - a[i];
+    file[i] = f[i + 1] - f[i];
+  }
+  return TRUE;
+}
+
 static void
 measure_cpu_and_memory (Bench         *bench,
                         KithdTestUser *video_caller,
@@ -475,6 +591,9 @@ measure_cpu_and_memory (Bench         *bench,
   GPid caller_pid;
   guint window_ms = MAX (opt_cpu_seconds - 2, 1) * 1000;
   double pss_before, pss_during, pss_caller, pss_after, pss_after_2s, pss_after_n;
+  double rss_anon[2], rss_file[2], floor_anon[2] = { 0 }, floor_file[2] = { 0 };
+  g_autoptr (GPtrArray) plugins = NULL;
+  gboolean floor_measured;
   guint threads[3], fds[3];
   double anon[3], file[3];
   gint64 bot_cpu, caller_cpu, wall;
@@ -483,6 +602,7 @@ measure_cpu_and_memory (Bench         *bench,
   BotWait bot = { bench, bench->bot_calls + 1 };
 
   pss_before = kith_bench_read_pss_mb (bot_pid);
+  read_rss_split (bot_pid, &rss_anon[0], &rss_file[0]);
   read_threads_fds (bot_pid, &threads[0], &fds[0]);
   read_pss_split (bot_pid, &anon[0], &file[0]);
 
@@ -512,6 +632,9 @@ measure_cpu_and_memory (Bench         *bench,
   pss_after = kith_bench_read_pss_mb (bot_pid);
   svc_test_run_for (2000);
   pss_after_2s = kith_bench_read_pss_mb (bot_pid);
+  read_rss_split (bot_pid, &rss_anon[1], &rss_file[1]);
+  plugins = loaded_plugins (bot_pid);
+  floor_measured = measure_plugin_floor (plugins, floor_anon, floor_file);
   read_threads_fds (bot_pid, &threads[1], &fds[1]);
   read_pss_split (bot_pid, &anon[1], &file[1]);
 
@@ -540,17 +663,46 @@ measure_cpu_and_memory (Bench         *bench,
           anon[0], file[0], anon[1], file[1], anon[2], file[2], opt_calls);
   printf ("  threads / open files      %u / %u before, %u / %u after one call, %u / %u after %d more\n",
           threads[0], fds[0], threads[1], fds[1], threads[2], fds[2], opt_calls);
+  if (floor_measured) {
+    double call_anon = rss_anon[1] - rss_anon[0], call_file = rss_file[1] - rss_file[0];
+
+    printf ("the callee's first call, Rss (anonymous / files, MB; files: libraries' pages, clean and shared):\n");
+    printf ("  the call's cost          %+5.1f / %+5.1f\n", call_anon, call_file);
+    printf ("  GStreamer's registry     %+5.1f / %+5.1f   (loaded once, at the first call; measured in a\n"
+            "  the %2u plugins it loaded %+5.1f / %+5.1f    process of its own that loads them and calls nothing)\n",
+            floor_anon[0], floor_file[0], plugins->len, floor_anon[1], floor_file[1]);
+    printf ("  what the call left       %+5.1f / %+5.1f   (target: its own memory <= +10 MB)\n",
+            call_anon - floor_anon[0] - floor_anon[1], call_file - floor_file[0] - floor_file[1]);
+  }
 }
 
 /* ---- latency: ticks through the pair ---- */
 
+/* Where an audio packet was when (clock times), by its RTP timestamp. */
+typedef enum {
+  PACKET_MADE,         /* its PTS at the caller's payloader: its first sample's time */
+  PACKET_SENT,         /* given to the caller's nicesink */
+  PACKET_RECEIVED,     /* out of the callee's nicesrc */
+  PACKET_STAMPED,      /* its PTS out of the callee's jitter buffer: when it is due */
+  N_PACKET_STAGES
+} PacketStage;
+
 typedef struct {
-  GMutex  lock;
-  GArray *sent;        /* GstClockTime of each tick's first sample at the caller's source */
-  GArray *arrived;     /* … at the callee's sink, as it arrives */
-  GArray *played;      /* … at the callee's sink, as it is played (synced) */
-  gint64  quiet_out, quiet_arrived, quiet_played;   /* samples below QUIET_LEVEL so far */
+  GMutex      lock;
+  GArray     *sent;        /* GstClockTime of each tick's first sample at the caller's source */
+  GArray     *arrived;     /* … at the callee's sink, as it arrives */
+  GArray     *played;      /* … at the callee's sink, as it is played (synced) */
+  gint64      quiet_out, quiet_arrived, quiet_played;   /* samples below QUIET_LEVEL so far */
+  guint       audio_pt;    /* the Opus packets' payload type */
+  GHashTable *packets[N_PACKET_STAGES];   /* RTP timestamp → GstClockTime */
 } Ticks;
+
+/* A pad probe's watch on a packet stage. */
+typedef struct {
+  Ticks       *ticks;
+  PacketStage  stage;
+  GstElement  *pipeline;   /* for its base time and clock */
+} PacketWatch;
 
 /* The offset in samples of a tick starting in @buffer, or -1. */
 static int
@@ -642,6 +794,219 @@ on_tick_in (GstElement *sink,
   g_mutex_unlock (&ticks->lock);
 }
 
+static void
+note_packet (PacketWatch *watch,
+             GstBuffer   *buffer)
+{
+  Ticks *ticks = watch->ticks;
+  guint8 head[8];
+  gpointer key;
+  GstClockTime at;
+
+  /* RTP (in SRTP too, its header is clear), version 2, Opus; RTCP's
+   * types (200-204) never match. */
+  if (gst_buffer_extract (buffer, 0, head, sizeof head) < sizeof head || head[0] >> 6 != 2 ||
+      (head[1] & 0x7f) != ticks->audio_pt)
+    return;
+  key = GUINT_TO_POINTER (GST_READ_UINT32_BE (head + 4));
+  if (watch->stage == PACKET_MADE || watch->stage == PACKET_STAMPED)
+    at = gst_element_get_base_time (watch->pipeline) + GST_BUFFER_PTS (buffer);
+  else
+    at = clock_now (watch->pipeline);
+
+  g_mutex_lock (&ticks->lock);
+  if (!g_hash_table_contains (ticks->packets[watch->stage], key))
+    g_hash_table_insert (ticks->packets[watch->stage], key, g_memdup2 (&at, sizeof at));
+  g_mutex_unlock (&ticks->lock);
+}
+
+static gboolean
+note_listed_packet (GstBuffer **buffer,
+                    guint       index,
+                    gpointer    user_data)
+{
+  note_packet (user_data, *buffer);
+  return TRUE;
+}
+
+static GstPadProbeReturn
+on_packet (GstPad          *pad,
+           GstPadProbeInfo *info,
+           PacketWatch     *watch)
+{
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+    note_packet (watch, GST_PAD_PROBE_INFO_BUFFER (info));
+  else
+    gst_buffer_list_foreach (GST_PAD_PROBE_INFO_BUFFER_LIST (info), note_listed_packet, watch);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The first element made by @factory in @pipeline (webrtcbin's parts
+ * too), or NULL. */
+static GstElement *
+find_by_factory (GstElement *pipeline,
+                 const char *factory)
+{
+  g_autoptr (GstIterator) iter = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  GValue item = G_VALUE_INIT;
+  GstElement *found = NULL;
+
+  while (found == NULL && gst_iterator_next (iter, &item) == GST_ITERATOR_OK) {
+    GstElement *element = g_value_get_object (&item);
+    GstElementFactory *made_by = gst_element_get_factory (element);
+
+    if (made_by != NULL && g_str_equal (GST_OBJECT_NAME (made_by), factory))
+      found = gst_object_ref (element);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  return found;
+}
+
+/* Watches the audio packets at each stage; FALSE when a part is missing.
+ * Once the media flow: webrtcbin makes its transport's parts late. */
+static gboolean
+watch_packets (Ticks      *ticks,
+               GstElement *caller,
+               GstElement *callee)
+{
+  static const struct { PacketStage stage; gboolean at_caller; const char *factory, *pad; } stages[] = {
+    { PACKET_MADE, TRUE, "rtpopuspay", "src" },
+    { PACKET_SENT, TRUE, "nicesink", "sink" },
+    { PACKET_RECEIVED, FALSE, "nicesrc", "src" },
+    { PACKET_STAMPED, FALSE, "rtpjitterbuffer", "src" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (stages); i++) {
+    GstElement *pipeline = stages[i].at_caller ? caller : callee;
+    g_autoptr (GstElement) element = find_by_factory (pipeline, stages[i].factory);
+    g_autoptr (GstPad) pad = element != NULL ? gst_element_get_static_pad (element, stages[i].pad) : NULL;
+    PacketWatch *watch;
+
+    if (pad == NULL)
+      return FALSE;
+    if (stages[i].stage == PACKET_MADE)
+      g_object_get (element, "pt", &ticks->audio_pt, NULL);
+    watch = g_new0 (PacketWatch, 1);
+    watch->ticks = ticks;
+    watch->stage = stages[i].stage;
+    watch->pipeline = pipeline;
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                       (GstPadProbeCallback) on_packet, watch, g_free);
+  }
+  return TRUE;
+}
+
+/* The stage times of the packet that carried the tick sent at @sent: the
+ * newest made at or before it. FALSE when a stage did not see it. */
+static gboolean
+tick_packet (Ticks        *ticks,
+             GstClockTime  sent,
+             GstClockTime  at[N_PACKET_STAGES])
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  gpointer best = NULL;
+  GstClockTime best_at = 0;
+
+  g_hash_table_iter_init (&iter, ticks->packets[PACKET_MADE]);
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
+    GstClockTime made = *(GstClockTime *) value;
+
+    if (made <= sent && (best == NULL || made > best_at)) {
+      best = key;
+      best_at = made;
+    }
+  }
+  if (best == NULL)
+    return FALSE;
+  for (int stage = 0; stage < N_PACKET_STAGES; stage++) {
+    GstClockTime *time = g_hash_table_lookup (ticks->packets[stage], best);
+
+    if (time == NULL)
+      return FALSE;
+    at[stage] = *time;
+  }
+  return TRUE;
+}
+
+/* The callee's latency (what its sink waits past a buffer's PTS) and
+ * three of its parts, in ms. */
+typedef struct {
+  double total, jitter_buffer, decoder, sink;
+} CalleeLatency;
+
+static CalleeLatency
+callee_latency (GstElement *callee)
+{
+  g_autoptr (GstQuery) query = gst_query_new_latency ();
+  g_autoptr (GstElement) webrtc = gst_bin_get_by_name (GST_BIN (callee), "webrtc");
+  g_autoptr (GstElement) decoder = find_by_factory (callee, "opusdec");
+  g_autoptr (GstElement) sink = gst_bin_get_by_name (GST_BIN (callee), "tick-in");
+  CalleeLatency latency = { -1, -1, -1, -1 };
+  GstClockTime min = 0;
+  guint jitter_ms = 0;
+
+  if (gst_element_query (callee, query)) {
+    gst_query_parse_latency (query, NULL, &min, NULL);
+    latency.total = (double) min / GST_MSECOND;
+  }
+  g_object_get (webrtc, "latency", &jitter_ms, NULL);
+  latency.jitter_buffer = jitter_ms;
+  if (decoder != NULL) {
+    gst_audio_decoder_get_latency (GST_AUDIO_DECODER (decoder), &min, NULL);
+    latency.decoder = (double) min / GST_MSECOND;
+  }
+  if (sink != NULL)
+    latency.sink = (double) gst_base_sink_get_processing_deadline (GST_BASE_SINK (sink)) / GST_MSECOND;
+  return latency;
+}
+
+/* Where the time of each played tick went, as medians. */
+static void
+print_breakdown (Ticks         *ticks,
+                 CalleeLatency  latency)
+{
+  g_autoptr (GArray) to_wire = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) network = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) stamped = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) after = g_array_new (FALSE, FALSE, sizeof (double));
+  double played_after;
+
+  for (guint i = 0; i < ticks->played->len; i++) {
+    GstClockTime played = g_array_index (ticks->played, GstClockTime, i);
+    GstClockTime sent = GST_CLOCK_TIME_NONE;
+    GstClockTime at[N_PACKET_STAGES];
+    double ms;
+
+    for (guint j = 0; j < ticks->sent->len; j++) {
+      if (g_array_index (ticks->sent, GstClockTime, j) <= played)
+        sent = g_array_index (ticks->sent, GstClockTime, j);
+    }
+    if (!GST_CLOCK_TIME_IS_VALID (sent) || !tick_packet (ticks, sent, at))
+      continue;
+    ms = ((gint64) at[PACKET_SENT] - (gint64) sent) / 1e6;
+    g_array_append_val (to_wire, ms);
+    ms = ((gint64) at[PACKET_RECEIVED] - (gint64) at[PACKET_SENT]) / 1e6;
+    g_array_append_val (network, ms);
+    ms = ((gint64) at[PACKET_STAMPED] - (gint64) at[PACKET_RECEIVED]) / 1e6;
+    g_array_append_val (stamped, ms);
+    ms = ((gint64) played - (gint64) at[PACKET_STAMPED]) / 1e6;
+    g_array_append_val (after, ms);
+  }
+  if (after->len == 0) {
+    printf ("  where it goes: no tick was followed through\n");
+    return;
+  }
+  played_after = median (after);
+  printf ("  where it goes (medians of %u ticks, ms): to the wire %.1f  network %.1f  "
+          "callee's timestamp %+.1f  played after that %.1f\n",
+          after->len, median (to_wire), median (network), median (stamped), played_after);
+  printf ("    = the callee's latency %.0f (jitter buffer %.0f, decoder %.0f, sink %.0f) + %.1f "
+          "(the tick's place in its packet, Opus's look-ahead, the echo canceller)\n",
+          latency.total, latency.jitter_buffer, latency.decoder, latency.sink, played_after - latency.total);
+}
+
 static gboolean
 pipelines_running (KithCallMediaPair *pair)
 {
@@ -658,6 +1023,18 @@ enough_ticks (KithCallMediaPair *pair)
 
   g_mutex_lock (&ticks->lock);
   done = ticks->played->len >= (guint) opt_ticks;
+  g_mutex_unlock (&ticks->lock);
+  return done;
+}
+
+static gboolean
+first_tick_played (KithCallMediaPair *pair)
+{
+  Ticks *ticks = g_object_get_data (G_OBJECT (pair->caller), "kith-bench-ticks");
+  gboolean done;
+
+  g_mutex_lock (&ticks->lock);
+  done = ticks->played->len > 0;
   g_mutex_unlock (&ticks->lock);
   return done;
 }
@@ -707,48 +1084,47 @@ print_delays (const char *what,
   printf ("%s\n", delays->len > 12 ? " …" : "");
 }
 
-/* @jitter_ms: webrtcbin's jitter buffer (its "latency"), 0 for Kith's own
- * setting. */
+/* With @echo_cancel off (KITH_CALL_ECHO_CANCEL=0), to show what it
+ * weighs; Kith's other settings as they are. */
 static void
-measure_latency (guint jitter_ms)
+measure_latency (gboolean echo_cancel)
 {
-  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (FALSE);
+  g_autoptr (KithCallMediaPair) pair = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GstElement) out = NULL;
   g_autoptr (GstElement) in = NULL;
   g_autoptr (GstPad) in_pad = NULL;
   g_autoptr (GArray) arrived = NULL;
   g_autoptr (GArray) played = NULL;
+  GstElement *caller = NULL, *callee = NULL;
+  CalleeLatency latency;
   Ticks ticks = { 0 };
-  guint latency = 0;
+  gboolean followed;
 
   g_mutex_init (&ticks.lock);
   ticks.sent = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   ticks.arrived = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   ticks.played = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
-  g_object_set_data (G_OBJECT (pair->caller), "kith-bench-ticks", &ticks);
+  for (int stage = 0; stage < N_PACKET_STAGES; stage++)
+    ticks.packets[stage] = g_hash_table_new_full (NULL, NULL, NULL, g_free);
 
+  /* Read when the media start. */
+  g_setenv ("KITH_CALL_ECHO_CANCEL", echo_cancel ? "1" : "0", TRUE);
+  pair = kith_call_media_pair_new (FALSE);
+  g_object_set_data (G_OBJECT (pair->caller), "kith-bench-ticks", &ticks);
   if (!kith_call_media_pair_connect (pair, &error)) {
     g_printerr ("latency: %s\n", error->message);
     goto out;
   }
-  /* The media start off the main loop: their pipelines come a little later
-   * (and the jitter buffer's setting must be in before the remote stream). */
+  /* The media start off the main loop: their pipelines come a little later. */
   if (!kith_call_media_pair_wait (pair, pipelines_running, WAIT_MS) || pair->errors[0] + pair->errors[1] > 0) {
     g_printerr ("latency: the media did not start\n");
     goto out;
   }
-  {
-    GstElement *caller = kith_call_media_get_pipeline (pair->caller);
-    GstElement *callee = kith_call_media_get_pipeline (pair->callee);
-    g_autoptr (GstElement) webrtc = gst_bin_get_by_name (GST_BIN (callee), "webrtc");
-
-    if (jitter_ms > 0)
-      g_object_set (webrtc, "latency", jitter_ms, NULL);
-    g_object_get (webrtc, "latency", &latency, NULL);
-    out = gst_bin_get_by_name (GST_BIN (caller), "tick-out");
-    in = gst_bin_get_by_name (GST_BIN (callee), "tick-in");
-  }
+  caller = kith_call_media_get_pipeline (pair->caller);
+  callee = kith_call_media_get_pipeline (pair->callee);
+  out = gst_bin_get_by_name (GST_BIN (caller), "tick-out");
+  in = gst_bin_get_by_name (GST_BIN (callee), "tick-in");
   if (out == NULL || in == NULL) {
     g_printerr ("latency: the tick source or sink is not there\n");
     goto out;
@@ -758,26 +1134,39 @@ measure_latency (guint jitter_ms)
   in_pad = gst_element_get_static_pad (in, "sink");
   gst_pad_add_probe (in_pad, GST_PAD_PROBE_TYPE_BUFFER, (GstPadProbeCallback) on_tick_arrives, &ticks, NULL);
 
+  /* The packets are followed from the second tick on, once webrtcbin has
+   * made its transport's parts. */
+  kith_call_media_pair_wait (pair, first_tick_played, 5 * TICK_INTERVAL_MS + WAIT_MS);
+  followed = watch_packets (&ticks, caller, callee);
   kith_call_media_pair_wait (pair, enough_ticks, (opt_ticks + 5) * TICK_INTERVAL_MS + WAIT_MS);
   g_signal_handlers_disconnect_by_data (out, &ticks);
   g_signal_handlers_disconnect_by_data (in, &ticks);
+  latency = callee_latency (callee);
+  /* Joins the streaming threads: no probe runs after this. */
   kith_call_media_stop (pair->caller);
   kith_call_media_stop (pair->callee);
 
   g_debug ("ticks: %u sent, %u arrived, %u played", ticks.sent->len, ticks.arrived->len, ticks.played->len);
   arrived = tick_delays (ticks.sent, ticks.arrived);
   played = tick_delays (ticks.sent, ticks.played);
-  printf ("latency, a tick at the caller's source to the callee's sink (jitter buffer %u ms%s), "
-          "two media in one process, loopback:\n", latency, jitter_ms > 0 ? ", set by the bench" : ", Kith's");
+  printf ("latency, a tick at the caller's source to the callee's sink (Kith's settings%s), "
+          "two media in one process, loopback:\n", echo_cancel ? "" : " but no echo cancellation");
   print_delays ("arrives at the sink", arrived);
   print_delays ("played (sink synced)", played);
-  if (jitter_ms == 0)
+  if (followed)
+    print_breakdown (&ticks, latency);
+  else
+    printf ("  where it goes: webrtcbin's parts were not found\n");
+  if (echo_cancel)
     printf ("  target: played <= 100 ms\n");
 
 out:
+  g_unsetenv ("KITH_CALL_ECHO_CANCEL");
   g_array_unref (ticks.sent);
   g_array_unref (ticks.arrived);
   g_array_unref (ticks.played);
+  for (int stage = 0; stage < N_PACKET_STAGES; stage++)
+    g_hash_table_unref (ticks.packets[stage]);
   g_mutex_clear (&ticks.lock);
 }
 
@@ -816,6 +1205,10 @@ main (int   argc,
     g_printerr ("%s\n", error->message);
     return 2;
   }
+  if (opt_plugin_floor != NULL) {
+    kith_call_prepare_process ();
+    return run_plugin_floor ();
+  }
   opt_calls = MAX (opt_calls, 1);
   opt_ticks = MAX (opt_ticks, 1);
 
@@ -827,8 +1220,10 @@ main (int   argc,
   /* Ticks first, alone in the process: the sources are read at start. */
   g_setenv ("KITH_AUDIOSRC", TICK_SOURCE, TRUE);
   g_setenv ("KITH_AUDIOSINK", TICK_SINK, TRUE);
-  measure_latency (0);
-  measure_latency (40);
+  measure_latency (TRUE);
+  measure_latency (FALSE);
+  if (opt_latency_only)
+    return 0;
 
   g_setenv ("KITH_AUDIOSRC", AUDIO_SOURCE, TRUE);
   g_setenv ("KITH_VIDEOSRC", VIDEO_SOURCE, TRUE);

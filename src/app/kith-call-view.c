@@ -513,10 +513,12 @@ kith_call_view_class_init (KithCallViewClass *klass)
   gtk_widget_class_install_action (widget_class, "call.back", NULL, call_back_action);
 
   /* As in the web's meeting apps; M alone, since nothing here takes text.
-   * Escape is left alone: it must never end a call. */
+   * Escape never ends a call: it closes the view of one that has ended
+   * (call.close is off before; the window's Escape gets the key then). */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK, "call.toggle-mute", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, 0, "call.toggle-mute", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "call.toggle-camera", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "call.close", NULL);
 
   gtk_widget_class_set_css_name (widget_class, "kithcallview");
 }

@@ -18,7 +18,8 @@ G_DECLARE_FINAL_TYPE (KithCallView, kith_call_view, KITH, CALL_VIEW, GtkWidget)
  * call and until the first frame, the peer's avatar; the peer's name, the
  * state ("Calling…", "Connecting…", the duration, "Reconnecting…", the end
  * reason); mute, camera and hang-up, then Close once the call has ended.
- * Keys: Ctrl+D and M mute, Ctrl+E turns the camera off; Escape does nothing.
+ * Keys: Ctrl+D and M mute, Ctrl+E turns the camera off; Escape closes the
+ * view of an ended call (and never ends one).
  *
  * Property: call (KithCall, nullable).
  * Signals: close (): the user closed the view of an ended call; back (): the

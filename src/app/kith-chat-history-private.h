@@ -19,6 +19,9 @@ G_BEGIN_DECLS
 /* Past this many pages, messages come faster than frames are drawn (a
  * flood keeps the main loop busy): forgotten without waiting for one. */
 #define FLOOD_PAGES 8
+/* frames a long-open chat waits for its list to come down to the newest
+ * before it forgets what is far above (a busy machine lays out slowly) */
+#define FORGET_WAIT_FRAMES 240
 /* Coming back to a chat left scrolled up: at most this many older pages are
  * loaded to find the message it showed at the top. */
 #define RESTORE_MAX_PAGES 4
@@ -51,6 +54,7 @@ struct _KithChatHistory
   gboolean       loading_older;
   gboolean       no_older;
   guint          forget_id;       /* tick: the long-open chat drops what is far above */
+  guint          forget_waits;    /* its frames without the list at the newest */
   gint64         forgot_frame;    /* the frame that did, last (its layout is yet to come) */
   gboolean       rows_moved;      /* messages added or dropped since the last frame drawn */
   GdkFrameClock *frame_clock;     /* realized: its after-paint clears rows_moved */

@@ -202,7 +202,7 @@ forget_far_above (GtkWidget     *widget,
   }
   first = first_shown_position (self);
   if (first == GTK_INVALID_LIST_POSITION)
-    goto done;
+    goto wait;
   keep = MAX (KEEP_PAGES * page, n - first);
   if (keep < n) {
     /* The list moves the value by what went above its anchor at once
@@ -217,10 +217,24 @@ forget_far_above (GtkWidget     *widget,
   }
   /* More next frame, once the list has come down to the newest (with
    * nothing moving, the next message schedules it again). */
-  if (moved && keep > FORGET_ABOVE_PAGES * page)
+  if (moved && keep > FORGET_ABOVE_PAGES * page) {
+    self->forget_waits = 0;
+    return G_SOURCE_CONTINUE;
+  }
+  if (keep <= FORGET_ABOVE_PAGES * page)
+    goto done;
+
+wait:
+  /* Still too many, with the list not yet down at the newest (its rows
+   * not placed, or the ones on screen still far above after a burst): a
+   * slow machine lays a flood out over more frames than it takes to come
+   * in, and with nothing more arriving nothing would schedule this again.
+   * So on for a while, each frame cheap. */
+  if (++self->forget_waits < FORGET_WAIT_FRAMES)
     return G_SOURCE_CONTINUE;
 
 done:
+  self->forget_waits = 0;
   self->forget_id = 0;
   return G_SOURCE_REMOVE;
 }

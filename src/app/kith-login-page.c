@@ -11,6 +11,7 @@
 #include "kith-error.h"
 #include "kith-login-page.h"
 #include "kith-login-password-step.h"
+#include "kith-oidc-sign-in.h"
 #include "kith-scroll.h"
 #include "kith-sign-up-form.h"
 #include "kith-text-rules.h"
@@ -30,6 +31,10 @@ struct _KithLoginPage
   GtkWidget     *email_row;
   GtkWidget     *continue_button;
   GtkWidget     *google_button;
+  GtkWidget     *google_waiting_box;
+  GtkWidget     *google_spinner;
+  GtkWidget     *google_cancel_button;
+  GtkWidget     *google_stay_check;
   GtkWidget     *forgot_button;
   GtkWidget     *sign_up_link;
   /* Made the first time they are shown. */
@@ -46,6 +51,8 @@ struct _KithLoginPage
   GSettings     *settings;
   GCancellable  *cancellable;
   GCancellable  *info_cancellable;
+  KithOidcSignIn *google;         /* made when the Google button is first clicked */
+  GCancellable  *google_cancellable;
   gboolean       busy;
   gboolean       info_requested;
   /* What to do again once the user accepted a server without encryption. */
@@ -277,6 +284,14 @@ on_show_sign_up (KithLoginPage *self)
   show_step (self, "sign-up");
 }
 
+/* Ends waiting for the browser (Cancel, another way of signing in). */
+static void
+stop_google (KithLoginPage *self)
+{
+  g_cancellable_cancel (self->google_cancellable);
+  g_clear_object (&self->google_cancellable);
+}
+
 /* Signed in, or back to the start: the form does not keep a password. */
 static void
 forget_passwords (KithLoginPage *self)
@@ -290,6 +305,30 @@ forget_passwords (KithLoginPage *self)
 static void ask_unencrypted (KithLoginPage *self,
                              const GError  *error);
 
+/* A sign-in (password or Google) failed: TRUE when the page shows why,
+ * FALSE when there is nothing to show (cancelled, or the question about
+ * a server without encryption is asked instead). */
+static gboolean
+sign_in_failed (KithLoginPage *self,
+                const GError  *error)
+{
+  g_autofree char *text = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;
+
+  set_busy (self, FALSE);
+  /* Nothing was sent: ask, and try again if the user says so. */
+  if (g_error_matches (error, KITH_ERROR, KITH_ERROR_UNENCRYPTED)) {
+    ask_unencrypted (self, error);
+    return FALSE;
+  }
+  text = describe_error (self, error);
+  g_debug ("Signing in failed: %s", error->message);
+  kith_login_page_show_error (self, text);
+  return TRUE;
+}
+
 static void
 on_signed_in (GObject      *object,
               GAsyncResult *result,
@@ -299,21 +338,8 @@ on_signed_in (GObject      *object,
   g_autoptr (GError) error = NULL;
 
   if (!kith_session_finish (KITH_SESSION (object), result, &error)) {
-    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    if (!sign_in_failed (self, error))
       return;
-
-    set_busy (self, FALSE);
-    /* Nothing was sent: ask, and try again if the user says so. */
-    if (g_error_matches (error, KITH_ERROR, KITH_ERROR_UNENCRYPTED)) {
-      ask_unencrypted (self, error);
-      return;
-    }
-    {
-      g_autofree char *text = describe_error (self, error);
-
-      g_debug ("Signing in failed: %s", error->message);
-      kith_login_page_show_error (self, text);
-    }
     if (g_str_equal (kith_login_page_get_step (self), "password"))
       kith_login_password_step_focus_password (KITH_LOGIN_PASSWORD_STEP (self->password_step));
     return;
@@ -342,6 +368,7 @@ on_sign_in (KithLoginPage *self)
   }
 
   g_settings_set_string (self->settings, "last-email", email);
+  stop_google (self);
   self->retry = on_sign_in;
   set_busy (self, TRUE);
   g_cancellable_cancel (self->cancellable);
@@ -405,13 +432,86 @@ on_forgot_clicked (KithLoginPage *self)
                                                    g_object_ref (self));
 }
 
+/* ---- Sign in with Google: the browser, then the session ---- */
+
+static void
+on_google_state (KithLoginPage *self)
+{
+  KithOidcSignInState state = kith_oidc_sign_in_get_state (self->google);
+  gboolean waiting = state == KITH_OIDC_SIGN_IN_WAITING;
+  GtkWidget *focus = NULL;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (root != NULL)
+    focus = gtk_root_get_focus (root);
+  /* The focus follows: to Cancel while waiting, back to the button after. */
+  if (!waiting && focus != NULL && gtk_widget_is_ancestor (focus, self->google_waiting_box))
+    gtk_widget_grab_focus (self->google_button);
+  gtk_widget_set_visible (self->google_waiting_box, waiting);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.cancel-google", waiting);
+  gtk_spinner_set_spinning (GTK_SPINNER (self->google_spinner), waiting);
+  if (waiting)
+    gtk_widget_grab_focus (self->google_cancel_button);
+  /* The code came back: signing in, as with a password (until the run
+   * finishes). */
+  if (state == KITH_OIDC_SIGN_IN_SIGNING_IN)
+    set_busy (self, TRUE);
+}
+
+static void
+on_google_done (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (KithLoginPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  KithUser *user;
+
+  if (!kith_oidc_sign_in_run_finish (KITH_OIDC_SIGN_IN (object), result, &error)) {
+    sign_in_failed (self, error);
+    return;
+  }
+
+  set_busy (self, FALSE);
+  forget_passwords (self);
+  /* The next log-in suggests the account Google signed in to. */
+  user = kith_session_get_user (self->session);
+  if (user != NULL)
+    g_settings_set_string (self->settings, "last-email", kith_person_get_email (KITH_PERSON (user)));
+}
+
 static void
 on_google_clicked (KithLoginPage *self)
 {
+  KithOidcSignIn *google = kith_login_page_get_google_sign_in (self);
+  g_autoptr (GdkAppLaunchContext) context = NULL;
+
+  if (self->busy)
+    return;
+
+  context = gdk_display_get_app_launch_context (gtk_widget_get_display (GTK_WIDGET (self)));
+  /* Clicked again while waiting: the same sign-in, in the browser again. */
+  if (kith_oidc_sign_in_get_state (google) == KITH_OIDC_SIGN_IN_WAITING) {
+    kith_oidc_sign_in_reopen_browser (google, G_APP_LAUNCH_CONTEXT (context));
+    return;
+  }
+
   hide_notices (self);
-  kith_login_page_show_message (self, _("Signing in with Google comes in a later version of Kith. "
-                                        "For now, log in with your Kith ID and password."));
-  gtk_image_set_from_icon_name (GTK_IMAGE (self->message_icon), "dialog-information-symbolic");
+  self->retry = on_google_clicked;
+  stop_google (self);
+  self->google_cancellable = g_cancellable_new ();
+  kith_oidc_sign_in_run_async (google, G_APP_LAUNCH_CONTEXT (context), self->google_cancellable,
+                               on_google_done, g_object_ref (self));
+}
+
+/* login.cancel-google: Cancel, or Escape, while the browser is open. */
+static void
+on_cancel_google (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  g_debug ("Signing in with Google cancelled");
+  stop_google (KITH_LOGIN_PAGE (widget));
 }
 
 static void
@@ -428,6 +528,7 @@ on_sign_up (KithLoginPage *self)
   hide_notices (self);
   g_settings_set_string (self->settings, "last-email", email);
   gtk_editable_set_text (GTK_EDITABLE (self->email_row), email);
+  stop_google (self);
   self->retry = on_sign_up;
   set_busy (self, TRUE);
   g_cancellable_cancel (self->cancellable);
@@ -695,6 +796,10 @@ kith_login_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_cancellable_cancel (self->info_cancellable);
   g_clear_object (&self->info_cancellable);
+  stop_google (self);
+  if (self->google != NULL)
+    g_signal_handlers_disconnect_by_data (self->google, self);
+  g_clear_object (&self->google);
   if (self->unencrypted_dialog != NULL) {
     g_signal_handlers_disconnect_by_data (self->unencrypted_dialog, self);
     gtk_window_destroy (GTK_WINDOW (self->unencrypted_dialog));
@@ -759,6 +864,10 @@ kith_login_page_class_init (KithLoginPageClass *klass)
   BIND (email_row);
   BIND (continue_button);
   BIND (google_button);
+  BIND (google_waiting_box);
+  BIND (google_spinner);
+  BIND (google_cancel_button);
+  BIND (google_stay_check);
   BIND (forgot_button);
   BIND (sign_up_link);
   BIND (spinner);
@@ -774,6 +883,10 @@ kith_login_page_class_init (KithLoginPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_google_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_advanced_expanded);
 
+  gtk_widget_class_install_action (widget_class, "login.cancel-google", NULL, on_cancel_google);
+  /* Only while waiting: otherwise the action is off and Escape goes on. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "login.cancel-google", NULL);
+
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "loginpage");
 }
@@ -782,6 +895,7 @@ static void
 kith_login_page_init (KithLoginPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.cancel-google", FALSE);
 }
 
 GtkWidget *
@@ -806,6 +920,7 @@ kith_login_page_reset (KithLoginPage *self)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  stop_google (self);
   set_busy (self, FALSE);
   hide_notices (self);
 
@@ -876,4 +991,24 @@ kith_login_page_get_step (KithLoginPage *self)
   g_return_val_if_fail (KITH_IS_LOGIN_PAGE (self), NULL);
 
   return gtk_stack_get_visible_child_name (GTK_STACK (self->stack));
+}
+
+KithOidcSignIn *
+kith_login_page_get_google_sign_in (KithLoginPage *self)
+{
+  g_return_val_if_fail (KITH_IS_LOGIN_PAGE (self), NULL);
+
+  if (self->google == NULL) {
+    /* The provider id of the login flow "oidc:google". */
+    self->google = kith_oidc_sign_in_new (self->session,
+                                          KITH_LOGIN_FLOW_OIDC_GOOGLE + strlen (KITH_LOGIN_FLOW_OIDC_PREFIX),
+                                          "Google");
+    g_settings_bind (self->settings, "stay-signed-in", self->google, "stay-signed-in",
+                     G_SETTINGS_BIND_GET);
+    g_settings_bind (self->settings, "stay-signed-in", self->google_stay_check, "active",
+                     G_SETTINGS_BIND_DEFAULT);
+    g_signal_connect_object (self->google, "notify::state", G_CALLBACK (on_google_state), self,
+                             G_CONNECT_SWAPPED);
+  }
+  return self->google;
 }

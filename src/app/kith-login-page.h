@@ -3,6 +3,7 @@
 
 #include <gtk/gtk.h>
 
+#include "kith-oidc-sign-in.h"
 #include "kith-session.h"
 
 G_BEGIN_DECLS
@@ -16,7 +17,10 @@ G_DECLARE_FINAL_TYPE (KithLoginPage, kith_login_page, KITH, LOGIN_PAGE, GtkWidge
  * password → Sign in, "Stay signed in", "Sign in with Google" (only when
  * the server offers it), "Forgot password?" (only once an email is typed),
  * Sign up with the live password checklist, and the server address under
- * "Advanced". Errors show inline, a spinner while waiting.
+ * "Advanced". Errors show inline, a spinner while waiting. "Sign in with
+ * Google" opens the browser (KithOidcSignIn); while it is open the page says
+ * so, with Cancel (or Escape) and "Stay signed in"; a second click opens the
+ * browser again on the same sign-in.
  * Properties: session (KithSession, construct-only), settings (GSettings
  * im.kith.Kith, construct-only), busy (gboolean, read-only).
  * Test code reaches the controls with gtk_widget_get_template_child()
@@ -39,5 +43,8 @@ void        kith_login_page_refresh_server_info (KithLoginPage *self);
 gboolean    kith_login_page_get_busy            (KithLoginPage *self);
 /* "email", "password" or "sign-up" */
 const char *kith_login_page_get_step            (KithLoginPage *self);
+/* "Sign in with Google" (made when first asked for): its state, and for
+ * tests its timeout. */
+KithOidcSignIn *kith_login_page_get_google_sign_in (KithLoginPage *self);
 
 G_END_DECLS

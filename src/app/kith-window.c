@@ -16,7 +16,9 @@
 
 /* How often the call bar reads the duration (as the call view does). */
 #define CALL_BAR_TICK_MS 250
-/* How long an ended call's view stays, saying why it ended. */
+/* How long a hung-up call's view stays, saying "Call ended"; a call that
+ * ended otherwise ("No answer", "No microphone found", …) stays until it
+ * is closed, so that a person who looked away still learns why. */
 #define CALL_ENDED_SHOWN_MS 2000
 
 struct _KithWindow
@@ -442,7 +444,8 @@ on_shown_call_state_changed (KithWindow    *self,
     leave_call (self);
     return;
   }
-  if (state == KITH_CALL_ENDED && self->call_close_id == 0)
+  if (state == KITH_CALL_ENDED && self->call_close_id == 0 &&
+      kith_call_get_end_reason (self->shown_call) == KITH_CALL_END_HUNG_UP)
     self->call_close_id = g_timeout_add (CALL_ENDED_SHOWN_MS, on_call_close_timeout, self);
   update_inhibit (self);
   update_call_bar (self);
@@ -450,7 +453,8 @@ on_shown_call_state_changed (KithWindow    *self,
 
 /* The call page shows the current call from when it is placed or
  * answered (a call still ringing here is not shown: it rings elsewhere),
- * and an ended one for CALL_ENDED_SHOWN_MS or until its Close. */
+ * and an ended one until its Close (a hung-up one CALL_ENDED_SHOWN_MS at
+ * most). */
 static void
 follow_calls (KithWindow *self)
 {

@@ -48,6 +48,7 @@ static const KithErrorInfo error_table[] = {
   [KITH_ERROR_CERTIFICATE]           = { "certificate",           500 },
   [KITH_ERROR_UNENCRYPTED]           = { "unencrypted",           500 },
   [KITH_ERROR_MEDIA]                 = { "media",                 500 },
+  [KITH_ERROR_INVALID_OIDC_CODE]     = { "invalid_oidc_code",     400 },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (error_table) == KITH_ERROR_LAST + 1);
@@ -152,6 +153,8 @@ kith_error_code_describe (KithErrorCode code)
     return _("The connection to this server is not encrypted: your password would cross the network unencrypted, readable by anyone on the way.");
   case KITH_ERROR_MEDIA:
     return _("The call’s sound or video could not be set up.");
+  case KITH_ERROR_INVALID_OIDC_CODE:
+    return _("This sign-in has expired. Please sign in again.");
   case KITH_ERROR_INTERNAL:
   default:
     return _("The server had a problem. Please try again later.");

@@ -44,9 +44,10 @@ typedef enum {
   KITH_ERROR_CERTIFICATE,           /* certificate           (client only) TLS certificate not valid */
   KITH_ERROR_UNENCRYPTED,           /* unencrypted           (client only) would send a secret over plain HTTP */
   KITH_ERROR_MEDIA,                 /* media                 (client only) a call's microphone, camera or media failed */
+  KITH_ERROR_INVALID_OIDC_CODE,     /* invalid_oidc_code     400 unknown, used or expired sign-in code, or wrong verifier */
 } KithErrorCode;
 
-#define KITH_ERROR_LAST KITH_ERROR_MEDIA
+#define KITH_ERROR_LAST KITH_ERROR_INVALID_OIDC_CODE
 
 GQuark        kith_error_quark             (void);
 const char   *kith_error_code_to_string    (KithErrorCode  code);

@@ -22,6 +22,7 @@
 #define KITH_MAX_KIND_BYTES          32           /* a message's "kind", a call event's "outcome" */
 #define KITH_MAX_HISTORY_LIMIT       200          /* ?limit= of the history call */
 #define KITH_MAX_ICE_SERVERS         8            /* entries of "ice_servers" */
+#define KITH_MAX_OIDC_PROVIDERS      16           /* entries of "oidc_providers" (GET /server) */
 #define KITH_MAX_ICE_URLS            8            /* URIs of one entry */
 #define KITH_MAX_ICE_URL_BYTES       512
 #define KITH_MAX_ICE_SECRET_BYTES    256          /* a TURN username or credential */

@@ -270,6 +270,28 @@ kith_ice_server_free (KithIceServer *server)
   g_free (server);
 }
 
+KithOidcProviderInfo *
+kith_oidc_provider_info_new (const char *id,
+                             const char *name)
+{
+  KithOidcProviderInfo *info = g_new0 (KithOidcProviderInfo, 1);
+
+  info->id = g_strdup (id);
+  info->name = g_strdup (name);
+  return info;
+}
+
+void
+kith_oidc_provider_info_free (KithOidcProviderInfo *info)
+{
+  if (info == NULL)
+    return;
+
+  g_free (info->id);
+  g_free (info->name);
+  g_free (info);
+}
+
 KithServerInfo *
 kith_server_info_new (void)
 {
@@ -278,6 +300,7 @@ kith_server_info_new (void)
   info->protocol = KITH_PROTOCOL_VERSION;
   info->password_min_length = KITH_PASSWORD_MIN_LENGTH;
   info->ice_servers = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_ice_server_free);
+  info->oidc_providers = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_oidc_provider_info_free);
 
   return info;
 }
@@ -292,5 +315,6 @@ kith_server_info_free (KithServerInfo *info)
   g_free (info->version);
   g_strfreev (info->login_flows);
   g_clear_pointer (&info->ice_servers, g_ptr_array_unref);
+  g_clear_pointer (&info->oidc_providers, g_ptr_array_unref);
   g_free (info);
 }

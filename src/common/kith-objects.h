@@ -22,6 +22,7 @@ G_BEGIN_DECLS
 /* The login flows a server offers, "login_flows" of GET /server. */
 #define KITH_LOGIN_FLOW_PASSWORD     "password"
 #define KITH_LOGIN_FLOW_OIDC_GOOGLE  "oidc:google"
+#define KITH_LOGIN_FLOW_OIDC_PREFIX  "oidc:"        /* + a provider's id (GET /server's oidc_providers) */
 
 typedef struct {
   gint64    id;
@@ -95,6 +96,17 @@ KithIceServer   *kith_ice_server_new    (void);
 KithIceServer   *kith_ice_server_copy   (const KithIceServer *server);
 void             kith_ice_server_free   (KithIceServer       *server);
 
+/* One entry of "oidc_providers" (GET /server): a provider kithd signs
+ * in with, its flow being "oidc:" @id. */
+typedef struct {
+  char  *id;                        /* [a-z0-9-]{1,32} */
+  char  *name;                      /* shown on its button: "Google" */
+} KithOidcProviderInfo;
+
+KithOidcProviderInfo *kith_oidc_provider_info_new  (const char           *id,
+                                                    const char           *name);
+void                  kith_oidc_provider_info_free (KithOidcProviderInfo *info);
+
 typedef struct {
   char   *name;
   char   *version;
@@ -102,6 +114,7 @@ typedef struct {
   char  **login_flows;              /* KITH_LOGIN_FLOW_PASSWORD, KITH_LOGIN_FLOW_OIDC_GOOGLE */
   gint64  password_min_length;
   GPtrArray *ice_servers;           /* KithIceServer, URIs only; empty when none */
+  GPtrArray *oidc_providers;        /* KithOidcProviderInfo; empty when none */
 } KithServerInfo;
 
 KithServerInfo *kith_server_info_new  (void);

@@ -490,7 +490,19 @@ kith_response_server_info (const KithServerInfo *info,
   }
   g_string_append (out, "]},");
   write_ice_servers (out, info->ice_servers, FALSE);
-  g_string_append_c (out, '}');
+  g_string_append (out, ",\"oidc_providers\":[");
+  for (guint i = 0; info->oidc_providers != NULL && i < info->oidc_providers->len; i++) {
+    KithOidcProviderInfo *provider = g_ptr_array_index (info->oidc_providers, i);
+
+    if (i > 0)
+      g_string_append_c (out, ',');
+    g_string_append (out, "{\"id\":");
+    kith_json_append_string (out, provider->id);
+    g_string_append (out, ",\"name\":");
+    kith_json_append_string (out, provider->name);
+    g_string_append_c (out, '}');
+  }
+  g_string_append (out, "]}");
 
   return kith_json_finish (out, length);
 }
@@ -507,6 +519,48 @@ static const KithFieldSpec server_info_fields[] = {
   KITH_FIELD (ServerInfoHead, "protocol", KIND_INT,    REQ, 0,   protocol, 0),
   FIELD_END
 };
+
+static const KithFieldSpec oidc_provider_fields[] = {
+  KITH_FIELD (KithOidcProviderInfo, "id",   KIND_STRING, REQ, 32, id,   0),
+  KITH_FIELD (KithOidcProviderInfo, "name", KIND_STRING, REQ, 64, name, 0),
+  FIELD_END
+};
+
+/* "oidc_providers": absent (an older kithd) is none. */
+static GPtrArray *
+parse_oidc_providers (JsonObject  *object,
+                      GError     **error)
+{
+  g_autoptr (GPtrArray) providers = g_ptr_array_new_with_free_func ((GDestroyNotify) kith_oidc_provider_info_free);
+  JsonNode *node = json_object_get_member (object, "oidc_providers");
+  JsonArray *array;
+
+  if (node == NULL)
+    return g_steal_pointer (&providers);
+  if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (json_node_get_array (node)) > KITH_MAX_OIDC_PROVIDERS) {
+    kith_fields_type_error (error, NULL, "oidc_providers", _("an array of at most 16 providers"));
+    return NULL;
+  }
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++) {
+    g_autofree char *prefix = g_strdup_printf ("oidc_providers[%u]", i);
+    JsonNode *element = json_array_get_element (array, i);
+    KithOidcProviderInfo *provider = g_new0 (KithOidcProviderInfo, 1);
+
+    if (!JSON_NODE_HOLDS_OBJECT (element)) {
+      kith_oidc_provider_info_free (provider);
+      kith_fields_type_error (error, NULL, prefix, _("an object"));
+      return NULL;
+    }
+    if (!kith_fields_parse (json_node_get_object (element), oidc_provider_fields, provider, prefix, NULL, error)) {
+      kith_fields_free (oidc_provider_fields, provider);
+      g_free (provider);
+      return NULL;
+    }
+    g_ptr_array_add (providers, provider);
+  }
+  return g_steal_pointer (&providers);
+}
 
 KithServerInfo *
 kith_response_parse_server_info (const char  *data,
@@ -575,6 +629,10 @@ kith_response_parse_server_info (const char  *data,
   g_clear_pointer (&info->ice_servers, g_ptr_array_unref);
   info->ice_servers = parse_ice_servers (object, error);
   if (info->ice_servers == NULL)
+    return NULL;
+  g_clear_pointer (&info->oidc_providers, g_ptr_array_unref);
+  info->oidc_providers = parse_oidc_providers (object, error);
+  if (info->oidc_providers == NULL)
     return NULL;
 
   return g_steal_pointer (&info);

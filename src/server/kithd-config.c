@@ -10,7 +10,9 @@
 
 #include "kith-error.h"
 #include "kith-limits.h"
+#include "kith-text-rules.h"
 #include "kithd-config.h"
+#include "kithd-tls-files.h"
 
 #define DEFAULT_HOST "127.0.0.1"
 #define DEFAULT_PORT 8480
@@ -54,6 +56,8 @@ kithd_config_new (void)
   config->name = g_strdup ("Kith");
   config->mail_from = g_strdup ("Kith <no-reply@localhost>");
   config->mail_retry_interval = 60;
+  config->smtp_starttls = TRUE;
+  config->smtp_timeout = 30;
   config->max_connections = 20000;
   config->connections_per_address = 256;
   config->request_timeout_ms = 10 * 1000;
@@ -71,6 +75,7 @@ kithd_config_new (void)
   config->call_ring_timeout = 60;
   config->call_reconnect_timeout = 30;
   config->turn_credential_lifetime = 24 * 3600;
+  config->oidc_providers = g_ptr_array_new_with_free_func ((GDestroyNotify) kithd_oidc_provider_config_free);
 
   return config;
 }
@@ -89,7 +94,11 @@ kithd_config_free (KithdConfig *config)
   g_free (config->port_file);
   g_free (config->mail_from);
   g_free (config->smtp_url);
-  g_free (config->oidc_google_client_id);
+  g_free (config->smtp_username);
+  g_clear_pointer (&config->smtp_password, kithd_secret_free);
+  g_free (config->smtp_password_file);
+  g_free (config->smtp_ca_file);
+  g_clear_pointer (&config->oidc_providers, g_ptr_array_unref);
   g_strfreev (config->trusted_proxies);
   g_free (config->tls_certificate);
   g_free (config->tls_key);
@@ -297,6 +306,237 @@ load_calls (GKeyFile     *kf,
   return TRUE;
 }
 
+/* A host that is this machine: "localhost" or a loopback address. */
+static gboolean
+host_is_loopback (const char *host)
+{
+  g_autoptr (GInetAddress) address = g_inet_address_new_from_string (host);
+
+  if (address)
+    return g_inet_address_get_is_loopback (address);
+  return g_ascii_strcasecmp (host, "localhost") == 0;
+}
+
+/* [mail] smtp-url: smtp://HOST[:PORT] or smtps://HOST[:PORT], nothing
+ * more (the user and password have keys of their own). */
+static gboolean
+parse_smtp_url (const char  *url,
+                char       **host,
+                gboolean    *smtps,
+                GError     **error)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  const char *path = uri ? g_uri_get_path (uri) : NULL;
+
+  /* said before the URL is quoted: it may hold a password */
+  if ((uri && g_uri_get_userinfo (uri)) || strchr (url, '@')) {
+    g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                         "[mail] smtp-url holds a user name or password: "
+                         "put them in smtp-username and smtp-password-file");
+    return FALSE;
+  }
+  if (!uri ||
+      (g_strcmp0 (g_uri_get_scheme (uri), "smtp") != 0 &&
+       g_strcmp0 (g_uri_get_scheme (uri), "smtps") != 0) ||
+      !g_uri_get_host (uri) || !*g_uri_get_host (uri) ||
+      (*path && strcmp (path, "/") != 0) ||
+      g_uri_get_query (uri) || g_uri_get_fragment (uri)) {
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                 "[mail] smtp-url: “%s” is not an SMTP server's URL: use smtp://HOST:PORT "
+                 "(STARTTLS, e.g. port 587) or smtps://HOST:PORT (TLS, e.g. port 465)", url);
+    return FALSE;
+  }
+  *host = g_strdup (g_uri_get_host (uri));
+  *smtps = strcmp (g_uri_get_scheme (uri), "smtps") == 0;
+  return TRUE;
+}
+
+/* [mail]'s SMTP settings, as far as the file tells (docs/server.md,
+ * "Mail"); the password file and the authorities are read at start. */
+static gboolean
+load_mail (GKeyFile     *kf,
+           KithdConfig  *config,
+           GError      **error)
+{
+  g_autofree char *starttls = NULL;
+  g_autofree char *host = NULL;
+  gboolean smtps = FALSE;
+  gboolean has_password;
+  guint64 v;
+
+  if (!get_string (kf, "mail", "smtp-username", TRUE, &config->smtp_username, error) ||
+      !get_string (kf, "mail", "smtp-password", TRUE, &config->smtp_password, error) ||
+      !get_string (kf, "mail", "smtp-password-file", TRUE, &config->smtp_password_file, error) ||
+      !get_string (kf, "mail", "smtp-ca-file", TRUE, &config->smtp_ca_file, error) ||
+      !get_string (kf, "mail", "smtp-starttls", TRUE, &starttls, error))
+    return FALSE;
+  v = config->smtp_timeout;
+  if (!get_uint (kf, "mail", "smtp-timeout", 1, 600, &v, error))
+    return FALSE;
+  config->smtp_timeout = v;
+
+  if (starttls && strcmp (starttls, "required") != 0 && strcmp (starttls, "no") != 0) {
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                 "[mail] smtp-starttls must be “required” or “no”, not “%s”", starttls);
+    return FALSE;
+  }
+  if (!config->smtp_url)
+    return TRUE;
+
+  has_password = config->smtp_password || config->smtp_password_file;
+  if (config->smtp_password && config->smtp_password_file) {
+    g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                         "[mail] has both smtp-password and smtp-password-file: keep one");
+    return FALSE;
+  }
+  if (!config->smtp_username != !has_password) {
+    g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                         config->smtp_username
+                         ? "[mail] smtp-username needs smtp-password-file (or smtp-password)"
+                         : "[mail] an SMTP password needs smtp-username");
+    return FALSE;
+  }
+  if (!parse_smtp_url (config->smtp_url, &host, &smtps, error))
+    return FALSE;
+
+  if (smtps && g_strcmp0 (starttls, "no") == 0) {
+    g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                         "[mail] smtp-starttls=no with an smtps:// URL: smtps is TLS from the start");
+    return FALSE;
+  }
+  /* Plain SMTP to this machine by default (a local relay); STARTTLS
+   * required to anywhere else. */
+  config->smtp_starttls = starttls ? strcmp (starttls, "required") == 0 : !host_is_loopback (host);
+  if (!smtps && !config->smtp_starttls && has_password && !host_is_loopback (host)) {
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                 "[mail] smtp-starttls=no would send the SMTP password unencrypted to %s: "
+                 "use smtp-starttls=required or an smtps:// URL", host);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+kithd_oidc_provider_config_free (KithdOidcProviderConfig *provider)
+{
+  if (!provider)
+    return;
+  g_free (provider->id);
+  g_free (provider->name);
+  g_free (provider->issuer);
+  g_free (provider->client_id);
+  g_free (provider->client_secret);
+  g_free (provider);
+}
+
+static gboolean
+oidc_id_is_valid (const char *id)
+{
+  gsize len = strlen (id);
+
+  if (len < 1 || len > KITHD_OIDC_MAX_ID)
+    return FALSE;
+  for (gsize i = 0; i < len; i++) {
+    if (!g_ascii_islower (id[i]) && !g_ascii_isdigit (id[i]) && id[i] != '-')
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+kithd_config_url_is_https_or_loopback (const char *url)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  const char *scheme;
+  const char *host;
+
+  if (!uri || g_uri_get_query (uri) || g_uri_get_fragment (uri) || g_uri_get_userinfo (uri))
+    return FALSE;
+  scheme = g_uri_get_scheme (uri);
+  host = g_uri_get_host (uri);
+  if (!host || !*host || strpbrk (url, " \t\"\\"))
+    return FALSE;
+  if (g_str_equal (scheme, "https"))
+    return TRUE;
+  return g_str_equal (scheme, "http") && (g_str_equal (host, "127.0.0.1") || g_str_equal (host, "::1"));
+}
+
+/* [oidc:ID] groups; the old [oidc] google-client-id is refused with a word
+ * on what replaced it. */
+static gboolean
+load_oidc (GKeyFile     *kf,
+           KithdConfig  *config,
+           GError      **error)
+{
+  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
+  g_autoptr (GPtrArray) providers = g_ptr_array_new_with_free_func ((GDestroyNotify) kithd_oidc_provider_config_free);
+
+  if (g_key_file_has_group (kf, "oidc")) {
+    g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                         "[oidc] is no longer read: name each provider in a group of its own, "
+                         "[oidc:google] with name, issuer, client-id and client-secret (see kithd.conf.example)");
+    return FALSE;
+  }
+
+  for (guint i = 0; groups[i]; i++) {
+    g_autoptr (KithdOidcProviderConfig) provider = NULL;
+    const char *id;
+
+    if (!g_str_has_prefix (groups[i], "oidc:"))
+      continue;
+    id = groups[i] + strlen ("oidc:");
+    if (!oidc_id_is_valid (id)) {
+      g_autofree char *shown = g_utf8_make_valid (groups[i], -1);
+
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s]: a provider's id (after “oidc:”) is 1 to %d of a-z, 0-9 and -",
+                   shown, KITHD_OIDC_MAX_ID);
+      return FALSE;
+    }
+    if (providers->len == KITHD_OIDC_MAX_PROVIDERS) {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s]: at most %d [oidc:…] providers", groups[i], KITHD_OIDC_MAX_PROVIDERS);
+      return FALSE;
+    }
+
+    provider = g_new0 (KithdOidcProviderConfig, 1);
+    provider->id = g_strdup (id);
+    if (!get_string (kf, groups[i], "name", FALSE, &provider->name, error) ||
+        !get_string (kf, groups[i], "issuer", FALSE, &provider->issuer, error) ||
+        !get_string (kf, groups[i], "client-id", FALSE, &provider->client_id, error) ||
+        !get_string (kf, groups[i], "client-secret", FALSE, &provider->client_secret, error))
+      return FALSE;
+    if (!provider->name)
+      provider->name = g_strdup (id);
+    if (!provider->issuer || !provider->client_id || !provider->client_secret) {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s] needs issuer, client-id and client-secret",
+                   groups[i]);
+      return FALSE;
+    }
+    if (strlen (provider->name) > 64 || kith_text_has_control (provider->name)) {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s] name: at most 64 bytes, on one line", groups[i]);
+      return FALSE;
+    }
+    while (g_str_has_suffix (provider->issuer, "/"))
+      provider->issuer[strlen (provider->issuer) - 1] = '\0';
+    if (!kithd_config_url_is_https_or_loopback (provider->issuer)) {
+      g_autofree char *shown = g_utf8_make_valid (provider->issuer, -1);
+
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s] issuer: “%s” is not an https:// URL (http:// only on 127.0.0.1 or [::1])",
+                   groups[i], shown);
+      return FALSE;
+    }
+    g_ptr_array_add (providers, g_steal_pointer (&provider));
+  }
+
+  g_ptr_array_unref (config->oidc_providers);
+  config->oidc_providers = g_steal_pointer (&providers);
+  return TRUE;
+}
+
 gboolean
 kithd_config_load_file (KithdConfig  *config,
                         const char   *path,
@@ -328,7 +568,6 @@ kithd_config_load_file (KithdConfig  *config,
       !get_string (kf, "server", "name", FALSE, &config->name, error) ||
       !get_string (kf, "mail", "from", FALSE, &config->mail_from, error) ||
       !get_string (kf, "mail", "smtp-url", TRUE, &config->smtp_url, error) ||
-      !get_string (kf, "oidc", "google-client-id", TRUE, &config->oidc_google_client_id, error) ||
       !get_string (kf, "tls", "certificate", TRUE, &config->tls_certificate, error) ||
       !get_string (kf, "tls", "key", TRUE, &config->tls_key, error))
     return FALSE;
@@ -423,7 +662,11 @@ kithd_config_load_file (KithdConfig  *config,
     return FALSE;
   config->dead_after_ms = v * 1000;
 
-  if (!load_calls (kf, config, error))
+  if (!load_calls (kf, config, error) ||
+      !load_oidc (kf, config, error))
+    return FALSE;
+
+  if (!load_mail (kf, config, error))
     return FALSE;
 
   if (!config->tls_certificate != !config->tls_key) {

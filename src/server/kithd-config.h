@@ -5,10 +5,27 @@
 
 #include "kithd-throttle.h"
 
+/* [oidc:ID]: the id's length, and how many providers there may be. */
+#define KITHD_OIDC_MAX_ID        32
+#define KITHD_OIDC_MAX_PROVIDERS 16
+
 /* A limit kithd.conf did not set: the throttle's default. */
 #define KITHD_LIMIT_DEFAULT G_MAXUINT
 
 G_BEGIN_DECLS
+
+/* An OpenID Connect provider kithd signs people in with: an [oidc:ID]
+ * group of kithd.conf (docs/server.md, "OIDC"). */
+typedef struct {
+  char     *id;                        /* [a-z0-9-]{1,32}: the flow "oidc:ID" */
+  char     *name;                      /* on buttons: "Google" */
+  char     *issuer;                    /* https://…, or http:// on loopback; no trailing slash */
+  char     *client_id;
+  char     *client_secret;
+} KithdOidcProviderConfig;
+
+void kithd_oidc_provider_config_free (KithdOidcProviderConfig *provider);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithdOidcProviderConfig, kithd_oidc_provider_config_free)
 
 /*
  * kithd's settings: a GKeyFile (--config FILE, see data/kithd.conf.example)
@@ -25,10 +42,16 @@ typedef struct {
   GStrv     trusted_proxies;           /* their X-Forwarded-For is believed */
 
   char     *mail_from;
-  char     *smtp_url;                  /* NULL: files in DATA_DIR/outbox */
-  guint     mail_retry_interval;       /* seconds between tries when mail fails */
+  char     *smtp_url;                  /* smtp:// or smtps://; NULL: files in DATA_DIR/outbox */
+  char     *smtp_username;             /* NULL: no AUTH */
+  char     *smtp_password;             /* smtp-password (zeroed when freed), or NULL */
+  char     *smtp_password_file;        /* smtp-password-file, read at start, or NULL */
+  gboolean  smtp_starttls;             /* smtp://: STARTTLS required (default unless loopback) */
+  char     *smtp_ca_file;              /* PEM authorities; NULL: the system's */
+  guint     smtp_timeout;              /* seconds to reach the server, and again to send a mail */
+  guint     mail_retry_interval;       /* seconds before the first retry when mail fails */
 
-  char     *oidc_google_client_id;     /* NULL: "oidc:google" not offered */
+  GPtrArray *oidc_providers;           /* KithdOidcProviderConfig, in the file's order */
 
   char     *tls_certificate;           /* PEM files; both set: HTTPS only */
   char     *tls_key;
@@ -71,6 +94,10 @@ gboolean     kithd_config_parse_args  (KithdConfig  *config,
 gboolean     kithd_config_load_file   (KithdConfig  *config,
                                        const char   *path,
                                        GError      **error);
+/* An https://HOST[:PORT][/PATH] URL, or http:// on a loopback address
+ * (127.0.0.1, [::1]); no query, no fragment, no user: an OIDC issuer or
+ * endpoint. */
+gboolean     kithd_config_url_is_https_or_loopback (const char *url);
 /* "host:port", "[v6]:port" or ":port". */
 gboolean     kithd_config_parse_listen (const char  *value,
                                         char       **host,

@@ -204,6 +204,7 @@ typedef struct {
   KithDeviceKind  device_kind;
   gint64          now;
   gint64          session_id;
+  KithdUser      *user;         /* open_session: the session's user */
 } CreateSession;
 
 static void
@@ -211,6 +212,7 @@ create_session_free (CreateSession *call)
 {
   g_free (call->token_hash);
   g_free (call->device_name);
+  g_clear_pointer (&call->user, kithd_user_free);
   g_free (call);
 }
 
@@ -607,4 +609,108 @@ kithd_db_delete_account_finish (KithdDb       *self,
   DeleteAccount *call = kithd_db_call_finish (self, result, kithd_db_delete_account_async, error);
 
   return call ? g_steal_pointer (&call->contacts) : NULL;
+}
+
+/* ---- an account signed in by its provider (OIDC) ---- */
+
+static gpointer
+oidc_account_run (KithdStore  *store,
+                  gpointer     data,
+                  GError     **error)
+{
+  SignUp *call = data;
+  g_autoptr (GError) local_error = NULL;
+  gint64 user_id;
+
+  call->user = kithd_store_user_get_by_email (store, call->email, &local_error);
+  if (!call->user && g_error_matches (local_error, KITH_ERROR, KITH_ERROR_NOT_FOUND)) {
+    /* No password: a password log-in fails as for a wrong one; a reset
+     * mail gives it one. */
+    user_id = kithd_store_user_create (store, call->email, NULL, call->first_name,
+                                       call->last_name, call->now, error);
+    if (user_id > 0)
+      call->user = kithd_store_user_get (store, user_id, error);
+  } else if (!call->user) {
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  }
+  return kithd_db_call_return (call->user != NULL, call, error);
+}
+
+void
+kithd_db_oidc_account_async (KithdDb             *self,
+                             const char          *email,
+                             const char          *first_name,
+                             const char          *last_name,
+                             gint64               now,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  SignUp *call = g_new0 (SignUp, 1);
+
+  call->email = g_strdup (email);
+  call->first_name = g_strdup (first_name);
+  call->last_name = g_strdup (last_name);
+  call->now = now;
+  kithd_db_call_async (self, oidc_account_run, call, (GDestroyNotify) sign_up_free,
+                       kithd_db_oidc_account_async, cancellable, callback, user_data);
+}
+
+KithdUser *
+kithd_db_oidc_account_finish (KithdDb       *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  SignUp *call = kithd_db_call_finish (self, result, kithd_db_oidc_account_async, error);
+
+  return call ? g_steal_pointer (&call->user) : NULL;
+}
+
+/* ---- a session for a user known by id ---- */
+
+static gpointer
+open_session_run (KithdStore  *store,
+                  gpointer     data,
+                  GError     **error)
+{
+  CreateSession *call = data;
+
+  call->user = kithd_store_user_get (store, call->user_id, error);
+  if (call->user)
+    call->session_id = kithd_store_session_create (store, call->user_id, call->token_hash,
+                                                   call->device_name, call->device_kind,
+                                                   call->now, error);
+  return kithd_db_call_return (call->session_id > 0, call, error);
+}
+
+void
+kithd_db_open_session_async (KithdDb             *self,
+                             gint64               user_id,
+                             const char          *token_hash,
+                             const char          *device_name,
+                             KithDeviceKind       device_kind,
+                             gint64               now,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  CreateSession *call = g_new0 (CreateSession, 1);
+
+  call->user_id = user_id;
+  call->token_hash = g_strdup (token_hash);
+  call->device_name = g_strdup (device_name);
+  call->device_kind = device_kind;
+  call->now = now;
+  kithd_db_call_async (self, open_session_run, call, (GDestroyNotify) create_session_free,
+                       kithd_db_open_session_async, cancellable, callback, user_data);
+}
+
+KithdUser *
+kithd_db_open_session_finish (KithdDb       *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  CreateSession *call = kithd_db_call_finish (self, result, kithd_db_open_session_async, error);
+
+  return call ? g_steal_pointer (&call->user) : NULL;
 }

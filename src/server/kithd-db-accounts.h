@@ -143,4 +143,33 @@ GPtrArray    *kithd_db_delete_account_finish (KithdDb              *self,
                                               GAsyncResult         *result,
                                               GError              **error);
 
+/* Sign in with a provider (OIDC): the account of the verified @email, or a
+ * new one with these names and no password. */
+void          kithd_db_oidc_account_async    (KithdDb              *self,
+                                              const char           *email,
+                                              const char           *first_name,
+                                              const char           *last_name,
+                                              gint64                now,
+                                              GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data);
+KithdUser    *kithd_db_oidc_account_finish   (KithdDb              *self,
+                                              GAsyncResult         *result,
+                                              GError              **error);
+
+/* A session of @user_id for @token_hash: the user (NOT_FOUND: the account
+ * is gone). */
+void          kithd_db_open_session_async    (KithdDb              *self,
+                                              gint64                user_id,
+                                              const char           *token_hash,
+                                              const char           *device_name,
+                                              KithDeviceKind        device_kind,
+                                              gint64                now,
+                                              GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data);
+KithdUser    *kithd_db_open_session_finish   (KithdDb              *self,
+                                              GAsyncResult         *result,
+                                              GError              **error);
+
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <glib/gstdio.h>
 
 #include "kithd-mailer-private.h"
@@ -15,17 +16,75 @@
 /*
  * The delivery of one batch, on a thread of the mailer's (kithd-mailer.c):
  * each mail written to the outbox (DATA_DIR/outbox/{tmp,new}, fsynced,
- * then renamed), or sent over one SMTP connection. Nothing here touches
- * the store or the main loop.
+ * then renamed), or sent over one SMTP connection with libcurl's easy
+ * interface (blocking: this thread is the mailer's own). Nothing here
+ * touches the store or the main loop.
  */
 
-#define SMTP_TIMEOUT_SECONDS 30
+/* A reply as the log shows it: on one line, at most this many bytes. */
+#define REPLY_MAX 200
+
+/* The commands whose name is kept (AUTH's further lines carry the
+ * password: nothing else of what goes out is). */
+static const char * const smtp_verbs[] = {
+  "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "RSET", "QUIT", "NOOP",
+};
+
+void
+kithd_mail_delivery_init (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    CURLcode code = curl_global_init (CURL_GLOBAL_DEFAULT);
+
+    if (code != CURLE_OK)
+      g_error ("Cannot start libcurl: %s", curl_easy_strerror (code));
+    g_once_init_leave (&done, 1);
+  }
+}
+
+static void
+smtp_settings_clear (SmtpSettings *smtp)
+{
+  g_free (smtp->url);
+  g_free (smtp->username);
+  g_clear_pointer (&smtp->password, kithd_secret_free);
+  g_free (smtp->ca_file);
+}
+
+SmtpSettings *
+kithd_smtp_settings_new (const KithdSmtpOptions *options)
+{
+  SmtpSettings *smtp = g_atomic_rc_box_new0 (SmtpSettings);
+
+  smtp->url = g_strdup (options->url);
+  smtp->username = g_strdup (options->username);
+  smtp->password = g_strdup (options->password);
+  smtp->starttls = options->starttls;
+  smtp->ca_file = g_strdup (options->ca_file);
+  smtp->timeout = options->timeout > 0 ? options->timeout : 30;
+
+  return smtp;
+}
+
+SmtpSettings *
+kithd_smtp_settings_ref (SmtpSettings *smtp)
+{
+  return g_atomic_rc_box_acquire (smtp);
+}
+
+void
+kithd_smtp_settings_unref (SmtpSettings *smtp)
+{
+  g_atomic_rc_box_release_full (smtp, (GDestroyNotify) smtp_settings_clear);
+}
 
 void
 kithd_mail_delivery_free (Delivery *delivery)
 {
   g_free (delivery->outbox_dir);
-  g_free (delivery->smtp_url);
+  g_clear_pointer (&delivery->smtp, kithd_smtp_settings_unref);
   g_free (delivery->from_address);
   g_clear_pointer (&delivery->mails, g_ptr_array_unref);
   g_free (delivery);
@@ -36,6 +95,7 @@ kithd_mail_delivery_result_free (DeliveryResult *result)
 {
   g_clear_pointer (&result->done, g_array_unref);
   g_clear_pointer (&result->delivered, g_array_unref);
+  g_free (result->error);
   g_free (result);
 }
 
@@ -135,222 +195,335 @@ write_outbox (const char       *outbox_dir,
   return TRUE;
 }
 
+/* ---- SMTP, with libcurl ---- */
+
+/* What a transfer said, from libcurl's debug callback: the last command
+ * and the server's last reply, or the first refusal (libcurl may say QUIT
+ * after it). */
 typedef struct {
-  GIOStream        *stream;
-  GDataInputStream *in;
-  GOutputStream    *out;
-} Smtp;
+  const char *verb;           /* static; NULL before the first */
+  guint       code;           /* of the last reply; 0: none */
+  char        reply[REPLY_MAX + 1];
+} Trace;
+
+typedef struct {
+  const char *data;
+  gsize       length;
+  gsize       offset;
+} Upload;
+
+static gsize
+upload_read (char   *buffer,
+             gsize   size,
+             gsize   nitems,
+             void   *user_data)
+{
+  Upload *upload = user_data;
+  gsize n = MIN (size * nitems, upload->length - upload->offset);
+
+  memcpy (buffer, upload->data + upload->offset, n);
+  upload->offset += n;
+  return n;
+}
 
 static void
-smtp_clear (Smtp *smtp)
+trace_command (Trace      *trace,
+               const char *data,
+               gsize       size)
 {
-  g_clear_object (&smtp->in);
-  g_clear_object (&smtp->stream);
-}
+  if (trace->code >= 400)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (smtp_verbs); i++) {
+    gsize len = strlen (smtp_verbs[i]);
 
-/* Reads one (possibly multi-line) reply; its code, or 0 with @error set. */
-static guint
-smtp_reply (Smtp    *smtp,
-            GError **error)
-{
-  for (;;) {
-    g_autofree char *line = NULL;
-    guint code;
-
-    line = g_data_input_stream_read_line (smtp->in, NULL, NULL, error);
-    if (line == NULL) {
-      if (error && *error == NULL)
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-                     "The SMTP server closed the connection");
-      return 0;
+    if (size >= len && g_ascii_strncasecmp (data, smtp_verbs[i], len) == 0 &&
+        (size == len || data[len] == ' ' || data[len] == '\r')) {
+      trace->verb = smtp_verbs[i];
+      return;
     }
-
-    g_strchomp (line);
-    if (strlen (line) < 3 ||
-        !g_ascii_isdigit (line[0]) || !g_ascii_isdigit (line[1]) || !g_ascii_isdigit (line[2])) {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "The SMTP server sent a malformed reply");
-      return 0;
-    }
-
-    code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-    if (line[3] != '-')
-      return code;
   }
 }
 
-static gboolean
-smtp_write (Smtp        *smtp,
-            const char  *data,
-            GError     **error)
+static void
+trace_reply (Trace      *trace,
+             const char *data,
+             gsize       size)
 {
-  return g_output_stream_write_all (smtp->out, data, strlen (data), NULL, NULL, error);
+  g_autofree char *text = g_strndup (data, MIN (size, 4 * REPLY_MAX));
+  g_autofree char *line = NULL;
+
+  if (trace->code >= 400 ||
+      strlen (text) < 3 || !g_ascii_isdigit (text[0]) || !g_ascii_isdigit (text[1]) ||
+      !g_ascii_isdigit (text[2]))
+    return;
+  trace->code = (text[0] - '0') * 100 + (text[1] - '0') * 10 + (text[2] - '0');
+
+  line = g_strchomp (kithd_mail_one_line (text));
+  if (strlen (line) > REPLY_MAX)
+    *g_utf8_find_prev_char (line, line + REPLY_MAX + 1) = '\0';
+  g_strlcpy (trace->reply, line, sizeof trace->reply);
 }
 
-/* Sends @command and reads the reply code (0 on an I/O error). */
-static guint
-smtp_command (Smtp        *smtp,
-              const char  *command,
-              GError     **error)
+static int
+on_curl_debug (CURL          *curl,
+               curl_infotype  type,
+               char          *data,
+               gsize          size,
+               void          *user_data)
 {
-  if (!smtp_write (smtp, command, error))
-    return 0;
+  Trace *trace = user_data;
 
-  return smtp_reply (smtp, error);
-}
+  /* Only commands and replies: never the mail (DATA_OUT) nor AUTH's
+   * answers, which are neither kept nor logged. */
+  if (type == CURLINFO_HEADER_OUT)
+    trace_command (trace, data, size);
+  else if (type == CURLINFO_HEADER_IN)
+    trace_reply (trace, data, size);
 
-/* SMTP DATA: dot-stuffed, ended by CRLF.CRLF. @message has CRLF ends. */
-static char *
-smtp_dot_stuff (const char *message)
-{
-  GString *out = g_string_sized_new (strlen (message) + 16);
-  gboolean line_start = TRUE;
-
-  for (const char *p = message; *p != '\0'; p++) {
-    if (line_start && *p == '.')
-      g_string_append_c (out, '.');
-    g_string_append_c (out, *p);
-    line_start = *p == '\n';
-  }
-  g_string_append (out, ".\r\n");
-
-  return g_string_free (out, FALSE);
+  return 0;
 }
 
 typedef enum {
   SENT,
-  REFUSED,        /* 5xx: will never go; dropped */
-  DEFERRED,       /* 4xx: try later */
-  BROKEN,         /* I/O error: connection unusable */
+  KEPT,               /* this mail refused (4xx/5xx after MAIL): try again */
+  RECIPIENT_REFUSED,  /* 5xx to RCPT: for good if another mail went */
+  BROKEN,             /* the connection failed: the rest of the batch waits */
 } SmtpOutcome;
 
-static SmtpOutcome
-smtp_classify (guint code)
+/* Why a transfer failed, for the operator: one line, nothing secret (no
+ * password, no mail, nothing the client sent but a command's name). */
+static char *
+describe_failure (const SmtpSettings *smtp,
+                  CURLcode            code,
+                  const char         *errbuf,
+                  const Trace        *trace)
 {
-  if (code == 0)
-    return BROKEN;
-  if (code >= 500)
-    return REFUSED;
-  return DEFERRED;
+  const char *detail = *errbuf ? errbuf : curl_easy_strerror (code);
+  g_autofree char *why = NULL;
+
+  switch (code) {
+  case CURLE_LOGIN_DENIED:
+    why = g_strdup ("the server refused the user name or password");
+    break;
+  case CURLE_USE_SSL_FAILED:
+    why = g_strdup ("the server offers no STARTTLS, and smtp-starttls=required: nothing was sent");
+    break;
+  case CURLE_PEER_FAILED_VERIFICATION:
+    why = g_strdup_printf ("the server's certificate is not trusted (%s); for a private authority "
+                           "set smtp-ca-file", detail);
+    break;
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_CIPHER:
+  case CURLE_SSL_CACERT_BADFILE:
+    why = g_strdup_printf ("the TLS handshake failed (%s)", detail);
+    break;
+  case CURLE_OPERATION_TIMEDOUT:
+    why = g_strdup_printf ("no answer in time (smtp-timeout=%u): %s", smtp->timeout, detail);
+    break;
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_CONNECT:
+    why = g_strdup_printf ("cannot connect: %s", detail);
+    break;
+  default:
+    /* the server's refusal says it better than libcurl ("RCPT failed: 550") */
+    if (trace->code >= 400 && trace->verb)
+      return g_strdup_printf ("the server answered %s with “%s”", trace->verb, trace->reply);
+    if (trace->code >= 400)
+      return g_strdup_printf ("the server said “%s”", trace->reply);
+    why = g_strdup (detail);
+    break;
+  }
+
+  if (trace->code >= 400)
+    return g_strdup_printf ("%s; the server said “%s”", why, trace->reply);
+  return g_steal_pointer (&why);
+}
+
+/* "smtp://host:587" -> "smtp://host:587/NAME": libcurl says EHLO NAME. */
+static char *
+url_with_ehlo_name (const char *url)
+{
+  const char *name = g_get_host_name ();
+  gsize len = strlen (url);
+
+  for (const char *p = name; *p; p++) {
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '.') {
+      name = "localhost";
+      break;
+    }
+  }
+  while (len > 0 && url[len - 1] == '/')
+    len--;
+
+  return g_strdup_printf ("%.*s/%s", (int) len, url, name);
+}
+
+static CURL *
+smtp_open (const SmtpSettings *smtp,
+           const char         *url,
+           char               *errbuf,
+           Trace              *trace)
+{
+  CURL *curl = curl_easy_init ();
+
+  if (curl == NULL)
+    return NULL;
+
+  curl_easy_setopt (curl, CURLOPT_URL, url);
+  curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+  /* a relay is reached directly, never through a proxy of the environment */
+  curl_easy_setopt (curl, CURLOPT_PROXY, "");
+  curl_easy_setopt (curl, CURLOPT_USE_SSL, (long) (smtp->starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
+  curl_easy_setopt (curl, CURLOPT_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2);
+  curl_easy_setopt (curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt (curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (smtp->ca_file)
+    curl_easy_setopt (curl, CURLOPT_CAINFO, smtp->ca_file);
+  if (smtp->username) {
+    curl_easy_setopt (curl, CURLOPT_USERNAME, smtp->username);
+    curl_easy_setopt (curl, CURLOPT_PASSWORD, smtp->password);
+    curl_easy_setopt (curl, CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN;AUTH=LOGIN");
+  }
+  curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT, (long) smtp->timeout);
+  curl_easy_setopt (curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long) smtp->timeout);
+  curl_easy_setopt (curl, CURLOPT_TIMEOUT, (long) smtp->timeout * 2);
+  curl_easy_setopt (curl, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt (curl, CURLOPT_READFUNCTION, upload_read);
+  curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, errbuf);
+  /* the debug callback sees the dialogue; nothing goes to stderr */
+  curl_easy_setopt (curl, CURLOPT_DEBUGFUNCTION, on_curl_debug);
+  curl_easy_setopt (curl, CURLOPT_DEBUGDATA, trace);
+  curl_easy_setopt (curl, CURLOPT_VERBOSE, 1L);
+
+  return curl;
 }
 
 static SmtpOutcome
-smtp_send_one (Smtp             *smtp,
-               const char       *from_bare,
-               const KithdMail  *mail,
-               const char       *message,
-               GError          **error)
+smtp_send_one (CURL              *curl,
+               const SmtpSettings *smtp,
+               const char        *from_bare,
+               const KithdMail   *mail,
+               const char        *message,
+               char              *errbuf,
+               Trace             *trace,
+               char             **error)
 {
   g_autofree char *to = kithd_mail_one_line (mail->to_address);
   g_autofree char *to_bare = kithd_mail_bare_address (to);
-  g_autofree char *mail_from = g_strdup_printf ("MAIL FROM:<%s>\r\n", from_bare);
-  g_autofree char *rcpt_to = g_strdup_printf ("RCPT TO:<%s>\r\n", to_bare);
-  g_autofree char *data = NULL;
-  guint code;
+  g_autofree char *mail_from = g_strdup_printf ("<%s>", from_bare);
+  g_autofree char *rcpt_to = g_strdup_printf ("<%s>", to_bare);
+  struct curl_slist *rcpt = curl_slist_append (NULL, rcpt_to);
+  Upload upload = { message, strlen (message), 0 };
+  CURLcode code;
 
-  code = smtp_command (smtp, mail_from, error);
-  if (code != 250)
-    return smtp_classify (code);
+  errbuf[0] = '\0';
+  memset (trace, 0, sizeof *trace);
+  curl_easy_setopt (curl, CURLOPT_MAIL_FROM, mail_from);
+  curl_easy_setopt (curl, CURLOPT_MAIL_RCPT, rcpt);
+  curl_easy_setopt (curl, CURLOPT_READDATA, &upload);
+  curl_easy_setopt (curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t) upload.length);
 
-  code = smtp_command (smtp, rcpt_to, error);
-  if (code != 250 && code != 251)
-    return smtp_classify (code);
+  code = curl_easy_perform (curl);
 
-  code = smtp_command (smtp, "DATA\r\n", error);
-  if (code != 354)
-    return smtp_classify (code);
+  curl_easy_setopt (curl, CURLOPT_MAIL_RCPT, NULL);
+  curl_slist_free_all (rcpt);
 
-  data = smtp_dot_stuff (message);
-  code = smtp_command (smtp, data, error);
-  if (code != 250)
-    return smtp_classify (code);
+  if (code == CURLE_OK)
+    return SENT;
 
-  return SENT;
+  *error = describe_failure (smtp, code, errbuf, trace);
+  /* refused after MAIL FROM: about this mail, not the connection */
+  if (trace->code >= 400 && g_strv_contains ((const char * const[]) { "MAIL", "RCPT", "DATA", NULL },
+                                              trace->verb ? trace->verb : ""))
+    return trace->code >= 500 && strcmp (trace->verb, "RCPT") == 0 ? RECIPIENT_REFUSED : KEPT;
+
+  return BROKEN;
 }
 
 static void
-deliver_smtp (Delivery        *delivery,
-              DeliveryResult  *result,
-              GCancellable    *cancellable)
+fail (DeliveryResult *result,
+      char           *why)
 {
-  g_autoptr (GSocketClient) client = g_socket_client_new ();
-  g_autoptr (GSocketConnection) connection = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *helo = NULL;
+  result->failed = TRUE;
+  if (result->error == NULL)
+    result->error = why;
+  else
+    g_free (why);
+}
+
+static void
+deliver_smtp (Delivery       *delivery,
+              DeliveryResult *result)
+{
+  const SmtpSettings *smtp = delivery->smtp;
+  g_autofree char *url = url_with_ehlo_name (smtp->url);
   g_autofree char *from = kithd_mail_one_line (delivery->from_address);
   g_autofree char *from_bare = kithd_mail_bare_address (from);
-  Smtp smtp = { 0 };
-  guint code;
+  g_autoptr (GArray) refused = g_array_new (FALSE, FALSE, sizeof (gint64));
+  char errbuf[CURL_ERROR_SIZE] = "";
+  Trace trace = { 0 };
+  CURL *curl = smtp_open (smtp, url, errbuf, &trace);
 
-  g_socket_client_set_timeout (client, SMTP_TIMEOUT_SECONDS);
-  /* a relay is reached directly, never through an HTTP proxy */
-  g_socket_client_set_enable_proxy (client, FALSE);
-  connection = g_socket_client_connect_to_uri (client, delivery->smtp_url, 25, cancellable, &error);
-  if (connection == NULL) {
-    g_debug ("Cannot reach the SMTP server: %s", error->message);
-    result->failed = TRUE;
+  if (curl == NULL) {
+    fail (result, g_strdup ("Cannot deliver mail: libcurl cannot start a transfer"));
     return;
   }
 
-  smtp.stream = G_IO_STREAM (g_object_ref (connection));
-  smtp.in = g_data_input_stream_new (g_io_stream_get_input_stream (smtp.stream));
-  g_data_input_stream_set_newline_type (smtp.in, G_DATA_STREAM_NEWLINE_TYPE_ANY);
-  smtp.out = g_io_stream_get_output_stream (smtp.stream);
-
-  helo = g_strdup_printf ("HELO %s\r\n", g_get_host_name ());
-  if (smtp_reply (&smtp, &error) != 220 || smtp_command (&smtp, helo, &error) != 250) {
-    g_debug ("The SMTP server did not greet us: %s", error ? error->message : "unexpected reply");
-    result->failed = TRUE;
-    goto out;
-  }
-
+  /* one connection for the batch: libcurl keeps it between transfers */
   for (guint i = 0; i < delivery->mails->len; i++) {
     const KithdMail *mail = g_ptr_array_index (delivery->mails, i);
     g_autofree char *message = kithd_mailer_format_message (delivery->from_address, mail);
-    SmtpOutcome outcome;
+    g_autofree char *why = NULL;
 
     if (message == NULL) {
       refuse_bad_address (mail, result);
       continue;
     }
 
-    outcome = smtp_send_one (&smtp, from_bare, mail, message, &error);
-    switch (outcome) {
+    switch (smtp_send_one (curl, smtp, from_bare, mail, message, errbuf, &trace, &why)) {
     case SENT:
       g_debug ("Mail %" G_GINT64_FORMAT " sent", mail->id);
       g_array_append_val (result->done, mail->id);
       g_array_append_val (result->delivered, mail->id);
       break;
 
-    case REFUSED:
-      g_message ("The SMTP server refused mail %" G_GINT64_FORMAT " for good; dropping it", mail->id);
-      g_array_append_val (result->done, mail->id);
-      break;
-
-    case DEFERRED:
-      g_debug ("The SMTP server deferred mail %" G_GINT64_FORMAT, mail->id);
-      result->failed = TRUE;
+    case RECIPIENT_REFUSED:
+      g_array_append_val (refused, mail->id);
+      G_GNUC_FALLTHROUGH;
+    case KEPT:
+      fail (result, g_strdup_printf ("Cannot deliver mail %" G_GINT64_FORMAT " through %s: %s",
+                                     mail->id, smtp->url, why));
       break;
 
     case BROKEN:
     default:
-      g_debug ("SMTP failed: %s", error ? error->message : "unknown error");
-      result->failed = TRUE;
-      goto out;
-    }
-
-    if (outcome != SENT && smtp_command (&smtp, "RSET\r\n", &error) != 250) {
-      result->failed = TRUE;
-      goto out;
+      fail (result, g_strdup_printf ("Cannot deliver mail through %s: %s", smtp->url, why));
+      i = delivery->mails->len;
+      break;
     }
   }
 
-  code = smtp_command (&smtp, "QUIT\r\n", NULL);
-  (void) code;
+  /* A recipient refused for good while the server took other mail is
+   * that mail's fault, not the settings': it is dropped, or it would come
+   * first in every batch. Alone, it may be the settings (relaying denied
+   * to a client that did not log in): it waits like the rest. */
+  if (refused->len > 0 && result->delivered->len > 0) {
+    for (guint i = 0; i < refused->len; i++) {
+      gint64 id = g_array_index (refused, gint64, i);
 
-out:
-  g_io_stream_close (smtp.stream, NULL, NULL);
-  smtp_clear (&smtp);
+      g_message ("The SMTP server refused the recipient of mail %" G_GINT64_FORMAT
+                 " for good while it took other mail; dropping it", id);
+      g_array_append_val (result->done, id);
+    }
+    if (result->done->len == delivery->mails->len) {
+      result->failed = FALSE;
+      g_clear_pointer (&result->error, g_free);
+    }
+  }
+
+  curl_easy_cleanup (curl);
 }
 
 static void
@@ -368,8 +541,8 @@ deliver_outbox (Delivery        *delivery,
     }
 
     if (!write_outbox (delivery->outbox_dir, mail, message, &error)) {
-      g_message ("Cannot deliver mail %" G_GINT64_FORMAT ": %s", mail->id, error->message);
-      result->failed = TRUE;
+      fail (result, g_strdup_printf ("Cannot deliver mail %" G_GINT64_FORMAT ": %s",
+                                     mail->id, error->message));
       /* the outbox is broken for all of them: stop here */
       break;
     }
@@ -388,8 +561,8 @@ kithd_mail_deliver (Delivery *delivery)
   result->done = g_array_new (FALSE, FALSE, sizeof (gint64));
   result->delivered = g_array_new (FALSE, FALSE, sizeof (gint64));
 
-  if (delivery->smtp_url != NULL)
-    deliver_smtp (delivery, result, NULL);
+  if (delivery->smtp != NULL)
+    deliver_smtp (delivery, result);
   else
     deliver_outbox (delivery, result);
 

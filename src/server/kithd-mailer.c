@@ -3,7 +3,15 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 #include "kith-protocol.h"
 #include "kithd-db-mail.h"
@@ -16,17 +24,21 @@
  *   2. a thread of its own: write each mail to the outbox, or speak SMTP
  *   3. db worker:      mail_delivered for each one that left
  *   4. back to 1, unless something failed: then the pass ends and a
- *      timer starts the next one after retry_interval seconds.
+ *      timer starts the next one after retry_interval seconds, doubled
+ *      for each further failed pass of SMTP (kithd_mail_backoff()).
  *
  * Only one pass runs at a time; a kick during a pass makes another pass
- * follow it. Every step holds a reference on the mailer, so it lives until
- * the pass is over.
+ * follow it. New mail after a failed pass waits for the retry, but no
+ * longer than retry_interval after that pass. Every step holds a
+ * reference on the mailer, so it lives until the pass is over.
  */
 
 #define BATCH 32
 /* Mail that could not even be queued (the database refused it, its disk
  * full, say) waits in memory for the next try; at most this much. */
 #define MAX_UNQUEUED 1000
+/* An SMTP password is one line of a few dozen bytes. */
+#define PASSWORD_MAX_BYTES 1024
 
 struct _KithdMailer
 {
@@ -34,7 +46,7 @@ struct _KithdMailer
 
   KithdDb  *db;
   char     *outbox_dir;
-  char     *smtp_url;
+  SmtpSettings *smtp;         /* NULL: the outbox */
   char     *from_address;
   guint     retry_interval;
   GQueue    unqueued;         /* KithdMail the store refused, oldest first */
@@ -42,7 +54,11 @@ struct _KithdMailer
   gboolean  running;
   gboolean  again;
   gboolean  failed;           /* in the running pass */
+  char     *failure;          /* why, for the log; in the running pass */
+  guint     failures;         /* passes failed in a row */
+  gint64    last_failure;     /* monotonic µs: when the last one ended */
   guint     retry_id;
+  gint64    retry_due;        /* monotonic µs: when retry_id fires */
   GList    *flush_current;    /* GTask: answered when the running pass ends */
   GList    *flush_next;       /* GTask: answered when the next pass ends */
 };
@@ -57,6 +73,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (KithdMailer, kithd_mailer, G_TYPE_OBJECT)
 
 static void start_pass (KithdMailer *self);
+static void wake       (KithdMailer *self);
 static void requeue    (KithdMailer *self);
 static void next_batch (KithdMailer *self);
 
@@ -319,6 +336,19 @@ answer_flushes (GList    **list,
   g_list_free (tasks);
 }
 
+guint
+kithd_mail_backoff (guint interval,
+                    guint failures)
+{
+  guint64 cap = MAX (interval, KITHD_MAIL_MAX_BACKOFF);
+  guint64 delay = interval;
+
+  for (guint i = 1; i < failures && delay < cap; i++)
+    delay *= 2;
+
+  return MIN (delay, cap);
+}
+
 static gboolean
 on_retry (gpointer user_data)
 {
@@ -331,21 +361,82 @@ on_retry (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The next pass at @due (monotonic µs). */
+static void
+retry_at (KithdMailer *self,
+          gint64       due)
+{
+  gint64 now = g_get_monotonic_time ();
+  GSource *source = g_timeout_source_new (due > now ? (due - now + 999) / 1000 : 0);
+
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  g_source_set_static_name (source, "[kithd-mailer] retry");
+  g_source_set_callback (source, on_retry, self, NULL);
+  self->retry_id = g_source_attach (source, NULL);
+  self->retry_due = due;
+  g_source_unref (source);
+}
+
+/* Mail came in: a pass now, or after a failed one, once retry_interval
+ * has passed since it (when the back-off would wait longer). */
+static void
+wake (KithdMailer *self)
+{
+  gint64 due;
+
+  if (self->running) {
+    self->again = TRUE;
+    return;
+  }
+  if (self->failures == 0 || self->retry_id == 0) {
+    start_pass (self);
+    return;
+  }
+
+  due = self->last_failure + (gint64) self->retry_interval * G_USEC_PER_SEC;
+  if (due < self->retry_due)
+    retry_at (self, due);
+}
+
 static void
 end_pass (KithdMailer *self)
 {
   gboolean failed = self->failed;
+  g_autofree char *failure = g_steal_pointer (&self->failure);
 
   self->running = FALSE;
   answer_flushes (&self->flush_current, failed);
 
-  if (failed && self->retry_id == 0 && self->retry_interval > 0)
-    self->retry_id = g_timeout_add_seconds (self->retry_interval, on_retry, self);
+  if (failed) {
+    guint delay;
 
-  /* someone waits for a pass after this one, or mail came in (not
-   * worth an immediate new try if this pass just failed) */
-  if (self->flush_next != NULL || (self->again && !failed))
+    /* the outbox is this machine's disk: no need to spare it */
+    self->failures++;
+    delay = self->smtp ? kithd_mail_backoff (self->retry_interval, self->failures)
+                       : self->retry_interval;
+    self->last_failure = g_get_monotonic_time ();
+    if (delay > 0) {
+      gint64 due = self->last_failure + (gint64) delay * G_USEC_PER_SEC;
+
+      if (failure)
+        g_message ("%s; trying again in %u s", failure, delay);
+      /* an earlier retry (for mail the database refused) stays */
+      if (self->retry_id == 0 || due < self->retry_due)
+        retry_at (self, due);
+    } else if (failure) {
+      g_message ("%s", failure);
+    }
+  } else {
+    self->failures = 0;
+  }
+
+  /* someone waits for a pass after this one, or mail came in */
+  if (self->flush_next != NULL) {
     start_pass (self);
+  } else if (self->again) {
+    self->again = FALSE;
+    wake (self);
+  }
 }
 
 typedef struct {
@@ -387,6 +478,8 @@ on_delivered (KithdMailer    *self,
 
   if (delivery_result->failed)
     self->failed = TRUE;
+  if (delivery_result->error && !self->failure)
+    self->failure = g_steal_pointer (&delivery_result->error);
 
   mark = g_new0 (MarkData, 1);
   mark->self = g_object_ref (self);
@@ -423,7 +516,7 @@ on_pending (GObject      *object,
 
   delivery = g_new0 (Delivery, 1);
   delivery->outbox_dir = g_strdup (self->outbox_dir);
-  delivery->smtp_url = g_strdup (self->smtp_url);
+  delivery->smtp = self->smtp ? kithd_smtp_settings_ref (self->smtp) : NULL;
   delivery->from_address = g_strdup (self->from_address);
   delivery->mails = g_steal_pointer (&mails);
 
@@ -484,14 +577,14 @@ on_enqueued (GObject      *object,
                  error ? error->message : "unknown error");
       g_queue_push_tail (&self->unqueued, g_steal_pointer (&enqueue->data));
       if (self->retry_id == 0 && self->retry_interval > 0)
-        self->retry_id = g_timeout_add_seconds (self->retry_interval, on_retry, self);
+        retry_at (self, g_get_monotonic_time () + (gint64) self->retry_interval * G_USEC_PER_SEC);
     } else {
       g_message ("Cannot queue a mail, and %u wait already: it is dropped: %s", MAX_UNQUEUED,
                  error ? error->message : "unknown error");
     }
   } else {
     g_debug ("Mail %" G_GINT64_FORMAT " queued", id);
-    start_pass (self);
+    wake (self);
   }
   g_clear_pointer (&enqueue->data, kithd_mail_free);
   g_free (enqueue);
@@ -518,6 +611,139 @@ requeue (KithdMailer *self)
     enqueue (self, data);
 }
 
+/* ---- kithd.conf's SMTP server: what is read at start ---- */
+
+/* The password in [mail] smtp-password-file: a regular file nobody but
+ * kithd's user can read (as the TLS key, kithd-tls-files.c), one line. */
+static gboolean
+read_password_file (const char   *path,
+                    KithdSecret **out,
+                    GError      **error)
+{
+  char buf[PASSWORD_MAX_BYTES + 2];
+  struct stat st;
+  ssize_t n;
+  gsize len;
+  int saved;
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+  if (fd < 0) {
+    saved = errno;
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                 "Cannot read the SMTP password file %s: %s", path, g_strerror (saved));
+    return FALSE;
+  }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
+                 "Cannot read the SMTP password file %s: not a file", path);
+    close (fd);
+    return FALSE;
+  }
+  if (st.st_mode & (S_IRGRP | S_IROTH)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                 "The SMTP password file %s can be read by other users (mode %04o): "
+                 "make it readable by kithd's user only (chmod 600 %s)",
+                 path, (unsigned int) (st.st_mode & 07777), path);
+    close (fd);
+    return FALSE;
+  }
+  do
+    n = read (fd, buf, sizeof buf - 1);
+  while (n < 0 && errno == EINTR);
+  saved = errno;
+  close (fd);
+  if (n < 0) {
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                 "Cannot read the SMTP password file %s: %s", path, g_strerror (saved));
+    return FALSE;
+  }
+
+  len = n;
+  buf[len] = '\0';
+  if (len > 0 && buf[len - 1] == '\n')
+    buf[--len] = '\0';
+  if (len > 0 && buf[len - 1] == '\r')
+    buf[--len] = '\0';
+  if (len == 0 || len > PASSWORD_MAX_BYTES || strlen (buf) != len || strpbrk (buf, "\r\n")) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 "The SMTP password file %s must hold the password on one line (at most %d bytes)",
+                 path, PASSWORD_MAX_BYTES);
+    explicit_bzero (buf, sizeof buf);
+    return FALSE;
+  }
+
+  *out = g_strdup (buf);
+  explicit_bzero (buf, sizeof buf);
+  return TRUE;
+}
+
+/* [mail] smtp-password in kithd.conf: then the file is as secret as a
+ * password file. */
+static gboolean
+check_config_file_mode (const char  *path,
+                        GError     **error)
+{
+  struct stat st;
+
+  if (path && stat (path, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH))) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                 "[mail] smtp-password is in %s, which other users can read (mode %04o): "
+                 "make it readable by kithd's user only (chmod 600 %s), or use smtp-password-file",
+                 path, (unsigned int) (st.st_mode & 07777), path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* [mail] smtp-ca-file: PEM certificates, at least one. */
+static gboolean
+check_ca_file (const char  *path,
+               GError     **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *pem = NULL;
+  gsize length = 0;
+  gnutls_x509_crt_t *list = NULL;
+  unsigned int n_list = 0;
+  gnutls_datum_t datum;
+  int ret;
+
+  if (!g_file_get_contents (path, &pem, &length, &local_error)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                 "Cannot read the SMTP CA file: %s", local_error->message);
+    return FALSE;
+  }
+
+  datum.data = (unsigned char *) pem;
+  datum.size = length;
+  ret = gnutls_x509_crt_list_import2 (&list, &n_list, &datum, GNUTLS_X509_FMT_PEM, 0);
+  for (unsigned int i = 0; ret >= 0 && i < n_list; i++)
+    gnutls_x509_crt_deinit (list[i]);
+  gnutls_free (list);
+  if (ret < 0 || n_list == 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 "The SMTP CA file %s holds no PEM certificate: %s", path,
+                 ret < 0 ? gnutls_strerror (ret) : "No certificate was found.");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+libcurl_can_smtp (GError **error)
+{
+  const curl_version_info_data *info = curl_version_info (CURLVERSION_NOW);
+
+  for (guint i = 0; info->protocols[i]; i++) {
+    if (strcmp (info->protocols[i], "smtps") == 0 && (info->features & CURL_VERSION_SSL))
+      return TRUE;
+  }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+               "libcurl %s cannot send mail over TLS (no smtps): [mail] smtp-url cannot be used",
+               info->version);
+  return FALSE;
+}
+
 /* ---- GObject ---- */
 
 static void
@@ -540,8 +766,9 @@ kithd_mailer_finalize (GObject *object)
   KithdMailer *self = KITHD_MAILER (object);
 
   g_free (self->outbox_dir);
-  g_free (self->smtp_url);
+  g_clear_pointer (&self->smtp, kithd_smtp_settings_unref);
   g_free (self->from_address);
+  g_free (self->failure);
 
   G_OBJECT_CLASS (kithd_mailer_parent_class)->finalize (object);
 }
@@ -575,25 +802,75 @@ kithd_mailer_init (KithdMailer *self)
 }
 
 KithdMailer *
-kithd_mailer_new (KithdDb    *db,
-                  const char *outbox_dir,
-                  const char *smtp_url,
-                  const char *from_address)
+kithd_mailer_new (KithdDb                *db,
+                  const char             *outbox_dir,
+                  const KithdSmtpOptions *smtp,
+                  const char             *from_address)
 {
   KithdMailer *self;
 
   g_return_val_if_fail (KITHD_IS_DB (db), NULL);
-  g_return_val_if_fail (outbox_dir != NULL || smtp_url != NULL, NULL);
+  g_return_val_if_fail (outbox_dir != NULL || smtp != NULL, NULL);
+  g_return_val_if_fail (smtp == NULL || smtp->url != NULL, NULL);
   g_return_val_if_fail (from_address != NULL, NULL);
+
+  kithd_mail_delivery_init ();
 
   self = g_object_new (KITHD_TYPE_MAILER, NULL);
   self->db = g_object_ref (db);
   self->outbox_dir = g_strdup (outbox_dir);
-  self->smtp_url = g_strdup (smtp_url);
+  self->smtp = smtp ? kithd_smtp_settings_new (smtp) : NULL;
   self->from_address = g_strdup (from_address);
 
   /* whatever an earlier run left in the queue */
   start_pass (self);
+
+  return self;
+}
+
+KithdMailer *
+kithd_mailer_new_for_config (KithdDb            *db,
+                             const KithdConfig  *config,
+                             GError            **error)
+{
+  g_autofree char *outbox = NULL;
+  g_autoptr (KithdSecret) password = NULL;
+  KithdSmtpOptions smtp = { 0 };
+  KithdMailer *self;
+
+  g_return_val_if_fail (KITHD_IS_DB (db), NULL);
+  g_return_val_if_fail (config != NULL, NULL);
+
+  if (config->smtp_url) {
+    if (!libcurl_can_smtp (error))
+      return NULL;
+    if (config->smtp_password_file) {
+      if (!read_password_file (config->smtp_password_file, &password, error))
+        return NULL;
+    } else if (config->smtp_password) {
+      if (!check_config_file_mode (config->config_file, error))
+        return NULL;
+      password = g_strdup (config->smtp_password);
+    }
+    if (config->smtp_ca_file && !check_ca_file (config->smtp_ca_file, error))
+      return NULL;
+
+    smtp.url = config->smtp_url;
+    smtp.username = config->smtp_username;
+    smtp.password = password;
+    smtp.starttls = config->smtp_starttls;
+    smtp.ca_file = config->smtp_ca_file;
+    smtp.timeout = config->smtp_timeout;
+    g_message ("Mail goes through %s (%s%s%s)", config->smtp_url,
+               g_str_has_prefix (config->smtp_url, "smtps:") ? "TLS" :
+               config->smtp_starttls ? "STARTTLS required" : "unencrypted",
+               config->smtp_username ? ", as " : ", without logging in",
+               config->smtp_username ? config->smtp_username : "");
+  }
+
+  outbox = g_build_filename (config->data_dir, "outbox", NULL);
+  self = kithd_mailer_new (db, outbox, config->smtp_url ? &smtp : NULL, config->mail_from);
+  kithd_mailer_set_retry_interval (self, config->mail_retry_interval);
 
   return self;
 }
@@ -686,7 +963,7 @@ kithd_mailer_kick (KithdMailer *self)
 {
   g_return_if_fail (KITHD_IS_MAILER (self));
 
-  start_pass (self);
+  wake (self);
 }
 
 void

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "kithd-config.h"
 #include "kithd-db.h"
 
 G_BEGIN_DECLS
@@ -15,21 +16,42 @@ G_BEGIN_DECLS
  * on a thread of its own and removes it once delivered. Delivery is one
  * RFC 5322 file per mail in OUTBOX/new/ (written to OUTBOX/tmp/, then
  * renamed: maildir-like, named <created-seconds>.<id>.kithd) or, with an
- * SMTP URL (smtp://HOST:PORT), plain SMTP; a failed delivery is retried
- * after the retry interval. Mail still queued when the mailer starts is
- * delivered then.
+ * SMTP server, libcurl's SMTP (STARTTLS or smtps://, AUTH, the server's
+ * certificate verified). A failed delivery stays queued and is tried again
+ * after the retry interval, doubled after each further failure of SMTP
+ * (at most an hour: kithd_mail_backoff()); mail queued meanwhile is tried
+ * once the retry interval has passed since the last try. Mail still queued
+ * when the mailer starts is delivered then. docs/server.md, "Mail".
  *
  * Signals: "delivered" (gint64 mail_id) after a mail left and was removed
  * from the queue.
  */
 
+/* An SMTP server to deliver through. */
+typedef struct {
+  const char *url;            /* smtp://HOST[:PORT] or smtps://HOST[:PORT] */
+  const char *username;       /* NULL: no AUTH */
+  const char *password;
+  gboolean    starttls;       /* smtp://: STARTTLS or nothing is sent */
+  const char *ca_file;        /* PEM authorities; NULL: the system's */
+  guint       timeout;        /* seconds to reach the server (TCP, TLS, login),
+                               * twice that for a mail; 0: 30 */
+} KithdSmtpOptions;
+
 #define KITHD_TYPE_MAILER (kithd_mailer_get_type ())
 G_DECLARE_FINAL_TYPE (KithdMailer, kithd_mailer, KITHD, MAILER, GObject)
 
+/* @smtp NULL: files in @outbox_dir. */
 KithdMailer *kithd_mailer_new                (KithdDb              *db,
                                               const char           *outbox_dir,
-                                              const char           *smtp_url,
+                                              const KithdSmtpOptions *smtp,
                                               const char           *from_address);
+/* The mailer @config asks for: [mail]'s SMTP server, or the outbox in
+ * DATA_DIR. Reads the password file and the authorities now; NULL with an
+ * error for the operator (one line) when one cannot be used. */
+KithdMailer *kithd_mailer_new_for_config     (KithdDb              *db,
+                                              const KithdConfig    *config,
+                                              GError              **error);
 /* Queues a mail and starts delivery. @to_user_id: 0 when not for an account. */
 void         kithd_mailer_send               (KithdMailer          *self,
                                               gint64                to_user_id,
@@ -51,7 +73,7 @@ void         kithd_mailer_send_offline_notice (KithdMailer        *self,
 /* Starts a delivery pass now, for mail queued by other means
  * (kithd_store_mail_enqueue() inside a db job). */
 void         kithd_mailer_kick               (KithdMailer          *self);
-/* Seconds before a failed delivery is tried again (default 60). */
+/* Seconds before a failed delivery is first tried again (default 60). */
 void         kithd_mailer_set_retry_interval (KithdMailer          *self,
                                               guint                 seconds);
 /* Completes once a delivery pass has run after this call (so everything

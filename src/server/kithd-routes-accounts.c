@@ -26,8 +26,13 @@ kithd_route_server_info (KithdRouteCall *call)
   char *json;
 
   g_strv_builder_add (flows, KITH_LOGIN_FLOW_PASSWORD);
-  if (config->oidc_google_client_id)
-    g_strv_builder_add (flows, KITH_LOGIN_FLOW_OIDC_GOOGLE);
+  for (guint i = 0; i < config->oidc_providers->len; i++) {
+    const KithdOidcProviderConfig *provider = config->oidc_providers->pdata[i];
+    g_autofree char *flow = g_strconcat (KITH_LOGIN_FLOW_OIDC_PREFIX, provider->id, NULL);
+
+    g_strv_builder_add (flows, flow);
+    g_ptr_array_add (info->oidc_providers, kith_oidc_provider_info_new (provider->id, provider->name));
+  }
 
   info->name = g_strdup (config->name);
   info->version = g_strdup (PACKAGE_VERSION);

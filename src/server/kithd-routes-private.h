@@ -36,7 +36,8 @@ typedef enum {
 /* One row of the table: a method on a path. */
 typedef struct {
   const char        *method;
-  const char        *pattern;    /* below /api/v1; "{id}" matches a positive id */
+  const char        *pattern;    /* below /api/v1; "{id}" matches a positive id, "{name}"
+                                  * any segment (the handler reads it from the path) */
   KithdRouteAuth     auth;
   gboolean           has_body;
   KithBodyType       body;       /* the codec of the body, when has_body */
@@ -153,6 +154,10 @@ void kithd_route_socket          (KithdRouteCall *call);
 
 /* kithd-routes-calls.c */
 void kithd_route_ice_servers     (KithdRouteCall *call);
+
+/* kithd-routes-oidc.c: HTML pages and redirects for a browser, not JSON */
+void kithd_route_oidc_start      (KithdRouteCall *call);
+void kithd_route_oidc_callback   (KithdRouteCall *call);
 /* kithd.conf's STUN and TURN servers (KithIceServer); with @user_id > 0,
  * TURN credentials for that user. */
 GPtrArray *kithd_routes_ice_servers (const KithdConfig *config,

@@ -8,9 +8,10 @@
 #include "kithd-routes-private.h"
 
 /*
- * /sessions: log-in (POST, counted by the throttle before any hashing)
- * and log-out (DELETE /sessions/current). The check of an email and
- * password, kithd_route_check_password(), is also the web pages' log-in
+ * /sessions: log-in (POST, counted by the throttle before any hashing, or
+ * with the one-time code of a provider's sign-in, kithd-oidc.c) and
+ * log-out (DELETE /sessions/current). The check of an email and password,
+ * kithd_route_check_password(), is also the web pages' log-in
  * (kithd-web-pages-account.c), which then makes a web session instead.
  */
 
@@ -83,17 +84,64 @@ on_login_user (GObject      *source,
                                       NULL, on_login_verified, call);
 }
 
+static void
+on_oidc_session (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  KithdRouteCall *call = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KithdUser) user = kithd_db_open_session_finish (KITHD_DB (source), result, &error);
+
+  if (!user) {
+    /* The account went between the provider's sign-in and now. */
+    if (g_error_matches (error, KITH_ERROR, KITH_ERROR_NOT_FOUND))
+      kithd_route_call_error (call, KITH_ERROR_INVALID_OIDC_CODE, "This sign-in has expired; sign in again");
+    else
+      kithd_route_call_error_from (call, error);
+    return;
+  }
+  kithd_route_call_respond_session (call, user);
+}
+
+/* The one-time code of a provider's sign-in (docs/protocol.md, "Sign in
+ * with Google"): 256 random bits, spent by its first try. */
+static void
+log_in_oidc (KithdRouteCall *call)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token_hash = NULL;
+  gint64 user_id = 0;
+
+  if (call->ctx->config->oidc_providers->len == 0) {
+    kithd_route_call_error (call, KITH_ERROR_UNSUPPORTED_FLOW,
+                            "This server offers sign-in with email and password only");
+    return;
+  }
+  if (!kithd_oidc_redeem (call->ctx->oidc, call->body->oidc_code, call->body->oidc_verifier,
+                          call->body->oidc_redirect_uri, &user_id, &error)) {
+    kithd_route_call_error_from (call, error);
+    return;
+  }
+  call->token = kithd_crypto_new_token ();
+  token_hash = kithd_crypto_token_hash (call->token);
+  kithd_db_open_session_async (call->ctx->db, user_id, token_hash,
+                               call->body->device_name ? call->body->device_name : "Kith",
+                               call->body->device_kind, kithd_clock_now_ms (),
+                               NULL, on_oidc_session, call);
+}
+
 void
 kithd_route_log_in (KithdRouteCall *call)
 {
-  const KithdConfig *config = call->ctx->config;
 
-  if (call->body->present & KITH_FIELD_OIDC || !(call->body->present & KITH_FIELD_PASSWORD) ||
-      !call->body->email) {
+  if (call->body->present & KITH_FIELD_OIDC) {
+    log_in_oidc (call);
+    return;
+  }
+  if (!(call->body->present & KITH_FIELD_PASSWORD) || !call->body->email) {
     kithd_route_call_error (call, KITH_ERROR_UNSUPPORTED_FLOW,
-                            config->oidc_google_client_id
-                            ? "Signing in with Google is not available on this server yet"
-                            : "This server offers sign-in with email and password only");
+                            "This server offers sign-in with email and password only");
     return;
   }
   kithd_route_check_password (call, create_session);

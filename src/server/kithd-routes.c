@@ -42,6 +42,8 @@ static const KithdRoute routes[] = {
   { "GET",    "/conversations/{id}/messages", KITHD_ROUTE_SIGNED_IN, NO_BODY,                           kithd_route_history },
   { "GET",    "/socket",                      KITHD_ROUTE_PUBLIC,    NO_BODY,                           kithd_route_socket },
   { "GET",    "/ice-servers",                 KITHD_ROUTE_SIGNED_IN, NO_BODY,                           kithd_route_ice_servers },
+  { "GET",    "/oidc/{name}/start",           KITHD_ROUTE_PUBLIC,    NO_BODY,                           kithd_route_oidc_start },
+  { "GET",    "/oidc/{name}/callback",        KITHD_ROUTE_PUBLIC,    NO_BODY,                           kithd_route_oidc_callback },
 };
 
 gboolean
@@ -75,6 +77,10 @@ pattern_matches (const char  *pattern,
   for (guint i = 0; i < n; i++) {
     if (strcmp (want[i], "{id}") == 0) {
       if (!kithd_routes_parse_id (parts[i], id) || *id <= 0)
+        return FALSE;
+    } else if (strcmp (want[i], "{name}") == 0) {
+      /* Any segment: the handler tells an unknown name (its own 404). */
+      if (!*parts[i])
         return FALSE;
     } else if (strcmp (want[i], parts[i]) != 0) {
       return FALSE;

@@ -6,6 +6,7 @@
 #include "kithd-http.h"
 #include "kithd-hub.h"
 #include "kithd-mailer.h"
+#include "kithd-oidc.h"
 #include "kithd-throttle.h"
 
 G_BEGIN_DECLS
@@ -13,8 +14,8 @@ G_BEGIN_DECLS
 /*
  * The REST API of docs/protocol.md and the socket upgrade. The routes see
  * kithd through this context only: the db worker for every store call,
- * the hub for what sockets must learn, the mailer, the throttle and the
- * settings. The server owns all of them, fills the context before it
+ * the hub for what sockets must learn, the mailer, the throttle, the
+ * settings and the OIDC relying party. The server owns all of them, fills the context before it
  * listens and sets @hub to NULL when the hub is gone (shutdown).
  */
 typedef struct {
@@ -23,6 +24,7 @@ typedef struct {
   KithdMailer       *mailer;
   KithdThrottle     *throttle;
   const KithdConfig *config;
+  KithdOidc         *oidc;      /* sign in with a provider; none configured: it has none */
 } KithdRouteContext;
 
 /* A KithdHttpHandler, with the KithdRouteContext as @user_data. */

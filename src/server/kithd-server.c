@@ -26,6 +26,7 @@ struct _KithdServer
   KithdMailer   *mailer;
   KithdHub      *hub;
   KithdThrottle *throttle;
+  KithdOidc     *oidc;
   KithdHttp     *http;
   guint16        port;
 
@@ -44,6 +45,7 @@ kithd_server_dispose (GObject *object)
   g_clear_object (&self->hub);
   g_clear_pointer (&self->http, kithd_http_free);
   self->routes = (KithdRouteContext) { 0 };
+  g_clear_object (&self->oidc);
   g_clear_object (&self->mailer);
   if (self->db)
     kithd_db_flush (self->db);
@@ -85,7 +87,6 @@ kithd_server_new (KithdConfig  *config,
 {
   g_autoptr (KithdServer) self = g_object_new (KITHD_TYPE_SERVER, NULL);
   g_autofree char *db_path = NULL;
-  g_autofree char *outbox = NULL;
 
   g_return_val_if_fail (config != NULL, NULL);
 
@@ -114,16 +115,18 @@ kithd_server_new (KithdConfig  *config,
     return NULL;
   self->db = kithd_db_new (self->store);
 
-  outbox = g_build_filename (config->data_dir, "outbox", NULL);
-  self->mailer = kithd_mailer_new (self->db, outbox, config->smtp_url, config->mail_from);
-  kithd_mailer_set_retry_interval (self->mailer, config->mail_retry_interval);
+  self->mailer = kithd_mailer_new_for_config (self->db, config, error);
+  if (!self->mailer)
+    return NULL;
   self->hub = kithd_hub_new (self->db, self->mailer, config);
+  self->oidc = kithd_oidc_new (config, self->db);
 
   self->routes.db = self->db;
   self->routes.hub = self->hub;
   self->routes.mailer = self->mailer;
   self->routes.throttle = self->throttle;
   self->routes.config = self->config;
+  self->routes.oidc = self->oidc;
 
   return g_steal_pointer (&self);
 }

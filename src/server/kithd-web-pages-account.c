@@ -18,9 +18,12 @@
 
 /* ---- log in ---- */
 
-/* Where the sign-in providers of kithd.conf's [oidc:ID] groups go, one
- * "Sign in with NAME" each (docs/protocol.md, "Sign in with Google"):
- * wired once kithd has them (h/oidc); until then, nothing. */
+/* Where the sign-in providers of kithd.conf's [oidc:ID] groups go
+ * (config->oidc_providers), one "Sign in with NAME" each, shown only when
+ * there is one: a start with redirect_uri PUBLIC_URL/account/oidc-done
+ * and the page's own PKCE verifier, redeemed there with
+ * kithd_oidc_redeem () into a web session (docs/protocol.md, "Sign in
+ * with Google"). Not wired yet: nothing. */
 static void
 add_oidc_providers (KithdWebCall *call,
                     KithdHtml    *html)

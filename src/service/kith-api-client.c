@@ -285,9 +285,7 @@ api_request_full (KithApiClient       *self,
   /* Nothing secret leaves over plain HTTP unless the user accepted it. */
   if ((password || self->token != NULL) && !kith_api_client_get_is_private (self) &&
       !self->allow_unencrypted) {
-    g_task_return_new_error (task, KITH_ERROR, KITH_ERROR_UNENCRYPTED,
-                             _("Kith did not connect to %s: its address starts with http://, so your password would cross the network unencrypted, readable by anyone on the way. Use the server’s https:// address."),
-                             g_uri_get_host (self->base_uri));
+    g_task_return_error (task, kith_server_url_unencrypted_error (self->server_url));
     return;
   }
 
@@ -630,6 +628,17 @@ kith_server_url_is_private (const char *server_url)
   return uri_is_private (uri);
 }
 
+GError *
+kith_server_url_unencrypted_error (const char *server_url)
+{
+  g_autoptr (GUri) uri = server_url != NULL ? g_uri_parse (server_url, SOUP_HTTP_URI_FLAGS, NULL) : NULL;
+  const char *host = uri != NULL ? g_uri_get_host (uri) : server_url;
+
+  return g_error_new (KITH_ERROR, KITH_ERROR_UNENCRYPTED,
+                      _("Kith did not connect to %s: its address starts with http://, so your password would cross the network unencrypted, readable by anyone on the way. Use the server’s https:// address."),
+                      host != NULL ? host : "");
+}
+
 char *
 kith_api_client_dup_socket_url (KithApiClient *self)
 {
@@ -669,6 +678,25 @@ kith_api_client_server_info_finish (KithApiClient  *self,
                                         _("This is not a Kith server."), error);
 }
 
+/* POST /api/v1/sessions with @body (taken), which carries a secret. */
+static void
+post_session (KithApiClient       *self,
+              KithBody            *body,
+              const char          *device_name,
+              KithDeviceKind       device_kind,
+              gpointer             source_tag,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
+{
+  g_autoptr (KithBody) owned = body;
+
+  owned->device_name = g_strdup (device_name ? device_name : "Kith");
+  owned->device_kind = device_kind;
+  api_request_full (self, "POST", "/api/v1/sessions", kith_body_to_json (owned, NULL), NULL, TRUE,
+                    source_tag, cancellable, callback, user_data);
+}
+
 void
 kith_api_client_log_in_async (KithApiClient       *self,
                               const char          *email,
@@ -679,18 +707,43 @@ kith_api_client_log_in_async (KithApiClient       *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  g_autoptr (KithBody) body = kith_body_new (KITH_BODY_LOG_IN);
+  KithBody *body;
 
   g_return_if_fail (KITH_IS_API_CLIENT (self));
   g_return_if_fail (email != NULL && password != NULL);
 
+  body = kith_body_new (KITH_BODY_LOG_IN);
   body->email = g_strdup (email);
   body->password = g_strdup (password);
-  body->device_name = g_strdup (device_name ? device_name : "Kith");
-  body->device_kind = device_kind;
   body->present = KITH_FIELD_EMAIL | KITH_FIELD_PASSWORD;
-  api_request_full (self, "POST", "/api/v1/sessions", kith_body_to_json (body, NULL), NULL, TRUE,
-                    kith_api_client_log_in_async, cancellable, callback, user_data);
+  post_session (self, body, device_name, device_kind, kith_api_client_log_in_async,
+                cancellable, callback, user_data);
+}
+
+/* The code and its verifier make a session: as secret as a password. */
+void
+kith_api_client_log_in_oidc_async (KithApiClient       *self,
+                                   const char          *code,
+                                   const char          *verifier,
+                                   const char          *redirect_uri,
+                                   const char          *device_name,
+                                   KithDeviceKind       device_kind,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  KithBody *body;
+
+  g_return_if_fail (KITH_IS_API_CLIENT (self));
+  g_return_if_fail (code != NULL && verifier != NULL && redirect_uri != NULL);
+
+  body = kith_body_new (KITH_BODY_LOG_IN);
+  body->oidc_code = g_strdup (code);
+  body->oidc_verifier = g_strdup (verifier);
+  body->oidc_redirect_uri = g_strdup (redirect_uri);
+  body->present = KITH_FIELD_OIDC;
+  post_session (self, body, device_name, device_kind, kith_api_client_log_in_oidc_async,
+                cancellable, callback, user_data);
 }
 
 void

@@ -54,6 +54,9 @@ void            kith_api_client_set_allow_unencrypted    (KithApiClient  *self,
 gboolean        kith_api_client_get_is_private           (KithApiClient  *self);
 /* The same for a server URL (FALSE when it is not a valid one). */
 gboolean        kith_server_url_is_private               (const char     *server_url);
+/* KITH_ERROR_UNENCRYPTED, saying which host @server_url names: what a
+ * request that carries a secret to a server that is not private fails with. */
+GError         *kith_server_url_unencrypted_error        (const char     *server_url);
 /* A failure of the connection itself (from GIO or libsoup) as the sentence
  * above; G_IO_ERROR_CANCELLED becomes KITH_ERROR_CANCELLED. Also used for
  * the socket. */
@@ -93,7 +96,19 @@ void            kith_api_client_sign_up_async            (KithApiClient       *s
                                                           GCancellable        *cancellable,
                                                           GAsyncReadyCallback  callback,
                                                           gpointer             user_data);
-/* For both: @token and @user are out parameters (may be NULL). */
+/* POST /api/v1/sessions with a code from a sign-in at an OpenID provider
+ * (docs/protocol.md, "Sign in with Google"): its PKCE verifier and the
+ * redirect URI it was sent to. Finish with kith_api_client_session_finish(). */
+void            kith_api_client_log_in_oidc_async        (KithApiClient       *self,
+                                                          const char          *code,
+                                                          const char          *verifier,
+                                                          const char          *redirect_uri,
+                                                          const char          *device_name,
+                                                          KithDeviceKind       device_kind,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+/* For all three: @token and @user are out parameters (may be NULL). */
 gboolean        kith_api_client_session_finish           (KithApiClient  *self,
                                                           GAsyncResult   *result,
                                                           char          **token,

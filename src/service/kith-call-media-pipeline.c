@@ -5,6 +5,8 @@
 
 #include <glib/gi18n-lib.h>
 #include <gst/app/app.h>
+#include <gst/audio/audio.h>
+#include <gst/base/base.h>
 #include <gst/video/video.h>
 
 #include "kith-call-media-private.h"
@@ -31,6 +33,22 @@
 #define VIDEO_PAYLOAD        96
 #define OPUS_BITRATE         32000
 #define OPUS_LOSS_PERCENTAGE 10
+/* Opus frames of 10 ms, not WebRTC's usual 20: the encoder waits for a
+ * whole frame, and the decoder holds one packet back for its in-band FEC
+ * (to rebuild a lost packet from the next), so each millisecond of frame
+ * counts twice in the latency (docs/performance.md, "Calls"). The price is
+ * 100 packets a second, ~20 kbit/s more of headers. */
+#define OPUS_FRAME_MS        10
+/* Opus's longest packet, and what opusdec says it may hold with FEC on. */
+#define OPUS_MAX_PACKET      (120 * GST_MSECOND)
+/* webrtcbin's jitter buffer ("latency"; its default is 200 ms): how late
+ * a packet may come before it counts as lost and FEC or concealment take
+ * its place. Jitter beyond it costs a packet, not a stall. */
+#define JITTER_BUFFER_MS     40
+/* What the speakers' sink allows for the work between the jitter buffer
+ * and itself (depayloading, decoding, the echo probe): GStreamer's
+ * default is 20 ms; that work takes well under one. */
+#define SINK_DEADLINE_MS     10
 #define VP8_BITRATE          800000
 #define VP8_KEYFRAME_MAX     60        /* frames: 2 s at 30 fps */
 #define VP8_CPU_USED         8
@@ -51,7 +69,8 @@
 #define OPUS_SEND_DESC \
   "volume name=mute mute=%s ! " \
   "opusenc audio-type=voice bitrate=" G_STRINGIFY (OPUS_BITRATE) " inband-fec=true " \
-  "packet-loss-percentage=" G_STRINGIFY (OPUS_LOSS_PERCENTAGE) " dtx=false ! " \
+  "packet-loss-percentage=" G_STRINGIFY (OPUS_LOSS_PERCENTAGE) " dtx=false " \
+  "frame-size=" G_STRINGIFY (OPUS_FRAME_MS) " ! " \
   "rtpopuspay pt=" G_STRINGIFY (AUDIO_PAYLOAD) " ! capsfilter caps=\"" AUDIO_RTP_CAPS "\""
 
 /* After the raw video is I420 at most 640×480 at 30 fps: VP8 for real time. */
@@ -82,7 +101,7 @@
   "min-threshold-time=%" G_GUINT64_FORMAT " leaky=downstream"
 
 /* The remote streams, from webrtcbin's src pad to a ghost src pad. */
-#define AUDIO_RECV_DESC "rtpopusdepay ! opusdec name=dec use-inband-fec=true"
+#define AUDIO_RECV_DESC "rtpopusdepay name=depay ! opusdec name=dec use-inband-fec=true"
 #define VIDEO_RECV_DESC \
   "rtpvp8depay wait-for-keyframe=true request-keyframe=true ! vp8dec name=dec ! " \
   "tee name=t t. ! " RGBA_SINK_DESC ("frames")
@@ -200,6 +219,44 @@ make_source (const char  *variable,
     g_set_error_literal (error, KITH_ERROR, KITH_ERROR_MEDIA, sentence);
     return NULL;
   }
+
+  return g_steal_pointer (&bin);
+}
+
+/* The speakers' sink bin in READY (autoaudiosink has picked its device),
+ * each sink in it given SINK_DEADLINE_MS. */
+static GstElement *
+make_speakers (const char  *chosen,
+               GError     **error)
+{
+  g_autoptr (GstElement) bin = NULL;
+  g_autoptr (GstIterator) iter = NULL;
+  GValue item = G_VALUE_INIT;
+
+  bin = gst_parse_bin_from_description_full (chosen != NULL ? chosen : "autoaudiosink",
+                                             TRUE, NULL, GST_PARSE_FLAG_FATAL_ERRORS, NULL);
+  if (bin != NULL) {
+    gst_object_ref_sink (bin);
+    if (gst_element_set_state (bin, GST_STATE_READY) == GST_STATE_CHANGE_FAILURE) {
+      gst_element_set_state (bin, GST_STATE_NULL);
+      g_clear_object (&bin);
+    }
+  }
+  if (bin == NULL) {
+    g_debug ("KITH_AUDIOSINK “%s” does not start", chosen != NULL ? chosen : "autoaudiosink");
+    g_set_error_literal (error, KITH_ERROR, KITH_ERROR_MEDIA, _("No speakers found"));
+    return NULL;
+  }
+
+  iter = gst_bin_iterate_recurse (GST_BIN (bin));
+  while (gst_iterator_next (iter, &item) == GST_ITERATOR_OK) {
+    GObject *element = g_value_get_object (&item);
+
+    if (GST_IS_BASE_SINK (element))
+      gst_base_sink_set_processing_deadline (GST_BASE_SINK (element), SINK_DEADLINE_MS * GST_MSECOND);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
 
   return g_steal_pointer (&bin);
 }
@@ -422,6 +479,75 @@ add_probe (GstElement         *bin,
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, callback, user_data, NULL);
 }
 
+/* The audio in an Opus packet, from its TOC byte (RFC 6716, 3.1); 0 when
+ * there is none. */
+static GstClockTime
+opus_packet_duration (GstBuffer *buffer)
+{
+  /* A frame's length by the TOC's configuration, in tenths of a ms: SILK
+   * 10/20/40/60, hybrid 10/20, CELT 2.5/5/10/20. */
+  static const guint16 tenths[32] = {
+    100, 200, 400, 600, 100, 200, 400, 600, 100, 200, 400, 600,
+    100, 200, 100, 200,
+    25, 50, 100, 200, 25, 50, 100, 200, 25, 50, 100, 200, 25, 50, 100, 200,
+  };
+  guint8 head[2] = { 0, 0 };
+  gsize size = gst_buffer_extract (buffer, 0, head, sizeof head);
+  guint frames;
+
+  if (size == 0)
+    return 0;
+  switch (head[0] & 3) {
+  case 0:
+    frames = 1;
+    break;
+  case 1:
+  case 2:
+    frames = 2;
+    break;
+  default:
+    frames = size > 1 ? head[1] & 63 : 0;
+  }
+  return MIN (frames * tenths[head[0] >> 3] * (GST_MSECOND / 10), OPUS_MAX_PACKET);
+}
+
+/* opusdec with in-band FEC holds one packet back, and says 120 ms, the
+ * longest a packet may be, which the sink would wait on top of the
+ * jitter buffer. Said instead: the packets' own length, OPUS_FRAME_MS
+ * from a Kith peer, raised when longer ones come (the bus watch then
+ * spreads the new latency). */
+static GstPadProbeReturn
+on_opus_packet (GstPad          *pad,
+                GstPadProbeInfo *info,
+                gpointer         user_data)
+{
+  GstAudioDecoder *decoder = user_data;
+  GstClockTime duration = opus_packet_duration (gst_pad_probe_info_get_buffer (info));
+  GstClockTime held = 0;
+
+  gst_audio_decoder_get_latency (decoder, &held, NULL);
+  if (duration > held) {
+    g_debug ("Opus packets of %" G_GUINT64_FORMAT " ms: the decoder holds that long",
+             duration / GST_MSECOND);
+    gst_audio_decoder_set_latency (decoder, duration, OPUS_MAX_PACKET);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* The decoder has started (which set its 120 ms): one packet's latency,
+ * and the packets watched for longer ones. */
+static void
+set_decoder_latency (GstElement *bin)
+{
+  g_autoptr (GstElement) decoder = gst_bin_get_by_name (GST_BIN (bin), "dec");
+  g_autoptr (GstElement) depay = gst_bin_get_by_name (GST_BIN (bin), "depay");
+  g_autoptr (GstPad) packets = gst_element_get_static_pad (depay, "src");
+
+  gst_audio_decoder_set_latency (GST_AUDIO_DECODER (decoder), OPUS_FRAME_MS * GST_MSECOND, OPUS_MAX_PACKET);
+  gst_pad_add_probe (packets, GST_PAD_PROBE_TYPE_BUFFER, on_opus_packet,
+                     g_steal_pointer (&decoder), gst_object_unref);
+}
+
 /* A remote stream arrived: decode it, count it, and send it on to the
  * playback (or, in echo mode, back to the peer). */
 static void
@@ -493,6 +619,8 @@ on_pad_added (GstElement *webrtc,
   if (video_sink != NULL)
     gst_element_sync_state_with_parent (video_sink);
   gst_element_sync_state_with_parent (bin);
+  if (g_strcmp0 (media, "audio") == 0)
+    set_decoder_latency (bin);
 
   sink_pad = gst_element_get_static_pad (bin, "sink");
   if (gst_pad_link (pad, sink_pad) != GST_PAD_LINK_OK) {
@@ -736,13 +864,9 @@ build_audio (KithCallMedia  *self,
     gst_bin_add (GST_BIN (self->pipeline), bin);
     self->audio_play = gst_object_ref (bin);
 
-    sink = gst_parse_bin_from_description_full (self->env_audio_sink != NULL ? self->env_audio_sink : "autoaudiosink",
-                                                TRUE, NULL, GST_PARSE_FLAG_FATAL_ERRORS, NULL);
-    if (sink == NULL) {
-      g_set_error_literal (error, KITH_ERROR, KITH_ERROR_MEDIA, _("No speakers found"));
+    sink = make_speakers (self->env_audio_sink, error);
+    if (sink == NULL)
       return FALSE;
-    }
-    gst_object_ref_sink (sink);
     if (!add_and_link (self->pipeline, bin, sink, error))
       return FALSE;
   }
@@ -825,6 +949,7 @@ build (KithCallMedia  *self,
   gst_object_ref (self->webrtc);
   gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
   gst_util_set_object_arg (G_OBJECT (self->webrtc), "bundle-policy", "max-bundle");
+  g_object_set (self->webrtc, "latency", (guint) JITTER_BUFFER_MS, NULL);
   apply_ice_servers (self);
 
   {

@@ -312,6 +312,12 @@ on_bus_message (GstBus     *bus,
     if (serial == self->start_serial)
       set_state (self, KITH_CALL_MEDIA_FAILED);
     break;
+  case GST_MESSAGE_LATENCY:
+    /* An element's latency changed (the decoder's, for longer Opus
+     * packets): the sinks are told the pipeline's new one. */
+    if (self->pipeline != NULL)
+      gst_bin_recalculate_latency (GST_BIN (self->pipeline));
+    break;
   case GST_MESSAGE_WARNING:
     gst_message_parse_warning (message, &error, &debug);
     g_debug ("warning from %s: %s (%s)", GST_MESSAGE_SRC_NAME (message), error->message, debug);

@@ -13,6 +13,10 @@ struct _KithContactList
 
   GListStore       *contacts;
   GHashTable       *by_id;   /* gint64* -> KithContact (borrowed) */
+  /* Presence frames counted, and the count at each contact's last one: a
+   * refresh sent before a contact's frame brings an older presence. */
+  guint64           presence_serial;
+  GHashTable       *presence_at;   /* gint64* -> guint64* */
 
   KithUser         *user;
   KithApiClient    *api;
@@ -76,6 +80,7 @@ remove_contact (KithContactList *self,
     return;
   if (g_list_store_find (self->contacts, contact, &pos)) {
     g_hash_table_remove (self->by_id, &user_id);
+    g_hash_table_remove (self->presence_at, &user_id);
     g_list_store_remove (self->contacts, pos);
   }
 }
@@ -220,6 +225,7 @@ on_listed (GObject      *source,
   g_autoptr (GPtrArray) list = NULL;
   g_autoptr (GHashTable) seen = NULL;
   g_autoptr (GArray) gone = NULL;
+  const guint64 *sent_at = g_task_get_task_data (task);
   GHashTableIter iter;
   gpointer key;
   GError *error = NULL;
@@ -237,10 +243,22 @@ on_listed (GObject      *source,
   seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   for (guint i = 0; i < list->len; i++) {
     const KithContactInfo *info = g_ptr_array_index (list, i);
+    KithContact *contact;
+    guint64 *at;
 
     if (info->user == NULL)
       continue;
-    add_or_update (self, info);
+    contact = g_hash_table_lookup (self->by_id, &info->user->id);
+    at = g_hash_table_lookup (self->presence_at, &info->user->id);
+    if (contact != NULL && at != NULL && *at > *sent_at) {
+      /* The socket told of this contact after the list was asked for. */
+      KithPresence presence = kith_contact_get_presence (contact);
+
+      add_or_update (self, info);
+      kith_contact_set_presence (contact, presence);
+    } else {
+      add_or_update (self, info);
+    }
     g_hash_table_add (seen, int64_key (info->user->id));
   }
 
@@ -334,6 +352,7 @@ kith_contact_list_finalize (GObject *object)
   KithContactList *self = KITH_CONTACT_LIST (object);
 
   g_hash_table_unref (self->by_id);
+  g_hash_table_unref (self->presence_at);
 
   G_OBJECT_CLASS (kith_contact_list_parent_class)->finalize (object);
 }
@@ -363,6 +382,7 @@ kith_contact_list_init (KithContactList *self)
 {
   self->contacts = g_list_store_new (KITH_TYPE_CONTACT);
   self->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->presence_at = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 }
 
 KithContactList *
@@ -460,6 +480,7 @@ kith_contact_list_refresh_async (KithContactList     *self,
     return;
   /* The caller tells a cancelled refresh by the client's own error. */
   g_task_set_check_cancellable (task, FALSE);
+  g_task_set_task_data (task, g_memdup2 (&self->presence_serial, sizeof self->presence_serial), g_free);
   kith_api_client_list_contacts_async (self->api, cancellable, on_listed,
                                        g_steal_pointer (&task));
 }
@@ -539,8 +560,12 @@ kith_contact_list_handle_presence (KithContactList *self,
   g_return_if_fail (frame != NULL && frame->type == KITH_FRAME_PRESENCE);
 
   contact = g_hash_table_lookup (self->by_id, &frame->user_id);
-  if (contact != NULL)
+  if (contact != NULL) {
     kith_contact_set_presence (contact, frame->presence);
+    self->presence_serial++;
+    g_hash_table_insert (self->presence_at, int64_key (frame->user_id),
+                         g_memdup2 (&self->presence_serial, sizeof self->presence_serial));
+  }
 }
 
 void

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * KithSession going online and back (see kith-session.c): sign in, sign up
- * and restore up to the first welcome (REST, keyring, store, conversations,
+ * KithSession going online and back (see kith-session.c): sign in (with a
+ * password or a code from an OpenID provider), sign up and restore up to the
+ * first welcome (REST, keyring, store, conversations,
  * cached contacts, socket), log out, exit, and deleting the account.
  */
 #define G_LOG_DOMAIN "KithSession"
@@ -513,6 +514,30 @@ kith_session_sign_in_async (KithSession         *self,
   kith_api_client_log_in_async (self->api, email, password, self->device_name,
                                 self->device_kind, cancellable,
                                 on_session_created, g_steal_pointer (&task));
+}
+
+void
+kith_session_sign_in_oidc_async (KithSession         *self,
+                                 const char          *code,
+                                 const char          *verifier,
+                                 const char          *redirect_uri,
+                                 gboolean             stay_signed_in,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (KITH_IS_SESSION (self));
+  g_return_if_fail (code != NULL && verifier != NULL && redirect_uri != NULL);
+
+  task = begin_signing_in (self, kith_session_sign_in_oidc_async, stay_signed_in, TRUE,
+                           cancellable, callback, user_data);
+  if (task == NULL)
+    return;
+  kith_api_client_log_in_oidc_async (self->api, code, verifier, redirect_uri, self->device_name,
+                                     self->device_kind, cancellable,
+                                     on_session_created, g_steal_pointer (&task));
 }
 
 void

@@ -115,6 +115,16 @@ void             kith_session_sign_in_async          (KithSession         *self,
                                                       GCancellable        *cancellable,
                                                       GAsyncReadyCallback  callback,
                                                       gpointer             user_data);
+/* Sign in with a code from an OpenID provider (KithOidcSignIn gets it): the
+ * code, the PKCE verifier and the redirect URI it came to; then as above. */
+void             kith_session_sign_in_oidc_async     (KithSession         *self,
+                                                      const char          *code,
+                                                      const char          *verifier,
+                                                      const char          *redirect_uri,
+                                                      gboolean             stay_signed_in,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
 void             kith_session_sign_up_async          (KithSession         *self,
                                                       const char          *email,
                                                       const char          *password,
@@ -143,7 +153,7 @@ void             kith_session_exit_async             (KithSession         *self,
                                                       GCancellable        *cancellable,
                                                       GAsyncReadyCallback  callback,
                                                       gpointer             user_data);
-/* Finish for sign_in, sign_up, restore, log_out, exit, delete_account and
+/* Finish for sign_in, sign_in_oidc, sign_up, restore, log_out, exit, delete_account and
  * set_chosen_status. The collaborators' calls finish on the collaborator. */
 gboolean         kith_session_finish                 (KithSession   *self,
                                                       GAsyncResult  *result,

@@ -705,6 +705,90 @@ test_incoming_answered (void)
   g_assert_cmpint (svc_cli_wait_exit (caller, WAIT_SECONDS * 1000), ==, 0);
 }
 
+/* The action the view's key @keyval (no modifier) is bound to, or NULL. */
+static const char *
+key_action (GtkWidget *widget,
+            guint      keyval)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+  g_autoptr (GtkShortcutTrigger) key = gtk_keyval_trigger_new (keyval, 0);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++) {
+    g_autoptr (GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+    if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+      continue;
+    for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++) {
+      g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+      GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+
+      if (gtk_shortcut_trigger_equal (gtk_shortcut_get_trigger (shortcut), key) &&
+          GTK_IS_NAMED_ACTION (action))
+        return gtk_named_action_get_action_name (GTK_NAMED_ACTION (action));
+    }
+  }
+  return NULL;
+}
+
+/* A call that fails (no microphone: its source an element that does not
+ * exist) says why, and keeps saying it, well past the moment a hung-up
+ * call's view goes by itself, until the person closes it: Close (focused,
+ * so Enter does it) or Escape, which are the only ways out. Then the chat. */
+static void
+test_failed_stays (void)
+{
+  g_autoptr (KithCall) call = NULL;
+  GtkWidget *close_button;
+
+  sign_in ();
+  open_chat (bot_user);
+  KITH_WAIT_FOR (gtk_widget_is_sensitive (find ("audio_call_button")));
+  g_setenv ("KITH_AUDIOSRC", "no-such-element", TRUE);
+  click (find ("audio_call_button"));
+  KITH_WAIT_FOR (page_is ("call"));
+  call = g_object_ref (kith_call_view_get_call (call_view ()));
+  KITH_WAIT_FOR_SECONDS (kith_call_get_state (call) == KITH_CALL_ENDED, WAIT_SECONDS);
+  g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
+  g_assert_cmpint (kith_call_get_end_reason (call), ==, KITH_CALL_END_FAILED);
+  g_assert_cmpstr (kith_call_view_get_status_text (call_view ()), ==, "No microphone found");
+  close_button = view_child ("close_button");
+  g_assert_true (shown (close_button));
+  g_assert_true (gtk_widget_has_focus (close_button));
+  g_assert_false (gtk_widget_get_visible (view_child ("hang_up_button")));
+
+  /* Twice as long as a hung-up call's end shows: still there. */
+  svc_test_run_for (4000);
+  g_assert_true (page_is ("call"));
+  g_assert_true (kith_call_view_get_call (call_view ()) == call);
+  g_assert_true (shown (view_child ("status_label")));
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (view_child ("status_label"))), ==, "No microphone found");
+  g_assert_true (shown (close_button));
+  kith_test_settle (GTK_WIDGET (window ()));
+  g_free (kith_test_save_screenshot (GTK_WIDGET (window ()), "call-view-failed.png"));
+
+  /* Escape closes it, as Close does. */
+  g_assert_cmpstr (key_action (GTK_WIDGET (call_view ()), GDK_KEY_Escape), ==, "call.close");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (call_view ()), "call.close", NULL));
+  g_assert_true (page_is ("main"));
+  g_assert_true (kith_window_get_chat_contact (window ()) == contact (bot_user));
+  g_assert_null (kith_call_view_get_call (call_view ()));
+
+  /* Again, closed with the button this time. */
+  g_setenv ("KITH_AUDIOSRC", "no-such-element", TRUE);
+  click (find ("audio_call_button"));
+  KITH_WAIT_FOR (page_is ("call"));
+  g_clear_object (&call);
+  call = g_object_ref (kith_call_view_get_call (call_view ()));
+  KITH_WAIT_FOR_SECONDS (kith_call_get_state (call) == KITH_CALL_ENDED, WAIT_SECONDS);
+  g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
+  svc_test_run_for (4000);
+  g_assert_true (page_is ("call"));
+  click (view_child ("close_button"));
+  g_assert_true (page_is ("main"));
+  g_assert_true (kith_window_get_chat_contact (window ()) == contact (bot_user));
+  KITH_WAIT_FOR (gtk_widget_is_sensitive (find ("audio_call_button")));
+}
+
 /* An audio call: the avatar, no camera; the window closed to the tray
  * does not end it, and shows it again when opened; Close leaves the
  * ended call's view at once. */
@@ -821,6 +905,7 @@ main (int   argc,
   g_test_add_func ("/call-view/back-to-chats", test_back_to_chats);
   g_test_add_func ("/call-view/peer-camera-off", test_peer_camera_off);
   g_test_add_func ("/call-view/incoming-answered", test_incoming_answered);
+  g_test_add_func ("/call-view/failed-stays", test_failed_stays);
   g_test_add_func ("/call-view/audio-call-closed-window", test_audio_call_closed_window);
 
   status = kith_test_run_in_new_application (&app, "test-call-view");

@@ -605,7 +605,8 @@ test_google_button_follows_server (void)
   GtkWidget *advanced = login_child ("advanced_row");
   GtkWidget *server_row;
 
-  g_file_set_contents (conf, "[oidc]\ngoogle-client-id=kith-test-client\n", -1, &error);
+  g_file_set_contents (conf, "[oidc:google]\nname=Google\nissuer=https://accounts.google.com\n"
+                       "client-id=kith-test-client\nclient-secret=kith-test-secret\n", -1, &error);
   g_assert_no_error (error);
   google_server = kithd_test_server_start ("--config", conf, NULL);
 

@@ -101,6 +101,7 @@ test_error_http_status (void)
     { KITH_ERROR_CERTIFICATE,           "certificate",           500 },
     { KITH_ERROR_UNENCRYPTED,           "unencrypted",           500 },
     { KITH_ERROR_MEDIA,                 "media",                 500 },
+    { KITH_ERROR_INVALID_OIDC_CODE,     "invalid_oidc_code",     400 },
   };
 
   g_assert_cmpuint (G_N_ELEMENTS (table), ==, KITH_ERROR_LAST + 1);

@@ -243,6 +243,7 @@ test_response_server_info (void)
   info->name = g_strdup ("kithd");
   info->version = g_strdup ("0.1.0");
   info->login_flows = g_strdupv ((char **) flows);
+  g_ptr_array_add (info->oidc_providers, kith_oidc_provider_info_new ("google", "Google"));
 
   json = kith_response_server_info (info, &length);
   node = json_from_string (json, &error);
@@ -258,6 +259,20 @@ test_response_server_info (void)
   g_assert_cmpint (parsed->protocol, ==, 1);
   g_assert_cmpint (parsed->password_min_length, ==, 8);
   g_assert_cmpstrv (parsed->login_flows, flows);
+  g_assert_cmpuint (parsed->oidc_providers->len, ==, 1);
+  g_assert_cmpstr (((KithOidcProviderInfo *) parsed->oidc_providers->pdata[0])->id, ==, "google");
+  g_assert_cmpstr (((KithOidcProviderInfo *) parsed->oidc_providers->pdata[0])->name, ==, "Google");
+
+  {
+    const char *bad = "{\"name\":\"k\",\"version\":\"1\",\"protocol\":1,\"login_flows\":[],"
+                      "\"oidc_providers\":[{\"id\":\"google\"}]}";
+    g_autoptr (KithServerInfo) result = kith_response_parse_server_info (bad, strlen (bad), &error);
+
+    g_assert_null (result);
+    g_assert_error (error, KITH_ERROR, KITH_ERROR_INVALID_FIELD);
+    g_assert_nonnull (strstr (error->message, "oidc_providers[0]"));
+    g_clear_error (&error);
+  }
 
   {
     const char *bad = "{\"name\":\"k\",\"version\":\"1\",\"protocol\":1,\"login_flows\":[\"password\",3]}";

@@ -119,7 +119,8 @@ with open(example, "rb") as f:
 write("config", "short", "127.0.0.1:0\n[server]\nlisten=[::1]:8480\ndata-dir=/tmp/kithd\nname=Kith\n"
       "[limits]\nmax-connections=5\nmax-send-queue-kib=64\ndead-peer-timeout=2\n")
 write("config", "tls", ":8480\n[tls]\ncertificate=/etc/kithd/cert.pem\nkey=/etc/kithd/key.pem\n"
-      "[mail]\nfrom=Kith <a@b.c>\nsmtp-url=smtp://127.0.0.1:25\n[oidc]\ngoogle-client-id=x\n")
+      "[mail]\nfrom=Kith <a@b.c>\nsmtp-url=smtp://127.0.0.1:25\n[oidc:google]\nname=Google\n"
+      "issuer=https://accounts.google.com\nclient-id=x\nclient-secret=y\n")
 write("config", "bad-number", "[limits]\nrequest-timeout=0x10\nidle-timeout=-1\n")
 write("config", "calls", "[calls]\nring-timeout=60\nreconnect-timeout=30\n"
       "stun-servers=stun:stun.example.org:3478;stuns:stun.example.org\n"

@@ -61,6 +61,41 @@ load (const char   *text,
   return FALSE;
 }
 
+/* The example's [oidc:google], uncommented, is a provider. */
+static void
+test_example_oidc (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("KITH_SOURCE_ROOT"), "data",
+                                            "kithd.conf.example", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autoptr (KithdConfig) config = NULL;
+  g_autofree char *message = NULL;
+  g_auto (GStrv) lines = NULL;
+  gboolean in_group = FALSE;
+  const KithdOidcProviderConfig *provider;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i]; i++) {
+    if (g_str_equal (lines[i], "#[oidc:google]"))
+      in_group = TRUE;
+    else if (!*lines[i])
+      in_group = FALSE;
+    if (in_group && g_str_has_prefix (lines[i], "#") && !g_str_has_prefix (lines[i], "# "))
+      g_string_append (text, lines[i] + 1);
+    else
+      g_string_append (text, lines[i]);
+    g_string_append_c (text, '\n');
+  }
+  g_assert_true (load (text->str, -1, &config, &message));
+  g_assert_cmpuint (config->oidc_providers->len, ==, 1);
+  provider = config->oidc_providers->pdata[0];
+  g_assert_cmpstr (provider->id, ==, "google");
+  g_assert_cmpstr (provider->name, ==, "Google");
+  g_assert_cmpstr (provider->issuer, ==, "https://accounts.google.com");
+}
+
 static void
 test_example (void)
 {
@@ -101,11 +136,11 @@ test_unset (void)
   g_autoptr (KithdConfig) config = NULL;
   g_autofree char *message = NULL;
 
-  g_assert_true (load ("[server]\nlisten=\npublic-url=\n[mail]\nsmtp-url=\n[oidc]\ngoogle-client-id=\n"
+  g_assert_true (load ("[server]\nlisten=\npublic-url=\n[mail]\nsmtp-url=\n"
                        "[tls]\ncertificate=\nkey=\n", -1, &config, &message));
   g_assert_null (config->public_url);
   g_assert_null (config->smtp_url);
-  g_assert_null (config->oidc_google_client_id);
+  g_assert_cmpuint (config->oidc_providers->len, ==, 0);
   g_assert_cmpstr (config->listen_host, ==, "127.0.0.1");
 }
 
@@ -127,6 +162,131 @@ test_not_utf8 (void)
   g_assert_nonnull (strstr (message2, "kithd.conf: "));
 }
 
+/* [mail]'s SMTP server: STARTTLS required unless the host is this
+ * machine, and every setting the file gets wrong refused with what to do,
+ * never with the password in it. */
+static void
+test_mail (void)
+{
+  static const struct {
+    const char *url;
+    const char *extra;
+    gboolean    starttls;
+  } good[] = {
+    { "smtp://smtp.example.org:587", "", TRUE },
+    { "smtp://smtp.example.org", "smtp-starttls=required\n", TRUE },
+    { "smtp://127.0.0.1:25", "", FALSE },
+    { "smtp://localhost:25/", "", FALSE },
+    { "smtp://[::1]:25", "", FALSE },
+    { "smtp://127.0.0.1:587", "smtp-starttls=required\n", TRUE },
+    { "smtp://relay.lan:25", "smtp-starttls=no\n", FALSE },
+    { "smtps://smtp.example.org:465", "smtp-username=kithd\nsmtp-password-file=/etc/kithd/smtp\n", TRUE },
+    { "smtp://127.0.0.1:25", "smtp-starttls=no\nsmtp-username=kithd\nsmtp-password=Pass#1\n", FALSE },
+  };
+  static const struct {
+    const char *text;
+    const char *expected;
+  } bad[] = {
+    { "smtp-url=http://smtp.example.org\n", "“http://smtp.example.org” is not an SMTP server's URL" },
+    { "smtp-url=smtp://\n", "is not an SMTP server's URL" },
+    { "smtp-url=smtp://smtp.example.org/x\n", "is not an SMTP server's URL" },
+    { "smtp-url=smtp://smtp.example.org:587?x=1\n", "is not an SMTP server's URL" },
+    { "smtp-url=smtp://kithd:Pass#1@smtp.example.org:587\n", "holds a user name or password" },
+    { "smtp-url=http://kithd:Pass#1@smtp.example.org\n", "holds a user name or password" },
+    { "smtp-url=smtp://smtp.example.org\nsmtp-starttls=maybe\n",
+      "[mail] smtp-starttls must be “required” or “no”, not “maybe”" },
+    { "smtp-url=smtps://smtp.example.org\nsmtp-starttls=no\n", "smtps is TLS from the start" },
+    { "smtp-url=smtp://smtp.example.org\nsmtp-username=kithd\n",
+      "[mail] smtp-username needs smtp-password-file (or smtp-password)" },
+    { "smtp-url=smtp://smtp.example.org\nsmtp-password=Pass#1\n", "[mail] an SMTP password needs smtp-username" },
+    { "smtp-url=smtp://smtp.example.org\nsmtp-username=kithd\nsmtp-password=Pass#1\n"
+      "smtp-password-file=/etc/kithd/smtp\n", "has both smtp-password and smtp-password-file" },
+    { "smtp-url=smtp://smtp.example.org\nsmtp-starttls=no\nsmtp-username=kithd\nsmtp-password=Pass#1\n",
+      "smtp-starttls=no would send the SMTP password unencrypted to smtp.example.org" },
+    { "smtp-timeout=0\n", "[mail] smtp-timeout must be a number from 1 to 600" },
+    { "smtp-timeout=601\n", "[mail] smtp-timeout must be a number from 1 to 600" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++) {
+    g_autofree char *text = g_strdup_printf ("[mail]\nsmtp-url=%s\n%s", good[i].url, good[i].extra);
+    g_autoptr (KithdConfig) config = NULL;
+    g_autofree char *message = NULL;
+
+    g_test_message ("%s", text);
+    g_assert_true (load (text, -1, &config, &message));
+    g_assert_cmpstr (config->smtp_url, ==, good[i].url);
+    g_assert_cmpint (config->smtp_starttls, ==, good[i].starttls);
+    g_assert_cmpuint (config->smtp_timeout, ==, 30);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autofree char *text = g_strconcat ("[mail]\n", bad[i].text, NULL);
+    g_autoptr (KithdConfig) config = NULL;
+    g_autofree char *message = NULL;
+
+    g_assert_false (load (text, -1, &config, &message));
+    g_test_message ("%s", message);
+    g_assert_nonnull (strstr (message, bad[i].expected));
+    g_assert_null (strstr (message, "Pass#1"));
+  }
+}
+
+/* [oidc:ID]: a provider per group; each mistake one line naming it, and
+ * no provider taken from a file that has one. */
+static void
+test_oidc (void)
+{
+  static const struct {
+    const char *text;
+    const char *message;
+  } bad[] = {
+    { "[oidc]\ngoogle-client-id=abc\n", "[oidc:google] with name, issuer, client-id and client-secret" },
+    { "[oidc:Google]\nissuer=https://accounts.google.com\nclient-id=a\nclient-secret=b\n",
+      "[oidc:Google]: a provider's id (after “oidc:”) is 1 to 32 of a-z, 0-9 and -" },
+    { "[oidc:]\nissuer=https://accounts.google.com\nclient-id=a\nclient-secret=b\n", "[oidc:]: a provider's id" },
+    { "[oidc:google]\nissuer=https://accounts.google.com\nclient-id=a\n",
+      "[oidc:google] needs issuer, client-id and client-secret" },
+    { "[oidc:google]\nissuer=https://accounts.google.com\nclient-id=a\nclient-secret=\n",
+      "[oidc:google] client-secret is empty" },
+    { "[oidc:google]\nissuer=http://accounts.google.com\nclient-id=a\nclient-secret=b\n",
+      "[oidc:google] issuer: “http://accounts.google.com” is not an https:// URL (http:// only on 127.0.0.1 or [::1])" },
+    { "[oidc:google]\nissuer=https://accounts.google.com/?x=1\nclient-id=a\nclient-secret=b\n",
+      "[oidc:google] issuer: “https://accounts.google.com/?x=1” is not an https:// URL" },
+    { "[oidc:google]\nissuer=accounts.google.com\nclient-id=a\nclient-secret=b\n",
+      "is not an https:// URL" },
+  };
+  g_autoptr (KithdConfig) config = NULL;
+  g_autofree char *message = NULL;
+  const KithdOidcProviderConfig *provider;
+
+  g_assert_true (load ("[oidc:google]\nname=Google\nissuer=https://accounts.google.com/\n"
+                       "client-id=1234.apps.googleusercontent.com\nclient-secret=s3cret\n"
+                       "[oidc:test-idp]\nissuer=http://[::1]:9000\nclient-id=x\nclient-secret=y\n",
+                       -1, &config, &message));
+  g_assert_cmpuint (config->oidc_providers->len, ==, 2);
+  provider = config->oidc_providers->pdata[0];
+  g_assert_cmpstr (provider->id, ==, "google");
+  g_assert_cmpstr (provider->name, ==, "Google");
+  g_assert_cmpstr (provider->issuer, ==, "https://accounts.google.com");
+  g_assert_cmpstr (provider->client_id, ==, "1234.apps.googleusercontent.com");
+  g_assert_cmpstr (provider->client_secret, ==, "s3cret");
+  provider = config->oidc_providers->pdata[1];
+  g_assert_cmpstr (provider->id, ==, "test-idp");
+  g_assert_cmpstr (provider->name, ==, "test-idp");
+  g_assert_cmpstr (provider->issuer, ==, "http://[::1]:9000");
+  g_clear_pointer (&config, kithd_config_free);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_assert_false (load (bad[i].text, -1, &config, &message));
+    g_test_message ("%s", message);
+    g_assert_nonnull (strstr (message, bad[i].message));
+    g_assert_null (strchr (message, '\n'));
+    g_assert_cmpuint (config->oidc_providers->len, ==, 0);
+    g_clear_pointer (&config, kithd_config_free);
+    g_clear_pointer (&message, g_free);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -137,6 +297,9 @@ main (int   argc,
   g_test_add_func ("/config/empty-value", test_empty_value);
   g_test_add_func ("/config/unset", test_unset);
   g_test_add_func ("/config/not-utf8", test_not_utf8);
+  g_test_add_func ("/config/mail", test_mail);
+  g_test_add_func ("/config/oidc", test_oidc);
+  g_test_add_func ("/config/example-oidc", test_example_oidc);
 
   return g_test_run ();
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
-#include "kithd-mailer.h"
+#include "kithd-mailer-private.h"
 #include "kithd-store-sqlite.h"
 
 #define FROM "Kith <noreply@kith.test>"
@@ -133,6 +133,16 @@ flush_mailer (KithdMailer  *mailer,
     g_propagate_error (error, flush.error);
 
   return flush.ok;
+}
+
+/* A pass runs, and some mail is left for a retry. */
+static void
+assert_flush_waits (KithdMailer *mailer)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (flush_mailer (mailer, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
 }
 
 static gpointer
@@ -657,6 +667,8 @@ on_smtp_run (GThreadedSocketService *service,
       current = g_new0 (Received, 1);
       current->from = g_strndup (line + 11, strlen (line) - 12);
       smtp_reply (out, "250 OK\r\n");
+    } else if (g_str_has_prefix (line, "RCPT TO:<nobody@") && current != NULL) {
+      smtp_reply (out, "550 5.1.1 No such user here\r\n");
     } else if (g_str_has_prefix (line, "RCPT TO:<") && current != NULL) {
       current->rcpt = g_strndup (line + 9, strlen (line) - 10);
       smtp_reply (out, "250 OK\r\n");
@@ -767,6 +779,17 @@ dead_smtp_url (void)
   return g_strdup_printf ("smtp://127.0.0.1:%u", port);
 }
 
+/* A mailer that speaks plain SMTP to the fake on loopback (no TLS, no
+ * login: a local relay). */
+static KithdMailer *
+smtp_mailer_new (Fixture    *fixture,
+                 const char *url)
+{
+  KithdSmtpOptions smtp = { .url = url, .timeout = 10 };
+
+  return kithd_mailer_new (fixture->db, NULL, &smtp, FROM);
+}
+
 static void
 test_smtp (Fixture       *fixture,
            gconstpointer  data)
@@ -778,7 +801,7 @@ test_smtp (Fixture       *fixture,
   g_autofree char *subject = NULL;
   g_autofree char *to = NULL;
 
-  mailer = kithd_mailer_new (fixture->db, NULL, server->url, FROM);
+  mailer = smtp_mailer_new (fixture, server->url);
   kithd_mailer_send (mailer, 0, "Ada <ada@example.com>", "You have new messages on Kith",
                      "Bob sent you messages while you were away.\n.\n..two dots\nBye\n");
 
@@ -814,29 +837,115 @@ on_delivered_flag (KithdMailer *mailer,
 }
 
 static void
+on_delivered_count (guint  *count,
+                    gint64  mail_id)
+{
+  (*count)++;
+}
+
+static void
 test_smtp_retry (Fixture       *fixture,
                  gconstpointer  data)
 {
   g_autoptr (KithdMailer) mailer = NULL;
-  g_autoptr (GError) error = NULL;
   SmtpServer *server = smtp_server_new (1);
   gboolean delivered = FALSE;
 
-  mailer = kithd_mailer_new (fixture->db, NULL, server->url, FROM);
+  mailer = smtp_mailer_new (fixture, server->url);
   kithd_mailer_set_retry_interval (mailer, 1);
   g_signal_connect (mailer, "delivered", G_CALLBACK (on_delivered_flag), &delivered);
 
   kithd_mailer_send (mailer, 0, "ada@example.com", "Retry", "Body\n");
 
   /* the first try meets a 421: the mail waits */
-  g_assert_false (flush_mailer (mailer, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
+  assert_flush_waits (mailer);
   g_assert_false (delivered);
   g_assert_cmpuint (queue_length (fixture), ==, 1);
 
   /* the retry timer delivers it */
   wait_for (&delivered, 20);
   g_assert_cmpuint (smtp_server_count (server), ==, 1);
+  g_assert_cmpuint (queue_length (fixture), ==, 0);
+
+  g_signal_handlers_disconnect_by_data (mailer, &delivered);
+  g_assert_finalize_object (g_steal_pointer (&mailer));
+  smtp_server_free (server);
+}
+
+/* A recipient the server refuses for good (550 to RCPT): alone, it may be
+ * the settings' fault (relaying denied), so it waits; once the server took
+ * another mail, it is that recipient's, and the mail is dropped rather
+ * than coming first in every batch. */
+static void
+test_smtp_recipient_refused (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr (KithdMailer) mailer = NULL;
+  g_autoptr (GError) error = NULL;
+  SmtpServer *server = smtp_server_new (0);
+  Received *received;
+
+  mailer = smtp_mailer_new (fixture, server->url);
+  kithd_mailer_send (mailer, 0, "nobody@example.com", "Lost", "Nobody reads this\n");
+  assert_flush_waits (mailer);
+  g_assert_cmpuint (queue_length (fixture), ==, 1);
+
+  kithd_mailer_send (mailer, 0, "ada@example.com", "Found", "Ada reads this\n");
+  g_assert_true (flush_mailer (mailer, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (queue_length (fixture), ==, 0);
+  g_assert_cmpuint (smtp_server_count (server), ==, 1);
+  received = server->received->pdata[0];
+  g_assert_cmpstr (received->rcpt, ==, "ada@example.com");
+
+  g_assert_finalize_object (g_steal_pointer (&mailer));
+  smtp_server_free (server);
+}
+
+/* After failed tries the wait doubles, up to an hour. */
+static void
+test_backoff (void)
+{
+  g_assert_cmpuint (kithd_mail_backoff (60, 1), ==, 60);
+  g_assert_cmpuint (kithd_mail_backoff (60, 2), ==, 120);
+  g_assert_cmpuint (kithd_mail_backoff (60, 3), ==, 240);
+  g_assert_cmpuint (kithd_mail_backoff (60, 6), ==, 1920);
+  g_assert_cmpuint (kithd_mail_backoff (60, 7), ==, 3600);
+  g_assert_cmpuint (kithd_mail_backoff (60, 1000), ==, 3600);
+  g_assert_cmpuint (kithd_mail_backoff (1, 1), ==, 1);
+  g_assert_cmpuint (kithd_mail_backoff (1, 5), ==, 16);
+  /* a retry interval over the cap stays as it is */
+  g_assert_cmpuint (kithd_mail_backoff (7200, 3), ==, 7200);
+}
+
+/* New mail does not wait out a long back-off: it goes once the retry
+ * interval has passed since the last failed try. */
+static void
+test_smtp_new_mail_during_backoff (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  g_autoptr (KithdMailer) mailer = NULL;
+  SmtpServer *server = smtp_server_new (6);
+  guint delivered = 0;
+  gint64 start;
+
+  mailer = smtp_mailer_new (fixture, server->url);
+  kithd_mailer_set_retry_interval (mailer, 1);
+  kithd_mailer_send (mailer, 0, "ada@example.com", "First", "Body\n");
+
+  /* six failed tries in a row: the next retry is 32 s away */
+  for (guint i = 0; i < 6; i++)
+    assert_flush_waits (mailer);
+  g_assert_cmpuint (queue_length (fixture), ==, 1);
+
+  g_signal_connect_swapped (mailer, "delivered", G_CALLBACK (on_delivered_count), &delivered);
+  start = g_get_monotonic_time ();
+  kithd_mailer_send (mailer, 0, "bob@example.com", "Second", "Body\n");
+  while (delivered < 2) {
+    g_assert_cmpint (g_get_monotonic_time () - start, <, 20 * G_USEC_PER_SEC);
+    g_main_context_iteration (NULL, TRUE);
+  }
+  g_assert_cmpuint (smtp_server_count (server), ==, 2);
   g_assert_cmpuint (queue_length (fixture), ==, 0);
 
   g_signal_handlers_disconnect_by_data (mailer, &delivered);
@@ -857,11 +966,9 @@ test_restart (Fixture       *fixture,
   g_autofree char *subject = NULL;
 
   /* the relay is down: the mail stays queued */
-  mailer = kithd_mailer_new (fixture->db, NULL, dead, FROM);
+  mailer = smtp_mailer_new (fixture, dead);
   kithd_mailer_send (mailer, 0, "ada@example.com", "Survives a restart", "Still here\n");
-  g_assert_false (flush_mailer (mailer, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
-  g_clear_error (&error);
+  assert_flush_waits (mailer);
   g_assert_finalize_object (g_steal_pointer (&mailer));
 
   /* kithd stops and starts again */
@@ -897,6 +1004,11 @@ main (int   argc,
   g_test_add ("/mailer/smtp", Fixture, NULL, fixture_setup, test_smtp, fixture_teardown);
   g_test_add ("/mailer/smtp-retry", Fixture, NULL, fixture_setup, test_smtp_retry, fixture_teardown);
   g_test_add ("/mailer/restart", Fixture, NULL, fixture_setup, test_restart, fixture_teardown);
+  g_test_add ("/mailer/smtp-recipient-refused", Fixture, NULL, fixture_setup,
+              test_smtp_recipient_refused, fixture_teardown);
+  g_test_add_func ("/mailer/backoff", test_backoff);
+  g_test_add ("/mailer/smtp-new-mail-during-backoff", Fixture, NULL, fixture_setup,
+              test_smtp_new_mail_during_backoff, fixture_teardown);
 
   return g_test_run ();
 }

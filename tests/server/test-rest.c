@@ -67,35 +67,6 @@ test_server_info (void)
 }
 
 static void
-test_server_info_oidc (void)
-{
-  g_autofree char *dir = g_dir_make_tmp ("kithd-conf-XXXXXX", NULL);
-  g_autofree char *conf = g_build_filename (dir, "kithd.conf", NULL);
-  KithdTestServer *other;
-  g_autofree char *response = NULL;
-  g_autoptr (JsonObject) info = NULL;
-  JsonArray *flows;
-
-  g_assert_true (g_file_set_contents (conf, "[server]\nname=Test Kith\n[oidc]\ngoogle-client-id=abc\n", -1, NULL));
-  other = kithd_test_server_start ("--config", conf, NULL);
-  g_assert_cmpuint (kithd_test_server_request (other, "GET", "/api/v1/server", NULL, NULL, &response, NULL), ==, 200);
-  info = kithd_test_parse_object (response);
-  flows = json_object_get_array_member (info, "login_flows");
-  g_assert_cmpuint (json_array_get_length (flows), ==, 2);
-  g_assert_cmpstr (json_array_get_string_element (flows, 1), ==, "oidc:google");
-  g_assert_cmpstr (json_object_get_string_member (info, "name"), ==, "Test Kith");
-  g_clear_pointer (&response, g_free);
-
-  /* Configured, not implemented yet: a clear error, not a crash. */
-  g_assert_cmpuint (kithd_test_server_request (other, "POST", "/api/v1/sessions", NULL,
-                                               "{\"oidc_code\": \"x\", \"oidc_verifier\": \"y\", \"oidc_redirect_uri\": \"http://127.0.0.1/cb\"}",
-                                               &response, NULL), ==, 400);
-  kithd_test_server_free (other);
-  g_unlink (conf);
-  g_rmdir (dir);
-}
-
-static void
 test_sign_up (void)
 {
   g_autofree char *email = new_email ("ada");
@@ -907,7 +878,6 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/rest/server-info", test_server_info);
-  g_test_add_func ("/rest/server-info-oidc", test_server_info_oidc);
   g_test_add_func ("/rest/sign-up", test_sign_up);
   g_test_add_func ("/rest/nul-refused", test_nul_refused);
   g_test_add_func ("/rest/control-characters", test_control_characters);

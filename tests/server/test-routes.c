@@ -16,7 +16,7 @@ test_table (void)
   guint n = 0;
   const KithdRoute *routes = kithd_routes_get_table (&n);
 
-  g_assert_cmpuint (n, ==, 17);
+  g_assert_cmpuint (n, ==, 19);
   for (guint i = 0; i < n; i++) {
     const KithdRoute *route = &routes[i];
 
@@ -78,6 +78,14 @@ test_match (void)
   route = match ("/api/v1/socket", "GET", &id, &allow);
   g_assert_true (route->handler == kithd_route_socket);
   g_assert_true (route->auth == KITHD_ROUTE_PUBLIC);
+  /* {name}: any one segment (the handler tells a provider it does not know). */
+  route = match ("/api/v1/oidc/google/start", "GET", &id, &allow);
+  g_assert_true (route->handler == kithd_route_oidc_start);
+  g_assert_true (route->auth == KITHD_ROUTE_PUBLIC);
+  route = match ("/api/v1/oidc/Anything/callback", "GET", &id, &allow);
+  g_assert_true (route->handler == kithd_route_oidc_callback);
+  g_assert_null (match ("/api/v1/oidc//start", "GET", &id, &allow));
+  g_assert_null (match ("/api/v1/oidc/google/start/more", "GET", &id, &allow));
 
   /* Unknown paths: 404, no Allow. */
   for (guint i = 0; i < 10; i++) {

@@ -112,6 +112,14 @@ both_audible (KithCallMediaPair *pair)
   return kith_call_media_pair_hearing (pair) && audible (pair->caller) > 10 && audible (pair->callee) > 10;
 }
 
+/* Both said first-audio: a bus message, which may come after the
+ * decoder's counters on a busy machine. */
+static gboolean
+both_first_audio (KithCallMediaPair *pair)
+{
+  return pair->first_audio[0] > 0 && pair->first_audio[1] > 0;
+}
+
 static gboolean
 callee_buffers_past_mark (KithCallMediaPair *pair)
 {
@@ -216,6 +224,7 @@ test_audio_call (void)
 
   connect_pair (pair);
   g_assert_true (kith_call_media_pair_wait (pair, both_audible, WAIT_MS));
+  g_assert_true (kith_call_media_pair_wait (pair, both_first_audio, WAIT_MS));
 
   g_assert_cmpint (kith_call_media_get_state (pair->caller), ==, KITH_CALL_MEDIA_CONNECTED);
   g_assert_cmpint (kith_call_media_get_state (pair->callee), ==, KITH_CALL_MEDIA_CONNECTED);
@@ -233,6 +242,32 @@ test_audio_call (void)
   g_assert_true (kith_call_media_pair_wait (pair, callee_buffers_past_mark, WAIT_MS));
   g_assert_cmpint (kith_call_media_get_state (pair->callee), ==, KITH_CALL_MEDIA_CONNECTED);
   g_assert_cmpuint (pair->errors[0] + pair->errors[1], ==, 0);
+}
+
+/* What the callee's speakers wait past a packet's time: the jitter buffer
+ * (40 ms), one Opus packet that the decoder holds for its FEC (10 ms) and
+ * the sink's allowance (10 ms), never opusdec's own 120 ms or webrtcbin's
+ * 200 ms (docs/performance.md, "Calls"). */
+static void
+test_latency (void)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (FALSE);
+  g_autoptr (GstQuery) query = gst_query_new_latency ();
+  GstElement *callee;
+  GstClockTime min = 0, max = 0;
+  gboolean live = FALSE;
+
+  /* A sink that plays on time, as speakers do. */
+  g_setenv ("KITH_AUDIOSINK", "fakesink sync=true", TRUE);
+  connect_pair (pair);
+  g_assert_true (kith_call_media_pair_wait (pair, both_audible, WAIT_MS));
+  g_setenv ("KITH_AUDIOSINK", "fakesink", TRUE);
+  callee = kith_call_media_get_pipeline (pair->callee);
+  g_assert_nonnull (callee);
+  g_assert_true (gst_element_query (callee, query));
+  gst_query_parse_latency (query, &live, &min, &max);
+  g_assert_true (live);
+  g_assert_cmpuint (min, ==, 60 * GST_MSECOND);
 }
 
 /* Mute: what the callee decodes turns silent (the stream goes on), and
@@ -583,6 +618,9 @@ test_no_source (void)
     g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
     g_setenv ("KITH_VIDEOSRC", "v4l2src device=/dev/no-such-camera", TRUE);
     assert_start_fails (video, "No camera found");
+
+    g_setenv ("KITH_AUDIOSINK", "no-such-element", TRUE);
+    assert_start_fails (audio, "No speakers found");
     return;
   }
 
@@ -796,6 +834,7 @@ main (int   argc,
   g_unsetenv ("KITH_CALL_ECHO_CANCEL");
 
   g_test_add_func ("/call-media/audio", test_audio_call);
+  g_test_add_func ("/call-media/latency", test_latency);
   g_test_add_func ("/call-media/mute", test_mute);
   g_test_add_func ("/call-media/video", test_video_call);
   g_test_add_func ("/call-media/echo", test_echo);

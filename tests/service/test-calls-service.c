@@ -202,12 +202,20 @@ connect_call (Side      *a,
   *out_b = g_steal_pointer (&callee);
 }
 
+static gboolean
+heard_first_audio (gpointer call)
+{
+  return kith_call_get_stage_time (call, KITH_CALL_STAGE_FIRST_AUDIO) > 0;
+}
+
 /* Every set-up stage reached, in the order a call goes through them. */
 static void
 assert_stages (KithCall *call)
 {
   gint64 at[KITH_CALL_N_STAGES];
 
+  /* A message on the media's bus, which may come after its counters. */
+  g_assert_true (kithd_test_wait_until (heard_first_audio, call, WAIT_MS));
   for (int stage = 0; stage < KITH_CALL_N_STAGES; stage++) {
     at[stage] = kith_call_get_stage_time (call, stage);
     g_assert_cmpint (at[stage], >, 0);

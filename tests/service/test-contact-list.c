@@ -245,6 +245,48 @@ test_rest (void)
   g_assert_nonnull (kith_contact_list_find (ada_list, cy->id));
 }
 
+/* A presence frame that comes while a refresh is on its way is newer than
+ * the list the refresh brings (kithd made it before): the refresh must not
+ * put the contact back to what it was (seen after kithd restarted: the
+ * contact came online during the refresh and stayed "Offline"). */
+static void
+test_refresh_keeps_newer_presence (void)
+{
+  g_autoptr (KithdTestUser) dee = kithd_test_server_sign_up (server, "dee@example.com", PASSWORD, "Dee", "Tester");
+  g_autoptr (KithdTestUser) eve = kithd_test_server_sign_up (server, "eve@example.com", PASSWORD, "Eve", "Tester");
+  g_autoptr (KithUserInfo) dee_info = user_info (dee->id, dee->email, "Dee");
+  g_autoptr (KithUser) dee_user = kith_user_new (dee_info);
+  g_autoptr (KithApiClient) dee_api = svc_test_api_new (server, dee->token);
+  g_autoptr (KithContactList) list = kith_contact_list_new ();
+  g_autoptr (KithFrame) online = kith_frame_new (KITH_FRAME_PRESENCE);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  KithContact *contact;
+
+  kithd_test_server_make_contacts (server, dee, eve);
+  kith_contact_list_attach (list, dee_user, dee_api, NULL);
+  kith_contact_list_refresh_async (list, NULL, svc_test_store_result, &result);
+  g_assert_true (finish (list, &result, &error));
+  contact = kith_contact_list_find (list, eve->id);
+  g_assert_nonnull (contact);
+  /* Eve has no socket: the server's list says offline. */
+  g_assert_cmpint (kith_contact_get_presence (contact), ==, KITH_PRESENCE_OFFLINE);
+
+  /* Sent; before its answer is read, the socket says Eve came online. */
+  kith_contact_list_refresh_async (list, NULL, svc_test_store_result, &result);
+  online->user_id = eve->id;
+  online->presence = KITH_PRESENCE_ONLINE;
+  kith_contact_list_handle_presence (list, online);
+  g_assert_true (finish (list, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (kith_contact_get_presence (contact), ==, KITH_PRESENCE_ONLINE);
+
+  /* A refresh sent after the frame takes the server's word again. */
+  kith_contact_list_refresh_async (list, NULL, svc_test_store_result, &result);
+  g_assert_true (finish (list, &result, &error));
+  g_assert_cmpint (kith_contact_get_presence (contact), ==, KITH_PRESENCE_OFFLINE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -254,6 +296,7 @@ main (int   argc,
   g_test_add_func ("/contact-list/frames", test_frames);
   g_test_add_func ("/contact-list/cache", test_cache);
   g_test_add_func ("/contact-list/rest", test_rest);
+  g_test_add_func ("/contact-list/refresh-keeps-newer-presence", test_refresh_keeps_newer_presence);
 
   server = svc_test_server_start ();
   return svc_test_run (server);

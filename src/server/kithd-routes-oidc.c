@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "KithdRoutes"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "kithd-oidc.h"
+#include "kithd-routes-private.h"
+
+/*
+ * Sign in with a provider (OIDC), the two routes a browser opens:
+ * /oidc/{provider}/start (302 to the provider) and /oidc/{provider}/callback
+ * (302 back to the client's redirect_uri). What cannot go back to the
+ * client is a small HTML page with a sentence a person can act on.
+ * The flow itself is KithdOidc's (kithd-oidc.c).
+ */
+
+/* The {provider} of /api/v1/oidc/{provider}/…: borrowed from the path. */
+static char *
+provider_of (KithdRouteCall *call)
+{
+  g_auto (GStrv) parts = g_strsplit (kithd_request_get_path (call->http), "/", -1);
+
+  /* "", "api", "v1", "oidc", PROVIDER, ACTION */
+  return g_strv_length (parts) == 6 ? g_strdup (parts[4]) : NULL;
+}
+
+static void
+set_page_headers (KithdRouteCall *call)
+{
+  /* The codes travel in URLs: no cache keeps them, no referrer carries them on. */
+  kithd_request_set_header (call->http, "Cache-Control", "no-store");
+  kithd_request_set_header (call->http, "Referrer-Policy", "no-referrer");
+  kithd_request_set_header (call->http, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  kithd_request_set_header (call->http, "X-Content-Type-Options", "nosniff");
+}
+
+static void
+respond_html (KithdRouteCall *call,
+              guint           status,
+              const char     *title,
+              const char     *sentence)
+{
+  g_autofree char *title_text = g_markup_escape_text (title, -1);
+  g_autofree char *sentence_text = g_markup_escape_text (sentence, -1);
+  char *html = g_strdup_printf ("<!DOCTYPE html>\n"
+                                "<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                                "<title>%s</title></head>\n"
+                                "<body><h1>%s</h1>\n<p>%s</p></body></html>\n",
+                                title_text, title_text, sentence_text);
+
+  set_page_headers (call);
+  kithd_request_respond (call->http, status, "text/html; charset=utf-8", html, strlen (html));
+  kithd_route_call_free (call);
+}
+
+static void
+respond_redirect (KithdRouteCall *call,
+                  const char     *location)
+{
+  g_autofree char *href = g_markup_escape_text (location, -1);
+  char *html = g_strdup_printf ("<!DOCTYPE html>\n"
+                                "<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Signing in</title></head>\n"
+                                "<body><p><a href=\"%s\">Continue</a></p></body></html>\n", href);
+
+  set_page_headers (call);
+  kithd_request_set_header (call->http, "Location", location);
+  kithd_request_respond (call->http, 302, "text/html; charset=utf-8", html, strlen (html));
+  kithd_route_call_free (call);
+}
+
+/* A KITHD_OIDC_ERROR as its page. */
+static void
+respond_oidc_error (KithdRouteCall *call,
+                    const GError   *error)
+{
+  guint status = 500;
+
+  if (error->domain == KITHD_OIDC_ERROR) {
+    switch ((KithdOidcError) error->code) {
+    case KITHD_OIDC_ERROR_UNKNOWN_PROVIDER:
+      status = 404;
+      break;
+    case KITHD_OIDC_ERROR_BAD_REQUEST:
+    case KITHD_OIDC_ERROR_EXPIRED:
+      status = 400;
+      break;
+    case KITHD_OIDC_ERROR_BUSY:
+      status = 503;
+      kithd_request_set_header (call->http, "Retry-After", "60");
+      break;
+    case KITHD_OIDC_ERROR_UNREACHABLE:
+      status = 502;
+      break;
+    default:
+      break;
+    }
+  }
+  respond_html (call, status, "Signing in did not work",
+                status == 500 ? "Something went wrong on the server. Please try again." : error->message);
+}
+
+static void
+on_started (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  KithdRouteCall *call = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *location = kithd_oidc_start_finish (KITHD_OIDC (source), result, &error);
+
+  if (!location) {
+    respond_oidc_error (call, error);
+    return;
+  }
+  respond_redirect (call, location);
+}
+
+void
+kithd_route_oidc_start (KithdRouteCall *call)
+{
+  KithdRequest *http = call->http;
+  g_autofree char *provider = provider_of (call);
+
+  kithd_oidc_start_async (call->ctx->oidc, provider, call->address_key,
+                          kithd_request_get_query (http, "redirect_uri"),
+                          kithd_request_get_query (http, "code_challenge"),
+                          kithd_request_get_query (http, "code_challenge_method"),
+                          kithd_request_get_query (http, "state"),
+                          NULL, on_started, call);
+}
+
+static void
+on_called_back (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  KithdRouteCall *call = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *location = kithd_oidc_callback_finish (KITHD_OIDC (source), result, &error);
+
+  if (!location) {
+    respond_oidc_error (call, error);
+    return;
+  }
+  respond_redirect (call, location);
+}
+
+void
+kithd_route_oidc_callback (KithdRouteCall *call)
+{
+  KithdRequest *http = call->http;
+  g_autofree char *provider = provider_of (call);
+
+  kithd_oidc_callback_async (call->ctx->oidc, provider,
+                             kithd_request_get_query (http, "code"),
+                             kithd_request_get_query (http, "error"),
+                             kithd_request_get_query (http, "state"),
+                             NULL, on_called_back, call);
+}
