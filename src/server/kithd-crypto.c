@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "kith-base64url.h"
 #include "kith-error.h"
 #include "kithd-crypto.h"
 
@@ -172,24 +173,10 @@ kithd_crypto_new_token (void)
 {
   guint8 bytes[TOKEN_BYTES];
   char *token;
-  char *p;
 
   fill_random (bytes, sizeof bytes);
-  token = g_base64_encode (bytes, sizeof bytes);
+  token = kith_base64url_encode (bytes, sizeof bytes);
   explicit_bzero (bytes, sizeof bytes);
-
-  /* base64url, no padding */
-  for (p = token; *p != '\0'; p++) {
-    if (*p == '+')
-      *p = '-';
-    else if (*p == '/')
-      *p = '_';
-    else if (*p == '=') {
-      *p = '\0';
-      break;
-    }
-  }
-
   return token;
 }
 

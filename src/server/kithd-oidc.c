@@ -7,6 +7,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "kith-base64url.h"
 #include "kith-limits.h"
 #include "kith-text-rules.h"
 #include "kithd-crypto.h"
@@ -346,7 +347,7 @@ on_start_discovered (GObject      *source,
   count_address (self, flow->address_key, +1);
 
   callback = callback_url (self, call->provider);
-  challenge = kithd_oidc_s256 (flow->verifier);
+  challenge = kith_pkce_s256 (flow->verifier);
   url = g_string_new (kithd_oidc_provider_get_authorization_endpoint (call->provider));
   append_param (url, "response_type", "code");
   append_param (url, "client_id", config->client_id);
@@ -855,7 +856,7 @@ kithd_oidc_redeem (KithdOidc   *self,
   /* Spent now, whatever comes of it: a wrong verifier cannot be tried again. */
   g_free (key);
   grant = value;
-  challenge = verifier ? kithd_oidc_s256 (verifier) : NULL;
+  challenge = verifier ? kith_pkce_s256 (verifier) : NULL;
   ok = grant->expires_at > kithd_clock_now_ms () &&
        challenge && kithd_crypto_equal (challenge, grant->challenge) &&
        g_strcmp0 (redirect_uri, grant->redirect_uri) == 0;
@@ -886,22 +887,3 @@ kithd_oidc_get_n_codes (KithdOidc *self)
   return g_hash_table_size (self->codes);
 }
 
-char *
-kithd_oidc_s256 (const char *verifier)
-{
-  guint8 digest[32];
-  gsize len = sizeof digest;
-  g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  char *b64;
-  gsize n;
-
-  g_checksum_update (checksum, (const guchar *) verifier, strlen (verifier));
-  g_checksum_get_digest (checksum, digest, &len);
-  b64 = g_base64_encode (digest, len);
-  g_strdelimit (b64, "+", '-');
-  g_strdelimit (b64, "/", '_');
-  n = strlen (b64);
-  while (n > 0 && b64[n - 1] == '=')
-    b64[--n] = '\0';
-  return b64;
-}

@@ -117,7 +117,4 @@ gboolean    kithd_oidc_redeem           (KithdOidc           *self,
 guint       kithd_oidc_get_n_flows      (KithdOidc           *self);
 guint       kithd_oidc_get_n_codes      (KithdOidc           *self);
 
-/* base64url (no padding) of SHA-256 of @verifier: PKCE's S256. */
-char       *kithd_oidc_s256             (const char          *verifier);
-
 G_END_DECLS

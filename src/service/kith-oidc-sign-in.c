@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 
 #include "kith-api-client.h"
+#include "kith-base64url.h"
 #include "kith-error.h"
 #include "kith-oidc-sign-in.h"
 #include "kith-service-enums.h"
@@ -69,25 +70,6 @@ G_DEFINE_QUARK (kith-oidc-error-quark, kith_oidc_error)
 
 G_DEFINE_FINAL_TYPE (KithOidcSignIn, kith_oidc_sign_in, G_TYPE_OBJECT)
 
-static char *
-base64url (const guint8 *data,
-           gsize         length)
-{
-  char *text = g_base64_encode (data, length);
-
-  for (char *p = text; *p != '\0'; p++) {
-    if (*p == '+')
-      *p = '-';
-    else if (*p == '/')
-      *p = '_';
-    else if (*p == '=') {
-      *p = '\0';
-      break;
-    }
-  }
-  return text;
-}
-
 /* RANDOM_BYTES from the kernel's generator, base64url (43 characters). */
 static char *
 new_random_text (GError **error)
@@ -110,7 +92,7 @@ new_random_text (GError **error)
     }
     done += n;
   }
-  text = base64url (bytes, sizeof bytes);
+  text = kith_base64url_encode (bytes, sizeof bytes);
   explicit_bzero (bytes, sizeof bytes);
   return text;
 }
@@ -741,7 +723,7 @@ kith_oidc_sign_in_run_async (KithOidcSignIn      *self,
     finish (self, error);
     return;
   }
-  challenge = kith_oidc_code_challenge (self->verifier);
+  challenge = kith_pkce_s256 (self->verifier);
   self->start_url = build_start_url (self, challenge, &error);
   if (self->start_url == NULL) {
     finish (self, error);
@@ -784,18 +766,4 @@ kith_oidc_sign_in_reopen_browser (KithOidcSignIn    *self,
     return;
   g_debug ("Opening the browser again");
   open_browser (self, context);
-}
-
-char *
-kith_oidc_code_challenge (const char *verifier)
-{
-  g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 digest[32];
-  gsize length = sizeof digest;
-
-  g_return_val_if_fail (verifier != NULL, NULL);
-
-  g_checksum_update (checksum, (const guchar *) verifier, strlen (verifier));
-  g_checksum_get_digest (checksum, digest, &length);
-  return base64url (digest, length);
 }

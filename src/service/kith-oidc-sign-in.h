@@ -90,8 +90,4 @@ gboolean             kith_oidc_sign_in_run_finish        (KithOidcSignIn      *s
 void                 kith_oidc_sign_in_reopen_browser    (KithOidcSignIn      *self,
                                                           GAppLaunchContext   *context);
 
-/* PKCE (RFC 7636): the S256 challenge of @verifier, base64url of its SHA-256
- * without padding. */
-char                *kith_oidc_code_challenge            (const char          *verifier);
-
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include <microhttpd.h>
 #include <rhonabwy.h>
 
+#include "kith-base64url.h"
 #include "kith-fake-oidc.h"
 
 /*
@@ -147,35 +148,12 @@ static char *
 random_string (void)
 {
   guint8 bytes[24];
-  g_autofree char *b64 = NULL;
 
   for (guint i = 0; i < sizeof bytes; i++)
     bytes[i] = g_random_int_range (0, 256);
-  b64 = g_base64_encode (bytes, sizeof bytes);
-  g_strdelimit (b64, "+", '-');
-  g_strdelimit (b64, "/", '_');
-  return g_steal_pointer (&b64);
+  return kith_base64url_encode (bytes, sizeof bytes);
 }
 
-char *
-kith_fake_oidc_s256 (const char *verifier)
-{
-  guint8 digest[32];
-  gsize len = sizeof digest;
-  g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  char *b64;
-  gsize n;
-
-  g_checksum_update (checksum, (const guchar *) verifier, strlen (verifier));
-  g_checksum_get_digest (checksum, digest, &len);
-  b64 = g_base64_encode (digest, len);
-  g_strdelimit (b64, "+", '-');
-  g_strdelimit (b64, "/", '_');
-  n = strlen (b64);
-  while (n > 0 && b64[n - 1] == '=')
-    b64[--n] = '\0';
-  return b64;
-}
 
 static void
 respond (Exchange   *ex,
@@ -351,7 +329,7 @@ on_authorize (KithFakeOidc *self,
     grant->client_id = g_strdup (self->client_id);
     grant->redirect_uri = g_strdup (redirect_uri);
     grant->code_challenge = self->fault == KITH_FAKE_OIDC_FAULT_WRONG_CHALLENGE
-                            ? kith_fake_oidc_s256 ("a verifier that the client never had, at least 43 characters")
+                            ? kith_pkce_s256 ("a verifier that the client never had, at least 43 characters")
                             : g_strdup (query (ex, "code_challenge"));
     grant->nonce = g_strdup (query (ex, "nonce"));
     grant->sub = g_strdup (self->sub);
@@ -539,7 +517,7 @@ on_token (KithFakeOidc *self,
     goto out;
   }
   verifier = g_hash_table_lookup (form, "code_verifier");
-  challenge = verifier ? kith_fake_oidc_s256 (verifier) : NULL;
+  challenge = verifier ? kith_pkce_s256 (verifier) : NULL;
   if (!challenge || !g_str_equal (challenge, grant->code_challenge)) {
     respond_oauth_error (self, ex, 400, "invalid_grant", "The PKCE code_verifier does not match the code_challenge");
     goto out;

@@ -86,7 +86,6 @@ void          kith_fake_oidc_free             (KithFakeOidc      *self);
 
 /* base64url (no padding) of SHA-256 of @verifier: PKCE's S256 (RFC 7636),
  * for a test playing the client. */
-char         *kith_fake_oidc_s256             (const char        *verifier);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithFakeOidc, kith_fake_oidc_free)
 

@@ -13,6 +13,7 @@
 #include <libsoup/soup.h>
 #include <microhttpd.h>
 
+#include "kith-base64url.h"
 #include "kith-fake-oidc.h"
 #include "kithd-test-helper.h"
 
@@ -135,7 +136,7 @@ test_fake_provider (void)
   g_autoptr (SoupSession) session = soup_session_new ();
   const char *issuer = kith_fake_oidc_get_issuer (fake);
   const char *verifier = "a-verifier-of-the-relying-party-0123456789-abcdef";
-  g_autofree char *challenge = kith_fake_oidc_s256 (verifier);
+  g_autofree char *challenge = kith_pkce_s256 (verifier);
   g_autofree char *redirect = NULL;
   g_autofree char *url = NULL;
   g_autofree char *location = NULL;
@@ -310,7 +311,7 @@ app_new (void)
 
   app->verifier = g_strdup_printf ("app-verifier-%08x%08x-%u-0123456789abcdefghijklmnop",
                                    g_random_int (), g_random_int (), ++n);
-  app->challenge = kith_fake_oidc_s256 (app->verifier);
+  app->challenge = kith_pkce_s256 (app->verifier);
   app->state = g_strdup_printf ("app-state.%u~%08x", n, g_random_int ());
   app->redirect_uri = g_strdup (listener_url);
   return app;

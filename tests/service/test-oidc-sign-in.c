@@ -112,15 +112,6 @@ is_base64url (const char *text,
   return TRUE;
 }
 
-/* RFC 7636, appendix B. */
-static void
-test_pkce (void)
-{
-  g_autofree char *challenge = kith_oidc_code_challenge ("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
-
-  g_assert_cmpstr (challenge, ==, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
-}
-
 /* The browser opens kithd's start URL with a loopback redirect URI, an S256
  * challenge and a state, new each time; Cancel closes the listener. */
 static void
@@ -514,7 +505,6 @@ main (int   argc,
   provider = kith_fake_oidc_new ("kith-test-client", "kith-test-secret");
   google_server = start_google_server ();
 
-  g_test_add_func ("/oidc-sign-in/pkce", test_pkce);
   g_test_add_func ("/oidc-sign-in/start-url", test_start_url);
   g_test_add_func ("/oidc-sign-in/foreign-requests", test_foreign_requests);
   g_test_add_func ("/oidc-sign-in/provider-errors", test_provider_errors);
