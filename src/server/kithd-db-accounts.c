@@ -216,6 +216,24 @@ create_session_free (CreateSession *call)
   g_free (call);
 }
 
+/* For create_session and open_session. */
+static CreateSession *
+create_session_new (gint64          user_id,
+                    const char     *token_hash,
+                    const char     *device_name,
+                    KithDeviceKind  device_kind,
+                    gint64          now)
+{
+  CreateSession *call = g_new0 (CreateSession, 1);
+
+  call->user_id = user_id;
+  call->token_hash = g_strdup (token_hash);
+  call->device_name = g_strdup (device_name);
+  call->device_kind = device_kind;
+  call->now = now;
+  return call;
+}
+
 static gpointer
 create_session_run (KithdStore  *store,
                     gpointer     data,
@@ -240,13 +258,8 @@ kithd_db_create_session_async (KithdDb             *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  CreateSession *call = g_new0 (CreateSession, 1);
+  CreateSession *call = create_session_new (user_id, token_hash, device_name, device_kind, now);
 
-  call->user_id = user_id;
-  call->token_hash = g_strdup (token_hash);
-  call->device_name = g_strdup (device_name);
-  call->device_kind = device_kind;
-  call->now = now;
   kithd_db_call_async (self, create_session_run, call, (GDestroyNotify) create_session_free,
                        kithd_db_create_session_async, cancellable, callback, user_data);
 }
@@ -694,13 +707,8 @@ kithd_db_open_session_async (KithdDb             *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  CreateSession *call = g_new0 (CreateSession, 1);
+  CreateSession *call = create_session_new (user_id, token_hash, device_name, device_kind, now);
 
-  call->user_id = user_id;
-  call->token_hash = g_strdup (token_hash);
-  call->device_name = g_strdup (device_name);
-  call->device_kind = device_kind;
-  call->now = now;
   kithd_db_call_async (self, open_session_run, call, (GDestroyNotify) create_session_free,
                        kithd_db_open_session_async, cancellable, callback, user_data);
 }

@@ -5,8 +5,10 @@
 
 #include <string.h>
 
+#include "kithd-html.h"
 #include "kithd-oidc.h"
 #include "kithd-routes-private.h"
+#include "kithd-web.h"
 
 /*
  * Sign in with a provider (OIDC), the two routes a browser opens:
@@ -26,14 +28,19 @@ provider_of (KithdRouteCall *call)
   return g_strv_length (parts) == 6 ? g_strdup (parts[4]) : NULL;
 }
 
+/* The codes travel in URLs: the pages' headers keep them out of caches and
+ * referrers (kithd_web_set_security_headers()), kithd_html_add() escapes. */
 static void
-set_page_headers (KithdRouteCall *call)
+respond_page (KithdRouteCall *call,
+              guint           status,
+              KithdHtml      *html)
 {
-  /* The codes travel in URLs: no cache keeps them, no referrer carries them on. */
-  kithd_request_set_header (call->http, "Cache-Control", "no-store");
-  kithd_request_set_header (call->http, "Referrer-Policy", "no-referrer");
-  kithd_request_set_header (call->http, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-  kithd_request_set_header (call->http, "X-Content-Type-Options", "nosniff");
+  gsize len;
+  char *body = kithd_html_steal (html, &len);
+
+  kithd_web_set_security_headers (call->http);
+  kithd_request_respond (call->http, status, "text/html; charset=utf-8", body, len);
+  kithd_route_call_free (call);
 }
 
 static void
@@ -42,33 +49,30 @@ respond_html (KithdRouteCall *call,
               const char     *title,
               const char     *sentence)
 {
-  g_autofree char *title_text = g_markup_escape_text (title, -1);
-  g_autofree char *sentence_text = g_markup_escape_text (sentence, -1);
-  char *html = g_strdup_printf ("<!DOCTYPE html>\n"
-                                "<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                                "<title>%s</title></head>\n"
-                                "<body><h1>%s</h1>\n<p>%s</p></body></html>\n",
-                                title_text, title_text, sentence_text);
+  KithdHtml *html = kithd_html_new ();
 
-  set_page_headers (call);
-  kithd_request_respond (call->http, status, "text/html; charset=utf-8", html, strlen (html));
-  kithd_route_call_free (call);
+  kithd_html_add (html,
+                  "<!DOCTYPE html>\n"
+                  "<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                  "<title>%s</title></head>\n"
+                  "<body><h1>%s</h1>\n<p>%s</p></body></html>\n",
+                  title, title, sentence);
+  respond_page (call, status, html);
 }
 
 static void
 respond_redirect (KithdRouteCall *call,
                   const char     *location)
 {
-  g_autofree char *href = g_markup_escape_text (location, -1);
-  char *html = g_strdup_printf ("<!DOCTYPE html>\n"
-                                "<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Signing in</title></head>\n"
-                                "<body><p><a href=\"%s\">Continue</a></p></body></html>\n", href);
+  KithdHtml *html = kithd_html_new ();
 
-  set_page_headers (call);
+  kithd_html_add (html,
+                  "<!DOCTYPE html>\n"
+                  "<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Signing in</title></head>\n"
+                  "<body><p><a href=\"%s\">Continue</a></p></body></html>\n", location);
   kithd_request_set_header (call->http, "Location", location);
-  kithd_request_respond (call->http, 302, "text/html; charset=utf-8", html, strlen (html));
-  kithd_route_call_free (call);
+  respond_page (call, 302, html);
 }
 
 /* A KITHD_OIDC_ERROR as its page. */

@@ -116,14 +116,20 @@ kithd_web_call_free (KithdWebCall *call)
 }
 
 void
+kithd_web_set_security_headers (KithdRequest *request)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (security_headers); i++)
+    kithd_request_set_header (request, security_headers[i][0], security_headers[i][1]);
+}
+
+void
 kithd_web_call_respond (KithdWebCall *call,
                         guint         status,
                         const char   *content_type,
                         char         *body,
                         gsize         len)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (security_headers); i++)
-    kithd_request_set_header (call->http, security_headers[i][0], security_headers[i][1]);
+  kithd_web_set_security_headers (call->http);
   kithd_request_set_header (call->http, "Vary", "Accept-Language, Cookie");
   kithd_request_respond (call->http, status, content_type, body, len);
   kithd_web_call_free (call);

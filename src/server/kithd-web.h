@@ -14,5 +14,8 @@ G_BEGIN_DECLS
  */
 void kithd_web_handle (KithdRequest            *request,
                        const KithdRouteContext *ctx);
+/* The headers every page of kithd carries (CSP, framing, no referrer, no
+ * cache): the web pages' and the OIDC routes'. */
+void kithd_web_set_security_headers (KithdRequest *request);
 
 G_END_DECLS
