@@ -8,7 +8,7 @@ KITH_BUILD_PACKAGES=(
   build-essential meson ninja-build pkg-config gettext
   libglib2.0-dev libglib2.0-bin libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libcrypt-dev libmicrohttpd-dev libgnutls28-dev
   libcurl4-gnutls-dev
-  librhonabwy-dev
+  librhonabwy-dev libjansson-dev
   libgtk-4-dev libadwaita-1-dev libsecret-1-dev libx11-dev libxdamage-dev libxtst-dev libxss-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice
