@@ -7,8 +7,9 @@
 G_BEGIN_DECLS
 
 /*
- * Between the mailer (kithd-mailer.c: the queue, the passes, the text of
- * the mails) and the delivery it runs on a thread (kithd-mail-delivery.c).
+ * Between the mailer (kithd-mailer.c: the queue, the passes), the text of
+ * its mails (kithd-mail-text.c) and the delivery it runs on a thread
+ * (kithd-mail-delivery.c).
  */
 
 /* An SMTP server, as kithd_mailer_new() got it; shared with the delivery

@@ -5,7 +5,6 @@
 
 #include <glib/gi18n-lib.h>
 #include <gst/app/app.h>
-#include <gst/audio/audio.h>
 #include <gst/base/base.h>
 #include <gst/video/video.h>
 
@@ -13,12 +12,16 @@
 #include "kith-error.h"
 
 /*
- * KithCallMedia's pipeline: how it is built, and what runs on GStreamer's
- * threads (webrtcbin's callbacks and promises, pad probes, appsinks). That
- * code touches the object only through its counters and frame slots, under
- * `lock`; everything else it has to say is an application message on the
- * bus (kith_call_media_post), which kith-call-media.c's watch turns into
- * signals on the object's main context.
+ * KithCallMedia's pipeline: how it is built (webrtcbin, the send side:
+ * sources, echo cancellation, encoders; the playback bin and the speakers),
+ * and what runs on GStreamer's threads (webrtcbin's callbacks and promises,
+ * the camera's probe, the self view's appsink). The receive side, from
+ * webrtcbin's src pads on, is in kith-call-media-receive.c. The code on
+ * those threads, here and there, touches the object only through its
+ * counters and frame slots, under `lock`; everything else it has to say is
+ * an application message on the bus (kith_call_media_post), which
+ * kith-call-media.c's watch turns into signals on the object's main
+ * context.
  *
  *   audio source ─ audio-send ─────────────────────────┐
  *   video source ─ video-send ─┬───────────────────────┤ webrtcbin ─ remote audio ─ audio-play ─ sink
@@ -33,14 +36,6 @@
 #define VIDEO_PAYLOAD        96
 #define OPUS_BITRATE         32000
 #define OPUS_LOSS_PERCENTAGE 10
-/* Opus frames of 10 ms, not WebRTC's usual 20: the encoder waits for a
- * whole frame, and the decoder holds one packet back for its in-band FEC
- * (to rebuild a lost packet from the next), so each millisecond of frame
- * counts twice in the latency (docs/performance.md, "Calls"). The price is
- * 100 packets a second, ~20 kbit/s more of headers. */
-#define OPUS_FRAME_MS        10
-/* Opus's longest packet, and what opusdec says it may hold with FEC on. */
-#define OPUS_MAX_PACKET      (120 * GST_MSECOND)
 /* webrtcbin's jitter buffer ("latency"; its default is 200 ms): how late
  * a packet may come before it counts as lost and FEC or concealment take
  * its place. Jitter beyond it costs a packet, not a stall. */
@@ -52,8 +47,6 @@
 #define VP8_BITRATE          800000
 #define VP8_KEYFRAME_MAX     60        /* frames: 2 s at 30 fps */
 #define VP8_CPU_USED         8
-/* A decoded audio buffer with a sample above this (-40 dBFS) is audible. */
-#define AUDIBLE_PEAK         328
 
 #define AUDIO_RAW_CAPS "audio/x-raw,format=S16LE,rate=48000,channels=1"
 #define AUDIO_RTP_CAPS "application/x-rtp,media=audio,encoding-name=OPUS,payload=" G_STRINGIFY (AUDIO_PAYLOAD) "," \
@@ -63,7 +56,6 @@
 #define VIDEO_ECHO_CAPS "video/x-raw,format=I420,width=[16,640],height=[16,480]"
 #define VIDEO_RTP_CAPS "application/x-rtp,media=video,encoding-name=VP8,payload=" G_STRINGIFY (VIDEO_PAYLOAD) "," \
                        "clock-rate=90000,rtcp-fb-nack-pli=(boolean)true"
-#define RGBA_CAPS      "video/x-raw,format=RGBA"
 
 /* After the raw audio is 48 kHz mono S16: mute, then Opus. */
 #define OPUS_SEND_DESC \
@@ -85,26 +77,14 @@
   "videoconvert ! videoscale ! videorate drop-only=true ! " \
   "capsfilter name=raw caps=\"" VIDEO_RAW_CAPS "\""
 
-#define RGBA_SINK_DESC(name) \
-  "queue leaky=downstream max-size-buffers=1 max-size-bytes=0 max-size-time=0 ! " \
-  "videoconvert ! capsfilter caps=" RGBA_CAPS " ! " \
-  "appsink name=" name " max-buffers=1 drop=true sync=false"
-
 /* Echo mode: decoded remote media leave by an appsink and come back in by
  * an appsrc that stamps them with the time they arrived; the queue holds
  * them for the delay. */
-#define ECHO_SINK_DESC "appsink name=echo sync=false"
 #define ECHO_SRC_DESC \
   "appsrc name=echo is-live=true format=time do-timestamp=true " \
   "max-buffers=%u max-bytes=0 leaky-type=downstream ! " \
   "queue max-size-buffers=0 max-size-bytes=0 max-size-time=%" G_GUINT64_FORMAT " " \
   "min-threshold-time=%" G_GUINT64_FORMAT " leaky=downstream"
-
-/* The remote streams, from webrtcbin's src pad to a ghost src pad. */
-#define AUDIO_RECV_DESC "rtpopusdepay name=depay ! opusdec name=dec use-inband-fec=true"
-#define VIDEO_RECV_DESC \
-  "rtpvp8depay wait-for-keyframe=true request-keyframe=true ! vp8dec name=dec ! " \
-  "tee name=t t. ! " RGBA_SINK_DESC ("frames")
 
 void
 kith_call_media_post (GstElement   *element,
@@ -130,9 +110,9 @@ set_missing_error (GError     **error,
                what);
 }
 
-static GstElement *
-parse_bin (const char  *description,
-           GError     **error)
+GstElement *
+kith_call_media_parse_bin (const char  *description,
+                           GError     **error)
 {
   g_autoptr (GError) local_error = NULL;
   GstElement *bin;
@@ -262,84 +242,34 @@ make_speakers (const char  *chosen,
 }
 
 /* Parts of our own that do not fit: a bug or a broken GStreamer install. */
-static void
-set_link_error (GError    **error,
-                GstObject  *upstream,
-                GstObject  *downstream)
+void
+kith_call_media_set_link_error (GError    **error,
+                                GstObject  *upstream,
+                                GstObject  *downstream)
 {
   g_debug ("%s cannot feed %s", GST_OBJECT_NAME (upstream), GST_OBJECT_NAME (downstream));
   g_set_error_literal (error, KITH_ERROR, KITH_ERROR_MEDIA,
                        _("The call’s sound or video could not be set up."));
 }
 
-static gboolean
-add_and_link (GstElement  *pipeline,
-              GstElement  *upstream,
-              GstElement  *downstream,
-              GError     **error)
+gboolean
+kith_call_media_add_and_link (GstElement  *pipeline,
+                              GstElement  *upstream,
+                              GstElement  *downstream,
+                              GError     **error)
 {
   if (GST_OBJECT_PARENT (upstream) == NULL)
     gst_bin_add (GST_BIN (pipeline), upstream);
   if (GST_OBJECT_PARENT (downstream) == NULL)
     gst_bin_add (GST_BIN (pipeline), downstream);
   if (!gst_element_link (upstream, downstream)) {
-    set_link_error (error, GST_OBJECT (upstream), GST_OBJECT (downstream));
+    kith_call_media_set_link_error (error, GST_OBJECT (upstream), GST_OBJECT (downstream));
     return FALSE;
   }
   return TRUE;
 }
 
 /* ---- streaming threads ---- */
-
-static GstPadProbeReturn
-on_audio_decoded (GstPad          *pad,
-                  GstPadProbeInfo *info,
-                  gpointer         user_data)
-{
-  KithCallMedia *self = user_data;
-  GstBuffer *buffer = gst_pad_probe_info_get_buffer (info);
-  GstMapInfo map;
-  gboolean audible = FALSE;
-  gboolean first;
-
-  if (buffer != NULL && gst_buffer_map (buffer, &map, GST_MAP_READ)) {
-    const gint16 *samples = (const gint16 *) (gpointer) map.data;   /* opusdec: S16LE */
-
-    for (gsize i = 0; i < map.size / 2 && !audible; i++)
-      audible = ABS ((int) samples[i]) > AUDIBLE_PEAK;
-    gst_buffer_unmap (buffer, &map);
-  }
-
-  g_mutex_lock (&self->lock);
-  self->audio_buffers++;
-  if (audible)
-    self->audible_buffers++;
-  first = !self->first_audio;
-  self->first_audio = TRUE;
-  g_mutex_unlock (&self->lock);
-
-  if (first) {
-    g_autoptr (GstElement) decoder = gst_pad_get_parent_element (pad);
-
-    kith_call_media_post (decoder, gst_structure_new_empty ("kith-first-audio"));
-  }
-
-  return GST_PAD_PROBE_OK;
-}
-
-static GstPadProbeReturn
-on_video_decoded (GstPad          *pad,
-                  GstPadProbeInfo *info,
-                  gpointer         user_data)
-{
-  KithCallMedia *self = user_data;
-
-  g_mutex_lock (&self->lock);
-  self->video_frames++;
-  g_mutex_unlock (&self->lock);
-
-  return GST_PAD_PROBE_OK;
-}
 
 /* Camera off: the frames sent are black (same size and rate, so the peer's
  * decoder goes on and its view turns black at once). */
@@ -380,11 +310,11 @@ on_camera_frame (GstPad          *pad,
 
 /* Keeps the newest frame; at most one message waits on the bus per slot,
  * so a slow main loop drops frames instead of queueing them. */
-static GstFlowReturn
-keep_frame (KithCallMedia *self,
-            GstAppSink    *appsink,
-            FrameSlot     *slot,
-            const char    *message)
+GstFlowReturn
+kith_call_media_keep_frame (KithCallMedia *self,
+                            GstAppSink    *appsink,
+                            FrameSlot     *slot,
+                            const char    *message)
 {
   GstSample *sample = gst_app_sink_pull_sample (appsink);
   gboolean post_it;
@@ -406,15 +336,6 @@ keep_frame (KithCallMedia *self,
 }
 
 static GstFlowReturn
-on_remote_sample (GstAppSink *appsink,
-                  gpointer    user_data)
-{
-  KithCallMedia *self = user_data;
-
-  return keep_frame (self, appsink, &self->remote_frame, "kith-video-frame");
-}
-
-static GstFlowReturn
 on_self_sample (GstAppSink *appsink,
                 gpointer    user_data)
 {
@@ -424,214 +345,20 @@ on_self_sample (GstAppSink *appsink,
     gst_sample_unref (gst_app_sink_pull_sample (appsink));
     return GST_FLOW_OK;
   }
-  return keep_frame (self, appsink, &self->self_frame, "kith-self-video-frame");
+  return kith_call_media_keep_frame (self, appsink, &self->self_frame, "kith-self-video-frame");
 }
 
-/* Echo mode: what was decoded goes back out through the send side's appsrc,
- * stamped anew there (an appsink/appsrc pair: a direct link would make a
- * loop of the pipeline's graph through webrtcbin). */
-static GstFlowReturn
-on_echo_sample (GstAppSink *appsink,
-                gpointer    user_data)
-{
-  GstAppSrc *appsrc = user_data;
-  g_autoptr (GstSample) sample = gst_app_sink_pull_sample (appsink);
-  g_autoptr (GstCaps) current = NULL;
-  GstBuffer *buffer;
-
-  if (sample == NULL)
-    return GST_FLOW_EOS;
-
-  current = gst_app_src_get_caps (appsrc);
-  if (current == NULL || !gst_caps_is_equal (current, gst_sample_get_caps (sample)))
-    gst_app_src_set_caps (appsrc, gst_sample_get_caps (sample));
-
-  buffer = gst_buffer_copy (gst_sample_get_buffer (sample));
-  GST_BUFFER_PTS (buffer) = GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
-  gst_app_src_push_buffer (appsrc, buffer);
-
-  return GST_FLOW_OK;
-}
-
-static void
-watch_appsink (KithCallMedia *self,
-               GstElement    *bin,
-               const char    *name,
-               GstFlowReturn (*on_sample) (GstAppSink *, gpointer),
-               gpointer       user_data)
+void
+kith_call_media_watch_appsink (KithCallMedia *self,
+                               GstElement    *bin,
+                               const char    *name,
+                               GstFlowReturn (*on_sample) (GstAppSink *, gpointer),
+                               gpointer       user_data)
 {
   g_autoptr (GstElement) appsink = gst_bin_get_by_name (GST_BIN (bin), name);
   GstAppSinkCallbacks callbacks = { .new_sample = on_sample };
 
   gst_app_sink_set_callbacks (GST_APP_SINK (appsink), &callbacks, user_data, NULL);
-}
-
-static void
-add_probe (GstElement         *bin,
-           const char         *name,
-           const char         *pad_name,
-           GstPadProbeCallback callback,
-           gpointer            user_data)
-{
-  g_autoptr (GstElement) element = gst_bin_get_by_name (GST_BIN (bin), name);
-  g_autoptr (GstPad) pad = gst_element_get_static_pad (element, pad_name);
-
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, callback, user_data, NULL);
-}
-
-/* The audio in an Opus packet, from its TOC byte (RFC 6716, 3.1); 0 when
- * there is none. */
-static GstClockTime
-opus_packet_duration (GstBuffer *buffer)
-{
-  /* A frame's length by the TOC's configuration, in tenths of a ms: SILK
-   * 10/20/40/60, hybrid 10/20, CELT 2.5/5/10/20. */
-  static const guint16 tenths[32] = {
-    100, 200, 400, 600, 100, 200, 400, 600, 100, 200, 400, 600,
-    100, 200, 100, 200,
-    25, 50, 100, 200, 25, 50, 100, 200, 25, 50, 100, 200, 25, 50, 100, 200,
-  };
-  guint8 head[2] = { 0, 0 };
-  gsize size = gst_buffer_extract (buffer, 0, head, sizeof head);
-  guint frames;
-
-  if (size == 0)
-    return 0;
-  switch (head[0] & 3) {
-  case 0:
-    frames = 1;
-    break;
-  case 1:
-  case 2:
-    frames = 2;
-    break;
-  default:
-    frames = size > 1 ? head[1] & 63 : 0;
-  }
-  return MIN (frames * tenths[head[0] >> 3] * (GST_MSECOND / 10), OPUS_MAX_PACKET);
-}
-
-/* opusdec with in-band FEC holds one packet back, and says 120 ms, the
- * longest a packet may be, which the sink would wait on top of the
- * jitter buffer. Said instead: the packets' own length, OPUS_FRAME_MS
- * from a Kith peer, raised when longer ones come (the bus watch then
- * spreads the new latency). */
-static GstPadProbeReturn
-on_opus_packet (GstPad          *pad,
-                GstPadProbeInfo *info,
-                gpointer         user_data)
-{
-  GstAudioDecoder *decoder = user_data;
-  GstClockTime duration = opus_packet_duration (gst_pad_probe_info_get_buffer (info));
-  GstClockTime held = 0;
-
-  gst_audio_decoder_get_latency (decoder, &held, NULL);
-  if (duration > held) {
-    g_debug ("Opus packets of %" G_GUINT64_FORMAT " ms: the decoder holds that long",
-             duration / GST_MSECOND);
-    gst_audio_decoder_set_latency (decoder, duration, OPUS_MAX_PACKET);
-  }
-  return GST_PAD_PROBE_OK;
-}
-
-/* The decoder has started (which set its 120 ms): one packet's latency,
- * and the packets watched for longer ones. */
-static void
-set_decoder_latency (GstElement *bin)
-{
-  g_autoptr (GstElement) decoder = gst_bin_get_by_name (GST_BIN (bin), "dec");
-  g_autoptr (GstElement) depay = gst_bin_get_by_name (GST_BIN (bin), "depay");
-  g_autoptr (GstPad) packets = gst_element_get_static_pad (depay, "src");
-
-  gst_audio_decoder_set_latency (GST_AUDIO_DECODER (decoder), OPUS_FRAME_MS * GST_MSECOND, OPUS_MAX_PACKET);
-  gst_pad_add_probe (packets, GST_PAD_PROBE_TYPE_BUFFER, on_opus_packet,
-                     g_steal_pointer (&decoder), gst_object_unref);
-}
-
-/* A remote stream arrived: decode it, count it, and send it on to the
- * playback (or, in echo mode, back to the peer). */
-static void
-on_pad_added (GstElement *webrtc,
-              GstPad     *pad,
-              gpointer    user_data)
-{
-  KithCallMedia *self = user_data;
-  g_autoptr (GstCaps) caps = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *description = NULL;
-  g_autoptr (GstElement) video_sink = NULL;
-  g_autoptr (GstPad) sink_pad = NULL;
-  GstElement *target = NULL;
-  GstElement *bin;
-  const char *media;
-
-  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
-    return;
-
-  caps = gst_pad_get_current_caps (pad);
-  if (caps == NULL)
-    caps = gst_pad_query_caps (pad, NULL);
-  if (gst_caps_is_empty (caps))
-    return;
-  media = gst_structure_get_string (gst_caps_get_structure (caps, 0), "media");
-
-  if (g_strcmp0 (media, "audio") == 0) {
-    description = g_strdup (self->echo ? AUDIO_RECV_DESC " ! " ECHO_SINK_DESC : AUDIO_RECV_DESC);
-    target = self->audio_play;
-  } else if (g_strcmp0 (media, "video") == 0) {
-    const char *sink = self->env_video_sink;
-
-    if (self->echo) {
-      description = g_strdup (VIDEO_RECV_DESC " t. ! queue ! " ECHO_SINK_DESC);
-    } else if (sink != NULL) {
-      description = g_strdup (VIDEO_RECV_DESC " t. ! queue leaky=downstream max-size-buffers=2 ! videoconvert");
-      video_sink = gst_parse_bin_from_description_full (sink, TRUE, NULL,
-                                                        GST_PARSE_FLAG_FATAL_ERRORS, &error);
-      if (video_sink == NULL)
-        goto failed;
-      gst_object_ref_sink (video_sink);
-      target = video_sink;
-    } else {
-      description = g_strdup (VIDEO_RECV_DESC);
-    }
-  } else {
-    g_debug ("a remote stream of media “%s”: ignored", media);
-    return;
-  }
-
-  bin = parse_bin (description, &error);
-  if (bin == NULL)
-    goto failed;
-  gst_bin_add (GST_BIN (self->pipeline), bin);
-
-  if (g_strcmp0 (media, "audio") == 0) {
-    add_probe (bin, "dec", "src", on_audio_decoded, self);
-  } else {
-    add_probe (bin, "dec", "src", on_video_decoded, self);
-    watch_appsink (self, bin, "frames", on_remote_sample, self);
-  }
-  if (self->echo) {
-    watch_appsink (self, bin, "echo", on_echo_sample,
-                   g_strcmp0 (media, "audio") == 0 ? self->audio_echo : self->video_echo);
-  }
-  if (target != NULL && !add_and_link (self->pipeline, bin, target, &error))
-    goto failed;
-  if (video_sink != NULL)
-    gst_element_sync_state_with_parent (video_sink);
-  gst_element_sync_state_with_parent (bin);
-  if (g_strcmp0 (media, "audio") == 0)
-    set_decoder_latency (bin);
-
-  sink_pad = gst_element_get_static_pad (bin, "sink");
-  if (gst_pad_link (pad, sink_pad) != GST_PAD_LINK_OK) {
-    set_link_error (&error, GST_OBJECT (pad), GST_OBJECT (bin));
-    goto failed;
-  }
-  g_debug ("remote %s linked", media);
-  return;
-
-failed:
-  kith_call_media_post_error (webrtc, error->message);
 }
 
 static void
@@ -802,7 +529,7 @@ link_to_webrtc (KithCallMedia  *self,
   g_autoptr (GstPad) sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
 
   if (sink == NULL || gst_pad_link (src, sink) != GST_PAD_LINK_OK) {
-    set_link_error (error, GST_OBJECT (bin), GST_OBJECT (self->webrtc));
+    kith_call_media_set_link_error (error, GST_OBJECT (bin), GST_OBJECT (self->webrtc));
     return FALSE;
   }
   return TRUE;
@@ -831,7 +558,7 @@ build_audio (KithCallMedia  *self,
                             self->start_muted ? "true" : "false");
   }
 
-  bin = parse_bin (send, error);
+  bin = kith_call_media_parse_bin (send, error);
   if (bin == NULL)
     return FALSE;
   gst_bin_add (GST_BIN (self->pipeline), bin);
@@ -846,7 +573,7 @@ build_audio (KithCallMedia  *self,
 
   self->audio_src = make_source ("KITH_AUDIOSRC", self->env_audio_src, "autoaudiosrc",
                                  _("No microphone found"), error);
-  if (self->audio_src == NULL || !add_and_link (self->pipeline, self->audio_src, bin, error))
+  if (self->audio_src == NULL || !kith_call_media_add_and_link (self->pipeline, self->audio_src, bin, error))
     return FALSE;
 
   /* The playback exists from the start: webrtcdsp needs its probe when it
@@ -858,7 +585,7 @@ build_audio (KithCallMedia  *self,
     play = g_strdup_printf ("audioconvert ! audioresample%s%s ! audioconvert ! audioresample",
                             echo_cancel ? " ! capsfilter caps=\"" AUDIO_RAW_CAPS "\" ! webrtcechoprobe name=" : "",
                             echo_cancel ? self->probe_name : "");
-    bin = parse_bin (play, error);
+    bin = kith_call_media_parse_bin (play, error);
     if (bin == NULL)
       return FALSE;
     gst_bin_add (GST_BIN (self->pipeline), bin);
@@ -867,7 +594,7 @@ build_audio (KithCallMedia  *self,
     sink = make_speakers (self->env_audio_sink, error);
     if (sink == NULL)
       return FALSE;
-    if (!add_and_link (self->pipeline, bin, sink, error))
+    if (!kith_call_media_add_and_link (self->pipeline, bin, sink, error))
       return FALSE;
   }
 
@@ -894,7 +621,7 @@ build_video (KithCallMedia  *self,
     send = g_strdup (VIDEO_SCALE_DESC " ! tee name=t t. ! " VP8_SEND_DESC " t. ! " RGBA_SINK_DESC ("self"));
   }
 
-  bin = parse_bin (send, error);
+  bin = kith_call_media_parse_bin (send, error);
   if (bin == NULL)
     return FALSE;
   gst_bin_add (GST_BIN (self->pipeline), bin);
@@ -909,11 +636,11 @@ build_video (KithCallMedia  *self,
   raw = gst_bin_get_by_name (GST_BIN (bin), "raw");
   raw_src = gst_element_get_static_pad (raw, "src");
   gst_pad_add_probe (raw_src, GST_PAD_PROBE_TYPE_BUFFER, on_camera_frame, self, NULL);
-  watch_appsink (self, bin, "self", on_self_sample, self);
+  kith_call_media_watch_appsink (self, bin, "self", on_self_sample, self);
 
   self->video_src = make_source ("KITH_VIDEOSRC", self->env_video_src, "autovideosrc",
                                  _("No camera found"), error);
-  return self->video_src != NULL && add_and_link (self->pipeline, self->video_src, bin, error);
+  return self->video_src != NULL && kith_call_media_add_and_link (self->pipeline, self->video_src, bin, error);
 }
 
 gboolean
@@ -968,7 +695,7 @@ build (KithCallMedia  *self,
   }
 
   g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
-  g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self);
+  g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (kith_call_media_on_pad_added), self);
   g_signal_connect (self->webrtc, "notify::connection-state", G_CALLBACK (on_connection_state), self);
 
   g_free (self->probe_name);

@@ -5,6 +5,7 @@
 #define GST_USE_UNSTABLE_API   /* gst/webrtc: "unstable" in 1.22 */
 #endif
 #include <gst/gst.h>
+#include <gst/app/app.h>
 #include <gst/webrtc/webrtc.h>
 
 #include "kith-call-media.h"
@@ -13,9 +14,25 @@ G_BEGIN_DECLS
 
 /*
  * What kith-call-media.c (the object: state, signals, public API, the bus
- * watch on its main context) and kith-call-media-pipeline.c (building the
- * pipeline, and everything that runs on GStreamer's threads) share.
+ * watch on its main context), kith-call-media-pipeline.c (building the
+ * pipeline, the send side, webrtcbin's callbacks and promises) and
+ * kith-call-media-receive.c (the remote streams: decoders, their probes
+ * and sinks) share.
  */
+
+/* Opus frames of 10 ms, not WebRTC's usual 20: the encoder waits for a
+ * whole frame, and the decoder holds one packet back for its in-band FEC
+ * (to rebuild a lost packet from the next), so each millisecond of frame
+ * counts twice in the latency (docs/performance.md, "Calls"). The price is
+ * 100 packets a second, ~20 kbit/s more of headers. */
+#define OPUS_FRAME_MS        10
+
+#define RGBA_CAPS      "video/x-raw,format=RGBA"
+
+#define RGBA_SINK_DESC(name) \
+  "queue leaky=downstream max-size-buffers=1 max-size-bytes=0 max-size-time=0 ! " \
+  "videoconvert ! capsfilter caps=" RGBA_CAPS " ! " \
+  "appsink name=" name " max-buffers=1 drop=true sync=false"
 
 /* The newest decoded frame, waiting for the main context. */
 typedef struct {
@@ -93,6 +110,29 @@ gboolean    kith_call_media_build_and_play      (KithCallMedia                *s
                                                  GError                      **error);
 /* The pipeline to NULL (joining its streaming threads) and every part let go. */
 void        kith_call_media_release             (KithCallMedia                *self);
+/* @description as a bin with ghost pads; a parse error names the missing packages. */
+GstElement *kith_call_media_parse_bin           (const char                   *description,
+                                                 GError                      **error);
+/* "The call’s sound or video could not be set up.": @upstream cannot feed @downstream. */
+void        kith_call_media_set_link_error      (GError                      **error,
+                                                 GstObject                    *upstream,
+                                                 GstObject                    *downstream);
+/* Both into @pipeline when not in a bin yet, then linked. */
+gboolean    kith_call_media_add_and_link        (GstElement                   *pipeline,
+                                                 GstElement                   *upstream,
+                                                 GstElement                   *downstream,
+                                                 GError                      **error);
+/* An appsink's new sample as the newest in @slot; posts @message when none waits. */
+GstFlowReturn kith_call_media_keep_frame        (KithCallMedia                *self,
+                                                 GstAppSink                   *appsink,
+                                                 FrameSlot                    *slot,
+                                                 const char                   *message);
+/* @on_sample for the appsink @name in @bin. */
+void        kith_call_media_watch_appsink       (KithCallMedia                *self,
+                                                 GstElement                   *bin,
+                                                 const char                   *name,
+                                                 GstFlowReturn               (*on_sample) (GstAppSink *, gpointer),
+                                                 gpointer                      user_data);
 /* "No microphone found" / "No camera found" when @failing is in a source, else NULL. */
 const char *kith_call_media_source_error        (KithCallMedia                *self,
                                                  GstObject                    *failing);
@@ -110,5 +150,12 @@ void        kith_call_media_webrtc_set_remote   (GstElement                   *w
 /* For tests and benchmarks only: the running pipeline (NULL when stopped),
  * to watch its elements being finalized. No reference is given. */
 GstElement *kith_call_media_get_pipeline        (KithCallMedia                *self);
+
+/* kith-call-media-receive.c */
+/* webrtcbin's pad-added (a streaming thread): a remote stream decoded,
+ * counted and sent on to the playback, the appsink, or back in echo mode. */
+void        kith_call_media_on_pad_added        (GstElement                   *webrtc,
+                                                 GstPad                       *pad,
+                                                 gpointer                      user_data);
 
 G_END_DECLS
