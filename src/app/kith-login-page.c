@@ -3,62 +3,17 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
 #include "kith-error.h"
-#include "kith-login-page.h"
 #include "kith-login-password-step.h"
-#include "kith-oidc-sign-in.h"
 #include "kith-scroll.h"
 #include "kith-sign-up-form.h"
 #include "kith-text-rules.h"
 #include "kith-unencrypted-dialog.h"
 
-struct _KithLoginPage
-{
-  GtkWidget      parent_instance;
-
-  GtkWidget     *logo;
-  GtkWidget     *title_label;
-  GtkWidget     *subtitle_label;
-  GtkWidget     *message_box;
-  GtkWidget     *message_icon;
-  GtkWidget     *message_label;
-  GtkWidget     *stack;
-  GtkWidget     *email_row;
-  GtkWidget     *continue_button;
-  GtkWidget     *google_button;
-  GtkWidget     *google_waiting_box;
-  GtkWidget     *google_spinner;
-  GtkWidget     *google_cancel_button;
-  GtkWidget     *google_stay_check;
-  GtkWidget     *forgot_button;
-  GtkWidget     *sign_up_link;
-  /* Made the first time they are shown. */
-  GtkWidget     *password_step;   /* KithLoginPasswordStep */
-  GtkWidget     *sign_up_form;    /* KithSignUpForm */
-  GtkWidget     *spinner;
-  GtkWidget     *error_label;
-  GtkWidget     *scroller;
-  GtkWidget     *advanced_group;
-  GtkWidget     *advanced_row;
-  GtkWidget     *server_row;      /* built when Advanced is first expanded */
-
-  KithSession   *session;
-  GSettings     *settings;
-  GCancellable  *cancellable;
-  GCancellable  *info_cancellable;
-  KithOidcSignIn *google;         /* made when the Google button is first clicked */
-  GCancellable  *google_cancellable;
-  gboolean       busy;
-  gboolean       info_requested;
-  /* What to do again once the user accepted a server without encryption. */
-  void         (*retry) (KithLoginPage *self);
-  GtkWidget     *unencrypted_dialog;
-};
+#include "kith-login-page-private.h"
 
 enum {
   PROP_0,
@@ -84,9 +39,9 @@ row_text_stripped (GtkWidget *row)
   return g_strstrip (g_strdup (row_text (row)));
 }
 
-static void
-set_busy (KithLoginPage *self,
-          gboolean       busy)
+void
+kith_login_page_set_busy (KithLoginPage *self,
+                          gboolean       busy)
 {
   if (self->busy == busy)
     return;
@@ -151,8 +106,8 @@ show_error_after (KithLoginPage *self,
     kith_scroll_into_view (GTK_SCROLLED_WINDOW (self->scroller), anchor, self->error_label);
 }
 
-static void
-hide_notices (KithLoginPage *self)
+void
+kith_login_page_hide_notices (KithLoginPage *self)
 {
   gtk_widget_set_visible (self->error_label, FALSE);
   gtk_widget_set_visible (self->message_box, FALSE);
@@ -247,7 +202,7 @@ on_continue (KithLoginPage *self)
   if (self->busy)
     return;
 
-  hide_notices (self);
+  kith_login_page_hide_notices (self);
 
   if (*email == '\0') {
     kith_login_page_show_error (self, _("Type your Kith ID: the email address you signed up with."));
@@ -269,7 +224,7 @@ on_continue (KithLoginPage *self)
 static void
 on_show_email (KithLoginPage *self)
 {
-  hide_notices (self);
+  kith_login_page_hide_notices (self);
   show_step (self, "email");
 }
 
@@ -278,23 +233,15 @@ on_show_sign_up (KithLoginPage *self)
 {
   g_autofree char *email = row_text_stripped (self->email_row);
 
-  hide_notices (self);
+  kith_login_page_hide_notices (self);
   ensure_step (self, "sign-up");
   kith_sign_up_form_suggest_email (KITH_SIGN_UP_FORM (self->sign_up_form), email);
   show_step (self, "sign-up");
 }
 
-/* Ends waiting for the browser (Cancel, another way of signing in). */
-static void
-stop_google (KithLoginPage *self)
-{
-  g_cancellable_cancel (self->google_cancellable);
-  g_clear_object (&self->google_cancellable);
-}
-
 /* Signed in, or back to the start: the form does not keep a password. */
-static void
-forget_passwords (KithLoginPage *self)
+void
+kith_login_page_forget_passwords (KithLoginPage *self)
 {
   if (self->password_step != NULL)
     kith_login_password_step_clear_password (KITH_LOGIN_PASSWORD_STEP (self->password_step));
@@ -308,16 +255,16 @@ static void ask_unencrypted (KithLoginPage *self,
 /* A sign-in (password or Google) failed: TRUE when the page shows why,
  * FALSE when there is nothing to show (cancelled, or the question about
  * a server without encryption is asked instead). */
-static gboolean
-sign_in_failed (KithLoginPage *self,
-                const GError  *error)
+gboolean
+kith_login_page_sign_in_failed (KithLoginPage *self,
+                                const GError  *error)
 {
   g_autofree char *text = NULL;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return FALSE;
 
-  set_busy (self, FALSE);
+  kith_login_page_set_busy (self, FALSE);
   /* Nothing was sent: ask, and try again if the user says so. */
   if (g_error_matches (error, KITH_ERROR, KITH_ERROR_UNENCRYPTED)) {
     ask_unencrypted (self, error);
@@ -338,15 +285,15 @@ on_signed_in (GObject      *object,
   g_autoptr (GError) error = NULL;
 
   if (!kith_session_finish (KITH_SESSION (object), result, &error)) {
-    if (!sign_in_failed (self, error))
+    if (!kith_login_page_sign_in_failed (self, error))
       return;
     if (g_str_equal (kith_login_page_get_step (self), "password"))
       kith_login_password_step_focus_password (KITH_LOGIN_PASSWORD_STEP (self->password_step));
     return;
   }
 
-  set_busy (self, FALSE);
-  forget_passwords (self);
+  kith_login_page_set_busy (self, FALSE);
+  kith_login_page_forget_passwords (self);
 }
 
 static void
@@ -359,7 +306,7 @@ on_sign_in (KithLoginPage *self)
   if (self->busy)
     return;
 
-  hide_notices (self);
+  kith_login_page_hide_notices (self);
 
   if (*password == '\0') {
     kith_login_page_show_error (self, _("Type your password."));
@@ -368,9 +315,9 @@ on_sign_in (KithLoginPage *self)
   }
 
   g_settings_set_string (self->settings, "last-email", email);
-  stop_google (self);
+  kith_login_page_stop_google (self);
   self->retry = on_sign_in;
-  set_busy (self, TRUE);
+  kith_login_page_set_busy (self, TRUE);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
@@ -393,13 +340,13 @@ on_reset_requested (GObject      *object,
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       return;
 
-    set_busy (self, FALSE);
+    kith_login_page_set_busy (self, FALSE);
     text = describe_error (self, error);
     kith_login_page_show_error (self, text);
     return;
   }
 
-  set_busy (self, FALSE);
+  kith_login_page_set_busy (self, FALSE);
   text = g_strdup_printf (_("If an account exists for %s, we sent a link to reset the password. "
                             "Look in your Inbox and your Spam or Junk folder. "
                             "The link works for 24 hours."),
@@ -416,13 +363,13 @@ on_forgot_clicked (KithLoginPage *self)
   if (self->busy || *email == '\0')
     return;
 
-  hide_notices (self);
+  kith_login_page_hide_notices (self);
   if (!kith_email_is_valid (email)) {
     kith_login_page_show_error (self, _("This is not a valid email address."));
     return;
   }
 
-  set_busy (self, TRUE);
+  kith_login_page_set_busy (self, TRUE);
   g_object_set_data_full (G_OBJECT (self), "reset-email", g_strdup (email), g_free);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -430,88 +377,6 @@ on_forgot_clicked (KithLoginPage *self)
   kith_account_calls_request_password_reset_async (kith_session_get_account_calls (self->session),
                                                    email, self->cancellable, on_reset_requested,
                                                    g_object_ref (self));
-}
-
-/* ---- Sign in with Google: the browser, then the session ---- */
-
-static void
-on_google_state (KithLoginPage *self)
-{
-  KithOidcSignInState state = kith_oidc_sign_in_get_state (self->google);
-  gboolean waiting = state == KITH_OIDC_SIGN_IN_WAITING;
-  GtkWidget *focus = NULL;
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  if (root != NULL)
-    focus = gtk_root_get_focus (root);
-  /* The focus follows: to Cancel while waiting, back to the button after. */
-  if (!waiting && focus != NULL && gtk_widget_is_ancestor (focus, self->google_waiting_box))
-    gtk_widget_grab_focus (self->google_button);
-  gtk_widget_set_visible (self->google_waiting_box, waiting);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "login.cancel-google", waiting);
-  gtk_spinner_set_spinning (GTK_SPINNER (self->google_spinner), waiting);
-  if (waiting)
-    gtk_widget_grab_focus (self->google_cancel_button);
-  /* The code came back: signing in, as with a password (until the run
-   * finishes). */
-  if (state == KITH_OIDC_SIGN_IN_SIGNING_IN)
-    set_busy (self, TRUE);
-}
-
-static void
-on_google_done (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr (KithLoginPage) self = user_data;
-  g_autoptr (GError) error = NULL;
-  KithUser *user;
-
-  if (!kith_oidc_sign_in_run_finish (KITH_OIDC_SIGN_IN (object), result, &error)) {
-    sign_in_failed (self, error);
-    return;
-  }
-
-  set_busy (self, FALSE);
-  forget_passwords (self);
-  /* The next log-in suggests the account Google signed in to. */
-  user = kith_session_get_user (self->session);
-  if (user != NULL)
-    g_settings_set_string (self->settings, "last-email", kith_person_get_email (KITH_PERSON (user)));
-}
-
-static void
-on_google_clicked (KithLoginPage *self)
-{
-  KithOidcSignIn *google = kith_login_page_get_google_sign_in (self);
-  g_autoptr (GdkAppLaunchContext) context = NULL;
-
-  if (self->busy)
-    return;
-
-  context = gdk_display_get_app_launch_context (gtk_widget_get_display (GTK_WIDGET (self)));
-  /* Clicked again while waiting: the same sign-in, in the browser again. */
-  if (kith_oidc_sign_in_get_state (google) == KITH_OIDC_SIGN_IN_WAITING) {
-    kith_oidc_sign_in_reopen_browser (google, G_APP_LAUNCH_CONTEXT (context));
-    return;
-  }
-
-  hide_notices (self);
-  self->retry = on_google_clicked;
-  stop_google (self);
-  self->google_cancellable = g_cancellable_new ();
-  kith_oidc_sign_in_run_async (google, G_APP_LAUNCH_CONTEXT (context), self->google_cancellable,
-                               on_google_done, g_object_ref (self));
-}
-
-/* login.cancel-google: Cancel, or Escape, while the browser is open. */
-static void
-on_cancel_google (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  g_debug ("Signing in with Google cancelled");
-  stop_google (KITH_LOGIN_PAGE (widget));
 }
 
 static void
@@ -525,12 +390,12 @@ on_sign_up (KithLoginPage *self)
   if (self->busy || !kith_sign_up_form_get_ready (form))
     return;
 
-  hide_notices (self);
+  kith_login_page_hide_notices (self);
   g_settings_set_string (self->settings, "last-email", email);
   gtk_editable_set_text (GTK_EDITABLE (self->email_row), email);
-  stop_google (self);
+  kith_login_page_stop_google (self);
   self->retry = on_sign_up;
-  set_busy (self, TRUE);
+  kith_login_page_set_busy (self, TRUE);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
@@ -618,7 +483,7 @@ on_server_apply (KithLoginPage *self)
     return;
   }
 
-  hide_notices (self);
+  kith_login_page_hide_notices (self);
   g_settings_set_string (self->settings, "server", server);
   if (kith_session_get_state (self->session) == KITH_SESSION_SIGNED_OUT)
     kith_session_set_server_url (self->session, server);
@@ -662,7 +527,7 @@ on_session_state_changed (KithLoginPage *self)
 
   /* Signed in: the form does not keep the password a moment longer. */
   if (state == KITH_SESSION_ONLINE || state == KITH_SESSION_RECONNECTING)
-    forget_passwords (self);
+    kith_login_page_forget_passwords (self);
 }
 
 /* ---- the steps made when first shown ----
@@ -796,7 +661,7 @@ kith_login_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_cancellable_cancel (self->info_cancellable);
   g_clear_object (&self->info_cancellable);
-  stop_google (self);
+  kith_login_page_stop_google (self);
   if (self->google != NULL)
     g_signal_handlers_disconnect_by_data (self->google, self);
   g_clear_object (&self->google);
@@ -880,10 +745,12 @@ kith_login_page_class_init (KithLoginPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_continue);
   gtk_widget_class_bind_template_callback (widget_class, on_show_sign_up);
   gtk_widget_class_bind_template_callback (widget_class, on_forgot_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_google_clicked);
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_google_clicked",
+                                                G_CALLBACK (kith_login_page_on_google_clicked));
   gtk_widget_class_bind_template_callback (widget_class, on_advanced_expanded);
 
-  gtk_widget_class_install_action (widget_class, "login.cancel-google", NULL, on_cancel_google);
+  gtk_widget_class_install_action (widget_class, "login.cancel-google", NULL,
+                                   kith_login_page_on_cancel_google);
   /* Only while waiting: otherwise the action is off and Escape goes on. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "login.cancel-google", NULL);
 
@@ -920,14 +787,14 @@ kith_login_page_reset (KithLoginPage *self)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  stop_google (self);
-  set_busy (self, FALSE);
-  hide_notices (self);
+  kith_login_page_stop_google (self);
+  kith_login_page_set_busy (self, FALSE);
+  kith_login_page_hide_notices (self);
 
   last_email = g_settings_get_string (self->settings, "last-email");
   if (*row_text (self->email_row) == '\0' && *last_email != '\0')
     gtk_editable_set_text (GTK_EDITABLE (self->email_row), last_email);
-  forget_passwords (self);
+  kith_login_page_forget_passwords (self);
   update_forgot (self);
   show_step (self, "email");
 }
@@ -991,24 +858,4 @@ kith_login_page_get_step (KithLoginPage *self)
   g_return_val_if_fail (KITH_IS_LOGIN_PAGE (self), NULL);
 
   return gtk_stack_get_visible_child_name (GTK_STACK (self->stack));
-}
-
-KithOidcSignIn *
-kith_login_page_get_google_sign_in (KithLoginPage *self)
-{
-  g_return_val_if_fail (KITH_IS_LOGIN_PAGE (self), NULL);
-
-  if (self->google == NULL) {
-    /* The provider id of the login flow "oidc:google". */
-    self->google = kith_oidc_sign_in_new (self->session,
-                                          KITH_LOGIN_FLOW_OIDC_GOOGLE + strlen (KITH_LOGIN_FLOW_OIDC_PREFIX),
-                                          "Google");
-    g_settings_bind (self->settings, "stay-signed-in", self->google, "stay-signed-in",
-                     G_SETTINGS_BIND_GET);
-    g_settings_bind (self->settings, "stay-signed-in", self->google_stay_check, "active",
-                     G_SETTINGS_BIND_DEFAULT);
-    g_signal_connect_object (self->google, "notify::state", G_CALLBACK (on_google_state), self,
-                             G_CONNECT_SWAPPED);
-  }
-  return self->google;
 }
