@@ -3,10 +3,16 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
+#include "kith-base64url.h"
 #include "kith-protocol.h"
+#include "kithd-crypto.h"
 #include "kithd-db-web.h"
+#include "kithd-oidc.h"
+#include "kithd-web-input.h"
 #include "kithd-web-private.h"
 
 /*
@@ -16,18 +22,32 @@
  * PUT /me/password, DELETE /me) through kithd_web_call_run_api().
  */
 
+#define OIDC_START_PATH  "/account/oidc-start"
+#define OIDC_FINISH_PATH "/account/oidc-finish"
+
 /* ---- log in ---- */
 
-/* Where the sign-in providers of kithd.conf's [oidc:ID] groups go
- * (config->oidc_providers), one "Sign in with NAME" each, shown only when
- * there is one: a start with redirect_uri PUBLIC_URL/account/oidc-done
- * and the page's own PKCE verifier, redeemed there with
- * kithd_oidc_redeem () into a web session (docs/protocol.md, "Sign in
- * with Google"). Not wired yet: nothing. */
+/* One "Sign in with NAME" per provider of kithd.conf's [oidc:ID] groups
+ * (config->oidc_providers), none without: a link (a GET, so that the
+ * pages' form-action 'self' does not stop the redirects to the provider)
+ * to /account/oidc-start. */
 static void
 add_oidc_providers (KithdWebCall *call,
                     KithdHtml    *html)
 {
+  const GPtrArray *providers = call->ctx->config->oidc_providers;
+
+  if (!providers || providers->len == 0)
+    return;
+  kithd_html_add (html, "<div class=\"card oidc\" id=\"oidc-providers\">\n");
+  for (guint i = 0; i < providers->len; i++) {
+    const KithdOidcProviderConfig *provider = g_ptr_array_index (providers, i);
+    g_autofree char *label = g_strdup_printf (_("Sign in with %s"), provider->name);
+
+    kithd_html_add (html, "<a class=\"button\" id=\"oidc-%s\" href=\"" OIDC_START_PATH "?provider=%s\">%s</a>\n",
+                    provider->id, provider->id, label);
+  }
+  kithd_html_add (html, "</div>\n");
 }
 
 static const char *
@@ -102,6 +122,148 @@ kithd_web_page_login_post (KithdWebCall *call)
   body->password = g_strdup (kithd_web_call_field (call, "password"));
   body->present = KITH_FIELD_EMAIL | KITH_FIELD_PASSWORD;
   kithd_web_call_run_api (call, body, check_password, on_login_answer, login_page);
+}
+
+/* ---- sign in with a provider (OIDC) ---- */
+
+/* The browser's flow, as the app's (docs/protocol.md, "Sign in with
+ * Google"), with kithd's own page as the client:
+ *
+ *   /account/oidc-start?provider=ID  a state and a PKCE verifier, kept in
+ *       the kith_oidc cookie (ten minutes, as long as a flow), then the
+ *       API's start with redirect_uri PUBLIC_URL/account/oidc-done;
+ *   the provider, the API's callback, then /account/oidc-done?code=K&state=S:
+ *       this chain began on the provider's site, so the browser sent no
+ *       SameSite=Strict cookie along it; the page moves on with a refresh
+ *       of its own (as the reset link's page does) to
+ *   /account/oidc-finish?code=K&state=S: the cookie is back; its state
+ *       must be S, and K is redeemed with its verifier
+ *       (kithd_oidc_redeem()) into a web session.
+ *
+ * The code alone is worth nothing: it needs the verifier, which never
+ * left the browser's cookie. */
+
+#define OIDC_STATE_CHARS 43   /* a kithd_crypto_new_token(): 32 bytes, base64url */
+
+/* A code, a state or an error as the API's callback hands them on:
+ * printable, short; anything else is not passed on. */
+static const char *
+query_param (KithdWebCall *call,
+             const char   *name)
+{
+  const char *value = kithd_request_get_query (call->http, name);
+  gsize len = value ? strlen (value) : 0;
+
+  if (len == 0 || len > 256)
+    return NULL;
+  for (gsize i = 0; i < len; i++) {
+    if (value[i] <= ' ' || value[i] >= 0x7f)
+      return NULL;
+  }
+  return value;
+}
+
+void
+kithd_web_page_oidc_start (KithdWebCall *call)
+{
+  const char *provider = kithd_request_get_query (call->http, "provider");
+  g_autofree char *state = NULL;
+  g_autofree char *verifier = NULL;
+  g_autofree char *cookie = NULL;
+  g_autofree char *challenge = NULL;
+  g_autofree char *redirect_uri = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *location = NULL;
+
+  if (!provider || !kithd_oidc_has_provider (call->ctx->oidc, provider)) {
+    kithd_web_call_error (call, KITH_ERROR_UNSUPPORTED_FLOW);
+    return;
+  }
+  state = kithd_crypto_new_token ();
+  verifier = kithd_crypto_new_token ();
+  g_assert (strlen (state) == OIDC_STATE_CHARS);
+  cookie = g_strconcat (state, verifier, NULL);
+  challenge = kith_pkce_s256 (verifier);
+  redirect_uri = g_strconcat (call->ctx->config->public_url, KITHD_OIDC_WEB_REDIRECT_PATH, NULL);
+  escaped = g_uri_escape_string (redirect_uri, NULL, FALSE);
+  /* The provider's id is [a-z0-9-]: nothing to escape. */
+  location = g_strdup_printf ("/api/v1/oidc/%s/start?redirect_uri=%s&code_challenge=%s"
+                              "&code_challenge_method=S256&state=%s",
+                              provider, escaped, challenge, state);
+  kithd_web_call_set_cookie (call, KITHD_WEB_COOKIE_OIDC, cookie, KITHD_WEB_OIDC_COOKIE_S);
+  kithd_web_call_redirect (call, location);
+}
+
+static const char *
+oidc_done_page (KithdWebCall *call,
+                KithdHtml    *html)
+{
+  kithd_html_add (html,
+                  "<h1>%s</h1>\n"
+                  "<p><a class=\"button suggested\" href=\"%s\" id=\"continue\">%s</a></p>\n",
+                  _("Signing you in…"), call->refresh_to, _("Continue"));
+  return _("Signing you in…");
+}
+
+void
+kithd_web_page_oidc_done (KithdWebCall *call)
+{
+  g_autoptr (GString) next = g_string_new (OIDC_FINISH_PATH "?");
+  static const char * const names[] = { "code", "state", "error" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    const char *value = query_param (call, names[i]);
+    g_autofree char *escaped = value ? g_uri_escape_string (value, NULL, FALSE) : NULL;
+
+    if (escaped)
+      g_string_append_printf (next, "%s%s=%s", next->str[next->len - 1] == '?' ? "" : "&",
+                              names[i], escaped);
+  }
+  call->refresh_to = next->str;
+  kithd_web_call_page (call, 200, oidc_done_page);
+}
+
+void
+kithd_web_page_oidc_finish (KithdWebCall *call)
+{
+  g_autofree char *cookie = kithd_web_parse_cookie (kithd_request_get_header (call->http, "Cookie"),
+                                                    KITHD_WEB_COOKIE_OIDC);
+  const char *code = query_param (call, "code");
+  const char *state = query_param (call, "state");
+  const char *error_code = query_param (call, "error");
+  g_autofree char *cookie_state = NULL;
+  g_autofree char *redirect_uri = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 user_id = 0;
+
+  /* Spent, whatever comes of it. */
+  kithd_web_call_set_cookie (call, KITHD_WEB_COOKIE_OIDC, NULL, 0);
+  if (call->user) {
+    kithd_web_call_redirect (call, "/account/profile");
+    return;
+  }
+  cookie_state = cookie ? g_strndup (cookie, OIDC_STATE_CHARS) : NULL;
+  if (!cookie || strlen (cookie) <= OIDC_STATE_CHARS || !state ||
+      !kithd_crypto_equal (cookie_state, state)) {
+    call->problem = N_("Signing in took too long, or it began in another browser. Please try again.");
+    kithd_web_call_page (call, 400, login_page);
+    return;
+  }
+  if (error_code || !code) {
+    call->problem = g_strcmp0 (error_code, "access_denied") == 0
+                    ? N_("Signing in was cancelled.")
+                    : N_("Signing in did not work. Please try again.");
+    kithd_web_call_page (call, 400, login_page);
+    return;
+  }
+  redirect_uri = g_strconcat (call->ctx->config->public_url, KITHD_OIDC_WEB_REDIRECT_PATH, NULL);
+  if (!kithd_oidc_redeem (call->ctx->oidc, code, cookie + OIDC_STATE_CHARS, redirect_uri, &user_id, &error)) {
+    g_debug ("A web sign-in's code was refused: %s", error->message);
+    call->problem = N_("Signing in did not work. Please try again.");
+    kithd_web_call_page (call, 400, login_page);
+    return;
+  }
+  kithd_web_call_sign_in (call, user_id, "/account/profile");
 }
 
 /* ---- log out ---- */

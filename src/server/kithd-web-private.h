@@ -18,8 +18,9 @@ G_BEGIN_DECLS
  * cookies, the Origin and CSRF checks, the browser's session, running the
  * API's handlers), their languages (kithd-web-i18n.c) and the pages, one
  * file per part: kithd-web-pages.c (the frame of every page, the landing
- * page, errors, the stylesheet and logo), -account.c (log in and out,
- * profile, password, deletion) and -reset.c (the password reset).
+ * page, errors, the stylesheet and logo), -account.c (log in, with a
+ * password or a provider, and out; profile, password, deletion) and
+ * -reset.c (the password reset).
  */
 
 /* A web session ends after this long unused, or this long after it began. */
@@ -27,11 +28,15 @@ G_BEGIN_DECLS
 #define KITHD_WEB_SESSION_LIFETIME_MS (7 * 24 * 60 * 60 * 1000LL)
 /* A reset link's token is kept in a cookie this long once opened (s). */
 #define KITHD_WEB_RESET_COOKIE_S      (30 * 60)
+/* A sign-in with a provider's state and verifier are kept this long (s):
+ * as long as kithd keeps the flow (KITHD_OIDC_FLOW_VALIDITY_MS). */
+#define KITHD_WEB_OIDC_COOKIE_S       (10 * 60)
 
 /* The cookies, each HttpOnly; SameSite=Strict; Path=/ (and Secure over HTTPS). */
 #define KITHD_WEB_COOKIE_SESSION "kith_session"
 #define KITHD_WEB_COOKIE_CSRF    "kith_csrf"
 #define KITHD_WEB_COOKIE_RESET   "kith_reset"
+#define KITHD_WEB_COOKIE_OIDC    "kith_oidc"
 
 typedef struct {
   char     *tag;        /* the catalogue's folder: "en", "de", "pt_BR" */
@@ -193,6 +198,9 @@ void kithd_web_page_logo             (KithdWebCall *call);
 /* kithd-web-pages-account.c */
 void kithd_web_page_login            (KithdWebCall *call);
 void kithd_web_page_login_post       (KithdWebCall *call);
+void kithd_web_page_oidc_start       (KithdWebCall *call);
+void kithd_web_page_oidc_done        (KithdWebCall *call);
+void kithd_web_page_oidc_finish      (KithdWebCall *call);
 void kithd_web_page_logout_post      (KithdWebCall *call);
 void kithd_web_page_profile          (KithdWebCall *call);
 void kithd_web_page_profile_post     (KithdWebCall *call);
