@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "kithd-html.h"
 #include "kithd-oidc.h"
 #include "kithd-routes-private.h"
@@ -14,7 +16,8 @@
  * Sign in with a provider (OIDC), the two routes a browser opens:
  * /oidc/{provider}/start (302 to the provider) and /oidc/{provider}/callback
  * (302 back to the client's redirect_uri). What cannot go back to the
- * client is a small HTML page with a sentence a person can act on.
+ * client is a page of the web pages' (kithd_web_respond_sign_in_problem())
+ * with a sentence a person can act on, in their language.
  * The flow itself is KithdOidc's (kithd-oidc.c).
  */
 
@@ -26,6 +29,22 @@ provider_of (KithdRouteCall *call)
 
   /* "", "api", "v1", "oidc", PROVIDER, ACTION */
   return g_strv_length (parts) == 6 ? g_strdup (parts[4]) : NULL;
+}
+
+/* The name on @provider_id's buttons ("Google"), or the id. */
+static const char *
+provider_name (KithdRouteCall *call,
+               const char     *provider_id)
+{
+  const GPtrArray *providers = call->ctx->config->oidc_providers;
+
+  for (guint i = 0; providers && i < providers->len; i++) {
+    const KithdOidcProviderConfig *provider = g_ptr_array_index (providers, i);
+
+    if (g_strcmp0 (provider->id, provider_id) == 0)
+      return provider->name;
+  }
+  return provider_id;
 }
 
 /* The codes travel in URLs: the pages' headers keep them out of caches and
@@ -44,24 +63,6 @@ respond_page (KithdRouteCall *call,
 }
 
 static void
-respond_html (KithdRouteCall *call,
-              guint           status,
-              const char     *title,
-              const char     *sentence)
-{
-  KithdHtml *html = kithd_html_new ();
-
-  kithd_html_add (html,
-                  "<!DOCTYPE html>\n"
-                  "<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                  "<title>%s</title></head>\n"
-                  "<body><h1>%s</h1>\n<p>%s</p></body></html>\n",
-                  title, title, sentence);
-  respond_page (call, status, html);
-}
-
-static void
 respond_redirect (KithdRouteCall *call,
                   const char     *location)
 {
@@ -75,35 +76,50 @@ respond_redirect (KithdRouteCall *call,
   respond_page (call, 302, html);
 }
 
-/* A KITHD_OIDC_ERROR as its page. */
+/* A KITHD_OIDC_ERROR as a page in the browser's language (the error's own
+ * message, English and for the log, says more). */
 static void
 respond_oidc_error (KithdRouteCall *call,
                     const GError   *error)
 {
   guint status = 500;
+  const char *problem = N_("Something went wrong on the server. Please try again.");
+  const char *arg = NULL;
+  g_autofree char *provider = provider_of (call);
 
   if (error->domain == KITHD_OIDC_ERROR) {
     switch ((KithdOidcError) error->code) {
     case KITHD_OIDC_ERROR_UNKNOWN_PROVIDER:
       status = 404;
+      problem = N_("This server does not sign in with this provider.");
       break;
     case KITHD_OIDC_ERROR_BAD_REQUEST:
+      status = 400;
+      /* For whoever writes a client: the message says which parameter. */
+      problem = N_("The sign-in request is not one this server can use: %s");
+      arg = error->message;
+      break;
     case KITHD_OIDC_ERROR_EXPIRED:
       status = 400;
+      problem = N_("This sign-in has expired or was already used. Start again from Kith.");
       break;
     case KITHD_OIDC_ERROR_BUSY:
       status = 503;
+      problem = N_("Too many sign-ins are in progress. Please try again in a few minutes.");
       kithd_request_set_header (call->http, "Retry-After", "60");
       break;
     case KITHD_OIDC_ERROR_UNREACHABLE:
       status = 502;
+      problem = N_("%s cannot be reached right now. Please try again in a few minutes.");
+      arg = provider_name (call, provider);
       break;
     default:
       break;
     }
   }
-  respond_html (call, status, "Signing in did not work",
-                status == 500 ? "Something went wrong on the server. Please try again." : error->message);
+  g_debug ("A sign-in was refused (%u): %s", status, error->message);
+  kithd_web_respond_sign_in_problem (call->http, call->ctx, status, problem, arg);
+  kithd_route_call_free (call);
 }
 
 static void

@@ -107,9 +107,19 @@ kithd_web_page_messages (KithdWebCall *call,
 {
   const char *notice = notice_text (call->notice);
 
-  if (call->problem || call->has_error)
+  g_autofree char *problem = NULL;
+
+  if (call->problem) {
+    GString *text = g_string_new (_(call->problem));
+
+    /* Its one %s (not a printf: the format is the catalogue's). */
+    if (call->problem_arg)
+      g_string_replace (text, "%s", call->problem_arg, 1);
+    problem = g_string_free (text, FALSE);
+  }
+  if (problem || call->has_error)
     kithd_html_add (html, "<div class=\"message error\" role=\"alert\" id=\"error\"><p>%s</p></div>\n",
-                    call->problem ? _(call->problem) : kith_error_code_describe (call->error));
+                    problem ? problem : kith_error_code_describe (call->error));
   if (notice)
     kithd_html_add (html, "<div class=\"message notice\" role=\"status\" id=\"notice\"><p>%s</p></div>\n",
                     notice);

@@ -99,6 +99,7 @@ struct _KithdWebCall
   KithErrorCode            error;
   gboolean                 has_error;
   const char              *problem;       /* a sentence of the page's own, marked for translation */
+  const char              *problem_arg;   /* ... its one %s, if it has one */
   KithPasswordRules        missing;       /* rules the submitted password fails */
   gboolean                 checked;       /* ... after a submitted password */
   KithdWebNotice           notice;

@@ -220,6 +220,33 @@ kithd_web_call_error (KithdWebCall  *call,
   kithd_web_call_page (call, kith_error_code_http_status (code), error_page);
 }
 
+static const char *
+sign_in_problem_page (KithdWebCall *call,
+                      KithdHtml    *html)
+{
+  kithd_html_add (html, "<h1>%s</h1>\n", _("Signing in did not work"));
+  kithd_web_page_messages (call, html);
+  kithd_html_add (html, "<p><a href=\"/\">%s</a></p>", _("Go to the start page"));
+  return _("Signing in did not work");
+}
+
+void
+kithd_web_respond_sign_in_problem (KithdRequest            *request,
+                                   const KithdRouteContext *ctx,
+                                   guint                    status,
+                                   const char              *problem,
+                                   const char              *arg)
+{
+  KithdWebCall *call = g_new0 (KithdWebCall, 1);
+
+  call->ctx = ctx;
+  call->http = kithd_request_ref (request);
+  call->language = kithd_web_language_choose (kithd_request_get_header (request, "Accept-Language"));
+  call->problem = problem;
+  call->problem_arg = arg;
+  kithd_web_call_page (call, status, sign_in_problem_page);
+}
+
 /* ---- a web session ---- */
 
 typedef struct {

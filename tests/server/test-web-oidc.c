@@ -328,6 +328,9 @@ test_german (void)
   g_autoptr (Browser) browser = browser_new_for (server);
   g_autoptr (Page) login = NULL;
   g_autoptr (Page) done = NULL;
+  g_autoptr (Page) unknown = NULL;
+  g_autoptr (Page) expired = NULL;
+  g_autoptr (Page) bad = NULL;
   g_autofree char *next = NULL;
 
   reset_fake ();
@@ -337,6 +340,23 @@ test_german (void)
   done = walk_to_done (browser, &next);
   assert_has (done, "lang=\"de\"");
   assert_lacks (done, "Signing you in");
+
+  /* The API's sign-in routes answer a person in a browser too: their
+   * refusals are pages of the same look and language. */
+  unknown = browser_get_full (browser, "/api/v1/oidc/nope/start?redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb"
+                                       "&code_challenge=x&code_challenge_method=S256&state=s", FALSE);
+  g_assert_cmpuint (unknown->status, ==, 404);
+  assert_has (unknown, "lang=\"de\"");
+  assert_has (unknown, "<h1>Die Anmeldung hat nicht funktioniert</h1>");
+  assert_has (unknown, "Dieser Server bietet keine Anmeldung mit diesem Anbieter an.");
+  assert_has (unknown, "href=\"/assets/kith.css\"");
+  expired = browser_get_full (browser, "/api/v1/oidc/google/callback?code=c&state=unknown-state", FALSE);
+  g_assert_cmpuint (expired->status, ==, 400);
+  assert_has (expired, "Diese Anmeldung ist abgelaufen oder wurde bereits verwendet.");
+  bad = browser_get_full (browser, "/api/v1/oidc/google/start?redirect_uri=http%3A%2F%2Fexample.com%2Fcb"
+                                   "&code_challenge=x&code_challenge_method=S256&state=s", FALSE);
+  g_assert_cmpuint (bad->status, ==, 400);
+  assert_has (bad, "Diese Anmeldeanfrage kann der Server nicht verwenden: The redirect_uri must be");
 }
 
 int
