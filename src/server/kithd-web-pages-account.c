@@ -226,8 +226,7 @@ kithd_web_page_oidc_done (KithdWebCall *call)
 void
 kithd_web_page_oidc_finish (KithdWebCall *call)
 {
-  g_autofree char *cookie = kithd_web_parse_cookie (kithd_request_get_header (call->http, "Cookie"),
-                                                    KITHD_WEB_COOKIE_OIDC);
+  g_autofree char *cookie = kithd_web_call_cookie (call, KITHD_WEB_COOKIE_OIDC);
   const char *code = query_param (call, "code");
   const char *state = query_param (call, "state");
   const char *error_code = query_param (call, "error");

@@ -210,8 +210,7 @@ kithd_web_page_reset (KithdWebCall *call)
     return;
   }
   if (!link_token) {
-    cookie_token = kithd_web_parse_cookie (kithd_request_get_header (call->http, "Cookie"),
-                                           KITHD_WEB_COOKIE_RESET);
+    cookie_token = kithd_web_call_cookie (call, KITHD_WEB_COOKIE_RESET);
     if (!cookie_token) {
       kithd_web_call_page (call, 200, request_page);
       return;
@@ -276,8 +275,7 @@ on_confirm_answer (KithdWebCall  *call,
 void
 kithd_web_page_reset_new_post (KithdWebCall *call)
 {
-  g_autofree char *token = kithd_web_parse_cookie (kithd_request_get_header (call->http, "Cookie"),
-                                                   KITHD_WEB_COOKIE_RESET);
+  g_autofree char *token = kithd_web_call_cookie (call, KITHD_WEB_COOKIE_RESET);
   const char *password = kithd_web_call_field (call, "password");
   KithBody *body;
 

@@ -100,6 +100,7 @@ struct _KithdWebCall
   gboolean                 has_error;
   const char              *problem;       /* a sentence of the page's own, marked for translation */
   const char              *problem_arg;   /* ... its one %s, if it has one */
+  const char              *heading;       /* an error page's, marked for translation; NULL: "Something went wrong" */
   KithPasswordRules        missing;       /* rules the submitted password fails */
   gboolean                 checked;       /* ... after a submitted password */
   KithdWebNotice           notice;
@@ -141,6 +142,9 @@ void         kithd_web_call_set_cookie    (KithdWebCall     *call,
                                            const char       *name,
                                            const char       *value,
                                            guint             max_age);
+/* The browser's cookie @name, when it is well-formed (else NULL). */
+char        *kithd_web_call_cookie        (KithdWebCall     *call,
+                                           const char       *name);
 /* The hidden CSRF field of a form. */
 void         kithd_web_call_csrf_field    (KithdWebCall     *call,
                                            KithdHtml        *html);

@@ -165,6 +165,13 @@ kithd_web_call_set_cookie (KithdWebCall *call,
   kithd_request_add_header (call->http, "Set-Cookie", cookie->str);
 }
 
+char *
+kithd_web_call_cookie (KithdWebCall *call,
+                       const char   *name)
+{
+  return kithd_web_parse_cookie (kithd_request_get_header (call->http, "Cookie"), name);
+}
+
 void
 kithd_web_call_csrf_field (KithdWebCall *call,
                            KithdHtml    *html)
@@ -206,10 +213,12 @@ static const char *
 error_page (KithdWebCall *call,
             KithdHtml    *html)
 {
-  kithd_html_add (html, "<h1>%s</h1>\n", _("Something went wrong"));
+  const char *heading = call->heading ? _(call->heading) : _("Something went wrong");
+
+  kithd_html_add (html, "<h1>%s</h1>\n", heading);
   kithd_web_page_messages (call, html);
   kithd_html_add (html, "<p><a href=\"/\">%s</a></p>", _("Go to the start page"));
-  return _("Something went wrong");
+  return heading;
 }
 
 void
@@ -218,16 +227,6 @@ kithd_web_call_error (KithdWebCall  *call,
 {
   kithd_web_call_set_error (call, code);
   kithd_web_call_page (call, kith_error_code_http_status (code), error_page);
-}
-
-static const char *
-sign_in_problem_page (KithdWebCall *call,
-                      KithdHtml    *html)
-{
-  kithd_html_add (html, "<h1>%s</h1>\n", _("Signing in did not work"));
-  kithd_web_page_messages (call, html);
-  kithd_html_add (html, "<p><a href=\"/\">%s</a></p>", _("Go to the start page"));
-  return _("Signing in did not work");
 }
 
 void
@@ -244,7 +243,8 @@ kithd_web_respond_sign_in_problem (KithdRequest            *request,
   call->language = kithd_web_language_choose (kithd_request_get_header (request, "Accept-Language"));
   call->problem = problem;
   call->problem_arg = arg;
-  kithd_web_call_page (call, status, sign_in_problem_page);
+  call->heading = N_("Signing in did not work");
+  kithd_web_call_page (call, status, error_page);
 }
 
 /* ---- a web session ---- */
