@@ -18,6 +18,7 @@ KITH_TEST_PACKAGES=(
   dbus dbus-x11 xvfb xauth x11-utils gnome-keyring libsecret-tools sqlite3
   python3-dbusmock libclang-rt-14-dev clang openssl gstreamer1.0-tools gsettings-desktop-schemas
   python3-aiosmtpd locales-all
+  chromium nodejs
 )
 
 kith_missing_packages () {
@@ -43,4 +44,21 @@ kith_install_packages () {
   echo "kith: installing ${missing[*]}" >&2
   $sudo apt-get update -qq || return 1
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || return 1
+}
+
+# The browser tests' node modules (tests/browser/package-lock.json, npm ci),
+# when they are missing or older than the lock file. npm comes with some
+# builds of nodejs; Debian's own npm package is installed only when there is
+# none (it conflicts with those).
+kith_install_browser_modules () {
+  local dir=$1
+  if ! command -v npm >/dev/null 2>&1; then
+    kith_install_packages npm || return 1
+  fi
+  if [ -f "$dir/node_modules/.package-lock.json" ] &&
+     ! [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    return 0
+  fi
+  echo "kith: installing the browser tests' node modules (npm ci)" >&2
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >&2
 }
