@@ -458,7 +458,7 @@ kithd_config_url_is_https_or_loopback (const char *url)
     return FALSE;
   if (g_str_equal (scheme, "https"))
     return TRUE;
-  return g_str_equal (scheme, "http") && (g_str_equal (host, "127.0.0.1") || g_str_equal (host, "::1"));
+  return g_str_equal (scheme, "http") && host_is_loopback (host);
 }
 
 /* [oidc:ID] groups; the old [oidc] google-client-id is refused with a word
@@ -525,7 +525,7 @@ load_oidc (GKeyFile     *kf,
       g_autofree char *shown = g_utf8_make_valid (provider->issuer, -1);
 
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                   "[%s] issuer: “%s” is not an https:// URL (http:// only on 127.0.0.1 or [::1])",
+                   "[%s] issuer: “%s” is not an https:// URL (http:// only on this machine: localhost or a loopback address)",
                    groups[i], shown);
       return FALSE;
     }

@@ -509,13 +509,53 @@ async function walk (env, browser, other, current) {
     await screenshot(german, 'german-login');
   });
 
-  // ---- Sign in with Google: a step to come here. ----
-  // The login page's "Sign in with Google" is being built
-  // (add_oidc_providers () in src/server/kithd-web-pages-account.c). Once
-  // it is there, this step clicks it on /account/login; the fake provider
-  // (env.provider, [oidc:google] of kith-web-env) consents at once as Ada
-  // Lovelace (ada@example.com), and the browser must land on
-  // /account/profile signed in as her, with the email read-only.
+  // g2. Sign in with Google: the login page's button, through the fake
+  // provider (env.provider, on "localhost": another site than kithd's
+  // 127.0.0.1, as Google's is) and its consent page, as Ada Lovelace.
+  const google = await newPage();
+  await step('sign in with Google', google, async () => {
+    const seen = [];
+    google.on('request', async request => {
+      if (!request.isNavigationRequest())
+        return;
+      const headers = await request.allHeaders();
+      seen.push({ url: request.url(), cookie: headers.cookie || '' });
+    });
+    await goto(google, `${base}/account/login`);
+    const button = google.getByRole('link', { name: 'Sign in with Google' });
+    await button.waitFor({ state: 'visible' });
+    await screenshot(google, 'google-button');
+    await button.focus();
+    await google.keyboard.press('Enter');
+    // The provider's consent page: Continue, as a person clicks it.
+    await google.waitForURL(`${env.provider}/authorize?**`, { timeout: WAIT_MS });
+    await sees(google, 'Sign in to Kith as ada@example.com?');
+    await screenshot(google, 'google-consent');
+    await google.getByRole('link', { name: 'Continue' }).click();
+    await google.waitForURL(`${base}/account/profile`, { timeout: WAIT_MS });
+    await google.waitForLoadState('load', { timeout: WAIT_MS });
+    await expectHeading(google, 'Account Profile');
+    check(await google.getByLabel('Kith ID (email address)').inputValue() === 'ada@example.com',
+          'signed in as someone other than ada@example.com');
+    check(await google.getByLabel('First Name').inputValue() === 'Ada', 'the new account is not named Ada');
+    check(await google.getByLabel('Last Name').inputValue() === 'Lovelace', 'the new account is not Lovelace');
+    await screenshot(google, 'google-signed-in');
+
+    // The way it went: through the provider, and back to a page that moved
+    // on by itself because the redirects from the provider's site came
+    // without kithd's SameSite=Strict cookies, which its refresh had.
+    const at = prefix => seen.find(entry => entry.url.startsWith(prefix));
+    check(at(`${env.provider}/authorize`), `the browser never reached the provider: ${JSON.stringify(seen)}`);
+    const done = at(`${base}/account/oidc-done`);
+    const finish = at(`${base}/account/oidc-finish`);
+    check(done && finish, `the sign-in did not go by oidc-done and oidc-finish: ${JSON.stringify(seen)}`);
+    check(!done.cookie.includes('kith_oidc='), 'the redirect from the provider came with the flow\'s cookie');
+    check(finish.cookie.includes('kith_oidc='), 'the page\'s refresh came without the flow\'s cookie');
+    const cookies = await google.context().cookies(base);
+    check(!cookies.some(cookie => cookie.name === 'kith_oidc'), 'the flow\'s cookie outlived the sign-in');
+    check(cookies.some(cookie => cookie.name === 'kith_session' && cookie.httpOnly && cookie.sameSite === 'Strict'),
+          'no HttpOnly, SameSite=Strict session cookie after signing in with Google');
+  });
 
   // h. Deleting the account.
   await step('delete account', keyboard, async () => {

@@ -115,6 +115,13 @@ main (int    argc,
   }
 
   fake = kith_fake_oidc_new (CLIENT_ID, CLIENT_SECRET);
+  /* The provider is another site than kithd's pages (127.0.0.1), as
+   * Google's is: the browser keeps kithd's SameSite=Strict cookies back on
+   * the redirects that come from it. */
+  kith_fake_oidc_set_issuer_host (fake, "localhost");
+  /* A consent page that the person clicks, as Google's: the way back to
+   * kithd is then a navigation that the provider's site began. */
+  kith_fake_oidc_set_consent_page (fake, TRUE);
   conf_dir = g_dir_make_tmp ("kith-web-env-XXXXXX", &error);
   g_assert_no_error (error);
   conf = g_build_filename (conf_dir, "kithd.conf", NULL);

@@ -76,6 +76,7 @@ struct _KithFakeOidc
   Key                stray_key;     /* KITH_FAKE_OIDC_FAULT_UNKNOWN_KID's, made when first needed */
   guint              n_keys;        /* kids handed out so far */
   KithFakeOidcFault  fault;
+  gboolean           consent_page;  /* authorize shows a page with Continue */
   char              *sub;
   char              *email;
   gboolean           email_verified;
@@ -341,6 +342,16 @@ on_authorize (KithFakeOidc *self,
     code = random_string ();
     g_hash_table_insert (self->grants, g_strdup (code), grant);
     g_string_append_printf (location, "?code=%s&state=%s", code, state);
+  }
+  if (self->consent_page) {
+    g_autofree char *href = g_markup_escape_text (location->str, -1);
+
+    respond (ex, 200, "text/html; charset=utf-8",
+             g_strdup_printf ("<!DOCTYPE html><html lang=\"en\"><title>Fake provider</title>"
+                              "<h1>Sign in to Kith as %s?</h1>"
+                              "<p><a id=\"continue\" href=\"%s\">Continue</a></p></html>",
+                              self->email, href));
+    goto out;
   }
   ex->status = 302;
   ex->location = g_strdup (location->str);
@@ -660,6 +671,25 @@ const char *
 kith_fake_oidc_get_issuer (KithFakeOidc *self)
 {
   return self->issuer;
+}
+
+void
+kith_fake_oidc_set_consent_page (KithFakeOidc *self,
+                                 gboolean      consent_page)
+{
+  g_mutex_lock (&self->mutex);
+  self->consent_page = consent_page;
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+kith_fake_oidc_set_issuer_host (KithFakeOidc *self,
+                                const char   *host)
+{
+  const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_BIND_PORT);
+
+  g_free (self->issuer);
+  self->issuer = g_strdup_printf ("http://%s:%u", host, info->port);
 }
 
 void

@@ -19,7 +19,8 @@ G_BEGIN_DECLS
  *
  * The authorization endpoint consents at once, as a person clicking
  * Continue would: it answers 302 to the redirect_uri with a code and the
- * state (or error=access_denied with KITH_FAKE_OIDC_FAULT_DENIED). The
+ * state (or error=access_denied with KITH_FAKE_OIDC_FAULT_DENIED); or it
+ * shows that Continue (kith_fake_oidc_set_consent_page()). The
  * token endpoint checks the client (client_secret_post or
  * client_secret_basic), the code (single use, 5 minutes), the
  * redirect_uri and the PKCE verifier (S256), and answers an ID token
@@ -55,6 +56,19 @@ KithFakeOidc *kith_fake_oidc_new              (const char        *client_id,
                                                const char        *client_secret);
 /* "http://127.0.0.1:PORT" */
 const char   *kith_fake_oidc_get_issuer       (KithFakeOidc      *self);
+/* The issuer from now on names @host ("localhost"): still this listener
+ * on 127.0.0.1, but, to a browser's cookies, another site than a kithd on
+ * 127.0.0.1 (sites do not count ports), as Google's is. Before the first
+ * flow and before kith_fake_oidc_write_config(). */
+void          kith_fake_oidc_set_issuer_host  (KithFakeOidc      *self,
+                                               const char        *host);
+/* With @consent_page, the authorization endpoint answers a page whose
+ * link "Continue" (id "continue") leads back to the redirect_uri, as
+ * Google's consent page does when a person clicks it: the way back is
+ * then a navigation that begins on the provider's site. Without (the
+ * default) it answers that redirect at once. */
+void          kith_fake_oidc_set_consent_page (KithFakeOidc      *self,
+                                               gboolean           consent_page);
 /* The person who signs in from now on (the default: "fake-sub-1",
  * "ada@example.com", verified, "Ada" "Lovelace"). @given_name and
  * @family_name may be NULL (left out of the token). */

@@ -249,7 +249,7 @@ test_oidc (void)
     { "[oidc:google]\nissuer=https://accounts.google.com\nclient-id=a\nclient-secret=\n",
       "[oidc:google] client-secret is empty" },
     { "[oidc:google]\nissuer=http://accounts.google.com\nclient-id=a\nclient-secret=b\n",
-      "[oidc:google] issuer: “http://accounts.google.com” is not an https:// URL (http:// only on 127.0.0.1 or [::1])" },
+      "[oidc:google] issuer: “http://accounts.google.com” is not an https:// URL (http:// only on this machine: localhost or a loopback address)" },
     { "[oidc:google]\nissuer=https://accounts.google.com/?x=1\nclient-id=a\nclient-secret=b\n",
       "[oidc:google] issuer: “https://accounts.google.com/?x=1” is not an https:// URL" },
     { "[oidc:google]\nissuer=accounts.google.com\nclient-id=a\nclient-secret=b\n",
