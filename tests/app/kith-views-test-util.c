@@ -64,6 +64,34 @@ kith_views_has_contact (KithSession      *session,
   return contact != NULL && kith_contact_get_state (contact) == state;
 }
 
+int
+kith_views_message_state (KithSession *session,
+                          const char  *peer_email,
+                          const char  *body)
+{
+  KithContact *contact = kith_session_find_contact_by_email (session, peer_email);
+  GListModel *model;
+
+  if (contact == NULL)
+    return -1;
+  model = kith_conversations_get (kith_session_get_conversations (session), contact);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++) {
+    g_autoptr (KithMessage) message = g_list_model_get_item (model, i);
+
+    if (g_strcmp0 (kith_message_get_body (message), body) == 0)
+      return kith_message_get_state (message);
+  }
+  return -1;
+}
+
+gboolean
+kith_views_conversation_has (KithSession *session,
+                             const char  *peer_email,
+                             const char  *body)
+{
+  return kith_views_message_state (session, peer_email, body) != -1;
+}
+
 GtkWidget *
 kith_views_new_window (int width,
                        int height)

@@ -8,10 +8,10 @@
 G_BEGIN_DECLS
 
 /*
- * What the content views' tests (test-chat-view, test-contacts-view,
- * test-account-page) share: a real kithd with Alice and Bob, contacts and
- * both signed in; sessions for more people; windows and the rows they
- * show.
+ * What the content views' tests (test-chat-view, test-chat-scroll,
+ * test-contacts-view, test-account-page) share: a real kithd with Alice
+ * and Bob, contacts and both signed in; sessions for more people; their
+ * messages; windows and the rows they show.
  */
 
 /* The password of every account these tests make. */
@@ -44,6 +44,14 @@ void         kith_views_sign_out      (KithSession    *session);
 gboolean     kith_views_has_contact   (KithSession      *session,
                                        const char       *email,
                                        KithContactState  state);
+/* The state of the message with @body in @session's conversation with
+ * @peer_email; -1: there is none. */
+int          kith_views_message_state (KithSession    *session,
+                                       const char     *peer_email,
+                                       const char     *body);
+gboolean     kith_views_conversation_has (KithSession *session,
+                                          const char  *peer_email,
+                                          const char  *body);
 /* A window titled "Kith" of @width × @height. */
 GtkWidget   *kith_views_new_window    (int             width,
                                        int             height);
