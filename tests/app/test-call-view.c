@@ -321,6 +321,25 @@ bot_calls_ended (const char *how)
   return n;
 }
 
+/* Waits for the bot to have seen @n calls end as @how; on a timeout, says
+ * what the bot printed and whether it is still running. */
+static void
+wait_bot_calls_ended (const char *how,
+                      guint       n)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  guint tick = g_timeout_add (20, kith_test_tick, NULL);
+
+  while (bot_calls_ended (how) != n) {
+    if (g_get_monotonic_time () > deadline)
+      g_error ("Timed out waiting for the bot to see %u calls end as %s; the bot (%s) printed:\n%s\n"
+               "and on stderr:\n%s", n, how, svc_cli_get_pid (bot) != 0 ? "running" : "exited",
+               svc_cli_get_output (bot), svc_cli_get_errors (bot));
+    g_main_context_iteration (NULL, TRUE);
+  }
+  g_source_remove (tick);
+}
+
 static gboolean
 status_is_duration (guint *seconds)
 {
@@ -472,7 +491,7 @@ test_video_call (void)
   KITH_WAIT_FOR (page_is ("main"));
   g_assert_true (kith_window_get_chat_contact (window ()) == contact (bot_user));
   KITH_WAIT_FOR (inhibited_flags () == 0);
-  KITH_WAIT_FOR (bot_calls_ended ("hung-up") == 1);
+  wait_bot_calls_ended ("hung-up", 1);
   KITH_WAIT_FOR (gtk_widget_is_sensitive (find ("video_call_button")));
 }
 
@@ -591,7 +610,7 @@ test_back_to_chats (void)
   /* A toast says so. */
   text = g_strdup_printf ("Call with %s: Call ended", kith_contact_get_display_name (contact (bot_user)));
   KITH_WAIT_FOR (kith_test_find (GTK_WIDGET (window ()), kith_test_match_visible_label, text) != NULL);
-  KITH_WAIT_FOR (bot_calls_ended ("hung-up") == 2);
+  wait_bot_calls_ended ("hung-up", 2);
 }
 
 /* A kith-cli of @user on the test's kithd, with a data directory of its
@@ -845,7 +864,7 @@ test_audio_call_closed_window (void)
   g_assert_true (page_is ("main"));
   g_assert_true (kith_window_get_chat_contact (window ()) == contact (bot_user));
   KITH_WAIT_FOR (inhibited_flags () == 0);
-  KITH_WAIT_FOR (bot_calls_ended ("hung-up") == 2);
+  wait_bot_calls_ended ("hung-up", 2);
 
   svc_test_log_out (session ());
   KITH_WAIT_FOR (page_is ("login"));
