@@ -830,8 +830,6 @@ test_unplugged (void)
  * report from a new SSRC is handed to the session right then. Our sources
  * must never make it ask (their clock rates are told with their first
  * packet, kith-call-media-pipeline.c). */
-#define INJECTED_SSRC 0x4b495448u   /* "KITH" */
-
 static gint rtcp_thread_asked;      /* atomic */
 static GMutex reports_lock;
 static GHashTable *reporting;       /* the SSRCs that sent a sender report */
@@ -844,7 +842,7 @@ on_pt_map_requested (GSignalInvocationHint *hint,
 {
   GstElement *session = g_value_get_object (&values[0]);
   char thread[16] = "";
-  /* An RTCP receiver report of an SSRC the session has not seen. */
+  /* An RTCP receiver report of an SSRC the session has not seen ("KITH"). */
   static const guint8 report[8] = { 0x80, 201, 0, 1, 0x4b, 0x49, 0x54, 0x48 };
   g_autoptr (GstPad) rtcp_in = NULL;
 
