@@ -496,6 +496,83 @@ kith_call_media_webrtc_set_remote (GstElement                  *webrtc,
   g_signal_emit_by_name (webrtc, "set-remote-description", description, promise);
 }
 
+/* ---- the RTP session's clock rates ----
+ *
+ * With BUNDLE, webrtcbin's rtpfunnel hands rtpbin one generic caps for all
+ * streams, so the session learns no clock rate of our sources from their
+ * caps. Its RTCP thread then asks for it on a source's first sender report
+ * — from inside g_hash_table_foreach over the session's sources, with the
+ * session unlocked (rtpsession.c before GStreamer 1.22.10; Debian 12 has
+ * 1.22.0). A new SSRC of the peer arriving in that moment changes the table
+ * under the iteration: a GLib-CRITICAL (kith-cli call died of it in a test
+ * run). So each source's first packet is preceded by caps that name its
+ * SSRC, payload type and clock rate, which the session keeps for it (then
+ * the funnel's caps again, for what follows). */
+
+typedef struct {
+  guint32 ssrcs[8];        /* the sources told so far */
+  guint   n_ssrcs;
+} ToldSources;
+
+static GstPadProbeReturn
+on_rtp_to_session (GstPad          *pad,
+                   GstPadProbeInfo *info,
+                   gpointer         user_data)
+{
+  ToldSources *told = user_data;   /* only here, under the pad's stream lock */
+  GstBuffer *buffer;
+  guint8 header[12];
+  guint32 ssrc;
+  guint pt;
+  int clock_rate;
+  g_autoptr (GstCaps) current = NULL;
+  GstCaps *caps;
+
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList *list = gst_pad_probe_info_get_buffer_list (info);
+
+    buffer = gst_buffer_list_length (list) > 0 ? gst_buffer_list_get (list, 0) : NULL;
+  } else {
+    buffer = gst_pad_probe_info_get_buffer (info);
+  }
+  if (buffer == NULL || gst_buffer_extract (buffer, 0, header, sizeof header) != sizeof header ||
+      header[0] >> 6 != 2)
+    return GST_PAD_PROBE_OK;
+
+  ssrc = GST_READ_UINT32_BE (header + 8);
+  for (guint i = 0; i < told->n_ssrcs; i++) {
+    if (told->ssrcs[i] == ssrc)
+      return GST_PAD_PROBE_OK;
+  }
+  pt = header[1] & 0x7f;
+  clock_rate = pt == AUDIO_PAYLOAD ? 48000 : pt == VIDEO_PAYLOAD ? 90000 : 0;
+  current = gst_pad_get_current_caps (pad);
+  if (clock_rate == 0 || current == NULL || told->n_ssrcs == G_N_ELEMENTS (told->ssrcs))
+    return GST_PAD_PROBE_OK;
+  told->ssrcs[told->n_ssrcs++] = ssrc;
+
+  caps = gst_caps_copy (current);
+  gst_caps_set_simple (caps, "ssrc", G_TYPE_UINT, ssrc, "payload", G_TYPE_INT, (int) pt,
+                       "clock-rate", G_TYPE_INT, clock_rate, NULL);
+  gst_pad_send_event (pad, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
+  gst_pad_send_event (pad, gst_event_new_caps (current));
+  return GST_PAD_PROBE_OK;
+}
+
+/* rtpbin's pad for what we send (added when the session is negotiated). */
+static void
+on_rtpbin_pad_added (GstElement *rtpbin,
+                     GstPad     *pad,
+                     gpointer    user_data)
+{
+  g_autofree char *name = gst_pad_get_name (pad);
+
+  if (g_str_has_prefix (name, "send_rtp_sink_"))
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                       on_rtp_to_session, g_new0 (ToldSources, 1), g_free);
+}
+
 /* ---- building ---- */
 
 static void
@@ -692,6 +769,13 @@ build (KithCallMedia  *self,
     /* libnice leaves loopback out; with an address given it uses only those. */
     if (self->loopback)
       g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &added);
+  }
+
+  {
+    g_autoptr (GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (self->webrtc), "rtpbin");
+
+    if (rtpbin != NULL)
+      g_signal_connect (rtpbin, "pad-added", G_CALLBACK (on_rtpbin_pad_added), NULL);
   }
 
   g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);

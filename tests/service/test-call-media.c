@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <sys/prctl.h>
+
 #include "kith-call-media-pair.h"
 #include "kith-call-media-private.h"
 #include "kith-error.h"
@@ -818,6 +820,115 @@ test_unplugged (void)
   g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
 }
 
+/* GStreamer before 1.22.10 (Debian 12 has 1.22.0): rtpsession's RTCP
+ * thread, making a sender report, asks for a payload's caps when a source
+ * of ours has no clock rate yet, and does so inside g_hash_table_foreach
+ * over the session's sources with the session unlocked. A peer's new SSRC
+ * arriving then changes the table: a GLib-CRITICAL, fatal in the tests
+ * (kith-cli call once died of it in /calls/cli-bot-echo-video). Here that
+ * moment is made to happen: whenever the RTCP thread asks, an RTCP receiver
+ * report from a new SSRC is handed to the session right then. Our sources
+ * must never make it ask (their clock rates are told with their first
+ * packet, kith-call-media-pipeline.c). */
+static gint rtcp_thread_asked;      /* atomic */
+static GMutex reports_lock;
+static GHashTable *reporting;       /* the SSRCs that sent a sender report */
+
+static gboolean
+on_pt_map_requested (GSignalInvocationHint *hint,
+                     guint                  n_values,
+                     const GValue          *values,
+                     gpointer               user_data)
+{
+  GstElement *session = g_value_get_object (&values[0]);
+  char thread[16] = "";
+  /* An RTCP receiver report of an SSRC the session has not seen ("KITH"). */
+  static const guint8 report[8] = { 0x80, 201, 0, 1, 0x4b, 0x49, 0x54, 0x48 };
+  g_autoptr (GstPad) rtcp_in = NULL;
+
+  prctl (PR_GET_NAME, thread, 0, 0, 0);
+  if (!g_str_equal (thread, "rtpsession-rtcp"))
+    return TRUE;
+  g_atomic_int_inc (&rtcp_thread_asked);
+  /* Once the peer's RTCP flows (before, asking is still counted). */
+  rtcp_in = gst_element_get_static_pad (session, "recv_rtcp_sink");
+  if (rtcp_in != NULL) {
+    g_autoptr (GstEvent) started = gst_pad_get_sticky_event (rtcp_in, GST_EVENT_STREAM_START, 0);
+
+    if (started != NULL)
+      gst_pad_chain (rtcp_in, gst_buffer_new_memdup (report, sizeof report));
+  }
+  return TRUE;
+}
+
+static gboolean
+on_sending_rtcp (GSignalInvocationHint *hint,
+                 guint                  n_values,
+                 const GValue          *values,
+                 gpointer               user_data)
+{
+  GstBuffer *buffer = g_value_get_boxed (&values[1]);
+  guint8 head[8];
+
+  if (gst_buffer_extract (buffer, 0, head, sizeof head) == sizeof head && head[1] == 200) {
+    g_mutex_lock (&reports_lock);
+    g_hash_table_add (reporting, GUINT_TO_POINTER (GST_READ_UINT32_BE (head + 4)));
+    g_mutex_unlock (&reports_lock);
+  }
+  return TRUE;
+}
+
+/* Both of the caller's sources have sent a sender report (the callee,
+ * echoing late, sends none yet). */
+static gboolean
+both_sources_reported (KithCallMediaPair *pair)
+{
+  guint n;
+
+  g_mutex_lock (&reports_lock);
+  n = g_hash_table_size (reporting);
+  g_mutex_unlock (&reports_lock);
+  return n >= 2;
+}
+
+static void
+test_rtcp_new_source (void)
+{
+  g_autoptr (KithCallMediaPair) pair = NULL;
+  g_autoptr (GstElement) rtpsession = gst_element_factory_make ("rtpsession", NULL);
+  g_autoptr (GObject) internal = NULL;
+  guint pt_map_signal, sending_signal;
+  gulong pt_map_hook, sending_hook;
+
+  g_assert_nonnull (rtpsession);
+  g_object_get (rtpsession, "internal-session", &internal, NULL);
+  pt_map_signal = g_signal_lookup ("request-pt-map", G_OBJECT_TYPE (rtpsession));
+  sending_signal = g_signal_lookup ("on-sending-rtcp", G_OBJECT_TYPE (internal));
+  g_assert_cmpuint (pt_map_signal, !=, 0);
+  g_assert_cmpuint (sending_signal, !=, 0);
+  reporting = g_hash_table_new (NULL, NULL);
+  pt_map_hook = g_signal_add_emission_hook (pt_map_signal, 0, on_pt_map_requested, NULL, NULL);
+  sending_hook = g_signal_add_emission_hook (sending_signal, 0, on_sending_rtcp, NULL, NULL);
+
+  /* Video: two sources of ours in the (bundled) session. The callee
+   * echoes 10 s late: until then nothing of the caller's payload types has
+   * come in, and the caller's session has no caps for them cached; asked,
+   * it has to ask webrtcbin, on the RTCP thread. */
+  pair = kith_call_media_pair_new (TRUE);
+  kith_call_media_set_echo (pair->callee, 10000);
+  connect_pair (pair);
+  g_assert_true (kith_call_media_pair_wait (pair, both_sources_reported, WAIT_MS));
+
+  g_assert_cmpint (g_atomic_int_get (&rtcp_thread_asked), ==, 0);
+  g_assert_cmpint (kith_call_media_get_state (pair->caller), ==, KITH_CALL_MEDIA_CONNECTED);
+  g_assert_cmpuint (pair->errors[0] + pair->errors[1], ==, 0);
+
+  g_clear_pointer (&pair, kith_call_media_pair_free);
+  g_signal_remove_emission_hook (pt_map_signal, pt_map_hook);
+  g_signal_remove_emission_hook (sending_signal, sending_hook);
+  g_clear_pointer (&reporting, g_hash_table_unref);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -848,6 +959,7 @@ main (int   argc,
   g_test_add_func ("/call-media/start-off-main-loop", test_start_off_main_loop);
   g_test_add_func ("/call-media/stop-while-starting", test_stop_while_starting);
   g_test_add_func ("/call-media/unplugged", test_unplugged);
+  g_test_add_func ("/call-media/rtcp-new-source", test_rtcp_new_source);
 
   return g_test_run ();
 }
