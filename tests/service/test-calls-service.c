@@ -536,7 +536,10 @@ cli_call_bot (gboolean echo,
   bot_cli = svc_cli_spawn_as (server, bot, "bot", echo ? "--echo" : NULL, NULL);
   g_assert_true (svc_cli_wait_line (bot_cli, "ready", WAIT_MS));
 
-  caller = svc_cli_spawn_as (server, ada, "call", bot->email, "--duration=4", video ? "--video" : NULL, NULL);
+  /* The echo comes back two seconds late: its video, encoded twice, needs
+   * more of the call than that on a busy machine (a first key frame). */
+  caller = svc_cli_spawn_as (server, ada, "call", bot->email, echo ? "--duration=8" : "--duration=4",
+                             video ? "--video" : NULL, NULL);
   status = svc_cli_wait_exit (caller, 60000);
   if (status != 0)
     g_printerr ("kith-cli call said:\n%s%s\nkith-cli bot said:\n%s%s", svc_cli_get_output (caller),
