@@ -57,7 +57,12 @@ kith_bench_desktop_start (void)
 {
   g_autoptr (GError) error = NULL;
   int fds[2];
+  int child_fd;
 
+  /* The pipe's write end goes to the child as another fd than the parent's:
+   * GLib 2.74 leaves an fd passed to the same number close-on-exec, so the
+   * child sometimes had none to write its display or address to (an empty
+   * bus address, "Xvfb exits without a display"). */
   /* Xvfb sometimes exits at once without a display (seen right after an
    * earlier run's Xvfb ended): try again a few times. */
   for (int attempt = 0; attempt < 5 && g_getenv ("DISPLAY") == NULL; attempt++) {
@@ -68,7 +73,8 @@ kith_bench_desktop_start (void)
     if (attempt > 0)
       g_usleep (200000);
     g_assert (pipe (fds) == 0);
-    fd_arg = g_strdup_printf ("%d", fds[1]);
+    child_fd = fds[1] + 1;
+    fd_arg = g_strdup_printf ("%d", child_fd);
     {
       const char *argv[] = { "Xvfb", "-displayfd", fd_arg, "-screen", "0", "1280x800x24",
                              "-nolisten", "tcp", NULL };
@@ -77,7 +83,7 @@ kith_bench_desktop_start (void)
                                              G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
                                              G_SPAWN_STDERR_TO_DEV_NULL,
                                              kith_bench_child_setup, NULL, -1, -1, -1,
-                                             &fds[1], &fds[1], 1,
+                                             &fds[1], &child_fd, 1,
                                              &xvfb_pid, NULL, NULL, NULL, &error))
         g_error ("Cannot start Xvfb: %s", error->message);
     }
@@ -93,8 +99,9 @@ kith_bench_desktop_start (void)
   }
 
   g_assert (pipe (fds) == 0);
+  child_fd = fds[1] + 1;
   {
-    g_autofree char *fd_arg = g_strdup_printf ("--print-address=%d", fds[1]);
+    g_autofree char *fd_arg = g_strdup_printf ("--print-address=%d", child_fd);
     const char *argv[] = { "dbus-daemon", "--session", "--nofork", fd_arg, NULL };
     g_autofree char *address = NULL;
 
@@ -102,7 +109,7 @@ kith_bench_desktop_start (void)
                                            G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
                                            G_SPAWN_STDERR_TO_DEV_NULL,
                                            kith_bench_child_setup, NULL, -1, -1, -1,
-                                           &fds[1], &fds[1], 1,
+                                           &fds[1], &child_fd, 1,
                                            &bus_pid, NULL, NULL, NULL, &error))
       g_error ("Cannot start dbus-daemon: %s", error->message);
     close (fds[1]);
