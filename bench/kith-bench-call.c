@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * build-aux/bench call: what a call costs (issue 13; docs/performance.md,
- * "Calls").
+ * build-aux/bench call: what a call costs (issue 13; docs/performance-calls.md).
  *
  * 1. Set-up: from placing a call (KithCallManager, which fetches the ICE
  *    servers, starts the media and sends call.invite) to the first decoded

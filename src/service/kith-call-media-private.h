@@ -23,7 +23,7 @@ G_BEGIN_DECLS
 /* Opus frames of 10 ms, not WebRTC's usual 20: the encoder waits for a
  * whole frame, and the decoder holds one packet back for its in-band FEC
  * (to rebuild a lost packet from the next), so each millisecond of frame
- * counts twice in the latency (docs/performance.md, "Calls"). The price is
+ * counts twice in the latency (docs/performance-calls.md). The price is
  * 100 packets a second, ~20 kbit/s more of headers. */
 #define OPUS_FRAME_MS        10
 

@@ -700,7 +700,7 @@ kith_call_prepare_process (void)
    * up to 8 per core), each keeping what they freed: the process grew by
    * ~17 MB with every video call, call after call. Two arenas, set before
    * any thread but the main one exists, keep it flat (build-aux/bench
-   * call, docs/performance.md, "Calls"). */
+   * call, docs/performance-calls.md). */
   mallopt (M_ARENA_MAX, 2);
   /* Video frames (450 KB to 1.2 MB) in mmap'd blocks, given back when
    * freed. By default glibc raises this threshold past the size of a

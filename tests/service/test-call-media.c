@@ -249,7 +249,7 @@ test_audio_call (void)
 /* What the callee's speakers wait past a packet's time: the jitter buffer
  * (40 ms), one Opus packet that the decoder holds for its FEC (10 ms) and
  * the sink's allowance (10 ms), never opusdec's own 120 ms or webrtcbin's
- * 200 ms (docs/performance.md, "Calls"). */
+ * 200 ms (docs/performance-calls.md). */
 static void
 test_latency (void)
 {
