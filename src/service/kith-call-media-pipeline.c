@@ -384,6 +384,56 @@ on_connection_state (GstElement *webrtc,
   kith_call_media_post (webrtc, gst_structure_new ("kith-connection-state", "state", G_TYPE_INT, (int) state, NULL));
 }
 
+/* Every promise given to webrtcbin is also kept here, on the element, until
+ * the pipeline is gone: webrtcbin 1.22 drops the operations still queued
+ * when it stops, and a promise whose last reference goes while it is still
+ * pending is a GStreamer runtime check ("gst_promise_free: … PENDING",
+ * fatal under G_DEBUG=fatal-warnings; seen when glare dropped our call just
+ * after its offer was made). kith_call_media_release () interrupts the
+ * ones never answered, then lets them go. */
+#define PROMISES_KEY "kith-promises"
+G_LOCK_DEFINE_STATIC (promises);
+
+static GstPromise *
+track_promise (GstElement *webrtc,
+               GstPromise *promise)
+{
+  GPtrArray *promises;
+
+  G_LOCK (promises);
+  promises = g_object_get_data (G_OBJECT (webrtc), PROMISES_KEY);
+  if (promises == NULL) {
+    promises = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_promise_unref);
+    g_object_set_data_full (G_OBJECT (webrtc), PROMISES_KEY, promises,
+                            (GDestroyNotify) g_ptr_array_unref);
+  }
+  g_ptr_array_add (promises, gst_promise_ref (promise));
+  G_UNLOCK (promises);
+  return promise;
+}
+
+/* With webrtcbin stopped (its thread joined): nothing answers any more. */
+static void
+interrupt_promises (GstElement *webrtc)
+{
+  g_autoptr (GPtrArray) promises = NULL;
+
+  G_LOCK (promises);
+  promises = g_object_steal_data (G_OBJECT (webrtc), PROMISES_KEY);
+  G_UNLOCK (promises);
+  /* A promise answered already stays so; the others end interrupted (their
+   * change functions, below, then do nothing), and can be freed. */
+  for (guint i = 0; promises != NULL && i < promises->len; i++)
+    gst_promise_interrupt (g_ptr_array_index (promises, i));
+}
+
+/* A change function's promise was answered (not interrupted at the end). */
+static gboolean
+promise_replied (GstPromise *promise)
+{
+  return gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED;
+}
+
 static void
 post_promise_error (GstElement *webrtc,
                     GstPromise *promise,
@@ -408,11 +458,16 @@ on_description_created (GstPromise *promise,
                         gpointer    user_data)
 {
   GstElement *webrtc = user_data;
-  const GstStructure *reply = gst_promise_get_reply (promise);
+  const GstStructure *reply;
   GstWebRTCSessionDescription *description = NULL;
   const char *type = NULL;
   g_autofree char *sdp = NULL;
 
+  if (!promise_replied (promise)) {
+    gst_promise_unref (promise);
+    return;
+  }
+  reply = gst_promise_get_reply (promise);
   if (reply != NULL && gst_structure_has_field (reply, "offer"))
     type = "offer";
   else if (reply != NULL && gst_structure_has_field (reply, "answer"))
@@ -430,7 +485,7 @@ on_description_created (GstPromise *promise,
    * error it answers when it is already closed (a call stopped just after
    * its description was made; seen under ASan). */
   {
-    GstPromise *set = gst_promise_new ();
+    GstPromise *set = track_promise (webrtc, gst_promise_new ());
 
     g_signal_emit_by_name (webrtc, "set-local-description", description, set);
     gst_promise_unref (set);
@@ -448,14 +503,17 @@ on_remote_offer_set (GstPromise *promise,
                      gpointer    user_data)
 {
   GstElement *webrtc = user_data;
-  const GstStructure *reply = gst_promise_get_reply (promise);
+  const GstStructure *reply = promise_replied (promise) ? gst_promise_get_reply (promise) : NULL;
 
-  if (reply != NULL && gst_structure_has_field (reply, "error")) {
+  if (!promise_replied (promise)) {
+    /* interrupted: the call is over */
+  } else if (reply != NULL && gst_structure_has_field (reply, "error")) {
     post_promise_error (webrtc, promise, _("The other side sent a call description Kith cannot use."));
   } else {
-    GstPromise *answer = gst_promise_new_with_change_func (on_description_created,
-                                                           gst_object_ref (webrtc),
-                                                           gst_object_unref);
+    GstPromise *answer = track_promise (webrtc,
+                                        gst_promise_new_with_change_func (on_description_created,
+                                                                          gst_object_ref (webrtc),
+                                                                          gst_object_unref));
 
     g_signal_emit_by_name (webrtc, "create-answer", NULL, answer);
   }
@@ -467,7 +525,7 @@ on_remote_answer_set (GstPromise *promise,
                       gpointer    user_data)
 {
   GstElement *webrtc = user_data;
-  const GstStructure *reply = gst_promise_get_reply (promise);
+  const GstStructure *reply = promise_replied (promise) ? gst_promise_get_reply (promise) : NULL;
 
   if (reply != NULL && gst_structure_has_field (reply, "error"))
     post_promise_error (webrtc, promise, _("The other side sent a call description Kith cannot use."));
@@ -481,7 +539,7 @@ kith_call_media_webrtc_offer (GstElement *webrtc)
   GstPromise *promise = gst_promise_new_with_change_func (on_description_created,
                                                           gst_object_ref (webrtc), gst_object_unref);
 
-  g_signal_emit_by_name (webrtc, "create-offer", NULL, promise);
+  g_signal_emit_by_name (webrtc, "create-offer", NULL, track_promise (webrtc, promise));
 }
 
 void
@@ -493,7 +551,7 @@ kith_call_media_webrtc_set_remote (GstElement                  *webrtc,
   promise = gst_promise_new_with_change_func (description->type == GST_WEBRTC_SDP_TYPE_OFFER
                                                 ? on_remote_offer_set : on_remote_answer_set,
                                               gst_object_ref (webrtc), gst_object_unref);
-  g_signal_emit_by_name (webrtc, "set-remote-description", description, promise);
+  g_signal_emit_by_name (webrtc, "set-remote-description", description, track_promise (webrtc, promise));
 }
 
 /* ---- the RTP session's clock rates ----
@@ -855,8 +913,10 @@ kith_call_media_release (KithCallMedia *self)
 
   /* Joins every streaming thread: nothing touches self after this. */
   gst_element_set_state (self->pipeline, GST_STATE_NULL);
-  if (self->webrtc != NULL)
+  if (self->webrtc != NULL) {
     g_signal_handlers_disconnect_by_data (self->webrtc, self);
+    interrupt_promises (self->webrtc);
+  }
   g_clear_object (&self->volume);
   g_clear_object (&self->audio_src);
   g_clear_object (&self->video_src);
