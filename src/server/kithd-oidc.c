@@ -162,7 +162,7 @@ redirect_uri_is_allowed (KithdOidc  *self,
         uri[i] == '\\')
       return FALSE;
   }
-  own = g_strconcat (self->config->public_url, KITHD_OIDC_WEB_REDIRECT_PATH, NULL);
+  own = kithd_oidc_web_redirect_uri (self);
   if (g_str_equal (uri, own))
     return TRUE;
 
@@ -826,6 +826,24 @@ kithd_oidc_has_provider (KithdOidc  *self,
   g_return_val_if_fail (KITHD_IS_OIDC (self), FALSE);
 
   return provider_id && g_hash_table_contains (self->providers, provider_id);
+}
+
+const char *
+kithd_oidc_get_provider_name (KithdOidc  *self,
+                              const char *provider_id)
+{
+  KithdOidcProvider *provider;
+
+  g_return_val_if_fail (KITHD_IS_OIDC (self), NULL);
+
+  provider = provider_id ? g_hash_table_lookup (self->providers, provider_id) : NULL;
+  return provider ? kithd_oidc_provider_get_config (provider)->name : NULL;
+}
+
+char *
+kithd_oidc_web_redirect_uri (KithdOidc *self)
+{
+  return g_strconcat (self->config->public_url, KITHD_OIDC_WEB_REDIRECT_PATH, NULL);
 }
 
 gboolean

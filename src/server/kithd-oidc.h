@@ -68,6 +68,11 @@ KithdOidc  *kithd_oidc_new              (const KithdConfig   *config,
 
 gboolean    kithd_oidc_has_provider     (KithdOidc           *self,
                                          const char          *provider_id);
+/* The name on @provider_id's buttons ("Google"), or NULL for no provider. */
+const char *kithd_oidc_get_provider_name (KithdOidc          *self,
+                                         const char          *provider_id);
+/* PUBLIC_URL/account/oidc-done: the redirect_uri of kithd's own pages. */
+char       *kithd_oidc_web_redirect_uri (KithdOidc           *self);
 
 /* Start: the URL to send the browser to (the provider's authorization
  * endpoint). @address_key: the client's address as the throttle names it.

@@ -31,22 +31,6 @@ provider_of (KithdRouteCall *call)
   return g_strv_length (parts) == 6 ? g_strdup (parts[4]) : NULL;
 }
 
-/* The name on @provider_id's buttons ("Google"), or the id. */
-static const char *
-provider_name (KithdRouteCall *call,
-               const char     *provider_id)
-{
-  const GPtrArray *providers = call->ctx->config->oidc_providers;
-
-  for (guint i = 0; providers && i < providers->len; i++) {
-    const KithdOidcProviderConfig *provider = g_ptr_array_index (providers, i);
-
-    if (g_strcmp0 (provider->id, provider_id) == 0)
-      return provider->name;
-  }
-  return provider_id;
-}
-
 /* The codes travel in URLs: the pages' headers keep them out of caches and
  * referrers (kithd_web_set_security_headers()), kithd_html_add() escapes. */
 static void
@@ -111,7 +95,9 @@ respond_oidc_error (KithdRouteCall *call,
     case KITHD_OIDC_ERROR_UNREACHABLE:
       status = 502;
       problem = N_("%s cannot be reached right now. Please try again in a few minutes.");
-      arg = provider_name (call, provider);
+      arg = kithd_oidc_get_provider_name (call->ctx->oidc, provider);
+      if (arg == NULL)
+        arg = provider;
       break;
     default:
       break;

@@ -184,7 +184,7 @@ kithd_web_page_oidc_start (KithdWebCall *call)
   g_assert (strlen (state) == OIDC_STATE_CHARS);
   cookie = g_strconcat (state, verifier, NULL);
   challenge = kith_pkce_s256 (verifier);
-  redirect_uri = g_strconcat (call->ctx->config->public_url, KITHD_OIDC_WEB_REDIRECT_PATH, NULL);
+  redirect_uri = kithd_oidc_web_redirect_uri (call->ctx->oidc);
   escaped = g_uri_escape_string (redirect_uri, NULL, FALSE);
   /* The provider's id is [a-z0-9-]: nothing to escape. */
   location = g_strdup_printf ("/api/v1/oidc/%s/start?redirect_uri=%s&code_challenge=%s"
@@ -255,7 +255,7 @@ kithd_web_page_oidc_finish (KithdWebCall *call)
     kithd_web_call_page (call, 400, login_page);
     return;
   }
-  redirect_uri = g_strconcat (call->ctx->config->public_url, KITHD_OIDC_WEB_REDIRECT_PATH, NULL);
+  redirect_uri = kithd_oidc_web_redirect_uri (call->ctx->oidc);
   if (!kithd_oidc_redeem (call->ctx->oidc, code, cookie + OIDC_STATE_CHARS, redirect_uri, &user_id, &error)) {
     g_debug ("A web sign-in's code was refused: %s", error->message);
     call->problem = N_("Signing in did not work. Please try again.");
