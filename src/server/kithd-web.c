@@ -107,6 +107,19 @@ csrf_token (const char *cookie)
 
 /* ---- a call ---- */
 
+/* A call for @request in its language (Accept-Language). */
+static KithdWebCall *
+call_new (KithdRequest            *request,
+          const KithdRouteContext *ctx)
+{
+  KithdWebCall *call = g_new0 (KithdWebCall, 1);
+
+  call->ctx = ctx;
+  call->http = kithd_request_ref (request);
+  call->language = kithd_web_language_choose (kithd_request_get_header (request, "Accept-Language"));
+  return call;
+}
+
 void
 kithd_web_call_free (KithdWebCall *call)
 {
@@ -236,11 +249,8 @@ kithd_web_respond_sign_in_problem (KithdRequest            *request,
                                    const char              *problem,
                                    const char              *arg)
 {
-  KithdWebCall *call = g_new0 (KithdWebCall, 1);
+  KithdWebCall *call = call_new (request, ctx);
 
-  call->ctx = ctx;
-  call->http = kithd_request_ref (request);
-  call->language = kithd_web_language_choose (kithd_request_get_header (request, "Accept-Language"));
   call->problem = problem;
   call->problem_arg = arg;
   call->heading = N_("Signing in did not work");
@@ -564,13 +574,10 @@ void
 kithd_web_handle (KithdRequest            *request,
                   const KithdRouteContext *ctx)
 {
-  KithdWebCall *call = g_new0 (KithdWebCall, 1);
+  KithdWebCall *call = call_new (request, ctx);
   const char *cookies = kithd_request_get_header (request, "Cookie");
   g_autofree char *allow = NULL;
 
-  call->ctx = ctx;
-  call->http = kithd_request_ref (request);
-  call->language = kithd_web_language_choose (kithd_request_get_header (request, "Accept-Language"));
   call->csrf_cookie = kithd_web_parse_cookie (cookies, KITHD_WEB_COOKIE_CSRF);
   if (!call->csrf_cookie) {
     call->csrf_cookie = kithd_crypto_new_token ();
