@@ -60,5 +60,12 @@ kith_install_browser_modules () {
     return 0
   fi
   echo "kith: installing the browser tests' node modules (npm ci)" >&2
-  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >&2
+  # The system's certificate authorities, as apt and curl trust them (npm
+  # otherwise knows only its own list: behind a proxy with a local CA, a
+  # user without npm settings of their own gets SELF_SIGNED_CERT_IN_CHAIN).
+  local ca=()
+  if [ -z "${npm_config_cafile:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+    ca=(--cafile=/etc/ssl/certs/ca-certificates.crt)
+  fi
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error "${ca[@]}" >&2
 }
