@@ -56,39 +56,27 @@ void
 kith_bench_desktop_start (void)
 {
   g_autoptr (GError) error = NULL;
-  int fds[2];
-  int child_fd;
+  int out_fd;
 
-  /* The pipe's write end goes to the child as another fd than the parent's:
-   * GLib 2.74 leaves an fd passed to the same number close-on-exec, so the
-   * child sometimes had none to write its display or address to (an empty
-   * bus address, "Xvfb exits without a display"). */
+  /* Each child says where it is on its stdout, a pipe GLib makes: passing
+   * a pipe of our own under another fd number failed now and then with
+   * GLib 2.74 (an empty bus address, "Xvfb exits without a display"). */
   /* Xvfb sometimes exits at once without a display (seen right after an
    * earlier run's Xvfb ended): try again a few times. */
   for (int attempt = 0; attempt < 5 && g_getenv ("DISPLAY") == NULL; attempt++) {
-    g_autofree char *fd_arg = NULL;
     g_autofree char *number = NULL;
     g_autofree char *display = NULL;
+    const char *argv[] = { "Xvfb", "-displayfd", "1", "-screen", "0", "1280x800x24",
+                           "-nolisten", "tcp", NULL };
 
     if (attempt > 0)
       g_usleep (200000);
-    g_assert (pipe (fds) == 0);
-    child_fd = fds[1] + 1;
-    fd_arg = g_strdup_printf ("%d", child_fd);
-    {
-      const char *argv[] = { "Xvfb", "-displayfd", fd_arg, "-screen", "0", "1280x800x24",
-                             "-nolisten", "tcp", NULL };
-
-      if (!g_spawn_async_with_pipes_and_fds (NULL, argv, NULL,
-                                             G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-                                             G_SPAWN_STDERR_TO_DEV_NULL,
-                                             kith_bench_child_setup, NULL, -1, -1, -1,
-                                             &fds[1], &child_fd, 1,
-                                             &xvfb_pid, NULL, NULL, NULL, &error))
-        g_error ("Cannot start Xvfb: %s", error->message);
-    }
-    close (fds[1]);
-    number = read_line_from_fd (fds[0]);
+    if (!g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
+                                   G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                                   kith_bench_child_setup, NULL, &xvfb_pid, NULL, &out_fd, NULL,
+                                   &error))
+      g_error ("Cannot start Xvfb: %s", error->message);
+    number = read_line_from_fd (out_fd);
     if (*number == '\0') {
       waitpid (xvfb_pid, NULL, 0);
       xvfb_pid = 0;
@@ -97,23 +85,21 @@ kith_bench_desktop_start (void)
     display = g_strdup_printf (":%s", number);
     g_setenv ("DISPLAY", display, TRUE);
   }
+  if (g_getenv ("DISPLAY") == NULL)
+    g_error ("Xvfb did not start: no display in 5 attempts");
 
-  g_assert (pipe (fds) == 0);
-  child_fd = fds[1] + 1;
   {
-    g_autofree char *fd_arg = g_strdup_printf ("--print-address=%d", child_fd);
-    const char *argv[] = { "dbus-daemon", "--session", "--nofork", fd_arg, NULL };
+    const char *argv[] = { "dbus-daemon", "--session", "--nofork", "--print-address", NULL };
     g_autofree char *address = NULL;
 
-    if (!g_spawn_async_with_pipes_and_fds (NULL, argv, NULL,
-                                           G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-                                           G_SPAWN_STDERR_TO_DEV_NULL,
-                                           kith_bench_child_setup, NULL, -1, -1, -1,
-                                           &fds[1], &child_fd, 1,
-                                           &bus_pid, NULL, NULL, NULL, &error))
+    if (!g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
+                                   G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                                   kith_bench_child_setup, NULL, &bus_pid, NULL, &out_fd, NULL,
+                                   &error))
       g_error ("Cannot start dbus-daemon: %s", error->message);
-    close (fds[1]);
-    address = read_line_from_fd (fds[0]);
+    address = read_line_from_fd (out_fd);
+    if (*address == '\0')
+      g_error ("dbus-daemon did not start: it gave no address");
     g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
   }
 
