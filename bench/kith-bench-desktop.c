@@ -58,9 +58,11 @@ kith_bench_desktop_start (void)
   g_autoptr (GError) error = NULL;
   int out_fd;
 
-  /* Each child says where it is on its stdout, a pipe GLib makes: passing
-   * a pipe of our own under another fd number failed now and then with
-   * GLib 2.74 (an empty bus address, "Xvfb exits without a display"). */
+  /* Each child says where it is on its stdout. The children are our own
+   * (G_SPAWN_DO_NOT_REAP_CHILD): without it GLib forks them from a child
+   * that exits at once, and their PR_SET_PDEATHSIG fired when that one
+   * went, before they printed (the bench aborted with an empty bus address
+   * or no display now and then, and left Xvfbs behind). */
   /* Xvfb sometimes exits at once without a display (seen right after an
    * earlier run's Xvfb ended): try again a few times. */
   for (int attempt = 0; attempt < 5 && g_getenv ("DISPLAY") == NULL; attempt++) {
@@ -72,7 +74,7 @@ kith_bench_desktop_start (void)
     if (attempt > 0)
       g_usleep (200000);
     if (!g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
-                                   G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                                   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
                                    kith_bench_child_setup, NULL, &xvfb_pid, NULL, &out_fd, NULL,
                                    &error))
       g_error ("Cannot start Xvfb: %s", error->message);
@@ -93,7 +95,7 @@ kith_bench_desktop_start (void)
     g_autofree char *address = NULL;
 
     if (!g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
-                                   G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                                   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
                                    kith_bench_child_setup, NULL, &bus_pid, NULL, &out_fd, NULL,
                                    &error))
       g_error ("Cannot start dbus-daemon: %s", error->message);
@@ -161,8 +163,11 @@ kith_bench_desktop_xvfb_running (void)
 void
 kith_bench_desktop_stop (void)
 {
-  if (bus_pid != 0)
+  if (bus_pid != 0) {
     kill (bus_pid, SIGTERM);
+    waitpid (bus_pid, NULL, 0);
+    bus_pid = 0;
+  }
   if (keyring_dir != NULL) {
     kithd_test_remove_tree (keyring_dir);
     g_clear_pointer (&keyring_dir, g_free);
