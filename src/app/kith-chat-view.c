@@ -63,7 +63,7 @@ G_DEFINE_FINAL_TYPE (KithChatView, kith_chat_view, GTK_TYPE_WIDGET)
 
 /* ---- reading ---- */
 
-static void maybe_mark_read (KithChatView *self);
+static void send_read_marker (KithChatView *self);
 
 static gboolean
 on_read_interval (gpointer user_data)
@@ -71,10 +71,8 @@ on_read_interval (gpointer user_data)
   KithChatView *self = user_data;
 
   self->read_interval_id = 0;
-  if (self->read_again) {
-    self->read_again = FALSE;
-    maybe_mark_read (self);
-  }
+  if (self->read_again)
+    send_read_marker (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -86,10 +84,21 @@ has_unread_chat (KithChatView *self)
          kith_contact_get_unread_count (self->contact) > 0;
 }
 
+static void
+send_read_marker (KithChatView *self)
+{
+  self->read_again = FALSE;
+  kith_conversations_mark_read (kith_session_get_conversations (self->session), self->contact);
+  self->read_interval_id = g_timeout_add (READ_INTERVAL_MS, on_read_interval, self);
+}
+
 /* Messages shown in the active window are read. Not a read marker for
  * each message of a flood (a thousand a second: each one a frame for the
  * server and the unread count saved, queued faster than they went): one
- * at once, then one per READ_INTERVAL_MS for those that came meanwhile. */
+ * at once, then one per READ_INTERVAL_MS for those that came meanwhile.
+ * Those are read at once all the same: their unread count goes now, so
+ * the open chat's row never shows a badge for them (it did, for up to
+ * READ_INTERVAL_MS, each time a message came: a frame more each). */
 static void
 maybe_mark_read (KithChatView *self)
 {
@@ -99,11 +108,11 @@ maybe_mark_read (KithChatView *self)
       !gtk_window_is_active (self->window))
     return;
   if (self->read_interval_id != 0) {
+    kith_conversations_clear_unread (kith_session_get_conversations (self->session), self->contact);
     self->read_again = TRUE;
     return;
   }
-  kith_conversations_mark_read (kith_session_get_conversations (self->session), self->contact);
-  self->read_interval_id = g_timeout_add (READ_INTERVAL_MS, on_read_interval, self);
+  send_read_marker (self);
 }
 
 /* Another chat, or none, or the window hides (to the tray, or Kith exits,
@@ -113,7 +122,8 @@ static void
 flush_mark_read (KithChatView *self)
 {
   g_clear_handle_id (&self->read_interval_id, g_source_remove);
-  if (self->read_again && has_unread_chat (self))
+  if (self->read_again && self->contact != NULL &&
+      kith_contact_get_state (self->contact) == KITH_CONTACT_ACCEPTED)
     kith_conversations_mark_read (kith_session_get_conversations (self->session), self->contact);
   self->read_again = FALSE;
 }

@@ -855,6 +855,20 @@ kith_conversations_mark_read (KithConversations *self,
 }
 
 void
+kith_conversations_clear_unread (KithConversations *self,
+                                 KithContact       *contact)
+{
+  g_return_if_fail (KITH_IS_CONVERSATIONS (self));
+  g_return_if_fail (KITH_IS_CONTACT (contact));
+
+  if (kith_contact_get_unread_count (contact) == 0)
+    return;
+  set_unread (self, contact, 0, FALSE);
+  if (self->batch_source == 0)
+    self->batch_source = g_timeout_add (BATCH_MS, on_batch_timeout, self);
+}
+
+void
 kith_conversations_send_async (KithConversations   *self,
                                KithContact         *contact,
                                const char          *body,

@@ -93,6 +93,10 @@ guint              kith_conversations_get_page_size      (KithConversations *sel
  * (Unread counts are kept in the store: they survive a restart.) */
 void               kith_conversations_mark_read          (KithConversations *self,
                                                           KithContact       *contact);
+/* Zeroes unread-count now, saved with the next batch, and sends nothing:
+ * messages seen between two read markers (mark_read sends the next). */
+void               kith_conversations_clear_unread       (KithConversations *self,
+                                                          KithContact       *contact);
 /* Finishes once the message is safely in the outbox (state PENDING; SENT
  * follows on message.ack). Works offline too. */
 void               kith_conversations_send_async         (KithConversations   *self,

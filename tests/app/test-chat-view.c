@@ -185,6 +185,55 @@ test_chat_read_on_hide (void)
   KITH_WAIT_FOR (gtk_window_is_active (GTK_WINDOW (ui.window)));
 }
 
+/* Messages that come into the open chat in the focused window are read as
+ * they come: the contact's row shows no unread badge for them in any frame
+ * drawn, even for those that wait for the next read marker's interval
+ * (each one showed a badge for up to a quarter of a second, a flash in
+ * the contact list and a frame more to draw). */
+static gboolean
+match_badge (GtkWidget     *widget,
+             gconstpointer  data)
+{
+  return gtk_widget_has_css_class (widget, "kith-unread-badge");
+}
+
+static void
+check_badge_drawn (GdkFrameClock *clock,
+                   gpointer       user_data)
+{
+  guint *frames_with_badge = user_data;
+  GtkWidget *row = kith_test_find (ui.contacts_view, kith_views_match_contact_row, fx.bob->email);
+  GtkWidget *badge = row != NULL ? kith_test_find (row, match_badge, NULL) : NULL;
+
+  if (badge != NULL && gtk_widget_get_visible (badge))
+    (*frames_with_badge)++;
+}
+
+static void
+test_chat_no_badge_while_read (void)
+{
+  KithContact *alice = kith_session_find_contact_by_email (fx.bob_session, fx.alice->email);
+  KithConversations *bobs = kith_session_get_conversations (fx.bob_session);
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (ui.window);
+  const char *bodies[] = { "One", "Two", "Three", "Four" };
+  guint frames_with_badge = 0;
+  gulong handler;
+
+  g_assert_true (gtk_window_is_active (GTK_WINDOW (ui.window)));
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (check_badge_drawn), &frames_with_badge);
+  /* A few frames apart, all within a read marker's interval. */
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++) {
+    kith_conversations_send_async (bobs, alice, bodies[i], NULL, NULL, NULL);
+    KITH_WAIT_FOR (kith_test_find (ui.chat_view, kith_views_match_message_row, bodies[i]) != NULL);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    KITH_WAIT_FOR (kith_views_message_state (fx.bob_session, fx.alice->email, bodies[i]) == KITH_MESSAGE_READ);
+  g_signal_handler_disconnect (clock, handler);
+
+  g_assert_cmpuint (frames_with_badge, ==, 0);
+  g_assert_cmpuint (kith_contact_get_unread_count (kith_session_find_contact_by_email (fx.alice_session, fx.bob->email)), ==, 0);
+}
+
 /* A clock for the chat's day separators that runs from a chosen moment. */
 static GDateTime *fake_base;
 static gint64     fake_set_at;
@@ -483,6 +532,7 @@ main (int   argc,
   g_test_add_func ("/views/chat/send", test_chat_send);
   g_test_add_func ("/views/chat/receive", test_chat_receive);
   g_test_add_func ("/views/chat/read-on-hide", test_chat_read_on_hide);
+  g_test_add_func ("/views/chat/no-badge-while-read", test_chat_no_badge_while_read);
   g_test_add_func ("/views/chat/day-change", test_chat_day_change);
   g_test_add_func ("/views/contacts/accept-request", test_accept_request);
   g_test_add_func ("/views/main/screenshot", test_main_screenshot);

@@ -572,6 +572,21 @@ test_unread_kept (Fixture       *fixture,
   }
   g_assert_cmpuint (kith_contact_get_unread_count (bob), ==, 0);
   g_assert_cmpuint (cached_unread (fixture, BOB), ==, 0);
+
+  /* Two more, seen between two read markers: zero at once, and kept so
+   * with the next batch. */
+  for (gint64 seq = 6; seq <= 7; seq++) {
+    g_autoptr (KithFrame) frame = message_frame (seq, BOB, ADA, "hello");
+
+    kith_conversations_handle_message (fixture->conversations, frame);
+  }
+  w.count = 2;
+  g_assert_true (kithd_test_wait_until (unread_stored, &w, 10000));
+  kith_conversations_clear_unread (fixture->conversations, bob);
+  g_assert_cmpuint (kith_contact_get_unread_count (bob), ==, 0);
+  w.count = 0;
+  g_assert_true (kithd_test_wait_until (unread_stored, &w, 10000));
+  g_assert_cmpuint (cached_unread (fixture, BOB), ==, 0);
 }
 
 int
