@@ -684,6 +684,16 @@ kith_chat_view_set_property (GObject      *object,
   }
 }
 
+/* Signing out (Log Out, or Exit): the session says so while its socket is
+ * still open, and the read marker held back goes now (it was lost when it
+ * went as the chat closed, after the socket). */
+static void
+on_session_state (KithChatView *self)
+{
+  if (kith_session_get_state (self->session) == KITH_SESSION_SIGNING_OUT)
+    flush_mark_read (self);
+}
+
 static void
 kith_chat_view_constructed (GObject *object)
 {
@@ -696,6 +706,8 @@ kith_chat_view_constructed (GObject *object)
                            G_CALLBACK (on_contacts_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::state",
                            G_CALLBACK (update_call_buttons), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::state",
+                           G_CALLBACK (on_session_state), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (kith_session_get_calls (self->session), "notify::current",
                            G_CALLBACK (update_call_buttons), self, G_CONNECT_SWAPPED);
   update_none (self);

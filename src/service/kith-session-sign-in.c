@@ -453,14 +453,16 @@ leave (KithSession         *self,
    * end its calls as disconnected, and kithd may read the two
    * connections in either order). */
   kith_call_manager_hang_up_all (self->calls);
+  /* Told before the socket closes: what the application still has to say
+   * (the read marker a chat holds back, docs/desktop.md) goes before the
+   * close. */
+  kith_session_set_state (self, KITH_SESSION_SIGNING_OUT);
   if (self->signalling != NULL) {
     g_signal_handlers_disconnect_by_data (self->signalling, self);
     kith_signalling_stop_async (self->signalling, NULL, on_socket_closed_for_leave,
                                 g_object_ref (task));
-    kith_session_set_state (self, KITH_SESSION_SIGNING_OUT);
     return;
   }
-  kith_session_set_state (self, KITH_SESSION_SIGNING_OUT);
   revoke_and_finish (self, task);
 }
 

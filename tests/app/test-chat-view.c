@@ -234,6 +234,39 @@ test_chat_no_badge_while_read (void)
   g_assert_cmpuint (kith_contact_get_unread_count (kith_session_find_contact_by_email (fx.alice_session, fx.bob->email)), ==, 0);
 }
 
+static void
+keep_result (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* Logging out while a read marker waits for the last one's interval: the
+ * marker goes before the socket closes (it went after, and was lost). Last:
+ * Alice is signed out after it. */
+static void
+test_chat_read_on_log_out (void)
+{
+  KithContact *alice = kith_session_find_contact_by_email (fx.bob_session, fx.alice->email);
+  KithConversations *bobs = kith_session_get_conversations (fx.bob_session);
+  g_autoptr (GAsyncResult) result = NULL;
+
+  gtk_window_present (GTK_WINDOW (ui.window));
+  KITH_WAIT_FOR (gtk_window_is_active (GTK_WINDOW (ui.window)));
+  kith_views_activate_contact (ui.contacts_view, fx.bob->email);
+  KITH_WAIT_FOR (kith_test_find (ui.chat_view, kith_views_match_message_row, "Four") != NULL);
+  kith_conversations_send_async (bobs, alice, "Leaving already?", NULL, NULL, NULL);
+  kith_conversations_send_async (bobs, alice, "See you tomorrow", NULL, NULL, NULL);
+  KITH_WAIT_FOR (kith_test_find (ui.chat_view, kith_views_match_message_row, "See you tomorrow") != NULL);
+  kith_session_log_out_async (fx.alice_session, NULL, keep_result, &result);
+  KITH_WAIT_FOR (result != NULL);
+  g_assert_true (kith_session_finish (fx.alice_session, result, NULL));
+
+  KITH_WAIT_FOR (kith_views_message_state (fx.bob_session, fx.alice->email, "Leaving already?") == KITH_MESSAGE_READ);
+  KITH_WAIT_FOR (kith_views_message_state (fx.bob_session, fx.alice->email, "See you tomorrow") == KITH_MESSAGE_READ);
+}
+
 /* A clock for the chat's day separators that runs from a chosen moment. */
 static GDateTime *fake_base;
 static gint64     fake_set_at;
@@ -537,6 +570,7 @@ main (int   argc,
   g_test_add_func ("/views/contacts/accept-request", test_accept_request);
   g_test_add_func ("/views/main/screenshot", test_main_screenshot);
   g_test_add_func ("/views/main/empty-states", test_empty_states);
+  g_test_add_func ("/views/log-out/read-marker-sent", test_chat_read_on_log_out);
   ret = g_test_run ();
 
   destroy_window (&ui.window);
