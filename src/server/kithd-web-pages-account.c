@@ -484,7 +484,7 @@ delete_page (KithdWebCall *call,
                     "</form>\n",
                     _("Deleting your account cannot be undone. All data associated will be permanently "
                       "deleted. To confirm deletion, please type your email."),
-                    _("Email address"), _("DELETE MY ACCOUNT"));
+                    _("Kith ID (email address)"), _("DELETE MY ACCOUNT"));
   }
   kithd_html_add (html, "<p class=\"links\"><a href=\"/account/profile\" id=\"back\">%s</a></p>\n",
                   _("Back to your profile"));

@@ -565,10 +565,10 @@ async function walk (env, browser, other, current) {
     await expectHeading(keyboard, 'Delete My Account');
     await sees(keyboard, 'cannot be undone');
     await sees(keyboard, 'To confirm deletion, please type your email.');
-    await expectLabelled(keyboard, { 'confirm-email': 'Email address' });
+    await expectLabelled(keyboard, { 'confirm-email': 'Kith ID (email address)' });
     await screenshot(keyboard, 'delete-confirm');
 
-    await keyboard.getByLabel('Email address').fill(otherEmail);
+    await keyboard.getByLabel('Kith ID (email address)').fill(otherEmail);
     const wrong = await clickAndLoad(keyboard, keyboard.getByRole('button', { name: 'DELETE MY ACCOUNT' }));
     check(wrong.status() === 400, `the wrong email got ${wrong.status()}`);
     await sees(keyboard, 'The email address you typed does not match your account.');
@@ -577,7 +577,7 @@ async function walk (env, browser, other, current) {
     await sees(keyboard, 'Signed in as Amazing Grace');
 
     await goto(keyboard, `${base}/account/delete`);
-    await keyboard.getByLabel('Email address').fill(email);
+    await keyboard.getByLabel('Kith ID (email address)').fill(email);
     await clickAndLoad(keyboard, keyboard.getByRole('button', { name: 'DELETE MY ACCOUNT' }));
     await sees(keyboard, 'Your account has been deleted. Thank you for using our service!');
     await screenshot(keyboard, 'deleted');
