@@ -284,6 +284,24 @@ on_batch_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* What is waiting (messages, unread counts) goes to the store within
+ * BATCH_MS... */
+static void
+schedule_batch (KithConversations *self)
+{
+  if (self->batch_source == 0)
+    self->batch_source = g_timeout_add (BATCH_MS, on_batch_timeout, self);
+}
+
+/* ...or now, and the timeout with it (left behind, it ran on conversations
+ * freed meanwhile). */
+static void
+save_batch_now (KithConversations *self)
+{
+  g_clear_handle_id (&self->batch_source, g_source_remove);
+  save_batch (self);
+}
+
 /* A new incoming message: one more unread, unless it is a call event
  * (the chat shows it, the missed call's own notification says it; it
  * is not a message waiting to be read). */
@@ -294,8 +312,7 @@ announce (KithConversations *self,
 {
   if (g_strcmp0 (kith_message_get_kind (message), KITH_MESSAGE_KIND_CALL) != 0)
     set_unread (self, contact, kith_contact_get_unread_count (contact) + 1, FALSE);
-  if (self->batch_source == 0)
-    self->batch_source = g_timeout_add (BATCH_MS, on_batch_timeout, self);
+  schedule_batch (self);
   g_signal_emit (self, signals[MESSAGE_RECEIVED], 0, contact, message);
 }
 
@@ -602,9 +619,8 @@ kith_conversations_clear (KithConversations *self)
   g_clear_object (&self->cancellable);
 
   /* Whatever was received but not yet written goes to the store first. */
-  save_batch (self);
+  save_batch_now (self);
   g_ptr_array_set_size (self->unannounced, 0);
-  g_clear_handle_id (&self->batch_source, g_source_remove);
 
   g_queue_clear_full (&self->outbox, outbox_entry_free);
   g_hash_table_remove_all (self->outbox_by_id);
@@ -727,9 +743,9 @@ kith_conversations_handle_message (KithConversations *self,
   info->call = kith_call_info_copy (frame->call);
   g_ptr_array_add (self->incoming_batch, info);
   if (self->incoming_batch->len >= BATCH_SIZE)
-    on_batch_timeout (self);
-  else if (self->batch_source == 0)
-    self->batch_source = g_timeout_add (BATCH_MS, on_batch_timeout, self);
+    save_batch_now (self);
+  else
+    schedule_batch (self);
 
   conv = kith_conversations_find_or_add (self, peer);
   known = g_hash_table_lookup (conv->by_id, frame->id);
@@ -864,8 +880,7 @@ kith_conversations_clear_unread (KithConversations *self,
   if (kith_contact_get_unread_count (contact) == 0)
     return;
   set_unread (self, contact, 0, FALSE);
-  if (self->batch_source == 0)
-    self->batch_source = g_timeout_add (BATCH_MS, on_batch_timeout, self);
+  schedule_batch (self);
 }
 
 void

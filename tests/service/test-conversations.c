@@ -589,6 +589,39 @@ test_unread_kept (Fixture       *fixture,
   g_assert_cmpuint (cached_unread (fixture, BOB), ==, 0);
 }
 
+/* A batch of incoming messages that fills up is saved at once, and the
+ * timeout that was waiting to save it goes with it: freed right after, the
+ * conversations leave no timeout behind to run on them (it did: a
+ * use-after-free 20 ms later, seen under ASan). */
+static gboolean
+true_after_timeout (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_full_batch_freed (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  KithConversations *conversations = fixture->conversations;
+  gboolean waited = FALSE;
+
+  for (gint64 seq = 1; seq <= 200; seq++) {
+    g_autoptr (KithFrame) frame = message_frame (seq, BOB, ADA, "hello");
+
+    kith_conversations_handle_message (conversations, frame);
+  }
+  g_object_add_weak_pointer (G_OBJECT (conversations), (gpointer *) &conversations);
+  g_clear_object (&fixture->conversations);
+  g_assert_null (conversations);
+
+  /* Longer than a batch's timeout (20 ms). */
+  g_timeout_add (100, true_after_timeout, &waited);
+  while (!waited)
+    g_main_context_iteration (NULL, TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -602,6 +635,7 @@ main (int   argc,
   ADD ("/conversations/history-not-news", test_history_not_news);
   ADD ("/conversations/forget", test_forget);
   ADD ("/conversations/unread-kept", test_unread_kept);
+  ADD ("/conversations/full-batch-freed", test_full_batch_freed);
   ADD ("/conversations/outbox", test_outbox);
   ADD ("/conversations/history-from-cache", test_history_from_cache);
 #undef ADD
