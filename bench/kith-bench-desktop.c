@@ -52,33 +52,41 @@ read_line_from_fd (int fd)
   return g_string_free (line, FALSE);
 }
 
-void
-kith_bench_desktop_start (void)
+/* Starts @argv as our own child (G_SPAWN_DO_NOT_REAP_CHILD: without it
+ * GLib forks it from a child that exits at once, and its PR_SET_PDEATHSIG
+ * fired when that one went, before it printed: the bench aborted with an
+ * empty bus address or no display now and then, and left Xvfbs behind);
+ * returns the first line it prints on its stdout ("" if none). */
+static char *
+spawn_reading_line (const char *const *argv,
+                    GPid              *pid)
 {
   g_autoptr (GError) error = NULL;
   int out_fd;
 
-  /* Each child says where it is on its stdout. The children are our own
-   * (G_SPAWN_DO_NOT_REAP_CHILD): without it GLib forks them from a child
-   * that exits at once, and their PR_SET_PDEATHSIG fired when that one
-   * went, before they printed (the bench aborted with an empty bus address
-   * or no display now and then, and left Xvfbs behind). */
+  if (!g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
+                                 G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
+                                 kith_bench_child_setup, NULL, pid, NULL, &out_fd, NULL, &error))
+    g_error ("Cannot start %s: %s", argv[0], error->message);
+  return read_line_from_fd (out_fd);
+}
+
+void
+kith_bench_desktop_start (void)
+{
+  g_autoptr (GError) error = NULL;
+
   /* Xvfb sometimes exits at once without a display (seen right after an
    * earlier run's Xvfb ended): try again a few times. */
   for (int attempt = 0; attempt < 5 && g_getenv ("DISPLAY") == NULL; attempt++) {
-    g_autofree char *number = NULL;
-    g_autofree char *display = NULL;
     const char *argv[] = { "Xvfb", "-displayfd", "1", "-screen", "0", "1280x800x24",
                            "-nolisten", "tcp", NULL };
+    g_autofree char *number = NULL;
+    g_autofree char *display = NULL;
 
     if (attempt > 0)
       g_usleep (200000);
-    if (!g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
-                                   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
-                                   kith_bench_child_setup, NULL, &xvfb_pid, NULL, &out_fd, NULL,
-                                   &error))
-      g_error ("Cannot start Xvfb: %s", error->message);
-    number = read_line_from_fd (out_fd);
+    number = spawn_reading_line (argv, &xvfb_pid);
     if (*number == '\0') {
       waitpid (xvfb_pid, NULL, 0);
       xvfb_pid = 0;
@@ -92,14 +100,8 @@ kith_bench_desktop_start (void)
 
   {
     const char *argv[] = { "dbus-daemon", "--session", "--nofork", "--print-address", NULL };
-    g_autofree char *address = NULL;
+    g_autofree char *address = spawn_reading_line (argv, &bus_pid);
 
-    if (!g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
-                                   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
-                                   kith_bench_child_setup, NULL, &bus_pid, NULL, &out_fd, NULL,
-                                   &error))
-      g_error ("Cannot start dbus-daemon: %s", error->message);
-    address = read_line_from_fd (out_fd);
     if (*address == '\0')
       g_error ("dbus-daemon did not start: it gave no address");
     g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);

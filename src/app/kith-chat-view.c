@@ -76,12 +76,18 @@ on_read_interval (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A chat with an accepted contact is open: its messages can be read. */
+static gboolean
+has_readable_chat (KithChatView *self)
+{
+  return self->contact != NULL && self->history != NULL &&
+         kith_contact_get_state (self->contact) == KITH_CONTACT_ACCEPTED;
+}
+
 static gboolean
 has_unread_chat (KithChatView *self)
 {
-  return self->contact != NULL && self->history != NULL &&
-         kith_contact_get_state (self->contact) == KITH_CONTACT_ACCEPTED &&
-         kith_contact_get_unread_count (self->contact) > 0;
+  return has_readable_chat (self) && kith_contact_get_unread_count (self->contact) > 0;
 }
 
 static void
@@ -122,8 +128,7 @@ static void
 flush_mark_read (KithChatView *self)
 {
   g_clear_handle_id (&self->read_interval_id, g_source_remove);
-  if (self->read_again && self->contact != NULL &&
-      kith_contact_get_state (self->contact) == KITH_CONTACT_ACCEPTED)
+  if (self->read_again && has_readable_chat (self))
     kith_conversations_mark_read (kith_session_get_conversations (self->session), self->contact);
   self->read_again = FALSE;
 }

@@ -503,11 +503,15 @@ on_remote_offer_set (GstPromise *promise,
                      gpointer    user_data)
 {
   GstElement *webrtc = user_data;
-  const GstStructure *reply = promise_replied (promise) ? gst_promise_get_reply (promise) : NULL;
+  const GstStructure *reply;
 
   if (!promise_replied (promise)) {
     /* interrupted: the call is over */
-  } else if (reply != NULL && gst_structure_has_field (reply, "error")) {
+    gst_promise_unref (promise);
+    return;
+  }
+  reply = gst_promise_get_reply (promise);
+  if (reply != NULL && gst_structure_has_field (reply, "error")) {
     post_promise_error (webrtc, promise, _("The other side sent a call description Kith cannot use."));
   } else {
     GstPromise *answer = track_promise (webrtc,

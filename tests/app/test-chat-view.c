@@ -9,6 +9,7 @@
 #include "kith-contacts-view.h"
 #include "kith-message-row.h"
 #include "kith-views-test-util.h"
+#include "service-test-util.h"
 
 /*
  * The chat pane beside the contacts pane, as the main page shows them,
@@ -234,14 +235,6 @@ test_chat_no_badge_while_read (void)
   g_assert_cmpuint (kith_contact_get_unread_count (kith_session_find_contact_by_email (fx.alice_session, fx.bob->email)), ==, 0);
 }
 
-static void
-keep_result (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 /* Logging out while a read marker waits for the last one's interval: the
  * marker goes before the socket closes (it went after, and was lost). Last:
  * Alice is signed out after it. */
@@ -259,9 +252,8 @@ test_chat_read_on_log_out (void)
   kith_conversations_send_async (bobs, alice, "Leaving already?", NULL, NULL, NULL);
   kith_conversations_send_async (bobs, alice, "See you tomorrow", NULL, NULL, NULL);
   KITH_WAIT_FOR (kith_test_find (ui.chat_view, kith_views_match_message_row, "See you tomorrow") != NULL);
-  kith_session_log_out_async (fx.alice_session, NULL, keep_result, &result);
-  KITH_WAIT_FOR (result != NULL);
-  g_assert_true (kith_session_finish (fx.alice_session, result, NULL));
+  kith_session_log_out_async (fx.alice_session, NULL, svc_test_store_result, &result);
+  g_assert_true (kith_session_finish (fx.alice_session, svc_test_wait_result (&result), NULL));
 
   KITH_WAIT_FOR (kith_views_message_state (fx.bob_session, fx.alice->email, "Leaving already?") == KITH_MESSAGE_READ);
   KITH_WAIT_FOR (kith_views_message_state (fx.bob_session, fx.alice->email, "See you tomorrow") == KITH_MESSAGE_READ);
