@@ -9,9 +9,6 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include "kith-call-media.h"
 #include "kith-call-private.h"
@@ -169,11 +166,7 @@ kith_call_drop_media (KithCall *self)
   g_signal_handlers_disconnect_by_data (self->media, self);
   kith_call_media_stop (self->media);
   g_clear_object (&self->media);
-#ifdef __GLIBC__
-  /* What the pipeline's threads freed stays in glibc's arenas: give it
-   * back now (the arenas are capped by kith_call_prepare_process ()). */
-  malloc_trim (0);
-#endif
+  kith_call_set_media_running (FALSE);
 }
 
 /* The pipeline, with the servers fetched; FALSE when calls cannot work
@@ -187,6 +180,7 @@ start_media (KithCall           *self,
 {
   g_autoptr (GError) error = NULL;
 
+  kith_call_set_media_running (TRUE);
   self->media = kith_call_media_new (self->video, ice_servers);
   if (self->manager != NULL)
     kith_call_media_set_loopback (self->media, kith_call_manager_get_loopback (self->manager));
