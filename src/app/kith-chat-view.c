@@ -18,7 +18,9 @@ struct _KithChatView
 
   KithSession   *session;
   KithContact   *contact;
-  KithChatHistory *history;       /* the chat shown, first in histories */
+  KithChatHistory *history;       /* the chat shown, first in kept */
+  GQueue         kept;            /* the histories (children of histories),
+                                   * the last shown first */
   GHashTable    *positions;       /* contact id → id of the message at the top */
   GCancellable  *cancellable;
   GtkWindow     *window;          /* watched for is-active while mapped */
@@ -44,7 +46,10 @@ struct _KithChatView
 };
 
 /* The histories kept: the chat shown and the last chats left at their
- * newest message (going back to one makes no row; docs/desktop.md). */
+ * newest message (going back to one makes no row; docs/desktop.md).
+ * They stay where they are in the box: a history moved among its
+ * siblings had the style of all its rows worked out again, half of the
+ * switch's time. */
 #define MAX_KEPT_HISTORIES 3
 /* Read markers go at most this often (ms): the first at once, the
  * messages read meanwhile in one at its end. */
@@ -290,6 +295,7 @@ static void
 drop_history (KithChatView    *self,
               KithChatHistory *history)
 {
+  g_queue_remove (&self->kept, history);
   gtk_box_remove (GTK_BOX (self->histories), GTK_WIDGET (history));
 }
 
@@ -325,10 +331,9 @@ static KithChatHistory *
 find_kept (KithChatView *self,
            KithContact  *contact)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (self->histories); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (kith_chat_history_get_contact (KITH_CHAT_HISTORY (child)) == contact)
-      return KITH_CHAT_HISTORY (child);
+  for (GList *l = self->kept.head; l != NULL; l = l->next)
+    if (kith_chat_history_get_contact (l->data) == contact)
+      return l->data;
   return NULL;
 }
 
@@ -347,29 +352,24 @@ open_history (KithChatView *self)
 {
   KithChatHistory *history = find_kept (self, self->contact);
   gint64 id = kith_contact_get_id (self->contact);
-  GtkWidget *last;
-  guint kept = 0;
 
   if (history != NULL) {
-    gtk_box_reorder_child_after (GTK_BOX (self->histories), GTK_WIDGET (history), NULL);
+    g_queue_remove (&self->kept, history);
     gtk_widget_set_visible (GTK_WIDGET (history), TRUE);
     kith_chat_history_show_again (history);
   } else {
     history = kith_chat_history_new (self->session, self->contact,
                                      g_hash_table_lookup (self->positions, &id), self->now_func);
     gtk_widget_set_vexpand (GTK_WIDGET (history), TRUE);
-    gtk_box_prepend (GTK_BOX (self->histories), GTK_WIDGET (history));
+    gtk_box_append (GTK_BOX (self->histories), GTK_WIDGET (history));
   }
+  g_queue_push_head (&self->kept, history);
   self->history = history;
   g_signal_connect_swapped (history, "messages-changed", G_CALLBACK (maybe_mark_read), self);
   g_signal_connect_swapped (history, "jumped-to-newest", G_CALLBACK (on_jumped_to_newest), self);
 
-  for (GtkWidget *child = gtk_widget_get_first_child (self->histories); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    kept++;
-  while (kept-- > MAX_KEPT_HISTORIES && (last = gtk_widget_get_last_child (self->histories)) != NULL &&
-         last != GTK_WIDGET (history))
-    drop_history (self, KITH_CHAT_HISTORY (last));
+  while (self->kept.length > MAX_KEPT_HISTORIES)
+    drop_history (self, g_queue_peek_tail (&self->kept));
 }
 
 /* Kept histories of contacts that are gone (removed, signed out) go. */
@@ -735,6 +735,8 @@ kith_chat_view_dispose (GObject *object)
     self->window = NULL;
   }
   g_clear_object (&self->leaflet_bindings);
+  g_queue_clear (&self->kept);
+  self->history = NULL;
   /* The header's expressions go with the template, before what they watch. */
   gtk_widget_dispose_template (GTK_WIDGET (self), KITH_TYPE_CHAT_VIEW);
   /* The template's unnamed top child too. */

@@ -6,6 +6,7 @@
 #include <adwaita.h>
 
 #include "kith-app-test-util.h"
+#include "kith-chat-history.h"
 
 gboolean
 kith_test_tick (gpointer user_data)
@@ -97,12 +98,21 @@ kith_test_save_screenshot (GtkWidget  *window,
   return g_steal_pointer (&path);
 }
 
+/* A chat kept, not shown: not searched. */
+static gboolean
+is_kept_history (GtkWidget *widget)
+{
+  return KITH_IS_CHAT_HISTORY (widget) && !gtk_widget_get_visible (widget);
+}
+
 GtkWidget *
 kith_test_find_by_id (GtkWidget  *root,
                       const char *id)
 {
   if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (root)), id) == 0)
     return root;
+  if (is_kept_history (root))
+    return NULL;
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
        child = gtk_widget_get_next_sibling (child)) {
     GtkWidget *found = kith_test_find_by_id (child, id);
@@ -119,6 +129,8 @@ kith_test_find_by_type (GtkWidget *root,
 {
   if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
     return root;
+  if (is_kept_history (root))
+    return NULL;
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
        child = gtk_widget_get_next_sibling (child)) {
     GtkWidget *found = kith_test_find_by_type (child, type);
@@ -136,6 +148,8 @@ kith_test_find (GtkWidget     *root,
 {
   if (match (root, data))
     return root;
+  if (is_kept_history (root))
+    return NULL;
   for (GtkWidget *child = gtk_widget_get_first_child (root);
        child != NULL;
        child = gtk_widget_get_next_sibling (child)) {

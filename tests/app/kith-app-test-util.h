@@ -30,7 +30,10 @@ void     kith_test_settle          (GtkWidget  *widget);
  * UI file: a template's, or one built later with GtkBuilder. */
 GtkWidget *kith_test_find_by_id    (GtkWidget  *root,
                                     const char *id);
-/* The first widget of @type under @root (or @root), depth first. */
+/* The first widget of @type under @root (or @root), depth first. This,
+ * kith_test_find_by_id () and kith_test_find () do not look into a chat
+ * history kept hidden (the chat view keeps the last chats left, in no
+ * particular order): what they find of a chat is the chat shown. */
 GtkWidget *kith_test_find_by_type  (GtkWidget  *root,
                                     GType       type);
 /* Does @widget match @data? What kith_test_find () looks for. */

@@ -5,6 +5,7 @@
 
 #include <adwaita.h>
 
+#include "kith-chat-history.h"
 #include "kith-chat-view.h"
 #include "kith-message-row.h"
 #include "kith-views-test-util.h"
@@ -594,6 +595,89 @@ test_chat_remember_position (void)
   kith_views_sign_out (session);
 }
 
+/* The chat view keeps the last three chats left at their newest: going
+ * back to one shows it where it is among them (moved to the front, it had
+ * the whole of it worked out again: half the time of a switch, build-aux/
+ * bench conversation), and a fourth drops the one shown longest ago. */
+static void
+test_chat_kept_in_place (void)
+{
+  const char *names[] = { "keptsam", "kepttia", "keptuma", "keptvic" };
+  g_autoptr (KithdTestUser) me = NULL;
+  g_autoptr (KithSession) session = NULL;
+  KithdTestUser *peers[G_N_ELEMENTS (names)] = { NULL };
+  KithContact *contacts[G_N_ELEMENTS (names)] = { NULL };
+  GtkWidget *histories[G_N_ELEMENTS (names)] = { NULL };
+  GtkWidget *window, *chat, *box;
+
+  me = kithd_test_server_sign_up (fx.server, "keptwes@example.com", KITH_VIEWS_PASSWORD, "Wes", "Bentley");
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    g_autofree char *email = g_strdup_printf ("%s@example.com", names[i]);
+
+    peers[i] = kithd_test_server_sign_up (fx.server, email, KITH_VIEWS_PASSWORD, names[i], "Kept");
+    kithd_test_server_make_contacts (fx.server, me, peers[i]);
+  }
+  session = kith_views_sign_in (&fx, fx.server, "keptwes@example.com");
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    g_autofree char *email = g_strdup_printf ("%s@example.com", names[i]);
+
+    KITH_WAIT_FOR (kith_views_has_contact (session, email, KITH_CONTACT_ACCEPTED));
+    contacts[i] = kith_session_find_contact_by_email (session, email);
+  }
+
+  window = kith_views_new_window (600, 500);
+  chat = kith_chat_view_new (session);
+  gtk_window_set_child (GTK_WINDOW (window), chat);
+  gtk_window_present (GTK_WINDOW (window));
+  box = kith_test_find_by_id (chat, "histories");
+  g_assert_nonnull (box);
+
+  /* Sam, Tia, Uma: three chats, in the order opened. */
+  for (guint i = 0; i < 3; i++) {
+    kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), contacts[i]);
+    kith_test_settle (window);
+    histories[i] = gtk_widget_get_last_child (box);
+    g_assert_true (KITH_IS_CHAT_HISTORY (histories[i]));
+    g_assert_true (kith_chat_history_get_contact (KITH_CHAT_HISTORY (histories[i])) == contacts[i]);
+    g_object_add_weak_pointer (G_OBJECT (histories[i]), (gpointer *) &histories[i]);
+  }
+  /* Back to Sam: the same history, shown where it was. */
+  kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), contacts[0]);
+  kith_test_settle (window);
+  g_assert_true (gtk_widget_get_first_child (box) == histories[0]);
+  g_assert_true (gtk_widget_get_next_sibling (histories[0]) == histories[1]);
+  g_assert_true (gtk_widget_get_last_child (box) == histories[2]);
+  g_assert_true (gtk_widget_get_visible (histories[0]));
+  g_assert_false (gtk_widget_get_visible (histories[1]));
+  g_assert_false (gtk_widget_get_visible (histories[2]));
+
+  /* Uma, then Vic: Tia's is the one shown longest ago, and goes. */
+  kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), contacts[2]);
+  kith_test_settle (window);
+  kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), contacts[3]);
+  kith_test_settle (window);
+  g_assert_null (histories[1]);
+  g_assert_nonnull (histories[0]);
+  g_assert_nonnull (histories[2]);
+  g_assert_true (gtk_widget_get_first_child (box) == histories[0]);
+  g_assert_true (gtk_widget_get_next_sibling (histories[0]) == histories[2]);
+  histories[3] = gtk_widget_get_next_sibling (histories[2]);
+  g_assert_nonnull (histories[3]);
+  g_assert_null (gtk_widget_get_next_sibling (histories[3]));
+  g_assert_true (kith_chat_history_get_contact (KITH_CHAT_HISTORY (histories[3])) == contacts[3]);
+  g_assert_true (gtk_widget_get_visible (histories[3]));
+  g_assert_false (gtk_widget_get_visible (histories[0]));
+  g_assert_false (gtk_widget_get_visible (histories[2]));
+
+  for (guint i = 0; i < 3; i++)
+    if (histories[i] != NULL)
+      g_object_remove_weak_pointer (G_OBJECT (histories[i]), (gpointer *) &histories[i]);
+  gtk_window_destroy (GTK_WINDOW (window));
+  kith_views_sign_out (session);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    kithd_test_user_free (peers[i]);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -605,6 +689,7 @@ main (int   argc,
   g_test_add_func ("/views/chat/newest-visible", test_chat_newest_visible);
   g_test_add_func ("/views/chat/flood", test_chat_flood);
   g_test_add_func ("/views/chat/remember-position", test_chat_remember_position);
+  g_test_add_func ("/views/chat/kept-in-place", test_chat_kept_in_place);
   ret = g_test_run ();
 
   kith_views_test_clear (&fx);
