@@ -145,8 +145,8 @@ void           kith_call_emit_video_frame         (KithCall      *self,
 void           kith_call_emit_first_audio         (KithCall      *self);
 /* A call's media starts (@running) or is gone: while any runs, big
  * blocks are mmap'd, given back when freed; after the last, what its
- * threads freed is given back (kith_call_prepare_process ()). Main
- * thread. */
+ * threads freed is given back, and big blocks come from the heap again.
+ * Main thread. */
 void           kith_call_set_media_running        (gboolean       running);
 
 /* kith-call-media-link.c */

@@ -692,18 +692,19 @@ kith_call_get_video_frames (KithCall *self)
   return self->media ? kith_call_media_get_video_frames (self->media) : self->video_frames;
 }
 
-/* Outside calls, blocks up to this size come from the heap, and this much
- * free at its top stays there: the window's cairo frames (an image of the
- * area redrawn, 1 to 8 MB, made and freed every frame) reuse the same
- * pages. glibc's own adjusting gets there by itself, but a threshold set
- * once (below) stops it: mmap'd, every frame's image was ~300 fresh pages
- * to fault in (docs/performance-calls.md). */
-#define HEAP_MMAP_THRESHOLD (32 * 1024 * 1024)  /* glibc's highest */
-#define HEAP_TRIM_THRESHOLD (16 * 1024 * 1024)
 /* In a call: video frames (450 KB to 1.2 MB) mmap'd, given back when
  * freed. From the heap, the frames of the next calls left it fragmented:
  * +3 to +10 MB over a few calls (docs/performance-calls.md). */
 #define CALL_MMAP_THRESHOLD (128 * 1024)
+/* After a call: blocks up to this size come from the heap, and this much
+ * free at its top stays there, so that the window's cairo frames (an
+ * image of the area redrawn, 1 to 8 MB, made and freed every frame) reuse
+ * the same pages. Until the first call glibc adjusts both to the blocks
+ * freed and gets there by itself; a threshold once set stops that, and
+ * left at 128 KB every frame's image was ~300 fresh pages to fault in
+ * (docs/performance-calls.md). */
+#define HEAP_MMAP_THRESHOLD (32 * 1024 * 1024)  /* glibc's highest */
+#define HEAP_TRIM_THRESHOLD (16 * 1024 * 1024)
 
 static int media_running;
 
@@ -717,8 +718,6 @@ kith_call_prepare_process (void)
    * any thread but the main one exists, keep it flat (build-aux/bench
    * call, docs/performance-calls.md). */
   mallopt (M_ARENA_MAX, 2);
-  mallopt (M_MMAP_THRESHOLD, HEAP_MMAP_THRESHOLD);
-  mallopt (M_TRIM_THRESHOLD, HEAP_TRIM_THRESHOLD);
 #endif
 }
 
@@ -735,6 +734,7 @@ kith_call_set_media_running (gboolean running)
      * it back now (the arenas are capped by kith_call_prepare_process ()). */
     malloc_trim (0);
     mallopt (M_MMAP_THRESHOLD, HEAP_MMAP_THRESHOLD);
+    mallopt (M_TRIM_THRESHOLD, HEAP_TRIM_THRESHOLD);
   }
 #endif
 }

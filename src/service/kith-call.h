@@ -106,8 +106,7 @@ void               kith_call_hang_up            (KithCall *self);
 
 /* First thing in main (), before any thread starts: sets what the
  * process's memory allocator needs for calls to leave no memory behind
- * (glibc: two malloc arenas; big blocks from the heap, mmap'd during
- * calls). */
+ * (glibc: two malloc arenas; big blocks mmap'd during calls). */
 void               kith_call_prepare_process    (void);
 
 /* What a person reads for @reason: "No answer", "Declined", "Busy", … */
