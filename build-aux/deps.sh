@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Installs the Debian 12 packages Kith needs, only those that are missing.
-# Sourced by build-aux/run and build-aux/test; runs apt-get as root or via sudo.
+# Sourced by build-aux/run, build-aux/test and build-aux/bench; runs apt-get as root or via sudo.
 
 KITH_BUILD_PACKAGES=(
   build-essential meson ninja-build pkg-config gettext
@@ -19,6 +19,11 @@ KITH_TEST_PACKAGES=(
   python3-dbusmock libclang-rt-14-dev clang openssl gstreamer1.0-tools gsettings-desktop-schemas
   python3-aiosmtpd locales-all
   chromium nodejs
+)
+# What the benchmarks run besides the build (bench/kith-bench-desktop.c's
+# headless desktop: Xvfb, a session bus, gnome-keyring).
+KITH_BENCH_PACKAGES=(
+  dbus xvfb gnome-keyring
 )
 
 kith_missing_packages () {
