@@ -758,6 +758,13 @@ kith_chat_history_init (KithChatHistory *self)
   self->at_bottom = TRUE;
   kith_chat_history_init_days (self);
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* Hidden, a revealer still has its place over the messages (a crossfade
+   * keeps its child's size) and takes the pointer there: the messages
+   * under it could not be hovered, clicked or selected. */
+  g_object_bind_property (self->jump_revealer, "reveal-child", self->jump_revealer, "can-target",
+                          G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->new_messages_revealer, "reveal-child", self->new_messages_revealer, "can-target",
+                          G_BINDING_SYNC_CREATE);
 
   g_signal_connect (factory, "setup", G_CALLBACK (on_row_setup), self);
   g_signal_connect (factory, "bind", G_CALLBACK (on_row_bind), self);
