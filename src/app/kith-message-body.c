@@ -5,14 +5,16 @@
 
 #include "kith-message-body.h"
 
+#include <string.h>
+
 /* A bubble is at most this many characters wide (more wraps), and at
  * least this many, or the text's width if less, in a narrow window. */
 #define MAX_WIDTH_CHARS 48
 #define MIN_WIDTH_CHARS 6
 
-/* The text laid out at a width (Pango units; -1: on one line): its
- * widest line and its height. Laid out at any width from its widest
- * line up to that width, it breaks at the same places. */
+/* The text laid out at a width (Pango units): its widest line and its
+ * height. Laid out at any width from its widest line up to that width,
+ * it breaks at the same places. */
 typedef struct {
   int wrap_width;
   int width;
@@ -23,11 +25,12 @@ struct _KithMessageBody
 {
   GtkWidget    parent_instance;
 
-  GtkWidget   *label;
-  PangoLayout *layout;    /* the text as measured here (the label has its own to draw) */
-  guint        context_serial; /* of the label's Pango context when measured */
-  Shape        one_line;
-  Shape        wrapped;   /* the last width asked for that wraps; wrap_width 0: none */
+  char        *text;
+  PangoLayout *layout;    /* the text as measured and drawn here */
+  guint        context_serial; /* of the Pango context when measured */
+  Shape        widest;    /* at the widest a bubble may be */
+  Shape        narrower;  /* the last narrower width asked; wrap_width 0: none */
+  GtkWidget   *label;     /* draws the text once it may be selected (kith_message_body_make_selectable ()) */
 };
 
 G_DEFINE_FINAL_TYPE (KithMessageBody, kith_message_body, GTK_TYPE_WIDGET)
@@ -57,24 +60,25 @@ char_width (KithMessageBody *self)
   return width;
 }
 
-/* The layout, with the text on one line measured. */
+/* The layout, laid out at the widest a bubble may be: most texts are
+ * measured and drawn with that one shaping. */
 static void
 ensure_layout (KithMessageBody *self)
 {
-  /* Its font or font options changed since (the context of the label
-   * says so: it follows the label's style and the settings). */
+  /* Its font or font options changed since (the context says so: it
+   * follows the style and the settings). */
   if (self->layout != NULL &&
       pango_context_get_serial (pango_layout_get_context (self->layout)) != self->context_serial)
     g_clear_object (&self->layout);
   if (self->layout != NULL)
     return;
-  /* The label's Pango context: its font, as the label draws it. */
-  self->layout = gtk_widget_create_pango_layout (self->label, gtk_label_get_text (GTK_LABEL (self->label)));
-  pango_layout_set_wrap (self->layout, gtk_label_get_wrap_mode (GTK_LABEL (self->label)));
+  self->layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), self->text);
+  pango_layout_set_wrap (self->layout, PANGO_WRAP_WORD_CHAR);
   self->context_serial = pango_context_get_serial (pango_layout_get_context (self->layout));
-  pango_layout_get_size (self->layout, &self->one_line.width, &self->one_line.height);
-  self->one_line.wrap_width = -1;
-  self->wrapped.wrap_width = 0;
+  self->widest.wrap_width = MAX_WIDTH_CHARS * char_width (self);
+  pango_layout_set_width (self->layout, self->widest.wrap_width);
+  pango_layout_get_size (self->layout, &self->widest.width, &self->widest.height);
+  self->narrower.wrap_width = 0;
 }
 
 static void
@@ -85,31 +89,30 @@ forget_layout (KithMessageBody *self)
 }
 
 /* The text laid out at @width (Pango units): reused when it would break
- * at the same places. */
+ * at the same places. Given more room than a bubble may have (the list
+ * asks the height of a row for the width of the pane), the text breaks
+ * where it does in the widest bubble, and is drawn so. */
 static const Shape *
 shape_for (KithMessageBody *self,
            int              width)
 {
   ensure_layout (self);
-  if (width >= self->one_line.width)
-    return &self->one_line;
-  if (self->wrapped.wrap_width > 0 && self->wrapped.width <= width && width <= self->wrapped.wrap_width)
-    return &self->wrapped;
+  if (width >= self->widest.width)
+    return &self->widest;
+  if (self->narrower.wrap_width > 0 && self->narrower.width <= width && width <= self->narrower.wrap_width)
+    return &self->narrower;
   pango_layout_set_width (self->layout, MAX (width, 1));
-  pango_layout_get_size (self->layout, &self->wrapped.width, &self->wrapped.height);
-  self->wrapped.wrap_width = width;
-  return &self->wrapped;
+  pango_layout_get_size (self->layout, &self->narrower.width, &self->narrower.height);
+  self->narrower.wrap_width = width;
+  return &self->narrower;
 }
 
 static int
 natural_width (KithMessageBody *self)
 {
-  int max;
-
   ensure_layout (self);
-  max = MAX_WIDTH_CHARS * char_width (self);
   /* Wrapped at the widest a bubble may be, as wide as its widest line. */
-  return PANGO_PIXELS_CEIL (shape_for (self, max)->width);
+  return PANGO_PIXELS_CEIL (self->widest.width);
 }
 
 static void
@@ -141,7 +144,40 @@ kith_message_body_size_allocate (GtkWidget *widget,
 {
   KithMessageBody *self = KITH_MESSAGE_BODY (widget);
 
-  gtk_widget_allocate (self->label, width, height, baseline, NULL);
+  if (self->label != NULL)
+    gtk_widget_allocate (self->label, width, height, baseline, NULL);
+}
+
+/* The text as a label would draw it at the width given. The layout is
+ * drawn at the width it was last measured at when that breaks the text
+ * at the same places (as it does when the allocation follows the
+ * measuring): drawing shapes no text again. */
+static void
+kith_message_body_snapshot (GtkWidget   *widget,
+                            GtkSnapshot *snapshot)
+{
+  KithMessageBody *self = KITH_MESSAGE_BODY (widget);
+  const Shape *shape;
+  int current;
+  PangoRectangle logical;
+  GdkRGBA color;
+
+  if (self->label != NULL) {
+    gtk_widget_snapshot_child (widget, self->label, snapshot);
+    return;
+  }
+  shape = shape_for (self, gtk_widget_get_width (widget) * PANGO_SCALE);
+  current = pango_layout_get_width (self->layout);
+  if (current != shape->wrap_width)
+    pango_layout_set_width (self->layout, shape->wrap_width);
+  /* At the left (or the right, for a right-to-left paragraph in a
+   * layout wider than the body), as a label aligned at the start. */
+  pango_layout_get_extents (self->layout, NULL, &logical);
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &color);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (-PANGO_PIXELS (logical.x), 0));
+  gtk_snapshot_append_layout (snapshot, self->layout, &color);
+  gtk_snapshot_restore (snapshot);
 }
 
 static GtkSizeRequestMode
@@ -170,31 +206,36 @@ kith_message_body_dispose (GObject *object)
 }
 
 static void
+kith_message_body_finalize (GObject *object)
+{
+  KithMessageBody *self = KITH_MESSAGE_BODY (object);
+
+  g_free (self->text);
+
+  G_OBJECT_CLASS (kith_message_body_parent_class)->finalize (object);
+}
+
+static void
 kith_message_body_class_init (KithMessageBodyClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = kith_message_body_dispose;
+  object_class->finalize = kith_message_body_finalize;
   widget_class->measure = kith_message_body_measure;
   widget_class->size_allocate = kith_message_body_size_allocate;
+  widget_class->snapshot = kith_message_body_snapshot;
   widget_class->get_request_mode = kith_message_body_get_request_mode;
   widget_class->system_setting_changed = kith_message_body_system_setting_changed;
   gtk_widget_class_set_css_name (widget_class, "kithmessagebody");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_LABEL);
 }
 
 static void
 kith_message_body_init (KithMessageBody *self)
 {
-  /* The text can be selected and copied (not focused: Tab goes by). */
-  self->label = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->label), 0);
-  gtk_label_set_wrap (GTK_LABEL (self->label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (self->label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_selectable (GTK_LABEL (self->label), TRUE);
-  gtk_widget_set_focusable (self->label, FALSE);
-  gtk_widget_add_css_class (self->label, "kith-bubble-body");
-  gtk_widget_set_parent (self->label, GTK_WIDGET (self));
+  self->text = g_strdup ("");
 }
 
 GtkWidget *
@@ -208,7 +249,7 @@ kith_message_body_get_text (KithMessageBody *self)
 {
   g_return_val_if_fail (KITH_IS_MESSAGE_BODY (self), NULL);
 
-  return gtk_label_get_text (GTK_LABEL (self->label));
+  return self->text;
 }
 
 void
@@ -217,10 +258,38 @@ kith_message_body_set_text (KithMessageBody *self,
 {
   g_return_if_fail (KITH_IS_MESSAGE_BODY (self));
 
-  if (g_strcmp0 (text, gtk_label_get_text (GTK_LABEL (self->label))) == 0)
+  if (text == NULL)
+    text = "";
+  if (strcmp (text, self->text) == 0)
     return;
-  gtk_label_set_text (GTK_LABEL (self->label), text);
+  g_free (self->text);
+  self->text = g_strdup (text);
+  /* Another message (a row is reused for others as the chat scrolls):
+   * a selection in the one before goes with it. */
+  g_clear_pointer (&self->label, gtk_widget_unparent);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
   forget_layout (self);
+}
+
+/* A label lays its text out again to draw it, which scrolling a chat
+ * would pay for every row that comes into view: made only when the
+ * pointer comes near. */
+void
+kith_message_body_make_selectable (KithMessageBody *self)
+{
+  g_return_if_fail (KITH_IS_MESSAGE_BODY (self));
+
+  if (self->label != NULL)
+    return;
+  self->label = gtk_label_new (self->text);
+  gtk_label_set_xalign (GTK_LABEL (self->label), 0);
+  gtk_label_set_wrap (GTK_LABEL (self->label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (self->label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (self->label), TRUE);
+  /* Not focused: Tab goes by. */
+  gtk_widget_set_focusable (self->label, FALSE);
+  gtk_widget_add_css_class (self->label, "kith-bubble-body");
+  gtk_widget_set_parent (self->label, GTK_WIDGET (self));
 }
 
 GtkLabel *
@@ -228,5 +297,5 @@ kith_message_body_get_label (KithMessageBody *self)
 {
   g_return_val_if_fail (KITH_IS_MESSAGE_BODY (self), NULL);
 
-  return GTK_LABEL (self->label);
+  return self->label != NULL ? GTK_LABEL (self->label) : NULL;
 }

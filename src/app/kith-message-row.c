@@ -31,6 +31,7 @@ struct _KithMessageRow
   /* A call event: a centred line instead of the bubble, made the first
    * time the row shows one (call_event_*). */
   GtkWidget   *call_line;
+  gboolean     outgoing;       /* the bubble at the end, not the start */
   GtkWidget   *call_image;
   GtkWidget   *call_label;
   GtkWidget   *call_time_label;
@@ -258,6 +259,91 @@ kith_message_row_dispose (GObject *object)
   G_OBJECT_CLASS (kith_message_row_parent_class)->dispose (object);
 }
 
+/*
+ * The row lays its children out itself, one under the other: the day
+ * separator, then the bubble (at its natural width, at the start for a
+ * message received, at the end for one sent) or a call event, each as
+ * high as it asks for the width it gets. A child aligned by GTK (halign
+ * START or END) is asked its width for its height when it is allocated,
+ * and for a box of wrapping text that is a search: the text laid out at
+ * one width after another, ten times a row (docs/desktop.md, "The text of
+ * a row"). Here the bubble is only asked its width, then its height for it.
+ */
+static int
+child_width (KithMessageRow *self,
+             GtkWidget      *child,
+             int             width)
+{
+  int minimum, natural;
+
+  if (child != self->box)
+    return width;
+  gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, &natural, NULL, NULL);
+  return MAX (minimum, MIN (natural, width));
+}
+
+static void
+kith_message_row_measure (GtkWidget      *widget,
+                          GtkOrientation  orientation,
+                          int             for_size,
+                          int            *minimum,
+                          int            *natural,
+                          int            *minimum_baseline,
+                          int            *natural_baseline)
+{
+  KithMessageRow *self = KITH_MESSAGE_ROW (widget);
+
+  *minimum = *natural = 0;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    int child_minimum, child_natural;
+
+    if (!gtk_widget_should_layout (child))
+      continue;
+    if (orientation == GTK_ORIENTATION_HORIZONTAL) {
+      gtk_widget_measure (child, orientation, -1, &child_minimum, &child_natural, NULL, NULL);
+      *minimum = MAX (*minimum, child_minimum);
+      *natural = MAX (*natural, child_natural);
+    } else {
+      gtk_widget_measure (child, orientation, for_size < 0 ? -1 : child_width (self, child, for_size),
+                          &child_minimum, &child_natural, NULL, NULL);
+      *minimum += child_minimum;
+      *natural += child_natural;
+    }
+  }
+}
+
+static void
+kith_message_row_size_allocate (GtkWidget *widget,
+                                int        width,
+                                int        height,
+                                int        baseline)
+{
+  KithMessageRow *self = KITH_MESSAGE_ROW (widget);
+  gboolean at_end = self->outgoing != (gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL);
+  int y = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    int child_height;
+    int child_w;
+
+    if (!gtk_widget_should_layout (child))
+      continue;
+    child_w = child_width (self, child, width);
+    gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, child_w, NULL, &child_height, NULL, NULL);
+    gtk_widget_allocate (child, child_w, child_height, -1,
+                         gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (child == self->box && at_end ? width - child_w : 0, y)));
+    y += child_height;
+  }
+}
+
+static GtkSizeRequestMode
+kith_message_row_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
 static void
 kith_message_row_class_init (KithMessageRowClass *klass)
 {
@@ -266,20 +352,34 @@ kith_message_row_class_init (KithMessageRowClass *klass)
 
   object_class->dispose = kith_message_row_dispose;
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  widget_class->measure = kith_message_row_measure;
+  widget_class->size_allocate = kith_message_row_size_allocate;
+  widget_class->get_request_mode = kith_message_row_get_request_mode;
   gtk_widget_class_set_css_name (widget_class, "kithmessagerow");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
 /* Built in code rather than from a template: rows are made as a chat
  * scrolls (GtkBuilder would parse the XML for each). */
+/* The pointer on the row, anywhere: the text becomes selectable before
+ * the pointer is on it (GTK gives a press to the widget under the pointer
+ * at its last motion: a label made on the text's own first motion would
+ * miss a click made there without moving). */
+static void
+on_pointer (GtkEventControllerMotion *motion,
+            double                    x,
+            double                    y,
+            KithMessageRow           *self)
+{
+  if (gtk_widget_get_mapped (self->body))
+    kith_message_body_make_selectable (KITH_MESSAGE_BODY (self->body));
+}
+
 static void
 kith_message_row_init (KithMessageRow *self)
 {
   GtkWidget *meta;
-
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
-                                  GTK_ORIENTATION_VERTICAL);
+  GtkEventController *motion;
 
   self->day_label = gtk_label_new (NULL);
   gtk_widget_set_visible (self->day_label, FALSE);
@@ -288,7 +388,7 @@ kith_message_row_init (KithMessageRow *self)
   gtk_widget_add_css_class (self->day_label, "dim-label");
   gtk_widget_set_parent (self->day_label, GTK_WIDGET (self));
 
-  self->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   gtk_widget_set_margin_start (self->box, 12);
   gtk_widget_set_margin_end (self->box, 12);
   gtk_widget_set_margin_top (self->box, 2);
@@ -302,6 +402,12 @@ kith_message_row_init (KithMessageRow *self)
   /* The text: selectable, wrapping at 48 characters. */
   self->body = kith_message_body_new ();
   gtk_box_append (GTK_BOX (self->bubble), self->body);
+  motion = gtk_event_controller_motion_new ();
+  g_signal_connect (motion, "enter", G_CALLBACK (on_pointer), self);
+  /* Also moving on it: a row can move under a still pointer as the chat
+   * scrolls, or be given another message there. */
+  g_signal_connect (motion, "motion", G_CALLBACK (on_pointer), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), motion);
 
   meta = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
   gtk_widget_set_halign (meta, GTK_ALIGN_END);
@@ -369,7 +475,10 @@ kith_message_row_set_message (KithMessageRow *self,
 
   outgoing = kith_message_get_direction (message) == KITH_MESSAGE_OUTGOING;
   kith_message_body_set_text (KITH_MESSAGE_BODY (self->body), kith_message_get_body (message));
-  gtk_widget_set_halign (self->box, outgoing ? GTK_ALIGN_END : GTK_ALIGN_START);
+  if (self->outgoing != outgoing) {
+    self->outgoing = outgoing;
+    gtk_widget_queue_allocate (GTK_WIDGET (self));
+  }
   gtk_widget_remove_css_class (self->bubble, outgoing ? "incoming" : "outgoing");
   gtk_widget_add_css_class (self->bubble, outgoing ? "outgoing" : "incoming");
   gtk_widget_remove_css_class (GTK_WIDGET (self), outgoing ? "incoming" : "outgoing");

@@ -7,6 +7,7 @@
 
 #include "kith-app-test-util.h"
 #include "kith-chat-history.h"
+#include "kith-message-body.h"
 
 gboolean
 kith_test_tick (gpointer user_data)
@@ -173,6 +174,10 @@ gboolean
 kith_test_match_visible_label (GtkWidget     *widget,
                                gconstpointer  data)
 {
+  /* A message's text is drawn by its body, a label only under the pointer. */
+  if (KITH_IS_MESSAGE_BODY (widget))
+    return gtk_widget_is_visible (widget) &&
+           g_strcmp0 (kith_message_body_get_text (KITH_MESSAGE_BODY (widget)), data) == 0;
   return GTK_IS_LABEL (widget) && gtk_widget_is_visible (widget) &&
          g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), data) == 0;
 }

@@ -45,7 +45,8 @@ GtkWidget *kith_test_find          (GtkWidget     *root,
                                     KithTestMatch  match,
                                     gconstpointer  data);
 /* Matches for kith_test_find (): an actionable whose action is @data; a
- * label that says @data, shown with all its ancestors (visible_label), or
+ * label that says @data, shown with all its ancestors (visible_label: a
+ * message's text, drawn by its body, too), or
  * shown itself with the "error" style class (error_label); the mapped
  * AdwStatusPage titled @data (mapped: a stack's other pages are visible
  * too). */

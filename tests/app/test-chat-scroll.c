@@ -4,9 +4,12 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <gdk/x11/gdkx.h>
+#include <X11/extensions/XTest.h>
 
 #include "kith-chat-history.h"
 #include "kith-chat-view.h"
+#include "kith-message-body.h"
 #include "kith-message-row.h"
 #include "kith-views-test-util.h"
 
@@ -14,8 +17,8 @@
  * The chat pane's scrolling, against a real kithd, in real windows (Xvfb),
  * each test with people and a window of its own: a long history loaded a
  * page at a time, the newest message whole in view, a flood of messages,
- * the place in each conversation kept. The rest of the chat is
- * test-chat-view.c.
+ * the place in each conversation kept, the text of a message selected with
+ * the pointer (XTest). The rest of the chat is test-chat-view.c.
  */
 
 static KithViewsTest fx;
@@ -227,32 +230,61 @@ test_chat_history (void)
   gtk_window_destroy (GTK_WINDOW (window));
   kith_views_sign_out (session);
 }
-static gboolean
-match_body_label (GtkWidget     *widget,
-                  gconstpointer  data)
-{
-  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "kith-bubble-body");
-}
-
-/* The message's text has the room the label itself asks for at the width
- * it was given (the row measures it on its own): no line cut off, no
- * line too many, and not narrower than the label can be. */
+/* The message's text has the room a label of the same text asks for at the
+ * width it was given (the body measures and draws the text itself): no
+ * line cut off, no line too many, and not narrower than the label can be.
+ * The label is measured in the body's place, with its style. */
 static void
 assert_body_fits (GtkWidget *row)
 {
-  GtkWidget *label = kith_test_find (row, match_body_label, NULL);
+  GtkWidget *body = kith_test_find_by_type (row, KITH_TYPE_MESSAGE_BODY);
+  GtkWidget *label;
   int min_width, min_height, nat_height;
 
-  g_assert_nonnull (label);
+  g_assert_nonnull (body);
+  label = gtk_label_new (kith_message_body_get_text (KITH_MESSAGE_BODY (body)));
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "kith-bubble-body");
+  gtk_widget_set_parent (label, body);
   gtk_widget_measure (label, GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL, NULL, NULL);
-  gtk_widget_measure (label, GTK_ORIENTATION_VERTICAL, gtk_widget_get_width (label),
+  gtk_widget_measure (label, GTK_ORIENTATION_VERTICAL, gtk_widget_get_width (body),
                       &min_height, &nat_height, NULL, NULL);
-  g_assert_cmpint (gtk_widget_get_width (label), >=, min_width);
-  g_assert_cmpint (gtk_widget_get_height (label), ==, nat_height);
+  gtk_widget_unparent (label);
+  g_assert_cmpint (gtk_widget_get_width (body), >=, min_width);
+  g_assert_cmpint (gtk_widget_get_height (body), ==, nat_height);
+}
+
+/* KithMessageBody's measure, and how often a body was asked its height
+ * for a width narrower than the one it asks for (with room for the widest
+ * bubble, only a search over widths does: GTK aligning a box of wrapping
+ * text, each width a new layout of the text). */
+static void (*body_measure) (GtkWidget *, GtkOrientation, int, int *, int *, int *, int *);
+static guint narrow_asks;
+
+static void
+counting_measure (GtkWidget      *widget,
+                  GtkOrientation  orientation,
+                  int             for_size,
+                  int            *minimum,
+                  int            *natural,
+                  int            *minimum_baseline,
+                  int            *natural_baseline)
+{
+  body_measure (widget, orientation, for_size, minimum, natural, minimum_baseline, natural_baseline);
+  if (orientation == GTK_ORIENTATION_VERTICAL && for_size >= 0) {
+    int min_width, nat_width, min_baseline, nat_baseline;
+
+    body_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min_width, &nat_width, &min_baseline, &nat_baseline);
+    if (for_size < nat_width)
+      narrow_asks++;
+  }
 }
 
 /* The newest message of a chat shown at its bottom is whole in view, each
- * time one comes, long or short, while the window is drawn. */
+ * time one comes, long or short, while the window is drawn; and no text
+ * was laid out at widths it is not drawn at. */
 static void
 test_chat_newest_visible (void)
 {
@@ -263,6 +295,7 @@ test_chat_newest_visible (void)
   GtkWidget *window;
   GtkWidget *chat;
   GtkWidget *scroller;
+  GtkWidgetClass *body_class;
 
   mo = kithd_test_server_sign_up (fx.server, "mo@example.com", KITH_VIEWS_PASSWORD, "Mo", "Farah");
   ned = kithd_test_server_sign_up (fx.server, "ned@example.com", KITH_VIEWS_PASSWORD, "Ned", "Kelly");
@@ -270,6 +303,10 @@ test_chat_newest_visible (void)
   ned_socket = kithd_test_socket_connect (fx.server, ned->token, 0);
   session = kith_views_sign_in (&fx, fx.server, "mo@example.com");
   KITH_WAIT_FOR (kith_views_has_contact (session, "ned@example.com", KITH_CONTACT_ACCEPTED));
+  body_class = g_type_class_ref (KITH_TYPE_MESSAGE_BODY);
+  body_measure = body_class->measure;
+  body_class->measure = counting_measure;
+  narrow_asks = 0;
   window = kith_views_new_window (600, 400);
   chat = kith_chat_view_new (session);
   gtk_window_set_child (GTK_WINDOW (window), chat);
@@ -307,6 +344,10 @@ test_chat_newest_visible (void)
     assert_body_fits (row);
   }
   g_free (kith_test_save_screenshot (window, "chat-wrapping.png"));
+  g_test_message ("heights asked for widths narrower than the text's: %u", narrow_asks);
+  g_assert_cmpuint (narrow_asks, ==, 0);
+  body_class->measure = body_measure;
+  g_type_class_unref (body_class);
 
   gtk_window_destroy (GTK_WINDOW (window));
   kith_views_sign_out (session);
@@ -678,6 +719,197 @@ test_chat_kept_in_place (void)
     kithd_test_user_free (peers[i]);
 }
 
+static Display *
+xdisplay (void)
+{
+  return gdk_x11_display_get_xdisplay (gdk_display_get_default ());
+}
+
+/* Moves the pointer (XTest) to (@x, @y) of @widget, or off every window
+ * (the screen's far corner) for NULL, and lets the main loop take the
+ * events. */
+static void
+move_pointer (GtkWidget *widget,
+              double     x,
+              double     y)
+{
+  Display *dpy = xdisplay ();
+  int root_x = DisplayWidth (dpy, DefaultScreen (dpy)) - 1;
+  int root_y = DisplayHeight (dpy, DefaultScreen (dpy)) - 1;
+
+  if (widget != NULL) {
+    GtkNative *native = gtk_widget_get_native (widget);
+    graphene_point_t point;
+    double surface_x, surface_y;
+    Window child;
+
+    g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &GRAPHENE_POINT_INIT (x, y), &point));
+    gtk_native_get_surface_transform (native, &surface_x, &surface_y);
+    XTranslateCoordinates (dpy, gdk_x11_surface_get_xid (gtk_native_get_surface (native)),
+                           DefaultRootWindow (dpy), (int) (point.x + surface_x), (int) (point.y + surface_y),
+                           &root_x, &root_y, &child);
+  }
+  XTestFakeMotionEvent (dpy, -1, root_x, root_y, CurrentTime);
+  XSync (dpy, False);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static void
+double_click (void)
+{
+  Display *dpy = xdisplay ();
+
+  for (int i = 0; i < 2; i++) {
+    XTestFakeButtonEvent (dpy, 1, True, CurrentTime);
+    XTestFakeButtonEvent (dpy, 1, False, CurrentTime);
+  }
+  XSync (dpy, False);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
+
+/* The pixels of @area (in the textures' coordinates) that differ. */
+static guint
+pixels_differing (GdkTexture            *a,
+                  GdkTexture            *b,
+                  const graphene_rect_t *area)
+{
+  int width = gdk_texture_get_width (a);
+  int height = gdk_texture_get_height (a);
+  g_autofree guchar *pixels_a = g_malloc ((gsize) width * height * 4);
+  g_autofree guchar *pixels_b = g_malloc ((gsize) width * height * 4);
+  guint differing = 0;
+
+  g_assert_cmpint (gdk_texture_get_width (b), ==, width);
+  g_assert_cmpint (gdk_texture_get_height (b), ==, height);
+  gdk_texture_download (a, pixels_a, (gsize) width * 4);
+  gdk_texture_download (b, pixels_b, (gsize) width * 4);
+  for (int y = MAX (0, (int) area->origin.y); y < MIN (height, (int) (area->origin.y + area->size.height)); y++)
+    for (int x = MAX (0, (int) area->origin.x); x < MIN (width, (int) (area->origin.x + area->size.width)); x++)
+      if (memcmp (pixels_a + ((gsize) y * width + x) * 4, pixels_b + ((gsize) y * width + x) * 4, 4) != 0)
+        differing++;
+  return differing;
+}
+
+/* @text, received, is drawn by its row until the pointer comes onto the
+ * row; then a selectable label of the same size takes its place, drawn
+ * alike to the pixel. Returns the label, with the pointer on it. */
+static GtkLabel *
+hover_text (GtkWidget       *window,
+            GtkWidget       *chat,
+            KithdTestSocket *from,
+            KithdTestUser   *to,
+            const char      *text)
+{
+  g_autoptr (GdkTexture) drawn = NULL;
+  g_autoptr (GdkTexture) hovered = NULL;
+  g_autofree char *id = g_strdup_printf ("select-%u", g_str_hash (text));
+  GtkWidget *row, *body, *picked;
+  GtkLabel *label;
+  graphene_rect_t bounds, area;
+  graphene_point_t point;
+  guint step = 0;
+  guint differing;
+
+  move_pointer (NULL, 0, 0);
+  kithd_test_socket_send_printf (from,
+                                 "{\"type\": \"message.send\", \"id\": \"%s\", \"to\": %" G_GINT64_FORMAT ", \"body\": \"%s\"}",
+                                 id, to->id, text);
+  KITH_WAIT_FOR ((row = kith_test_find (chat, kith_views_match_message_row, text)) != NULL);
+  kith_test_settle (window);
+  body = kith_test_find_by_type (row, KITH_TYPE_MESSAGE_BODY);
+  g_assert_nonnull (body);
+  g_assert_cmpstr (kith_message_body_get_text (KITH_MESSAGE_BODY (body)), ==, text);
+  g_assert_null (kith_message_body_get_label (KITH_MESSAGE_BODY (body)));
+  g_assert_nonnull (kith_test_find (chat, kith_test_match_visible_label, text));
+  drawn = kith_test_render (window, &bounds);
+
+  /* Nothing hidden lies over the row beside the bubble (the hidden "jump
+   * to newest" button's place, at the bottom on the right, did: the
+   * pointer there reached no message). */
+  g_assert_true (gtk_widget_compute_point (row, window, &GRAPHENE_POINT_INIT (gtk_widget_get_width (row) - 20,
+                                                                             gtk_widget_get_height (row) / 2.0),
+                                           &point));
+  picked = gtk_widget_pick (window, point.x, point.y, GTK_PICK_DEFAULT);
+  g_assert_true (picked == row || gtk_widget_is_ancestor (picked, row));
+
+  /* The pointer comes onto the row (beside the bubble: an incoming one is
+   * on the left), then onto the text; each time moving until GTK has taken
+   * a motion there (a still pointer's one motion may wait in GDK's queue):
+   * the label is made, then it is under the pointer for GTK. */
+  KITH_WAIT_FOR ((move_pointer (row, gtk_widget_get_width (row) - 20 - step++ % 3, gtk_widget_get_height (row) / 2.0),
+                  (label = kith_message_body_get_label (KITH_MESSAGE_BODY (body))) != NULL));
+  KITH_WAIT_FOR ((move_pointer (body, 8 + step++ % 3, 8),
+                  gtk_widget_get_state_flags (GTK_WIDGET (label)) & GTK_STATE_FLAG_PRELIGHT));
+  kith_test_settle (window);
+  g_assert_true (gtk_widget_is_drawable (GTK_WIDGET (label)));
+  g_assert_cmpstr (gtk_label_get_text (label), ==, text);
+  g_assert_true (gtk_label_get_selectable (label));
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (label)), ==, gtk_widget_get_width (body));
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (label)), ==, gtk_widget_get_height (body));
+  hovered = kith_test_render (window, &bounds);
+  g_assert_true (gtk_widget_compute_bounds (body, window, &area));
+  graphene_rect_offset (&area, -bounds.origin.x, -bounds.origin.y);
+  differing = pixels_differing (drawn, hovered, &area);
+  g_test_message ("“%s” at %.0f,%.0f %.0f×%.0f: %u pixels differ once the label draws it", text,
+                  area.origin.x, area.origin.y, area.size.width, area.size.height, differing);
+  g_assert_cmpuint (differing, ==, 0);
+  return label;
+}
+
+/* A message's text drawn by its row, and by a selectable label under the
+ * pointer, alike (left to right, and right to left: the row moves a
+ * right-aligned layout as the label does); a double click on the text
+ * selects a word. Given another message, the row draws the text itself
+ * again. */
+static void
+test_chat_select_text (void)
+{
+  g_autoptr (KithdTestUser) ora = NULL;
+  g_autoptr (KithdTestUser) pip = NULL;
+  g_autoptr (KithdTestSocket) pip_socket = NULL;
+  g_autoptr (KithSession) session = NULL;
+  GtkWidget *window, *chat, *body;
+  GtkLabel *label;
+  int start, end;
+
+  ora = kithd_test_server_sign_up (fx.server, "ora@example.com", KITH_VIEWS_PASSWORD, "Ora", "Lind");
+  pip = kithd_test_server_sign_up (fx.server, "pip@example.com", KITH_VIEWS_PASSWORD, "Pip", "Ward");
+  kithd_test_server_make_contacts (fx.server, ora, pip);
+  pip_socket = kithd_test_socket_connect (fx.server, pip->token, 0);
+  session = kith_views_sign_in (&fx, fx.server, "ora@example.com");
+  KITH_WAIT_FOR (kith_views_has_contact (session, "pip@example.com", KITH_CONTACT_ACCEPTED));
+  window = kith_views_new_window (600, 400);
+  chat = kith_chat_view_new (session);
+  gtk_window_set_child (GTK_WINDOW (window), chat);
+  gtk_window_present (GTK_WINDOW (window));
+  kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), kith_session_find_contact_by_email (session, "pip@example.com"));
+  kith_test_settle (window);
+
+  /* Hebrew, long enough to wrap: its lines end on the right. */
+  hover_text (window, chat, pip_socket, ora,
+              "שלום, זו הודעה ארוכה מספיק כדי לעבור לשורה שנייה בבועה שלה, ועוד כמה מילים בסוף");
+  label = hover_text (window, chat, pip_socket, ora,
+                      "Selectable words in a message that is long enough to wrap onto a second line of its bubble");
+  /* The pointer is on the first word. */
+  double_click ();
+  KITH_WAIT_FOR (gtk_label_get_selection_bounds (label, &start, &end));
+  g_assert_cmpint (start, ==, 0);
+  g_assert_cmpint (end, ==, strlen ("Selectable"));
+  g_free (kith_test_save_screenshot (window, "chat-select-text.png"));
+
+  /* Another message in the same row: drawn by the row, nothing selected. */
+  body = gtk_widget_get_parent (GTK_WIDGET (label));
+  kith_message_body_set_text (KITH_MESSAGE_BODY (body), "Another message");
+  g_assert_null (kith_message_body_get_label (KITH_MESSAGE_BODY (body)));
+  g_assert_null (gtk_widget_get_first_child (body));
+
+  move_pointer (NULL, 0, 0);
+  gtk_window_destroy (GTK_WINDOW (window));
+  kith_views_sign_out (session);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -690,6 +922,7 @@ main (int   argc,
   g_test_add_func ("/views/chat/flood", test_chat_flood);
   g_test_add_func ("/views/chat/remember-position", test_chat_remember_position);
   g_test_add_func ("/views/chat/kept-in-place", test_chat_kept_in_place);
+  g_test_add_func ("/views/chat/select-text", test_chat_select_text);
   ret = g_test_run ();
 
   kith_views_test_clear (&fx);

@@ -10,6 +10,7 @@
 #include "kith-app-test-util.h"
 #include "kith-application.h"
 #include "kith-login-page.h"
+#include "kith-message-body.h"
 #include "kith-status-menu.h"
 #include "kith-window.h"
 #include "kithd-test-helper.h"
@@ -172,8 +173,12 @@ check_labels (Shot      *shot,
     check_labels (shot, child, failures, checked);
   }
 
-  if (GTK_IS_LABEL (widget)) {
-    const char *text = gtk_label_get_text (GTK_LABEL (widget));
+  /* A label, or a message's text that its body draws (a label is made
+   * there only under the pointer). */
+  if (GTK_IS_LABEL (widget) ||
+      (KITH_IS_MESSAGE_BODY (widget) && kith_message_body_get_label (KITH_MESSAGE_BODY (widget)) == NULL)) {
+    const char *text = GTK_IS_LABEL (widget) ? gtk_label_get_text (GTK_LABEL (widget))
+                                             : kith_message_body_get_text (KITH_MESSAGE_BODY (widget));
     graphene_rect_t bounds, visible;
     graphene_rect_t surface = GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (shot->native),
                                                   gtk_widget_get_height (shot->native));
