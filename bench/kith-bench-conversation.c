@@ -27,7 +27,10 @@
  *   scroll   the open chat of --cached messages from its newest to its
  *            oldest, a page a frame (the window action bench-scroll): each
  *            frame's work (its clock's first phase to after-paint) and the
- *            time between frames, p50/p99/max
+ *            time between frames, p50/p99/max; the same for the first
+ *            frame after each older page was read (the chat has more
+ *            messages), with the time since the frame before (a page read
+ *            between frames counts there)
  *
  * The signed-in start with 10,000 cached messages is build-aux/bench
  * startup's. The bench prints figures and asserts nothing.
@@ -55,6 +58,9 @@
 /* The bound of a wait for something that must come; for the scroll. */
 #define WAIT_US (60 * G_USEC_PER_SEC)
 #define SCROLL_WAIT_US (900 * G_USEC_PER_SEC)
+/* Frames come every 16.7 ms (60 Hz): a gap longer than this between
+ * two is a frame missed. */
+#define MISSED_FRAME_MS 25.0
 
 static int opt_messages = 50000;
 static int opt_cached = 10000;
@@ -162,6 +168,7 @@ free_world (World *world)
 typedef struct {
   gint64 start;
   gint64 end;
+  guint  n;       /* the open chat's messages while scrolling, else 0 */
 } Frame;
 
 typedef struct {
@@ -186,6 +193,7 @@ parse_line (App        *app,
 {
   gint64 a, b;
   guint n;
+  guint n_messages = 0;
 
   if (!g_str_has_prefix (line, "kith-bench: ")) {
     if (*line != '\0')
@@ -193,8 +201,8 @@ parse_line (App        *app,
     return;
   }
   line += strlen ("kith-bench: ");
-  if (sscanf (line, "frame %" G_GINT64_FORMAT " %" G_GINT64_FORMAT, &a, &b) == 2) {
-    Frame frame = { a, b };
+  if (sscanf (line, "frame %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %u", &a, &b, &n_messages) >= 2) {
+    Frame frame = { a, b, n_messages };
 
     g_array_append_val (app->frames, frame);
   } else if (sscanf (line, "received %" G_GINT64_FORMAT, &a) == 1) {
@@ -620,8 +628,11 @@ scroll_phase (App *app)
   g_autoptr (GArray) work = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) between = g_array_new (FALSE, FALSE, sizeof (double));
   g_autofree char *window_path = g_strdup_printf ("%s/window/1", APP_PATH);
+  g_autoptr (GArray) taking = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) taking_gap = g_array_new (FALSE, FALSE, sizeof (double));
   gint64 start, prev = 0;
-  guint over = 0;
+  guint prev_n = 0;
+  guint over = 0, missed = 0, taking_missed = 0;
 
   g_array_set_size (app->frames, 0);
   start = g_get_monotonic_time ();
@@ -641,8 +652,18 @@ scroll_phase (App *app)
       double d = (f->end - prev) / 1000.0;
 
       g_array_append_val (between, d);
+      missed += d > MISSED_FRAME_MS;
+      /* The first frame after an older page was read (the chat has more
+       * messages): its work, and the time since the frame before, which
+       * counts the page's reading when it is done between frames. */
+      if (prev_n > 0 && f->n > prev_n) {
+        g_array_append_val (taking, w);
+        g_array_append_val (taking_gap, d);
+        taking_missed += d > MISSED_FRAME_MS;
+      }
     }
     prev = f->end;
+    prev_n = f->n;
   }
 
   g_print ("   scroll, newest to oldest (a page a frame): %.1f s (2 s of it waiting at the top), "
@@ -653,8 +674,14 @@ scroll_phase (App *app)
   g_print ("      frame work      p50 %6.1f   p99 %6.1f   max %7.1f ms   (target p99 ≤ 16 ms; "
            "%u frames over 16 ms)\n",
            percentile (work, 0.5), percentile (work, 0.99), percentile (work, 1), over);
-  g_print ("      between frames  p50 %6.1f   p99 %6.1f   max %7.1f ms\n",
-           percentile (between, 0.5), percentile (between, 0.99), percentile (between, 1));
+  g_print ("      between frames  p50 %6.1f   p99 %6.1f   max %7.1f ms   (%u over %.0f ms: a frame missed)\n",
+           percentile (between, 0.5), percentile (between, 0.99), percentile (between, 1),
+           missed, MISSED_FRAME_MS);
+  if (taking->len > 0)
+    g_print ("      %u older pages read: the frame after each, work p99 %.1f max %.1f ms; since the frame before "
+             "p99 %.1f max %.1f ms (%u over %.0f ms)\n",
+             taking->len, percentile (taking, 0.99), percentile (taking, 1),
+             percentile (taking_gap, 0.99), percentile (taking_gap, 1), taking_missed, MISSED_FRAME_MS);
 }
 
 static void

@@ -104,8 +104,12 @@ on_after_paint (GdkFrameClock *clock,
   gint64 id = contact != NULL ? kith_contact_get_id (contact) : 0;
   gint64 end = g_get_monotonic_time ();
 
-  g_printerr ("kith-bench: frame %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n",
-              trace->frame_start != 0 ? trace->frame_start : end, end);
+  /* While the bench scrolls: the messages of the open chat, more in the
+   * frame after an older page was read. */
+  guint count = trace->scroller != NULL && contact != NULL ? chat_length (trace, contact) : 0;
+
+  g_printerr ("kith-bench: frame %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %u\n",
+              trace->frame_start != 0 ? trace->frame_start : end, end, count);
   trace->frame_start = 0;
 
   if (id != trace->shown_id) {
