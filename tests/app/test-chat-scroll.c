@@ -52,6 +52,21 @@ newest_is (KithSession *session,
   return newest != NULL && g_strcmp0 (kith_message_get_body (newest), body) == 0;
 }
 
+/* A window 600 pixels wide and @height high showing a chat view of
+ * @session (*@chat), no chat open yet. */
+static GtkWidget *
+chat_window (KithSession *session,
+             int          height,
+             GtkWidget  **chat)
+{
+  GtkWidget *window = kith_views_new_window (600, height);
+
+  *chat = kith_chat_view_new (session);
+  gtk_window_set_child (GTK_WINDOW (window), *chat);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
 static gboolean
 revealed (GtkWidget  *chat,
           const char *revealer_id)
@@ -107,10 +122,7 @@ test_chat_history (void)
   g_clear_object (&session);
   session = kith_views_sign_in (&fx, fx.server, "kim@example.com");
   KITH_WAIT_FOR (kith_views_has_contact (session, "lee@example.com", KITH_CONTACT_ACCEPTED));
-  window = kith_views_new_window (600, 500);
-  chat = kith_chat_view_new (session);
-  gtk_window_set_child (GTK_WINDOW (window), chat);
-  gtk_window_present (GTK_WINDOW (window));
+  window = chat_window (session, 500, &chat);
   kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), kith_session_find_contact_by_email (session, "lee@example.com"));
   KITH_WAIT_FOR (kith_test_find (chat, kith_views_match_message_row, "Message number 120") != NULL);
   kith_test_settle (window);
@@ -256,6 +268,26 @@ assert_body_fits (GtkWidget *row)
   g_assert_cmpint (gtk_widget_get_height (body), ==, nat_height);
 }
 
+/* @text sent to @to from @from's socket as message @id: its row in @chat,
+ * once the window has drawn it. */
+static GtkWidget *
+receive (GtkWidget       *window,
+         GtkWidget       *chat,
+         KithdTestSocket *from,
+         KithdTestUser   *to,
+         const char      *id,
+         const char      *text)
+{
+  GtkWidget *row;
+
+  kithd_test_socket_send_printf (from,
+                                 "{\"type\": \"message.send\", \"id\": \"%s\", \"to\": %" G_GINT64_FORMAT ", \"body\": \"%s\"}",
+                                 id, to->id, text);
+  KITH_WAIT_FOR ((row = kith_test_find (chat, kith_views_match_message_row, text)) != NULL);
+  kith_test_settle (window);
+  return row;
+}
+
 /* KithMessageBody's measure, and how often a body was asked its height
  * for a width narrower than the one it asks for (with room for the widest
  * bubble, only a search over widths does: GTK aligning a box of wrapping
@@ -307,10 +339,7 @@ test_chat_newest_visible (void)
   body_measure = body_class->measure;
   body_class->measure = counting_measure;
   narrow_asks = 0;
-  window = kith_views_new_window (600, 400);
-  chat = kith_chat_view_new (session);
-  gtk_window_set_child (GTK_WINDOW (window), chat);
-  gtk_window_present (GTK_WINDOW (window));
+  window = chat_window (session, 400, &chat);
   kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), kith_session_find_contact_by_email (session, "ned@example.com"));
   kith_test_settle (window);
 
@@ -324,11 +353,9 @@ test_chat_newest_visible (void)
     graphene_rect_t bounds;
     double view_height;
 
-    kithd_test_socket_send_printf (ned_socket,
-                                   "{\"type\": \"message.send\", \"id\": \"ned-%d\", \"to\": %" G_GINT64_FORMAT ", \"body\": \"%s\"}",
-                                   i, mo->id, body);
-    KITH_WAIT_FOR ((row = kith_test_find (chat, kith_views_match_message_row, body)) != NULL);
-    kith_test_settle (window);
+    g_autofree char *id = g_strdup_printf ("ned-%d", i);
+
+    row = receive (window, chat, ned_socket, mo, id, body);
     /* The row, in its scrolled window's coordinates: all of it inside. */
     scroller = gtk_widget_get_ancestor (row, GTK_TYPE_SCROLLED_WINDOW);
     g_assert_nonnull (scroller);
@@ -404,10 +431,7 @@ test_chat_flood (void)
   session = kith_views_sign_in (&fx, fx.server, "uma@example.com");
   KITH_WAIT_FOR (kith_views_has_contact (session, "vic@example.com", KITH_CONTACT_ACCEPTED));
   page = kith_conversations_get_page_size (kith_session_get_conversations (session));
-  window = kith_views_new_window (600, 500);
-  chat = kith_chat_view_new (session);
-  gtk_window_set_child (GTK_WINDOW (window), chat);
-  gtk_window_present (GTK_WINDOW (window));
+  window = chat_window (session, 500, &chat);
   kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), kith_session_find_contact_by_email (session, "vic@example.com"));
   kith_test_settle (window);
   scroller = gtk_widget_get_ancestor (kith_test_find_by_type (chat, GTK_TYPE_LIST_VIEW), GTK_TYPE_SCROLLED_WINDOW);
@@ -567,10 +591,7 @@ test_chat_remember_position (void)
   ray_contact = kith_session_find_contact_by_email (session, "ray@example.com");
   page = kith_conversations_get_page_size (kith_session_get_conversations (session));
 
-  window = kith_views_new_window (600, 500);
-  chat = kith_chat_view_new (session);
-  gtk_window_set_child (GTK_WINDOW (window), chat);
-  gtk_window_present (GTK_WINDOW (window));
+  window = chat_window (session, 500, &chat);
   kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), quinn_contact);
   KITH_WAIT_FOR (kith_test_find (chat, kith_views_match_message_row, "Quinn says 120") != NULL);
   kith_test_settle (window);
@@ -666,10 +687,7 @@ test_chat_kept_in_place (void)
     contacts[i] = kith_session_find_contact_by_email (session, email);
   }
 
-  window = kith_views_new_window (600, 500);
-  chat = kith_chat_view_new (session);
-  gtk_window_set_child (GTK_WINDOW (window), chat);
-  gtk_window_present (GTK_WINDOW (window));
+  window = chat_window (session, 500, &chat);
   box = kith_test_find_by_id (chat, "histories");
   g_assert_nonnull (box);
 
@@ -813,11 +831,7 @@ hover_text (GtkWidget       *window,
   guint differing;
 
   move_pointer (NULL, 0, 0);
-  kithd_test_socket_send_printf (from,
-                                 "{\"type\": \"message.send\", \"id\": \"%s\", \"to\": %" G_GINT64_FORMAT ", \"body\": \"%s\"}",
-                                 id, to->id, text);
-  KITH_WAIT_FOR ((row = kith_test_find (chat, kith_views_match_message_row, text)) != NULL);
-  kith_test_settle (window);
+  row = receive (window, chat, from, to, id, text);
   body = kith_test_find_by_type (row, KITH_TYPE_MESSAGE_BODY);
   g_assert_nonnull (body);
   g_assert_cmpstr (kith_message_body_get_text (KITH_MESSAGE_BODY (body)), ==, text);
@@ -880,10 +894,7 @@ test_chat_select_text (void)
   pip_socket = kithd_test_socket_connect (fx.server, pip->token, 0);
   session = kith_views_sign_in (&fx, fx.server, "ora@example.com");
   KITH_WAIT_FOR (kith_views_has_contact (session, "pip@example.com", KITH_CONTACT_ACCEPTED));
-  window = kith_views_new_window (600, 400);
-  chat = kith_chat_view_new (session);
-  gtk_window_set_child (GTK_WINDOW (window), chat);
-  gtk_window_present (GTK_WINDOW (window));
+  window = chat_window (session, 400, &chat);
   kith_chat_view_set_contact (KITH_CHAT_VIEW (chat), kith_session_find_contact_by_email (session, "pip@example.com"));
   kith_test_settle (window);
 
