@@ -289,6 +289,8 @@ kith_message_body_make_selectable (KithMessageBody *self)
   /* Not focused: Tab goes by. */
   gtk_widget_set_focusable (self->label, FALSE);
   gtk_widget_add_css_class (self->label, "kith-bubble-body");
+  /* For screen readers the body says the text already (a label). */
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->label), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
   gtk_widget_set_parent (self->label, GTK_WIDGET (self));
 }
 

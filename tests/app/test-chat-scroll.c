@@ -860,6 +860,11 @@ hover_text (GtkWidget       *window,
   g_assert_true (gtk_widget_is_drawable (GTK_WIDGET (label)));
   g_assert_cmpstr (gtk_label_get_text (label), ==, text);
   g_assert_true (gtk_label_get_selectable (label));
+  /* Screen readers hear the text once: the body is a label with the text,
+   * the selectable one is hidden from them. */
+  gtk_test_accessible_assert_role (GTK_ACCESSIBLE (body), GTK_ACCESSIBLE_ROLE_LABEL);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (body), GTK_ACCESSIBLE_PROPERTY_LABEL, text);
+  gtk_test_accessible_assert_state (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE);
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (label)), ==, gtk_widget_get_width (body));
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (label)), ==, gtk_widget_get_height (body));
   hovered = kith_test_render (window, &bounds);
@@ -927,6 +932,9 @@ main (int   argc,
 {
   int ret;
 
+  /* GTK's test accessibility backend (the suite runs with none), so that
+   * /views/chat/select-text can read what screen readers are given. */
+  g_setenv ("GTK_A11Y", "test", TRUE);
   kith_views_test_init (&fx, &argc, &argv);
   g_test_add_func ("/views/chat/history", test_chat_history);
   g_test_add_func ("/views/chat/newest-visible", test_chat_newest_visible);
