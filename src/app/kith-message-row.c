@@ -31,7 +31,6 @@ struct _KithMessageRow
   /* A call event: a centred line instead of the bubble, made the first
    * time the row shows one (call_event_*). */
   GtkWidget   *call_line;
-  gboolean     outgoing;       /* the bubble at the end, not the start */
   GtkWidget   *call_image;
   GtkWidget   *call_label;
   GtkWidget   *call_time_label;
@@ -320,7 +319,8 @@ kith_message_row_size_allocate (GtkWidget *widget,
                                 int        baseline)
 {
   KithMessageRow *self = KITH_MESSAGE_ROW (widget);
-  gboolean at_end = self->outgoing != (gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL);
+  gboolean outgoing = self->shown != NULL && kith_message_get_direction (self->shown) == KITH_MESSAGE_OUTGOING;
+  gboolean at_end = outgoing != (gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL);
   int y = 0;
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
@@ -475,10 +475,8 @@ kith_message_row_set_message (KithMessageRow *self,
 
   outgoing = kith_message_get_direction (message) == KITH_MESSAGE_OUTGOING;
   kith_message_body_set_text (KITH_MESSAGE_BODY (self->body), kith_message_get_body (message));
-  if (self->outgoing != outgoing) {
-    self->outgoing = outgoing;
-    gtk_widget_queue_allocate (GTK_WIDGET (self));
-  }
+  /* The bubble's side follows the message shown (size_allocate ()). */
+  gtk_widget_queue_allocate (GTK_WIDGET (self));
   gtk_widget_remove_css_class (self->bubble, outgoing ? "incoming" : "outgoing");
   gtk_widget_add_css_class (self->bubble, outgoing ? "outgoing" : "incoming");
   gtk_widget_remove_css_class (GTK_WIDGET (self), outgoing ? "incoming" : "outgoing");
