@@ -143,11 +143,22 @@ void           kith_call_emit_video_frame         (KithCall      *self,
                                                    int            height,
                                                    int            stride);
 void           kith_call_emit_first_audio         (KithCall      *self);
+/* kith-call-memory.c, main thread */
 /* A call's media starts (@running) or is gone: while any runs, big
  * blocks are mmap'd, given back when freed; after the last, what its
  * threads freed is given back, and big blocks come from the heap again.
- * Main thread. */
+ * Counts as GStreamer busy. */
 void           kith_call_set_media_running        (gboolean       running);
+/* A call's media or a ring tone starts (@busy) or stops. The first
+ * notes which libraries are mapped; a while after the last stops, the
+ * read-only pages of the libraries mapped since (and GStreamer's own)
+ * go back to the kernel. */
+void           kith_call_set_gstreamer_busy       (gboolean       busy);
+/* Tests and benchmarks: that while (10 s by default; a release pending
+ * is then due @ms from now), and the release now (bytes of the mappings
+ * advised; 0 while GStreamer is busy). */
+void           kith_call_set_release_delay        (guint          ms);
+guint64        kith_call_release_pages            (void);
 
 /* kith-call-media-link.c */
 /* The ICE servers, then the media (and the offer, or the kept offer). */

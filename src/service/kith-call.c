@@ -11,9 +11,6 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include "kith-call-media.h"
 #include "kith-call-private.h"
@@ -690,53 +687,6 @@ kith_call_get_video_frames (KithCall *self)
 {
   g_return_val_if_fail (KITH_IS_CALL (self), 0);
   return self->media ? kith_call_media_get_video_frames (self->media) : self->video_frames;
-}
-
-/* In a call: video frames (450 KB to 1.2 MB) mmap'd, given back when
- * freed. From the heap, the frames of the next calls left it fragmented:
- * +3 to +10 MB over a few calls (docs/performance-calls.md). */
-#define CALL_MMAP_THRESHOLD (128 * 1024)
-/* After a call: blocks up to this size come from the heap, and this much
- * free at its top stays there, so that the window's cairo frames (an
- * image of the area redrawn, 1 to 8 MB, made and freed every frame) reuse
- * the same pages. Until the first call glibc adjusts both to the blocks
- * freed and gets there by itself; a threshold once set stops that, and
- * left at 128 KB every frame's image was ~300 fresh pages to fault in
- * (docs/performance-calls.md). */
-#define HEAP_MMAP_THRESHOLD (32 * 1024 * 1024)  /* glibc's highest */
-#define HEAP_TRIM_THRESHOLD (16 * 1024 * 1024)
-
-static int media_running;
-
-void
-kith_call_prepare_process (void)
-{
-#ifdef __GLIBC__
-  /* A call's streaming threads malloc in arenas of their own (glibc makes
-   * up to 8 per core), each keeping what they freed: the process grew by
-   * ~17 MB with every video call, call after call. Two arenas, set before
-   * any thread but the main one exists, keep it flat (build-aux/bench
-   * call, docs/performance-calls.md). */
-  mallopt (M_ARENA_MAX, 2);
-#endif
-}
-
-void
-kith_call_set_media_running (gboolean running)
-{
-  media_running += running ? 1 : -1;
-  g_assert (media_running >= 0);
-#ifdef __GLIBC__
-  if (running && media_running == 1) {
-    mallopt (M_MMAP_THRESHOLD, CALL_MMAP_THRESHOLD);
-  } else if (!running && media_running == 0) {
-    /* What the pipeline's threads freed stays in glibc's arenas: give
-     * it back now (the arenas are capped by kith_call_prepare_process ()). */
-    malloc_trim (0);
-    mallopt (M_MMAP_THRESHOLD, HEAP_MMAP_THRESHOLD);
-    mallopt (M_TRIM_THRESHOLD, HEAP_TRIM_THRESHOLD);
-  }
-#endif
 }
 
 KithCallMedia *

@@ -5,6 +5,7 @@
 
 #include <gst/gst.h>
 
+#include "kith-call-private.h"
 #include "kith-ringer.h"
 
 /* The tone: a 440 Hz sine at a quarter of full scale, 48 kHz mono, in
@@ -27,6 +28,7 @@ struct _KithRinger
   GstElement *pipeline;
   guint       bus_watch;
   gboolean    playing;
+  gboolean    busy;         /* counted in kith_call_set_gstreamer_busy () */
   guint       buffers;      /* atomic: counted on the streaming thread */
 };
 
@@ -233,9 +235,15 @@ kith_ringer_start (KithRinger *self)
   if (self->pipeline != NULL)
     return;
 
+  /* Before GStreamer loads its plugins: once no call nor ring tone needs
+   * them, their pages go back to the kernel (kith-call-memory.c). */
+  self->busy = TRUE;
+  kith_call_set_gstreamer_busy (TRUE);
+
   /* Not gst_init (), which exits the process when GStreamer cannot start. */
   if (!gst_is_initialized () && !gst_init_check (NULL, NULL, &error)) {
     g_message ("The ring tone cannot play: %s", error->message);
+    kith_ringer_stop (self);
     return;
   }
 
@@ -243,6 +251,7 @@ kith_ringer_start (KithRinger *self)
   self->pipeline = make_pipeline (self, &error);
   if (self->pipeline == NULL) {
     g_message ("The ring tone cannot play: %s", error->message);
+    kith_ringer_stop (self);
     return;
   }
 
@@ -262,6 +271,10 @@ kith_ringer_stop (KithRinger *self)
 {
   g_return_if_fail (KITH_IS_RINGER (self));
 
+  if (self->busy) {
+    self->busy = FALSE;
+    kith_call_set_gstreamer_busy (FALSE);
+  }
   if (self->pipeline == NULL)
     return;
 

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * What a call costs the process, and giving it back (docs/performance-calls.md,
+ * "Memory after a call"): glibc's allocator around a call's media, and the
+ * pages of the libraries GStreamer loaded for it, handed back to the kernel
+ * a while after the last call or ring tone.
+ */
+#define G_LOG_DOMAIN "KithCall"
+
+#include "config.h"
+
+#include <string.h>
+#include <sys/mman.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#include "kith-call-private.h"
+
+/* In a call: video frames (450 KB to 1.2 MB) mmap'd, given back when
+ * freed. From the heap, the frames of the next calls left it fragmented:
+ * +3 to +10 MB over a few calls (docs/performance-calls.md). */
+#define CALL_MMAP_THRESHOLD (128 * 1024)
+/* After a call: blocks up to this size come from the heap, and this much
+ * free at its top stays there, so that the window's cairo frames (an
+ * image of the area redrawn, 1 to 8 MB, made and freed every frame) reuse
+ * the same pages. Until the first call glibc adjusts both to the blocks
+ * freed and gets there by itself; a threshold once set stops that, and
+ * left at 128 KB every frame's image was ~300 fresh pages to fault in
+ * (docs/performance-calls.md). */
+#define HEAP_MMAP_THRESHOLD (32 * 1024 * 1024)  /* glibc's highest */
+#define HEAP_TRIM_THRESHOLD (16 * 1024 * 1024)
+/* How long GStreamer stays idle before its libraries' pages go: a call
+ * placed again soon (a dropped call, a second try) finds them still
+ * there. */
+#define RELEASE_DELAY_MS (10 * 1000)
+
+static int media_running;
+static int gstreamer_busy;
+static guint release_delay_ms = RELEASE_DELAY_MS;
+static GSource *release_source;
+/* The shared objects mapped before GStreamer first loaded anything for a
+ * call or a ring (device:inode): the window's, GLib's, … stay put. */
+static GHashTable *mapped_before;
+
+void
+kith_call_prepare_process (void)
+{
+#ifdef __GLIBC__
+  /* A call's streaming threads malloc in arenas of their own (glibc makes
+   * up to 8 per core), each keeping what they freed: the process grew by
+   * ~17 MB with every video call, call after call. Two arenas, set before
+   * any thread but the main one exists, keep it flat (build-aux/bench
+   * call, docs/performance-calls.md). */
+  mallopt (M_ARENA_MAX, 2);
+#endif
+}
+
+/* One line of /proc/self/maps: a mapping of a file. */
+typedef struct {
+  guint64  start;
+  guint64  end;
+  gboolean writable;
+  char    *key;   /* "dev:inode" */
+  char    *path;
+} Mapping;
+
+static gboolean
+parse_mapping (char    *line,
+               Mapping *mapping)
+{
+  char perms[5], dev[16];
+  guint64 inode;
+  int path_at = -1;
+
+  if (sscanf (line, "%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x %4s %*x %15s %" G_GUINT64_FORMAT " %n",
+              &mapping->start, &mapping->end, perms, dev, &inode, &path_at) != 5 ||
+      path_at < 0 || inode == 0 || line[path_at] != '/')
+    return FALSE;
+  mapping->writable = perms[1] == 'w';
+  mapping->path = g_strchomp (line + path_at);
+  mapping->key = g_strdup_printf ("%s:%" G_GUINT64_FORMAT, dev, inode);
+  return TRUE;
+}
+
+/* A shared object ("libx.so", "libx.so.1.2"), by its path. */
+static gboolean
+is_shared_object (const char *path)
+{
+  const char *so = strstr (path, ".so");
+
+  return so != NULL && (so[3] == '\0' || so[3] == '.');
+}
+
+/* Calls @func on every mapping of a shared object in this process. */
+static void
+foreach_mapping (void (*func) (const Mapping *mapping, gpointer data),
+                 gpointer data)
+{
+  g_autofree char *maps = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL))
+    return;
+  lines = g_strsplit (maps, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    Mapping mapping;
+
+    if (!parse_mapping (lines[i], &mapping))
+      continue;
+    if (is_shared_object (mapping.path))
+      func (&mapping, data);
+    g_free (mapping.key);
+  }
+}
+
+static void
+remember_mapping (const Mapping *mapping,
+                  gpointer       data)
+{
+  g_hash_table_add (mapped_before, g_strdup (mapping->key));
+}
+
+static void
+release_mapping (const Mapping *mapping,
+                 gpointer       data)
+{
+  guint64 *released = data;
+  const char *name = strrchr (mapping->path, '/') + 1;
+
+  /* Data the libraries wrote is the process's own (anonymous): only the
+   * read-only pages (code, constants), which the kernel reads again from
+   * the file when they are next used. GStreamer's own libraries (and
+   * ORC, which compiles its pipelines' code) are linked in from the
+   * start, but only calls and ring tones use them. */
+  if (mapping->writable)
+    return;
+  if (g_hash_table_contains (mapped_before, mapping->key) &&
+      !g_str_has_prefix (name, "libgst") && !g_str_has_prefix (name, "liborc-"))
+    return;
+#ifdef MADV_PAGEOUT
+  /* Pages another process also maps stay (the kernel skips them); an
+   * older kernel without MADV_PAGEOUT says EINVAL and keeps them all. */
+  if (madvise (GSIZE_TO_POINTER (mapping->start), mapping->end - mapping->start, MADV_PAGEOUT) == 0)
+    *released += mapping->end - mapping->start;
+#endif
+}
+
+guint64
+kith_call_release_pages (void)
+{
+  guint64 released = 0;
+
+  g_clear_pointer (&release_source, g_source_destroy);
+  if (mapped_before == NULL || gstreamer_busy > 0)
+    return 0;
+#ifdef __GLIBC__
+  /* The media's end trimmed the heap before its worker had torn the
+   * pipeline down: what that freed sits in the heap's free space, whose
+   * top keeps up to HEAP_TRIM_THRESHOLD. */
+  malloc_trim (0);
+#endif
+  foreach_mapping (release_mapping, &released);
+  g_debug ("GStreamer idle: the pages of %" G_GUINT64_FORMAT " kB of its libraries' mappings given back",
+           released / 1024);
+  return released;
+}
+
+static gboolean
+on_release (gpointer user_data)
+{
+  release_source = NULL;
+  kith_call_release_pages ();
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_release (void)
+{
+  g_clear_pointer (&release_source, g_source_destroy);
+  release_source = g_timeout_source_new (release_delay_ms);
+  g_source_set_callback (release_source, on_release, NULL, NULL);
+  g_source_set_static_name (release_source, "[kith] GStreamer's pages");
+  g_source_attach (release_source, g_main_context_get_thread_default ());
+  g_source_unref (release_source);
+}
+
+void
+kith_call_set_gstreamer_busy (gboolean busy)
+{
+  gstreamer_busy += busy ? 1 : -1;
+  g_assert (gstreamer_busy >= 0);
+  if (busy && mapped_before == NULL) {
+    mapped_before = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    foreach_mapping (remember_mapping, NULL);
+  }
+  if (busy)
+    g_clear_pointer (&release_source, g_source_destroy);
+  else if (gstreamer_busy == 0)
+    schedule_release ();
+}
+
+void
+kith_call_set_release_delay (guint ms)
+{
+  release_delay_ms = ms;
+  if (release_source != NULL)
+    schedule_release ();
+}
+
+void
+kith_call_set_media_running (gboolean running)
+{
+  media_running += running ? 1 : -1;
+  g_assert (media_running >= 0);
+#ifdef __GLIBC__
+  if (running && media_running == 1) {
+    mallopt (M_MMAP_THRESHOLD, CALL_MMAP_THRESHOLD);
+  } else if (!running && media_running == 0) {
+    /* What the pipeline's threads freed stays in glibc's arenas: give
+     * it back now (the arenas are capped by kith_call_prepare_process ()). */
+    malloc_trim (0);
+    mallopt (M_MMAP_THRESHOLD, HEAP_MMAP_THRESHOLD);
+    mallopt (M_TRIM_THRESHOLD, HEAP_TRIM_THRESHOLD);
+  }
+#endif
+  kith_call_set_gstreamer_busy (running);
+}
