@@ -760,7 +760,7 @@ main (int   argc,
 
   /* Ticks first, alone in a process of their own: the sources are read
    * at start, and this one is to load no GStreamer plugin before the
-   * bot's memory is read (a page two processes map stays). */
+   * bot's memory is read (Pss splits a page among the processes that map it). */
   if (opt_latency_only) {
     printf ("load average %.2f at the start (%u cores)\n", load_average (), g_get_num_processors ());
     g_setenv ("KITH_AUDIOSRC", TICK_SOURCE, TRUE);

@@ -56,15 +56,18 @@ kith_call_prepare_process (void)
 #endif
 }
 
-/* One line of /proc/self/maps: a mapping of a file. */
+/* A mapping of a file, from /proc/self/smaps. */
 typedef struct {
   guint64  start;
   guint64  end;
   gboolean writable;
-  char    *key;   /* "dev:inode" */
+  guint64  anonymous_kb;  /* its pages the process wrote (copies of its own) */
+  char    *key;           /* "dev:inode" */
   char    *path;
 } Mapping;
 
+/* A mapping's first line ("start-end perms offset dev inode path"), of a
+ * file or not; FALSE for the lines of its fields. */
 static gboolean
 parse_mapping (char    *line,
                Mapping *mapping)
@@ -73,13 +76,17 @@ parse_mapping (char    *line,
   guint64 inode;
   int path_at = -1;
 
+  mapping->key = NULL;
+  mapping->path = NULL;
+  mapping->anonymous_kb = 0;
   if (sscanf (line, "%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x %4s %*x %15s %" G_GUINT64_FORMAT " %n",
-              &mapping->start, &mapping->end, perms, dev, &inode, &path_at) != 5 ||
-      path_at < 0 || inode == 0 || line[path_at] != '/')
+              &mapping->start, &mapping->end, perms, dev, &inode, &path_at) != 5)
     return FALSE;
   mapping->writable = perms[1] == 'w';
-  mapping->path = g_strchomp (line + path_at);
-  mapping->key = g_strdup_printf ("%s:%" G_GUINT64_FORMAT, dev, inode);
+  if (path_at >= 0 && inode != 0 && line[path_at] == '/') {
+    mapping->path = g_strchomp (line + path_at);
+    mapping->key = g_strdup_printf ("%s:%" G_GUINT64_FORMAT, dev, inode);
+  }
   return TRUE;
 }
 
@@ -87,31 +94,47 @@ parse_mapping (char    *line,
 static gboolean
 is_shared_object (const char *path)
 {
-  const char *so = strstr (path, ".so");
+  const char *so = path != NULL ? strstr (path, ".so") : NULL;
 
   return so != NULL && (so[3] == '\0' || so[3] == '.');
 }
 
+typedef void (*MappingFunc) (const Mapping *mapping, gpointer data);
+
+static void
+finish_mapping (Mapping     *mapping,
+                MappingFunc  func,
+                gpointer     data)
+{
+  if (is_shared_object (mapping->path))
+    func (mapping, data);
+  g_clear_pointer (&mapping->key, g_free);
+  mapping->path = NULL;
+}
+
 /* Calls @func on every mapping of a shared object in this process. */
 static void
-foreach_mapping (void (*func) (const Mapping *mapping, gpointer data),
-                 gpointer data)
+foreach_mapping (MappingFunc func,
+                 gpointer    data)
 {
-  g_autofree char *maps = NULL;
+  g_autofree char *smaps = NULL;
   g_auto (GStrv) lines = NULL;
+  Mapping mapping = { 0 };
 
-  if (!g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL))
+  if (!g_file_get_contents ("/proc/self/smaps", &smaps, NULL, NULL))
     return;
-  lines = g_strsplit (maps, "\n", -1);
+  lines = g_strsplit (smaps, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++) {
-    Mapping mapping;
+    Mapping next;
 
-    if (!parse_mapping (lines[i], &mapping))
-      continue;
-    if (is_shared_object (mapping.path))
-      func (&mapping, data);
-    g_free (mapping.key);
+    if (g_str_has_prefix (lines[i], "Anonymous:")) {
+      mapping.anonymous_kb = g_ascii_strtoull (lines[i] + strlen ("Anonymous:"), NULL, 10);
+    } else if (parse_mapping (lines[i], &next)) {
+      finish_mapping (&mapping, func, data);
+      mapping = next;
+    }
   }
+  finish_mapping (&mapping, func, data);
 }
 
 static void
@@ -128,22 +151,25 @@ release_mapping (const Mapping *mapping,
   guint64 *released = data;
   const char *name = strrchr (mapping->path, '/') + 1;
 
-  /* Data the libraries wrote is the process's own (anonymous): only the
-   * read-only pages (code, constants), which the kernel reads again from
-   * the file when they are next used. GStreamer's own libraries (and
-   * ORC, which compiles its pipelines' code) are linked in from the
-   * start, but only calls and ring tones use them. */
-  if (mapping->writable)
+  /* Only read-only mappings with nothing of the process's own in them:
+   * their pages are the file's (code, constants), which the next use
+   * finds again in the page cache or reads from the file. A read-only
+   * mapping can hold pages the process wrote (relocations the dynamic
+   * linker made before it protected them): those would be lost.
+   * GStreamer's own libraries (and ORC, which compiles its pipelines'
+   * code) are linked in from the start, but only calls and ring tones
+   * use them. */
+  if (mapping->writable || mapping->anonymous_kb > 0)
     return;
   if (g_hash_table_contains (mapped_before, mapping->key) &&
       !g_str_has_prefix (name, "libgst") && !g_str_has_prefix (name, "liborc-"))
     return;
-#ifdef MADV_PAGEOUT
-  /* Pages another process also maps stay (the kernel skips them); an
-   * older kernel without MADV_PAGEOUT says EINVAL and keeps them all. */
-  if (madvise (GSIZE_TO_POINTER (mapping->start), mapping->end - mapping->start, MADV_PAGEOUT) == 0)
+  /* Not MADV_PAGEOUT: the kernel pages a file's pages out only for a
+   * process that may write the file (root, in the tests), never for a
+   * user and the system's libraries. MADV_DONTNEED takes them out of the
+   * process; they stay in the page cache, the kernel's to drop. */
+  if (madvise (GSIZE_TO_POINTER (mapping->start), mapping->end - mapping->start, MADV_DONTNEED) == 0)
     *released += mapping->end - mapping->start;
-#endif
 }
 
 guint64

@@ -5,7 +5,12 @@
 
 #include <malloc.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gst/gst.h>
 
 #include "kith-call-manager.h"
 #include "kith-call-private.h"
@@ -155,7 +160,7 @@ call_ended (gpointer data)
 
 /* A video call from this process (a user's session, as the app's) to
  * kith-cli bot, held until media flowed both ways, hung up; the bot then
- * quits (a library's page that another process maps stays where it is). */
+ * quits. */
 static void
 call_bot (KithdTestServer *server,
           KithSession     *session,
@@ -193,7 +198,8 @@ test_memory_after_calls (void)
   kithd_test_server_make_contacts (server, ada, bot);
   session = svc_test_session_signed_in (server, ada, dir);
   svc_test_wait_contact (session, bot->email);
-  /* Given back once the bot has gone (here a page it maps stays). */
+  /* The release held back until the files' pages at the call's end are
+   * read. */
   kith_call_set_release_delay (G_MAXUINT);
   before = rollup_kb ("Pss");
 
@@ -225,6 +231,83 @@ test_memory_after_calls (void)
   kithd_test_server_free (server);
 }
 
+/* Rss of the read-only mappings of @path in this process, in kB (as
+ * /proc said before @touch read each of their pages). */
+static guint64
+read_only_rss_kb (const char *path,
+                  gboolean    touch)
+{
+  g_autofree char *smaps = NULL;
+  g_auto (GStrv) lines = NULL;
+  gboolean in_file = FALSE;
+  guint64 rss = 0;
+
+  g_assert_true (g_file_get_contents ("/proc/self/smaps", &smaps, NULL, NULL));
+  lines = g_strsplit (smaps, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    guint64 start, end;
+    char perms[5];
+
+    if (sscanf (lines[i], "%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x %4s", &start, &end, perms) == 3 &&
+        strchr (lines[i], ' ') != NULL) {
+      in_file = g_str_has_suffix (lines[i], path) && perms[1] != 'w';
+      for (guint64 at = start; in_file && touch && at < end; at += 4096)
+        (void) *(volatile const char *) GSIZE_TO_POINTER (at);
+    } else if (in_file && g_str_has_prefix (lines[i], "Rss:")) {
+      rss += g_ascii_strtoull (lines[i] + strlen ("Rss:"), NULL, 10);
+    }
+  }
+  return rss;
+}
+
+/* The release for a user: one who may not write the libraries (root may;
+ * and the kernel's MADV_PAGEOUT pages a file's pages out only for such
+ * a process: a release built on it did nothing but in the tests). A
+ * plugin loaded as a call loads it, then a child of this test as user
+ * nobody reads its pages and releases them. */
+static void
+test_release_as_user (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstPlugin) plugin = NULL;
+  const char *path;
+  int status = 0;
+  pid_t pid;
+
+  if (getuid () != 0) {
+    g_test_skip ("becoming another user needs root");
+    return;
+  }
+  kith_call_set_gstreamer_busy (TRUE);
+  g_assert_true (gst_init_check (NULL, NULL, &error));
+  plugin = gst_plugin_load_by_name ("coreelements");
+  g_assert_nonnull (plugin);
+  kith_call_set_gstreamer_busy (FALSE);
+  path = gst_plugin_get_filename (plugin);
+  /* This process's own pages of it go first: the child's are its own
+   * reading. */
+  g_assert_cmpuint (kith_call_release_pages (), >, 0);
+
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0) {
+    guint64 before, after;
+
+    if (setgid (65534) != 0 || setuid (65534) != 0 || prctl (PR_SET_DUMPABLE, 1) != 0)
+      _exit (3);
+    read_only_rss_kb (path, TRUE);
+    before = read_only_rss_kb (path, FALSE);
+    kith_call_release_pages ();
+    after = read_only_rss_kb (path, FALSE);
+    g_printerr ("as nobody: %" G_GUINT64_FORMAT " kB of %s, %" G_GUINT64_FORMAT " kB after the release\n",
+                before, path, after);
+    _exit (before >= 16 && after <= before / 10 ? 0 : 1);
+  }
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -236,6 +319,7 @@ main (int   argc,
   g_test_add_func ("/call-memory/frames-reuse-the-heap", test_frames_reuse_the_heap);
   g_test_add_func ("/call-memory/call-blocks-mmapped", test_call_blocks_mmapped);
   g_test_add_func ("/call-memory/after-calls", test_memory_after_calls);
+  g_test_add_func ("/call-memory/release-as-user", test_release_as_user);
 
   return svc_test_run (NULL);
 }
