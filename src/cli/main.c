@@ -217,6 +217,12 @@ on_message_received (KithSession *session,
 {
   const char *from = contact ? kith_contact_get_email (contact) : "?";
 
+  if (kith_message_get_is_call (message)) {
+    /* A call's event in the conversation ("Video call, 0:16"): nobody
+     * wrote it, the bot does not answer it. */
+    say ("call event %s: %s", from, kith_message_get_body (message));
+    return;
+  }
   say ("message %s: %s", from, kith_message_get_body (message));
   if (cli->bot && contact != NULL) {
     g_autofree char *reply = g_strdup_printf ("Echo: %s", kith_message_get_body (message));

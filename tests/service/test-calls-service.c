@@ -559,6 +559,10 @@ cli_call_bot (gboolean echo,
   g_assert_true (svc_cli_wait_line (bot_cli, "call from ", WAIT_MS));
   g_assert_true ((strstr (svc_cli_get_output (bot_cli), " echo\n") != NULL) == (echo || named));
   g_assert_true (svc_cli_wait_line (bot_cli, "call ended hung-up", WAIT_MS));
+  /* The call's event reaches the bot's conversation, and the bot, which
+   * answers every message, leaves it unanswered. */
+  g_assert_true (svc_cli_wait_line (bot_cli, "call event ", WAIT_MS));
+  g_assert_null (strstr (svc_cli_get_output (bot_cli), "\nmessage "));
   svc_cli_terminate (bot_cli);
   g_assert_cmpint (svc_cli_wait_exit (bot_cli, WAIT_MS), ==, 0);
 }
