@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * What a call costs the process, and giving it back (docs/performance-calls.md,
- * "Memory after a call"): glibc's allocator around a call's media, and the
- * pages of the libraries GStreamer loaded for it, handed back to the kernel
- * a while after the last call or ring tone.
+ * What a call costs the process, and giving it back (docs/service.md,
+ * "Calls", Memory): glibc's allocator around a call's media, and the
+ * pages of the libraries GStreamer loaded for it, out of the process a
+ * while after the last call or ring tone.
  */
 #define G_LOG_DOMAIN "KithCall"
 

@@ -152,7 +152,7 @@ void           kith_call_set_media_running        (gboolean       running);
 /* A call's media or a ring tone starts (@busy) or stops. The first
  * notes which libraries are mapped; a while after the last stops, the
  * read-only pages of the libraries mapped since (and GStreamer's own)
- * go back to the kernel. */
+ * leave the process (the page cache keeps them for the next call). */
 void           kith_call_set_gstreamer_busy       (gboolean       busy);
 /* Tests and benchmarks: that while (10 s by default; a release pending
  * is then due @ms from now), and the release now (bytes of the mappings
