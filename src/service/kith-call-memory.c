@@ -56,7 +56,7 @@ kith_call_prepare_process (void)
 #endif
 }
 
-/* A mapping of a file, from /proc/self/smaps. */
+/* A mapping of a file, from /proc/self/maps or smaps. */
 typedef struct {
   guint64  start;
   guint64  end;
@@ -112,18 +112,21 @@ finish_mapping (Mapping     *mapping,
   mapping->path = NULL;
 }
 
-/* Calls @func on every mapping of a shared object in this process. */
+/* Calls @func on every mapping of a shared object in this process, as
+ * @file tells them: /proc/self/maps, or smaps, which also counts each
+ * one's pages (the kernel walks them all: only where that is needed). */
 static void
-foreach_mapping (MappingFunc func,
-                 gpointer    data)
+foreach_mapping (const char  *file,
+                 MappingFunc  func,
+                 gpointer     data)
 {
-  g_autofree char *smaps = NULL;
+  g_autofree char *text = NULL;
   g_auto (GStrv) lines = NULL;
   Mapping mapping = { 0 };
 
-  if (!g_file_get_contents ("/proc/self/smaps", &smaps, NULL, NULL))
+  if (!g_file_get_contents (file, &text, NULL, NULL))
     return;
-  lines = g_strsplit (smaps, "\n", -1);
+  lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++) {
     Mapping next;
 
@@ -186,7 +189,7 @@ kith_call_release_pages (void)
    * top keeps up to HEAP_TRIM_THRESHOLD. */
   malloc_trim (0);
 #endif
-  foreach_mapping (release_mapping, &released);
+  foreach_mapping ("/proc/self/smaps", release_mapping, &released);
   g_debug ("GStreamer idle: the pages of %" G_GUINT64_FORMAT " kB of its libraries' mappings given back",
            released / 1024);
   return released;
@@ -218,7 +221,7 @@ kith_call_set_gstreamer_busy (gboolean busy)
   g_assert (gstreamer_busy >= 0);
   if (busy && mapped_before == NULL) {
     mapped_before = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-    foreach_mapping (remember_mapping, NULL);
+    foreach_mapping ("/proc/self/maps", remember_mapping, NULL);
   }
   if (busy)
     g_clear_pointer (&release_source, g_source_destroy);
