@@ -13,10 +13,7 @@
 #include <gst/gst.h>
 
 #include "kith-call-manager.h"
-#include "kith-call-private.h"
-#include "service-test-util.h"
-
-#define WAIT_MS 30000
+#include "service-test-calls.h"
 
 /*
  * What Kith asks of glibc's allocator (kith_call_prepare_process (),
@@ -143,28 +140,12 @@ rollup_kb (const char *field)
   return g_ascii_strtoull (at + strlen (key), NULL, 10);
 }
 
-static gboolean
-media_flowed (gpointer data)
-{
-  KithCall *call = data;
-
-  return kith_call_get_state (call) == KITH_CALL_ENDED ||
-         (kith_call_get_audio_buffers (call) > 0 && kith_call_get_video_frames (call) > 0);
-}
-
-static gboolean
-call_ended (gpointer data)
-{
-  return kith_call_get_state (KITH_CALL (data)) == KITH_CALL_ENDED;
-}
-
 /* A video call from this process (a user's session, as the app's) to
  * kith-cli bot, held until media flowed both ways, hung up; the bot then
  * quits. */
 static void
-call_bot (KithdTestServer *server,
-          KithSession     *session,
-          KithdTestUser   *bot)
+call_bot (KithSession   *session,
+          KithdTestUser *bot)
 {
   g_autoptr (SvcCli) bot_cli = svc_cli_spawn_as (server, bot, "bot", NULL);
   g_autoptr (GError) error = NULL;
@@ -175,10 +156,10 @@ call_bot (KithdTestServer *server,
   g_assert_true (svc_test_wait_presence (contact, KITH_PRESENCE_ONLINE, WAIT_MS));
   call = kith_call_manager_place (kith_session_get_calls (session), contact, TRUE, &error);
   g_assert_no_error (error);
-  g_assert_true (kithd_test_wait_until (media_flowed, call, WAIT_MS));
+  wait_received (call, 1, 1);
   g_assert_cmpint (kith_call_get_state (call), ==, KITH_CALL_ACTIVE);
   kith_call_hang_up (call);
-  g_assert_true (kithd_test_wait_until (call_ended, call, WAIT_MS));
+  wait_state (call, KITH_CALL_ENDED);
   g_assert_cmpint (kith_call_get_end_reason (call), ==, KITH_CALL_END_HUNG_UP);
   g_assert_true (svc_cli_wait_line (bot_cli, "call ended", WAIT_MS));
   svc_cli_terminate (bot_cli);
@@ -188,7 +169,6 @@ call_bot (KithdTestServer *server,
 static void
 test_memory_after_calls (void)
 {
-  KithdTestServer *server = svc_test_server_start ();
   g_autoptr (KithdTestUser) ada = svc_test_sign_up (server, "ada");
   g_autoptr (KithdTestUser) bot = svc_test_sign_up (server, "bot");
   g_autofree char *dir = svc_test_make_dir ("ada");
@@ -197,13 +177,12 @@ test_memory_after_calls (void)
 
   kithd_test_server_make_contacts (server, ada, bot);
   session = svc_test_session_signed_in (server, ada, dir);
-  svc_test_wait_contact (session, bot->email);
   /* The release held back until the files' pages at the call's end are
    * read. */
   kith_call_set_release_delay (G_MAXUINT);
   before = rollup_kb ("Pss");
 
-  call_bot (server, session, bot);
+  call_bot (session, bot);
   files_at_end = rollup_kb ("Rss") - rollup_kb ("Anonymous");
   kith_call_set_release_delay (200);
   svc_test_run_for (1000);
@@ -220,7 +199,7 @@ test_memory_after_calls (void)
    * from their files as the call runs), and leaves the process as the
    * first did. */
   kith_call_set_release_delay (G_MAXUINT);
-  call_bot (server, session, bot);
+  call_bot (session, bot);
   kith_call_set_release_delay (200);
   svc_test_run_for (1000);
   after_two = rollup_kb ("Pss");
@@ -228,7 +207,6 @@ test_memory_after_calls (void)
   g_assert_cmpuint (after_two, <=, before + 10 * 1024);
 
   svc_test_exit (session);
-  kithd_test_server_free (server);
 }
 
 /* Rss of the read-only mappings of @path in this process, in kB (as
@@ -321,5 +299,8 @@ main (int   argc,
   g_test_add_func ("/call-memory/after-calls", test_memory_after_calls);
   g_test_add_func ("/call-memory/release-as-user", test_release_as_user);
 
-  return svc_test_run (NULL);
+  /* The kithd of service-test-calls.c's helpers; GStreamer is not started
+   * here (calls_test_init () would): the first call is to start it. */
+  server = svc_test_server_start ();
+  return svc_test_run (server);
 }
