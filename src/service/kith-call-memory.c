@@ -21,6 +21,12 @@
  * freed. From the heap, the frames of the next calls left it fragmented:
  * +3 to +10 MB over a few calls (docs/performance-calls.md). */
 #define CALL_MMAP_THRESHOLD (128 * 1024)
+/* In a call: an arena's free top beyond this goes back as blocks are
+ * freed (glibc's default). malloc_trim () gives back the free pages inside
+ * every arena but the top of the main one only: kept at 16 MB (below)
+ * from the first call on, the threads' arena's top stayed, 4 to 11 MB
+ * after some series of 25 calls (docs/performance-calls.md). */
+#define CALL_TRIM_THRESHOLD (128 * 1024)
 /* After a call: blocks up to this size come from the heap, and this much
  * free at its top stays there, so that the window's cairo frames (an
  * image of the area redrawn, 1 to 8 MB, made and freed every frame) reuse
@@ -245,6 +251,7 @@ kith_call_set_media_running (gboolean running)
 #ifdef __GLIBC__
   if (running && media_running == 1) {
     mallopt (M_MMAP_THRESHOLD, CALL_MMAP_THRESHOLD);
+    mallopt (M_TRIM_THRESHOLD, CALL_TRIM_THRESHOLD);
   } else if (!running && media_running == 0) {
     /* What the pipeline's threads freed stays in glibc's arenas: give
      * it back now (the arenas are capped by kith_call_prepare_process ()). */

@@ -127,6 +127,45 @@ test_call_blocks_mmapped (void)
   }
 }
 
+/* A streaming thread's churn: blocks below the call's mmap threshold,
+ * touched, freed in the reverse order (each joins the arena's top). */
+#define CHURN_BLOCKS 64
+#define CHURN_BYTES (96 * 1024)
+
+static gpointer
+churn (gpointer data)
+{
+  void *blocks[CHURN_BLOCKS];
+
+  for (int i = 0; i < CHURN_BLOCKS; i++)
+    blocks[i] = touched_block (CHURN_BYTES);
+  for (int i = CHURN_BLOCKS - 1; i >= 0; i--)
+    free (blocks[i]);
+  return NULL;
+}
+
+/* What a call's threads free at the top of their arena goes back as they
+ * free it, in every call, not only the first: malloc_trim () gives back
+ * the main arena's top, but only the free pages inside the others. */
+static void
+test_call_arena_top_given_back (void)
+{
+  size_t before, after;
+
+  /* A call has been: the thresholds are the window's (16 MB of top kept). */
+  kith_call_set_media_running (TRUE);
+  kith_call_set_media_running (FALSE);
+
+  kith_call_set_media_running (TRUE);
+  before = mallinfo2 ().arena;
+  g_thread_join (g_thread_new ("streaming", churn, NULL));
+  after = mallinfo2 ().arena;
+  kith_call_set_media_running (FALSE);
+  g_test_message ("the arenas %+" G_GINT64_FORMAT " kB after a thread's %d kB came and went",
+                  ((gint64) after - (gint64) before) / 1024, CHURN_BLOCKS * CHURN_BYTES / 1024);
+  g_assert_cmpuint (after, <=, before + 512 * 1024);
+}
+
 /* A field of /proc/self/smaps_rollup, in kB. */
 static guint64
 rollup_kb (const char *field)
@@ -340,6 +379,7 @@ main (int   argc,
 
   g_test_add_func ("/call-memory/frames-reuse-the-heap", test_frames_reuse_the_heap);
   g_test_add_func ("/call-memory/call-blocks-mmapped", test_call_blocks_mmapped);
+  g_test_add_func ("/call-memory/call-arena-top-given-back", test_call_arena_top_given_back);
   g_test_add_func ("/call-memory/slices-from-malloc", test_slices_from_malloc);
   g_test_add_func ("/call-memory/after-calls", test_memory_after_calls);
   g_test_add_func ("/call-memory/release-as-user", test_release_as_user);
