@@ -14,9 +14,9 @@
  * .preinit_array runs before any shared library's constructor, and after
  * they are all relocated: g_slice_set_config () is called from there. It
  * sets a static of GLib's and nothing more. (G_SLICE=always-malloc in the
- * environment does it too, but set from here it was not seen: libc's own
- * constructor puts back the environment the process started with. And
- * nothing is passed on to what Kith starts.)
+ * environment does it too, but set from here it was not seen: GLib read
+ * the environment the process started with. This way nothing is passed
+ * on to what Kith starts either.)
  *
  * Linked into the executables themselves (a .preinit_array in a shared
  * library is not run), not through the service's static library (nothing
