@@ -301,7 +301,7 @@ on_call_state (KithCall      *call,
 {
   /* The answer is in: the caller's media has its peer's description now,
    * and ICE can only begin. */
-  if (run->setup != NULL && state != KITH_CALL_ENDED)
+  if (state != KITH_CALL_ENDED)
     setup_watch_ice (run->setup, kith_call_get_media (call));
 }
 
@@ -339,14 +339,11 @@ bot_ended_calls (gpointer data)
   return svc_cli_count_lines (w->bench->bot_cli, "call ended") >= w->ended;
 }
 
-/* Places a call to the bot, waits for its first audio (and, for @hold_ms,
- * lets it run), hangs up and waits until the bot has ended it too. With a
- * @setup, its stages. FALSE when the call did not get audio. */
-static gboolean
-run_call (Bench    *bench,
-          gboolean  video,
-          guint     hold_ms,
-          Setup    *setup)
+/* Places an audio call to the bot, waits for its first audio, hangs up
+ * and waits until the bot has ended it too; @setup gets its stages. */
+static void
+run_call (Bench *bench,
+          Setup *setup)
 {
   g_autoptr (GError) error = NULL;
   CallRun run = { NULL, setup, FALSE };
@@ -354,29 +351,23 @@ run_call (Bench    *bench,
   gboolean heard;
   KithCallEndReason reason;
 
-  run.call = kith_call_manager_place (kith_session_get_calls (bench->session), bench->bot, video, &error);
+  run.call = kith_call_manager_place (kith_session_get_calls (bench->session), bench->bot, FALSE, &error);
   if (run.call == NULL) {
     g_printerr ("call: %s\n", error->message);
-    return FALSE;
+    return;
   }
   g_signal_connect (run.call, "state-changed", G_CALLBACK (on_call_state), &run);
   g_signal_connect (run.call, "first-audio", G_CALLBACK (on_call_first_audio), &run);
   kithd_test_wait_until (call_heard_or_ended, &run, WAIT_MS);
   heard = run.heard;
 
-  if (setup != NULL) {
-    setup->start = kith_call_get_stage_time (run.call, KITH_CALL_STAGE_STARTED);
-    setup_reach (setup, STAGE_OFFER, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_DESCRIPTION));
-    setup_reach (setup, STAGE_SENT, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_SENT));
-    setup_reach (setup, STAGE_ANSWER, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_REMOTE));
-    setup_reach (setup, STAGE_CONNECTED, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_CONNECTED));
-    setup_reach (setup, STAGE_FIRST_AUDIO, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_FIRST_AUDIO));
-    setup_unwatch (setup);
-  }
-  if (heard && hold_ms > 0)
-    svc_test_run_for (hold_ms);
-  if (heard && video && kith_call_get_video_frames (run.call) == 0)
-    g_printerr ("call: no video came\n");
+  setup->start = kith_call_get_stage_time (run.call, KITH_CALL_STAGE_STARTED);
+  setup_reach (setup, STAGE_OFFER, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_DESCRIPTION));
+  setup_reach (setup, STAGE_SENT, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_SENT));
+  setup_reach (setup, STAGE_ANSWER, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_REMOTE));
+  setup_reach (setup, STAGE_CONNECTED, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_CONNECTED));
+  setup_reach (setup, STAGE_FIRST_AUDIO, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_FIRST_AUDIO));
+  setup_unwatch (setup);
 
   kith_call_hang_up (run.call);
   kithd_test_wait_until (call_ended, &run, WAIT_MS);
@@ -388,7 +379,6 @@ run_call (Bench    *bench,
   bench->bot_calls = svc_cli_count_lines (bench->bot_cli, "call ended");
   if (!heard)
     g_printerr ("call: no audio came (%s)\n", kith_call_end_reason_to_string (reason));
-  return heard;
 }
 
 static void
@@ -427,7 +417,7 @@ measure_setup (Bench *bench)
   for (int i = 0; i < opt_calls; i++) {
     g_mutex_init (&g_array_index (calls, Setup, i).lock);
     g_mutex_init (&g_array_index (floors, Setup, i).lock);
-    run_call (bench, FALSE, 0, &g_array_index (calls, Setup, i));
+    run_call (bench, &g_array_index (calls, Setup, i));
     run_floor (&g_array_index (floors, Setup, i));
   }
 
