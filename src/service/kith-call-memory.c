@@ -190,9 +190,10 @@ kith_call_release_pages (void)
   if (mapped_before == NULL || gstreamer_busy > 0)
     return 0;
 #ifdef __GLIBC__
-  /* The media's end trimmed the heap before its worker had torn the
-   * pipeline down: what that freed sits in the heap's free space, whose
-   * top keeps up to HEAP_TRIM_THRESHOLD. */
+  /* What was freed after the media's end trimmed the heap (a start's
+   * worker torn down when it returned, GStreamer's idle threads leaving)
+   * sits in the arenas' free space, the main one's top keeping up to
+   * HEAP_TRIM_THRESHOLD. */
   malloc_trim (0);
 #endif
   foreach_mapping ("/proc/self/smaps", release_mapping, &released);
