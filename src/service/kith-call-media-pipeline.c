@@ -729,6 +729,11 @@ build_audio (KithCallMedia  *self,
       return FALSE;
     gst_bin_add (GST_BIN (self->pipeline), bin);
     self->audio_play = gst_object_ref (bin);
+    if (echo_cancel) {
+      g_autoptr (GstElement) probe = gst_bin_get_by_name (GST_BIN (bin), self->probe_name);
+
+      kith_call_media_mend_echo_probe (probe);
+    }
 
     sink = make_speakers (self->env_audio_sink, error);
     if (sink == NULL)

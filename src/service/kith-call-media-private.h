@@ -151,6 +151,11 @@ void        kith_call_media_webrtc_set_remote   (GstElement                   *w
  * to watch its elements being finalized. No reference is given. */
 GstElement *kith_call_media_get_pipeline        (KithCallMedia                *self);
 
+/* kith-call-media-echo-probe.c */
+/* Lets go the latency query that webrtcechoprobe @probe leaks with every
+ * LATENCY event (gst-plugins-bad 1.22). */
+void        kith_call_media_mend_echo_probe     (GstElement                   *probe);
+
 /* kith-call-media-receive.c */
 /* webrtcbin's pad-added (a streaming thread): a remote stream decoded,
  * counted and sent on to the playback, the appsink, or back in echo mode. */
