@@ -67,12 +67,14 @@ static int opt_cpu_seconds = 20;
 int opt_ticks = 10;
 static gboolean opt_latency_only = FALSE;
 static char **opt_plugin_floor = NULL;
+static int opt_hold_bot = 0;
 
 static const GOptionEntry entries[] = {
   { "calls", 'n', 0, G_OPTION_ARG_INT, &opt_calls, "Calls of each kind for the set-up and the memory (default 10)", "N" },
   { "cpu-seconds", 0, 0, G_OPTION_ARG_INT, &opt_cpu_seconds, "Length of the video call measured for CPU (default 20)", "S" },
   { "ticks", 0, 0, G_OPTION_ARG_INT, &opt_ticks, "Ticks timed for the latency (default 10)", "N" },
   { "latency-only", 0, 0, G_OPTION_ARG_NONE, &opt_latency_only, "Only the latency (no kithd, no bot; ~30 s)", NULL },
+  { "hold-bot", 0, 0, G_OPTION_ARG_INT, &opt_hold_bot, "After each memory reading, say so and wait S seconds (a look at the bot's heap: bench/heap/)", "S" },
   /* The bench's own child for the memory floor (below). */
   { "plugin-floor", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME_ARRAY, &opt_plugin_floor, NULL, NULL },
   { NULL }
@@ -567,6 +569,19 @@ measure_plugin_floor (GPtrArray *plugins,
   return TRUE;
 }
 
+/* --hold-bot: the bot as just read, for bench/heap/snapshot.py (the
+ * main loop runs meanwhile, nothing else is asked of the bot). */
+static void
+hold_bot (GPid        bot_pid,
+          const char *when)
+{
+  if (opt_hold_bot <= 0)
+    return;
+  printf ("holding the bot (pid %d) %s for %d s\n", (int) bot_pid, when, opt_hold_bot);
+  fflush (stdout);
+  svc_test_run_for (opt_hold_bot * 1000);
+}
+
 static void
 measure_cpu_and_memory (Bench         *bench,
                         KithdTestUser *video_caller,
@@ -626,6 +641,7 @@ measure_cpu_and_memory (Bench         *bench,
    * call (kith-call-memory.c); nothing else maps them by then. */
   svc_test_run_for (RELEASE_WAIT_MS - 2000);
   pss_released = kith_bench_read_pss_mb (bot_pid);
+  hold_bot (bot_pid, "after one call");
   read_threads_fds (bot_pid, &threads[1], &fds[1]);
   read_pss_split (bot_pid, &anon[1], &file[1]);
 
@@ -654,6 +670,7 @@ measure_cpu_and_memory (Bench         *bench,
   pss_after_n = kith_bench_read_pss_mb (bot_pid);
   read_threads_fds (bot_pid, &threads[2], &fds[2]);
   read_pss_split (bot_pid, &anon[2], &file[2]);
+  hold_bot (bot_pid, "after the calls that follow");
 
   printf ("memory of the callee (kith-cli bot, Pss):\n");
   printf ("  before its first call    %6.1f MB\n", pss_before);
