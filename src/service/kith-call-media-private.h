@@ -32,7 +32,7 @@ G_BEGIN_DECLS
 #define RGBA_SINK_DESC(name) \
   "queue leaky=downstream max-size-buffers=1 max-size-bytes=0 max-size-time=0 ! " \
   "videoconvert ! capsfilter caps=" RGBA_CAPS " ! " \
-  "appsink name=" name " max-buffers=1 drop=true sync=false"
+  "appsink name=" name " max-buffers=1 drop=true sync=false async=false"
 
 /* The newest decoded frame, waiting for the main context. */
 typedef struct {

@@ -25,8 +25,12 @@
 #define AUDIBLE_PEAK         328
 
 /* Echo mode: decoded remote media leave by an appsink (and come back in
- * by the send side's appsrc). */
-#define ECHO_SINK_DESC "appsink name=echo sync=false"
+ * by the send side's appsrc). The sinks of the remote streams join a
+ * pipeline that plays: async=false, or each would make it lose its state
+ * (back to PAUSED until that sink prerolled); under load the echo side's
+ * audio sink stayed prerolled and paused, and nothing came back
+ * (/call-media/streams-join-playing). */
+#define ECHO_SINK_DESC "appsink name=echo sync=false async=false"
 
 /* The remote streams, from webrtcbin's src pad to a ghost src pad. */
 #define AUDIO_RECV_DESC "rtpopusdepay name=depay ! opusdec name=dec use-inband-fec=true"
@@ -201,6 +205,27 @@ set_decoder_latency (GstElement *bin)
                      g_steal_pointer (&decoder), gst_object_unref);
 }
 
+/* The sinks in @bin (KITH_VIDEOSINK's, a user's description) as ours:
+ * no preroll when they join the playing pipeline (ECHO_SINK_DESC). */
+static void
+joins_playing (GstElement *bin)
+{
+  g_autoptr (GstIterator) sinks = NULL;
+  GValue item = G_VALUE_INIT;
+
+  if (!GST_IS_BIN (bin)) {
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (bin), "async") != NULL)
+      g_object_set (bin, "async", FALSE, NULL);
+    return;
+  }
+  sinks = gst_bin_iterate_sinks (GST_BIN (bin));
+  while (gst_iterator_next (sinks, &item) == GST_ITERATOR_OK) {
+    joins_playing (g_value_get_object (&item));
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+}
+
 /* A remote stream arrived: decode it, count it, and send it on to the
  * playback (or, in echo mode, back to the peer). */
 void
@@ -243,6 +268,7 @@ kith_call_media_on_pad_added (GstElement *webrtc,
       if (video_sink == NULL)
         goto failed;
       gst_object_ref_sink (video_sink);
+      joins_playing (video_sink);
       target = video_sink;
     } else {
       description = g_strdup (VIDEO_RECV_DESC);

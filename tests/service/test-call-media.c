@@ -358,6 +358,72 @@ test_echo (void)
   g_assert_cmpuint (pair->errors[0] + pair->errors[1], ==, 0);
 }
 
+/* The pipelines losing their state (a sink going to preroll sends them
+ * from PLAYING back to PAUSED until it has), counted from their buses'
+ * sync handler on any thread. */
+static gint lost_state;
+
+static GstBusSyncReply
+count_lost_state (GstBus     *bus,
+                  GstMessage *message,
+                  gpointer    user_data)
+{
+  GstState old, new;
+
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_STATE_CHANGED &&
+      GST_MESSAGE_SRC (message) == GST_OBJECT (user_data)) {
+    /* A bin that loses its state goes from PLAYING to PAUSED as
+     * PAUSED -> PAUSED (the start is never that). */
+    gst_message_parse_state_changed (message, &old, &new, NULL);
+    if (old == GST_STATE_PAUSED && new == GST_STATE_PAUSED)
+      g_atomic_int_inc (&lost_state);
+  }
+  return GST_BUS_PASS;
+}
+
+static gboolean
+both_pipelines (KithCallMediaPair *pair)
+{
+  return kith_call_media_get_pipeline (pair->caller) != NULL &&
+         kith_call_media_get_pipeline (pair->callee) != NULL;
+}
+
+/* The remote streams' branches join pipelines that are playing: their
+ * sinks (the appsinks of the remote video and, in echo mode, of what goes
+ * back) must not make the pipeline lose its state, pause its live sources
+ * and wait for them to preroll. Under load that wait could end never: the
+ * echo side's audio sink stayed prerolled in PAUSED, nothing came back
+ * (1 echo call in 30 to 120 on a busy machine). */
+static void
+test_streams_join_playing (void)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (TRUE);
+  KithCallMedia *sides[2];
+
+  kith_call_media_set_echo (pair->callee, 500);
+  g_atomic_int_set (&lost_state, 0);
+  connect_pair (pair);
+  g_assert_true (kith_call_media_pair_wait (pair, both_pipelines, WAIT_MS));
+  sides[0] = pair->caller;
+  sides[1] = pair->callee;
+  for (int i = 0; i < 2; i++) {
+    GstElement *pipeline = kith_call_media_get_pipeline (sides[i]);
+    g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+
+    gst_bus_set_sync_handler (bus, count_lost_state, pipeline, NULL);
+  }
+  g_assert_true (kith_call_media_pair_wait (pair, kith_call_media_pair_hearing, WAIT_MS));
+  mark = 10;
+  g_assert_true (kith_call_media_pair_wait (pair, caller_audible_past_mark, WAIT_MS));
+  g_assert_true (kith_call_media_pair_wait (pair, caller_frames_past_mark, WAIT_MS));
+  g_assert_cmpint (g_atomic_int_get (&lost_state), ==, 0);
+  for (int i = 0; i < 2; i++) {
+    g_autoptr (GstBus) bus = gst_element_get_bus (kith_call_media_get_pipeline (sides[i]));
+
+    gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
+  }
+}
+
 /* The latency queries alive in this process, as GStreamer's leaks tracer
  * (GST_TRACERS, set in main ()) has seen them made and not finalized. */
 static guint
@@ -1006,6 +1072,7 @@ main (int   argc,
   g_test_add_func ("/call-media/video", test_video_call);
   g_test_add_func ("/call-media/echo", test_echo);
   g_test_add_func ("/call-media/echo-probe-queries", test_echo_probe_queries);
+  g_test_add_func ("/call-media/streams-join-playing", test_streams_join_playing);
   g_test_add_func ("/call-media/bad-sdp", test_bad_sdp);
   g_test_add_func ("/call-media/no-candidates", test_no_candidates);
   g_test_add_func ("/call-media/peer-gone", test_peer_gone);
