@@ -7,8 +7,8 @@
 #
 #   HEAPSNAP_OUT=FILE gdb -p PID -batch -x bench/heap/snapshot.py
 #
-# Needs glibc's debugging symbols (libc6-dbg) and root (/proc/PID/pagemap
-# and /proc/kpageflags). Lines: "# arena N ..." headers, then per block
+# Needs glibc's debugging symbols (libc6-dbg; bench/heap/bot-after-calls
+# installs them) and root (/proc/PID/pagemap and /proc/kpageflags). Lines: "# arena N ..." headers, then per block
 # "ARENA ADDRESS SIZE STATE WORD0 WORD1 RESIDENT", STATE U (in use),
 # F (free), f (in a fastbin), t (in a thread's tcache). Pages are read
 # for residence before the blocks are read (reading faults them in).
