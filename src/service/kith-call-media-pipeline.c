@@ -822,6 +822,7 @@ build (KithCallMedia  *self,
   gst_util_set_object_arg (G_OBJECT (self->webrtc), "bundle-policy", "max-bundle");
   g_object_set (self->webrtc, "latency", (guint) JITTER_BUFFER_MS, NULL);
   apply_ice_servers (self);
+  kith_call_media_mend_srtp_decoders (self->webrtc);
 
   {
     g_autoptr (GObject) ice = NULL;

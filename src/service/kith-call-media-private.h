@@ -156,6 +156,11 @@ GstElement *kith_call_media_get_pipeline        (KithCallMedia                *s
  * LATENCY event (gst-plugins-bad 1.22). */
 void        kith_call_media_mend_echo_probe     (GstElement                   *probe);
 
+/* kith-call-media-srtp.c */
+/* Gives the RTCP pad of each SRTP decoder that @webrtc makes its segment
+ * back when it has lost it (srtpdec, gst-plugins-bad 1.22). */
+void        kith_call_media_mend_srtp_decoders  (GstElement                   *webrtc);
+
 /* kith-call-media-receive.c */
 /* webrtcbin's pad-added (a streaming thread): a remote stream decoded,
  * counted and sent on to the playback, the appsink, or back in echo mode. */

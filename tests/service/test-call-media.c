@@ -478,6 +478,88 @@ test_echo_probe_queries (void)
   g_assert_cmpuint (live_latency_queries (), ==, before);
 }
 
+/* The SRTP decoder inside webrtcbin (gst-plugins-bad 1.22's srtpdec) sends
+ * the RTCP it takes out of the bundled stream on through its rtcp_src pad,
+ * after a segment event of its own the first time only: once its flag
+ * says the segment went out it never looks again. Should the pad lose it
+ * (a flush-stop clears a pad's segment; a segment pushed while the pad
+ * was flushing is not kept), every later RTCP packet goes out before a
+ * segment, which GStreamer warns of (fatal in the tests: CI's ASan run of
+ * test-calls-interrupted once died of it). Kith gives the pad the RTP
+ * side's segment back before the packet comes in
+ * (kith-call-media-srtp.c). Here the pad loses its segment in a call. */
+static gint rtcp_out;   /* atomic: RTCP packets through the decoder's rtcp_src */
+
+static GstPadProbeReturn
+count_rtcp_out (GstPad          *pad,
+                GstPadProbeInfo *info,
+                gpointer         user_data)
+{
+  g_atomic_int_inc (&rtcp_out);
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean
+rtcp_out_past_mark (KithCallMediaPair *pair)
+{
+  return (guint64) g_atomic_int_get (&rtcp_out) >= mark;
+}
+
+static GstElement *
+find_srtp_decoder (GstElement *pipeline)
+{
+  g_autoptr (GstIterator) elements = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  g_auto (GValue) item = G_VALUE_INIT;
+  GstElement *found = NULL;
+
+  while (found == NULL && gst_iterator_next (elements, &item) == GST_ITERATOR_OK) {
+    GstElement *element = g_value_get_object (&item);
+    GstElementFactory *factory = gst_element_get_factory (element);
+
+    if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "srtpdec"))
+      found = gst_object_ref (element);
+    g_value_reset (&item);
+  }
+  return found;
+}
+
+static void
+test_rtcp_segment_lost (void)
+{
+  g_autoptr (KithCallMediaPair) pair = kith_call_media_pair_new (FALSE);
+  g_autoptr (GstElement) decoder = NULL;
+  g_autoptr (GstPad) rtcp_src = NULL;
+  g_autoptr (GstEvent) segment = NULL;
+  gulong counting;
+
+  connect_pair (pair);
+  g_assert_true (kith_call_media_pair_wait (pair, kith_call_media_pair_hearing, WAIT_MS));
+  decoder = find_srtp_decoder (kith_call_media_get_pipeline (pair->caller));
+  g_assert_nonnull (decoder);
+  rtcp_src = gst_element_get_static_pad (decoder, "rtcp_src");
+  g_assert_nonnull (rtcp_src);
+  g_atomic_int_set (&rtcp_out, 0);
+  counting = gst_pad_add_probe (rtcp_src, GST_PAD_PROBE_TYPE_BUFFER, count_rtcp_out, NULL, NULL);
+  mark = 1;
+  g_assert_true (kith_call_media_pair_wait (pair, rtcp_out_past_mark, WAIT_MS));
+  segment = gst_pad_get_sticky_event (rtcp_src, GST_EVENT_SEGMENT, 0);
+  g_assert_nonnull (segment);
+  g_clear_pointer (&segment, gst_event_unref);
+
+  /* The segment gone, the decoder's flag still set. */
+  gst_pad_send_event (rtcp_src, gst_event_new_flush_stop (FALSE));
+  segment = gst_pad_get_sticky_event (rtcp_src, GST_EVENT_SEGMENT, 0);
+  g_assert_null (segment);
+
+  /* The next packets go out after a segment (without it, a warning). */
+  mark = g_atomic_int_get (&rtcp_out) + 2;
+  g_assert_true (kith_call_media_pair_wait (pair, rtcp_out_past_mark, WAIT_MS));
+  segment = gst_pad_get_sticky_event (rtcp_src, GST_EVENT_SEGMENT, 0);
+  g_assert_nonnull (segment);
+  g_assert_cmpuint (pair->errors[0] + pair->errors[1], ==, 0);
+  gst_pad_remove_probe (rtcp_src, counting);
+}
+
 /* Descriptions that are not SDP, have no media, or are of an unknown type:
  * the error signal each time, and the call can still be set up after. */
 static void
@@ -1073,6 +1155,7 @@ main (int   argc,
   g_test_add_func ("/call-media/echo", test_echo);
   g_test_add_func ("/call-media/echo-probe-queries", test_echo_probe_queries);
   g_test_add_func ("/call-media/streams-join-playing", test_streams_join_playing);
+  g_test_add_func ("/call-media/rtcp-segment-lost", test_rtcp_segment_lost);
   g_test_add_func ("/call-media/bad-sdp", test_bad_sdp);
   g_test_add_func ("/call-media/no-candidates", test_no_candidates);
   g_test_add_func ("/call-media/peer-gone", test_peer_gone);
