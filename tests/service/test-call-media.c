@@ -492,10 +492,10 @@ test_rtcp_segment_lost (void)
   g_assert_nonnull (segment);
   g_clear_pointer (&segment, gst_event_unref);
 
-  /* The segment gone, the decoder's flag still set. */
+  /* The segment gone, the decoder's flag still set. (Not asserted gone:
+   * an RTP packet coming in right then may already have had it given
+   * back.) */
   gst_pad_send_event (rtcp_src, gst_event_new_flush_stop (FALSE));
-  segment = gst_pad_get_sticky_event (rtcp_src, GST_EVENT_SEGMENT, 0);
-  g_assert_null (segment);
 
   /* The next packets go out after a segment (without it, a warning). */
   mark = g_atomic_int_get (&rtcp_out) + 2;
