@@ -190,28 +190,6 @@ on_packet (GstPad          *pad,
   return GST_PAD_PROBE_OK;
 }
 
-/* The first element made by @factory in @pipeline (webrtcbin's parts
- * too), or NULL. */
-static GstElement *
-find_by_factory (GstElement *pipeline,
-                 const char *factory)
-{
-  g_autoptr (GstIterator) iter = gst_bin_iterate_recurse (GST_BIN (pipeline));
-  GValue item = G_VALUE_INIT;
-  GstElement *found = NULL;
-
-  while (found == NULL && gst_iterator_next (iter, &item) == GST_ITERATOR_OK) {
-    GstElement *element = g_value_get_object (&item);
-    GstElementFactory *made_by = gst_element_get_factory (element);
-
-    if (made_by != NULL && g_str_equal (GST_OBJECT_NAME (made_by), factory))
-      found = gst_object_ref (element);
-    g_value_reset (&item);
-  }
-  g_value_unset (&item);
-  return found;
-}
-
 /* Watches the audio packets at each stage; FALSE when a part is missing.
  * Once the media flow: webrtcbin makes its transport's parts late. */
 static gboolean
@@ -228,7 +206,7 @@ watch_packets (Ticks      *ticks,
 
   for (guint i = 0; i < G_N_ELEMENTS (stages); i++) {
     GstElement *pipeline = stages[i].at_caller ? caller : callee;
-    g_autoptr (GstElement) element = find_by_factory (pipeline, stages[i].factory);
+    g_autoptr (GstElement) element = kith_call_media_find_element (pipeline, stages[i].factory);
     g_autoptr (GstPad) pad = element != NULL ? gst_element_get_static_pad (element, stages[i].pad) : NULL;
     PacketWatch *watch;
 
@@ -290,7 +268,7 @@ callee_latency (GstElement *callee)
 {
   g_autoptr (GstQuery) query = gst_query_new_latency ();
   g_autoptr (GstElement) webrtc = gst_bin_get_by_name (GST_BIN (callee), "webrtc");
-  g_autoptr (GstElement) decoder = find_by_factory (callee, "opusdec");
+  g_autoptr (GstElement) decoder = kith_call_media_find_element (callee, "opusdec");
   g_autoptr (GstElement) sink = gst_bin_get_by_name (GST_BIN (callee), "tick-in");
   CalleeLatency latency = { -1, -1, -1, -1 };
   GstClockTime min = 0;

@@ -228,3 +228,22 @@ kith_call_media_pair_free (KithCallMediaPair *pair)
   g_clear_error (&pair->last_error[1]);
   g_free (pair);
 }
+
+GstElement *
+kith_call_media_find_element (GstElement *pipeline,
+                              const char *factory)
+{
+  g_autoptr (GstIterator) iter = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  g_auto (GValue) item = G_VALUE_INIT;
+  GstElement *found = NULL;
+
+  while (found == NULL && gst_iterator_next (iter, &item) == GST_ITERATOR_OK) {
+    GstElement *element = g_value_get_object (&item);
+    GstElementFactory *made_by = gst_element_get_factory (element);
+
+    if (made_by != NULL && g_str_equal (GST_OBJECT_NAME (made_by), factory))
+      found = gst_object_ref (element);
+    g_value_reset (&item);
+  }
+  return found;
+}

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <gst/gst.h>
+
 #include "kith-call-media.h"
 
 G_BEGIN_DECLS
@@ -44,6 +46,10 @@ gboolean           kith_call_media_pair_connected  (KithCallMediaPair      *pair
 /* Both connected and both decoding audio. */
 gboolean           kith_call_media_pair_hearing    (KithCallMediaPair      *pair);
 void               kith_call_media_pair_free       (KithCallMediaPair      *pair);
+/* The first element made by @factory in @pipeline (webrtcbin's parts too),
+ * a reference, or NULL. */
+GstElement        *kith_call_media_find_element    (GstElement             *pipeline,
+                                                    const char             *factory);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KithCallMediaPair, kith_call_media_pair_free)
 

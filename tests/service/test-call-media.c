@@ -451,24 +451,6 @@ rtcp_out_past_mark (KithCallMediaPair *pair)
   return (guint64) g_atomic_int_get (&rtcp_out) >= mark;
 }
 
-static GstElement *
-find_srtp_decoder (GstElement *pipeline)
-{
-  g_autoptr (GstIterator) elements = gst_bin_iterate_recurse (GST_BIN (pipeline));
-  g_auto (GValue) item = G_VALUE_INIT;
-  GstElement *found = NULL;
-
-  while (found == NULL && gst_iterator_next (elements, &item) == GST_ITERATOR_OK) {
-    GstElement *element = g_value_get_object (&item);
-    GstElementFactory *factory = gst_element_get_factory (element);
-
-    if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "srtpdec"))
-      found = gst_object_ref (element);
-    g_value_reset (&item);
-  }
-  return found;
-}
-
 static void
 test_rtcp_segment_lost (void)
 {
@@ -480,7 +462,7 @@ test_rtcp_segment_lost (void)
 
   connect_pair (pair);
   g_assert_true (kith_call_media_pair_wait (pair, kith_call_media_pair_hearing, WAIT_MS));
-  decoder = find_srtp_decoder (kith_call_media_get_pipeline (pair->caller));
+  decoder = kith_call_media_find_element (kith_call_media_get_pipeline (pair->caller), "srtpdec");
   g_assert_nonnull (decoder);
   rtcp_src = gst_element_get_static_pad (decoder, "rtcp_src");
   g_assert_nonnull (rtcp_src);
