@@ -21,43 +21,31 @@
 
 #include "kith-call-media-private.h"
 
-typedef struct {
-  GstPad *rtcp_src;
-  GstPad *rtp_src;
-} SrtpPads;
-
-static void
-srtp_pads_free (gpointer data)
-{
-  SrtpPads *pads = data;
-
-  gst_object_unref (pads->rtcp_src);
-  gst_object_unref (pads->rtp_src);
-  g_free (pads);
-}
-
-/* The decoder's rtp_sink, a packet coming in (its streaming thread). */
+/* The decoder's rtp_sink, a packet coming in (its streaming thread);
+ * @user_data its rtcp_src. */
 static GstPadProbeReturn
 on_packet_in (GstPad          *pad,
               GstPadProbeInfo *info,
               gpointer         user_data)
 {
-  SrtpPads *pads = user_data;
-  g_autoptr (GstEvent) segment = gst_pad_get_sticky_event (pads->rtcp_src, GST_EVENT_SEGMENT, 0);
+  GstPad *rtcp_src = user_data;
+  g_autoptr (GstEvent) segment = gst_pad_get_sticky_event (rtcp_src, GST_EVENT_SEGMENT, 0);
   g_autoptr (GstEvent) started = NULL;
+  g_autoptr (GstPad) rtp_src = NULL;
 
   if (segment != NULL)
     return GST_PAD_PROBE_OK;
   /* Nothing sent on it yet: the decoder's first RTCP packet sends it all,
    * in order (a segment stored before the stream's start would be out of
    * order). */
-  started = gst_pad_get_sticky_event (pads->rtcp_src, GST_EVENT_STREAM_START, 0);
+  started = gst_pad_get_sticky_event (rtcp_src, GST_EVENT_STREAM_START, 0);
   if (started == NULL)
     return GST_PAD_PROBE_OK;
-  segment = gst_pad_get_sticky_event (pads->rtp_src, GST_EVENT_SEGMENT, 0);
+  rtp_src = gst_element_get_static_pad (GST_PAD_PARENT (pad), "rtp_src");
+  segment = rtp_src != NULL ? gst_pad_get_sticky_event (rtp_src, GST_EVENT_SEGMENT, 0) : NULL;
   /* Stored, it goes out before the next data (a flushing pad keeps
    * nothing: the next packet tries again). */
-  if (segment != NULL && gst_pad_store_sticky_event (pads->rtcp_src, segment) == GST_FLOW_OK)
+  if (segment != NULL && gst_pad_store_sticky_event (rtcp_src, segment) == GST_FLOW_OK)
     g_debug ("%s: the RTCP segment given back", GST_OBJECT_NAME (GST_PAD_PARENT (pad)));
   return GST_PAD_PROBE_OK;
 }
@@ -70,22 +58,16 @@ on_element_added (GstBin     *bin,
 {
   GstElementFactory *factory = gst_element_get_factory (element);
   g_autoptr (GstPad) rtp_sink = NULL;
-  SrtpPads *pads;
+  GstPad *rtcp_src;
 
   if (factory == NULL || !g_str_equal (GST_OBJECT_NAME (factory), "srtpdec"))
     return;
   rtp_sink = gst_element_get_static_pad (element, "rtp_sink");
-  pads = g_new0 (SrtpPads, 1);
-  pads->rtcp_src = gst_element_get_static_pad (element, "rtcp_src");
-  pads->rtp_src = gst_element_get_static_pad (element, "rtp_src");
-  if (rtp_sink == NULL || pads->rtcp_src == NULL || pads->rtp_src == NULL) {
-    g_clear_object (&pads->rtcp_src);
-    g_clear_object (&pads->rtp_src);
-    g_free (pads);
-    return;
-  }
-  gst_pad_add_probe (rtp_sink, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                     on_packet_in, pads, srtp_pads_free);
+  rtcp_src = gst_element_get_static_pad (element, "rtcp_src");
+  if (rtp_sink != NULL && rtcp_src != NULL)
+    gst_pad_add_probe (rtp_sink, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                       on_packet_in, g_steal_pointer (&rtcp_src), gst_object_unref);
+  g_clear_object (&rtcp_src);
 }
 
 void
