@@ -166,7 +166,17 @@ kith_call_drop_media (KithCall *self)
   g_signal_handlers_disconnect_by_data (self->media, self);
   kith_call_media_stop (self->media);
   g_clear_object (&self->media);
-  kith_call_set_media_running (FALSE);
+}
+
+/* The program that runs a call's media (docs/service.md, "Call media in a
+ * process of its own"): installed with Kith; KITH_CALL_MEDIA_HELPER names
+ * another (the build tree's, for the tests and benchmarks). */
+static const char *
+media_helper_path (void)
+{
+  const char *path = g_getenv ("KITH_CALL_MEDIA_HELPER");
+
+  return path != NULL && *path != '\0' ? path : KITH_LIBEXECDIR "/kith-call-media";
 }
 
 /* The pipeline, with the servers fetched; FALSE when calls cannot work
@@ -180,8 +190,8 @@ start_media (KithCall           *self,
 {
   g_autoptr (GError) error = NULL;
 
-  kith_call_set_media_running (TRUE);
   self->media = kith_call_media_new (self->video, ice_servers);
+  kith_call_media_set_helper (self->media, media_helper_path ());
   if (self->manager != NULL)
     kith_call_media_set_loopback (self->media, kith_call_manager_get_loopback (self->manager));
   if (self->echo_delay > 0)

@@ -34,6 +34,8 @@ G_BEGIN_DECLS
   "videoconvert ! capsfilter caps=" RGBA_CAPS " ! " \
   "appsink name=" name " max-buffers=1 drop=true sync=false async=false"
 
+typedef struct _KithCallMediaProcess KithCallMediaProcess;
+
 /* The newest decoded frame, waiting for the main context. */
 typedef struct {
   GstSample *sample;
@@ -99,7 +101,57 @@ struct _KithCallMedia
   gboolean            first_audio;
   FrameSlot           remote_frame;
   FrameSlot           self_frame;
+
+  /* In a process of its own (kith-call-media-process.c): set before start,
+   * the helper's path; NULL, the pipeline is made here. */
+  char               *helper_path;
+  KithCallMediaProcess *process;       /* the running helper's side of it */
 };
+
+/* kith-call-media.c, for kith-call-media-process.c: what the helper says,
+ * as this object's state and signals. */
+void        kith_call_media_set_state           (KithCallMedia                *self,
+                                                 KithCallMediaState            state);
+void        kith_call_media_emit_error          (KithCallMedia                *self,
+                                                 const char                   *message);
+void        kith_call_media_emit_description    (KithCallMedia                *self,
+                                                 const char                   *type,
+                                                 const char                   *sdp);
+void        kith_call_media_emit_candidate      (KithCallMedia                *self,
+                                                 guint                         mline,
+                                                 const char                   *candidate);
+void        kith_call_media_emit_first_audio    (KithCallMedia                *self);
+void        kith_call_media_emit_frame          (KithCallMedia                *self,
+                                                 gboolean                      self_view,
+                                                 GBytes                       *pixels,
+                                                 int                           width,
+                                                 int                           height,
+                                                 int                           stride);
+/* Started (@error NULL) or not: the calls kept meanwhile are made, in
+ * order, or dropped and the call ends with @error's sentence. */
+void        kith_call_media_started             (KithCallMedia                *self,
+                                                 const GError                 *error);
+
+/* kith-call-media-process.c: the media in the helper (docs/service.md,
+ * "Call media in a process of its own"). Start spawns it and returns at
+ * once (FALSE: it could not be spawned); the rest are sent on to it. */
+gboolean    kith_call_media_process_start       (KithCallMedia                *self,
+                                                 GError                      **error);
+void        kith_call_media_process_create_offer (KithCallMedia               *self);
+void        kith_call_media_process_set_remote  (KithCallMedia                *self,
+                                                 const char                   *type,
+                                                 const char                   *sdp);
+void        kith_call_media_process_add_candidate (KithCallMedia              *self,
+                                                 guint                         mline,
+                                                 const char                   *candidate);
+void        kith_call_media_process_set_muted   (KithCallMedia                *self,
+                                                 gboolean                      muted);
+void        kith_call_media_process_set_camera  (KithCallMedia                *self,
+                                                 gboolean                      on);
+/* Tells the helper to stop and lets it go; it exits by itself. */
+void        kith_call_media_process_stop        (KithCallMedia                *self);
+/* For tests and benchmarks: the running helper's process id, else 0. */
+GPid        kith_call_media_get_helper_pid      (KithCallMedia                *self);
 
 /* kith-call-media-pipeline.c */
 /* Cheap: GStreamer and webrtcbin are there (on the main context, before the worker). */

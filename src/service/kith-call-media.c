@@ -146,10 +146,13 @@ keep_while_starting (KithCallMedia *self,
   return TRUE;
 }
 
-/* The pipeline's parts are the main context's to read: no worker has them. */
+/* The pipeline's parts are the main context's to read: no worker has them.
+ * In a process of its own: the helper has started it. */
 static gboolean
 is_running (KithCallMedia *self)
 {
+  if (self->helper_path != NULL)
+    return self->process != NULL && !self->starting;
   return !self->worker_busy && self->pipeline != NULL;
 }
 
@@ -356,6 +359,8 @@ on_stall_tick (gpointer user_data)
 /* ---- starting ---- */
 
 static void start_worker (KithCallMedia *self);
+static void run_pending (KithCallMedia *self,
+                         guint          serial);
 
 /* The pipeline goes, and the frames it left waiting. */
 static void
@@ -379,7 +384,6 @@ install (KithCallMedia *self)
 {
   g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
   guint serial = self->start_serial;
-  PendingOp *op;
 
   self->bus_watch = gst_bus_create_watch (bus);
   g_source_set_callback (self->bus_watch, G_SOURCE_FUNC (on_bus_message), self, NULL);
@@ -393,8 +397,17 @@ install (KithCallMedia *self)
     g_object_set (self->volume, "mute", self->muted, NULL);
 
   g_debug ("started (%s%s)", self->video ? "video" : "audio", self->echo ? ", echo" : "");
+  run_pending (self, serial);
+}
 
-  /* A handler of a state change may stop (or drop) us: stop clears the queue. */
+/* What the owner asked while starting, in order. A handler of a state
+ * change may stop (or drop) us: stop clears the queue. */
+static void
+run_pending (KithCallMedia *self,
+             guint          serial)
+{
+  PendingOp *op;
+
   while (serial == self->start_serial && (op = g_queue_pop_head (&self->pending)) != NULL) {
     switch (op->kind) {
     case PENDING_OFFER:
@@ -597,6 +610,7 @@ kith_call_media_finalize (GObject *object)
   g_queue_clear_full (&self->pending, pending_op_free);
   g_strfreev (self->ice_servers);
   g_free (self->probe_name);
+  g_free (self->helper_path);
   g_free (self->env_audio_src);
   g_free (self->env_video_src);
   g_free (self->env_audio_sink);
@@ -715,7 +729,8 @@ kith_call_media_start (KithCallMedia  *self,
 
   if (self->starting || is_running (self))
     return TRUE;
-  if (!kith_call_media_check_parts (error))
+  /* In a process of its own, the helper says what is missing. */
+  if (self->helper_path == NULL && !kith_call_media_check_parts (error))
     return FALSE;
 
   g_mutex_lock (&self->lock);
@@ -730,6 +745,13 @@ kith_call_media_start (KithCallMedia  *self,
 
   self->starting = TRUE;
   self->start_serial++;
+  if (self->helper_path != NULL) {
+    if (!kith_call_media_process_start (self, error)) {
+      self->starting = FALSE;
+      return FALSE;
+    }
+    return TRUE;
+  }
   /* A stopped start's worker still has the pipeline's fields: this one
    * begins when it returns. */
   if (self->worker_busy)
@@ -751,7 +773,11 @@ kith_call_media_create_offer (KithCallMedia *self)
 
   if (self->state == KITH_CALL_MEDIA_NEW)
     set_state (self, KITH_CALL_MEDIA_CONNECTING);
-  if (!keep_while_starting (self, PENDING_OFFER, NULL, NULL, 0))
+  if (keep_while_starting (self, PENDING_OFFER, NULL, NULL, 0))
+    return;
+  if (self->process != NULL)
+    kith_call_media_process_create_offer (self);
+  else
     kith_call_media_webrtc_offer (self->webrtc);
 }
 
@@ -770,6 +796,13 @@ kith_call_media_set_remote_description (KithCallMedia *self,
     return;
   if (!is_running (self)) {
     g_debug ("set_remote_description: not started");
+    return;
+  }
+  if (self->process != NULL) {
+    /* The helper checks it, as below. */
+    if (self->state == KITH_CALL_MEDIA_NEW)
+      set_state (self, KITH_CALL_MEDIA_CONNECTING);
+    kith_call_media_process_set_remote (self, type, sdp);
     return;
   }
 
@@ -814,6 +847,10 @@ kith_call_media_add_remote_candidate (KithCallMedia *self,
     g_debug ("remote candidate: not one, ignored");
     return;
   }
+  if (self->process != NULL) {
+    kith_call_media_process_add_candidate (self, mline, candidate);
+    return;
+  }
 
   g_signal_emit_by_name (self->webrtc, "add-ice-candidate", mline, candidate);
 }
@@ -836,7 +873,9 @@ kith_call_media_set_muted (KithCallMedia *self,
   if (self->muted == muted)
     return;
   self->muted = muted;
-  if (is_running (self) && self->volume != NULL)
+  if (self->process != NULL)
+    kith_call_media_process_set_muted (self, muted);
+  else if (is_running (self) && self->volume != NULL)
     g_object_set (self->volume, "mute", muted, NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MUTED]);
 }
@@ -858,6 +897,8 @@ kith_call_media_set_camera (KithCallMedia *self,
   if (kith_call_media_get_camera (self) == !!on)
     return;
   g_atomic_int_set (&self->camera_off, !on);
+  if (self->process != NULL)
+    kith_call_media_process_set_camera (self, on);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAMERA]);
 }
 
@@ -894,6 +935,12 @@ kith_call_media_stop (KithCallMedia *self)
   self->start_serial++;
   self->starting = FALSE;
   self->restart = FALSE;
+  if (self->process != NULL) {
+    kith_call_media_process_stop (self);
+    self->link_connected = FALSE;
+    g_debug ("stopped");
+    return;
+  }
   if (self->worker_busy)
     return;
 
@@ -935,3 +982,88 @@ kith_call_media_get_pipeline (KithCallMedia *self)
   return is_running (self) ? self->pipeline : NULL;
 }
 
+
+void
+kith_call_media_set_helper (KithCallMedia *self,
+                            const char    *path)
+{
+  g_return_if_fail (KITH_IS_CALL_MEDIA (self));
+  g_return_if_fail (!self->starting && !is_running (self));
+
+  g_free (self->helper_path);
+  self->helper_path = g_strdup (path);
+}
+
+/* ---- for kith-call-media-process.c ---- */
+
+void
+kith_call_media_set_state (KithCallMedia      *self,
+                           KithCallMediaState  state)
+{
+  /* failed is final until the next start, as in the pipeline's own. */
+  if (self->state == KITH_CALL_MEDIA_FAILED)
+    return;
+  self->link_connected = state == KITH_CALL_MEDIA_CONNECTED;
+  set_state (self, state);
+}
+
+void
+kith_call_media_emit_error (KithCallMedia *self,
+                            const char    *message)
+{
+  emit_error (self, message);
+}
+
+void
+kith_call_media_emit_description (KithCallMedia *self,
+                                  const char    *type,
+                                  const char    *sdp)
+{
+  g_signal_emit (self, signals[LOCAL_DESCRIPTION], 0, type, sdp);
+}
+
+void
+kith_call_media_emit_candidate (KithCallMedia *self,
+                                guint          mline,
+                                const char    *candidate)
+{
+  g_signal_emit (self, signals[LOCAL_CANDIDATE], 0, mline, candidate);
+}
+
+void
+kith_call_media_emit_first_audio (KithCallMedia *self)
+{
+  g_signal_emit (self, signals[FIRST_AUDIO], 0);
+}
+
+void
+kith_call_media_emit_frame (KithCallMedia *self,
+                            gboolean       self_view,
+                            GBytes        *pixels,
+                            int            width,
+                            int            height,
+                            int            stride)
+{
+  g_signal_emit (self, signals[self_view ? SELF_VIDEO_FRAME : VIDEO_FRAME], 0,
+                 pixels, width, height, stride);
+}
+
+void
+kith_call_media_started (KithCallMedia *self,
+                         const GError  *error)
+{
+  guint serial = self->start_serial;
+
+  self->starting = FALSE;
+  if (error != NULL) {
+    g_queue_clear_full (&self->pending, pending_op_free);
+    /* The sentence first: the owner ends its call with it. */
+    emit_error (self, error->message);
+    if (serial == self->start_serial)
+      set_state (self, KITH_CALL_MEDIA_FAILED);
+    return;
+  }
+  g_debug ("started in its own process (%s%s)", self->video ? "video" : "audio",
+           self->echo ? ", echo" : "");
+  run_pending (self, serial);
+}

@@ -48,6 +48,10 @@ G_DECLARE_FINAL_TYPE (KithCallMedia, kith_call_media, KITH, CALL_MEDIA, GObject)
  */
 KithCallMedia      *kith_call_media_new                      (gboolean             video,
                                                               const char * const  *ice_servers);
+/* Run the pipeline in the program at @path (kith-call-media), a process
+ * that lives from start to stop; NULL: in this one. Before start. */
+void                kith_call_media_set_helper               (KithCallMedia       *self,
+                                                              const char          *path);
 void                kith_call_media_set_loopback             (KithCallMedia       *self,
                                                               gboolean             loopback);
 void                kith_call_media_set_echo                 (KithCallMedia       *self,

@@ -13,6 +13,10 @@
 
 #include <signal.h>
 
+#include <glib/gstdio.h>
+
+#include "kith-call-media-private.h"
+#include "kith-call-private.h"
 #include "kith-test-sources.h"
 #include "service-test-calls.h"
 
@@ -82,16 +86,26 @@ test_unplugged (void)
   g_autoptr (Side) b = side_new ("bob");
   g_autoptr (KithCall) caller = NULL;
   g_autoptr (KithCall) callee = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("kith-unplug-XXXXXX", NULL);
+  g_autofree char *source = g_strdup_printf ("kithunplugsrc unplug-dir=%s", dir);
+  g_autofree char *unplug = NULL;
+  GPid helper;
 
   befriend (a, b);
-  g_setenv ("KITH_AUDIOSRC", "kithunplugaudiosrc", TRUE);
+  /* Both media processes run the plugin's source (kith-test-plugin.c);
+   * the caller's is unplugged by its process id. */
+  g_setenv ("KITH_AUDIOSRC", source, TRUE);
   connect_call (a, b, FALSE, &caller, &callee);
   wait_received (caller, 20, 0);
   wait_received (callee, 20, 0);
-  /* The caller's media started first: its microphone is the oldest. */
-  g_assert_true (kith_test_unplug_src_unplug_oldest ());
+  helper = kith_call_media_get_helper_pid (kith_call_get_media (caller));
+  g_assert_cmpint (helper, >, 0);
+  unplug = g_strdup_printf ("%s/%d", dir, (int) helper);
+  g_assert_true (g_file_set_contents (unplug, "", 0, NULL));
   wait_state (caller, KITH_CALL_ENDED);
   g_setenv ("KITH_AUDIOSRC", "audiotestsrc is-live=true", TRUE);
+  g_unlink (unplug);
+  g_rmdir (dir);
   g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_FAILED);
   g_assert_cmpstr (kith_call_get_error_message (caller), ==, "No microphone found");
   wait_state (callee, KITH_CALL_ENDED);
