@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * What a call costs the process, and giving it back (docs/service.md,
- * "Calls", Memory): glibc's allocator around a call's media, and the
- * pages of the libraries GStreamer loaded for it, out of the process a
- * while after the last call or ring tone.
+ * What GStreamer costs the process, and giving it back (docs/service.md,
+ * "Calls", Memory): a call's media runs in a process of its own
+ * (kith-call-media), but the ring tones play here; the pages of the
+ * libraries GStreamer loaded for them leave the process a while after
+ * the last.
  */
 #define G_LOG_DOMAIN "KithCall"
 
@@ -17,31 +18,11 @@
 
 #include "kith-call-private.h"
 
-/* In a call: video frames (450 KB to 1.2 MB) mmap'd, given back when
- * freed. From the heap, the frames of the next calls left it fragmented:
- * +3 to +10 MB over a few calls (docs/performance-calls.md). */
-#define CALL_MMAP_THRESHOLD (128 * 1024)
-/* In a call: an arena's free top beyond this goes back as blocks are
- * freed (glibc's default). malloc_trim () gives back the free pages inside
- * every arena but the top of the main one only: kept at 16 MB (below)
- * from the first call on, the threads' arena's top stayed, 4 to 11 MB
- * after some series of 25 calls (docs/performance-calls.md). */
-#define CALL_TRIM_THRESHOLD (128 * 1024)
-/* After a call: blocks up to this size come from the heap, and this much
- * free at its top stays there, so that the window's cairo frames (an
- * image of the area redrawn, 1 to 8 MB, made and freed every frame) reuse
- * the same pages. Until the first call glibc adjusts both to the blocks
- * freed and gets there by itself; a threshold once set stops that, and
- * left at 128 KB every frame's image was ~300 fresh pages to fault in
- * (docs/performance-calls.md). */
-#define HEAP_MMAP_THRESHOLD (32 * 1024 * 1024)  /* glibc's highest */
-#define HEAP_TRIM_THRESHOLD (16 * 1024 * 1024)
 /* How long GStreamer stays idle before its libraries' pages go: a call
  * placed again soon (a dropped call, a second try) finds them still
  * there. */
 #define RELEASE_DELAY_MS (10 * 1000)
 
-static int media_running;
 static int gstreamer_busy;
 static guint release_delay_ms = RELEASE_DELAY_MS;
 static GSource *release_source;
@@ -53,11 +34,12 @@ void
 kith_call_prepare_process (void)
 {
 #ifdef __GLIBC__
-  /* A call's streaming threads malloc in arenas of their own (glibc makes
-   * up to 8 per core), each keeping what they freed: the process grew by
-   * ~17 MB with every video call, call after call. Two arenas, set before
-   * any thread but the main one exists, keep it flat (build-aux/bench
-   * call, docs/performance-calls.md). */
+  /* Streaming threads (a ring tone's here; a call's media, in its own
+   * process, did the same there) malloc in arenas of their own (glibc
+   * makes up to 8 per core), each keeping what they freed: with the media
+   * here, the process grew by ~17 MB with every video call. Two arenas,
+   * set before any thread but the main one exists, keep it flat
+   * (docs/performance-calls.md). */
   mallopt (M_ARENA_MAX, 2);
 #endif
 }
@@ -193,7 +175,7 @@ kith_call_release_pages (void)
   /* What was freed after the media's end trimmed the heap (a start's
    * worker torn down when it returned, GStreamer's idle threads leaving)
    * sits in the arenas' free space, the main one's top keeping up to
-   * HEAP_TRIM_THRESHOLD. */
+   * glibc's trim threshold. */
   malloc_trim (0);
 #endif
   foreach_mapping ("/proc/self/smaps", release_mapping, &released);
@@ -242,24 +224,4 @@ kith_call_set_release_delay (guint ms)
   release_delay_ms = ms;
   if (release_source != NULL)
     schedule_release ();
-}
-
-void
-kith_call_set_media_running (gboolean running)
-{
-  media_running += running ? 1 : -1;
-  g_assert (media_running >= 0);
-#ifdef __GLIBC__
-  if (running && media_running == 1) {
-    mallopt (M_MMAP_THRESHOLD, CALL_MMAP_THRESHOLD);
-    mallopt (M_TRIM_THRESHOLD, CALL_TRIM_THRESHOLD);
-  } else if (!running && media_running == 0) {
-    /* What the pipeline's threads freed stays in glibc's arenas: give
-     * it back now (the arenas are capped by kith_call_prepare_process ()). */
-    malloc_trim (0);
-    mallopt (M_MMAP_THRESHOLD, HEAP_MMAP_THRESHOLD);
-    mallopt (M_TRIM_THRESHOLD, HEAP_TRIM_THRESHOLD);
-  }
-#endif
-  kith_call_set_gstreamer_busy (running);
 }

@@ -144,12 +144,7 @@ void           kith_call_emit_video_frame         (KithCall      *self,
                                                    int            stride);
 void           kith_call_emit_first_audio         (KithCall      *self);
 /* kith-call-memory.c, main thread */
-/* A call's media starts (@running) or is gone: while any runs, big
- * blocks are mmap'd, given back when freed; after the last, what its
- * threads freed is given back, and big blocks come from the heap again.
- * Counts as GStreamer busy. */
-void           kith_call_set_media_running        (gboolean       running);
-/* A call's media or a ring tone starts (@busy) or stops. The first
+/* A ring tone starts (@busy) or stops. The first
  * notes which libraries are mapped; a while after the last stops, the
  * read-only pages of the libraries mapped since (and GStreamer's own)
  * leave the process (the page cache keeps them for the next call). */
