@@ -101,6 +101,9 @@ on_error (KithDBusCallMedia *proxy,
           const char        *message,
           KithCallMedia     *self)
 {
+  /* A handler may stop the call and drop us: we live to the end. */
+  g_autoptr (KithCallMedia) hold = g_object_ref (self);
+
   /* The sentence, then failed, as the pipeline's own errors. */
   self->failed = TRUE;
   kith_call_media_emit_error (self, message);
@@ -419,10 +422,13 @@ on_helper_exited (GObject      *source,
 
   if (!g_subprocess_wait_finish (helper, result, NULL))
     return;
+  /* Killed: the call has ended with "stopped working" already. An exit
+   * status is the helper's own complaint (a stop that hung, a leak
+   * under LeakSanitizer): said aloud. */
   if (g_subprocess_get_if_signaled (helper))
     g_debug ("media process ended by signal %d", g_subprocess_get_term_sig (helper));
-  else
-    g_debug ("media process exited, status %d", g_subprocess_get_exit_status (helper));
+  else if (g_subprocess_get_exit_status (helper) != 0)
+    g_warning ("the call's media process exited with status %d", g_subprocess_get_exit_status (helper));
 }
 
 void

@@ -114,6 +114,42 @@ test_unplugged (void)
   g_assert_cmpint (kith_session_get_state (a->session), ==, KITH_SESSION_ONLINE);
 }
 
+/* The caller's media process killed mid-call (as a codec crashing would
+ * take it down): the call ends failed with a sentence, the peer's as hung
+ * up, the session stays online, and the next call works. With the media
+ * in the app's own process, such a crash took the app with it. */
+static void
+test_media_process_killed (void)
+{
+  g_autoptr (Side) a = side_new ("ada");
+  g_autoptr (Side) b = side_new ("bob");
+  g_autoptr (KithCall) caller = NULL;
+  g_autoptr (KithCall) callee = NULL;
+  GPid helper;
+
+  befriend (a, b);
+  connect_call (a, b, TRUE, &caller, &callee);
+  wait_received (caller, 20, 1);
+  wait_received (callee, 20, 1);
+  helper = kith_call_media_get_helper_pid (kith_call_get_media (caller));
+  g_assert_cmpint (helper, >, 0);
+  g_assert_cmpint (kill (helper, SIGKILL), ==, 0);
+  wait_state (caller, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (caller), ==, KITH_CALL_END_FAILED);
+  g_assert_cmpstr (kith_call_get_error_message (caller), ==, "The call’s sound and video stopped working.");
+  wait_state (callee, KITH_CALL_ENDED);
+  g_assert_cmpint (kith_call_get_end_reason (callee), ==, KITH_CALL_END_HUNG_UP);
+  g_assert_cmpint (kith_session_get_state (a->session), ==, KITH_SESSION_ONLINE);
+  g_clear_object (&caller);
+  g_clear_object (&callee);
+
+  connect_call (a, b, FALSE, &caller, &callee);
+  wait_received (caller, 20, 0);
+  wait_received (callee, 20, 0);
+  kith_call_hang_up (caller);
+  wait_state (callee, KITH_CALL_ENDED);
+}
+
 /* Signing out hangs up: the peer hears it as a hang-up at once, well
  * before its own lost-timeout (10 s) or kithd's 30 s for a device to come
  * back. Sign-out waits for the socket's close handshake before it revokes
@@ -268,6 +304,7 @@ main (int   argc,
   g_test_add_func ("/calls/peer-gone", test_peer_gone);
   g_test_add_func ("/calls/no-microphone", test_no_microphone);
   g_test_add_func ("/calls/unplugged", test_unplugged);
+  g_test_add_func ("/calls/media-process-killed", test_media_process_killed);
   g_test_add_func ("/calls/sign-out", test_sign_out);
   g_test_add_func ("/calls/sign-out-kithd-paused", test_sign_out_kithd_paused);
   /* Last: it restarts the kithd every test shares. */
