@@ -99,9 +99,7 @@ static const char * const stage_names[N_STAGES] = {
 typedef struct {
   gint64      start;              /* monotonic µs */
   gint64      at[N_STAGES];       /* monotonic µs, 0: not reached */
-  GMutex      lock;               /* at[STAGE_ICE], written on webrtcbin's thread */
-  GstElement *webrtc;
-  gulong      ice_handler;
+  GMutex      lock;
 } Setup;
 
 static void
@@ -116,43 +114,11 @@ setup_reach (Setup *setup,
 }
 
 static void
-on_ice_connection_state (GObject    *webrtc,
-                         GParamSpec *pspec,
-                         Setup      *setup)
+on_floor_ice (KithCallMedia *media,
+              gint64         at,
+              Setup         *setup)
 {
-  GstWebRTCICEConnectionState state;
-
-  g_object_get (webrtc, "ice-connection-state", &state, NULL);
-  if (state == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED ||
-      state == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED)
-    setup_reach (setup, STAGE_ICE, g_get_monotonic_time ());
-}
-
-/* ICE's own state is webrtcbin's, which KithCallMedia does not pass on:
- * watched on the running pipeline (before the peer's description is in,
- * so that nothing is missed). */
-static void
-setup_watch_ice (Setup         *setup,
-                 KithCallMedia *media)
-{
-  GstElement *pipeline = media != NULL ? kith_call_media_get_pipeline (media) : NULL;
-
-  if (pipeline == NULL || setup->webrtc != NULL)
-    return;
-  setup->webrtc = gst_bin_get_by_name (GST_BIN (pipeline), "webrtc");
-  if (setup->webrtc == NULL)
-    return;
-  setup->ice_handler = g_signal_connect (setup->webrtc, "notify::ice-connection-state",
-                                         G_CALLBACK (on_ice_connection_state), setup);
-  on_ice_connection_state (G_OBJECT (setup->webrtc), NULL, setup);
-}
-
-static void
-setup_unwatch (Setup *setup)
-{
-  if (setup->webrtc != NULL)
-    g_clear_signal_handler (&setup->ice_handler, setup->webrtc);
-  g_clear_object (&setup->webrtc);
+  setup_reach (setup, STAGE_ICE, at);
 }
 
 static double
@@ -220,9 +186,6 @@ on_floor_offer (KithCallMedia *media,
 
   setup_reach (setup, STAGE_OFFER, now);
   setup_reach (setup, STAGE_SENT, now);
-  /* The pipeline runs (the media starts off the main loop), and the
-   * answer, without which ICE cannot connect, is not in yet. */
-  setup_watch_ice (setup, media);
 }
 
 static void
@@ -267,6 +230,7 @@ run_floor (Setup *setup)
   g_signal_connect (pair->callee, "local-description", G_CALLBACK (on_floor_answer), setup);
   g_signal_connect (pair->caller, "state-changed", G_CALLBACK (on_floor_state), setup);
   g_signal_connect (pair->caller, "first-audio", G_CALLBACK (on_floor_first_audio), setup);
+  g_signal_connect (pair->caller, "ice-connected", G_CALLBACK (on_floor_ice), setup);
 
   setup->start = g_get_monotonic_time ();
   if (!kith_call_media_pair_connect (pair, &error)) {
@@ -274,7 +238,6 @@ run_floor (Setup *setup)
     return;
   }
   kith_call_media_pair_wait (pair, caller_heard, WAIT_MS);
-  setup_unwatch (setup);
   g_signal_handlers_disconnect_by_data (pair->caller, setup);
   g_signal_handlers_disconnect_by_data (pair->callee, setup);
 }
@@ -294,18 +257,6 @@ typedef struct {
   Setup    *setup;
   gboolean  heard;
 } CallRun;
-
-static void
-on_call_state (KithCall      *call,
-               KithCallState  state,
-               KithCallState  old,
-               CallRun       *run)
-{
-  /* The answer is in: the caller's media has its peer's description now,
-   * and ICE can only begin. */
-  if (state != KITH_CALL_ENDED)
-    setup_watch_ice (run->setup, kith_call_get_media (call));
-}
 
 static void
 on_call_first_audio (KithCall *call,
@@ -358,7 +309,6 @@ run_call (Bench *bench,
     g_printerr ("call: %s\n", error->message);
     return;
   }
-  g_signal_connect (run.call, "state-changed", G_CALLBACK (on_call_state), &run);
   g_signal_connect (run.call, "first-audio", G_CALLBACK (on_call_first_audio), &run);
   kithd_test_wait_until (call_heard_or_ended, &run, WAIT_MS);
   heard = run.heard;
@@ -367,9 +317,9 @@ run_call (Bench *bench,
   setup_reach (setup, STAGE_OFFER, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_DESCRIPTION));
   setup_reach (setup, STAGE_SENT, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_SENT));
   setup_reach (setup, STAGE_ANSWER, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_REMOTE));
+  setup_reach (setup, STAGE_ICE, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_ICE));
   setup_reach (setup, STAGE_CONNECTED, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_CONNECTED));
   setup_reach (setup, STAGE_FIRST_AUDIO, kith_call_get_stage_time (run.call, KITH_CALL_STAGE_FIRST_AUDIO));
-  setup_unwatch (setup);
 
   kith_call_hang_up (run.call);
   kithd_test_wait_until (call_ended, &run, WAIT_MS);
@@ -598,7 +548,9 @@ measure_cpu_and_memory (Bench         *bench,
   gboolean floor_measured;
   guint threads[3], fds[3];
   double anon[3], file[3];
-  gint64 bot_cpu, caller_cpu, wall;
+  gint64 bot_cpu, caller_cpu, bot_media_cpu, caller_media_cpu, wall;
+  GPid bot_media, caller_media;
+  double pss_bot_media;
   int status;
   int good = 0;
   BotWait bot = { bench, bench->bot_calls + 1 };
@@ -617,15 +569,26 @@ measure_cpu_and_memory (Bench         *bench,
   /* A second in, the encoders running; measured until a second before the
    * caller hangs up. */
   svc_test_run_for (1000);
+  /* Each side is its process and its call's media process
+   * (kith-call-media), which runs the pipeline. */
+  bot_media = kith_bench_find_child (bot_pid, "kith-call-media");
+  caller_media = kith_bench_find_child (caller_pid, "kith-call-media");
+  if (bot_media == 0 || caller_media == 0)
+    g_printerr ("video call: no media process found (bot %d, caller %d)\n", (int) bot_media, (int) caller_media);
   bot_cpu = kith_bench_read_cpu_us (bot_pid);
   caller_cpu = kith_bench_read_cpu_us (caller_pid);
+  bot_media_cpu = kith_bench_read_cpu_us (bot_media);
+  caller_media_cpu = kith_bench_read_cpu_us (caller_media);
   wall = g_get_monotonic_time ();
   svc_test_run_for (window_ms / 2);
   pss_during = kith_bench_read_pss_mb (bot_pid);
-  pss_caller = kith_bench_read_pss_mb (caller_pid);
+  pss_bot_media = kith_bench_read_pss_mb (bot_media);
+  pss_caller = kith_bench_read_pss_mb (caller_pid) + kith_bench_read_pss_mb (caller_media);
   svc_test_run_for (window_ms - window_ms / 2);
   bot_cpu = kith_bench_read_cpu_us (bot_pid) - bot_cpu;
   caller_cpu = kith_bench_read_cpu_us (caller_pid) - caller_cpu;
+  bot_media_cpu = kith_bench_read_cpu_us (bot_media) - bot_media_cpu;
+  caller_media_cpu = kith_bench_read_cpu_us (caller_media) - caller_media_cpu;
   wall = g_get_monotonic_time () - wall;
 
   status = svc_cli_wait_exit (caller, WAIT_MS + opt_cpu_seconds * 1000);
@@ -647,10 +610,11 @@ measure_cpu_and_memory (Bench         *bench,
 
   printf ("video call, 640x480 30 fps both ways (a moving test pattern), CPU over %.1f s of it:\n",
           wall / 1e6);
-  printf ("  caller (kith-cli call)   %5.1f %% of a core   Pss %.1f MB   (exit %d: %s)\n",
-          100.0 * caller_cpu / wall, pss_caller, status,
+  printf ("  caller (kith-cli call)   %5.1f %% of a core (%.1f its media process)   Pss %.1f MB   (exit %d: %s)\n",
+          100.0 * (caller_cpu + caller_media_cpu) / wall, 100.0 * caller_media_cpu / wall, pss_caller, status,
           status == 0 ? "media both ways" : "media did not flow both ways");
-  printf ("  callee (kith-cli bot)    %5.1f %% of a core\n", 100.0 * bot_cpu / wall);
+  printf ("  callee (kith-cli bot)    %5.1f %% of a core (%.1f its media process)\n",
+          100.0 * (bot_cpu + bot_media_cpu) / wall, 100.0 * bot_media_cpu / wall);
 
   /* Back to back, each from a kith-cli call of its own (this process
    * maps no GStreamer plugin until the set-up's calls). */
@@ -674,7 +638,8 @@ measure_cpu_and_memory (Bench         *bench,
 
   printf ("memory of the callee (kith-cli bot, Pss):\n");
   printf ("  before its first call    %6.1f MB\n", pss_before);
-  printf ("  during the video call    %6.1f MB\n", pss_during);
+  printf ("  during the video call    %6.1f MB   (its media process: %.1f MB, gone with the call)\n",
+          pss_during, pss_bot_media);
   printf ("  at its hang-up           %6.1f MB   2 s later %.1f MB (%+.1f MB)\n",
           pss_after, pss_after_2s, pss_after_2s - pss_before);
   printf ("  11 s later               %6.1f MB   (%+.1f MB; libraries' pages given back; target <= +10 MB)\n",
@@ -763,6 +728,7 @@ main (int   argc,
 
   g_setenv ("KITHD", KITH_BENCH_KITHD, FALSE);
   g_setenv ("KITH_BUILD_ROOT", KITH_BENCH_BUILD_ROOT, FALSE);
+  g_setenv ("KITH_CALL_MEDIA_HELPER", KITH_BENCH_CALL_MEDIA, FALSE);
   g_setenv ("KITH_CALL_LOOPBACK", "1", TRUE);
 
   /* Ticks first, alone in a process of their own: the sources are read

@@ -225,6 +225,35 @@ kith_bench_read_cpu_us (GPid pid)
   return (gint64) ((utime + stime) * G_USEC_PER_SEC / sysconf (_SC_CLK_TCK));
 }
 
+GPid
+kith_bench_find_child (GPid        parent,
+                       const char *comm)
+{
+  g_autoptr (GDir) proc = g_dir_open ("/proc", 0, NULL);
+  g_autofree char *wanted = g_strdup_printf ("(%s)", comm);
+  const char *name;
+
+  while (proc != NULL && (name = g_dir_read_name (proc)) != NULL) {
+    g_autofree char *path = NULL;
+    g_autofree char *contents = NULL;
+    const char *p;
+    int ppid;
+
+    if (!g_ascii_isdigit (*name))
+      continue;
+    path = g_strdup_printf ("/proc/%s/stat", name);
+    if (!g_file_get_contents (path, &contents, NULL, NULL))
+      continue;
+    /* "pid (comm) state ppid …" */
+    p = strrchr (contents, ')');
+    if (p == NULL || sscanf (p + 2, "%*c %d", &ppid) != 1 || ppid != parent)
+      continue;
+    if (strstr (contents, wanted) != NULL)
+      return (GPid) g_ascii_strtoll (name, NULL, 10);
+  }
+  return 0;
+}
+
 void
 kith_bench_write_file (const char *path,
                        const char *contents)

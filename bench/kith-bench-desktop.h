@@ -35,6 +35,9 @@ double  kith_bench_read_rollup_mb    (GPid        pid,
                                       const char *field);
 /* utime + stime of @pid in µs from /proc/PID/stat, -1 if gone. */
 gint64  kith_bench_read_cpu_us       (GPid pid);
+/* A child of @parent whose command is @comm (the first found), else 0. */
+GPid    kith_bench_find_child        (GPid        parent,
+                                      const char *comm);
 /* Writes @contents, making the folders above. */
 void    kith_bench_write_file        (const char *path,
                                       const char *contents);

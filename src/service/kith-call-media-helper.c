@@ -101,6 +101,14 @@ on_first_audio (KithCallMedia *media,
 }
 
 static void
+on_ice_connected (KithCallMedia *media,
+                  gint64         at,
+                  Helper        *helper)
+{
+  kith_dbus_call_media_emit_ice_connected (helper->skeleton, at);
+}
+
+static void
 on_error (KithCallMedia *media,
           GError        *error,
           Helper        *helper)
@@ -238,6 +246,7 @@ handle_start (KithDBusCallMedia     *skeleton,
   g_signal_connect (helper->media, "local-candidate", G_CALLBACK (on_local_candidate), helper);
   g_signal_connect (helper->media, "state-changed", G_CALLBACK (on_state_changed), helper);
   g_signal_connect (helper->media, "first-audio", G_CALLBACK (on_first_audio), helper);
+  g_signal_connect (helper->media, "ice-connected", G_CALLBACK (on_ice_connected), helper);
   g_signal_connect (helper->media, "error", G_CALLBACK (on_error), helper);
   g_signal_connect (helper->media, "video-frame", G_CALLBACK (on_video_frame), helper);
   g_signal_connect (helper->media, "self-video-frame", G_CALLBACK (on_self_video_frame), helper);

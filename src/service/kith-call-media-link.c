@@ -140,6 +140,14 @@ on_self_video_frame (KithCallMedia *media,
 }
 
 static void
+on_ice_connected (KithCallMedia *media,
+                  gint64         at,
+                  KithCall      *self)
+{
+  kith_call_reach_stage_at (self, KITH_CALL_STAGE_ICE, at);
+}
+
+static void
 on_first_audio (KithCallMedia *media,
                 KithCall      *self)
 {
@@ -205,6 +213,7 @@ start_media (KithCall           *self,
   g_signal_connect (self->media, "video-frame", G_CALLBACK (on_video_frame), self);
   g_signal_connect (self->media, "self-video-frame", G_CALLBACK (on_self_video_frame), self);
   g_signal_connect (self->media, "first-audio", G_CALLBACK (on_first_audio), self);
+  g_signal_connect (self->media, "ice-connected", G_CALLBACK (on_ice_connected), self);
 
   if (!kith_call_media_start (self->media, &error)) {
     g_debug ("call %s: the media did not start: %s", self->id, error->message);

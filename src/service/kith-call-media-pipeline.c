@@ -384,6 +384,24 @@ on_connection_state (GstElement *webrtc,
   kith_call_media_post (webrtc, gst_structure_new ("kith-connection-state", "state", G_TYPE_INT, (int) state, NULL));
 }
 
+/* ICE has found a path (DTLS comes next): once a start, with the time it
+ * was seen here, for the set-up's stages. */
+static void
+on_ice_connection_state (GstElement *webrtc,
+                         GParamSpec *pspec,
+                         gpointer    user_data)
+{
+  KithCallMedia *self = user_data;
+  GstWebRTCICEConnectionState state = GST_WEBRTC_ICE_CONNECTION_STATE_NEW;
+
+  g_object_get (webrtc, "ice-connection-state", &state, NULL);
+  if ((state == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED ||
+       state == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED) &&
+      g_atomic_int_compare_and_exchange (&self->ice_connected, FALSE, TRUE))
+    kith_call_media_post (webrtc, gst_structure_new ("kith-ice-connected",
+                                                     "at", G_TYPE_INT64, g_get_monotonic_time (), NULL));
+}
+
 /* Every promise given to webrtcbin is also kept here, on the element, until
  * the pipeline is gone: webrtcbin 1.22 drops the operations still queued
  * when it stops, and a promise whose last reference goes while it is still
@@ -849,6 +867,8 @@ build (KithCallMedia  *self,
   g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
   g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (kith_call_media_on_pad_added), self);
   g_signal_connect (self->webrtc, "notify::connection-state", G_CALLBACK (on_connection_state), self);
+  self->ice_connected = FALSE;
+  g_signal_connect (self->webrtc, "notify::ice-connection-state", G_CALLBACK (on_ice_connection_state), self);
 
   g_free (self->probe_name);
   self->probe_name = g_strdup_printf ("kith-echo-probe-%u", g_atomic_int_add (&probe_serial, 1));

@@ -54,6 +54,7 @@ struct _KithCallMedia
   guint               echo_delay_ms;
   gboolean            muted;
   gint                camera_off;      /* atomic: read by the camera probe */
+  gint                ice_connected;   /* atomic: said once a start (webrtcbin's thread) */
 
   KithCallMediaState  state;
   gboolean            link_connected;  /* webrtcbin says connected */
@@ -121,6 +122,8 @@ void        kith_call_media_emit_candidate      (KithCallMedia                *s
                                                  guint                         mline,
                                                  const char                   *candidate);
 void        kith_call_media_emit_first_audio    (KithCallMedia                *self);
+void        kith_call_media_emit_ice_connected  (KithCallMedia                *self,
+                                                 gint64                        at);
 void        kith_call_media_emit_frame          (KithCallMedia                *self,
                                                  gboolean                      self_view,
                                                  GBytes                       *pixels,

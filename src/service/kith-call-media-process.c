@@ -97,6 +97,14 @@ on_first_audio (KithDBusCallMedia *proxy,
 }
 
 static void
+on_ice_connected (KithDBusCallMedia *proxy,
+                  gint64             at,
+                  KithCallMedia     *self)
+{
+  kith_call_media_emit_ice_connected (self, at);
+}
+
+static void
 on_error (KithDBusCallMedia *proxy,
           const char        *message,
           KithCallMedia     *self)
@@ -271,6 +279,7 @@ on_connected (GObject      *source,
   g_signal_connect (process->proxy, "local-candidate", G_CALLBACK (on_local_candidate), self);
   g_signal_connect (process->proxy, "state-changed", G_CALLBACK (on_state_changed), self);
   g_signal_connect (process->proxy, "first-audio", G_CALLBACK (on_first_audio), self);
+  g_signal_connect (process->proxy, "ice-connected", G_CALLBACK (on_ice_connected), self);
   g_signal_connect (process->proxy, "error", G_CALLBACK (on_error), self);
   g_signal_connect (process->proxy, "counters", G_CALLBACK (on_counters), self);
   process->closed_handler = g_signal_connect (connection, "closed", G_CALLBACK (on_closed), self);

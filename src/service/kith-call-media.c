@@ -62,6 +62,7 @@ enum {
   LOCAL_CANDIDATE,
   STATE_CHANGED,
   FIRST_AUDIO,
+  ICE_CONNECTED,
   VIDEO_FRAME,
   SELF_VIDEO_FRAME,
   ERROR,
@@ -268,6 +269,11 @@ on_application_message (KithCallMedia      *self,
 
     gst_structure_get_int (s, "state", &state);
     on_connection_state_message (self, state);
+  } else if (g_str_equal (name, "kith-ice-connected")) {
+    gint64 at = 0;
+
+    gst_structure_get_int64 (s, "at", &at);
+    g_signal_emit (self, signals[ICE_CONNECTED], 0, at);
   } else if (g_str_equal (name, "kith-first-audio")) {
     g_signal_emit (self, signals[FIRST_AUDIO], 0);
   } else if (g_str_equal (name, "kith-video-frame")) {
@@ -658,6 +664,9 @@ kith_call_media_class_init (KithCallMediaClass *klass)
   signals[FIRST_AUDIO] =
     g_signal_new ("first-audio", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[ICE_CONNECTED] =
+    g_signal_new ("ice-connected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
   signals[VIDEO_FRAME] =
     g_signal_new ("video-frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 4,
@@ -1034,6 +1043,13 @@ void
 kith_call_media_emit_first_audio (KithCallMedia *self)
 {
   g_signal_emit (self, signals[FIRST_AUDIO], 0);
+}
+
+void
+kith_call_media_emit_ice_connected (KithCallMedia *self,
+                                    gint64         at)
+{
+  g_signal_emit (self, signals[ICE_CONNECTED], 0, at);
 }
 
 void

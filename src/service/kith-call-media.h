@@ -32,6 +32,8 @@ G_DECLARE_FINAL_TYPE (KithCallMedia, kith_call_media, KITH, CALL_MEDIA, GObject)
  *   local-candidate (guint mline, const char *candidate)
  *   state-changed (KithCallMediaState new, KithCallMediaState old)
  *   first-audio ()             the first decoded remote audio buffer
+ *   ice-connected (gint64 at)  ICE found a path (DTLS next), at that
+ *                              monotonic time; once a start
  *   video-frame (GBytes *pixels, int width, int height, int stride)
  *                              decoded remote video, RGBA (GDK_MEMORY_R8G8B8A8)
  *   self-video-frame (same)    the local camera preview (video calls only)

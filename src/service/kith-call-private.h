@@ -122,6 +122,10 @@ Candidate     *kith_call_candidate_new            (guint          mline,
 /* The first time only: a stage is reached once. */
 void           kith_call_reach_stage              (KithCall      *self,
                                                    KithCallStage  stage);
+/* … at that monotonic time (µs). */
+void           kith_call_reach_stage_at           (KithCall      *self,
+                                                   KithCallStage  stage,
+                                                   gint64         at);
 /* Why a call that never connected failed, on both sides. */
 const char    *kith_call_not_connected_text       (void);
 KithFrame     *kith_call_frame_new                (KithCall      *self,

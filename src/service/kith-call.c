@@ -71,8 +71,16 @@ void
 kith_call_reach_stage (KithCall      *self,
                        KithCallStage  stage)
 {
+  kith_call_reach_stage_at (self, stage, g_get_monotonic_time ());
+}
+
+void
+kith_call_reach_stage_at (KithCall      *self,
+                          KithCallStage  stage,
+                          gint64         at)
+{
   if (self->stage_time[stage] == 0)
-    self->stage_time[stage] = g_get_monotonic_time ();
+    self->stage_time[stage] = at;
 }
 
 /* Why a call that never connected failed, on both sides. */

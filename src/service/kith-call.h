@@ -39,6 +39,7 @@ typedef enum {
   KITH_CALL_STAGE_DESCRIPTION,   /* our offer (the callee: our answer) made */
   KITH_CALL_STAGE_SENT,          /* call.invite (call.answer) sent */
   KITH_CALL_STAGE_REMOTE,        /* the peer's answer (offer) given to the media */
+  KITH_CALL_STAGE_ICE,           /* ICE found a path (DTLS next) */
   KITH_CALL_STAGE_CONNECTED,     /* the media connected: ICE and DTLS */
   KITH_CALL_STAGE_FIRST_AUDIO,   /* the first decoded audio from the peer */
   KITH_CALL_N_STAGES,

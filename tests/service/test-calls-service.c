@@ -41,7 +41,8 @@ assert_stages (KithCall *call)
     g_assert_cmpint (at[KITH_CALL_STAGE_REMOTE], <=, at[KITH_CALL_STAGE_DESCRIPTION]);
     g_assert_cmpint (at[KITH_CALL_STAGE_DESCRIPTION], <=, at[KITH_CALL_STAGE_SENT]);
   }
-  g_assert_cmpint (at[KITH_CALL_STAGE_REMOTE], <=, at[KITH_CALL_STAGE_CONNECTED]);
+  g_assert_cmpint (at[KITH_CALL_STAGE_REMOTE], <=, at[KITH_CALL_STAGE_ICE]);
+  g_assert_cmpint (at[KITH_CALL_STAGE_ICE], <=, at[KITH_CALL_STAGE_CONNECTED]);
   g_assert_cmpint (at[KITH_CALL_STAGE_SENT], <=, at[KITH_CALL_STAGE_FIRST_AUDIO]);
 }
 
