@@ -20,14 +20,12 @@
  *    without echo cancellation, to show what that weighs (call-latency.c).
  *    Run first, in a child of this bench (--latency-only).
  * 3. CPU of each side of a 640×480 30 fps video call (a `kith-cli call`
- *    process calling the bot), and the bot's Pss before its first call,
- *    during it, after it (2 s, and 11 s: its GStreamer libraries' pages
- *    given back) and after ten more (each a `kith-cli call` of its own:
- *    this process loads no GStreamer plugin before the set-up's calls,
- *    so the bot is alone with them); the first call's cost in Rss
- *    split into what GStreamer loads once (the registry, the plugins the
- *    call loaded: measured in a child of this bench that loads the same
- *    plugins and calls nothing) and what the call itself left.
+ *    process calling the bot; each side with its call's media process,
+ *    kith-call-media, which runs the pipeline), and the bot's Pss before
+ *    its first call, during it (and its media process's), after it (2 s,
+ *    11 s) and after ten more (each a `kith-cli call` of its own), with
+ *    the GStreamer plugins the bot's own process loaded (none: a call's
+ *    are its media process's).
  */
 #define G_LOG_DOMAIN "KithBenchCall"
 
@@ -66,7 +64,6 @@ static int opt_calls = 10;
 static int opt_cpu_seconds = 20;
 int opt_ticks = 10;
 static gboolean opt_latency_only = FALSE;
-static char **opt_plugin_floor = NULL;
 static int opt_hold_bot = 0;
 
 static const GOptionEntry entries[] = {
@@ -75,8 +72,6 @@ static const GOptionEntry entries[] = {
   { "ticks", 0, 0, G_OPTION_ARG_INT, &opt_ticks, "Ticks timed for the latency (default 10)", "N" },
   { "latency-only", 0, 0, G_OPTION_ARG_NONE, &opt_latency_only, "Only the latency (no kithd, no bot; ~30 s)", NULL },
   { "hold-bot", 0, 0, G_OPTION_ARG_INT, &opt_hold_bot, "After each memory reading, say so and wait S seconds (a look at the bot's heap: bench/heap/)", "S" },
-  /* The bench's own child for the memory floor (below). */
-  { "plugin-floor", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME_ARRAY, &opt_plugin_floor, NULL, NULL },
   { NULL }
 };
 
@@ -399,19 +394,6 @@ read_pss_split (GPid    pid,
   *file = kith_bench_read_rollup_mb (pid, "Pss_File");
 }
 
-/* Rss of @pid in MB as anonymous pages (its own memory: heap, stacks)
- * and the rest (pages of mapped files: libraries' code and data). Rss,
- * not Pss: a library's Pss is split with whoever else maps it (the caller,
- * this bench), which changes from moment to moment. */
-static void
-read_rss_split (GPid    pid,
-                double *anon,
-                double *file)
-{
-  *anon = kith_bench_read_rollup_mb (pid, "Anonymous");
-  *file = kith_bench_read_rollup_mb (pid, "Rss") - *anon;
-}
-
 /* Threads and open descriptors of @pid: a pipeline left behind keeps both. */
 static void
 read_threads_fds (GPid   pid,
@@ -431,8 +413,6 @@ read_threads_fds (GPid   pid,
   while (dir != NULL && g_dir_read_name (dir) != NULL)
     (*fds)++;
 }
-
-/* ---- the memory floor: GStreamer and a call's plugins, no call ---- */
 
 /* The GStreamer plugins @pid has loaded (their files, each once). */
 static GPtrArray *
@@ -460,67 +440,6 @@ loaded_plugins (GPid pid)
  * that starts GStreamer and loads the plugins a call loaded, and calls
  * nothing. Prints its Rss (anonymous, files; MB) at the start, after
  * gst_init (the registry) and with the plugins. */
-static int
-run_plugin_floor (void)
-{
-  g_autoptr (GError) error = NULL;
-  double anon[3], file[3];
-
-  read_rss_split (getpid (), &anon[0], &file[0]);
-  if (!gst_init_check (NULL, NULL, &error)) {
-    g_printerr ("%s\n", error->message);
-    return 1;
-  }
-  read_rss_split (getpid (), &anon[1], &file[1]);
-  for (guint i = 0; opt_plugin_floor[i] != NULL; i++) {
-    g_autoptr (GstPlugin) plugin = gst_plugin_load_file (opt_plugin_floor[i], &error);
-
-    if (plugin == NULL) {
-      g_printerr ("%s\n", error->message);
-      return 1;
-    }
-  }
-  read_rss_split (getpid (), &anon[2], &file[2]);
-  printf ("%.2f %.2f %.2f %.2f %.2f %.2f\n", anon[0], file[0], anon[1], file[1], anon[2], file[2]);
-  return 0;
-}
-
-/* What @plugins weigh in a process of their own, Rss in MB, anonymous
- * and files: [0] the registry (gst_init), [1] the plugins with their
- * libraries. FALSE when the child failed. */
-static gboolean
-measure_plugin_floor (GPtrArray *plugins,
-                      double     anon[2],
-                      double     file[2])
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  double a[3], f[3];
-  int status = 0;
-
-  g_ptr_array_add (argv, g_file_read_link ("/proc/self/exe", NULL));
-  for (guint i = 0; i < plugins->len; i++) {
-    g_ptr_array_add (argv, g_strdup ("--plugin-floor"));
-    g_ptr_array_add (argv, g_strdup (g_ptr_array_index (plugins, i)));
-  }
-  g_ptr_array_add (argv, NULL);
-  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error) ||
-      !g_spawn_check_wait_status (status, &error) ||
-      sscanf (out, "%lf %lf %lf %lf %lf %lf", &a[0], &f[0], &a[1], &f[1], &a[2], &f[2]) != 6) {
-    g_printerr ("memory floor: %s%s\n", error != NULL ? error->message : "", err != NULL ? err : "");
-    return FALSE;
-  }
-  for (int i = 0; i < 2; i++) {
-    anon[i] = a[i + 1] - a[i];
-    file[i] = f[i + 1] - f[i];
-  }
-  return TRUE;
-}
-
-/* --hold-bot: the bot as just read, for bench/heap/snapshot.py (the
- * main loop runs meanwhile, nothing else is asked of the bot). */
 static void
 hold_bot (GPid        bot_pid,
           const char *when)
@@ -543,9 +462,7 @@ measure_cpu_and_memory (Bench         *bench,
   GPid caller_pid;
   guint window_ms = MAX (opt_cpu_seconds - 2, 1) * 1000;
   double pss_before, pss_during, pss_caller, pss_after, pss_after_2s, pss_released, pss_after_n, pss_after_n_2s;
-  double rss_anon[2], rss_file[2], floor_anon[2] = { 0 }, floor_file[2] = { 0 };
   g_autoptr (GPtrArray) plugins = NULL;
-  gboolean floor_measured;
   guint threads[3], fds[3];
   double anon[3], file[3];
   gint64 bot_cpu, caller_cpu, bot_media_cpu, caller_media_cpu, wall;
@@ -556,7 +473,6 @@ measure_cpu_and_memory (Bench         *bench,
   BotWait bot = { bench, bench->bot_calls + 1 };
 
   pss_before = kith_bench_read_pss_mb (bot_pid);
-  read_rss_split (bot_pid, &rss_anon[0], &rss_file[0]);
   read_threads_fds (bot_pid, &threads[0], &fds[0]);
   read_pss_split (bot_pid, &anon[0], &file[0]);
 
@@ -597,9 +513,8 @@ measure_cpu_and_memory (Bench         *bench,
   pss_after = kith_bench_read_pss_mb (bot_pid);
   svc_test_run_for (2000);
   pss_after_2s = kith_bench_read_pss_mb (bot_pid);
-  read_rss_split (bot_pid, &rss_anon[1], &rss_file[1]);
+  /* The call's plugins were its media process's. */
   plugins = loaded_plugins (bot_pid);
-  floor_measured = measure_plugin_floor (plugins, floor_anon, floor_file);
   /* The bot gives its GStreamer libraries' pages back 10 s after the
    * call (kith-call-memory.c); nothing else maps them by then. */
   svc_test_run_for (RELEASE_WAIT_MS - 2000);
@@ -651,18 +566,8 @@ measure_cpu_and_memory (Bench         *bench,
           anon[0], file[0], anon[1], file[1], anon[2], file[2], opt_calls);
   printf ("  threads / open files      %u / %u before, %u / %u after one call, %u / %u after %d more\n",
           threads[0], fds[0], threads[1], fds[1], threads[2], fds[2], opt_calls);
-  if (floor_measured) {
-    double call_anon = rss_anon[1] - rss_anon[0], call_file = rss_file[1] - rss_file[0];
-
-    printf ("the callee's first call 2 s after it, Rss (anonymous / files, MB; files: libraries' pages,\n"
-            "clean and shared, before they are given back):\n");
-    printf ("  the call's cost          %+5.1f / %+5.1f\n", call_anon, call_file);
-    printf ("  GStreamer's registry     %+5.1f / %+5.1f   (loaded once, at the first call; measured in a\n"
-            "  the %2u plugins it loaded %+5.1f / %+5.1f    process of its own that loads them and calls nothing)\n",
-            floor_anon[0], floor_file[0], plugins->len, floor_anon[1], floor_file[1]);
-    printf ("  what the call left       %+5.1f / %+5.1f   (target: its own memory <= +10 MB)\n",
-            call_anon - floor_anon[0] - floor_anon[1], call_file - floor_file[0] - floor_file[1]);
-  }
+  printf ("  GStreamer plugins the callee's own process loaded: %u (a call's are its media process's)\n",
+          plugins->len);
 }
 
 /* ---- main ---- */
@@ -718,10 +623,6 @@ main (int   argc,
   if (!g_option_context_parse (context, &argc, &argv, &error)) {
     g_printerr ("%s\n", error->message);
     return 2;
-  }
-  if (opt_plugin_floor != NULL) {
-    kith_call_prepare_process ();
-    return run_plugin_floor ();
   }
   opt_calls = MAX (opt_calls, 1);
   opt_ticks = MAX (opt_ticks, 1);
