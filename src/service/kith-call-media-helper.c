@@ -26,6 +26,8 @@
 #include <gio/gunixfdlist.h>
 #include <glib/gi18n-lib.h>
 
+#include <gst/gst.h>
+
 #include "kith-call-media.h"
 #include "kith-dbus-call-media.h"
 
@@ -367,6 +369,19 @@ on_closed (GDBusConnection *connection,
 
 /* ---- main ---- */
 
+/* GStreamer's DTLS elements make their certificate (an RSA key, ~140 ms
+ * here) when the process's first one is made, which each call's first
+ * would wait for: made meanwhile, while the owner connects and asks. */
+static gpointer
+make_certificate (gpointer data)
+{
+  GstElement *dtls = gst_element_factory_make ("dtlsdec", NULL);
+
+  if (dtls != NULL)
+    gst_object_unref (gst_object_ref_sink (dtls));
+  return NULL;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -388,6 +403,8 @@ main (int    argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("kith-call-media");
+  if (gst_init_check (NULL, NULL, NULL))
+    g_thread_unref (g_thread_new ("kith-dtls-cert", make_certificate, NULL));
 
   options = g_option_context_new ("— one call's media, for Kith");
   g_option_context_add_main_entries (options, entries, NULL);
