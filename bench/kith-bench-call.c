@@ -374,6 +374,8 @@ measure_setup (Bench *bench)
   print_setups ("floor", floors, FALSE);
   stage_medians (calls, call_medians, &complete);
   stage_medians (floors, floor_medians, &complete);
+  printf ("  (kithd: the caller's first call started its media process then; each later one took the\n"
+          "  spare started after the call before, as the bot's calls all did)\n");
   printf ("  ratio                %.2fx the floor (target <= 1.2x)\n",
           call_medians[STAGE_FIRST_AUDIO] / floor_medians[STAGE_FIRST_AUDIO]);
   for (int i = 0; i < opt_calls; i++) {
@@ -467,7 +469,7 @@ measure_cpu_and_memory (Bench         *bench,
   double anon[3], file[3];
   gint64 bot_cpu, caller_cpu, bot_media_cpu, caller_media_cpu, wall;
   GPid bot_media, caller_media;
-  double pss_bot_media;
+  double pss_bot_media, pss_spare;
   int status;
   int good = 0;
   BotWait bot = { bench, bench->bot_calls + 1 };
@@ -515,6 +517,9 @@ measure_cpu_and_memory (Bench         *bench,
   pss_after_2s = kith_bench_read_pss_mb (bot_pid);
   /* The call's plugins were its media process's. */
   plugins = loaded_plugins (bot_pid);
+  /* The spare started for the next call, once it has warmed up. */
+  bot_media = kith_bench_find_child (bot_pid, "kith-call-media");
+  pss_spare = bot_media > 0 ? kith_bench_read_pss_mb (bot_media) : 0;
   /* The bot gives its GStreamer libraries' pages back 10 s after the
    * call (kith-call-memory.c); nothing else maps them by then. */
   svc_test_run_for (RELEASE_WAIT_MS - 2000);
@@ -568,6 +573,7 @@ measure_cpu_and_memory (Bench         *bench,
           threads[0], fds[0], threads[1], fds[1], threads[2], fds[2], opt_calls);
   printf ("  GStreamer plugins the callee's own process loaded: %u (a call's are its media process's)\n",
           plugins->len);
+  printf ("  its spare media process, ready for the next call: Pss %.1f MB\n", pss_spare);
 }
 
 /* ---- main ---- */

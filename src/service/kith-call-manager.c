@@ -406,6 +406,8 @@ kith_call_manager_dispose (GObject *object)
       g_ptr_array_remove_index (self->calls, 0);
     }
   }
+  /* Signed out, or leaving: no next call to make ready for. */
+  kith_call_media_drop_spare ();
   g_clear_object (&self->user);
   g_clear_object (&self->api);
   g_clear_object (&self->status);
@@ -627,6 +629,8 @@ kith_call_manager_hang_up_all (KithCallManager *self)
     else
       kith_call_hang_up (call);
   }
+  /* Signing out, or leaving: no next call to make ready for. */
+  kith_call_media_drop_spare ();
 }
 
 /* ---- public API ---- */

@@ -28,7 +28,7 @@
 
 #include <gst/gst.h>
 
-#include "kith-call-media.h"
+#include "kith-call-media-private.h"
 #include "kith-dbus-call-media.h"
 
 #define OBJECT_PATH        "/im/kith/CallMedia"
@@ -229,9 +229,13 @@ handle_start (KithDBusCallMedia     *skeleton,
               guint                  echo_ms,
               gboolean               muted,
               gboolean               camera,
+              GVariant              *environment,
               Helper                *helper)
 {
+  g_autoptr (GHashTable) table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr (GError) error = NULL;
+  GVariantIter iter;
+  char *name, *value;
 
   if (helper->media != NULL) {
     g_dbus_method_invocation_return_error_literal (invocation, G_DBUS_ERROR, G_DBUS_ERROR_FAILED,
@@ -239,6 +243,12 @@ handle_start (KithDBusCallMedia     *skeleton,
     return TRUE;
   }
   helper->media = kith_call_media_new (video, ice_servers);
+  /* The owner's choices as they are now: this process may have been
+   * started (a spare) before they were made. */
+  g_variant_iter_init (&iter, environment);
+  while (g_variant_iter_next (&iter, "{ss}", &name, &value))
+    g_hash_table_insert (table, name, value);
+  kith_call_media_set_environment (helper->media, table);
   kith_call_media_set_loopback (helper->media, loopback);
   if (echo_ms > 0)
     kith_call_media_set_echo (helper->media, echo_ms);
@@ -369,16 +379,24 @@ on_closed (GDBusConnection *connection,
 
 /* ---- main ---- */
 
-/* GStreamer's DTLS elements make their certificate (an RSA key, ~140 ms
- * here) when the process's first one is made, which each call's first
- * would wait for: made meanwhile, while the owner connects and asks. */
+/* What a call's set-up would otherwise wait for, done as the helper starts
+ * (for a spare, long before its call): GStreamer's DTLS elements make
+ * their certificate, an RSA key (~180 ms here), when the process's first
+ * one is made; and the call's plugins are loaded. */
 static gpointer
-make_certificate (gpointer data)
+warm_up (gpointer data)
 {
-  GstElement *dtls = gst_element_factory_make ("dtlsdec", NULL);
+  static const char * const factories[] = {
+    "dtlsdec", "webrtcbin", "srtpenc", "srtpdec", "nicesrc", "opusenc", "opusdec",
+    "vp8enc", "vp8dec", "webrtcdsp", "rtpopuspay", "rtpvp8pay",
+  };
 
-  if (dtls != NULL)
-    gst_object_unref (gst_object_ref_sink (dtls));
+  for (guint i = 0; i < G_N_ELEMENTS (factories); i++) {
+    GstElement *element = gst_element_factory_make (factories[i], NULL);
+
+    if (element != NULL)
+      gst_object_unref (gst_object_ref_sink (element));
+  }
   return NULL;
 }
 
@@ -404,7 +422,7 @@ main (int    argc,
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("kith-call-media");
   if (gst_init_check (NULL, NULL, NULL))
-    g_thread_unref (g_thread_new ("kith-dtls-cert", make_certificate, NULL));
+    g_thread_unref (g_thread_new ("kith-warm-up", warm_up, NULL));
 
   options = g_option_context_new ("— one call's media, for Kith");
   g_option_context_add_main_entries (options, entries, NULL);
@@ -425,8 +443,10 @@ main (int    argc,
                                                   G_DBUS_CONNECTION_FLAGS_DELAY_MESSAGE_PROCESSING,
                                                   NULL, NULL, &error);
   if (helper.connection == NULL) {
-    g_printerr ("kith-call-media: %s\n", error->message);
-    return 1;
+    /* The owner went before it said a word (a spare let go as it
+     * started): nothing to complain of. */
+    g_debug ("no connection to the owner: %s", error->message);
+    return 0;
   }
   g_dbus_connection_set_exit_on_close (helper.connection, FALSE);
 

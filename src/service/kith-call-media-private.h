@@ -92,6 +92,7 @@ struct _KithCallMedia
   char               *env_video_src;
   char               *env_audio_sink;
   char               *env_video_sink;
+  GHashTable         *environment;     /* set: read instead of the process's (kith-call-media) */
   gboolean            echo_cancel;     /* webrtcdsp on the microphone (KITH_CALL_ECHO_CANCEL != 0) */
   GQueue              pending;         /* PendingOp: the owner's calls made while starting */
 
@@ -135,6 +136,11 @@ void        kith_call_media_emit_frame          (KithCallMedia                *s
 void        kith_call_media_started             (KithCallMedia                *self,
                                                  const GError                 *error);
 
+/* The environment's choices (KITH_AUDIOSRC, …) to read at start instead
+ * of the process's: the owner's, sent to kith-call-media. */
+void        kith_call_media_set_environment     (KithCallMedia                *self,
+                                                 GHashTable                   *environment);
+
 /* kith-call-media-process.c: the media in the helper (docs/service.md,
  * "Call media in a process of its own"). Start spawns it and returns at
  * once (FALSE: it could not be spawned); the rest are sent on to it. */
@@ -151,10 +157,13 @@ void        kith_call_media_process_set_muted   (KithCallMedia                *s
                                                  gboolean                      muted);
 void        kith_call_media_process_set_camera  (KithCallMedia                *self,
                                                  gboolean                      on);
-/* Tells the helper to stop and lets it go; it exits by itself. */
+/* Tells the helper to stop and lets it go (it exits by itself), and
+ * starts a spare for the next call when there is none. */
 void        kith_call_media_process_stop        (KithCallMedia                *self);
 /* For tests and benchmarks: the running helper's process id, else 0. */
 GPid        kith_call_media_get_helper_pid      (KithCallMedia                *self);
+/* … and the spare's, else 0. */
+GPid        kith_call_media_get_spare_pid       (void);
 
 /* kith-call-media-pipeline.c */
 /* Cheap: GStreamer and webrtcbin are there (on the main context, before the worker). */

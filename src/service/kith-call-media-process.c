@@ -27,6 +27,11 @@
  * the helper exits, and everything the call's media allocated goes with
  * it: the process that placed ten calls is where it was after one
  * (docs/service.md, "Call media in a process of its own").
+ *
+ * A helper starting makes its DTLS certificate (~180 ms) and loads the
+ * call's plugins: once a call has ended, a spare is started, ready for the
+ * next call, which takes it (at most one; dropped with
+ * kith_call_media_drop_spare ()).
  */
 
 #define OBJECT_PATH        "/im/kith/CallMedia"
@@ -36,13 +41,15 @@
 
 struct _KithCallMediaProcess
 {
-  KithCallMedia          *media;          /* not a reference: it owns this */
+  KithCallMedia          *media;          /* not a reference: it owns this; NULL: the spare */
+  char                   *path;
   GSubprocess            *helper;
   GCancellable           *cancellable;    /* the start's, and every call sent */
   GDBusConnection        *connection;
   KithDBusCallMedia      *proxy;
   KithDBusCallMediaOwner *owner;
   gulong                  closed_handler;
+  gboolean                used;           /* it ran a call (not a spare let go) */
 };
 
 typedef struct {
@@ -62,56 +69,62 @@ mapped_pixels_free (gpointer data)
 /* ---- what the helper says ---- */
 
 static void
-on_local_description (KithDBusCallMedia *proxy,
-                      const char        *type,
-                      const char        *sdp,
-                      KithCallMedia     *self)
+on_local_description (KithDBusCallMedia    *proxy,
+                      const char           *type,
+                      const char           *sdp,
+                      KithCallMediaProcess *process)
 {
-  kith_call_media_emit_description (self, type, sdp);
+  if (process->media != NULL)
+    kith_call_media_emit_description (process->media, type, sdp);
 }
 
 static void
-on_local_candidate (KithDBusCallMedia *proxy,
-                    guint              mline,
-                    const char        *candidate,
-                    KithCallMedia     *self)
+on_local_candidate (KithDBusCallMedia    *proxy,
+                    guint                 mline,
+                    const char           *candidate,
+                    KithCallMediaProcess *process)
 {
-  kith_call_media_emit_candidate (self, mline, candidate);
+  if (process->media != NULL)
+    kith_call_media_emit_candidate (process->media, mline, candidate);
 }
 
 static void
-on_state_changed (KithDBusCallMedia *proxy,
-                  guint              state,
-                  KithCallMedia     *self)
+on_state_changed (KithDBusCallMedia    *proxy,
+                  guint                 state,
+                  KithCallMediaProcess *process)
 {
-  if (state > KITH_CALL_MEDIA_FAILED)
+  if (process->media != NULL && state <= KITH_CALL_MEDIA_FAILED)
+    kith_call_media_set_state (process->media, state);
+}
+
+static void
+on_first_audio (KithDBusCallMedia    *proxy,
+                KithCallMediaProcess *process)
+{
+  if (process->media != NULL)
+    kith_call_media_emit_first_audio (process->media);
+}
+
+static void
+on_ice_connected (KithDBusCallMedia    *proxy,
+                  gint64                at,
+                  KithCallMediaProcess *process)
+{
+  if (process->media != NULL)
+    kith_call_media_emit_ice_connected (process->media, at);
+}
+
+static void
+on_error (KithDBusCallMedia    *proxy,
+          const char           *message,
+          KithCallMediaProcess *process)
+{
+  g_autoptr (KithCallMedia) self = NULL;
+
+  if (process->media == NULL)
     return;
-  kith_call_media_set_state (self, state);
-}
-
-static void
-on_first_audio (KithDBusCallMedia *proxy,
-                KithCallMedia     *self)
-{
-  kith_call_media_emit_first_audio (self);
-}
-
-static void
-on_ice_connected (KithDBusCallMedia *proxy,
-                  gint64             at,
-                  KithCallMedia     *self)
-{
-  kith_call_media_emit_ice_connected (self, at);
-}
-
-static void
-on_error (KithDBusCallMedia *proxy,
-          const char        *message,
-          KithCallMedia     *self)
-{
-  /* A handler may stop the call and drop us: we live to the end. */
-  g_autoptr (KithCallMedia) hold = g_object_ref (self);
-
+  /* A handler may stop the call and drop the media: it lives to the end. */
+  self = g_object_ref (process->media);
   /* The sentence, then failed, as the pipeline's own errors. */
   self->failed = TRUE;
   kith_call_media_emit_error (self, message);
@@ -120,12 +133,16 @@ on_error (KithDBusCallMedia *proxy,
 }
 
 static void
-on_counters (KithDBusCallMedia *proxy,
-             guint64            audio_buffers,
-             guint64            audible_buffers,
-             guint64            video_frames,
-             KithCallMedia     *self)
+on_counters (KithDBusCallMedia    *proxy,
+             guint64               audio_buffers,
+             guint64               audible_buffers,
+             guint64               video_frames,
+             KithCallMediaProcess *process)
 {
+  KithCallMedia *self = process->media;
+
+  if (self == NULL)
+    return;
   g_mutex_lock (&self->lock);
   self->audio_buffers = audio_buffers;
   self->audible_buffers = audible_buffers;
@@ -144,7 +161,7 @@ on_frame (KithDBusCallMediaOwner *owner,
           int                     width,
           int                     height,
           int                     stride,
-          KithCallMedia          *self)
+          KithCallMediaProcess   *process)
 {
   g_autoptr (GBytes) bytes = NULL;
   MappedPixels *pixels;
@@ -179,41 +196,70 @@ on_frame (KithDBusCallMediaOwner *owner,
   /* Answered first: the helper may send this stream's next frame while
    * this one is shown. */
   kith_dbus_call_media_owner_complete_frame (owner, invocation, NULL);
-  kith_call_media_emit_frame (self, stream == 1, bytes, width, height, stride);
+  if (process->media != NULL)
+    kith_call_media_emit_frame (process->media, stream == 1, bytes, width, height, stride);
   return TRUE;
 }
 
-/* The helper gone with the call still on: it crashed, or was killed. */
+/* ---- a helper's life ---- */
+
+static KithCallMediaProcess *spare;
+
 static void
-on_closed (GDBusConnection *connection,
-           gboolean         remote_peer_vanished,
-           GError          *error,
-           KithCallMedia   *self)
+on_helper_exited (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
-  g_autoptr (KithCallMedia) hold = g_object_ref (self);
+  GSubprocess *helper = G_SUBPROCESS (source);
+  gboolean used = GPOINTER_TO_INT (user_data);
 
-  g_debug ("the call's media process is gone%s%s", error != NULL ? ": " : "",
-           error != NULL ? error->message : "");
-  kith_call_media_process_stop (self);
-  if (self->starting) {
-    g_autoptr (GError) stopped = g_error_new_literal (KITH_ERROR, KITH_ERROR_MEDIA,
-                                                      _("The call’s sound and video stopped working."));
-
-    kith_call_media_started (self, stopped);
+  if (!g_subprocess_wait_finish (helper, result, NULL) || !used)
     return;
-  }
-  self->failed = TRUE;
-  kith_call_media_emit_error (self, _("The call’s sound and video stopped working."));
-  kith_call_media_set_state (self, KITH_CALL_MEDIA_FAILED);
+  /* Killed: the call has ended with "stopped working" already. An exit
+   * status is the helper's own complaint (a stop that hung, a leak
+   * under LeakSanitizer): said aloud. */
+  if (g_subprocess_get_if_signaled (helper))
+    g_debug ("media process ended by signal %d", g_subprocess_get_term_sig (helper));
+  else if (g_subprocess_get_exit_status (helper) != 0)
+    g_warning ("the call's media process exited with status %d", g_subprocess_get_exit_status (helper));
 }
 
-/* ---- starting ---- */
+/* Tells the helper to stop (it exits on that, or on the socket closing)
+ * and lets it go. */
+static void
+process_close (KithCallMediaProcess *process)
+{
+  g_cancellable_cancel (process->cancellable);
+  if (process->connection != NULL) {
+    g_clear_signal_handler (&process->closed_handler, process->connection);
+    if (!g_dbus_connection_is_closed (process->connection))
+      g_dbus_connection_call (process->connection, NULL, OBJECT_PATH, "im.kith.CallMedia1", "Stop",
+                              NULL, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
+    g_dbus_connection_close (process->connection, NULL, NULL, NULL);
+  }
+  if (process->proxy != NULL)
+    g_signal_handlers_disconnect_by_data (process->proxy, process);
+  g_clear_object (&process->proxy);
+  if (process->owner != NULL) {
+    g_signal_handlers_disconnect_by_data (process->owner, process);
+    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (process->owner));
+  }
+  g_clear_object (&process->owner);
+  g_clear_object (&process->connection);
+  g_clear_object (&process->cancellable);
+  /* Reaped when it exits (it does, the socket closed). */
+  g_subprocess_wait_async (process->helper, NULL, on_helper_exited, GINT_TO_POINTER (process->used));
+  g_clear_object (&process->helper);
+  g_free (process->path);
+  g_free (process);
+}
 
 static void
 on_start_done (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
+  KithCallMediaProcess *process = user_data;
   KithCallMedia *self;
   g_autoptr (GError) error = NULL;
 
@@ -221,7 +267,7 @@ on_start_done (GObject      *source,
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;   /* stopped meanwhile: nothing is said */
 
-  self = user_data;
+  self = process->media;
   if (error != NULL) {
     g_autoptr (GError) sentence = NULL;
 
@@ -237,26 +283,87 @@ on_start_done (GObject      *source,
 }
 
 static void
+send_start (KithCallMediaProcess *process)
+{
+  static const char * const names[] = {
+    "KITH_AUDIOSRC", "KITH_VIDEOSRC", "KITH_AUDIOSINK", "KITH_VIDEOSINK", "KITH_CALL_ECHO_CANCEL",
+  };
+  KithCallMedia *self = process->media;
+  const char * const no_servers[] = { NULL };
+  GVariantBuilder environment;
+
+  /* Read now, on the main context, as the media itself reads them at
+   * its start: the helper (a spare) began before. */
+  g_variant_builder_init (&environment, G_VARIANT_TYPE ("a{ss}"));
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    const char *value = g_getenv (names[i]);
+
+    if (value != NULL)
+      g_variant_builder_add (&environment, "{ss}", names[i], value);
+  }
+  kith_dbus_call_media_call_start (process->proxy, self->video,
+                                   self->ice_servers != NULL ? (const char * const *) self->ice_servers
+                                                             : no_servers,
+                                   self->loopback, self->echo ? MAX (self->echo_delay_ms, 1) : 0,
+                                   self->muted, kith_call_media_get_camera (self),
+                                   g_variant_builder_end (&environment),
+                                   process->cancellable, on_start_done, process);
+}
+
+/* The media's process could not be reached, or is gone: its call fails. */
+static void
+fail (KithCallMedia *self,
+      const char    *sentence)
+{
+  g_autoptr (KithCallMedia) hold = g_object_ref (self);
+
+  kith_call_media_process_stop (self);
+  if (self->starting) {
+    g_autoptr (GError) error = g_error_new_literal (KITH_ERROR, KITH_ERROR_MEDIA, sentence);
+
+    kith_call_media_started (self, error);
+    return;
+  }
+  self->failed = TRUE;
+  kith_call_media_emit_error (self, sentence);
+  kith_call_media_set_state (self, KITH_CALL_MEDIA_FAILED);
+}
+
+/* The helper gone: it crashed, or was killed (the spare, or with the call on). */
+static void
+on_closed (GDBusConnection      *connection,
+           gboolean              remote_peer_vanished,
+           GError               *error,
+           KithCallMediaProcess *process)
+{
+  g_debug ("a media process is gone%s%s", error != NULL ? ": " : "",
+           error != NULL ? error->message : "");
+  if (process->media != NULL) {
+    fail (process->media, _("The call’s sound and video stopped working."));
+    return;
+  }
+  if (spare == process)
+    spare = NULL;
+  process_close (process);
+}
+
+static void
 on_connected (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  KithCallMedia *self;
-  KithCallMediaProcess *process;
+  KithCallMediaProcess *process = user_data;
   g_autoptr (GDBusConnection) connection = NULL;
   g_autoptr (GError) error = NULL;
-  g_auto (GStrv) no_servers = NULL;
 
   connection = g_dbus_connection_new_finish (result, &error);
   if (connection == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  self = user_data;
-  process = self->process;
   if (connection != NULL) {
     process->connection = g_object_ref (connection);
     process->owner = kith_dbus_call_media_owner_skeleton_new ();
-    g_signal_connect (process->owner, "handle-frame", G_CALLBACK (on_frame), self);
+    g_signal_connect (process->owner, "handle-frame", G_CALLBACK (on_frame), process);
     if (g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (process->owner), connection,
                                           OWNER_OBJECT_PATH, &error))
       process->proxy = KITH_DBUS_CALL_MEDIA (
@@ -266,41 +373,42 @@ on_connected (GObject      *source,
                                              NULL, OBJECT_PATH, NULL, &error));
   }
   if (process->proxy == NULL) {
-    g_autoptr (GError) sentence =
-      g_error_new (KITH_ERROR, KITH_ERROR_MEDIA,
-                   _("The call’s sound and video could not be set up: %s"), error->message);
+    g_autofree char *sentence = g_strdup_printf (_("The call’s sound and video could not be set up: %s"),
+                                                 error->message);
 
-    kith_call_media_process_stop (self);
-    kith_call_media_started (self, sentence);
+    g_debug ("media process: %s", error->message);
+    if (process->media != NULL) {
+      fail (process->media, sentence);
+    } else {
+      if (spare == process)
+        spare = NULL;
+      process_close (process);
+    }
     return;
   }
 
-  g_signal_connect (process->proxy, "local-description", G_CALLBACK (on_local_description), self);
-  g_signal_connect (process->proxy, "local-candidate", G_CALLBACK (on_local_candidate), self);
-  g_signal_connect (process->proxy, "state-changed", G_CALLBACK (on_state_changed), self);
-  g_signal_connect (process->proxy, "first-audio", G_CALLBACK (on_first_audio), self);
-  g_signal_connect (process->proxy, "ice-connected", G_CALLBACK (on_ice_connected), self);
-  g_signal_connect (process->proxy, "error", G_CALLBACK (on_error), self);
-  g_signal_connect (process->proxy, "counters", G_CALLBACK (on_counters), self);
-  process->closed_handler = g_signal_connect (connection, "closed", G_CALLBACK (on_closed), self);
+  g_signal_connect (process->proxy, "local-description", G_CALLBACK (on_local_description), process);
+  g_signal_connect (process->proxy, "local-candidate", G_CALLBACK (on_local_candidate), process);
+  g_signal_connect (process->proxy, "state-changed", G_CALLBACK (on_state_changed), process);
+  g_signal_connect (process->proxy, "first-audio", G_CALLBACK (on_first_audio), process);
+  g_signal_connect (process->proxy, "ice-connected", G_CALLBACK (on_ice_connected), process);
+  g_signal_connect (process->proxy, "error", G_CALLBACK (on_error), process);
+  g_signal_connect (process->proxy, "counters", G_CALLBACK (on_counters), process);
+  process->closed_handler = g_signal_connect (connection, "closed", G_CALLBACK (on_closed), process);
   /* Gone before this handler was there: said now. */
   if (g_dbus_connection_is_closed (connection)) {
-    on_closed (connection, TRUE, NULL, self);
+    on_closed (connection, TRUE, NULL, process);
     return;
   }
-
-  no_servers = g_new0 (char *, 1);
-  kith_dbus_call_media_call_start (process->proxy, self->video,
-                                   self->ice_servers != NULL ? (const char * const *) self->ice_servers
-                                                             : (const char * const *) no_servers,
-                                   self->loopback, self->echo ? MAX (self->echo_delay_ms, 1) : 0,
-                                   self->muted, kith_call_media_get_camera (self),
-                                   process->cancellable, on_start_done, self);
+  if (process->media != NULL)
+    send_start (process);
 }
 
-gboolean
-kith_call_media_process_start (KithCallMedia  *self,
-                               GError        **error)
+/* The helper at @path, spawned with one end of a socket pair; the
+ * connection on the other is made meanwhile (on_connected). */
+static KithCallMediaProcess *
+spawn (const char  *path,
+       GError     **error)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GSocket) socket = NULL;
@@ -309,29 +417,26 @@ kith_call_media_process_start (KithCallMedia  *self,
   KithCallMediaProcess *process;
   int fds[2];
 
-  g_assert (self->process == NULL);
-
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
     int saved = errno;
 
     g_set_error (error, KITH_ERROR, KITH_ERROR_MEDIA,
                  _("The call’s sound and video could not be set up: %s"), g_strerror (saved));
-    return FALSE;
+    return NULL;
   }
 
   /* The environment as it is now (KITH_AUDIOSRC, …): the helper's. */
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_subprocess_launcher_take_fd (launcher, fds[1], 3);
   process = g_new0 (KithCallMediaProcess, 1);
-  process->media = self;
-  process->helper = g_subprocess_launcher_spawn (launcher, &local_error, self->helper_path, "--fd=3", NULL);
+  process->helper = g_subprocess_launcher_spawn (launcher, &local_error, path, "--fd=3", NULL);
   if (process->helper == NULL) {
     close (fds[0]);
     g_free (process);
-    g_debug ("%s: %s", self->helper_path, local_error->message);
+    g_debug ("%s: %s", path, local_error->message);
     g_set_error (error, KITH_ERROR, KITH_ERROR_MEDIA,
                  _("The call’s sound and video could not be set up: %s"), local_error->message);
-    return FALSE;
+    return NULL;
   }
   g_debug ("media process %s started", g_subprocess_get_identifier (process->helper));
 
@@ -343,16 +448,47 @@ kith_call_media_process_start (KithCallMedia  *self,
     g_free (process);
     g_set_error (error, KITH_ERROR, KITH_ERROR_MEDIA,
                  _("The call’s sound and video could not be set up: %s"), local_error->message);
-    return FALSE;
+    return NULL;
   }
   stream = g_socket_connection_factory_create_connection (socket);
+  process->path = g_strdup (path);
   process->cancellable = g_cancellable_new ();
-  self->process = process;
-
   g_dbus_connection_new (G_IO_STREAM (stream), NULL,
                          G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
-                         NULL, process->cancellable, on_connected, self);
+                         NULL, process->cancellable, on_connected, process);
+  return process;
+}
+
+gboolean
+kith_call_media_process_start (KithCallMedia  *self,
+                               GError        **error)
+{
+  KithCallMediaProcess *process;
+
+  g_assert (self->process == NULL);
+
+  /* The spare, when it is for this program and still there. */
+  if (spare != NULL && g_strcmp0 (spare->path, self->helper_path) == 0) {
+    process = g_steal_pointer (&spare);
+    g_debug ("media process %s (the spare)", g_subprocess_get_identifier (process->helper));
+  } else {
+    process = spawn (self->helper_path, error);
+    if (process == NULL)
+      return FALSE;
+  }
+  process->media = self;
+  process->used = TRUE;
+  self->process = process;
+  if (process->proxy != NULL)
+    send_start (process);
   return TRUE;
+}
+
+void
+kith_call_media_drop_spare (void)
+{
+  if (spare != NULL)
+    process_close (g_steal_pointer (&spare));
 }
 
 /* ---- the owner's calls, sent on ---- */
@@ -422,56 +558,22 @@ kith_call_media_process_set_camera (KithCallMedia *self,
     send_call (self, "SetCamera", g_variant_new ("(b)", on));
 }
 
-static void
-on_helper_exited (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  GSubprocess *helper = G_SUBPROCESS (source);
-
-  if (!g_subprocess_wait_finish (helper, result, NULL))
-    return;
-  /* Killed: the call has ended with "stopped working" already. An exit
-   * status is the helper's own complaint (a stop that hung, a leak
-   * under LeakSanitizer): said aloud. */
-  if (g_subprocess_get_if_signaled (helper))
-    g_debug ("media process ended by signal %d", g_subprocess_get_term_sig (helper));
-  else if (g_subprocess_get_exit_status (helper) != 0)
-    g_warning ("the call's media process exited with status %d", g_subprocess_get_exit_status (helper));
-}
-
 void
 kith_call_media_process_stop (KithCallMedia *self)
 {
   KithCallMediaProcess *process = self->process;
+  g_autofree char *path = NULL;
 
   if (process == NULL)
     return;
   self->process = NULL;
+  process->media = NULL;
+  path = g_strdup (process->path);
+  process_close (process);
 
-  g_cancellable_cancel (process->cancellable);
-  if (process->connection != NULL) {
-    g_clear_signal_handler (&process->closed_handler, process->connection);
-    /* Stop, then the socket closed: the helper exits on either. */
-    if (!g_dbus_connection_is_closed (process->connection))
-      g_dbus_connection_call (process->connection, NULL, OBJECT_PATH, "im.kith.CallMedia1", "Stop",
-                              NULL, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
-    g_dbus_connection_close (process->connection, NULL, NULL, NULL);
-  }
-  if (process->proxy != NULL)
-    g_signal_handlers_disconnect_by_data (process->proxy, self);
-  g_clear_object (&process->proxy);
-  if (process->owner != NULL) {
-    g_signal_handlers_disconnect_by_data (process->owner, self);
-    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (process->owner));
-  }
-  g_clear_object (&process->owner);
-  g_clear_object (&process->connection);
-  g_clear_object (&process->cancellable);
-  /* Reaped when it exits (it does, the socket closed). */
-  g_subprocess_wait_async (process->helper, NULL, on_helper_exited, NULL);
-  g_clear_object (&process->helper);
-  g_free (process);
+  /* The next call's helper, ready when it comes. */
+  if (spare == NULL)
+    spare = spawn (path, NULL);
 }
 
 GPid
@@ -484,5 +586,13 @@ kith_call_media_get_helper_pid (KithCallMedia *self)
   if (self->process == NULL)
     return 0;
   id = g_subprocess_get_identifier (self->process->helper);
+  return id != NULL ? (GPid) g_ascii_strtoll (id, NULL, 10) : 0;
+}
+
+GPid
+kith_call_media_get_spare_pid (void)
+{
+  const char *id = spare != NULL ? g_subprocess_get_identifier (spare->helper) : NULL;
+
   return id != NULL ? (GPid) g_ascii_strtoll (id, NULL, 10) : 0;
 }

@@ -507,9 +507,11 @@ start_in_thread (GTask        *task,
 
 /* NULL when unset or empty. */
 static char *
-dup_env (const char *name)
+dup_env (KithCallMedia *self,
+         const char    *name)
 {
-  const char *value = g_getenv (name);
+  const char *value = self->environment != NULL ? g_hash_table_lookup (self->environment, name)
+                                                : g_getenv (name);
 
   return value != NULL && *value != '\0' ? g_strdup (value) : NULL;
 }
@@ -519,15 +521,17 @@ dup_env (const char *name)
 static void
 read_environment (KithCallMedia *self)
 {
+  g_autofree char *echo_cancel = dup_env (self, "KITH_CALL_ECHO_CANCEL");
+
   g_free (self->env_audio_src);
   g_free (self->env_video_src);
   g_free (self->env_audio_sink);
   g_free (self->env_video_sink);
-  self->env_audio_src = dup_env ("KITH_AUDIOSRC");
-  self->env_video_src = dup_env ("KITH_VIDEOSRC");
-  self->env_audio_sink = dup_env ("KITH_AUDIOSINK");
-  self->env_video_sink = dup_env ("KITH_VIDEOSINK");
-  self->echo_cancel = g_strcmp0 (g_getenv ("KITH_CALL_ECHO_CANCEL"), "0") != 0;
+  self->env_audio_src = dup_env (self, "KITH_AUDIOSRC");
+  self->env_video_src = dup_env (self, "KITH_VIDEOSRC");
+  self->env_audio_sink = dup_env (self, "KITH_AUDIOSINK");
+  self->env_video_sink = dup_env (self, "KITH_VIDEOSINK");
+  self->echo_cancel = g_strcmp0 (echo_cancel, "0") != 0;
 }
 
 static void
@@ -617,6 +621,7 @@ kith_call_media_finalize (GObject *object)
   g_strfreev (self->ice_servers);
   g_free (self->probe_name);
   g_free (self->helper_path);
+  g_clear_pointer (&self->environment, g_hash_table_unref);
   g_free (self->env_audio_src);
   g_free (self->env_video_src);
   g_free (self->env_audio_sink);
@@ -1001,6 +1006,14 @@ kith_call_media_set_helper (KithCallMedia *self,
 
   g_free (self->helper_path);
   self->helper_path = g_strdup (path);
+}
+
+void
+kith_call_media_set_environment (KithCallMedia *self,
+                                 GHashTable    *environment)
+{
+  g_clear_pointer (&self->environment, g_hash_table_unref);
+  self->environment = environment != NULL ? g_hash_table_ref (environment) : NULL;
 }
 
 /* ---- for kith-call-media-process.c ---- */

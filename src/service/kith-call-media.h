@@ -54,6 +54,9 @@ KithCallMedia      *kith_call_media_new                      (gboolean          
  * that lives from start to stop; NULL: in this one. Before start. */
 void                kith_call_media_set_helper               (KithCallMedia       *self,
                                                               const char          *path);
+/* The spare helper started after a call (for the next one's set-up), if
+ * any, exits: on sign-out. */
+void                kith_call_media_drop_spare               (void);
 void                kith_call_media_set_loopback             (KithCallMedia       *self,
                                                               gboolean             loopback);
 void                kith_call_media_set_echo                 (KithCallMedia       *self,

@@ -71,7 +71,7 @@ call_bot (KithSession   *session,
   g_autoptr (GError) error = NULL;
   g_autoptr (KithCall) call = NULL;
   KithContact *contact = svc_test_wait_contact (session, bot->email);
-  GPid helper;
+  GPid helper, spare = kith_call_media_get_spare_pid ();
 
   g_assert_true (svc_cli_wait_line (bot_cli, "ready", WAIT_MS));
   g_assert_true (svc_test_wait_presence (contact, KITH_PRESENCE_ONLINE, WAIT_MS));
@@ -81,6 +81,9 @@ call_bot (KithSession   *session,
   g_assert_cmpint (kith_call_get_state (call), ==, KITH_CALL_ACTIVE);
   helper = kith_call_media_get_helper_pid (kith_call_get_media (call));
   g_assert_cmpint (helper, >, 0);
+  /* A call after the first takes the spare started after the one before. */
+  if (spare > 0)
+    g_assert_cmpint (helper, ==, spare);
   kith_call_hang_up (call);
   wait_state (call, KITH_CALL_ENDED);
   g_assert_cmpint (kith_call_get_end_reason (call), ==, KITH_CALL_END_HUNG_UP);
@@ -122,6 +125,7 @@ test_memory_after_calls (void)
   g_autoptr (KithSession) session = NULL;
   guint64 before, after_one, in_use_one, in_use_n = 0, files_before;
   guint64 own_one, own_n = 0, files_one, files_n = 0;
+  GPid spare;
 
   kithd_test_server_make_contacts (server, ada, bot);
   session = svc_test_session_signed_in (server, ada, dir);
@@ -170,7 +174,12 @@ test_memory_after_calls (void)
   g_assert_cmpuint (own_n, <=, own_one + 128);
   g_assert_cmpuint (files_n, <=, files_one + 128);
 
+  /* A spare helper is ready for the next call; signing out lets it go. */
+  spare = kith_call_media_get_spare_pid ();
+  g_assert_cmpint (spare, >, 0);
+
   svc_test_exit (session);
+  g_assert_true (kithd_test_wait_until (process_gone, GINT_TO_POINTER (spare), WAIT_MS));
 }
 
 /* Rss of the read-only mappings of @path in this process, in kB (as
