@@ -387,8 +387,11 @@ static gpointer
 warm_up (gpointer data)
 {
   static const char * const factories[] = {
-    "dtlsdec", "webrtcbin", "srtpenc", "srtpdec", "nicesrc", "opusenc", "opusdec",
-    "vp8enc", "vp8dec", "webrtcdsp", "rtpopuspay", "rtpvp8pay",
+    "dtlsdec", "webrtcbin", "srtpenc", "srtpdec", "nicesrc", "nicesink", "rtpbin",
+    "opusenc", "opusdec", "rtpopuspay", "rtpopusdepay", "vp8enc", "vp8dec", "rtpvp8pay",
+    "rtpvp8depay", "webrtcdsp", "webrtcechoprobe", "audioconvert", "audioresample", "volume",
+    "videoconvert", "videoscale", "videorate", "capsfilter", "tee", "queue", "appsink",
+    "appsrc", "fakesink",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (factories); i++) {
