@@ -15,8 +15,13 @@ G_BEGIN_DECLS
  * "kithunplugaudiosrc": a live test tone (a bin around audiotestsrc) that
  * can be unplugged while it plays, as a USB headset pulled out mid-call:
  * from its next buffer on it posts a resource error on the bus and sends
- * nothing more, as pulsesrc does when its device goes.
+ * nothing more, as pulsesrc does when its device goes. Unplugged by
+ * kith_test_unplug_src_unplug () in this process, or, in another (a
+ * call's media process: the plugin "kithtest", kith-test-plugin.c, names
+ * it "kithunplugsrc"), once a file named after that process's id appears
+ * in its unplug-dir.
  */
+GType       kith_test_unplug_src_get_type      (void);
 GstPad     *kith_test_add_live_tone            (GstBin     *bin);
 
 void        kith_test_unplug_src_register      (void);
