@@ -47,6 +47,7 @@ typedef struct {
   gboolean                frame_out[2];   /* a frame of that stream awaits its answer */
   guint64                 counters[3];
   int                     status;
+  KithCallMedia          *stopping;       /* weak: stopped, its start's worker may still run */
 } Helper;
 
 /* ---- the media's signals, to the owner ---- */
@@ -348,6 +349,8 @@ stop (Helper *helper)
   if (helper->media != NULL) {
     g_signal_handlers_disconnect_by_data (helper->media, helper);
     kith_call_media_stop (helper->media);
+    helper->stopping = helper->media;
+    g_object_add_weak_pointer (G_OBJECT (helper->stopping), (gpointer *) &helper->stopping);
     g_clear_object (&helper->media);
   }
   g_main_loop_quit (helper->loop);
@@ -403,36 +406,15 @@ warm_up (gpointer data)
   return NULL;
 }
 
-int
-main (int    argc,
-      char **argv)
+/* The owner's requests on the socket @fd, until it says stop or goes. */
+static int
+serve (int fd)
 {
-  g_autoptr (GOptionContext) options = NULL;
   g_autoptr (GSocket) socket = NULL;
   g_autoptr (GSocketConnection) stream = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *guid = NULL;
   Helper helper = { 0 };
-  int fd = -1;
-  const GOptionEntry entries[] = {
-    { "fd", 0, 0, G_OPTION_ARG_INT, &fd, "The socket to the call's owner", "FD" },
-    { NULL }
-  };
-
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-  g_set_prgname ("kith-call-media");
-  if (gst_init_check (NULL, NULL, NULL))
-    g_thread_unref (g_thread_new ("kith-warm-up", warm_up, NULL));
-
-  options = g_option_context_new ("— one call's media, for Kith");
-  g_option_context_add_main_entries (options, entries, NULL);
-  if (!g_option_context_parse (options, &argc, &argv, &error) || fd < 0) {
-    g_printerr ("kith-call-media: %s\n", error != NULL ? error->message : "--fd is needed");
-    return 2;
-  }
 
   socket = g_socket_new_from_fd (fd, &error);
   if (socket == NULL) {
@@ -467,6 +449,9 @@ main (int    argc,
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (helper.skeleton),
                                          helper.connection, OBJECT_PATH, &error)) {
     g_printerr ("kith-call-media: %s\n", error->message);
+    g_clear_object (&helper.skeleton);
+    g_clear_object (&helper.connection);
+    g_main_loop_unref (helper.loop);
     return 1;
   }
   helper.owner = KITH_DBUS_CALL_MEDIA_OWNER (
@@ -481,6 +466,17 @@ main (int    argc,
 
   g_main_loop_run (helper.loop);
 
+  /* A start's worker thread still making the pipeline holds the media
+   * until it returns (to this main context): not out of main () before. */
+  while (helper.stopping != NULL) {
+    g_autoptr (GSource) tick = g_timeout_source_new (100);
+
+    g_source_set_dummy_callback (tick);
+    g_source_attach (tick, NULL);
+    g_main_context_iteration (NULL, TRUE);
+    g_source_destroy (tick);
+  }
+
   /* What was said goes out before the process does. */
   g_dbus_connection_flush_sync (helper.connection, NULL, NULL);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (helper.skeleton));
@@ -489,4 +485,42 @@ main (int    argc,
   g_clear_object (&helper.connection);
   g_main_loop_unref (helper.loop);
   return helper.status;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr (GOptionContext) options = NULL;
+  g_autoptr (GError) error = NULL;
+  GThread *warming = NULL;
+  int fd = -1;
+  int status;
+  const GOptionEntry entries[] = {
+    { "fd", 0, 0, G_OPTION_ARG_INT, &fd, "The socket to the call's owner", "FD" },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_prgname ("kith-call-media");
+
+  options = g_option_context_new ("— one call's media, for Kith");
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error) || fd < 0) {
+    g_printerr ("kith-call-media: %s\n", error != NULL ? error->message : "--fd is needed");
+    return 2;
+  }
+
+  if (gst_init_check (NULL, NULL, NULL))
+    warming = g_thread_new ("kith-warm-up", warm_up, NULL);
+  status = serve (fd);
+  /* Never out of main () while it runs: the libraries' exit handlers
+   * (OpenSSL's) would pull their state from under it. A spare let go as
+   * it started waits for it here. */
+  if (warming != NULL)
+    g_thread_join (warming);
+  return status;
 }
