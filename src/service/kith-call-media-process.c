@@ -312,10 +312,11 @@ send_start (KithCallMediaProcess *process)
 
 /* The media's process could not be reached, or is gone: its call fails. */
 static void
-fail (KithCallMedia *self,
+fail (KithCallMedia *media,
       const char    *sentence)
 {
-  g_autoptr (KithCallMedia) hold = g_object_ref (self);
+  /* A handler may drop the media: it lives to the end. */
+  g_autoptr (KithCallMedia) self = g_object_ref (media);
 
   kith_call_media_process_stop (self);
   if (self->starting) {
