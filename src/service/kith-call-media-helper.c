@@ -46,7 +46,6 @@ typedef struct {
   KithCallMedia          *media;
   gboolean                frame_out[2];   /* a frame of that stream awaits its answer */
   guint64                 counters[3];
-  int                     status;
   KithCallMedia          *stopping;       /* weak: stopped, its start's worker may still run */
 } Helper;
 
@@ -484,7 +483,7 @@ serve (int fd)
   g_clear_object (&helper.skeleton);
   g_clear_object (&helper.connection);
   g_main_loop_unref (helper.loop);
-  return helper.status;
+  return 0;
 }
 
 int

@@ -36,6 +36,22 @@ G_BEGIN_DECLS
 
 typedef struct _KithCallMediaProcess KithCallMediaProcess;
 
+/* KithCallMedia's signals (kith-call-media.c defines them), emitted by
+ * kith_call_media_emit () from its parts. */
+typedef enum {
+  SIGNAL_LOCAL_DESCRIPTION,
+  SIGNAL_LOCAL_CANDIDATE,
+  SIGNAL_STATE_CHANGED,
+  SIGNAL_FIRST_AUDIO,
+  SIGNAL_ICE_CONNECTED,
+  SIGNAL_VIDEO_FRAME,
+  SIGNAL_SELF_VIDEO_FRAME,
+  SIGNAL_ERROR,
+  N_SIGNALS
+} KithCallMediaSignal;
+
+extern guint kith_call_media_signals[N_SIGNALS];
+
 /* The newest decoded frame, waiting for the main context. */
 typedef struct {
   GstSample *sample;
@@ -116,21 +132,10 @@ void        kith_call_media_set_state           (KithCallMedia                *s
                                                  KithCallMediaState            state);
 void        kith_call_media_emit_error          (KithCallMedia                *self,
                                                  const char                   *message);
-void        kith_call_media_emit_description    (KithCallMedia                *self,
-                                                 const char                   *type,
-                                                 const char                   *sdp);
-void        kith_call_media_emit_candidate      (KithCallMedia                *self,
-                                                 guint                         mline,
-                                                 const char                   *candidate);
-void        kith_call_media_emit_first_audio    (KithCallMedia                *self);
-void        kith_call_media_emit_ice_connected  (KithCallMedia                *self,
-                                                 gint64                        at);
-void        kith_call_media_emit_frame          (KithCallMedia                *self,
-                                                 gboolean                      self_view,
-                                                 GBytes                       *pixels,
-                                                 int                           width,
-                                                 int                           height,
-                                                 int                           stride);
+/* @signal with its arguments, on the main context. */
+void        kith_call_media_emit                (KithCallMedia                *self,
+                                                 KithCallMediaSignal           signal,
+                                                 ...);
 /* Started (@error NULL) or not: the calls kept meanwhile are made, in
  * order, or dropped and the call ends with @error's sentence. */
 void        kith_call_media_started             (KithCallMedia                *self,
@@ -226,6 +231,10 @@ void        kith_call_media_mend_echo_probe     (GstElement                   *p
 void        kith_call_media_mend_srtp_decoders  (GstElement                   *webrtc);
 
 /* kith-call-media-receive.c */
+/* The frame kept in @slot, mapped (no copy), as @signal: on the main context. */
+void        kith_call_media_emit_kept_frame     (KithCallMedia                *self,
+                                                 FrameSlot                    *slot,
+                                                 KithCallMediaSignal           signal);
 /* webrtcbin's pad-added (a streaming thread): a remote stream decoded,
  * counted and sent on to the playback, the appsink, or back in echo mode. */
 void        kith_call_media_on_pad_added        (GstElement                   *webrtc,

@@ -75,7 +75,7 @@ on_local_description (KithDBusCallMedia    *proxy,
                       KithCallMediaProcess *process)
 {
   if (process->media != NULL)
-    kith_call_media_emit_description (process->media, type, sdp);
+    kith_call_media_emit (process->media, SIGNAL_LOCAL_DESCRIPTION, type, sdp);
 }
 
 static void
@@ -85,7 +85,7 @@ on_local_candidate (KithDBusCallMedia    *proxy,
                     KithCallMediaProcess *process)
 {
   if (process->media != NULL)
-    kith_call_media_emit_candidate (process->media, mline, candidate);
+    kith_call_media_emit (process->media, SIGNAL_LOCAL_CANDIDATE, mline, candidate);
 }
 
 static void
@@ -102,7 +102,7 @@ on_first_audio (KithDBusCallMedia    *proxy,
                 KithCallMediaProcess *process)
 {
   if (process->media != NULL)
-    kith_call_media_emit_first_audio (process->media);
+    kith_call_media_emit (process->media, SIGNAL_FIRST_AUDIO);
 }
 
 static void
@@ -111,7 +111,7 @@ on_ice_connected (KithDBusCallMedia    *proxy,
                   KithCallMediaProcess *process)
 {
   if (process->media != NULL)
-    kith_call_media_emit_ice_connected (process->media, at);
+    kith_call_media_emit (process->media, SIGNAL_ICE_CONNECTED, at);
 }
 
 static void
@@ -197,7 +197,8 @@ on_frame (KithDBusCallMediaOwner *owner,
    * this one is shown. */
   kith_dbus_call_media_owner_complete_frame (owner, invocation, NULL);
   if (process->media != NULL)
-    kith_call_media_emit_frame (process->media, stream == 1, bytes, width, height, stride);
+    kith_call_media_emit (process->media, stream == 1 ? SIGNAL_SELF_VIDEO_FRAME : SIGNAL_VIDEO_FRAME,
+                          bytes, width, height, stride);
   return TRUE;
 }
 

@@ -5,6 +5,7 @@
 
 #include <gst/app/app.h>
 #include <gst/audio/audio.h>
+#include <gst/video/video.h>
 
 #include "kith-call-media-private.h"
 
@@ -311,4 +312,62 @@ kith_call_media_on_pad_added (GstElement *webrtc,
 
 failed:
   kith_call_media_post_error (webrtc, error->message);
+}
+
+/* ---- a kept frame, handed out on the main context ---- */
+
+typedef struct {
+  GstBuffer  *buffer;
+  GstMapInfo  map;
+} MappedFrame;
+
+static void
+mapped_frame_free (gpointer data)
+{
+  MappedFrame *frame = data;
+
+  gst_buffer_unmap (frame->buffer, &frame->map);
+  gst_buffer_unref (frame->buffer);
+  g_free (frame);
+}
+
+/* The GBytes keeps the buffer mapped until the last texture lets go of it:
+ * no copy of the pixels. */
+void
+kith_call_media_emit_kept_frame (KithCallMedia       *self,
+                                 FrameSlot           *slot,
+                                 KithCallMediaSignal  signal)
+{
+  g_autoptr (GstSample) sample = NULL;
+  g_autoptr (GBytes) pixels = NULL;
+  MappedFrame *frame;
+  GstVideoInfo info;
+  gsize offset, size;
+
+  g_mutex_lock (&self->lock);
+  sample = g_steal_pointer (&slot->sample);
+  slot->posted = FALSE;
+  g_mutex_unlock (&self->lock);
+
+  if (sample == NULL || !gst_video_info_from_caps (&info, gst_sample_get_caps (sample)))
+    return;
+
+  frame = g_new0 (MappedFrame, 1);
+  frame->buffer = gst_buffer_ref (gst_sample_get_buffer (sample));
+  if (!gst_buffer_map (frame->buffer, &frame->map, GST_MAP_READ)) {
+    gst_buffer_unref (frame->buffer);
+    g_free (frame);
+    return;
+  }
+  offset = GST_VIDEO_INFO_PLANE_OFFSET (&info, 0);
+  size = (gsize) GST_VIDEO_INFO_PLANE_STRIDE (&info, 0) * GST_VIDEO_INFO_HEIGHT (&info);
+  if (offset + size > frame->map.size) {
+    mapped_frame_free (frame);
+    return;
+  }
+  pixels = g_bytes_new_with_free_func (frame->map.data + offset, size, mapped_frame_free, frame);
+
+  kith_call_media_emit (self, signal, pixels,
+                        GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info),
+                        GST_VIDEO_INFO_PLANE_STRIDE (&info, 0));
 }

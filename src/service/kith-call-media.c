@@ -6,7 +6,6 @@
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <gst/sdp/sdp.h>
-#include <gst/video/video.h>
 
 #include "kith-call-media-private.h"
 #include "kith-error.h"
@@ -57,19 +56,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-enum {
-  LOCAL_DESCRIPTION,
-  LOCAL_CANDIDATE,
-  STATE_CHANGED,
-  FIRST_AUDIO,
-  ICE_CONNECTED,
-  VIDEO_FRAME,
-  SELF_VIDEO_FRAME,
-  ERROR,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
+guint kith_call_media_signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (KithCallMedia, kith_call_media, G_TYPE_OBJECT)
 
@@ -86,7 +73,7 @@ set_state (KithCallMedia      *self,
   self->state = state;
   g_debug ("state %d -> %d", old, state);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
-  g_signal_emit (self, signals[STATE_CHANGED], 0, state, old);
+  g_signal_emit (self, kith_call_media_signals[SIGNAL_STATE_CHANGED], 0, state, old);
 }
 
 static void
@@ -96,7 +83,7 @@ emit_error (KithCallMedia *self,
   g_autoptr (GError) error = g_error_new_literal (KITH_ERROR, KITH_ERROR_MEDIA, message);
 
   g_debug ("error: %s", message);
-  g_signal_emit (self, signals[ERROR], 0, error);
+  g_signal_emit (self, kith_call_media_signals[SIGNAL_ERROR], 0, error);
 }
 
 /* A counter the streaming threads write. */
@@ -159,62 +146,6 @@ is_running (KithCallMedia *self)
 
 /* ---- the main context ---- */
 
-typedef struct {
-  GstBuffer  *buffer;
-  GstMapInfo  map;
-} MappedFrame;
-
-static void
-mapped_frame_free (gpointer data)
-{
-  MappedFrame *frame = data;
-
-  gst_buffer_unmap (frame->buffer, &frame->map);
-  gst_buffer_unref (frame->buffer);
-  g_free (frame);
-}
-
-/* The GBytes keeps the buffer mapped until the last texture lets go of it:
- * no copy of the pixels. */
-static void
-emit_frame (KithCallMedia *self,
-            FrameSlot     *slot,
-            guint          signal)
-{
-  g_autoptr (GstSample) sample = NULL;
-  g_autoptr (GBytes) pixels = NULL;
-  MappedFrame *frame;
-  GstVideoInfo info;
-  gsize offset, size;
-
-  g_mutex_lock (&self->lock);
-  sample = g_steal_pointer (&slot->sample);
-  slot->posted = FALSE;
-  g_mutex_unlock (&self->lock);
-
-  if (sample == NULL || !gst_video_info_from_caps (&info, gst_sample_get_caps (sample)))
-    return;
-
-  frame = g_new0 (MappedFrame, 1);
-  frame->buffer = gst_buffer_ref (gst_sample_get_buffer (sample));
-  if (!gst_buffer_map (frame->buffer, &frame->map, GST_MAP_READ)) {
-    gst_buffer_unref (frame->buffer);
-    g_free (frame);
-    return;
-  }
-  offset = GST_VIDEO_INFO_PLANE_OFFSET (&info, 0);
-  size = (gsize) GST_VIDEO_INFO_PLANE_STRIDE (&info, 0) * GST_VIDEO_INFO_HEIGHT (&info);
-  if (offset + size > frame->map.size) {
-    mapped_frame_free (frame);
-    return;
-  }
-  pixels = g_bytes_new_with_free_func (frame->map.data + offset, size, mapped_frame_free, frame);
-
-  g_signal_emit (self, signals[signal], 0, pixels,
-                 GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info),
-                 GST_VIDEO_INFO_PLANE_STRIDE (&info, 0));
-}
-
 static void
 on_connection_state_message (KithCallMedia                *self,
                              GstWebRTCPeerConnectionState  state)
@@ -257,13 +188,13 @@ on_application_message (KithCallMedia      *self,
   const char *name = gst_structure_get_name (s);
 
   if (g_str_equal (name, "kith-local-description")) {
-    g_signal_emit (self, signals[LOCAL_DESCRIPTION], 0,
+    g_signal_emit (self, kith_call_media_signals[SIGNAL_LOCAL_DESCRIPTION], 0,
                    gst_structure_get_string (s, "type"), gst_structure_get_string (s, "sdp"));
   } else if (g_str_equal (name, "kith-local-candidate")) {
     guint mline = 0;
 
     gst_structure_get_uint (s, "mline", &mline);
-    g_signal_emit (self, signals[LOCAL_CANDIDATE], 0, mline, gst_structure_get_string (s, "candidate"));
+    g_signal_emit (self, kith_call_media_signals[SIGNAL_LOCAL_CANDIDATE], 0, mline, gst_structure_get_string (s, "candidate"));
   } else if (g_str_equal (name, "kith-connection-state")) {
     int state = 0;
 
@@ -273,13 +204,13 @@ on_application_message (KithCallMedia      *self,
     gint64 at = 0;
 
     gst_structure_get_int64 (s, "at", &at);
-    g_signal_emit (self, signals[ICE_CONNECTED], 0, at);
+    g_signal_emit (self, kith_call_media_signals[SIGNAL_ICE_CONNECTED], 0, at);
   } else if (g_str_equal (name, "kith-first-audio")) {
-    g_signal_emit (self, signals[FIRST_AUDIO], 0);
+    g_signal_emit (self, kith_call_media_signals[SIGNAL_FIRST_AUDIO], 0);
   } else if (g_str_equal (name, "kith-video-frame")) {
-    emit_frame (self, &self->remote_frame, VIDEO_FRAME);
+    kith_call_media_emit_kept_frame (self, &self->remote_frame, SIGNAL_VIDEO_FRAME);
   } else if (g_str_equal (name, "kith-self-video-frame")) {
-    emit_frame (self, &self->self_frame, SELF_VIDEO_FRAME);
+    kith_call_media_emit_kept_frame (self, &self->self_frame, SIGNAL_SELF_VIDEO_FRAME);
   } else if (g_str_equal (name, "kith-error")) {
     emit_error (self, gst_structure_get_string (s, "message"));
   }
@@ -656,31 +587,31 @@ kith_call_media_class_init (KithCallMediaClass *klass)
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  signals[LOCAL_DESCRIPTION] =
+  kith_call_media_signals[SIGNAL_LOCAL_DESCRIPTION] =
     g_signal_new ("local-description", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
-  signals[LOCAL_CANDIDATE] =
+  kith_call_media_signals[SIGNAL_LOCAL_CANDIDATE] =
     g_signal_new ("local-candidate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
-  signals[STATE_CHANGED] =
+  kith_call_media_signals[SIGNAL_STATE_CHANGED] =
     g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                   KITH_TYPE_CALL_MEDIA_STATE, KITH_TYPE_CALL_MEDIA_STATE);
-  signals[FIRST_AUDIO] =
+  kith_call_media_signals[SIGNAL_FIRST_AUDIO] =
     g_signal_new ("first-audio", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
-  signals[ICE_CONNECTED] =
+  kith_call_media_signals[SIGNAL_ICE_CONNECTED] =
     g_signal_new ("ice-connected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
-  signals[VIDEO_FRAME] =
+  kith_call_media_signals[SIGNAL_VIDEO_FRAME] =
     g_signal_new ("video-frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 4,
                   G_TYPE_BYTES, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT);
-  signals[SELF_VIDEO_FRAME] =
+  kith_call_media_signals[SIGNAL_SELF_VIDEO_FRAME] =
     g_signal_new ("self-video-frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 4,
                   G_TYPE_BYTES, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT);
-  signals[ERROR] =
+  kith_call_media_signals[SIGNAL_ERROR] =
     g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 
@@ -1037,44 +968,15 @@ kith_call_media_emit_error (KithCallMedia *self,
 }
 
 void
-kith_call_media_emit_description (KithCallMedia *self,
-                                  const char    *type,
-                                  const char    *sdp)
+kith_call_media_emit (KithCallMedia       *self,
+                      KithCallMediaSignal  signal,
+                      ...)
 {
-  g_signal_emit (self, signals[LOCAL_DESCRIPTION], 0, type, sdp);
-}
+  va_list args;
 
-void
-kith_call_media_emit_candidate (KithCallMedia *self,
-                                guint          mline,
-                                const char    *candidate)
-{
-  g_signal_emit (self, signals[LOCAL_CANDIDATE], 0, mline, candidate);
-}
-
-void
-kith_call_media_emit_first_audio (KithCallMedia *self)
-{
-  g_signal_emit (self, signals[FIRST_AUDIO], 0);
-}
-
-void
-kith_call_media_emit_ice_connected (KithCallMedia *self,
-                                    gint64         at)
-{
-  g_signal_emit (self, signals[ICE_CONNECTED], 0, at);
-}
-
-void
-kith_call_media_emit_frame (KithCallMedia *self,
-                            gboolean       self_view,
-                            GBytes        *pixels,
-                            int            width,
-                            int            height,
-                            int            stride)
-{
-  g_signal_emit (self, signals[self_view ? SELF_VIDEO_FRAME : VIDEO_FRAME], 0,
-                 pixels, width, height, stride);
+  va_start (args, signal);
+  g_signal_emit_valist (self, kith_call_media_signals[signal], 0, args);
+  va_end (args);
 }
 
 void
